@@ -1,0 +1,40 @@
+# The two commands of the README: `make dev` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: dev test install lint format sandbox clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+dev: $(STAMP)
+	@mkdir -p $(DAGSTER_HOME)
+	@cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	$(VENV)/bin/journal-pipeline dev
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check journal_pipeline journal_pipeline_tests benchmarks
+	$(VENV)/bin/ruff format --check journal_pipeline journal_pipeline_tests benchmarks
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format journal_pipeline journal_pipeline_tests benchmarks
+	$(VENV)/bin/ruff check --fix journal_pipeline journal_pipeline_tests benchmarks
+
+sandbox: $(STAMP)
+	$(VENV)/bin/journal-pipeline sandbox
+
+clean:
+	rm -rf $(VENV) .dagster_home .sandbox_state .staging

@@ -1,0 +1,30 @@
+"""A record the pipeline will not post until someone fixes its cause, with the fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Hold:
+    source_type: str  # "order"
+    source_id: str
+    source_reference: str
+    outlet_code: str
+    business_date: date
+    reason: str  # the record, the cause and the fix, in words a finance user can act on
+
+    def as_row(self) -> dict:
+        return {
+            "source_type": self.source_type,
+            "source_id": self.source_id,
+            "source_reference": self.source_reference,
+            "outlet_code": self.outlet_code,
+            "business_date": self.business_date,
+            "reason": self.reason,
+        }
+
+
+def order_label(reference: str, outlet_code: str, day: date) -> str:
+    return f"Order {reference} (outlet {outlet_code}, {day.isoformat()})"

@@ -1,0 +1,290 @@
+"""Posting rules: completed iSeller orders of one business day → balanced journal lines.
+
+One sale entry per completed order, dated by the business date of its closed date:
+
+    Dr payment clearing (per method)      what the customer paid, per payment method
+    Dr receivable                         any unpaid rest (on-account orders)
+    Dr sales_discount                     order-level discounts and promotions, excl. tax
+    Cr sales                              line amounts net of line discounts, excl. tax
+    Cr tax:<name>                         tax collected (PPN / PB1), a liability
+    Cr service_charge, shipping_income    additional charges and shipping
+    Dr/Cr rounding                        iSeller's rounding and sub-rupiah differences
+
+and, when iSeller reports a cost, a separate estimate entry Dr cogs / Cr inventory (Jurnal
+books its own cost of sales from the invoice; ours is for comparison).
+
+Policy: line discounts are net in the line price; order-level discounts and promotions are
+contra-revenue. Orders whose accounts cannot be resolved are held with a reason, never
+guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from journal_pipeline.accounting.business_day import business_date
+from journal_pipeline.accounting.holds import Hold, order_label
+from journal_pipeline.accounting.money import format_idr, to_rupiah
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.iseller.frames import OrderFrames
+
+JOURNAL_COLUMNS = (
+    "entry_id",
+    "business_date",
+    "outlet_code",
+    "source_type",
+    "source_id",
+    "source_reference",
+    "line_no",
+    "account_role",
+    "account_name",
+    "debit",
+    "credit",
+    "description",
+    "is_estimate",
+)
+
+FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
+
+
+@dataclass
+class DaySales:
+    """The completed orders of one business day, and what was left out and why."""
+
+    day: date
+    frames: OrderFrames
+    voided: list[str] = field(default_factory=list)  # order ids voided before posting
+    other_status: list[str] = field(default_factory=list)
+
+
+def with_business_dates(orders: pd.DataFrame, config: MerchantConfig) -> pd.DataFrame:
+    """Orders plus a ``business_date`` column from closed date (else order date) per outlet."""
+    result = orders.copy()
+    dates = []
+    for row in result.itertuples(index=False):
+        moment = row.closed_date if row.closed_date is not None else row.order_date
+        zone, cutoff = config.outlet_zone(row.outlet_code)
+        dates.append(business_date(moment, zone, cutoff) if moment is not None else None)
+    result["business_date"] = dates
+    return result
+
+
+def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DaySales:
+    """Select the orders whose business date is ``day``; completed ones are sales."""
+    dated = with_business_dates(frames.orders, config)
+    of_day = dated[dated["business_date"] == day]
+    completed = of_day[of_day["status"] == "completed"]
+    return DaySales(
+        day=day,
+        frames=frames.only(completed["order_id"]),
+        voided=sorted(of_day.loc[of_day["status"] == "void", "order_id"]),
+        other_status=sorted(of_day.loc[~of_day["status"].isin(["completed", "void"]), "order_id"]),
+    )
+
+
+class _Entry:
+    """Collects the lines of one journal entry; accounts are resolved or the order is held."""
+
+    def __init__(self, entry_id: str, order, day: date, config: MerchantConfig):
+        self.entry_id = entry_id
+        self.order = order
+        self.day = day
+        self.config = config
+        self.lines: list[dict] = []
+        self.problems: list[str] = []
+
+    def add(self, role: str, account: str | None, debit: int, credit: int, text: str, **kw) -> None:
+        if debit == 0 and credit == 0:
+            return
+        if account is None:
+            self.problems.append(role)
+        self.lines.append(
+            {
+                "entry_id": self.entry_id,
+                "business_date": self.day,
+                "outlet_code": self.order.outlet_code,
+                "source_type": "order",
+                "source_id": self.order.order_id,
+                "source_reference": self.order.order_reference,
+                "line_no": len(self.lines) + 1,
+                "account_role": role,
+                "account_name": account,
+                "debit": debit,
+                "credit": credit,
+                "description": text,
+                "is_estimate": kw.get("is_estimate", False),
+            }
+        )
+
+    def role(self, role: str, debit: int = 0, credit: int = 0, text: str = "", **kw) -> None:
+        account = self.config.account(role, self.order.outlet_code)
+        self.add(role, account, debit, credit, text or role.replace("_", " "), **kw)
+
+    @property
+    def debit(self) -> int:
+        return sum(line["debit"] for line in self.lines)
+
+    @property
+    def credit(self) -> int:
+        return sum(line["credit"] for line in self.lines)
+
+
+def _excluding_tax(amount: int, rate: Decimal, inclusive: bool) -> int:
+    """The part of ``amount`` that is not tax (the whole amount when prices exclude tax)."""
+    if not inclusive or amount == 0:
+        return amount
+    return amount - to_rupiah(Decimal(amount) * rate / (100 + rate))
+
+
+def sale_entry(order, lines: pd.DataFrame, payments: pd.DataFrame, config: MerchantConfig, day: date):
+    """Journal lines of one completed order, or a Hold saying why it cannot be posted."""
+    label = order_label(order.order_reference, order.outlet_code, day)
+    if config.outlet(order.outlet_code) is None:
+        return None, Hold(
+            "order", order.order_id, order.order_reference, order.outlet_code or "?", day,
+            f"{label}: outlet {order.outlet_code!r} ({order.outlet_name}) is not in the config. "
+            f"Add it under outlets with its time zone and Jurnal warehouse. {FIX_HINT}",
+        )
+    tax = config.tax_for(order.outlet_code)
+    entry = _Entry(f"sale:{order.order_id}", order, day, config)
+
+    paid = 0
+    for pay in payments.itertuples(index=False):
+        if pay.type != "sale" or pay.status != "success":
+            continue
+        account = config.payment_account(pay.payment_type_name, pay.gateway, order.outlet_code)
+        if account is None:
+            return None, Hold(
+                "order", order.order_id, order.order_reference, order.outlet_code, day,
+                f"{label}: payment method {pay.payment_type_name!r} (gateway {pay.gateway}) has "
+                f"no account mapping. Add it under payment_methods. {FIX_HINT}",
+            )
+        entry.add(f"payment:{pay.payment_type_name}", account, pay.amount, 0,
+                  f"{pay.payment_type_name} payment")
+        paid += pay.amount
+    unpaid = order.total_amount - paid
+    if unpaid < 0:
+        return None, Hold(
+            "order", order.order_id, order.order_reference, order.outlet_code, day,
+            f"{label}: payments of {format_idr(paid)} exceed the order total of "
+            f"{format_idr(order.total_amount)}. Check the order in iSeller.",
+        )
+    entry.role("receivable", debit=unpaid, text="unpaid on account")
+
+    rate = tax.rate if tax is not None else Decimal(0)
+    inclusive = bool(order.tax_inclusive)
+    line_tax_total = 0
+    for line in lines.itertuples(index=False):
+        if line.tax_amount and tax is not None and line.tax_percentage != tax.rate:
+            return None, Hold(
+                "order", order.order_id, order.order_reference, order.outlet_code, day,
+                f"{label}: line {line.sku} is taxed at {line.tax_percentage}% but outlet "
+                f"{order.outlet_code} is configured for {tax.jurnal_name} {tax.rate}%. "
+                f"Fix the outlet's tax in the config or the product's tax in iSeller.",
+            )
+        line_tax_total += line.tax_amount
+        order_discount = _excluding_tax(line.discount_order_amount, rate, inclusive)
+        net = line.subtotal - (line.tax_amount if inclusive else 0)
+        name = line.product_name or line.sku
+        entry.role("sales", credit=net + order_discount, text=f"{line.quantity} × {name}")
+        entry.role("sales_discount", debit=order_discount, text=f"order discount on {name}")
+    if order.total_tax_amount:
+        if tax is None:
+            return None, Hold(
+                "order", order.order_id, order.order_reference, order.outlet_code, day,
+                f"{label}: the order carries tax of {format_idr(order.total_tax_amount)} but "
+                f"outlet {order.outlet_code} has no tax configured. Set its tax. {FIX_HINT}",
+            )
+        entry.add(f"tax:{tax.jurnal_name}", tax.account, 0, order.total_tax_amount,
+                  f"{tax.jurnal_name} {tax.rate}%")
+    charges = (
+        order.total_additional_subtotal_amount
+        + order.total_additional_order_amount
+        + order.total_additional_final_amount
+    )
+    entry.role("service_charge", credit=charges, text="service charge")
+    entry.role("shipping_income", credit=order.total_shipping_amount, text="shipping")
+    if order.rounding_amount > 0:
+        entry.role("rounding", credit=order.rounding_amount, text="rounding")
+    elif order.rounding_amount < 0:
+        entry.role("rounding", debit=-order.rounding_amount, text="rounding")
+
+    difference = entry.debit - entry.credit
+    if abs(difference) > config.rounding_tolerance:
+        return None, Hold(
+            "order", order.order_id, order.order_reference, order.outlet_code, day,
+            f"{label}: its parts add up to {format_idr(entry.credit - entry.debit + order.total_amount)}"
+            f" but its total is {format_idr(order.total_amount)} (difference "
+            f"{format_idr(difference)}). The order's amounts are inconsistent; check it in iSeller.",
+        )
+    if difference > 0:
+        entry.role("rounding", credit=difference, text="sub-rupiah difference")
+    elif difference < 0:
+        entry.role("rounding", debit=-difference, text="sub-rupiah difference")
+
+    if entry.problems:
+        roles = ", ".join(sorted(set(entry.problems)))
+        return None, Hold(
+            "order", order.order_id, order.order_reference, order.outlet_code, day,
+            f"{label}: account role(s) {roles} have no Jurnal account for outlet "
+            f"{order.outlet_code}. Add them under accounts. {FIX_HINT}",
+        )
+    cost = int(lines["cost"].sum()) if len(lines) else 0
+    if cost:
+        cogs = _Entry(f"cogs:{order.order_id}", order, day, config)
+        cogs.role("cogs", debit=cost, text="cost of goods sold (iSeller cost)", is_estimate=True)
+        cogs.role("inventory", credit=cost, text="stock out (iSeller cost)", is_estimate=True)
+        if not cogs.problems:
+            entry.lines.extend(cogs.lines)
+    return entry.lines, None
+
+
+def journal_lines(sales: DaySales, config: MerchantConfig) -> tuple[pd.DataFrame, list[Hold]]:
+    """Balanced journal lines for every sale of the day, and the orders held back."""
+    frames = sales.frames
+    lines_by_order = dict(tuple(frames.lines.groupby("order_id", sort=False)))
+    pays_by_order = dict(tuple(frames.payments.groupby("order_id", sort=False)))
+    empty_lines, empty_pays = frames.lines.iloc[0:0], frames.payments.iloc[0:0]
+    rows: list[dict] = []
+    holds: list[Hold] = []
+    for order in frames.orders.itertuples(index=False):
+        entry, hold = sale_entry(
+            order,
+            lines_by_order.get(order.order_id, empty_lines),
+            pays_by_order.get(order.order_id, empty_pays),
+            config,
+            sales.day,
+        )
+        if hold is not None:
+            holds.append(hold)
+        else:
+            rows.extend(entry)
+    frame = pd.DataFrame(rows, columns=list(JOURNAL_COLUMNS))
+    frame["debit"] = frame["debit"].astype("int64")
+    frame["credit"] = frame["credit"].astype("int64")
+    return frame, holds
+
+
+def unbalanced_entries(lines: pd.DataFrame) -> pd.DataFrame:
+    """Entries whose debits differ from their credits (must be empty)."""
+    sums = lines.groupby("entry_id")[["debit", "credit"]].sum()
+    return sums[sums["debit"] != sums["credit"]].reset_index()
+
+
+def summary(lines: pd.DataFrame, holds: list[Hold]) -> dict:
+    """Counts and totals for Dagster metadata."""
+    by_role = lines.groupby("account_role")[["debit", "credit"]].sum() if len(lines) else None
+    return {
+        "entries": int(lines["entry_id"].nunique()) if len(lines) else 0,
+        "journal_lines": len(lines),
+        "total_debit": int(lines["debit"].sum()) if len(lines) else 0,
+        "total_credit": int(lines["credit"].sum()) if len(lines) else 0,
+        "held": len(holds),
+        "by_role": {} if by_role is None else {
+            role: {"debit": int(r.debit), "credit": int(r.credit)} for role, r in by_role.iterrows()
+        },
+    }

@@ -1,0 +1,163 @@
+"""The merchant config file: outlets, account mapping, posting mode. Loaded and validated once.
+
+The file is YAML (``JOURNAL_PIPELINE_CONFIG``; without it the demo merchant's config shipped
+in the package, which matches the built-in sandboxes). Every account role resolves per outlet
+first, then merchant-wide; a role that resolves to nothing holds the record with a reason
+instead of guessing.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+CONFIG_ENV = "JOURNAL_PIPELINE_CONFIG"
+DEMO_CONFIG = Path(__file__).with_name("demo_config.yaml")
+
+ACCOUNT_ROLES = (
+    "sales",
+    "sales_discount",
+    "service_charge",
+    "shipping_income",
+    "rounding",
+    "receivable",
+    "cogs",
+    "inventory",
+)
+
+
+class ConfigError(ValueError):
+    """The config file is missing or invalid; the message names the file and the field."""
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name, e.g. Asia/Jakarta)") from exc
+    return value
+
+
+class TaxConfig(BaseModel):
+    """A sales tax as Jurnal knows it (the line tax name) and the liability account."""
+
+    model_config = ConfigDict(extra="forbid")
+    jurnal_name: str
+    rate: Decimal = Field(gt=0, lt=100)
+    account: str
+
+
+class OutletConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    timezone: str = "Asia/Jakarta"
+    cutoff_hour: int = Field(0, ge=0, le=12)
+    warehouse: str | None = None
+    tax: str | None = None  # key into MerchantConfig.taxes
+    accounts: dict[str, str] = Field(default_factory=dict)
+    payment_methods: dict[str, str] = Field(default_factory=dict)
+
+    _tz = field_validator("timezone")(staticmethod(_check_timezone))
+
+
+class MerchantConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = "merchant"
+    timezone: str = "Asia/Jakarta"
+    start_date: date = date(2026, 1, 1)
+    posting_mode: Literal["per_order", "daily_summary"] = "per_order"
+    transaction_no_prefix: str = "ISL/"
+    walk_in_customer: str = "Pelanggan Umum"
+    service_charge_product: str = "Service Charge"
+    rounding_product: str = "Pembulatan"
+    term_name: str | None = None
+    rounding_tolerance: int = Field(
+        1, ge=0, description="largest |difference| in rupiah an order may have between its "
+        "parts and its total before it is held"
+    )
+    accounts: dict[str, str] = Field(default_factory=dict)
+    taxes: dict[str, TaxConfig] = Field(default_factory=dict)
+    payment_methods: dict[str, str] = Field(default_factory=dict)
+    outlets: dict[str, OutletConfig] = Field(default_factory=dict)
+
+    _tz = field_validator("timezone")(staticmethod(_check_timezone))
+
+    @field_validator("outlets")
+    @classmethod
+    def _outlet_taxes_exist(cls, outlets: dict[str, OutletConfig], info) -> dict[str, OutletConfig]:
+        taxes = info.data.get("taxes", {})
+        for code, outlet in outlets.items():
+            if outlet.tax is not None and outlet.tax not in taxes:
+                raise ValueError(f"outlet {code}: tax {outlet.tax!r} is not defined under taxes")
+        return outlets
+
+    @cached_property
+    def _outlets_upper(self) -> dict[str, OutletConfig]:
+        return {code.upper(): outlet for code, outlet in self.outlets.items()}
+
+    def outlet(self, code: str | None) -> OutletConfig | None:
+        return self._outlets_upper.get((code or "").upper())
+
+    def outlet_zone(self, code: str | None) -> tuple[str, int]:
+        outlet = self.outlet(code)
+        if outlet is None:
+            return self.timezone, 0
+        return outlet.timezone, outlet.cutoff_hour
+
+    def zones(self) -> list[tuple[str, int]]:
+        zones = {(o.timezone, o.cutoff_hour) for o in self.outlets.values()}
+        zones.add((self.timezone, 0))
+        return sorted(zones)
+
+    def account(self, role: str, outlet_code: str | None) -> str | None:
+        outlet = self.outlet(outlet_code)
+        if outlet is not None and role in outlet.accounts:
+            return outlet.accounts[role]
+        return self.accounts.get(role)
+
+    def payment_account(self, method: str, gateway: str | None, outlet_code: str | None) -> str | None:
+        """Clearing account of a payment method: by name, then by gateway; outlet first."""
+        outlet = self.outlet(outlet_code)
+        tables = [outlet.payment_methods] if outlet is not None else []
+        tables.append(self.payment_methods)
+        keys = [k.casefold() for k in (method, gateway) if k]
+        for table in tables:
+            folded = {name.casefold(): account for name, account in table.items()}
+            for key in keys:
+                if key in folded:
+                    return folded[key]
+        return None
+
+    def tax_for(self, outlet_code: str | None) -> TaxConfig | None:
+        outlet = self.outlet(outlet_code)
+        if outlet is None or outlet.tax is None:
+            return None
+        return self.taxes[outlet.tax]
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> MerchantConfig:
+    """Read and validate the config file (argument, else $JOURNAL_PIPELINE_CONFIG, else demo)."""
+    chosen = Path(path or os.environ.get(CONFIG_ENV) or DEMO_CONFIG)
+    try:
+        data = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"config file {chosen} not found; set {CONFIG_ENV} to the merchant config YAML"
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {chosen} is not valid YAML: {exc}") from exc
+    try:
+        return MerchantConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"config file {chosen} is invalid: {problems}") from exc

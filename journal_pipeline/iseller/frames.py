@@ -1,0 +1,185 @@
+"""iSeller order dicts → pandas frames with exact money and UTC timestamps.
+
+The client asks iSeller for ``time_zone=0``, so every date string it returns is UTC. Money
+columns are whole rupiah (int64); quantities stay Decimal-exact as strings are parsed.
+Three frames: ``orders`` (one row per order), ``lines`` (order details) and ``payments``
+(iSeller "transactions").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pandas as pd
+
+from journal_pipeline.accounting.money import to_rupiah
+
+ORDER_MONEY = (
+    "total_order_amount",
+    "total_discount_amount",
+    "total_promotion_amount",
+    "subtotal",
+    "total_tax_amount",
+    "total_additional_subtotal_amount",
+    "total_additional_final_amount",
+    "total_additional_order_amount",
+    "total_shipping_amount",
+    "rounding_amount",
+    "total_amount",
+    "buying_price",
+)
+LINE_MONEY = (
+    "base_price",
+    "total_order_amount",
+    "discount_amount",
+    "discount_order_amount",
+    "subtotal",
+    "tax_amount",
+    "additional_charge",
+)
+ORDER_COLUMNS = (
+    "order_id",
+    "order_reference",
+    "outlet_id",
+    "outlet_code",
+    "outlet_name",
+    "status",
+    "payment_status",
+    "channel",
+    "tax_inclusive",
+    "on_account",
+    "order_date",
+    "closed_date",
+    "modified_date",
+    "customer_id",
+    "customer_name",
+    "order_discounts",
+    "order_promotions",
+    *ORDER_MONEY,
+)
+LINE_COLUMNS = (
+    "order_id",
+    "line_no",
+    "order_detail_id",
+    "sku",
+    "product_id",
+    "product_name",
+    "variant_name",
+    "quantity",
+    "taxable",
+    "tax_percentage",
+    "discount_percentage",
+    "cost",
+    *LINE_MONEY,
+)
+PAYMENT_COLUMNS = (
+    "order_id",
+    "transaction_id",
+    "type",
+    "status",
+    "gateway",
+    "payment_type_name",
+    "transaction_date",
+    "amount",
+)
+
+
+@dataclass(frozen=True)
+class OrderFrames:
+    orders: pd.DataFrame
+    lines: pd.DataFrame
+    payments: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.orders)
+
+    def only(self, order_ids: Iterable[str]) -> OrderFrames:
+        keep = set(order_ids)
+        return OrderFrames(
+            self.orders[self.orders["order_id"].isin(keep)].reset_index(drop=True),
+            self.lines[self.lines["order_id"].isin(keep)].reset_index(drop=True),
+            self.payments[self.payments["order_id"].isin(keep)].reset_index(drop=True),
+        )
+
+
+def parse_utc(value: object) -> datetime | None:
+    """iSeller date string (``2026-11-20 08:15:00``, no zone, UTC when time_zone=0)."""
+    if value in (None, ""):
+        return None
+    text = str(value).replace("T", " ")
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _decimal(value: object, default: str = "0") -> Decimal:
+    if value in (None, ""):
+        return Decimal(default)
+    return Decimal(str(value))
+
+
+def _customer_name(order: dict) -> str | None:
+    parts = [order.get("customer_first_name"), order.get("customer_last_name")]
+    name = " ".join(p.strip() for p in parts if p and str(p).strip())
+    return name or None
+
+
+def _line_cost(line: dict) -> int:
+    """Cost of a line from its ``cogs`` rows (unit ``buying_price`` × quantity)."""
+    total = Decimal(0)
+    for row in line.get("cogs") or []:
+        total += _decimal(row.get("buying_price")) * _decimal(row.get("quantity"), "0")
+    return to_rupiah(total)
+
+
+def order_frames(raw_orders: Iterable[dict]) -> OrderFrames:
+    orders, lines, payments = [], [], []
+    for order in raw_orders:
+        order_id = str(order["order_id"])
+        row = {c: order.get(c) for c in ORDER_COLUMNS}
+        row.update({m: to_rupiah(order.get(m)) for m in ORDER_MONEY})
+        row["order_id"] = order_id
+        row["tax_inclusive"] = bool(order.get("tax_inclusive"))
+        row["on_account"] = bool(order.get("on_account"))
+        row["customer_name"] = _customer_name(order)
+        for column in ("order_date", "closed_date", "modified_date"):
+            row[column] = parse_utc(order.get(column))
+        row["order_discounts"] = sum(to_rupiah(d.get("discount_amount")) for d in order.get("discounts") or [])
+        row["order_promotions"] = sum(
+            to_rupiah(p.get("promotion_amount")) for p in order.get("promotions") or []
+        )
+        orders.append(row)
+        for index, detail in enumerate(order.get("order_details") or []):
+            line = {c: detail.get(c) for c in LINE_COLUMNS}
+            line.update({m: to_rupiah(detail.get(m)) for m in LINE_MONEY})
+            line["order_id"] = order_id
+            line["line_no"] = index + 1
+            line["variant_name"] = detail.get("product_variant_name")
+            line["quantity"] = _decimal(detail.get("quantity"), "0")
+            line["tax_percentage"] = _decimal(detail.get("tax_percentage"))
+            line["discount_percentage"] = _decimal(detail.get("discount_percentage"))
+            line["taxable"] = bool(detail.get("taxable", True))
+            line["cost"] = _line_cost(detail)
+            lines.append(line)
+        for payment in order.get("transactions") or []:
+            pay = {c: payment.get(c) for c in PAYMENT_COLUMNS}
+            pay["order_id"] = order_id
+            pay["amount"] = to_rupiah(payment.get("amount"))
+            pay["transaction_date"] = parse_utc(payment.get("transaction_date"))
+            payments.append(pay)
+    return OrderFrames(
+        _frame(orders, ORDER_COLUMNS, ORDER_MONEY),
+        _frame(lines, LINE_COLUMNS, (*LINE_MONEY, "cost", "line_no")),
+        _frame(payments, PAYMENT_COLUMNS, ("amount",)),
+    )
+
+
+def _frame(rows: list[dict], columns: tuple[str, ...], integers: tuple[str, ...]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for column in integers:
+        frame[column] = frame[column].astype("int64")
+    return frame

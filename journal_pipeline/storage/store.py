@@ -1,0 +1,160 @@
+"""The staging database: where raw orders and the canonical journal live between steps."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from journal_pipeline.iseller.frames import parse_utc
+from journal_pipeline.storage import tables
+
+STAGING_URL_ENV = "STAGING_DATABASE_URL"
+
+
+def default_staging_url(env: dict[str, str] | None = None) -> str:
+    """$STAGING_DATABASE_URL, else a SQLite file beside the Dagster instance (or ./.staging)."""
+    env = os.environ if env is None else env
+    if env.get(STAGING_URL_ENV):
+        return env[STAGING_URL_ENV]
+    base = Path(env.get("DAGSTER_HOME") or Path.cwd() / ".staging")
+    base.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(base / 'staging.db').resolve()}"
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Timestamps come back naive from SQLite; they are always stored in UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def dumps(value: object) -> str:
+    return json.dumps(value, default=_json_default, sort_keys=True, ensure_ascii=False)
+
+
+def loads(text: str) -> object:
+    return json.loads(text, parse_float=Decimal)
+
+
+class StagingStore:
+    def __init__(self, url: str | None = None, engine: Engine | None = None):
+        self.url = url or default_staging_url()
+        self.engine = engine or _make_engine(self.url)
+        tables.metadata.create_all(self.engine)
+
+    # -- raw iSeller orders ------------------------------------------------------------------
+    def upsert_orders(self, raw_orders: Iterable[dict], fetched_at: datetime | None = None) -> dict:
+        """Insert new orders, replace changed ones (newest modified date wins)."""
+        fetched_at = fetched_at or datetime.now(UTC)
+        incoming = {str(o["order_id"]): o for o in raw_orders}
+        counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+        if not incoming:
+            return counts
+        t = tables.iseller_orders
+        with self.engine.begin() as conn:
+            existing = {}
+            ids = list(incoming)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                rows = conn.execute(
+                    sa.select(t.c.order_id, t.c.modified_at, t.c.raw).where(t.c.order_id.in_(chunk))
+                )
+                existing.update({r.order_id: r for r in rows})
+            for order_id, order in incoming.items():
+                raw = dumps(order)
+                values = {
+                    "order_reference": str(order.get("order_reference") or order_id),
+                    "outlet_code": order.get("outlet_code"),
+                    "status": order.get("status"),
+                    "closed_at": self._time(parse_utc(order.get("closed_date"))),
+                    "modified_at": self._time(parse_utc(order.get("modified_date"))),
+                    "raw": raw,
+                    "fetched_at": self._time(fetched_at),
+                }
+                old = existing.get(order_id)
+                if old is None:
+                    conn.execute(sa.insert(t).values(order_id=order_id, **values))
+                    counts["inserted"] += 1
+                elif old.raw == raw or _older(utc(values["modified_at"]), utc(old.modified_at)):
+                    counts["unchanged"] += 1
+                else:
+                    conn.execute(sa.update(t).where(t.c.order_id == order_id).values(**values))
+                    counts["updated"] += 1
+        return counts
+
+    def orders_closed_between(self, start: datetime, end: datetime) -> list[dict]:
+        """Raw orders whose closed date lies in [start, end) UTC."""
+        t = tables.iseller_orders
+        query = (
+            sa.select(t.c.raw)
+            .where(t.c.closed_at >= self._time(start))
+            .where(t.c.closed_at < self._time(end))
+            .order_by(t.c.closed_at, t.c.order_id)
+        )
+        with self.engine.connect() as conn:
+            return [loads(row.raw) for row in conn.execute(query)]
+
+    def _time(self, moment: datetime | None) -> datetime | None:
+        return None if moment is None else _db_time(self.engine, moment)
+
+    # -- canonical journal -------------------------------------------------------------------
+    def replace_journal(self, day: date, lines: pd.DataFrame) -> int:
+        """Delete the day's journal lines and insert the new ones, in one transaction."""
+        t = tables.journal_lines
+        records = [
+            {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            for row in lines.to_dict("records")
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(t).where(t.c.business_date == day))
+            if records:
+                conn.execute(sa.insert(t), records)
+        return len(records)
+
+    def read_journal(self, day: date) -> pd.DataFrame:
+        t = tables.journal_lines
+        query = sa.select(t).where(t.c.business_date == day).order_by(t.c.entry_id, t.c.line_no)
+        with self.engine.connect() as conn:
+            frame = pd.DataFrame(conn.execute(query).mappings().all())
+        if frame.empty:
+            frame = pd.DataFrame(columns=[c.name for c in t.columns])
+        return frame
+
+
+def _older(new: datetime | None, old: datetime | None) -> bool:
+    return new is not None and old is not None and new < old
+
+
+def _db_time(engine: Engine, moment: datetime) -> datetime:
+    # SQLite compares text: store and query naive UTC there; PostgreSQL takes aware values.
+    moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None) if engine.dialect.name == "sqlite" else moment
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _wal(dbapi_conn, _record):  # concurrent Dagster runs read while one writes
+            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+            dbapi_conn.execute("PRAGMA busy_timeout=30000")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)

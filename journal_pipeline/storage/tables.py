@@ -1,0 +1,99 @@
+"""Staging tables: raw iSeller orders, the canonical journal, the outbox and its log.
+
+SQLAlchemy Core, portable between SQLite (development) and PostgreSQL (production).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# One row per iSeller order, newest version wins; raw JSON kept so nothing is lost.
+iseller_orders = Table(
+    "iseller_orders",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("order_reference", String(64), nullable=False),
+    Column("outlet_code", String(32)),
+    Column("status", String(32)),
+    Column("closed_at", DateTime(timezone=True)),  # UTC
+    Column("modified_at", DateTime(timezone=True)),  # UTC
+    Column("raw", Text, nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    Index("ix_iseller_orders_closed_at", "closed_at"),
+)
+
+# Canonical journal lines, replaced per business date.
+journal_lines = Table(
+    "journal_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("business_date", Date, nullable=False),
+    Column("entry_id", String(128), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("outlet_code", String(32)),
+    Column("source_type", String(32), nullable=False),
+    Column("source_id", String(64), nullable=False),
+    Column("source_reference", String(64)),
+    Column("account_role", String(64), nullable=False),
+    Column("account_name", String(255)),
+    Column("debit", BigInteger, nullable=False),
+    Column("credit", BigInteger, nullable=False),
+    Column("description", Text),
+    Column("is_estimate", Boolean, nullable=False, default=False),
+    Index("ix_journal_lines_date", "business_date"),
+)
+
+# Every document we intend to post to Jurnal, keyed deterministically. Status:
+# pending → posted, or held (needs a fix, with reason), or failed (Jurnal refused it).
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("doc_key", String(160), primary_key=True),
+    Column("doc_type", String(40), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("outlet_code", String(32)),
+    Column("source_id", String(64), nullable=False),
+    Column("source_reference", String(64)),
+    Column("transaction_no", String(128)),
+    Column("custom_id", String(128)),
+    Column("payload", Text),
+    Column("payload_hash", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("expected_total", BigInteger),
+    Column("posted_total", BigInteger),
+    Column("jurnal_id", BigInteger),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("changed_after_posting", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("posted_at", DateTime(timezone=True)),
+    Index("ix_outbox_date_status", "business_date", "status"),
+)
+
+# Append-only log of every attempt and every state change (what the failed-records sensor reads).
+outbox_log = Table(
+    "outbox_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("doc_key", String(160), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("event", String(32), nullable=False),  # enqueued, held, posted, duplicate, failed, retry
+    Column("message", Text),
+    Column("run_id", String(64)),
+    Index("ix_outbox_log_doc", "doc_key"),
+)

@@ -1,0 +1,74 @@
+from datetime import date
+from decimal import Decimal
+
+from journal_pipeline.accounting import invoices, posting_rules
+from journal_pipeline.config import load_config
+from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
+
+CONFIG = load_config()
+
+
+def _documents(orders, day):
+    sales = posting_rules.sales_of_day(order_frames(orders), CONFIG, day)
+    return invoices.sales_invoices(sales, CONFIG)
+
+
+def test_retail_invoice_carries_lines_tax_discount_and_deposit():
+    documents, holds = _documents([retail_order()], date(2026, 11, 20))
+    assert holds == []
+    (doc,) = documents
+    assert doc.doc_key == "sales_invoice:11111111-1111-1111-1111-111111111111"
+    assert doc.custom_id == "11111111-1111-1111-1111-111111111111"
+    assert doc.transaction_no == "ISL/JKT-000101"
+    body = doc.payload["sales_invoice"]
+    assert body["transaction_date"] == "2026-11-20"
+    assert body["warehouse_name"] == "Gudang Jakarta Kemang"
+    assert body["use_tax_inclusive"] is False
+    assert body["deposit_to_name"] == "Kas" and body["deposit"] == 187_702
+    assert body["discount_type_name"] == "Value" and body["discount_unit"] == 8_900
+    kopi, teh, rounding = body["transaction_lines_attributes"]
+    assert kopi == {
+        "product_code": "KOP-001", "description": "Kopi Arabika 250g", "quantity": 2,
+        "rate": 85_000, "discount": 10, "line_tax_name": "PPN",
+    }
+    assert teh["product_code"] == "TEH-002" and "discount" not in teh
+    # Jurnal keeps tax in cents: (153,000 − 7,650) × 11% = 15,988.50 and
+    # (25,000 − 1,250) × 11% = 2,612.50 → 178,000 − 8,900 + 18,601.00 = 187,701.00,
+    # one rupiah short of what the customer paid (iSeller rounded each line's tax up).
+    # A non-taxable rounding line of 1 makes the invoice equal the order.
+    assert rounding == {"product_name": "Pembulatan", "quantity": 1, "rate": 1}
+    assert doc.expected_total == 187_702
+
+
+def test_inclusive_restaurant_invoice_adds_service_charge_line():
+    documents, holds = _documents([restaurant_order()], date(2026, 11, 21))
+    assert holds == []
+    body = documents[0].payload["sales_invoice"]
+    assert body["use_tax_inclusive"] is True
+    assert body["deposit_to_name"] == "Kliring QRIS iSeller Pay"
+    assert body["warehouse_name"] == "Gudang Bali Seminyak"
+    service = body["transaction_lines_attributes"][-1]
+    # service 5,500 plus its PB1 550, priced tax-inclusive like every other line
+    assert service == {
+        "product_name": "Service Charge", "quantity": 1, "rate": 6_050, "line_tax_name": "PB1",
+    }
+    assert "discount_unit" not in body
+
+
+def test_document_keys_are_deterministic():
+    first, _ = _documents([retail_order()], date(2026, 11, 20))
+    second, _ = _documents([retail_order()], date(2026, 11, 20))
+    assert first == second
+
+
+def test_split_payment_across_accounts_is_held():
+    order = retail_order()
+    pay = dict(order["transactions"][0])
+    order["transactions"][0]["amount"] = Decimal("100000")
+    order["transactions"].append(
+        {**pay, "transaction_id": "t9", "payment_type_name": "QRIS", "gateway": "iseller_pay",
+         "amount": Decimal("87702")}
+    )
+    documents, holds = _documents([order], date(2026, 11, 20))
+    assert documents == [] and "several payment methods" in holds[0].reason

@@ -1,0 +1,100 @@
+from datetime import date
+
+from journal_pipeline.accounting import posting_rules
+from journal_pipeline.config import load_config
+from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
+
+CONFIG = load_config()
+
+
+def _journal(orders, day):
+    sales = posting_rules.sales_of_day(order_frames(orders), CONFIG, day)
+    return posting_rules.journal_lines(sales, CONFIG)
+
+
+def _by_account(lines, entry_id):
+    entry = lines[lines["entry_id"] == entry_id]
+    return {
+        name: (int(group["debit"].sum()), int(group["credit"].sum()))
+        for name, group in entry.groupby("account_name")
+    }
+
+
+def test_retail_sale_worked_example():
+    lines, holds = _journal([retail_order()], date(2026, 11, 20))
+    assert holds == []
+    sale = _by_account(lines, "sale:11111111-1111-1111-1111-111111111111")
+    # Dr Kas 187,702 and Dr Diskon 8,900 = 196,602
+    # Cr Pendapatan 153,000 + 25,000 = 178,000 and Cr PPN 18,602 = 196,602
+    assert sale == {
+        "Kas": (187_702, 0),
+        "Diskon Penjualan": (8_900, 0),
+        "Pendapatan Penjualan": (0, 178_000),
+        "PPN Keluaran": (0, 18_602),
+    }
+    cogs = _by_account(lines, "cogs:11111111-1111-1111-1111-111111111111")
+    # 2 × 45,000 + 1 × 20,000 = 110,000 at iSeller's cost
+    assert cogs == {"Beban Pokok Pendapatan": (110_000, 0), "Persediaan Barang": (0, 110_000)}
+    assert posting_rules.unbalanced_entries(lines).empty
+
+
+def test_restaurant_sale_after_midnight_is_booked_on_the_local_day():
+    # closed 16:40 UTC on the 20th = 00:40 WITA on the 21st
+    lines_20, _ = _journal([restaurant_order()], date(2026, 11, 20))
+    lines_21, holds = _journal([restaurant_order()], date(2026, 11, 21))
+    assert lines_20.empty
+    assert holds == []
+    sale = _by_account(lines_21, "sale:22222222-2222-2222-2222-222222222222")
+    # sales net of PB1: 110,000 − 10,000 + 11,000 − 1,000 = 110,000
+    # PB1 10,000 + 1,000 + 550 = 11,550; service 5,500; total 127,050
+    assert sale == {
+        "Kliring QRIS iSeller Pay": (127_050, 0),
+        "Pendapatan Penjualan": (0, 110_000),
+        "Hutang Pajak Restoran": (0, 11_550),
+        "Pendapatan Service Charge": (0, 5_500),
+    }
+
+
+def test_unmapped_payment_method_holds_the_order_with_the_fix():
+    order = retail_order()
+    order["transactions"][0]["payment_type_name"] = "OVO"
+    order["transactions"][0]["gateway"] = "custom"
+    lines, holds = _journal([order], date(2026, 11, 20))
+    assert lines.empty
+    assert len(holds) == 1
+    reason = holds[0].reason
+    assert "#JKT-000101" in reason and "'OVO'" in reason and "payment_methods" in reason
+
+
+def test_unknown_outlet_is_held_not_guessed():
+    order = retail_order()
+    order["outlet_code"] = "SBY"
+    lines, holds = _journal([order], date(2026, 11, 20))
+    assert lines.empty and "outlet 'SBY'" in holds[0].reason
+
+
+def test_inconsistent_order_totals_are_held():
+    order = retail_order()
+    order["total_amount"] = "190000"
+    order["transactions"][0]["amount"] = "190000"
+    _, holds = _journal([order], date(2026, 11, 20))
+    assert "inconsistent" in holds[0].reason
+
+
+def test_on_account_rest_goes_to_receivable():
+    order = retail_order()
+    order["transactions"][0]["amount"] = "100000"
+    lines, holds = _journal([order], date(2026, 11, 20))
+    assert holds == []
+    sale = _by_account(lines, "sale:11111111-1111-1111-1111-111111111111")
+    assert sale["Kas"] == (100_000, 0)
+    assert sale["Piutang Usaha"] == (87_702, 0)
+
+
+def test_voided_orders_are_not_sales():
+    order = retail_order()
+    order["status"] = "void"
+    sales = posting_rules.sales_of_day(order_frames([order]), CONFIG, date(2026, 11, 20))
+    assert len(sales.frames) == 0
+    assert sales.voided == [order["order_id"]]
