@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+DAGSTER_HOME := $(CURDIR)/.dagster_home
 
 .PHONY: dev test install lint format sandbox clean
 
@@ -18,20 +18,18 @@ $(STAMP): $(PY) pyproject.toml
 install: $(STAMP)
 
 dev: $(STAMP)
-	@mkdir -p $(DAGSTER_HOME)
-	@cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
-	$(VENV)/bin/journal-pipeline dev
+	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/journal-pipeline dev
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check journal_pipeline journal_pipeline_tests benchmarks
-	$(VENV)/bin/ruff format --check journal_pipeline journal_pipeline_tests benchmarks
+	$(VENV)/bin/ruff check journal_pipeline journal_pipeline_tests
+	$(VENV)/bin/ruff format --check journal_pipeline journal_pipeline_tests
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format journal_pipeline journal_pipeline_tests benchmarks
-	$(VENV)/bin/ruff check --fix journal_pipeline journal_pipeline_tests benchmarks
+	$(VENV)/bin/ruff format journal_pipeline journal_pipeline_tests
+	$(VENV)/bin/ruff check --fix journal_pipeline journal_pipeline_tests
 
 sandbox: $(STAMP)
 	$(VENV)/bin/journal-pipeline sandbox

@@ -42,7 +42,9 @@ def _check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name, e.g. Asia/Jakarta)") from exc
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name, e.g. Asia/Jakarta)"
+        ) from exc
     return value
 
 
@@ -80,8 +82,10 @@ class MerchantConfig(BaseModel):
     rounding_product: str = "Pembulatan"
     term_name: str | None = None
     rounding_tolerance: int = Field(
-        1, ge=0, description="largest |difference| in rupiah an order may have between its "
-        "parts and its total before it is held"
+        1,
+        ge=0,
+        description="largest |difference| in rupiah an order may have between its "
+        "parts and its total before it is held",
     )
     accounts: dict[str, str] = Field(default_factory=dict)
     taxes: dict[str, TaxConfig] = Field(default_factory=dict)
@@ -123,7 +127,9 @@ class MerchantConfig(BaseModel):
             return outlet.accounts[role]
         return self.accounts.get(role)
 
-    def payment_account(self, method: str, gateway: str | None, outlet_code: str | None) -> str | None:
+    def payment_account(
+        self, method: str, gateway: str | None, outlet_code: str | None
+    ) -> str | None:
         """Clearing account of a payment method: by name, then by gateway; outlet first."""
         outlet = self.outlet(outlet_code)
         tables = [outlet.payment_methods] if outlet is not None else []

@@ -20,7 +20,6 @@ def build_definitions() -> dg.Definitions:
     job = dg.define_asset_job(
         SYNC_JOB,
         selection=dg.AssetSelection.assets(*assets),
-        partitions_def=daily,
         tags={"dagster/max_retries": "1"},
     )
     return dg.Definitions(

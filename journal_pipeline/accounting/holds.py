@@ -28,3 +28,16 @@ class Hold:
 
 def order_label(reference: str, outlet_code: str, day: date) -> str:
     return f"Order {reference} (outlet {outlet_code}, {day.isoformat()})"
+
+
+def order_hold(order, day: date, reason: str) -> Hold:
+    """Hold an iSeller order (a row of the orders frame), naming it at the start of the reason."""
+    outlet = order.outlet_code or "?"
+    return Hold(
+        "order",
+        order.order_id,
+        order.order_reference,
+        outlet,
+        day,
+        f"{order_label(order.order_reference, outlet, day)}: {reason}",
+    )

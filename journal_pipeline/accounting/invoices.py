@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from journal_pipeline.accounting.holds import Hold, order_label
+from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine, fit_total, invoice_totals
 from journal_pipeline.accounting.money import format_idr, to_rupiah
 from journal_pipeline.accounting.posting_rules import DaySales
@@ -81,16 +81,15 @@ def _deposit(payments: pd.DataFrame, config: MerchantConfig, outlet_code: str):
     return next(iter(accounts.items()))
 
 
-def sales_invoice(order, lines: pd.DataFrame, payments: pd.DataFrame, config: MerchantConfig, day: date):
+def sales_invoice(
+    order, lines: pd.DataFrame, payments: pd.DataFrame, config: MerchantConfig, day: date
+):
     """The invoice document of one order (already checked by the posting rules), or a Hold."""
-    label = order_label(order.order_reference, order.outlet_code, day)
     outlet = config.outlet(order.outlet_code)
     tax = config.tax_for(order.outlet_code)
 
     def hold(reason: str) -> tuple[None, Hold]:
-        return None, Hold(
-            "order", order.order_id, order.order_reference, order.outlet_code, day, f"{label}: {reason}"
-        )
+        return None, order_hold(order, day, reason)
 
     invoice_lines: list[dict] = []
     model_lines: list[InvoiceLine] = []
@@ -103,7 +102,8 @@ def sales_invoice(order, lines: pd.DataFrame, payments: pd.DataFrame, config: Me
             percent = Decimal(0)
         attrs = {
             "product_code": line.sku,
-            "description": line.product_name if not line.variant_name
+            "description": line.product_name
+            if not line.variant_name
             else f"{line.product_name} ({line.variant_name})",
             "quantity": _number(line.quantity),
             "rate": line.base_price,
@@ -114,7 +114,9 @@ def sales_invoice(order, lines: pd.DataFrame, payments: pd.DataFrame, config: Me
             attrs["line_tax_name"] = tax.jurnal_name
         invoice_lines.append(attrs)
         model_lines.append(
-            InvoiceLine(line.quantity, Decimal(line.base_price), percent, tax.rate if taxed else None)
+            InvoiceLine(
+                line.quantity, Decimal(line.base_price), percent, tax.rate if taxed else None
+            )
         )
 
     charges = (
@@ -131,7 +133,9 @@ def sales_invoice(order, lines: pd.DataFrame, payments: pd.DataFrame, config: Me
         if taxed:
             attrs["line_tax_name"] = tax.jurnal_name
         invoice_lines.append(attrs)
-        model_lines.append(InvoiceLine(Decimal(1), Decimal(rate), Decimal(0), tax.rate if taxed else None))
+        model_lines.append(
+            InvoiceLine(Decimal(1), Decimal(rate), Decimal(0), tax.rate if taxed else None)
+        )
     if not invoice_lines:
         return hold("the order has no lines to invoice. Check it in iSeller.")
     discount = Decimal(int(lines["discount_order_amount"].sum()) + folded_discount)
@@ -144,7 +148,9 @@ def sales_invoice(order, lines: pd.DataFrame, payments: pd.DataFrame, config: Me
     )
     if fit is None:
         expected = invoice_totals(
-            model_lines, discount_value=discount, tax_inclusive=bool(order.tax_inclusive),
+            model_lines,
+            discount_value=discount,
+            tax_inclusive=bool(order.tax_inclusive),
             shipping=Decimal(order.total_shipping_amount),
         ).total
         return hold(

@@ -100,7 +100,9 @@ def fit_total(
     def total(extra: Decimal, rounding: Decimal) -> Decimal:
         fitted = [*lines, InvoiceLine(Decimal(1), rounding)] if rounding else lines
         return invoice_totals(
-            fitted, discount_value=discount_value + extra, tax_inclusive=tax_inclusive,
+            fitted,
+            discount_value=discount_value + extra,
+            tax_inclusive=tax_inclusive,
             shipping=shipping,
         ).total
 
@@ -124,7 +126,7 @@ def fit_total(
         if gap == 0:
             return Fit(extra, Decimal(0))
         if gap > 0:
-            rounding = _fit_rounding(lambda r: total(extra, r), target, gap)
+            rounding = _fit_rounding(lambda r, extra=extra: total(extra, r), target, gap)
             if rounding is not None:
                 return Fit(extra, rounding)
         extra += CENT

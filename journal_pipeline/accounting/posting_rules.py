@@ -27,7 +27,7 @@ from decimal import Decimal
 import pandas as pd
 
 from journal_pipeline.accounting.business_day import business_date
-from journal_pipeline.accounting.holds import Hold, order_label
+from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.money import format_idr, to_rupiah
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.frames import OrderFrames
@@ -140,13 +140,15 @@ def _excluding_tax(amount: int, rate: Decimal, inclusive: bool) -> int:
     return amount - to_rupiah(Decimal(amount) * rate / (100 + rate))
 
 
-def sale_entry(order, lines: pd.DataFrame, payments: pd.DataFrame, config: MerchantConfig, day: date):
+def sale_entry(
+    order, lines: pd.DataFrame, payments: pd.DataFrame, config: MerchantConfig, day: date
+):
     """Journal lines of one completed order, or a Hold saying why it cannot be posted."""
-    label = order_label(order.order_reference, order.outlet_code, day)
     if config.outlet(order.outlet_code) is None:
-        return None, Hold(
-            "order", order.order_id, order.order_reference, order.outlet_code or "?", day,
-            f"{label}: outlet {order.outlet_code!r} ({order.outlet_name}) is not in the config. "
+        return None, order_hold(
+            order,
+            day,
+            f"outlet {order.outlet_code!r} ({order.outlet_name}) is not in the config. "
             f"Add it under outlets with its time zone and Jurnal warehouse. {FIX_HINT}",
         )
     tax = config.tax_for(order.outlet_code)
@@ -158,19 +160,26 @@ def sale_entry(order, lines: pd.DataFrame, payments: pd.DataFrame, config: Merch
             continue
         account = config.payment_account(pay.payment_type_name, pay.gateway, order.outlet_code)
         if account is None:
-            return None, Hold(
-                "order", order.order_id, order.order_reference, order.outlet_code, day,
-                f"{label}: payment method {pay.payment_type_name!r} (gateway {pay.gateway}) has "
+            return None, order_hold(
+                order,
+                day,
+                f"payment method {pay.payment_type_name!r} (gateway {pay.gateway}) has "
                 f"no account mapping. Add it under payment_methods. {FIX_HINT}",
             )
-        entry.add(f"payment:{pay.payment_type_name}", account, pay.amount, 0,
-                  f"{pay.payment_type_name} payment")
+        entry.add(
+            f"payment:{pay.payment_type_name}",
+            account,
+            pay.amount,
+            0,
+            f"{pay.payment_type_name} payment",
+        )
         paid += pay.amount
     unpaid = order.total_amount - paid
     if unpaid < 0:
-        return None, Hold(
-            "order", order.order_id, order.order_reference, order.outlet_code, day,
-            f"{label}: payments of {format_idr(paid)} exceed the order total of "
+        return None, order_hold(
+            order,
+            day,
+            f"payments of {format_idr(paid)} exceed the order total of "
             f"{format_idr(order.total_amount)}. Check the order in iSeller.",
         )
     entry.role("receivable", debit=unpaid, text="unpaid on account")
@@ -180,9 +189,10 @@ def sale_entry(order, lines: pd.DataFrame, payments: pd.DataFrame, config: Merch
     line_tax_total = 0
     for line in lines.itertuples(index=False):
         if line.tax_amount and tax is not None and line.tax_percentage != tax.rate:
-            return None, Hold(
-                "order", order.order_id, order.order_reference, order.outlet_code, day,
-                f"{label}: line {line.sku} is taxed at {line.tax_percentage}% but outlet "
+            return None, order_hold(
+                order,
+                day,
+                f"line {line.sku} is taxed at {line.tax_percentage}% but outlet "
                 f"{order.outlet_code} is configured for {tax.jurnal_name} {tax.rate}%. "
                 f"Fix the outlet's tax in the config or the product's tax in iSeller.",
             )
@@ -194,13 +204,19 @@ def sale_entry(order, lines: pd.DataFrame, payments: pd.DataFrame, config: Merch
         entry.role("sales_discount", debit=order_discount, text=f"order discount on {name}")
     if order.total_tax_amount:
         if tax is None:
-            return None, Hold(
-                "order", order.order_id, order.order_reference, order.outlet_code, day,
-                f"{label}: the order carries tax of {format_idr(order.total_tax_amount)} but "
+            return None, order_hold(
+                order,
+                day,
+                f"the order carries tax of {format_idr(order.total_tax_amount)} but "
                 f"outlet {order.outlet_code} has no tax configured. Set its tax. {FIX_HINT}",
             )
-        entry.add(f"tax:{tax.jurnal_name}", tax.account, 0, order.total_tax_amount,
-                  f"{tax.jurnal_name} {tax.rate}%")
+        entry.add(
+            f"tax:{tax.jurnal_name}",
+            tax.account,
+            0,
+            order.total_tax_amount,
+            f"{tax.jurnal_name} {tax.rate}%",
+        )
     charges = (
         order.total_additional_subtotal_amount
         + order.total_additional_order_amount
@@ -214,12 +230,14 @@ def sale_entry(order, lines: pd.DataFrame, payments: pd.DataFrame, config: Merch
         entry.role("rounding", debit=-order.rounding_amount, text="rounding")
 
     difference = entry.debit - entry.credit
+    parts = order.total_amount - difference
     if abs(difference) > config.rounding_tolerance:
-        return None, Hold(
-            "order", order.order_id, order.order_reference, order.outlet_code, day,
-            f"{label}: its parts add up to {format_idr(entry.credit - entry.debit + order.total_amount)}"
-            f" but its total is {format_idr(order.total_amount)} (difference "
-            f"{format_idr(difference)}). The order's amounts are inconsistent; check it in iSeller.",
+        return None, order_hold(
+            order,
+            day,
+            f"its parts add up to {format_idr(parts)} but its total is "
+            f"{format_idr(order.total_amount)} (difference {format_idr(difference)}). "
+            "The order's amounts are inconsistent; check it in iSeller.",
         )
     if difference > 0:
         entry.role("rounding", credit=difference, text="sub-rupiah difference")
@@ -228,9 +246,10 @@ def sale_entry(order, lines: pd.DataFrame, payments: pd.DataFrame, config: Merch
 
     if entry.problems:
         roles = ", ".join(sorted(set(entry.problems)))
-        return None, Hold(
-            "order", order.order_id, order.order_reference, order.outlet_code, day,
-            f"{label}: account role(s) {roles} have no Jurnal account for outlet "
+        return None, order_hold(
+            order,
+            day,
+            f"account role(s) {roles} have no Jurnal account for outlet "
             f"{order.outlet_code}. Add them under accounts. {FIX_HINT}",
         )
     cost = int(lines["cost"].sum()) if len(lines) else 0
@@ -284,7 +303,9 @@ def summary(lines: pd.DataFrame, holds: list[Hold]) -> dict:
         "total_debit": int(lines["debit"].sum()) if len(lines) else 0,
         "total_credit": int(lines["credit"].sum()) if len(lines) else 0,
         "held": len(holds),
-        "by_role": {} if by_role is None else {
+        "by_role": {}
+        if by_role is None
+        else {
             role: {"debit": int(r.debit), "credit": int(r.credit)} for role, r in by_role.iterrows()
         },
     }

@@ -1,7 +1,5 @@
 """Assets: iSeller orders → balanced journal → Jurnal sales invoices, one business day each."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from journal_pipeline.accounting import posting_rules
@@ -46,13 +44,15 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         ],
     )
     def journal_entries(
-        context: dg.AssetExecutionContext, staging: StagingResource, merchant: MerchantConfigResource
+        context: dg.AssetExecutionContext,
+        staging: StagingResource,
+        merchant: MerchantConfigResource,
     ) -> dg.MaterializeResult:
         """Balanced journal lines for the day's sales, and their invoices queued in the outbox."""
         day = partition_date(context)
         journal = day_sync.build_journal(staging.store, merchant.config, day)
         written = day_sync.record_journal(
-            staging.store, Outbox(staging.store, context.run_id), day, journal
+            staging.store, Outbox(staging.store, context.run.run_id), day, journal
         )
         unbalanced = posting_rules.unbalanced_entries(journal.lines)
         totals = posting_rules.summary(journal.lines, journal.holds)
@@ -82,7 +82,10 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         )
 
     @dg.asset(
-        partitions_def=daily, group_name="jurnal", deps=[journal_entries], pool=JURNAL_POOL,
+        partitions_def=daily,
+        group_name="jurnal",
+        deps=[journal_entries],
+        pool=JURNAL_POOL,
         kinds={"api"},
     )
     def jurnal_products(
@@ -110,7 +113,9 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         deps=[journal_entries, jurnal_products],
         pool=JURNAL_POOL,
         kinds={"api"},
-        check_specs=[dg.AssetCheckSpec("posted_totals_match_source", asset="jurnal_sales_invoices")],
+        check_specs=[
+            dg.AssetCheckSpec("posted_totals_match_source", asset="jurnal_sales_invoices")
+        ],
     )
     def jurnal_sales_invoices(
         context: dg.AssetExecutionContext, jurnal: JurnalResource, staging: StagingResource
@@ -118,7 +123,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         """The day's sales invoices in Jurnal: one per completed order, posted exactly once."""
         day = partition_date(context)
         client = jurnal.client()
-        outbox = Outbox(staging.store, context.run_id)
+        outbox = Outbox(staging.store, context.run.run_id)
         result = outbox.post_pending(day, client)
         documents = outbox.documents(day)
         posted = documents[documents["status"] == "posted"]

@@ -148,7 +148,9 @@ def order_frames(raw_orders: Iterable[dict]) -> OrderFrames:
         row["customer_name"] = _customer_name(order)
         for column in ("order_date", "closed_date", "modified_date"):
             row[column] = parse_utc(order.get(column))
-        row["order_discounts"] = sum(to_rupiah(d.get("discount_amount")) for d in order.get("discounts") or [])
+        row["order_discounts"] = sum(
+            to_rupiah(d.get("discount_amount")) for d in order.get("discounts") or []
+        )
         row["order_promotions"] = sum(
             to_rupiah(p.get("promotion_amount")) for p in order.get("promotions") or []
         )

@@ -16,9 +16,9 @@ JURNAL_PORT = 8702
 JURNAL_PREFIX = "/public/jurnal/api/v1"
 
 ISELLER_CLIENT_ID = "sandbox-iseller-client"
-ISELLER_CLIENT_SECRET = "sandbox-iseller-secret"  # noqa: S105 - a published sandbox credential
+ISELLER_CLIENT_SECRET = "sandbox-iseller-secret"  # published sandbox credential
 JURNAL_CLIENT_ID = "sandbox-jurnal-client"
-JURNAL_CLIENT_SECRET = "sandbox-jurnal-secret"  # noqa: S105 - a published sandbox credential
+JURNAL_CLIENT_SECRET = "sandbox-jurnal-secret"  # published sandbox credential
 
 ISELLER_VARS = (
     "ISELLER_TOKEN_URL",

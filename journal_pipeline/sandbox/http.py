@@ -7,6 +7,7 @@ would be against iSeller and Jurnal. Standard library only: a route table of
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -98,6 +99,7 @@ class Router:
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     app: Callable[[Request], Response]  # set on the subclass made per server
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet by default
@@ -122,10 +124,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             response = Response(500, {"message": f"sandbox error: {type(exc).__name__}: {exc}"})
         if response.drop_connection:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         payload, content_type = response.encoded()
         self.send_response(response.status)

@@ -32,10 +32,14 @@ def wanted_products(invoices: list[dict], config: MerchantConfig) -> list[dict]:
             sku = line.get("product_code")
             if sku and sku not in products:
                 name = line.get("description") or sku
-                products[sku] = _product(name, sku, line.get("rate", 0), config.account("sales", None))
+                products[sku] = _product(
+                    name, sku, line.get("rate", 0), config.account("sales", None)
+                )
             name = line.get("product_name")
             if not sku and name in by_name and f"name:{name}" not in products:
-                products[f"name:{name}"] = _product(name, None, 0, config.account(by_name[name], None))
+                products[f"name:{name}"] = _product(
+                    name, None, 0, config.account(by_name[name], None)
+                )
     return list(products.values())
 
 

@@ -37,6 +37,7 @@ from journal_pipeline.storage.store import StagingStore, dumps, loads
 
 BATCH_SIZE = 100
 OPEN_STATES = ("pending", "held", "failed")
+WITHDRAWN_REASON = "no longer a completed sale of this business date (voided or moved)"
 
 
 @dataclass
@@ -89,22 +90,40 @@ class Outbox:
                     "updated_at": now,
                 }
                 if row is None:
-                    conn.execute(sa.insert(t).values(**self._identity(doc), status="pending", attempts=0,
-                                                     created_at=now, **values))
+                    conn.execute(
+                        sa.insert(t).values(
+                            **self._identity(doc),
+                            status="pending",
+                            attempts=0,
+                            created_at=now,
+                            **values,
+                        )
+                    )
                     self._log(conn, doc.doc_key, "enqueued", None, now)
                     counts["enqueued"] += 1
                 elif row.status == "posted":
                     if row.payload_hash != digest:
-                        conn.execute(sa.update(t).where(t.c.doc_key == doc.doc_key)
-                                     .values(changed_after_posting=True, updated_at=now))
-                        self._log(conn, doc.doc_key, "changed_after_posting",
-                                  "the source changed after posting; a correction is needed", now)
+                        conn.execute(
+                            sa.update(t)
+                            .where(t.c.doc_key == doc.doc_key)
+                            .values(changed_after_posting=True, updated_at=now)
+                        )
+                        self._log(
+                            conn,
+                            doc.doc_key,
+                            "changed_after_posting",
+                            "the source changed after posting; a correction is needed",
+                            now,
+                        )
                         counts["changed_after_posting"] += 1
                     counts["already_posted"] += 1
                 else:
                     changed = row.status != "pending" or row.payload_hash != digest
-                    conn.execute(sa.update(t).where(t.c.doc_key == doc.doc_key)
-                                 .values(status="pending", reason=None, **values))
+                    conn.execute(
+                        sa.update(t)
+                        .where(t.c.doc_key == doc.doc_key)
+                        .values(status="pending", reason=None, **values)
+                    )
                     if changed:
                         self._log(conn, doc.doc_key, "requeued", f"was {row.status}", now)
                     counts["pending"] += 1
@@ -117,10 +136,19 @@ class Outbox:
                     continue
                 values = {"status": "held", "reason": hold.reason, "updated_at": now}
                 if row is None:
-                    conn.execute(sa.insert(t).values(
-                        doc_key=key, doc_type=SALES_INVOICE, business_date=hold.business_date,
-                        outlet_code=hold.outlet_code, source_id=hold.source_id,
-                        source_reference=hold.source_reference, attempts=0, created_at=now, **values))
+                    conn.execute(
+                        sa.insert(t).values(
+                            doc_key=key,
+                            doc_type=SALES_INVOICE,
+                            business_date=hold.business_date,
+                            outlet_code=hold.outlet_code,
+                            source_id=hold.source_id,
+                            source_reference=hold.source_reference,
+                            attempts=0,
+                            created_at=now,
+                            **values,
+                        )
+                    )
                 else:
                     conn.execute(sa.update(t).where(t.c.doc_key == key).values(**values))
                 if row is None or row.status != "held":
@@ -128,9 +156,15 @@ class Outbox:
                 counts["held"] += 1
             for key, row in current.items():
                 if key not in wanted and row.status in OPEN_STATES:
-                    conn.execute(sa.update(t).where(t.c.doc_key == key).values(
-                        status="withdrawn", updated_at=now,
-                        reason="no longer a completed sale of this business date (voided or moved)"))
+                    conn.execute(
+                        sa.update(t)
+                        .where(t.c.doc_key == key)
+                        .values(
+                            status="withdrawn",
+                            updated_at=now,
+                            reason=WITHDRAWN_REASON,
+                        )
+                    )
                     self._log(conn, key, "withdrawn", None, now)
                     counts["withdrawn"] += 1
         return counts
@@ -142,10 +176,18 @@ class Outbox:
         result = PostResult()
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(t.c.doc_key, t.c.payload, t.c.source_reference, t.c.outlet_code,
-                          t.c.expected_total, t.c.custom_id, t.c.transaction_no)
-                .where(t.c.business_date == day, t.c.status == "pending",
-                       t.c.doc_type == SALES_INVOICE)
+                sa.select(
+                    t.c.doc_key,
+                    t.c.payload,
+                    t.c.source_reference,
+                    t.c.outlet_code,
+                    t.c.expected_total,
+                    t.c.custom_id,
+                    t.c.transaction_no,
+                )
+                .where(
+                    t.c.business_date == day, t.c.status == "pending", t.c.doc_type == SALES_INVOICE
+                )
                 .order_by(t.c.doc_key)
             ).all()
         for start in range(0, len(rows), BATCH_SIZE):
@@ -192,30 +234,49 @@ class Outbox:
         now = datetime.now(UTC)
         posted_total = to_rupiah(record.get("original_amount"))
         with self.engine.begin() as conn:
-            conn.execute(sa.update(t).where(t.c.doc_key == row.doc_key).values(
-                status="posted", reason=None, jurnal_id=int(record["id"]),
-                posted_total=posted_total, posted_at=now, updated_at=now))
+            conn.execute(
+                sa.update(t)
+                .where(t.c.doc_key == row.doc_key)
+                .values(
+                    status="posted",
+                    reason=None,
+                    jurnal_id=int(record["id"]),
+                    posted_total=posted_total,
+                    posted_at=now,
+                    updated_at=now,
+                )
+            )
             message = f"Jurnal id {record['id']}, total {format_idr(posted_total)}"
             if event == "duplicate":
                 message = "already in Jurnal (earlier attempt); " + message
             self._log(conn, row.doc_key, event, message, now)
             if row.expected_total is not None and posted_total != row.expected_total:
-                self._log(conn, row.doc_key, "total_mismatch",
-                          f"Jurnal total {format_idr(posted_total)} vs expected "
-                          f"{format_idr(row.expected_total)}", now)
+                self._log(
+                    conn,
+                    row.doc_key,
+                    "total_mismatch",
+                    f"Jurnal total {format_idr(posted_total)} vs expected "
+                    f"{format_idr(row.expected_total)}",
+                    now,
+                )
 
     def _mark(self, key: str, status: str, reason: str, event: str) -> None:
         t = tables.outbox
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            conn.execute(sa.update(t).where(t.c.doc_key == key)
-                         .values(status=status, reason=reason, updated_at=now))
+            conn.execute(
+                sa.update(t)
+                .where(t.c.doc_key == key)
+                .values(status=status, reason=reason, updated_at=now)
+            )
             self._log(conn, key, event, reason, now)
 
     def _count_attempt(self, keys: list[str]) -> None:
         t = tables.outbox
         with self.engine.begin() as conn:
-            conn.execute(sa.update(t).where(t.c.doc_key.in_(keys)).values(attempts=t.c.attempts + 1))
+            conn.execute(
+                sa.update(t).where(t.c.doc_key.in_(keys)).values(attempts=t.c.attempts + 1)
+            )
 
     def _log_many(self, keys: list[str], event: str, message: str) -> None:
         now = datetime.now(UTC)
@@ -224,8 +285,11 @@ class Outbox:
                 self._log(conn, key, event, message, now)
 
     def _log(self, conn, key: str, event: str, message: str | None, now: datetime) -> None:
-        conn.execute(sa.insert(tables.outbox_log).values(
-            doc_key=key, at=now, event=event, message=message, run_id=self.run_id))
+        conn.execute(
+            sa.insert(tables.outbox_log).values(
+                doc_key=key, at=now, event=event, message=message, run_id=self.run_id
+            )
+        )
 
     @staticmethod
     def _row(conn, key: str):
@@ -248,20 +312,38 @@ class Outbox:
     # -- reading -----------------------------------------------------------------------------
     def documents(self, day: date) -> pd.DataFrame:
         t = tables.outbox
-        cols = [t.c.doc_key, t.c.doc_type, t.c.outlet_code, t.c.source_id, t.c.source_reference,
-                t.c.transaction_no, t.c.status, t.c.reason, t.c.expected_total, t.c.posted_total,
-                t.c.jurnal_id, t.c.attempts, t.c.changed_after_posting]
+        cols = [
+            t.c.doc_key,
+            t.c.doc_type,
+            t.c.outlet_code,
+            t.c.source_id,
+            t.c.source_reference,
+            t.c.transaction_no,
+            t.c.status,
+            t.c.reason,
+            t.c.expected_total,
+            t.c.posted_total,
+            t.c.jurnal_id,
+            t.c.attempts,
+            t.c.changed_after_posting,
+        ]
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(*cols).where(t.c.business_date == day)
-                                .order_by(t.c.doc_key)).mappings().all()
+            rows = (
+                conn.execute(sa.select(*cols).where(t.c.business_date == day).order_by(t.c.doc_key))
+                .mappings()
+                .all()
+            )
         return pd.DataFrame(rows, columns=[c.name for c in cols])
 
     def pending_payloads(self, day: date) -> list[dict]:
         """Bodies of the day's invoices still to be posted."""
         t = tables.outbox
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(t.c.payload).where(
-                t.c.business_date == day, t.c.status == "pending", t.c.doc_type == SALES_INVOICE))
+            rows = conn.execute(
+                sa.select(t.c.payload).where(
+                    t.c.business_date == day, t.c.status == "pending", t.c.doc_type == SALES_INVOICE
+                )
+            )
             return [loads(r.payload)[SALES_INVOICE] for r in rows]
 
     def status_counts(self, day: date) -> dict[str, int]:
@@ -271,10 +353,13 @@ class Outbox:
 
 def _refusal(row, item) -> str:
     fields = item.errors or {}
-    detail = "; ".join(f"{name}: {_text(msg)}" for name, msg in fields.items()) or f"HTTP {item.status}"
+    detail = (
+        "; ".join(f"{name}: {_text(msg)}" for name, msg in fields.items()) or f"HTTP {item.status}"
+    )
     return (
         f"Order {row.source_reference} (outlet {row.outlet_code}): Jurnal refused invoice "
-        f"{row.transaction_no}: {detail}. Fix the cause in Jurnal or the config, then run the day again."
+        f"{row.transaction_no}: {detail}. Fix the cause in Jurnal or the config, "
+        "then run the day again."
     )
 
 

@@ -64,7 +64,14 @@ def retail_order() -> dict:
                 "tax_percentage": Decimal("11"),
                 "tax_amount": Decimal("15989.0000"),
                 "additional_charge": Decimal("0"),
-                "cogs": [{"product_id": "p1", "sku": "KOP-001", "quantity": 2, "buying_price": Decimal("45000")}],
+                "cogs": [
+                    {
+                        "product_id": "p1",
+                        "sku": "KOP-001",
+                        "quantity": 2,
+                        "buying_price": Decimal("45000"),
+                    }
+                ],
             },
             {
                 "order_detail_id": "d2",
@@ -82,7 +89,14 @@ def retail_order() -> dict:
                 "tax_percentage": Decimal("11"),
                 "tax_amount": Decimal("2613.0000"),
                 "additional_charge": Decimal("0"),
-                "cogs": [{"product_id": "p2", "sku": "TEH-002", "quantity": 1, "buying_price": Decimal("20000")}],
+                "cogs": [
+                    {
+                        "product_id": "p2",
+                        "sku": "TEH-002",
+                        "quantity": 1,
+                        "buying_price": Decimal("20000"),
+                    }
+                ],
             },
         ],
         "transactions": [
@@ -103,7 +117,7 @@ def retail_order() -> dict:
 def restaurant_order() -> dict:
     """Bali Seminyak (PB1 10% included in prices, service 5%), closed 2026-11-21 00:40 WITA.
 
-    That is 2026-11-20 16:40 UTC: its business date is 2026-11-21 in Bali.
+    That is 2026-11-20 16:40 UTC: with Bali's 03:00 day cut-off its business date is the 20th.
     Nasi Goreng 2 × 55,000 = 110,000 (PB1 inside: 10,000)
     Es Teh      1 × 11,000 =  11,000 (PB1 inside:  1,000)
     subtotal 121,000; net of PB1 110,000; service 5% = 5,500; PB1 on service = 550

@@ -29,8 +29,12 @@ def test_retail_invoice_carries_lines_tax_discount_and_deposit():
     assert body["discount_type_name"] == "Value" and body["discount_unit"] == 8_900
     kopi, teh, rounding = body["transaction_lines_attributes"]
     assert kopi == {
-        "product_code": "KOP-001", "description": "Kopi Arabika 250g", "quantity": 2,
-        "rate": 85_000, "discount": 10, "line_tax_name": "PPN",
+        "product_code": "KOP-001",
+        "description": "Kopi Arabika 250g",
+        "quantity": 2,
+        "rate": 85_000,
+        "discount": 10,
+        "line_tax_name": "PPN",
     }
     assert teh["product_code"] == "TEH-002" and "discount" not in teh
     # Jurnal keeps tax in cents: (153,000 − 7,650) × 11% = 15,988.50 and
@@ -42,7 +46,7 @@ def test_retail_invoice_carries_lines_tax_discount_and_deposit():
 
 
 def test_inclusive_restaurant_invoice_adds_service_charge_line():
-    documents, holds = _documents([restaurant_order()], date(2026, 11, 21))
+    documents, holds = _documents([restaurant_order()], date(2026, 11, 20))
     assert holds == []
     body = documents[0].payload["sales_invoice"]
     assert body["use_tax_inclusive"] is True
@@ -51,7 +55,10 @@ def test_inclusive_restaurant_invoice_adds_service_charge_line():
     service = body["transaction_lines_attributes"][-1]
     # service 5,500 plus its PB1 550, priced tax-inclusive like every other line
     assert service == {
-        "product_name": "Service Charge", "quantity": 1, "rate": 6_050, "line_tax_name": "PB1",
+        "product_name": "Service Charge",
+        "quantity": 1,
+        "rate": 6_050,
+        "line_tax_name": "PB1",
     }
     assert "discount_unit" not in body
 
@@ -67,8 +74,13 @@ def test_split_payment_across_accounts_is_held():
     pay = dict(order["transactions"][0])
     order["transactions"][0]["amount"] = Decimal("100000")
     order["transactions"].append(
-        {**pay, "transaction_id": "t9", "payment_type_name": "QRIS", "gateway": "iseller_pay",
-         "amount": Decimal("87702")}
+        {
+            **pay,
+            "transaction_id": "t9",
+            "payment_type_name": "QRIS",
+            "gateway": "iseller_pay",
+            "amount": Decimal("87702"),
+        }
     )
     documents, holds = _documents([order], date(2026, 11, 20))
     assert documents == [] and "several payment methods" in holds[0].reason

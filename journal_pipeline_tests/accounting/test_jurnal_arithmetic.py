@@ -31,7 +31,7 @@ def test_excess_is_fitted_with_extra_discount_then_rounding():
 
 
 @given(
-    prices=st.lists(st.integers(1, 2_000) .map(lambda k: k * 50), min_size=1, max_size=6),
+    prices=st.lists(st.integers(1, 2_000).map(lambda k: k * 50), min_size=1, max_size=6),
     rate=st.sampled_from([D(10), D(11), D(12)]),
     inclusive=st.booleans(),
     discount=st.integers(0, 500).map(lambda k: k * 10),

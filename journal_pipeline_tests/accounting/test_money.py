@@ -24,7 +24,7 @@ def test_round_half_up():
     assert round_half_up(5, 2) == 3 and round_half_up(-5, 2) == -3 and round_half_up(4, 3) == 1
 
 
-@given(st.integers(-10**9, 10**9), st.lists(st.integers(0, 10**6), min_size=1, max_size=20))
+@given(st.integers(-(10**9), 10**9), st.lists(st.integers(0, 10**6), min_size=1, max_size=20))
 def test_allocate_sums_exactly(total, weights):
     shares = allocate(total, weights)
     assert sum(shares) == total and len(shares) == len(weights)

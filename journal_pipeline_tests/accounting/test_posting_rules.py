@@ -30,7 +30,7 @@ def test_retail_sale_worked_example():
     assert sale == {
         "Kas": (187_702, 0),
         "Diskon Penjualan": (8_900, 0),
-        "Pendapatan Penjualan": (0, 178_000),
+        "Penjualan": (0, 178_000),
         "PPN Keluaran": (0, 18_602),
     }
     cogs = _by_account(lines, "cogs:11111111-1111-1111-1111-111111111111")
@@ -39,19 +39,19 @@ def test_retail_sale_worked_example():
     assert posting_rules.unbalanced_entries(lines).empty
 
 
-def test_restaurant_sale_after_midnight_is_booked_on_the_local_day():
-    # closed 16:40 UTC on the 20th = 00:40 WITA on the 21st
-    lines_20, _ = _journal([restaurant_order()], date(2026, 11, 20))
-    lines_21, holds = _journal([restaurant_order()], date(2026, 11, 21))
-    assert lines_20.empty
+def test_restaurant_sale_after_midnight_is_booked_on_the_evening_it_belongs_to():
+    # closed 16:40 UTC on the 20th = 00:40 WITA on the 21st; Bali's day ends at 03:00
+    lines_20, holds = _journal([restaurant_order()], date(2026, 11, 20))
+    lines_21, _ = _journal([restaurant_order()], date(2026, 11, 21))
+    assert lines_21.empty
     assert holds == []
-    sale = _by_account(lines_21, "sale:22222222-2222-2222-2222-222222222222")
+    sale = _by_account(lines_20, "sale:22222222-2222-2222-2222-222222222222")
     # sales net of PB1: 110,000 − 10,000 + 11,000 − 1,000 = 110,000
     # PB1 10,000 + 1,000 + 550 = 11,550; service 5,500; total 127,050
     assert sale == {
         "Kliring QRIS iSeller Pay": (127_050, 0),
-        "Pendapatan Penjualan": (0, 110_000),
-        "Hutang Pajak Restoran": (0, 11_550),
+        "Penjualan": (0, 110_000),
+        "Hutang Pajak Restoran (PB1)": (0, 11_550),
         "Pendapatan Service Charge": (0, 5_500),
     }
 
@@ -65,6 +65,15 @@ def test_unmapped_payment_method_holds_the_order_with_the_fix():
     assert len(holds) == 1
     reason = holds[0].reason
     assert "#JKT-000101" in reason and "'OVO'" in reason and "payment_methods" in reason
+
+
+def test_without_cutoff_the_local_calendar_day_applies():
+    config = CONFIG.model_copy(deep=True)
+    config.outlets["DPS"].cutoff_hour = 0
+    sales = posting_rules.sales_of_day(
+        order_frames([restaurant_order()]), config, date(2026, 11, 21)
+    )
+    assert len(sales.frames) == 1
 
 
 def test_unknown_outlet_is_held_not_guessed():

@@ -1,0 +1,45 @@
+"""Shared fixtures: the sandboxes, started once per test session on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def iseller_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    """The iSeller emulator on a free port with a fixed clock (2026-11-20 15:00 UTC).
+
+    Yields ``.url`` (base URL), ``.sandbox`` (the `ISellerSandbox`), ``.server`` and ``.env``
+    (the ``ISELLER_*`` variables of a client pointed at it; the resource URL comes from the
+    token response).
+    """
+    from datetime import UTC, datetime
+
+    from journal_pipeline.sandbox.iseller_app import ISellerSandbox
+
+    fixed_now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    sandbox = ISellerSandbox(
+        tmp_path_factory.mktemp("iseller-sandbox"),
+        orders_per_outlet_per_day=8,
+        history_days=3,
+        now=lambda: fixed_now,
+    )
+    server = sandbox.serve().start()
+    env = {
+        "ISELLER_TOKEN_URL": f"{server.url}/oauth/token",
+        "ISELLER_CLIENT_ID": "sandbox-iseller-client",
+        "ISELLER_CLIENT_SECRET": "sandbox-iseller-secret",
+    }
+    try:
+        yield SimpleNamespace(
+            url=server.url, sandbox=sandbox, server=server, env=env, now=fixed_now
+        )
+    finally:
+        server.stop()
+        sandbox.close()
+
+
+from journal_pipeline_tests.jurnal_fixtures import jurnal_sandbox  # noqa: E402, F401

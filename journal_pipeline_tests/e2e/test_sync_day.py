@@ -1,0 +1,119 @@
+"""A business day through Dagster, both sandboxes and staging, checked through the Jurnal API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from journal_pipeline.accounting.money import to_rupiah
+from journal_pipeline.config import load_config
+from journal_pipeline.defs.assets import build_assets
+from journal_pipeline.defs.partitions import daily_partitions
+from journal_pipeline.defs.resources import (
+    ISellerResource,
+    JurnalResource,
+    MerchantConfigResource,
+    StagingResource,
+)
+from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
+from journal_pipeline.sandbox.demo_merchant import OUTLETS
+
+pytestmark = pytest.mark.e2e
+
+DAY = date(2026, 11, 19)  # a whole day before the sandbox clock (2026-11-20 15:00 UTC)
+CONFIG = load_config()
+ASSETS = build_assets(daily_partitions(CONFIG))
+
+
+@pytest.fixture
+def resources(iseller_sandbox, jurnal_sandbox, tmp_path):
+    return {
+        "staging": StagingResource(url=f"sqlite:///{tmp_path / 'staging.db'}"),
+        "merchant": MerchantConfigResource(),
+        "iseller": ISellerResource(
+            token_url=iseller_sandbox.env["ISELLER_TOKEN_URL"],
+            client_id=iseller_sandbox.env["ISELLER_CLIENT_ID"],
+            client_secret=iseller_sandbox.env["ISELLER_CLIENT_SECRET"],
+        ),
+        "jurnal": JurnalResource(
+            base_url=jurnal_sandbox.env["JURNAL_BASE_URL"],
+            client_id=jurnal_sandbox.env["JURNAL_CLIENT_ID"],
+            client_secret=jurnal_sandbox.env["JURNAL_CLIENT_SECRET"],
+        ),
+    }
+
+
+def _materialize(resources, day: date) -> dg.ExecuteInProcessResult:
+    result = dg.materialize(ASSETS, partition_key=day.isoformat(), resources=resources)
+    assert result.success
+    assert all(check.passed for check in result.get_asset_check_evaluations())
+    return result
+
+
+def _completed_orders(iseller_sandbox, day: date) -> dict[str, dict]:
+    """The truth from the demo generator: completed orders of the day, as of the clock."""
+    merchant = iseller_sandbox.sandbox.merchant
+    orders = {}
+    for outlet in OUTLETS:
+        for order in merchant.expected_orders(outlet.outlet_code, day, as_of=iseller_sandbox.now):
+            if order["status"] == "completed":
+                orders[order["order_id"]] = order
+    return orders
+
+
+def _invoices_for(jurnal_sandbox, order_ids: set[str]) -> list[dict]:
+    client = JurnalClient(JurnalSettings.from_env(jurnal_sandbox.env))
+    return [
+        invoice
+        for invoice in client.iter_list("sales_invoices", "sales_invoices")
+        if invoice.get("custom_id") in order_ids
+    ]
+
+
+def test_a_day_posts_one_invoice_per_completed_order_with_matching_totals(
+    resources, iseller_sandbox, jurnal_sandbox
+):
+    expected = _completed_orders(iseller_sandbox, DAY)
+    assert len(expected) > 5, "the demo day should have sales in both outlets"
+
+    result = _materialize(resources, DAY)
+
+    invoices = _invoices_for(jurnal_sandbox, set(expected))
+    assert sorted(i["custom_id"] for i in invoices) == sorted(expected)
+    source_total = sum(to_rupiah(o["total_amount"]) for o in expected.values())
+    posted_total = sum(to_rupiah(i["original_amount"]) for i in invoices)
+    assert posted_total == source_total
+    for invoice in invoices:
+        order = expected[invoice["custom_id"]]
+        assert to_rupiah(invoice["original_amount"]) == to_rupiah(order["total_amount"])
+        assert to_rupiah(invoice["remaining"]) == 0  # paid at the till, deposited
+        assert invoice["transaction_no"] == "ISL/" + order["order_reference"].lstrip("#")
+
+    journal = result.asset_materializations_for_node("journal_entries")[0].metadata
+    assert journal["total_debit"].value == journal["total_credit"].value
+    assert journal["held"].value == 0
+
+    # the same partition again: still exactly one invoice per order
+    again = _materialize(resources, DAY)
+    posted = again.asset_materializations_for_node("jurnal_sales_invoices")[0].metadata
+    assert posted["posted_now"].value == 0
+    assert len(_invoices_for(jurnal_sandbox, set(expected))) == len(expected)
+
+
+def test_after_midnight_restaurant_sales_follow_the_outlet_business_day(
+    resources, iseller_sandbox, jurnal_sandbox
+):
+    bali = CONFIG.outlet("DPS")
+    assert bali.cutoff_hour == 3
+    expected = _completed_orders(iseller_sandbox, DAY)
+    late = [
+        o
+        for o in expected.values()
+        if o["outlet_code"] == "DPS" and o["closed_date"][11:13] in ("16", "17")
+    ]  # 00:00-01:59 WITA is 16:00-17:59 UTC of the previous day
+    _materialize(resources, DAY)
+    invoices = {i["custom_id"]: i for i in _invoices_for(jurnal_sandbox, set(expected))}
+    for order in late:
+        assert invoices[order["order_id"]]["transaction_date"] == DAY.strftime("%d/%m/%Y")

@@ -1,0 +1,56 @@
+from datetime import UTC, date, datetime
+
+import pytest
+
+from journal_pipeline.accounting import posting_rules
+from journal_pipeline.config import load_config
+from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
+from journal_pipeline_tests.databases import postgres_schema_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        yield StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    else:
+        with postgres_schema_url() as url:
+            staging = StagingStore(url)
+            yield staging
+            staging.engine.dispose()
+
+
+def test_upsert_keeps_one_row_per_order_and_newest_wins(store):
+    order = retail_order()
+    assert store.upsert_orders([order]) == {"inserted": 1, "updated": 0, "unchanged": 0}
+    assert store.upsert_orders([order]) == {"inserted": 0, "updated": 0, "unchanged": 1}
+    changed = {**order, "modified_date": "2026-11-21 01:00:00", "payment_status": "refunded"}
+    assert store.upsert_orders([changed])["updated"] == 1
+    stale = {**order, "modified_date": "2026-11-20 03:15:00", "notes": "older copy"}
+    assert store.upsert_orders([stale])["unchanged"] == 1
+    (stored,) = store.orders_closed_between(
+        datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)
+    )
+    assert stored["payment_status"] == "refunded"
+    assert str(stored["total_amount"]) == "187702.0000"  # money survives as exact text
+
+
+def test_closed_window_is_half_open(store):
+    store.upsert_orders([retail_order(), restaurant_order()])
+    found = store.orders_closed_between(
+        datetime(2026, 11, 20, 3, 15, tzinfo=UTC), datetime(2026, 11, 20, 16, 40, tzinfo=UTC)
+    )
+    assert [o["order_reference"] for o in found] == ["#JKT-000101"]
+
+
+def test_replace_journal_is_idempotent(store):
+    config = load_config()
+    day = date(2026, 11, 20)
+    sales = posting_rules.sales_of_day(order_frames([retail_order()]), config, day)
+    lines, _ = posting_rules.journal_lines(sales, config)
+    assert store.replace_journal(day, lines) == len(lines)
+    store.replace_journal(day, lines)
+    back = store.read_journal(day)
+    assert len(back) == len(lines)
+    assert int(back["debit"].sum()) == int(back["credit"].sum()) == int(lines["debit"].sum())
