@@ -7,6 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from journal_pipeline_tests.jurnal_fixtures import jurnal_sandbox  # noqa: F401
+
 
 @pytest.fixture(scope="session")
 def iseller_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
@@ -40,6 +42,3 @@ def iseller_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simple
     finally:
         server.stop()
         sandbox.close()
-
-
-from journal_pipeline_tests.jurnal_fixtures import jurnal_sandbox  # noqa: E402, F401

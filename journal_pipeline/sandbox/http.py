@@ -162,7 +162,9 @@ class SandboxServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 

@@ -1,0 +1,465 @@
+"""Persistent state of the Jurnal emulator: one company in one SQLite file.
+
+Records are stored as JSON documents (already in the shape the API answers with) next to a
+few indexed key columns used for name/code/number look-ups, uniqueness checks and sorting.
+A small ledger table keeps the postings of every accepted transaction so that a trial
+balance can be produced. The seed below is what a fresh Indonesian Jurnal company looks like
+in the sandbox; its names are exported as constants for the rest of the code base and tests.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+DB_FILENAME = "jurnal.sqlite3"
+
+# --- seed: company -------------------------------------------------------------------------
+
+COMPANY_ID = 118001
+COMPANY_NAME = "PT Sandbox Rasa Nusantara"
+
+# --- seed: account categories (id -> English name, Indonesian name) ------------------------
+
+ACCOUNT_CATEGORIES: dict[int, tuple[str, str]] = {
+    1: ("Accounts Receivable (A/R)", "Piutang Usaha"),
+    2: ("Other Current Assets", "Aktiva Lancar Lainnya"),
+    3: ("Cash & Bank", "Kas & Bank"),
+    4: ("Inventory", "Persediaan"),
+    5: ("Fixed Assets", "Aktiva Tetap"),
+    6: ("Other Assets", "Aktiva Lainnya"),
+    7: ("Depreciation & Amortization", "Depresiasi & Amortisasi"),
+    8: ("Accounts Payable (A/P)", "Hutang Usaha"),
+    9: ("Credit Card", "Kartu Kredit"),
+    10: ("Other Current Liabilities", "Kewajiban Lancar Lainnya"),
+    11: ("Long Term Liabilities", "Kewajiban Jangka Panjang"),
+    12: ("Equity", "Ekuitas"),
+    13: ("Income", "Pendapatan"),
+    14: ("Other Income", "Pendapatan Lainnya"),
+    15: ("Cost of Sales", "Harga Pokok Penjualan"),
+    16: ("Expenses", "Beban"),
+    17: ("Other Expense", "Beban Lainnya"),
+}
+CATEGORY_CASH_AND_BANK = 3
+CATEGORY_INVENTORY = 4
+# Categories whose balance is normally on the debit side; the others are credit-normal.
+DEBIT_NORMAL_CATEGORIES = frozenset({1, 2, 3, 4, 5, 6, 7, 15, 16, 17})
+
+# --- seed: chart of accounts ---------------------------------------------------------------
+
+ACCOUNT_CASH = "Kas"
+ACCOUNT_BANK = "Rekening Bank"
+ACCOUNT_PETTY_CASH = "Kas Kecil Outlet"
+ACCOUNT_EDC_CLEARING = "Kliring EDC"
+ACCOUNT_QRIS_CLEARING = "Kliring QRIS iSeller Pay"
+ACCOUNT_GOPAY_CLEARING = "Kliring GoPay"
+ACCOUNT_OVO_CLEARING = "Kliring OVO"
+ACCOUNT_SHOPEEPAY_CLEARING = "Kliring ShopeePay"
+ACCOUNT_RECEIVABLE = "Piutang Usaha"
+ACCOUNT_UNBILLED_RECEIVABLE = "Piutang Belum Ditagih"
+ACCOUNT_INVENTORY = "Persediaan Barang"
+ACCOUNT_UNDEPOSITED_FUNDS = "Dana Belum Disetor"
+ACCOUNT_PREPAID_EXPENSES = "Biaya Dibayar Di Muka"
+ACCOUNT_VAT_IN = "PPN Masukan"
+ACCOUNT_PREPAID_PPH23 = "PPh 23 Dibayar Di Muka"
+ACCOUNT_FIXED_ASSETS = "Aset Tetap - Peralatan Outlet"
+ACCOUNT_ACCUMULATED_DEPRECIATION = "Akumulasi Penyusutan - Peralatan Outlet"
+ACCOUNT_PAYABLE = "Hutang Usaha"
+ACCOUNT_UNBILLED_PAYABLE = "Hutang Belum Ditagih"
+ACCOUNT_UNEARNED_REVENUE = "Pendapatan Diterima Di Muka"
+ACCOUNT_VAT_OUT = "PPN Keluaran"
+ACCOUNT_PB1_PAYABLE = "Hutang Pajak Restoran (PB1)"
+ACCOUNT_EQUITY_CAPITAL = "Modal Disetor"
+ACCOUNT_RETAINED_EARNINGS = "Laba Ditahan"
+ACCOUNT_OPENING_BALANCE_EQUITY = "Ekuitas Saldo Awal"
+ACCOUNT_SALES = "Penjualan"
+ACCOUNT_SALES_DISCOUNT = "Diskon Penjualan"
+ACCOUNT_SALES_RETURN = "Retur Penjualan"
+ACCOUNT_SERVICE_CHARGE_INCOME = "Pendapatan Service Charge"
+ACCOUNT_COGS = "Beban Pokok Pendapatan"
+ACCOUNT_INVENTORY_ADJUSTMENT = "Penyesuaian Persediaan"
+ACCOUNT_SALARIES = "Beban Gaji"
+ACCOUNT_RENT = "Beban Sewa"
+ACCOUNT_PAYMENT_FEES = "Beban MDR Pembayaran Non Tunai"
+ACCOUNT_BANK_CHARGES = "Beban Administrasi Bank"
+ACCOUNT_INTEREST_INCOME = "Pendapatan Bunga"
+ACCOUNT_OTHER_INCOME = "Pendapatan Lain-lain"
+ACCOUNT_ROUNDING = "Selisih Pembulatan"
+ACCOUNT_OTHER_EXPENSE = "Beban Lain-lain"
+
+
+@dataclass(frozen=True)
+class SeedAccount:
+    number: str
+    name: str
+    category_id: int
+
+
+SEED_ACCOUNTS: tuple[SeedAccount, ...] = (
+    SeedAccount("1-10001", ACCOUNT_CASH, 3),
+    SeedAccount("1-10002", ACCOUNT_BANK, 3),
+    SeedAccount("1-10003", ACCOUNT_PETTY_CASH, 3),
+    SeedAccount("1-10010", ACCOUNT_EDC_CLEARING, 3),
+    SeedAccount("1-10011", ACCOUNT_QRIS_CLEARING, 3),
+    SeedAccount("1-10012", ACCOUNT_GOPAY_CLEARING, 3),
+    SeedAccount("1-10013", ACCOUNT_OVO_CLEARING, 3),
+    SeedAccount("1-10014", ACCOUNT_SHOPEEPAY_CLEARING, 3),
+    SeedAccount("1-10100", ACCOUNT_RECEIVABLE, 1),
+    SeedAccount("1-10101", ACCOUNT_UNBILLED_RECEIVABLE, 1),
+    SeedAccount("1-10200", ACCOUNT_INVENTORY, 4),
+    SeedAccount("1-10400", ACCOUNT_UNDEPOSITED_FUNDS, 2),
+    SeedAccount("1-10402", ACCOUNT_PREPAID_EXPENSES, 2),
+    SeedAccount("1-10500", ACCOUNT_VAT_IN, 2),
+    SeedAccount("1-10502", ACCOUNT_PREPAID_PPH23, 2),
+    SeedAccount("1-10700", ACCOUNT_FIXED_ASSETS, 5),
+    SeedAccount("1-10751", ACCOUNT_ACCUMULATED_DEPRECIATION, 7),
+    SeedAccount("2-20100", ACCOUNT_PAYABLE, 8),
+    SeedAccount("2-20101", ACCOUNT_UNBILLED_PAYABLE, 8),
+    SeedAccount("2-20400", ACCOUNT_UNEARNED_REVENUE, 10),
+    SeedAccount("2-20500", ACCOUNT_VAT_OUT, 10),
+    SeedAccount("2-20501", ACCOUNT_PB1_PAYABLE, 10),
+    SeedAccount("3-30000", ACCOUNT_EQUITY_CAPITAL, 12),
+    SeedAccount("3-30100", ACCOUNT_RETAINED_EARNINGS, 12),
+    SeedAccount("3-30999", ACCOUNT_OPENING_BALANCE_EQUITY, 12),
+    SeedAccount("4-40000", ACCOUNT_SALES, 13),
+    SeedAccount("4-40100", ACCOUNT_SALES_DISCOUNT, 13),
+    SeedAccount("4-40200", ACCOUNT_SALES_RETURN, 13),
+    SeedAccount("4-40300", ACCOUNT_SERVICE_CHARGE_INCOME, 13),
+    SeedAccount("5-50000", ACCOUNT_COGS, 15),
+    SeedAccount("5-50500", ACCOUNT_INVENTORY_ADJUSTMENT, 15),
+    SeedAccount("6-60100", ACCOUNT_SALARIES, 16),
+    SeedAccount("6-60200", ACCOUNT_RENT, 16),
+    SeedAccount("6-60300", ACCOUNT_PAYMENT_FEES, 16),
+    SeedAccount("6-60400", ACCOUNT_BANK_CHARGES, 16),
+    SeedAccount("7-70000", ACCOUNT_INTEREST_INCOME, 14),
+    SeedAccount("7-70099", ACCOUNT_OTHER_INCOME, 14),
+    SeedAccount("8-80100", ACCOUNT_ROUNDING, 17),
+    SeedAccount("8-80999", ACCOUNT_OTHER_EXPENSE, 17),
+)
+
+# Accounts the company uses by default (what `companies/active` calls default_accounts).
+DEFAULT_SALE_ACCOUNT = ACCOUNT_SALES
+DEFAULT_BUY_ACCOUNT = ACCOUNT_COGS
+DEFAULT_RECEIVABLE_ACCOUNT = ACCOUNT_RECEIVABLE
+DEFAULT_SALE_DISCOUNT_ACCOUNT = ACCOUNT_SALES_DISCOUNT
+DEFAULT_SALES_RETURN_ACCOUNT = ACCOUNT_SALES_RETURN
+DEFAULT_SALE_SHIPPING_ACCOUNT = ACCOUNT_OTHER_INCOME
+
+# --- seed: taxes, warehouses, contacts, terms, units, products -----------------------------
+
+TAX_PPN = "PPN"
+TAX_PPN_RATE = Decimal("11")
+TAX_PB1 = "PB1"
+TAX_PB1_RATE = Decimal("10")
+
+WAREHOUSE_JAKARTA = "Gudang Jakarta Kemang"
+WAREHOUSE_JAKARTA_CODE = "JKT"
+WAREHOUSE_BALI = "Gudang Bali Seminyak"
+WAREHOUSE_BALI_CODE = "DPS"
+
+CUSTOMER_WALK_IN = "Pelanggan Umum"
+
+TERM_COD = "Cash on Delivery"
+TERM_NET_15 = "Net 15"
+TERM_NET_30 = "Net 30"
+TERM_NET_60 = "Net 60"
+DEFAULT_INVOICE_TERM = TERM_NET_30
+SEED_TERMS: tuple[tuple[str, int], ...] = (
+    (TERM_COD, 0),
+    (TERM_NET_15, 15),
+    (TERM_NET_30, 30),
+    (TERM_NET_60, 60),
+)
+
+UNIT_DEFAULT = "Pcs"
+
+PRODUCT_SERVICE_CHARGE = "Service Charge"
+PRODUCT_SERVICE_CHARGE_CODE = "SERVICE-CHARGE"
+
+# Kinds of stored records.
+KINDS = (
+    "account",
+    "tax",
+    "warehouse",
+    "person",
+    "term",
+    "unit",
+    "tag",
+    "product",
+    "sales_invoice",
+    "receive_payment",
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    name_key TEXT,
+    code TEXT,
+    custom_id TEXT,
+    transaction_no TEXT,
+    tx_date TEXT,
+    created_at TEXT,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+CREATE INDEX IF NOT EXISTS records_name ON records (kind, name_key);
+CREATE INDEX IF NOT EXISTS records_code ON records (kind, code);
+CREATE INDEX IF NOT EXISTS records_custom_id ON records (kind, custom_id);
+CREATE INDEX IF NOT EXISTS records_transaction_no ON records (kind, transaction_no);
+CREATE INDEX IF NOT EXISTS records_created ON records (kind, created_at, id);
+CREATE INDEX IF NOT EXISTS records_tx_date ON records (kind, tx_date, id);
+CREATE TABLE IF NOT EXISTS ledger (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    transaction_type TEXT NOT NULL,
+    transaction_id INTEGER NOT NULL,
+    transaction_no TEXT,
+    transaction_date TEXT,
+    account_id INTEGER NOT NULL,
+    debit TEXT NOT NULL,
+    credit TEXT NOT NULL,
+    description TEXT
+);
+CREATE INDEX IF NOT EXISTS ledger_account ON ledger (account_id);
+"""
+
+
+_ORDER_COLUMNS = frozenset({"id", "created_at", "tx_date", "transaction_no", "name_key", "code"})
+
+
+def name_key(value: object) -> str | None:
+    """Names are matched case-insensitively, ignoring surrounding and repeated spaces."""
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text.casefold() or None
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    account_id: int
+    debit: Decimal = Decimal(0)
+    credit: Decimal = Decimal(0)
+    description: str | None = None
+
+
+class JurnalStore:
+    """SQLite-backed records of one sandbox company. All methods are thread-safe."""
+
+    def __init__(self, state_dir: Path) -> None:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.path = state_dir / DB_FILENAME
+        self.lock = threading.RLock()
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+        self._depth = 0
+
+    def close(self) -> None:
+        with self.lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all (re-entrant)."""
+        with self.lock:
+            if self._depth == 0:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if self._depth == 0:
+                self._conn.execute("COMMIT")
+
+    # --- meta and counters ---------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self.lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.lock:
+            self._conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def next_counter(self, name: str, start: int) -> int:
+        """The next value of a named running counter (the first value is ``start``)."""
+        with self.transaction():
+            current = self.get_meta(f"counter:{name}")
+            value = start if current is None else int(current) + 1
+            self.set_meta(f"counter:{name}", str(value))
+            return value
+
+    def next_id(self) -> int:
+        """Record ids are unique across all kinds, like database ids in a real company."""
+        return self.next_counter("id", 1001)
+
+    # --- documents -----------------------------------------------------------------------
+
+    def insert(self, kind: str, doc: dict[str, Any], **keys: Any) -> dict[str, Any]:
+        self._write(kind, doc, keys, insert=True)
+        return doc
+
+    def update(self, kind: str, doc: dict[str, Any], **keys: Any) -> dict[str, Any]:
+        self._write(kind, doc, keys, insert=False)
+        return doc
+
+    def _write(self, kind: str, doc: dict[str, Any], keys: dict[str, Any], insert: bool) -> None:
+        row = (
+            name_key(keys.get("name")),
+            keys.get("code") or None,
+            keys.get("custom_id") or None,
+            keys.get("transaction_no") or None,
+            keys.get("tx_date"),
+            keys.get("created_at"),
+            json.dumps(doc, separators=(",", ":")),
+        )
+        with self.lock:
+            if insert:
+                self._conn.execute(
+                    "INSERT INTO records (name_key, code, custom_id, transaction_no, tx_date, "
+                    "created_at, doc, kind, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*row, kind, int(doc["id"])),
+                )
+            else:
+                self._conn.execute(
+                    "UPDATE records SET name_key = ?, code = ?, custom_id = ?, transaction_no = ?,"
+                    " tx_date = ?, created_at = ?, doc = ? WHERE kind = ? AND id = ?",
+                    (*row, kind, int(doc["id"])),
+                )
+
+    def get(self, kind: str, record_id: int) -> dict[str, Any] | None:
+        with self.lock:
+            row = self._conn.execute(
+                "SELECT doc FROM records WHERE kind = ? AND id = ?", (kind, int(record_id))
+            ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def find(self, kind: str, **criteria: Any) -> dict[str, Any] | None:
+        """First record (lowest id) matching every given key: name, code, custom_id, ..."""
+        found = self.find_all(kind, limit=1, **criteria)
+        return found[0] if found else None
+
+    def find_all(self, kind: str, limit: int | None = None, **criteria: Any) -> list[dict]:
+        clauses = ["kind = ?"]
+        args: list[Any] = [kind]
+        for column, value in criteria.items():
+            if column == "name":
+                clauses.append("name_key = ?")
+                args.append(name_key(value))
+            elif column in {"code", "custom_id", "transaction_no"}:
+                clauses.append(f"{column} = ?")
+                args.append(str(value))
+            else:
+                raise ValueError(f"unknown key column {column!r}")
+        sql = f"SELECT doc FROM records WHERE {' AND '.join(clauses)} ORDER BY id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self.lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def count(self, kind: str) -> int:
+        with self.lock:
+            row = self._conn.execute("SELECT COUNT(*) FROM records WHERE kind = ?", (kind,))
+            return int(row.fetchone()[0])
+
+    def page(
+        self, kind: str, *, order_column: str, descending: bool, offset: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """One page of records ordered by an indexed column, ties broken by id."""
+        if order_column not in _ORDER_COLUMNS:
+            raise ValueError(f"cannot order by {order_column!r}")
+        direction = "DESC" if descending else "ASC"
+        order = f"{order_column} {direction}, id {direction}"
+        if order_column == "id":
+            order = f"id {direction}"
+        with self.lock:
+            rows = self._conn.execute(
+                f"SELECT doc FROM records WHERE kind = ? ORDER BY {order} LIMIT ? OFFSET ?",
+                (kind, int(limit), int(offset)),
+            ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def all(self, kind: str) -> list[dict[str, Any]]:
+        with self.lock:
+            rows = self._conn.execute(
+                "SELECT doc FROM records WHERE kind = ? ORDER BY id", (kind,)
+            ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    # --- ledger --------------------------------------------------------------------------
+
+    def post(
+        self,
+        transaction_type: str,
+        transaction_id: int,
+        transaction_no: str | None,
+        transaction_date: str | None,
+        lines: list[LedgerLine],
+    ) -> None:
+        """Record a balanced set of postings; zero lines are skipped."""
+        debit = sum((line.debit for line in lines), Decimal(0))
+        credit = sum((line.credit for line in lines), Decimal(0))
+        if debit != credit:
+            raise ValueError(f"unbalanced posting: debit {debit} != credit {credit}")
+        with self.transaction():
+            for line in lines:
+                if line.debit == 0 and line.credit == 0:
+                    continue
+                self._conn.execute(
+                    "INSERT INTO ledger (transaction_type, transaction_id, transaction_no, "
+                    "transaction_date, account_id, debit, credit, description) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        transaction_type,
+                        int(transaction_id),
+                        transaction_no,
+                        transaction_date,
+                        int(line.account_id),
+                        str(line.debit),
+                        str(line.credit),
+                        line.description,
+                    ),
+                )
+
+    def ledger_totals(self) -> dict[int, tuple[Decimal, Decimal]]:
+        """Account id -> (sum of debits, sum of credits), exact."""
+        totals: dict[int, tuple[Decimal, Decimal]] = {}
+        with self.lock:
+            rows = self._conn.execute("SELECT account_id, debit, credit FROM ledger").fetchall()
+        for account_id, debit, credit in rows:
+            d, c = totals.get(int(account_id), (Decimal(0), Decimal(0)))
+            totals[int(account_id)] = (d + Decimal(debit), c + Decimal(credit))
+        return totals
+
+    def ledger_lines(self, transaction_type: str, transaction_id: int) -> list[dict[str, Any]]:
+        with self.lock:
+            rows = self._conn.execute(
+                "SELECT account_id, debit, credit, description FROM ledger "
+                "WHERE transaction_type = ? AND transaction_id = ? ORDER BY id",
+                (transaction_type, int(transaction_id)),
+            ).fetchall()
+        return [
+            {"account_id": a, "debit": Decimal(d), "credit": Decimal(c), "description": desc}
+            for a, d, c, desc in rows
+        ]

@@ -1,0 +1,137 @@
+"""The outbox against the Jurnal sandbox over HTTP: posted once, held with reasons, withdrawn."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from journal_pipeline.accounting import invoices, posting_rules
+from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.config import load_config
+from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
+from journal_pipeline.storage import tables
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync.master_data import ensure_products, wanted_products
+from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline_tests.accounting.orders import retail_order
+
+DAY = date(2026, 11, 20)
+CONFIG = load_config()
+
+
+def _fresh_order() -> dict:
+    """The retail worked example under a new id and reference, so each test owns its invoice."""
+    order = copy.deepcopy(retail_order())
+    order["order_id"] = str(uuid.uuid4())
+    order["order_reference"] = f"#JKT-{uuid.uuid4().hex[:8]}"
+    return order
+
+
+def _documents(orders):
+    sales = posting_rules.sales_of_day(order_frames(orders), CONFIG, DAY)
+    return invoices.sales_invoices(sales, CONFIG)
+
+
+@pytest.fixture
+def client(jurnal_sandbox):
+    return JurnalClient(JurnalSettings.from_env(jurnal_sandbox.env))
+
+
+@pytest.fixture
+def outbox(tmp_path):
+    return Outbox(StagingStore(f"sqlite:///{tmp_path / 'staging.db'}"), run_id="test-run")
+
+
+def _invoices_with(client, custom_id):
+    return [
+        i
+        for i in client.iter_list("sales_invoices", "sales_invoices")
+        if i["custom_id"] == custom_id
+    ]
+
+
+def _post(outbox, client, documents, holds=()):
+    outbox.enqueue(DAY, documents, list(holds))
+    ensure_products(client, wanted_products(outbox.pending_payloads(DAY), CONFIG))
+    return outbox.post_pending(DAY, client)
+
+
+def test_posts_once_and_a_rerun_is_a_no_op(outbox, client):
+    order = _fresh_order()
+    documents, holds = _documents([order])
+    assert holds == []
+    result = _post(outbox, client, documents)
+    assert (result.posted, result.failed, result.calls) == (1, 0, 1)
+    again = _post(outbox, client, documents)
+    assert (again.posted, again.calls) == (0, 0)
+    (invoice,) = _invoices_with(client, order["order_id"])
+    assert invoice["transaction_no"] == documents[0].transaction_no
+    (row,) = outbox.documents(DAY).itertuples()
+    assert row.status == "posted" and row.jurnal_id == invoice["id"]
+    assert row.posted_total == row.expected_total == 187_702
+
+
+def test_a_lost_response_is_resolved_to_the_existing_invoice(outbox, client):
+    order = _fresh_order()
+    documents, _ = _documents([order])
+    ensure_products(client, wanted_products([documents[0].payload["sales_invoice"]], CONFIG))
+    # the first attempt reached Jurnal but its answer never came back: Jurnal has the invoice,
+    # the outbox still thinks it is pending
+    client.create_sales_invoice(documents[0].payload["sales_invoice"])
+    result = _post(outbox, client, documents)
+    assert (result.posted, result.duplicates_resolved, result.failed) == (0, 1, 0)
+    assert len(_invoices_with(client, order["order_id"])) == 1
+    assert outbox.status_counts(DAY) == {"posted": 1}
+    with outbox.engine.connect() as conn:
+        events = [r.event for r in conn.execute(sa.select(tables.outbox_log.c.event))]
+    assert events == ["enqueued", "duplicate"]
+
+
+def test_refused_invoice_fails_with_jurnal_reason_and_the_order_named(outbox, client):
+    order = _fresh_order()
+    documents, _ = _documents([order])
+    body = documents[0].payload["sales_invoice"]
+    body["deposit_to_name"] = "Kas Yang Tidak Ada"
+    result = _post(outbox, client, documents)
+    assert result.failed == 1
+    (row,) = outbox.documents(DAY).itertuples()
+    assert row.status == "failed"
+    assert order["order_reference"] in row.reason and "Kas Yang Tidak Ada" in row.reason
+    assert _invoices_with(client, order["order_id"]) == []
+
+
+def test_held_then_fixed_then_voided(outbox, client):
+    order = _fresh_order()
+    documents, _ = _documents([order])
+    hold = Hold("order", order["order_id"], order["order_reference"], "JKT", DAY, "no mapping")
+    outbox.enqueue(DAY, [], [hold])
+    assert outbox.status_counts(DAY) == {"held": 1}
+    assert outbox.post_pending(DAY, client).calls == 0  # nothing held is ever posted
+    outbox.enqueue(DAY, documents, [])  # the mapping was fixed
+    assert outbox.status_counts(DAY) == {"pending": 1}
+    outbox.enqueue(DAY, [], [])  # voided before posting: no longer a sale of the day
+    assert outbox.status_counts(DAY) == {"withdrawn": 1}
+    assert outbox.post_pending(DAY, client).calls == 0
+    assert _invoices_with(client, order["order_id"]) == []
+
+
+def test_posted_documents_are_never_edited(outbox, client):
+    order = _fresh_order()
+    documents, _ = _documents([order])
+    _post(outbox, client, documents)
+    changed = _fresh_order() | {
+        "order_id": order["order_id"],
+        "order_reference": order["order_reference"],
+    }
+    changed["order_details"][1]["product_name"] = "Teh Melati Premium"
+    redone, _ = _documents([changed])
+    counts = outbox.enqueue(DAY, redone, [])
+    assert counts["changed_after_posting"] == 1
+    (row,) = outbox.documents(DAY).itertuples()
+    assert row.status == "posted" and row.changed_after_posting
+    assert len(_invoices_with(client, order["order_id"])) == 1
