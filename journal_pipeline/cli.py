@@ -148,8 +148,15 @@ def sandbox(
     _wait_for_interrupt(servers)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def _wait_for_interrupt(servers, process: subprocess.Popen | None = None) -> int:
+    """Serve until Ctrl-C or SIGTERM (or the child exits), then stop everything started."""
     code = 0
+    signal.signal(signal.SIGINT, _interrupt)  # also when started with SIGINT ignored
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while True:
             if process is not None and process.poll() is not None:
@@ -211,7 +218,16 @@ def dev(
     sys.exit(_wait_for_interrupt(servers, process))
 
 
-def _run_day(day: date) -> bool:
+_verbose_option = click.option(
+    "-v", "--verbose", is_flag=True, help="Show Dagster's step-by-step log."
+)
+
+
+def _log_level(verbose: bool) -> str:
+    return "DEBUG" if verbose else "WARNING"
+
+
+def _run_day(day: date, log_level: str = "WARNING") -> bool:
     import dagster as dg
 
     from journal_pipeline.definitions import SYNC_JOB, defs
@@ -223,10 +239,13 @@ def _run_day(day: date) -> bool:
     )
     job = defs.resolve_job_def(SYNC_JOB)
     result = job.execute_in_process(
-        partition_key=day.isoformat(), instance=instance, raise_on_error=False
+        partition_key=day.isoformat(),
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
+        materialization = event.materialization
         shown = {
             k: v.value
             for k, v in materialization.metadata.items()
@@ -255,19 +274,21 @@ def _run_day(day: date) -> bool:
     type=click.DateTime(["%Y-%m-%d"]),
     help="Business date (YYYY-MM-DD) in the merchant's time zone.",
 )
-def sync(day):
+@_verbose_option
+def sync(day, verbose):
     """Run one business day headless: extract, journal, post to Jurnal."""
-    sys.exit(0 if _run_day(day.date()) else 1)
+    sys.exit(0 if _run_day(day.date(), _log_level(verbose)) else 1)
 
 
 @main.command()
 @click.option("--start", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--end", required=True, type=click.DateTime(["%Y-%m-%d"]))
-def backfill(start, end):
+@_verbose_option
+def backfill(start, end, verbose):
     """Run every business day from START to END inclusive, in order."""
     day, failures = start.date(), 0
     while day <= end.date():
-        failures += 0 if _run_day(day) else 1
+        failures += 0 if _run_day(day, _log_level(verbose)) else 1
         day += timedelta(days=1)
     if failures:
         click.echo(
