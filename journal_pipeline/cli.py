@@ -74,15 +74,16 @@ def _sandbox_options(func):
 
 
 def _start_sandboxes(
-    host,
-    iseller_port,
-    jurnal_port,
+    *,
+    host: str,
+    iseller_port: int,
+    jurnal_port: int,
     state_dir: Path,
-    reset,
-    seed,
-    orders_per_day,
-    history_days,
-    time_scale,
+    reset: bool,
+    seed: int,
+    orders_per_day: int,
+    history_days: int,
+    time_scale: float,
 ):
     from journal_pipeline.sandbox.iseller_app import ISellerSandbox
     from journal_pipeline.sandbox.jurnal_app import JurnalSandbox
@@ -114,36 +115,20 @@ def _print_env(env: dict[str, str]) -> None:
     is_flag=True,
     help="Print `export NAME=value` lines that point the pipeline at the sandboxes, then exit.",
 )
-def sandbox(
-    host,
-    iseller_port,
-    jurnal_port,
-    state_dir,
-    reset,
-    seed,
-    orders_per_day,
-    history_days,
-    time_scale,
-    print_env,
-):
+def sandbox(print_env: bool, **options):
     """Run local emulators of iSeller and Jurnal with a seeded demo merchant."""
+    host, iseller_port, jurnal_port = (
+        options["host"],
+        options["iseller_port"],
+        options["jurnal_port"],
+    )
     env = defaults.sandbox_env(f"http://{host}:{iseller_port}", f"http://{host}:{jurnal_port}")
     if print_env:
         _print_env(env)
         return
-    servers = _start_sandboxes(
-        host,
-        iseller_port,
-        jurnal_port,
-        state_dir,
-        reset,
-        seed,
-        orders_per_day,
-        history_days,
-        time_scale,
-    )
+    servers = _start_sandboxes(**options)
     click.echo(f"iSeller sandbox on {servers[0].url}, Jurnal sandbox on {servers[1].url}")
-    click.echo(f"state in {state_dir.resolve()}; point the pipeline at them with:")
+    click.echo(f"state in {options['state_dir'].resolve()}; point the pipeline at them with:")
     _print_env(env)
     _wait_for_interrupt(servers)
 
@@ -179,30 +164,9 @@ def _wait_for_interrupt(servers, process: subprocess.Popen | None = None) -> int
 @main.command()
 @_sandbox_options
 @click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
-def dev(
-    host,
-    iseller_port,
-    jurnal_port,
-    state_dir,
-    reset,
-    seed,
-    orders_per_day,
-    history_days,
-    time_scale,
-    port,
-):
+def dev(port: int, **options):
     """Sandboxes plus `dagster dev` (UI, schedules, sensors) with DAGSTER_HOME in this folder."""
-    servers = _start_sandboxes(
-        host,
-        iseller_port,
-        jurnal_port,
-        state_dir,
-        reset,
-        seed,
-        orders_per_day,
-        history_days,
-        time_scale,
-    )
+    servers = _start_sandboxes(**options)
     env = {**os.environ, **defaults.sandbox_env(servers[0].url, servers[1].url)}
     home = Path(env.setdefault("DAGSTER_HOME", str(Path.cwd() / ".dagster_home")))
     home.mkdir(parents=True, exist_ok=True)
