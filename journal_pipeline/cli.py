@@ -219,6 +219,7 @@ def _run_day(day: date, log_level: str = "WARNING") -> bool:
     for evaluation in result.get_asset_check_evaluations():
         status = "passed" if evaluation.passed else "FAILED"
         click.echo(f"{day} check {evaluation.check_name}: {status}")
+    _print_open_records(day)
     if not result.success:
         for event in result.all_events:
             if event.is_failure and event.step_failure_data:
@@ -228,6 +229,17 @@ def _run_day(day: date, log_level: str = "WARNING") -> bool:
                     err=True,
                 )
     return result.success
+
+
+def _print_open_records(day: date) -> None:
+    """Every record of the day that is not in Jurnal, with its reason."""
+    from journal_pipeline.storage.store import StagingStore
+    from journal_pipeline.sync.outbox import Outbox
+
+    documents = Outbox(StagingStore()).documents(day)
+    open_docs = documents[documents["status"].isin(["held", "failed", "pending"])]
+    for row in open_docs.itertuples(index=False):
+        click.echo(f"{day} {row.status.upper()} {row.doc_key}: {row.reason or ''}")
 
 
 @main.command()

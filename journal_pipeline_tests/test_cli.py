@@ -59,4 +59,4 @@ def test_sync_a_date_headless(iseller_sandbox, jurnal_sandbox, tmp_path):
         for i in client.iter_list("sales_invoices", "sales_invoices")
         if i["custom_id"] in expected
     }
-    assert posted == expected
+    assert posted == expected, result.stdout[-3000:]

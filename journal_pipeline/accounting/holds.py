@@ -14,6 +14,11 @@ class Hold:
     outlet_code: str
     business_date: date
     reason: str  # the record, the cause and the fix, in words a finance user can act on
+    doc_type: str = "sales_invoice"  # the document that cannot be posted
+
+    @property
+    def doc_key(self) -> str:
+        return f"{self.doc_type}:{self.source_id}"
 
     def as_row(self) -> dict:
         return {
@@ -30,14 +35,17 @@ def order_label(reference: str, outlet_code: str, day: date) -> str:
     return f"Order {reference} (outlet {outlet_code}, {day.isoformat()})"
 
 
-def order_hold(order, day: date, reason: str) -> Hold:
-    """Hold an iSeller order (a row of the orders frame), naming it at the start of the reason."""
+def order_hold(
+    order, day: date, reason: str, *, doc_type: str = "sales_invoice", source_id: str | None = None
+) -> Hold:
+    """Hold a document of an iSeller order (a row of the orders frame), naming the order."""
     outlet = order.outlet_code or "?"
     return Hold(
         "order",
-        order.order_id,
+        source_id or order.order_id,
         order.order_reference,
         outlet,
         day,
         f"{order_label(order.order_reference, outlet, day)}: {reason}",
+        doc_type,
     )

@@ -13,39 +13,18 @@ an order whose invoice would not come to the order's total is held, not posted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import pandas as pd
 
+from journal_pipeline.accounting.documents import SALES_INVOICE, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine, fit_total, invoice_totals
 from journal_pipeline.accounting.money import format_idr, to_rupiah
-from journal_pipeline.accounting.posting_rules import DaySales
+from journal_pipeline.accounting.payments import settle_at_sale, split_payment_documents
+from journal_pipeline.accounting.posting_rules import DaySales, payments_at_sale
 from journal_pipeline.config import MerchantConfig
-
-SALES_INVOICE = "sales_invoice"
-
-
-@dataclass(frozen=True)
-class Document:
-    """A Jurnal document we intend to post, with its deterministic keys."""
-
-    doc_key: str
-    doc_type: str
-    business_date: date
-    outlet_code: str
-    source_id: str
-    source_reference: str
-    transaction_no: str
-    custom_id: str
-    expected_total: int
-    payload: dict
-
-
-def transaction_no(config: MerchantConfig, order_reference: str) -> str:
-    return f"{config.transaction_no_prefix}{order_reference.lstrip('#').strip()}"
 
 
 def _percent(discount: int, gross: int) -> Decimal | None:
@@ -66,21 +45,6 @@ def _number(value: Decimal | int) -> int | float | str:
     return str(as_decimal.normalize())
 
 
-def _deposit(payments: pd.DataFrame, config: MerchantConfig, outlet_code: str):
-    """(account, amount) of the successful sale payments; None when they use several accounts."""
-    accounts: dict[str, int] = {}
-    for pay in payments.itertuples(index=False):
-        if pay.type != "sale" or pay.status != "success":
-            continue
-        account = config.payment_account(pay.payment_type_name, pay.gateway, outlet_code)
-        accounts[account] = accounts.get(account, 0) + pay.amount
-    if not accounts:
-        return None, 0
-    if len(accounts) > 1:
-        return None, None
-    return next(iter(accounts.items()))
-
-
 def sales_invoice(
     order, lines: pd.DataFrame, payments: pd.DataFrame, config: MerchantConfig, day: date
 ):
@@ -94,7 +58,13 @@ def sales_invoice(
     invoice_lines: list[dict] = []
     model_lines: list[InvoiceLine] = []
     folded_discount = 0
+    free_items = []
     for line in lines.itertuples(index=False):
+        if line.total_order_amount <= line.discount_amount:
+            # Jurnal refuses a line whose amount is not above zero: a free item (a modifier
+            # at no charge, a 100% line discount) is named in the memo instead.
+            free_items.append(f"{_number(line.quantity)} × {line.product_name or line.sku}")
+            continue
         taxed = tax is not None and line.tax_amount != 0
         percent = _percent(line.discount_amount, line.total_order_amount)
         if percent is None:  # not representable as a Jurnal line percentage
@@ -164,13 +134,9 @@ def sales_invoice(
             {"product_name": config.rounding_product, "quantity": 1, "rate": _number(fit.rounding)}
         )
 
-    account, paid = _deposit(payments, config, order.outlet_code)
-    if paid is None:
-        return hold(
-            "it was paid with several payment methods that map to different accounts; split "
-            "payments are posted as separate receive payments, which this version does not do "
-            "yet. Post the payments by hand in Jurnal."
-        )
+    settlement = settle_at_sale(payments_at_sale(payments, day), config, order.outlet_code)
+    if not settlement.unmapped.empty:
+        return hold("a payment method has no account mapping (see payment_methods).")
 
     number = transaction_no(config, order.order_reference)
     body: dict = {
@@ -180,7 +146,7 @@ def sales_invoice(
         "custom_id": order.order_id,
         "reference_no": order.order_reference,
         "person_name": config.walk_in_customer,
-        "memo": _memo(order),
+        "memo": _memo(order, free_items),
         "tags": [order.outlet_code],
         "use_tax_inclusive": bool(order.tax_inclusive),
         "tax_after_discount": True,
@@ -195,9 +161,9 @@ def sales_invoice(
         body["discount_unit"] = _number(discount)
     if order.total_shipping_amount:
         body["shipping_price"] = order.total_shipping_amount
-    if paid:
-        body["deposit_to_name"] = account
-        body["deposit"] = paid
+    if settlement.deposit:
+        body["deposit_to_name"] = settlement.deposit_account
+        body["deposit"] = settlement.deposit
     document = Document(
         doc_key=f"{SALES_INVOICE}:{order.order_id}",
         doc_type=SALES_INVOICE,
@@ -210,12 +176,13 @@ def sales_invoice(
         expected_total=order.total_amount,
         payload={SALES_INVOICE: body},
     )
-    return document, None
+    return [document, *split_payment_documents(settlement, payments, config, day)], None
 
 
-def _memo(order) -> str:
+def _memo(order, free_items: list[str]) -> str:
     customer = f", customer {order.customer_name}" if order.customer_name else ""
-    return f"iSeller order {order.order_reference}, outlet {order.outlet_code}{customer}"
+    free = f"; free of charge: {', '.join(free_items)}" if free_items else ""
+    return f"iSeller order {order.order_reference}, outlet {order.outlet_code}{customer}{free}"
 
 
 def sales_invoices(sales: DaySales, config: MerchantConfig, skip: set[str] | None = None):
@@ -229,7 +196,7 @@ def sales_invoices(sales: DaySales, config: MerchantConfig, skip: set[str] | Non
     for order in frames.orders.itertuples(index=False):
         if order.order_id in skip:
             continue
-        document, hold = sales_invoice(
+        order_documents, hold = sales_invoice(
             order,
             lines_by_order.get(order.order_id, frames.lines.iloc[0:0]),
             pays_by_order.get(order.order_id, frames.payments.iloc[0:0]),
@@ -239,5 +206,5 @@ def sales_invoices(sales: DaySales, config: MerchantConfig, skip: set[str] | Non
         if hold is not None:
             holds.append(hold)
         else:
-            documents.append(document)
+            documents.extend(order_documents)
     return documents, holds

@@ -56,9 +56,14 @@ class DaySales:
     """The completed orders of one business day, and what was left out and why."""
 
     day: date
-    frames: OrderFrames
+    frames: OrderFrames  # the day's completed orders; payments carry their business_date
     voided: list[str] = field(default_factory=list)  # order ids voided before posting
     other_status: list[str] = field(default_factory=list)
+    # payments made on the day for orders sold on an earlier day (on-account orders)
+    later_payments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    refunds: pd.DataFrame = field(default_factory=pd.DataFrame)  # refund payments of the day
+    voided_later: pd.DataFrame = field(default_factory=pd.DataFrame)  # voided today, sold before
+    payments: pd.DataFrame = field(default_factory=pd.DataFrame)  # every staged payment, dated
 
 
 def with_business_dates(orders: pd.DataFrame, config: MerchantConfig) -> pd.DataFrame:
@@ -73,16 +78,57 @@ def with_business_dates(orders: pd.DataFrame, config: MerchantConfig) -> pd.Data
     return result
 
 
+def _local_date(moment, outlet_code: str, config: MerchantConfig) -> date | None:
+    if moment is None or pd.isna(moment):
+        return None
+    zone, cutoff = config.outlet_zone(outlet_code)
+    return business_date(moment, zone, cutoff)
+
+
+def dated_payments(frames: OrderFrames, dated_orders: pd.DataFrame, config: MerchantConfig):
+    """Payments with their order's outlet, reference, sale date and their own business date."""
+    info = dated_orders[["order_id", "outlet_code", "order_reference", "business_date", "status"]]
+    info = info.rename(columns={"business_date": "sale_date", "status": "order_status"})
+    payments = frames.payments.merge(info, on="order_id", how="left")
+    payments["business_date"] = [
+        _local_date(p.transaction_date, p.outlet_code, config)
+        for p in payments.itertuples(index=False)
+    ]
+    return payments
+
+
 def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DaySales:
-    """Select the orders whose business date is ``day``; completed ones are sales."""
+    """The day's events: completed orders sold on ``day``, later payments, refunds, voids."""
     dated = with_business_dates(frames.orders, config)
+    payments = dated_payments(frames, dated, config)
     of_day = dated[dated["business_date"] == day]
     completed = of_day[of_day["status"] == "completed"]
+    sales = frames.only(completed["order_id"])
+    sales = OrderFrames(
+        sales.orders,
+        sales.lines,
+        payments[payments["order_id"].isin(set(completed["order_id"]))].reset_index(drop=True),
+    )
+    succeeded = payments[(payments["status"] == "success") & (payments["business_date"] == day)]
+    earlier = succeeded["sale_date"].map(lambda d: d is not None and d < day)
+    later = succeeded[
+        earlier & (succeeded["type"] == "sale") & (succeeded["order_status"] == "completed")
+    ]
+    cancelled = dated["cancel_date"].map(lambda t: t is not None and not pd.isna(t))
+    voided = dated[(dated["status"] == "void") & cancelled].copy()
+    voided["cancel_business_date"] = [
+        _local_date(o.cancel_date, o.outlet_code, config) for o in voided.itertuples(index=False)
+    ]
+    voided_later = voided[(voided["cancel_business_date"] == day) & (voided["business_date"] < day)]
     return DaySales(
         day=day,
-        frames=frames.only(completed["order_id"]),
+        frames=sales,
         voided=sorted(of_day.loc[of_day["status"] == "void", "order_id"]),
         other_status=sorted(of_day.loc[~of_day["status"].isin(["completed", "void"]), "order_id"]),
+        later_payments=later.reset_index(drop=True),
+        refunds=succeeded[succeeded["type"] == "refund"].reset_index(drop=True),
+        voided_later=voided_later.reset_index(drop=True),
+        payments=payments,
     )
 
 
@@ -133,6 +179,21 @@ class _Entry:
         return sum(line["credit"] for line in self.lines)
 
 
+def payments_at_sale(payments: pd.DataFrame, day: date) -> pd.DataFrame:
+    """Successful sale payments of an order made on its sale's business date.
+
+    Later payments (on-account orders) settle the receivable on their own business date.
+    """
+    if "business_date" not in payments:
+        raise ValueError("payments need a business_date column (see dated_payments)")
+    chosen = (
+        (payments["type"] == "sale")
+        & (payments["status"] == "success")
+        & (payments["business_date"] == day)
+    )
+    return payments[chosen]
+
+
 def _excluding_tax(amount: int, rate: Decimal, inclusive: bool) -> int:
     """The part of ``amount`` that is not tax (the whole amount when prices exclude tax)."""
     if not inclusive or amount == 0:
@@ -155,9 +216,7 @@ def sale_entry(
     entry = _Entry(f"sale:{order.order_id}", order, day, config)
 
     paid = 0
-    for pay in payments.itertuples(index=False):
-        if pay.type != "sale" or pay.status != "success":
-            continue
+    for pay in payments_at_sale(payments, day).itertuples(index=False):
         account = config.payment_account(pay.payment_type_name, pay.gateway, order.outlet_code)
         if account is None:
             return None, order_hold(
@@ -309,3 +368,35 @@ def summary(lines: pd.DataFrame, holds: list[Hold]) -> dict:
             role: {"debit": int(r.debit), "credit": int(r.credit)} for role, r in by_role.iterrows()
         },
     }
+
+
+def not_yet_posted_events(sales: DaySales) -> list[Hold]:
+    """Refunds and voids after a sale was posted: held with the manual step, never dropped."""
+    holds = []
+    for refund in sales.refunds.itertuples(index=False):
+        holds.append(
+            Hold(
+                "payment",
+                refund.transaction_id,
+                refund.order_reference,
+                refund.outlet_code,
+                sales.day,
+                f"Refund of {format_idr(int(refund.amount))} ({refund.payment_type_name}) on order "
+                f"{refund.order_reference} (outlet {refund.outlet_code}, {sales.day.isoformat()}): "
+                "sales returns are not posted by this version. Record the return in Jurnal by "
+                "hand against the order's invoice.",
+                "sales_return",
+            )
+        )
+    for order in sales.voided_later.itertuples(index=False):
+        holds.append(
+            order_hold(
+                order,
+                sales.day,
+                f"voided on {sales.day.isoformat()} after its sale on {order.business_date}; "
+                "reversals are not posted by this version. If its invoice is in Jurnal, reverse "
+                "it there by hand with a sales return or credit memo.",
+                doc_type="reversal",
+            )
+        )
+    return holds

@@ -54,6 +54,7 @@ ORDER_COLUMNS = (
     "order_date",
     "closed_date",
     "modified_date",
+    "cancel_date",
     "customer_id",
     "customer_name",
     "order_discounts",
@@ -146,7 +147,7 @@ def order_frames(raw_orders: Iterable[dict]) -> OrderFrames:
         row["tax_inclusive"] = bool(order.get("tax_inclusive"))
         row["on_account"] = bool(order.get("on_account"))
         row["customer_name"] = _customer_name(order)
-        for column in ("order_date", "closed_date", "modified_date"):
+        for column in ("order_date", "closed_date", "modified_date", "cancel_date"):
             row[column] = parse_utc(order.get(column))
         row["order_discounts"] = sum(
             to_rupiah(d.get("discount_amount")) for d in order.get("discounts") or []

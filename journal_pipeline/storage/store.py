@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from journal_pipeline.iseller.frames import parse_utc
-from journal_pipeline.storage import tables
+from journal_pipeline.storage import migrate, tables
 
 STAGING_URL_ENV = "STAGING_DATABASE_URL"
 
@@ -56,7 +56,7 @@ class StagingStore:
     def __init__(self, url: str | None = None, engine: Engine | None = None):
         self.url = url or default_staging_url()
         self.engine = engine or _make_engine(self.url)
-        tables.metadata.create_all(self.engine)
+        migrate.upgrade(self.engine)
 
     # -- raw iSeller orders ------------------------------------------------------------------
     def upsert_orders(self, raw_orders: Iterable[dict], fetched_at: datetime | None = None) -> dict:
@@ -100,12 +100,24 @@ class StagingStore:
 
     def orders_closed_between(self, start: datetime, end: datetime) -> list[dict]:
         """Raw orders whose closed date lies in [start, end) UTC."""
+        return self._orders_between(tables.iseller_orders.c.closed_at, start, end)
+
+    def orders_touching(self, start: datetime, end: datetime) -> list[dict]:
+        """Raw orders closed or last modified in [start, end) UTC: sales, later payments,
+        refunds and voids of that window."""
+        t = tables.iseller_orders
+        closed = self._orders_between(t.c.closed_at, start, end)
+        seen = {o["order_id"] for o in closed}
+        modified = self._orders_between(t.c.modified_at, start, end)
+        return closed + [o for o in modified if o["order_id"] not in seen]
+
+    def _orders_between(self, column, start: datetime, end: datetime) -> list[dict]:
         t = tables.iseller_orders
         query = (
             sa.select(t.c.raw)
-            .where(t.c.closed_at >= self._time(start))
-            .where(t.c.closed_at < self._time(end))
-            .order_by(t.c.closed_at, t.c.order_id)
+            .where(column >= self._time(start))
+            .where(column < self._time(end))
+            .order_by(column, t.c.order_id)
         )
         with self.engine.connect() as conn:
             return [loads(row.raw) for row in conn.execute(query)]

@@ -1,6 +1,8 @@
 """Staging tables: raw iSeller orders, the canonical journal, the outbox and its log.
 
-SQLAlchemy Core, portable between SQLite (development) and PostgreSQL (production).
+SQLAlchemy Core, portable between SQLite (development) and PostgreSQL (production). The schema
+is created and changed only by the Alembic migrations in ``migrations/versions``; a test checks
+that the migrated schema equals these definitions.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ iseller_orders = Table(
     Column("raw", Text, nullable=False),
     Column("fetched_at", DateTime(timezone=True), nullable=False),
     Index("ix_iseller_orders_closed_at", "closed_at"),
+    Index("ix_iseller_orders_modified_at", "modified_at"),
 )
 
 # Canonical journal lines, replaced per business date.
@@ -83,6 +86,7 @@ outbox = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("posted_at", DateTime(timezone=True)),
     Index("ix_outbox_date_status", "business_date", "status"),
+    Index("ix_outbox_transaction_no", "transaction_no"),
 )
 
 # Append-only log of every attempt and every state change (what the failed-records sensor reads).

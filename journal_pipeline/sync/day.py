@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from journal_pipeline.accounting import invoices, posting_rules
+from journal_pipeline.accounting import invoices, payments, posting_rules
 from journal_pipeline.accounting.business_day import extraction_windows, merged_window_utc
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.config import MerchantConfig
@@ -47,15 +47,24 @@ class DayJournal:
 
 
 def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> DayJournal:
-    """Journal lines and invoice documents for ``day`` from the staged orders."""
+    """Journal lines and documents for ``day`` from the staged orders."""
     start, end = merged_window_utc(day, config.zones())
-    frames = order_frames(store.orders_closed_between(start, end))
+    frames = order_frames(store.orders_touching(start, end))
     sales = posting_rules.sales_of_day(frames, config, day)
-    lines, holds = posting_rules.journal_lines(sales, config)
+    sale_lines, holds = posting_rules.journal_lines(sales, config)
     documents, invoice_holds = invoices.sales_invoices(
         sales, config, skip={hold.source_id for hold in holds}
     )
-    return DayJournal(sales, lines, documents, [*holds, *invoice_holds])
+    pay_lines, pay_documents, pay_holds = payments.later_payment_entries(
+        sales.later_payments, sales.payments, config, day
+    )
+    lines = pd.concat([sale_lines, pd.DataFrame(pay_lines, columns=sale_lines.columns)])
+    return DayJournal(
+        sales,
+        lines.astype({"debit": "int64", "credit": "int64"}).reset_index(drop=True),
+        [*documents, *pay_documents],
+        [*holds, *invoice_holds, *pay_holds, *posting_rules.not_yet_posted_events(sales)],
+    )
 
 
 def record_journal(store: StagingStore, outbox: Outbox, day: date, journal: DayJournal) -> dict:

@@ -6,11 +6,11 @@ States of a document (one row per deterministic ``doc_key``):
 - ``posted``    Jurnal has it (``jurnal_id``); never edited again, corrections are new documents;
 - ``held``      the pipeline will not post it until its cause is fixed (``reason`` says how);
 - ``failed``    Jurnal refused it (``reason`` carries Jurnal's field messages);
-- ``withdrawn`` it is no longer a sale of its day (voided before posting), so it is not posted.
+- ``withdrawn`` it is no longer an event of its day (voided before posting), so it is not posted.
 
 A timeout or lost response leaves the document pending; the next attempt meets Jurnal's
-duplicate check on ``custom_id``/``transaction_no`` and records the existing invoice instead
-of creating a second one.
+duplicate check on ``custom_id``/``transaction_no`` and records the existing document instead
+of creating a second one. Invoices are posted before the receive payments that settle them.
 """
 
 from __future__ import annotations
@@ -24,20 +24,33 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import sqlalchemy as sa
 
+from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, SALES_INVOICE, Document
 from journal_pipeline.accounting.holds import Hold
-from journal_pipeline.accounting.invoices import SALES_INVOICE, Document
 from journal_pipeline.accounting.money import format_idr, to_rupiah
-from journal_pipeline.jurnal.errors import (
-    JurnalAuthError,
-    JurnalRateLimited,
-    JurnalRetryableError,
-)
+from journal_pipeline.jurnal.errors import JurnalRateLimited, JurnalRetryableError
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, dumps, loads
 
 BATCH_SIZE = 100
 OPEN_STATES = ("pending", "held", "failed")
-WITHDRAWN_REASON = "no longer a completed sale of this business date (voided or moved)"
+WITHDRAWN_REASON = "no longer an event of this business date (voided or moved)"
+REVERSAL = "reversal"
+
+
+@dataclass(frozen=True)
+class DocKind:
+    """Where a document type lives in Jurnal and which field of the answer is its total."""
+
+    resource: str
+    root: str
+    total_field: str
+
+
+KINDS = {
+    SALES_INVOICE: DocKind("sales_invoices", "sales_invoice", "original_amount"),
+    RECEIVE_PAYMENT: DocKind("receive_payments", "receive_payment", "total"),
+}
+POSTING_ORDER = (SALES_INVOICE, RECEIVE_PAYMENT)  # a payment needs its invoice in Jurnal
 
 
 @dataclass
@@ -45,6 +58,7 @@ class PostResult:
     posted: int = 0
     duplicates_resolved: int = 0
     failed: int = 0
+    waiting: int = 0  # receive payments whose invoice is not in Jurnal yet
     left_pending: int = 0
     calls: int = 0
     interrupted: str | None = None  # why posting stopped early (retryable error); None if not
@@ -63,7 +77,7 @@ class Outbox:
 
     # -- building ----------------------------------------------------------------------------
     def enqueue(self, day: date, documents: Iterable[Document], holds: Iterable[Hold]) -> Counter:
-        """Record the day's documents and holds; withdraw open ones that are no longer sales."""
+        """Record the day's documents and holds; withdraw open ones that no longer apply."""
         t = tables.outbox
         now = datetime.now(UTC)
         counts: Counter = Counter()
@@ -72,110 +86,153 @@ class Outbox:
             current = {
                 row.doc_key: row
                 for row in conn.execute(
-                    sa.select(t.c.doc_key, t.c.status, t.c.payload_hash).where(
-                        t.c.business_date == day, t.c.doc_type == SALES_INVOICE
-                    )
+                    sa.select(
+                        t.c.doc_key,
+                        t.c.doc_type,
+                        t.c.status,
+                        t.c.payload_hash,
+                        t.c.source_id,
+                        t.c.source_reference,
+                        t.c.outlet_code,
+                    ).where(t.c.business_date == day)
                 )
             }
             for doc in documents:
                 wanted.add(doc.doc_key)
-                digest = _hash(doc.payload)
-                row = current.get(doc.doc_key) or self._row(conn, doc.doc_key)
-                values = {
-                    "payload": dumps(doc.payload),
-                    "payload_hash": digest,
-                    "expected_total": doc.expected_total,
-                    "transaction_no": doc.transaction_no,
-                    "custom_id": doc.custom_id,
-                    "updated_at": now,
-                }
-                if row is None:
-                    conn.execute(
-                        sa.insert(t).values(
-                            **self._identity(doc),
-                            status="pending",
-                            attempts=0,
-                            created_at=now,
-                            **values,
-                        )
-                    )
-                    self._log(conn, doc.doc_key, "enqueued", None, now)
-                    counts["enqueued"] += 1
-                elif row.status == "posted":
-                    if row.payload_hash != digest:
-                        conn.execute(
-                            sa.update(t)
-                            .where(t.c.doc_key == doc.doc_key)
-                            .values(changed_after_posting=True, updated_at=now)
-                        )
-                        self._log(
-                            conn,
-                            doc.doc_key,
-                            "changed_after_posting",
-                            "the source changed after posting; a correction is needed",
-                            now,
-                        )
-                        counts["changed_after_posting"] += 1
-                    counts["already_posted"] += 1
-                else:
-                    changed = row.status != "pending" or row.payload_hash != digest
-                    conn.execute(
-                        sa.update(t)
-                        .where(t.c.doc_key == doc.doc_key)
-                        .values(status="pending", reason=None, **values)
-                    )
-                    if changed:
-                        self._log(conn, doc.doc_key, "requeued", f"was {row.status}", now)
-                    counts["pending"] += 1
+                counts[self._put_document(conn, doc, current.get(doc.doc_key), now)] += 1
             for hold in holds:
-                key = f"{SALES_INVOICE}:{hold.source_id}"
-                wanted.add(key)
-                row = current.get(key) or self._row(conn, key)
-                if row is not None and row.status == "posted":
-                    counts["already_posted"] += 1
-                    continue
-                values = {"status": "held", "reason": hold.reason, "updated_at": now}
-                if row is None:
-                    conn.execute(
-                        sa.insert(t).values(
-                            doc_key=key,
-                            doc_type=SALES_INVOICE,
-                            business_date=hold.business_date,
-                            outlet_code=hold.outlet_code,
-                            source_id=hold.source_id,
-                            source_reference=hold.source_reference,
-                            attempts=0,
-                            created_at=now,
-                            **values,
-                        )
-                    )
-                else:
-                    conn.execute(sa.update(t).where(t.c.doc_key == key).values(**values))
-                if row is None or row.status != "held":
-                    self._log(conn, key, "held", hold.reason, now)
-                counts["held"] += 1
+                wanted.add(hold.doc_key)
+                counts[self._put_hold(conn, hold, current.get(hold.doc_key), now)] += 1
             for key, row in current.items():
-                if key not in wanted and row.status in OPEN_STATES:
-                    conn.execute(
-                        sa.update(t)
-                        .where(t.c.doc_key == key)
-                        .values(
-                            status="withdrawn",
-                            updated_at=now,
-                            reason=WITHDRAWN_REASON,
-                        )
+                if key in wanted or row.doc_type == REVERSAL:  # reversals wait for a person
+                    continue
+                if row.status in OPEN_STATES:
+                    self._set(
+                        conn, key, now, "withdrawn", status="withdrawn", reason=WITHDRAWN_REASON
                     )
-                    self._log(conn, key, "withdrawn", None, now)
                     counts["withdrawn"] += 1
+                elif row.status == "posted" and row.doc_type == SALES_INVOICE:
+                    counts[self._flag_reversal(conn, day, row, now)] += 1
         return counts
+
+    def _put_document(self, conn, doc: Document, row, now: datetime) -> str:
+        t = tables.outbox
+        row = row or self._row(conn, doc.doc_key)
+        digest = _hash(doc.payload)
+        values = {
+            "payload": dumps(doc.payload),
+            "payload_hash": digest,
+            "expected_total": doc.expected_total,
+            "transaction_no": doc.transaction_no,
+            "custom_id": doc.custom_id,
+            "updated_at": now,
+        }
+        if row is None:
+            conn.execute(
+                sa.insert(t).values(
+                    doc_key=doc.doc_key,
+                    doc_type=doc.doc_type,
+                    business_date=doc.business_date,
+                    outlet_code=doc.outlet_code,
+                    source_id=doc.source_id,
+                    source_reference=doc.source_reference,
+                    status="pending",
+                    attempts=0,
+                    created_at=now,
+                    **values,
+                )
+            )
+            self._log(conn, doc.doc_key, "enqueued", None, now)
+            return "enqueued"
+        if row.status == "posted":
+            if row.payload_hash != digest:
+                self._set(
+                    conn,
+                    doc.doc_key,
+                    now,
+                    "changed_after_posting",
+                    message="the source changed after posting; a correction is needed",
+                    changed_after_posting=True,
+                )
+                return "changed_after_posting"
+            return "already_posted"
+        if row.status != "pending" or row.payload_hash != digest:
+            self._log(conn, doc.doc_key, "requeued", f"was {row.status}", now)
+        conn.execute(
+            sa.update(t)
+            .where(t.c.doc_key == doc.doc_key)
+            .values(status="pending", reason=None, **values)
+        )
+        return "pending"
+
+    def _put_hold(self, conn, hold: Hold, row, now: datetime) -> str:
+        t = tables.outbox
+        row = row or self._row(conn, hold.doc_key)
+        if row is not None and row.status == "posted":
+            return "already_posted"
+        if row is None:
+            conn.execute(
+                sa.insert(t).values(
+                    doc_key=hold.doc_key,
+                    doc_type=hold.doc_type,
+                    business_date=hold.business_date,
+                    outlet_code=hold.outlet_code,
+                    source_id=hold.source_id,
+                    source_reference=hold.source_reference,
+                    status="held",
+                    reason=hold.reason,
+                    attempts=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            self._log(conn, hold.doc_key, "held", hold.reason, now)
+        else:
+            if row.status != "held":
+                self._log(conn, hold.doc_key, "held", hold.reason, now)
+            conn.execute(
+                sa.update(t)
+                .where(t.c.doc_key == hold.doc_key)
+                .values(status="held", reason=hold.reason, updated_at=now)
+            )
+        return "held"
+
+    def _flag_reversal(self, conn, day: date, invoice_row, now: datetime) -> str:
+        """A posted invoice whose order is no longer a sale of the day needs reversing."""
+        hold = Hold(
+            "order",
+            invoice_row.source_id,
+            invoice_row.source_reference or "?",
+            invoice_row.outlet_code or "?",
+            day,
+            f"Order {invoice_row.source_reference} (outlet {invoice_row.outlet_code}, "
+            f"{day.isoformat()}) is no longer a completed sale of this day (voided?) but its "
+            "invoice is already in Jurnal. Reverse it there by hand with a sales return or "
+            "credit memo; posted invoices are never edited.",
+            REVERSAL,
+        )
+        existing = self._row(conn, hold.doc_key)
+        if existing is not None and existing.status == "held":
+            return "reversal_needed"
+        self._put_hold(conn, hold, existing, now)
+        return "reversal_needed"
 
     # -- posting -----------------------------------------------------------------------------
     def post_pending(self, day: date, client) -> PostResult:
-        """Post the day's pending invoices in batches of up to 100."""
-        t = tables.outbox
+        """Post the day's pending documents, invoices first, in batches of up to 100."""
         result = PostResult()
+        for doc_type in POSTING_ORDER:
+            rows = self._pending(day, doc_type)
+            if doc_type == RECEIVE_PAYMENT:
+                rows = self._with_invoice_posted(rows, result)
+            if not self._post_rows(doc_type, rows, client, result):
+                break
+        return result
+
+    def _pending(self, day: date, doc_type: str) -> list:
+        t = tables.outbox
         with self.engine.connect() as conn:
-            rows = conn.execute(
+            return conn.execute(
                 sa.select(
                     t.c.doc_key,
                     t.c.payload,
@@ -185,71 +242,92 @@ class Outbox:
                     t.c.custom_id,
                     t.c.transaction_no,
                 )
-                .where(
-                    t.c.business_date == day, t.c.status == "pending", t.c.doc_type == SALES_INVOICE
-                )
+                .where(t.c.business_date == day, t.c.status == "pending", t.c.doc_type == doc_type)
                 .order_by(t.c.doc_key)
             ).all()
+
+    def _with_invoice_posted(self, rows: list, result: PostResult) -> list:
+        """Receive payments whose invoice is in Jurnal; the others are held until it is."""
+        t = tables.outbox
+        ready = []
+        for row in rows:
+            invoice_no = loads(row.payload)[RECEIVE_PAYMENT]["records_attributes"][0][
+                "transaction_no"
+            ]
+            with self.engine.connect() as conn:
+                status = conn.execute(
+                    sa.select(t.c.status).where(
+                        t.c.doc_type == SALES_INVOICE, t.c.transaction_no == invoice_no
+                    )
+                ).scalar()
+            if status == "posted":
+                ready.append(row)
+                continue
+            result.waiting += 1
+            self._mark(
+                row.doc_key,
+                "held",
+                f"Payment of order {row.source_reference} waits for its invoice {invoice_no}, "
+                f"which is {status or 'not built yet'}; it is posted after the invoice "
+                "(run this day again once the invoice is posted).",
+                "held",
+            )
+        return ready
+
+    def _post_rows(self, doc_type: str, rows: list, client, result: PostResult) -> bool:
+        kind = KINDS[doc_type]
         for start in range(0, len(rows), BATCH_SIZE):
             batch = rows[start : start + BATCH_SIZE]
             self._count_attempt([r.doc_key for r in batch])
             try:
-                items = client.batch_create_sales_invoices(
-                    [loads(r.payload)[SALES_INVOICE] for r in batch]
+                items = client.batch_create(
+                    kind.resource, kind.root, [loads(r.payload)[kind.root] for r in batch]
                 )
                 result.calls += 1
             except (JurnalRetryableError, JurnalRateLimited) as exc:
+                # Unknown whether Jurnal kept them: they stay pending, and the next attempt
+                # resolves any that did arrive through the duplicate check.
                 result.interrupted = f"{type(exc).__name__}: {exc}"
                 self._log_many([r.doc_key for r in batch], "retry", result.interrupted)
-                result.left_pending = len(rows) - start
-                return result
-            except JurnalAuthError:
-                raise
+                result.left_pending += len(rows) - start
+                return False
             for row, item in zip(batch, items, strict=True):
-                self._settle(row, item, client, result)
-        return result
+                self._settle(kind, row, item, result)
+        return True
 
-    def _settle(self, row, item, client, result: PostResult) -> None:
-        if item.record is not None and not item.duplicate:
-            self._mark_posted(row, item.record, "posted")
-            result.posted += 1
-            return
-        if item.duplicate:
-            record = None
-            if item.existing_id is not None:
-                record = client.get_sales_invoice(item.existing_id)
-            if record is None:
-                record = client.find_sales_invoice(custom_id=row.custom_id)
-            if record is not None and str(record.get("custom_id") or "") == str(row.custom_id):
-                self._mark_posted(row, record, "duplicate")
+    def _settle(self, kind: DocKind, row, item, result: PostResult) -> None:
+        """Record one batch item: created, already there (resolved by the client), or refused."""
+        if item.record is not None:
+            self._mark_posted(kind, row, item.record, "duplicate" if item.duplicate else "posted")
+            if item.duplicate:
                 result.duplicates_resolved += 1
-                return
+            else:
+                result.posted += 1
+            return
         reason = _refusal(row, item)
         self._mark(row.doc_key, "failed", reason, "failed")
         result.failed += 1
         result.failures.append(reason)
 
-    def _mark_posted(self, row, record: dict, event: str) -> None:
-        t = tables.outbox
+    def _mark_posted(self, kind: DocKind, row, record: dict, event: str) -> None:
         now = datetime.now(UTC)
-        posted_total = to_rupiah(record.get("original_amount"))
+        posted_total = to_rupiah(record.get(kind.total_field))
+        message = f"Jurnal id {record['id']}, total {format_idr(posted_total)}"
+        if event == "duplicate":
+            message = "already in Jurnal (earlier attempt); " + message
         with self.engine.begin() as conn:
-            conn.execute(
-                sa.update(t)
-                .where(t.c.doc_key == row.doc_key)
-                .values(
-                    status="posted",
-                    reason=None,
-                    jurnal_id=int(record["id"]),
-                    posted_total=posted_total,
-                    posted_at=now,
-                    updated_at=now,
-                )
+            self._set(
+                conn,
+                row.doc_key,
+                now,
+                event,
+                message=message,
+                status="posted",
+                reason=None,
+                jurnal_id=int(record["id"]),
+                posted_total=posted_total,
+                posted_at=now,
             )
-            message = f"Jurnal id {record['id']}, total {format_idr(posted_total)}"
-            if event == "duplicate":
-                message = "already in Jurnal (earlier attempt); " + message
-            self._log(conn, row.doc_key, event, message, now)
             if row.expected_total is not None and posted_total != row.expected_total:
                 self._log(
                     conn,
@@ -261,15 +339,16 @@ class Outbox:
                 )
 
     def _mark(self, key: str, status: str, reason: str, event: str) -> None:
-        t = tables.outbox
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            conn.execute(
-                sa.update(t)
-                .where(t.c.doc_key == key)
-                .values(status=status, reason=reason, updated_at=now)
-            )
-            self._log(conn, key, event, reason, now)
+            self._set(conn, key, now, event, message=reason, status=status, reason=reason)
+
+    def _set(
+        self, conn, key: str, now: datetime, event: str, message: str | None = None, **values
+    ) -> None:
+        t = tables.outbox
+        conn.execute(sa.update(t).where(t.c.doc_key == key).values(updated_at=now, **values))
+        self._log(conn, key, event, message if message is not None else values.get("reason"), now)
 
     def _count_attempt(self, keys: list[str]) -> None:
         t = tables.outbox
@@ -295,19 +374,16 @@ class Outbox:
     def _row(conn, key: str):
         t = tables.outbox
         return conn.execute(
-            sa.select(t.c.doc_key, t.c.status, t.c.payload_hash).where(t.c.doc_key == key)
+            sa.select(
+                t.c.doc_key,
+                t.c.doc_type,
+                t.c.status,
+                t.c.payload_hash,
+                t.c.source_id,
+                t.c.source_reference,
+                t.c.outlet_code,
+            ).where(t.c.doc_key == key)
         ).first()
-
-    @staticmethod
-    def _identity(doc: Document) -> dict:
-        return {
-            "doc_key": doc.doc_key,
-            "doc_type": doc.doc_type,
-            "business_date": doc.business_date,
-            "outlet_code": doc.outlet_code,
-            "source_id": doc.source_id,
-            "source_reference": doc.source_reference,
-        }
 
     # -- reading -----------------------------------------------------------------------------
     def documents(self, day: date) -> pd.DataFrame:
@@ -335,16 +411,17 @@ class Outbox:
             )
         return pd.DataFrame(rows, columns=[c.name for c in cols])
 
-    def pending_payloads(self, day: date) -> list[dict]:
-        """Bodies of the day's invoices still to be posted."""
+    def pending_payloads(self, day: date, doc_type: str = SALES_INVOICE) -> list[dict]:
+        """Bodies of the day's documents of one type still to be posted."""
         t = tables.outbox
+        root = KINDS[doc_type].root
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(t.c.payload).where(
-                    t.c.business_date == day, t.c.status == "pending", t.c.doc_type == SALES_INVOICE
+                    t.c.business_date == day, t.c.status == "pending", t.c.doc_type == doc_type
                 )
             )
-            return [loads(r.payload)[SALES_INVOICE] for r in rows]
+            return [loads(r.payload)[root] for r in rows]
 
     def status_counts(self, day: date) -> dict[str, int]:
         frame = self.documents(day)
@@ -357,7 +434,7 @@ def _refusal(row, item) -> str:
         "; ".join(f"{name}: {_text(msg)}" for name, msg in fields.items()) or f"HTTP {item.status}"
     )
     return (
-        f"Order {row.source_reference} (outlet {row.outlet_code}): Jurnal refused invoice "
+        f"Order {row.source_reference} (outlet {row.outlet_code}): Jurnal refused "
         f"{row.transaction_no}: {detail}. Fix the cause in Jurnal or the config, "
         "then run the day again."
     )

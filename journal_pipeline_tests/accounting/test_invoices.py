@@ -69,7 +69,7 @@ def test_document_keys_are_deterministic():
     assert first == second
 
 
-def test_split_payment_across_accounts_is_held():
+def test_split_payment_deposits_the_larger_part_and_receives_the_rest():
     order = retail_order()
     pay = dict(order["transactions"][0])
     order["transactions"][0]["amount"] = Decimal("100000")
@@ -77,10 +77,50 @@ def test_split_payment_across_accounts_is_held():
         {
             **pay,
             "transaction_id": "t9",
+            "transaction_date": "2026-11-20 03:16:00",
             "payment_type_name": "QRIS",
             "gateway": "iseller_pay",
             "amount": Decimal("87702"),
         }
     )
     documents, holds = _documents([order], date(2026, 11, 20))
-    assert documents == [] and "several payment methods" in holds[0].reason
+    assert holds == []
+    invoice, payment = documents
+    body = invoice.payload["sales_invoice"]
+    # 100,000 cash is the larger part: the invoice's deposit
+    assert (body["deposit_to_name"], body["deposit"]) == ("Kas", 100_000)
+    # 87,702 by QRIS settles the rest with a receive payment on the same day
+    assert payment.doc_key == "receive_payment:t9"
+    assert payment.payload["receive_payment"] == {
+        "transaction_date": "2026-11-20",
+        "transaction_no": "ISL/JKT-000101/P2",
+        "custom_id": "t9",
+        "payment_method_name": "QRIS",
+        "deposit_to_name": "Kliring QRIS iSeller Pay",
+        "records_attributes": [{"transaction_no": "ISL/JKT-000101", "amount": 87_702}],
+        "memo": "iSeller payment QRIS of order #JKT-000101",
+    }
+
+
+def test_free_items_are_named_in_the_memo_not_sent_as_zero_lines():
+    order = retail_order()
+    free = dict(order["order_details"][1])
+    free.update(
+        order_detail_id="d9",
+        sku="BAG-000",
+        product_name="Tas Kain",
+        base_price=Decimal(0),
+        total_order_amount=Decimal(0),
+        discount_order_amount=Decimal(0),
+        subtotal=Decimal(0),
+        tax_amount=Decimal(0),
+        cogs=[],
+    )
+    order["order_details"].append(free)
+    (document,), holds = _documents([order], date(2026, 11, 20))
+    body = document.payload["sales_invoice"]
+    assert holds == []
+    assert "BAG-000" not in [
+        line.get("product_code") for line in body["transaction_lines_attributes"]
+    ]
+    assert body["memo"].endswith("free of charge: 1 × Tas Kain")

@@ -107,3 +107,65 @@ def test_voided_orders_are_not_sales():
     sales = posting_rules.sales_of_day(order_frames([order]), CONFIG, date(2026, 11, 20))
     assert len(sales.frames) == 0
     assert sales.voided == [order["order_id"]]
+
+
+def _on_account_order_paid_later():
+    """Sold on account on the 20th; 187,702 paid by debit card on the 22nd at 09:00 WIB."""
+    order = retail_order()
+    order["on_account"] = True
+    order["payment_status"] = "paid"
+    order["modified_date"] = "2026-11-22 02:00:00"
+    order["transactions"][0].update(
+        transaction_id="t-later",
+        transaction_date="2026-11-22 02:00:00",
+        payment_type_name="Debit BCA",
+        gateway="external_debit",
+    )
+    return order
+
+
+def test_on_account_sale_goes_to_receivable_and_the_later_payment_settles_it():
+    from journal_pipeline.accounting import payments
+
+    order = _on_account_order_paid_later()
+    lines, holds = _journal([order], date(2026, 11, 20))
+    assert holds == []
+    sale = _by_account(lines, "sale:11111111-1111-1111-1111-111111111111")
+    assert sale["Piutang Usaha"] == (187_702, 0) and "Kas" not in sale
+
+    sales = posting_rules.sales_of_day(order_frames([order]), CONFIG, date(2026, 11, 22))
+    assert len(sales.frames) == 0 and len(sales.later_payments) == 1
+    rows, documents, holds = payments.later_payment_entries(
+        sales.later_payments, sales.payments, CONFIG, sales.day
+    )
+    assert holds == []
+    assert [(r["account_name"], r["debit"], r["credit"]) for r in rows] == [
+        ("Kliring EDC", 187_702, 0),
+        ("Piutang Usaha", 0, 187_702),
+    ]
+    (receipt,) = documents
+    body = receipt.payload["receive_payment"]
+    assert body["transaction_date"] == "2026-11-22"
+    assert body["records_attributes"] == [{"transaction_no": "ISL/JKT-000101", "amount": 187_702}]
+
+
+def test_refunds_and_later_voids_are_held_with_the_manual_step():
+    refunded = retail_order()
+    refunded["transactions"].append(
+        {
+            **refunded["transactions"][0],
+            "transaction_id": "t-refund",
+            "type": "refund",
+            "transaction_date": "2026-11-21 04:00:00",
+            "amount": "25000",
+        }
+    )
+    voided = restaurant_order()
+    voided.update(status="void", cancel_date="2026-11-21 05:00:00")
+    sales = posting_rules.sales_of_day(order_frames([refunded, voided]), CONFIG, date(2026, 11, 21))
+    holds = posting_rules.not_yet_posted_events(sales)
+    assert sorted(h.doc_key for h in holds) == [
+        "reversal:22222222-2222-2222-2222-222222222222",
+        "sales_return:t-refund",
+    ]
+    assert all("by hand" in h.reason for h in holds)

@@ -54,3 +54,19 @@ def test_replace_journal_is_idempotent(store):
     back = store.read_journal(day)
     assert len(back) == len(lines)
     assert int(back["debit"].sum()) == int(back["credit"].sum()) == int(lines["debit"].sum())
+
+
+def test_migrated_schema_matches_the_table_definitions(store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from journal_pipeline.storage.tables import metadata
+
+    with store.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert differences == []
+
+
+def test_opening_twice_does_not_migrate_twice(store):
+    again = StagingStore(store.url)
+    assert again.upsert_orders([retail_order()])["inserted"] == 1

@@ -1,0 +1,182 @@
+"""Payments: how what the customer paid settles each invoice.
+
+- Paid at the till with one clearing account: the invoice's deposit (no extra document).
+- Paid at the till with several accounts (split payment): the largest account is the
+  invoice's deposit; every other payment is a Jurnal receive payment on the sale's date.
+- Paid on a later day (on-account orders): a receive payment on the payment's own business
+  date, and in the canonical journal Dr payment clearing / Cr receivable.
+
+Every receive payment is keyed by the iSeller transaction id (``custom_id``) and numbered
+``<invoice number>/P<n>``, n counting the order's payments in time order, so re-runs find it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, Document, transaction_no
+from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.money import format_idr
+from journal_pipeline.config import MerchantConfig
+
+FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How the payments made at the till settle one invoice."""
+
+    deposit_account: str | None
+    deposit: int
+    other_payments: pd.DataFrame  # payments posted as receive payments on the sale's date
+    unmapped: pd.DataFrame  # payments whose method has no account
+
+
+def _accounts(payments: pd.DataFrame, config: MerchantConfig, outlet_code: str) -> pd.Series:
+    return pd.Series(
+        [
+            config.payment_account(p.payment_type_name, p.gateway, outlet_code)
+            for p in payments.itertuples(index=False)
+        ],
+        index=payments.index,
+        dtype=object,
+    )
+
+
+def settle_at_sale(payments: pd.DataFrame, config: MerchantConfig, outlet_code: str) -> Settlement:
+    """Split the payments made at the till into the invoice deposit and receive payments."""
+    if payments.empty:
+        return Settlement(None, 0, payments, payments)
+    accounts = _accounts(payments, config, outlet_code)
+    unmapped = payments[accounts.isna()]
+    mapped = payments[accounts.notna()].assign(account=accounts[accounts.notna()])
+    if mapped.empty:
+        return Settlement(None, 0, mapped, unmapped)
+    totals = mapped.groupby("account", sort=False)["amount"].sum()
+    deposit_account = str(totals.idxmax())  # first of the largest on a tie
+    return Settlement(
+        deposit_account,
+        int(totals[deposit_account]),
+        mapped[mapped["account"] != deposit_account],
+        unmapped,
+    )
+
+
+def _sequence(order_payments: pd.DataFrame) -> dict[str, int]:
+    """1-based position of each sale payment of an order, in time order."""
+    sales = order_payments[order_payments["type"] == "sale"]
+    ordered = sales.sort_values(["transaction_date", "transaction_id"], kind="stable")
+    return {tid: n for n, tid in enumerate(ordered["transaction_id"], start=1)}
+
+
+def receive_payment(
+    payment, *, account: str, day: date, config: MerchantConfig, sequence: int
+) -> Document:
+    """The Jurnal receive payment of one iSeller payment, against its order's invoice."""
+    invoice_no = transaction_no(config, payment.order_reference)
+    body = {
+        "transaction_date": day.isoformat(),
+        "transaction_no": f"{invoice_no}/P{sequence}",
+        "custom_id": payment.transaction_id,
+        "payment_method_name": payment.payment_type_name,
+        "deposit_to_name": account,
+        "records_attributes": [{"transaction_no": invoice_no, "amount": int(payment.amount)}],
+        "memo": f"iSeller payment {payment.payment_type_name} of order {payment.order_reference}",
+    }
+    return Document(
+        doc_key=f"{RECEIVE_PAYMENT}:{payment.transaction_id}",
+        doc_type=RECEIVE_PAYMENT,
+        business_date=day,
+        outlet_code=payment.outlet_code,
+        source_id=payment.transaction_id,
+        source_reference=payment.order_reference,
+        transaction_no=body["transaction_no"],
+        custom_id=payment.transaction_id,
+        expected_total=int(payment.amount),
+        payload={RECEIVE_PAYMENT: body},
+    )
+
+
+def _payment_hold(payment, day: date, reason: str) -> Hold:
+    return Hold(
+        "payment",
+        payment.transaction_id,
+        payment.order_reference,
+        payment.outlet_code,
+        day,
+        f"Payment {format_idr(int(payment.amount))} ({payment.payment_type_name}) of order "
+        f"{payment.order_reference} (outlet {payment.outlet_code}, {day.isoformat()}): {reason}",
+        RECEIVE_PAYMENT,
+    )
+
+
+def later_payment_entries(
+    later: pd.DataFrame, all_payments: pd.DataFrame, config: MerchantConfig, day: date
+) -> tuple[list[dict], list[Document], list[Hold]]:
+    """Journal lines, receive payments and holds for payments of orders sold on earlier days."""
+    lines: list[dict] = []
+    documents: list[Document] = []
+    holds: list[Hold] = []
+    by_order = dict(tuple(all_payments.groupby("order_id", sort=False)))
+    for pay in later.itertuples(index=False):
+        account = config.payment_account(pay.payment_type_name, pay.gateway, pay.outlet_code)
+        receivable = config.account("receivable", pay.outlet_code)
+        if account is None or receivable is None:
+            missing = "payment_methods" if account is None else "accounts.receivable"
+            holds.append(
+                _payment_hold(pay, day, f"no account mapping; add it under {missing}. {FIX_HINT}")
+            )
+            continue
+        entry = f"payment:{pay.transaction_id}"
+        common = {
+            "entry_id": entry,
+            "business_date": day,
+            "outlet_code": pay.outlet_code,
+            "source_type": "payment",
+            "source_id": pay.transaction_id,
+            "source_reference": pay.order_reference,
+            "is_estimate": False,
+        }
+        lines.append(
+            {
+                **common,
+                "line_no": 1,
+                "account_role": f"payment:{pay.payment_type_name}",
+                "account_name": account,
+                "debit": int(pay.amount),
+                "credit": 0,
+                "description": f"{pay.payment_type_name} payment of an on-account order",
+            }
+        )
+        lines.append(
+            {
+                **common,
+                "line_no": 2,
+                "account_role": "receivable",
+                "account_name": receivable,
+                "debit": 0,
+                "credit": int(pay.amount),
+                "description": "receivable settled",
+            }
+        )
+        sequence = _sequence(by_order[pay.order_id])[pay.transaction_id]
+        documents.append(
+            receive_payment(pay, account=account, day=day, config=config, sequence=sequence)
+        )
+    return lines, documents, holds
+
+
+def split_payment_documents(
+    settlement: Settlement, order_payments: pd.DataFrame, config: MerchantConfig, day: date
+) -> list[Document]:
+    """Receive payments for the till payments that are not the invoice's deposit."""
+    sequence = _sequence(order_payments)
+    return [
+        receive_payment(
+            p, account=p.account, day=day, config=config, sequence=sequence[p.transaction_id]
+        )
+        for p in settlement.other_payments.itertuples(index=False)
+    ]
