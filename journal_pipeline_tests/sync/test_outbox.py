@@ -135,3 +135,58 @@ def test_posted_documents_are_never_edited(outbox, client):
     (row,) = outbox.documents(DAY).itertuples()
     assert row.status == "posted" and row.changed_after_posting
     assert len(_invoices_with(client, order["order_id"])) == 1
+
+
+def _split(order):
+    """Pay the order 100,000 in cash and the rest (87,702) by QRIS a minute later."""
+    cash = order["transactions"][0]
+    cash["amount"] = "100000"
+    order["transactions"].append(
+        {
+            **cash,
+            "transaction_id": str(uuid.uuid4()),
+            "transaction_date": "2026-11-20 03:16:00",
+            "payment_type_name": "QRIS",
+            "gateway": "iseller_pay",
+            "amount": "87702",
+        }
+    )
+    return order
+
+
+def test_split_payment_settles_the_invoice_in_jurnal(outbox, client):
+    order = _split(_fresh_order())
+    documents, _ = _documents([order])
+    result = _post(outbox, client, documents)
+    assert (result.posted, result.failed) == (2, 0)
+    (invoice,) = _invoices_with(client, order["order_id"])
+    assert invoice["remaining"] in ("0.0", 0, "0")
+    assert outbox.status_counts(DAY) == {"posted": 2}
+
+
+def test_a_payment_waits_for_its_invoice(outbox, client):
+    order = _split(_fresh_order())
+    documents, _ = _documents([order])
+    invoice, payment = documents
+    hold = Hold("order", order["order_id"], order["order_reference"], "JKT", DAY, "no mapping")
+    outbox.enqueue(DAY, [payment], [hold])
+    result = outbox.post_pending(DAY, client)
+    assert (result.calls, result.waiting) == (0, 1)
+    held = outbox.documents(DAY).set_index("doc_key")
+    assert "waits for its invoice" in held.loc[payment.doc_key, "reason"]
+    # the invoice's mapping is fixed: both go, invoice first
+    result = _post(outbox, client, [invoice, payment])
+    assert (result.posted, result.failed) == (2, 0)
+
+
+def test_void_after_posting_asks_for_a_reversal(outbox, client):
+    order = _fresh_order()
+    documents, _ = _documents([order])
+    _post(outbox, client, documents)
+    counts = outbox.enqueue(DAY, [], [])  # the order was voided after its invoice was posted
+    assert counts["reversal_needed"] == 1
+    docs = outbox.documents(DAY).set_index("doc_key")
+    reversal = docs.loc[f"reversal:{order['order_id']}"]
+    assert reversal["status"] == "held" and "by hand" in reversal["reason"]
+    assert docs.loc[documents[0].doc_key, "status"] == "posted"  # never edited
+    assert outbox.enqueue(DAY, [], [])["reversal_needed"] == 1  # stays held
