@@ -103,6 +103,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
                 "products_existing": result.existing,
                 "products_created": len(result.created),
                 "created": ", ".join(result.created[:50]),
+                "refused": dg.MetadataValue.md("\n".join(f"- {p}" for p in result.problems)),
                 "api_calls": client.calls,
             }
         )

@@ -60,18 +60,24 @@ def _product(name: str, sku: str | None, price: int, sell_account: str | None) -
 
 
 def ensure_products(client, wanted: list[dict]) -> ProductSync:
-    """Create the wanted products that Jurnal does not have (by code, else by name)."""
+    """Create, in batches of 100, the wanted products Jurnal does not have (by code, else name)."""
     result = ProductSync()
     known = client.list_products()
     codes = {str(p.get("product_code") or "").casefold() for p in known}
     names = {str(p.get("name") or "").casefold() for p in known}
+    missing = []
     for body in wanted:
         code = str(body.get("product_code") or "").casefold()
         if (code and code in codes) or (not code and body["name"].casefold() in names):
             result.existing += 1
-            continue
-        client.create_product(body)
-        result.created.append(body.get("product_code") or body["name"])
-        codes.add(code)
-        names.add(body["name"].casefold())
+        else:
+            missing.append(body)
+    for body, item in zip(
+        missing, client.batch_create("products", "product", missing), strict=True
+    ):
+        label = body.get("product_code") or body["name"]
+        if item.record is not None:
+            result.created.append(label)
+        else:
+            result.problems.append(f"product {label}: Jurnal refused it: {item.errors}")
     return result
