@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import shutil
 import signal
@@ -14,6 +16,7 @@ from pathlib import Path
 import click
 
 from journal_pipeline.sandbox import defaults
+from journal_pipeline.sandbox.launch import SandboxOptions, start_sandboxes
 
 DEFAULT_STATE_DIR = ".sandbox_state"
 
@@ -24,9 +27,13 @@ def main() -> None:
 
 
 def _sandbox_options(func):
+    """Every knob of the two emulators, collected into one ``options`` argument."""
     options = [
         click.option(
-            "--host", default=defaults.HOST, show_default=True, help="Address to listen on."
+            "--host",
+            default=defaults.HOST,
+            show_default=True,
+            help="Address both emulators listen on.",
         ),
         click.option(
             "--iseller-port",
@@ -47,60 +54,91 @@ def _sandbox_options(func):
             type=click.Path(file_okay=False, path_type=Path),
             help="Where both emulators keep their state between restarts.",
         ),
-        click.option("--reset", is_flag=True, help="Delete the saved state and start clean."),
-        click.option("--seed", default=7, show_default=True, help="Seed of the demo merchant."),
+        click.option(
+            "--reset",
+            is_flag=True,
+            help="Delete the saved state and start clean (needed after changing "
+            "--seed, --orders-per-day or --start-date).",
+        ),
+        click.option(
+            "--seed",
+            default=7,
+            show_default=True,
+            help="Seed of the demo merchant: the same seed gives the same store, "
+            "catalogue and orders.",
+        ),
         click.option(
             "--orders-per-day",
-            default=40,
+            default=300,
             show_default=True,
-            help="Orders per outlet per business day in the demo merchant.",
+            help="Average orders per outlet per business day (±20% day to day).",
         ),
         click.option(
             "--history-days",
             default=14,
             show_default=True,
-            help="Days of order history before today.",
+            help="Days of order history before today when the state is new.",
+        ),
+        click.option(
+            "--start-date",
+            type=click.DateTime(["%Y-%m-%d"]),
+            default=None,
+            help="First business day of the history; overrides --history-days.",
+        ),
+        click.option(
+            "--token-ttl",
+            "token_ttl_seconds",
+            default=1209599,
+            show_default=True,
+            help="Lifetime of iSeller access tokens in seconds (0: born expired).",
+        ),
+        click.option(
+            "--iseller-faults",
+            envvar="SANDBOX_ISELLER_FAULTS",
+            default=None,
+            help="Faults of the iSeller emulator, e.g. "
+            "'GetOrders:error=0.1,latency=200;*:burst429=0.01' (keys: error, status, "
+            "latency, timeout, timeout_s, burst429, burst_len, lost). "
+            "[env: SANDBOX_ISELLER_FAULTS]",
+        ),
+        click.option(
+            "--jurnal-faults",
+            envvar="SANDBOX_JURNAL_FAULTS",
+            default=None,
+            help="Faults of the Jurnal emulator, same syntax, e.g. "
+            "'batch_create:lost=0.2'. [env: SANDBOX_JURNAL_FAULTS]",
+        ),
+        click.option(
+            "--rate-limit-per-minute",
+            default=30,
+            show_default=True,
+            help="Jurnal requests allowed per credential per minute.",
+        ),
+        click.option(
+            "--rate-limit-per-hour",
+            default=1800,
+            show_default=True,
+            help="Jurnal requests allowed per credential per hour.",
         ),
         click.option(
             "--time-scale",
             default=1.0,
             show_default=True,
-            help="Speed of Jurnal's rate-limit clock (60 = a minute lasts a second).",
+            help="Speed of Jurnal's rate-limit clock (60: a minute lasts a second).",
         ),
     ]
     for option in reversed(options):
         func = option(func)
-    return func
 
+    @functools.wraps(func)
+    def wrapper(**kwargs):
+        fields = {f.name for f in dataclasses.fields(SandboxOptions)}
+        chosen = {k: kwargs.pop(k) for k in list(kwargs) if k in fields}
+        if chosen.get("start_date") is not None:
+            chosen["start_date"] = chosen["start_date"].date()
+        return func(options=SandboxOptions(**chosen), **kwargs)
 
-def _start_sandboxes(
-    *,
-    host: str,
-    iseller_port: int,
-    jurnal_port: int,
-    state_dir: Path,
-    reset: bool,
-    seed: int,
-    orders_per_day: int,
-    history_days: int,
-    time_scale: float,
-):
-    from journal_pipeline.sandbox.iseller_app import ISellerSandbox
-    from journal_pipeline.sandbox.jurnal_app import JurnalSandbox
-
-    if reset and state_dir.exists():
-        shutil.rmtree(state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    iseller = ISellerSandbox(
-        state_dir / "iseller",
-        seed=seed,
-        orders_per_outlet_per_day=orders_per_day,
-        history_days=history_days,
-    ).serve(host, iseller_port)
-    jurnal = JurnalSandbox(state_dir / "jurnal", time_scale=time_scale).serve(host, jurnal_port)
-    iseller.start()
-    jurnal.start()
-    return iseller, jurnal
+    return wrapper
 
 
 def _print_env(env: dict[str, str]) -> None:
@@ -115,21 +153,15 @@ def _print_env(env: dict[str, str]) -> None:
     is_flag=True,
     help="Print `export NAME=value` lines that point the pipeline at the sandboxes, then exit.",
 )
-def sandbox(print_env: bool, **options):
+def sandbox(options: SandboxOptions, print_env: bool):
     """Run local emulators of iSeller and Jurnal with a seeded demo merchant."""
-    host, iseller_port, jurnal_port = (
-        options["host"],
-        options["iseller_port"],
-        options["jurnal_port"],
-    )
-    env = defaults.sandbox_env(f"http://{host}:{iseller_port}", f"http://{host}:{jurnal_port}")
     if print_env:
-        _print_env(env)
+        _print_env(options.env)
         return
-    servers = _start_sandboxes(**options)
+    servers = start_sandboxes(options)
     click.echo(f"iSeller sandbox on {servers[0].url}, Jurnal sandbox on {servers[1].url}")
-    click.echo(f"state in {options['state_dir'].resolve()}; point the pipeline at them with:")
-    _print_env(env)
+    click.echo(f"state in {options.state_dir.resolve()}; point the pipeline at them with:")
+    _print_env(options.env)
     _wait_for_interrupt(servers)
 
 
@@ -164,9 +196,9 @@ def _wait_for_interrupt(servers, process: subprocess.Popen | None = None) -> int
 @main.command()
 @_sandbox_options
 @click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
-def dev(port: int, **options):
+def dev(options: SandboxOptions, port: int):
     """Sandboxes plus `dagster dev` (UI, schedules, sensors) with DAGSTER_HOME in this folder."""
-    servers = _start_sandboxes(**options)
+    servers = start_sandboxes(options)
     env = {**os.environ, **defaults.sandbox_env(servers[0].url, servers[1].url)}
     home = Path(env.setdefault("DAGSTER_HOME", str(Path.cwd() / ".dagster_home")))
     home.mkdir(parents=True, exist_ok=True)

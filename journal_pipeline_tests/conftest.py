@@ -28,6 +28,7 @@ def iseller_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simple
         orders_per_outlet_per_day=8,
         history_days=3,
         now=lambda: fixed_now,
+        faults="",  # no injected faults, whatever SANDBOX_ISELLER_FAULTS says
     )
     server = sandbox.serve().start()
     env = {

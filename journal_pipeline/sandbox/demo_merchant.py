@@ -1,22 +1,21 @@
 """The demo merchant served by the iSeller sandbox: "Toko Demo Nusantara".
 
-Everything here is a pure function of a seed, so the sandbox and the tests agree on the truth:
-
-- two outlets, a retail shop in Jakarta (prices tax-exclusive, PPN 11%) and a restaurant in
-  Bali (prices tax-inclusive, PB1 10%, service charge 5%, open until 02:00);
-- a catalogue of products with SKUs and unit costs, five payment methods, a few members;
-- orders per outlet per business day, generated one day at a time from the seed, the outlet and
-  the date, so the set of orders only grows as the clock moves on.
+Everything here is a pure function of a seed, so the sandbox and the tests agree on the truth.
+The static catalogue (three outlets in WIB and WITA, products of every kind, payment methods,
+customers) lives in `iseller_catalogue`; stock transfers and stock takes in `iseller_stock`.
+This module generates the orders, one outlet and one business day at a time, so the set of
+orders only grows as the clock moves on. An order is a sequence of states: closed (paid, split
+over two payments, or on account), then possibly voided, paid on account, or refunded on a later
+day. The API shows the last state reached.
 
 Money is whole rupiah held as ``Decimal``; a rate is applied with half-up rounding to the
-rupiah. The order arithmetic is `compute_order_money`; docs/assumptions/iseller.md records it.
-Dates in the order dicts are UTC strings ``"YYYY-MM-DD HH:MM:SS"`` (the API stores UTC and
-converts on output).
+rupiah. The order arithmetic is `compute_order_money`, the refund arithmetic `refund_money`;
+docs/assumptions/iseller.md (I-20, I-30..I-36) records both. Dates in the order dicts are UTC
+strings ``"YYYY-MM-DD HH:MM:SS"`` (the API stores UTC and converts on output).
 """
 
 from __future__ import annotations
 
-import copy
 import random
 import uuid
 from collections.abc import Iterator, Sequence
@@ -25,166 +24,63 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
-STORE_NAME = "Toko Demo Nusantara"
-CURRENCY = "IDR"
+from journal_pipeline.sandbox.iseller_catalogue import (
+    CURRENCY,
+    CUSTOMER_NAMES,
+    MODIFIER_GROUPS,
+    MODIFIERS,
+    ON_ACCOUNT_SETTLEMENT_METHOD,
+    OUTLETS,
+    OUTLETS_BY_CODE,
+    PAYMENT_METHODS,
+    PAYMENT_METHODS_BY_NAME,
+    PRODUCTS,
+    PRODUCTS_BY_SKU,
+    STORE_NAME,
+    Modifier,
+    OutletProfile,
+    PaymentMethod,
+    Product,
+)
+
+__all__ = [
+    "CURRENCY",
+    "DATE_FORMAT",
+    "DEFAULT_ORDERS_PER_OUTLET_PER_DAY",
+    "MODIFIERS",
+    "MODIFIER_GROUPS",
+    "OUTLETS",
+    "OUTLETS_BY_CODE",
+    "PAYMENT_METHODS",
+    "PAYMENT_METHODS_BY_NAME",
+    "PRODUCTS",
+    "PRODUCTS_BY_SKU",
+    "STORE_NAME",
+    "DemoMerchant",
+    "GeneratedOrder",
+    "OutletProfile",
+    "PaymentMethod",
+    "Product",
+    "allocate",
+    "catalogue_uuid",
+    "compute_order_money",
+    "customers",
+    "day_order_count",
+    "demo_uuid",
+    "fmt_dt",
+    "generate_orders",
+    "parse_dt",
+    "refund_money",
+    "round_rupiah",
+]
+
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+DEFAULT_ORDERS_PER_OUTLET_PER_DAY = 300
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "demo-merchant.journal-pipeline.invalid")
 
 HUNDRED = Decimal(100)
-
-
-# ---------------------------------------------------------------------------------------------
-# Static data: outlets, products, payment methods, people
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OutletProfile:
-    outlet_code: str
-    outlet_name: str
-    kind: str  # "retail" | "restaurant"
-    timezone: str  # IANA name
-    tax_name: str
-    tax_rate: Decimal  # percent
-    tax_inclusive: bool  # whether base prices already contain the tax
-    service_charge_rate: Decimal  # percent of the net-of-tax subtotal; 0 = none
-    opens_at: time  # local time of the first possible order
-    order_window_minutes: int  # minutes from opening to the last possible order
-    service_seconds: tuple[int, int]  # order placed -> order closed, min/max seconds
-    phone: str
-    address: str
-    contact_name: str
-    email: str
-    register_name: str
-    cashiers: tuple[tuple[str, str], ...]
-    servers: tuple[tuple[str, str], ...]  # waiters; empty for retail
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-
-OUTLETS: tuple[OutletProfile, ...] = (
-    OutletProfile(
-        outlet_code="JKT",
-        outlet_name="Jakarta Kemang",
-        kind="retail",
-        timezone="Asia/Jakarta",
-        tax_name="PPN",
-        tax_rate=Decimal(11),
-        tax_inclusive=False,
-        service_charge_rate=Decimal(0),
-        opens_at=time(10, 0),
-        order_window_minutes=11 * 60 + 50,  # last order 21:50
-        service_seconds=(60, 8 * 60),
-        phone="021-7190-1234",
-        address="Jl. Kemang Raya No. 12, Bangka, Mampang Prapatan, Jakarta Selatan 12730",
-        contact_name="Rina Hartono",
-        email="kemang@tokodemo.invalid",
-        register_name="Register #1 - Kemang iPad",
-        cashiers=(("Dewi", "Lestari"), ("Budi", "Santoso")),
-        servers=(),
-    ),
-    OutletProfile(
-        outlet_code="DPS",
-        outlet_name="Bali Seminyak",
-        kind="restaurant",
-        timezone="Asia/Makassar",
-        tax_name="PB1",
-        tax_rate=Decimal(10),
-        tax_inclusive=True,
-        service_charge_rate=Decimal(5),
-        opens_at=time(11, 0),
-        order_window_minutes=14 * 60 + 15,  # last order 01:15, closes by 02:00
-        service_seconds=(15 * 60, 45 * 60),
-        phone="0361-473-5678",
-        address="Jl. Kayu Aya No. 8, Seminyak, Kuta, Badung, Bali 80361",
-        contact_name="Made Wirawan",
-        email="seminyak@tokodemo.invalid",
-        register_name="Register #2 - Seminyak iPad",
-        cashiers=(("Komang", "Ayu"), ("Putu", "Arsana")),
-        servers=(("Wayan", "Sudarsana"), ("Nyoman", "Suastika"), ("Ketut", "Widiani")),
-    ),
-)
-OUTLETS_BY_CODE: dict[str, OutletProfile] = {o.outlet_code: o for o in OUTLETS}
-
-
-@dataclass(frozen=True)
-class Product:
-    sku: str
-    name: str
-    product_type: str  # the category shown in iSeller's web admin
-    price: int  # whole rupiah; tax-exclusive for retail, tax-inclusive for the restaurant
-    buying_price: int  # unit cost, whole rupiah
-    outlet_code: str  # the outlet that sells it
-    track_inventory: bool
-    vendor: str | None = None
-
-
-# Retail prices are multiples of 1,000 and restaurant prices multiples of 1,100, so the tax of
-# an undiscounted unit is a whole number of rupiah.
-PRODUCTS: tuple[Product, ...] = (
-    Product("KOP-001", "Kopi Arabika Gayo 250g", "Kopi", 95_000, 60_000, "JKT", True, "Gayo"),
-    Product("KOP-002", "Kopi Robusta Lampung 250g", "Kopi", 65_000, 38_000, "JKT", True),
-    Product("KOP-003", "Kopi Toraja Sapan 250g", "Kopi", 120_000, 78_000, "JKT", True),
-    Product("KOP-004", "Kopi Kintamani 250g", "Kopi", 105_000, 68_000, "JKT", True),
-    Product("KOP-005", "Drip Bag Sampler isi 10", "Kopi", 75_000, 42_000, "JKT", True),
-    Product("TEH-001", "Teh Melati Tubruk 100g", "Teh", 35_000, 18_000, "JKT", True),
-    Product("TEH-002", "Teh Hijau Gambung 100g", "Teh", 45_000, 24_000, "JKT", True),
-    Product("ALT-001", "French Press 600ml", "Alat Seduh", 285_000, 170_000, "JKT", True),
-    Product("ALT-002", "V60 Dripper Keramik", "Alat Seduh", 180_000, 105_000, "JKT", True),
-    Product("ALT-003", "Grinder Manual", "Alat Seduh", 450_000, 290_000, "JKT", True),
-    Product("MRC-001", "Tumbler Nusantara 500ml", "Merchandise", 150_000, 80_000, "JKT", True),
-    Product("MRC-002", "Tote Bag Kanvas", "Merchandise", 85_000, 40_000, "JKT", True),
-    Product("MKN-010", "Nasi Goreng Kampung", "Makanan", 55_000, 18_000, "DPS", False),
-    Product("MKN-011", "Mie Goreng Jawa", "Makanan", 49_500, 16_000, "DPS", False),
-    Product("MKN-012", "Ayam Betutu", "Makanan", 88_000, 35_000, "DPS", False),
-    Product("MKN-013", "Sate Lilit (5 tusuk)", "Makanan", 66_000, 24_000, "DPS", False),
-    Product("MKN-014", "Nasi Campur Bali", "Makanan", 71_500, 27_000, "DPS", False),
-    Product("MKN-015", "Gado-gado", "Makanan", 44_000, 14_000, "DPS", False),
-    Product("MKN-016", "Pisang Goreng Keju", "Makanan", 33_000, 9_000, "DPS", False),
-    Product("MNM-020", "Es Teh Manis", "Minuman", 16_500, 3_000, "DPS", False),
-    Product("MNM-021", "Es Kopi Susu Gula Aren", "Minuman", 33_000, 9_500, "DPS", False),
-    Product("MNM-022", "Jus Alpukat", "Minuman", 38_500, 12_000, "DPS", False),
-    Product("MNM-023", "Kelapa Muda", "Minuman", 27_500, 10_000, "DPS", False),
-    Product("MNM-024", "Bir Bintang 330ml", "Minuman", 49_500, 24_000, "DPS", True),
-)
-PRODUCTS_BY_SKU: dict[str, Product] = {p.sku: p for p in PRODUCTS}
-
-
-@dataclass(frozen=True)
-class PaymentMethod:
-    name: str
-    gateway: str  # one of the Transaction.gateway values of the API
-    weight: int  # relative frequency
-    mdr_percent: Decimal | None = None  # fee deducted by iSeller Pay before the payout
-
-
-PAYMENT_METHODS: tuple[PaymentMethod, ...] = (
-    PaymentMethod("Cash", "cash", 30),
-    PaymentMethod("Debit BCA", "external_debit", 25),
-    PaymentMethod("Kartu Kredit", "external_credit", 15),
-    PaymentMethod("QRIS", "iseller_pay", 20, Decimal("0.7")),
-    PaymentMethod("GoPay", "custom", 10),
-)
-PAYMENT_METHODS_BY_NAME: dict[str, PaymentMethod] = {m.name: m for m in PAYMENT_METHODS}
-
-_CUSTOMERS: tuple[tuple[str, str, str], ...] = (
-    ("Siti", "Rahmawati", "0812-1111-2001"),
-    ("Andi", "Pratama", "0812-1111-2002"),
-    ("Ni Luh", "Sari", "0812-1111-2003"),
-    ("Bayu", "Saputra", "0812-1111-2004"),
-    ("Citra", "Maharani", "0812-1111-2005"),
-    ("Hendra", "Gunawan", "0812-1111-2006"),
-    ("Intan", "Permata", "0812-1111-2007"),
-    ("Yoga", "Prasetyo", "0812-1111-2008"),
-)
-
-_CARD_BINS = ("421570", "455633", "518828", "601100")
-_CARD_GATEWAYS = ("external_debit", "external_credit")
 
 VOID_RATE = 0.03
 LINE_DISCOUNT_RATE = 0.20
@@ -193,14 +89,52 @@ CUSTOMER_RATE = 0.30
 MEMBER_DISCOUNT_SHARE = 1 / 3  # of orders with a customer: ~10% of all orders
 MEMBER_DISCOUNT_NAME = "Member 5%"
 MEMBER_DISCOUNT_PERCENT = Decimal(5)
+MODIFIER_RATE = 0.40  # of lines whose product has modifier groups
+SPLIT_RATE = 0.05  # of paid-at-the-till orders
+ON_ACCOUNT_SHARE = 0.10  # of orders with a customer: ~3% of all orders
+ON_ACCOUNT_DAYS = (1, 5)  # paid this many days after the business day
+REFUND_RATE = 0.03  # of completed, paid orders
+FULL_REFUND_SHARE = 0.40
+REFUND_DAYS = (1, 7)  # refunded this many days after the business day
+CASH_ROUNDING = 100  # cash-only orders are rounded to the nearest 100 rupiah
 COUNT_JITTER = 0.20
 VOID_REASON = "Salah input pesanan"
+REFUND_REASON = "Barang dikembalikan pelanggan"
+#: The longest time between the business day of an order and its last change.
+MAX_CHANGE_LAG_DAYS = max(ON_ACCOUNT_DAYS[1], REFUND_DAYS[1]) + 1
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """An order-level promotion an outlet applies automatically to eligible orders."""
+
+    key: str
+    name: str
+    amount: int  # whole rupiah taken off the order, shared over lines like a discount
+    minimum: int  # minimum net of line discounts
+    hours: tuple[int, int]  # local hours [from, to) of placement when it applies
+
+
+PROMOTIONS: dict[str, Promotion] = {
+    "JKT": Promotion("PROMO-JKT", "Promo Belanja 300rb", 25_000, 300_000, (10, 24)),
+    "DPS": Promotion("PROMO-DPS", "Sunset Deal", 22_000, 200_000, (16, 19)),
+    "BDG": Promotion("PROMO-BDG", "Diskon Pagi", 5_000, 40_000, (7, 9)),
+}
+
+_CARD_BINS = ("421570", "455633", "518828", "601100")
+_CARD_GATEWAYS = ("external_debit", "external_credit")
 
 
 def demo_uuid(seed: int, *parts: object) -> str:
     """A stable GUID for a demo object: uuid5 over the seed and the object's identity."""
     name = "|".join([str(seed), *(str(p) for p in parts)])
     return str(uuid.uuid5(_NAMESPACE, name))
+
+
+@lru_cache(maxsize=8192)
+def catalogue_uuid(seed: int, *parts: object) -> str:
+    """`demo_uuid` of catalogue objects (products, methods, staff), which recur in every order."""
+    return demo_uuid(seed, *parts)
 
 
 def fmt_dt(value: datetime) -> str:
@@ -211,6 +145,15 @@ def fmt_dt(value: datetime) -> str:
 def parse_dt(value: str) -> datetime:
     """The API's UTC string back to an aware datetime."""
     return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=UTC)
+
+
+def _clone(value: Any) -> Any:
+    """A deep copy of plain JSON-like data (dicts, lists, immutable leaves); fast."""
+    if isinstance(value, dict):
+        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clone(v) for v in value]
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,6 +215,7 @@ class OrderMoney:
     service_charge: int  # total_additional_subtotal_amount
     service_charge_tax: int
     total_tax_amount: int
+    rounding_amount: int
     total_amount: int
 
 
@@ -283,8 +227,13 @@ def compute_order_money(
     service_charge_rate: Decimal,
     order_discount_percentage: Decimal = Decimal(0),
     promotion_amount: int = 0,
+    round_to: int = 0,
 ) -> OrderMoney:
-    """The order arithmetic of the demo merchant (docs/assumptions/iseller.md)."""
+    """The order arithmetic of the demo merchant (docs/assumptions/iseller.md, I-20).
+
+    `round_to` > 0 rounds the amount due half-up to a multiple of it (cash orders: 100); the
+    difference is `rounding_amount`, positive or negative.
+    """
     gross = [line.base_price * line.quantity for line in lines]
     line_discounts = [
         round_rupiah(g * line.discount_percentage / HUNDRED)
@@ -292,6 +241,8 @@ def compute_order_money(
     ]
     nets = [g - d for g, d in zip(gross, line_discounts, strict=True)]
     order_discount = round_rupiah(sum(nets) * order_discount_percentage / HUNDRED)
+    if order_discount + promotion_amount > sum(nets):
+        raise ValueError("order-level discounts and promotions exceed the order")
     order_shares = allocate(order_discount + promotion_amount, nets)
     subtotals = [n - s for n, s in zip(nets, order_shares, strict=True)]
     if tax_inclusive:
@@ -301,14 +252,17 @@ def compute_order_money(
         taxes = [round_rupiah(s * tax_rate / HUNDRED) for s in subtotals]
         net_of_tax = list(subtotals)
     service = round_rupiah(sum(net_of_tax) * service_charge_rate / HUNDRED)
-    service_shares = allocate(service, net_of_tax)
+    service_shares = allocate(service, net_of_tax) if service else [0] * len(lines)
     service_tax = round_rupiah(service * tax_rate / HUNDRED)
     subtotal = sum(subtotals)
     total_tax = sum(taxes) + service_tax
     if tax_inclusive:
-        total_amount = subtotal + service + service_tax
+        before_rounding = subtotal + service + service_tax
     else:
-        total_amount = subtotal + total_tax + service
+        before_rounding = subtotal + total_tax + service
+    rounding = 0
+    if round_to > 0:
+        rounding = round_rupiah(Decimal(before_rounding) / round_to) * round_to - before_rounding
     return OrderMoney(
         lines=tuple(
             LineMoney(g, d, s, st, t, a)
@@ -325,8 +279,60 @@ def compute_order_money(
         service_charge=service,
         service_charge_tax=service_tax,
         total_tax_amount=total_tax,
-        total_amount=total_amount,
+        rounding_amount=rounding,
+        total_amount=before_rounding + rounding,
     )
+
+
+def refund_money(order: dict[str, Any], returned: dict[str, int]) -> dict[str, int]:
+    """What a refund of `returned` units (by ``order_detail_id``) of `order` gives back.
+
+    A full refund (every unit of every line) returns the order's own amounts, rounding
+    included. A partial refund is computed line by line, for `u` of `q` units (I-33)::
+
+        subtotal        = round(line subtotal          x u / q)
+        tax             = round(line tax_amount        x u / q)
+        service_charge  = round(line additional_charge x u / q)
+        service_tax     = round(service_charge x tax rate / 100)
+        line refund     = subtotal + service_charge + service_tax (+ tax when tax-exclusive)
+
+    Returns ``amount`` (the refund transaction), ``subtotal``, ``tax`` = ``line_tax`` +
+    ``service_tax``, ``service_charge``, ``rounding``.
+    """
+    lines = order["order_details"]
+    full = all(returned.get(line["order_detail_id"], 0) == line["quantity"] for line in lines)
+    if full:
+        line_tax = sum(int(line["tax_amount"]) for line in lines)
+        return {
+            "amount": int(order["total_amount"]),
+            "subtotal": int(order["subtotal"]),
+            "tax": int(order["total_tax_amount"]),
+            "line_tax": line_tax,
+            "service_tax": int(order["total_tax_amount"]) - line_tax,
+            "service_charge": int(order["total_additional_subtotal_amount"]),
+            "rounding": int(order["rounding_amount"]),
+        }
+    result = dict.fromkeys(
+        ("amount", "subtotal", "tax", "line_tax", "service_tax", "service_charge", "rounding"), 0
+    )
+    for line in lines:
+        units = returned.get(line["order_detail_id"], 0)
+        if not units:
+            continue
+        share = Decimal(units) / Decimal(line["quantity"])
+        subtotal = round_rupiah(Decimal(line["subtotal"]) * share)
+        tax = round_rupiah(Decimal(line["tax_amount"]) * share)
+        service = round_rupiah(Decimal(line["additional_charge"]) * share)
+        service_tax = round_rupiah(service * Decimal(line["tax_percentage"]) / HUNDRED)
+        result["subtotal"] += subtotal
+        result["tax"] += tax + service_tax
+        result["line_tax"] += tax
+        result["service_tax"] += service_tax
+        result["service_charge"] += service
+        result["amount"] += subtotal + service + service_tax
+        if not order["tax_inclusive"]:
+            result["amount"] += tax
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,11 +341,18 @@ def compute_order_money(
 
 
 @dataclass(frozen=True)
+class OrderState:
+    at: datetime  # aware, UTC: when the order reached this state
+    order: dict[str, Any] = field(repr=False)
+    refunds: tuple[dict[str, Any], ...] = field(default=(), repr=False)  # refunded_orders[]
+
+
+@dataclass(frozen=True)
 class GeneratedOrder:
     """One generated order and how it looks over time.
 
-    `completed` is the order once closed and paid; `voided` (voided orders only) is the same
-    order after its cancellation at `cancel_date`. Date strings inside are UTC.
+    `states` are in time order; the first is the order as closed. Later states are a void, the
+    payment of an on-account order, or a refund. Date strings inside are UTC.
     """
 
     outlet_code: str
@@ -349,30 +362,38 @@ class GeneratedOrder:
     order_date: datetime  # aware, UTC
     closed_date: datetime
     cancel_date: datetime | None
-    completed: dict[str, Any] = field(repr=False)
-    voided: dict[str, Any] | None = field(default=None, repr=False)
+    states: tuple[OrderState, ...] = field(repr=False)
 
     @property
     def final(self) -> dict[str, Any]:
-        return copy.deepcopy(self.voided if self.voided is not None else self.completed)
+        return _clone(self.states[-1].order)
 
     @property
     def modified_date(self) -> datetime:
-        return self.cancel_date if self.cancel_date is not None else self.closed_date
+        return self.states[-1].at
 
     def state_changes(self) -> tuple[datetime, ...]:
         """The instants at which this order (re)appears in the API."""
-        if self.cancel_date is None:
-            return (self.closed_date,)
-        return (self.closed_date, self.cancel_date)
+        return tuple(state.at for state in self.states)
+
+    def state_at(self, at: datetime) -> OrderState | None:
+        """The state shown at `at` (shared, do not modify); None while not closed yet."""
+        shown = None
+        for state in self.states:
+            if state.at > at:
+                break
+            shown = state
+        return shown
 
     def as_of(self, at: datetime) -> dict[str, Any] | None:
         """The order as the API shows it at `at`; None while it is not closed yet."""
-        if at < self.closed_date:
-            return None
-        if self.cancel_date is not None and at >= self.cancel_date:
-            return copy.deepcopy(self.voided)
-        return copy.deepcopy(self.completed)
+        state = self.state_at(at)
+        return None if state is None else _clone(state.order)
+
+    def refunds_as_of(self, at: datetime) -> list[dict[str, Any]]:
+        """The order's ``refunded_orders[]`` entries at `at` (UTC dates)."""
+        state = self.state_at(at)
+        return [] if state is None else _clone(list(state.refunds))
 
 
 def day_order_count(seed: int, outlet_code: str, business_date: date, orders_per_day: int) -> int:
@@ -389,9 +410,11 @@ def customers(seed: int) -> list[dict[str, Any]]:
             "first_name": first,
             "last_name": last,
             "phone_number": phone,
-            "email": f"{first.lower().replace(' ', '')}.{last.lower()}@contoh.invalid",
+            "email": f"{first.lower().replace(' ', '')}.{last.lower().replace(' ', '')}"
+            "@contoh.invalid",
+            "home_outlet_code": outlet,
         }
-        for index, (first, last, phone) in enumerate(_CUSTOMERS)
+        for index, (first, last, phone, outlet) in enumerate(CUSTOMER_NAMES)
     ]
 
 
@@ -399,12 +422,169 @@ def _pick_weighted(rng: random.Random, items: Sequence[Any], weights: Sequence[f
     return rng.choices(items, weights=weights, k=1)[0]
 
 
+def _placement_offsets(rng: random.Random, outlet: OutletProfile, count: int) -> list[int]:
+    """Seconds after opening of `count` orders, following the outlet's hourly curve."""
+    window = outlet.order_window_minutes * 60
+    hours = range(len(outlet.hourly_weights))
+    offsets = []
+    for _ in range(count):
+        hour = _pick_weighted(rng, hours, outlet.hourly_weights)
+        start = hour * 3600
+        offsets.append(start + rng.randrange(max(1, min(3600, window - start))))
+    return sorted(offsets)
+
+
+def _local_moment(
+    business_date: date, days: int, outlet: OutletProfile, rng: random.Random
+) -> datetime:
+    """A time between 11:00 and 19:00 local, `days` after the business day, as UTC."""
+    moment = datetime.combine(business_date + timedelta(days=days), time(11), tzinfo=outlet.zone)
+    return (moment + timedelta(seconds=rng.randrange(8 * 3600))).astimezone(UTC)
+
+
+@dataclass
+class _LineSpec:
+    product: Product
+    quantity: int
+    discounted: bool
+    modifier: Modifier | None = None  # set on modifier lines; `product` is then the parent
+
+
+def _mdr(method: PaymentMethod, amount: int) -> list[dict[str, Decimal]]:
+    if method.mdr_percent is None:
+        return []
+    fee = round_rupiah(amount * method.mdr_percent / HUNDRED)
+    return [{"payment_method_fee": Decimal(fee), "total_amount_fee": Decimal(amount - fee)}]
+
+
+def _transaction(
+    seed: int,
+    order_id: str,
+    kind: str,
+    index: int,
+    method: PaymentMethod,
+    amount: int,
+    at: datetime,
+    bin_card: str,
+    order_reference: str,
+) -> dict[str, Any]:
+    return {
+        "order_reference": order_reference,
+        "order_id": order_id,
+        "transaction_id": demo_uuid(seed, "transaction", order_id, kind, index),
+        "transaction_date": fmt_dt(at),
+        "channel": "pos",
+        "type": kind,
+        "status": "success",
+        "gateway": method.gateway,
+        "payment_type_id": (
+            None if method.gateway == "cash" else catalogue_uuid(seed, "payment", method.name)
+        ),
+        "payment_type_name": method.name,
+        "currency": CURRENCY,
+        "amount": Decimal(amount),
+        "mdr": _mdr(method, amount) if kind == "sale" else [],
+        "bin_card": bin_card if method.gateway in _CARD_GATEWAYS else None,
+        "additional_info": None,
+    }
+
+
+def _cogs_and_units(
+    seed: int, spec: _LineSpec, quantity: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(cogs[], units_used[], product_composites[]) for `quantity` units of a line."""
+    if spec.modifier is not None:
+        modifier = spec.modifier
+        cogs = []
+        if modifier.buying_price:
+            cogs.append(
+                {
+                    "product_id": catalogue_uuid(seed, "modifier", modifier.key),
+                    "sku": modifier.key,
+                    "quantity": Decimal(quantity),
+                    "buying_price": Decimal(modifier.buying_price),
+                }
+            )
+        return cogs, [], []
+    product = spec.product
+    if product.components:
+        cogs, units, composites = [], [], []
+        for component in product.components:
+            part = PRODUCTS_BY_SKU[component.sku]
+            part_id = catalogue_uuid(seed, "product", part.sku)
+            amount = component.quantity * quantity
+            cogs.append(
+                {
+                    "product_id": part_id,
+                    "sku": part.sku,
+                    "quantity": Decimal(amount),
+                    "buying_price": Decimal(part.buying_price),
+                }
+            )
+            composites.append(
+                {
+                    "product_id": part_id,
+                    "product_sku": part.sku,
+                    "product_name": part.name,
+                    "variant_name": part.variant_name,
+                    "quantity": Decimal(amount),
+                }
+            )
+            if part.track_inventory:
+                units.append(
+                    {
+                        "product_name": part.name,
+                        "product_id": part_id,
+                        "sku": part.sku,
+                        "stock": Decimal(amount),
+                        "serial_numbers": None,
+                    }
+                )
+        return cogs, units, composites
+    product_id = catalogue_uuid(seed, "product", product.sku)
+    cogs = []
+    if product.buying_price:
+        cogs.append(
+            {
+                "product_id": product_id,
+                "sku": product.sku,
+                "quantity": Decimal(quantity),
+                "buying_price": Decimal(product.buying_price),
+            }
+        )
+    units = []
+    if product.track_inventory:
+        units.append(
+            {
+                "product_name": product.name,
+                "product_id": product_id,
+                "sku": product.sku,
+                "stock": Decimal(quantity),
+                "serial_numbers": None,
+            }
+        )
+    return cogs, units, []
+
+
+def _line_specs(rng: random.Random, catalogue: list[Product]) -> list[_LineSpec]:
+    n_products = _pick_weighted(rng, (1, 2, 3, 4), (40, 30, 20, 10))
+    specs: list[_LineSpec] = []
+    for product in rng.sample(catalogue, n_products):
+        quantity = _pick_weighted(rng, (1, 2, 3), (70, 22, 8))
+        specs.append(_LineSpec(product, quantity, rng.random() < LINE_DISCOUNT_RATE))
+        if product.modifier_groups and rng.random() < MODIFIER_RATE:
+            group = rng.choice(product.modifier_groups)
+            modifier = rng.choice([m for m in MODIFIERS if m.group == group])
+            specs.append(_LineSpec(product, quantity, False, modifier))
+    return specs
+
+
 def generate_orders(
     seed: int,
     outlet_code: str,
     business_date: date,
     *,
-    orders_per_day: int = 40,
+    orders_per_day: int = DEFAULT_ORDERS_PER_OUTLET_PER_DAY,
     first_sequence: int = 1,
 ) -> list[GeneratedOrder]:
     """All orders of one outlet for one business day, in order of placement.
@@ -417,26 +597,30 @@ def generate_orders(
     rng = random.Random(f"{seed}|orders|{outlet_code}|{business_date.isoformat()}")
     catalogue = [p for p in PRODUCTS if p.outlet_code == outlet_code]
     members = customers(seed)
+    till_methods = [m for m in PAYMENT_METHODS if m.weight > 0]
+    till_weights = [m.weight for m in till_methods]
+    promotion = PROMOTIONS[outlet_code]
     opening = datetime.combine(business_date, outlet.opens_at, tzinfo=outlet.zone)
-    offsets = sorted(rng.randrange(outlet.order_window_minutes * 60) for _ in range(count))
     outlet_id = demo_uuid(seed, "outlet", outlet_code)
     register_id = demo_uuid(seed, "register", outlet_code)
     orders = []
-    for index, offset in enumerate(offsets):
+    for index, offset in enumerate(_placement_offsets(rng, outlet, count)):
         placed_local = opening + timedelta(seconds=offset)
         closed_local = placed_local + timedelta(seconds=rng.randint(*outlet.service_seconds))
         order_date = placed_local.astimezone(UTC)
         closed_date = closed_local.astimezone(UTC)
         order_id = demo_uuid(seed, "order", outlet_code, business_date.isoformat(), index)
         sequence = first_sequence + index
+        reference = f"#{outlet_code}-{sequence:06d}"
 
-        n_lines = _pick_weighted(rng, (1, 2, 3, 4), (40, 30, 20, 10))
-        products = rng.sample(catalogue, n_lines)
-        quantities = [_pick_weighted(rng, (1, 2, 3), (70, 22, 8)) for _ in products]
-        discounted = [rng.random() < LINE_DISCOUNT_RATE for _ in products]
+        specs = _line_specs(rng, catalogue)
         customer = rng.choice(members) if rng.random() < CUSTOMER_RATE else None
         member_discount = customer is not None and rng.random() < MEMBER_DISCOUNT_SHARE
-        method = _pick_weighted(rng, PAYMENT_METHODS, [m.weight for m in PAYMENT_METHODS])
+        on_account = customer is not None and rng.random() < ON_ACCOUNT_SHARE
+        method = _pick_weighted(rng, till_methods, till_weights)
+        split = not on_account and rng.random() < SPLIT_RATE
+        second_method = rng.choice([m for m in till_methods if m is not method])
+        split_share = rng.uniform(0.3, 0.7)
         bin_card = rng.choice(_CARD_BINS)
         cashier = rng.choice(outlet.cashiers)
         server = rng.choice(outlet.servers) if outlet.servers else None
@@ -445,47 +629,86 @@ def generate_orders(
             if outlet.kind == "restaurant"
             else None
         )
-        is_void = rng.random() < VOID_RATE
+        is_void = not on_account and not split and rng.random() < VOID_RATE
         cancel_after = rng.randint(2 * 60, 20 * 60)
+        is_refund = not on_account and not is_void and rng.random() < REFUND_RATE
+        full_refund = rng.random() < FULL_REFUND_SHARE
+        refund_days = rng.randint(*REFUND_DAYS)
+        refund_line = rng.randrange(len(specs))
+        refund_units = rng.randint(1, specs[refund_line].quantity)
+        paid_days = rng.randint(*ON_ACCOUNT_DAYS)
+        later = random.Random(f"{seed}|later|{order_id}")
 
+        line_inputs = [
+            LineInput(
+                s.product.price if s.modifier is None else s.modifier.price,
+                s.quantity,
+                LINE_DISCOUNT_PERCENT if s.discounted else Decimal(0),
+            )
+            for s in specs
+        ]
+        nets = sum(
+            li.base_price * li.quantity
+            - round_rupiah(li.base_price * li.quantity * li.discount_percentage / HUNDRED)
+            for li in line_inputs
+        )
+        member_cut = (
+            round_rupiah(nets * MEMBER_DISCOUNT_PERCENT / HUNDRED) if member_discount else 0
+        )
+        promoted = (
+            promotion.hours[0] <= placed_local.hour < promotion.hours[1]
+            and nets - member_cut >= promotion.minimum
+        )
+        cash_only = method.gateway == "cash" and not split and not on_account
         money = compute_order_money(
-            [
-                LineInput(p.price, q, LINE_DISCOUNT_PERCENT if d else Decimal(0))
-                for p, q, d in zip(products, quantities, discounted, strict=True)
-            ],
+            line_inputs,
             tax_rate=outlet.tax_rate,
             tax_inclusive=outlet.tax_inclusive,
             service_charge_rate=outlet.service_charge_rate,
             order_discount_percentage=MEMBER_DISCOUNT_PERCENT if member_discount else Decimal(0),
+            promotion_amount=promotion.amount if promoted else 0,
+            round_to=CASH_ROUNDING if cash_only else 0,
         )
         details = []
         buying_price = 0
-        for line_no, (product, quantity, has_discount, line) in enumerate(
-            zip(products, quantities, discounted, money.lines, strict=True)
-        ):
-            product_id = demo_uuid(seed, "product", product.sku)
-            buying_price += product.buying_price * quantity
+        for line_no, (spec, line) in enumerate(zip(specs, money.lines, strict=True)):
+            product = spec.product
+            modifier = spec.modifier
+            product_id = catalogue_uuid(seed, "product", product.sku)
+            cogs, units_used, composites = _cogs_and_units(seed, spec, spec.quantity)
+            buying_price += sum(int(c["quantity"] * c["buying_price"]) for c in cogs)
+            is_variant = product.type == "variant" and modifier is None
+            modifier_id = catalogue_uuid(seed, "modifier", modifier.key) if modifier else None
             details.append(
                 {
                     "order_detail_id": demo_uuid(seed, "order_detail", order_id, line_no),
-                    "product_id": product_id,
-                    "product_name": product.name,
+                    "product_id": modifier_id if modifier else product_id,
+                    "product_name": (
+                        modifier.title
+                        if modifier
+                        else product.name.rsplit(" - ", 1)[0]
+                        if is_variant
+                        else product.name
+                    ),
                     "product_generic_name": None,
                     "product_type": product.product_type,
-                    "product_variant_id": None,
-                    "product_variant_name": None,
-                    "product_modifier_id": None,
-                    "product_modifier_name": None,
+                    "product_variant_id": product_id if is_variant else None,
+                    "product_variant_name": product.variant_name if is_variant else None,
+                    "product_modifier_id": modifier_id,
+                    "product_modifier_name": modifier.title if modifier else None,
+                    "modifier_product_type": "standard" if modifier else None,
+                    "modifier_product_id": modifier_id,
+                    "modifier_product_sku": modifier.key if modifier else None,
                     "order_type": order_type,
                     "notes": "",
                     "vendor": product.vendor,
-                    "sku": product.sku,
-                    "type": "standard",
+                    "sku": modifier.key if modifier else product.sku,
+                    "type": "standard" if modifier else product.type,
                     "fulfilment_status": "fulfilled",
-                    "quantity": quantity,
-                    "base_price": Decimal(product.price),
+                    "quantity": spec.quantity,
+                    "base_price": Decimal(modifier.price if modifier else product.price),
                     "total_order_amount": Decimal(line.total_order_amount),
-                    "discount_percentage": LINE_DISCOUNT_PERCENT if has_discount else None,
+                    "discount_percentage": LINE_DISCOUNT_PERCENT if spec.discounted else None,
                     "discount_amount": Decimal(line.discount_amount),
                     "discount_order_amount": Decimal(line.discount_order_amount),
                     "subtotal": Decimal(line.subtotal),
@@ -497,14 +720,8 @@ def generate_orders(
                     "weight": Decimal(0),
                     "weight_quantity": None,
                     "server_name": f"{server[0]} {server[1]}" if server else None,
-                    "cogs": [
-                        {
-                            "product_id": product_id,
-                            "sku": product.sku,
-                            "quantity": Decimal(quantity),
-                            "buying_price": Decimal(product.buying_price),
-                        }
-                    ],
+                    "product_composites": composites,
+                    "cogs": cogs,
                     # DiscountDetails / PromotionDetails / TrackInventory blocks:
                     "discounts": (
                         [
@@ -513,50 +730,54 @@ def generate_orders(
                                 "discount_amount": Decimal(line.discount_amount),
                             }
                         ]
-                        if has_discount
+                        if spec.discounted
                         else []
                     ),
                     "promotions": [],
-                    "track_inventory": product.track_inventory,
-                    "units_used": (
-                        [
-                            {
-                                "product_name": product.name,
-                                "product_id": product_id,
-                                "sku": product.sku,
-                                "stock": Decimal(quantity),
-                                "serial_numbers": None,
-                            }
-                        ]
-                        if product.track_inventory
-                        else []
-                    ),
+                    "track_inventory": bool(units_used),
+                    "units_used": units_used,
                 }
             )
 
-        sale = {
-            "transaction_id": demo_uuid(seed, "transaction", order_id, "sale"),
-            "transaction_date": fmt_dt(closed_date),
-            "channel": "pos",
-            "type": "sale",
-            "status": "success",
-            "gateway": method.gateway,
-            "payment_type_id": (
-                None if method.gateway == "cash" else demo_uuid(seed, "payment", method.name)
-            ),
-            "payment_type_name": method.name,
-            "currency": CURRENCY,
-            "amount": Decimal(money.total_amount),
-            "mdr": _mdr(method, money.total_amount),
-            "bin_card": bin_card
-            if method.gateway in ("external_debit", "external_credit")
-            else None,
-            "additional_info": None,
-        }
+        if on_account:
+            sales: list[dict[str, Any]] = []
+        elif split:
+            first = max(1_000, int(money.total_amount * split_share) // 1_000 * 1_000)
+            first = min(first, money.total_amount - 1)
+            sales = [
+                _transaction(
+                    seed, order_id, "sale", 0, method, first, closed_date, bin_card, reference
+                ),
+                _transaction(
+                    seed,
+                    order_id,
+                    "sale",
+                    1,
+                    second_method,
+                    money.total_amount - first,
+                    closed_date,
+                    bin_card,
+                    reference,
+                ),
+            ]
+        else:
+            sales = [
+                _transaction(
+                    seed,
+                    order_id,
+                    "sale",
+                    0,
+                    method,
+                    money.total_amount,
+                    closed_date,
+                    bin_card,
+                    reference,
+                )
+            ]
         completed = {
             "external_customer_id": None,
             "order_id": order_id,
-            "order_reference": f"#{outlet_code}-{sequence:06d}",
+            "order_reference": reference,
             "channel": "pos",
             "channel_detail": None,
             "marketplace_account": None,
@@ -564,7 +785,7 @@ def generate_orders(
             "closed_date": fmt_dt(closed_date),
             "modified_date": fmt_dt(closed_date),
             "status": "completed",
-            "payment_status": "paid",
+            "payment_status": "pending" if on_account else "paid",
             "fulfillment_status": "fulfilled",
             "notes": "",
             "processing_method": "checkout",
@@ -580,10 +801,10 @@ def generate_orders(
             "customer_last_name": customer["last_name"] if customer else None,
             "customer_phone_number": customer["phone_number"] if customer else None,
             "customer_email": customer["email"] if customer else None,
-            "server_id": demo_uuid(seed, "staff", *server) if server else None,
+            "server_id": catalogue_uuid(seed, "staff", *server) if server else None,
             "server_first_name": server[0] if server else None,
             "server_last_name": server[1] if server else None,
-            "cashier_id": demo_uuid(seed, "staff", *cashier),
+            "cashier_id": catalogue_uuid(seed, "staff", *cashier),
             "cashier_first_name": cashier[0],
             "cashier_last_name": cashier[1],
             "currency": CURRENCY,
@@ -596,20 +817,32 @@ def generate_orders(
             "total_additional_final_amount": Decimal(0),
             "total_additional_subtotal_amount": Decimal(money.service_charge),
             "total_additional_order_amount": Decimal(0),
-            "rounding_amount": Decimal(0),
+            "rounding_amount": Decimal(money.rounding_amount),
             "total_amount": Decimal(money.total_amount),
             "buying_price": Decimal(buying_price),
             "total_shipping_amount": Decimal(0),
             "total_weight": 0,
             "tax_inclusive": outlet.tax_inclusive,
-            "on_account": False,
-            "remaining_on_account": Decimal(0),
+            "on_account": on_account,
+            "remaining_on_account": Decimal(money.total_amount if on_account else 0),
             "billing": None,
             "shipping": None,
             "device_location": None,
             "order_type": order_type,
             "order_details": details,
-            "promotions": [],
+            "promotions": (
+                [
+                    {
+                        "promotion_id": catalogue_uuid(seed, "promotion", promotion.key),
+                        "promotion_name": promotion.name,
+                        "promotion_type": "order",
+                        "promotion_amount": Decimal(promotion.amount),
+                        "external_id": None,
+                    }
+                ]
+                if promoted
+                else []
+            ),
             "discounts": (
                 [
                     {
@@ -620,13 +853,13 @@ def generate_orders(
                 if member_discount
                 else []
             ),
-            "transactions": [sale],
+            "transactions": sales,
         }
+        states = [OrderState(closed_date, completed)]
         cancel_date = None
-        voided = None
         if is_void:
             cancel_date = closed_date + timedelta(seconds=cancel_after)
-            voided = copy.deepcopy(completed)
+            voided = _clone(completed)
             voided.update(
                 status="void",
                 payment_status="voided",
@@ -636,11 +869,42 @@ def generate_orders(
             )
             voided["transactions"].append(
                 {
-                    **copy.deepcopy(sale),
-                    "transaction_id": demo_uuid(seed, "transaction", order_id, "void"),
+                    **_clone(sales[0]),
+                    "transaction_id": demo_uuid(seed, "transaction", order_id, "void", 0),
                     "transaction_date": fmt_dt(cancel_date),
                     "type": "void",
+                    "mdr": [],
                 }
+            )
+            states.append(OrderState(cancel_date, voided))
+        elif on_account:
+            paid_at = _local_moment(business_date, paid_days, outlet, later)
+            paid = _clone(completed)
+            paid.update(
+                payment_status="paid",
+                remaining_on_account=Decimal(0),
+                modified_date=fmt_dt(paid_at),
+            )
+            paid["transactions"].append(
+                _transaction(
+                    seed,
+                    order_id,
+                    "sale",
+                    0,
+                    PAYMENT_METHODS_BY_NAME[ON_ACCOUNT_SETTLEMENT_METHOD],
+                    money.total_amount,
+                    paid_at,
+                    bin_card,
+                    reference,
+                )
+            )
+            states.append(OrderState(paid_at, paid))
+        elif is_refund:
+            refund_at = _local_moment(business_date, refund_days, outlet, later)
+            states.append(
+                _refund_state(
+                    seed, completed, specs, refund_at, full_refund, refund_line, refund_units
+                )
             )
         orders.append(
             GeneratedOrder(
@@ -651,18 +915,90 @@ def generate_orders(
                 order_date=order_date,
                 closed_date=closed_date,
                 cancel_date=cancel_date,
-                completed=completed,
-                voided=voided,
+                states=tuple(states),
             )
         )
     return orders
 
 
-def _mdr(method: PaymentMethod, amount: int) -> list[dict[str, Decimal]]:
-    if method.mdr_percent is None:
-        return []
-    fee = round_rupiah(amount * method.mdr_percent / HUNDRED)
-    return [{"payment_method_fee": Decimal(fee), "total_amount_fee": Decimal(amount - fee)}]
+def _refund_state(
+    seed: int,
+    order: dict[str, Any],
+    specs: list[_LineSpec],
+    refund_at: datetime,
+    full: bool,
+    line_index: int,
+    units: int,
+) -> OrderState:
+    """The order after a refund at `refund_at`: every unit, or `units` of one line.
+
+    A modifier line is returned with its parent (same units); returning a modifier line picks
+    its parent instead.
+    """
+    lines = order["order_details"]
+    if full:
+        returned = {line["order_detail_id"]: line["quantity"] for line in lines}
+    else:
+        while specs[line_index].modifier is not None:
+            line_index -= 1
+        returned = {lines[line_index]["order_detail_id"]: units}
+        follow = line_index + 1
+        while follow < len(specs) and specs[follow].modifier is not None:
+            returned[lines[follow]["order_detail_id"]] = units
+            follow += 1
+        if all(returned.get(line["order_detail_id"], 0) == line["quantity"] for line in lines):
+            full = True
+    money = refund_money(order, returned)
+    refunded = _clone(order)
+    first_sale = order["transactions"][0]
+    method = PAYMENT_METHODS_BY_NAME[first_sale["payment_type_name"]]
+    refunded.update(
+        payment_status="refunded" if full else "partially_refunded",
+        modified_date=fmt_dt(refund_at),
+    )
+    refunded["transactions"].append(
+        _transaction(
+            seed,
+            order["order_id"],
+            "refund",
+            0,
+            method,
+            money["amount"],
+            refund_at,
+            first_sale["bin_card"] or "",
+            order["order_reference"],
+        )
+    )
+    refund_details, units_returned = [], []
+    for spec, line in zip(specs, lines, strict=True):
+        count = returned.get(line["order_detail_id"], 0)
+        if not count:
+            continue
+        cogs, used, _ = _cogs_and_units(seed, spec, count)
+        refund_details.append(
+            {
+                "order_detail_id": line["order_detail_id"],
+                "product_id": line["product_id"],
+                "sku": line["sku"],
+                "quantity": Decimal(count),
+                "cogs": cogs,
+            }
+        )
+        units_returned.extend(used)
+    entry = {
+        "refund_id": demo_uuid(seed, "refund", order["order_id"], 0),
+        "order_id": order["order_id"],
+        "order_reference": order["order_reference"],
+        "channel": order["channel"],
+        "order_date": order["order_date"],
+        "refund_date": fmt_dt(refund_at),
+        "refund_reason": REFUND_REASON,
+        "refund_amount": Decimal(money["amount"]),
+        "quantity": Decimal(sum(returned.values())),
+        "units_returned": units_returned,
+        "refund_details": refund_details,
+    }
+    return OrderState(refund_at, refunded, (entry,))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -673,14 +1009,20 @@ def _mdr(method: PaymentMethod, amount: int) -> list[dict[str, Decimal]]:
 class DemoMerchant:
     """The demo store for one seed; order history starts on business day `start_date`."""
 
-    def __init__(self, *, seed: int = 7, orders_per_outlet_per_day: int = 40, start_date: date):
+    def __init__(
+        self,
+        *,
+        seed: int = 7,
+        orders_per_outlet_per_day: int = DEFAULT_ORDERS_PER_OUTLET_PER_DAY,
+        start_date: date,
+    ):
         if orders_per_outlet_per_day < 0:
             raise ValueError("orders_per_outlet_per_day must be >= 0")
         self.seed = seed
         self.orders_per_outlet_per_day = orders_per_outlet_per_day
         self.start_date = start_date
         self._first_sequence: dict[str, dict[date, int]] = {o.outlet_code: {} for o in OUTLETS}
-        self._day_cache = lru_cache(maxsize=256)(self._generate_day)
+        self._day_cache = lru_cache(maxsize=512)(self._generate_day)
 
     @staticmethod
     def start_date_for(now: datetime, history_days: int) -> date:
@@ -723,6 +1065,151 @@ class DemoMerchant:
                 {"name": m.name, "is_active": True, "gateway": m.gateway} for m in PAYMENT_METHODS
             ],
         }
+
+    def products(self, includes: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+        """Every product row as GetProducts shows it for `includes` (lower-cased names).
+
+        ``_tags`` carries the tags for filtering whether or not ``Tags`` is included.
+        """
+        from journal_pipeline.sandbox.iseller_stock import stocked_outlets
+
+        seed = self.seed
+        modified = fmt_dt(datetime.combine(self.start_date, time(0), tzinfo=UTC))
+        rows = []
+        for product in PRODUCTS:
+            product_id = catalogue_uuid(seed, "product", product.sku)
+            outlet = OUTLETS_BY_CODE[product.outlet_code]
+            outlet_id = self.outlet_id(outlet.outlet_code)
+            tags = [product.product_type, outlet.outlet_name]
+            groups = None
+            if includes & {"modifiergroups", "modifiers"}:
+                groups = [
+                    {
+                        "modifier_group_id": catalogue_uuid(seed, "modifier_group", group.key),
+                        "title": group.title,
+                        "is_active": True,
+                        "modifiers": [
+                            {
+                                "modifier_id": catalogue_uuid(seed, "modifier", m.key),
+                                "modifier_group_id": catalogue_uuid(
+                                    seed, "modifier_group", group.key
+                                ),
+                                "title": m.title,
+                                "sku": m.key,
+                                "price": Decimal(m.price),
+                                "buying_price": Decimal(m.buying_price),
+                                "quantity": 1,
+                            }
+                            for m in MODIFIERS
+                            if m.group == group.key
+                        ],
+                    }
+                    for group in MODIFIER_GROUPS
+                    if group.key in product.modifier_groups
+                ]
+            inventories = []
+            if product.track_inventory and not product.components:
+                for code in stocked_outlets(product.sku):
+                    stock = random.Random(f"{seed}|stock|{product.sku}|{code}").randint(20, 150)
+                    inventories.append(
+                        {
+                            "outlet_id": self.outlet_id(code),
+                            "outlet_code": code,
+                            "outlet_name": OUTLETS_BY_CODE[code].outlet_name,
+                            "unit_in_stock": Decimal(stock),
+                        }
+                    )
+            option = {"KAOS": "Ukuran", "TMB": "Warna"}.get(product.header or "", "Suhu")
+            rows.append(
+                {
+                    "product_id": product_id,
+                    "product_header_id": (
+                        catalogue_uuid(seed, "product_header", product.header)
+                        if product.header
+                        else product_id
+                    ),
+                    "name": product.name,
+                    "description": "",
+                    "type": product.type,
+                    "product_type": product.product_type,
+                    "vendor": product.vendor,
+                    "attribute": None,
+                    "tags": tags,
+                    "_tags": tags,
+                    "barcode": "",
+                    "sku": product.sku,
+                    "price": Decimal(product.price),
+                    "outlet_prices": (
+                        [
+                            {
+                                "outlet_id": outlet_id,
+                                "outlet_name": outlet.outlet_name,
+                                "price": Decimal(product.price),
+                            }
+                        ]
+                        if "outletprice" in includes
+                        else None
+                    ),
+                    "taxable": True,
+                    "track_inventory": product.track_inventory,
+                    "allow_negative_stock": False,
+                    "need_scale": False,
+                    "is_active": True,
+                    "sold_count": 0,
+                    "unit_of_measurement": "pcs",
+                    "buying_prices": [
+                        {"outlet_id": outlet_id, "buying_price": Decimal(product.buying_price)}
+                    ],
+                    "buying_price": Decimal(product.buying_price),
+                    "inventories": inventories,
+                    "variant_options": (
+                        [{"option": option, "value": product.variant_name}]
+                        if product.variant_name
+                        else []
+                    ),
+                    "ingredients": [
+                        {
+                            "product_id": catalogue_uuid(seed, "product", c.sku),
+                            "name": PRODUCTS_BY_SKU[c.sku].name,
+                            "sku": c.sku,
+                            "quantity": Decimal(c.quantity),
+                        }
+                        for c in product.components
+                    ],
+                    "bundles": None,
+                    "modifier_groups": groups,
+                    "images": [],
+                    "modified_date": modified,
+                }
+            )
+        return rows
+
+    def register_shifts(self, until: datetime) -> list[dict[str, Any]]:
+        """One register shift per outlet per business day, opened by `until` (UTC dates).
+
+        A shift opens 30 minutes before the first possible order and closes 45 minutes after
+        the last one; ``closed_date`` is null while it is open.
+        """
+        shifts = []
+        for outlet_code, day in self.business_dates(until):
+            outlet = OUTLETS_BY_CODE[outlet_code]
+            opening = datetime.combine(day, outlet.opens_at, tzinfo=outlet.zone)
+            opened = (opening - timedelta(minutes=30)).astimezone(UTC)
+            closed = (opening + timedelta(minutes=outlet.order_window_minutes + 45)).astimezone(UTC)
+            if opened > until:
+                continue
+            shifts.append(
+                {
+                    "register_name": outlet.register_name,
+                    "register_id": catalogue_uuid(self.seed, "register", outlet_code),
+                    "register_shift_id": demo_uuid(self.seed, "shift", outlet_code, day),
+                    "outlet_id": self.outlet_id(outlet_code),
+                    "open_date": fmt_dt(opened),
+                    "closed_date": fmt_dt(closed) if closed <= until else None,
+                    "modified_date": fmt_dt(closed if closed <= until else opened),
+                }
+            )
+        return shifts
 
     # -- orders -------------------------------------------------------------------------------
 
@@ -773,6 +1260,17 @@ class DemoMerchant:
             shown = order.final if as_of is None else order.as_of(as_of)
             if shown is not None:
                 result.append(shown)
+        return result
+
+    def expected_refunds(
+        self, outlet_code: str, business_date: date, *, as_of: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """``refunded_orders[]`` entries of the orders of a business day (UTC dates)."""
+        result = []
+        for order in self.orders_for_day(outlet_code, business_date):
+            state = order.states[-1] if as_of is None else order.state_at(as_of)
+            if state is not None:
+                result.extend(_clone(list(state.refunds)))
         return result
 
     def business_dates(self, until: datetime) -> Iterator[tuple[str, date]]:

@@ -1,17 +1,27 @@
-"""A local iSeller: the OAuth token endpoint and the Public API v2 reads the pipeline uses.
+"""A local iSeller: the OAuth token endpoint and every API read the pipeline uses.
 
 Serves the demo merchant of `demo_merchant` over real HTTP (see `sandbox/http.py`):
 
-- ``POST /oauth/token``: grants ``client_credentials`` and ``refresh_token``;
-- ``GET|POST /api/v2/GetStoreInfo``;
-- ``POST /api/v2/GetOrders``: filters, sorting, paging, ``includes`` and ``time_zone``
-  conversion as iSeller documents them.
+- ``POST /oauth/token``: grants ``client_credentials`` and ``refresh_token``, expiry honoured;
+- ``GET|POST /api/v2/GetStoreInfo`` (also on ``/api/v1``);
+- ``POST /api/v2/GetOrders``: filters (dates, outlet, order, customer, ``payment_status``,
+  ``fulfillment_status``), sorting, 1-based paging with ``has_next_item``, every ``includes``
+  (``TrackInventory`` adds ``refunded_orders``, ``MDR`` the fees) and ``time_zone`` conversion
+  of filters and output, as iSeller documents them;
+- ``POST /api/v2/GetProducts``, ``GetTransactions``, ``GetTransactionSummary``,
+  ``GetOrderSummary``, ``GetRegisterShifts``;
+- ``POST /api/v3/GetOutlets``, ``GetCustomers``, ``GetTransfer``, ``InventoryAdjustments``
+  (`iseller_erp`, where their shapes are documented).
 
-State lives in SQLite under `state_dir`: the issued tokens and the orders served so far. Orders
-are taken from the generator as the clock passes their closing (or voiding) time, so a restart
-with the same directory serves the same orders and accepts the same tokens. Deleting the
-directory resets the sandbox. Shapes the iSeller documents leave open are listed in
-docs/assumptions/iseller.md.
+A refused bearer gets HTTP 401; any other refusal is HTTP 200 with ``status: false``. Every
+request first passes the `FaultInjector` (`faults`; default spec from
+``SANDBOX_ISELLER_FAULTS``).
+
+State lives in SQLite under `state_dir`: the issued tokens, and the orders and transactions
+served so far. Orders are taken from the generator as the clock passes each of their changes
+(closing, void, payment on account, refund), so a restart with the same directory serves the
+same orders and accepts the same tokens. Deleting the directory resets the sandbox. Shapes the
+iSeller documents leave open are listed in docs/assumptions/iseller.md.
 """
 
 from __future__ import annotations
@@ -20,11 +30,11 @@ import copy
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sqlite3
 import threading
 import time as _time
-from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -33,14 +43,18 @@ from typing import Any
 
 from journal_pipeline.sandbox.demo_merchant import (
     DATE_FORMAT,
+    DEFAULT_ORDERS_PER_OUTLET_PER_DAY,
+    MAX_CHANGE_LAG_DAYS,
     OUTLETS_BY_CODE,
     DemoMerchant,
     fmt_dt,
     parse_dt,
 )
+from journal_pipeline.sandbox.faults import FaultInjector
 from journal_pipeline.sandbox.http import Request, Response, Router, SandboxServer
 
 STATE_FILE = "iseller.sqlite3"
+SCHEMA_VERSION = "2"
 
 #: Every ``includes`` value of GetOrders, lower-cased.
 KNOWN_INCLUDES = frozenset(
@@ -58,10 +72,42 @@ KNOWN_INCLUDES = frozenset(
 )
 ALL_INCLUDES = KNOWN_INCLUDES
 
+#: Gateways with their own key in GetTransactionSummary (`custom` ones go to ``customs``).
+SUMMARY_GATEWAYS = (
+    "cash",
+    "external_debit",
+    "external_credit",
+    "gift_card",
+    "iseller_pay",
+    "points",
+    "store_credit",
+    "account_balance",
+)
+#: Money fields of a GetOrderSummary item.
+SUMMARY_FIELDS = (
+    "total_order_amount",
+    "total_discount_amount",
+    "total_promotion_amount",
+    "total_additional_order_amount",
+    "total_additional_subtotal_amount",
+    "subtotal",
+    "total_tax_amount",
+    "total_additional_final_amount",
+    "rounding_amount",
+    "total_amount",
+    "total_shipping_amount",
+)
+
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
 UNAUTHORIZED_MESSAGE = "Authorization has been denied for this request."
+#: Body of an injected 5xx answer (the ASP.NET default error body).
+SERVER_ERROR_MESSAGE = "An error has occurred."
+#: Body of an injected 429 answer; iSeller documents no rate limit (assumption I-29).
+TOO_MANY_REQUESTS_MESSAGE = "Too Many Requests"
+#: Environment variable holding the default fault spec (see `sandbox/faults.py`).
+FAULTS_ENV = "SANDBOX_ISELLER_FAULTS"
 
 _ORDER_DATE_FIELDS = ("order_date", "closed_date", "modified_date", "cancel_date")
 _SCHEMA = """
@@ -81,8 +127,17 @@ CREATE TABLE IF NOT EXISTS orders (
     fulfillment_status TEXT NOT NULL,
     order_date TEXT NOT NULL,      -- UTC, YYYY-MM-DD HH:MM:SS
     modified_date TEXT NOT NULL,   -- UTC
-    body TEXT NOT NULL             -- the order, UTC dates, every detail block
+    body TEXT NOT NULL,            -- the order, UTC dates, every detail block
+    refunds TEXT NOT NULL          -- its refunded_orders[] entries (JSON list), UTC dates
 );
+CREATE TABLE IF NOT EXISTS transactions (
+    transaction_id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    outlet_id TEXT NOT NULL,
+    transaction_date TEXT NOT NULL, -- UTC
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS transactions_date ON transactions (transaction_date);
 CREATE INDEX IF NOT EXISTS orders_order_date ON orders (order_date);
 CREATE INDEX IF NOT EXISTS orders_modified_date ON orders (modified_date);
 """
@@ -111,6 +166,17 @@ def json_numbers(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_numbers(v) for v in value]
     return value
+
+
+def _decimal_as_float(value: Any) -> float:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _dumps(value: Any) -> str:
+    """JSON with Decimals as numbers (as `json_numbers`), without a copy."""
+    return json.dumps(value, default=_decimal_as_float)
 
 
 def _shift(value: str | None, offset_hours: int) -> str | None:
@@ -160,6 +226,14 @@ def render_order(
     return out
 
 
+def render_refund(entry: dict[str, Any], time_zone: int = 0) -> dict[str, Any]:
+    """A ``refunded_orders[]`` entry (UTC dates) as GetOrders returns it for `time_zone`."""
+    out = copy.deepcopy(entry)
+    for name in ("order_date", "refund_date"):
+        out[name] = _shift(out.get(name), time_zone)
+    return out
+
+
 def _timespan(seconds: float) -> str:
     """A duration as a .NET TimeSpan string, e.g. ``00:00:00.0123456``."""
     ticks = round(seconds * 10_000_000)
@@ -179,34 +253,57 @@ def _hash(token: str) -> str:
 
 
 class ISellerSandbox:
-    """The iSeller emulator. `app` is the HTTP handler; `serve` wraps it in a server."""
+    """The iSeller emulator. `app` is the HTTP handler; `serve` wraps it in a server.
+
+    Knobs (a state directory remembers the seed, the order rate and the start date; other
+    values need a fresh state):
+
+    - `seed`: seed of the demo merchant; the same seed gives the same store and orders.
+    - `orders_per_outlet_per_day`: mean orders per outlet per business day (±20%), default 300.
+    - `history_days`: business days of history before today, on a fresh state (default 14).
+    - `start_date`: first business day of the history; overrides `history_days`.
+    - `faults`: a `FaultInjector` or a spec string (`sandbox/faults.py`), e.g.
+      ``GetOrders:error=0.1,latency=200;*:burst429=0.01``; default ``SANDBOX_ISELLER_FAULTS``.
+    - `token_ttl_seconds`: lifetime of access tokens (``expires_in``), default 1209599 (~14 d).
+    - `now`: the clock (tests); `client_id` / `client_secret`: the accepted credentials.
+    """
 
     def __init__(
         self,
         state_dir: Path,
         *,
         seed: int = 7,
-        orders_per_outlet_per_day: int = 40,
+        orders_per_outlet_per_day: int = DEFAULT_ORDERS_PER_OUTLET_PER_DAY,
         history_days: int = 14,
+        start_date: date | None = None,
         now: Callable[[], datetime] | None = None,
         client_id: str = "sandbox-iseller-client",
         client_secret: str = "sandbox-iseller-secret",
         token_ttl_seconds: int = 1209599,
+        faults: FaultInjector | str | None = None,
     ):
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._clock = now or (lambda: datetime.now(UTC))
         self.client_id = client_id
         self._client_secret = client_secret
+        if token_ttl_seconds < 0:
+            raise ValueError("token_ttl_seconds must be >= 0 (0: every token is born expired)")
         self.token_ttl_seconds = token_ttl_seconds
+        if faults is None or isinstance(faults, str):
+            spec = os.environ.get(FAULTS_ENV) if faults is None else faults
+            faults = FaultInjector.from_spec(spec, seed=seed)
+        self.faults = faults
+        self._fault_bodies: dict[str, Any] = {}
         self._lock = threading.RLock()
-        self._faults: dict[str, deque[Response]] = {}
         self._base_url: str | None = None
         self._db = sqlite3.connect(
             self.state_dir / STATE_FILE, check_same_thread=False, isolation_level=None
         )
-        self._db.executescript(_SCHEMA)
-        start_date = self._load_or_store_config(seed, orders_per_outlet_per_day, history_days)
+        self._check_schema()
+        start_date = self._load_or_store_config(
+            seed, orders_per_outlet_per_day, history_days, start_date
+        )
         self.merchant = DemoMerchant(
             seed=seed, orders_per_outlet_per_day=orders_per_outlet_per_day, start_date=start_date
         )
@@ -216,6 +313,19 @@ class ISellerSandbox:
         for method in ("GET", "POST"):
             self.router.add(method, "/api/v[12]/GetStoreInfo", self._get_store_info)
         self.router.add("POST", "/api/v2/GetOrders", self._get_orders)
+        v2 = {
+            "GetProducts": self._query_products,
+            "GetTransactions": self._query_transactions,
+            "GetTransactionSummary": self._query_transaction_summary,
+            "GetOrderSummary": self._query_order_summary,
+            "GetRegisterShifts": self._query_register_shifts,
+        }
+        for name, query in v2.items():
+            self.router.add("POST", f"/api/v2/{name}", self._endpoint(query))
+        from journal_pipeline.sandbox.iseller_erp import erp_endpoints
+
+        for name, query in erp_endpoints(self).items():
+            self.router.add("POST", f"/api/v3/{name}", self._endpoint(query, v3=True))
 
     # -- public -------------------------------------------------------------------------------
 
@@ -226,10 +336,18 @@ class ISellerSandbox:
         return value.astimezone(UTC)
 
     def app(self, request: Request) -> Response:
-        fault = self._next_fault(request.path)
-        if fault is not None:
-            return fault
-        return self.router.dispatch(request)
+        """Answer one request; injected faults come first (no lock is held while they sleep)."""
+        answer, lost = self.faults.before(
+            request,
+            error_response=lambda status: self._fault_response(request.path, status),
+            rate_limited_response=lambda: Response(429, {"message": TOO_MANY_REQUESTS_MESSAGE}),
+        )
+        if answer is not None:
+            return answer
+        response = self.router.dispatch(request)
+        if lost:  # processed (tokens issued, state materialised), then the answer is lost
+            return Response(drop_connection=True)
+        return response
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
         """An HTTP server for this sandbox, bound but not started (call ``.start()``)."""
@@ -244,14 +362,18 @@ class ISellerSandbox:
     def inject_fault(
         self, path: str, *, status: int | None = 503, times: int = 1, body: Any = None
     ) -> None:
-        """Answer the next `times` requests to `path` with `status` (None: drop the connection)."""
+        """Answer the next `times` requests whose path contains `path` with `status`.
+
+        ``status=None`` drops the connection without an answer (before processing). `body`
+        replaces the default error body for this path.
+        """
         if status is None:
-            response = Response(drop_connection=True)
-        else:
-            response = Response(status, body if body is not None else {"message": "fault"})
-        with self._lock:
-            queue = self._faults.setdefault(path, deque())
-            queue.extend(copy.deepcopy(response) for _ in range(times))
+            self.faults.once(path, "timeout", times=times)
+            return
+        if body is not None:
+            with self._lock:
+                self._fault_bodies[path] = copy.deepcopy(body)
+        self.faults.once(path, "error", times=times, status=status)
 
     def expire_access_tokens(self) -> int:
         """Make every access token issued so far expired; returns how many there were."""
@@ -271,6 +393,17 @@ class ISellerSandbox:
 
     # -- state --------------------------------------------------------------------------------
 
+    def _check_schema(self) -> None:
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+        if "meta" in tables and self._meta("schema") != SCHEMA_VERSION:
+            self._db.close()
+            raise ValueError(
+                f"the iSeller sandbox state in {self.state_dir} was written by another version; "
+                "delete the state directory (or start with --reset)"
+            )
+        self._db.executescript(_SCHEMA)
+        self._set_meta("schema", SCHEMA_VERSION)
+
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
@@ -282,11 +415,15 @@ class ISellerSandbox:
             (key, value),
         )
 
-    def _load_or_store_config(self, seed: int, orders_per_day: int, history_days: int) -> date:
+    def _load_or_store_config(
+        self, seed: int, orders_per_day: int, history_days: int, start_date: date | None
+    ) -> date:
+        if history_days < 0:
+            raise ValueError("history_days must be >= 0")
         with self._lock:
             stored_seed = self._meta("seed")
             if stored_seed is None:
-                start = DemoMerchant.start_date_for(self.now(), history_days)
+                start = start_date or DemoMerchant.start_date_for(self.now(), history_days)
                 self._set_meta("seed", str(seed))
                 self._set_meta("orders_per_outlet_per_day", str(orders_per_day))
                 self._set_meta("start_date", start.isoformat())
@@ -298,7 +435,13 @@ class ISellerSandbox:
                     f"seed={stored_seed}, orders_per_outlet_per_day={stored_rate}; "
                     "delete the state directory to start over with other settings"
                 )
-            return datetime.fromisoformat(self._meta("start_date") or "").date()
+            stored_start = datetime.fromisoformat(self._meta("start_date") or "").date()
+            if start_date is not None and start_date != stored_start:
+                raise ValueError(
+                    f"the iSeller sandbox state in {self.state_dir} starts on {stored_start}; "
+                    "delete the state directory to start over with another start date"
+                )
+            return stored_start
 
     def _materialize(self, now: datetime) -> None:
         """Record every order whose state changed (closed or voided) up to `now`."""
@@ -307,19 +450,32 @@ class ISellerSandbox:
         if watermark is not None and now <= watermark:
             return
         rows = []
+        transactions = []
         for outlet_code, day in self.merchant.business_dates(now):
             if watermark is not None:
                 zone = OUTLETS_BY_CODE[outlet_code].zone
-                if day < watermark.astimezone(zone).date() - timedelta(days=1):
+                oldest = watermark.astimezone(zone).date() - timedelta(days=MAX_CHANGE_LAG_DAYS)
+                if day < oldest:
                     continue
             for order in self.merchant.orders_for_day(outlet_code, day):
                 changed = any(
                     (watermark is None or change > watermark) and change <= now
                     for change in order.state_changes()
                 )
-                shown = order.as_of(now) if changed else None
-                if shown is None:
+                state = order.state_at(now) if changed else None
+                if state is None:
                     continue
+                shown = state.order
+                transactions.extend(
+                    (
+                        t["transaction_id"],
+                        shown["order_id"],
+                        shown["outlet_id"],
+                        t["transaction_date"],
+                        _dumps(t),
+                    )
+                    for t in shown["transactions"]
+                )
                 rows.append(
                     (
                         shown["order_id"],
@@ -329,19 +485,27 @@ class ISellerSandbox:
                         shown["fulfillment_status"],
                         shown["order_date"],
                         shown["modified_date"],
-                        json.dumps(json_numbers(shown)),
+                        _dumps(shown),
+                        _dumps(list(state.refunds)),
                     )
                 )
         self._db.execute("BEGIN")
         try:
             self._db.executemany(
                 "INSERT INTO orders (order_id, outlet_id, customer_id, payment_status, "
-                "fulfillment_status, order_date, modified_date, body) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(order_id) DO UPDATE SET "
+                "fulfillment_status, order_date, modified_date, body, refunds) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(order_id) DO UPDATE SET "
                 "payment_status = excluded.payment_status, "
                 "fulfillment_status = excluded.fulfillment_status, "
-                "modified_date = excluded.modified_date, body = excluded.body",
+                "modified_date = excluded.modified_date, body = excluded.body, "
+                "refunds = excluded.refunds",
                 rows,
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO transactions "
+                "(transaction_id, order_id, outlet_id, transaction_date, body) "
+                "VALUES (?, ?, ?, ?, ?)",
+                transactions,
             )
             self._set_meta("materialized_until", now.strftime(DATE_FORMAT))
             self._db.execute("COMMIT")
@@ -349,12 +513,12 @@ class ISellerSandbox:
             self._db.execute("ROLLBACK")
             raise
 
-    def _next_fault(self, path: str) -> Response | None:
+    def _fault_response(self, path: str, status: int) -> Response:
         with self._lock:
-            queue = self._faults.get(path)
-            if queue:
-                return queue.popleft()
-        return None
+            body = next((b for p, b in self._fault_bodies.items() if p in path), None)
+        if body is None:
+            body = {"message": SERVER_ERROR_MESSAGE}
+        return Response(status, copy.deepcopy(body))
 
     # -- requests -----------------------------------------------------------------------------
 
@@ -464,6 +628,323 @@ class ISellerSandbox:
             return f"http://{host}"
         return self._base_url or "http://127.0.0.1"
 
+    def _endpoint(
+        self, query: Callable[[dict[str, str]], dict[str, Any]], *, v3: bool = False
+    ) -> Callable[[Request], Response]:
+        """A handler: bearer check, parameters, HTTP 200 with ``status`` true or false."""
+
+        def handle(request: Request) -> Response:
+            started = _time.perf_counter()
+            if not self._authorized(request):
+                return self._unauthorized()
+            try:
+                body = json_numbers(query(self._params(request)))
+                body.update(error_message=None, status=True)
+                if v3:
+                    body["error_detail"] = None
+            except _ApiError as exc:
+                body = {"error_message": exc.message, "error_detail": exc.detail, "status": False}
+            body["time"] = _timespan(_time.perf_counter() - started)
+            return Response(200, body)
+
+        return handle
+
+    def materialized(self) -> datetime:
+        """Bring the stored orders up to the clock; returns the clock."""
+        now = self.now()
+        with self._lock:
+            self._materialize(now)
+        return now
+
+    def query_db(self, sql: str, args: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, list(args)).fetchall()
+
+    # -- /api/v2/GetProducts --------------------------------------------------------------------
+
+    def _query_products(self, params: dict[str, str]) -> dict[str, Any]:
+        for name in ("track_inventory", "modified_after", "page", "page_size"):
+            if not (params.get(name) or "").strip():
+                raise _ApiError(
+                    f"{name} is required.",
+                    "GetProducts requires track_inventory, modified_after, page and page_size.",
+                )
+        tracked = _parse_bool("track_inventory", params["track_inventory"])
+        modified_after = _parse_filter_date("modified_after", params["modified_after"], 0)
+        page, page_size = _paging(params)
+        includes = parse_includes(params.get("includes"))
+        products = self.merchant.products(includes)
+        products = [p for p in products if p["modified_date"] >= (modified_after or "")]
+        if tracked:
+            products = [p for p in products if p["track_inventory"]]
+        for name in ("product_header_id", "type"):
+            value = (params.get(name) or "").strip().lower()
+            if value:
+                products = [p for p in products if str(p[name]).lower() == value]
+        wanted_types = {v.strip().lower() for v in (params.get("product_type") or "").split(",")}
+        wanted_types.discard("")
+        if wanted_types:
+            products = [p for p in products if (p["product_type"] or "").lower() in wanted_types]
+        tag = (params.get("tags") or "").strip().lower()
+        if tag:
+            products = [p for p in products if tag in {t.lower() for t in p["_tags"]}]
+        shown = products[(page - 1) * page_size : page * page_size]
+        for product in shown:
+            if "tags" not in includes:
+                product["tags"] = None
+            del product["_tags"]
+        return {
+            "products": shown,
+            "has_next_item": page * page_size < len(products),
+        }
+
+    # -- /api/v2/GetTransactions ----------------------------------------------------------------
+
+    def _window(
+        self, params: dict[str, str], column: str, *, required: bool = True
+    ) -> tuple[int, list[str], list[Any]]:
+        """(time_zone, SQL conditions, args) of the created_/modified_ bounds on `column`."""
+        time_zone = _parse_time_zone(params.get("time_zone"))
+        bounds = {
+            name: _parse_filter_date(name, params.get(name), time_zone)
+            for name in ("created_after", "created_before", "modified_after", "modified_before")
+        }
+        if required and bounds["created_after"] is None and bounds["modified_after"] is None:
+            raise _ApiError(
+                "Either created_after or modified_after is required.",
+                "a lower date bound is required: created_after or modified_after.",
+            )
+        where, args = [], []
+        for name, value in bounds.items():
+            if value is not None:
+                where.append(f"{column} {'>=' if name.endswith('after') else '<='} ?")
+                args.append(value)
+        outlet_id = (params.get("outlet_id") or "").strip().lower()
+        if outlet_id:
+            where.append("outlet_id = ?")
+            args.append(outlet_id)
+        return time_zone, where, args
+
+    def _query_transactions(self, params: dict[str, str]) -> dict[str, Any]:
+        time_zone, where, args = self._window(params, "transaction_date")
+        _sort_column(params)
+        direction = _sort_direction(params)
+        page, page_size = _paging(params)
+        includes = parse_includes(params.get("includes"))
+        where_sql = f"WHERE {' AND '.join(where)}" if where else ""
+        self.materialized()
+        total = self.query_db(f"SELECT COUNT(*) FROM transactions {where_sql}", args)[0][0]
+        rows = self.query_db(
+            f"SELECT body FROM transactions {where_sql} ORDER BY transaction_date {direction}, "
+            f"transaction_id {direction} LIMIT ? OFFSET ?",
+            [*args, page_size, (page - 1) * page_size],
+        )
+        transactions = []
+        for (body,) in rows:
+            transaction = json.loads(body)
+            transaction["transaction_date"] = _shift(transaction["transaction_date"], time_zone)
+            if "mdr" not in includes:
+                transaction["mdr"] = None
+            transactions.append(transaction)
+        return {
+            "count": len(transactions),
+            "transactions": transactions,
+            "has_next_item": (page - 1) * page_size + len(transactions) < total,
+        }
+
+    # -- /api/v2/GetTransactionSummary ----------------------------------------------------------
+
+    def _query_transaction_summary(self, params: dict[str, str]) -> dict[str, Any]:
+        time_zone, where, args = self._window(params, "transaction_date")
+        where_sql = f"WHERE {' AND '.join(where)}" if where else ""
+        self.materialized()
+        rows = self.query_db(
+            f"SELECT transaction_date, body FROM transactions {where_sql} "
+            "ORDER BY transaction_date",
+            args,
+        )
+        buckets: dict[str, dict[str, Any]] = {}
+        for transaction_date, body in rows:
+            transaction = json.loads(body, parse_float=Decimal)
+            bucket = buckets.setdefault(
+                _shift(transaction_date[:10] + " 00:00:00", time_zone) or "",
+                {"customs": {}, **dict.fromkeys(SUMMARY_GATEWAYS, Decimal(0))},
+            )
+            sign = 1 if transaction["type"] == "sale" else -1
+            amount = sign * Decimal(transaction["amount"])
+            if transaction["gateway"] == "custom":
+                name = transaction["payment_type_name"]
+                bucket["customs"][name] = bucket["customs"].get(name, Decimal(0)) + amount
+            else:
+                bucket[transaction["gateway"]] += amount
+        summaries = [
+            {
+                "order_date": day,
+                **{gateway: bucket[gateway] for gateway in SUMMARY_GATEWAYS},
+                "customs": [
+                    {"name": name, "amount": amount}
+                    for name, amount in sorted(bucket["customs"].items())
+                ],
+            }
+            for day, bucket in sorted(buckets.items())
+        ]
+        return {"count": len(summaries), "transaction_summaries": json_numbers(summaries)}
+
+    # -- /api/v2/GetOrderSummary ----------------------------------------------------------------
+
+    def _query_order_summary(self, params: dict[str, str]) -> dict[str, Any]:
+        time_zone = _parse_time_zone(params.get("time_zone"))
+        where, args = self._order_summary_where(params, time_zone)
+        track = "trackinventory" in parse_includes(params.get("includes"))
+        self.materialized()
+        rows = self.query_db(
+            "SELECT body, refunds FROM orders WHERE json_extract(body, '$.status') = 'completed' "
+            + (f"AND {' AND '.join(where)} " if where else "")
+            + "ORDER BY order_date",
+            args,
+        )
+        buckets: dict[str, dict[str, Any]] = {}
+        for body, refunds in rows:
+            order = json.loads(body, parse_float=Decimal)
+            day = _shift(order["order_date"][:10] + " 00:00:00", time_zone) or ""
+            bucket = buckets.setdefault(
+                day,
+                {
+                    **dict.fromkeys(SUMMARY_FIELDS, Decimal(0)),
+                    "used": {},
+                    "returned": {},
+                    "fulfilled": {},
+                    "hpp": {},
+                },
+            )
+            for name in SUMMARY_FIELDS:
+                bucket[name] += Decimal(order[name] or 0)
+            for line in order["order_details"]:
+                for unit in line["units_used"]:
+                    _add_units(bucket["used"], unit)
+                _add_units(
+                    bucket["fulfilled"],
+                    {
+                        "product_name": line["product_name"],
+                        "product_id": line["product_id"],
+                        "sku": line["sku"],
+                        "stock": line["quantity"],
+                        "serial_numbers": None,
+                    },
+                )
+                for cogs in line["cogs"]:
+                    own = cogs["product_id"] == line["product_id"]
+                    selling = Decimal(line["base_price"]) if own else Decimal(0)
+                    key = (cogs["product_id"], selling, Decimal(cogs["buying_price"]))
+                    hpp = bucket["hpp"].setdefault(
+                        key,
+                        {
+                            "product_id": cogs["product_id"],
+                            "product_name": line["product_name"] if own else cogs["sku"],
+                            "sku": cogs["sku"],
+                            "quantity": Decimal(0),
+                            "selling_price": selling,
+                            "buying_price": Decimal(cogs["buying_price"]),
+                        },
+                    )
+                    hpp["quantity"] += Decimal(cogs["quantity"])
+            for entry in json.loads(refunds, parse_float=Decimal):
+                for unit in entry["units_returned"]:
+                    _add_units(bucket["returned"], unit)
+        summaries = []
+        for day, bucket in sorted(buckets.items()):
+            item: dict[str, Any] = {"order_date": day, "currency": "IDR"}
+            item.update({name: bucket[name] for name in SUMMARY_FIELDS})
+            item["total_weight"] = 0
+            for name, key in (
+                ("units_used", "used"),
+                ("units_returned", "returned"),
+                ("units_fulfilled", "fulfilled"),
+                ("units_hpp", "hpp"),
+            ):
+                item[name] = list(bucket[key].values()) if track else None
+            summaries.append(item)
+        return {"count": len(summaries), "order_summaries": summaries}
+
+    def _order_summary_where(
+        self, params: dict[str, str], time_zone: int
+    ) -> tuple[list[str], list[Any]]:
+        bounds = {
+            name: _parse_filter_date(name, params.get(name), time_zone)
+            for name in ("created_after", "created_before", "modified_after", "modified_before")
+        }
+        if bounds["created_after"] is None and bounds["modified_after"] is None:
+            raise _ApiError(
+                "Either created_after or modified_after is required.",
+                "a lower date bound is required: created_after or modified_after.",
+            )
+        where, args = [], []
+        for name, column in (
+            ("created_after", "order_date >= ?"),
+            ("created_before", "order_date <= ?"),
+            ("modified_after", "modified_date >= ?"),
+            ("modified_before", "modified_date <= ?"),
+        ):
+            if bounds[name] is not None:
+                where.append(column)
+                args.append(bounds[name])
+        for name in ("outlet_id", "customer_id", "fulfillment_status"):
+            value = (params.get(name) or "").strip().lower()
+            if value:
+                where.append(f"{name} = ?")
+                args.append(value)
+        return where, args
+
+    # -- /api/v2/GetRegisterShifts --------------------------------------------------------------
+
+    def _query_register_shifts(self, params: dict[str, str]) -> dict[str, Any]:
+        time_zone = _parse_time_zone(params.get("time_zone"))
+        if "modified_date" in params and "modified_after" not in params:
+            params = {**params, "modified_after": params["modified_date"]}
+        bounds = {
+            name: _parse_filter_date(name, params.get(name), time_zone)
+            for name in ("created_after", "created_before", "modified_after", "modified_before")
+        }
+        sort_key = "open_date" if _sort_column(params) == "order_date" else "modified_date"
+        direction = _sort_direction(params)
+        page, page_size = _paging(params)
+        now = self.now()
+        shifts = []
+        for shift in self.merchant.register_shifts(now):
+            if bounds["created_after"] and shift["open_date"] < bounds["created_after"]:
+                continue
+            if bounds["created_before"] and shift["open_date"] > bounds["created_before"]:
+                continue
+            if bounds["modified_after"] and shift["modified_date"] < bounds["modified_after"]:
+                continue
+            if bounds["modified_before"] and shift["modified_date"] > bounds["modified_before"]:
+                continue
+            if (params.get("outlet_id") or "").strip().lower() not in ("", shift["outlet_id"]):
+                continue
+            if (params.get("register_id") or "").strip().lower() not in ("", shift["register_id"]):
+                continue
+            shifts.append(shift)
+        shifts.sort(
+            key=lambda s: (s[sort_key], s["register_shift_id"]), reverse=direction == "DESC"
+        )
+        page_items = shifts[(page - 1) * page_size : page * page_size]
+        out = []
+        for shift in page_items:
+            out.append(
+                {
+                    "register_name": shift["register_name"],
+                    "register_id": shift["register_id"],
+                    "register_shift_id": shift["register_shift_id"],
+                    "open_date": _shift(shift["open_date"], time_zone),
+                    "closed_date": _shift(shift["closed_date"], time_zone),
+                }
+            )
+        return {
+            "count": len(out),
+            "register_shifts": out,
+            "has_next_item": page * page_size < len(shifts),
+        }
+
     # -- /api/v2/GetStoreInfo -----------------------------------------------------------------
 
     def _get_store_info(self, request: Request) -> Response:
@@ -556,14 +1037,18 @@ class ISellerSandbox:
             self._materialize(self.now())
             total = self._db.execute(f"SELECT COUNT(*) FROM orders {where_sql}", args).fetchone()[0]
             rows = self._db.execute(
-                f"SELECT body FROM orders {where_sql} "
+                f"SELECT body, refunds FROM orders {where_sql} "
                 f"ORDER BY {sort_column} {direction}, order_id {direction} LIMIT ? OFFSET ?",
                 [*args, page_size, (page - 1) * page_size],
             ).fetchall()
-        orders = [render_order(json.loads(body), includes, time_zone) for (body,) in rows]
+        orders = [render_order(json.loads(body), includes, time_zone) for body, _ in rows]
         result: dict[str, Any] = {"count": len(orders), "orders": orders}
         if "trackinventory" in includes:
-            result["refunded_orders"] = []
+            result["refunded_orders"] = [
+                render_refund(entry, time_zone)
+                for _, refunds in rows
+                for entry in json.loads(refunds)
+            ]
             result["fulfillments"] = []
         result.update(
             has_next_item=(page - 1) * page_size + len(orders) < total,
@@ -623,3 +1108,54 @@ def _parse_int(
         limit = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
         raise _ApiError(f"Invalid {name} '{value}'.", f"{name} must be {limit}.")
     return number
+
+
+def _add_units(totals: dict[str, dict[str, Any]], unit: dict[str, Any]) -> None:
+    """Add a StoreInventoryModel to per-product totals (stock summed)."""
+    entry = totals.setdefault(
+        unit["product_id"],
+        {
+            "product_name": unit["product_name"],
+            "product_id": unit["product_id"],
+            "sku": unit["sku"],
+            "stock": Decimal(0),
+            "serial_numbers": None,
+        },
+    )
+    entry["stock"] += Decimal(unit["stock"])
+
+
+def _parse_bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise _ApiError(f"Invalid {name} '{value}'.", f"{name} must be true or false.")
+
+
+def _paging(params: dict[str, str]) -> tuple[int, int]:
+    page = _parse_int("page", params.get("page"), default=1, minimum=1)
+    page_size = _parse_int(
+        "page_size",
+        params.get("page_size"),
+        default=DEFAULT_PAGE_SIZE,
+        minimum=1,
+        maximum=MAX_PAGE_SIZE,
+    )
+    return page, page_size
+
+
+def _sort_column(params: dict[str, str]) -> str:
+    sort = (params.get("sort") or "CreatedDate").strip()
+    column = {"createddate": "order_date", "modifieddate": "modified_date"}.get(sort.lower())
+    if column is None:
+        raise _ApiError(f"Invalid sort '{sort}'. Possible values are CreatedDate, ModifiedDate.")
+    return column
+
+
+def _sort_direction(params: dict[str, str]) -> str:
+    direction = (params.get("sort_direction") or "ASC").strip().upper()
+    if direction not in ("ASC", "DESC"):
+        raise _ApiError(f"Invalid sort_direction '{direction}'. Possible values are ASC, DESC.")
+    return direction

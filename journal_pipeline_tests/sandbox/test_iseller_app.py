@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -82,6 +83,7 @@ def running(tmp_path: Path) -> Iterator[Any]:
     def start(state_dir: Path | None = None, **kwargs: Any) -> tuple[ISellerSandbox, str]:
         kwargs.setdefault("orders_per_outlet_per_day", 6)
         kwargs.setdefault("history_days", 2)
+        kwargs.setdefault("faults", "")
         sandbox = ISellerSandbox(state_dir or tmp_path / f"state-{len(started)}", **kwargs)
         server = sandbox.serve().start()
         started.append((sandbox, server))
@@ -235,6 +237,7 @@ def test_get_store_info(sb: SimpleNamespace, method: str) -> None:
     assert {(o["outlet_code"], o["outlet_name"]) for o in info["active_outlets"]} == {
         ("JKT", "Jakarta Kemang"),
         ("DPS", "Bali Seminyak"),
+        ("BDG", "Bandung Braga"),
     }
     assert info["active_payments"][0] == {"name": "Cash", "is_active": True, "gateway": "cash"}
 
@@ -375,13 +378,21 @@ def test_includes_on_and_off(sb: SimpleNamespace) -> None:
         includes=" orderdetails, TRANSACTIONS ,DiscountDetails,promotionDetails,TrackInventory",
         **params,
     )
-    assert full["refunded_orders"] == [] and full["fulfillments"] == []
+    assert full["fulfillments"] == []
+    refunded = {
+        o["order_id"]
+        for o in full["orders"]
+        if o["payment_status"] in ("refunded", "partially_refunded")
+    }
+    assert {r["order_id"] for r in full["refunded_orders"]} == refunded
     for order in full["orders"]:
-        assert order["order_details"] and order["transactions"]
-        assert isinstance(order["discounts"], list) and order["promotions"] == []
+        assert order["order_details"]
+        assert order["transactions"] or order["payment_status"] == "pending"
+        assert isinstance(order["discounts"], list) and isinstance(order["promotions"], list)
         line = order["order_details"][0]
         assert {"discounts", "promotions", "track_inventory", "units_used", "cogs"} <= set(line)
-        assert order["transactions"][0]["mdr"] is None  # MDR not requested
+        for transaction in order["transactions"]:
+            assert transaction["mdr"] is None  # MDR not requested
     only_lines = get_orders(sb.url, sb.token, includes="OrderDetails", **params)["orders"][0]
     assert "order_details" in only_lines and "transactions" not in only_lines
     assert not {"discounts", "promotions", "track_inventory", "units_used"} & set(
@@ -389,12 +400,12 @@ def test_includes_on_and_off(sb: SimpleNamespace) -> None:
     )
     with_mdr = get_orders(sb.url, sb.token, includes="Transactions,MDR", **params)["orders"]
     for order in with_mdr:
-        sale = order["transactions"][0]
-        if sale["gateway"] == "iseller_pay":
-            (mdr,) = sale["mdr"]
-            assert mdr["payment_method_fee"] + mdr["total_amount_fee"] == sale["amount"]
-        else:
-            assert sale["mdr"] == []
+        for sale in order["transactions"]:
+            if sale["gateway"] == "iseller_pay" and sale["type"] == "sale":
+                (mdr,) = sale["mdr"]
+                assert mdr["payment_method_fee"] + mdr["total_amount_fee"] == sale["amount"]
+            else:
+                assert sale["mdr"] == []
 
 
 def test_filters_and_sorting(sb: SimpleNamespace) -> None:
@@ -521,3 +532,41 @@ def test_a_void_shows_up_as_a_modification(running: Any) -> None:
     assert (after["status"], after["payment_status"]) == ("void", "voided")
     assert after["cancel_date"] == after["modified_date"] > before["modified_date"]
     assert [t["type"] for t in after["transactions"]] == ["sale", "void"]
+
+
+def test_start_date_knob_is_remembered(tmp_path: Path) -> None:
+    now = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    first = ISellerSandbox(
+        tmp_path,
+        orders_per_outlet_per_day=5,
+        start_date=date(2026, 11, 18),
+        now=lambda: now,
+        faults="",
+    )
+    try:
+        assert first.merchant.start_date == date(2026, 11, 18)
+        assert {o["order_date"][:10] for o in first.served_orders()} >= {"2026-11-18"}
+        assert min(o["order_date"] for o in first.served_orders()) >= "2026-11-17 23:00:00"
+    finally:
+        first.close()
+    again = ISellerSandbox(
+        tmp_path, orders_per_outlet_per_day=5, history_days=1, now=lambda: now, faults=""
+    )
+    try:
+        assert again.merchant.start_date == date(2026, 11, 18)  # the state decides
+    finally:
+        again.close()
+    with pytest.raises(ValueError, match="starts on 2026-11-18"):
+        ISellerSandbox(
+            tmp_path, orders_per_outlet_per_day=5, start_date=date(2026, 11, 1), now=lambda: now
+        )
+
+
+def test_state_of_another_layout_is_refused(tmp_path: Path) -> None:
+    old = sqlite3.connect(tmp_path / "iseller.sqlite3")
+    old.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    old.execute("INSERT INTO meta VALUES ('seed', '7')")
+    old.commit()
+    old.close()
+    with pytest.raises(ValueError, match="--reset"):
+        ISellerSandbox(tmp_path, now=lambda: datetime(2026, 11, 20, tzinfo=UTC))

@@ -1,0 +1,72 @@
+"""Start both emulators with one set of options (used by `journal-pipeline sandbox` and `dev`)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from journal_pipeline.sandbox import defaults
+from journal_pipeline.sandbox.faults import FaultInjector
+from journal_pipeline.sandbox.http import SandboxServer
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    host: str = defaults.HOST
+    iseller_port: int = defaults.ISELLER_PORT
+    jurnal_port: int = defaults.JURNAL_PORT
+    state_dir: Path = Path(".sandbox_state")
+    reset: bool = False
+    seed: int = 7
+    orders_per_day: int = 300
+    history_days: int = 14
+    start_date: date | None = None
+    token_ttl_seconds: int = 1209599
+    iseller_faults: str | None = None
+    jurnal_faults: str | None = None
+    time_scale: float = 1.0
+    rate_limit_per_minute: int = 30
+    rate_limit_per_hour: int = 1800
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The pipeline's environment variables pointing at these sandboxes."""
+        return defaults.sandbox_env(
+            f"http://{self.host}:{self.iseller_port}", f"http://{self.host}:{self.jurnal_port}"
+        )
+
+
+def start_sandboxes(options: SandboxOptions) -> tuple[SandboxServer, SandboxServer]:
+    """Both emulators serving in background threads; stop them with ``.stop()``."""
+    from journal_pipeline.sandbox.iseller_app import ISellerSandbox
+    from journal_pipeline.sandbox.jurnal_app import JurnalSandbox
+
+    if options.reset and options.state_dir.exists():
+        shutil.rmtree(options.state_dir)
+    options.state_dir.mkdir(parents=True, exist_ok=True)
+    iseller = ISellerSandbox(
+        options.state_dir / "iseller",
+        seed=options.seed,
+        orders_per_outlet_per_day=options.orders_per_day,
+        history_days=options.history_days,
+        start_date=options.start_date,
+        token_ttl_seconds=options.token_ttl_seconds,
+        faults=_injector(options.iseller_faults, options.seed),
+    ).serve(options.host, options.iseller_port)
+    jurnal = JurnalSandbox(
+        options.state_dir / "jurnal",
+        time_scale=options.time_scale,
+        rate_limit_per_minute=options.rate_limit_per_minute,
+        rate_limit_per_hour=options.rate_limit_per_hour,
+        faults=_injector(options.jurnal_faults, options.seed),
+    ).serve(options.host, options.jurnal_port)
+    iseller.start()
+    jurnal.start()
+    return iseller, jurnal
+
+
+def _injector(spec: str | None, seed: int) -> FaultInjector | None:
+    """None leaves the emulator to read its own environment variable."""
+    return FaultInjector.from_spec(spec, seed=seed) if spec else None
