@@ -2,9 +2,12 @@
 
 Records are stored as JSON documents (already in the shape the API answers with) next to a
 few indexed key columns used for name/code/number look-ups, uniqueness checks and sorting.
-A small ledger table keeps the postings of every accepted transaction so that a trial
-balance can be produced. The seed below is what a fresh Indonesian Jurnal company looks like
-in the sandbox; its names are exported as constants for the rest of the code base and tests.
+A ledger table keeps the postings of every accepted document (the reports are computed from
+it), and two stock tables keep the quantity and value of each product per warehouse and every
+movement that changed them (so a deleted document can take its movements back). Documents'
+last accepted request bodies and per-line facts used later (returns, updates) live in
+``meta``. The seed below is what a fresh Indonesian Jurnal company looks like in the sandbox;
+its names are exported as constants for the rest of the code base and tests.
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ ACCOUNT_QRIS_CLEARING = "Kliring QRIS iSeller Pay"
 ACCOUNT_GOPAY_CLEARING = "Kliring GoPay"
 ACCOUNT_OVO_CLEARING = "Kliring OVO"
 ACCOUNT_SHOPEEPAY_CLEARING = "Kliring ShopeePay"
+ACCOUNT_CREDIT_CARD_CLEARING = "Kliring Kartu Kredit"
+ACCOUNT_GIFT_CARD_CLEARING = "Kliring Gift Card"
 ACCOUNT_RECEIVABLE = "Piutang Usaha"
 ACCOUNT_UNBILLED_RECEIVABLE = "Piutang Belum Ditagih"
 ACCOUNT_INVENTORY = "Persediaan Barang"
@@ -76,6 +81,7 @@ ACCOUNT_UNBILLED_PAYABLE = "Hutang Belum Ditagih"
 ACCOUNT_UNEARNED_REVENUE = "Pendapatan Diterima Di Muka"
 ACCOUNT_VAT_OUT = "PPN Keluaran"
 ACCOUNT_PB1_PAYABLE = "Hutang Pajak Restoran (PB1)"
+ACCOUNT_GIFT_CARD_LIABILITY = "Hutang Gift Card"
 ACCOUNT_EQUITY_CAPITAL = "Modal Disetor"
 ACCOUNT_RETAINED_EARNINGS = "Laba Ditahan"
 ACCOUNT_OPENING_BALANCE_EQUITY = "Ekuitas Saldo Awal"
@@ -111,6 +117,8 @@ SEED_ACCOUNTS: tuple[SeedAccount, ...] = (
     SeedAccount("1-10012", ACCOUNT_GOPAY_CLEARING, 3),
     SeedAccount("1-10013", ACCOUNT_OVO_CLEARING, 3),
     SeedAccount("1-10014", ACCOUNT_SHOPEEPAY_CLEARING, 3),
+    SeedAccount("1-10015", ACCOUNT_CREDIT_CARD_CLEARING, 3),
+    SeedAccount("1-10016", ACCOUNT_GIFT_CARD_CLEARING, 3),
     SeedAccount("1-10100", ACCOUNT_RECEIVABLE, 1),
     SeedAccount("1-10101", ACCOUNT_UNBILLED_RECEIVABLE, 1),
     SeedAccount("1-10200", ACCOUNT_INVENTORY, 4),
@@ -125,6 +133,7 @@ SEED_ACCOUNTS: tuple[SeedAccount, ...] = (
     SeedAccount("2-20400", ACCOUNT_UNEARNED_REVENUE, 10),
     SeedAccount("2-20500", ACCOUNT_VAT_OUT, 10),
     SeedAccount("2-20501", ACCOUNT_PB1_PAYABLE, 10),
+    SeedAccount("2-20502", ACCOUNT_GIFT_CARD_LIABILITY, 10),
     SeedAccount("3-30000", ACCOUNT_EQUITY_CAPITAL, 12),
     SeedAccount("3-30100", ACCOUNT_RETAINED_EARNINGS, 12),
     SeedAccount("3-30999", ACCOUNT_OPENING_BALANCE_EQUITY, 12),
@@ -163,6 +172,16 @@ WAREHOUSE_JAKARTA = "Gudang Jakarta Kemang"
 WAREHOUSE_JAKARTA_CODE = "JKT"
 WAREHOUSE_BALI = "Gudang Bali Seminyak"
 WAREHOUSE_BALI_CODE = "DPS"
+WAREHOUSE_BANDUNG = "Gudang Bandung Dago"
+WAREHOUSE_BANDUNG_CODE = "BDG"
+SEED_WAREHOUSES: tuple[tuple[str, str], ...] = (
+    (WAREHOUSE_JAKARTA, WAREHOUSE_JAKARTA_CODE),
+    (WAREHOUSE_BALI, WAREHOUSE_BALI_CODE),
+    (WAREHOUSE_BANDUNG, WAREHOUSE_BANDUNG_CODE),
+)
+# The built-in "Unassigned" warehouse (documented id -1): stock of documents without one.
+UNASSIGNED_WAREHOUSE_ID = -1
+UNASSIGNED_WAREHOUSE = "Unassigned"
 
 CUSTOMER_WALK_IN = "Pelanggan Umum"
 
@@ -180,6 +199,14 @@ SEED_TERMS: tuple[tuple[str, int], ...] = (
 
 UNIT_DEFAULT = "Pcs"
 
+# Payment methods of a new company (more are created by name when a payment names them).
+SEED_PAYMENT_METHODS: tuple[str, ...] = (
+    "Tunai",
+    "Transfer Bank",
+    "Cek & Giro",
+    "Kartu Kredit",
+)
+
 PRODUCT_SERVICE_CHARGE = "Service Charge"
 PRODUCT_SERVICE_CHARGE_CODE = "SERVICE-CHARGE"
 
@@ -195,6 +222,14 @@ KINDS = (
     "product",
     "sales_invoice",
     "receive_payment",
+    "sales_return",
+    "journal_entry",
+    "payment_method",
+    "warehouse_transfer",
+    "stock_adjustment",
+    "bank_deposit",
+    "bank_transfer",
+    "bank_withdrawal",
 )
 
 _SCHEMA = """
@@ -229,6 +264,28 @@ CREATE TABLE IF NOT EXISTS ledger (
     description TEXT
 );
 CREATE INDEX IF NOT EXISTS ledger_account ON ledger (account_id);
+CREATE INDEX IF NOT EXISTS ledger_transaction ON ledger (transaction_type, transaction_id);
+CREATE TABLE IF NOT EXISTS stock (
+    product_id INTEGER NOT NULL,
+    warehouse_id INTEGER NOT NULL,
+    quantity TEXT NOT NULL,
+    value TEXT NOT NULL,
+    last_cost TEXT NOT NULL,
+    PRIMARY KEY (product_id, warehouse_id)
+);
+CREATE TABLE IF NOT EXISTS stock_moves (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    product_id INTEGER NOT NULL,
+    warehouse_id INTEGER NOT NULL,
+    transaction_type TEXT NOT NULL,
+    transaction_id INTEGER NOT NULL,
+    line_id INTEGER,
+    quantity TEXT NOT NULL,
+    value TEXT NOT NULL,
+    tx_date TEXT
+);
+CREATE INDEX IF NOT EXISTS stock_moves_tx ON stock_moves (transaction_type, transaction_id);
+CREATE INDEX IF NOT EXISTS stock_moves_line ON stock_moves (line_id);
 """
 
 
@@ -347,6 +404,10 @@ class JurnalStore:
                     (*row, kind, int(doc["id"])),
                 )
 
+    def delete(self, kind: str, record_id: int) -> None:
+        with self.lock:
+            self._conn.execute("DELETE FROM records WHERE kind = ? AND id = ?", (kind, record_id))
+
     def get(self, kind: str, record_id: int) -> dict[str, Any] | None:
         with self.lock:
             row = self._conn.execute(
@@ -463,3 +524,164 @@ class JurnalStore:
             {"account_id": a, "debit": Decimal(d), "credit": Decimal(c), "description": desc}
             for a, d, c, desc in rows
         ]
+
+    def unpost(self, transaction_type: str, transaction_id: int) -> None:
+        """Remove the postings of a transaction (it was deleted or is being rewritten)."""
+        with self.lock:
+            self._conn.execute(
+                "DELETE FROM ledger WHERE transaction_type = ? AND transaction_id = ?",
+                (transaction_type, int(transaction_id)),
+            )
+
+    def ledger_entries(self, end_date: str | None = None) -> list[dict[str, Any]]:
+        """Every posting up to ``end_date`` (ISO, inclusive), in date then posting order."""
+        sql = (
+            "SELECT id, transaction_type, transaction_id, transaction_no, transaction_date, "
+            "account_id, debit, credit, description FROM ledger"
+        )
+        args: list[Any] = []
+        if end_date is not None:
+            sql += " WHERE transaction_date <= ?"
+            args.append(end_date)
+        sql += " ORDER BY transaction_date, id"
+        with self.lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return [
+            {
+                "id": row[0],
+                "transaction_type": row[1],
+                "transaction_id": row[2],
+                "transaction_no": row[3],
+                "transaction_date": row[4],
+                "account_id": row[5],
+                "debit": Decimal(row[6]),
+                "credit": Decimal(row[7]),
+                "description": row[8],
+            }
+            for row in rows
+        ]
+
+    # --- stock ---------------------------------------------------------------------------
+
+    def stock_level(self, product_id: int, warehouse_id: int) -> tuple[Decimal, Decimal, Decimal]:
+        """(quantity, value, last unit cost) of a product in a warehouse; zeros if none."""
+        with self.lock:
+            row = self._conn.execute(
+                "SELECT quantity, value, last_cost FROM stock "
+                "WHERE product_id = ? AND warehouse_id = ?",
+                (int(product_id), int(warehouse_id)),
+            ).fetchone()
+        if row is None:
+            return Decimal(0), Decimal(0), Decimal(0)
+        return Decimal(row[0]), Decimal(row[1]), Decimal(row[2])
+
+    def set_stock_level(
+        self,
+        product_id: int,
+        warehouse_id: int,
+        quantity: Decimal,
+        value: Decimal,
+        last_cost: Decimal,
+    ) -> None:
+        with self.lock:
+            self._conn.execute(
+                "INSERT INTO stock (product_id, warehouse_id, quantity, value, last_cost) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(product_id, warehouse_id) DO UPDATE SET "
+                "quantity = excluded.quantity, value = excluded.value, "
+                "last_cost = excluded.last_cost",
+                (int(product_id), int(warehouse_id), str(quantity), str(value), str(last_cost)),
+            )
+
+    def stock_levels(self, product_id: int | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT product_id, warehouse_id, quantity, value, last_cost FROM stock"
+        args: list[Any] = []
+        if product_id is not None:
+            sql += " WHERE product_id = ?"
+            args.append(int(product_id))
+        with self.lock:
+            rows = self._conn.execute(sql + " ORDER BY product_id, warehouse_id", args).fetchall()
+        return [
+            {
+                "product_id": p,
+                "warehouse_id": w,
+                "quantity": Decimal(q),
+                "value": Decimal(v),
+                "last_cost": Decimal(c),
+            }
+            for p, w, q, v, c in rows
+        ]
+
+    def add_stock_move(
+        self,
+        product_id: int,
+        warehouse_id: int,
+        transaction_type: str,
+        transaction_id: int,
+        line_id: int | None,
+        quantity: Decimal,
+        value: Decimal,
+        tx_date: str | None,
+    ) -> None:
+        with self.lock:
+            self._conn.execute(
+                "INSERT INTO stock_moves (product_id, warehouse_id, transaction_type, "
+                "transaction_id, line_id, quantity, value, tx_date) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    int(product_id),
+                    int(warehouse_id),
+                    transaction_type,
+                    int(transaction_id),
+                    line_id,
+                    str(quantity),
+                    str(value),
+                    tx_date,
+                ),
+            )
+
+    def stock_moves(
+        self,
+        transaction_type: str | None = None,
+        transaction_id: int | None = None,
+        *,
+        line_id: int | None = None,
+        warehouse_id: int | None = None,
+    ) -> list[dict[str, Any]]:
+        clauses, args = [], []
+        for column, value in (
+            ("transaction_type", transaction_type),
+            ("transaction_id", transaction_id),
+            ("line_id", line_id),
+            ("warehouse_id", warehouse_id),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self.lock:
+            rows = self._conn.execute(
+                "SELECT id, product_id, warehouse_id, transaction_type, transaction_id, line_id, "
+                f"quantity, value, tx_date FROM stock_moves{where} ORDER BY id",
+                args,
+            ).fetchall()
+        return [
+            {
+                "id": r[0],
+                "product_id": r[1],
+                "warehouse_id": r[2],
+                "transaction_type": r[3],
+                "transaction_id": r[4],
+                "line_id": r[5],
+                "quantity": Decimal(r[6]),
+                "value": Decimal(r[7]),
+                "tx_date": r[8],
+            }
+            for r in rows
+        ]
+
+    def delete_stock_moves(self, transaction_type: str, transaction_id: int) -> None:
+        with self.lock:
+            self._conn.execute(
+                "DELETE FROM stock_moves WHERE transaction_type = ? AND transaction_id = ?",
+                (transaction_type, int(transaction_id)),
+            )

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
-import math
 import time
-import uuid
-from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,8 +28,6 @@ from journal_pipeline.sandbox.jurnal_app import (
     ACCOUNT_SERVICE_CHARGE_INCOME,
     ACCOUNT_VAT_OUT,
     CUSTOMER_WALK_IN,
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
     PRODUCT_SERVICE_CHARGE,
     TAX_PB1,
     TAX_PPN,
@@ -43,7 +37,13 @@ from journal_pipeline.sandbox.jurnal_app import (
     WAREHOUSE_JAKARTA,
     WAREHOUSE_JAKARTA_CODE,
 )
-from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
+from journal_pipeline_tests.jurnal_fixtures import (
+    JurnalSandboxHandle,
+    invoice_body,
+    running_jurnal_sandbox,
+    signed,
+    unique,
+)
 
 RATE_HEADERS = (
     "x-ratelimit-limit-minute",
@@ -51,72 +51,6 @@ RATE_HEADERS = (
     "x-ratelimit-limit-hour",
     "x-ratelimit-remaining-hour",
 )
-
-
-def unique(prefix: str = "T") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def signature(secret: str, date: str, method: str, path_with_query: str) -> str:
-    message = f"date: {date}\n{method} {path_with_query} HTTP/1.1"
-    return base64.b64encode(
-        hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()
-    ).decode()
-
-
-def signed(
-    method: str,
-    url: str,
-    body: Any = None,
-    *,
-    client_id: str = DEFAULT_CLIENT_ID,
-    secret: str = DEFAULT_CLIENT_SECRET,
-    date: str | None = None,
-    date_offset: int | None = None,
-    signed_path: str | None = None,
-    headers: dict[str, str] | None = None,
-    retry_rate_limit: bool = True,
-) -> requests.Response:
-    """One request signed by hand; 429s are waited out unless ``retry_rate_limit`` is off."""
-    data = None if body is None else json.dumps(body).encode()
-    for _ in range(10):
-        sent_date = date or formatdate(time.time(), usegmt=True)
-        if date_offset is not None:  # whole seconds, rounded away from now
-            now = time.time()
-            moment = math.ceil(now) if date_offset > 0 else math.floor(now)
-            sent_date = formatdate(moment + date_offset, usegmt=True)
-        split = urlsplit(url)
-        path = signed_path or (split.path + (f"?{split.query}" if split.query else ""))
-        all_headers = {
-            "Date": sent_date,
-            "Authorization": (
-                f'hmac username="{client_id}", algorithm="hmac-sha256", '
-                f'headers="date request-line", '
-                f'signature="{signature(secret, sent_date, method, path)}"'
-            ),
-            "Content-Type": "application/json",
-            **(headers or {}),
-        }
-        response = requests.request(method, url, data=data, headers=all_headers, timeout=10)
-        if response.status_code != 429 or not retry_rate_limit:
-            return response
-        time.sleep(float(response.headers["Retry-After"]))
-    return response
-
-
-def invoice_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "transaction_date": "2026-11-20",
-        "person_name": CUSTOMER_WALK_IN,
-        "term_name": TERM_COD,
-        "warehouse_code": WAREHOUSE_JAKARTA_CODE,
-        "custom_id": unique("ORD"),
-        "transaction_lines_attributes": [
-            {"product_name": PRODUCT_SERVICE_CHARGE, "quantity": 1, "rate": 10000}
-        ],
-    }
-    body.update(overrides)
-    return body
 
 
 def create_invoice(base: str, **overrides: Any) -> requests.Response:
@@ -769,18 +703,27 @@ def test_trial_balance_balances(fresh: JurnalSandboxHandle) -> None:
     )
     assert discounted.status_code == 201
 
-    report = signed("GET", f"{fresh.url}/trial_balance").json()["trial_balance"]
-    assert report["total_debit"] == report["total_credit"]
-    rows = {r["account_name"]: (r["debit"], r["credit"]) for r in report["accounts"]}
-    assert rows[ACCOUNT_RECEIVABLE] == ("146900.0", "0.0")  # 99,900 + 47,000
-    assert rows[ACCOUNT_QRIS_CLEARING] == ("110000.0", "0.0")
-    assert rows[ACCOUNT_SALES] == ("0.0", "140000.0")  # 90,000 + 50,000
-    assert rows[ACCOUNT_VAT_OUT] == ("0.0", "9900.0")
-    assert rows[ACCOUNT_SERVICE_CHARGE_INCOME] == ("0.0", "100000.0")  # 110,000 less PB1
-    assert rows[ACCOUNT_PB1_PAYABLE] == ("0.0", "10000.0")
-    assert rows[ACCOUNT_SALES_DISCOUNT] == ("5000.0", "0.0")
-    assert rows["Pendapatan Lain-lain"] == ("0.0", "2000.0")  # shipping
-    assert report["total_debit"] == "261900.0"
+    report = signed(
+        "GET", f"{fresh.url}/trial_balance?start_date=01/11/2026&end_date=30/11/2026"
+    ).json()["trial_balance"]
+    total = report["total"]["total_ending_balance"]
+    assert total["debit"] == total["credit"] == " 261.900,00"
+    rows = {
+        row["account"]["name"]: (
+            row["account"]["end_balance"]["debit_raw"],
+            row["account"]["end_balance"]["credit_raw"],
+        )
+        for group in ("asset_accounts", "liability_accounts", "income_accounts")
+        for row in report[group]
+    }
+    assert rows[ACCOUNT_RECEIVABLE] == (146900, 0)  # 99,900 + 47,000
+    assert rows[ACCOUNT_QRIS_CLEARING] == (110000, 0)
+    assert rows[ACCOUNT_SALES] == (0, 140000)  # 90,000 + 50,000
+    assert rows[ACCOUNT_VAT_OUT] == (0, 9900)
+    assert rows[ACCOUNT_SERVICE_CHARGE_INCOME] == (0, 100000)  # 110,000 less PB1
+    assert rows[ACCOUNT_PB1_PAYABLE] == (0, 10000)
+    assert rows[ACCOUNT_SALES_DISCOUNT] == (5000, 0)
+    assert rows["Pendapatan Lain-lain"] == (0, 2000)  # shipping
 
     accounts = signed("GET", f"{fresh.url}/accounts").json()["accounts"]
     receivable = next(a for a in accounts if a["name"] == ACCOUNT_RECEIVABLE)
@@ -856,3 +799,20 @@ def test_injected_faults(fresh: JurnalSandboxHandle) -> None:
         signed("POST", f"{fresh.url}/sales_invoices", {"sales_invoice": body})
     # The request was processed although its answer was lost.
     assert create_invoice(fresh.url, custom_id=body["custom_id"]).status_code == 422
+
+
+def test_rate_limits_are_per_credential(tmp_path: Path) -> None:
+    frozen = time.time()  # one rate-limit window for the whole test
+    with running_jurnal_sandbox(
+        tmp_path / "j", rate_limit_per_minute=2, time_scale=1.0, clock=lambda: frozen
+    ) as handle:
+        statuses = [
+            signed("GET", f"{handle.url}/terms", retry_rate_limit=False).status_code
+            for _ in range(3)
+        ]
+        assert statuses == [200, 200, 429]
+        legacy = requests.get(
+            f"{handle.legacy_url}/terms", headers={"apikey": handle.api_key}, timeout=10
+        )
+        assert legacy.status_code == 200  # its own bucket
+        assert legacy.headers["x-ratelimit-remaining-minute"] == "1"

@@ -1,0 +1,409 @@
+"""Jurnal emulator: customers and products (create, batch create, list, get).
+
+Mixed into :class:`journal_pipeline.sandbox.jurnal_app.JurnalSandbox`; J-numbers refer to
+``docs/assumptions/jurnal.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from journal_pipeline.sandbox.http import Request, Response, Router
+from journal_pipeline.sandbox.jurnal_common import (
+    COMPANY_CURRENCY,
+    WIB,
+    ZERO,
+    FieldErrors,
+    amount_str,
+    clean_text,
+    currency_format,
+    iso_timestamp,
+    parse_amount,
+    truthy,
+)
+from journal_pipeline.sandbox.jurnal_store import (
+    ACCOUNT_CATEGORIES,
+    CATEGORY_INVENTORY,
+    COMPANY_ID,
+    COMPANY_NAME,
+    DEFAULT_BUY_ACCOUNT,
+    DEFAULT_RECEIVABLE_ACCOUNT,
+    DEFAULT_SALE_ACCOUNT,
+    UNIT_DEFAULT,
+)
+
+
+class CatalogMixin:
+    """Customers and products: the parties and items documents refer to."""
+
+    store: Any
+
+    def _routes_catalog(self, r: Router) -> None:
+        r.add("GET", r"customers", self._list_customers)
+        r.add("POST", r"customers", self._create_customer)
+        r.add("POST", r"customers/batch_create", self._batch_create_customers)
+        r.add("GET", r"customers/(?P<id>\d+)", self._get_customer)
+        r.add("PATCH", r"customers/(?P<id>\d+)", self._update_customer)
+        r.add("GET", r"products", self._list_products)
+        r.add("POST", r"products", self._create_product)
+        r.add("POST", r"products/batch_create", self._batch_create_products)
+        r.add("GET", r"products/(?P<id>\d+)", self._get_product)
+        r.add("PATCH", r"products/(?P<id>\d+)", self._update_product)
+
+    # --- customers -----------------------------------------------------------------------
+
+    def _list_customers(self, request: Request) -> Response:
+        return self._page(
+            request, "person", "customers", {"display_name": "name_key", "name": "name_key"}
+        )
+
+    def _get_customer(self, request: Request) -> Response:
+        return Response(200, {"customer": self._record_or_422("person", request.params["id"])})
+
+    def _create_customer(self, request: Request) -> Response:
+        return Response(
+            201, {"customer": self._accept_customer(self._json_body(request, "customer"))}
+        )
+
+    def _batch_create_customers(self, request: Request) -> Response:
+        return self._batch(request, "customers", "customer", self._accept_customer)
+
+    def _update_customer(self, request: Request) -> Response:
+        """J-30: the sent fields replace the stored ones (``display_name`` stays unique)."""
+        person = self._record_or_422("person", request.params["id"])
+        data = self._json_body(request, "customer")
+        errors = FieldErrors()
+        display_name = clean_text(data.get("display_name")) or person["display_name"]
+        other = self.store.find("person", name=display_name)
+        if other is not None and other["id"] != person["id"]:
+            errors.add("display_name", "has already been taken")
+        custom_id = clean_text(data.get("custom_id")) if "custom_id" in data else None
+        if custom_id:
+            other = self.store.find("person", custom_id=custom_id)
+            if other is not None and other["id"] != person["id"]:
+                errors.add("custom_id", "has already been taken")
+        errors.raise_if_any()
+        for key, value in data.items():
+            if key in person and key not in {"id", "created_at", "default_ar_account", "source"}:
+                person[key] = clean_text(value) if isinstance(value, str) else value
+        person["display_name"] = display_name
+        person["updated_at"] = iso_timestamp(self._now())
+        self.store.update(
+            "person",
+            person,
+            name=display_name,
+            custom_id=person.get("custom_id"),
+            created_at=person["created_at"],
+        )
+        return Response(200, {"customer": person})
+
+    def _accept_customer(self, data: dict[str, Any]) -> dict[str, Any]:
+        errors = FieldErrors()
+        display_name = clean_text(data.get("display_name"))
+        custom_id = clean_text(data.get("custom_id"))
+        if display_name is None:
+            errors.add("display_name", "can't be blank")
+        elif self.store.find("person", name=display_name) is not None:
+            errors.add("display_name", "has already been taken")
+        if custom_id and self.store.find("person", custom_id=custom_id) is not None:
+            errors.add("custom_id", "has already been taken")
+        errors.raise_if_any()
+        assert display_name is not None
+        with self.store.transaction():
+            return self._new_person(display_name, data, custom_id)
+
+    def _new_person(
+        self, display_name: str, data: dict[str, Any], custom_id: str | None
+    ) -> dict[str, Any]:
+        now = iso_timestamp(self._now())
+        receivable = self._account_by_name(DEFAULT_RECEIVABLE_ACCOUNT)
+        person = {
+            "id": self.store.next_id(),
+            "display_name": display_name,
+            "title": clean_text(data.get("title")),
+            "first_name": clean_text(data.get("first_name")),
+            "middle_name": clean_text(data.get("middle_name")),
+            "last_name": clean_text(data.get("last_name")),
+            "associate_company": clean_text(data.get("associate_company")),
+            "email": clean_text(data.get("email")) or "",
+            "phone": clean_text(data.get("phone")) or "",
+            "mobile": clean_text(data.get("mobile")),
+            "fax": clean_text(data.get("fax")),
+            "address": clean_text(data.get("address")),
+            "billing_address": clean_text(data.get("billing_address")) or "",
+            "tax_no": clean_text(data.get("tax_no")),
+            "custom_id": custom_id,
+            "source": clean_text(data.get("source")) or "apikey",
+            "archive": False,
+            "is_customer": True,
+            "created_at": now,
+            "updated_at": now,
+            "deleted_at": None,
+            "default_ar_account": self._account_ref(receivable),
+        }
+        self.store.insert("person", person, name=display_name, custom_id=custom_id, created_at=now)
+        return person
+
+    # --- products ------------------------------------------------------------------------
+
+    def _list_products(self, request: Request) -> Response:
+        def price(key: str) -> Callable[[dict[str, Any]], Any]:
+            return lambda d: Decimal(d.get(key) or 0)
+
+        return self._page(
+            request,
+            "product",
+            "products",
+            {"product_code": "code", "name": "name_key"},
+            sort_python={
+                "sell_price_per_unit": price("sell_price_per_unit"),
+                "buy_price_per_unit": price("buy_price_per_unit"),
+                "quantity_inventory": price("quantity"),
+            },
+        )
+
+    def _get_product(self, request: Request) -> Response:
+        return Response(200, {"product": self._record_or_422("product", request.params["id"])})
+
+    def _resolve_account(
+        self,
+        data: dict[str, Any],
+        prefix: str,
+        errors: FieldErrors,
+        default: str | None,
+        category_id: int | None = None,
+    ) -> dict[str, Any] | None:
+        """An account by ``<prefix>_id`` / ``_name`` / ``_number``; sent ones must agree."""
+        found: list[tuple[str, dict[str, Any] | None, str]] = []
+        if data.get(f"{prefix}_id") not in (None, ""):
+            try:
+                by_id = self.store.get("account", int(data[f"{prefix}_id"]))
+            except (TypeError, ValueError):
+                by_id = None
+            found.append((f"{prefix}_id", by_id, str(data[f"{prefix}_id"])))
+        if clean_text(data.get(f"{prefix}_name")):
+            name = clean_text(data.get(f"{prefix}_name"))
+            found.append((f"{prefix}_name", self.store.find("account", name=name), str(name)))
+        if clean_text(data.get(f"{prefix}_number")):
+            number = clean_text(data.get(f"{prefix}_number"))
+            found.append((f"{prefix}_number", self.store.find("account", code=number), str(number)))
+        if not found:
+            return self._account_by_name(default) if default else None
+        account = None
+        for key, record, sent in found:
+            if record is None:
+                errors.add(key, f"{sent} not exist")
+            elif account is not None and record["id"] != account["id"]:
+                errors.add(key, f"{sent} does not match {found[0][2]}")
+            else:
+                account = account or record
+        if (
+            account is not None
+            and category_id is not None
+            and account["category_id"] != category_id
+        ):
+            category = ACCOUNT_CATEGORIES[category_id][0]
+            errors.add(found[0][0], f"{found[0][2]} is not a {category} account")
+        return account
+
+    def _create_product(self, request: Request) -> Response:
+        return Response(201, {"product": self._accept_product(self._json_body(request, "product"))})
+
+    def _batch_create_products(self, request: Request) -> Response:
+        return self._batch(request, "products", "product", self._accept_product)
+
+    def _update_product(self, request: Request) -> Response:
+        """J-16: the sent fields replace the stored ones; stock and history are kept."""
+        product = self._record_or_422("product", request.params["id"])
+        patch = self._json_body(request, "product")
+        original = json.loads(self.store.get_meta(f"body:product:{product['id']}") or "{}")
+        if not original:
+            original = {"name": product["name"], "product_code": product.get("product_code")}
+        merged = {**original, **patch}
+        return Response(200, {"product": self._accept_product(merged, existing=product)})
+
+    def _accept_product(
+        self, data: dict[str, Any], existing: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        errors = FieldErrors()
+        name = clean_text(data.get("name"))
+        code = clean_text(data.get("product_code"))
+        custom_id = clean_text(data.get("custom_id"))
+        own_id = None if existing is None else existing["id"]
+
+        def taken(**key: Any) -> bool:
+            found = self.store.find("product", **key)
+            return found is not None and found["id"] != own_id
+
+        if name is None:
+            errors.add("name", "can't be blank")
+        elif taken(name=name):
+            errors.add("name", "has already been taken")  # J-16
+        if code and taken(code=code):
+            errors.add("product_code", "has already been taken")
+        if custom_id and taken(custom_id=custom_id):
+            errors.add("custom_id", "has already been taken")
+        sell_account = self._resolve_account(data, "sell_account", errors, DEFAULT_SALE_ACCOUNT)
+        buy_account = self._resolve_account(data, "buy_account", errors, DEFAULT_BUY_ACCOUNT)
+        track = truthy(data.get("track_inventory"), False)
+        inventory_account = None
+        if track:
+            sent = any(
+                data.get(f"inventory_asset_account_{suffix}") not in (None, "")
+                for suffix in ("id", "name", "number")
+            )
+            if sent:
+                inventory_account = self._resolve_account(
+                    data, "inventory_asset_account", errors, None, CATEGORY_INVENTORY
+                )
+            else:
+                errors.add("inventory_asset_account", "can't be blank")
+        elif existing is not None and self.store.stock_levels(existing["id"]):
+            errors.add("track_inventory", "can't be turned off once stock has moved")
+        sell_tax = self._resolve_tax_id(data.get("sell_tax_id"), "sell_tax_id", errors)
+        buy_tax = self._resolve_tax_id(data.get("buy_tax_id"), "buy_tax_id", errors)
+        sell_price = parse_amount(data.get("sell_price_per_unit"), "sell_price_per_unit", errors)
+        buy_price = parse_amount(data.get("buy_price_per_unit"), "buy_price_per_unit", errors)
+        errors.raise_if_any()
+        assert name is not None
+        with self.store.transaction():
+            product = self._new_product(
+                name=name,
+                code=code,
+                custom_id=custom_id,
+                description=clean_text(data.get("description")),
+                unit_name=clean_text(data.get("unit_name")) or UNIT_DEFAULT,
+                sell_account=sell_account,
+                buy_account=buy_account,
+                inventory_account=inventory_account,
+                track_inventory=track,
+                sell_price=sell_price or ZERO,
+                buy_price=buy_price or ZERO,
+                sell_tax=sell_tax,
+                buy_tax=buy_tax,
+                is_sold=truthy(data.get("is_sold"), True),
+                is_bought=truthy(data.get("is_bought"), True),
+                source=clean_text(data.get("source")),
+                existing=existing,
+            )
+            self.store.set_meta(f"body:product:{product['id']}", json.dumps(data, default=str))
+            return product
+
+    def _resolve_tax_id(
+        self, value: object, key: str, errors: FieldErrors
+    ) -> dict[str, Any] | None:
+        if value in (None, ""):
+            return None
+        try:
+            tax = self.store.get("tax", int(str(value)))
+        except ValueError:
+            tax = None
+        if tax is None:
+            errors.add(key, f"{value} not exist")
+        return tax
+
+    def _unit(self, name: str) -> dict[str, Any]:
+        unit = self.store.find("unit", name=name)
+        if unit is None:
+            unit = {"id": self.store.next_id(), "name": name}
+            self.store.insert("unit", unit, name=name)
+        return unit
+
+    @staticmethod
+    def _tax_ref(tax: dict[str, Any] | None) -> dict[str, Any] | None:
+        if tax is None:
+            return None
+        return {
+            "id": tax["id"],
+            "name": tax["name"],
+            "rate": tax["rate"],
+            "is_compound": False,
+            "is_witholding": False,
+        }
+
+    def _new_product(
+        self,
+        *,
+        name: str,
+        code: str | None,
+        custom_id: str | None,
+        description: str | None,
+        unit_name: str,
+        sell_account: dict[str, Any] | None,
+        buy_account: dict[str, Any] | None,
+        inventory_account: dict[str, Any] | None,
+        track_inventory: bool,
+        sell_price: Decimal,
+        buy_price: Decimal,
+        sell_tax: dict[str, Any] | None = None,
+        buy_tax: dict[str, Any] | None = None,
+        is_sold: bool = True,
+        is_bought: bool = True,
+        source: str | None = None,
+        existing: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        now_ts = self._now()
+        now = iso_timestamp(now_ts)
+        product = {
+            "id": self.store.next_id() if existing is None else existing["id"],
+            "name": name,
+            "product_code": code,
+            "source": source or "apikey",
+            "description": description,
+            "init_date": datetime.fromtimestamp(now_ts, WIB).date().isoformat(),
+            "init_quantity": "0.0",
+            "active": True,
+            "archive": False,
+            "is_bought": is_bought,
+            "is_sold": is_sold,
+            "custom_id": custom_id,
+            "track_inventory": track_inventory,
+            "is_bundle": False,
+            "quantity": "0.0",
+            "unit": self._unit(unit_name),
+            "company": {"id": COMPANY_ID, "name": COMPANY_NAME},
+            "taxable_buy": buy_tax is not None,
+            "taxable_sell": sell_tax is not None,
+            "buy_price_per_unit": amount_str(buy_price),
+            "buy_price_per_unit_currency_format": currency_format(buy_price),
+            "buy_tax_id": None if buy_tax is None else buy_tax["id"],
+            "buy_tax": self._tax_ref(buy_tax),
+            "buy_account": self._account_ref(buy_account) if buy_account else None,
+            "sell_price_per_unit": amount_str(sell_price),
+            "sell_price_per_unit_currency_format": currency_format(sell_price),
+            "sell_tax_id": None if sell_tax is None else sell_tax["id"],
+            "sell_tax": self._tax_ref(sell_tax),
+            "sell_account": self._account_ref(sell_account) if sell_account else None,
+            "inventory_asset_account": (
+                self._account_ref(inventory_account) if inventory_account else None
+            ),
+            "average_price": 0,
+            "average_price_currency_format": currency_format(ZERO),
+            "created_at": now,
+            "updated_at": now,
+            "deleted_at": None,
+            "deletable": True,
+            "editable": True,
+            "company_currency": COMPANY_CURRENCY,
+        }
+        if existing is None:
+            self.store.insert(
+                "product", product, name=name, code=code, custom_id=custom_id, created_at=now
+            )
+            return product
+        for key in ("created_at", "init_date", "quantity", "average_price"):
+            product[key] = existing.get(key)
+        product["average_price_currency_format"] = existing.get("average_price_currency_format")
+        self.store.update(
+            "product",
+            product,
+            name=name,
+            code=code,
+            custom_id=custom_id,
+            created_at=product["created_at"],
+        )
+        return product

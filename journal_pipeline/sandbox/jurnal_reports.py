@@ -1,0 +1,347 @@
+"""Jurnal emulator: reports computed from the ledger and the stock movements.
+
+``trial_balance``, ``general_ledger`` and ``warehouse_stock_quantity`` follow the shapes of
+the documented examples; ``accounts/{id}/bank_statements`` (documented with empty example
+arrays) has a shape of the emulator's own. J-numbers refer to ``docs/assumptions/jurnal.md``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from journal_pipeline.sandbox.http import Request, Response, Router
+from journal_pipeline.sandbox.jurnal_common import (
+    ZERO,
+    ApiError,
+    FieldErrors,
+    amount_number,
+    amount_str,
+    currency_format,
+    jurnal_date,
+    parse_request_date,
+    quantity_json,
+    report_amount,
+)
+from journal_pipeline.sandbox.jurnal_store import (
+    CATEGORY_CASH_AND_BANK,
+    COMPANY_NAME,
+    UNASSIGNED_WAREHOUSE,
+    UNASSIGNED_WAREHOUSE_ID,
+)
+
+# Trial balance groups by account category id (J-20).
+TRIAL_BALANCE_GROUPS: tuple[tuple[str, frozenset[int]], ...] = (
+    ("asset_accounts", frozenset({1, 2, 3, 4, 5, 6, 7})),
+    ("liability_accounts", frozenset({8, 9, 10, 11})),
+    ("equity_accounts", frozenset({12})),
+    ("income_accounts", frozenset({13, 14})),
+    ("expense_accounts", frozenset({15, 16, 17})),
+)
+
+TRANSACTION_LABELS = {
+    "sales_invoice": "Sales Invoice",
+    "receive_payment": "Receive Payment",
+    "sales_return": "Sales Return",
+    "journal_entry": "Journal Entry",
+    "bank_deposit": "Bank Deposit",
+    "bank_withdrawal": "Bank Withdrawal",
+    "bank_transfer": "Bank Transfer",
+    "stock_adjustment": "Stock Adjustment",
+    "warehouse_transfer": "Warehouse Transfer",
+}
+
+
+def side(net: Decimal) -> dict[str, Any]:
+    """A net amount on its side, formatted, with ``*_raw`` numbers."""
+    debit, credit = (net, ZERO) if net >= 0 else (ZERO, -net)
+    return gross(debit, credit)
+
+
+def gross(debit: Decimal, credit: Decimal) -> dict[str, Any]:
+    return {
+        "debit": report_amount(debit),
+        "credit": report_amount(credit),
+        "debit_raw": amount_number(debit),
+        "credit_raw": amount_number(credit),
+    }
+
+
+class ReportsMixin:
+    """Read-only reports."""
+
+    store: Any
+
+    def _routes_reports(self, r: Router) -> None:
+        r.add("GET", r"trial_balance", self._trial_balance)
+        r.add("GET", r"general_ledger", self._general_ledger)
+        r.add("GET", r"warehouse_stock_quantity", self._warehouse_stock_quantity)
+        r.add("GET", r"accounts/(?P<id>\d+)/bank_statements", self._bank_statements)
+
+    def _report_period(self, request: Request) -> tuple[date, date]:
+        """``start_date``/``end_date`` (dd/mm/yyyy; the other request formats too), default
+        today; a bad date is a 422."""
+        days = []
+        for key in ("start_date", "end_date"):
+            value = request.query.get(key)
+            if not value:
+                days.append(self._today())
+                continue
+            day = parse_request_date(value)
+            if day is None:
+                raise ApiError(422, FieldErrors.single(key, f"{value} is not a valid date"))
+            days.append(day)
+        start, end = days
+        if start > end:
+            raise ApiError(422, FieldErrors.single("start_date", "must be on or before end_date"))
+        return start, end
+
+    @staticmethod
+    def _split_entries(
+        entries: list[dict[str, Any]], start: date
+    ) -> tuple[dict[int, Decimal], dict[int, tuple[Decimal, Decimal]]]:
+        """(net before ``start`` per account, (debit, credit) from ``start`` per account)."""
+        opening: dict[int, Decimal] = {}
+        movement: dict[int, tuple[Decimal, Decimal]] = {}
+        first = start.isoformat()
+        for entry in entries:
+            account = entry["account_id"]
+            if (entry["transaction_date"] or "") < first:
+                opening[account] = opening.get(account, ZERO) + entry["debit"] - entry["credit"]
+            else:
+                debit, credit = movement.get(account, (ZERO, ZERO))
+                movement[account] = (debit + entry["debit"], credit + entry["credit"])
+        return opening, movement
+
+    # --- trial balance (J-20) ------------------------------------------------------------
+
+    def _trial_balance(self, request: Request) -> Response:
+        start, end = self._report_period(request)
+        entries = self.store.ledger_entries(end.isoformat())
+        opening, movement = self._split_entries(entries, start)
+        body: dict[str, Any] = {
+            "header": {
+                "report_date": f"{jurnal_date(start)} - {jurnal_date(end)}",
+                "currency": "(in IDR)",
+            }
+        }
+        totals = {"opening": [ZERO, ZERO], "movement": [ZERO, ZERO], "end": [ZERO, ZERO]}
+        accounts = sorted(self.store.all("account"), key=lambda a: (a["number"], a["id"]))
+        for group, categories in TRIAL_BALANCE_GROUPS:
+            rows = []
+            for account in accounts:
+                if account["category_id"] not in categories:
+                    continue
+                before = opening.get(account["id"], ZERO)
+                debit, credit = movement.get(account["id"], (ZERO, ZERO))
+                after = before + debit - credit
+                for key, (d, c) in (
+                    ("opening", (max(before, ZERO), max(-before, ZERO))),
+                    ("movement", (debit, credit)),
+                    ("end", (max(after, ZERO), max(-after, ZERO))),
+                ):
+                    totals[key][0] += d
+                    totals[key][1] += c
+                rows.append(
+                    {
+                        "account": {
+                            "id": account["id"],
+                            "name": account["name"],
+                            "number": account["number"],
+                            "opening_balance": side(before),
+                            "movement": gross(debit, credit),
+                            "end_balance": side(after),
+                        }
+                    }
+                )
+            body[group] = rows
+        body["total"] = {
+            "total_opening_balance": gross(*totals["opening"]),
+            "total_movement": gross(*totals["movement"]),
+            "total_ending_balance": gross(*totals["end"]),
+        }
+        return Response(200, {"trial_balance": body})
+
+    # --- general ledger (J-42) -----------------------------------------------------------
+
+    def _general_ledger(self, request: Request) -> Response:
+        start, end = self._report_period(request)
+        wanted: set[int] | None = None
+        if request.query.get("account_id"):
+            try:
+                wanted = {int(v) for v in request.query["account_id"].split(",") if v.strip()}
+            except ValueError as exc:
+                raise ApiError(
+                    422, FieldErrors.single("account_id", "must be ids separated by commas")
+                ) from exc
+        entries = self.store.ledger_entries(end.isoformat())
+        opening, _ = self._split_entries(entries, start)
+        first = start.isoformat()
+        in_period: dict[int, list[dict[str, Any]]] = {}
+        for entry in entries:
+            if (entry["transaction_date"] or "") >= first:
+                in_period.setdefault(entry["account_id"], []).append(entry)
+        used = set(opening) | set(in_period)
+        rows = []
+        grand_debit = grand_credit = ZERO
+        accounts = sorted(self.store.all("account"), key=lambda a: (a["number"], a["id"]))
+        for account in accounts:
+            if account["id"] not in used or (wanted is not None and account["id"] not in wanted):
+                continue
+            balance = opening.get(account["id"], ZERO)
+            content = []
+            total_debit = total_credit = ZERO
+            for entry in in_period.get(account["id"], []):
+                balance += entry["debit"] - entry["credit"]
+                total_debit += entry["debit"]
+                total_credit += entry["credit"]
+                day = date.fromisoformat(entry["transaction_date"])
+                content.append(
+                    {
+                        "transaction": {
+                            "date": jurnal_date(day),
+                            "transaction_type": TRANSACTION_LABELS.get(
+                                entry["transaction_type"], entry["transaction_type"]
+                            ),
+                            "transaction_id": entry["transaction_id"],
+                            "number": entry["transaction_no"] or "",
+                            "description": entry["description"] or "",
+                            **gross(entry["debit"], entry["credit"]),
+                            "balance": report_amount(balance),
+                            "balance_raw": amount_number(balance),
+                        }
+                    }
+                )
+            grand_debit += total_debit
+            grand_credit += total_credit
+            before = opening.get(account["id"], ZERO)
+            rows.append(
+                {
+                    "subheader": f"({account['number']}) {account['name']}",
+                    "account_id": account["id"],
+                    "beginning_balance": {
+                        "date": jurnal_date(start - timedelta(days=1)),
+                        "balance": report_amount(before),
+                        "balance_raw": amount_number(before),
+                    },
+                    "content": content,
+                    "ending_balance": {
+                        **gross(total_debit, total_credit),
+                        "balance": report_amount(balance),
+                        "balance_raw": amount_number(balance),
+                    },
+                }
+            )
+        grand = gross(grand_debit, grand_credit)
+        return Response(
+            200,
+            {
+                "general_ledger": {
+                    "header": {
+                        "period": f"{jurnal_date(start)} - {jurnal_date(end)}",
+                        "currency": "(in IDR)",
+                    },
+                    "report": {"accounts": rows, "grand_total": grand},
+                }
+            },
+        )
+
+    # --- warehouse stock quantity (J-43) -------------------------------------------------
+
+    def _warehouse_stock_quantity(self, request: Request) -> Response:
+        start, end = self._report_period(request)
+        last = end.isoformat()
+        quantities: dict[tuple[int, int], Decimal] = {}
+        for move in self.store.stock_moves():
+            if (move["tx_date"] or "") <= last:
+                key = (move["product_id"], move["warehouse_id"])
+                quantities[key] = quantities.get(key, ZERO) + move["quantity"]
+        warehouses = [(UNASSIGNED_WAREHOUSE_ID, UNASSIGNED_WAREHOUSE)] + [
+            (w["id"], w["name"]) for w in self.store.all("warehouse")
+        ]
+        rows = []
+        for product in self.store.all("product"):
+            if not product.get("track_inventory"):
+                continue
+            cells = [
+                {
+                    "name": name,
+                    "quantity": str(quantity_json(quantities.get((product["id"], wid), ZERO))),
+                }
+                for wid, name in warehouses
+            ]
+            total = sum((quantities.get((product["id"], wid), ZERO) for wid, _ in warehouses), ZERO)
+            rows.append(
+                {
+                    "product_id": product["id"],
+                    "product_code": product.get("product_code"),
+                    "product_code_url": f"/products/detail/{product['id']}",
+                    "product_name": product["name"],
+                    "product_name_url": f"/products/detail/{product['id']}",
+                    "warehouses": cells,
+                    "total_quantity": str(quantity_json(total)),
+                    "product_unit": (product.get("unit") or {}).get("name"),
+                }
+            )
+        return Response(
+            200,
+            {
+                "warehouse_stock_quantity": {
+                    "header": {
+                        "report_date": f"{jurnal_date(start)} - {jurnal_date(end)}",
+                        "currency": "(in IDR)",
+                        "company_name": COMPANY_NAME,
+                    },
+                    "list": rows,
+                }
+            },
+        )
+
+    # --- bank statements (J-44) ----------------------------------------------------------
+
+    def _bank_statements(self, request: Request) -> Response:
+        not_found = ApiError(422, {"errors": "Data tidak ditemukan."})
+        account = self.store.get("account", int(request.params["id"]))
+        if account is None or account["category_id"] != CATEGORY_CASH_AND_BANK:
+            raise not_found
+        start, end = self._report_period(request)
+        entries = [
+            e
+            for e in self.store.ledger_entries(end.isoformat())
+            if e["account_id"] == account["id"]
+        ]
+        opening, _ = self._split_entries(entries, start)
+        balance = before = opening.get(account["id"], ZERO)
+        first = start.isoformat()
+        statements = []
+        for entry in entries:
+            if (entry["transaction_date"] or "") < first:
+                continue
+            balance += entry["debit"] - entry["credit"]
+            statements.append(
+                {
+                    "date": jurnal_date(date.fromisoformat(entry["transaction_date"])),
+                    "transaction_type": TRANSACTION_LABELS.get(
+                        entry["transaction_type"], entry["transaction_type"]
+                    ),
+                    "transaction_id": entry["transaction_id"],
+                    "transaction_no": entry["transaction_no"],
+                    "description": entry["description"] or "",
+                    "debit": amount_str(entry["debit"]),
+                    "credit": amount_str(entry["credit"]),
+                    "balance": amount_str(balance),
+                    "debit_currency_format": currency_format(entry["debit"]),
+                    "credit_currency_format": currency_format(entry["credit"]),
+                    "balance_currency_format": currency_format(balance),
+                    "is_reconciled": False,
+                }
+            )
+        header = {
+            "account": {"id": account["id"], "name": account["name"], "number": account["number"]},
+            "start_date": start.isoformat(),
+            "end_date": end.isoformat(),
+            "beginning_balance": amount_str(before),
+            "ending_balance": amount_str(balance),
+        }
+        return Response(200, {"header": header, "bank_statements": statements})
