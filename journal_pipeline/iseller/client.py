@@ -1,4 +1,10 @@
-"""HTTP client for iSeller's Public API v2 (OAuth 2.0 + GetStoreInfo + GetOrders).
+"""HTTP client for iSeller's Public API v2 and the ERP API v3 reads (OAuth 2.0).
+
+Reads: GetStoreInfo, GetOrders, GetProducts, GetTransactions, GetTransactionSummary,
+GetOrderSummary, GetRegisterShifts (v2); GetOutlets, GetCustomers, GetTransfer,
+InventoryAdjustments (v3). Paged reads go from page 1 while ``has_next_item`` is true
+(:meth:`ISellerClient.iter_pages`); ``journal_pipeline.iseller.parse`` turns the answers into
+frames.
 
 Configuration comes from the environment (arguments override):
 
@@ -10,10 +16,11 @@ Configuration comes from the environment (arguments override):
   instead of ``client_credentials``.
 
 The token is fetched on first use, kept until it expires and fetched again afterwards; an HTTP
-401 triggers one re-authentication and one retry of the call. Server errors and broken
-connections are retried with backoff by the session (every call here is a read, so POST is
-retried too). JSON is parsed with ``Decimal`` floats so money stays exact. Dates are sent in UTC
-with ``time_zone=0``, so every date string returned is UTC.
+401 triggers one re-authentication and one retry of the call. Server errors, 429s, timeouts
+and broken connections are retried with exponential backoff and jitter by the session (every
+call here is a read, so POST is retried too). JSON is parsed with ``Decimal`` floats so money
+stays exact. Dates are sent in UTC with ``time_zone=0`` (the summaries accept another whole-hour
+offset), so every date string returned is UTC.
 
 Credentials never appear in exception text, log lines or reprs.
 """
@@ -27,7 +34,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +43,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from journal_pipeline.iseller.errors import (
+    REDACTED,
     ISellerApiError,
     ISellerAuthError,
     ISellerConfigError,
@@ -46,6 +54,8 @@ from journal_pipeline.iseller.errors import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_TOKEN_URL = "https://isellershop.com/oauth/token"
+_SENSITIVE_HEADERS = frozenset({"authorization", "cookie"})
+_SENSITIVE_FIELDS = frozenset({"client_secret", "refresh_token", "access_token", "code"})
 DEFAULT_INCLUDES: tuple[str, ...] = (
     "OrderDetails",
     "Transactions",
@@ -114,6 +124,8 @@ def build_session(retry: Retry | None = None) -> requests.Session:
             read=3,
             status=3,
             backoff_factor=0.5,
+            backoff_max=30,
+            backoff_jitter=0.5,
             status_forcelist=(429, 500, 502, 503, 504),
             allowed_methods=frozenset({"GET", "POST"}),
             raise_on_status=False,
@@ -130,6 +142,58 @@ def _utc_param(name: str, value: datetime) -> str:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be a timezone-aware datetime")
     return value.astimezone(UTC).strftime(PARAM_DATE_FORMAT)
+
+
+#: The lower bound that means "everything" for filters iSeller requires.
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+#: Alternative spellings of list keys seen in iSeller's documents and live answers.
+_LIST_KEY_ALIASES = {
+    "Outlets": ("Outlets", "outlets"),
+    "order_summaries": ("order_summaries", "order_summary"),
+}
+
+
+def _items(payload: Mapping[str, Any], list_key: str) -> list[dict[str, Any]]:
+    for key in _LIST_KEY_ALIASES.get(list_key, (list_key,)):
+        value = payload.get(key)
+        if isinstance(value, list):
+            return value
+    return []
+
+
+def _includes_param(includes: Iterable[str]) -> dict[str, str]:
+    if isinstance(includes, str):
+        includes = [includes]
+    names = [i.strip() for i in includes if i.strip()]
+    return {"includes": ",".join(names)} if names else {}
+
+
+def _window_params(
+    created_after: datetime | None,
+    created_before: datetime | None,
+    modified_after: datetime | None,
+    modified_before: datetime | None,
+    *,
+    time_zone: int = 0,
+    required: bool = True,
+) -> dict[str, str]:
+    """``time_zone`` and the bounds given, in that offset; a lower bound is required unless
+    ``required`` is False. Bounds must be timezone-aware."""
+    if required and created_after is None and modified_after is None:
+        raise ValueError("give created_after or modified_after (iSeller requires a lower bound)")
+    offset = timezone(timedelta(hours=time_zone))
+    params = {"time_zone": str(time_zone)}
+    for name, value in (
+        ("created_after", created_after),
+        ("created_before", created_before),
+        ("modified_after", modified_after),
+        ("modified_before", modified_before),
+    ):
+        if value is not None:
+            _utc_param(name, value)  # checks the zone
+            params[name] = value.astimezone(offset).strftime(PARAM_DATE_FORMAT)
+    return params
 
 
 class ISellerClient:
@@ -290,6 +354,221 @@ class ISellerClient:
                 return
             page += 1
 
+    # -- every read endpoint ------------------------------------------------------------------
+
+    def iter_pages(
+        self,
+        endpoint: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        list_key: str,
+        version: str = "v2",
+        page_size: int = 100,
+    ) -> Iterator[dict[str, Any]]:
+        """Every page (the whole answer) of a paged read, from page 1 while ``has_next_item``.
+
+        Stops at a page without items too, so a server that keeps saying ``has_next_item``
+        cannot loop forever.
+        """
+        if page_size < 1:
+            raise ValueError("page_size must be >= 1")
+        base = {**dict(params or {}), "page_size": str(page_size)}
+        page = 1
+        while True:
+            payload = self._call(endpoint, {**base, "page": str(page)}, version=version)
+            yield payload
+            if not payload.get("has_next_item") or not _items(payload, list_key):
+                return
+            page += 1
+
+    def iter_items(
+        self,
+        endpoint: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        list_key: str,
+        version: str = "v2",
+        page_size: int = 100,
+    ) -> Iterator[dict[str, Any]]:
+        """The items of every page of a paged read (see :meth:`iter_pages`)."""
+        for payload in self.iter_pages(
+            endpoint, params, list_key=list_key, version=version, page_size=page_size
+        ):
+            yield from _items(payload, list_key)
+
+    def get_outlets(self, *, includes: Iterable[str] = ("OutletGroups",)) -> list[dict[str, Any]]:
+        """``/api/v3/GetOutlets``: every outlet (list key ``Outlets``; ``outlets`` accepted)."""
+        params = _includes_param(includes)
+        return list(self.iter_items("GetOutlets", params, list_key="Outlets", version="v3"))
+
+    def get_products(
+        self,
+        *,
+        modified_after: datetime = EPOCH,
+        track_inventory: bool = False,
+        includes: Iterable[str] = (),
+        product_type: str | None = None,
+        page_size: int = 500,
+    ) -> list[dict[str, Any]]:
+        """``/api/v2/GetProducts`` with its required parameters (track_inventory,
+        modified_after, page, page_size); every product modified since ``modified_after``."""
+        params = {
+            "track_inventory": "true" if track_inventory else "false",
+            "modified_after": _utc_param("modified_after", modified_after),
+            **_includes_param(includes),
+        }
+        if product_type:
+            params["product_type"] = product_type
+        return list(
+            self.iter_items("GetProducts", params, list_key="products", page_size=page_size)
+        )
+
+    def get_transactions(
+        self,
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+        outlet_id: str | None = None,
+        includes: Iterable[str] = ("MDR",),
+        page_size: int = 100,
+    ) -> list[dict[str, Any]]:
+        """``/api/v2/GetTransactions``: payments, refunds and voids in a UTC window."""
+        params = _window_params(created_after, created_before, modified_after, modified_before)
+        params.update(_includes_param(includes))
+        if outlet_id:
+            params["outlet_id"] = outlet_id
+        return list(
+            self.iter_items("GetTransactions", params, list_key="transactions", page_size=page_size)
+        )
+
+    def get_transaction_summary(
+        self,
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        outlet_id: str | None = None,
+        time_zone: int = 0,
+    ) -> list[dict[str, Any]]:
+        """``/api/v2/GetTransactionSummary``: totals per day and gateway (days in
+        ``time_zone``, whole hours; bounds are sent in that offset)."""
+        params = _window_params(created_after, created_before, None, None, time_zone=time_zone)
+        if outlet_id:
+            params["outlet_id"] = outlet_id
+        payload = self._call("GetTransactionSummary", params)
+        return _items(payload, "transaction_summaries")
+
+    def get_order_summary(
+        self,
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        outlet_id: str | None = None,
+        includes: Iterable[str] = ("TrackInventory",),
+        time_zone: int = 0,
+    ) -> list[dict[str, Any]]:
+        """``/api/v2/GetOrderSummary``: completed orders' money per day (``order_summaries``;
+        ``order_summary`` accepted)."""
+        params = _window_params(created_after, created_before, None, None, time_zone=time_zone)
+        params.update(_includes_param(includes))
+        if outlet_id:
+            params["outlet_id"] = outlet_id
+        payload = self._call("GetOrderSummary", params)
+        return _items(payload, "order_summaries")
+
+    def get_register_shifts(
+        self,
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+        outlet_id: str | None = None,
+        register_id: str | None = None,
+        page_size: int = 100,
+    ) -> list[dict[str, Any]]:
+        """``/api/v2/GetRegisterShifts``: shifts opened (created_*) or changed in a window."""
+        params = _window_params(
+            created_after, created_before, modified_after, modified_before, required=False
+        )
+        for name, value in (("outlet_id", outlet_id), ("register_id", register_id)):
+            if value:
+                params[name] = value
+        return list(
+            self.iter_items(
+                "GetRegisterShifts", params, list_key="register_shifts", page_size=page_size
+            )
+        )
+
+    def get_customers(
+        self,
+        *,
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+        page_size: int = 100,
+    ) -> list[dict[str, Any]]:
+        """``/api/v3/GetCustomers``: the customer master (changed in the window, if given)."""
+        params = _window_params(None, None, modified_after, modified_before, required=False)
+        return list(
+            self.iter_items(
+                "GetCustomers", params, list_key="customers", version="v3", page_size=page_size
+            )
+        )
+
+    def get_transfers(
+        self,
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+        status: str | None = None,
+        type: str | None = None,
+        outlet_id: str | None = None,
+        page_size: int = 100,
+    ) -> list[dict[str, Any]]:
+        """``/api/v3/GetTransfer``: stock transfers between outlets and from suppliers."""
+        params = _window_params(
+            created_after, created_before, modified_after, modified_before, required=False
+        )
+        for name, value in (("status", status), ("type", type), ("outlet_id", outlet_id)):
+            if value:
+                params[name] = value
+        return list(
+            self.iter_items(
+                "GetTransfer", params, list_key="transfers", version="v3", page_size=page_size
+            )
+        )
+
+    def get_inventory_adjustments(
+        self,
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+        status: str | None = None,
+        outlet_id: str | None = None,
+        page_size: int = 100,
+    ) -> list[dict[str, Any]]:
+        """``/api/v3/InventoryAdjustments``: stock takes (opname) and their differences."""
+        params = _window_params(
+            created_after, created_before, modified_after, modified_before, required=False
+        )
+        for name, value in (("status", status), ("outlet_id", outlet_id)):
+            if value:
+                params[name] = value
+        return list(
+            self.iter_items(
+                "InventoryAdjustments",
+                params,
+                list_key="inventory_adjustments",
+                version="v3",
+                page_size=page_size,
+            )
+        )
+
     # -- transport ----------------------------------------------------------------------------
 
     def _secrets(self) -> list[str | None]:
@@ -324,7 +603,23 @@ class ISellerClient:
             with self._lock:
                 self.calls += 1
                 self.latency += elapsed
-        logger.debug("iSeller %s -> HTTP %s in %.3fs", endpoint, response.status_code, elapsed)
+        if logger.isEnabledFor(logging.DEBUG):
+            sent = {
+                name: (REDACTED if name.lower() in _SENSITIVE_HEADERS else value)
+                for name, value in response.request.headers.items()
+            }
+            fields = {
+                name: (REDACTED if name in _SENSITIVE_FIELDS else value)
+                for name, value in data.items()
+            }
+            logger.debug(
+                "iSeller %s -> HTTP %s in %.3fs; fields %s; headers %s",
+                endpoint,
+                response.status_code,
+                elapsed,
+                fields,
+                sent,
+            )
         return response
 
     def _parse(self, response: requests.Response, endpoint: str) -> dict[str, Any]:
@@ -429,11 +724,13 @@ class ISellerClient:
 
     # -- calls --------------------------------------------------------------------------------
 
-    def _call(self, endpoint: str, data: Mapping[str, str]) -> dict[str, Any]:
+    def _call(
+        self, endpoint: str, data: Mapping[str, str], *, version: str = "v2"
+    ) -> dict[str, Any]:
         refused: str | None = None
         for attempt in (1, 2):
             token = self._token(renew_after=refused)
-            url = f"{self._resource_url}/api/v2/{endpoint}"
+            url = f"{self._resource_url}/api/{version}/{endpoint}"
             response = self._send(
                 url, endpoint=endpoint, data=data, headers={"Authorization": f"Bearer {token}"}
             )

@@ -20,11 +20,19 @@ MAX_MESSAGE_CHARS = 500
 # Message fragments Jurnal uses for uniqueness violations.
 _DUPLICATE_MARKERS = ("already been used", "already been taken")
 # Fields whose uniqueness makes a create idempotent (a retry meets the earlier record).
-DUPLICATE_FIELDS = frozenset({"custom_id", "transaction_no", "product_code", "error"})
+DUPLICATE_FIELDS = frozenset(
+    {"custom_id", "transaction_no", "product_code", "display_name", "error"}
+)
 
 
 class JurnalError(Exception):
-    """Base class of every Jurnal client error."""
+    """Base class of every Jurnal client error.
+
+    ``retryable`` tells the sync layer whether the same request may succeed later unchanged
+    (leave the document pending) or needs a fix first (mark it failed, or stop).
+    """
+
+    retryable = False
 
     def __init__(
         self,
@@ -63,6 +71,8 @@ class JurnalAuthError(JurnalError):
 class JurnalRateLimited(JurnalError):
     """429: the per-minute or per-hour quota is used up; ``retry_after`` in seconds if known."""
 
+    retryable = True
+
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
@@ -70,6 +80,8 @@ class JurnalRateLimited(JurnalError):
 
 class JurnalRetryableError(JurnalError):
     """A transient failure: 5xx, timeout or connection error."""
+
+    retryable = True
 
 
 class JurnalValidationError(JurnalError):

@@ -1,0 +1,251 @@
+"""Every iSeller read the pipeline needs, paging edge cases, a token expiring mid-run and every
+fault kind of the emulator, over real HTTP; and the frames with exact money and UTC times."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import pytest
+import requests
+from urllib3.util import Retry
+
+from journal_pipeline.iseller.client import ISellerClient, build_session
+from journal_pipeline.iseller.errors import ISellerApiError, ISellerHttpError
+from journal_pipeline.iseller.parse import (
+    adjustment_frames,
+    customers_frame,
+    order_summary_frame,
+    outlets_frame,
+    parse_time,
+    product_frames,
+    register_shifts_frame,
+    transaction_summary_frame,
+    transactions_frame,
+    transfer_frames,
+)
+from journal_pipeline.sandbox.iseller_app import ISellerSandbox
+
+LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def fast_session(**overrides: Any) -> requests.Session:
+    options: dict[str, Any] = {
+        "total": 4,
+        "connect": 2,
+        "read": 2,
+        "status": 2,
+        "backoff_factor": 0,
+        "status_forcelist": (429, 500, 502, 503, 504),
+        "allowed_methods": frozenset({"GET", "POST"}),
+        "raise_on_status": False,
+        "respect_retry_after_header": False,
+    }
+    options.update(overrides)
+    return build_session(Retry(**options))
+
+
+@pytest.fixture
+def client(iseller_sandbox: SimpleNamespace) -> Iterator[ISellerClient]:
+    with ISellerClient.from_env(iseller_sandbox.env) as c:
+        yield c
+
+
+@pytest.fixture
+def own(tmp_path: Path) -> Iterator[Any]:
+    """A private emulator (own tokens and faults): (sandbox, client factory)."""
+    sandbox = ISellerSandbox(
+        tmp_path / "iseller",
+        orders_per_outlet_per_day=4,
+        history_days=2,
+        now=lambda: datetime(2026, 11, 20, 15, tzinfo=UTC),
+    )
+    server = sandbox.serve().start()
+    env = {
+        "ISELLER_TOKEN_URL": f"{server.url}/oauth/token",
+        "ISELLER_CLIENT_ID": sandbox.client_id,
+        "ISELLER_CLIENT_SECRET": "sandbox-iseller-secret",
+    }
+
+    def make(**kwargs: Any) -> ISellerClient:
+        return ISellerClient.from_env(env, **kwargs)
+
+    try:
+        yield sandbox, make
+    finally:
+        server.stop()
+        sandbox.close()
+
+
+def is_utc(series: pd.Series) -> bool:
+    return str(series.dt.tz) == "UTC"
+
+
+# --- endpoints and frames -----------------------------------------------------------------
+
+
+def test_outlets_and_store_info(client: ISellerClient) -> None:
+    outlets = client.get_outlets()
+    assert outlets and all(o["outlet_code"] for o in outlets)
+    frame = outlets_frame(outlets)
+    from_store = outlets_frame(client.get_store_info()["active_outlets"])
+    assert set(from_store["outlet_code"]) <= set(frame["outlet_code"])
+    assert set(from_store["outlet_id"]) <= set(frame["outlet_id"])
+
+
+def test_products_with_their_required_parameters(client: ISellerClient) -> None:
+    products = client.get_products(page_size=7)
+    assert len(products) == len({p["product_id"] for p in products}) > 7
+    assert isinstance(products[0]["price"], Decimal)
+    frames = product_frames(products)
+    assert frames.products["price"].dtype == "int64"
+    assert frames.products["buying_price"].dtype == "int64"
+    assert is_utc(frames.products["modified_date"])
+    assert (frames.products["price"] >= 0).all()
+    tracked = client.get_products(track_inventory=True)
+    assert {p["product_id"] for p in tracked} <= {p["product_id"] for p in products}
+    assert all(p["track_inventory"] for p in tracked)
+    assert client.get_products(modified_after=datetime(2099, 1, 1, tzinfo=UTC)) == []
+
+
+def test_transactions_match_the_orders_payments(client: ISellerClient) -> None:
+    start = datetime(2026, 11, 19, tzinfo=UTC)
+    end = start + timedelta(days=1) - timedelta(seconds=1)
+    transactions = client.get_transactions(created_after=start, created_before=end, page_size=9)
+    assert transactions
+    frame = transactions_frame(transactions)
+    assert frame["amount"].dtype == "int64" and is_utc(frame["transaction_date"])
+    assert frame["transaction_date"].between(start, end).all()
+    assert frame["transaction_id"].is_unique
+    summary = transaction_summary_frame(
+        client.get_transaction_summary(created_after=start, created_before=end)
+    )
+    assert summary["amount"].dtype == "int64" and is_utc(summary["day_start"])
+    signed = frame.assign(signed=frame["amount"].where(frame["type"] == "sale", -frame["amount"]))
+    assert summary["amount"].sum() == signed["signed"].sum()
+    qris = frame[frame["gateway"] == "iseller_pay"]
+    assert (qris["mdr_fee"] > 0).all()
+
+
+def test_order_summary(client: ISellerClient) -> None:
+    start = datetime(2026, 11, 19, tzinfo=UTC)
+    end = start + timedelta(days=1) - timedelta(seconds=1)
+    summaries = client.get_order_summary(created_after=start, created_before=end)
+    frame = order_summary_frame(summaries)
+    assert len(frame) == 1 and frame["total_amount"].dtype == "int64"
+    assert frame["day_start"].iloc[0] == pd.Timestamp(start)
+    completed = [
+        o
+        for o in client.get_orders(created_after=start, created_before=end).orders
+        if o["status"] == "completed"
+    ]
+    assert frame["total_amount"].iloc[0] == sum(int(o["total_amount"]) for o in completed)
+    wib = client.get_order_summary(created_after=start, created_before=end, time_zone=7)
+    # days are UTC days shown in the asked offset ("2023-01-02 07:00:00" in the document)
+    assert [parse_time(s["order_date"], 7) for s in wib] == [start]
+
+
+def test_register_shifts_customers_transfers_adjustments(client: ISellerClient) -> None:
+    shifts = register_shifts_frame(client.get_register_shifts(created_after=LONG_AGO))
+    assert len(shifts) > 0 and is_utc(shifts["open_date"])
+    assert shifts["register_shift_id"].is_unique
+    customers = customers_frame(client.get_customers(page_size=5))
+    assert customers["customer_id"].is_unique
+    transfers = transfer_frames(client.get_transfers())
+    adjustments = adjustment_frames(client.get_inventory_adjustments())
+    for frames in (transfers, adjustments):
+        assert frames.items["buying_price"].dtype == "int64"
+    if len(transfers.headers):
+        assert set(transfers.items["transfer_id"]) <= set(transfers.headers["transfer_id"])
+        assert is_utc(transfers.headers["created_date"])
+    if len(adjustments.items):
+        items = adjustments.items
+        assert (items["difference"] == items["actual_stock"] - items["system_stock"]).all()
+
+
+def test_a_lower_bound_is_required(client: ISellerClient) -> None:
+    with pytest.raises(ValueError, match="lower bound"):
+        client.get_transactions()
+    with pytest.raises(ValueError, match="timezone-aware"):
+        client.get_transactions(created_after=datetime(2026, 11, 19))
+
+
+# --- paging -------------------------------------------------------------------------------
+
+
+def test_paging_an_empty_day(own: Any) -> None:
+    _, make = own
+    client = make()
+    future = datetime(2026, 12, 25, tzinfo=UTC)
+    assert client.get_orders(created_after=future).orders == []
+    assert client.calls == 2  # token + one page
+
+
+def test_paging_exactly_one_page_and_many_pages(own: Any) -> None:
+    _, make = own
+    counting = make()
+    total = len(list(counting.iter_orders(created_after=LONG_AGO, page_size=1000)))
+    assert total > 6
+    one_page = make()
+    assert len(one_page.get_orders(created_after=LONG_AGO, page_size=total).orders) == total
+    assert one_page.calls == 2
+    many = make()
+    orders = many.get_orders(created_after=LONG_AGO, page_size=3).orders
+    assert len(orders) == len({o["order_id"] for o in orders}) == total
+    assert many.calls == 1 + -(-total // 3)
+
+
+def test_token_expiring_mid_run(own: Any) -> None:
+    sandbox, make = own
+    client = make()
+    pages = client.iter_pages(
+        "GetOrders",
+        {"time_zone": "0", "created_after": "2026-01-01T00:00:00"},
+        list_key="orders",
+        page_size=4,
+    )
+    first = next(pages)
+    token = client._access_token
+    assert sandbox.expire_access_tokens() >= 1
+    rest = list(pages)
+    orders = [o for page in (first, *rest) for o in page["orders"]]
+    assert len(orders) == len({o["order_id"] for o in orders})
+    assert client._access_token != token
+    assert client.calls == 1 + (1 + len(rest)) + 2  # token, pages, one 401, one token
+
+
+# --- faults -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["error", "timeout", "burst429", "lost"])
+def test_every_fault_kind_is_retried(own: Any, kind: str) -> None:
+    sandbox, make = own
+    client = make(session=fast_session())
+    assert client.get_store_info()
+    sandbox.faults.once("/api/v2/GetTransactions", kind, status=502)
+    transactions = client.get_transactions(created_after=LONG_AGO)
+    assert transactions
+    assert sandbox.faults.injected[kind] == 1
+
+
+@pytest.mark.parametrize("kind", ["error", "timeout", "burst429", "lost"])
+def test_every_fault_kind_past_the_retries_is_a_typed_error(own: Any, kind: str) -> None:
+    sandbox, make = own
+    client = make(session=fast_session(total=1, connect=1, read=1, status=1))
+    assert client.get_store_info()
+    sandbox.faults.once("/api/v3/GetOutlets", kind, times=2, status=503)
+    with pytest.raises(ISellerHttpError) as caught:
+        client.get_outlets()
+    assert caught.value.endpoint == "GetOutlets"
+
+
+def test_status_false_carries_message_and_detail(client: ISellerClient) -> None:
+    with pytest.raises(ISellerApiError) as caught:
+        client._call("GetProducts", {"page": "1"})
+    assert caught.value.error_message and "required" in caught.value.error_message
+    assert caught.value.error_detail
