@@ -30,9 +30,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         counts = day_sync.extract_orders(
             client, staging.store, merchant.config, partition_date(context)
         )
-        return dg.MaterializeResult(
-            metadata={**counts, "api_calls": client.calls, "api_seconds": round(client.latency, 3)}
-        )
+        return dg.MaterializeResult(metadata={**counts, **client.stats()})
 
     @dg.asset(
         partitions_def=daily,
@@ -95,7 +93,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         merchant: MerchantConfigResource,
     ) -> dg.MaterializeResult:
         """Jurnal products for every SKU the day's invoices name (created when missing)."""
-        client = jurnal.client()
+        client = jurnal.client(staging.store)
         invoices = Outbox(staging.store).pending_payloads(partition_date(context))
         result = ensure_products(client, wanted_products(invoices, merchant.config))
         return dg.MaterializeResult(
@@ -104,7 +102,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
                 "products_created": len(result.created),
                 "created": ", ".join(result.created[:50]),
                 "refused": dg.MetadataValue.md("\n".join(f"- {p}" for p in result.problems)),
-                "api_calls": client.calls,
+                **client.stats(),
             }
         )
 
@@ -123,7 +121,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
     ) -> dg.MaterializeResult:
         """The day's sales invoices in Jurnal: one per completed order, posted exactly once."""
         day = partition_date(context)
-        client = jurnal.client()
+        client = jurnal.client(staging.store)
         outbox = Outbox(staging.store, context.run.run_id)
         result = outbox.post_pending(day, client)
         documents = outbox.documents(day)
@@ -134,7 +132,8 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
             "duplicates_resolved": result.duplicates_resolved,
             "failed_now": result.failed,
             "batch_calls": result.calls,
-            "api_calls": client.calls,
+            "waiting_for_invoice": result.waiting,
+            **client.stats(),
             **{f"documents_{k}": v for k, v in outbox.status_counts(day).items()},
             "posted_total": int(posted["posted_total"].sum()) if len(posted) else 0,
             "open_records": dg.MetadataValue.md(_open_records(documents)),

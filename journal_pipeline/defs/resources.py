@@ -72,10 +72,14 @@ class JurnalResource(dg.ConfigurableResource):
     client_secret: str | None = None
     api_key: str | None = None
 
-    def client(self) -> JurnalClient:
+    def client(self, store: StagingStore | None = None) -> JurnalClient:
+        """A client; given the staging store, its requests share the per-credential rate
+        limit with every other run and process using the same staging database."""
         env = effective_env()
         env.update({name: value for name, value in self._given().items() if value})
-        return JurnalClient(JurnalSettings.from_env(env))
+        if store is None:
+            return JurnalClient(JurnalSettings.from_env(env))
+        return JurnalClient.from_env(env, staging_url=store.engine)
 
     def _given(self) -> dict[str, str | None]:
         return {

@@ -21,6 +21,7 @@ from journal_pipeline.defs.resources import (
 from journal_pipeline.iseller.frames import parse_utc
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
 from journal_pipeline.sandbox.demo_merchant import OUTLETS
+from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 
 pytestmark = pytest.mark.e2e
 
@@ -141,3 +142,25 @@ def test_after_midnight_restaurant_sales_follow_the_outlet_business_day(
     invoices = {i["custom_id"]: i for i in _invoices_for(jurnal_sandbox, set(expected))}
     for order in late:
         assert invoices[order["order_id"]]["transaction_date"] == DAY.strftime("%d/%m/%Y")
+
+
+def test_a_tight_jurnal_rate_limit_slows_the_run_but_never_trips(
+    resources, iseller_sandbox, tmp_path, monkeypatch
+):
+    """Jurnal allows 2 requests a (scaled) minute here; the shared limiter keeps under it."""
+    monkeypatch.setenv("JURNAL_RATE_LIMIT_PER_MINUTE", "2")
+    monkeypatch.setenv("JURNAL_RATE_LIMIT_WINDOW_SCALE", "60")
+    with running_jurnal_sandbox(tmp_path / "jurnal", rate_limit_per_minute=2) as jurnal:
+        resources["jurnal"] = JurnalResource(
+            base_url=jurnal.env["JURNAL_BASE_URL"],
+            client_id=jurnal.env["JURNAL_CLIENT_ID"],
+            client_secret=jurnal.env["JURNAL_CLIENT_SECRET"],
+        )
+        result = _materialize(resources, DAY)
+    calls, waited = 0, 0.0
+    for asset in ("jurnal_products", "jurnal_sales_invoices"):
+        metadata = result.asset_materializations_for_node(asset)[0].metadata
+        assert metadata["jurnal_rate_limited"].value == 0, asset  # Jurnal never said 429
+        calls += metadata["jurnal_calls"].value
+        waited += metadata["jurnal_rate_wait_seconds"].value
+    assert calls > 2 and waited > 0  # more calls than one window allows: the limiter paced them
