@@ -199,7 +199,7 @@ def _wait_for_interrupt(servers, process: subprocess.Popen | None = None) -> int
 def dev(options: SandboxOptions, port: int):
     """Sandboxes plus `dagster dev` (UI, schedules, sensors) with DAGSTER_HOME in this folder."""
     servers = start_sandboxes(options)
-    env = {**os.environ, **defaults.sandbox_env(servers[0].url, servers[1].url)}
+    env = {**os.environ, **options.env}
     home = Path(env.setdefault("DAGSTER_HOME", str(Path.cwd() / ".dagster_home")))
     home.mkdir(parents=True, exist_ok=True)
     instance_yaml = home / "dagster.yaml"

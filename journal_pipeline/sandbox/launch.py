@@ -32,10 +32,18 @@ class SandboxOptions:
 
     @property
     def env(self) -> dict[str, str]:
-        """The pipeline's environment variables pointing at these sandboxes."""
-        return defaults.sandbox_env(
+        """The pipeline's environment variables pointing at these sandboxes (and matching the
+        client's rate limiter to the emulator's when they differ from Jurnal's own)."""
+        env = defaults.sandbox_env(
             f"http://{self.host}:{self.iseller_port}", f"http://{self.host}:{self.jurnal_port}"
         )
+        if self.rate_limit_per_minute != 30:
+            env["JURNAL_RATE_LIMIT_PER_MINUTE"] = str(self.rate_limit_per_minute)
+        if self.rate_limit_per_hour != 1800:
+            env["JURNAL_RATE_LIMIT_PER_HOUR"] = str(self.rate_limit_per_hour)
+        if self.time_scale != 1.0:
+            env["JURNAL_RATE_LIMIT_WINDOW_SCALE"] = str(self.time_scale)
+        return env
 
 
 def start_sandboxes(options: SandboxOptions) -> tuple[SandboxServer, SandboxServer]:
