@@ -268,8 +268,8 @@ class Outbox:
                 row.doc_key,
                 "held",
                 f"Payment of order {row.source_reference} waits for its invoice {invoice_no}, "
-                f"which is {status or 'not built yet'}; it is posted after the invoice "
-                "(run this day again once the invoice is posted).",
+                f"which is {status or 'not synced yet'}. Sync the day the order was sold "
+                "(or fix its invoice), then run this day again.",
                 "held",
             )
         return ready
