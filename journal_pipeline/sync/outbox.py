@@ -130,16 +130,7 @@ class Outbox:
         if row is None:
             conn.execute(
                 sa.insert(t).values(
-                    doc_key=doc.doc_key,
-                    doc_type=doc.doc_type,
-                    business_date=doc.business_date,
-                    outlet_code=doc.outlet_code,
-                    source_id=doc.source_id,
-                    source_reference=doc.source_reference,
-                    status="pending",
-                    attempts=0,
-                    created_at=now,
-                    **values,
+                    **_identity(doc), status="pending", attempts=0, created_at=now, **values
                 )
             )
             self._log(conn, doc.doc_key, "enqueued", None, now)
@@ -173,12 +164,7 @@ class Outbox:
         if row is None:
             conn.execute(
                 sa.insert(t).values(
-                    doc_key=hold.doc_key,
-                    doc_type=hold.doc_type,
-                    business_date=hold.business_date,
-                    outlet_code=hold.outlet_code,
-                    source_id=hold.source_id,
-                    source_reference=hold.source_reference,
+                    **_identity(hold),
                     status="held",
                     reason=hold.reason,
                     attempts=0,
@@ -426,6 +412,12 @@ class Outbox:
     def status_counts(self, day: date) -> dict[str, int]:
         frame = self.documents(day)
         return {str(k): int(v) for k, v in frame["status"].value_counts().items()}
+
+
+def _identity(item: Document | Hold) -> dict:
+    """The columns that name a document and its source, the same for documents and holds."""
+    names = ("doc_key", "doc_type", "business_date", "outlet_code", "source_id", "source_reference")
+    return {name: getattr(item, name) for name in names}
 
 
 def _refusal(row, item) -> str:
