@@ -103,6 +103,10 @@ class MerchantConfig(BaseModel):
                 raise ValueError(f"outlet {code}: tax {outlet.tax!r} is not defined under taxes")
         return outlets
 
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
     @cached_property
     def _outlets_upper(self) -> dict[str, OutletConfig]:
         return {code.upper(): outlet for code, outlet in self.outlets.items()}

@@ -9,6 +9,7 @@ from journal_pipeline.defs.assets import build_assets
 from journal_pipeline.defs.partitions import daily_partitions
 from journal_pipeline.defs.resources import default_resources
 from journal_pipeline.defs.schedules import build_schedules
+from journal_pipeline.defs.sensors import build_sensors
 
 SYNC_JOB = "iseller_to_jurnal_job"
 
@@ -26,6 +27,7 @@ def build_definitions() -> dg.Definitions:
         assets=assets,
         jobs=[job],
         schedules=build_schedules(job, config.timezone),
+        sensors=build_sensors(job),
         resources=default_resources(),
     )
 

@@ -125,6 +125,21 @@ class StagingStore:
     def _time(self, moment: datetime | None) -> datetime | None:
         return None if moment is None else _db_time(self.engine, moment)
 
+    def completed_orders_without_documents(self, since: datetime) -> list[tuple]:
+        """(order_id, outlet_code, closed_at UTC) of completed orders fetched since ``since``
+        that no journal build has seen: no document, hold or withdrawal in the outbox."""
+        t, o = tables.iseller_orders, tables.outbox
+        seen = sa.select(o.c.source_id).where(o.c.doc_type == "sales_invoice")
+        query = (
+            sa.select(t.c.order_id, t.c.outlet_code, t.c.closed_at)
+            .where(t.c.status == "completed")
+            .where(t.c.fetched_at >= self._time(since))
+            .where(t.c.closed_at.is_not(None))
+            .where(t.c.order_id.not_in(seen))
+        )
+        with self.engine.connect() as conn:
+            return [(r.order_id, r.outlet_code, utc(r.closed_at)) for r in conn.execute(query)]
+
     # -- canonical journal -------------------------------------------------------------------
     def replace_journal(self, day: date, lines: pd.DataFrame) -> int:
         """Delete the day's journal lines and insert the new ones, in one transaction."""

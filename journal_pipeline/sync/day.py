@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 from journal_pipeline.accounting import invoices, payments, posting_rules
-from journal_pipeline.accounting.business_day import extraction_windows, merged_window_utc
+from journal_pipeline.accounting.business_day import (
+    business_date,
+    extraction_windows,
+    merged_window_utc,
+)
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.frames import order_frames
@@ -72,3 +76,15 @@ def record_journal(store: StagingStore, outbox: Outbox, day: date, journal: DayJ
     written = store.replace_journal(day, journal.lines)
     queued = outbox.enqueue(day, journal.documents, journal.holds)
     return {"journal_lines_written": written, **{f"outbox_{k}": v for k, v in queued.items()}}
+
+
+def unbuilt_days(
+    store: StagingStore, config: MerchantConfig, since: datetime
+) -> dict[date, list[str]]:
+    """Business dates with completed orders that arrived after their day was last built
+    (late or offline uploads), each with those orders' ids, sorted."""
+    days: dict[date, list[str]] = {}
+    for order_id, outlet_code, closed_at in store.completed_orders_without_documents(since):
+        zone, cutoff = config.outlet_zone(outlet_code)
+        days.setdefault(business_date(closed_at, zone, cutoff), []).append(order_id)
+    return {day: sorted(ids) for day, ids in sorted(days.items())}
