@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from journal_pipeline.accounting import posting_rules
+from journal_pipeline.accounting import checks, posting_rules
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import (
     ISellerResource,
@@ -38,7 +38,8 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         deps=[iseller_orders],
         kinds={"pandas", "sql"},
         check_specs=[
-            dg.AssetCheckSpec("journal_entries_balance", asset="journal_entries", blocking=True)
+            dg.AssetCheckSpec("journal_entries_balance", asset="journal_entries", blocking=True),
+            dg.AssetCheckSpec("every_sale_accounted_for", asset="journal_entries", blocking=True),
         ],
     )
     def journal_entries(
@@ -53,6 +54,9 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
             staging.store, Outbox(staging.store, context.run.run_id), day, journal
         )
         unbalanced = posting_rules.unbalanced_entries(journal.lines)
+        unaccounted = checks.unaccounted_sales(
+            journal.sales, journal.lines, journal.documents, journal.holds
+        )
         totals = posting_rules.summary(journal.lines, journal.holds)
         return dg.MaterializeResult(
             metadata={
@@ -75,7 +79,16 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
                         "total_debit": totals["total_debit"],
                         "total_credit": totals["total_credit"],
                     },
-                )
+                ),
+                dg.AssetCheckResult(
+                    check_name="every_sale_accounted_for",
+                    passed=not unaccounted,
+                    metadata={
+                        "orders_completed": len(journal.sales.frames),
+                        "unaccounted_orders": len(unaccounted),
+                        "first_unaccounted": ", ".join(unaccounted[:20]),
+                    },
+                ),
             ],
         )
 

@@ -19,7 +19,11 @@ def test_assets_and_checks_are_wired():
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert keys == {"iseller_orders", "journal_entries", "jurnal_products", "jurnal_sales_invoices"}
     checks = {key.name for key in graph.asset_check_keys}
-    assert checks == {"journal_entries_balance", "posted_totals_match_source"}
+    assert checks == {
+        "journal_entries_balance",
+        "every_sale_accounted_for",
+        "posted_totals_match_source",
+    }
     balance = next(k for k in graph.asset_check_keys if k.name == "journal_entries_balance")
     assert graph.get_check_spec(balance).blocking
     for key in ("jurnal_products", "jurnal_sales_invoices"):
