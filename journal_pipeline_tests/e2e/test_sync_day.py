@@ -164,3 +164,23 @@ def test_a_tight_jurnal_rate_limit_slows_the_run_but_never_trips(
         calls += metadata["jurnal_calls"].value
         waited += metadata["jurnal_rate_wait_seconds"].value
     assert calls > 2 and waited > 0  # more calls than one window allows: the limiter paced them
+
+
+@pytest.mark.parametrize("kind", ["lost", "error", "burst429", "timeout"])
+def test_faults_on_the_invoice_batch_never_duplicate_or_lose_an_invoice(
+    kind, resources, iseller_sandbox, tmp_path
+):
+    """The batch of invoices meets a fault (for `lost`: Jurnal saved them, then the answer was
+    lost). The run still ends with exactly one invoice per completed order."""
+    expected = _completed_orders(iseller_sandbox, DAY)
+    with running_jurnal_sandbox(tmp_path / "jurnal") as jurnal:
+        jurnal.sandbox.faults.once("sales_invoices/batch_create", kind)
+        resources["jurnal"] = JurnalResource(
+            base_url=jurnal.env["JURNAL_BASE_URL"],
+            client_id=jurnal.env["JURNAL_CLIENT_ID"],
+            client_secret=jurnal.env["JURNAL_CLIENT_SECRET"],
+        )
+        _materialize(resources, DAY)
+        invoices = _invoices_for(jurnal, set(expected))
+        assert jurnal.sandbox.faults.injected[kind] == 1
+    assert sorted(i["custom_id"] for i in invoices) == sorted(expected)
