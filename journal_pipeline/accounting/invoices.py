@@ -16,14 +16,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import pandas as pd
-
 from journal_pipeline.accounting.documents import SALES_INVOICE, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine, fit_total, invoice_totals
 from journal_pipeline.accounting.money import format_idr, to_rupiah
 from journal_pipeline.accounting.payments import settle_at_sale, split_payment_documents
-from journal_pipeline.accounting.posting_rules import DaySales, payments_at_sale
+from journal_pipeline.accounting.posting_rules import (
+    DaySales,
+    payments_at_sale,
+    records_by_order,
+)
 from journal_pipeline.config import MerchantConfig
 
 
@@ -45,9 +47,7 @@ def _number(value: Decimal | int) -> int | float | str:
     return str(as_decimal.normalize())
 
 
-def sales_invoice(
-    order, lines: pd.DataFrame, payments: pd.DataFrame, config: MerchantConfig, day: date
-):
+def sales_invoice(order, lines: list, payments: list, config: MerchantConfig, day: date):
     """The invoice document of one order (already checked by the posting rules), or a Hold."""
     outlet = config.outlet(order.outlet_code)
     tax = config.tax_for(order.outlet_code)
@@ -59,7 +59,7 @@ def sales_invoice(
     model_lines: list[InvoiceLine] = []
     folded_discount = 0
     free_items = []
-    for line in lines.itertuples(index=False):
+    for line in lines:
         if line.total_order_amount <= line.discount_amount:
             # Jurnal refuses a line whose amount is not above zero: a free item (a modifier
             # at no charge, a 100% line discount) is named in the memo instead.
@@ -95,7 +95,7 @@ def sales_invoice(
         + order.total_additional_final_amount
     )
     if charges:
-        line_tax = int(lines["tax_amount"].sum()) if len(lines) else 0
+        line_tax = sum(line.tax_amount for line in lines)
         charge_tax = order.total_tax_amount - line_tax
         rate = charges + (charge_tax if order.tax_inclusive else 0)
         attrs = {"product_name": config.service_charge_product, "quantity": 1, "rate": rate}
@@ -108,7 +108,7 @@ def sales_invoice(
         )
     if not invoice_lines:
         return hold("the order has no lines to invoice. Check it in iSeller.")
-    discount = Decimal(int(lines["discount_order_amount"].sum()) + folded_discount)
+    discount = Decimal(sum(line.discount_order_amount for line in lines) + folded_discount)
     fit = fit_total(
         model_lines,
         Decimal(order.total_amount),
@@ -135,7 +135,7 @@ def sales_invoice(
         )
 
     settlement = settle_at_sale(payments_at_sale(payments, day), config, order.outlet_code)
-    if not settlement.unmapped.empty:
+    if settlement.unmapped:
         return hold("a payment method has no account mapping (see payment_methods).")
 
     number = transaction_no(config, order.order_reference)
@@ -189,8 +189,8 @@ def sales_invoices(sales: DaySales, config: MerchantConfig, skip: set[str] | Non
     """Invoice documents for the day's sales; orders in ``skip`` (already held) are left out."""
     frames = sales.frames
     skip = skip or set()
-    lines_by_order = dict(tuple(frames.lines.groupby("order_id", sort=False)))
-    pays_by_order = dict(tuple(frames.payments.groupby("order_id", sort=False)))
+    lines_by_order = records_by_order(frames.lines)
+    pays_by_order = records_by_order(frames.payments)
     documents: list[Document] = []
     holds: list[Hold] = []
     for order in frames.orders.itertuples(index=False):
@@ -198,8 +198,8 @@ def sales_invoices(sales: DaySales, config: MerchantConfig, skip: set[str] | Non
             continue
         order_documents, hold = sales_invoice(
             order,
-            lines_by_order.get(order.order_id, frames.lines.iloc[0:0]),
-            pays_by_order.get(order.order_id, frames.payments.iloc[0:0]),
+            lines_by_order.get(order.order_id, []),
+            pays_by_order.get(order.order_id, []),
             config,
             sales.day,
         )

@@ -20,6 +20,7 @@ import pandas as pd
 from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.money import format_idr
+from journal_pipeline.accounting.posting_rules import records_by_order
 from journal_pipeline.config import MerchantConfig
 
 FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
@@ -31,45 +32,40 @@ class Settlement:
 
     deposit_account: str | None
     deposit: int
-    other_payments: pd.DataFrame  # payments posted as receive payments on the sale's date
-    unmapped: pd.DataFrame  # payments whose method has no account
+    other_payments: list[tuple]  # (payment, account): receive payments on the sale's date
+    unmapped: list  # payments whose method has no account
 
 
-def _accounts(payments: pd.DataFrame, config: MerchantConfig, outlet_code: str) -> pd.Series:
-    return pd.Series(
-        [
-            config.payment_account(p.payment_type_name, p.gateway, outlet_code)
-            for p in payments.itertuples(index=False)
-        ],
-        index=payments.index,
-        dtype=object,
-    )
-
-
-def settle_at_sale(payments: pd.DataFrame, config: MerchantConfig, outlet_code: str) -> Settlement:
+def settle_at_sale(payments: list, config: MerchantConfig, outlet_code: str) -> Settlement:
     """Split the payments made at the till into the invoice deposit and receive payments."""
-    if payments.empty:
-        return Settlement(None, 0, payments, payments)
-    accounts = _accounts(payments, config, outlet_code)
-    unmapped = payments[accounts.isna()]
-    mapped = payments[accounts.notna()].assign(account=accounts[accounts.notna()])
-    if mapped.empty:
-        return Settlement(None, 0, mapped, unmapped)
-    totals = mapped.groupby("account", sort=False)["amount"].sum()
-    deposit_account = str(totals.idxmax())  # first of the largest on a tie
+    mapped, unmapped = [], []
+    for payment in payments:
+        account = config.payment_account(payment.payment_type_name, payment.gateway, outlet_code)
+        if account is None:
+            unmapped.append(payment)
+        else:
+            mapped.append((payment, account))
+    if not mapped:
+        return Settlement(None, 0, [], unmapped)
+    totals: dict[str, int] = {}
+    for payment, account in mapped:
+        totals[account] = totals.get(account, 0) + int(payment.amount)
+    deposit_account = max(totals, key=totals.get)  # first of the largest on a tie
     return Settlement(
         deposit_account,
-        int(totals[deposit_account]),
-        mapped[mapped["account"] != deposit_account],
+        totals[deposit_account],
+        [(p, a) for p, a in mapped if a != deposit_account],
         unmapped,
     )
 
 
-def _sequence(order_payments: pd.DataFrame) -> dict[str, int]:
+def _sequence(order_payments: list) -> dict[str, int]:
     """1-based position of each sale payment of an order, in time order."""
-    sales = order_payments[order_payments["type"] == "sale"]
-    ordered = sales.sort_values(["transaction_date", "transaction_id"], kind="stable")
-    return {tid: n for n, tid in enumerate(ordered["transaction_id"], start=1)}
+    sales = sorted(
+        (p for p in order_payments if p.type == "sale"),
+        key=lambda p: (p.transaction_date, p.transaction_id),
+    )
+    return {p.transaction_id: n for n, p in enumerate(sales, start=1)}
 
 
 def receive_payment(
@@ -120,7 +116,7 @@ def later_payment_entries(
     lines: list[dict] = []
     documents: list[Document] = []
     holds: list[Hold] = []
-    by_order = dict(tuple(all_payments.groupby("order_id", sort=False)))
+    by_order = records_by_order(all_payments)
     for pay in later.itertuples(index=False):
         account = config.payment_account(pay.payment_type_name, pay.gateway, pay.outlet_code)
         receivable = config.account("receivable", pay.outlet_code)
@@ -170,13 +166,13 @@ def later_payment_entries(
 
 
 def split_payment_documents(
-    settlement: Settlement, order_payments: pd.DataFrame, config: MerchantConfig, day: date
+    settlement: Settlement, order_payments: list, config: MerchantConfig, day: date
 ) -> list[Document]:
     """Receive payments for the till payments that are not the invoice's deposit."""
     sequence = _sequence(order_payments)
     return [
         receive_payment(
-            p, account=p.account, day=day, config=config, sequence=sequence[p.transaction_id]
+            p, account=account, day=day, config=config, sequence=sequence[p.transaction_id]
         )
-        for p in settlement.other_payments.itertuples(index=False)
+        for p, account in settlement.other_payments
     ]

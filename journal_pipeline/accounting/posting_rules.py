@@ -179,19 +179,23 @@ class _Entry:
         return sum(line["credit"] for line in self.lines)
 
 
-def payments_at_sale(payments: pd.DataFrame, day: date) -> pd.DataFrame:
+def records_by_order(frame: pd.DataFrame) -> dict[str, list]:
+    """The rows of a frame as named tuples, grouped by ``order_id``: per-order rules work on
+    a handful of rows, where plain tuples are a hundred times faster than frame slices."""
+    grouped: dict[str, list] = {}
+    for row in frame.itertuples(index=False):
+        grouped.setdefault(row.order_id, []).append(row)
+    return grouped
+
+
+def payments_at_sale(payments: list, day: date) -> list:
     """Successful sale payments of an order made on its sale's business date.
 
     Later payments (on-account orders) settle the receivable on their own business date.
     """
-    if "business_date" not in payments:
-        raise ValueError("payments need a business_date column (see dated_payments)")
-    chosen = (
-        (payments["type"] == "sale")
-        & (payments["status"] == "success")
-        & (payments["business_date"] == day)
-    )
-    return payments[chosen]
+    return [
+        p for p in payments if p.type == "sale" and p.status == "success" and p.business_date == day
+    ]
 
 
 def _excluding_tax(amount: int, rate: Decimal, inclusive: bool) -> int:
@@ -201,9 +205,7 @@ def _excluding_tax(amount: int, rate: Decimal, inclusive: bool) -> int:
     return amount - to_rupiah(Decimal(amount) * rate / (100 + rate))
 
 
-def sale_entry(
-    order, lines: pd.DataFrame, payments: pd.DataFrame, config: MerchantConfig, day: date
-):
+def sale_entry(order, lines: list, payments: list, config: MerchantConfig, day: date):
     """Journal lines of one completed order, or a Hold saying why it cannot be posted."""
     if config.outlet(order.outlet_code) is None:
         return None, order_hold(
@@ -216,7 +218,7 @@ def sale_entry(
     entry = _Entry(f"sale:{order.order_id}", order, day, config)
 
     paid = 0
-    for pay in payments_at_sale(payments, day).itertuples(index=False):
+    for pay in payments_at_sale(payments, day):
         account = config.payment_account(pay.payment_type_name, pay.gateway, order.outlet_code)
         if account is None:
             return None, order_hold(
@@ -246,7 +248,7 @@ def sale_entry(
     rate = tax.rate if tax is not None else Decimal(0)
     inclusive = bool(order.tax_inclusive)
     line_tax_total = 0
-    for line in lines.itertuples(index=False):
+    for line in lines:
         if line.tax_amount and tax is not None and line.tax_percentage != tax.rate:
             return None, order_hold(
                 order,
@@ -311,7 +313,7 @@ def sale_entry(
             f"account role(s) {roles} have no Jurnal account for outlet "
             f"{order.outlet_code}. Add them under accounts. {FIX_HINT}",
         )
-    cost = int(lines["cost"].sum()) if len(lines) else 0
+    cost = sum(line.cost for line in lines)
     if cost:
         cogs = _Entry(f"cogs:{order.order_id}", order, day, config)
         cogs.role("cogs", debit=cost, text="cost of goods sold (iSeller cost)", is_estimate=True)
@@ -324,16 +326,15 @@ def sale_entry(
 def journal_lines(sales: DaySales, config: MerchantConfig) -> tuple[pd.DataFrame, list[Hold]]:
     """Balanced journal lines for every sale of the day, and the orders held back."""
     frames = sales.frames
-    lines_by_order = dict(tuple(frames.lines.groupby("order_id", sort=False)))
-    pays_by_order = dict(tuple(frames.payments.groupby("order_id", sort=False)))
-    empty_lines, empty_pays = frames.lines.iloc[0:0], frames.payments.iloc[0:0]
+    lines_by_order = records_by_order(frames.lines)
+    pays_by_order = records_by_order(frames.payments)
     rows: list[dict] = []
     holds: list[Hold] = []
     for order in frames.orders.itertuples(index=False):
         entry, hold = sale_entry(
             order,
-            lines_by_order.get(order.order_id, empty_lines),
-            pays_by_order.get(order.order_id, empty_pays),
+            lines_by_order.get(order.order_id, []),
+            pays_by_order.get(order.order_id, []),
             config,
             sales.day,
         )
