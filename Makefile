@@ -24,12 +24,12 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check journal_pipeline journal_pipeline_tests
-	$(VENV)/bin/ruff format --check journal_pipeline journal_pipeline_tests
+	$(VENV)/bin/ruff check journal_pipeline journal_pipeline_tests benchmarks
+	$(VENV)/bin/ruff format --check journal_pipeline journal_pipeline_tests benchmarks
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format journal_pipeline journal_pipeline_tests
-	$(VENV)/bin/ruff check --fix journal_pipeline journal_pipeline_tests
+	$(VENV)/bin/ruff format journal_pipeline journal_pipeline_tests benchmarks
+	$(VENV)/bin/ruff check --fix journal_pipeline journal_pipeline_tests benchmarks
 
 sandbox: $(STAMP)
 	$(VENV)/bin/journal-pipeline sandbox
