@@ -151,6 +151,7 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _LIST_KEY_ALIASES = {
     "Outlets": ("Outlets", "outlets"),
     "order_summaries": ("order_summaries", "order_summary"),
+    "transaction_summaries": ("transaction_summaries", "transaction_summary"),
 }
 
 
@@ -181,7 +182,9 @@ def _window_params(
     """``time_zone`` and the bounds given, in that offset; a lower bound is required unless
     ``required`` is False. Bounds must be timezone-aware."""
     if required and created_after is None and modified_after is None:
-        raise ValueError("give created_after or modified_after (iSeller requires a lower bound)")
+        raise ValueError(
+            "give created_after or modified_after (the client reads windows with a lower bound)"
+        )
     offset = timezone(timedelta(hours=time_zone))
     params = {"time_zone": str(time_zone)}
     for name, value in (
@@ -632,6 +635,8 @@ class ISellerClient:
                 endpoint=endpoint,
                 status_code=response.status_code,
             ) from None
+        if isinstance(payload, list) and len(payload) == 1 and isinstance(payload[0], dict):
+            payload = payload[0]  # the document's GetOrders sample wraps the answer in an array
         if not isinstance(payload, dict):
             raise ISellerHttpError(
                 f"iSeller {endpoint} answered with a JSON {type(payload).__name__}, not an object",

@@ -28,6 +28,13 @@ SUMMARY_GATEWAYS = (
     "store_credit",
     "account_balance",
 )
+#: The field table of GetTransactionSummary names three gateway keys differently from its sample
+#: answer; an answer using the table's names is read under the sample's.
+SUMMARY_GATEWAY_ALIASES = {
+    "external_debit": "debit",
+    "external_credit": "credit",
+    "points": "loyalty_point",
+}
 ORDER_SUMMARY_MONEY = (
     "total_order_amount",
     "total_discount_amount",
@@ -132,13 +139,14 @@ def transaction_summary_frame(
     for item in summaries:
         day = parse_time(item.get("order_date"), time_zone)
         for gateway in SUMMARY_GATEWAYS:
-            if gateway in item:
+            key = gateway if gateway in item else SUMMARY_GATEWAY_ALIASES.get(gateway)
+            if key in item:
                 rows.append(
                     {
                         "day_start": day,
                         "gateway": gateway,
                         "name": None,
-                        "amount": to_rupiah(item.get(gateway)),
+                        "amount": to_rupiah(item.get(key)),
                     }
                 )
         for custom in item.get("customs") or []:

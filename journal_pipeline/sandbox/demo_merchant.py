@@ -699,6 +699,8 @@ def generate_orders(
                     "modifier_product_type": "standard" if modifier else None,
                     "modifier_product_id": modifier_id,
                     "modifier_product_sku": modifier.key if modifier else None,
+                    # the changelog's name (26 March 2020) for the same SKU
+                    "product_modifier_sku": modifier.key if modifier else None,
                     "order_type": order_type,
                     "notes": "",
                     "vendor": product.vendor,
@@ -721,6 +723,9 @@ def generate_orders(
                     "weight_quantity": None,
                     "server_name": f"{server[0]} {server[1]}" if server else None,
                     "product_composites": composites,
+                    "modifier_product_composites": [],
+                    "product_combos": [],
+                    "serial_numbers": None,
                     "cogs": cogs,
                     # DiscountDetails / PromotionDetails / TrackInventory blocks:
                     "discounts": (
@@ -728,6 +733,7 @@ def generate_orders(
                             {
                                 "discount_name": "Diskon 10%",
                                 "discount_amount": Decimal(line.discount_amount),
+                                "external_id": None,
                             }
                         ]
                         if spec.discounted
@@ -822,6 +828,7 @@ def generate_orders(
             "buying_price": Decimal(buying_price),
             "total_shipping_amount": Decimal(0),
             "total_weight": 0,
+            "total_bonus": Decimal(0),
             "tax_inclusive": outlet.tax_inclusive,
             "on_account": on_account,
             "remaining_on_account": Decimal(money.total_amount if on_account else 0),
@@ -848,6 +855,7 @@ def generate_orders(
                     {
                         "discount_name": MEMBER_DISCOUNT_NAME,
                         "discount_amount": Decimal(money.order_discount_amount),
+                        "external_id": None,
                     }
                 ]
                 if member_discount

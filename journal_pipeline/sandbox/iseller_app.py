@@ -2,7 +2,8 @@
 
 Serves the demo merchant of `demo_merchant` over real HTTP (see `sandbox/http.py`):
 
-- ``POST /oauth/token``: grants ``client_credentials`` and ``refresh_token``, expiry honoured;
+- ``GET /oauth/authorize`` (granted at once, redirects with a ``code``) and ``POST /oauth/token``:
+  grants ``authorization_code``, ``client_credentials`` and ``refresh_token``, expiry honoured;
 - ``GET|POST /api/v2/GetStoreInfo`` (also on ``/api/v1``);
 - ``POST /api/v2/GetOrders``: filters (dates, outlet, order, customer, ``payment_status``,
   ``fulfillment_status``), sorting, 1-based paging with ``has_next_item``, every ``includes``
@@ -38,8 +39,11 @@ import time as _time
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from email import policy as email_policy
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from journal_pipeline.sandbox.demo_merchant import (
     DATE_FORMAT,
@@ -54,7 +58,7 @@ from journal_pipeline.sandbox.faults import FaultInjector
 from journal_pipeline.sandbox.http import Request, Response, Router, SandboxServer
 
 STATE_FILE = "iseller.sqlite3"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 #: Every ``includes`` value of GetOrders, lower-cased.
 KNOWN_INCLUDES = frozenset(
@@ -99,6 +103,11 @@ SUMMARY_FIELDS = (
 )
 
 DEFAULT_PAGE_SIZE = 100
+#: Lifetime of an authorization code issued by ``/oauth/authorize``.
+AUTHORIZATION_CODE_TTL = timedelta(minutes=10)
+#: GetOrders' default page: the document's sample asks without paging parameters and gets
+#: ``count: 200`` where the same window holds 815 payments (its GetTransactions sample).
+DEFAULT_ORDERS_PAGE_SIZE = 200
 MAX_PAGE_SIZE = 1000
 
 UNAUTHORIZED_MESSAGE = "Authorization has been denied for this request."
@@ -189,7 +198,7 @@ def parse_includes(value: str | None) -> frozenset[str]:
     """``includes`` as a set of lower-cased names (comma-separated, case and spaces ignored)."""
     if not value:
         return frozenset()
-    return frozenset(part.replace(" ", "").lower() for part in value.split(",") if part.strip())
+    return frozenset("".join(part.split()).lower() for part in value.split(",") if part.strip())
 
 
 def render_order(
@@ -234,6 +243,35 @@ def render_refund(entry: dict[str, Any], time_zone: int = 0) -> dict[str, Any]:
     return out
 
 
+def render_fulfillment(order: dict[str, Any], time_zone: int = 0) -> dict[str, Any]:
+    """The ``fulfillments[]`` entry (StoreOrderFulfilled) of a fulfilled order (UTC dates, every
+    block) as GetOrders returns it for `time_zone`.
+
+    A till order is fulfilled when it is closed: ``fulfill_date`` is its ``closed_date`` and
+    ``units_fulfilled`` is every line's quantity per product.
+    """
+    units: dict[str, dict[str, Any]] = {}
+    for line in order.get("order_details") or []:
+        _add_units(
+            units,
+            {
+                "product_name": line["product_name"],
+                "product_id": line["product_id"],
+                "sku": line["sku"],
+                "stock": line["quantity"],
+                "serial_numbers": None,
+            },
+        )
+    return {
+        "order_id": order["order_id"],
+        "order_reference": order["order_reference"],
+        "channel": order["channel"],
+        "order_date": _shift(order["order_date"], time_zone),
+        "fulfill_date": _shift(order["closed_date"], time_zone),
+        "units_fulfilled": json_numbers(list(units.values())),
+    }
+
+
 def _timespan(seconds: float) -> str:
     """A duration as a .NET TimeSpan string, e.g. ``00:00:00.0123456``."""
     ticks = round(seconds * 10_000_000)
@@ -241,6 +279,12 @@ def _timespan(seconds: float) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours:02d}:{minutes:02d}:{secs:02d}.{fraction:07d}"
+
+
+def _api_path(path: str) -> str:
+    """A route pattern matching `path` case-insensitively (the document's own GetRegisterShifts
+    sample calls ``/api/v2/getregistershifts``)."""
+    return f"(?i:{path})"
 
 
 def _hash(token: str) -> str:
@@ -310,22 +354,31 @@ class ISellerSandbox:
 
         self.router = Router()
         self.router.add("POST", "/oauth/token", self._token)
+        self.router.add("GET", "/oauth/authorize", self._authorize)
         for method in ("GET", "POST"):
-            self.router.add(method, "/api/v[12]/GetStoreInfo", self._get_store_info)
-        self.router.add("POST", "/api/v2/GetOrders", self._get_orders)
+            self.router.add(method, _api_path("/api/v[12]/GetStoreInfo"), self._get_store_info)
+        self.router.add("POST", _api_path("/api/v2/GetOrders"), self._get_orders)
+        # GetProducts answers carry ``error_detail`` (an integrator's notes); the other v2
+        # samples end with error_message, status and time.
+        self.router.add(
+            "POST",
+            _api_path("/api/v2/GetProducts"),
+            self._endpoint(self._query_products, error_detail=True),
+        )
         v2 = {
-            "GetProducts": self._query_products,
             "GetTransactions": self._query_transactions,
             "GetTransactionSummary": self._query_transaction_summary,
             "GetOrderSummary": self._query_order_summary,
             "GetRegisterShifts": self._query_register_shifts,
         }
         for name, query in v2.items():
-            self.router.add("POST", f"/api/v2/{name}", self._endpoint(query))
+            self.router.add("POST", _api_path(f"/api/v2/{name}"), self._endpoint(query))
         from journal_pipeline.sandbox.iseller_erp import erp_endpoints
 
         for name, query in erp_endpoints(self).items():
-            self.router.add("POST", f"/api/v3/{name}", self._endpoint(query, v3=True))
+            self.router.add(
+                "POST", _api_path(f"/api/v3/{name}"), self._endpoint(query, error_detail=True)
+            )
 
     # -- public -------------------------------------------------------------------------------
 
@@ -544,6 +597,8 @@ class ISellerSandbox:
                     params[key] = ",".join(str(v) for v in value)
                 else:
                     params[key] = str(value)
+        elif "multipart/form-data" in content_type:
+            params.update(_multipart_fields(request.header("content-type") or "", request.body))
         elif body:
             params.update(request.form())
         return params
@@ -574,7 +629,7 @@ class ISellerSandbox:
         except _ApiError as exc:
             return Response(400, {"error": "invalid_request", "error_description": exc.message})
         grant_type = params.get("grant_type", "")
-        if grant_type not in ("client_credentials", "refresh_token"):
+        if grant_type not in ("authorization_code", "client_credentials", "refresh_token"):
             error = "invalid_request" if not grant_type else "unsupported_grant_type"
             return Response(400, {"error": error})
         if not (
@@ -584,6 +639,16 @@ class ISellerSandbox:
             return Response(400, {"error": "invalid_client"})
         now = self.now()
         with self._lock:
+            if grant_type == "authorization_code":
+                code_hash = _hash(f"{params.get('code', '')}\n{params.get('redirect_uri', '')}")
+                rows = self._db.execute(
+                    "DELETE FROM tokens WHERE token_hash = ? AND kind = 'code' "
+                    "RETURNING client_id, expires_at",
+                    (code_hash,),
+                ).fetchall()
+                row = rows[0] if rows else None
+                if row is None or row[0] != self.client_id or now >= parse_dt(row[1]):
+                    return Response(400, {"error": "invalid_grant"})
             if grant_type == "refresh_token":
                 refresh_token = params.get("refresh_token", "")
                 row = self._db.execute(
@@ -592,7 +657,7 @@ class ISellerSandbox:
                 ).fetchone()
                 if row is None or row[0] != self.client_id:
                     return Response(400, {"error": "invalid_grant"})
-            else:
+            else:  # client_credentials, authorization_code: a new refresh token
                 refresh_token = secrets.token_urlsafe(32)
                 self._db.execute(
                     "INSERT INTO tokens (token_hash, kind, client_id, issued_at, expires_at) "
@@ -622,6 +687,45 @@ class ISellerSandbox:
             headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
         )
 
+    def _authorize(self, request: Request) -> Response:
+        """``GET /oauth/authorize``: the merchant's grant page, granted at once.
+
+        Redirects (302) to ``redirect_uri`` with a single-use ``code`` (valid
+        `AUTHORIZATION_CODE_TTL`) and the ``state`` given. A request that cannot be redirected
+        (unknown ``client_id``, ``redirect_uri`` not absolute) is answered 400; a wrong
+        ``response_type`` is redirected with ``error=unsupported_response_type``.
+        """
+        params = request.query
+        redirect_uri = params.get("redirect_uri") or params.get("redirect_id") or ""
+        target = urlsplit(redirect_uri)
+        if params.get("client_id") != self.client_id:
+            return Response(400, {"error": "invalid_client"})
+        if target.scheme not in ("http", "https") or not target.netloc:
+            return Response(400, {"error": "invalid_request", "error_description": "redirect_uri"})
+        answer: dict[str, str] = {}
+        if params.get("response_type") != "code":
+            answer["error"] = "unsupported_response_type"
+        else:
+            code = secrets.token_hex(32)
+            now = self.now()
+            with self._lock:
+                self._db.execute(
+                    "INSERT INTO tokens (token_hash, kind, client_id, issued_at, expires_at) "
+                    "VALUES (?, 'code', ?, ?, ?)",
+                    (
+                        _hash(f"{code}\n{redirect_uri}"),
+                        self.client_id,
+                        fmt_dt(now),
+                        fmt_dt(now + AUTHORIZATION_CODE_TTL),
+                    ),
+                )
+            answer["code"] = code
+        if "state" in params:
+            answer["state"] = params["state"]
+        query = "&".join(part for part in (target.query, urlencode(answer)) if part)
+        location = urlunsplit((target.scheme, target.netloc, target.path, query, ""))
+        return Response(302, None, headers={"Location": location, "Cache-Control": "no-store"})
+
     def _resource_url(self, request: Request) -> str:
         host = request.header("host")
         if host:
@@ -629,9 +733,10 @@ class ISellerSandbox:
         return self._base_url or "http://127.0.0.1"
 
     def _endpoint(
-        self, query: Callable[[dict[str, str]], dict[str, Any]], *, v3: bool = False
+        self, query: Callable[[dict[str, str]], dict[str, Any]], *, error_detail: bool = False
     ) -> Callable[[Request], Response]:
-        """A handler: bearer check, parameters, HTTP 200 with ``status`` true or false."""
+        """A handler: bearer check, parameters, HTTP 200 with ``status`` true or false
+        (with ``error_detail: null`` on success when `error_detail`)."""
 
         def handle(request: Request) -> Response:
             started = _time.perf_counter()
@@ -640,7 +745,7 @@ class ISellerSandbox:
             try:
                 body = json_numbers(query(self._params(request)))
                 body.update(error_message=None, status=True)
-                if v3:
+                if error_detail:
                     body["error_detail"] = None
             except _ApiError as exc:
                 body = {"error_message": exc.message, "error_detail": exc.detail, "status": False}
@@ -701,9 +806,12 @@ class ISellerSandbox:
     # -- /api/v2/GetTransactions ----------------------------------------------------------------
 
     def _window(
-        self, params: dict[str, str], column: str, *, required: bool = True
+        self, params: dict[str, str], column: str, *, required: bool = False
     ) -> tuple[int, list[str], list[Any]]:
-        """(time_zone, SQL conditions, args) of the created_/modified_ bounds on `column`."""
+        """(time_zone, SQL conditions, args) of the created_/modified_ bounds on `column`.
+
+        Every bound is optional, as the document's parameter tables of GetTransactions and
+        GetTransactionSummary say (only ``time_zone`` is required there)."""
         time_zone = _parse_time_zone(params.get("time_zone"))
         bounds = {
             name: _parse_filter_date(name, params.get(name), time_zone)
@@ -734,6 +842,9 @@ class ISellerSandbox:
         where_sql = f"WHERE {' AND '.join(where)}" if where else ""
         self.materialized()
         total = self.query_db(f"SELECT COUNT(*) FROM transactions {where_sql}", args)[0][0]
+        if not any((params.get(name) or "").strip() for name in ("page", "page_size")):
+            # Unpaged, as the document's sample (no paging parameters, count 815).
+            page, page_size = 1, max(total, 1)
         rows = self.query_db(
             f"SELECT body FROM transactions {where_sql} ORDER BY transaction_date {direction}, "
             f"transaction_id {direction} LIMIT ? OFFSET ?",
@@ -756,6 +867,7 @@ class ISellerSandbox:
 
     def _query_transaction_summary(self, params: dict[str, str]) -> dict[str, Any]:
         time_zone, where, args = self._window(params, "transaction_date")
+        _summary_paging(params)
         where_sql = f"WHERE {' AND '.join(where)}" if where else ""
         self.materialized()
         rows = self.query_db(
@@ -795,6 +907,7 @@ class ISellerSandbox:
     def _query_order_summary(self, params: dict[str, str]) -> dict[str, Any]:
         time_zone = _parse_time_zone(params.get("time_zone"))
         where, args = self._order_summary_where(params, time_zone)
+        _summary_paging(params)
         track = "trackinventory" in parse_includes(params.get("includes"))
         self.materialized()
         rows = self.query_db(
@@ -873,11 +986,6 @@ class ISellerSandbox:
             name: _parse_filter_date(name, params.get(name), time_zone)
             for name in ("created_after", "created_before", "modified_after", "modified_before")
         }
-        if bounds["created_after"] is None and bounds["modified_after"] is None:
-            raise _ApiError(
-                "Either created_after or modified_after is required.",
-                "a lower date bound is required: created_after or modified_after.",
-            )
         where, args = [], []
         for name, column in (
             ("created_after", "order_date >= ?"),
@@ -1004,7 +1112,7 @@ class ISellerSandbox:
         page_size = _parse_int(
             "page_size",
             params.get("page_size"),
-            default=DEFAULT_PAGE_SIZE,
+            default=DEFAULT_ORDERS_PAGE_SIZE,
             minimum=1,
             maximum=MAX_PAGE_SIZE,
         )
@@ -1041,7 +1149,8 @@ class ISellerSandbox:
                 f"ORDER BY {sort_column} {direction}, order_id {direction} LIMIT ? OFFSET ?",
                 [*args, page_size, (page - 1) * page_size],
             ).fetchall()
-        orders = [render_order(json.loads(body), includes, time_zone) for body, _ in rows]
+        stored = [json.loads(body) for body, _ in rows]
+        orders = [render_order(order, includes, time_zone) for order in stored]
         result: dict[str, Any] = {"count": len(orders), "orders": orders}
         if "trackinventory" in includes:
             result["refunded_orders"] = [
@@ -1049,7 +1158,11 @@ class ISellerSandbox:
                 for _, refunds in rows
                 for entry in json.loads(refunds)
             ]
-            result["fulfillments"] = []
+            result["fulfillments"] = [
+                render_fulfillment(order, time_zone)
+                for order in stored
+                if order["fulfillment_status"] == "fulfilled"
+            ]
         result.update(
             has_next_item=(page - 1) * page_size + len(orders) < total,
             error_message=None,
@@ -1061,6 +1174,22 @@ class ISellerSandbox:
 # ---------------------------------------------------------------------------------------------
 # Parameter parsing
 # ---------------------------------------------------------------------------------------------
+
+
+def _multipart_fields(content_type: str, body: bytes) -> dict[str, str]:
+    """The text fields of a ``multipart/form-data`` body (Postman's "form-data")."""
+    message = BytesParser(policy=email_policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + body
+    )
+    if not message.is_multipart():
+        raise _ApiError("The multipart request body could not be read.")
+    fields = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            payload = part.get_payload(decode=True) or b""
+            fields[str(name)] = payload.decode(part.get_content_charset() or "utf-8")
+    return fields
 
 
 def _parse_time_zone(value: str | None) -> int:
@@ -1144,6 +1273,13 @@ def _paging(params: dict[str, str]) -> tuple[int, int]:
         maximum=MAX_PAGE_SIZE,
     )
     return page, page_size
+
+
+def _summary_paging(params: dict[str, str]) -> None:
+    """Check the sort and paging parameters the summaries accept; a summary is not paged."""
+    _sort_column(params)
+    _sort_direction(params)
+    _paging(params)
 
 
 def _sort_column(params: dict[str, str]) -> str:

@@ -249,3 +249,38 @@ def test_status_false_carries_message_and_detail(client: ISellerClient) -> None:
         client._call("GetProducts", {"page": "1"})
     assert caught.value.error_message and "required" in caught.value.error_message
     assert caught.value.error_detail
+
+
+def test_summary_answers_under_the_field_tables_names_are_read() -> None:
+    """The document's field tables name the summary list keys ``order_summary`` /
+    ``transaction_summary`` and three gateways ``debit`` / ``credit`` / ``loyalty_point``,
+    where its sample answers say ``order_summaries`` / ``transaction_summaries`` and
+    ``external_debit`` / ``external_credit`` / ``points``; either spelling is read alike."""
+    from journal_pipeline.iseller.client import _items
+
+    item = {"order_date": "2023-01-02 07:00:00", "cash": 10.0, "debit": 20.0, "credit": 30.0}
+    item |= {"loyalty_point": 40.0, "customs": [{"name": "OttoPay", "amount": 5.0}]}
+    assert _items({"transaction_summary": [item]}, "transaction_summaries") == [item]
+    assert _items({"order_summary": [item]}, "order_summaries") == [item]
+    frame = transaction_summary_frame([item], time_zone=7)
+    keys = frame["gateway"] + ":" + frame["name"].fillna("")
+    amounts = dict(zip(keys, frame["amount"], strict=True))
+    assert amounts == {
+        "cash:": Decimal(10),
+        "external_debit:": Decimal(20),
+        "external_credit:": Decimal(30),
+        "points:": Decimal(40),
+        "custom:OttoPay": Decimal(5),
+    }
+    assert frame["day_start"].iloc[0] == pd.Timestamp("2023-01-02 00:00:00", tz="UTC")
+
+
+def test_an_answer_wrapped_in_an_array_is_read(own: Any) -> None:
+    """The document's GetOrders sample is a JSON array holding the answer object."""
+    sandbox, make = own
+    wrapped = [{"count": 0, "orders": [], "has_next_item": False, "error_message": None}]
+    wrapped[0] |= {"status": True, "time": "00:00:00.0100000"}
+    sandbox.inject_fault("GetOrders", status=200, body=wrapped)
+    with make() as client:
+        batch = client.get_orders(created_after=datetime(2026, 11, 19, tzinfo=UTC))
+    assert batch.orders == []

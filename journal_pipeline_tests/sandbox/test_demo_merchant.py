@@ -200,7 +200,11 @@ def _assert_money_identity(outlet_code: str, order: dict, refunds: list[dict]) -
         assert abs(line["discount_order_amount"] - exact) < 1
     if order_discounts:
         assert order["discounts"] == [
-            {"discount_name": "Member 5%", "discount_amount": rhu(sum(nets) * 5 / Decimal(100))}
+            {
+                "discount_name": "Member 5%",
+                "discount_amount": rhu(sum(nets) * 5 / Decimal(100)),
+                "external_id": None,
+            }
         ]
         assert order["customer_id"] is not None
     assert order["total_promotion_amount"] == promotions

@@ -378,7 +378,13 @@ def test_includes_on_and_off(sb: SimpleNamespace) -> None:
         includes=" orderdetails, TRANSACTIONS ,DiscountDetails,promotionDetails,TrackInventory",
         **params,
     )
-    assert full["fulfillments"] == []
+    fulfilled = [o for o in full["orders"] if o["fulfillment_status"] == "fulfilled"]
+    assert [f["order_id"] for f in full["fulfillments"]] == [o["order_id"] for o in fulfilled]
+    for entry, order in zip(full["fulfillments"], fulfilled, strict=True):
+        assert entry["fulfill_date"] == order["closed_date"]
+        assert sum(u["stock"] for u in entry["units_fulfilled"]) == sum(
+            line["quantity"] for line in order["order_details"]
+        )
     refunded = {
         o["order_id"]
         for o in full["orders"]
