@@ -495,8 +495,12 @@ class JurnalSandbox(
         singular: str,
         accept: Callable[[dict[str, Any]], dict[str, Any]],
     ) -> Response:
-        """``{"<plural>": [{"<singular>": {...}}, ...]}``: items accepted one by one; 201 when
-        every item was created, else 200 with each item's status and errors."""
+        """``{"<plural>": [{"<singular>": {...}}, ...]}``: items accepted one by one (J-13).
+
+        The answer is 200 with each item's status, except ``sales_invoices/batch_create``,
+        which answers 201 when every item was created (as documented). A refused item echoes
+        the request under ``body`` (``{"<singular>": {..., "source"}}``); a duplicate item is
+        409, another refusal 422."""
         items = self._json_body(request, plural, many=True)
         label = plural.replace("_", " ").capitalize()
         if not isinstance(items, list) or not items:
@@ -521,12 +525,14 @@ class JurnalSandbox(
                 record = accept(data)
             except ApiError as exc:
                 all_created = False
-                body = {**data, "source": data.get("source") or "apikey"}
+                body = {singular: {**data, "source": data.get("source") or "apikey"}}
                 content = listify_errors(exc.body)
-                results.append({singular: {"status": exc.status, "body": body, "content": content}})
+                status = 409 if exc.status == 422 and _only_duplicates(content) else exc.status
+                results.append({singular: {"status": status, "body": body, "content": content}})
                 continue
             results.append({singular: {"status": 201, "content": record}})
-        return Response(201 if all_created else 200, {plural: results})
+        created_status = 201 if all_created and plural == "sales_invoices" else 200
+        return Response(created_status, {plural: results})
 
     # --- paging (J-9, J-10) --------------------------------------------------------------
 
@@ -599,6 +605,62 @@ class JurnalSandbox(
             body["links"] = links
         return Response(200, body)
 
+    def _created_updated_filtered(self, request: Request, kind: str) -> list[dict] | None:
+        """The records of ``kind`` within the documented ``created_start_date`` /
+        ``created_end_date`` / ``updated_start_date`` / ``updated_end_date`` filters
+        (``dd/mm/yyyy`` or ``dd-mm-yyyy``, inclusive, WIB calendar days); None without any."""
+        bounds: dict[str, date] = {}
+        errors: dict[str, list[str]] = {}
+        for name in FILTER_DATES:
+            raw = (request.query.get(name) or "").strip()
+            if not raw:
+                continue
+            for pattern in ("%d/%m/%Y", "%d-%m-%Y"):
+                try:
+                    bounds[name] = datetime.strptime(raw, pattern).date()
+                    break
+                except ValueError:
+                    continue
+            else:
+                errors[name] = [f"{raw} is not a valid date, use dd/mm/yyyy or dd-mm-yyyy"]
+        if errors:
+            raise ApiError(
+                422,
+                {
+                    **errors,
+                    "error_full_messages": [
+                        f"{name.replace('_', ' ').capitalize()} {messages[0]}"
+                        for name, messages in errors.items()
+                    ],
+                },
+            )
+        if not bounds:
+            return None
+
+        def day(stamp: object) -> date | None:
+            if not isinstance(stamp, str) or not stamp:
+                return None
+            moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            return moment.astimezone(WIB).date()
+
+        kept = []
+        for record in self.store.all(kind):
+            created = day(record.get("created_at"))
+            updated = day(record.get("updated_at")) or created
+            checks = (
+                ("created_start_date", created, 1),
+                ("created_end_date", created, -1),
+                ("updated_start_date", updated, 1),
+                ("updated_end_date", updated, -1),
+            )
+            if all(
+                name not in bounds
+                or (value is not None and (value - bounds[name]).days * sign >= 0)
+                for name, value, sign in checks
+            ):
+                kept.append(record)
+        return kept
+
     def _link(self, request: Request, page: int) -> str:
         params = {k: v for k, v in request.query.items() if k != "page"}
         query = urlencode({"page": page, **params})
@@ -638,6 +700,9 @@ class JurnalSandbox(
                 "custom_id": None,
             }
 
+        def optional(name: str) -> dict[str, Any] | None:
+            return default(name) if self.store.find("account", name=name) else None
+
         term = self.store.find("term", name=DEFAULT_INVOICE_TERM) or {}
         term_ref = {k: term.get(k) for k in ("id", "name", "longetivity")}
         return Response(
@@ -649,26 +714,44 @@ class JurnalSandbox(
                     "logo": "",
                     "company_tax_number": "01.234.567.8-901.000",
                     "address": "Jl. Kemang Raya No. 1, Jakarta Selatan",
+                    "shipping_address": "Jl. Kemang Raya No. 1, Jakarta Selatan",
+                    "phone": "021-7190000",
+                    "fax": "",
                     "language": {"id": 2, "name": "Bahasa Indonesia"},
                     "company_email": "finance@sandbox.example",
                     "last_closing_the_book_date": "",
                     "company_billing_details": {
                         "id": COMPANY_ID,
                         "name": COMPANY_NAME,
+                        "expired_day": 365,
                         "billing_package": "Sandbox",
+                        "jurnal_touch_devices": 0,
                     },
                 },
-                "feature": {"warehouse": True, "use_po": True, "quote": True},
+                "feature": {
+                    "use_po": True,
+                    "warehouse": True,
+                    "quote": True,
+                    "print_receipt": False,
+                    "draft_cash_transaction": False,
+                    "enable_overpayment": False,
+                    "use_screen_sharing": False,
+                    "use_new_bank_recon": True,
+                    "additional_settings": [],
+                },
                 "company_package": "Sandbox",
+                "draft_cash_transaction_feature": False,
                 "current_user": {
                     "full_name": "Sandbox API",
                     "email": "api@sandbox.example",
                     "roles": ["ultimate"],
                 },
                 "preferred_invoice_term": term_ref,
+                "preferred_purchase_term": term_ref,
                 "sale_shipping_account": self._account_ref(
                     self._account_by_name(DEFAULT_SALE_SHIPPING_ACCOUNT)
                 ),
+                "purchase_shipping_account": {"id": None, "name": None, "number": None},
                 "default_accounts": {
                     "default_sale_account": default(DEFAULT_SALE_ACCOUNT),
                     "sale_discount_account": default(DEFAULT_SALE_DISCOUNT_ACCOUNT),
@@ -676,6 +759,23 @@ class JurnalSandbox(
                     "sale_shipping_account": default(DEFAULT_SALE_SHIPPING_ACCOUNT),
                     "default_ar_account": default(DEFAULT_RECEIVABLE_ACCOUNT),
                     "default_buy_account": default(DEFAULT_BUY_ACCOUNT),
+                    "default_prepayment_account": optional("Biaya Dibayar Di Muka"),
+                    "default_unbilled_sales_account": None,
+                    "default_unbilled_ar_account": optional("Piutang Belum Ditagih"),
+                    "default_cost_of_good_sold": default(DEFAULT_BUY_ACCOUNT),
+                    "purchase_shipping_account": None,
+                    "default_unearned_revenue_account": optional("Pendapatan Diterima Di Muka"),
+                    "default_unbilled_ap_account": optional("Hutang Belum Ditagih"),
+                    "default_account_receiveable": default(DEFAULT_RECEIVABLE_ACCOUNT),
+                    "default_account_payable": optional("Hutang Usaha"),
+                    "default_inventory_account": optional("Persediaan Barang"),
+                    "default_stock_adj_account_general": optional("Penyesuaian Persediaan"),
+                    "default_stock_adj_account_waste": None,
+                    "default_stock_adj_account_production": None,
+                    "default_opening_balance_equity": optional("Ekuitas Saldo Awal"),
+                    "default_sale_tax_account": optional("PPN Keluaran"),
+                    "default_purchase_tax_account": optional("PPN Masukan"),
+                    "default_fixed_asset_account": optional("Aset Tetap - Peralatan Outlet"),
                 },
                 "currency": COMPANY_CURRENCY,
             },
@@ -739,6 +839,22 @@ class JurnalSandbox(
                     if self.store.find("payment_method", name=name) is None:
                         self._new_payment_method(name, None)
                 self.store.set_meta("seeded:payment_methods", "1")
+
+
+FILTER_DATES = ("created_start_date", "created_end_date", "updated_start_date", "updated_end_date")
+
+
+def _only_duplicates(content: dict[str, Any]) -> bool:
+    """True when every field message of a refusal says the value is already used (J-8)."""
+    messages = [
+        str(message)
+        for key, value in content.items()
+        if key not in ("id", "error_full_messages")
+        for message in (value if isinstance(value, list) else [value])
+    ]
+    return bool(messages) and all(
+        "already been used" in m or "already been taken" in m for m in messages
+    )
 
 
 def _column_getter(column: str) -> Callable[[dict[str, Any]], Any]:

@@ -17,16 +17,20 @@ from journal_pipeline.sandbox.jurnal_common import (
     COMPANY_CURRENCY,
     WIB,
     ZERO,
+    ApiError,
     FieldErrors,
+    amount_number,
     amount_str,
     clean_text,
     currency_format,
     iso_timestamp,
     parse_amount,
+    quantity_json,
     truthy,
 )
 from journal_pipeline.sandbox.jurnal_store import (
     ACCOUNT_CATEGORIES,
+    ACCOUNT_PAYABLE,
     CATEGORY_INVENTORY,
     COMPANY_ID,
     COMPANY_NAME,
@@ -34,6 +38,11 @@ from journal_pipeline.sandbox.jurnal_store import (
     DEFAULT_RECEIVABLE_ACCOUNT,
     DEFAULT_SALE_ACCOUNT,
     UNIT_DEFAULT,
+)
+
+# Customer fields a PATCH does not overwrite (J-30).
+PERSON_FIXED_KEYS = frozenset(
+    {"id", "created_at", "default_ar_account", "default_ap_account", "source", "deleted_at"}
 )
 
 
@@ -48,26 +57,99 @@ class CatalogMixin:
         r.add("POST", r"customers/batch_create", self._batch_create_customers)
         r.add("GET", r"customers/(?P<id>\d+)", self._get_customer)
         r.add("PATCH", r"customers/(?P<id>\d+)", self._update_customer)
+        r.add("DELETE", r"customers/(?P<id>\d+)", self._delete_customer)
         r.add("GET", r"products", self._list_products)
         r.add("POST", r"products", self._create_product)
         r.add("POST", r"products/batch_create", self._batch_create_products)
         r.add("GET", r"products/(?P<id>\d+)", self._get_product)
         r.add("PATCH", r"products/(?P<id>\d+)", self._update_product)
+        r.add("DELETE", r"products/(?P<id>\d+)", self._delete_product)
 
     # --- customers -----------------------------------------------------------------------
 
+    def _customer_balances(self) -> dict[int, Decimal]:
+        """What each customer still owes: the ``remaining`` of their invoices (J-30)."""
+        balances: dict[int, Decimal] = {}
+        for invoice in self.store.all("sales_invoice"):
+            person_id = (invoice.get("person") or {}).get("id")
+            if person_id is not None:
+                balances[person_id] = balances.get(person_id, ZERO) + Decimal(
+                    invoice.get("remaining") or 0
+                )
+        return balances
+
+    def _customer_out(
+        self, person: dict[str, Any], balances: dict[int, Decimal] | None = None
+    ) -> dict[str, Any]:
+        """A customer in the documented answer shape; the derived fields are computed."""
+        balances = self._customer_balances() if balances is None else balances
+        balance = balances.get(person["id"], ZERO)
+        used = person["id"] in balances
+        try:
+            opening = Decimal(str(person.get("opening_balance") or 0))
+        except ArithmeticError:
+            opening = ZERO
+        payable = self.store.find("account", name=ACCOUNT_PAYABLE)
+        return {
+            "other_detail": None,
+            "start_balance": None,
+            "default_ap_account": self._account_ref(payable),
+            **person,
+            "opening_balance": amount_str(opening),
+            "opening_balance_currency_format": currency_format(opening),
+            "balance": amount_number(balance),
+            "balance_currency_format": currency_format(balance),
+            "disable_max_credit_limit": True,
+            "max_credit_limit": None,
+            "max_credit_limit_currency_format": None,
+            "default_term": {"id": None, "name": None, "longetivity": None},
+            "has_transactions": used,
+            "has_close_the_book": False,
+            "deletable": not used,
+            "editable": True,
+        }
+
     def _list_customers(self, request: Request) -> Response:
+        balances = self._customer_balances()
+
+        def text(key: str) -> Callable[[dict[str, Any]], Any]:
+            return lambda d: (d.get(key) or "").casefold()
+
         return self._page(
-            request, "person", "customers", {"display_name": "name_key", "name": "name_key"}
+            request,
+            "person",
+            "customers",
+            {"display_name": "name_key", "name": "name_key"},
+            sort_python={
+                "billing_address": text("billing_address"),
+                "email": text("email"),
+                "phone": text("phone"),
+                "balance_customer": lambda d: balances.get(d["id"], ZERO),
+            },
+            render=lambda person: self._customer_out(person, balances),
         )
 
     def _get_customer(self, request: Request) -> Response:
-        return Response(200, {"customer": self._record_or_422("person", request.params["id"])})
+        person = self._record_or_422("person", request.params["id"])
+        return Response(200, {"customer": self._customer_out(person)})
 
     def _create_customer(self, request: Request) -> Response:
-        return Response(
-            201, {"customer": self._accept_customer(self._json_body(request, "customer"))}
-        )
+        person = self._accept_customer(self._json_body(request, "customer"))
+        return Response(201, {"customer": person})
+
+    def _delete_customer(self, request: Request) -> Response:
+        """J-30: a customer with invoices cannot be deleted (422); otherwise 204."""
+        person = self._record_or_422("person", request.params["id"])
+        if person["id"] in self._customer_balances():
+            raise ApiError(
+                422,
+                {
+                    "customer": ["has transactions and cannot be deleted"],
+                    "error_full_messages": ["Customer has transactions and cannot be deleted"],
+                },
+            )
+        self.store.delete("person", person["id"])
+        return Response(204)
 
     def _batch_create_customers(self, request: Request) -> Response:
         return self._batch(request, "customers", "customer", self._accept_customer)
@@ -88,7 +170,7 @@ class CatalogMixin:
                 errors.add("custom_id", "has already been taken")
         errors.raise_if_any()
         for key, value in data.items():
-            if key in person and key not in {"id", "created_at", "default_ar_account", "source"}:
+            if key in person and key not in PERSON_FIXED_KEYS:
                 person[key] = clean_text(value) if isinstance(value, str) else value
         person["display_name"] = display_name
         person["updated_at"] = iso_timestamp(self._now())
@@ -99,7 +181,7 @@ class CatalogMixin:
             custom_id=person.get("custom_id"),
             created_at=person["created_at"],
         )
-        return Response(200, {"customer": person})
+        return Response(200, {"customer": self._customer_out(person)})
 
     def _accept_customer(self, data: dict[str, Any]) -> dict[str, Any]:
         errors = FieldErrors()
@@ -111,10 +193,24 @@ class CatalogMixin:
             errors.add("display_name", "has already been taken")
         if custom_id and self.store.find("person", custom_id=custom_id) is not None:
             errors.add("custom_id", "has already been taken")
+        receivable = self._resolve_account(
+            data, "default_ar_account", errors, DEFAULT_RECEIVABLE_ACCOUNT, 1
+        )
+        payable = self._resolve_account(data, "default_ap_account", errors, ACCOUNT_PAYABLE, 8)
         errors.raise_if_any()
         assert display_name is not None
         with self.store.transaction():
-            return self._new_person(display_name, data, custom_id)
+            person = self._new_person(display_name, data, custom_id)
+            person["default_ar_account"] = self._account_ref(receivable)
+            person["default_ap_account"] = self._account_ref(payable)
+            self.store.update(
+                "person",
+                person,
+                name=display_name,
+                custom_id=custom_id,
+                created_at=person["created_at"],
+            )
+            return self._customer_out(person)
 
     def _new_person(
         self, display_name: str, data: dict[str, Any], custom_id: str | None
@@ -144,6 +240,12 @@ class CatalogMixin:
             "updated_at": now,
             "deleted_at": None,
             "default_ar_account": self._account_ref(receivable),
+            "default_ap_account": self._account_ref(
+                self.store.find("account", name=ACCOUNT_PAYABLE)
+            ),
+            "other_detail": clean_text(data.get("other_detail")),
+            "opening_balance": data.get("opening_balance"),
+            "start_balance": clean_text(data.get("start_balance")),
         }
         self.store.insert("person", person, name=display_name, custom_id=custom_id, created_at=now)
         return person
@@ -154,6 +256,7 @@ class CatalogMixin:
         def price(key: str) -> Callable[[dict[str, Any]], Any]:
             return lambda d: Decimal(d.get(key) or 0)
 
+        sold = self._quantities_sold()
         return self._page(
             request,
             "product",
@@ -163,11 +266,95 @@ class CatalogMixin:
                 "sell_price_per_unit": price("sell_price_per_unit"),
                 "buy_price_per_unit": price("buy_price_per_unit"),
                 "quantity_inventory": price("quantity"),
+                "last_avg_price": lambda d: Decimal(str(d.get("average_price") or 0)),
+                "last_buy_price": price("buy_price_per_unit"),
+                "product_categories_name": lambda d: "",  # categories are not emulated
             },
+            render=lambda product: self._product_out(product, sold),
+            records=self._created_updated_filtered(request, "product"),
         )
 
     def _get_product(self, request: Request) -> Response:
-        return Response(200, {"product": self._record_or_422("product", request.params["id"])})
+        product = self._record_or_422("product", request.params["id"])
+        return Response(200, {"product": self._product_out(product)})
+
+    def _quantities_sold(self) -> dict[int, Decimal]:
+        """Units of each product on sales invoices."""
+        sold: dict[int, Decimal] = {}
+        for invoice in self.store.all("sales_invoice"):
+            for line in invoice.get("transaction_lines_attributes") or []:
+                product_id = (line.get("product") or {}).get("id")
+                if product_id is not None:
+                    quantity = Decimal(str(line.get("quantity") or 0))
+                    sold[product_id] = sold.get(product_id, ZERO) + quantity
+        return sold
+
+    def _product_out(
+        self, product: dict[str, Any], sold: dict[int, Decimal] | None = None
+    ) -> dict[str, Any]:
+        """A product in the documented answer shape (J-16): references without a record are
+        objects of nulls; bundles, categories, images and purchases are not emulated."""
+        sold = self._quantities_sold() if sold is None else sold
+        quantity_sold = sold.get(product["id"], ZERO)
+        null_account = {"id": None, "name": None, "number": None}
+        null_tax = {
+            "id": None,
+            "name": None,
+            "rate": None,
+            "is_compound": None,
+            "is_witholding": None,
+        }
+        used = product["id"] in sold or bool(self.store.stock_moves_of_product(product["id"]))
+        return {
+            **product,
+            "is_system": False,
+            "is_import": False,
+            "last_created_inventory": "",
+            "last_created_inventory_format_date": "",
+            "last_updated_inventory": "",
+            "last_updated_inventory_format_date": "",
+            "image": {"name": None, "url": None, "mini_url": None},
+            "has_purchase": False,
+            "has_sales": product["id"] in sold,
+            "has_transaction_before_last_close_the_book": False,
+            "product_categories": None,
+            "product_categories_string": "",
+            "init_price": "0.0",
+            "init_price_currency_format": currency_format(ZERO),
+            "bundle_info": False,
+            "product_bundles": [],
+            "bundle_costs": [],
+            "total_bundle_cost": "0.0",
+            "total_bundle_cost_currency_format": currency_format(ZERO),
+            "parent_product_bundles": [],
+            "total_quantity_in_transaction": {
+                "total_quantity_in_sales": quantity_json(quantity_sold),
+                "total_quantity_in_purchases": 0,
+            },
+            "buy_tax": product.get("buy_tax") or null_tax,
+            "sell_tax": product.get("sell_tax") or null_tax,
+            "buy_account": product.get("buy_account") or null_account,
+            "sell_account": product.get("sell_account") or null_account,
+            "inventory_asset_account": product.get("inventory_asset_account") or null_account,
+            "deletable": not used,
+        }
+
+    def _delete_product(self, request: Request) -> Response:
+        """J-16: a product on an invoice or with stock movements cannot be deleted (422)."""
+        product = self._record_or_422("product", request.params["id"])
+        if product["id"] in self._quantities_sold() or self.store.stock_moves_of_product(
+            product["id"]
+        ):
+            raise ApiError(
+                422,
+                {
+                    "product": ["has transactions and cannot be deleted"],
+                    "error_full_messages": ["Product has transactions and cannot be deleted"],
+                },
+            )
+        self.store.delete("product", product["id"])
+        self.store.set_meta(f"body:product:{product['id']}", "")
+        return Response(204)
 
     def _resolve_account(
         self,
@@ -211,10 +398,16 @@ class CatalogMixin:
         return account
 
     def _create_product(self, request: Request) -> Response:
-        return Response(201, {"product": self._accept_product(self._json_body(request, "product"))})
+        product = self._accept_product(self._json_body(request, "product"))
+        return Response(201, {"product": self._product_out(product)})
 
     def _batch_create_products(self, request: Request) -> Response:
-        return self._batch(request, "products", "product", self._accept_product)
+        return self._batch(
+            request,
+            "products",
+            "product",
+            lambda data: self._product_out(self._accept_product(data)),
+        )
 
     def _update_product(self, request: Request) -> Response:
         """J-16: the sent fields replace the stored ones; stock and history are kept."""
@@ -224,7 +417,8 @@ class CatalogMixin:
         if not original:
             original = {"name": product["name"], "product_code": product.get("product_code")}
         merged = {**original, **patch}
-        return Response(200, {"product": self._accept_product(merged, existing=product)})
+        updated = self._accept_product(merged, existing=product)
+        return Response(200, {"product": self._product_out(updated)})
 
     def _accept_product(
         self, data: dict[str, Any], existing: dict[str, Any] | None = None

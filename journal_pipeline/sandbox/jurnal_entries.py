@@ -8,6 +8,7 @@ Mixed into :class:`journal_pipeline.sandbox.jurnal_app.JurnalSandbox`; J-numbers
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -26,6 +27,7 @@ from journal_pipeline.sandbox.jurnal_common import (
     jurnal_date,
     parse_amount,
     q2,
+    rate_str,
 )
 from journal_pipeline.sandbox.jurnal_store import LedgerLine
 
@@ -67,11 +69,13 @@ class EntriesMixin:
             r.add("POST", plural, self._cash_creator(kind))
             r.add("POST", f"{plural}/batch_create", self._cash_batch(kind))
             r.add("GET", rf"{plural}/(?P<id>\d+)", self._getter(kind))
+            r.add("PATCH", rf"{plural}/(?P<id>\d+)", self._cash_updater(kind))
             r.add("DELETE", rf"{plural}/(?P<id>\d+)", self._delete_posted(kind))
         r.add("GET", r"bank_transfers", self._lister("bank_transfer", "bank_transfers"))
         r.add("POST", r"bank_transfers", self._create_bank_transfer)
         r.add("POST", r"bank_transfers/batch_create", self._batch_create_bank_transfers)
         r.add("GET", r"bank_transfers/(?P<id>\d+)", self._getter("bank_transfer"))
+        r.add("PATCH", r"bank_transfers/(?P<id>\d+)", self._cash_updater("bank_transfer"))
         r.add("DELETE", r"bank_transfers/(?P<id>\d+)", self._delete_posted("bank_transfer"))
 
     # --- generic -------------------------------------------------------------------------
@@ -148,6 +152,32 @@ class EntriesMixin:
             "account": self._account_ref_category(account),
         }
 
+    def _cash_line_out(
+        self,
+        account: dict[str, Any],
+        debit: Decimal,
+        credit: Decimal,
+        description: str | None,
+        tax: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """A bank deposit/withdrawal line as documented: ``line_tax`` and an empty
+        ``expense`` link besides the journal-line fields."""
+        line = self._line_out(account, debit, credit, description)
+        line["line_tax"] = (
+            {"id": None, "name": None, "rate": None}
+            if tax is None
+            else {"id": tax["id"], "name": tax["name"], "rate": rate_str(Decimal(tax["rate"]))}
+        )
+        line["expense"] = {
+            "id": None,
+            "transaction_no": None,
+            "original_amount": 0,
+            "remaining": 0,
+            "original_amount_currency_format": "0,00",
+            "remaining_currency_format": "0,00",
+        }
+        return line
+
     def _common_fields(
         self, data: dict[str, Any], kind: str, day: date, number: str, tags: list
     ) -> dict[str, Any]:
@@ -169,6 +199,8 @@ class EntriesMixin:
             "editable": True,
             "created_at": now,
             "updated_at": now,
+            "deleted_at": None,
+            "attachments": [],
             "currency_code": "IDR",
             "currency_rate": 1,
         }
@@ -292,7 +324,47 @@ class EntriesMixin:
 
         return handler
 
-    def _accept_cash_document(self, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    def _cash_updater(self, kind: str) -> Handler:
+        """J-38: ``PATCH`` of a bank deposit, withdrawal or transfer merges the sent fields
+        over the last accepted request (sent lines replace all lines) and posts it again with
+        the same id, number and ``created_at``."""
+
+        def handler(request: Request) -> Response:
+            record = self._record_or_422(kind, request.params["id"])
+            patch = self._json_body(request, kind)
+            stored = self.store.get_meta(f"body:{kind}:{record['id']}")
+            original = json.loads(stored) if stored else _rebuild_cash_request(kind, record)
+            merged = {**original, **patch}
+            if isinstance(merged.get(LINES_KEY), list):
+                merged[LINES_KEY] = [
+                    {k: v for k, v in line.items() if k != "id"} if isinstance(line, dict) else line
+                    for line in merged[LINES_KEY]
+                ]
+            merged.setdefault("transaction_no", record["transaction_no"])
+            with self.store.transaction():
+                self.store.unpost(kind, record["id"])
+                self.store.delete(kind, record["id"])
+                if kind == "bank_transfer":
+                    updated = self._accept_bank_transfer(merged, existing=record)
+                else:
+                    updated = self._accept_cash_document(kind, merged, existing=record)
+            return Response(200, {kind: updated})
+
+        return handler
+
+    def _keep_identity(
+        self, kind: str, document: dict[str, Any], data: dict[str, Any], existing: dict | None
+    ) -> None:
+        """Keep id, token and ``created_at`` of a rewritten document; remember its request."""
+        if existing is not None:
+            document["id"], document["created_at"] = existing["id"], existing["created_at"]
+            if existing.get("token"):
+                document["token"] = existing["token"]
+        self.store.set_meta(f"body:{kind}:{document['id']}", json.dumps(data))
+
+    def _accept_cash_document(
+        self, kind: str, data: dict[str, Any], existing: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """A deposit credits its lines (plus line tax) against the ``deposit_to`` account; a
         withdrawal debits its lines (plus line tax) against the ``refund_from`` account."""
         _, cash_key, side, _, transaction_type = CASH_DOCUMENTS[kind]
@@ -320,7 +392,7 @@ class EntriesMixin:
                 if amount <= 0:
                     raise ApiError(422, FieldErrors.single(side, "must be greater than 0"))
                 subtotal += amount
-                lines_out.append(self._line_out(account, debit, credit, description))
+                lines_out.append(self._cash_line_out(account, debit, credit, description, tax))
                 postings.append(
                     LedgerLine(account["id"], debit=debit, credit=credit, description=description)
                 )
@@ -346,14 +418,20 @@ class EntriesMixin:
             document.update(
                 {
                     "transaction_type": transaction_type,
-                    "person": None
-                    if person is None
-                    else {"id": person["id"], "display_name": person["display_name"]},
+                    "token": secrets.token_urlsafe(16)[:22],
+                    "audited_by": None,
+                    "person": {
+                        "id": None if person is None else person["id"],
+                        "name": None if person is None else person["display_name"],
+                        "display_name": None if person is None else person["display_name"],
+                        "is_customer": None if person is None else True,
+                        "is_vendor": None if person is None else False,
+                    },
                     ("deposit_to" if side == "credit" else "refund_from"): (
                         self._account_ref_category(cash)
                     ),
                     "transaction_account_lines": lines_out,
-                    "subtotal": amount_str(subtotal),
+                    "subtotal": amount_number(subtotal),
                     "subtotal_currency_format": currency_format(subtotal),
                     "tax_amount": amount_str(tax_total),
                     "tax_details": [
@@ -364,10 +442,18 @@ class EntriesMixin:
                         }
                         for name, value in tax_details.items()
                     ],
-                    "original_amount": amount_str(total),
+                    "original_amount": amount_number(total),
                     "original_amount_currency_format": currency_format(total),
+                    "remaining": amount_str(total),
+                    "remaining_currency_format": currency_format(total),
+                    "witholding_value": 0,
+                    "witholding_type": None,
+                    "witholding_amount": 0,
+                    "witholding_amount_currency_format": currency_format(ZERO),
+                    "witholding_account": self._account_ref_category(None),
                 }
             )
+            self._keep_identity(kind, document, data, existing)
             self._store_posted(kind, document, day, postings)
             return document
 
@@ -380,7 +466,9 @@ class EntriesMixin:
     def _batch_create_bank_transfers(self, request: Request) -> Response:
         return self._batch(request, "bank_transfers", "bank_transfer", self._accept_bank_transfer)
 
-    def _accept_bank_transfer(self, data: dict[str, Any]) -> dict[str, Any]:
+    def _accept_bank_transfer(
+        self, data: dict[str, Any], existing: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         with self.store.transaction():
             self._check_unique_number("bank_transfer", data)
             errors = FieldErrors()
@@ -407,6 +495,8 @@ class EntriesMixin:
                     "transaction_type": {"id": None, "name": "Bank Transfer"},
                     "transfer_amount": amount_str(amount),
                     "transfer_amount_currency_format": currency_format(amount),
+                    "original_amount": amount_number(amount),
+                    "original_amount_currency_format": currency_format(amount),
                     "refund_from": self._account_ref_category(source),
                     "deposit_to": self._account_ref_category(target),
                 }
@@ -415,5 +505,39 @@ class EntriesMixin:
                 LedgerLine(target["id"], debit=amount, description="Bank transfer"),
                 LedgerLine(source["id"], credit=amount, description="Bank transfer"),
             ]
+            self._keep_identity("bank_transfer", document, data, existing)
             self._store_posted("bank_transfer", document, day, postings)
             return document
+
+
+def _rebuild_cash_request(kind: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The request of a cash document stored before its request was kept."""
+    data: dict[str, Any] = {
+        "transaction_date": record["transaction_date"],
+        "memo": record.get("memo"),
+        "custom_id": record.get("custom_id"),
+        "tags": [t["name"] for t in record.get("tags") or []],
+    }
+    if kind == "bank_transfer":
+        data["refund_from_name"] = record["refund_from"]["name"]
+        data["deposit_to_name"] = record["deposit_to"]["name"]
+        data["transfer_amount"] = record["transfer_amount"]
+        return data
+    _, cash_key, side, _, _ = CASH_DOCUMENTS[kind]
+    data[cash_key] = record["deposit_to" if side == "credit" else "refund_from"]["name"]
+    if (record.get("person") or {}).get("id") is not None:
+        data["person_name"] = record["person"].get("name") or record["person"].get("display_name")
+    data[LINES_KEY] = [
+        {
+            "account_id": line["account"]["id"],
+            side: line[side],
+            "description": line.get("description"),
+            **(
+                {"line_tax_id": line["line_tax"]["id"]}
+                if (line.get("line_tax") or {}).get("id") is not None
+                else {}
+            ),
+        }
+        for line in record.get("transaction_account_lines") or []
+    ]
+    return data

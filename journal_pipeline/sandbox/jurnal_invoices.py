@@ -113,6 +113,10 @@ class InvoicesMixin:
                 "transaction_status_name": lambda d: d["transaction_status"]["name"],
                 "person_id": lambda d: d["person"]["id"],
                 "tags_name": lambda d: d.get("tags_string") or "",
+                # Documented keys without an emulated counterpart (no expenses on invoices;
+                # one sales-account category): they keep the id order.
+                "total_expense_amount": lambda d: 0,
+                "transaction_lines_account_category": lambda d: 0,
             },
             rejected_sort_keys=frozenset({"id", "transaction_no"}),
         )
@@ -583,6 +587,7 @@ class InvoicesMixin:
                         "product_custom_id": product.get("custom_id"),
                         "archive": product.get("archive", False),
                         "quantity": quantity_json(Decimal(product.get("quantity") or 0)),
+                        "quantity_string": amount_str(Decimal(product.get("quantity") or 0)),
                         "track_inventory": product.get("track_inventory", False),
                     },
                 }
@@ -669,6 +674,7 @@ class InvoicesMixin:
             "tags": tags,
             "tags_string": ", ".join(t["name"] for t in tags),
             "has_payments": False,
+            "email_previews": {"times_sent": 0, "sent_to_list": []},
             "earliest_payment_date": "",
             "tax": {"id": None, "name": None, "rate": None},
             "tax_details": tax_details,

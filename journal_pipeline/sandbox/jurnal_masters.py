@@ -6,6 +6,7 @@ Mixed into :class:`journal_pipeline.sandbox.jurnal_app.JurnalSandbox`; J-numbers
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -16,20 +17,30 @@ from journal_pipeline.sandbox.jurnal_common import (
     ApiError,
     FieldErrors,
     amount_number,
+    amount_str,
     clean_text,
     currency_format,
     iso_timestamp,
+    jurnal_date,
     parse_amount,
     quantity_json,
     rate_str,
+    report_amount,
     truthy,
 )
+from journal_pipeline.sandbox.jurnal_reports import TRANSACTION_LABELS
 from journal_pipeline.sandbox.jurnal_store import (
     ACCOUNT_CATEGORIES,
+    COMPANY_ID,
+    COMPANY_NAME,
     DEBIT_NORMAL_CATEGORIES,
+    SEED_ACCOUNTS,
     UNASSIGNED_WAREHOUSE,
     UNASSIGNED_WAREHOUSE_ID,
 )
+
+# The seeded chart (J-21): the emulator refers to these accounts by name.
+SEEDED_ACCOUNT_NAMES = frozenset(seed.name for seed in SEED_ACCOUNTS)
 
 # Transaction types whose stock movements a warehouse lists (J-39).
 WAREHOUSE_TRANSACTION_TYPES = {"warehouse_transfer": 25, "stock_adjustment": 26}
@@ -44,9 +55,12 @@ class MastersMixin:
         r.add("GET", r"accounts", self._list_accounts)
         r.add("POST", r"accounts", self._create_account)
         r.add("GET", r"accounts/(?P<id>\d+)", self._get_account)
+        r.add("PATCH", r"accounts/(?P<id>\d+)", self._update_account)
+        r.add("DELETE", r"accounts/(?P<id>\d+)", self._delete_account)
         r.add("GET", r"taxes", self._list_taxes)
         r.add("POST", r"taxes", self._create_tax)
         r.add("GET", r"taxes/(?P<id>\d+)", self._get_tax)
+        r.add("PATCH", r"taxes/(?P<id>\d+)", self._update_tax)
         r.add("DELETE", r"taxes/(?P<id>\d+)", self._delete_simple("tax"))
         r.add("GET", r"terms", self._list_terms)
         r.add("POST", r"terms", self._create_term)
@@ -153,6 +167,7 @@ class MastersMixin:
             "parent_id": None,
             "parent": [],
             "children": None,
+            "created_at": iso_timestamp(self._now()),
         }
         self.store.insert("account", account, name=name, code=number, custom_id=custom_id)
         return account
@@ -178,17 +193,118 @@ class MastersMixin:
         accounts.sort(key=lambda a: (a["number"], a["id"]))
         return Response(200, {"accounts": accounts, "total_count": len(accounts)})
 
+    def _account_in_use(self, account: dict[str, Any]) -> str | None:
+        """Why ``account`` cannot be renumbered, recategorised or deleted, if it cannot."""
+        if account["name"] in SEEDED_ACCOUNT_NAMES:
+            return "is a default account of the company"
+        if account["id"] in self.store.ledger_totals():
+            return "has transactions"
+        for product in self.store.all("product"):
+            for key in ("sell_account", "buy_account", "inventory_asset_account"):
+                if (product.get(key) or {}).get("id") == account["id"]:
+                    return f"is used by product {product['name']}"
+        for tax in self.store.all("tax"):
+            for key in ("sell_tax_account", "buy_tax_account"):
+                if (tax.get(key) or {}).get("id") == account["id"]:
+                    return f"is used by tax {tax['name']}"
+        return None
+
+    def _update_account(self, request: Request) -> Response:
+        """J-40: ``PATCH accounts/{id}`` changes ``name``, ``number``, ``description`` and
+        ``custom_id`` (name and number stay unique). The company's default accounts and
+        accounts in use keep their name and number."""
+        account = self._record_or_422("account", request.params["id"])
+        data = self._json_body(request, "account")
+        errors = FieldErrors()
+        name = clean_text(data.get("name")) if "name" in data else account["name"]
+        number = clean_text(data.get("number")) if "number" in data else account["number"]
+        for key, value, column in (("name", name, "name"), ("number", number, "code")):
+            if value is None:
+                errors.add(key, "can't be blank")
+                continue
+            other = self.store.find("account", **{column: value})
+            if other is not None and other["id"] != account["id"]:
+                errors.add(key, "has already been taken")
+        if (name, number) != (account["name"], account["number"]):
+            reason = self._account_in_use(account)
+            if reason is not None:
+                errors.add("account", f"{reason}; its name and number cannot change")
+        errors.raise_if_any()
+        account["name"], account["number"] = name, number
+        for key in ("description", "custom_id"):
+            if key in data:
+                account[key] = clean_text(data.get(key))
+        account["updated_at"] = iso_timestamp(self._now())
+        self.store.update(
+            "account", account, name=name, code=number, custom_id=account.get("custom_id")
+        )
+        return Response(200, {"account": self._account_single(account)})
+
+    def _delete_account(self, request: Request) -> Response:
+        """J-40: 204, unless the account is a default of the company or in use (422)."""
+        account = self._record_or_422("account", request.params["id"])
+        reason = self._account_in_use(account)
+        if reason is not None:
+            raise ApiError(
+                422,
+                {
+                    "account": [f"{reason} and cannot be deleted"],
+                    "error_full_messages": [f"Account {reason} and cannot be deleted"],
+                },
+            )
+        self.store.delete("account", account["id"])
+        return Response(204)
+
     def _get_account(self, request: Request) -> Response:
         account = self._record_or_422("account", request.params["id"])
+        return Response(200, {"account": self._account_single(account)})
+
+    def _account_single(self, account: dict[str, Any]) -> dict[str, Any]:
+        """One account as documented for ``GET accounts/{id}``: ``balance`` a string decimal
+        with its ``balance_string`` twin, ``category``/``parent``/``company`` objects and the
+        account's postings under ``transactions`` (J-40)."""
         balance = self._account_balance(account, self.store.ledger_totals())
-        body = {
+        running = ZERO
+        transactions = []
+        for entry in self.store.ledger_entries():
+            if entry["account_id"] != account["id"]:
+                continue
+            running += entry["debit"] - entry["credit"]
+            transactions.append(
+                {
+                    "date": jurnal_date(date.fromisoformat(entry["transaction_date"])),
+                    "person": {"id": None, "name": None, "type": None},
+                    "transaction": {
+                        "id": entry["transaction_id"],
+                        "transaction_type": TRANSACTION_LABELS.get(
+                            entry["transaction_type"], entry["transaction_type"]
+                        ),
+                        "transaction_no": entry["transaction_no"],
+                        "memo": entry["description"],
+                    },
+                    "debit": report_amount(entry["debit"]),
+                    "credit": report_amount(entry["credit"]),
+                    "balance": report_amount(running),
+                }
+            )
+        return {
             **account,
+            "company_id": COMPANY_ID,
+            "company": {"id": COMPANY_ID, "name": COMPANY_NAME},
+            "opening_balance": None,
+            "start_balance": None,
+            "company_tax_id": None,
+            "created_at": account.get("created_at"),
+            "updated_at": account.get("updated_at") or account.get("created_at"),
+            "deleted_at": None,
             "category": {"id": account["category_id"], "name": account["category"]},
-            "balance": currency_format(balance),
+            "parent": {"id": None, "name": None},
+            "children": [],
+            "balance": amount_str(balance),
             "balance_amount": amount_number(balance),
             "balance_string": currency_format(balance),
+            "transactions": transactions,
         }
-        return Response(200, {"account": body})
 
     def _create_account(self, request: Request) -> Response:
         """J-40: ``category_name`` (English or Indonesian) or ``category_id``; unique name and
@@ -235,7 +351,7 @@ class MastersMixin:
                 description=clean_text(data.get("description")),
                 custom_id=clean_text(data.get("custom_id")),
             )
-        return Response(201, {"account": account})
+        return Response(201, {"account": self._account_single(account)})
 
     # --- taxes ---------------------------------------------------------------------------
 
@@ -249,10 +365,13 @@ class MastersMixin:
         witholding: bool,
         custom_id: str | None,
     ) -> dict[str, Any]:
+        now = iso_timestamp(self._now())
         tax = {
             "id": self.store.next_id(),
             "name": name,
             "custom_id": custom_id,
+            "created_at": now,
+            "updated_at": now,
             "rate": rate_str(rate),
             "is_witholding": witholding,
             "use_witholding": witholding,
@@ -300,6 +419,42 @@ class MastersMixin:
                 witholding=truthy(data.get("is_witholding"), False),
                 custom_id=clean_text(data.get("custom_id")),
             )
+        return Response(200, {"company_tax": tax})
+
+    def _update_tax(self, request: Request) -> Response:
+        """J-41: ``PATCH taxes/{id}`` (root ``tax``) changes the sent fields; answer root
+        ``company_tax``. Documents keep the tax as it was when they were posted."""
+        tax = self._record_or_422("tax", request.params["id"])
+        data = self._json_body(request, "tax")
+        errors = FieldErrors()
+        name = clean_text(data.get("name")) if "name" in data else tax["name"]
+        other = self.store.find("tax", name=name) if name else None
+        if name is None:
+            errors.add("name", "can't be blank")
+        elif other is not None and other["id"] != tax["id"]:
+            errors.add("name", "has already been taken")
+        rate = Decimal(tax["rate"])
+        if "rate" in data:
+            sent = parse_amount(data.get("rate"), "rate", errors)
+            if sent is None or not ZERO <= sent <= 100:
+                errors.add("rate", "must be between 0 and 100")
+            else:
+                rate = sent
+        sell = self._named_account(data, "sell_tax_account_name", errors)
+        buy = self._named_account(data, "buy_tax_account_name", errors)
+        errors.raise_if_any()
+        assert name is not None
+        tax["name"], tax["rate"] = name, rate_str(rate)
+        if sell is not None:
+            tax["sell_tax_account"] = {"id": sell["id"], "name": sell["name"]}
+        if buy is not None:
+            tax["buy_tax_account"] = {"id": buy["id"], "name": buy["name"]}
+        if "custom_id" in data:
+            tax["custom_id"] = clean_text(data.get("custom_id"))
+        if "is_witholding" in data:
+            tax["is_witholding"] = tax["use_witholding"] = truthy(data["is_witholding"], False)
+        tax["updated_at"] = iso_timestamp(self._now())
+        self.store.update("tax", tax, name=name, custom_id=tax.get("custom_id"))
         return Response(200, {"company_tax": tax})
 
     def _named_account(
@@ -496,7 +651,13 @@ class MastersMixin:
         return errors
 
     def _list_warehouses(self, request: Request) -> Response:
-        return self._page(request, "warehouse", "warehouses", {"name": "name_key", "code": "code"})
+        return self._page(
+            request,
+            "warehouse",
+            "warehouses",
+            {"name": "name_key", "code": "code"},
+            render=self._warehouse_detail,
+        )
 
     def _create_warehouse(self, request: Request) -> Response:
         """J-39: unique name and code; answered 200 as documented."""
@@ -519,7 +680,7 @@ class MastersMixin:
                     "id": product["id"],
                     "name": product["name"],
                     "code": product.get("product_code"),
-                    "quantity": quantity_json(level["quantity"]),
+                    "quantity": str(quantity_json(level["quantity"])),
                 }
             )
         transactions: dict[tuple[str, int], dict[str, Any]] = {}
@@ -529,10 +690,14 @@ class MastersMixin:
                 continue
             key = (move["transaction_type"], move["transaction_id"])
             document = self.store.get(move["transaction_type"], move["transaction_id"]) or {}
+            day = document.get("transaction_date") or document.get("date")
+            if isinstance(day, str) and len(day) == 10 and day[4] == "-":
+                day = f"{day[8:10]}/{day[5:7]}/{day[0:4]}"  # transfers keep YYYY-MM-DD
             entry = transactions.setdefault(
                 key,
                 {
-                    "date": document.get("transaction_date") or document.get("date"),
+                    "date": day,
+                    "transaction_date": day,
                     "transaction_no": document.get("transaction_no"),
                     "transaction_type_id": type_id,
                     "type_and_number": (
@@ -545,7 +710,7 @@ class MastersMixin:
             )
             entry["quantity"] += move["quantity"]
             entry["total_item"] += 1
-        rows = [{**t, "quantity": quantity_json(t["quantity"])} for t in transactions.values()]
+        rows = [{**t, "quantity": str(quantity_json(t["quantity"]))} for t in transactions.values()]
         used = bool(inventory) or bool(transactions)
         return {
             **warehouse,

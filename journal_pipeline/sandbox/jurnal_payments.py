@@ -7,6 +7,7 @@ Mixed into :class:`journal_pipeline.sandbox.jurnal_app.JurnalSandbox`; J-numbers
 from __future__ import annotations
 
 import json
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -221,6 +222,8 @@ class PaymentsMixin:
         payment = {
             "id": payment_id,
             "transaction_no": number,
+            "token": (existing or {}).get("token") or secrets.token_urlsafe(16)[:22],
+            "status": "approved",
             "memo": spec["memo"],
             "custom_id": spec["custom_id"],
             "source": "apikey",
@@ -234,7 +237,7 @@ class PaymentsMixin:
                 "fax": person.get("fax"),
             },
             "transaction_type": {"id": 2, "name": "Receive Payment"},
-            "transaction_status": dict(STATUS_CLOSED),
+            "transaction_status": {**STATUS_CLOSED, "created_at": now, "updated_at": now},
             "payment_method": {
                 "id": method["id"] if method else None,
                 "name": method["name"] if method else None,
@@ -259,8 +262,11 @@ class PaymentsMixin:
             "tags_string": ", ".join(t["name"] for t in tags),
             "created_at": now if existing is None else existing["created_at"],
             "updated_at": now,
+            "deleted_at": None,
             "deletable": True,
             "editable": True,
+            "is_reconciled": False,
+            "comments_size": 0,
             "currency_code": "IDR",
             "currency_rate": 1,
         }
@@ -658,8 +664,11 @@ class PaymentsMixin:
             "memo": clean_text(data.get("memo")) or "",
             "custom_id": custom_id,
             "status": "approved",
-            "transaction_status": dict(STATUS_CLOSED),
+            "transaction_status": {**STATUS_CLOSED, "created_at": now, "updated_at": now},
             "address": invoice.get("address"),
+            "shipping_address": invoice.get("shipping_address"),
+            "shipping_date": invoice.get("shipping_date"),
+            "audited_by": None,
             "deleted_at": None,
             "deletable": True,
             "editable": True,
@@ -683,7 +692,10 @@ class PaymentsMixin:
             "returned_witholding_amount_currency_format": currency_format(ZERO),
             "transaction_type": {"id": 12, "name": "Sales Return"},
             "transaction_return_lines_attributes": lines_out,
-            "person": invoice["person"],
+            "person": {
+                "name": invoice["person"].get("display_name"),
+                **invoice["person"],
+            },
             "warehouse": warehouse_ref(warehouse),
             "is_reconciled": False,
             "attachments": [],

@@ -353,6 +353,13 @@ class StockMixin:
             "stock_adjustment",
             "stock_adjustments",
             {"date": "tx_date", "created_at": "created_at"},
+            sort_python={
+                "type": lambda d: (d.get("adjustment_type") or "").casefold(),
+                "account_id": lambda d: (d.get("account") or {}).get("id") or 0,
+                "warehouse_id": lambda d: (d.get("warehouse") or {}).get("id") or 0,
+                "tags_name": lambda d: d.get("tags_string") or "",
+            },
+            records=self._created_updated_filtered(request, "stock_adjustment"),
         )
 
     def _get_stock_adjustment(self, request: Request) -> Response:
@@ -410,7 +417,7 @@ class StockMixin:
             self.store.delete("stock_adjustment", adjustment["id"])
             self._check_unique_number("stock_adjustment", merged)
             updated = self._accept_stock_adjustment(merged, existing=adjustment)
-        return Response(200, {"stock_adjustment": updated})
+        return Response(201, {"stock_adjustment": updated})  # as documented for this PATCH
 
     def _accept_stock_adjustment(
         self, data: dict[str, Any], existing: dict[str, Any] | None = None

@@ -679,6 +679,14 @@ class JurnalStore:
             for r in rows
         ]
 
+    def stock_moves_of_product(self, product_id: int) -> bool:
+        """Whether any stock movement names the product."""
+        with self.lock:
+            row = self._conn.execute(
+                "SELECT 1 FROM stock_moves WHERE product_id = ? LIMIT 1", (int(product_id),)
+            ).fetchone()
+        return row is not None
+
     def delete_stock_moves(self, transaction_type: str, transaction_id: int) -> None:
         with self.lock:
             self._conn.execute(

@@ -204,6 +204,7 @@ def test_batch_create(client: JurnalClient) -> None:
         existing["id"],
         None,
     )
+    assert duplicate.status == 409  # the item status Jurnal documents for a taken value
     assert client.batch_create_sales_invoices([]) == []
     with pytest.raises(ValueError, match="at most 100"):
         client.batch_create_sales_invoices([invoice() for _ in range(101)])
