@@ -72,13 +72,13 @@ def with_business_dates(orders: pd.DataFrame, config: MerchantConfig) -> pd.Data
     dates = []
     for row in result.itertuples(index=False):
         moment = row.closed_date if row.closed_date is not None else row.order_date
-        zone, cutoff = config.outlet_zone(row.outlet_code)
-        dates.append(business_date(moment, zone, cutoff) if moment is not None else None)
+        dates.append(outlet_business_date(moment, row.outlet_code, config))
     result["business_date"] = dates
     return result
 
 
-def _local_date(moment, outlet_code: str, config: MerchantConfig) -> date | None:
+def outlet_business_date(moment, outlet_code: str, config: MerchantConfig) -> date | None:
+    """Business date of a UTC moment at an outlet (its time zone and cut-off hour)."""
     if moment is None or pd.isna(moment):
         return None
     zone, cutoff = config.outlet_zone(outlet_code)
@@ -91,7 +91,7 @@ def dated_payments(frames: OrderFrames, dated_orders: pd.DataFrame, config: Merc
     info = info.rename(columns={"business_date": "sale_date", "status": "order_status"})
     payments = frames.payments.merge(info, on="order_id", how="left")
     payments["business_date"] = [
-        _local_date(p.transaction_date, p.outlet_code, config)
+        outlet_business_date(p.transaction_date, p.outlet_code, config)
         for p in payments.itertuples(index=False)
     ]
     return payments
@@ -117,7 +117,8 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
     cancelled = dated["cancel_date"].map(lambda t: t is not None and not pd.isna(t))
     voided = dated[(dated["status"] == "void") & cancelled].copy()
     voided["cancel_business_date"] = [
-        _local_date(o.cancel_date, o.outlet_code, config) for o in voided.itertuples(index=False)
+        outlet_business_date(o.cancel_date, o.outlet_code, config)
+        for o in voided.itertuples(index=False)
     ]
     voided_later = voided[(voided["cancel_business_date"] == day) & (voided["business_date"] < day)]
     return DaySales(

@@ -8,11 +8,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from journal_pipeline.accounting import invoices, payments, posting_rules
-from journal_pipeline.accounting.business_day import (
-    business_date,
-    extraction_windows,
-    merged_window_utc,
-)
+from journal_pipeline.accounting.business_day import extraction_windows, merged_window_utc
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.frames import order_frames
@@ -85,6 +81,6 @@ def unbuilt_days(
     (late or offline uploads), each with those orders' ids, sorted."""
     days: dict[date, list[str]] = {}
     for order_id, outlet_code, closed_at in store.completed_orders_without_documents(since):
-        zone, cutoff = config.outlet_zone(outlet_code)
-        days.setdefault(business_date(closed_at, zone, cutoff), []).append(order_id)
+        day = posting_rules.outlet_business_date(closed_at, outlet_code, config)
+        days.setdefault(day, []).append(order_id)
     return {day: sorted(ids) for day, ids in sorted(days.items())}
