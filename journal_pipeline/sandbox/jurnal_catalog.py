@@ -69,20 +69,14 @@ class CatalogMixin:
 
     def _customer_balances(self) -> dict[int, Decimal]:
         """What each customer still owes: the ``remaining`` of their invoices (J-30)."""
-        balances: dict[int, Decimal] = {}
-        for invoice in self.store.all("sales_invoice"):
-            person_id = (invoice.get("person") or {}).get("id")
-            if person_id is not None:
-                balances[person_id] = balances.get(person_id, ZERO) + Decimal(
-                    invoice.get("remaining") or 0
-                )
-        return balances
+        return self.store.invoice_balances()
 
     def _customer_out(
         self, person: dict[str, Any], balances: dict[int, Decimal] | None = None
     ) -> dict[str, Any]:
         """A customer in the documented answer shape; the derived fields are computed."""
-        balances = self._customer_balances() if balances is None else balances
+        if balances is None:
+            balances = self.store.invoice_balances(person["id"])
         balance = balances.get(person["id"], ZERO)
         used = person["id"] in balances
         try:
@@ -140,7 +134,7 @@ class CatalogMixin:
     def _delete_customer(self, request: Request) -> Response:
         """J-30: a customer with invoices cannot be deleted (422); otherwise 204."""
         person = self._record_or_422("person", request.params["id"])
-        if person["id"] in self._customer_balances():
+        if person["id"] in self.store.invoice_balances(person["id"]):
             raise ApiError(
                 422,
                 {
@@ -280,21 +274,15 @@ class CatalogMixin:
 
     def _quantities_sold(self) -> dict[int, Decimal]:
         """Units of each product on sales invoices."""
-        sold: dict[int, Decimal] = {}
-        for invoice in self.store.all("sales_invoice"):
-            for line in invoice.get("transaction_lines_attributes") or []:
-                product_id = (line.get("product") or {}).get("id")
-                if product_id is not None:
-                    quantity = Decimal(str(line.get("quantity") or 0))
-                    sold[product_id] = sold.get(product_id, ZERO) + quantity
-        return sold
+        return self.store.quantities_sold()
 
     def _product_out(
         self, product: dict[str, Any], sold: dict[int, Decimal] | None = None
     ) -> dict[str, Any]:
         """A product in the documented answer shape (J-16): references without a record are
         objects of nulls; bundles, categories, images and purchases are not emulated."""
-        sold = self._quantities_sold() if sold is None else sold
+        if sold is None:
+            sold = self.store.quantities_sold(product["id"])
         quantity_sold = sold.get(product["id"], ZERO)
         null_account = {"id": None, "name": None, "number": None}
         null_tax = {
@@ -342,9 +330,8 @@ class CatalogMixin:
     def _delete_product(self, request: Request) -> Response:
         """J-16: a product on an invoice or with stock movements cannot be deleted (422)."""
         product = self._record_or_422("product", request.params["id"])
-        if product["id"] in self._quantities_sold() or self.store.stock_moves_of_product(
-            product["id"]
-        ):
+        on_invoices = product["id"] in self.store.quantities_sold(product["id"])
+        if on_invoices or self.store.stock_moves_of_product(product["id"]):
             raise ApiError(
                 422,
                 {

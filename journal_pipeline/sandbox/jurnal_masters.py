@@ -266,9 +266,7 @@ class MastersMixin:
         balance = self._account_balance(account, self.store.ledger_totals())
         running = ZERO
         transactions = []
-        for entry in self.store.ledger_entries():
-            if entry["account_id"] != account["id"]:
-                continue
+        for entry in self.store.ledger_entries(account_id=account["id"]):
             running += entry["debit"] - entry["credit"]
             transactions.append(
                 {

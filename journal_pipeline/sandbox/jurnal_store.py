@@ -4,10 +4,13 @@ Records are stored as JSON documents (already in the shape the API answers with)
 few indexed key columns used for name/code/number look-ups, uniqueness checks and sorting.
 A ledger table keeps the postings of every accepted document (the reports are computed from
 it), and two stock tables keep the quantity and value of each product per warehouse and every
-movement that changed them (so a deleted document can take its movements back). Documents'
-last accepted request bodies and per-line facts used later (returns, updates) live in
-``meta``. The seed below is what a fresh Indonesian Jurnal company looks like in the sandbox;
-its names are exported as constants for the rest of the code base and tests.
+movement that changed them (so a deleted document can take its movements back). Running
+totals kept in step with every write (each account's debits and credits, each customer's
+open invoice balance, each product's quantity on invoice lines) answer balances without
+reading the whole ledger or every invoice; older state gets them computed once on open.
+Documents' last accepted request bodies and per-line facts used later (returns, updates)
+live in ``meta``. The seed below is what a fresh Indonesian Jurnal company looks like in
+the sandbox; its names are exported as constants for the rest of the code base and tests.
 """
 
 from __future__ import annotations
@@ -246,10 +249,14 @@ CREATE TABLE IF NOT EXISTS records (
     doc TEXT NOT NULL,
     PRIMARY KEY (kind, id)
 );
-CREATE INDEX IF NOT EXISTS records_name ON records (kind, name_key);
-CREATE INDEX IF NOT EXISTS records_code ON records (kind, code);
-CREATE INDEX IF NOT EXISTS records_custom_id ON records (kind, custom_id);
-CREATE INDEX IF NOT EXISTS records_transaction_no ON records (kind, transaction_no);
+DROP INDEX IF EXISTS records_name;
+DROP INDEX IF EXISTS records_code;
+DROP INDEX IF EXISTS records_custom_id;
+DROP INDEX IF EXISTS records_transaction_no;
+CREATE INDEX IF NOT EXISTS records_name_id ON records (kind, name_key, id);
+CREATE INDEX IF NOT EXISTS records_code_id ON records (kind, code, id);
+CREATE INDEX IF NOT EXISTS records_custom_id_id ON records (kind, custom_id, id);
+CREATE INDEX IF NOT EXISTS records_transaction_no_id ON records (kind, transaction_no, id);
 CREATE INDEX IF NOT EXISTS records_created ON records (kind, created_at, id);
 CREATE INDEX IF NOT EXISTS records_tx_date ON records (kind, tx_date, id);
 CREATE TABLE IF NOT EXISTS ledger (
@@ -286,7 +293,37 @@ CREATE TABLE IF NOT EXISTS stock_moves (
 );
 CREATE INDEX IF NOT EXISTS stock_moves_tx ON stock_moves (transaction_type, transaction_id);
 CREATE INDEX IF NOT EXISTS stock_moves_line ON stock_moves (line_id);
+CREATE INDEX IF NOT EXISTS stock_moves_product ON stock_moves (product_id);
+CREATE INDEX IF NOT EXISTS stock_moves_warehouse ON stock_moves (warehouse_id, id);
+CREATE TABLE IF NOT EXISTS account_totals (
+    account_id INTEGER PRIMARY KEY,
+    entries INTEGER NOT NULL,
+    debit TEXT NOT NULL,
+    credit TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS invoice_person_totals (
+    person_id INTEGER PRIMARY KEY,
+    entries INTEGER NOT NULL,
+    remaining TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS invoice_product_totals (
+    product_id INTEGER PRIMARY KEY,
+    entries INTEGER NOT NULL,
+    quantity TEXT NOT NULL
+);
 """
+
+# Running totals kept in step with the ledger and the sales invoices: table -> (key column,
+# summed columns). ``entries`` counts the contributions; a key without any has no row.
+_TOTALS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "account_totals": ("account_id", ("debit", "credit")),
+    "invoice_person_totals": ("person_id", ("remaining",)),
+    "invoice_product_totals": ("product_id", ("quantity",)),
+}
+# Bumped when the running totals are computed differently: older state rebuilds them on open.
+_TOTALS_VERSION = "1"
+
+Deltas = dict[int, tuple[int, tuple[Decimal, ...]]]
 
 
 _ORDER_COLUMNS = frozenset({"id", "created_at", "tx_date", "transaction_no", "name_key", "code"})
@@ -320,6 +357,8 @@ class JurnalStore:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         self._depth = 0
+        if self.get_meta("totals_version") != _TOTALS_VERSION:
+            self._rebuild_totals()
 
     def close(self) -> None:
         with self.lock:
@@ -390,7 +429,10 @@ class JurnalStore:
             keys.get("created_at"),
             json.dumps(doc, separators=(",", ":")),
         )
-        with self.lock:
+        with self.transaction():
+            old = None
+            if kind == "sales_invoice" and not insert:
+                old = self.get(kind, int(doc["id"]))
             if insert:
                 self._conn.execute(
                     "INSERT INTO records (name_key, code, custom_id, transaction_no, tx_date, "
@@ -398,14 +440,20 @@ class JurnalStore:
                     (*row, kind, int(doc["id"])),
                 )
             else:
-                self._conn.execute(
+                changed = self._conn.execute(
                     "UPDATE records SET name_key = ?, code = ?, custom_id = ?, transaction_no = ?,"
                     " tx_date = ?, created_at = ?, doc = ? WHERE kind = ? AND id = ?",
                     (*row, kind, int(doc["id"])),
-                )
+                ).rowcount
+                if not changed:
+                    return
+            if kind == "sales_invoice":
+                self._count_invoices((old, -1), (doc, 1))
 
     def delete(self, kind: str, record_id: int) -> None:
-        with self.lock:
+        with self.transaction():
+            if kind == "sales_invoice":
+                self._count_invoices((self.get(kind, record_id), -1))
             self._conn.execute("DELETE FROM records WHERE kind = ? AND id = ?", (kind, record_id))
 
     def get(self, kind: str, record_id: int) -> dict[str, Any] | None:
@@ -483,10 +531,12 @@ class JurnalStore:
         credit = sum((line.credit for line in lines), Decimal(0))
         if debit != credit:
             raise ValueError(f"unbalanced posting: debit {debit} != credit {credit}")
+        deltas: Deltas = {}
         with self.transaction():
             for line in lines:
                 if line.debit == 0 and line.credit == 0:
                     continue
+                _add_delta(deltas, int(line.account_id), 1, (line.debit, line.credit))
                 self._conn.execute(
                     "INSERT INTO ledger (transaction_type, transaction_id, transaction_no, "
                     "transaction_date, account_id, debit, credit, description) "
@@ -502,16 +552,16 @@ class JurnalStore:
                         line.description,
                     ),
                 )
+            self._add_totals("account_totals", deltas)
 
     def ledger_totals(self) -> dict[int, tuple[Decimal, Decimal]]:
-        """Account id -> (sum of debits, sum of credits), exact."""
-        totals: dict[int, tuple[Decimal, Decimal]] = {}
+        """Account id -> (sum of debits, sum of credits), exact, for every account with
+        postings."""
         with self.lock:
-            rows = self._conn.execute("SELECT account_id, debit, credit FROM ledger").fetchall()
-        for account_id, debit, credit in rows:
-            d, c = totals.get(int(account_id), (Decimal(0), Decimal(0)))
-            totals[int(account_id)] = (d + Decimal(debit), c + Decimal(credit))
-        return totals
+            rows = self._conn.execute(
+                "SELECT account_id, debit, credit FROM account_totals ORDER BY account_id"
+            ).fetchall()
+        return {int(a): (Decimal(d), Decimal(c)) for a, d, c in rows}
 
     def ledger_lines(self, transaction_type: str, transaction_id: int) -> list[dict[str, Any]]:
         with self.lock:
@@ -527,22 +577,35 @@ class JurnalStore:
 
     def unpost(self, transaction_type: str, transaction_id: int) -> None:
         """Remove the postings of a transaction (it was deleted or is being rewritten)."""
-        with self.lock:
+        with self.transaction():
+            deltas: Deltas = {}
+            for line in self.ledger_lines(transaction_type, transaction_id):
+                _add_delta(deltas, int(line["account_id"]), -1, (-line["debit"], -line["credit"]))
+            self._add_totals("account_totals", deltas)
             self._conn.execute(
                 "DELETE FROM ledger WHERE transaction_type = ? AND transaction_id = ?",
                 (transaction_type, int(transaction_id)),
             )
 
-    def ledger_entries(self, end_date: str | None = None) -> list[dict[str, Any]]:
-        """Every posting up to ``end_date`` (ISO, inclusive), in date then posting order."""
+    def ledger_entries(
+        self, end_date: str | None = None, *, account_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Every posting up to ``end_date`` (ISO, inclusive), in date then posting order;
+        only those of ``account_id`` when given."""
         sql = (
             "SELECT id, transaction_type, transaction_id, transaction_no, transaction_date, "
             "account_id, debit, credit, description FROM ledger"
         )
+        clauses: list[str] = []
         args: list[Any] = []
         if end_date is not None:
-            sql += " WHERE transaction_date <= ?"
+            clauses.append("transaction_date <= ?")
             args.append(end_date)
+        if account_id is not None:
+            clauses.append("account_id = ?")
+            args.append(int(account_id))
+        if clauses:
+            sql += f" WHERE {' AND '.join(clauses)}"
         sql += " ORDER BY transaction_date, id"
         with self.lock:
             rows = self._conn.execute(sql, args).fetchall()
@@ -693,3 +756,89 @@ class JurnalStore:
                 "DELETE FROM stock_moves WHERE transaction_type = ? AND transaction_id = ?",
                 (transaction_type, int(transaction_id)),
             )
+
+    # --- running totals ------------------------------------------------------------------
+
+    def invoice_balances(self, person_id: int | None = None) -> dict[int, Decimal]:
+        """Person id -> sum of the ``remaining`` of their sales invoices, for every person
+        with invoices (only ``person_id`` when given)."""
+        return self._totals("invoice_person_totals", person_id)
+
+    def quantities_sold(self, product_id: int | None = None) -> dict[int, Decimal]:
+        """Product id -> units on sales invoice lines, for every product on an invoice line
+        (only ``product_id`` when given)."""
+        return self._totals("invoice_product_totals", product_id)
+
+    def _totals(self, table: str, key: int | None) -> dict[int, Decimal]:
+        key_column, (column,) = _TOTALS[table]
+        sql = f"SELECT {key_column}, {column} FROM {table}"
+        args: tuple[Any, ...] = ()
+        if key is not None:
+            sql += f" WHERE {key_column} = ?"
+            args = (int(key),)
+        with self.lock:
+            rows = self._conn.execute(sql + f" ORDER BY {key_column}", args).fetchall()
+        return {int(k): Decimal(v) for k, v in rows}
+
+    def _count_invoices(self, *changes: tuple[dict[str, Any] | None, int]) -> None:
+        """Add (sign 1) or take back (sign -1) sales invoices' shares of the running totals."""
+        people: Deltas = {}
+        products: Deltas = {}
+        for doc, sign in changes:
+            if doc is None:
+                continue
+            person_id = (doc.get("person") or {}).get("id")
+            if person_id is not None:
+                remaining = Decimal(doc.get("remaining") or 0)
+                _add_delta(people, int(person_id), sign, (sign * remaining,))
+            for line in doc.get("transaction_lines_attributes") or []:
+                product_id = (line.get("product") or {}).get("id")
+                if product_id is not None:
+                    quantity = Decimal(str(line.get("quantity") or 0))
+                    _add_delta(products, int(product_id), sign, (sign * quantity,))
+        self._add_totals("invoice_person_totals", people)
+        self._add_totals("invoice_product_totals", products)
+
+    def _add_totals(self, table: str, deltas: Deltas) -> None:
+        key_column, columns = _TOTALS[table]
+        select = f"SELECT entries, {', '.join(columns)} FROM {table} WHERE {key_column} = ?"
+        upsert = (
+            f"INSERT OR REPLACE INTO {table} ({key_column}, entries, {', '.join(columns)}) "
+            f"VALUES (?, ?, {', '.join('?' for _ in columns)})"
+        )
+        with self.transaction():
+            for key, (entries, amounts) in deltas.items():
+                if entries == 0 and not any(amounts):
+                    continue
+                row = self._conn.execute(select, (key,)).fetchone()
+                if row is not None:
+                    entries += int(row[0])
+                    amounts = tuple(
+                        Decimal(old) + delta for old, delta in zip(row[1:], amounts, strict=True)
+                    )
+                if entries <= 0:
+                    self._conn.execute(f"DELETE FROM {table} WHERE {key_column} = ?", (key,))
+                else:
+                    self._conn.execute(upsert, (key, entries, *(str(a) for a in amounts)))
+
+    def _rebuild_totals(self) -> None:
+        """Compute the running totals from the ledger and the stored invoices."""
+        with self.transaction():
+            for table in _TOTALS:
+                self._conn.execute(f"DELETE FROM {table}")
+            deltas: Deltas = {}
+            for account_id, debit, credit in self._conn.execute(
+                "SELECT account_id, debit, credit FROM ledger ORDER BY id"
+            ).fetchall():
+                _add_delta(deltas, int(account_id), 1, (Decimal(debit), Decimal(credit)))
+            self._add_totals("account_totals", deltas)
+            self._count_invoices(*((doc, 1) for doc in self.all("sales_invoice")))
+            self.set_meta("totals_version", _TOTALS_VERSION)
+
+
+def _add_delta(deltas: Deltas, key: int, entries: int, amounts: tuple[Decimal, ...]) -> None:
+    old_entries, old_amounts = deltas.get(key, (0, tuple(Decimal(0) for _ in amounts)))
+    deltas[key] = (
+        old_entries + entries,
+        tuple(a + b for a, b in zip(old_amounts, amounts, strict=True)),
+    )
