@@ -170,6 +170,11 @@ def _includes_param(includes: Iterable[str]) -> dict[str, str]:
     return {"includes": ",".join(names)} if names else {}
 
 
+def _add_filters(params: dict[str, str], **filters: str | None) -> None:
+    """Add the optional filters that were given (iSeller reads an empty one as a value)."""
+    params.update({name: value for name, value in filters.items() if value})
+
+
 def _window_params(
     created_after: datetime | None,
     created_before: datetime | None,
@@ -347,8 +352,7 @@ class ISellerClient:
         include_list = [i.strip() for i in includes if i.strip()]
         if include_list:
             params["includes"] = ",".join(include_list)
-        if outlet_id:
-            params["outlet_id"] = outlet_id
+        _add_filters(params, outlet_id=outlet_id)
         page = 1  # iSeller pages are 1-based (docs/assumptions/iseller.md)
         while True:
             payload = self._call("GetOrders", {**params, "page": str(page)})
@@ -440,8 +444,7 @@ class ISellerClient:
         """``/api/v2/GetTransactions``: payments, refunds and voids in a UTC window."""
         params = _window_params(created_after, created_before, modified_after, modified_before)
         params.update(_includes_param(includes))
-        if outlet_id:
-            params["outlet_id"] = outlet_id
+        _add_filters(params, outlet_id=outlet_id)
         return list(
             self.iter_items("GetTransactions", params, list_key="transactions", page_size=page_size)
         )
@@ -457,8 +460,7 @@ class ISellerClient:
         """``/api/v2/GetTransactionSummary``: totals per day and gateway (days in
         ``time_zone``, whole hours; bounds are sent in that offset)."""
         params = _window_params(created_after, created_before, None, None, time_zone=time_zone)
-        if outlet_id:
-            params["outlet_id"] = outlet_id
+        _add_filters(params, outlet_id=outlet_id)
         payload = self._call("GetTransactionSummary", params)
         return _items(payload, "transaction_summaries")
 
@@ -475,8 +477,7 @@ class ISellerClient:
         ``order_summary`` accepted)."""
         params = _window_params(created_after, created_before, None, None, time_zone=time_zone)
         params.update(_includes_param(includes))
-        if outlet_id:
-            params["outlet_id"] = outlet_id
+        _add_filters(params, outlet_id=outlet_id)
         payload = self._call("GetOrderSummary", params)
         return _items(payload, "order_summaries")
 
@@ -495,9 +496,7 @@ class ISellerClient:
         params = _window_params(
             created_after, created_before, modified_after, modified_before, required=False
         )
-        for name, value in (("outlet_id", outlet_id), ("register_id", register_id)):
-            if value:
-                params[name] = value
+        _add_filters(params, outlet_id=outlet_id, register_id=register_id)
         return list(
             self.iter_items(
                 "GetRegisterShifts", params, list_key="register_shifts", page_size=page_size
@@ -535,9 +534,7 @@ class ISellerClient:
         params = _window_params(
             created_after, created_before, modified_after, modified_before, required=False
         )
-        for name, value in (("status", status), ("type", type), ("outlet_id", outlet_id)):
-            if value:
-                params[name] = value
+        _add_filters(params, status=status, type=type, outlet_id=outlet_id)
         return list(
             self.iter_items(
                 "GetTransfer", params, list_key="transfers", version="v3", page_size=page_size
@@ -559,9 +556,7 @@ class ISellerClient:
         params = _window_params(
             created_after, created_before, modified_after, modified_before, required=False
         )
-        for name, value in (("status", status), ("outlet_id", outlet_id)):
-            if value:
-                params[name] = value
+        _add_filters(params, status=status, outlet_id=outlet_id)
         return list(
             self.iter_items(
                 "InventoryAdjustments",
