@@ -10,9 +10,10 @@ DAGSTER_HOME := $(CURDIR)/.dagster_home
 $(PY):
 	python3 -m venv $(VENV)
 
-$(STAMP): $(PY) pyproject.toml
+$(STAMP): $(PY) pyproject.toml journal_sandbox/pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	# the product with its dev tools, and the emulators (not part of the product's wheel)
+	$(PY) -m pip install --quiet -e ".[dev]" -e ./journal_sandbox
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -24,12 +25,12 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check journal_pipeline journal_pipeline_tests benchmarks
-	$(VENV)/bin/ruff format --check journal_pipeline journal_pipeline_tests benchmarks
+	$(VENV)/bin/ruff check journal_pipeline journal_sandbox journal_pipeline_tests benchmarks
+	$(VENV)/bin/ruff format --check journal_pipeline journal_sandbox journal_pipeline_tests benchmarks
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format journal_pipeline journal_pipeline_tests benchmarks
-	$(VENV)/bin/ruff check --fix journal_pipeline journal_pipeline_tests benchmarks
+	$(VENV)/bin/ruff format journal_pipeline journal_sandbox journal_pipeline_tests benchmarks
+	$(VENV)/bin/ruff check --fix journal_pipeline journal_sandbox journal_pipeline_tests benchmarks
 
 sandbox: $(STAMP)
 	$(VENV)/bin/journal-pipeline sandbox

@@ -23,13 +23,9 @@ import dagster as dg
 from journal_pipeline.config import load_config
 from journal_pipeline.defs.assets import build_assets
 from journal_pipeline.defs.partitions import daily_partitions
-from journal_pipeline.defs.resources import (
-    ISellerResource,
-    JurnalResource,
-    MerchantConfigResource,
-    StagingResource,
-)
-from journal_pipeline.sandbox.launch import SandboxOptions, start_sandboxes
+from journal_pipeline.defs.resources import resources_from_environment
+from journal_sandbox.defaults import sandbox_env
+from journal_sandbox.launch import SandboxOptions, start_sandboxes
 
 REPORT = Path(__file__).with_name("reports") / "sync_days.md"
 
@@ -41,8 +37,6 @@ def main() -> None:
     parser.add_argument("--time-scale", type=float, default=60.0)
     args = parser.parse_args()
 
-    # the client's limiter runs on the emulator's clock (a minute lasts 60/time-scale seconds)
-    os.environ["JURNAL_RATE_LIMIT_WINDOW_SCALE"] = str(args.time_scale)
     workdir = Path(tempfile.mkdtemp(prefix="jp-bench-"))
     today = datetime.now(UTC).date()
     start = today - timedelta(days=args.days)
@@ -55,22 +49,14 @@ def main() -> None:
         time_scale=args.time_scale,
     )
     iseller, jurnal = start_sandboxes(options)
+    # the environment `sandbox --print-env` prints, for the ports chosen; the client's
+    # limiter runs on the emulator's clock (a minute lasts 60/time-scale seconds)
+    os.environ.update(sandbox_env(iseller.url, jurnal.url))
+    os.environ["JURNAL_RATE_LIMIT_WINDOW_SCALE"] = str(args.time_scale)
+    os.environ["STAGING_DATABASE_URL"] = f"sqlite:///{workdir / 'staging.db'}"
     config = load_config()
     assets = build_assets(daily_partitions(config))
-    resources = {
-        "staging": StagingResource(url=f"sqlite:///{workdir / 'staging.db'}"),
-        "merchant": MerchantConfigResource(),
-        "iseller": ISellerResource(
-            token_url=f"{iseller.url}/oauth/token",
-            client_id="sandbox-iseller-client",
-            client_secret="sandbox-iseller-secret",
-        ),
-        "jurnal": JurnalResource(
-            base_url=f"{jurnal.url}/public/jurnal/api/v1",
-            client_id="sandbox-jurnal-client",
-            client_secret="sandbox-jurnal-secret",
-        ),
-    }
+    resources = resources_from_environment()
     rows = []
     try:
         for offset in range(args.days):

@@ -1,217 +1,47 @@
-"""`journal-pipeline ...`: sandboxes, development server and headless runs."""
+"""`journal-pipeline ...`: headless runs; `sandbox` and `dev` come with the sandboxes."""
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import time
 from datetime import date, timedelta
-from pathlib import Path
+from importlib.metadata import EntryPoint, entry_points
 
 import click
 
-from journal_pipeline.sandbox import defaults
-from journal_pipeline.sandbox.launch import SandboxOptions, start_sandboxes
-
-DEFAULT_STATE_DIR = ".sandbox_state"
+COMMANDS_GROUP = "journal_pipeline.commands"
 
 
-@click.group()
+class _Commands(click.Group):
+    """The pipeline's own commands plus those installed packages add through the entry-point
+    group ``journal_pipeline.commands`` (the local sandboxes add `sandbox` and `dev`)."""
+
+    def _plugins(self) -> dict[str, EntryPoint]:
+        return {
+            entry.name: entry
+            for entry in entry_points(group=COMMANDS_GROUP)
+            if entry.name not in self.commands
+        }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._plugins()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and name in self._plugins():
+            command = self._plugins()[name].load()
+        if command is None and name in ("sandbox", "dev"):
+            raise click.UsageError(
+                f"`journal-pipeline {name}` needs the local sandboxes, which are not installed "
+                "here. In a checkout of the repository run `make dev`, or "
+                "`pip install -e ./journal_sandbox`."
+            )
+        return command
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """iSeller point-of-sale data to double-entry accounting in Mekari Jurnal."""
-
-
-def _sandbox_options(func):
-    """Every knob of the two emulators, collected into one ``options`` argument."""
-    options = [
-        click.option(
-            "--host",
-            default=defaults.HOST,
-            show_default=True,
-            help="Address both emulators listen on.",
-        ),
-        click.option(
-            "--iseller-port",
-            default=defaults.ISELLER_PORT,
-            show_default=True,
-            help="Port of the iSeller emulator.",
-        ),
-        click.option(
-            "--jurnal-port",
-            default=defaults.JURNAL_PORT,
-            show_default=True,
-            help="Port of the Jurnal emulator.",
-        ),
-        click.option(
-            "--state-dir",
-            default=DEFAULT_STATE_DIR,
-            show_default=True,
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Where both emulators keep their state between restarts.",
-        ),
-        click.option(
-            "--reset",
-            is_flag=True,
-            help="Delete the saved state and start clean (needed after changing "
-            "--seed, --orders-per-day or --start-date).",
-        ),
-        click.option(
-            "--seed",
-            default=7,
-            show_default=True,
-            help="Seed of the demo merchant: the same seed gives the same store, "
-            "catalogue and orders.",
-        ),
-        click.option(
-            "--orders-per-day",
-            default=300,
-            show_default=True,
-            help="Average orders per outlet per business day (±20% day to day).",
-        ),
-        click.option(
-            "--history-days",
-            default=14,
-            show_default=True,
-            help="Days of order history before today when the state is new.",
-        ),
-        click.option(
-            "--start-date",
-            type=click.DateTime(["%Y-%m-%d"]),
-            default=None,
-            help="First business day of the history; overrides --history-days.",
-        ),
-        click.option(
-            "--token-ttl",
-            "token_ttl_seconds",
-            default=1209599,
-            show_default=True,
-            help="Lifetime of iSeller access tokens in seconds (0: born expired).",
-        ),
-        click.option(
-            "--iseller-faults",
-            envvar="SANDBOX_ISELLER_FAULTS",
-            default=None,
-            help="Faults of the iSeller emulator, e.g. "
-            "'GetOrders:error=0.1,latency=200;*:burst429=0.01' (keys: error, status, "
-            "latency, timeout, timeout_s, burst429, burst_len, lost). "
-            "[env: SANDBOX_ISELLER_FAULTS]",
-        ),
-        click.option(
-            "--jurnal-faults",
-            envvar="SANDBOX_JURNAL_FAULTS",
-            default=None,
-            help="Faults of the Jurnal emulator, same syntax, e.g. "
-            "'batch_create:lost=0.2'. [env: SANDBOX_JURNAL_FAULTS]",
-        ),
-        click.option(
-            "--rate-limit-per-minute",
-            default=30,
-            show_default=True,
-            help="Jurnal requests allowed per credential per minute.",
-        ),
-        click.option(
-            "--rate-limit-per-hour",
-            default=1800,
-            show_default=True,
-            help="Jurnal requests allowed per credential per hour.",
-        ),
-        click.option(
-            "--time-scale",
-            default=1.0,
-            show_default=True,
-            help="Speed of Jurnal's rate-limit clock (60: a minute lasts a second).",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-
-    @functools.wraps(func)
-    def wrapper(**kwargs):
-        fields = {f.name for f in dataclasses.fields(SandboxOptions)}
-        chosen = {k: kwargs.pop(k) for k in list(kwargs) if k in fields}
-        if chosen.get("start_date") is not None:
-            chosen["start_date"] = chosen["start_date"].date()
-        return func(options=SandboxOptions(**chosen), **kwargs)
-
-    return wrapper
-
-
-def _print_env(env: dict[str, str]) -> None:
-    for name, value in env.items():
-        click.echo(f"export {name}={value}")
-
-
-@main.command()
-@_sandbox_options
-@click.option(
-    "--print-env",
-    is_flag=True,
-    help="Print `export NAME=value` lines that point the pipeline at the sandboxes, then exit.",
-)
-def sandbox(options: SandboxOptions, print_env: bool):
-    """Run local emulators of iSeller and Jurnal with a seeded demo merchant."""
-    if print_env:
-        _print_env(options.env)
-        return
-    servers = start_sandboxes(options)
-    click.echo(f"iSeller sandbox on {servers[0].url}, Jurnal sandbox on {servers[1].url}")
-    click.echo(f"state in {options.state_dir.resolve()}; point the pipeline at them with:")
-    _print_env(options.env)
-    _wait_for_interrupt(servers)
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
-def _wait_for_interrupt(servers, process: subprocess.Popen | None = None) -> int:
-    """Serve until Ctrl-C or SIGTERM (or the child exits), then stop everything started."""
-    code = 0
-    signal.signal(signal.SIGINT, _interrupt)  # also when started with SIGINT ignored
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        while True:
-            if process is not None and process.poll() is not None:
-                code = process.returncode
-                break
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        if process is not None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-    finally:
-        for server in servers:
-            server.stop()
-    return code
-
-
-@main.command()
-@_sandbox_options
-@click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
-def dev(options: SandboxOptions, port: int):
-    """Sandboxes plus `dagster dev` (UI, schedules, sensors) with DAGSTER_HOME in this folder."""
-    servers = start_sandboxes(options)
-    env = {**os.environ, **options.env}
-    home = Path(env.setdefault("DAGSTER_HOME", str(Path.cwd() / ".dagster_home")))
-    home.mkdir(parents=True, exist_ok=True)
-    instance_yaml = home / "dagster.yaml"
-    if not instance_yaml.exists() and Path("dagster.yaml").exists():
-        shutil.copy("dagster.yaml", instance_yaml)
-    click.echo(f"iSeller sandbox {servers[0].url}, Jurnal sandbox {servers[1].url}")
-    click.echo(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={home}); Ctrl-C stops all")
-    dagster = Path(sys.executable).with_name("dagster")
-    process = subprocess.Popen(
-        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)], env=env
-    )
-    sys.exit(_wait_for_interrupt(servers, process))
 
 
 _verbose_option = click.option(
@@ -223,10 +53,22 @@ def _log_level(verbose: bool) -> str:
     return "DEBUG" if verbose else "WARNING"
 
 
-def _run_day(day: date, log_level: str = "WARNING") -> bool:
+def _definitions():
+    """The code location's definitions, or exit with the one message that says what to set."""
+    from journal_pipeline.config import ConfigError
+    from journal_pipeline.definitions import build_definitions
+    from journal_pipeline.environment import MissingEnvironmentError
+
+    try:
+        return build_definitions()
+    except (MissingEnvironmentError, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _run_day(defs, day: date, log_level: str = "WARNING") -> bool:
     import dagster as dg
 
-    from journal_pipeline.definitions import SYNC_JOB, defs
+    from journal_pipeline.definitions import SYNC_JOB
 
     instance = (
         dg.DagsterInstance.get()
@@ -285,7 +127,8 @@ def _print_open_records(day: date) -> None:
 @_verbose_option
 def sync(day, verbose):
     """Run one business day headless: extract, journal, post to Jurnal."""
-    sys.exit(0 if _run_day(day.date(), _log_level(verbose)) else 1)
+    defs = _definitions()
+    sys.exit(0 if _run_day(defs, day.date(), _log_level(verbose)) else 1)
 
 
 @main.command()
@@ -294,9 +137,10 @@ def sync(day, verbose):
 @_verbose_option
 def backfill(start, end, verbose):
     """Run every business day from START to END inclusive, in order."""
+    defs = _definitions()
     day, failures = start.date(), 0
     while day <= end.date():
-        failures += 0 if _run_day(day, _log_level(verbose)) else 1
+        failures += 0 if _run_day(defs, day, _log_level(verbose)) else 1
         day += timedelta(days=1)
     if failures:
         click.echo(

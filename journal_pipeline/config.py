@@ -1,7 +1,7 @@
 """The merchant config file: outlets, account mapping, posting mode. Loaded and validated once.
 
-The file is YAML (``JOURNAL_PIPELINE_CONFIG``; without it the demo merchant's config shipped
-in the package, which matches the built-in sandboxes). Every account role resolves per outlet
+The file is YAML, named by ``JOURNAL_PIPELINE_CONFIG`` (the sandboxes ship the demo merchant's:
+``journal-pipeline sandbox --print-env`` points at it). Every account role resolves per outlet
 first, then merchant-wide; a role that resolves to nothing holds the record with a reason
 instead of guessing.
 """
@@ -19,8 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-CONFIG_ENV = "JOURNAL_PIPELINE_CONFIG"
-DEMO_CONFIG = Path(__file__).with_name("demo_config.yaml")
+from journal_pipeline.environment import CONFIG_ENV, README_SECTION, TRY_LOCALLY
 
 ACCOUNT_ROLES = (
     "sales",
@@ -154,8 +153,14 @@ class MerchantConfig(BaseModel):
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> MerchantConfig:
-    """Read and validate the config file (argument, else $JOURNAL_PIPELINE_CONFIG, else demo)."""
-    chosen = Path(path or os.environ.get(CONFIG_ENV) or DEMO_CONFIG)
+    """Read and validate the config file (the argument, else $JOURNAL_PIPELINE_CONFIG)."""
+    given = path or os.environ.get(CONFIG_ENV, "").strip()
+    if not given:
+        raise ConfigError(
+            f"Not set: {CONFIG_ENV}, the path of the merchant config YAML (see {README_SECTION}). "
+            f"To try the demo merchant on the local sandboxes: {TRY_LOCALLY}"
+        )
+    chosen = Path(given)
     try:
         data = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
     except FileNotFoundError as exc:

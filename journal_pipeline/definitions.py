@@ -1,23 +1,33 @@
-"""The Dagster code location: `dagster dev -m journal_pipeline.definitions`."""
+"""The Dagster code location: `dagster dev -m journal_pipeline.definitions`.
+
+Definitions are built lazily (``@dg.definitions``): importing this module reads nothing.
+Loading them reads the merchant config (partitions start on its ``start_date`` in its time
+zone) and checks that every required environment variable is set, so a missing one stops
+the code location with one message naming it, before any run starts.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from journal_pipeline.config import load_config
+from journal_pipeline.config import MerchantConfig, load_config
 from journal_pipeline.defs.assets import build_assets
 from journal_pipeline.defs.partitions import daily_partitions
-from journal_pipeline.defs.resources import default_resources
+from journal_pipeline.defs.resources import resources_from_environment
 from journal_pipeline.defs.schedules import build_schedules
 from journal_pipeline.defs.sensors import build_sensors
 
 SYNC_JOB = "iseller_to_jurnal_job"
 
 
-def build_definitions() -> dg.Definitions:
-    config = load_config()
-    daily = daily_partitions(config)
-    assets = build_assets(daily)
+def build_definitions(
+    config: MerchantConfig | None = None, resources: dict | None = None
+) -> dg.Definitions:
+    """Assets, checks, job, schedules and sensors for one merchant; resources from the
+    environment unless given."""
+    resources = resources_from_environment() if resources is None else resources
+    config = config or load_config()
+    assets = build_assets(daily_partitions(config))
     job = dg.define_asset_job(
         SYNC_JOB,
         selection=dg.AssetSelection.assets(*assets),
@@ -28,8 +38,10 @@ def build_definitions() -> dg.Definitions:
         jobs=[job],
         schedules=build_schedules(job, config.timezone),
         sensors=build_sensors(job),
-        resources=default_resources(),
+        resources=resources,
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

@@ -7,7 +7,29 @@ from types import SimpleNamespace
 
 import pytest
 
+from journal_pipeline.environment import MissingEnvironmentError, missing_variables
 from journal_pipeline_tests.jurnal_fixtures import jurnal_sandbox  # noqa: F401
+from journal_sandbox.defaults import sandbox_env
+
+PIPELINE_PREFIXES = ("ISELLER_", "JURNAL_", "JOURNAL_PIPELINE_", "STAGING_DATABASE_URL")
+
+
+@pytest.fixture
+def sandbox_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> dict[str, str]:
+    """The process environment as `journal-pipeline sandbox --print-env` sets it (default
+    ports; nothing listens unless a test starts the sandboxes), plus a private staging
+    database; every other pipeline variable of the caller's shell is removed."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(PIPELINE_PREFIXES):
+            monkeypatch.delenv(name)
+    env = {**sandbox_env(), "STAGING_DATABASE_URL": f"sqlite:///{tmp_path / 'staging.db'}"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if missing_variables():
+        raise MissingEnvironmentError(missing_variables())
+    return env
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +42,7 @@ def iseller_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simple
     """
     from datetime import UTC, datetime
 
-    from journal_pipeline.sandbox.iseller_app import ISellerSandbox
+    from journal_sandbox.iseller_app import ISellerSandbox
 
     fixed_now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
     sandbox = ISellerSandbox(

@@ -30,8 +30,8 @@ import pytest
 import requests
 
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
-from journal_pipeline.sandbox.http import SandboxServer
-from journal_pipeline.sandbox.jurnal_app import (
+from journal_sandbox.http import SandboxServer
+from journal_sandbox.jurnal_app import (
     CUSTOMER_WALK_IN,
     DEFAULT_API_KEY,
     DEFAULT_CLIENT_ID,

@@ -8,7 +8,8 @@ import sys
 from datetime import date
 
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
-from journal_pipeline.sandbox.demo_merchant import OUTLETS
+from journal_sandbox.defaults import DEMO_CONFIG
+from journal_sandbox.demo_merchant import OUTLETS
 
 
 def _run(args, env, cwd):
@@ -37,6 +38,7 @@ def test_sync_a_date_headless(iseller_sandbox, jurnal_sandbox, tmp_path):
     env.pop("DAGSTER_HOME", None)
     env.update(iseller_sandbox.env)
     env.update(jurnal_sandbox.env)
+    env["JOURNAL_PIPELINE_CONFIG"] = str(DEMO_CONFIG)
     env["STAGING_DATABASE_URL"] = f"sqlite:///{tmp_path / 'staging.db'}"
     day = "2026-11-18"
     result = _run(["sync", "--date", day], env, tmp_path)

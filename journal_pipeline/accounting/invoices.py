@@ -19,7 +19,6 @@ from decimal import Decimal
 from journal_pipeline.accounting.documents import SALES_INVOICE, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine, fit_total, invoice_totals
-from journal_pipeline.accounting.money import format_idr, to_rupiah
 from journal_pipeline.accounting.payments import settle_at_sale, split_payment_documents
 from journal_pipeline.accounting.posting_rules import (
     DaySales,
@@ -27,6 +26,7 @@ from journal_pipeline.accounting.posting_rules import (
     records_by_order,
 )
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.money import format_idr, to_rupiah
 
 
 def _percent(discount: int, gross: int) -> Decimal | None:

@@ -19,9 +19,9 @@ import pandas as pd
 
 from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold
-from journal_pipeline.accounting.money import format_idr
 from journal_pipeline.accounting.posting_rules import records_by_order
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.money import format_idr
 
 FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
 

@@ -28,9 +28,9 @@ import pandas as pd
 
 from journal_pipeline.accounting.business_day import business_date
 from journal_pipeline.accounting.holds import Hold, order_hold
-from journal_pipeline.accounting.money import format_idr, to_rupiah
 from journal_pipeline.config import MerchantConfig
-from journal_pipeline.iseller.frames import OrderFrames
+from journal_pipeline.core.money import format_idr, to_rupiah
+from journal_pipeline.core.orders import OrderFrames
 
 JOURNAL_COLUMNS = (
     "entry_id",

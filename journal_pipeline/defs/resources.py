@@ -1,25 +1,33 @@
 """Resources: the staging database, the two API clients and the merchant config.
 
-Connection settings come from the environment at run time (``dg.EnvVar`` when set, so the UI
-never shows a secret); with nothing set, the built-in sandboxes are used.
+Each resource *is* its connection settings: its fields come from environment variables
+(``dg.EnvVar``, resolved when a run starts and never shown in the UI) and it builds its
+client from them. `resources_from_environment` refuses to build anything while a required
+variable is missing, with one message naming each (`journal_pipeline.environment`).
 """
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 from pydantic import PrivateAttr
 
-from journal_pipeline.config import CONFIG_ENV, MerchantConfig, load_config
+from journal_pipeline.config import MerchantConfig, load_config
+from journal_pipeline.environment import (
+    CONFIG_ENV,
+    ISELLER_TOKEN_URL,
+    JURNAL_BASE_URL,
+    STAGING_URL_ENV,
+    is_set,
+    require_environment,
+)
 from journal_pipeline.iseller.client import ISellerClient, ISellerSettings
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
-from journal_pipeline.sandbox.defaults import ISELLER_VARS, JURNAL_VARS, effective_env
-from journal_pipeline.storage.store import STAGING_URL_ENV, StagingStore
+from journal_pipeline.jurnal.errors import JurnalConfigError
+from journal_pipeline.storage.store import StagingStore
 
 
 class StagingResource(dg.ConfigurableResource):
-    """The staging database (SQLAlchemy URL; SQLite file by default)."""
+    """The staging database (SQLAlchemy URL; a SQLite file beside the instance by default)."""
 
     url: str | None = None
     _store: StagingStore | None = PrivateAttr(default=None)
@@ -32,9 +40,9 @@ class StagingResource(dg.ConfigurableResource):
 
 
 class MerchantConfigResource(dg.ConfigurableResource):
-    """The merchant config file ($JOURNAL_PIPELINE_CONFIG, else the demo merchant's)."""
+    """The merchant config file ($JOURNAL_PIPELINE_CONFIG)."""
 
-    path: str | None = None
+    path: str
     _config: MerchantConfig | None = PrivateAttr(default=None)
 
     @property
@@ -45,64 +53,103 @@ class MerchantConfigResource(dg.ConfigurableResource):
 
 
 class ISellerResource(dg.ConfigurableResource):
-    token_url: str | None = None
+    """The merchant's iSeller app (OAuth client credentials, or a refresh token)."""
+
+    client_id: str
+    client_secret: str
+    token_url: str = ISELLER_TOKEN_URL
     resource_url: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
     refresh_token: str | None = None
 
     def client(self) -> ISellerClient:
-        env = effective_env()
-        env.update({name: value for name, value in self._given().items() if value})
-        return ISellerClient(ISellerSettings.from_env(env))
-
-    def _given(self) -> dict[str, str | None]:
-        return {
-            "ISELLER_TOKEN_URL": self.token_url,
-            "ISELLER_RESOURCE_URL": self.resource_url,
-            "ISELLER_CLIENT_ID": self.client_id,
-            "ISELLER_CLIENT_SECRET": self.client_secret,
-            "ISELLER_REFRESH_TOKEN": self.refresh_token,
-        }
+        return ISellerClient(
+            ISellerSettings(
+                token_url=self.token_url,
+                resource_url=self.resource_url or None,
+                client_id=self.client_id,
+                client_secret=self.client_secret,
+                refresh_token=self.refresh_token or None,
+            )
+        )
 
 
 class JurnalResource(dg.ConfigurableResource):
-    base_url: str | None = None
+    """The merchant's Jurnal company: HMAC credentials (or a legacy API key) and rate limit."""
+
+    base_url: str = JURNAL_BASE_URL
     client_id: str | None = None
     client_secret: str | None = None
     api_key: str | None = None
+    rate_limit_per_minute: int = 30
+    rate_limit_per_hour: int = 1800
+    rate_limit_margin: str = "0"  # share of the budget left unused, e.g. "0.1"
+    rate_limit_window_scale: str = "1"  # >1 shortens the windows (sandbox time scale)
+
+    def settings(self) -> JurnalSettings:
+        return JurnalSettings(
+            base_url=self.base_url,
+            client_id=self.client_id or None,
+            client_secret=self.client_secret or None,
+            api_key=self.api_key or None,
+            rate_limit_per_minute=self.rate_limit_per_minute,
+            rate_limit_per_hour=self.rate_limit_per_hour,
+            rate_limit_margin=_number("JURNAL_RATE_LIMIT_MARGIN", self.rate_limit_margin),
+            rate_window_scale=_number(
+                "JURNAL_RATE_LIMIT_WINDOW_SCALE", self.rate_limit_window_scale
+            ),
+        )
 
     def client(self, store: StagingStore | None = None) -> JurnalClient:
         """A client; given the staging store, its requests share the per-credential rate
         limit with every other run and process using the same staging database."""
-        env = effective_env()
-        env.update({name: value for name, value in self._given().items() if value})
+        settings = self.settings()
         if store is None:
-            return JurnalClient(JurnalSettings.from_env(env))
-        return JurnalClient.from_env(env, staging_url=store.engine)
-
-    def _given(self) -> dict[str, str | None]:
-        return {
-            "JURNAL_BASE_URL": self.base_url,
-            "JURNAL_CLIENT_ID": self.client_id,
-            "JURNAL_CLIENT_SECRET": self.client_secret,
-            "JURNAL_API_KEY": self.api_key,
-        }
+            return JurnalClient(settings)
+        return JurnalClient(settings, limiter=settings.rate_limiter(store.engine))
 
 
-def _env_var(name: str) -> dg.EnvVar | None:
-    """An EnvVar for a variable that is set, so Dagster resolves it at launch and hides it."""
-    return dg.EnvVar(name) if os.environ.get(name) else None
+def _number(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise JurnalConfigError(f"{name} must be a number") from None
 
 
-def _fields(names: tuple[str, ...], prefix: str) -> dict:
-    return {name.removeprefix(prefix).lower(): _env_var(name) for name in names if _env_var(name)}
+def _env(name: str) -> dg.EnvVar:
+    return dg.EnvVar(name)
 
 
-def default_resources() -> dict[str, dg.ConfigurableResource]:
+def _optional(name: str, field: str | None = None, *, integer: bool = False) -> dict:
+    """``{field: EnvVar}`` for a variable that is set; an unset one keeps the field default.
+    The field is the variable's name without its service prefix unless given."""
+    if not is_set(name):
+        return {}
+    field = field or name.split("_", 1)[1].lower()
+    return {field: dg.EnvVar.int(name) if integer else dg.EnvVar(name)}
+
+
+def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
+    """The resources of a run, every connection setting an ``EnvVar``; raises
+    `MissingEnvironmentError` (naming each variable) when a required one is not set."""
+    require_environment()
     return {
-        "staging": StagingResource(url=_env_var(STAGING_URL_ENV)),
-        "merchant": MerchantConfigResource(path=os.environ.get(CONFIG_ENV)),
-        "iseller": ISellerResource(**_fields(ISELLER_VARS, "ISELLER_")),
-        "jurnal": JurnalResource(**_fields(JURNAL_VARS, "JURNAL_")),
+        "staging": StagingResource(**_optional(STAGING_URL_ENV, "url")),
+        "merchant": MerchantConfigResource(path=_env(CONFIG_ENV)),
+        "iseller": ISellerResource(
+            client_id=_env("ISELLER_CLIENT_ID"),
+            client_secret=_env("ISELLER_CLIENT_SECRET"),
+            **_optional("ISELLER_TOKEN_URL"),
+            **_optional("ISELLER_RESOURCE_URL"),
+            **_optional("ISELLER_REFRESH_TOKEN"),
+        ),
+        "jurnal": JurnalResource(
+            **_optional("JURNAL_BASE_URL"),
+            **_optional("JURNAL_CLIENT_ID"),
+            **_optional("JURNAL_CLIENT_SECRET"),
+            **_optional("JURNAL_API_KEY"),
+            **_optional("JURNAL_RATE_LIMIT_PER_MINUTE", integer=True),
+            **_optional("JURNAL_RATE_LIMIT_PER_HOUR", integer=True),
+            **_optional("JURNAL_RATE_LIMIT_MARGIN"),
+            **_optional("JURNAL_RATE_LIMIT_WINDOW_SCALE"),
+        ),
     }

@@ -1,4 +1,4 @@
-"""iSeller order dicts → pandas frames with exact money and UTC timestamps.
+"""iSeller order JSON → the order frames of ``journal_pipeline.core.orders``.
 
 The client asks iSeller for ``time_zone=0``, so every date string it returns is UTC. Money
 columns are whole rupiah (int64); quantities stay Decimal-exact as strings are parsed.
@@ -9,112 +9,20 @@ Three frames: ``orders`` (one row per order), ``lines`` (order details) and ``pa
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pandas as pd
 
-from journal_pipeline.accounting.money import to_rupiah
-
-ORDER_MONEY = (
-    "total_order_amount",
-    "total_discount_amount",
-    "total_promotion_amount",
-    "subtotal",
-    "total_tax_amount",
-    "total_additional_subtotal_amount",
-    "total_additional_final_amount",
-    "total_additional_order_amount",
-    "total_shipping_amount",
-    "rounding_amount",
-    "total_amount",
-    "buying_price",
+from journal_pipeline.core.money import to_rupiah
+from journal_pipeline.core.orders import (
+    LINE_COLUMNS,
+    LINE_MONEY,
+    ORDER_COLUMNS,
+    ORDER_MONEY,
+    PAYMENT_COLUMNS,
+    OrderFrames,
 )
-LINE_MONEY = (
-    "base_price",
-    "total_order_amount",
-    "discount_amount",
-    "discount_order_amount",
-    "subtotal",
-    "tax_amount",
-    "additional_charge",
-)
-ORDER_COLUMNS = (
-    "order_id",
-    "order_reference",
-    "outlet_id",
-    "outlet_code",
-    "outlet_name",
-    "status",
-    "payment_status",
-    "channel",
-    "tax_inclusive",
-    "on_account",
-    "order_date",
-    "closed_date",
-    "modified_date",
-    "cancel_date",
-    "customer_id",
-    "customer_name",
-    "order_discounts",
-    "order_promotions",
-    *ORDER_MONEY,
-)
-LINE_COLUMNS = (
-    "order_id",
-    "line_no",
-    "order_detail_id",
-    "sku",
-    "product_id",
-    "product_name",
-    "variant_name",
-    "quantity",
-    "taxable",
-    "tax_percentage",
-    "discount_percentage",
-    "cost",
-    *LINE_MONEY,
-)
-PAYMENT_COLUMNS = (
-    "order_id",
-    "transaction_id",
-    "type",
-    "status",
-    "gateway",
-    "payment_type_name",
-    "transaction_date",
-    "amount",
-)
-
-
-@dataclass(frozen=True)
-class OrderFrames:
-    orders: pd.DataFrame
-    lines: pd.DataFrame
-    payments: pd.DataFrame
-
-    def __len__(self) -> int:
-        return len(self.orders)
-
-    def only(self, order_ids: Iterable[str]) -> OrderFrames:
-        keep = set(order_ids)
-        return OrderFrames(
-            self.orders[self.orders["order_id"].isin(keep)].reset_index(drop=True),
-            self.lines[self.lines["order_id"].isin(keep)].reset_index(drop=True),
-            self.payments[self.payments["order_id"].isin(keep)].reset_index(drop=True),
-        )
-
-
-def parse_utc(value: object) -> datetime | None:
-    """iSeller date string (``2026-11-20 08:15:00``, no zone, UTC when time_zone=0)."""
-    if value in (None, ""):
-        return None
-    text = str(value).replace("T", " ")
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+from journal_pipeline.core.timestamps import parse_utc
 
 
 def _decimal(value: object, default: str = "0") -> Decimal:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from journal_pipeline.accounting.money import to_rupiah
+from journal_pipeline.core.money import to_rupiah
 
 SUMMARY_GATEWAYS = (
     "cash",

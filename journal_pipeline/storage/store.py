@@ -13,10 +13,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from journal_pipeline.iseller.frames import parse_utc
+from journal_pipeline.core.timestamps import as_utc, parse_utc
+from journal_pipeline.environment import STAGING_URL_ENV
 from journal_pipeline.storage import migrate, tables
-
-STAGING_URL_ENV = "STAGING_DATABASE_URL"
 
 
 def default_staging_url(env: dict[str, str] | None = None) -> str:
@@ -27,13 +26,6 @@ def default_staging_url(env: dict[str, str] | None = None) -> str:
     base = Path(env.get("DAGSTER_HOME") or Path.cwd() / ".staging")
     base.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(base / 'staging.db').resolve()}"
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """Timestamps come back naive from SQLite; they are always stored in UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _json_default(value: object) -> object:
@@ -91,7 +83,9 @@ class StagingStore:
                 if old is None:
                     conn.execute(sa.insert(t).values(order_id=order_id, **values))
                     counts["inserted"] += 1
-                elif old.raw == raw or _older(utc(values["modified_at"]), utc(old.modified_at)):
+                elif old.raw == raw or _older(
+                    as_utc(values["modified_at"]), as_utc(old.modified_at)
+                ):
                     counts["unchanged"] += 1
                 else:
                     conn.execute(sa.update(t).where(t.c.order_id == order_id).values(**values))
@@ -138,7 +132,7 @@ class StagingStore:
             .where(t.c.order_id.not_in(seen))
         )
         with self.engine.connect() as conn:
-            return [(r.order_id, r.outlet_code, utc(r.closed_at)) for r in conn.execute(query)]
+            return [(r.order_id, r.outlet_code, as_utc(r.closed_at)) for r in conn.execute(query)]
 
     # -- canonical journal -------------------------------------------------------------------
     def replace_journal(self, day: date, lines: pd.DataFrame) -> int:

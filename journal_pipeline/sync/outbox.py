@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, SALES_INVOICE, Document
 from journal_pipeline.accounting.holds import Hold
-from journal_pipeline.accounting.money import format_idr, to_rupiah
+from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.jurnal.errors import JurnalRateLimited, JurnalRetryableError
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, dumps, loads

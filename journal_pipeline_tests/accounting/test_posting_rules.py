@@ -4,8 +4,9 @@ from journal_pipeline.accounting import posting_rules
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
+from journal_sandbox.defaults import DEMO_CONFIG
 
-CONFIG = load_config()
+CONFIG = load_config(DEMO_CONFIG)
 
 
 def _journal(orders, day):

@@ -2,19 +2,26 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pytest
 
-from journal_pipeline.definitions import SYNC_JOB, defs
+from journal_pipeline.definitions import SYNC_JOB, build_definitions
+from journal_pipeline.definitions import defs as lazy_defs
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
-def test_definitions_load():
-    dg.Definitions.validate_loadable(defs)
+@pytest.fixture
+def defs(sandbox_environment):
+    return build_definitions()
+
+
+def test_definitions_load(defs):
+    dg.Definitions.validate_loadable(lazy_defs())
     job = defs.resolve_job_def(SYNC_JOB)
     assert job.partitions_def is not None
 
 
-def test_assets_and_checks_are_wired():
+def test_assets_and_checks_are_wired(defs):
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert keys == {"iseller_orders", "journal_entries", "jurnal_products", "jurnal_sales_invoices"}
@@ -30,18 +37,18 @@ def test_assets_and_checks_are_wired():
         assert graph.get(dg.AssetKey(key)).pools == {"jurnal_api"}
 
 
-def test_todays_partition_exists():
+def test_todays_partition_exists(defs):
     job = defs.resolve_job_def(SYNC_JOB)
     today = datetime.now(JAKARTA).date().isoformat()
     assert today in job.partitions_def.get_partition_keys()
 
 
-def _schedule(name):
+def _schedule(defs, name):
     return next(s for s in defs.schedules if s.name == name)
 
 
-def test_hourly_schedule_targets_the_local_day_of_the_tick():
-    schedule = _schedule("hourly_today_schedule")
+def test_hourly_schedule_targets_the_local_day_of_the_tick(defs):
+    schedule = _schedule(defs, "hourly_today_schedule")
     # 23:05 WIB on the 20th is 16:05 UTC: the partition is still the 20th
     tick = datetime(2026, 11, 20, 23, 5, tzinfo=JAKARTA)
     run = schedule(dg.build_schedule_context(scheduled_execution_time=tick))
@@ -53,8 +60,8 @@ def test_hourly_schedule_targets_the_local_day_of_the_tick():
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
 
 
-def test_nightly_schedule_finalises_yesterday():
-    schedule = _schedule("nightly_finalize_schedule")
+def test_nightly_schedule_finalises_yesterday(defs):
+    schedule = _schedule(defs, "nightly_finalize_schedule")
     tick = datetime(2026, 11, 21, 2, 30, tzinfo=JAKARTA)
     run = schedule(dg.build_schedule_context(scheduled_execution_time=tick))
     assert run.partition_key == "2026-11-20"

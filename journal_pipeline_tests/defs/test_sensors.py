@@ -2,17 +2,21 @@ from datetime import date
 
 import dagster as dg
 
-from journal_pipeline.definitions import defs
+from journal_pipeline.config import load_config
+from journal_pipeline.definitions import build_definitions
 from journal_pipeline.defs.resources import MerchantConfigResource, StagingResource
 from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
+from journal_sandbox.defaults import DEMO_CONFIG
+
+DEFS = build_definitions(load_config(DEMO_CONFIG), resources={})
 
 
 def _evaluate(staging):
-    sensor = next(s for s in defs.sensors if s.name == "late_orders_sensor")
+    sensor = next(s for s in DEFS.sensors if s.name == "late_orders_sensor")
     context = dg.build_sensor_context(
-        resources={"staging": staging, "merchant": MerchantConfigResource()}
+        resources={"staging": staging, "merchant": MerchantConfigResource(path=str(DEMO_CONFIG))}
     )
     return sensor(context)
 
@@ -29,6 +33,8 @@ def test_a_day_with_orders_fetched_after_it_ran_is_run_again(tmp_path):
     assert [r.run_key for r in again] == [r.run_key for r in requests]  # no duplicate runs
 
     # once the day is built (posted, held or withdrawn alike), nothing is requested
-    journal = day_sync.build_journal(store, MerchantConfigResource().config, date(2026, 11, 20))
+    journal = day_sync.build_journal(
+        store, MerchantConfigResource(path=str(DEMO_CONFIG)).config, date(2026, 11, 20)
+    )
     Outbox(store).enqueue(date(2026, 11, 20), journal.documents, journal.holds)
     assert isinstance(_evaluate(staging), dg.SkipReason)

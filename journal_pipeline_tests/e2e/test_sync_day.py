@@ -8,8 +8,9 @@ import dagster as dg
 import pytest
 
 from journal_pipeline.accounting.business_day import business_date
-from journal_pipeline.accounting.money import to_rupiah
 from journal_pipeline.config import load_config
+from journal_pipeline.core.money import to_rupiah
+from journal_pipeline.core.timestamps import parse_utc
 from journal_pipeline.defs.assets import build_assets
 from journal_pipeline.defs.partitions import daily_partitions
 from journal_pipeline.defs.resources import (
@@ -18,15 +19,15 @@ from journal_pipeline.defs.resources import (
     MerchantConfigResource,
     StagingResource,
 )
-from journal_pipeline.iseller.frames import parse_utc
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
-from journal_pipeline.sandbox.demo_merchant import OUTLETS
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
+from journal_sandbox.defaults import DEMO_CONFIG
+from journal_sandbox.demo_merchant import OUTLETS
 
 pytestmark = pytest.mark.e2e
 
 DAY = date(2026, 11, 19)  # a whole day before the sandbox clock (2026-11-20 15:00 UTC)
-CONFIG = load_config()
+CONFIG = load_config(DEMO_CONFIG)
 ASSETS = build_assets(daily_partitions(CONFIG))
 
 
@@ -34,7 +35,7 @@ ASSETS = build_assets(daily_partitions(CONFIG))
 def resources(iseller_sandbox, jurnal_sandbox, tmp_path):
     return {
         "staging": StagingResource(url=f"sqlite:///{tmp_path / 'staging.db'}"),
-        "merchant": MerchantConfigResource(),
+        "merchant": MerchantConfigResource(path=str(DEMO_CONFIG)),
         "iseller": ISellerResource(
             token_url=iseller_sandbox.env["ISELLER_TOKEN_URL"],
             client_id=iseller_sandbox.env["ISELLER_CLIENT_ID"],
@@ -145,16 +146,16 @@ def test_after_midnight_restaurant_sales_follow_the_outlet_business_day(
 
 
 def test_a_tight_jurnal_rate_limit_slows_the_run_but_never_trips(
-    resources, iseller_sandbox, tmp_path, monkeypatch
+    resources, iseller_sandbox, tmp_path
 ):
     """Jurnal allows 2 requests a (scaled) minute here; the shared limiter keeps under it."""
-    monkeypatch.setenv("JURNAL_RATE_LIMIT_PER_MINUTE", "2")
-    monkeypatch.setenv("JURNAL_RATE_LIMIT_WINDOW_SCALE", "60")
     with running_jurnal_sandbox(tmp_path / "jurnal", rate_limit_per_minute=2) as jurnal:
         resources["jurnal"] = JurnalResource(
             base_url=jurnal.env["JURNAL_BASE_URL"],
             client_id=jurnal.env["JURNAL_CLIENT_ID"],
             client_secret=jurnal.env["JURNAL_CLIENT_SECRET"],
+            rate_limit_per_minute=2,
+            rate_limit_window_scale="60",
         )
         result = _materialize(resources, DAY)
     calls, waited = 0, 0.0

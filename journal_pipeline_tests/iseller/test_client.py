@@ -29,8 +29,8 @@ from journal_pipeline.iseller.errors import (
     ISellerConfigError,
     ISellerHttpError,
 )
-from journal_pipeline.sandbox.demo_merchant import parse_dt
-from journal_pipeline.sandbox.iseller_app import ISellerSandbox
+from journal_sandbox.demo_merchant import parse_dt
+from journal_sandbox.iseller_app import ISellerSandbox
 
 ALL_INCLUDES = (
     "OrderDetails",

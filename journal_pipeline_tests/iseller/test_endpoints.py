@@ -29,7 +29,7 @@ from journal_pipeline.iseller.parse import (
     transactions_frame,
     transfer_frames,
 )
-from journal_pipeline.sandbox.iseller_app import ISellerSandbox
+from journal_sandbox.iseller_app import ISellerSandbox
 
 LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
 

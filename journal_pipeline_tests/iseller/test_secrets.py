@@ -22,7 +22,7 @@ from journal_pipeline.iseller.errors import (
     ISellerError,
     ISellerHttpError,
 )
-from journal_pipeline.sandbox.iseller_app import ISellerSandbox
+from journal_sandbox.iseller_app import ISellerSandbox
 
 
 def free_port() -> int:

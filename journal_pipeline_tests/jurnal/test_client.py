@@ -28,7 +28,8 @@ from journal_pipeline.jurnal.errors import (
     JurnalRetryableError,
     JurnalValidationError,
 )
-from journal_pipeline.sandbox.jurnal_app import (
+from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
+from journal_sandbox.jurnal_app import (
     ACCOUNT_QRIS_CLEARING,
     CUSTOMER_WALK_IN,
     PRODUCT_SERVICE_CHARGE,
@@ -38,7 +39,6 @@ from journal_pipeline.sandbox.jurnal_app import (
     WAREHOUSE_JAKARTA,
     WAREHOUSE_JAKARTA_CODE,
 )
-from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
 
 
 def unique(prefix: str = "T") -> str:

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from journal_pipeline.jurnal.client import JurnalClient
-from journal_pipeline.sandbox.jurnal_app import (
+from journal_pipeline_tests.jurnal.test_resources import inject
+from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
+from journal_sandbox.jurnal_app import (
     ACCOUNT_CASH,
     ACCOUNT_INVENTORY,
     ACCOUNT_SALES,
@@ -18,8 +20,6 @@ from journal_pipeline.sandbox.jurnal_app import (
     PRODUCT_SERVICE_CHARGE,
     WAREHOUSE_JAKARTA_CODE,
 )
-from journal_pipeline_tests.jurnal.test_resources import inject
-from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
 
 
 def unique(prefix: str) -> str:

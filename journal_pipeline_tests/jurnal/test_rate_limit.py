@@ -261,8 +261,8 @@ def test_two_processes_sharing_a_credential_never_exceed_the_limit(
 
 
 def run_two_processes(tmp_path: Path, staging_url: str) -> None:
-    from journal_pipeline.sandbox.http import SandboxServer
-    from journal_pipeline.sandbox.jurnal_app import (
+    from journal_sandbox.http import SandboxServer
+    from journal_sandbox.jurnal_app import (
         DEFAULT_CLIENT_ID,
         DEFAULT_CLIENT_SECRET,
         MAG_PREFIX,

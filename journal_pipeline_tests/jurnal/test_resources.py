@@ -18,14 +18,14 @@ from journal_pipeline.jurnal.errors import (
 )
 from journal_pipeline.jurnal.rate_limit import MemoryRateLimiter, SqlRateLimiter
 from journal_pipeline.jurnal.resources import spec_for
-from journal_pipeline.sandbox.jurnal_app import (
+from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
+from journal_sandbox.jurnal_app import (
     CUSTOMER_WALK_IN,
     PRODUCT_SERVICE_CHARGE,
     TAX_PPN,
     TERM_COD,
     WAREHOUSE_JAKARTA_CODE,
 )
-from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
 
 
 def unique(prefix: str = "T") -> str:

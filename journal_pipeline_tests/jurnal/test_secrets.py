@@ -25,9 +25,9 @@ from journal_pipeline.jurnal.errors import (
     JurnalRetryableError,
     JurnalValidationError,
 )
-from journal_pipeline.sandbox.jurnal_app import CUSTOMER_WALK_IN, PRODUCT_SERVICE_CHARGE
 from journal_pipeline_tests.jurnal.test_resources import inject
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
+from journal_sandbox.jurnal_app import CUSTOMER_WALK_IN, PRODUCT_SERVICE_CHARGE
 
 
 def free_port() -> int:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journal_pipeline.sandbox.demo_merchant import (
+from journal_sandbox.demo_merchant import (
     MODIFIERS,
     OUTLETS,
     OUTLETS_BY_CODE,

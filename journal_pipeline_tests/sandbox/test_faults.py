@@ -1,7 +1,7 @@
 import pytest
 
-from journal_pipeline.sandbox.faults import FaultInjector, parse_spec
-from journal_pipeline.sandbox.http import Request, Response
+from journal_sandbox.faults import FaultInjector, parse_spec
+from journal_sandbox.http import Request, Response
 
 
 def _request(path):

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import requests
 
-from journal_pipeline.sandbox.demo_merchant import DATE_FORMAT, parse_dt
-from journal_pipeline.sandbox.iseller_app import ISellerSandbox, render_order
+from journal_sandbox.demo_merchant import DATE_FORMAT, parse_dt
+from journal_sandbox.iseller_app import ISellerSandbox, render_order
 
 CLIENT = {"client_id": "sandbox-iseller-client", "client_secret": "sandbox-iseller-secret"}
 ALL_INCLUDES = "OrderDetails,Transactions,DiscountDetails,PromotionDetails,TrackInventory,MDR"

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 
-from journal_pipeline.sandbox.iseller_app import ISellerSandbox
+from journal_sandbox.iseller_app import ISellerSandbox
 
 CLIENT = {"client_id": "sandbox-iseller-client", "client_secret": "sandbox-iseller-secret"}
 TIMEOUT = 10

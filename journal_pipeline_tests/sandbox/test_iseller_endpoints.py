@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import requests
 
-from journal_pipeline.sandbox.demo_merchant import DATE_FORMAT, PRODUCTS, parse_dt
-from journal_pipeline.sandbox.iseller_app import ISellerSandbox
+from journal_sandbox.demo_merchant import DATE_FORMAT, PRODUCTS, parse_dt
+from journal_sandbox.iseller_app import ISellerSandbox
 
 CLIENT = {"client_id": "sandbox-iseller-client", "client_secret": "sandbox-iseller-secret"}
 TIMEOUT = 10

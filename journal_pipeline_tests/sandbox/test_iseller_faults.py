@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import requests
 
-from journal_pipeline.sandbox.faults import FaultInjector
-from journal_pipeline.sandbox.iseller_app import FAULTS_ENV, ISellerSandbox
+from journal_sandbox.faults import FaultInjector
+from journal_sandbox.iseller_app import FAULTS_ENV, ISellerSandbox
 
 CLIENT = {"client_id": "sandbox-iseller-client", "client_secret": "sandbox-iseller-secret"}
 NOW = datetime(2026, 11, 20, 15, tzinfo=UTC)

@@ -17,7 +17,14 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from journal_pipeline.sandbox.jurnal_app import (
+from journal_pipeline_tests.jurnal_fixtures import (
+    JurnalSandboxHandle,
+    invoice_body,
+    running_jurnal_sandbox,
+    signed,
+    unique,
+)
+from journal_sandbox.jurnal_app import (
     ACCOUNT_CASH,
     ACCOUNT_PB1_PAYABLE,
     ACCOUNT_PREPAID_PPH23,
@@ -36,13 +43,6 @@ from journal_pipeline.sandbox.jurnal_app import (
     WAREHOUSE_BALI_CODE,
     WAREHOUSE_JAKARTA,
     WAREHOUSE_JAKARTA_CODE,
-)
-from journal_pipeline_tests.jurnal_fixtures import (
-    JurnalSandboxHandle,
-    invoice_body,
-    running_jurnal_sandbox,
-    signed,
-    unique,
 )
 
 RATE_HEADERS = (

@@ -17,19 +17,19 @@ from typing import Any
 import pytest
 import requests
 
-from journal_pipeline.sandbox.jurnal_app import (
-    ACCOUNT_CASH,
-    CUSTOMER_WALK_IN,
-    TAX_PPN,
-    WAREHOUSE_BALI_CODE,
-    WAREHOUSE_JAKARTA_CODE,
-)
 from journal_pipeline_tests.jurnal_fixtures import (
     JurnalSandboxHandle,
     invoice_body,
     running_jurnal_sandbox,
     signed,
     unique,
+)
+from journal_sandbox.jurnal_app import (
+    ACCOUNT_CASH,
+    CUSTOMER_WALK_IN,
+    TAX_PPN,
+    WAREHOUSE_BALI_CODE,
+    WAREHOUSE_JAKARTA_CODE,
 )
 
 # --- shape checking ---------------------------------------------------------------------

@@ -9,7 +9,14 @@ from urllib.parse import quote
 
 import pytest
 
-from journal_pipeline.sandbox.jurnal_app import (
+from journal_pipeline_tests.jurnal_fixtures import (
+    JurnalSandboxHandle,
+    invoice_body,
+    running_jurnal_sandbox,
+    signed,
+    unique,
+)
+from journal_sandbox.jurnal_app import (
     ACCOUNT_BANK,
     ACCOUNT_CASH,
     ACCOUNT_GOPAY_CLEARING,
@@ -22,13 +29,6 @@ from journal_pipeline.sandbox.jurnal_app import (
     WAREHOUSE_BANDUNG,
     WAREHOUSE_BANDUNG_CODE,
     WAREHOUSE_JAKARTA,
-)
-from journal_pipeline_tests.jurnal_fixtures import (
-    JurnalSandboxHandle,
-    invoice_body,
-    running_jurnal_sandbox,
-    signed,
-    unique,
 )
 
 

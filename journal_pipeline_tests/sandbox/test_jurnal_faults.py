@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from journal_pipeline.sandbox.faults import FaultInjector
-from journal_pipeline.sandbox.jurnal_app import ENV_FAULTS, JurnalSandbox
 from journal_pipeline_tests.jurnal_fixtures import (
     JurnalSandboxHandle,
     invoice_body,
     running_jurnal_sandbox,
     signed,
 )
+from journal_sandbox.faults import FaultInjector
+from journal_sandbox.jurnal_app import ENV_FAULTS, JurnalSandbox
 
 RATE_HEADERS = (
     "x-ratelimit-limit-minute",

@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from journal_pipeline.sandbox.jurnal_app import (
+from journal_pipeline_tests.jurnal_fixtures import (
+    JurnalSandboxHandle,
+    invoice_body,
+    running_jurnal_sandbox,
+    signed,
+)
+from journal_sandbox.jurnal_app import (
     ACCOUNT_BANK,
     ACCOUNT_CASH,
     ACCOUNT_COGS,
@@ -29,12 +35,6 @@ from journal_pipeline.sandbox.jurnal_app import (
     WAREHOUSE_BALI_CODE,
     WAREHOUSE_JAKARTA,
     WAREHOUSE_JAKARTA_CODE,
-)
-from journal_pipeline_tests.jurnal_fixtures import (
-    JurnalSandboxHandle,
-    invoice_body,
-    running_jurnal_sandbox,
-    signed,
 )
 
 RENT = "Beban Sewa"

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 import requests
 
-from journal_pipeline.sandbox.jurnal_app import (
+from journal_pipeline_tests.jurnal_fixtures import (
+    JurnalSandboxHandle,
+    invoice_body,
+    running_jurnal_sandbox,
+    signed,
+    unique,
+)
+from journal_sandbox.jurnal_app import (
     ACCOUNT_CREDIT_CARD_CLEARING,
     ACCOUNT_GIFT_CARD_CLEARING,
     ACCOUNT_GIFT_CARD_LIABILITY,
@@ -18,13 +25,6 @@ from journal_pipeline.sandbox.jurnal_app import (
     ACCOUNT_VAT_OUT,
     WAREHOUSE_BANDUNG,
     WAREHOUSE_BANDUNG_CODE,
-)
-from journal_pipeline_tests.jurnal_fixtures import (
-    JurnalSandboxHandle,
-    invoice_body,
-    running_jurnal_sandbox,
-    signed,
-    unique,
 )
 
 

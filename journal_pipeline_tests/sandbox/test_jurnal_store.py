@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from journal_pipeline.sandbox.jurnal_store import JurnalStore, LedgerLine
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox, signed
+from journal_sandbox.jurnal_store import JurnalStore, LedgerLine
 
 
 def invoice(

@@ -2,7 +2,7 @@ from datetime import date
 
 import requests
 
-from journal_pipeline.sandbox.launch import SandboxOptions, start_sandboxes
+from journal_sandbox.launch import SandboxOptions, start_sandboxes
 
 
 def test_both_sandboxes_start_with_their_knobs_and_reset_starts_clean(tmp_path):

@@ -8,6 +8,7 @@ from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
 from journal_pipeline_tests.databases import postgres_schema_url
+from journal_sandbox.defaults import DEMO_CONFIG
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -45,7 +46,7 @@ def test_closed_window_is_half_open(store):
 
 
 def test_replace_journal_is_idempotent(store):
-    config = load_config()
+    config = load_config(DEMO_CONFIG)
     day = date(2026, 11, 20)
     sales = posting_rules.sales_of_day(order_frames([retail_order()]), config, day)
     lines, _ = posting_rules.journal_lines(sales, config)

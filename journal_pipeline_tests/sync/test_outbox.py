@@ -19,9 +19,10 @@ from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync.master_data import ensure_products, wanted_products
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline_tests.accounting.orders import retail_order
+from journal_sandbox.defaults import DEMO_CONFIG
 
 DAY = date(2026, 11, 20)
-CONFIG = load_config()
+CONFIG = load_config(DEMO_CONFIG)
 
 
 def _fresh_order() -> dict:

@@ -1,7 +1,7 @@
 """Shared pieces of the Jurnal emulator: Jurnal's number/date formats, errors, invoice arithmetic.
 
 Everything here is free of state; the resource modules (``jurnal_*.py``) and the emulator
-(:mod:`journal_pipeline.sandbox.jurnal_app`) import from it. J-numbers refer to
+(:mod:`journal_sandbox.jurnal_app`) import from it. J-numbers refer to
 ``docs/assumptions/jurnal.md``.
 """
 

@@ -1,6 +1,6 @@
 """Jurnal emulator: customers and products (create, batch create, list, get).
 
-Mixed into :class:`journal_pipeline.sandbox.jurnal_app.JurnalSandbox`; J-numbers refer to
+Mixed into :class:`journal_sandbox.jurnal_app.JurnalSandbox`; J-numbers refer to
 ``docs/assumptions/jurnal.md``.
 """
 
@@ -12,8 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from journal_pipeline.sandbox.http import Request, Response, Router
-from journal_pipeline.sandbox.jurnal_common import (
+from journal_sandbox.http import Request, Response, Router
+from journal_sandbox.jurnal_common import (
     COMPANY_CURRENCY,
     WIB,
     ZERO,
@@ -28,7 +28,7 @@ from journal_pipeline.sandbox.jurnal_common import (
     quantity_json,
     truthy,
 )
-from journal_pipeline.sandbox.jurnal_store import (
+from journal_sandbox.jurnal_store import (
     ACCOUNT_CATEGORIES,
     ACCOUNT_PAYABLE,
     CATEGORY_INVENTORY,

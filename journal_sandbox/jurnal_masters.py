@@ -1,6 +1,6 @@
 """Jurnal emulator: accounts, taxes, terms, tags, payment methods and warehouses.
 
-Mixed into :class:`journal_pipeline.sandbox.jurnal_app.JurnalSandbox`; J-numbers refer to
+Mixed into :class:`journal_sandbox.jurnal_app.JurnalSandbox`; J-numbers refer to
 ``docs/assumptions/jurnal.md``.
 """
 
@@ -10,8 +10,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from journal_pipeline.sandbox.http import Handler, Request, Response, Router
-from journal_pipeline.sandbox.jurnal_common import (
+from journal_sandbox.http import Handler, Request, Response, Router
+from journal_sandbox.jurnal_common import (
     UNPROCESSABLE,
     ZERO,
     ApiError,
@@ -28,8 +28,8 @@ from journal_pipeline.sandbox.jurnal_common import (
     report_amount,
     truthy,
 )
-from journal_pipeline.sandbox.jurnal_reports import TRANSACTION_LABELS
-from journal_pipeline.sandbox.jurnal_store import (
+from journal_sandbox.jurnal_reports import TRANSACTION_LABELS
+from journal_sandbox.jurnal_store import (
     ACCOUNT_CATEGORIES,
     COMPANY_ID,
     COMPANY_NAME,

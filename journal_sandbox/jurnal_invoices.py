@@ -3,7 +3,7 @@
 An accepted invoice posts its ledger lines (receivable, revenue per product sell account, tax,
 discount, withholding, shipping, and for tracked products COGS against inventory at the
 warehouse's moving-average cost) and records its deposit as a receive payment. Mixed into
-:class:`journal_pipeline.sandbox.jurnal_app.JurnalSandbox`; J-numbers refer to
+:class:`journal_sandbox.jurnal_app.JurnalSandbox`; J-numbers refer to
 ``docs/assumptions/jurnal.md``.
 """
 
@@ -16,8 +16,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from journal_pipeline.sandbox.http import Request, Response, Router
-from journal_pipeline.sandbox.jurnal_common import (
+from journal_sandbox.http import Request, Response, Router
+from journal_sandbox.jurnal_common import (
     COMPANY_CURRENCY,
     DISCOUNT_TYPES,
     FIRST_TRANSACTION_NO,
@@ -44,7 +44,7 @@ from journal_pipeline.sandbox.jurnal_common import (
     quantity_json,
     truthy,
 )
-from journal_pipeline.sandbox.jurnal_store import (
+from journal_sandbox.jurnal_store import (
     ACCOUNT_COGS,
     CATEGORY_CASH_AND_BANK,
     DEFAULT_INVOICE_TERM,

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from journal_pipeline.sandbox.demo_merchant import (
+from journal_sandbox.demo_merchant import (
     DATE_FORMAT,
     DEFAULT_ORDERS_PER_OUTLET_PER_DAY,
     MAX_CHANGE_LAG_DAYS,
@@ -54,8 +54,8 @@ from journal_pipeline.sandbox.demo_merchant import (
     fmt_dt,
     parse_dt,
 )
-from journal_pipeline.sandbox.faults import FaultInjector
-from journal_pipeline.sandbox.http import Request, Response, Router, SandboxServer
+from journal_sandbox.faults import FaultInjector
+from journal_sandbox.http import Request, Response, Router, SandboxServer
 
 STATE_FILE = "iseller.sqlite3"
 SCHEMA_VERSION = "3"
@@ -373,7 +373,7 @@ class ISellerSandbox:
         }
         for name, query in v2.items():
             self.router.add("POST", _api_path(f"/api/v2/{name}"), self._endpoint(query))
-        from journal_pipeline.sandbox.iseller_erp import erp_endpoints
+        from journal_sandbox.iseller_erp import erp_endpoints
 
         for name, query in erp_endpoints(self).items():
             self.router.add(

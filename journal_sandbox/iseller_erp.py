@@ -67,11 +67,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from journal_pipeline.sandbox.demo_merchant import OUTLETS, catalogue_uuid, fmt_dt
-from journal_pipeline.sandbox.iseller_stock import documents_until
+from journal_sandbox.demo_merchant import OUTLETS, catalogue_uuid, fmt_dt
+from journal_sandbox.iseller_stock import documents_until
 
 if TYPE_CHECKING:
-    from journal_pipeline.sandbox.iseller_app import ISellerSandbox
+    from journal_sandbox.iseller_app import ISellerSandbox
 
 _DATE_FIELDS = ("created_date", "modified_date", "start_date", "completed_date")
 
@@ -80,7 +80,7 @@ def erp_endpoints(
     sandbox: ISellerSandbox,
 ) -> dict[str, Callable[[dict[str, str]], dict[str, Any]]]:
     """Name -> query function (parameters -> answer body) of every v3 read."""
-    from journal_pipeline.sandbox import iseller_app as app
+    from journal_sandbox import iseller_app as app
 
     merchant = sandbox.merchant
     seed = merchant.seed

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journal_pipeline.accounting.money import allocate, format_idr, round_half_up, to_rupiah
+from journal_pipeline.core.money import allocate, format_idr, round_half_up, to_rupiah
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Jurnal emulator: journal entries and the cash documents (bank deposits, bank transfers,
 bank withdrawals).
 
-Mixed into :class:`journal_pipeline.sandbox.jurnal_app.JurnalSandbox`; J-numbers refer to
+Mixed into :class:`journal_sandbox.jurnal_app.JurnalSandbox`; J-numbers refer to
 ``docs/assumptions/jurnal.md``.
 """
 
@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from journal_pipeline.sandbox.http import Handler, Request, Response, Router
-from journal_pipeline.sandbox.jurnal_common import (
+from journal_sandbox.http import Handler, Request, Response, Router
+from journal_sandbox.jurnal_common import (
     STATUS_CLOSED,
     ZERO,
     ApiError,
@@ -29,7 +29,7 @@ from journal_pipeline.sandbox.jurnal_common import (
     q2,
     rate_str,
 )
-from journal_pipeline.sandbox.jurnal_store import LedgerLine
+from journal_sandbox.jurnal_store import LedgerLine
 
 LINES_KEY = "transaction_account_lines_attributes"
 

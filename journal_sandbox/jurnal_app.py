@@ -1,10 +1,10 @@
 """A local emulator of the Mekari Jurnal public API (jurnal.id), for development and tests.
 
-It answers real HTTP (see :mod:`journal_pipeline.sandbox.http`) under the Mekari API Gateway
+It answers real HTTP (see :mod:`journal_sandbox.http`) under the Mekari API Gateway
 prefix ``/public/jurnal/api/v1/`` and the legacy ``/core/api/v1/`` prefix, authenticates with
 MAG HMAC-SHA256 or a legacy ``apikey`` header, rate-limits per credential like the gateway,
-injects faults on request (:mod:`journal_pipeline.sandbox.faults`) and keeps one Indonesian
-company in SQLite (:mod:`journal_pipeline.sandbox.jurnal_store`) with a double-entry ledger
+injects faults on request (:mod:`journal_sandbox.faults`) and keeps one Indonesian
+company in SQLite (:mod:`journal_sandbox.jurnal_store`) with a double-entry ledger
 and per-warehouse moving-average stock.
 
 The resources live in small modules mixed into :class:`JurnalSandbox`: catalog (customers,
@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from journal_pipeline.sandbox.faults import FaultInjector
-from journal_pipeline.sandbox.http import Request, Response, Router, SandboxServer
-from journal_pipeline.sandbox.jurnal_catalog import CatalogMixin
-from journal_pipeline.sandbox.jurnal_common import (
+from journal_sandbox.faults import FaultInjector
+from journal_sandbox.http import Request, Response, Router, SandboxServer
+from journal_sandbox.jurnal_catalog import CatalogMixin
+from journal_sandbox.jurnal_common import (
     COMPANY_CURRENCY,
     DEFAULT_PAGE_SIZE,
     INVALID_CREDENTIALS,
@@ -54,13 +54,13 @@ from journal_pipeline.sandbox.jurnal_common import (
     listify_errors,
     positive_int,
 )
-from journal_pipeline.sandbox.jurnal_entries import EntriesMixin
-from journal_pipeline.sandbox.jurnal_invoices import InvoicesMixin
-from journal_pipeline.sandbox.jurnal_masters import MastersMixin
-from journal_pipeline.sandbox.jurnal_payments import PaymentsMixin
-from journal_pipeline.sandbox.jurnal_reports import ReportsMixin
-from journal_pipeline.sandbox.jurnal_stock import StockMixin
-from journal_pipeline.sandbox.jurnal_store import (
+from journal_sandbox.jurnal_entries import EntriesMixin
+from journal_sandbox.jurnal_invoices import InvoicesMixin
+from journal_sandbox.jurnal_masters import MastersMixin
+from journal_sandbox.jurnal_payments import PaymentsMixin
+from journal_sandbox.jurnal_reports import ReportsMixin
+from journal_sandbox.jurnal_stock import StockMixin
+from journal_sandbox.jurnal_store import (
     ACCOUNT_BANK,
     ACCOUNT_CASH,
     ACCOUNT_COGS,
@@ -237,7 +237,7 @@ class JurnalSandbox(
         ``time_scale``: speed of the rate-limit clock (60 makes a minute last one second);
         ``clock``: seconds since the epoch (tests);
         ``faults``: the fault injector; default from the ``SANDBOX_JURNAL_FAULTS`` spec
-        (``ENDPOINT:key=value,...;...``, see :mod:`journal_pipeline.sandbox.faults`).
+        (``ENDPOINT:key=value,...;...``, see :mod:`journal_sandbox.faults`).
         """
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")

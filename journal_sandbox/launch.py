@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from journal_pipeline.sandbox import defaults
-from journal_pipeline.sandbox.faults import FaultInjector
-from journal_pipeline.sandbox.http import SandboxServer
+from journal_sandbox import defaults
+from journal_sandbox.faults import FaultInjector
+from journal_sandbox.http import SandboxServer
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ class SandboxOptions:
 
 def start_sandboxes(options: SandboxOptions) -> tuple[SandboxServer, SandboxServer]:
     """Both emulators serving in background threads; stop them with ``.stop()``."""
-    from journal_pipeline.sandbox.iseller_app import ISellerSandbox
-    from journal_pipeline.sandbox.jurnal_app import JurnalSandbox
+    from journal_sandbox.iseller_app import ISellerSandbox
+    from journal_sandbox.jurnal_app import JurnalSandbox
 
     if options.reset and options.state_dir.exists():
         shutil.rmtree(options.state_dir)

@@ -1,6 +1,6 @@
 """Jurnal emulator: receive payments and sales returns, the documents that settle invoices.
 
-Mixed into :class:`journal_pipeline.sandbox.jurnal_app.JurnalSandbox`; J-numbers refer to
+Mixed into :class:`journal_sandbox.jurnal_app.JurnalSandbox`; J-numbers refer to
 ``docs/assumptions/jurnal.md``.
 """
 
@@ -11,8 +11,8 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from journal_pipeline.sandbox.http import Request, Response, Router
-from journal_pipeline.sandbox.jurnal_common import (
+from journal_sandbox.http import Request, Response, Router
+from journal_sandbox.jurnal_common import (
     STATUS_CLOSED,
     ZERO,
     ApiError,
@@ -30,8 +30,8 @@ from journal_pipeline.sandbox.jurnal_common import (
     quantity_json,
     truthy,
 )
-from journal_pipeline.sandbox.jurnal_stock import warehouse_ref
-from journal_pipeline.sandbox.jurnal_store import (
+from journal_sandbox.jurnal_stock import warehouse_ref
+from journal_sandbox.jurnal_store import (
     ACCOUNT_COGS,
     CATEGORY_CASH_AND_BANK,
     DEFAULT_RECEIVABLE_ACCOUNT,

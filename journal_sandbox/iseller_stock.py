@@ -26,8 +26,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from journal_pipeline.sandbox.demo_merchant import catalogue_uuid, demo_uuid, fmt_dt
-from journal_pipeline.sandbox.iseller_catalogue import (
+from journal_sandbox.demo_merchant import catalogue_uuid, demo_uuid, fmt_dt
+from journal_sandbox.iseller_catalogue import (
     OUTLETS_BY_CODE,
     PRODUCTS,
     PRODUCTS_BY_SKU,

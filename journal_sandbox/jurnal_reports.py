@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from journal_pipeline.sandbox.http import Request, Response, Router
-from journal_pipeline.sandbox.jurnal_common import (
+from journal_sandbox.http import Request, Response, Router
+from journal_sandbox.jurnal_common import (
     ZERO,
     ApiError,
     FieldErrors,
@@ -24,7 +24,7 @@ from journal_pipeline.sandbox.jurnal_common import (
     quantity_json,
     report_amount,
 )
-from journal_pipeline.sandbox.jurnal_store import (
+from journal_sandbox.jurnal_store import (
     CATEGORY_CASH_AND_BANK,
     COMPANY_NAME,
     UNASSIGNED_WAREHOUSE,

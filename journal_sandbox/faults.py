@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
-from journal_pipeline.sandbox.http import Request, Response
+from journal_sandbox.http import Request, Response
 
 KINDS = ("error", "timeout", "burst429", "lost")
 

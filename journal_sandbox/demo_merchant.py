@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
-from journal_pipeline.sandbox.iseller_catalogue import (
+from journal_sandbox.iseller_catalogue import (
     CURRENCY,
     CUSTOMER_NAMES,
     MODIFIER_GROUPS,
@@ -1079,7 +1079,7 @@ class DemoMerchant:
 
         ``_tags`` carries the tags for filtering whether or not ``Tags`` is included.
         """
-        from journal_pipeline.sandbox.iseller_stock import stocked_outlets
+        from journal_sandbox.iseller_stock import stocked_outlets
 
         seed = self.seed
         modified = fmt_dt(datetime.combine(self.start_date, time(0), tzinfo=UTC))

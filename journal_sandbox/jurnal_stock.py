@@ -15,8 +15,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
-from journal_pipeline.sandbox.http import Request, Response, Router
-from journal_pipeline.sandbox.jurnal_common import (
+from journal_sandbox.http import Request, Response, Router
+from journal_sandbox.jurnal_common import (
     UNPROCESSABLE,
     ZERO,
     ApiError,
@@ -32,7 +32,7 @@ from journal_pipeline.sandbox.jurnal_common import (
     quantity_json,
     truthy,
 )
-from journal_pipeline.sandbox.jurnal_store import (
+from journal_sandbox.jurnal_store import (
     ACCOUNT_INVENTORY,
     ACCOUNT_INVENTORY_ADJUSTMENT,
     UNASSIGNED_WAREHOUSE,

@@ -1,0 +1,65 @@
+"""The environment the pipeline runs in: where its connections and its config come from.
+
+Connections come only from environment variables; nothing falls back to a local address. A
+run with a variable missing stops before any work, with one message that names every missing
+variable, where the README explains it, and how to try the pipeline on the local sandboxes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+CONFIG_ENV = "JOURNAL_PIPELINE_CONFIG"
+STAGING_URL_ENV = "STAGING_DATABASE_URL"
+
+ISELLER_TOKEN_URL = "https://isellershop.com/oauth/token"
+JURNAL_BASE_URL = "https://api.mekari.com/public/jurnal/api/v1"
+
+README_SECTION = 'README.md, section "Pointing it at real iSeller and Jurnal accounts"'
+TRY_LOCALLY = 'eval "$(journal-pipeline sandbox --print-env)"'
+
+
+class MissingEnvironmentError(RuntimeError):
+    """Required environment variables are not set; the message names each and the fix."""
+
+    def __init__(self, missing: list[str]):
+        self.missing = missing
+        names = ", ".join(missing)
+        super().__init__(
+            f"Not set: {names}. The pipeline takes its connections and its config only from "
+            f"the environment (see {README_SECTION}). To try it on the local sandboxes "
+            f"instead, run `journal-pipeline sandbox` and, in this shell, {TRY_LOCALLY}"
+        )
+
+
+def _given(environ: Mapping[str, str], name: str) -> bool:
+    return bool((environ.get(name) or "").strip())
+
+
+def missing_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The required variables that are unset or empty (descriptions where one of two serves)."""
+    env = os.environ if environ is None else environ
+    missing = [
+        name for name in ("ISELLER_CLIENT_ID", "ISELLER_CLIENT_SECRET") if not _given(env, name)
+    ]
+    if not _given(env, "JURNAL_API_KEY"):
+        pair = [n for n in ("JURNAL_CLIENT_ID", "JURNAL_CLIENT_SECRET") if not _given(env, n)]
+        if len(pair) == 2:
+            missing.append("JURNAL_CLIENT_ID and JURNAL_CLIENT_SECRET (or JURNAL_API_KEY)")
+        else:
+            missing.extend(pair)
+    if not _given(env, CONFIG_ENV):
+        missing.append(CONFIG_ENV)
+    return missing
+
+
+def require_environment(environ: Mapping[str, str] | None = None) -> None:
+    """Raise `MissingEnvironmentError` unless every required variable is set."""
+    missing = missing_variables(environ)
+    if missing:
+        raise MissingEnvironmentError(missing)
+
+
+def is_set(name: str, environ: Mapping[str, str] | None = None) -> bool:
+    return _given(os.environ if environ is None else environ, name)
