@@ -33,6 +33,9 @@ ACCOUNT_ROLES = (
 )
 
 
+NOT_YET_IMPLEMENTED_MODES = ("daily_summary",)
+
+
 class ConfigError(ValueError):
     """The config file is missing or invalid; the message names the file and the field."""
 
@@ -74,7 +77,8 @@ class MerchantConfig(BaseModel):
     name: str = "merchant"
     timezone: str = "Asia/Jakarta"
     start_date: date = date(2026, 1, 1)
-    posting_mode: Literal["per_order", "daily_summary"] = "per_order"
+    # one Jurnal sales invoice per completed order; other modes are refused until built
+    posting_mode: Literal["per_order"] = "per_order"
     transaction_no_prefix: str = "ISL/"
     walk_in_customer: str = "Pelanggan Umum"
     service_charge_product: str = "Service Charge"
@@ -92,6 +96,16 @@ class MerchantConfig(BaseModel):
     outlets: dict[str, OutletConfig] = Field(default_factory=dict)
 
     _tz = field_validator("timezone")(staticmethod(_check_timezone))
+
+    @field_validator("posting_mode", mode="before")
+    @classmethod
+    def _implemented_mode(cls, mode: object) -> object:
+        if mode in NOT_YET_IMPLEMENTED_MODES:
+            raise ValueError(
+                f"{mode!r} is not implemented by this version, which posts one sales invoice "
+                "per order; set posting_mode: per_order (or remove the line)"
+            )
+        return mode
 
     @field_validator("outlets")
     @classmethod

@@ -1,0 +1,44 @@
+"""The merchant config refuses what the code does not do, and says what to set."""
+
+from __future__ import annotations
+
+import pytest
+
+from journal_pipeline.config import ConfigError, load_config
+from journal_sandbox.defaults import DEMO_CONFIG
+
+
+def _write(tmp_path, text: str):
+    path = tmp_path / "merchant.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_demo_config_loads():
+    config = load_config(DEMO_CONFIG)
+    assert config.posting_mode == "per_order"
+    assert set(config.outlets) == {"JKT", "BDG", "DPS"}
+
+
+def test_a_posting_mode_not_built_yet_is_refused_by_name(tmp_path):
+    path = _write(tmp_path, "posting_mode: daily_summary\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    message = str(raised.value)
+    assert "posting_mode" in message and "daily_summary" in message
+    assert "per_order" in message  # and what to set instead
+
+
+def test_an_unknown_option_is_refused_by_name(tmp_path):
+    path = _write(tmp_path, "posting_mode: per_order\nsummary_cutoff: 3\n")
+    with pytest.raises(ConfigError, match="summary_cutoff"):
+        load_config(path)
+
+
+def test_without_a_config_path_the_message_names_the_variable_and_the_way_to_try(monkeypatch):
+    monkeypatch.delenv("JOURNAL_PIPELINE_CONFIG", raising=False)
+    with pytest.raises(ConfigError) as raised:
+        load_config()
+    message = str(raised.value)
+    assert "JOURNAL_PIPELINE_CONFIG" in message
+    assert "README.md" in message and "journal-pipeline sandbox --print-env" in message
