@@ -27,6 +27,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check journal_pipeline journal_sandbox journal_pipeline_tests benchmarks
 	$(VENV)/bin/ruff format --check journal_pipeline journal_sandbox journal_pipeline_tests benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format journal_pipeline journal_sandbox journal_pipeline_tests benchmarks
@@ -36,4 +37,4 @@ sandbox: $(STAMP)
 	$(VENV)/bin/journal-pipeline sandbox
 
 clean:
-	rm -rf $(VENV) .dagster_home .sandbox_state .staging
+	rm -rf $(VENV) .dagster_home .sandbox_state .staging .import_linter_cache

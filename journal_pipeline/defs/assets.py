@@ -2,7 +2,15 @@
 
 import dagster as dg
 
-from journal_pipeline.accounting import checks, posting_rules
+from journal_pipeline.accounting import posting_rules
+from journal_pipeline.defs.checks import (
+    INVOICE_CHECKS,
+    JOURNAL_CHECKS,
+    journal_check_results,
+    posted_total,
+    posted_totals_result,
+)
+from journal_pipeline.defs.metadata import held_reasons, open_records
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import (
     ISellerResource,
@@ -37,10 +45,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         group_name="accounting",
         deps=[iseller_orders],
         kinds={"pandas", "sql"},
-        check_specs=[
-            dg.AssetCheckSpec("journal_entries_balance", asset="journal_entries", blocking=True),
-            dg.AssetCheckSpec("every_sale_accounted_for", asset="journal_entries", blocking=True),
-        ],
+        check_specs=JOURNAL_CHECKS,
     )
     def journal_entries(
         context: dg.AssetExecutionContext,
@@ -53,10 +58,6 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         written = day_sync.record_journal(
             staging.store, Outbox(staging.store, context.run.run_id), day, journal
         )
-        unbalanced = posting_rules.unbalanced_entries(journal.lines)
-        unaccounted = checks.unaccounted_sales(
-            journal.sales, journal.lines, journal.documents, journal.holds
-        )
         totals = posting_rules.summary(journal.lines, journal.holds)
         return dg.MaterializeResult(
             metadata={
@@ -67,29 +68,10 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
                 "total_debit": totals["total_debit"],
                 "total_credit": totals["total_credit"],
                 "held": totals["held"],
-                "held_reasons": dg.MetadataValue.md(_reasons(journal.holds)),
+                "held_reasons": dg.MetadataValue.md(held_reasons(journal.holds)),
                 **written,
             },
-            check_results=[
-                dg.AssetCheckResult(
-                    check_name="journal_entries_balance",
-                    passed=unbalanced.empty,
-                    metadata={
-                        "unbalanced_entries": len(unbalanced),
-                        "total_debit": totals["total_debit"],
-                        "total_credit": totals["total_credit"],
-                    },
-                ),
-                dg.AssetCheckResult(
-                    check_name="every_sale_accounted_for",
-                    passed=not unaccounted,
-                    metadata={
-                        "orders_completed": len(journal.sales.frames),
-                        "unaccounted_orders": len(unaccounted),
-                        "first_unaccounted": ", ".join(unaccounted[:20]),
-                    },
-                ),
-            ],
+            check_results=journal_check_results(journal, totals),
         )
 
     @dg.asset(
@@ -125,9 +107,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         deps=[journal_entries, jurnal_products],
         pool=JURNAL_POOL,
         kinds={"api"},
-        check_specs=[
-            dg.AssetCheckSpec("posted_totals_match_source", asset="jurnal_sales_invoices")
-        ],
+        check_specs=INVOICE_CHECKS,
     )
     def jurnal_sales_invoices(
         context: dg.AssetExecutionContext, jurnal: JurnalResource, staging: StagingResource
@@ -138,8 +118,6 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         outbox = Outbox(staging.store, context.run.run_id)
         result = outbox.post_pending(day, client)
         documents = outbox.documents(day)
-        posted = documents[documents["status"] == "posted"]
-        mismatched = posted[posted["posted_total"] != posted["expected_total"]]
         metadata = {
             "posted_now": result.posted,
             "duplicates_resolved": result.duplicates_resolved,
@@ -148,8 +126,8 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
             "waiting_for_invoice": result.waiting,
             **client.stats(),
             **{f"documents_{k}": v for k, v in outbox.status_counts(day).items()},
-            "posted_total": int(posted["posted_total"].sum()) if len(posted) else 0,
-            "open_records": dg.MetadataValue.md(_open_records(documents)),
+            "posted_total": posted_total(documents),
+            "open_records": dg.MetadataValue.md(open_records(documents)),
         }
         if result.interrupted:
             raise dg.Failure(
@@ -158,38 +136,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
                 metadata=metadata,
             )
         return dg.MaterializeResult(
-            metadata=metadata,
-            check_results=[
-                dg.AssetCheckResult(
-                    check_name="posted_totals_match_source",
-                    passed=mismatched.empty,
-                    metadata={
-                        "posted_documents": len(posted),
-                        "mismatched_documents": len(mismatched),
-                        "source_total": int(posted["expected_total"].sum()) if len(posted) else 0,
-                        "posted_total": int(posted["posted_total"].sum()) if len(posted) else 0,
-                    },
-                )
-            ],
+            metadata=metadata, check_results=[posted_totals_result(documents)]
         )
 
     return [iseller_orders, journal_entries, jurnal_products, jurnal_sales_invoices]
-
-
-def _reasons(holds) -> str:
-    if not holds:
-        return "Nothing held."
-    rows = "\n".join(f"| {h.source_reference} | {h.reason} |" for h in holds[:50])
-    more = f"\n\n…and {len(holds) - 50} more" if len(holds) > 50 else ""
-    return f"| order | reason |\n|---|---|\n{rows}{more}"
-
-
-def _open_records(documents) -> str:
-    open_docs = documents[documents["status"].isin(["held", "failed", "pending"])]
-    if open_docs.empty:
-        return "Every document of the day is posted or withdrawn."
-    rows = "\n".join(
-        f"| {r.source_reference} | {r.status} | {r.reason or ''} |"
-        for r in open_docs.head(50).itertuples()
-    )
-    return f"| order | status | reason |\n|---|---|---|\n{rows}"

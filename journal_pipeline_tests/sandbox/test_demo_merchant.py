@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time as _time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -378,17 +377,15 @@ def test_time_of_day_curve(all_orders: list) -> None:
     assert hours["BDG"][7] > 0 and hours["DPS"][0] > 0
 
 
-def test_full_volume_generates_fast() -> None:
-    """300 orders per outlet per day: three days well under a second each (a fortnight: ~3 s)."""
+def test_full_volume_is_generated() -> None:
+    """300 orders per outlet per day (how fast: benchmarks/demo_generation.py)."""
     merchant = DemoMerchant(seed=3, orders_per_outlet_per_day=300, start_date=START)
-    began = _time.perf_counter()
     count = sum(
         len(merchant.orders_for_day(outlet.outlet_code, START + timedelta(days=offset)))
         for outlet in OUTLETS
         for offset in range(3)
     )
     assert count > 2_000
-    assert _time.perf_counter() - began < 3
 
 
 def test_references_unique_and_sequential(merchant: DemoMerchant) -> None:

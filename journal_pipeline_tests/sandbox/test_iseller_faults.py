@@ -154,14 +154,22 @@ def test_latency_sleeps_without_holding_the_lock(start: Any) -> None:
 
 
 def test_real_latency_delays_only_the_matching_endpoint(start: Any) -> None:
-    _, url = start(faults="GetStoreInfo:latency=300")
+    sandbox, url = start(faults="GetStoreInfo:latency=300")
     access = token(url)
+    slept: list[float] = []
+    real_sleep = sandbox.faults.sleep
+
+    def recorded(seconds: float) -> None:
+        slept.append(seconds)
+        real_sleep(seconds)
+
+    sandbox.faults.sleep = recorded
     began = time.monotonic()
     assert store_info(url, access).status_code == 200
-    assert time.monotonic() - began >= 0.3
-    began = time.monotonic()
+    assert time.monotonic() - began >= 0.3  # the delay is real
+    assert slept == [0.3]
     assert token(url)
-    assert time.monotonic() - began < 0.3
+    assert slept == [0.3]  # the token endpoint was not delayed
 
 
 def test_inject_fault_helper(start: Any) -> None:
