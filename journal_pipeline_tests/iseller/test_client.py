@@ -200,7 +200,7 @@ def test_status_false_raises_api_error(client: ISellerClient) -> None:
     assert caught.value.endpoint == "GetOrders"
     assert "created_after" in (caught.value.error_message or "")
     assert "created_after" in str(caught.value)
-    assert client._access_token and client._access_token not in str(caught.value)
+    assert client._tokens.access_token and client._tokens.access_token not in str(caught.value)
     clone = pickle.loads(pickle.dumps(caught.value))
     assert (str(clone), clone.error_message) == (str(caught.value), caught.value.error_message)
 
@@ -234,11 +234,11 @@ def test_expired_token_triggers_one_reauthentication(own_sandbox: Any) -> None:
     _, env = own_sandbox(now=clock, token_ttl_seconds=3600)
     client = ISellerClient.from_env(env)
     client.get_store_info()
-    first_token = client._access_token
+    first_token = client._tokens.access_token
     clock.advance(hours=2)  # the server's clock: the client still believes the token valid
     client.get_store_info()
     assert client.calls == 5  # token, call, call (401), token, call
-    assert client._access_token != first_token
+    assert client._tokens.access_token != first_token
     client.get_store_info()
     assert client.calls == 6
 
@@ -263,8 +263,8 @@ def test_secrets_never_leak(own_sandbox: Any, caplog: pytest.LogCaptureFixture) 
     good = ISellerClient.from_env(env)
     with pytest.raises(ISellerApiError) as api_error:
         good.get_orders()
-    access_token = good._access_token
-    refresh_token = good._refresh_token
+    access_token = good._tokens.access_token
+    refresh_token = good._tokens.refresh_token
     assert access_token and refresh_token
 
     unreachable = ISellerClient.from_env(

@@ -17,6 +17,7 @@ from urllib3.util import Retry
 
 from journal_pipeline.iseller.client import ISellerClient, build_session
 from journal_pipeline.iseller.errors import ISellerApiError, ISellerHttpError
+from journal_pipeline.iseller.paging import page_items
 from journal_pipeline.iseller.parse import (
     adjustment_frames,
     customers_frame,
@@ -210,12 +211,12 @@ def test_token_expiring_mid_run(own: Any) -> None:
         page_size=4,
     )
     first = next(pages)
-    token = client._access_token
+    token = client._tokens.access_token
     assert sandbox.expire_access_tokens() >= 1
     rest = list(pages)
     orders = [o for page in (first, *rest) for o in page["orders"]]
     assert len(orders) == len({o["order_id"] for o in orders})
-    assert client._access_token != token
+    assert client._tokens.access_token != token
     assert client.calls == 1 + (1 + len(rest)) + 2  # token, pages, one 401, one token
 
 
@@ -256,12 +257,10 @@ def test_summary_answers_under_the_field_tables_names_are_read() -> None:
     ``transaction_summary`` and three gateways ``debit`` / ``credit`` / ``loyalty_point``,
     where its sample answers say ``order_summaries`` / ``transaction_summaries`` and
     ``external_debit`` / ``external_credit`` / ``points``; either spelling is read alike."""
-    from journal_pipeline.iseller.client import _items
-
     item = {"order_date": "2023-01-02 07:00:00", "cash": 10.0, "debit": 20.0, "credit": 30.0}
     item |= {"loyalty_point": 40.0, "customs": [{"name": "OttoPay", "amount": 5.0}]}
-    assert _items({"transaction_summary": [item]}, "transaction_summaries") == [item]
-    assert _items({"order_summary": [item]}, "order_summaries") == [item]
+    assert page_items({"transaction_summary": [item]}, "transaction_summaries") == [item]
+    assert page_items({"order_summary": [item]}, "order_summaries") == [item]
     frame = transaction_summary_frame([item], time_zone=7)
     keys = frame["gateway"] + ":" + frame["name"].fillna("")
     amounts = dict(zip(keys, frame["amount"], strict=True))

@@ -1,0 +1,166 @@
+"""The OAuth 2.0 access token of the iSeller client.
+
+The token is fetched on first use (``client_credentials`` grant, or ``refresh_token`` when a
+refresh token is configured), kept until shortly before the expiry the token endpoint announced
+and fetched again afterwards. A 401 from the API means the server dropped the token early (a
+restart, a clock ahead of ours): one new token and one retry of the call, no more, so wrong
+credentials fail fast. The token answer also tells the store's API base URL when it is not
+configured.
+
+Credentials never appear in exception text, log lines or reprs.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+
+import requests
+
+from journal_pipeline.iseller.errors import ISellerAuthError, ISellerConfigError, redact
+from journal_pipeline.iseller.settings import ISellerSettings
+from journal_pipeline.iseller.transport import Transport, logger
+
+#: A token is renewed this long before the expiry the token endpoint announced.
+TOKEN_EXPIRY_MARGIN_SECONDS = 60.0
+
+
+class TokenSource:
+    """One access token shared by every call of a client; thread-safe.
+
+    `access_token` and `refresh_token` are exposed for diagnostics and tests: never log them.
+    """
+
+    def __init__(self, settings: ISellerSettings, transport: Transport):
+        self.settings = settings
+        self._transport = transport
+        self._lock = threading.RLock()
+        self._access_token: str | None = None
+        self._expires_at = 0.0  # time.monotonic()
+        self._refresh_token: str | None = settings.refresh_token
+        self.resource_url = settings.resource_url.rstrip("/") if settings.resource_url else None
+
+    def __repr__(self) -> str:
+        return f"TokenSource(token_url={self.settings.token_url!r})"
+
+    @property
+    def access_token(self) -> str | None:
+        return self._access_token
+
+    @property
+    def refresh_token(self) -> str | None:
+        return self._refresh_token
+
+    def secrets(self) -> list[str | None]:
+        """Every credential known now, for :func:`~journal_pipeline.iseller.errors.redact`."""
+        return [
+            self.settings.client_secret,
+            self.settings.refresh_token,
+            self._refresh_token,
+            self._access_token,
+        ]
+
+    def token(self, *, renew_after: str | None = None) -> str:
+        """A valid access token; renewed if expired or equal to `renew_after` (refused)."""
+        with self._lock:
+            current = self._access_token
+            if (
+                current is not None
+                and current != renew_after
+                and time.monotonic() < self._expires_at
+            ):
+                return current
+            return self._authenticate()
+
+    def send(
+        self, endpoint: str, data: Mapping[str, str], *, version: str = "v2"
+    ) -> requests.Response:
+        """POST to ``/api/{version}/{endpoint}`` with the token; on a 401, one new token and
+        one retry. A token refused again (401) or a 403 is an :class:`ISellerAuthError`."""
+        refused: str | None = None
+        for attempt in (1, 2):
+            token = self.token(renew_after=refused)
+            url = f"{self.resource_url}/api/{version}/{endpoint}"
+            response = self._transport.send(
+                url, endpoint=endpoint, data=data, headers={"Authorization": f"Bearer {token}"}
+            )
+            if response.status_code == 401 and attempt == 1:
+                logger.info("iSeller %s answered 401; authenticating again", endpoint)
+                refused = token
+                continue
+            if response.status_code in (401, 403):
+                raise ISellerAuthError(
+                    f"iSeller {endpoint} refused the access token: HTTP {response.status_code}",
+                    status_code=response.status_code,
+                )
+            break
+        return response
+
+    def _authenticate(self) -> str:
+        settings = self.settings
+        if self._refresh_token and settings.refresh_token:
+            grant = "refresh_token"
+            data = {
+                "grant_type": grant,
+                "refresh_token": self._refresh_token,
+                "client_id": settings.client_id,
+                "client_secret": settings.client_secret,
+            }
+        else:
+            grant = "client_credentials"
+            data = {
+                "grant_type": grant,
+                "client_id": settings.client_id,
+                "client_secret": settings.client_secret,
+            }
+        self._access_token = None
+        response = self._transport.send(settings.token_url, endpoint="oauth/token", data=data)
+        if response.status_code != 200:
+            error_text = self._error_code(response)
+            raise ISellerAuthError(
+                f"iSeller token request ({grant} grant, client_id {settings.client_id!r}) "
+                f"refused: HTTP {response.status_code}"
+                + (f", error {error_text!r}" if error_text else ""),
+                status_code=response.status_code,
+                error=error_text,
+            )
+        payload = self._transport.parse(response, "oauth/token")
+        access_token = payload.get("access_token")
+        if not isinstance(access_token, str) or not access_token:
+            raise ISellerAuthError("iSeller token response has no access_token")
+        expires_in = float(payload.get("expires_in") or 0)
+        self._access_token = access_token
+        self._expires_at = time.monotonic() + max(
+            0.0, expires_in - min(TOKEN_EXPIRY_MARGIN_SECONDS, expires_in / 2)
+        )
+        refresh_token = payload.get("refresh_token")
+        if isinstance(refresh_token, str) and refresh_token:
+            self._refresh_token = refresh_token
+        if self.resource_url is None:
+            resource_url = payload.get("resource_url")
+            if not isinstance(resource_url, str) or not resource_url:
+                raise ISellerConfigError(
+                    "iSeller token response has no resource_url; set ISELLER_RESOURCE_URL"
+                )
+            self.resource_url = resource_url.rstrip("/")
+        logger.info(
+            "iSeller access token obtained (%s grant, expires in %ss, resource %s)",
+            grant,
+            int(expires_in),
+            self.resource_url,
+        )
+        return access_token
+
+    def _error_code(self, response: requests.Response) -> str | None:
+        """The OAuth ``error`` code of a refused token request (e.g. ``invalid_grant``),
+        redacted: it names what to fix without echoing a credential."""
+        error = None
+        try:
+            body = json.loads(response.content.decode("utf-8-sig"))
+            if isinstance(body, dict):
+                error = body.get("error")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            pass
+        return redact(str(error), self.secrets()) if error else None
