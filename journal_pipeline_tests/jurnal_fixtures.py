@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
+from journal_pipeline.jurnal.client import JurnalClient
+from journal_pipeline.jurnal.settings import JurnalSettings
 from journal_sandbox.http import SandboxServer
 from journal_sandbox.jurnal_app import (
     CUSTOMER_WALK_IN,

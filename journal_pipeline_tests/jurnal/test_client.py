@@ -15,12 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from journal_pipeline.jurnal.client import (
-    DEFAULT_BASE_URL,
-    ItemResult,
-    JurnalClient,
-    JurnalSettings,
-)
+from journal_pipeline.jurnal.client import JurnalClient
 from journal_pipeline.jurnal.errors import (
     JurnalAuthError,
     JurnalConfigError,
@@ -28,6 +23,8 @@ from journal_pipeline.jurnal.errors import (
     JurnalRetryableError,
     JurnalValidationError,
 )
+from journal_pipeline.jurnal.idempotent import ItemResult
+from journal_pipeline.jurnal.settings import DEFAULT_BASE_URL, JurnalSettings
 from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
 from journal_sandbox.jurnal_app import (
     ACCOUNT_QRIS_CLEARING,

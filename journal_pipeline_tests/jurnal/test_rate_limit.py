@@ -15,13 +15,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
-from journal_pipeline.jurnal.rate_limit import (
-    MemoryRateLimiter,
-    RateLimiter,
-    SqlRateLimiter,
-    credential_key,
-)
+from journal_pipeline.jurnal.client import JurnalClient
+from journal_pipeline.jurnal.rate_limit import MemoryRateLimiter, RateLimiter, credential_key
+from journal_pipeline.jurnal.rate_limit_sql import SqlRateLimiter
+from journal_pipeline.jurnal.settings import JurnalSettings
 from journal_pipeline_tests.databases import POSTGRES_URL, postgres_schema_url
 
 

@@ -16,7 +16,8 @@ from journal_pipeline.jurnal.errors import (
     JurnalRateLimited,
     JurnalRetryableError,
 )
-from journal_pipeline.jurnal.rate_limit import MemoryRateLimiter, SqlRateLimiter
+from journal_pipeline.jurnal.rate_limit import MemoryRateLimiter
+from journal_pipeline.jurnal.rate_limit_sql import SqlRateLimiter
 from journal_pipeline.jurnal.resources import spec_for
 from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
 from journal_sandbox.jurnal_app import (

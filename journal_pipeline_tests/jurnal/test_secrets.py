@@ -16,7 +16,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
+from journal_pipeline.jurnal.client import JurnalClient
 from journal_pipeline.jurnal.errors import (
     JurnalAuthError,
     JurnalDuplicateError,
@@ -25,6 +25,7 @@ from journal_pipeline.jurnal.errors import (
     JurnalRetryableError,
     JurnalValidationError,
 )
+from journal_pipeline.jurnal.settings import JurnalSettings
 from journal_pipeline_tests.jurnal.test_resources import inject
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 from journal_sandbox.jurnal_app import CUSTOMER_WALK_IN, PRODUCT_SERVICE_CHARGE

@@ -1,0 +1,129 @@
+"""Where Jurnal is, which credential to use and the rate limits, from ``JURNAL_*`` variables.
+
+- ``JURNAL_BASE_URL``       default ``https://api.mekari.com/public/jurnal/api/v1``;
+- ``JURNAL_CLIENT_ID`` + ``JURNAL_CLIENT_SECRET``  MAG HMAC credentials (preferred), or
+- ``JURNAL_API_KEY``        the legacy per-company ``apikey``;
+- ``JURNAL_RATE_LIMIT_PER_MINUTE``/``_PER_HOUR``/``_MARGIN``/``_WINDOW_SCALE`` for the limiter.
+
+Kept apart from the HTTP code so that the Dagster resource can build and show the settings
+without a session. Secrets stay out of ``repr``, and a malformed number names its variable,
+never its value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from requests.auth import AuthBase
+
+from journal_pipeline.jurnal.auth import JurnalApiKeyAuth, JurnalHmacAuth
+from journal_pipeline.jurnal.errors import JurnalConfigError
+from journal_pipeline.jurnal.rate_limit import (
+    DEFAULT_PER_HOUR,
+    DEFAULT_PER_MINUTE,
+    MemoryRateLimiter,
+    RateLimiter,
+    credential_key,
+)
+from journal_pipeline.jurnal.rate_limit_sql import SqlRateLimiter
+
+DEFAULT_BASE_URL = "https://api.mekari.com/public/jurnal/api/v1"
+
+ENV_BASE_URL = "JURNAL_BASE_URL"
+ENV_CLIENT_ID = "JURNAL_CLIENT_ID"
+ENV_CLIENT_SECRET = "JURNAL_CLIENT_SECRET"
+ENV_API_KEY = "JURNAL_API_KEY"
+ENV_RATE_PER_MINUTE = "JURNAL_RATE_LIMIT_PER_MINUTE"
+ENV_RATE_PER_HOUR = "JURNAL_RATE_LIMIT_PER_HOUR"
+ENV_RATE_MARGIN = "JURNAL_RATE_LIMIT_MARGIN"
+ENV_RATE_WINDOW_SCALE = "JURNAL_RATE_LIMIT_WINDOW_SCALE"
+
+
+def _number(text: str, kind: type) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class JurnalSettings:
+    """Where Jurnal is and how to authenticate; secrets are kept out of ``repr``."""
+
+    base_url: str = DEFAULT_BASE_URL
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
+    rate_limit_per_minute: int = DEFAULT_PER_MINUTE
+    rate_limit_per_hour: int = DEFAULT_PER_HOUR
+    rate_limit_margin: float = 0.0
+    rate_window_scale: float = 1.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> JurnalSettings:
+        """Settings from ``env`` (default ``os.environ``); non-None ``overrides`` win."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {
+            "base_url": (env.get(ENV_BASE_URL) or "").strip() or DEFAULT_BASE_URL,
+            "client_id": (env.get(ENV_CLIENT_ID) or "").strip() or None,
+            "client_secret": (env.get(ENV_CLIENT_SECRET) or "").strip() or None,
+            "api_key": (env.get(ENV_API_KEY) or "").strip() or None,
+        }
+        for key, name, kind in (
+            ("rate_limit_per_minute", ENV_RATE_PER_MINUTE, int),
+            ("rate_limit_per_hour", ENV_RATE_PER_HOUR, int),
+            ("rate_limit_margin", ENV_RATE_MARGIN, float),
+            ("rate_window_scale", ENV_RATE_WINDOW_SCALE, float),
+        ):
+            text = (env.get(name) or "").strip()
+            if text:
+                number = _number(text, kind)
+                if number is None:  # raised here, so the value is not chained into the error
+                    raise JurnalConfigError(f"{name} must be a number")
+                values[key] = number
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @property
+    def auth_mode(self) -> str | None:
+        """``"hmac"`` when the client id and secret are set, else ``"apikey"``, else None."""
+        if self.client_id and self.client_secret:
+            return "hmac"
+        if self.api_key:
+            return "apikey"
+        return None
+
+    def credential_key(self) -> str:
+        """The SHA-256 naming this credential in the shared rate-limit state."""
+        identity = self.client_id if self.auth_mode == "hmac" else self.api_key
+        return credential_key(self.base_url, self.auth_mode, identity)
+
+    def rate_limiter(self, database: Any = None, **kwargs: Any) -> RateLimiter:
+        """The limiter of this credential: shared through ``database`` (a SQLAlchemy URL or
+        engine, e.g. the staging database), or this process only when ``database`` is None."""
+        options: dict[str, Any] = {
+            "per_minute": self.rate_limit_per_minute,
+            "per_hour": self.rate_limit_per_hour,
+            "safety_margin": self.rate_limit_margin,
+            "window_scale": self.rate_window_scale,
+        }
+        options.update(kwargs)
+        if database is None:
+            return MemoryRateLimiter(**options)
+        return SqlRateLimiter(database, self.credential_key(), **options)
+
+    def auth(self) -> AuthBase:
+        """The ``requests`` auth that signs (HMAC) or keys (legacy) every request."""
+        if self.auth_mode == "hmac":
+            assert self.client_id is not None and self.client_secret is not None
+            return JurnalHmacAuth(self.client_id, self.client_secret)
+        if self.auth_mode == "apikey":
+            assert self.api_key is not None
+            return JurnalApiKeyAuth(self.api_key)
+        raise JurnalConfigError(
+            f"Jurnal credentials missing: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} "
+            f"(Mekari API Gateway HMAC), or {ENV_API_KEY} (legacy API key)"
+        )
