@@ -268,15 +268,22 @@ def test_connection_errors_are_retried_then_raised() -> None:
 
 
 def test_rate_limited_client_waits_and_succeeds(fresh: JurnalSandboxHandle) -> None:
-    client = fresh.client()
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    client = fresh.client(sleep=sleep)
     time.sleep(1.02 - (time.time() % 1.0))  # start of a scaled minute (one real second)
-    started = time.monotonic()
     for _ in range(31):
         client.list_accounts()
-    elapsed = time.monotonic() - started
     assert client.rate_limited >= 1
     assert client.calls == 31 + client.rate_limited
-    assert elapsed < 5
+    # each 429 was waited out for the Retry-After of the scaled minute (about one second,
+    # plus at most 10% jitter), not for a real minute
+    assert len(waits) == client.rate_limited
+    assert all(0 < wait <= 1.1 * 1.0 + 0.1 for wait in waits), waits
 
 
 # --- credentials ------------------------------------------------------------------------
