@@ -145,7 +145,7 @@ class MerchantConfig(BaseModel):
         return self.accounts.get(role)
 
     def payment_account(
-        self, method: str, gateway: str | None, outlet_code: str | None
+        self, method: str | None, gateway: str | None, outlet_code: str | None
     ) -> str | None:
         """Clearing account of a payment method: by name, then by gateway; outlet first."""
         outlet = self.outlet(outlet_code)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+from journal_pipeline.core.orders import OrderRow
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,7 @@ class Hold:
     def doc_key(self) -> str:
         return f"{self.doc_type}:{self.source_id}"
 
-    def as_row(self) -> dict:
+    def as_row(self) -> dict[str, Any]:
         return {
             "source_type": self.source_type,
             "source_id": self.source_id,
@@ -36,7 +39,12 @@ def order_label(reference: str, outlet_code: str, day: date) -> str:
 
 
 def order_hold(
-    order, day: date, reason: str, *, doc_type: str = "sales_invoice", source_id: str | None = None
+    order: OrderRow,
+    day: date,
+    reason: str,
+    *,
+    doc_type: str = "sales_invoice",
+    source_id: str | None = None,
 ) -> Hold:
     """Hold a document of an iSeller order (a row of the orders frame), naming the order."""
     outlet = order.outlet_code or "?"

@@ -9,24 +9,34 @@ first invoice instead of creating another.
 
 Before an invoice is built into the outbox its total is computed the way Jurnal computes it;
 an order whose invoice would not come to the order's total is held, not posted.
+
+Missing values leave their part out: a line without a variant reads just the product name;
+a line without a SKU names its product by name (no ``product_code`` key); an order without
+a customer has no customer in its memo (the invoice's person is the walk-in customer of the
+config in every case). A line with neither SKU nor product name is held.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from journal_pipeline.accounting.documents import SALES_INVOICE, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine, fit_total, invoice_totals
+from journal_pipeline.accounting.labels import item_name, line_description
 from journal_pipeline.accounting.payments import settle_at_sale, split_payment_documents
 from journal_pipeline.accounting.posting_rules import (
+    DatedPayment,
     DaySales,
     payments_at_sale,
     records_by_order,
 )
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
+from journal_pipeline.core.orders import LineRow, OrderRow
 
 
 def _percent(discount: int, gross: int) -> Decimal | None:
@@ -39,7 +49,7 @@ def _percent(discount: int, gross: int) -> Decimal | None:
     return None
 
 
-def _number(value: Decimal | int) -> int | float | str:
+def _number(value: Decimal | int) -> int | str:
     """JSON-friendly exact number: int when whole, else a decimal string."""
     as_decimal = Decimal(value)
     if as_decimal == as_decimal.to_integral_value():
@@ -47,15 +57,38 @@ def _number(value: Decimal | int) -> int | float | str:
     return str(as_decimal.normalize())
 
 
-def sales_invoice(order, lines: list, payments: list, config: MerchantConfig, day: date):
-    """The invoice document of one order (already checked by the posting rules), or a Hold."""
-    outlet = config.outlet(order.outlet_code)
-    tax = config.tax_for(order.outlet_code)
+def line_product(line: LineRow) -> dict[str, str] | None:
+    """How an invoice line names its Jurnal product: by SKU (``product_code``), else by
+    product name; None when the line has neither."""
+    sku = text_or_none(line.sku)
+    if sku:
+        return {"product_code": sku}
+    name = text_or_none(line.product_name)
+    if name:
+        return {"product_name": name}
+    return None
+
+
+def sales_invoice(
+    order: OrderRow,
+    lines: list[LineRow],
+    payments: list[DatedPayment],
+    config: MerchantConfig,
+    day: date,
+) -> tuple[list[Document], None] | tuple[None, Hold]:
+    """The invoice document of one order (already checked by the posting rules) and the
+    receive payments of a split payment, or a Hold."""
+    outlet_code = text_or_none(order.outlet_code)
+    outlet = config.outlet(outlet_code)
+    tax = config.tax_for(outlet_code)
 
     def hold(reason: str) -> tuple[None, Hold]:
         return None, order_hold(order, day, reason)
 
-    invoice_lines: list[dict] = []
+    if outlet_code is None:
+        return hold("the order names no outlet. Check it in iSeller.")
+
+    invoice_lines: list[dict[str, Any]] = []
     model_lines: list[InvoiceLine] = []
     folded_discount = 0
     free_items = []
@@ -63,29 +96,37 @@ def sales_invoice(order, lines: list, payments: list, config: MerchantConfig, da
         if line.total_order_amount <= line.discount_amount:
             # Jurnal refuses a line whose amount is not above zero: a free item (a modifier
             # at no charge, a 100% line discount) is named in the memo instead.
-            free_items.append(f"{_number(line.quantity)} × {line.product_name or line.sku}")
+            name = item_name(line.product_name, line.sku) or "item without a name"
+            free_items.append(f"{_number(line.quantity)} × {name}")
             continue
-        taxed = tax is not None and line.tax_amount != 0
+        product = line_product(line)
+        if product is None:
+            return hold(
+                f"line {line.line_no} has neither a SKU nor a product name, so Jurnal cannot "
+                "tell which product it is. Name the product (or give it a SKU) in iSeller."
+            )
+        taxed_as = tax if tax is not None and line.tax_amount != 0 else None
         percent = _percent(line.discount_amount, line.total_order_amount)
         if percent is None:  # not representable as a Jurnal line percentage
             folded_discount += line.discount_amount
             percent = Decimal(0)
-        attrs = {
-            "product_code": line.sku,
-            "description": line.product_name
-            if not line.variant_name
-            else f"{line.product_name} ({line.variant_name})",
+        attrs: dict[str, Any] = {
+            **product,
+            "description": line_description(line.product_name, line.variant_name, line.sku),
             "quantity": _number(line.quantity),
             "rate": line.base_price,
         }
         if percent:
             attrs["discount"] = _number(percent)
-        if taxed:
-            attrs["line_tax_name"] = tax.jurnal_name
+        if taxed_as is not None:
+            attrs["line_tax_name"] = taxed_as.jurnal_name
         invoice_lines.append(attrs)
         model_lines.append(
             InvoiceLine(
-                line.quantity, Decimal(line.base_price), percent, tax.rate if taxed else None
+                line.quantity,
+                Decimal(line.base_price),
+                percent,
+                taxed_as.rate if taxed_as is not None else None,
             )
         )
 
@@ -98,13 +139,22 @@ def sales_invoice(order, lines: list, payments: list, config: MerchantConfig, da
         line_tax = sum(line.tax_amount for line in lines)
         charge_tax = order.total_tax_amount - line_tax
         rate = charges + (charge_tax if order.tax_inclusive else 0)
-        attrs = {"product_name": config.service_charge_product, "quantity": 1, "rate": rate}
-        taxed = tax is not None and charge_tax != 0
-        if taxed:
-            attrs["line_tax_name"] = tax.jurnal_name
-        invoice_lines.append(attrs)
+        charge: dict[str, Any] = {
+            "product_name": config.service_charge_product,
+            "quantity": 1,
+            "rate": rate,
+        }
+        charge_tax_config = tax if tax is not None and charge_tax != 0 else None
+        if charge_tax_config is not None:
+            charge["line_tax_name"] = charge_tax_config.jurnal_name
+        invoice_lines.append(charge)
         model_lines.append(
-            InvoiceLine(Decimal(1), Decimal(rate), Decimal(0), tax.rate if taxed else None)
+            InvoiceLine(
+                Decimal(1),
+                Decimal(rate),
+                Decimal(0),
+                charge_tax_config.rate if charge_tax_config is not None else None,
+            )
         )
     if not invoice_lines:
         return hold("the order has no lines to invoice. Check it in iSeller.")
@@ -134,20 +184,20 @@ def sales_invoice(order, lines: list, payments: list, config: MerchantConfig, da
             {"product_name": config.rounding_product, "quantity": 1, "rate": _number(fit.rounding)}
         )
 
-    settlement = settle_at_sale(payments_at_sale(payments, day), config, order.outlet_code)
+    settlement = settle_at_sale(payments_at_sale(payments, day), config, outlet_code)
     if settlement.unmapped:
         return hold("a payment method has no account mapping (see payment_methods).")
 
     number = transaction_no(config, order.order_reference)
-    body: dict = {
+    body: dict[str, Any] = {
         "transaction_date": day.isoformat(),
         "due_date": day.isoformat(),
         "transaction_no": number,
         "custom_id": order.order_id,
         "reference_no": order.order_reference,
         "person_name": config.walk_in_customer,
-        "memo": _memo(order, free_items),
-        "tags": [order.outlet_code],
+        "memo": _memo(order.order_reference, outlet_code, order.customer_name, free_items),
+        "tags": [outlet_code],
         "use_tax_inclusive": bool(order.tax_inclusive),
         "tax_after_discount": True,
         "transaction_lines_attributes": invoice_lines,
@@ -168,7 +218,7 @@ def sales_invoice(order, lines: list, payments: list, config: MerchantConfig, da
         doc_key=f"{SALES_INVOICE}:{order.order_id}",
         doc_type=SALES_INVOICE,
         business_date=day,
-        outlet_code=order.outlet_code,
+        outlet_code=outlet_code,
         source_id=order.order_id,
         source_reference=order.order_reference,
         transaction_no=number,
@@ -179,13 +229,18 @@ def sales_invoice(order, lines: list, payments: list, config: MerchantConfig, da
     return [document, *split_payment_documents(settlement, payments, config, day)], None
 
 
-def _memo(order, free_items: list[str]) -> str:
-    customer = f", customer {order.customer_name}" if order.customer_name else ""
+def _memo(reference: str, outlet_code: str, customer_name: object, free_items: list[str]) -> str:
+    """``iSeller order #JKT-000101, outlet JKT[, customer Made Wirawan][; free of charge: …]``:
+    an order without a customer has no customer part."""
+    name = text_or_none(customer_name)
+    customer = f", customer {name}" if name else ""
     free = f"; free of charge: {', '.join(free_items)}" if free_items else ""
-    return f"iSeller order {order.order_reference}, outlet {order.outlet_code}{customer}{free}"
+    return f"iSeller order {reference}, outlet {outlet_code}{customer}{free}"
 
 
-def sales_invoices(sales: DaySales, config: MerchantConfig, skip: set[str] | None = None):
+def sales_invoices(
+    sales: DaySales, config: MerchantConfig, skip: set[str] | None = None
+) -> tuple[list[Document], list[Hold]]:
     """Invoice documents for the day's sales; orders in ``skip`` (already held) are left out."""
     frames = sales.frames
     skip = skip or set()
@@ -205,6 +260,6 @@ def sales_invoices(sales: DaySales, config: MerchantConfig, skip: set[str] | Non
         )
         if hold is not None:
             holds.append(hold)
-        else:
+        elif order_documents is not None:
             documents.extend(order_documents)
     return documents, holds

@@ -8,8 +8,10 @@ share of the discount, added on top (exclusive) or contained in it (inclusive).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 CENT = Decimal("0.01")
 
@@ -126,14 +128,16 @@ def fit_total(
         if gap == 0:
             return Fit(extra, Decimal(0))
         if gap > 0:
-            rounding = _fit_rounding(lambda r, extra=extra: total(extra, r), target, gap)
+            rounding = _fit_rounding(partial(total, extra), target, gap)
             if rounding is not None:
                 return Fit(extra, rounding)
         extra += CENT
     return None
 
 
-def _fit_rounding(total, target: Decimal, gap: Decimal) -> Decimal | None:
+def _fit_rounding(
+    total: Callable[[Decimal], Decimal], target: Decimal, gap: Decimal
+) -> Decimal | None:
     """A rounding-line rate that makes ``total(rate) == target``, searched near ``gap``."""
     rounding = gap
     for _ in range(5):  # the rounding line takes a share of the discount: converge on it

@@ -13,14 +13,17 @@ Every receive payment is keyed by the iSeller transaction id (``custom_id``) and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pandas as pd
 
 from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold
-from journal_pipeline.accounting.posting_rules import records_by_order
+from journal_pipeline.accounting.labels import payment_method
+from journal_pipeline.accounting.posting_rules import DatedPayment, records_by_order
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr
 
 FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
@@ -32,15 +35,26 @@ class Settlement:
 
     deposit_account: str | None
     deposit: int
-    other_payments: list[tuple]  # (payment, account): receive payments on the sale's date
-    unmapped: list  # payments whose method has no account
+    # (payment, account): receive payments on the sale's date
+    other_payments: list[tuple[DatedPayment, str]]
+    unmapped: list[DatedPayment]  # payments whose method has no account
 
 
-def settle_at_sale(payments: list, config: MerchantConfig, outlet_code: str) -> Settlement:
+def _account(payment: DatedPayment, config: MerchantConfig, outlet_code: str | None) -> str | None:
+    """The clearing account of a payment's method (by its name, else its gateway)."""
+    return config.payment_account(
+        text_or_none(payment.payment_type_name), text_or_none(payment.gateway), outlet_code
+    )
+
+
+def settle_at_sale(
+    payments: list[DatedPayment], config: MerchantConfig, outlet_code: str | None
+) -> Settlement:
     """Split the payments made at the till into the invoice deposit and receive payments."""
-    mapped, unmapped = [], []
+    mapped: list[tuple[DatedPayment, str]] = []
+    unmapped: list[DatedPayment] = []
     for payment in payments:
-        account = config.payment_account(payment.payment_type_name, payment.gateway, outlet_code)
+        account = _account(payment, config, outlet_code)
         if account is None:
             unmapped.append(payment)
         else:
@@ -50,7 +64,7 @@ def settle_at_sale(payments: list, config: MerchantConfig, outlet_code: str) -> 
     totals: dict[str, int] = {}
     for payment, account in mapped:
         totals[account] = totals.get(account, 0) + int(payment.amount)
-    deposit_account = max(totals, key=totals.get)  # first of the largest on a tie
+    deposit_account = max(totals, key=lambda account: totals[account])  # first largest on a tie
     return Settlement(
         deposit_account,
         totals[deposit_account],
@@ -59,68 +73,91 @@ def settle_at_sale(payments: list, config: MerchantConfig, outlet_code: str) -> 
     )
 
 
-def _sequence(order_payments: list) -> dict[str, int]:
-    """1-based position of each sale payment of an order, in time order."""
+_UNDATED = datetime.max.replace(tzinfo=UTC)
+
+
+def _sequence(order_payments: list[DatedPayment]) -> dict[str, int]:
+    """1-based position of each sale payment of an order, in time order (undated last)."""
     sales = sorted(
         (p for p in order_payments if p.type == "sale"),
-        key=lambda p: (p.transaction_date, p.transaction_id),
+        key=lambda p: (p.transaction_date or _UNDATED, p.transaction_id),
     )
     return {p.transaction_id: n for n, p in enumerate(sales, start=1)}
 
 
 def receive_payment(
-    payment, *, account: str, day: date, config: MerchantConfig, sequence: int
+    payment: DatedPayment, *, account: str, day: date, config: MerchantConfig, sequence: int
 ) -> Document:
-    """The Jurnal receive payment of one iSeller payment, against its order's invoice."""
-    invoice_no = transaction_no(config, payment.order_reference)
-    body = {
+    """The Jurnal receive payment of one iSeller payment, against its order's invoice.
+
+    Its method is the payment's name in iSeller, else its gateway (the account was found by
+    one of the two, so one is there)."""
+    reference = _reference(payment)
+    invoice_no = transaction_no(config, reference)
+    number = f"{invoice_no}/P{sequence}"
+    method = payment_method(payment.payment_type_name, payment.gateway)
+    body: dict[str, Any] = {
         "transaction_date": day.isoformat(),
-        "transaction_no": f"{invoice_no}/P{sequence}",
+        "transaction_no": number,
         "custom_id": payment.transaction_id,
-        "payment_method_name": payment.payment_type_name,
         "deposit_to_name": account,
         "records_attributes": [{"transaction_no": invoice_no, "amount": int(payment.amount)}],
-        "memo": f"iSeller payment {payment.payment_type_name} of order {payment.order_reference}",
+        "memo": f"iSeller payment {method} of order {reference}"
+        if method
+        else f"iSeller payment of order {reference}",
     }
+    if method:
+        body["payment_method_name"] = method
     return Document(
         doc_key=f"{RECEIVE_PAYMENT}:{payment.transaction_id}",
         doc_type=RECEIVE_PAYMENT,
         business_date=day,
-        outlet_code=payment.outlet_code,
+        outlet_code=payment.outlet_code or "?",
         source_id=payment.transaction_id,
-        source_reference=payment.order_reference,
-        transaction_no=body["transaction_no"],
+        source_reference=reference,
+        transaction_no=number,
         custom_id=payment.transaction_id,
         expected_total=int(payment.amount),
         payload={RECEIVE_PAYMENT: body},
     )
 
 
-def _payment_hold(payment, day: date, reason: str) -> Hold:
+def _reference(payment: DatedPayment) -> str:
+    """The payment's order reference (its order id when the order is not known)."""
+    return text_or_none(payment.order_reference) or payment.order_id
+
+
+def _payment_hold(payment: DatedPayment, day: date, reason: str) -> Hold:
+    method = payment_method(payment.payment_type_name, payment.gateway) or "method not named"
+    reference = _reference(payment)
+    outlet = payment.outlet_code or "?"
     return Hold(
         "payment",
         payment.transaction_id,
-        payment.order_reference,
-        payment.outlet_code,
+        reference,
+        outlet,
         day,
-        f"Payment {format_idr(int(payment.amount))} ({payment.payment_type_name}) of order "
-        f"{payment.order_reference} (outlet {payment.outlet_code}, {day.isoformat()}): {reason}",
+        f"Payment {format_idr(int(payment.amount))} ({method}) of order "
+        f"{reference} (outlet {outlet}, {day.isoformat()}): {reason}",
         RECEIVE_PAYMENT,
     )
 
 
 def later_payment_entries(
     later: pd.DataFrame, all_payments: pd.DataFrame, config: MerchantConfig, day: date
-) -> tuple[list[dict], list[Document], list[Hold]]:
-    """Journal lines, receive payments and holds for payments of orders sold on earlier days."""
-    lines: list[dict] = []
+) -> tuple[list[dict[str, Any]], list[Document], list[Hold]]:
+    """Journal lines, receive payments and holds for payments of orders sold on earlier days
+    (both frames: rows of `DatedPayment`)."""
+    lines: list[dict[str, Any]] = []
     documents: list[Document] = []
     holds: list[Hold] = []
-    by_order = records_by_order(all_payments)
+    by_order: dict[str, list[DatedPayment]] = records_by_order(all_payments)
     for pay in later.itertuples(index=False):
-        account = config.payment_account(pay.payment_type_name, pay.gateway, pay.outlet_code)
+        account = _account(pay, config, pay.outlet_code)
         receivable = config.account("receivable", pay.outlet_code)
-        if account is None or receivable is None:
+        method = payment_method(pay.payment_type_name, pay.gateway)
+        if account is None or receivable is None or method is None:
+            # a mapped account was found by the method's name or gateway: then it has a method
             missing = "payment_methods" if account is None else "accounts.receivable"
             holds.append(
                 _payment_hold(pay, day, f"no account mapping; add it under {missing}. {FIX_HINT}")
@@ -133,18 +170,18 @@ def later_payment_entries(
             "outlet_code": pay.outlet_code,
             "source_type": "payment",
             "source_id": pay.transaction_id,
-            "source_reference": pay.order_reference,
+            "source_reference": _reference(pay),
             "is_estimate": False,
         }
         lines.append(
             {
                 **common,
                 "line_no": 1,
-                "account_role": f"payment:{pay.payment_type_name}",
+                "account_role": f"payment:{method}",
                 "account_name": account,
                 "debit": int(pay.amount),
                 "credit": 0,
-                "description": f"{pay.payment_type_name} payment of an on-account order",
+                "description": f"{method} payment of an on-account order",
             }
         )
         lines.append(
@@ -166,7 +203,7 @@ def later_payment_entries(
 
 
 def split_payment_documents(
-    settlement: Settlement, order_payments: list, config: MerchantConfig, day: date
+    settlement: Settlement, order_payments: list[DatedPayment], config: MerchantConfig, day: date
 ) -> list[Document]:
     """Receive payments for the till payments that are not the invoice's deposit."""
     sequence = _sequence(order_payments)

@@ -21,16 +21,19 @@ guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, Protocol
 
 import pandas as pd
 
 from journal_pipeline.accounting.business_day import business_date
 from journal_pipeline.accounting.holds import Hold, order_hold
+from journal_pipeline.accounting.labels import item_name, payment_method
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.missing import is_missing, missing_as_none, text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
-from journal_pipeline.core.orders import OrderFrames
+from journal_pipeline.core.orders import LineRow, OrderFrames, OrderRow, PaymentRow
 
 JOURNAL_COLUMNS = (
     "entry_id",
@@ -49,6 +52,17 @@ JOURNAL_COLUMNS = (
 )
 
 FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
+
+
+class DatedPayment(PaymentRow, Protocol):
+    """A payment row of `dated_payments`: with its order's outlet, reference, status and
+    sale date, and its own business date."""
+
+    outlet_code: str | None
+    order_reference: str | None
+    order_status: str | None
+    sale_date: date | None
+    business_date: date | None
 
 
 @dataclass
@@ -71,25 +85,31 @@ def with_business_dates(orders: pd.DataFrame, config: MerchantConfig) -> pd.Data
     result = orders.copy()
     dates = []
     for row in result.itertuples(index=False):
-        moment = row.closed_date if row.closed_date is not None else row.order_date
+        moment = row.order_date if is_missing(row.closed_date) else row.closed_date
         dates.append(outlet_business_date(moment, row.outlet_code, config))
     result["business_date"] = dates
     return result
 
 
-def outlet_business_date(moment, outlet_code: str, config: MerchantConfig) -> date | None:
+def outlet_business_date(
+    moment: datetime | None, outlet_code: str | None, config: MerchantConfig
+) -> date | None:
     """Business date of a UTC moment at an outlet (its time zone and cut-off hour)."""
-    if moment is None or pd.isna(moment):
+    if moment is None or is_missing(moment):
         return None
     zone, cutoff = config.outlet_zone(outlet_code)
     return business_date(moment, zone, cutoff)
 
 
-def dated_payments(frames: OrderFrames, dated_orders: pd.DataFrame, config: MerchantConfig):
-    """Payments with their order's outlet, reference, sale date and their own business date."""
+def dated_payments(
+    frames: OrderFrames, dated_orders: pd.DataFrame, config: MerchantConfig
+) -> pd.DataFrame:
+    """Payments with their order's outlet, reference, sale date and their own business date
+    (rows: `DatedPayment`). A payment whose order is not among ``dated_orders`` has None
+    there (the merge would say NaN)."""
     info = dated_orders[["order_id", "outlet_code", "order_reference", "business_date", "status"]]
     info = info.rename(columns={"business_date": "sale_date", "status": "order_status"})
-    payments = frames.payments.merge(info, on="order_id", how="left")
+    payments = missing_as_none(frames.payments.merge(info, on="order_id", how="left"))
     payments["business_date"] = [
         outlet_business_date(p.transaction_date, p.outlet_code, config)
         for p in payments.itertuples(index=False)
@@ -114,7 +134,7 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
     later = succeeded[
         earlier & (succeeded["type"] == "sale") & (succeeded["order_status"] == "completed")
     ]
-    cancelled = dated["cancel_date"].map(lambda t: t is not None and not pd.isna(t))
+    cancelled = dated["cancel_date"].map(lambda t: not is_missing(t))
     voided = dated[(dated["status"] == "void") & cancelled].copy()
     voided["cancel_business_date"] = [
         outlet_business_date(o.cancel_date, o.outlet_code, config)
@@ -136,15 +156,24 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
 class _Entry:
     """Collects the lines of one journal entry; accounts are resolved or the order is held."""
 
-    def __init__(self, entry_id: str, order, day: date, config: MerchantConfig):
+    def __init__(self, entry_id: str, order: OrderRow, day: date, config: MerchantConfig):
         self.entry_id = entry_id
         self.order = order
         self.day = day
         self.config = config
-        self.lines: list[dict] = []
+        self.lines: list[dict[str, Any]] = []
         self.problems: list[str] = []
 
-    def add(self, role: str, account: str | None, debit: int, credit: int, text: str, **kw) -> None:
+    def add(
+        self,
+        role: str,
+        account: str | None,
+        debit: int,
+        credit: int,
+        text: str,
+        *,
+        is_estimate: bool = False,
+    ) -> None:
         if debit == 0 and credit == 0:
             return
         if account is None:
@@ -163,13 +192,22 @@ class _Entry:
                 "debit": debit,
                 "credit": credit,
                 "description": text,
-                "is_estimate": kw.get("is_estimate", False),
+                "is_estimate": is_estimate,
             }
         )
 
-    def role(self, role: str, debit: int = 0, credit: int = 0, text: str = "", **kw) -> None:
+    def role(
+        self,
+        role: str,
+        debit: int = 0,
+        credit: int = 0,
+        text: str = "",
+        *,
+        is_estimate: bool = False,
+    ) -> None:
         account = self.config.account(role, self.order.outlet_code)
-        self.add(role, account, debit, credit, text or role.replace("_", " "), **kw)
+        text = text or role.replace("_", " ")
+        self.add(role, account, debit, credit, text, is_estimate=is_estimate)
 
     @property
     def debit(self) -> int:
@@ -180,16 +218,17 @@ class _Entry:
         return sum(line["credit"] for line in self.lines)
 
 
-def records_by_order(frame: pd.DataFrame) -> dict[str, list]:
+def records_by_order(frame: pd.DataFrame) -> dict[str, list[Any]]:
     """The rows of a frame as named tuples, grouped by ``order_id``: per-order rules work on
-    a handful of rows, where plain tuples are a hundred times faster than frame slices."""
-    grouped: dict[str, list] = {}
+    a handful of rows, where plain tuples are a hundred times faster than frame slices.
+    (The rows' type is the frame's row protocol: `LineRow`, `DatedPayment`, ...)"""
+    grouped: dict[str, list[Any]] = {}
     for row in frame.itertuples(index=False):
         grouped.setdefault(row.order_id, []).append(row)
     return grouped
 
 
-def payments_at_sale(payments: list, day: date) -> list:
+def payments_at_sale(payments: list[DatedPayment], day: date) -> list[DatedPayment]:
     """Successful sale payments of an order made on its sale's business date.
 
     Later payments (on-account orders) settle the receivable on their own business date.
@@ -206,13 +245,21 @@ def _excluding_tax(amount: int, rate: Decimal, inclusive: bool) -> int:
     return amount - to_rupiah(Decimal(amount) * rate / (100 + rate))
 
 
-def sale_entry(order, lines: list, payments: list, config: MerchantConfig, day: date):
+def sale_entry(
+    order: OrderRow,
+    lines: list[LineRow],
+    payments: list[DatedPayment],
+    config: MerchantConfig,
+    day: date,
+) -> tuple[list[dict[str, Any]], None] | tuple[None, Hold]:
     """Journal lines of one completed order, or a Hold saying why it cannot be posted."""
     if config.outlet(order.outlet_code) is None:
+        outlet_name = text_or_none(order.outlet_name)
+        named = f" ({outlet_name})" if outlet_name else ""
         return None, order_hold(
             order,
             day,
-            f"outlet {order.outlet_code!r} ({order.outlet_name}) is not in the config. "
+            f"outlet {order.outlet_code!r}{named} is not in the config. "
             f"Add it under outlets with its time zone and Jurnal warehouse. {FIX_HINT}",
         )
     tax = config.tax_for(order.outlet_code)
@@ -220,21 +267,19 @@ def sale_entry(order, lines: list, payments: list, config: MerchantConfig, day: 
 
     paid = 0
     for pay in payments_at_sale(payments, day):
-        account = config.payment_account(pay.payment_type_name, pay.gateway, order.outlet_code)
-        if account is None:
+        method = payment_method(pay.payment_type_name, pay.gateway)
+        account = config.payment_account(
+            text_or_none(pay.payment_type_name), text_or_none(pay.gateway), order.outlet_code
+        )
+        if account is None or method is None:
             return None, order_hold(
                 order,
                 day,
-                f"payment method {pay.payment_type_name!r} (gateway {pay.gateway}) has "
-                f"no account mapping. Add it under payment_methods. {FIX_HINT}",
+                f"payment method {text_or_none(pay.payment_type_name)!r} (gateway "
+                f"{text_or_none(pay.gateway)}) has no account mapping. Add it under "
+                f"payment_methods. {FIX_HINT}",
             )
-        entry.add(
-            f"payment:{pay.payment_type_name}",
-            account,
-            pay.amount,
-            0,
-            f"{pay.payment_type_name} payment",
-        )
+        entry.add(f"payment:{method}", account, pay.amount, 0, f"{method} payment")
         paid += pay.amount
     unpaid = order.total_amount - paid
     if unpaid < 0:
@@ -250,18 +295,18 @@ def sale_entry(order, lines: list, payments: list, config: MerchantConfig, day: 
     inclusive = bool(order.tax_inclusive)
     line_tax_total = 0
     for line in lines:
+        name = item_name(line.product_name, line.sku) or f"line {line.line_no}"
         if line.tax_amount and tax is not None and line.tax_percentage != tax.rate:
             return None, order_hold(
                 order,
                 day,
-                f"line {line.sku} is taxed at {line.tax_percentage}% but outlet "
+                f"line {name} is taxed at {line.tax_percentage}% but outlet "
                 f"{order.outlet_code} is configured for {tax.jurnal_name} {tax.rate}%. "
                 f"Fix the outlet's tax in the config or the product's tax in iSeller.",
             )
         line_tax_total += line.tax_amount
         order_discount = _excluding_tax(line.discount_order_amount, rate, inclusive)
         net = line.subtotal - (line.tax_amount if inclusive else 0)
-        name = line.product_name or line.sku
         entry.role("sales", credit=net + order_discount, text=f"{line.quantity} × {name}")
         entry.role("sales_discount", debit=order_discount, text=f"order discount on {name}")
     if order.total_tax_amount:
@@ -329,7 +374,7 @@ def journal_lines(sales: DaySales, config: MerchantConfig) -> tuple[pd.DataFrame
     frames = sales.frames
     lines_by_order = records_by_order(frames.lines)
     pays_by_order = records_by_order(frames.payments)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     holds: list[Hold] = []
     for order in frames.orders.itertuples(index=False):
         entry, hold = sale_entry(
@@ -341,7 +386,7 @@ def journal_lines(sales: DaySales, config: MerchantConfig) -> tuple[pd.DataFrame
         )
         if hold is not None:
             holds.append(hold)
-        else:
+        elif entry is not None:
             rows.extend(entry)
     frame = pd.DataFrame(rows, columns=list(JOURNAL_COLUMNS))
     frame["debit"] = frame["debit"].astype("int64")
@@ -355,7 +400,7 @@ def unbalanced_entries(lines: pd.DataFrame) -> pd.DataFrame:
     return sums[sums["debit"] != sums["credit"]].reset_index()
 
 
-def summary(lines: pd.DataFrame, holds: list[Hold]) -> dict:
+def summary(lines: pd.DataFrame, holds: list[Hold]) -> dict[str, Any]:
     """Counts and totals for Dagster metadata."""
     by_role = lines.groupby("account_role")[["debit", "credit"]].sum() if len(lines) else None
     return {
@@ -374,8 +419,9 @@ def summary(lines: pd.DataFrame, holds: list[Hold]) -> dict:
 
 def not_yet_posted_events(sales: DaySales) -> list[Hold]:
     """Refunds and voids after a sale was posted: held with the manual step, never dropped."""
-    holds = []
+    holds: list[Hold] = []
     for refund in sales.refunds.itertuples(index=False):
+        method = payment_method(refund.payment_type_name, refund.gateway) or "method not named"
         holds.append(
             Hold(
                 "payment",
@@ -383,7 +429,7 @@ def not_yet_posted_events(sales: DaySales) -> list[Hold]:
                 refund.order_reference,
                 refund.outlet_code,
                 sales.day,
-                f"Refund of {format_idr(int(refund.amount))} ({refund.payment_type_name}) on order "
+                f"Refund of {format_idr(int(refund.amount))} ({method}) on order "
                 f"{refund.order_reference} (outlet {refund.outlet_code}, {sales.day.isoformat()}): "
                 "sales returns are not posted by this version. Record the return in Jurnal by "
                 "hand against the order's invoice.",

@@ -2,16 +2,31 @@
 
 ``orders`` (one row per order), ``lines`` (order details) and ``payments`` (iSeller
 "transactions"). Money columns are whole rupiah (int64); quantities and rates are Decimal;
-timestamps are aware UTC datetimes; a missing text value is ``None``, never pandas' NaN.
-The iSeller client's adapter (``journal_pipeline.iseller.frames``) fills them from JSON.
+timestamps are aware UTC datetimes. The iSeller client's adapter
+(``journal_pipeline.iseller.frames``) fills them from JSON.
+
+Missing values are ``None``, never pandas' NaN, ``pd.NA`` or ``NaT``. pandas would otherwise
+store a missing customer name, variant or SKU as NaN (the ``str`` dtype of pandas 3, a merge,
+a concat), and NaN is truthy and prints as "nan". So every column except the integer money
+columns and the booleans is of object dtype, and `OrderFrames` enforces that whoever builds
+it (`journal_pipeline.core.missing.missing_as_none`). Code that turns a value into text for
+Jurnal still reads optional text through `journal_pipeline.core.missing.text_or_none`, which
+also treats blank text as missing. Text that is often missing: an order's ``customer_name``
+(walk-in customers), a line's ``variant_name``, ``sku`` and even ``product_name``, a payment's
+``gateway`` and ``payment_type_name``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
 
 import pandas as pd
+
+from journal_pipeline.core.missing import missing_as_none
 
 ORDER_MONEY = (
     "total_order_amount",
@@ -84,11 +99,72 @@ PAYMENT_COLUMNS = (
 )
 
 
+class OrderRow(Protocol):
+    """A row of ``OrderFrames.orders`` as ``itertuples(index=False)`` gives it (the columns
+    the accounting reads)."""
+
+    order_id: str
+    order_reference: str  # the order id when iSeller sent none
+    outlet_code: str | None
+    outlet_name: str | None
+    status: str | None
+    customer_name: str | None
+    tax_inclusive: bool
+    order_date: datetime | None
+    closed_date: datetime | None
+    cancel_date: datetime | None
+    total_tax_amount: int
+    total_additional_subtotal_amount: int
+    total_additional_final_amount: int
+    total_additional_order_amount: int
+    total_shipping_amount: int
+    rounding_amount: int
+    total_amount: int
+
+
+class LineRow(Protocol):
+    """A row of ``OrderFrames.lines``."""
+
+    order_id: str
+    line_no: int
+    sku: str | None
+    product_name: str | None
+    variant_name: str | None
+    quantity: Decimal
+    tax_percentage: Decimal
+    base_price: int
+    total_order_amount: int
+    discount_amount: int
+    discount_order_amount: int
+    subtotal: int
+    tax_amount: int
+    cost: int
+
+
+class PaymentRow(Protocol):
+    """A row of ``OrderFrames.payments``."""
+
+    order_id: str
+    transaction_id: str
+    type: str | None
+    status: str | None
+    gateway: str | None
+    payment_type_name: str | None
+    transaction_date: datetime | None
+    amount: int
+
+
 @dataclass(frozen=True)
 class OrderFrames:
+    """The three frames; on construction, every missing value becomes ``None``."""
+
     orders: pd.DataFrame
     lines: pd.DataFrame
     payments: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        for name in ("orders", "lines", "payments"):
+            object.__setattr__(self, name, missing_as_none(getattr(self, name)))
 
     def __len__(self) -> int:
         return len(self.orders)

@@ -3,16 +3,19 @@
 The client asks iSeller for ``time_zone=0``, so every date string it returns is UTC. Money
 columns are whole rupiah (int64); quantities stay Decimal-exact as strings are parsed.
 Three frames: ``orders`` (one row per order), ``lines`` (order details) and ``payments``
-(iSeller "transactions").
+(iSeller "transactions"). A missing value (``null``, an absent key) stays ``None``: the
+frames are built with object dtype, so pandas never infers a text dtype that stores NaN.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
+from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import to_rupiah
 from journal_pipeline.core.orders import (
     LINE_COLUMNS,
@@ -31,13 +34,12 @@ def _decimal(value: object, default: str = "0") -> Decimal:
     return Decimal(str(value))
 
 
-def _customer_name(order: dict) -> str | None:
-    parts = [order.get("customer_first_name"), order.get("customer_last_name")]
-    name = " ".join(p.strip() for p in parts if p and str(p).strip())
-    return name or None
+def _customer_name(order: Mapping[str, Any]) -> str | None:
+    parts = (text_or_none(order.get(k)) for k in ("customer_first_name", "customer_last_name"))
+    return " ".join(p for p in parts if p) or None
 
 
-def _line_cost(line: dict) -> int:
+def _line_cost(line: Mapping[str, Any]) -> int:
     """Cost of a line from its ``cogs`` rows (unit ``buying_price`` × quantity)."""
     total = Decimal(0)
     for row in line.get("cogs") or []:
@@ -45,13 +47,16 @@ def _line_cost(line: dict) -> int:
     return to_rupiah(total)
 
 
-def order_frames(raw_orders: Iterable[dict]) -> OrderFrames:
-    orders, lines, payments = [], [], []
+def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
+    orders: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    payments: list[dict[str, Any]] = []
     for order in raw_orders:
         order_id = str(order["order_id"])
         row = {c: order.get(c) for c in ORDER_COLUMNS}
         row.update({m: to_rupiah(order.get(m)) for m in ORDER_MONEY})
         row["order_id"] = order_id
+        row["order_reference"] = text_or_none(order.get("order_reference")) or order_id
         row["tax_inclusive"] = bool(order.get("tax_inclusive"))
         row["on_account"] = bool(order.get("on_account"))
         row["customer_name"] = _customer_name(order)
@@ -89,8 +94,10 @@ def order_frames(raw_orders: Iterable[dict]) -> OrderFrames:
     )
 
 
-def _frame(rows: list[dict], columns: tuple[str, ...], integers: tuple[str, ...]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=list(columns))
+def _frame(
+    rows: list[dict[str, Any]], columns: tuple[str, ...], integers: tuple[str, ...]
+) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
     for column in integers:
         frame[column] = frame[column].astype("int64")
     return frame

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -18,12 +19,12 @@ from journal_pipeline.environment import STAGING_URL_ENV
 from journal_pipeline.storage import migrate, tables
 
 
-def default_staging_url(env: dict[str, str] | None = None) -> str:
+def default_staging_url(env: Mapping[str, str] | None = None) -> str:
     """$STAGING_DATABASE_URL, else a SQLite file beside the Dagster instance (or ./.staging)."""
-    env = os.environ if env is None else env
-    if env.get(STAGING_URL_ENV):
-        return env[STAGING_URL_ENV]
-    base = Path(env.get("DAGSTER_HOME") or Path.cwd() / ".staging")
+    variables: Mapping[str, str] = os.environ if env is None else env
+    if variables.get(STAGING_URL_ENV):
+        return variables[STAGING_URL_ENV]
+    base = Path(variables.get("DAGSTER_HOME") or Path.cwd() / ".staging")
     base.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(base / 'staging.db').resolve()}"
 
@@ -40,7 +41,8 @@ def dumps(value: object) -> str:
     return json.dumps(value, default=_json_default, sort_keys=True, ensure_ascii=False)
 
 
-def loads(text: str) -> object:
+def loads(text: str) -> Any:
+    """JSON text as Python values, numbers with a fraction as Decimal."""
     return json.loads(text, parse_float=Decimal)
 
 
@@ -51,7 +53,9 @@ class StagingStore:
         migrate.upgrade(self.engine)
 
     # -- raw iSeller orders ------------------------------------------------------------------
-    def upsert_orders(self, raw_orders: Iterable[dict], fetched_at: datetime | None = None) -> dict:
+    def upsert_orders(
+        self, raw_orders: Iterable[Mapping[str, Any]], fetched_at: datetime | None = None
+    ) -> dict[str, int]:
         """Insert new orders, replace changed ones (newest modified date wins)."""
         fetched_at = fetched_at or datetime.now(UTC)
         incoming = {str(o["order_id"]): o for o in raw_orders}
@@ -70,12 +74,13 @@ class StagingStore:
                 existing.update({r.order_id: r for r in rows})
             for order_id, order in incoming.items():
                 raw = dumps(order)
+                modified_at = parse_utc(order.get("modified_date"))
                 values = {
                     "order_reference": str(order.get("order_reference") or order_id),
                     "outlet_code": order.get("outlet_code"),
                     "status": order.get("status"),
                     "closed_at": self._time(parse_utc(order.get("closed_date"))),
-                    "modified_at": self._time(parse_utc(order.get("modified_date"))),
+                    "modified_at": self._time(modified_at),
                     "raw": raw,
                     "fetched_at": self._time(fetched_at),
                 }
@@ -83,9 +88,7 @@ class StagingStore:
                 if old is None:
                     conn.execute(sa.insert(t).values(order_id=order_id, **values))
                     counts["inserted"] += 1
-                elif old.raw == raw or _older(
-                    as_utc(values["modified_at"]), as_utc(old.modified_at)
-                ):
+                elif old.raw == raw or _older(modified_at, as_utc(old.modified_at)):
                     counts["unchanged"] += 1
                 else:
                     conn.execute(sa.update(t).where(t.c.order_id == order_id).values(**values))

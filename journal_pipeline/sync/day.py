@@ -9,16 +9,20 @@ import pandas as pd
 
 from journal_pipeline.accounting import invoices, payments, posting_rules
 from journal_pipeline.accounting.business_day import extraction_windows, merged_window_utc
+from journal_pipeline.accounting.documents import Document
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline.sync.ports import OrderSource
 
 ONE_SECOND = timedelta(seconds=1)
 
 
-def extract_orders(client, store: StagingStore, config: MerchantConfig, day: date) -> dict:
+def extract_orders(
+    client: OrderSource, store: StagingStore, config: MerchantConfig, day: date
+) -> dict[str, int]:
     """Fetch every order that can belong to ``day`` or changed on it, and stage it."""
     windows = extraction_windows(day, config.zones())
     # iSeller's bounds are inclusive, to the second: stop one second before the next window.
@@ -42,7 +46,7 @@ def extract_orders(client, store: StagingStore, config: MerchantConfig, day: dat
 class DayJournal:
     sales: posting_rules.DaySales
     lines: pd.DataFrame
-    documents: list[invoices.Document]
+    documents: list[Document]
     holds: list[Hold]
 
 
@@ -67,7 +71,9 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
     )
 
 
-def record_journal(store: StagingStore, outbox: Outbox, day: date, journal: DayJournal) -> dict:
+def record_journal(
+    store: StagingStore, outbox: Outbox, day: date, journal: DayJournal
+) -> dict[str, int]:
     """Replace the day's journal lines and queue its documents and holds."""
     written = store.replace_journal(day, journal.lines)
     queued = outbox.enqueue(day, journal.documents, journal.holds)
@@ -82,5 +88,6 @@ def unbuilt_days(
     days: dict[date, list[str]] = {}
     for order_id, outlet_code, closed_at in store.completed_orders_without_documents(since):
         day = posting_rules.outlet_business_date(closed_at, outlet_code, config)
-        days.setdefault(day, []).append(order_id)
+        if day is not None:  # the query asks for a closed date: always so
+            days.setdefault(day, []).append(order_id)
     return {day: sorted(ids) for day, ids in sorted(days.items())}

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any, TypeAlias
 
 import pandas as pd
 import sqlalchemy as sa
@@ -30,6 +31,9 @@ from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.jurnal.errors import JurnalRateLimited, JurnalRetryableError
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, dumps, loads
+from journal_pipeline.sync.ports import BatchItem, JurnalWriter
+
+Row: TypeAlias = sa.Row[*tuple[Any, ...]]  # a row of an outbox query, columns by name
 
 BATCH_SIZE = 100
 OPEN_STATES = ("pending", "held", "failed")
@@ -65,7 +69,7 @@ class PostResult:
     failures: list[str] = field(default_factory=list)
 
 
-def _hash(payload: dict) -> str:
+def _hash(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(dumps(payload).encode("utf-8")).hexdigest()
 
 
@@ -76,11 +80,13 @@ class Outbox:
         self.run_id = run_id
 
     # -- building ----------------------------------------------------------------------------
-    def enqueue(self, day: date, documents: Iterable[Document], holds: Iterable[Hold]) -> Counter:
+    def enqueue(
+        self, day: date, documents: Iterable[Document], holds: Iterable[Hold]
+    ) -> Counter[str]:
         """Record the day's documents and holds; withdraw open ones that no longer apply."""
         t = tables.outbox
         now = datetime.now(UTC)
-        counts: Counter = Counter()
+        counts: Counter[str] = Counter()
         wanted: set[str] = set()
         with self.engine.begin() as conn:
             current = {
@@ -115,7 +121,9 @@ class Outbox:
                     counts[self._flag_reversal(conn, day, row, now)] += 1
         return counts
 
-    def _put_document(self, conn, doc: Document, row, now: datetime) -> str:
+    def _put_document(
+        self, conn: sa.Connection, doc: Document, row: Row | None, now: datetime
+    ) -> str:
         t = tables.outbox
         row = row or self._row(conn, doc.doc_key)
         digest = _hash(doc.payload)
@@ -156,7 +164,7 @@ class Outbox:
         )
         return "pending"
 
-    def _put_hold(self, conn, hold: Hold, row, now: datetime) -> str:
+    def _put_hold(self, conn: sa.Connection, hold: Hold, row: Row | None, now: datetime) -> str:
         t = tables.outbox
         row = row or self._row(conn, hold.doc_key)
         if row is not None and row.status == "posted":
@@ -183,7 +191,9 @@ class Outbox:
             )
         return "held"
 
-    def _flag_reversal(self, conn, day: date, invoice_row, now: datetime) -> str:
+    def _flag_reversal(
+        self, conn: sa.Connection, day: date, invoice_row: Row, now: datetime
+    ) -> str:
         """A posted invoice whose order is no longer a sale of the day needs reversing."""
         hold = Hold(
             "order",
@@ -204,7 +214,7 @@ class Outbox:
         return "reversal_needed"
 
     # -- posting -----------------------------------------------------------------------------
-    def post_pending(self, day: date, client) -> PostResult:
+    def post_pending(self, day: date, client: JurnalWriter) -> PostResult:
         """Post the day's pending documents, invoices first, in batches of up to 100."""
         result = PostResult()
         for doc_type in POSTING_ORDER:
@@ -215,7 +225,7 @@ class Outbox:
                 break
         return result
 
-    def _pending(self, day: date, doc_type: str) -> list:
+    def _pending(self, day: date, doc_type: str) -> Sequence[Row]:
         t = tables.outbox
         with self.engine.connect() as conn:
             return conn.execute(
@@ -232,7 +242,7 @@ class Outbox:
                 .order_by(t.c.doc_key)
             ).all()
 
-    def _with_invoice_posted(self, rows: list, result: PostResult) -> list:
+    def _with_invoice_posted(self, rows: Sequence[Row], result: PostResult) -> list[Row]:
         """Receive payments whose invoice is in Jurnal; the others are held until it is."""
         t = tables.outbox
         ready = []
@@ -260,7 +270,9 @@ class Outbox:
             )
         return ready
 
-    def _post_rows(self, doc_type: str, rows: list, client, result: PostResult) -> bool:
+    def _post_rows(
+        self, doc_type: str, rows: Sequence[Row], client: JurnalWriter, result: PostResult
+    ) -> bool:
         kind = KINDS[doc_type]
         for start in range(0, len(rows), BATCH_SIZE):
             batch = rows[start : start + BATCH_SIZE]
@@ -281,7 +293,7 @@ class Outbox:
                 self._settle(kind, row, item, result)
         return True
 
-    def _settle(self, kind: DocKind, row, item, result: PostResult) -> None:
+    def _settle(self, kind: DocKind, row: Row, item: BatchItem, result: PostResult) -> None:
         """Record one batch item: created, already there (resolved by the client), or refused."""
         if item.record is not None:
             self._mark_posted(kind, row, item.record, "duplicate" if item.duplicate else "posted")
@@ -295,7 +307,7 @@ class Outbox:
         result.failed += 1
         result.failures.append(reason)
 
-    def _mark_posted(self, kind: DocKind, row, record: dict, event: str) -> None:
+    def _mark_posted(self, kind: DocKind, row: Row, record: Mapping[str, Any], event: str) -> None:
         now = datetime.now(UTC)
         posted_total = to_rupiah(record.get(kind.total_field))
         message = f"Jurnal id {record['id']}, total {format_idr(posted_total)}"
@@ -330,7 +342,13 @@ class Outbox:
             self._set(conn, key, now, event, message=reason, status=status, reason=reason)
 
     def _set(
-        self, conn, key: str, now: datetime, event: str, message: str | None = None, **values
+        self,
+        conn: sa.Connection,
+        key: str,
+        now: datetime,
+        event: str,
+        message: str | None = None,
+        **values: Any,
     ) -> None:
         t = tables.outbox
         conn.execute(sa.update(t).where(t.c.doc_key == key).values(updated_at=now, **values))
@@ -349,7 +367,9 @@ class Outbox:
             for key in keys:
                 self._log(conn, key, event, message, now)
 
-    def _log(self, conn, key: str, event: str, message: str | None, now: datetime) -> None:
+    def _log(
+        self, conn: sa.Connection, key: str, event: str, message: str | None, now: datetime
+    ) -> None:
         conn.execute(
             sa.insert(tables.outbox_log).values(
                 doc_key=key, at=now, event=event, message=message, run_id=self.run_id
@@ -357,7 +377,7 @@ class Outbox:
         )
 
     @staticmethod
-    def _row(conn, key: str):
+    def _row(conn: sa.Connection, key: str) -> Row | None:
         t = tables.outbox
         return conn.execute(
             sa.select(
@@ -397,7 +417,7 @@ class Outbox:
             )
         return pd.DataFrame(rows, columns=[c.name for c in cols])
 
-    def pending_payloads(self, day: date, doc_type: str = SALES_INVOICE) -> list[dict]:
+    def pending_payloads(self, day: date, doc_type: str = SALES_INVOICE) -> list[dict[str, Any]]:
         """Bodies of the day's documents of one type still to be posted."""
         t = tables.outbox
         root = KINDS[doc_type].root
@@ -414,13 +434,13 @@ class Outbox:
         return {str(k): int(v) for k, v in frame["status"].value_counts().items()}
 
 
-def _identity(item: Document | Hold) -> dict:
+def _identity(item: Document | Hold) -> dict[str, Any]:
     """The columns that name a document and its source, the same for documents and holds."""
     names = ("doc_key", "doc_type", "business_date", "outlet_code", "source_id", "source_reference")
     return {name: getattr(item, name) for name in names}
 
 
-def _refusal(row, item) -> str:
+def _refusal(row: Row, item: BatchItem) -> str:
     fields = item.errors or {}
     detail = (
         "; ".join(f"{name}: {_text(msg)}" for name, msg in fields.items()) or f"HTTP {item.status}"

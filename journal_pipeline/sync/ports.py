@@ -1,0 +1,62 @@
+"""What the sync layer needs of the API clients, and nothing more.
+
+`journal_pipeline.sync` receives its clients as these Protocols and never imports a client
+class: the Dagster resources hand it an ``ISellerClient`` and a ``JurnalClient``, the tests
+may hand it anything of the same shape. mypy checks at the call sites that the real clients
+fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class FetchedOrders(Protocol):
+    """Every page of one GetOrders query gathered."""
+
+    @property
+    def orders(self) -> Sequence[Mapping[str, Any]]: ...
+
+
+class OrderSource(Protocol):
+    """iSeller's orders, windowed by creation or modification time (bounds inclusive, UTC)."""
+
+    def get_orders(
+        self,
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+    ) -> FetchedOrders: ...
+
+
+class BatchItem(Protocol):
+    """The outcome of one item of a Jurnal batch: created or found (``record``, with
+    ``duplicate`` True when it was there already), or refused (``errors`` by field)."""
+
+    @property
+    def record(self) -> Mapping[str, Any] | None: ...
+
+    @property
+    def errors(self) -> Mapping[str, Any] | None: ...
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def duplicate(self) -> bool: ...
+
+
+class JurnalWriter(Protocol):
+    """Jurnal as the sync writes to it: idempotent batch creation and the product list."""
+
+    def batch_create(
+        self, resource: str, root: str, items: list[Mapping[str, Any]], /
+    ) -> Sequence[BatchItem]:
+        """One `BatchItem` per item, in order; an item Jurnal already has is looked up."""
+        ...
+
+    def list_products(self) -> Sequence[Mapping[str, Any]]: ...
