@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check journal_pipeline journal_sandbox journal_pipeline_tests benchmarks
 	$(VENV)/bin/ruff format --check journal_pipeline journal_sandbox journal_pipeline_tests benchmarks
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy journal_pipeline
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format journal_pipeline journal_sandbox journal_pipeline_tests benchmarks

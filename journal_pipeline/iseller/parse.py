@@ -140,7 +140,7 @@ def transaction_summary_frame(
         day = parse_time(item.get("order_date"), time_zone)
         for gateway in SUMMARY_GATEWAYS:
             key = gateway if gateway in item else SUMMARY_GATEWAY_ALIASES.get(gateway)
-            if key in item:
+            if key is not None and key in item:
                 rows.append(
                     {
                         "day_start": day,

@@ -205,7 +205,7 @@ class IdempotentWrites(JurnalTransport):
                     if value is None and key == "product_code":
                         value = record.get("code")
                     identity = (key, str(value)) if value is not None else None
-                    if identity in remaining:
+                    if identity is not None and identity in remaining:
                         for index in by_identity[identity]:
                             found.setdefault(index, record)
                         remaining.discard(identity)
@@ -214,17 +214,17 @@ class IdempotentWrites(JurnalTransport):
         read_named([i for i in pending if i not in found])
         resolved = []
         for result in results:
-            record = found.get(result.index)
-            if record is None:
+            existing = found.get(result.index)
+            if existing is None:
                 resolved.append(result)
                 continue
             self.duplicates_resolved += 1
-            existing_id = record.get("id")
+            existing_id = existing.get("id")
             resolved.append(
                 ItemResult(
                     result.index,
                     result.status,
-                    record,
+                    existing,
                     result.errors,
                     True,
                     int(existing_id) if existing_id is not None else result.existing_id,
@@ -247,13 +247,14 @@ class IdempotentWrites(JurnalTransport):
             if candidate is not None and same_document(spec, body, candidate):
                 return candidate
         key, value = identity
+        match: dict[str, Any] = {key: value}
         if spec.path == "sales_invoices":
-            return self.find_sales_invoice(**{key: value})
+            return self.find_sales_invoice(**match)
         if spec.path == "products" and key == "product_code":
             return self.find_product(product_code=value)
         if spec.path == "stock_adjustments" and key == "transaction_no":
             return self._existing_stock_adjustment(body, None)
-        return self.find(spec.path, **{key: value})
+        return self.find(spec.path, **match)
 
     def _existing_stock_adjustment(
         self, body: Mapping[str, Any], existing_id: int | None
@@ -294,7 +295,8 @@ class IdempotentWrites(JurnalTransport):
         spec = spec_for(resource, None if resource in RESOURCES else "record")
         key = list_key or spec.path
         if spec.newest_first:
-            yield from self.iter_list(spec.path, key, **spec.newest_first)
+            order: dict[str, Any] = dict(spec.newest_first)
+            yield from self.iter_list(spec.path, key, **order)
             return
         first = self.get(spec.path, {"page": 1, "page_size": MAX_PAGE_SIZE})
         total_pages = int(first.get("total_pages") or 1)

@@ -164,7 +164,9 @@ class SqlRateLimiter(RateLimiter):
     def _window(self, conn: sa.Connection, now: float, length: float, limit: int) -> Window:
         s = self.slots
         live = (s.c.credential == self.credential) & (s.c.ts > now - length)
-        count = int(conn.execute(sa.select(sa.func.count()).select_from(s).where(live)).scalar())
+        count = int(
+            conn.execute(sa.select(sa.func.count()).select_from(s).where(live)).scalar() or 0
+        )
         kth = None
         if count >= limit:
             kth = conn.execute(
