@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import date
 
+import pandas as pd
+
+from journal_pipeline.cli import DayReport
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
-from journal_sandbox.defaults import DEMO_CONFIG
+from journal_pipeline.sync.outbox import OPEN_STATES
+from journal_pipeline_tests.conftest import PIPELINE_PREFIXES
+from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
+from journal_sandbox.defaults import DEMO_CONFIG, sandbox_env
 from journal_sandbox.demo_merchant import OUTLETS
+from journal_sandbox.faults import FaultInjector
 
 
 def _run(args, env, cwd):
@@ -43,8 +51,11 @@ def test_sync_a_date_headless(iseller_sandbox, jurnal_sandbox, tmp_path):
     day = "2026-11-18"
     result = _run(["sync", "--date", day], env, tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert f"{day} check journal_entries_balance: passed" in result.stdout
-    assert f"{day} check posted_totals_match_source: passed" in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{day} synced."
+    assert re.fullmatch(r"  Documents: \d+ \(posted \d+.*\)\.", lines[1]), lines
+    assert "  Checks: 3 passed." in lines  # balance, every sale, posted totals
+    assert len(lines) <= 10, result.stdout  # a summary, not a line per document
 
     merchant = iseller_sandbox.sandbox.merchant
     expected = {
@@ -62,3 +73,110 @@ def test_sync_a_date_headless(iseller_sandbox, jurnal_sandbox, tmp_path):
         if i["custom_id"] in expected
     }
     assert posted == expected, result.stdout[-3000:]
+
+
+def _sync_env(iseller_env, jurnal_env, tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ISELLER_", "JURNAL_"))}
+    env.pop("DAGSTER_HOME", None)
+    env.update(iseller_env)
+    env.update(jurnal_env)
+    env["JOURNAL_PIPELINE_CONFIG"] = str(DEMO_CONFIG)
+    env["STAGING_DATABASE_URL"] = f"sqlite:///{tmp_path / 'staging.db'}"
+    return env
+
+
+def test_a_failed_sync_ends_with_one_summary(iseller_sandbox, tmp_path):
+    """Jurnal refuses every call: the run fails at its first Jurnal step, and the command says
+    so once: the step, the error, the day's documents by status and reason, what to do."""
+    faults = FaultInjector.from_spec("*:error=1,status=401")
+    with running_jurnal_sandbox(tmp_path / "jurnal", faults=faults) as jurnal:
+        env = _sync_env(iseller_sandbox.env, jurnal.env, tmp_path)
+        day = "2026-11-19"
+        result = _run(["sync", "--date", day], env, tmp_path)
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    assert "Traceback" not in output and "Stack Trace" not in output
+    assert not re.search(r"\bnan\b", output, re.IGNORECASE), output
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{day} sync FAILED at step jurnal_products: GET "), lines[0]
+    assert lines[0].endswith("(JurnalAuthError)"), lines[0]
+    assert "Not run: jurnal_sales_invoices." in result.stderr
+    documents = next(line for line in lines if line.startswith("  Documents: "))
+    assert "posted" not in documents and "pending" in documents, documents
+    assert any(line.startswith("    pending ") for line in lines), lines
+    assert lines[-1].startswith("  Next: the credentials were refused; check JURNAL_CLIENT_ID")
+    assert output.count("FAILED") == 1
+    assert len(output.splitlines()) <= 12, output  # one summary, never a line per document
+    assert "sales_invoice:" not in output and "receive_payment:" not in output
+
+
+def test_sync_names_a_missing_variable(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PIPELINE_PREFIXES)}
+    env.pop("DAGSTER_HOME", None)
+    env.update(sandbox_env())
+    env.pop("ISELLER_CLIENT_ID")
+    env["STAGING_DATABASE_URL"] = f"sqlite:///{tmp_path / 'staging.db'}"
+    result = _run(["sync", "--date", "2026-11-19"], env, tmp_path)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: Not set: ISELLER_CLIENT_ID."), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _documents(rows: list[dict]) -> pd.DataFrame:
+    columns = ["doc_key", "status", "reason", "source_reference", "transaction_no"]
+    return pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
+
+
+def test_open_records_are_grouped_by_reason_never_one_line_each():
+    rows = [
+        {
+            "doc_key": f"sales_invoice:{n}",
+            "status": "held",
+            "source_reference": f"#JKT-{n:06d}",
+            "reason": f"Order #JKT-{n:06d} (outlet JKT, 2026-11-19): payment method 'Voucher' "
+            f"(gateway x) has no account mapping. Add it under payment_methods.",
+        }
+        for n in range(30)
+    ]
+    rows += [
+        {
+            "doc_key": f"sales_invoice:p{n}",
+            "status": "pending",
+            "source_reference": f"#BDG-{n:06d}",
+            "reason": None,
+        }
+        for n in range(7)
+    ]
+    rows += [
+        {
+            "doc_key": f"sales_invoice:f{n}",
+            "status": "failed",
+            "source_reference": f"#DPS-{n:06d}",
+            "transaction_no": f"ISL/DPS-{n:06d}",
+            "reason": f"Order #DPS-{n:06d} (outlet DPS): Jurnal refused ISL/DPS-{n:06d}: "
+            f"{field}: is invalid. Fix the cause in Jurnal or the config, then run the day again.",
+        }
+        for n, field in enumerate(
+            "abcdefgh"
+        )  # eight different causes: five groups shown, the rest counted
+    ]
+    rows += [{"doc_key": "sales_invoice:ok", "status": "posted", "source_reference": "#X-1"}]
+    report = DayReport(date(2026, 11, 19), error="boom", failed_step="jurnal_sales_invoices")
+    report.add_documents(_documents(rows), OPEN_STATES)
+
+    lines = report.failure_lines()
+    text = "\n".join(lines)
+    assert "nan" not in text.lower().split()
+    assert "  Documents: 46 (posted 1, pending 7, held 30, failed 8)." in lines
+    assert lines[2] == (
+        "    held 30: payment method 'Voucher' (gateway x) has no account mapping. Add it under "
+        "payment_methods. (e.g. order #JKT-000000)"
+    )
+    assert lines[3] == (
+        "    pending 7: not posted yet; the next run posts them (e.g. order #BDG-000000)"
+    )
+    assert sum(line.startswith("    ") for line in lines) == 6  # five groups and the rest
+    assert "    … and 5 more in 5 other group(s) of reasons." in lines
