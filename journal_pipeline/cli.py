@@ -24,7 +24,6 @@ CREDENTIALS = {
     "JurnalAuthError": "JURNAL_CLIENT_ID and JURNAL_CLIENT_SECRET (or JURNAL_API_KEY)",
     "ISellerAuthError": "ISELLER_CLIENT_ID and ISELLER_CLIENT_SECRET",
 }
-STATUS_ORDER = ("posted", "pending", "held", "failed", "withdrawn")
 INTERRUPTED = "DagsterExecutionInterruptedError"
 
 
@@ -252,7 +251,9 @@ class DayReport:
             why = _cause(row.status, _text(row.reason), reference)
             key = (row.status, _shape(why, reference, _text(row.transaction_no)))
             groups.setdefault(key, [row.status, 0, why, reference])[1] += 1
-        rank = {status: i for i, status in enumerate(STATUS_ORDER)}
+        from journal_pipeline.sync.outbox import STATES
+
+        rank = {status: i for i, status in enumerate(STATES)}
         ordered = sorted(groups.values(), key=lambda g: (-g[1], rank.get(g[0], len(rank))))
         self.groups = [tuple(g) for g in ordered[:MAX_GROUPS]]
         rest = ordered[MAX_GROUPS:]
@@ -264,7 +265,9 @@ class DayReport:
             return [f"  Documents: cannot read the staging database ({self.documents_error})."]
         if not self.counts:
             return ["  Documents: none yet for this day."]
-        known = [s for s in STATUS_ORDER if s in self.counts]
+        from journal_pipeline.sync.outbox import STATES
+
+        known = [s for s in STATES if s in self.counts]
         statuses = known + sorted(set(self.counts) - set(known))
         by_status = ", ".join(f"{status} {self.counts[status]}" for status in statuses)
         lines = [f"  Documents: {sum(self.counts.values())} ({by_status})."]

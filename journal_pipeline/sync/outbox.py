@@ -36,7 +36,8 @@ from journal_pipeline.sync.ports import BatchItem, JurnalWriter
 Row: TypeAlias = sa.Row[*tuple[Any, ...]]  # a row of an outbox query, columns by name
 
 BATCH_SIZE = 100
-OPEN_STATES = ("pending", "held", "failed")
+OPEN_STATES = ("pending", "held", "failed")  # not in Jurnal, and still meant to be
+STATES = ("posted", *OPEN_STATES, "withdrawn")  # every state, in the order people read them
 WITHDRAWN_REASON = "no longer an event of this business date (voided or moved)"
 REVERSAL = "reversal"
 
