@@ -28,3 +28,15 @@ def test_no_product_module_is_over_about_500_lines():
         for path in (ROOT / "journal_pipeline").rglob("*.py")
     }
     assert {name: n for name, n in sizes.items() if n > 520} == {}
+
+
+def test_the_product_wheel_holds_the_product_only():
+    import tomllib
+
+    from setuptools import find_packages
+
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages = find_packages(str(ROOT), **found["packages"]["find"])
+    assert "journal_pipeline" in packages
+    assert [p for p in packages if not p.startswith("journal_pipeline.")] == ["journal_pipeline"]
+    assert not any(p.startswith(("journal_sandbox", "journal_pipeline_tests")) for p in packages)
