@@ -7,10 +7,12 @@ import re
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
 from journal_pipeline.cli import DayReport
+from journal_pipeline.environment import missing_variables
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
 from journal_pipeline.sync.outbox import OPEN_STATES
 from journal_pipeline_tests.conftest import PIPELINE_PREFIXES
@@ -39,6 +41,8 @@ def test_print_env_points_at_the_sandboxes(tmp_path):
     assert lines["ISELLER_TOKEN_URL"] == "http://127.0.0.1:9801/oauth/token"
     assert lines["JURNAL_BASE_URL"] == "http://127.0.0.1:8702/public/jurnal/api/v1"
     assert {"ISELLER_CLIENT_ID", "ISELLER_CLIENT_SECRET", "JURNAL_CLIENT_ID"} <= set(lines)
+    assert missing_variables(lines) == []  # everything a run needs, the config included
+    assert Path(lines["JOURNAL_PIPELINE_CONFIG"]).is_file()
 
 
 def test_sync_a_date_headless(iseller_sandbox, jurnal_sandbox, tmp_path):
