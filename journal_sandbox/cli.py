@@ -8,6 +8,7 @@ sandboxes the way it finds real accounts, through its variables.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
@@ -169,11 +170,22 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _wait_for_interrupt(servers, process: subprocess.Popen | None = None) -> int:
-    """Serve until Ctrl-C or SIGTERM (or the child exits), then stop everything started."""
-    code = 0
-    signal.signal(signal.SIGINT, _interrupt)  # also when started with SIGINT ignored
+def _catch_interrupts() -> None:
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt, also when this process was started with
+    SIGINT ignored (in the background); children started afterwards get the default action."""
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _wait_for_interrupt(servers, process: subprocess.Popen | None = None) -> int:
+    """Serve until Ctrl-C or SIGTERM (or the child exits), then stop everything started.
+
+    The child runs in its own process group: on Ctrl-C the whole group (dagster dev, its
+    webserver, daemon and code server) gets SIGINT, and SIGKILL if still there after 30 s,
+    so nothing is left behind holding a port.
+    """
+    code = 0
+    _catch_interrupts()
     try:
         while True:
             if process is not None and process.poll() is not None:
@@ -182,15 +194,20 @@ def _wait_for_interrupt(servers, process: subprocess.Popen | None = None) -> int
             time.sleep(0.5)
     except KeyboardInterrupt:
         if process is not None:
-            process.send_signal(signal.SIGINT)
+            _signal_group(process, signal.SIGINT)
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
     finally:
         for server in servers:
             server.stop()
     return code
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
 
 
 @click.command()
@@ -208,7 +225,10 @@ def dev(options: SandboxOptions, port: int):
     click.echo(f"iSeller sandbox {servers[0].url}, Jurnal sandbox {servers[1].url}")
     click.echo(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={home}); Ctrl-C stops all")
     dagster = Path(sys.executable).with_name("dagster")
+    _catch_interrupts()  # before the child starts, so it inherits SIGINT's default action
     process = subprocess.Popen(
-        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)], env=env
+        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        env=env,
+        start_new_session=True,
     )
     sys.exit(_wait_for_interrupt(servers, process))
