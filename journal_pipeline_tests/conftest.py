@@ -51,6 +51,7 @@ def iseller_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simple
         history_days=3,
         now=lambda: fixed_now,
         faults="",  # no injected faults, whatever SANDBOX_ISELLER_FAULTS says
+        dialect="",  # the documented reading, whatever SANDBOX_ISELLER_DIALECT says
     )
     server = sandbox.serve().start()
     env = {

@@ -103,6 +103,15 @@ def _sandbox_options(func):
             "[env: SANDBOX_ISELLER_FAULTS]",
         ),
         click.option(
+            "--iseller-dialect",
+            envvar="SANDBOX_ISELLER_DIALECT",
+            default=None,
+            help="How the iSeller emulator reads what its document leaves open, e.g. "
+            "'loose,page_base=0,service_charge=gross' (keys: page_base, service_charge, "
+            "fulfilment, order_ids, timezone_param; presets: documented, loose). "
+            "[env: SANDBOX_ISELLER_DIALECT]",
+        ),
+        click.option(
             "--jurnal-faults",
             envvar="SANDBOX_JURNAL_FAULTS",
             default=None,

@@ -54,6 +54,7 @@ from journal_sandbox.demo_merchant import (
     fmt_dt,
     parse_dt,
 )
+from journal_sandbox.dialect import DIALECT_ENV, Dialect, serve_order
 from journal_sandbox.faults import FaultInjector
 from journal_sandbox.http import Request, Response, Router, SandboxServer
 
@@ -308,6 +309,8 @@ class ISellerSandbox:
     - `start_date`: first business day of the history; overrides `history_days`.
     - `faults`: a `FaultInjector` or a spec string (`sandbox/faults.py`), e.g.
       ``GetOrders:error=0.1,latency=200;*:burst429=0.01``; default ``SANDBOX_ISELLER_FAULTS``.
+    - `dialect`: a `Dialect` or a spec string (`sandbox/dialect.py`), the reading of what the
+      document leaves open, e.g. ``loose,page_base=0``; default ``SANDBOX_ISELLER_DIALECT``.
     - `token_ttl_seconds`: lifetime of access tokens (``expires_in``), default 1209599 (~14 d).
     - `now`: the clock (tests); `client_id` / `client_secret`: the accepted credentials.
     """
@@ -325,6 +328,7 @@ class ISellerSandbox:
         client_secret: str = "sandbox-iseller-secret",
         token_ttl_seconds: int = 1209599,
         faults: FaultInjector | str | None = None,
+        dialect: Dialect | str | None = None,
     ):
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -338,6 +342,10 @@ class ISellerSandbox:
             spec = os.environ.get(FAULTS_ENV) if faults is None else faults
             faults = FaultInjector.from_spec(spec, seed=seed)
         self.faults = faults
+        if dialect is None or isinstance(dialect, str):
+            spec = os.environ.get(DIALECT_ENV) if dialect is None else dialect
+            dialect = Dialect.from_spec(spec)
+        self.dialect = dialect
         self._fault_bodies: dict[str, Any] = {}
         self._lock = threading.RLock()
         self._base_url: str | None = None
@@ -1150,7 +1158,9 @@ class ISellerSandbox:
                 [*args, page_size, (page - 1) * page_size],
             ).fetchall()
         stored = [json.loads(body) for body, _ in rows]
-        orders = [render_order(order, includes, time_zone) for order in stored]
+        orders = [
+            serve_order(render_order(order, includes, time_zone), self.dialect) for order in stored
+        ]
         result: dict[str, Any] = {"count": len(orders), "orders": orders}
         if "trackinventory" in includes:
             result["refunded_orders"] = [

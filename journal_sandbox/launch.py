@@ -25,6 +25,7 @@ class SandboxOptions:
     start_date: date | None = None
     token_ttl_seconds: int = 1209599
     iseller_faults: str | None = None
+    iseller_dialect: str | None = None
     jurnal_faults: str | None = None
     time_scale: float = 1.0
     rate_limit_per_minute: int = 30
@@ -62,6 +63,7 @@ def start_sandboxes(options: SandboxOptions) -> tuple[SandboxServer, SandboxServ
         start_date=options.start_date,
         token_ttl_seconds=options.token_ttl_seconds,
         faults=_injector(options.iseller_faults, options.seed),
+        dialect=options.iseller_dialect,
     ).serve(options.host, options.iseller_port)
     jurnal = JurnalSandbox(
         options.state_dir / "jurnal",

@@ -1,0 +1,120 @@
+"""Dialects of the iSeller emulator: each reading of what iSeller's document leaves open.
+
+The emulator serves the documented reading by default (`docs/assumptions/iseller.md`). A
+dialect changes what the document does not pin down, so that the pipeline is tested against
+every reading the real service may use:
+
+==================  =================================================================  ==========
+key                 values                                                             default
+==================  =================================================================  ==========
+page_base           index of the first page: ``1`` (I-7) or ``0``                      1
+service_charge      how a tax-inclusive order states its service charge:               net
+                    ``net`` the charge without its tax, its tax in ``total_tax_amount``
+                    (I-20); ``gross`` the charge with its tax, that tax also in
+                    ``total_tax_amount``; ``gross_untaxed_total`` the charge with its
+                    tax, ``total_tax_amount`` holding the lines' tax only
+fulfilment          spelling of the order's fulfilment status field: ``fulfillment``     fulfillment
+                    (I-24), ``fulfilment`` (the document's table) or ``both``
+order_ids           ``1``: order details carry ``order_id`` and order discounts          0
+                    ``order_detail_id``, as production scripts read them
+timezone_param      ``time_zone`` (I-9) or ``both``: ``timezone`` is accepted too       time_zone
+==================  =================================================================  ==========
+
+A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
+``loose,page_base=0``. Presets: ``documented`` (every default) and ``loose`` (what public
+production scripts read: both spellings, the ids, both time-zone parameters). Every dialect
+keeps each order's money identity exact: the parts add up to ``total_amount``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+DIALECT_ENV = "SANDBOX_ISELLER_DIALECT"
+
+SERVICE_CHARGE_READINGS = ("net", "gross", "gross_untaxed_total")
+FULFILMENT_SPELLINGS = ("fulfillment", "fulfilment", "both")
+TIMEZONE_PARAMS = ("time_zone", "both")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    page_base: int = 1
+    service_charge: str = "net"
+    fulfilment: str = "fulfillment"
+    order_ids: bool = False
+    timezone_param: str = "time_zone"
+
+    def __post_init__(self) -> None:
+        if self.page_base not in (0, 1):
+            raise ValueError(f"dialect: page_base is 0 or 1, not {self.page_base!r}")
+        for name, allowed in (
+            ("service_charge", SERVICE_CHARGE_READINGS),
+            ("fulfilment", FULFILMENT_SPELLINGS),
+            ("timezone_param", TIMEZONE_PARAMS),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(
+                    f"dialect: {name} is one of {', '.join(allowed)}, not {getattr(self, name)!r}"
+                )
+
+    @classmethod
+    def from_spec(cls, spec: str | None) -> Dialect:
+        """``documented``, ``loose`` and ``key=value`` pairs, comma-separated; a clear error
+        names the bad part."""
+        dialect = cls()
+        for part in (spec or "").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if part in PRESETS:
+                dialect = replace(dialect, **PRESETS[part])
+                continue
+            key, sep, value = part.partition("=")
+            key, value = key.strip(), value.strip()
+            types = {f.name: f.type for f in fields(cls)}
+            if not sep or key not in types:
+                known = ", ".join([*PRESETS, *(f"{k}=…" for k in types)])
+                raise ValueError(f"dialect part {part!r} is not known (known: {known})")
+            dialect = replace(dialect, **{key: _value(key, value)})
+        return dialect
+
+    @property
+    def spec(self) -> str:
+        """The spec that gives this dialect (empty for the documented one)."""
+        default = Dialect()
+        return ",".join(
+            f"{f.name}={int(v) if isinstance(v, bool) else v}"
+            for f in fields(self)
+            if (v := getattr(self, f.name)) != getattr(default, f.name)
+        )
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "documented": {},
+    "loose": {"fulfilment": "both", "order_ids": True, "timezone_param": "both"},
+}
+
+
+def _value(key: str, text: str) -> Any:
+    if key == "page_base":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"dialect: page_base is 0 or 1, not {text!r}") from None
+    if key == "order_ids":
+        if text.lower() in ("1", "true", "yes"):
+            return True
+        if text.lower() in ("0", "false", "no"):
+            return False
+        raise ValueError(f"dialect: order_ids is 0 or 1, not {text!r}")
+    return text
+
+
+def serve_order(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """A rendered order (`iseller_app.render_order`) as the dialect serves it."""
+    from journal_sandbox.dialect_money import state_money
+    from journal_sandbox.dialect_shapes import shape_order
+
+    return shape_order(state_money(order, dialect), dialect)
