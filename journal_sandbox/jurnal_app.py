@@ -11,9 +11,9 @@ The resources live in small modules mixed into :class:`JurnalSandbox`: catalog (
 products), masters (taxes, terms, tags, payment methods, warehouses, accounts), invoices,
 payments (receive payments, sales returns), entries (journal entries, bank deposits,
 transfers and withdrawals), stock (warehouse transfers, stock adjustments) and reports
-(trial balance, general ledger, warehouse stock quantity, bank statements). Where the public
-documentation is silent, the choices made are listed in ``docs/assumptions/jurnal.md``
-(J-numbers in the comments refer to it).
+(trial balance, profit and loss, general ledger, warehouse stock quantity, bank
+statements). Where the public documentation is silent, the choices made are listed in
+``docs/assumptions/jurnal.md`` (J-numbers in the comments refer to it).
 """
 
 from __future__ import annotations
@@ -192,6 +192,18 @@ class _Auth:
     failure: Response | None = None
 
 
+# J-47: the gateway's hmac-auth wording, then what failed (never a credential's value).
+HMAC_NOT_VERIFIED = "HMAC signature cannot be verified"
+HMAC_NO_MATCH = "HMAC signature does not match"
+DATE_HEADERS = ("date", "x-date")
+
+
+def _refused(message: str, reason: str | None = None) -> _Auth:
+    """A 401 of the gateway: ``{"message": "<message>, <reason>"}``."""
+    text = message if reason is None else f"{message}, {reason}"
+    return _Auth(failure=Response(401, {"message": text}))
+
+
 # --- the emulator --------------------------------------------------------------------------
 
 
@@ -357,61 +369,74 @@ class JurnalSandbox(
         refused = {**headers, "x-ratelimit-remaining-minute": "0", "Retry-After": str(wait)}
         return Response(429, dict(RATE_LIMITED), headers=refused)
 
-    # --- authentication (J-1, J-2) -------------------------------------------------------
+    # --- authentication (J-1, J-2, J-47) -------------------------------------------------
 
     def _authenticate(self, request: Request) -> _Auth:
-        authorization = request.header("authorization")
-        if authorization and authorization.strip().lower().startswith("hmac "):
-            return self._check_hmac(request, authorization.strip()[5:])
+        authorization = (request.header("authorization") or "").strip()
+        if authorization.lower().startswith("hmac "):
+            return self._check_hmac(request, authorization[5:])
         api_key = request.header("apikey")
         if api_key is not None:
             if hmac.compare_digest(api_key.encode(), self._api_key.encode()):
                 return _Auth(credential=f"apikey:{self._api_key}")
             return _Auth(failure=Response(403, dict(INVALID_CREDENTIALS)))
+        if authorization:
+            return _refused(HMAC_NOT_VERIFIED, "the Authorization header is not an hmac credential")
         return _Auth(failure=Response(401, dict(UNAUTHORIZED)))
 
     def _check_hmac(self, request: Request, params_text: str) -> _Auth:
-        unauthorized = _Auth(failure=Response(401, dict(UNAUTHORIZED)))
-        params = dict(re.findall(r'(\w+)\s*=\s*"([^"]*)"', params_text))
+        """J-47: MAG HMAC; each refusal says what failed, never echoing a credential."""
+        params = {k.lower(): v for k, v in re.findall(r'(\w+)\s*=\s*"([^"]*)"', params_text)}
         username = params.get("username")
         signature = params.get("signature")
+        if not username or not signature:
+            return _refused(
+                HMAC_NOT_VERIFIED, "the hmac Authorization header needs username and signature"
+            )
+        if params.get("algorithm", "").lower() != "hmac-sha256":
+            return _refused(HMAC_NOT_VERIFIED, "the algorithm must be hmac-sha256")
         signed_headers = (params.get("headers") or "").lower().split()
-        if (
-            username is None
-            or signature is None
-            or params.get("algorithm", "").lower() != "hmac-sha256"
-            or "date" not in signed_headers
-            or "request-line" not in signed_headers
-            or not hmac.compare_digest(username.encode(), self.client_id.encode())
-        ):
-            return unauthorized
-        date_value = request.header("date")
-        if date_value is None:
-            return unauthorized
-        try:
-            sent_at = parsedate_to_datetime(date_value)
-        except (TypeError, ValueError):
-            return unauthorized
-        if sent_at.tzinfo is None:
-            return unauthorized
-        if abs(sent_at.timestamp() - self.clock()) > CLOCK_SKEW_SECONDS:
-            return unauthorized
+        signed_dates = [name for name in DATE_HEADERS if name in signed_headers]
+        if "request-line" not in signed_headers or not signed_dates:
+            return _refused(
+                HMAC_NOT_VERIFIED,
+                "the signed headers must include request-line and date or x-date",
+            )
+        if not hmac.compare_digest(username.encode(), self.client_id.encode()):
+            return _refused(HMAC_NOT_VERIFIED, "unknown client id")
+        for name in signed_headers:
+            if name != "request-line" and request.header(name) is None:
+                shown = name if re.fullmatch(r"[a-z0-9-]{1,64}", name) else "a signed header"
+                return _refused(HMAC_NOT_VERIFIED, f"signed header {shown} is missing")
+        for name in signed_dates:
+            try:
+                sent_at = parsedate_to_datetime(request.header(name) or "")
+            except (TypeError, ValueError):
+                sent_at = None
+            if sent_at is None or sent_at.tzinfo is None:
+                return _refused(
+                    HMAC_NOT_VERIFIED,
+                    "a valid date or x-date header is required for HMAC Authentication",
+                )
+            if abs(sent_at.timestamp() - self.clock()) > CLOCK_SKEW_SECONDS:
+                return _refused(
+                    HMAC_NOT_VERIFIED,
+                    f"the {name} header is more than {CLOCK_SKEW_SECONDS} seconds "
+                    "off the server clock",
+                )
         parts = []
         for name in signed_headers:
             if name == "request-line":
                 parts.append(f"{request.method} {request.raw_path} HTTP/1.1")
             else:
-                value = request.header(name)
-                if value is None:
-                    return unauthorized
-                parts.append(f"{name}: {value}")
+                parts.append(f"{name}: {request.header(name)}")
         expected = base64.b64encode(
             hmac.new(
                 self._client_secret.encode(), "\n".join(parts).encode(), hashlib.sha256
             ).digest()
         ).decode()
         if not hmac.compare_digest(expected.encode(), signature.encode()):
-            return unauthorized
+            return _refused(HMAC_NO_MATCH)
         digest = request.header("digest")
         if digest is not None:
             algorithm, _, value = digest.partition("=")
@@ -419,7 +444,7 @@ class JurnalSandbox(
             if algorithm.strip().upper() != "SHA-256" or not hmac.compare_digest(
                 value.strip().encode(), computed.encode()
             ):
-                return unauthorized
+                return _refused(HMAC_NO_MATCH, "the Digest header does not match the body")
         return _Auth(credential=f"hmac:{self.client_id}")
 
     # --- rate limiting (J-3, J-4) --------------------------------------------------------

@@ -415,13 +415,19 @@ class InvoicesMixin:
             errors.add("transaction_lines_attributes.id", "must not be sent on create")
         product = self._resolve_line_product(raw, errors)
         tax = self._resolve_line_tax(raw, errors)
-        quantity = parse_amount(raw.get("quantity"), "quantity", errors)
+        # J-46: a line number that is not a number is reported under the association's
+        # Rails key ("transaction_lines.<attribute>") with "transaction_lines": is not valid.
+        numbers = FieldErrors()
+        quantity = parse_amount(raw.get("quantity"), "transaction_lines.quantity", numbers)
         quantity = Decimal(1) if quantity is None else quantity
-        discount = parse_amount(raw.get("discount"), "discount", errors) or ZERO
-        if not ZERO <= discount <= HUNDRED:
-            errors.add("discount", "must be between 0 and 100")
-        rate = parse_amount(raw.get("rate"), "rate", errors)
-        amount = parse_amount(raw.get("amount"), "amount", errors)
+        discount = parse_amount(raw.get("discount"), "transaction_lines.discount", numbers) or ZERO
+        rate = parse_amount(raw.get("rate"), "transaction_lines.rate", numbers)
+        amount = parse_amount(raw.get("amount"), "transaction_lines.amount", numbers)
+        if numbers:
+            errors.add("transaction_lines", "is not valid")
+            for name, messages in numbers.fields.items():
+                for message in messages:
+                    errors.add(name, message)
         if rate is None:  # J-17
             if amount is not None and quantity:
                 factor = 1 - discount / HUNDRED
@@ -510,25 +516,39 @@ class InvoicesMixin:
         return by_id
 
     def _check_invoice_totals(self, parsed: dict[str, Any], totals: InvoiceTotals) -> None:
+        """J-6, J-46: the record validations, keyed and worded like Jurnal's recorded answer
+        (``create_invalid_response.json`` of Mekari's Ruby client), in its key order."""
         messages: dict[str, str] = {}
-        if any(amount <= 0 for amount in totals.amounts):
-            messages["transaction_lines.amount"] = "(Must be greater than 0)"
-        if parsed["discount_unit"] < 0:
-            messages["discount_unit"] = "(Value must be greater than 0.)"
-        if totals.discount_price > totals.lines_total:
-            messages["discount_price"] = "(Value must be less than the subtotal.)"
-        if parsed["shipping_price"] < 0:
-            messages["shipping_price"] = "(Value must be greater than 0.)"
+        must_be_positive = "(Value must be greater than 0.)"
+        discounted = totals.lines_total - totals.discount_price
+        if parsed["discount_unit"] < 0 or discounted < 0:
+            messages["discount_unit"] = must_be_positive
+        if totals.discount_price < 0 or discounted < 0:
+            messages["discount_price"] = must_be_positive
+        if totals.remaining < 0:
+            messages["remaining"] = must_be_positive
         if totals.original_amount < 0:
-            messages["original_amount"] = "(Value must be greater than 0.)"
+            messages["original_amount"] = must_be_positive
+        bad_amount = any(amount <= 0 for amount in totals.amounts)
+        bad_discount = any(line.discount < 0 for line in parsed["lines"])
+        if bad_amount or bad_discount:
+            messages["transaction_lines"] = "is not valid"
+        if totals.tax_amount < 0:
+            messages["tax_amount"] = "Negative Tax Value Only Permitted For Witholding Tax"
+        if bad_amount:
+            messages["transaction_lines.amount"] = "(Must be greater than 0)"
+        if bad_discount:
+            messages["transaction_lines.discount"] = "(Value must be greater than or equal to 0.)"
+        if totals.deposit > totals.original_amount - totals.witholding_amount:
+            messages["amount_receive"] = (
+                "(Value received cannot be greater than remaining balance.)"
+            )
         if totals.witholding_amount > totals.original_amount:
             messages["witholding_value"] = (
                 "can't be added if transaction amount is less than witholding"
             )
-        elif totals.deposit > totals.original_amount - totals.witholding_amount:
-            messages["amount_receive"] = (
-                "(Value received cannot be greater than remaining balance.)"
-            )
+        if parsed["shipping_price"] < 0:
+            messages["shipping_price"] = must_be_positive
         if messages:
             raise ApiError(422, model_errors(messages, None))
 

@@ -1,8 +1,9 @@
 """Jurnal emulator: reports computed from the ledger and the stock movements.
 
-``trial_balance``, ``general_ledger`` and ``warehouse_stock_quantity`` follow the shapes of
-the documented examples; ``accounts/{id}/bank_statements`` (documented with empty example
-arrays) has a shape of the emulator's own. J-numbers refer to ``docs/assumptions/jurnal.md``.
+``trial_balance``, ``profit_and_loss``, ``general_ledger`` and ``warehouse_stock_quantity``
+follow the shapes of the documented examples; ``accounts/{id}/bank_statements`` (documented
+with empty example arrays) has a shape of the emulator's own. J-numbers refer to
+``docs/assumptions/jurnal.md``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from journal_sandbox.jurnal_common import (
     currency_format,
     jurnal_date,
     parse_request_date,
+    q2,
     quantity_json,
     report_amount,
 )
@@ -38,6 +40,17 @@ TRIAL_BALANCE_GROUPS: tuple[tuple[str, frozenset[int]], ...] = (
     ("equity_accounts", frozenset({12})),
     ("income_accounts", frozenset({13, 14})),
     ("expense_accounts", frozenset({15, 16, 17})),
+)
+
+# Profit and loss sections (J-48): (key, category ids, sign of the shown balance: +1 debit −
+# credit for costs, −1 credit − debit for income).
+PROFIT_AND_LOSS_SECTIONS: tuple[tuple[str, frozenset[int], int], ...] = (
+    ("primary_income", frozenset({13}), -1),
+    ("cost_of_good_sold", frozenset({15}), 1),
+    ("expense", frozenset({16}), 1),
+    ("other_income", frozenset({14}), -1),
+    ("other_expense", frozenset({17}), 1),
+    ("other_comprehensive_income_loss", frozenset(), -1),
 )
 
 TRANSACTION_LABELS = {
@@ -68,6 +81,24 @@ def gross(debit: Decimal, credit: Decimal) -> dict[str, Any]:
     }
 
 
+def pnl_amount(value: Decimal) -> str:
+    """Profit-and-loss cells: ``" 24.908.495,00"``, negatives ``"- 220.500,00"``."""
+    text = report_amount(abs(value))
+    return f"-{text}" if q2(value) < 0 else text
+
+
+def pnl_cell(label: str, key: str, value: Decimal) -> dict[str, Any]:
+    """One period's cell; with one period the change is taken from zero (J-48)."""
+    value = q2(value)
+    percentage = 0 if value == 0 else (100 if value > 0 else -100)
+    return {
+        "period": label,
+        key: pnl_amount(value),
+        "percentage": percentage,
+        "show_percentage_in_period": value != 0,
+    }
+
+
 class ReportsMixin:
     """Read-only reports."""
 
@@ -75,6 +106,7 @@ class ReportsMixin:
 
     def _routes_reports(self, r: Router) -> None:
         r.add("GET", r"trial_balance", self._trial_balance)
+        r.add("GET", r"profit_and_loss", self._profit_and_loss)
         r.add("GET", r"general_ledger", self._general_ledger)
         r.add("GET", r"warehouse_stock_quantity", self._warehouse_stock_quantity)
         r.add("GET", r"accounts/(?P<id>\d+)/bank_statements", self._bank_statements)
@@ -162,6 +194,54 @@ class ReportsMixin:
             "total_ending_balance": gross(*totals["end"]),
         }
         return Response(200, {"trial_balance": body})
+
+    # --- profit and loss (J-48) ----------------------------------------------------------
+
+    def _profit_and_loss(self, request: Request) -> Response:
+        """The period's income and costs from the ledger, in the documented example's shape
+        (one period; ``period``/``compare_type`` are ignored)."""
+        start, end = self._report_period(request)
+        _, movement = self._split_entries(self.store.ledger_entries(end.isoformat()), start)
+        label = f"{jurnal_date(start)} - {jurnal_date(end)}"
+        accounts = sorted(self.store.all("account"), key=lambda a: (a["number"], a["id"]))
+        body: dict[str, Any] = {}
+        totals: dict[str, Decimal] = {}
+        for key, section_categories, sign in PROFIT_AND_LOSS_SECTIONS:
+            rows = []
+            total = ZERO
+            for account in accounts:
+                if account["category_id"] not in section_categories:
+                    continue
+                if account["id"] not in movement:
+                    continue
+                debit, credit = movement[account["id"]]
+                balance = (debit - credit) * sign
+                total += balance
+                rows.append(
+                    {
+                        "id": account["id"],
+                        "name": account["name"],
+                        "number": account["number"],
+                        "indent": 0,
+                        "category": {"id": account["category_id"], "name": account["category"]},
+                        "data": [pnl_cell(label, "balance", balance)],
+                    }
+                )
+            totals[key] = total
+            body[key] = {"accounts": {"array": rows}, "total": [pnl_cell(label, "total", total)]}
+        gross_profit = totals["primary_income"] - totals["cost_of_good_sold"]
+        body["cost_of_good_sold"]["gross_profit"] = [pnl_cell(label, "total", gross_profit)]
+        operating = gross_profit - totals["expense"]
+        net_income = operating + totals["other_income"] - totals["other_expense"]
+        comprehensive = net_income + totals["other_comprehensive_income_loss"]
+        header = {
+            "report_date": label,
+            "currency_format": "(in IDR)",
+            "net_operating_income": [pnl_cell(label, "income", operating)],
+            "net_income": [pnl_cell(label, "income", net_income)],
+            "total_comprehensive_income": [pnl_cell(label, "income", comprehensive)],
+        }
+        return Response(200, {"profit_and_loss": {"header": header, **body}})
 
     # --- general ledger (J-42) -----------------------------------------------------------
 

@@ -1309,6 +1309,48 @@ def test_company_and_reports_shapes(company: dict[str, Any]) -> None:
         },
         "trial balance row",
     )
+    pnl = get(company, f"profit_and_loss?{period}").json()["profit_and_loss"]
+    sections = (
+        "primary_income",
+        "cost_of_good_sold",
+        "expense",
+        "other_income",
+        "other_expense",
+        "other_comprehensive_income_loss",
+    )
+    assert_shape(pnl, {"header": "dict", **dict.fromkeys(sections, "dict")}, "profit_and_loss")
+    assert_shape(
+        pnl["header"],
+        {
+            "report_date": "str",
+            "currency_format": "str",
+            "net_operating_income": "list",
+            "net_income": "list",
+            "total_comprehensive_income": "list",
+        },
+        "profit_and_loss header",
+    )
+    period_cell = {"period": "str", "percentage": "num", "show_percentage_in_period": "bool"}
+    assert_shape(pnl["header"]["net_income"][0], {**period_cell, "income": "str"}, "net income")
+    for section in sections:
+        assert_shape(pnl[section], {"accounts": "dict", "total": "list"}, section)
+        assert isinstance(pnl[section]["accounts"]["array"], list)
+        assert_shape(pnl[section]["total"][0], {**period_cell, "total": "str"}, section)
+    assert_shape(pnl["cost_of_good_sold"]["gross_profit"][0], {**period_cell, "total": "str"}, "gp")
+    income_row = pnl["primary_income"]["accounts"]["array"][0]
+    assert_shape(
+        income_row,
+        {
+            "id": "int",
+            "name": "str",
+            "number": "str",
+            "indent": "int",
+            "category": "dict",
+            "data": "list",
+        },
+        "profit_and_loss row",
+    )
+    assert_shape(income_row["data"][0], {**period_cell, "balance": "str"}, "row cell")
     ledger = get(company, f"general_ledger?{period}").json()["general_ledger"]["report"]
     account = ledger["accounts"][0]
     assert_shape(
@@ -1374,7 +1416,13 @@ def test_documented_error_bodies(company: dict[str, Any]) -> None:
     )
     assert legacy.status_code == 200 and "sales_invoices" in legacy.json()
     stale = signed("GET", f"{base}/sales_invoices", date_offset=-301)
-    assert (stale.status_code, stale.json()) == (401, {"message": "Unauthorized"})
+    assert (stale.status_code, stale.json()) == (
+        401,
+        {
+            "message": "HMAC signature cannot be verified, the date header is more than "
+            "300 seconds off the server clock"
+        },
+    )
 
     missing = get(company, "sales_invoices/987654321")
     assert (missing.status_code, missing.json()) == (422, {"errors": "Unprocessable Entity"})

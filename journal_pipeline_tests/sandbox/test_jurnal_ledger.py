@@ -6,6 +6,7 @@ Every number below is computed by hand from the documents of the scenario.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +297,120 @@ def test_trial_balance_balances_and_matches_hand_computed_balances(day: dict[str
     ).json()["trial_balance"]
     assert later["total"]["total_opening_balance"]["debit_raw"] == 751800
     assert later["total"]["total_movement"]["debit_raw"] == 0
+
+
+def report_number(text: str) -> Decimal:
+    """A profit-and-loss cell (``" 1.000,00"``, ``"- 1.000,00"``) as a number."""
+    negative = text.startswith("-")
+    digits = text.lstrip("- ").replace(".", "").replace(",", ".")
+    return -Decimal(digits) if negative else Decimal(digits)
+
+
+def test_profit_and_loss_from_the_ledger(day: dict[str, Any]) -> None:
+    handle = day["handle"]
+    answer = signed(
+        "GET", f"{handle.url}/profit_and_loss?start_date=01/11/2026&end_date=30/11/2026"
+    )
+    assert answer.status_code == 200, answer.text
+    report = answer.json()["profit_and_loss"]
+    period = "01/11/2026 - 30/11/2026"
+    header = report["header"]
+    assert (header["report_date"], header["currency_format"]) == (period, "(in IDR)")
+
+    def rows(section: str) -> dict[str, str]:
+        shown = {}
+        for account in report[section]["accounts"]["array"]:
+            assert set(account) == {"id", "name", "number", "indent", "category", "data"}
+            (cell,) = account["data"]
+            assert cell["period"] == period
+            shown[account["name"]] = cell["balance"]
+        return shown
+
+    def total(section: str, key: str = "total") -> str:
+        (cell,) = report[section][key]
+        assert set(cell) == {"period", "total", "percentage", "show_percentage_in_period"}
+        return cell["total"]
+
+    def income(key: str) -> str:
+        (cell,) = header[key]
+        assert set(cell) == {"period", "income", "percentage", "show_percentage_in_period"}
+        return cell["income"]
+
+    # Income shown credit − debit; costs debit − credit (the documented example's signs).
+    assert rows("primary_income") == {
+        ACCOUNT_SALES: " 120.000,00",
+        ACCOUNT_SALES_DISCOUNT: "- 2.000,00",
+        ACCOUNT_SALES_RETURN: "- 20.000,00",
+    }
+    assert total("primary_income") == " 98.000,00"
+    # The stock brought in by adjustments was credited to Penyesuaian Persediaan (Cost of
+    # Sales): 190,000 in, 19,000 written off at the count.
+    assert rows("cost_of_good_sold") == {
+        ACCOUNT_COGS: " 47.500,00",
+        ACCOUNT_INVENTORY_ADJUSTMENT: "- 171.000,00",
+    }
+    assert total("cost_of_good_sold") == "- 123.500,00"
+    assert total("cost_of_good_sold", "gross_profit") == " 221.500,00"
+    assert rows("expense") == {BANK_CHARGES: " 5.000,00", RENT: " 500.000,00"}
+    assert rows("other_income") == {ACCOUNT_OTHER_INCOME: " 10.000,00"}
+    assert rows("other_expense") == {} and total("other_expense") == " 0,00"
+    assert report["other_comprehensive_income_loss"]["accounts"]["array"] == []
+    assert income("net_operating_income") == "- 283.500,00"  # 221,500 − 505,000
+    assert income("net_income") == income("total_comprehensive_income") == "- 273.500,00"
+    (cell,) = header["net_income"]
+    assert (cell["percentage"], cell["show_percentage_in_period"]) == (-100, True)
+    (sales,) = [
+        a for a in report["primary_income"]["accounts"]["array"] if a["name"] == ACCOUNT_SALES
+    ]
+    assert sales["category"] == {"id": 13, "name": "Income"} and sales["indent"] == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("01/11/2026", "30/11/2026"), ("12/11/2026", "13/11/2026"), ("01/12/2026", "31/12/2026")],
+)
+def test_profit_and_loss_ties_to_the_trial_balance(
+    day: dict[str, Any], start: str, end: str
+) -> None:
+    """Net income = the period's income movement (credit − debit) − the expense movement
+    (debit − credit) of the trial balance for the same dates."""
+    handle = day["handle"]
+    query = f"start_date={start}&end_date={end}"
+    report = signed("GET", f"{handle.url}/profit_and_loss?{query}").json()["profit_and_loss"]
+    trial = signed("GET", f"{handle.url}/trial_balance?{query}").json()["trial_balance"]
+
+    def moved(group: str, sign: int) -> Decimal:
+        return (
+            sum(
+                (
+                    Decimal(str(row["account"]["movement"]["debit_raw"]))
+                    - Decimal(str(row["account"]["movement"]["credit_raw"]))
+                    for row in trial[group]
+                ),
+                Decimal(0),
+            )
+            * sign
+        )
+
+    revenue = moved("income_accounts", -1)
+    costs = moved("expense_accounts", 1)
+    (net,) = report["header"]["net_income"]
+    assert report_number(net["income"]) == revenue - costs
+    sections = {
+        key: report_number(report[key]["total"][0]["total"])
+        for key in ("primary_income", "cost_of_good_sold", "expense", "other_income")
+    }
+    other_expense = report_number(report["other_expense"]["total"][0]["total"])
+    assert sections["primary_income"] + sections["other_income"] == revenue
+    assert sections["cost_of_good_sold"] + sections["expense"] + other_expense == costs
+    if start == "01/12/2026":  # nothing moved: empty sections, zero totals, no percentage
+        assert net == {
+            "period": f"{start} - {end}",
+            "income": " 0,00",
+            "percentage": 0,
+            "show_percentage_in_period": False,
+        }
+        assert all(report[key]["accounts"]["array"] == [] for key in sections)
 
 
 def test_account_balances_in_the_chart(day: dict[str, Any]) -> None:

@@ -356,6 +356,12 @@ def test_missing_root_key_is_a_400(jurnal: JurnalSandboxHandle, path: str, root:
 
 
 def test_new_endpoints_need_credentials(jurnal: JurnalSandboxHandle) -> None:
-    for path in ("receive_payments", "trial_balance", "general_ledger", "stock_adjustments"):
+    for path in (
+        "receive_payments",
+        "trial_balance",
+        "profit_and_loss",
+        "general_ledger",
+        "stock_adjustments",
+    ):
         answer = requests.get(f"{jurnal.url}/{path}", timeout=10)
         assert (answer.status_code, answer.json()) == (401, {"message": "Unauthorized"})
