@@ -1,4 +1,18 @@
-"""How a dialect shapes an order's fields: spellings and ids the document leaves open."""
+"""How a dialect shapes an order's fields: spellings and ids the document leaves open.
+
+- ``fulfilment``: the document's Order table and sample spell the order's field
+  ``fulfillment_status``; its OrderDetail table spells the line's ``fulfilment_status``, and
+  public production scripts read ``order_details[].fulfillment_status``.
+  ``fulfillment`` (documented): as the document has them. ``fulfilment``: the order's field is
+  ``fulfilment_status`` too (one spelling everywhere). ``both``: the order and every line carry
+  both keys, with the same value.
+- ``order_ids``: every ``order_details[]`` item carries ``order_id`` (its order's id) and every
+  order-level ``discounts[]`` item ``order_detail_id``: null for a discount on the whole order
+  (the demo merchant's only kind), the line's id for one that belongs to one line.
+
+Money is not touched here (`dialect_money`). A key moved or added keeps its place: the new one
+comes right after the documented one.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +20,53 @@ from typing import Any
 
 from journal_sandbox.dialect import Dialect
 
+ORDER_FIELD = "fulfillment_status"
+LINE_FIELD = "fulfilment_status"
+
+
+def _with_key(item: dict[str, Any], after: str, key: str, value: Any) -> dict[str, Any]:
+    """`item` with `key` set right after `after` (at the end when `after` is absent)."""
+    if after not in item:
+        return {**item, key: value}
+    out: dict[str, Any] = {}
+    for name, current in item.items():
+        if name != key:
+            out[name] = current
+        if name == after:
+            out[key] = value
+    return out
+
+
+def _renamed(item: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """`item` with `old` renamed `new`, in the same place."""
+    return {(new if name == old else name): value for name, value in item.items()}
+
 
 def shape_order(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
-    """The order's fields as the dialect spells them (the documented reading: as is)."""
-    return order
+    """The order's fields as the dialect spells them; a new dict when anything changes, the
+    argument is not changed (the documented reading: the order as is)."""
+    if dialect.fulfilment == "fulfillment" and not dialect.order_ids:
+        return order
+    out = dict(order)
+    if ORDER_FIELD in out:
+        if dialect.fulfilment == "fulfilment":
+            out = _renamed(out, ORDER_FIELD, LINE_FIELD)
+        elif dialect.fulfilment == "both":
+            out = _with_key(out, ORDER_FIELD, LINE_FIELD, out[ORDER_FIELD])
+    details = order.get("order_details")
+    if isinstance(details, list):
+        lines = []
+        for line in details:
+            if dialect.fulfilment == "both" and LINE_FIELD in line:
+                line = _with_key(line, LINE_FIELD, ORDER_FIELD, line[LINE_FIELD])
+            if dialect.order_ids:
+                line = _with_key(line, "order_detail_id", "order_id", order.get("order_id"))
+            lines.append(line)
+        out["order_details"] = lines
+    discounts = order.get("discounts")
+    if dialect.order_ids and isinstance(discounts, list):
+        out["discounts"] = [
+            _with_key(d, "discount_amount", "order_detail_id", d.get("order_detail_id"))
+            for d in discounts
+        ]
+    return out

@@ -583,9 +583,9 @@ class ISellerSandbox:
 
     # -- requests -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _params(request: Request) -> dict[str, str]:
-        """Query string plus body (form-urlencoded or JSON), values as strings."""
+    def _params(self, request: Request) -> dict[str, str]:
+        """Query string plus body (form-urlencoded or JSON), values as strings, under the
+        names and page numbering the endpoints read (`_dialect_params`)."""
         params = dict(request.query)
         body = request.body.strip()
         content_type = (request.header("content-type") or "").lower()
@@ -609,7 +609,7 @@ class ISellerSandbox:
             params.update(_multipart_fields(request.header("content-type") or "", request.body))
         elif body:
             params.update(request.form())
-        return params
+        return _dialect_params(params, self.dialect)
 
     def _authorized(self, request: Request) -> bool:
         header = request.header("authorization") or ""
@@ -1116,14 +1116,7 @@ class ISellerSandbox:
         direction = (params.get("sort_direction") or "ASC").strip().upper()
         if direction not in ("ASC", "DESC"):
             raise _ApiError(f"Invalid sort_direction '{direction}'. Possible values are ASC, DESC.")
-        page = _parse_int("page", params.get("page"), default=1, minimum=1)
-        page_size = _parse_int(
-            "page_size",
-            params.get("page_size"),
-            default=DEFAULT_ORDERS_PAGE_SIZE,
-            minimum=1,
-            maximum=MAX_PAGE_SIZE,
-        )
+        page, page_size = _paging(params, default_page_size=DEFAULT_ORDERS_PAGE_SIZE)
         includes = parse_includes(params.get("includes"))
 
         where: list[str] = []
@@ -1273,16 +1266,75 @@ def _parse_bool(name: str, value: str) -> bool:
     raise _ApiError(f"Invalid {name} '{value}'.", f"{name} must be true or false.")
 
 
-def _paging(params: dict[str, str]) -> tuple[int, int]:
+def _paging(
+    params: dict[str, str], *, default_page_size: int = DEFAULT_PAGE_SIZE
+) -> tuple[int, int]:
+    """(page number, page_size): the page counted from 1 whatever the dialect's base, as
+    `_dialect_params` left it (the first page when not given)."""
     page = _parse_int("page", params.get("page"), default=1, minimum=1)
     page_size = _parse_int(
         "page_size",
         params.get("page_size"),
-        default=DEFAULT_PAGE_SIZE,
+        default=default_page_size,
         minimum=1,
         maximum=MAX_PAGE_SIZE,
     )
     return page, page_size
+
+
+def _dialect_params(params: dict[str, str], dialect: Dialect) -> dict[str, str]:
+    """`params` under the names and page numbering the endpoints read, whatever the dialect:
+
+    - ``timezone_param=both``: ``timezone`` is read as ``time_zone``;
+    - ``fulfilment=both``: ``fulfilment_status`` is read as ``fulfillment_status``;
+    - ``page_base=0``: ``page`` counts from 0 (a negative page is refused) and is handed on
+      counted from 1, so ``page=0`` is the first page everywhere. With ``page_base=1`` it is
+      handed on as sent (``page=0`` is refused by `_paging`).
+
+    An alias given with its documented name must agree with it (else ``status: false``).
+    """
+    if dialect.timezone_param == "both":
+        _alias(params, "timezone", "time_zone")
+    if dialect.fulfilment == "both":
+        _alias(params, "fulfilment_status", "fulfillment_status")
+    raw = params.get("page")
+    if dialect.page_base == 0 and raw is not None and raw.strip():
+        try:
+            page = int(raw.strip())
+        except ValueError:
+            raise _ApiError(f"Invalid page '{raw}'.", "page must be >= 0.") from None
+        if page < 0:
+            raise _ApiError(f"Invalid page '{raw}'.", "page must be >= 0.")
+        params["page"] = str(page + 1)
+    return params
+
+
+def _alias(params: dict[str, str], alias: str, name: str) -> None:
+    """Read ``params[alias]`` as ``params[name]``; both given, they must agree."""
+    value = params.pop(alias, None)
+    given = params.get(name)
+    if value is None or not value.strip():
+        if given is None and value is not None:
+            params[name] = value
+        return
+    if given is None or not given.strip():
+        params[name] = value
+    elif not _agree(given, value):
+        raise _ApiError(
+            f"{name} '{given}' and {alias} '{value}' disagree.",
+            f"{alias} is read as {name}: give one of them, or the same value in both.",
+        )
+
+
+def _agree(first: str, second: str) -> bool:
+    """The same value: equal ignoring case and spaces, or the same whole number."""
+    a, b = first.strip().lower(), second.strip().lower()
+    if a == b:
+        return True
+    try:
+        return int(a) == int(b)
+    except ValueError:
+        return False
 
 
 def _summary_paging(params: dict[str, str]) -> None:

@@ -10,8 +10,9 @@ Common to every v3 read
 
 - ``POST {resource_url}/api/v3/<Name>``, ``Authorization: Bearer``, body form-urlencoded or
   JSON (both accepted). HTTP 401 for a refused bearer, as in v2.
-- Paging: ``page`` (1-based, default 1) and ``page_size`` (1..1000, default 100); the answer has
-  ``has_next_item``. ``count`` is the number of items in the page.
+- Paging: ``page`` (1-based, default 1; 0-based under the dialect ``page_base=0``, as in v2)
+  and ``page_size`` (1..1000, default 100); the answer has ``has_next_item``. ``count`` is the
+  number of items in the page.
 - Optional date filters ``created_after``/``created_before``/``modified_after``/
   ``modified_before`` (inclusive, ISO 8601 without zone) read in ``time_zone`` (whole hours,
   optional here, default 0); dates in the answer are converted to the same offset.

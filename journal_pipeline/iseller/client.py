@@ -11,7 +11,9 @@ its parameters. The work is done by:
 - ``auth``: the OAuth token (cached until expiry, one re-authentication on a 401);
 - ``transport``: the session (retries, backoff, ``Retry-After``), timeouts, JSON with
   ``Decimal``, ``status: false`` as :class:`ISellerApiError`, counters, redacted debug logs;
-- ``paging``: paged reads from page 1 while ``has_next_item``, and the date-window parameters.
+- ``paging``: paged reads while ``has_next_item`` from the first page, whose index (0 or 1) is
+  learnt once per endpoint and credential; items repeated across pages kept once; and the
+  date-window parameters.
 
 Credentials never appear in exception text, log lines or reprs.
 """
@@ -38,6 +40,7 @@ from journal_pipeline.iseller.errors import (
 from journal_pipeline.iseller.paging import (
     EPOCH,
     PARAM_DATE_FORMAT,
+    PageBases,
     add_filters,
     includes_param,
     order_pages,
@@ -101,6 +104,7 @@ class ISellerClient:
         self._transport = Transport(session if session is not None else build_session())
         self._tokens = TokenSource(settings, self._transport)
         self._transport.secrets = self._tokens.secrets
+        self._page_bases = PageBases(scope=self._page_scope)
 
     @classmethod
     def from_env(
@@ -147,6 +151,13 @@ class ISellerClient:
     def stats(self) -> dict[str, float | int]:
         return {"iseller_calls": self.calls, "iseller_latency_seconds": round(self.latency, 3)}
 
+    def _page_scope(self) -> tuple[str, str]:
+        """(resource URL, client id): what a learnt page base belongs to (the resource URL may
+        come with the first token, fetched here if need be)."""
+        if self.resource_url is None:
+            self._tokens.token()
+        return str(self.resource_url), self.settings.client_id
+
     def _call(
         self, endpoint: str, data: Mapping[str, str], *, version: str = "v2"
     ) -> dict[str, Any]:
@@ -172,7 +183,8 @@ class ISellerClient:
         page_size: int = 100,
         outlet_id: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """The raw order dicts of every page. Bounds are inclusive and must be tz-aware."""
+        """The raw order dicts of every page, each order once. Bounds are inclusive and must
+        be tz-aware."""
         for payload in order_pages(
             self._call,
             created_after=created_after,
@@ -182,6 +194,7 @@ class ISellerClient:
             includes=includes,
             page_size=page_size,
             outlet_id=outlet_id,
+            bases=self._page_bases,
         ):
             yield from payload.get("orders") or []
 
@@ -210,6 +223,7 @@ class ISellerClient:
             includes=includes,
             page_size=page_size,
             outlet_id=outlet_id,
+            bases=self._page_bases,
         ):
             orders.extend(payload.get("orders") or [])
             for refund in payload.get("refunded_orders") or []:
@@ -230,13 +244,21 @@ class ISellerClient:
         version: str = "v2",
         page_size: int = 100,
     ) -> Iterator[dict[str, Any]]:
-        """Every page (the whole answer) of a paged read, from page 1 while ``has_next_item``.
+        """Every page (the whole answer) of a paged read while ``has_next_item``, from the
+        endpoint's first page (0 or 1, learnt on the first read and remembered); an item seen
+        on an earlier page is left out of a later one.
 
         Stops at a page without items too, so a server that keeps saying ``has_next_item``
         cannot loop forever.
         """
         return paging.iter_pages(
-            self._call, endpoint, params, list_key=list_key, version=version, page_size=page_size
+            self._call,
+            endpoint,
+            params,
+            list_key=list_key,
+            version=version,
+            page_size=page_size,
+            bases=self._page_bases,
         )
 
     def iter_items(

@@ -1,20 +1,45 @@
 """Paged reads and the request parameters every iSeller read shares.
 
-A paged read goes from page 1 (iSeller pages are 1-based, docs/assumptions/iseller.md) while
-``has_next_item`` is true, and stops at a page without items too, so a server that keeps saying
-``has_next_item`` cannot loop forever. Dates are sent in UTC with ``time_zone=0`` (the summaries
-accept another whole-hour offset), so every date string returned is UTC.
+iSeller documents ``page`` only as "Index of the page": public production scripts page from 0
+and from 1 alike (docs/assumptions/iseller.md, I-7). A paged read therefore never assumes the
+base. The first read of an endpoint asks for page 0 and page 1 and decides:
+
+- page 0 refused (``status: false``) while page 1 answers: pages are **1-based**;
+- page 0 answering the same items as page 1 (0 read as 1), or no items where page 1 has some:
+  **1-based**;
+- page 0 answering other items than page 1: **0-based** (both pages are kept: nothing is read
+  twice or lost);
+- both empty: nothing to read, and nothing learnt (the next read asks again).
+
+The base found is remembered per client (:class:`PageBases`) and in the process, per resource
+URL, client id and endpoint, so it costs at most one request per endpoint and credential: the
+page-0 probe of a 1-based endpoint, or the look past the end of a 0-based endpoint whose items
+fit in page 0. Pages then go from that base while ``has_next_item`` is true, and stop at a page
+without items too, so a server that keeps saying ``has_next_item`` cannot loop forever; a page
+identical to the one before (a server ignoring ``page``) stops the read as well. An item a server
+repeats on two pages (by its id: ``order_id``, ``transaction_id``, ``product_id``, ...) is kept
+once, on the first page it appears on.
+
+Dates are sent in UTC with ``time_zone=0`` (the summaries accept another whole-hour offset), so
+every date string returned is UTC.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import json
+import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+
+from journal_pipeline.iseller.errors import ISellerApiError
+from journal_pipeline.iseller.transport import logger
 
 #: ``call(endpoint, data, version=...)``: one authenticated read answering a JSON object.
 Call = Callable[..., dict[str, Any]]
 
+#: The first page of an endpoint whose base is not known yet and cannot be learnt (nothing to
+#: read): either base serves it.
 FIRST_PAGE = 1
 PARAM_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 #: The lower bound that means "everything" for filters iSeller requires.
@@ -27,14 +52,127 @@ _LIST_KEY_ALIASES = {
     "transaction_summaries": ("transaction_summaries", "transaction_summary"),
 }
 
+#: The id of an item of each paged list; an item without it is told apart by its whole content.
+ITEM_IDS = {
+    "orders": "order_id",
+    "products": "product_id",
+    "transactions": "transaction_id",
+    "register_shifts": "register_shift_id",
+    "Outlets": "id",
+    "customers": "customer_id",
+    "transfers": "transfer_id",
+    "inventory_adjustments": "adjustment_id",
+}
+
+
+def _found_key(payload: Mapping[str, Any], list_key: str) -> str | None:
+    for key in _LIST_KEY_ALIASES.get(list_key, (list_key,)):
+        if isinstance(payload.get(key), list):
+            return key
+    return None
+
 
 def page_items(payload: Mapping[str, Any], list_key: str) -> list[dict[str, Any]]:
     """The items of one answer under `list_key` (or a known alias); [] when absent."""
-    for key in _LIST_KEY_ALIASES.get(list_key, (list_key,)):
-        value = payload.get(key)
-        if isinstance(value, list):
-            return value
-    return []
+    key = _found_key(payload, list_key)
+    return payload[key] if key is not None else []
+
+
+def item_key(item: Any, list_key: str) -> Hashable:
+    """What tells an item of `list_key` apart: its id (``ITEM_IDS``), else its whole content."""
+    id_name = ITEM_IDS.get(list_key)
+    if id_name and isinstance(item, Mapping) and item.get(id_name) is not None:
+        return ("id", str(item[id_name]).lower())
+    return ("content", json.dumps(item, sort_keys=True, default=str))
+
+
+# -- the page base --------------------------------------------------------------------------
+
+#: Bases learnt in this process: (resource URL, client id, "version/endpoint") -> 0 or 1.
+_LEARNT: dict[tuple[str, str, str], int] = {}
+_LEARNT_LOCK = threading.Lock()
+
+
+def forget_page_bases() -> None:
+    """Forget every base learnt in this process (clients keep their own until dropped)."""
+    with _LEARNT_LOCK:
+        _LEARNT.clear()
+
+
+class PageBases:
+    """The first page index (0 or 1) of each endpoint, as learnt from the server; thread-safe.
+
+    `scope` gives the (resource URL, client id) the bases belong to: with it, a base learnt by
+    one client serves every client of the same store and credential in the process. Without
+    it the bases are this object's only.
+    """
+
+    def __init__(self, scope: Callable[[], tuple[str, str]] | None = None):
+        self._scope = scope
+        self._own: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def _shared_key(self, endpoint: str) -> tuple[str, str, str] | None:
+        if self._scope is None:
+            return None
+        resource_url, client_id = self._scope()
+        return (resource_url, client_id, endpoint)
+
+    def get(self, endpoint: str) -> int | None:
+        """The base of `endpoint` (``"v2/GetOrders"``), or None when not learnt yet."""
+        with self._lock:
+            if endpoint in self._own:
+                return self._own[endpoint]
+        key = self._shared_key(endpoint)
+        if key is None:
+            return None
+        with _LEARNT_LOCK:
+            base = _LEARNT.get(key)
+        if base is not None:
+            with self._lock:
+                self._own[endpoint] = base
+        return base
+
+    def learn(self, endpoint: str, base: int, how: str) -> None:
+        """Remember `base` for `endpoint`; logged once per process (and per object without a
+        scope)."""
+        with self._lock:
+            self._own[endpoint] = base
+        key = self._shared_key(endpoint)
+        if key is not None:
+            with _LEARNT_LOCK:
+                new = _LEARNT.get(key) != base
+                _LEARNT[key] = base
+            if not new:
+                return
+        logger.info("iSeller %s pages are %d-based (%s)", endpoint, base, how)
+
+
+def _same_items(first: list[Any], second: list[Any], list_key: str) -> bool:
+    return [item_key(i, list_key) for i in first] == [item_key(i, list_key) for i in second]
+
+
+def _detect_base(
+    fetch: Callable[[int], dict[str, Any]], list_key: str
+) -> tuple[int | None, str, dict[int, dict[str, Any]]]:
+    """Ask pages 0 and 1: (the base, or None when nothing tells; why; the answers to keep,
+    by page). An error on page 1 is raised: nothing is learnt from a refused request."""
+    try:
+        zero: dict[str, Any] | None = fetch(0)
+    except ISellerApiError:
+        zero = None
+    one = fetch(1)
+    one_items = page_items(one, list_key)
+    if zero is None:
+        return 1, "page 0 refused", {1: one}
+    zero_items = page_items(zero, list_key)
+    if not zero_items and not one_items:
+        return None, "pages 0 and 1 empty", {1: one}
+    if not zero_items:
+        return 1, "page 0 empty, page 1 not", {1: one}
+    if _same_items(zero_items, one_items, list_key):
+        return 1, "page 0 answered as page 1", {1: one}
+    return 0, "page 0 differs from page 1", {0: zero, 1: one}
 
 
 def utc_param(name: str, value: datetime) -> str:
@@ -94,17 +232,56 @@ def iter_pages(
     list_key: str,
     version: str = "v2",
     page_size: int = 100,
+    bases: PageBases | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every page (the whole answer) of a paged read, from page 1 while ``has_next_item``."""
+    """Every page (the whole answer) of a paged read while ``has_next_item``, from the
+    endpoint's first page (learnt once, remembered in `bases`; see the module's docstring).
+
+    Each answer's list holds only the items not seen on an earlier page of this read.
+    """
     if page_size < 1:
         raise ValueError("page_size must be >= 1")
-    base = {**dict(params or {}), "page_size": str(page_size)}
-    page = FIRST_PAGE
+    sent = {**dict(params or {}), "page_size": str(page_size)}
+
+    def fetch(page: int) -> dict[str, Any]:
+        return call(endpoint, {**sent, "page": str(page)}, version=version)
+
+    bases = bases if bases is not None else PageBases()
+    name = f"{version}/{endpoint}"
+    first = bases.get(name)
+    fetched: dict[int, dict[str, Any]] = {}
+    if first is None:
+        first, how, fetched = _detect_base(fetch, list_key)
+        if first is None:
+            first = FIRST_PAGE
+        else:
+            bases.learn(name, first, how)
+    seen: set[Hashable] = set()
+    previous: list[Hashable] | None = None
+    page = first
     while True:
-        payload = call(endpoint, {**base, "page": str(page)}, version=version)
-        yield payload
-        if not payload.get("has_next_item") or not page_items(payload, list_key):
+        payload = fetched.pop(page) if page in fetched else fetch(page)
+        items = page_items(payload, list_key)
+        keys = [item_key(item, list_key) for item in items]
+        if keys and keys == previous:
+            logger.warning(
+                "iSeller %s page %d repeats page %d; the server ignores page, stopping",
+                name,
+                page,
+                page - 1,
+            )
             return
+        fresh = []
+        for item, key in zip(items, keys, strict=True):
+            if key not in seen:
+                seen.add(key)
+                fresh.append(item)
+        if len(fresh) < len(items):
+            payload = {**payload, _found_key(payload, list_key) or list_key: fresh}
+        yield payload
+        if not payload.get("has_next_item") or not items:
+            return
+        previous = keys
         page += 1
 
 
@@ -118,6 +295,7 @@ def order_pages(
     includes: Iterable[str],
     page_size: int,
     outlet_id: str | None,
+    bases: PageBases | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every page of GetOrders in a UTC window, sorted ascending by modification date when a
     modified_* bound is given, else by creation date."""
@@ -138,4 +316,6 @@ def order_pages(
     params["page_size"] = str(page_size)
     params.update(includes_param(includes))
     add_filters(params, outlet_id=outlet_id)
-    yield from iter_pages(call, "GetOrders", params, list_key="orders", page_size=page_size)
+    yield from iter_pages(
+        call, "GetOrders", params, list_key="orders", page_size=page_size, bases=bases
+    )

@@ -86,6 +86,7 @@ def own_sandbox(tmp_path: Path) -> Iterator[Any]:
         kwargs.setdefault("orders_per_outlet_per_day", 4)
         kwargs.setdefault("history_days", 1)
         kwargs.setdefault("now", lambda: datetime(2026, 11, 20, 15, tzinfo=UTC))
+        kwargs.setdefault("dialect", "")  # the documented reading unless a test asks
         sandbox = ISellerSandbox(tmp_path / f"state-{len(started)}", **kwargs)
         server = sandbox.serve().start()
         started.append((sandbox, server))
@@ -163,15 +164,22 @@ def test_get_orders_returns_the_generator_truth(
     assert order["order_date"] == truth[0]["order_date"]
 
 
-def test_iter_orders_pages_and_counts_calls(
-    client: ISellerClient, iseller_sandbox: SimpleNamespace
-) -> None:
-    total = len(iseller_sandbox.sandbox.served_orders())
+@pytest.mark.parametrize("page_base", [1, 0])
+def test_iter_orders_pages_and_counts_calls(own_sandbox: Any, page_base: int) -> None:
+    sandbox, env = own_sandbox(dialect=f"page_base={page_base}")
+    client = ISellerClient.from_env(env)
+    total = len(sandbox.served_orders())
+    assert total > 5
     orders = list(client.iter_orders(created_after=LONG_AGO, page_size=5))
     assert len(orders) == len({o["order_id"] for o in orders}) == total
-    assert client.calls == 1 + -(-total // 5)
+    # token, the pages, and the page-0 probe a 1-based server refuses (a 0-based one serves
+    # its first page at 0: the probe costs nothing when there is a second page)
+    assert client.calls == 1 + -(-total // 5) + (1 if page_base == 1 else 0)
     assert client.latency > 0 and client.latency_seconds == client.latency
     assert client.stats()["iseller_calls"] == client.calls
+    again = client.calls
+    assert len(list(client.iter_orders(created_after=LONG_AGO, page_size=5))) == total
+    assert client.calls == again + -(-total // 5)  # the base is remembered
 
 
 def test_windows_are_sent_in_utc(client: ISellerClient, iseller_sandbox: SimpleNamespace) -> None:

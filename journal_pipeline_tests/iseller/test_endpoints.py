@@ -1,5 +1,8 @@
 """Every iSeller read the pipeline needs, paging edge cases, a token expiring mid-run and every
-fault kind of the emulator, over real HTTP; and the frames with exact money and UTC times."""
+fault kind of the emulator, over real HTTP; and the frames with exact money and UTC times.
+
+The tests on a private emulator (`own`) run twice: against 1-based pages (the documented
+reading) and against 0-based pages (dialect ``page_base=0``); the client learns which."""
 
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from journal_pipeline.iseller.parse import (
     transfer_frames,
 )
 from journal_sandbox.iseller_app import ISellerSandbox
+from journal_sandbox.iseller_stock import documents_until
 
 LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -57,14 +61,17 @@ def client(iseller_sandbox: SimpleNamespace) -> Iterator[ISellerClient]:
         yield c
 
 
-@pytest.fixture
-def own(tmp_path: Path) -> Iterator[Any]:
-    """A private emulator (own tokens and faults): (sandbox, client factory)."""
+@pytest.fixture(params=[1, 0], ids=["pages-from-1", "pages-from-0"])
+def own(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A private emulator (own tokens and faults), serving its first page at 1 or at 0:
+    (sandbox, client factory)."""
     sandbox = ISellerSandbox(
         tmp_path / "iseller",
         orders_per_outlet_per_day=4,
         history_days=2,
         now=lambda: datetime(2026, 11, 20, 15, tzinfo=UTC),
+        faults="",
+        dialect=f"page_base={request.param}",
     )
     server = sandbox.serve().start()
     env = {
@@ -180,25 +187,101 @@ def test_a_lower_bound_is_required(client: ISellerClient) -> None:
 
 
 def test_paging_an_empty_day(own: Any) -> None:
-    _, make = own
+    sandbox, make = own
     client = make()
     future = datetime(2026, 12, 25, tzinfo=UTC)
     assert client.get_orders(created_after=future).orders == []
-    assert client.calls == 2  # token + one page
+    assert client.calls == 3  # token + pages 0 and 1
+    assert client.get_orders(created_after=future).orders == []
+    if sandbox.dialect.page_base == 1:
+        assert client.calls == 4  # page 0 was refused: 1-based, learnt; page 1 only
+    else:
+        assert client.calls == 5  # two empty pages tell nothing: asked again
 
 
 def test_paging_exactly_one_page_and_many_pages(own: Any) -> None:
-    _, make = own
+    sandbox, make = own
     counting = make()
     total = len(list(counting.iter_orders(created_after=LONG_AGO, page_size=1000)))
     assert total > 6
-    one_page = make()
+    assert counting.calls == 1 + 2  # token, pages 0 and 1 (one is the probe)
+    one_page = make()  # another client of the same store and credential: the base is known
     assert len(one_page.get_orders(created_after=LONG_AGO, page_size=total).orders) == total
     assert one_page.calls == 2
     many = make()
     orders = many.get_orders(created_after=LONG_AGO, page_size=3).orders
     assert len(orders) == len({o["order_id"] for o in orders}) == total
     assert many.calls == 1 + -(-total // 3)
+    assert sandbox.dialect.page_base in (0, 1)
+
+
+def test_every_paged_read_loses_and_doubles_nothing(own: Any) -> None:
+    """Small pages of every paged read give each item of the emulator's own truth once."""
+    sandbox, make = own
+    merchant = sandbox.merchant
+    now = sandbox.now()
+    client = make()
+    for outlet_code, day in merchant.business_dates(now):
+        outlet = merchant.outlet_id(outlet_code)
+        truth = merchant.expected_orders(outlet_code, day, as_of=now)
+        if not truth:
+            continue
+        start = min(parse_time(o["order_date"]) for o in truth)
+        end = max(parse_time(o["order_date"]) for o in truth)
+        got = client.get_orders(
+            created_after=start, created_before=end, outlet_id=outlet, page_size=2
+        ).orders
+        assert [o["order_id"] for o in got] == [
+            o["order_id"] for o in sorted(truth, key=lambda o: (o["order_date"], o["order_id"]))
+        ]
+    served = sandbox.served_orders()
+    orders = list(client.iter_orders(created_after=LONG_AGO, page_size=4))
+    assert sorted(o["order_id"] for o in orders) == sorted(o["order_id"] for o in served)
+    products = client.get_products(page_size=4)
+    assert [p["product_id"] for p in products] == [p["product_id"] for p in merchant.products()]
+    transactions = client.get_transactions(created_after=LONG_AGO, page_size=4)
+    paid = [t["transaction_id"] for o in served for t in o["transactions"]]
+    assert sorted(t["transaction_id"] for t in transactions) == sorted(paid)
+    shifts = client.get_register_shifts(page_size=2)
+    assert sorted(s["register_shift_id"] for s in shifts) == sorted(
+        s["register_shift_id"] for s in merchant.register_shifts(now)
+    )
+    customers = client.get_customers(page_size=5)
+    assert sorted(c["customer_id"] for c in customers) == sorted(
+        c["customer_id"] for c in merchant.customers()
+    )
+    for read, kind, key in (
+        (client.get_transfers, "transfer", "transfer_id"),
+        (client.get_inventory_adjustments, "adjustment", "adjustment_id"),
+    ):
+        documents = documents_until(merchant.seed, merchant.start_date, now, kind)
+        assert sorted(d[key] for d in read(page_size=1)) == sorted(d[key] for d in documents)
+    outlets = client.get_outlets()
+    assert sorted(o["outlet_code"] for o in outlets) == ["BDG", "DPS", "JKT"]
+
+
+def test_the_base_is_learnt_once_per_endpoint_and_credential(own: Any) -> None:
+    """One probe per endpoint, remembered by the client and by every client of the same store
+    and credential in the process."""
+    sandbox, make = own
+    first = make()
+    first.get_store_info()
+    pages = -(-len(sandbox.merchant.products()) // 10)
+    probe = 1 if sandbox.dialect.page_base == 1 else 0  # a 0-based server's page 0 is used
+    before = first.calls
+    first.get_products(page_size=10)
+    assert first.calls - before == pages + probe
+    before = first.calls
+    first.get_products(page_size=10)
+    assert first.calls - before == pages
+    second = make()
+    second.get_store_info()
+    before = second.calls
+    second.get_products(page_size=10)
+    assert second.calls - before == pages
+    before = second.calls
+    customers = second.get_customers(page_size=5)  # another endpoint: learnt on its own
+    assert second.calls - before == -(-len(customers) // 5) + probe
 
 
 def test_token_expiring_mid_run(own: Any) -> None:
@@ -217,7 +300,8 @@ def test_token_expiring_mid_run(own: Any) -> None:
     orders = [o for page in (first, *rest) for o in page["orders"]]
     assert len(orders) == len({o["order_id"] for o in orders})
     assert client._tokens.access_token != token
-    assert client.calls == 1 + (1 + len(rest)) + 2  # token, pages, one 401, one token
+    probe = 1 if sandbox.dialect.page_base == 1 else 0  # page 0, refused by a 1-based server
+    assert client.calls == 1 + probe + (1 + len(rest)) + 2  # token, pages, one 401, one token
 
 
 # --- faults -------------------------------------------------------------------------------
@@ -279,7 +363,7 @@ def test_an_answer_wrapped_in_an_array_is_read(own: Any) -> None:
     sandbox, make = own
     wrapped = [{"count": 0, "orders": [], "has_next_item": False, "error_message": None}]
     wrapped[0] |= {"status": True, "time": "00:00:00.0100000"}
-    sandbox.inject_fault("GetOrders", status=200, body=wrapped)
+    sandbox.inject_fault("GetOrders", status=200, body=wrapped, times=2)  # pages 0 and 1
     with make() as client:
         batch = client.get_orders(created_after=datetime(2026, 11, 19, tzinfo=UTC))
     assert batch.orders == []

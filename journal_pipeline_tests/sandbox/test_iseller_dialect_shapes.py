@@ -1,0 +1,334 @@
+"""The iSeller emulator's dialects for what the document leaves open, over HTTP: the page base
+(I-7), the ``timezone`` parameter (I-9), the spelling of the fulfilment status (I-24) and the ids
+production scripts read on lines and discounts. The documented reading is served unchanged,
+and the pipeline's parsing reads every shape alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import pytest
+import requests
+
+from journal_pipeline.iseller.frames import order_frames
+from journal_sandbox.dialect import Dialect
+from journal_sandbox.dialect_shapes import shape_order
+from journal_sandbox.iseller_app import ISellerSandbox
+
+TIMEOUT = 10
+NOW = datetime(2026, 11, 20, 15, tzinfo=UTC)
+WINDOW = {"time_zone": "0", "created_after": "2026-01-01T00:00:00"}
+ALL_INCLUDES = "OrderDetails,Transactions,DiscountDetails,PromotionDetails,TrackInventory,MDR"
+#: Every paged read: path, the parameters it needs, its list key, its id.
+PAGED = [
+    ("/api/v2/GetOrders", WINDOW, "orders", "order_id"),
+    (
+        "/api/v2/GetProducts",
+        {"track_inventory": "false", "modified_after": "2026-01-01T00:00:00"},
+        "products",
+        "product_id",
+    ),
+    ("/api/v2/GetTransactions", {"time_zone": "0"}, "transactions", "transaction_id"),
+    ("/api/v2/GetRegisterShifts", {"time_zone": "0"}, "register_shifts", "register_shift_id"),
+    ("/api/v3/GetOutlets", {}, "Outlets", "id"),
+    ("/api/v3/GetCustomers", {}, "customers", "customer_id"),
+    ("/api/v3/GetTransfer", {}, "transfers", "transfer_id"),
+    ("/api/v3/InventoryAdjustments", {}, "inventory_adjustments", "adjustment_id"),
+]
+
+
+class Api:
+    def __init__(self, sandbox: ISellerSandbox, url: str):
+        self.sandbox = sandbox
+        self.url = url
+        self.token = requests.post(
+            f"{url}/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": sandbox.client_id,
+                "client_secret": "sandbox-iseller-secret",
+            },
+            timeout=TIMEOUT,
+        ).json()["access_token"]
+
+    def speak(self, spec: str) -> None:
+        self.sandbox.dialect = Dialect.from_spec(spec)
+
+    def __call__(self, path: str, **params: Any) -> dict[str, Any]:
+        response = requests.post(
+            f"{self.url}{path}",
+            data=params,
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=TIMEOUT,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def ok(self, path: str, **params: Any) -> dict[str, Any]:
+        body = self(path, **params)
+        assert body["status"] is True, body
+        return body
+
+    def orders(self, **params: Any) -> list[dict[str, Any]]:
+        return self.ok(
+            "/api/v2/GetOrders", **{**WINDOW, "includes": ALL_INCLUDES, "page_size": 1000, **params}
+        )["orders"]
+
+    def pages(self, path: str, key: str, first: int, **params: Any) -> list[list[Any]]:
+        """Every page from `first` while ``has_next_item``."""
+        pages, page = [], first
+        while True:
+            body = self.ok(path, page=page, **params)
+            pages.append(body[key])
+            if not body["has_next_item"]:
+                return pages
+            page += 1
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    sandbox = ISellerSandbox(
+        tmp_path_factory.mktemp("iseller-dialects"),
+        orders_per_outlet_per_day=10,
+        history_days=3,
+        now=lambda: NOW,
+        faults="",
+        dialect="",
+    )
+    server = sandbox.serve().start()
+    try:
+        yield SimpleNamespace(sandbox=sandbox, api=Api(sandbox, server.url))
+    finally:
+        server.stop()
+        sandbox.close()
+
+
+@pytest.fixture
+def api(served: SimpleNamespace) -> Iterator[Api]:
+    """The emulator's client; each test sets the dialect it needs (documented to start)."""
+    served.api.speak("documented")
+    yield served.api
+    served.api.speak("documented")
+
+
+# -- the documented reading ---------------------------------------------------------------------
+
+
+def test_the_documented_reading_is_the_stored_order(api: Api) -> None:
+    orders = api.orders()
+    stored = {o["order_id"]: o for o in api.sandbox.served_orders()}
+    assert orders and shape_order(orders[0], Dialect()) is orders[0]
+    for order in orders:
+        assert list(order) == list(stored[order["order_id"]])
+        assert "fulfillment_status" in order and "fulfilment_status" not in order
+        for line in order["order_details"]:
+            assert "fulfilment_status" in line and "fulfillment_status" not in line
+            assert "order_id" not in line
+        assert all("order_detail_id" not in d for d in order["discounts"])
+
+
+def test_the_documented_reading_knows_one_name_per_parameter(api: Api) -> None:
+    refused = api("/api/v2/GetOrders", timezone="0", created_after="2026-01-01T00:00:00")
+    assert refused["status"] is False and "time_zone" in refused["error_message"]
+    everything = api.orders()
+    assert api.orders(fulfilment_status="none") == everything  # not a parameter: ignored
+
+
+# -- fulfilment status ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spelling", "on_order", "on_line"),
+    [
+        ("fulfillment", {"fulfillment_status"}, {"fulfilment_status"}),
+        ("fulfilment", {"fulfilment_status"}, {"fulfilment_status"}),
+        ("both", {"fulfillment_status", "fulfilment_status"}, None),
+    ],
+)
+def test_fulfilment_status_spellings(
+    api: Api, spelling: str, on_order: set[str], on_line: set[str] | None
+) -> None:
+    api.speak(f"fulfilment={spelling}")
+    names = {"fulfillment_status", "fulfilment_status"}
+    for order in api.orders():
+        assert names & set(order) == on_order
+        assert {order[name] for name in on_order} == {"fulfilled"}
+        for line in order["order_details"]:
+            assert names & set(line) == (on_line or on_order)
+            assert {line[name] for name in names & set(line)} == {"fulfilled"}
+        keys = list(order)
+        if spelling == "both":  # the second spelling right after the first
+            assert keys.index("fulfilment_status") == keys.index("fulfillment_status") + 1
+
+
+def test_the_fulfilment_filter_under_both_spellings(api: Api) -> None:
+    api.speak("fulfilment=both")
+    everything = api.orders()
+    assert everything
+    assert api.orders(fulfilment_status="fulfilled") == everything
+    assert api.orders(fulfilment_status="none") == []
+    assert api.orders(fulfilment_status="Fulfilled", fulfillment_status="fulfilled") == everything
+    clash = api(
+        "/api/v2/GetOrders", **WINDOW, fulfilment_status="none", fulfillment_status="fulfilled"
+    )
+    assert clash["status"] is False and "fulfilment_status" in clash["error_message"]
+    # every read that filters on it reads it from the same place
+    summary = api.ok("/api/v2/GetOrderSummary", time_zone="0", fulfilment_status="none")
+    assert summary["order_summaries"] == []
+    api.speak("fulfilment=fulfilment")  # one spelling of the field, the parameter as documented
+    assert api.orders(fulfilment_status="none") == api.orders()
+
+
+# -- ids ----------------------------------------------------------------------------------------
+
+
+def test_order_ids_on_lines_and_discounts(api: Api) -> None:
+    plain = {o["order_id"]: o for o in api.orders()}
+    api.speak("order_ids=1")
+    orders = api.orders()
+    assert any(order["discounts"] for order in orders)  # member discounts are order-level
+    for order in orders:
+        for line in order["order_details"]:
+            assert line["order_id"] == order["order_id"]
+            keys = list(line)
+            assert keys.index("order_id") == keys.index("order_detail_id") + 1
+        for discount in order["discounts"]:
+            assert "order_detail_id" in discount and discount["order_detail_id"] is None
+        before = plain[order["order_id"]]
+        assert [
+            {k: v for k, v in line.items() if k != "order_id"} for line in order["order_details"]
+        ] == before["order_details"]
+        assert [
+            {k: v for k, v in d.items() if k != "order_detail_id"} for d in order["discounts"]
+        ] == before["discounts"]
+
+
+def test_a_discount_on_one_line_names_it() -> None:
+    order = {
+        "order_id": "o-1",
+        "order_details": [{"order_detail_id": "l-1"}],
+        "discounts": [
+            {"discount_name": "Member", "discount_amount": 5.0},
+            {"discount_name": "Line", "discount_amount": 1.0, "order_detail_id": "l-1"},
+        ],
+    }
+    shaped = shape_order(order, Dialect(order_ids=True))
+    assert [d["order_detail_id"] for d in shaped["discounts"]] == [None, "l-1"]
+    assert shaped["order_details"] == [{"order_detail_id": "l-1", "order_id": "o-1"}]
+    assert "order_id" not in order["order_details"][0]  # the argument is not changed
+
+
+def test_orders_without_their_blocks_are_shaped_too(api: Api) -> None:
+    api.speak("loose")
+    orders = api.orders(includes="")
+    assert orders and all("order_details" not in o and "discounts" not in o for o in orders)
+    assert all(o["fulfilment_status"] == o["fulfillment_status"] for o in orders)
+
+
+# -- timezone ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("/api/v2/GetOrders", "orders"),
+        ("/api/v2/GetTransactions", "transactions"),
+        ("/api/v2/GetRegisterShifts", "register_shifts"),
+        ("/api/v2/GetTransactionSummary", "transaction_summaries"),
+        ("/api/v2/GetOrderSummary", "order_summaries"),
+    ],
+)
+def test_timezone_is_read_as_time_zone(api: Api, path: str, key: str) -> None:
+    window = {"created_after": "2026-11-19T00:00:00", "created_before": "2026-11-19T23:59:59"}
+    expected = api.ok(path, time_zone="7", **window)[key]
+    assert expected
+    api.speak("timezone_param=both")
+    assert api.ok(path, timezone="7", **window)[key] == expected
+    assert api.ok(path, timezone="7", time_zone="07", **window)[key] == expected
+    clash = api(path, timezone="7", time_zone="8", **window)
+    assert clash["status"] is False
+    assert "timezone" in clash["error_message"] and "time_zone" in clash["error_message"]
+    bad = api(path, timezone="seven", **window)
+    assert bad["status"] is False and "time_zone" in bad["error_message"]
+    api.speak("documented")
+    refused = api(path, timezone="7", **window)
+    assert refused["status"] is False and "time_zone is required" in refused["error_message"]
+
+
+# -- page base ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "params", "key", "id_key"), PAGED)
+def test_page_base_zero_serves_the_first_page_at_zero(
+    api: Api, path: str, params: dict[str, str], key: str, id_key: str
+) -> None:
+    size = 2 if key in ("Outlets", "transfers") else 7
+    from_one = api.pages(path, key, 1, page_size=size, **params)
+    refused = api(path, page=0, page_size=size, **params)
+    assert refused["status"] is False and "page" in refused["error_message"]
+    api.speak("page_base=0")
+    from_zero = api.pages(path, key, 0, page_size=size, **params)
+    assert from_zero == from_one
+    ids = [item[id_key] for page in from_zero for item in page]
+    assert len(ids) == len(set(ids))
+    negative = api(path, page=-1, page_size=size, **params)
+    assert negative["status"] is False and "page" in negative["error_message"]
+    assert ">= 0" in (negative["error_detail"] or "")
+    past = api.ok(path, page=len(from_zero), page_size=size, **params)
+    assert past[key] == [] and past["has_next_item"] is False
+
+
+def test_page_base_zero_without_page_is_the_first_page(api: Api) -> None:
+    first = api.ok("/api/v2/GetOrders", **WINDOW, page_size=5)["orders"]
+    api.speak("page_base=0")
+    assert api.ok("/api/v2/GetOrders", **WINDOW, page_size=5)["orders"] == first
+    assert api.ok("/api/v2/GetOrders", **WINDOW, page=0, page_size=5)["orders"] == first
+    for summary in ("/api/v2/GetTransactionSummary", "/api/v2/GetOrderSummary"):
+        assert api.ok(summary, time_zone="0", page=0)["status"] is True
+        assert api(summary, time_zone="0", page=-1)["status"] is False
+
+
+# -- the pipeline reads every shape ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", ["loose", "fulfilment=fulfilment", "loose,page_base=0"])
+def test_the_pipeline_parses_every_shape_alike(api: Api, spec: str) -> None:
+    documented = order_frames(api.orders())
+    api.speak(spec)
+    shaped = order_frames(api.orders(page=0) if "page_base=0" in spec else api.orders())
+    for name in ("orders", "lines", "payments"):
+        pd.testing.assert_frame_equal(getattr(shaped, name), getattr(documented, name))
+
+
+def test_the_loose_preset(api: Api) -> None:
+    api.speak("loose,page_base=0")
+    assert api.sandbox.dialect == Dialect(
+        page_base=0, fulfilment="both", order_ids=True, timezone_param="both"
+    )
+    orders = api.ok(
+        "/api/v2/GetOrders",
+        timezone="0",
+        created_after="2026-01-01T00:00:00",
+        includes=ALL_INCLUDES,
+        page=0,
+        page_size=3,
+    )["orders"]
+    assert len(orders) == 3
+    line = orders[0]["order_details"][0]
+    assert line["order_id"] == orders[0]["order_id"]
+    assert line["fulfillment_status"] == line["fulfilment_status"] == "fulfilled"
+    assert orders[0]["fulfilment_status"] == orders[0]["fulfillment_status"] == "fulfilled"
+
+
+def test_a_dialect_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SANDBOX_ISELLER_DIALECT", "page_base=0,fulfilment=fulfilment")
+    sandbox = ISellerSandbox(tmp_path / "env", orders_per_outlet_per_day=2, history_days=1)
+    try:
+        assert sandbox.dialect == Dialect(page_base=0, fulfilment="fulfilment")
+    finally:
+        sandbox.close()
