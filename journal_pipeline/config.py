@@ -66,6 +66,13 @@ class OutletConfig(BaseModel):
     cutoff_hour: int = Field(0, ge=0, le=12)
     warehouse: str | None = None
     tax: str | None = None  # key into MerchantConfig.taxes
+    service_charge_taxed: bool = Field(
+        True,
+        description="whether the outlet's tax applies to its service charge (I-20: it does); "
+        "false for an outlet whose service charge carries no tax. The accounting uses it to "
+        "tell apart the readings of a tax-inclusive order's service charge "
+        "(accounting/service_charge.py)",
+    )
     accounts: dict[str, str] = Field(default_factory=dict)
     payment_methods: dict[str, str] = Field(default_factory=dict)
 

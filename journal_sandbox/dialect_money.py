@@ -1,12 +1,112 @@
-"""How a dialect states an order's money (`Dialect.service_charge`), keeping its identity exact."""
+"""How a dialect states an order's money (`Dialect.service_charge`), keeping its identity exact.
+
+The emulator stores every order in the documented reading (I-20). For a tax-inclusive order
+with a service charge ``C`` (``total_additional_subtotal_amount``) the tax on the charge
+``T = round(C × r / 100)`` is added on top, no line carries it, and it is part of
+``total_tax_amount``::
+
+    total_amount = subtotal + C + T + rounding_amount
+
+The other readings restate the SAME sale: ``total_amount``, the payments, every line's
+``subtotal`` and ``tax_amount`` stay as they are; only where the tax on the charge is shown
+changes. ``L`` is Σ line ``tax_amount``::
+
+    reading              total_additional_subtotal_amount  total_tax_amount  line additional_charge
+    net (documented)     C                                 L + T             its share of C
+    gross                C + T                             L + T             its share of C + T
+    gross_untaxed_total  C + T                             L                 its share of C + T
+
+so in both gross readings ``total_amount = subtotal + total_additional_subtotal_amount +
+rounding_amount``. A line's ``additional_charge`` follows its order's charge: stated with its
+tax, a line's share is its documented share plus its part of ``T``, ``T`` spread over the lines
+pro rata by their documented shares (largest remainder, ties to the earlier line), so the lines
+still add up to the order's charge. Tax-exclusive orders, orders without a service charge and
+orders whose charge carries no tax are served unchanged in every dialect.
+
+`state_money` is pure and works on any order in the documented reading, rendered
+(`iseller_app.render_order`, numbers as floats or Decimals) or as stored, with or without
+``order_details``: GetOrderSummary can call it on the stored orders to sum their fields as
+GetOrders serves them.
+"""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from journal_sandbox.demo_merchant import allocate
 from journal_sandbox.dialect import Dialect
+
+#: The order fields whose sum with ``subtotal`` and the service-charge tax is ``total_amount``
+#: for a tax-inclusive order in the documented reading (I-20).
+_OTHER_PARTS = (
+    "total_additional_order_amount",
+    "total_additional_final_amount",
+    "total_shipping_amount",
+    "rounding_amount",
+)
+
+
+def _amount(value: Any) -> int:
+    """A whole-rupiah amount as an int (None and absent are 0)."""
+    if value is None or value == "":
+        return 0
+    amount = Decimal(str(value))
+    if amount != amount.to_integral_value():
+        raise ValueError(f"not a whole rupiah amount: {value!r}")
+    return int(amount)
+
+
+def _like(original: Any, amount: int) -> Any:
+    """``amount`` in the number type of ``original`` (float, Decimal or int)."""
+    if isinstance(original, float):
+        return float(amount)
+    if isinstance(original, Decimal):
+        return Decimal(amount)
+    return amount
+
+
+def service_charge_tax(order: dict[str, Any]) -> int:
+    """The tax on a tax-inclusive order's service charge in the documented reading:
+    ``total_amount − subtotal − total_additional_subtotal_amount − the other parts`` (I-20)."""
+    return _amount(order.get("total_amount")) - sum(
+        _amount(order.get(name))
+        for name in ("subtotal", "total_additional_subtotal_amount", *_OTHER_PARTS)
+    )
 
 
 def state_money(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
-    """The order's money fields as the dialect states them (the documented reading: as is)."""
-    return order
+    """The order (documented reading) with its money stated as ``dialect.service_charge``
+    states it; a new dict, the argument is not changed. Only a tax-inclusive order with a
+    taxed service charge differs from the documented reading."""
+    if dialect.service_charge == "net" or not order.get("tax_inclusive"):
+        return order
+    charge = _amount(order.get("total_additional_subtotal_amount"))
+    if charge == 0:
+        return order
+    tax = service_charge_tax(order)
+    if tax < 0:
+        raise ValueError(
+            f"order {order.get('order_reference')}: its parts exceed its total by {-tax}; "
+            "it does not follow the documented money identity (I-20)"
+        )
+    if tax == 0:
+        return order
+    out = dict(order)
+    out["total_additional_subtotal_amount"] = _like(
+        order["total_additional_subtotal_amount"], charge + tax
+    )
+    if dialect.service_charge == "gross_untaxed_total":
+        out["total_tax_amount"] = _like(
+            order["total_tax_amount"], _amount(order["total_tax_amount"]) - tax
+        )
+    details = order.get("order_details")
+    if details:
+        shares = [_amount(line.get("additional_charge")) for line in details]
+        if sum(shares) > 0:
+            extra = allocate(tax, shares)
+            out["order_details"] = [
+                {**line, "additional_charge": _like(line.get("additional_charge"), share + more)}
+                for line, share, more in zip(details, shares, extra, strict=True)
+            ]
+    return out

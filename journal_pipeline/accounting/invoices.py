@@ -2,10 +2,12 @@
 
 The invoice carries the order's lines by SKU (so Jurnal moves stock and books its cost of
 sales), the outlet's tax, the order-level discount as an invoice discount, service charge as
-a line of the service-charge product, and what the customer paid as a deposit to the payment
-method's clearing account. Its keys are deterministic: ``custom_id`` is the iSeller order id
-and ``transaction_no`` is the prefix plus the order reference, so a second run finds the
-first invoice instead of creating another.
+a line of the service-charge product (its amount and tax as the reading of the order's service
+charge gives them, `service_charge.py`, so the invoice is the same whichever way iSeller stated
+the charge), and what the customer paid as a deposit to the payment method's clearing account.
+Its keys are deterministic: ``custom_id`` is the iSeller order id and ``transaction_no`` is the
+prefix plus the order reference, so a second run finds the first invoice instead of creating
+another.
 
 Before an invoice is built into the outbox its total is computed the way Jurnal computes it;
 an order whose invoice would not come to the order's total is held, not posted.
@@ -33,6 +35,7 @@ from journal_pipeline.accounting.posting_rules import (
     payments_at_sale,
     records_by_order,
 )
+from journal_pipeline.accounting.service_charge import read_service_charge
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
@@ -130,15 +133,15 @@ def sales_invoice(
             )
         )
 
-    charges = (
-        order.total_additional_subtotal_amount
-        + order.total_additional_order_amount
-        + order.total_additional_final_amount
-    )
-    if charges:
-        line_tax = sum(line.tax_amount for line in lines)
-        charge_tax = order.total_tax_amount - line_tax
-        rate = charges + (charge_tax if order.tax_inclusive else 0)
+    reading = read_service_charge(order, lines, config)
+    if reading.matched is None:
+        return hold(reading.reason())
+    if reading.matched.stated_charge:
+        # the charge as the reading the order matched gives it (service_charge.py): its income
+        # and its tax, priced with that tax when the invoice is tax-inclusive, whichever way
+        # iSeller stated it
+        charge_tax = reading.matched.charge_tax
+        rate = reading.matched.charge + (charge_tax if order.tax_inclusive else 0)
         charge: dict[str, Any] = {
             "product_name": config.service_charge_product,
             "quantity": 1,

@@ -20,6 +20,8 @@ guessed.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +32,7 @@ import pandas as pd
 from journal_pipeline.accounting.business_day import business_date
 from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.labels import item_name, payment_method
+from journal_pipeline.accounting.service_charge import read_service_charge
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import is_missing, missing_as_none, text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
@@ -78,6 +81,9 @@ class DaySales:
     refunds: pd.DataFrame = field(default_factory=pd.DataFrame)  # refund payments of the day
     voided_later: pd.DataFrame = field(default_factory=pd.DataFrame)  # voided today, sold before
     payments: pd.DataFrame = field(default_factory=pd.DataFrame)  # every staged payment, dated
+    # order id → the reading of its service charge its amounts match (`service_charge.py`);
+    # an order that matches none is absent (its sale is held)
+    readings: dict[str, str] = field(default_factory=dict)
 
 
 def with_business_dates(orders: pd.DataFrame, config: MerchantConfig) -> pd.DataFrame:
@@ -141,6 +147,12 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
         for o in voided.itertuples(index=False)
     ]
     voided_later = voided[(voided["cancel_business_date"] == day) & (voided["business_date"] < day)]
+    lines_by_order = records_by_order(sales.lines)
+    readings: dict[str, str] = {}
+    for order in sales.orders.itertuples(index=False):
+        reading = read_service_charge(order, lines_by_order.get(order.order_id, []), config)
+        if reading.reading is not None:
+            readings[order.order_id] = reading.reading
     return DaySales(
         day=day,
         frames=sales,
@@ -150,6 +162,7 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
         refunds=succeeded[succeeded["type"] == "refund"].reset_index(drop=True),
         voided_later=voided_later.reset_index(drop=True),
         payments=payments,
+        readings=readings,
     )
 
 
@@ -309,27 +322,39 @@ def sale_entry(
         net = line.subtotal - (line.tax_amount if inclusive else 0)
         entry.role("sales", credit=net + order_discount, text=f"{line.quantity} × {name}")
         entry.role("sales_discount", debit=order_discount, text=f"order discount on {name}")
-    if order.total_tax_amount:
+    if order.total_tax_amount and tax is None:
+        return None, order_hold(
+            order,
+            day,
+            f"the order carries tax of {format_idr(order.total_tax_amount)} but "
+            f"outlet {order.outlet_code} has no tax configured. Set its tax. {FIX_HINT}",
+        )
+    reading = read_service_charge(order, lines, config)
+    if reading.matched is None:
+        return None, order_hold(order, day, reading.reason())
+    charge = reading.matched
+    if charge.tax:
         if tax is None:
             return None, order_hold(
                 order,
                 day,
-                f"the order carries tax of {format_idr(order.total_tax_amount)} but "
-                f"outlet {order.outlet_code} has no tax configured. Set its tax. {FIX_HINT}",
+                f"the order carries tax of {format_idr(charge.tax)} but outlet "
+                f"{order.outlet_code} has no tax configured. Set its tax. {FIX_HINT}",
             )
         entry.add(
             f"tax:{tax.jurnal_name}",
             tax.account,
             0,
-            order.total_tax_amount,
+            charge.tax,
             f"{tax.jurnal_name} {tax.rate}%",
         )
-    charges = (
-        order.total_additional_subtotal_amount
-        + order.total_additional_order_amount
-        + order.total_additional_final_amount
-    )
-    entry.role("service_charge", credit=charges, text="service charge")
+    charge_text = "service charge"
+    if charge.charge != charge.stated_charge:
+        charge_text += (
+            f" (iSeller states {format_idr(charge.stated_charge)}, its tax of "
+            f"{format_idr(charge.charge_tax)} included)"
+        )
+    entry.role("service_charge", credit=charge.charge, text=charge_text)
     entry.role("shipping_income", credit=order.total_shipping_amount, text="shipping")
     if order.rounding_amount > 0:
         entry.role("rounding", credit=order.rounding_amount, text="rounding")
@@ -400,9 +425,24 @@ def unbalanced_entries(lines: pd.DataFrame) -> pd.DataFrame:
     return sums[sums["debit"] != sums["credit"]].reset_index()
 
 
-def summary(lines: pd.DataFrame, holds: list[Hold]) -> dict[str, Any]:
-    """Counts and totals for Dagster metadata."""
+def summary(
+    lines: pd.DataFrame, holds: list[Hold], readings: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Counts and totals for Dagster metadata.
+
+    ``readings`` (`DaySales.readings`) gives ``readings``: how many of the sales in ``lines``
+    matched each reading of their service charge (`service_charge.py`), e.g.
+    ``{"gross": 290, "not_applicable": 600}``; None when not given.
+    """
     by_role = lines.groupby("account_role")[["debit", "credit"]].sum() if len(lines) else None
+    posted = (
+        set(lines.loc[lines["entry_id"].str.startswith("sale:"), "source_id"])
+        if len(lines)
+        else set()
+    )
+    counts = Counter(
+        reading for order_id, reading in (readings or {}).items() if order_id in posted
+    )
     return {
         "entries": int(lines["entry_id"].nunique()) if len(lines) else 0,
         "journal_lines": len(lines),
@@ -414,6 +454,7 @@ def summary(lines: pd.DataFrame, holds: list[Hold]) -> dict[str, Any]:
         else {
             role: {"debit": int(r.debit), "credit": int(r.credit)} for role, r in by_role.iterrows()
         },
+        "readings": None if readings is None else dict(sorted(counts.items())),
     }
 
 

@@ -1,0 +1,252 @@
+"""How an order states its service charge: the readings the accounting accepts.
+
+iSeller's document does not say whether a tax-inclusive order's service charge
+(``total_additional_subtotal_amount``, with the other two ``total_additional_*`` amounts) is
+stated with or without its tax, nor whether ``total_tax_amount`` then holds the tax on it
+(docs/assumptions/iseller.md, I-20/I-21). With ``X`` the charge as stated, ``Tt`` the order's
+``total_tax_amount``, ``L`` Σ line ``tax_amount`` and ``r`` the outlet's tax rate, a
+tax-inclusive order is read in one of three ways:
+
+====================  ======================================  ==============  ===============
+reading               the order says                          charge income   its tax T
+====================  ======================================  ==============  ===============
+net (documented)      X without its tax, T in Tt              X               Tt − L
+gross                 X with its tax, T also in Tt            X − T           Tt − L
+gross_untaxed_total   X with its tax, Tt the lines' tax only  X − T           round(X·r/(100+r))
+====================  ======================================  ==============  ===============
+
+Each reading has its own identity (the parts must add up to ``total_amount``: net
+``subtotal + X + T + rounding``, both gross readings ``subtotal + X + rounding``; plus
+shipping) and its own tax check, because the identities alone do not tell every reading
+apart (data of ``gross_untaxed_total`` also adds up read as net with an untaxed charge):
+
+- net: T must be round(X × r / 100), the tax added on top;
+- gross: T must be round(X × r / (100 + r)), the tax contained in X;
+- gross_untaxed_total: Tt must equal L (T is not in the data; the rate gives it).
+
+Both checks allow the config's ``rounding_tolerance``. Every reading is tried; among those that
+fit, the one with the smallest difference to the total wins, then the one whose tax agrees
+best with the rate, then the earlier in the list (the documented reading first). Whichever
+reading an order uses, the same sale gives the same charge income and the same tax.
+
+An outlet whose service charge is not taxed (``service_charge_taxed: false`` in its config)
+expects T = 0 under every reading. Tax-exclusive orders and orders without a service charge
+leave nothing to choose: their amounts are read as always (``NOT_APPLICABLE``), charge tax
+``Tt − L``, without a rate check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.money import format_idr, to_rupiah
+from journal_pipeline.core.orders import LineRow, OrderRow
+
+NET = "net"
+GROSS = "gross"
+GROSS_UNTAXED_TOTAL = "gross_untaxed_total"
+#: The readings of a tax-inclusive order's service charge, in the order they are tried.
+READINGS = (NET, GROSS, GROSS_UNTAXED_TOTAL)
+#: A tax-exclusive order, or one without a service charge: every reading gives the same.
+NOT_APPLICABLE = "not_applicable"
+
+_MEANING = {
+    NET: "the charge without its {tax}, that {tax} in the total tax",
+    GROSS: "the charge with its {tax} included, that {tax} also in the total tax",
+    GROSS_UNTAXED_TOTAL: "the charge with its {tax} included, the total tax the lines' only",
+}
+
+
+@dataclass(frozen=True)
+class ChargeReading:
+    """An order's amounts read one way: what to book, and how well the reading fits."""
+
+    reading: str  # NET, GROSS, GROSS_UNTAXED_TOTAL or NOT_APPLICABLE
+    stated_charge: int  # X: the additional charges as the order states them
+    charge: int  # service-charge income, without its tax
+    charge_tax: int  # T: the tax on the service charge
+    line_tax: int  # L: Σ line tax_amount
+    parts: int  # what the order's parts add up to under this reading
+    total: int  # the order's total_amount
+    tax_deviation: int  # how far the data's tax is from what the rate gives (0 = agrees)
+    explanation: str  # the arithmetic, for a hold's reason
+
+    @property
+    def tax(self) -> int:
+        """The tax to book: the lines' and the service charge's."""
+        return self.line_tax + self.charge_tax
+
+    @property
+    def difference(self) -> int:
+        """``total_amount`` less the parts: what rounding has to take."""
+        return self.total - self.parts
+
+    def fits(self, tolerance: int) -> bool:
+        return abs(self.difference) <= tolerance and abs(self.tax_deviation) <= tolerance
+
+
+@dataclass(frozen=True)
+class OrderReading:
+    """Which reading an order matched (None: none), and every reading tried."""
+
+    matched: ChargeReading | None
+    tried: tuple[ChargeReading, ...]
+    tolerance: int
+
+    @property
+    def reading(self) -> str | None:
+        return None if self.matched is None else self.matched.reading
+
+    def reason(self) -> str:
+        """Why no reading fits, with the arithmetic of each one tried (for a hold)."""
+        if len(self.tried) == 1:
+            only = self.tried[0]
+            return (
+                f"its parts add up to {format_idr(only.parts)} ({only.explanation}) but its total "
+                f"is {format_idr(only.total)} (difference {format_idr(only.difference)}). "
+                "The order's amounts are inconsistent; check it in iSeller."
+            )
+        tried = " ".join(f"Read as {c.reading}, {c.explanation}." for c in self.tried)
+        return (
+            f"its amounts fit its total of {format_idr(self.tried[0].total)} under no reading "
+            f"of its service charge (tolerance {format_idr(self.tolerance)}). {tried} "
+            "The order's amounts are inconsistent; check it in iSeller."
+        )
+
+
+def charge_tax_rate(config: MerchantConfig, outlet_code: str | None) -> Decimal:
+    """The rate of tax on an outlet's service charge, in percent: the outlet's tax rate, or 0
+    when it has no tax or its config says ``service_charge_taxed: false``."""
+    outlet = config.outlet(outlet_code)
+    tax = config.tax_for(outlet_code)
+    if outlet is None or tax is None or not outlet.service_charge_taxed:
+        return Decimal(0)
+    return tax.rate
+
+
+def read_service_charge(
+    order: OrderRow, lines: list[LineRow], config: MerchantConfig
+) -> OrderReading:
+    """The reading of ``order``'s service charge that its amounts fit (module docstring)."""
+    tolerance = config.rounding_tolerance
+    tax = config.tax_for(order.outlet_code)
+    tax_name = tax.jurnal_name if tax is not None else "tax"
+    rate = charge_tax_rate(config, order.outlet_code)
+    stated = (
+        order.total_additional_subtotal_amount
+        + order.total_additional_order_amount
+        + order.total_additional_final_amount
+    )
+    line_subtotal = sum(line.subtotal for line in lines)
+    line_tax = sum(line.tax_amount for line in lines)
+    inclusive = bool(order.tax_inclusive)
+    total_tax = order.total_tax_amount
+    extras = order.total_shipping_amount + order.rounding_amount
+    extras_text = _extras_text(order)
+
+    if not inclusive or stated == 0:
+        charge_tax = total_tax - line_tax
+        goods = line_subtotal + (0 if inclusive else line_tax)
+        parts = goods + stated + charge_tax + extras
+        if inclusive:
+            text = f"lines {format_idr(line_subtotal)} with their {tax_name} inside"
+            if charge_tax:
+                text += f" + total tax {format_idr(total_tax)} − line tax {format_idr(line_tax)}"
+        else:
+            text = f"lines {format_idr(line_subtotal)} + tax {format_idr(total_tax)}"
+            if stated:
+                text += f" + service charge {format_idr(stated)}"
+        only = ChargeReading(
+            NOT_APPLICABLE,
+            stated,
+            stated,
+            charge_tax,
+            line_tax,
+            parts,
+            order.total_amount,
+            0,
+            text + extras_text,
+        )
+        matched = only if only.fits(tolerance) else None
+        return OrderReading(matched, (only,), tolerance)
+
+    tried = []
+    for reading in READINGS:
+        if reading == GROSS_UNTAXED_TOTAL:
+            charge_tax = _rate_of(stated, rate, contained=True)
+            expected = charge_tax
+            deviation = total_tax - line_tax
+        else:
+            charge_tax = total_tax - line_tax
+            expected = _rate_of(stated, rate, contained=reading == GROSS)
+            deviation = charge_tax - expected
+        if reading == NET:
+            parts = line_subtotal + stated + charge_tax + extras
+            sum_text = (
+                f"lines {format_idr(line_subtotal)} + charge {format_idr(stated)} + its "
+                f"{tax_name} {format_idr(charge_tax)}"
+            )
+        else:
+            parts = line_subtotal + stated + extras
+            sum_text = f"lines {format_idr(line_subtotal)} + charge {format_idr(stated)}"
+        sum_text += f"{extras_text} = {format_idr(parts)}"
+        if parts != order.total_amount:
+            sum_text += f", not {format_idr(order.total_amount)}"
+        rule = _rule_text(stated, rate, reading == NET, expected)
+        if reading == GROSS_UNTAXED_TOTAL:
+            check = (
+                f"the total tax {format_idr(total_tax)} should equal the line tax "
+                f"{format_idr(line_tax)} (the charge's {tax_name}: {rule})"
+            )
+        else:
+            check = (
+                f"its {tax_name} {format_idr(charge_tax)} (total tax {format_idr(total_tax)} − "
+                f"line tax {format_idr(line_tax)}) should be {rule}"
+            )
+        meaning = _MEANING[reading].format(tax=tax_name)
+        tried.append(
+            ChargeReading(
+                reading,
+                stated,
+                stated if reading == NET else stated - charge_tax,
+                charge_tax,
+                line_tax,
+                parts,
+                order.total_amount,
+                deviation,
+                f"{meaning}: {sum_text}; {check}",
+            )
+        )
+    fitting = [
+        (abs(c.difference), abs(c.tax_deviation), index, c)
+        for index, c in enumerate(tried)
+        if c.fits(tolerance)
+    ]
+    best = min(fitting, key=lambda f: f[:3])[3] if fitting else None
+    return OrderReading(best, tuple(tried), tolerance)
+
+
+def _rate_of(amount: int, rate: Decimal, *, contained: bool) -> int:
+    """Tax at ``rate`` percent on ``amount`` (added on top), or contained in it."""
+    if rate == 0:
+        return 0
+    base = Decimal(100) + rate if contained else Decimal(100)
+    return to_rupiah(Decimal(amount) * rate / base)
+
+
+def _rule_text(stated: int, rate: Decimal, on_top: bool, expected: int) -> str:
+    if rate == 0:
+        return f"{format_idr(expected)}, the outlet's service charge being untaxed"
+    base = 100 if on_top else 100 + rate
+    return f"round({format_idr(stated)} × {rate} / {base}) = {format_idr(expected)} at {rate}%"
+
+
+def _extras_text(order: OrderRow) -> str:
+    text = ""
+    if order.total_shipping_amount:
+        text += f" + shipping {format_idr(order.total_shipping_amount)}"
+    if order.rounding_amount:
+        text += f" + rounding {format_idr(order.rounding_amount)}"
+    return text
