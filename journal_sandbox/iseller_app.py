@@ -874,6 +874,8 @@ class ISellerSandbox:
     # -- /api/v2/GetTransactionSummary ----------------------------------------------------------
 
     def _query_transaction_summary(self, params: dict[str, str]) -> dict[str, Any]:
+        """Payments per UTC day of ``transaction_date`` and method (I-38): sales add, refunds
+        and voids subtract. Every dialect states the payments alike."""
         time_zone, where, args = self._window(params, "transaction_date")
         _summary_paging(params)
         where_sql = f"WHERE {' AND '.join(where)}" if where else ""
@@ -913,6 +915,10 @@ class ISellerSandbox:
     # -- /api/v2/GetOrderSummary ----------------------------------------------------------------
 
     def _query_order_summary(self, params: dict[str, str]) -> dict[str, Any]:
+        """Completed orders per UTC day of ``order_date`` (I-39), their money summed as the
+        dialect states it (`dialect_money.state_money`), as GetOrders serves them."""
+        from journal_sandbox.dialect_money import state_money
+
         time_zone = _parse_time_zone(params.get("time_zone"))
         where, args = self._order_summary_where(params, time_zone)
         _summary_paging(params)
@@ -926,7 +932,7 @@ class ISellerSandbox:
         )
         buckets: dict[str, dict[str, Any]] = {}
         for body, refunds in rows:
-            order = json.loads(body, parse_float=Decimal)
+            order = state_money(json.loads(body, parse_float=Decimal), self.dialect)
             day = _shift(order["order_date"][:10] + " 00:00:00", time_zone) or ""
             bucket = buckets.setdefault(
                 day,

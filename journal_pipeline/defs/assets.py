@@ -1,16 +1,19 @@
-"""Assets: iSeller orders → balanced journal → Jurnal sales invoices, one business day each."""
+"""Assets: iSeller orders (checked against iSeller's day totals) → balanced journal → Jurnal
+sales invoices, one business day each."""
 
 import dagster as dg
 
 from journal_pipeline.accounting import posting_rules
 from journal_pipeline.defs.checks import (
+    DAY_TOTALS_CHECKS,
     INVOICE_CHECKS,
     JOURNAL_CHECKS,
+    day_totals_result,
     journal_check_results,
     posted_total,
     posted_totals_result,
 )
-from journal_pipeline.defs.metadata import held_reasons, open_records
+from journal_pipeline.defs.metadata import held_reasons, metadata_value, open_records
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import (
     ISellerResource,
@@ -18,6 +21,7 @@ from journal_pipeline.defs.resources import (
     MerchantConfigResource,
     StagingResource,
 )
+from journal_pipeline.sync import completeness
 from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync.master_data import ensure_products, wanted_products
 from journal_pipeline.sync.outbox import Outbox
@@ -42,8 +46,32 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
 
     @dg.asset(
         partitions_def=daily,
-        group_name="accounting",
+        group_name="iseller",
         deps=[iseller_orders],
+        kinds={"python", "sql"},
+        check_specs=DAY_TOTALS_CHECKS,
+    )
+    def iseller_day_totals(
+        context: dg.AssetExecutionContext,
+        iseller: ISellerResource,
+        staging: StagingResource,
+        merchant: MerchantConfigResource,
+    ) -> dg.MaterializeResult:
+        """iSeller's own totals of the day per outlet, staged and compared with the staged
+        orders: a day that disagrees is not complete and is not built (blocking check)."""
+        client = iseller.client()
+        result, counts = completeness.verify_day(
+            client, staging.store, merchant.config, partition_date(context)
+        )
+        return dg.MaterializeResult(
+            metadata={**counts, "complete": result.complete, **client.stats()},
+            check_results=[day_totals_result(result)],
+        )
+
+    @dg.asset(
+        partitions_def=daily,
+        group_name="accounting",
+        deps=[iseller_orders, iseller_day_totals],
         kinds={"pandas", "sql"},
         check_specs=JOURNAL_CHECKS,
     )
@@ -58,7 +86,11 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         written = day_sync.record_journal(
             staging.store, Outbox(staging.store, context.run.run_id), day, journal
         )
-        totals = posting_rules.summary(journal.lines, journal.holds)
+        # per order, the reading of its service charge (when the accounting gives it)
+        per_order = getattr(journal.sales, "readings", None)
+        given = {} if per_order is None else {"readings": per_order}
+        totals = posting_rules.summary(journal.lines, journal.holds, **given)
+        readings = totals.get("readings")
         return dg.MaterializeResult(
             metadata={
                 "orders_completed": len(journal.sales.frames),
@@ -69,6 +101,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
                 "total_credit": totals["total_credit"],
                 "held": totals["held"],
                 "held_reasons": dg.MetadataValue.md(held_reasons(journal.holds)),
+                **({} if readings is None else {"readings": metadata_value(readings)}),
                 **written,
             },
             check_results=journal_check_results(journal, totals),
@@ -139,4 +172,10 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
             metadata=metadata, check_results=[posted_totals_result(documents)]
         )
 
-    return [iseller_orders, journal_entries, jurnal_products, jurnal_sales_invoices]
+    return [
+        iseller_orders,
+        iseller_day_totals,
+        journal_entries,
+        jurnal_products,
+        jurnal_sales_invoices,
+    ]

@@ -11,11 +11,25 @@ import dagster as dg
 import pandas as pd
 
 from journal_pipeline.accounting import checks, posting_rules
+from journal_pipeline.defs.metadata import findings_table, markdown_table
+from journal_pipeline.sync.completeness import DayCompleteness
 from journal_pipeline.sync.day import DayJournal
 
 JOURNAL_ENTRIES_BALANCE = "journal_entries_balance"
 EVERY_SALE_ACCOUNTED_FOR = "every_sale_accounted_for"
 POSTED_TOTALS_MATCH_SOURCE = "posted_totals_match_source"
+STAGED_DAY_MATCHES_ISELLER = "staged_day_matches_iseller_totals"
+
+DAY_TOTALS_CHECKS = [
+    dg.AssetCheckSpec(
+        STAGED_DAY_MATCHES_ISELLER,
+        asset="iseller_day_totals",
+        blocking=True,
+        description="Per outlet, the day's staged completed orders and payments agree with "
+        "iSeller's own day totals (GetOrderSummary, GetTransactionSummary) under one "
+        "plausible reading of them; a summary iSeller does not answer is a warning.",
+    )
+]
 
 JOURNAL_CHECKS = [
     dg.AssetCheckSpec(
@@ -66,6 +80,24 @@ def journal_check_results(journal: DayJournal, totals: dict) -> list[dg.AssetChe
             },
         ),
     ]
+
+
+def day_totals_result(result: DayCompleteness) -> dg.AssetCheckResult:
+    """Fails (blocking) when an outlet's staged day disagrees with iSeller's totals under
+    every reading; passes with severity WARN when something could not be compared."""
+    return dg.AssetCheckResult(
+        check_name=STAGED_DAY_MATCHES_ISELLER,
+        passed=result.passed,
+        severity=dg.AssetCheckSeverity.WARN if result.warned else dg.AssetCheckSeverity.ERROR,
+        description=result.description(),
+        metadata={
+            "complete": result.complete,
+            "outlets_disagreeing": len({f.outlet_code for f in result.mismatches}),
+            "summaries_unavailable": len(result.unavailable),
+            "readings": dg.MetadataValue.json(result.readings()),
+            "findings": dg.MetadataValue.md(markdown_table(findings_table(result.findings))),
+        },
+    )
 
 
 def posted_total(documents: pd.DataFrame) -> int:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+import dagster as dg
 import pandas as pd
 
+from journal_pipeline.accounting.completeness import Finding
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.sync.outbox import OPEN_STATES
 
@@ -28,6 +33,44 @@ def open_records(documents: pd.DataFrame) -> str:
     )
     more = f"\n\n…and {len(open_docs) - SHOWN} more" if len(open_docs) > SHOWN else ""
     return f"| order | status | reason |\n|---|---|---|\n{rows}{more}"
+
+
+def metadata_value(value: Any) -> Any:
+    """A value for asset metadata: mappings and lists as JSON, anything else as it is."""
+    if isinstance(value, dict | list | tuple):
+        return dg.MetadataValue.json(value)
+    return value
+
+
+def findings_table(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    """The findings as rows (for a metadata table or a log line)."""
+    return [
+        {
+            "outlet": f.outlet_code,
+            "endpoint": f.source,
+            "result": f.status,
+            "staged": f.staged_count,
+            "reading": f.reading or f.reason or "",
+            "differences": "; ".join(m.text() for m in f.disagreeing),
+            "not_compared": ", ".join(f.not_compared),
+        }
+        for f in findings
+    ]
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """Rows of like dicts as a markdown table (the first `SHOWN`; the rest are counted)."""
+    if not rows:
+        return "Nothing to show."
+    columns = list(rows[0])
+    cells = ["| " + " | ".join(_cell(row[c]) for c in columns) + " |" for row in rows[:SHOWN]]
+    more = f"\n\n…and {len(rows) - SHOWN} more" if len(rows) > SHOWN else ""
+    head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns)
+    return head + "\n" + "\n".join(cells) + more
+
+
+def _cell(value: object) -> str:
+    return _text(value).replace("|", "\\|").replace("\n", " ")
 
 
 def _text(value: object) -> str:

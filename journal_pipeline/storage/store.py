@@ -137,6 +137,52 @@ class StagingStore:
         with self.engine.connect() as conn:
             return [(r.order_id, r.outlet_code, as_utc(r.closed_at)) for r in conn.execute(query)]
 
+    # -- iSeller's day totals ----------------------------------------------------------------
+    def replace_day_totals(
+        self, day: date, rows: Iterable[Mapping[str, Any]], fetched_at: datetime | None = None
+    ) -> int:
+        """Replace the day's fetched totals with ``rows``, in one transaction (fetching a day
+        again leaves one set). A row: ``outlet_code``, ``endpoint``, ``status`` (ok or
+        unavailable) and optionally ``outlet_id``, ``window_start`` / ``window_end`` (UTC),
+        ``time_zone``, ``day_open``, ``reason`` and ``items`` (the answer's list)."""
+        fetched_at = fetched_at or datetime.now(UTC)
+        t = tables.iseller_day_totals
+        records = [
+            {
+                "business_date": day,
+                "outlet_code": row["outlet_code"],
+                "endpoint": row["endpoint"],
+                "outlet_id": row.get("outlet_id"),
+                "window_start": self._time(row.get("window_start")),
+                "window_end": self._time(row.get("window_end")),
+                "time_zone": row.get("time_zone"),
+                "day_open": bool(row.get("day_open", False)),
+                "status": row["status"],
+                "reason": row.get("reason"),
+                "items": None if row.get("items") is None else dumps(row["items"]),
+                "fetched_at": self._time(fetched_at),
+            }
+            for row in rows
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(t).where(t.c.business_date == day))
+            if records:
+                conn.execute(sa.insert(t), records)
+        return len(records)
+
+    def day_totals(self, day: date) -> list[dict[str, Any]]:
+        """The day's fetched totals (`replace_day_totals`), UTC times, ``items`` as a list
+        (amounts as exact text, as raw orders keep them) or None."""
+        t = tables.iseller_day_totals
+        query = sa.select(t).where(t.c.business_date == day).order_by(t.c.outlet_code, t.c.endpoint)
+        with self.engine.connect() as conn:
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+        for row in rows:
+            for column in ("window_start", "window_end", "fetched_at"):
+                row[column] = as_utc(row[column])
+            row["items"] = None if row["items"] is None else loads(row["items"])
+        return rows
+
     # -- canonical journal -------------------------------------------------------------------
     def replace_journal(self, day: date, lines: pd.DataFrame) -> int:
         """Delete the day's journal lines and insert the new ones, in one transaction."""

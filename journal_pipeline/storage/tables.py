@@ -1,4 +1,5 @@
-"""Staging tables: raw iSeller orders, the canonical journal, the outbox and its log.
+"""Staging tables: raw iSeller orders, iSeller's day totals, the canonical journal, the outbox
+and its log.
 
 SQLAlchemy Core, portable between SQLite (development) and PostgreSQL (production). The schema
 is created and changed only by the Alembic migrations in ``migrations/versions``; a test checks
@@ -37,6 +38,27 @@ iseller_orders = Table(
     Column("fetched_at", DateTime(timezone=True), nullable=False),
     Index("ix_iseller_orders_closed_at", "closed_at"),
     Index("ix_iseller_orders_modified_at", "modified_at"),
+)
+
+# iSeller's own totals of a business day per outlet (GetOrderSummary, GetTransactionSummary),
+# as fetched for the completeness check; replaced as a whole each time the day is fetched.
+# ``items`` is the raw JSON list; ``status`` is ok or unavailable (``reason`` says why). A
+# GetStoreInfo row (outlet ``*``) records that the outlets could not be listed.
+iseller_day_totals = Table(
+    "iseller_day_totals",
+    metadata,
+    Column("business_date", Date, primary_key=True),
+    Column("outlet_code", String(32), primary_key=True),
+    Column("endpoint", String(40), primary_key=True),
+    Column("outlet_id", String(64)),
+    Column("window_start", DateTime(timezone=True)),  # UTC, inclusive
+    Column("window_end", DateTime(timezone=True)),  # UTC, exclusive
+    Column("time_zone", Integer),  # whole hours sent as time_zone
+    Column("day_open", Boolean, nullable=False, default=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("items", Text),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
 )
 
 # Canonical journal lines, replaced per business date.

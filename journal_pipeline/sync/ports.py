@@ -33,6 +33,33 @@ class OrderSource(Protocol):
     ) -> FetchedOrders: ...
 
 
+class DayTotalsSource(Protocol):
+    """iSeller's own totals of a stretch of time for one outlet (GetOrderSummary,
+    GetTransactionSummary; bounds inclusive, tz-aware, sent in the ``time_zone`` offset) and
+    its outlets (GetStoreInfo). A call iSeller does not answer raises an
+    ``journal_pipeline.iseller.errors.ISellerError``."""
+
+    def get_store_info(self) -> Mapping[str, Any]: ...
+
+    def get_order_summary(
+        self,
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        outlet_id: str | None = None,
+        time_zone: int = 0,
+    ) -> Sequence[Mapping[str, Any]]: ...
+
+    def get_transaction_summary(
+        self,
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        outlet_id: str | None = None,
+        time_zone: int = 0,
+    ) -> Sequence[Mapping[str, Any]]: ...
+
+
 class BatchItem(Protocol):
     """The outcome of one item of a Jurnal batch: created or found (``record``, with
     ``duplicate`` True when it was there already), or refused (``errors`` by field)."""

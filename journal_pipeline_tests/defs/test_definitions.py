@@ -24,15 +24,28 @@ def test_definitions_load(defs):
 def test_assets_and_checks_are_wired(defs):
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert keys == {"iseller_orders", "journal_entries", "jurnal_products", "jurnal_sales_invoices"}
+    assert keys == {
+        "iseller_orders",
+        "iseller_day_totals",
+        "journal_entries",
+        "jurnal_products",
+        "jurnal_sales_invoices",
+    }
     checks = {key.name for key in graph.asset_check_keys}
     assert checks == {
+        "staged_day_matches_iseller_totals",
         "journal_entries_balance",
         "every_sale_accounted_for",
         "posted_totals_match_source",
     }
-    balance = next(k for k in graph.asset_check_keys if k.name == "journal_entries_balance")
-    assert graph.get_check_spec(balance).blocking
+    for name in ("journal_entries_balance", "staged_day_matches_iseller_totals"):
+        check = next(k for k in graph.asset_check_keys if k.name == name)
+        assert graph.get_check_spec(check).blocking, name
+    totals = graph.get(dg.AssetKey("iseller_day_totals"))
+    assert totals.group_name == "iseller"
+    assert totals.parent_keys == {dg.AssetKey("iseller_orders")}
+    journal = graph.get(dg.AssetKey("journal_entries"))
+    assert dg.AssetKey("iseller_day_totals") in journal.parent_keys  # built after the check
     for key in ("jurnal_products", "jurnal_sales_invoices"):
         assert graph.get(dg.AssetKey(key)).pools == {"jurnal_api"}
 

@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -71,3 +72,45 @@ def test_migrated_schema_matches_the_table_definitions(store):
 def test_opening_twice_does_not_migrate_twice(store):
     again = StagingStore(store.url)
     assert again.upsert_orders([retail_order()])["inserted"] == 1
+
+
+def test_day_totals_are_replaced_per_day(store):
+    day = date(2026, 11, 19)
+    start = datetime(2026, 11, 18, 17, tzinfo=UTC)
+    end = datetime(2026, 11, 19, 17, tzinfo=UTC)
+    item = {"order_date": "2026-11-19 07:00:00", "total_amount": Decimal("177600.0000")}
+    rows = [
+        {
+            "outlet_code": "JKT",
+            "endpoint": "GetOrderSummary",
+            "outlet_id": "aaaaaaaa-0000-0000-0000-000000000001",
+            "window_start": start,
+            "window_end": end,
+            "time_zone": 7,
+            "status": "ok",
+            "items": [item],
+        },
+        {
+            "outlet_code": "JKT",
+            "endpoint": "GetTransactionSummary",
+            "status": "unavailable",
+            "reason": "HTTP 404",
+        },
+    ]
+    other_day = [{**rows[1], "reason": "kept"}]
+    assert store.replace_day_totals(date(2026, 11, 18), other_day) == 1
+    assert store.replace_day_totals(day, rows) == 2
+    assert store.replace_day_totals(day, rows) == 2  # again: still one set
+    stored = store.day_totals(day)
+    assert [(r["endpoint"], r["status"]) for r in stored] == [
+        ("GetOrderSummary", "ok"),
+        ("GetTransactionSummary", "unavailable"),
+    ]
+    ok, missing = stored
+    assert ok["items"] == [{**item, "total_amount": "177600.0000"}]  # money as exact text
+    assert (ok["window_start"], ok["window_end"], ok["time_zone"]) == (start, end, 7)
+    assert ok["day_open"] is False
+    assert missing["items"] is None and missing["reason"] == "HTTP 404"
+    assert store.replace_day_totals(day, rows[:1]) == 1
+    assert len(store.day_totals(day)) == 1
+    assert store.day_totals(date(2026, 11, 18))[0]["reason"] == "kept"
