@@ -86,11 +86,8 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         written = day_sync.record_journal(
             staging.store, Outbox(staging.store, context.run.run_id), day, journal
         )
-        # per order, the reading of its service charge (when the accounting gives it)
-        per_order = getattr(journal.sales, "readings", None)
-        given = {} if per_order is None else {"readings": per_order}
-        totals = posting_rules.summary(journal.lines, journal.holds, **given)
-        readings = totals.get("readings")
+        totals = posting_rules.summary(journal.lines, journal.holds, journal.sales.readings)
+        readings = totals.get("readings")  # sales per reading of their service charge
         return dg.MaterializeResult(
             metadata={
                 "orders_completed": len(journal.sales.frames),
