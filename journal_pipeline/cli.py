@@ -194,6 +194,7 @@ class DayReport:
     error: str | None = None
     skipped: list[str] = field(default_factory=list)
     checks: dict[str, bool] = field(default_factory=dict)
+    check_notes: list[str] = field(default_factory=list)  # what a failed or warning check said
     counts: dict[str, int] = field(default_factory=dict)
     groups: list[tuple[str, int, str, str]] = field(default_factory=list)  # status, n, why, e.g.
     other_groups: tuple[int, int] = (0, 0)  # records, groups not shown
@@ -216,6 +217,7 @@ class DayReport:
         report.skipped = [step for step in steps if step not in started]
         for evaluation in result.get_asset_check_evaluations():
             report.checks[evaluation.check_name] = evaluation.passed
+            report.note_check(evaluation)
         for event in result.get_asset_materialization_events():
             materialization = event.materialization
             shown = {
@@ -228,6 +230,16 @@ class DayReport:
             )
         report._read_documents()
         return report
+
+    def note_check(self, evaluation) -> None:
+        """Keep what a failed check, or one that passed with a warning, says about the day."""
+        warned = evaluation.passed and evaluation.severity.value == "WARN"
+        if (evaluation.passed and not warned) or not evaluation.description:
+            return
+        state = "warns" if warned else "FAILED"
+        self.check_notes.append(
+            f"  Check {evaluation.check_name} {state}: {_one_line(evaluation.description, 400)}"
+        )
 
     def _read_documents(self) -> None:
         from journal_pipeline.storage.store import StagingStore
@@ -288,7 +300,7 @@ class DayReport:
         text = f"  Checks: {len(passed)} passed"
         if failed:
             text += f", FAILED: {', '.join(failed)}"
-        return text + "."
+        return "\n".join([text + ".", *self.check_notes])
 
     def success_lines(self) -> list[str]:
         lines = [f"{self.day} synced.", *self.documents_lines()]

@@ -58,7 +58,7 @@ def test_sync_a_date_headless(iseller_sandbox, jurnal_sandbox, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == f"{day} synced."
     assert re.fullmatch(r"  Documents: \d+ \(posted \d+.*\)\.", lines[1]), lines
-    assert "  Checks: 3 passed." in lines  # balance, every sale, posted totals
+    assert "  Checks: 4 passed." in lines  # day totals, balance, every sale, posted totals
     assert len(lines) <= 10, result.stdout  # a summary, not a line per document
 
     merchant = iseller_sandbox.sandbox.merchant
@@ -184,3 +184,39 @@ def test_open_records_are_grouped_by_reason_never_one_line_each():
     )
     assert sum(line.startswith("    ") for line in lines) == 6  # five groups and the rest
     assert "    … and 5 more in 5 other group(s) of reasons." in lines
+
+
+def test_a_failed_or_warning_check_says_why_in_the_summary():
+    import dagster as dg
+
+    failed = dg.AssetCheckEvaluation(
+        asset_key=dg.AssetKey("iseller_day_totals"),
+        check_name="staged_day_matches_iseller_totals",
+        passed=False,
+        description="JKT 2026-11-19: gross sales Rp 70.000 staged vs Rp 170.000 at iSeller",
+    )
+    warned = dg.AssetCheckEvaluation(
+        asset_key=dg.AssetKey("iseller_day_totals"),
+        check_name="other_totals",
+        passed=True,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="GetOrderSummary is not available: compared nothing",
+    )
+    quiet = dg.AssetCheckEvaluation(
+        asset_key=dg.AssetKey("journal_entries"),
+        check_name="journal_entries_balance",
+        passed=True,
+        description="Every journal entry balances.",
+    )
+    report = DayReport(date(2026, 11, 19), error="1 blocking check failed")
+    for evaluation in (failed, warned, quiet):
+        report.checks[evaluation.check_name] = evaluation.passed
+        report.note_check(evaluation)
+    text = "\n".join(report.failure_lines())
+    assert "Checks: 2 passed, FAILED: staged_day_matches_iseller_totals." in text
+    assert (
+        "Check staged_day_matches_iseller_totals FAILED: JKT 2026-11-19: gross sales "
+        "Rp 70.000 staged vs Rp 170.000 at iSeller"
+    ) in text
+    assert "Check other_totals warns: GetOrderSummary is not available" in text
+    assert "journal_entries_balance:" not in text and "balances." not in text
