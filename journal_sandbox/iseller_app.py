@@ -6,7 +6,7 @@ Serves the demo merchant of `demo_merchant` over real HTTP (see `sandbox/http.py
   grants ``authorization_code``, ``client_credentials`` and ``refresh_token``, expiry honoured;
 - ``GET|POST /api/v2/GetStoreInfo`` (also on ``/api/v1``);
 - ``POST /api/v2/GetOrders``: filters (dates, outlet, order, customer, ``payment_status``,
-  ``fulfillment_status``), sorting, 1-based paging with ``has_next_item``, every ``includes``
+  ``fulfillment_status``), sorting, paging from 1 (or 0 under the ``page_base=0`` dialect) with ``has_next_item``, every ``includes``
   (``TrackInventory`` adds ``refunded_orders``, ``MDR`` the fees) and ``time_zone`` conversion
   of filters and output, as iSeller documents them;
 - ``POST /api/v2/GetProducts``, ``GetTransactions``, ``GetTransactionSummary``,
