@@ -18,6 +18,15 @@ fulfilment          spelling of the order's fulfilment status field: ``fulfillme
 order_ids           ``1``: order details carry ``order_id`` and order discounts          0
                     ``order_detail_id``, as production scripts read them
 timezone_param      ``time_zone`` (I-9) or ``both``: ``timezone`` is accepted too       time_zone
+bounds              the ``*_before`` date bounds (GetOrders, GetTransactions, the        inclusive
+                    summaries, GetRegisterShifts): ``inclusive`` (I-10) or
+                    ``exclusive_end`` (an item at exactly the bound is left out)
+money_format        how every number of an order, a payment or a summary is sent        number
+                    (amounts, percentages, quantities): ``number`` (I-16, ``55000.0``)
+                    or ``string`` (a decimal string, ``"55000.0000"``)
+date_format         how every date of GetOrders, GetTransactions and the summaries is   space
+                    sent: ``space`` (I-14, ``2026-11-20 08:15:00``) or ``iso`` (.NET
+                    style, ``2026-11-20T08:15:00.0000000``)
 ==================  =================================================================  ==========
 
 A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
@@ -36,6 +45,9 @@ DIALECT_ENV = "SANDBOX_ISELLER_DIALECT"
 SERVICE_CHARGE_READINGS = ("net", "gross", "gross_untaxed_total")
 FULFILMENT_SPELLINGS = ("fulfillment", "fulfilment", "both")
 TIMEZONE_PARAMS = ("time_zone", "both")
+BOUND_READINGS = ("inclusive", "exclusive_end")
+MONEY_FORMATS = ("number", "string")
+DATE_FORMATS = ("space", "iso")
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,9 @@ class Dialect:
     fulfilment: str = "fulfillment"
     order_ids: bool = False
     timezone_param: str = "time_zone"
+    bounds: str = "inclusive"
+    money_format: str = "number"
+    date_format: str = "space"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -53,6 +68,9 @@ class Dialect:
             ("service_charge", SERVICE_CHARGE_READINGS),
             ("fulfilment", FULFILMENT_SPELLINGS),
             ("timezone_param", TIMEZONE_PARAMS),
+            ("bounds", BOUND_READINGS),
+            ("money_format", MONEY_FORMATS),
+            ("date_format", DATE_FORMATS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(
@@ -116,5 +134,6 @@ def serve_order(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     """A rendered order (`iseller_app.render_order`) as the dialect serves it."""
     from journal_sandbox.dialect_money import state_money
     from journal_sandbox.dialect_shapes import shape_order
+    from journal_sandbox.dialect_text import state_text
 
-    return shape_order(state_money(order, dialect), dialect)
+    return state_text(shape_order(state_money(order, dialect), dialect), dialect)

@@ -6,9 +6,11 @@ Serves the demo merchant of `demo_merchant` over real HTTP (see `sandbox/http.py
   grants ``authorization_code``, ``client_credentials`` and ``refresh_token``, expiry honoured;
 - ``GET|POST /api/v2/GetStoreInfo`` (also on ``/api/v1``);
 - ``POST /api/v2/GetOrders``: filters (dates, outlet, order, customer, ``payment_status``,
-  ``fulfillment_status``), sorting, paging from 1 (or 0 under the ``page_base=0`` dialect) with ``has_next_item``, every ``includes``
-  (``TrackInventory`` adds ``refunded_orders``, ``MDR`` the fees) and ``time_zone`` conversion
-  of filters and output, as iSeller documents them;
+  ``fulfillment_status``), sorting, paging from 1 (or 0 under the ``page_base=0`` dialect)
+  with ``has_next_item``, every ``includes`` (``TrackInventory`` adds ``refunded_orders``,
+  ``MDR`` the fees) and ``time_zone`` conversion of filters and output, as iSeller documents
+  them; the dialect (`dialect`) may leave out items at exactly a ``*_before`` bound and send
+  numbers and dates in other forms;
 - ``POST /api/v2/GetProducts``, ``GetTransactions``, ``GetTransactionSummary``,
   ``GetOrderSummary``, ``GetRegisterShifts``;
 - ``POST /api/v3/GetOutlets``, ``GetCustomers``, ``GetTransfer``, ``InventoryAdjustments``
@@ -55,6 +57,7 @@ from journal_sandbox.demo_merchant import (
     parse_dt,
 )
 from journal_sandbox.dialect import DIALECT_ENV, Dialect, serve_order
+from journal_sandbox.dialect_text import state_text
 from journal_sandbox.faults import FaultInjector
 from journal_sandbox.http import Request, Response, Router, SandboxServer
 
@@ -813,6 +816,12 @@ class ISellerSandbox:
 
     # -- /api/v2/GetTransactions ----------------------------------------------------------------
 
+    @property
+    def _before(self) -> str:
+        """The SQL comparison of a ``*_before`` bound: ``<=`` (inclusive, I-10) or ``<``
+        (the dialect ``bounds=exclusive_end``)."""
+        return "<" if self.dialect.bounds == "exclusive_end" else "<="
+
     def _window(
         self, params: dict[str, str], column: str, *, required: bool = False
     ) -> tuple[int, list[str], list[Any]]:
@@ -833,7 +842,7 @@ class ISellerSandbox:
         where, args = [], []
         for name, value in bounds.items():
             if value is not None:
-                where.append(f"{column} {'>=' if name.endswith('after') else '<='} ?")
+                where.append(f"{column} {'>=' if name.endswith('after') else self._before} ?")
                 args.append(value)
         outlet_id = (params.get("outlet_id") or "").strip().lower()
         if outlet_id:
@@ -867,7 +876,7 @@ class ISellerSandbox:
             transactions.append(transaction)
         return {
             "count": len(transactions),
-            "transactions": transactions,
+            "transactions": state_text(transactions, self.dialect),
             "has_next_item": (page - 1) * page_size + len(transactions) < total,
         }
 
@@ -910,7 +919,10 @@ class ISellerSandbox:
             }
             for day, bucket in sorted(buckets.items())
         ]
-        return {"count": len(summaries), "transaction_summaries": json_numbers(summaries)}
+        return {
+            "count": len(summaries),
+            "transaction_summaries": state_text(json_numbers(summaries), self.dialect),
+        }
 
     # -- /api/v2/GetOrderSummary ----------------------------------------------------------------
 
@@ -991,7 +1003,7 @@ class ISellerSandbox:
             ):
                 item[name] = list(bucket[key].values()) if track else None
             summaries.append(item)
-        return {"count": len(summaries), "order_summaries": summaries}
+        return {"count": len(summaries), "order_summaries": state_text(summaries, self.dialect)}
 
     def _order_summary_where(
         self, params: dict[str, str], time_zone: int
@@ -1003,9 +1015,9 @@ class ISellerSandbox:
         where, args = [], []
         for name, column in (
             ("created_after", "order_date >= ?"),
-            ("created_before", "order_date <= ?"),
+            ("created_before", f"order_date {self._before} ?"),
             ("modified_after", "modified_date >= ?"),
-            ("modified_before", "modified_date <= ?"),
+            ("modified_before", f"modified_date {self._before} ?"),
         ):
             if bounds[name] is not None:
                 where.append(column)
@@ -1031,15 +1043,16 @@ class ISellerSandbox:
         direction = _sort_direction(params)
         page, page_size = _paging(params)
         now = self.now()
+        exclusive = self.dialect.bounds == "exclusive_end"
         shifts = []
         for shift in self.merchant.register_shifts(now):
             if bounds["created_after"] and shift["open_date"] < bounds["created_after"]:
                 continue
-            if bounds["created_before"] and shift["open_date"] > bounds["created_before"]:
+            if _beyond(shift["open_date"], bounds["created_before"], exclusive):
                 continue
             if bounds["modified_after"] and shift["modified_date"] < bounds["modified_after"]:
                 continue
-            if bounds["modified_before"] and shift["modified_date"] > bounds["modified_before"]:
+            if _beyond(shift["modified_date"], bounds["modified_before"], exclusive):
                 continue
             if (params.get("outlet_id") or "").strip().lower() not in ("", shift["outlet_id"]):
                 continue
@@ -1129,9 +1142,9 @@ class ISellerSandbox:
         args: list[Any] = []
         for name, column, op in (
             ("created_after", "order_date", ">="),
-            ("created_before", "order_date", "<="),
+            ("created_before", "order_date", self._before),
             ("modified_after", "modified_date", ">="),
-            ("modified_before", "modified_date", "<="),
+            ("modified_before", "modified_date", self._before),
         ):
             if bounds[name] is not None:
                 where.append(f"{column} {op} ?")
@@ -1162,16 +1175,22 @@ class ISellerSandbox:
         ]
         result: dict[str, Any] = {"count": len(orders), "orders": orders}
         if "trackinventory" in includes:
-            result["refunded_orders"] = [
-                render_refund(entry, time_zone)
-                for _, refunds in rows
-                for entry in json.loads(refunds)
-            ]
-            result["fulfillments"] = [
-                render_fulfillment(order, time_zone)
-                for order in stored
-                if order["fulfillment_status"] == "fulfilled"
-            ]
+            result["refunded_orders"] = state_text(
+                [
+                    render_refund(entry, time_zone)
+                    for _, refunds in rows
+                    for entry in json.loads(refunds)
+                ],
+                self.dialect,
+            )
+            result["fulfillments"] = state_text(
+                [
+                    render_fulfillment(order, time_zone)
+                    for order in stored
+                    if order["fulfillment_status"] == "fulfilled"
+                ],
+                self.dialect,
+            )
         result.update(
             has_next_item=(page - 1) * page_size + len(orders) < total,
             error_message=None,
@@ -1231,6 +1250,13 @@ def _parse_filter_date(name: str, value: str | None, time_zone: int) -> str | No
             f"{name} must be an ISO 8601 date time without time zone, e.g. 2017-11-20T10:00:00.",
         )
     return (parsed - timedelta(hours=time_zone)).strftime(DATE_FORMAT)
+
+
+def _beyond(moment: str, bound: str | None, exclusive: bool) -> bool:
+    """Whether `moment` is past a ``*_before`` bound (at the bound too when `exclusive`)."""
+    if not bound:
+        return False
+    return moment >= bound if exclusive else moment > bound
 
 
 def _parse_int(

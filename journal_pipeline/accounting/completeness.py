@@ -4,15 +4,14 @@ For each outlet and business day, what was staged (completed orders and their pa
 compared with what iSeller itself totals for the same stretch of time: GetOrderSummary (order
 money: gross sales, discounts, promotions, subtotal, service charge, tax, shipping, rounding,
 total) and GetTransactionSummary (payments per method). A day that lost orders (a misread page,
-a window that missed some) disagrees with iSeller's totals and is caught before anyone relies
-on it.
+a window that missed some) disagrees with iSeller's totals and is caught before it is posted.
 
 iSeller's document does not say exactly what its summaries count (which statuses, which date,
-which day boundary, refunds netted or not). So every plausible reading is tried
-(`ORDER_READINGS`, `PAYMENT_READINGS`; the first of each is the documented one; listed in
-docs/assumptions/iseller.md, I-38 and I-39) and the day passes when one of them agrees on every
-measure, within rounding: half a rupiah per order (or payment) counted, at least one rupiah.
-iSeller's summaries give no count of orders: the count shown is the staged side's.
+which day boundary, refunds netted or not, an end bound inclusive or not). So every plausible
+reading is tried (`ORDER_READINGS`, `PAYMENT_READINGS`; the first of each is the documented one;
+docs/assumptions/iseller.md, I-10, I-38, I-39) and the day passes when one of them agrees on
+every measure, within rounding: half a rupiah per order (or payment) counted, at least one
+rupiah. iSeller's summaries give no count of orders: the count shown is the staged side's.
 
 Pure: frames in, a list of findings out (`compare_day`); `sync.completeness.DayCompleteness`
 says what the day's check concludes from them.
@@ -77,6 +76,7 @@ _DATE_WORDS = {
     "transaction_date": "payment date",
 }
 _BOUND_WORDS = {"time_zone": "bounds read in the time_zone sent", "utc": "bounds read as UTC"}
+_END = {"inclusive": ("", ""), "exclusive": (",exclusive_end", ", end bound exclusive")}  # I-10
 
 
 @dataclass(frozen=True)
@@ -87,10 +87,11 @@ class OrderReading:
     statuses: str = "completed"  # completed | completed_and_void | completed_not_refunded
     refunds: str = "gross"  # gross: at sale amounts | net: the total less the refunds
     bounds: str = "time_zone"  # time_zone: bounds in the offset sent | utc: bounds read as UTC
+    end: str = "inclusive"  # inclusive: up to created_before itself | exclusive: before it
 
     @property
     def key(self) -> str:
-        return f"{self.date},{self.statuses},{self.refunds},{self.bounds}"
+        return f"{self.date},{self.statuses},{self.refunds},{self.bounds}" + _END[self.end][0]
 
     @property
     def text(self) -> str:
@@ -100,7 +101,8 @@ class OrderReading:
             "completed_not_refunded": "completed orders except those refunded in full",
         }[self.statuses]
         refunds = "at sale amounts" if self.refunds == "gross" else "total net of refunds"
-        return f"{statuses} by {_DATE_WORDS[self.date]}, {refunds}, {_BOUND_WORDS[self.bounds]}" + (
+        bounds = _BOUND_WORDS[self.bounds] + _END[self.end][1]
+        return f"{statuses} by {_DATE_WORDS[self.date]}, {refunds}, {bounds}" + (
             " (documented)" if self == ORDER_READINGS[0] else ""
         )
 
@@ -112,10 +114,11 @@ class PaymentReading:
     date: str = "transaction_date"  # transaction_date | the order's order_date | closed_date
     signs: str = "net"  # net | sales | sales_less_voids | sales_less_refunds
     bounds: str = "time_zone"
+    end: str = "inclusive"
 
     @property
     def key(self) -> str:
-        return f"{self.date},{self.signs},{self.bounds}"
+        return f"{self.date},{self.signs},{self.bounds}" + _END[self.end][0]
 
     @property
     def text(self) -> str:
@@ -125,14 +128,16 @@ class PaymentReading:
             "sales_less_voids": "sales less voids",
             "sales_less_refunds": "sales less refunds",
         }[self.signs]
-        return f"{signs} by {_DATE_WORDS[self.date]}, {_BOUND_WORDS[self.bounds]}" + (
-            " (documented)" if self == PAYMENT_READINGS[0] else ""
+        return (
+            f"{signs} by {_DATE_WORDS[self.date]}, {_BOUND_WORDS[self.bounds]}{_END[self.end][1]}"
+            + (" (documented)" if self == PAYMENT_READINGS[0] else "")
         )
 
 
 ORDER_READINGS: tuple[OrderReading, ...] = tuple(
-    OrderReading(day, statuses, refunds, bounds)
-    for bounds, day, statuses, refunds in product(
+    OrderReading(day, statuses, refunds, bounds, end)
+    for end, bounds, day, statuses, refunds in product(
+        ("inclusive", "exclusive"),
         ("time_zone", "utc"),
         ("order_date", "closed_date"),
         ("completed", "completed_and_void", "completed_not_refunded"),
@@ -140,8 +145,9 @@ ORDER_READINGS: tuple[OrderReading, ...] = tuple(
     )
 )
 PAYMENT_READINGS: tuple[PaymentReading, ...] = tuple(
-    PaymentReading(day, signs, bounds)
-    for bounds, day, signs in product(
+    PaymentReading(day, signs, bounds, end)
+    for end, bounds, day, signs in product(
+        ("inclusive", "exclusive"),
         ("time_zone", "utc"),
         ("transaction_date", "order_date", "closed_date"),
         ("net", "sales", "sales_less_voids", "sales_less_refunds"),
@@ -152,24 +158,23 @@ PAYMENT_READINGS: tuple[PaymentReading, ...] = tuple(
 @dataclass(frozen=True)
 class OutletWindow:
     """What iSeller was asked for one outlet's business day: ``created_after`` = `start`,
-    ``created_before`` = `end` less one second (iSeller's bounds are inclusive), in the
-    offset `time_zone` (whole hours). `open`: the day had not ended, so only up to `end`."""
+    ``created_before`` = `end` (a reading's `end` says whether iSeller counts that instant,
+    I-10), in the offset `time_zone` (whole hours). `open`: the day had not ended."""
 
     outlet_code: str
     outlet_id: str | None
     day: date
     start: datetime  # UTC, inclusive
-    end: datetime  # UTC, exclusive
+    end: datetime  # UTC; the day's own orders are before it
     time_zone: int = 0
     open: bool = False
 
-    def bounds(self, reading_bounds: str) -> tuple[datetime, datetime]:
-        """The UTC stretch the bounds cover under a reading: as sent, or (``utc``) the same
-        wall-clock bounds taken as UTC, i.e. `time_zone` hours later."""
-        if reading_bounds == "utc":
-            shift = timedelta(hours=self.time_zone)
-            return self.start + shift, self.end + shift
-        return self.start, self.end
+    def bounds(self, reading_bounds: str, end: str = "inclusive") -> tuple[datetime, datetime]:
+        """First and last UTC instant covered: as sent, or (``utc``) taken as UTC, `time_zone`
+        hours later; up to `end` itself (``inclusive``) or to just before it (``exclusive``)."""
+        shift = timedelta(hours=self.time_zone) if reading_bounds == "utc" else timedelta(0)
+        last = self.end if end == "inclusive" else self.end - timedelta(microseconds=1)
+        return self.start + shift, last + shift
 
     def local_end(self) -> str:
         """The end of the compared stretch in the outlet's offset, e.g. ``14:00``."""
@@ -372,7 +377,7 @@ def staged_order_totals(
 ) -> tuple[dict[str, int], int]:
     """The order measures of one outlet's staged orders under a reading, and how many orders
     they add up. `payments` are those orders' payments (for refunds netted)."""
-    start, end = window.bounds(reading.bounds)
+    start, last = window.bounds(reading.bounds, reading.end)
     status = orders["status"]
     if reading.statuses == "completed":
         kept = status == "completed"
@@ -380,7 +385,7 @@ def staged_order_totals(
         kept = status.isin(["completed", "void"])
     else:
         kept = (status == "completed") & (orders["payment_status"] != "refunded")
-    chosen = orders[_between(orders[reading.date], start, end) & kept]
+    chosen = orders[_between(orders[reading.date], start, last) & kept]
     totals = {
         name: sum(int(chosen[column].sum()) for column in columns)
         for name, columns in ORDER_MEASURES
@@ -401,13 +406,13 @@ def staged_payment_totals(
     """Per payment method (`method_key`): the signed sum of one outlet's staged payments under
     a reading; the methods' names; how many payments were added; and the methods iSeller's
     summary has no key for (not compared), with their amounts."""
-    start, end = window.bounds(reading.bounds)
+    start, last = window.bounds(reading.bounds, reading.end)
     column = {
         "transaction_date": "transaction_date",
         "order_date": "sale_order_date",
         "closed_date": "sale_closed_date",
     }[reading.date]
-    chosen = payments[_between(payments[column], start, end) & (payments["status"] == "success")]
+    chosen = payments[_between(payments[column], start, last) & (payments["status"] == "success")]
     totals: dict[str, int] = {}
     labels: dict[str, str] = {}
     others: dict[str, int] = {}
@@ -494,9 +499,9 @@ def _of_outlet(orders: pd.DataFrame, window: OutletWindow) -> pd.Series:
     return by_code | by_id
 
 
-def _between(moments: pd.Series, start: datetime, end: datetime) -> pd.Series:
-    """[start, end) over a column of aware datetimes (None outside every window)."""
-    return moments.map(lambda m: isinstance(m, datetime) and start <= m < end).astype(bool)
+def _between(moments: pd.Series, start: datetime, last: datetime) -> pd.Series:
+    """[start, last] over a column of aware datetimes (None outside every window)."""
+    return moments.map(lambda m: isinstance(m, datetime) and start <= m <= last).astype(bool)
 
 
 def _tolerance(count: int) -> int:

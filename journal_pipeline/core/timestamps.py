@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 
 def parse_utc(value: object) -> datetime | None:
-    """iSeller date string (``2026-11-20 08:15:00``, no zone, UTC when time_zone=0)."""
+    """iSeller date string, no zone, UTC when time_zone=0: ``2026-11-20 08:15:00`` or ISO 8601
+    as .NET writes it, ``2026-11-20T08:15:00.1234567`` (I-14). Of seven fractional digits
+    Python (3.11 on) reads six and drops the rest, so a moment never moves to the next second."""
     if value in (None, ""):
         return None
     text = str(value).replace("T", " ")

@@ -2,7 +2,8 @@
 
 For every outlet (iSeller's active outlets, and any outlet the staged orders name) the day's
 window is asked of GetOrderSummary and GetTransactionSummary: the outlet filter, ``time_zone``
-= the outlet's UTC offset, and the bounds of its business day (time zone and cut-off hour).
+= the outlet's UTC offset, and the bounds of its business day (time zone and cut-off hour),
+``created_before`` its end itself: whether iSeller counts that instant is one more reading.
 Every item returned is added up, so how iSeller buckets days does not matter. The answers are
 kept in the staging database (``iseller_day_totals``, replaced per day), then compared with
 the staged orders by `journal_pipeline.accounting.completeness`.
@@ -49,7 +50,6 @@ from journal_pipeline.sync.ports import DayTotalsSource
 #: between fetching the orders and asking for the totals would otherwise look missing (an
 #: order placed earlier than this and still open is not expected).
 SETTLING = timedelta(hours=1)
-ONE_SECOND = timedelta(seconds=1)
 STORE_INFO = "GetStoreInfo"
 ALL_OUTLETS = "*"
 #: Statuses of a kept answer: ok, `UNAVAILABLE` (the finding's word too), skipped (not asked).
@@ -231,7 +231,7 @@ def fetch_day_totals(
             try:
                 items = call(
                     created_after=window.start,
-                    created_before=window.end - ONE_SECOND,
+                    created_before=window.end,
                     outlet_id=outlet_id,
                     time_zone=window.time_zone,
                 )

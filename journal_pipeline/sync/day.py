@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -17,23 +17,20 @@ from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.ports import OrderSource
 
-ONE_SECOND = timedelta(seconds=1)
-
 
 def extract_orders(
     client: OrderSource, store: StagingStore, config: MerchantConfig, day: date
 ) -> dict[str, int]:
     """Fetch every order that can belong to ``day`` or changed on it, and stage it."""
     windows = extraction_windows(day, config.zones())
-    # iSeller's bounds are inclusive, to the second: stop one second before the next window.
+    # iSeller's document does not say whether a ``*_before`` bound is inclusive (I-10): ask up
+    # to the window's end itself, so nothing falls between two days' windows either way. An
+    # order at exactly the end may then come in both days' fetches: staging keeps one row per
+    # order and its business date decides which day it is built into.
     created_start, created_end = windows["created"]
     modified_start, modified_end = windows["modified"]
-    created = client.get_orders(
-        created_after=created_start, created_before=created_end - ONE_SECOND
-    )
-    modified = client.get_orders(
-        modified_after=modified_start, modified_before=modified_end - ONE_SECOND
-    )
+    created = client.get_orders(created_after=created_start, created_before=created_end)
+    modified = client.get_orders(modified_after=modified_start, modified_before=modified_end)
     counts = store.upsert_orders([*created.orders, *modified.orders])
     return {
         "fetched_created_window": len(created.orders),

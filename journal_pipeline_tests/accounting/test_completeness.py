@@ -314,10 +314,10 @@ def test_rounding_half_a_rupiah_per_order_is_allowed() -> None:
 
 
 def test_bounds_read_as_utc_shift_the_window_by_the_time_zone() -> None:
-    """If iSeller read the bounds sent ("2026-11-19T00:00:00" .. "23:59:59", time_zone 7) as
-    UTC, it totals [19th 00:00 UTC, 20th 00:00 UTC) = 07:00 WIB on the 19th to 07:00 WIB on
-    the 20th: #JKT-1..3 and #JKT-4 (placed 05:00 WIB on the 20th), but not an order placed
-    06:00 WIB on the 19th (#JKT-9, 23:00 UTC on the 18th)."""
+    """If iSeller read the bounds sent ("2026-11-19T00:00:00" .. "2026-11-20T00:00:00",
+    time_zone 7) as UTC, it totals [19th 00:00 UTC, 20th 00:00 UTC) = 07:00 WIB on the 19th to
+    07:00 WIB on the 20th: #JKT-1..3 and #JKT-4 (placed 05:00 WIB on the 20th), but not an
+    order placed 06:00 WIB on the 19th (#JKT-9, 23:00 UTC on the 18th)."""
     early = order(
         9, "2026-11-18 23:00:00", "2026-11-18 23:01:00", 1_000, 0, 110, [("cash", "Cash", 1_110)]
     )

@@ -306,7 +306,7 @@ def test_the_emulators_summaries_agree_with_its_orders(tmp_path, service_charge)
 def _compare(client: ISellerClient, frames, window: OutletWindow):
     asked = {
         "created_after": window.start,
-        "created_before": window.end - timedelta(seconds=1),
+        "created_before": window.end,
         "outlet_id": window.outlet_id,
         "time_zone": window.time_zone,
     }

@@ -2,7 +2,8 @@
 
 The emulator can serve each reading the document leaves open (`journal_sandbox/dialect.py`):
 pages from 0 or 1, a restaurant's service charge stated with or without its tax, other
-spellings and ids. For each, a week of the demo merchant runs through the Dagster assets
+spellings and ids, date bounds that leave out their end, money as decimal strings and dates
+in .NET's ISO 8601. For each, a week of the demo merchant runs through the Dagster assets
 into a fresh Jurnal. Every run passes its checks (the completeness check against iSeller's
 own totals included), every completed sale is posted exactly once and none is held, Jurnal's
 trial balance ties out with the canonical journal, and both are the same in every dialect.
@@ -46,6 +47,7 @@ DIALECTS = {
     "documented": "",
     "zero_based_loose_gross": "loose,page_base=0,service_charge=gross",
     "gross_untaxed_total": "service_charge=gross_untaxed_total",
+    "strings_iso_exclusive": "bounds=exclusive_end,money_format=string,date_format=iso",
 }
 
 

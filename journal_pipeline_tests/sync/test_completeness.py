@@ -87,14 +87,14 @@ def test_a_complete_day_asks_each_outlet_for_its_business_day(store) -> None:
     assert counts == {"iseller_summary_calls": 5, "outlets_compared": 2, "summaries_unavailable": 0}
     asked = {(endpoint, kw["outlet_id"]): kw for endpoint, kw in source.calls[1:]}
     jkt = asked[(ORDERS, JKT_ID)]
-    # JKT: 00:00 WIB (UTC+7) to 23:59:59 WIB, sent with time_zone=7
+    # JKT: 00:00 WIB (UTC+7) up to 00:00 WIB the next day (I-10), sent with time_zone=7
     assert jkt["created_after"] == datetime(2026, 11, 18, 17, tzinfo=UTC)
-    assert jkt["created_before"] == datetime(2026, 11, 19, 16, 59, 59, tzinfo=UTC)
+    assert jkt["created_before"] == datetime(2026, 11, 19, 17, tzinfo=UTC)
     assert jkt["time_zone"] == 7
     dps = asked[(PAYMENTS, DPS_ID)]
     # DPS: cut-off 03:00 WITA (UTC+8), sent with time_zone=8
     assert dps["created_after"] == datetime(2026, 11, 18, 19, tzinfo=UTC)
-    assert dps["created_before"] == datetime(2026, 11, 19, 18, 59, 59, tzinfo=UTC)
+    assert dps["created_before"] == datetime(2026, 11, 19, 19, tzinfo=UTC)
     assert dps["time_zone"] == 8
     statuses = {(f.outlet_code, f.source): f.status for f in result.findings}
     assert set(statuses.values()) == {MATCH}
@@ -159,7 +159,7 @@ def test_outlets_come_from_the_staged_orders_when_iseller_cannot_list_them(store
 
 def test_an_open_day_is_compared_up_to_an_hour_before_now(store) -> None:
     """At 17:30 WIB (10:30 UTC) the day is compared up to 16:30 WIB: iSeller is asked up to
-    16:29:59 and #JKT-3 (placed 19:00 WIB) is left out on both sides."""
+    16:30:15 and #JKT-3 (placed 19:00 WIB) is left out on both sides."""
     store_now = datetime(2026, 11, 19, 10, 30, 15, 123, tzinfo=UTC)
     up_to_16_30 = {**ORDER_ITEM, "total_order_amount": 150000.0, "subtotal": 140000.0}
     up_to_16_30 |= {"total_tax_amount": 15400.0, "total_amount": 155400.0}
@@ -169,7 +169,7 @@ def test_an_open_day_is_compared_up_to_an_hour_before_now(store) -> None:
         payment_item={**PAYMENT_ITEM, "iseller_pay": 0.0},
     )
     result, _ = completeness.verify_day(source, store, CONFIG, DAY, now=store_now)
-    assert source.calls[1][1]["created_before"] == datetime(2026, 11, 19, 9, 30, 14, tzinfo=UTC)
+    assert source.calls[1][1]["created_before"] == datetime(2026, 11, 19, 9, 30, 15, tzinfo=UTC)
     assert result.passed and result.warned and result.still_open
     assert "compared up to 16:30" in result.findings[0].message
 
