@@ -21,7 +21,8 @@ class FetchedOrders(Protocol):
 
 
 class OrderSource(Protocol):
-    """iSeller's orders, windowed by creation or modification time (bounds inclusive, UTC)."""
+    """iSeller's orders, windowed by creation or modification time (UTC; whether the end
+    bound is inclusive is open, I-10, so callers ask up to the end itself)."""
 
     def get_orders(
         self,
@@ -35,7 +36,8 @@ class OrderSource(Protocol):
 
 class DayTotalsSource(Protocol):
     """iSeller's own totals of a stretch of time for one outlet (GetOrderSummary,
-    GetTransactionSummary; bounds inclusive, tz-aware, sent in the ``time_zone`` offset) and
+    GetTransactionSummary; end bound inclusive or not (I-10), tz-aware, sent in the
+    ``time_zone`` offset) and
     its outlets (GetStoreInfo). A call iSeller does not answer raises an
     ``journal_pipeline.iseller.errors.ISellerError``."""
 
