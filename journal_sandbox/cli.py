@@ -109,7 +109,8 @@ def _sandbox_options(func):
             help="How the iSeller emulator reads what its document leaves open, e.g. "
             "'loose,page_base=0,service_charge=gross' (keys: page_base, service_charge, "
             "fulfilment, order_ids, timezone_param, bounds=inclusive|exclusive_end, "
-            "money_format=number|string, date_format=space|iso; presets: documented, loose). "
+            "money_format=number|string, date_format=space|iso, rounding_sign=added|subtracted, "
+            "cogs_price=unit|total; presets: documented, loose). "
             "[env: SANDBOX_ISELLER_DIALECT]",
         ),
         click.option(

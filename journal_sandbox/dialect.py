@@ -27,12 +27,19 @@ money_format        how every number of an order, a payment or a summary is sent
 date_format         how every date of GetOrders, GetTransactions and the summaries is   space
                     sent: ``space`` (I-14, ``2026-11-20 08:15:00``) or ``iso`` (.NET
                     style, ``2026-11-20T08:15:00.0000000``)
+rounding_sign       what ``rounding_amount`` holds (I-31): ``added`` (``total_amount``  added
+                    − amount due, positive when the till rounded up) or
+                    ``subtracted`` (amount due − ``total_amount``, the opposite sign)
+cogs_price          what each ``cogs[]`` entry's ``buying_price`` holds (I-19):         unit
+                    ``unit`` (the unit cost) or ``total`` (quantity × the unit cost);
+                    the order's ``buying_price`` is Σ quantity × unit cost in both
 ==================  =================================================================  ==========
 
 A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
 ``loose,page_base=0``. Presets: ``documented`` (every default) and ``loose`` (what public
 production scripts read: both spellings, the ids, both time-zone parameters). Every dialect
-keeps each order's money identity exact: the parts add up to ``total_amount``.
+keeps each order's money identity exact: the parts add up to ``total_amount`` (with
+``rounding_sign=subtracted``, ``rounding_amount`` taken away instead of added).
 """
 
 from __future__ import annotations
@@ -48,6 +55,8 @@ TIMEZONE_PARAMS = ("time_zone", "both")
 BOUND_READINGS = ("inclusive", "exclusive_end")
 MONEY_FORMATS = ("number", "string")
 DATE_FORMATS = ("space", "iso")
+ROUNDING_SIGNS = ("added", "subtracted")
+COGS_PRICES = ("unit", "total")
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,8 @@ class Dialect:
     bounds: str = "inclusive"
     money_format: str = "number"
     date_format: str = "space"
+    rounding_sign: str = "added"
+    cogs_price: str = "unit"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -71,6 +82,8 @@ class Dialect:
             ("bounds", BOUND_READINGS),
             ("money_format", MONEY_FORMATS),
             ("date_format", DATE_FORMATS),
+            ("rounding_sign", ROUNDING_SIGNS),
+            ("cogs_price", COGS_PRICES),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(
@@ -132,8 +145,9 @@ def _value(key: str, text: str) -> Any:
 
 def serve_order(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     """A rendered order (`iseller_app.render_order`) as the dialect serves it."""
-    from journal_sandbox.dialect_money import state_money
+    from journal_sandbox.dialect_money import state_cogs, state_money
     from journal_sandbox.dialect_shapes import shape_order
     from journal_sandbox.dialect_text import state_text
 
-    return state_text(shape_order(state_money(order, dialect), dialect), dialect)
+    money = state_cogs(state_money(order, dialect), dialect)
+    return state_text(shape_order(money, dialect), dialect)

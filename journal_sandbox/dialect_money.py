@@ -1,4 +1,5 @@
-"""How a dialect states an order's money (`Dialect.service_charge`), keeping its identity exact.
+"""How a dialect states an order's money (`Dialect.service_charge`, `Dialect.rounding_sign`,
+`Dialect.cogs_price`), keeping its identity exact.
 
 The emulator stores every order in the documented reading (I-20). For a tax-inclusive order
 with a service charge ``C`` (``total_additional_subtotal_amount``) the tax on the charge
@@ -23,10 +24,21 @@ pro rata by their documented shares (largest remainder, ties to the earlier line
 still add up to the order's charge. Tax-exclusive orders, orders without a service charge and
 orders whose charge carries no tax are served unchanged in every dialect.
 
-`state_money` is pure and works on any order in the documented reading, rendered
-(`iseller_app.render_order`, numbers as floats or Decimals) or as stored, with or without
-``order_details``: GetOrderSummary can call it on the stored orders to sum their fields as
-GetOrders serves them.
+The rounding (I-31): stored as ``total_amount − amount due``, positive when the till rounded
+up (``rounding_sign=added``); ``subtracted`` serves ``amount due − total_amount``, the same
+number with the opposite sign, so that ``total_amount = parts − rounding_amount``. Nothing else
+changes.
+
+The cost of goods (I-19, `state_cogs`): stored with each ``cogs[]`` entry's ``buying_price``
+the unit cost (``cogs_price=unit``); ``total`` serves ``quantity × unit cost`` there instead.
+The order's ``buying_price`` (Σ quantity × unit cost) is the same in both.
+
+`state_money` (service charge and rounding) is pure and works on any order in the documented
+reading, rendered (`iseller_app.render_order`, numbers as floats or Decimals) or as stored,
+with or without ``order_details``: GetOrderSummary calls it on the stored orders to sum their
+fields as GetOrders serves them (its ``rounding_amount`` follows the dialect's sign). The cost
+entries are not among the summed fields: GetOrderSummary's ``units_hpp[]`` keeps unit costs with
+their quantities, so `state_cogs` is applied to served orders only (`dialect.serve_order`).
 """
 
 from __future__ import annotations
@@ -76,9 +88,54 @@ def service_charge_tax(order: dict[str, Any]) -> int:
 
 
 def state_money(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
-    """The order (documented reading) with its money stated as ``dialect.service_charge``
-    states it; a new dict, the argument is not changed. Only a tax-inclusive order with a
-    taxed service charge differs from the documented reading."""
+    """The order (documented reading) with its money stated as ``dialect.service_charge`` and
+    ``dialect.rounding_sign`` state it; a new dict when anything changes, the argument is not
+    changed."""
+    return _state_rounding(_state_charge(order, dialect), dialect)
+
+
+def _state_rounding(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """``rounding_amount`` with the sign of ``dialect.rounding_sign`` (module docstring)."""
+    rounding = _amount(order.get("rounding_amount"))
+    if dialect.rounding_sign == "added" or rounding == 0:
+        return order
+    return {**order, "rounding_amount": _like(order["rounding_amount"], -rounding)}
+
+
+def state_cogs(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """The order with each ``cogs[]`` entry's ``buying_price`` as ``dialect.cogs_price``
+    states it: the unit cost (as stored) or quantity × unit cost. A new dict when anything
+    changes; the order's own ``buying_price`` is left as it is."""
+    details = order.get("order_details")
+    if dialect.cogs_price == "unit" or not details:
+        return order
+    return {
+        **order,
+        "order_details": [
+            {**line, "cogs": [_cogs_total(entry) for entry in line["cogs"]]}
+            if line.get("cogs")
+            else line
+            for line in details
+        ],
+    }
+
+
+def _cogs_total(entry: dict[str, Any]) -> dict[str, Any]:
+    unit = entry.get("buying_price")
+    if unit is None:
+        return entry
+    total = Decimal(str(unit)) * Decimal(str(entry.get("quantity") or 0))
+    price: Any = total
+    if isinstance(unit, float):
+        price = float(total)
+    elif isinstance(unit, int) and total == total.to_integral_value():
+        price = int(total)
+    return {**entry, "buying_price": price}
+
+
+def _state_charge(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """The order with its service charge stated as ``dialect.service_charge`` states it. Only
+    a tax-inclusive order with a taxed service charge differs from the documented reading."""
     if dialect.service_charge == "net" or not order.get("tax_inclusive"):
         return order
     charge = _amount(order.get("total_additional_subtotal_amount"))

@@ -32,7 +32,7 @@ import pandas as pd
 from journal_pipeline.accounting.business_day import business_date
 from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.labels import item_name, payment_method
-from journal_pipeline.accounting.service_charge import read_service_charge
+from journal_pipeline.accounting.service_charge import SUBTRACTED, read_service_charge
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import is_missing, missing_as_none, text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
@@ -81,8 +81,10 @@ class DaySales:
     refunds: pd.DataFrame = field(default_factory=pd.DataFrame)  # refund payments of the day
     voided_later: pd.DataFrame = field(default_factory=pd.DataFrame)  # voided today, sold before
     payments: pd.DataFrame = field(default_factory=pd.DataFrame)  # every staged payment, dated
-    # order id → the reading of its service charge its amounts match (`service_charge.py`);
-    # an order that matches none is absent (its sale is held)
+    # order id → the reading of its service charge its amounts match (`service_charge.py`),
+    # then, space-separated, each other reading of its amounts that is not the documented one:
+    # "rounding:subtracted" (I-31), "cogs:total" or "cogs:unmatched" (I-19), e.g.
+    # "gross rounding:subtracted"; an order that matches no reading is absent (its sale is held)
     readings: dict[str, str] = field(default_factory=dict)
 
 
@@ -151,8 +153,13 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
     readings: dict[str, str] = {}
     for order in sales.orders.itertuples(index=False):
         reading = read_service_charge(order, lines_by_order.get(order.order_id, []), config)
-        if reading.reading is not None:
-            readings[order.order_id] = reading.reading
+        if reading.matched is not None:
+            words = [reading.matched.reading]
+            if reading.matched.rounding_sign == SUBTRACTED:
+                words.append(f"rounding:{SUBTRACTED}")
+            if order.cost_reading in ("total", "unmatched"):
+                words.append(f"cogs:{order.cost_reading}")
+            readings[order.order_id] = " ".join(words)
     return DaySales(
         day=day,
         frames=sales,
@@ -356,10 +363,11 @@ def sale_entry(
         )
     entry.role("service_charge", credit=charge.charge, text=charge_text)
     entry.role("shipping_income", credit=order.total_shipping_amount, text="shipping")
-    if order.rounding_amount > 0:
-        entry.role("rounding", credit=order.rounding_amount, text="rounding")
-    elif order.rounding_amount < 0:
-        entry.role("rounding", debit=-order.rounding_amount, text="rounding")
+    # total_amount − amount due, whichever sign iSeller stated it with (I-31)
+    if charge.rounding > 0:
+        entry.role("rounding", credit=charge.rounding, text="rounding")
+    elif charge.rounding < 0:
+        entry.role("rounding", debit=-charge.rounding, text="rounding")
 
     difference = entry.debit - entry.credit
     parts = order.total_amount - difference
@@ -431,8 +439,10 @@ def summary(
     """Counts and totals for Dagster metadata.
 
     ``readings`` (`DaySales.readings`) gives ``readings``: how many of the sales in ``lines``
-    matched each reading of their service charge (`service_charge.py`), e.g.
-    ``{"gross": 290, "not_applicable": 600}``; None when not given.
+    matched each reading of their service charge (`service_charge.py`), and how many read
+    their rounding or cost other than as documented, e.g. ``{"gross": 290,
+    "not_applicable": 600, "rounding:subtracted": 310, "cogs:total": 890}`` (the service-charge
+    readings alone add up to the sales); None when not given.
     """
     by_role = lines.groupby("account_role")[["debit", "credit"]].sum() if len(lines) else None
     posted = (
@@ -441,7 +451,10 @@ def summary(
         else set()
     )
     counts = Counter(
-        reading for order_id, reading in (readings or {}).items() if order_id in posted
+        word
+        for order_id, reading in (readings or {}).items()
+        if order_id in posted
+        for word in reading.split()
     )
     return {
         "entries": int(lines["entry_id"].nunique()) if len(lines) else 0,

@@ -29,6 +29,13 @@ fit, the one with the smallest difference to the total wins, then the one whose 
 best with the rate, then the earlier in the list (the documented reading first). Whichever
 reading an order uses, the same sale gives the same charge income and the same tax.
 
+The sign of ``rounding_amount`` is open too (I-31): ``total_amount − amount due`` (``added``,
+documented: the parts plus the rounding make the total) or ``amount due − total_amount``
+(``subtracted``: the parts less the rounding make it). An order with a rounding is tried under
+both signs, each with every reading of its charge; among the fits the one with the smallest
+difference wins as above, then the documented sign. Either way the rounding booked is
+``total_amount − amount due`` (`ChargeReading.rounding`: a credit when the till rounded up).
+
 An outlet whose service charge is not taxed (``service_charge_taxed: false`` in its config)
 expects T = 0 under every reading. Tax-exclusive orders and orders without a service charge
 leave nothing to choose: their amounts are read as always (``NOT_APPLICABLE``), charge tax
@@ -51,6 +58,10 @@ GROSS_UNTAXED_TOTAL = "gross_untaxed_total"
 READINGS = (NET, GROSS, GROSS_UNTAXED_TOTAL)
 #: A tax-exclusive order, or one without a service charge: every reading gives the same.
 NOT_APPLICABLE = "not_applicable"
+ADDED = "added"
+SUBTRACTED = "subtracted"
+#: The readings of the sign of ``rounding_amount`` (I-31), in the order they are tried.
+ROUNDING_SIGNS = (ADDED, SUBTRACTED)
 
 _MEANING = {
     NET: "the charge without its {tax}, that {tax} in the total tax",
@@ -72,6 +83,8 @@ class ChargeReading:
     total: int  # the order's total_amount
     tax_deviation: int  # how far the data's tax is from what the rate gives (0 = agrees)
     explanation: str  # the arithmetic, for a hold's reason
+    rounding: int = 0  # total_amount − amount due: the rounding to book (credit when positive)
+    rounding_sign: str = ADDED  # how rounding_amount was read: ADDED or SUBTRACTED
 
     @property
     def tax(self) -> int:
@@ -92,8 +105,10 @@ class OrderReading:
     """Which reading an order matched (None: none), and every reading tried."""
 
     matched: ChargeReading | None
-    tried: tuple[ChargeReading, ...]
+    tried: tuple[ChargeReading, ...]  # with the rounding read as documented (ADDED)
     tolerance: int
+    # with the rounding read the other way round (SUBTRACTED); empty when it has no rounding
+    tried_subtracted: tuple[ChargeReading, ...] = ()
 
     @property
     def reading(self) -> str | None:
@@ -103,17 +118,24 @@ class OrderReading:
         """Why no reading fits, with the arithmetic of each one tried (for a hold)."""
         if len(self.tried) == 1:
             only = self.tried[0]
-            return (
+            text = (
                 f"its parts add up to {format_idr(only.parts)} ({only.explanation}) but its total "
-                f"is {format_idr(only.total)} (difference {format_idr(only.difference)}). "
-                "The order's amounts are inconsistent; check it in iSeller."
+                f"is {format_idr(only.total)} (difference {format_idr(only.difference)})."
             )
-        tried = " ".join(f"Read as {c.reading}, {c.explanation}." for c in self.tried)
-        return (
-            f"its amounts fit its total of {format_idr(self.tried[0].total)} under no reading "
-            f"of its service charge (tolerance {format_idr(self.tolerance)}). {tried} "
-            "The order's amounts are inconsistent; check it in iSeller."
-        )
+        else:
+            tried = " ".join(f"Read as {c.reading}, {c.explanation}." for c in self.tried)
+            text = (
+                f"its amounts fit its total of {format_idr(self.tried[0].total)} under no reading "
+                f"of its service charge (tolerance {format_idr(self.tolerance)}). {tried}"
+            )
+        if self.tried_subtracted:
+            nearest = min(self.tried_subtracted, key=lambda c: abs(c.difference))
+            text += (
+                f" With its rounding read as amount due − total (I-31), its parts come to "
+                f"{format_idr(nearest.parts)} at the closest (difference "
+                f"{format_idr(nearest.difference)})."
+            )
+        return text + " The order's amounts are inconsistent; check it in iSeller."
 
 
 def charge_tax_rate(config: MerchantConfig, outlet_code: str | None) -> Decimal:
@@ -129,8 +151,28 @@ def charge_tax_rate(config: MerchantConfig, outlet_code: str | None) -> Decimal:
 def read_service_charge(
     order: OrderRow, lines: list[LineRow], config: MerchantConfig
 ) -> OrderReading:
-    """The reading of ``order``'s service charge that its amounts fit (module docstring)."""
+    """The reading of ``order``'s service charge and rounding sign that its amounts fit
+    (module docstring)."""
     tolerance = config.rounding_tolerance
+    added = _read_with_rounding(order, lines, config, order.rounding_amount, ADDED)
+    subtracted: tuple[ChargeReading, ...] = ()
+    if order.rounding_amount:
+        subtracted = _read_with_rounding(order, lines, config, -order.rounding_amount, SUBTRACTED)
+    candidates = (*added, *subtracted)
+    fitting = [
+        (abs(c.difference), abs(c.tax_deviation), index, c)
+        for index, c in enumerate(candidates)
+        if c.fits(tolerance)
+    ]
+    best = min(fitting, key=lambda f: f[:3])[3] if fitting else None
+    return OrderReading(best, added, tolerance, subtracted)
+
+
+def _read_with_rounding(
+    order: OrderRow, lines: list[LineRow], config: MerchantConfig, rounding: int, sign: str
+) -> tuple[ChargeReading, ...]:
+    """Every reading of ``order``'s service charge, its rounding (``total_amount − amount
+    due``) taken as ``rounding``."""
     tax = config.tax_for(order.outlet_code)
     tax_name = tax.jurnal_name if tax is not None else "tax"
     rate = charge_tax_rate(config, order.outlet_code)
@@ -143,8 +185,8 @@ def read_service_charge(
     line_tax = sum(line.tax_amount for line in lines)
     inclusive = bool(order.tax_inclusive)
     total_tax = order.total_tax_amount
-    extras = order.total_shipping_amount + order.rounding_amount
-    extras_text = _extras_text(order)
+    extras = order.total_shipping_amount + rounding
+    extras_text = _extras_text(order, rounding)
 
     if not inclusive or stated == 0:
         charge_tax = total_tax - line_tax
@@ -168,9 +210,10 @@ def read_service_charge(
             order.total_amount,
             0,
             text + extras_text,
+            rounding,
+            sign,
         )
-        matched = only if only.fits(tolerance) else None
-        return OrderReading(matched, (only,), tolerance)
+        return (only,)
 
     tried = []
     for reading in READINGS:
@@ -217,15 +260,11 @@ def read_service_charge(
                 order.total_amount,
                 deviation,
                 f"{meaning}: {sum_text}; {check}",
+                rounding,
+                sign,
             )
         )
-    fitting = [
-        (abs(c.difference), abs(c.tax_deviation), index, c)
-        for index, c in enumerate(tried)
-        if c.fits(tolerance)
-    ]
-    best = min(fitting, key=lambda f: f[:3])[3] if fitting else None
-    return OrderReading(best, tuple(tried), tolerance)
+    return tuple(tried)
 
 
 def _rate_of(amount: int, rate: Decimal, *, contained: bool) -> int:
@@ -243,10 +282,10 @@ def _rule_text(stated: int, rate: Decimal, on_top: bool, expected: int) -> str:
     return f"round({format_idr(stated)} × {rate} / {base}) = {format_idr(expected)} at {rate}%"
 
 
-def _extras_text(order: OrderRow) -> str:
+def _extras_text(order: OrderRow, rounding: int) -> str:
     text = ""
     if order.total_shipping_amount:
         text += f" + shipping {format_idr(order.total_shipping_amount)}"
-    if order.rounding_amount:
-        text += f" + rounding {format_idr(order.rounding_amount)}"
+    if rounding:
+        text += f" + rounding {format_idr(rounding)}"
     return text

@@ -70,6 +70,7 @@ ORDER_COLUMNS = (
     "customer_name",
     "order_discounts",
     "order_promotions",
+    "cost_reading",
     *ORDER_MONEY,
 )
 LINE_COLUMNS = (
@@ -120,6 +121,9 @@ class OrderRow(Protocol):
     total_shipping_amount: int
     rounding_amount: int
     total_amount: int
+    # how its ``cogs[]`` costs were read (``journal_pipeline.iseller.frames``): "unit",
+    # "total", "unmatched" (read as unit), or None when it has no cost to read
+    cost_reading: str | None
 
 
 class LineRow(Protocol):

@@ -39,12 +39,42 @@ def _customer_name(order: Mapping[str, Any]) -> str | None:
     return " ".join(p for p in parts if p) or None
 
 
-def _line_cost(line: Mapping[str, Any]) -> int:
-    """Cost of a line from its ``cogs`` rows (unit ``buying_price`` × quantity)."""
+#: The readings of a ``cogs[]`` entry's ``buying_price`` (I-19), the documented one first:
+#: the unit cost, or quantity × the unit cost.
+COST_READINGS = ("unit", "total")
+#: An order whose costs add up to its own ``buying_price`` under no reading (read as "unit").
+COST_UNMATCHED = "unmatched"
+
+
+def _line_cost(line: Mapping[str, Any], reading: str = "unit") -> int:
+    """Cost of a line from its ``cogs`` rows: Σ quantity × ``buying_price`` (``unit``) or
+    Σ ``buying_price`` (``total``: each entry's price is already quantity × unit cost)."""
     total = Decimal(0)
     for row in line.get("cogs") or []:
-        total += _decimal(row.get("buying_price")) * _decimal(row.get("quantity"), "0")
+        price = _decimal(row.get("buying_price"))
+        total += price if reading == "total" else price * _decimal(row.get("quantity"), "0")
     return to_rupiah(total)
+
+
+def cost_reading(order: Mapping[str, Any]) -> str | None:
+    """How ``order``'s ``cogs[]`` prices are read (I-19): the reading under which its lines'
+    costs add up to the order's own ``buying_price`` (within a rupiah per cost entry, for
+    fractional unit costs), the closest one and on a tie the documented ``unit``;
+    ``COST_UNMATCHED`` when none does (its costs are then read as ``unit``: the cost is only an
+    estimate, so the sale is not held for it); None when it has no cost entry or states no
+    ``buying_price`` of its own, leaving nothing to choose (read as ``unit``)."""
+    details = order.get("order_details") or []
+    entries = sum(len(line.get("cogs") or []) for line in details)
+    stated = order.get("buying_price")
+    if entries == 0 or stated in (None, ""):
+        return None
+    own = to_rupiah(stated)
+    gaps = [
+        (abs(sum(_line_cost(line, reading) for line in details) - own), index, reading)
+        for index, reading in enumerate(COST_READINGS)
+    ]
+    gap, _, reading = min(gaps)
+    return reading if gap <= entries else COST_UNMATCHED
 
 
 def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
@@ -68,6 +98,7 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
         row["order_promotions"] = sum(
             to_rupiah(p.get("promotion_amount")) for p in order.get("promotions") or []
         )
+        row["cost_reading"] = reading = cost_reading(order)
         orders.append(row)
         for index, detail in enumerate(order.get("order_details") or []):
             line = {c: detail.get(c) for c in LINE_COLUMNS}
@@ -79,7 +110,7 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
             line["tax_percentage"] = _decimal(detail.get("tax_percentage"))
             line["discount_percentage"] = _decimal(detail.get("discount_percentage"))
             line["taxable"] = bool(detail.get("taxable", True))
-            line["cost"] = _line_cost(detail)
+            line["cost"] = _line_cost(detail, "total" if reading == "total" else "unit")
             lines.append(line)
         for payment in order.get("transactions") or []:
             pay = {c: payment.get(c) for c in PAYMENT_COLUMNS}

@@ -3,15 +3,17 @@
 The emulator can serve each reading the document leaves open (`journal_sandbox/dialect.py`):
 pages from 0 or 1, a restaurant's service charge stated with or without its tax, other
 spellings and ids, date bounds that leave out their end, money as decimal strings and dates
-in .NET's ISO 8601. For each, a week of the demo merchant runs through the Dagster assets
-into a fresh Jurnal. Every run passes its checks (the completeness check against iSeller's
-own totals included), every completed sale is posted exactly once and none is held, Jurnal's
-trial balance ties out with the canonical journal, and both are the same in every dialect.
+in .NET's ISO 8601, the rounding with the opposite sign, cost entries priced per line. For
+each, a week of the demo merchant runs through the Dagster assets into a fresh Jurnal. Every
+run passes its checks (the completeness check against iSeller's own totals included), every
+completed sale is posted exactly once and none is held, Jurnal's trial balance ties out with
+the canonical journal, and both are the same in every dialect, the estimates of the cost of
+goods included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -48,6 +50,7 @@ DIALECTS = {
     "zero_based_loose_gross": "loose,page_base=0,service_charge=gross",
     "gross_untaxed_total": "service_charge=gross_untaxed_total",
     "strings_iso_exclusive": "bounds=exclusive_end,money_format=string,date_format=iso",
+    "rounding_subtracted_cogs_total": "rounding_sign=subtracted,cogs_price=total",
 }
 
 
@@ -117,7 +120,7 @@ def _sync_week(base, spec: str) -> SimpleNamespace:
             if order["status"] == "completed"
         }
         store = StagingStore(staging_url)
-        journal = (store.read_journal(day) for day in WEEK)
+        journal = [store.read_journal(day) for day in WEEK]
         return SimpleNamespace(
             checks=checks,
             readings=readings,
@@ -125,6 +128,7 @@ def _sync_week(base, spec: str) -> SimpleNamespace:
             ledger=ledger,
             expected=expected,
             journal=_by_account(journal),
+            estimates=_by_account(journal, estimates=True),
             open_documents=_open_documents(store),
         )
     finally:
@@ -132,10 +136,12 @@ def _sync_week(base, spec: str) -> SimpleNamespace:
         iseller.close()
 
 
-def _by_account(frames: Iterator) -> dict[str, Decimal]:
+def _by_account(frames: Iterable, *, estimates: bool = False) -> dict[str, Decimal]:
+    """Net movement per account of the journal lines, without the estimates (the cost of
+    goods, which Jurnal books itself) or (``estimates``) of those alone."""
     totals: dict[str, Decimal] = {}
     for frame in frames:
-        frame = frame[~frame["is_estimate"].astype(bool)]
+        frame = frame[frame["is_estimate"].astype(bool) == estimates]
         for row in frame.itertuples(index=False):
             net = Decimal(int(row.debit)) - Decimal(int(row.credit))
             totals[row.account_name] = totals.get(row.account_name, Decimal(0)) + net
@@ -201,12 +207,19 @@ def test_the_readings_were_really_exercised(weeks):
     assert weeks["documented"].readings.get("net", 0) > 0
     assert weeks["zero_based_loose_gross"].readings.get("gross", 0) > 0
     assert weeks["gross_untaxed_total"].readings.get("gross_untaxed_total", 0) > 0
+    other = weeks["rounding_subtracted_cogs_total"].readings
+    assert other.get("rounding:subtracted", 0) > 0 and other.get("cogs:total", 0) > 0
+    assert "cogs:unmatched" not in other
+    assert not any(":" in reading for reading in weeks["documented"].readings)
 
 
 def test_every_dialect_books_the_same_ledger(weeks):
     documented = weeks["documented"]
+    assert documented.estimates  # the week has cost-of-goods estimates to compare
     for name in DIALECTS:
         assert weeks[name].journal == documented.journal, name
+        # the cost-of-goods estimates, per account, too (Dr cogs / Cr inventory)
+        assert weeks[name].estimates == documented.estimates, name
         assert weeks[name].ledger == documented.ledger, name
         assert sorted(i["custom_id"] for i in weeks[name].invoices) == sorted(
             i["custom_id"] for i in documented.invoices
