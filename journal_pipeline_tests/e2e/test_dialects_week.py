@@ -18,31 +18,17 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-import dagster as dg
 import pytest
 
-from journal_pipeline.config import load_config
-from journal_pipeline.defs.assets import build_assets
-from journal_pipeline.defs.partitions import daily_partitions
-from journal_pipeline.defs.resources import (
-    ISellerResource,
-    JurnalResource,
-    MerchantConfigResource,
-    StagingResource,
-)
 from journal_pipeline.storage.store import StagingStore
-from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
-from journal_sandbox.defaults import DEMO_CONFIG
+from journal_pipeline_tests.e2e.demo_week import CONFIG, synced_demo_week
 from journal_sandbox.demo_merchant import OUTLETS
-from journal_sandbox.iseller_app import ISellerSandbox
 
 pytestmark = pytest.mark.e2e
 
 FIXED_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 WEEK = [date(2026, 11, 13) + timedelta(days=n) for n in range(7)]  # 13th..19th
 ORDERS_PER_OUTLET_PER_DAY = 8
-CONFIG = load_config(DEMO_CONFIG)
-ASSETS = build_assets(daily_partitions(CONFIG))
 ESTIMATES = {"Beban Pokok Pendapatan", "Persediaan Barang"}  # Jurnal books its own cost
 
 DIALECTS = {
@@ -72,55 +58,31 @@ def _trial_balance(client, first: date, last: date) -> dict[str, Decimal]:
 
 
 def _sync_week(base, spec: str) -> SimpleNamespace:
-    iseller = ISellerSandbox(
-        base / "iseller",
-        orders_per_outlet_per_day=ORDERS_PER_OUTLET_PER_DAY,
-        history_days=7,
-        now=lambda: FIXED_NOW,
-        faults="",
-        dialect=spec,
-    )
-    server = iseller.serve().start()
-    try:
-        with running_jurnal_sandbox(base / "jurnal") as jurnal:
-            staging_url = f"sqlite:///{base / 'staging.db'}"
-            resources = {
-                "staging": StagingResource(url=staging_url),
-                "merchant": MerchantConfigResource(path=str(DEMO_CONFIG)),
-                "iseller": ISellerResource(
-                    token_url=f"{server.url}/oauth/token",
-                    client_id="sandbox-iseller-client",
-                    client_secret="sandbox-iseller-secret",
-                ),
-                "jurnal": JurnalResource(
-                    base_url=jurnal.env["JURNAL_BASE_URL"],
-                    client_id=jurnal.env["JURNAL_CLIENT_ID"],
-                    client_secret=jurnal.env["JURNAL_CLIENT_SECRET"],
-                ),
-            }
-            checks: dict[str, bool] = {}
-            readings: dict[str, int] = {}
-            for day in WEEK:
-                result = dg.materialize(ASSETS, partition_key=day.isoformat(), resources=resources)
-                assert result.success, (spec, day)
-                for evaluation in result.get_asset_check_evaluations():
-                    checks[f"{day} {evaluation.check_name}"] = evaluation.passed
-                metadata = result.asset_materializations_for_node("journal_entries")[0].metadata
-                if "readings" in metadata:
-                    for reading, count in metadata["readings"].value.items():
-                        readings[reading] = readings.get(reading, 0) + int(count)
-            client = jurnal.client()
-            invoices = list(client.iter_list("sales_invoices", "sales_invoices"))
-            ledger = _trial_balance(client, WEEK[0], WEEK[-1])
+    with synced_demo_week(
+        base, WEEK, orders_per_outlet_per_day=ORDERS_PER_OUTLET_PER_DAY, now=FIXED_NOW, dialect=spec
+    ) as week:
+        checks: dict[str, bool] = {}
+        readings: dict[str, int] = {}
+        for day, result in week.results.items():
+            for evaluation in result.get_asset_check_evaluations():
+                checks[f"{day} {evaluation.check_name}"] = evaluation.passed
+            metadata = result.asset_materializations_for_node("journal_entries")[0].metadata
+            if "readings" in metadata:
+                for reading, count in metadata["readings"].value.items():
+                    readings[reading] = readings.get(reading, 0) + int(count)
+        client = week.jurnal.client()
+        invoices = list(client.iter_list("sales_invoices", "sales_invoices"))
+        ledger = _trial_balance(client, WEEK[0], WEEK[-1])
         expected = {
             order["order_id"]
             for outlet in OUTLETS
             for day in WEEK
-            for order in iseller.merchant.expected_orders(outlet.outlet_code, day, as_of=FIXED_NOW)
+            for order in week.iseller.merchant.expected_orders(
+                outlet.outlet_code, day, as_of=FIXED_NOW
+            )
             if order["status"] == "completed"
         }
-        store = StagingStore(staging_url)
-        journal = [store.read_journal(day) for day in WEEK]
+        journal = [week.store.read_journal(day) for day in WEEK]
         return SimpleNamespace(
             checks=checks,
             readings=readings,
@@ -129,11 +91,8 @@ def _sync_week(base, spec: str) -> SimpleNamespace:
             expected=expected,
             journal=_by_account(journal),
             estimates=_by_account(journal, estimates=True),
-            open_documents=_open_documents(store),
+            open_documents=_open_documents(week.store),
         )
-    finally:
-        server.stop()
-        iseller.close()
 
 
 def _by_account(frames: Iterable, *, estimates: bool = False) -> dict[str, Decimal]:

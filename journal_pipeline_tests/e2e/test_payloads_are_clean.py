@@ -17,34 +17,20 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from journal_pipeline.config import load_config
-from journal_pipeline.defs.assets import build_assets
-from journal_pipeline.defs.partitions import daily_partitions
-from journal_pipeline.defs.resources import (
-    ISellerResource,
-    JurnalResource,
-    MerchantConfigResource,
-    StagingResource,
-)
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, loads
 from journal_pipeline.sync.master_data import wanted_products
-from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
-from journal_sandbox.defaults import DEMO_CONFIG
+from journal_pipeline_tests.e2e.demo_week import CONFIG, synced_demo_week
 from journal_sandbox.demo_merchant import OUTLETS
-from journal_sandbox.iseller_app import ISellerSandbox
 
 pytestmark = pytest.mark.e2e
 
 FIXED_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 WEEK = [date(2026, 11, 13) + timedelta(days=n) for n in range(7)]  # 13th..19th
 ORDERS_PER_OUTLET_PER_DAY = 12
-CONFIG = load_config(DEMO_CONFIG)
-ASSETS = build_assets(daily_partitions(CONFIG))
 
 # "nan", "None", "NaN" as a word of their own ("Pisang" or "Nanas" are fine)
 MISSING_WORD = re.compile(r"\b(nan|none)\b", re.IGNORECASE)
@@ -95,49 +81,22 @@ def synced_week(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleName
     """A private iSeller sandbox with a week of history and a fresh Jurnal sandbox; every
     day of the week materialized through the Dagster assets into one staging database."""
     base = tmp_path_factory.mktemp("payloads-week")
-    iseller = ISellerSandbox(
-        base / "iseller",
-        orders_per_outlet_per_day=ORDERS_PER_OUTLET_PER_DAY,
-        history_days=7,
-        now=lambda: FIXED_NOW,
-        faults="",
-    )
-    server = iseller.serve().start()
-    try:
-        with running_jurnal_sandbox(base / "jurnal") as jurnal:
-            staging_url = f"sqlite:///{base / 'staging.db'}"
-            resources = {
-                "staging": StagingResource(url=staging_url),
-                "merchant": MerchantConfigResource(path=str(DEMO_CONFIG)),
-                "iseller": ISellerResource(
-                    token_url=f"{server.url}/oauth/token",
-                    client_id="sandbox-iseller-client",
-                    client_secret="sandbox-iseller-secret",
-                ),
-                "jurnal": JurnalResource(
-                    base_url=jurnal.env["JURNAL_BASE_URL"],
-                    client_id=jurnal.env["JURNAL_CLIENT_ID"],
-                    client_secret=jurnal.env["JURNAL_CLIENT_SECRET"],
-                ),
-            }
-            for day in WEEK:
-                result = dg.materialize(ASSETS, partition_key=day.isoformat(), resources=resources)
-                assert result.success, day
-            products = jurnal.client().list_products()
-            received = {
-                p["id"]: json.loads(body)
-                for p in products
-                if (body := jurnal.sandbox.store.get_meta(f"body:product:{p['id']}"))
-            }
-            yield SimpleNamespace(
-                iseller=iseller,
-                store=StagingStore(staging_url),
-                products=products,
-                received_product_bodies=received,
-            )
-    finally:
-        server.stop()
-        iseller.close()
+    with synced_demo_week(
+        base, WEEK, orders_per_outlet_per_day=ORDERS_PER_OUTLET_PER_DAY, now=FIXED_NOW
+    ) as week:
+        jurnal = week.jurnal
+        products = jurnal.client().list_products()
+        received = {
+            p["id"]: json.loads(body)
+            for p in products
+            if (body := jurnal.sandbox.store.get_meta(f"body:product:{p['id']}"))
+        }
+        yield SimpleNamespace(
+            iseller=week.iseller,
+            store=week.store,
+            products=products,
+            received_product_bodies=received,
+        )
 
 
 def _outbox(store: StagingStore) -> list[Any]:

@@ -1,0 +1,82 @@
+"""A week of the demo merchant synced through the Dagster assets, for end-to-end tests.
+
+A private iSeller sandbox (its own history, clock and dialect) and a fresh Jurnal sandbox;
+every day materialized into one staging database, the way the hourly and nightly runs do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import dagster as dg
+
+from journal_pipeline.config import load_config
+from journal_pipeline.defs.assets import build_assets
+from journal_pipeline.defs.partitions import daily_partitions
+from journal_pipeline.defs.resources import (
+    ISellerResource,
+    JurnalResource,
+    MerchantConfigResource,
+    StagingResource,
+)
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
+from journal_sandbox.defaults import DEMO_CONFIG
+from journal_sandbox.iseller_app import ISellerSandbox
+
+CONFIG = load_config(DEMO_CONFIG)
+ASSETS = build_assets(daily_partitions(CONFIG))
+
+
+@contextmanager
+def synced_demo_week(
+    base: Path,
+    days: list[date],
+    *,
+    orders_per_outlet_per_day: int,
+    now: datetime,
+    dialect: str = "",
+) -> Iterator[SimpleNamespace]:
+    """Yields ``iseller`` (the sandbox), ``jurnal`` (its handle), ``store`` (staging) and
+    ``results`` (each day's materialization result); every day's run must succeed."""
+    iseller = ISellerSandbox(
+        base / "iseller",
+        orders_per_outlet_per_day=orders_per_outlet_per_day,
+        history_days=len(days),
+        now=lambda: now,
+        faults="",
+        dialect=dialect,
+    )
+    server = iseller.serve().start()
+    try:
+        with running_jurnal_sandbox(base / "jurnal") as jurnal:
+            staging_url = f"sqlite:///{base / 'staging.db'}"
+            resources = {
+                "staging": StagingResource(url=staging_url),
+                "merchant": MerchantConfigResource(path=str(DEMO_CONFIG)),
+                "iseller": ISellerResource(
+                    token_url=f"{server.url}/oauth/token",
+                    client_id="sandbox-iseller-client",
+                    client_secret="sandbox-iseller-secret",
+                ),
+                "jurnal": JurnalResource(
+                    base_url=jurnal.env["JURNAL_BASE_URL"],
+                    client_id=jurnal.env["JURNAL_CLIENT_ID"],
+                    client_secret=jurnal.env["JURNAL_CLIENT_SECRET"],
+                ),
+            }
+            results = {}
+            for day in days:
+                result = dg.materialize(ASSETS, partition_key=day.isoformat(), resources=resources)
+                assert result.success, (dialect, day)
+                results[day] = result
+            yield SimpleNamespace(
+                iseller=iseller, jurnal=jurnal, store=StagingStore(staging_url), results=results
+            )
+    finally:
+        server.stop()
+        iseller.close()
