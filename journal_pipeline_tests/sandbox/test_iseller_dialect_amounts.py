@@ -14,10 +14,9 @@ import pandas as pd
 import pytest
 
 from journal_pipeline.iseller.frames import order_frames
-from journal_pipeline_tests.sandbox.test_iseller_dialect_shapes import NOW, Api
+from journal_pipeline_tests.sandbox.dialect_api import Api, dialect_sandbox
 from journal_sandbox.dialect import COGS_PRICES, ROUNDING_SIGNS, Dialect
 from journal_sandbox.dialect_money import state_cogs, state_money
-from journal_sandbox.iseller_app import ISellerSandbox
 
 SUMMARY = {"time_zone": "0", "created_after": "2026-01-01T00:00:00", "includes": "TrackInventory"}
 
@@ -113,20 +112,8 @@ def test_the_cost_price_worked_example() -> None:
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    sandbox = ISellerSandbox(
-        tmp_path_factory.mktemp("iseller-amounts"),
-        orders_per_outlet_per_day=10,
-        history_days=3,
-        now=lambda: NOW,
-        faults="",
-        dialect="",
-    )
-    server = sandbox.serve().start()
-    try:
-        yield Api(sandbox, server.url)
-    finally:
-        server.stop()
-        sandbox.close()
+    with dialect_sandbox(tmp_path_factory.mktemp("iseller-amounts")) as served:
+        yield served
 
 
 def _served(api: Api, spec: str) -> SimpleNamespace:

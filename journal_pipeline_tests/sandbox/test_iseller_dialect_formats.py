@@ -21,10 +21,9 @@ from journal_pipeline.iseller.parse import (
     transaction_summary_frame,
     transactions_frame,
 )
-from journal_pipeline_tests.sandbox.test_iseller_dialect_shapes import NOW, WINDOW, Api
+from journal_pipeline_tests.sandbox.dialect_api import WINDOW, Api, dialect_sandbox
 from journal_sandbox.dialect import Dialect
 from journal_sandbox.dialect_text import money_text, state_text
-from journal_sandbox.iseller_app import ISellerSandbox
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}$")
 SPACE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -34,20 +33,8 @@ SUMMARY = {"time_zone": "7", "includes": "TrackInventory"}
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
-    sandbox = ISellerSandbox(
-        tmp_path_factory.mktemp("iseller-formats"),
-        orders_per_outlet_per_day=10,
-        history_days=3,
-        now=lambda: NOW,
-        faults="",
-        dialect="",
-    )
-    server = sandbox.serve().start()
-    try:
-        yield SimpleNamespace(sandbox=sandbox, api=Api(sandbox, server.url))
-    finally:
-        server.stop()
-        sandbox.close()
+    with dialect_sandbox(tmp_path_factory.mktemp("iseller-formats")) as api:
+        yield SimpleNamespace(sandbox=api.sandbox, api=api)
 
 
 @pytest.fixture

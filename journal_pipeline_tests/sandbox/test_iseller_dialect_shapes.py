@@ -6,24 +6,23 @@ and the pipeline's parsing reads every shape alike."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pandas as pd
 import pytest
-import requests
 
 from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline_tests.sandbox.dialect_api import (
+    ALL_INCLUDES,
+    WINDOW,
+    Api,
+    dialect_sandbox,
+)
 from journal_sandbox.dialect import Dialect
 from journal_sandbox.dialect_shapes import shape_order
 from journal_sandbox.iseller_app import ISellerSandbox
 
-TIMEOUT = 10
-NOW = datetime(2026, 11, 20, 15, tzinfo=UTC)
-WINDOW = {"time_zone": "0", "created_after": "2026-01-01T00:00:00"}
-ALL_INCLUDES = "OrderDetails,Transactions,DiscountDetails,PromotionDetails,TrackInventory,MDR"
 #: Every paged read: path, the parameters it needs, its list key, its id.
 PAGED = [
     ("/api/v2/GetOrders", WINDOW, "orders", "order_id"),
@@ -42,70 +41,10 @@ PAGED = [
 ]
 
 
-class Api:
-    def __init__(self, sandbox: ISellerSandbox, url: str):
-        self.sandbox = sandbox
-        self.url = url
-        self.token = requests.post(
-            f"{url}/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": sandbox.client_id,
-                "client_secret": "sandbox-iseller-secret",
-            },
-            timeout=TIMEOUT,
-        ).json()["access_token"]
-
-    def speak(self, spec: str) -> None:
-        self.sandbox.dialect = Dialect.from_spec(spec)
-
-    def __call__(self, path: str, **params: Any) -> dict[str, Any]:
-        response = requests.post(
-            f"{self.url}{path}",
-            data=params,
-            headers={"Authorization": f"Bearer {self.token}"},
-            timeout=TIMEOUT,
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def ok(self, path: str, **params: Any) -> dict[str, Any]:
-        body = self(path, **params)
-        assert body["status"] is True, body
-        return body
-
-    def orders(self, **params: Any) -> list[dict[str, Any]]:
-        return self.ok(
-            "/api/v2/GetOrders", **{**WINDOW, "includes": ALL_INCLUDES, "page_size": 1000, **params}
-        )["orders"]
-
-    def pages(self, path: str, key: str, first: int, **params: Any) -> list[list[Any]]:
-        """Every page from `first` while ``has_next_item``."""
-        pages, page = [], first
-        while True:
-            body = self.ok(path, page=page, **params)
-            pages.append(body[key])
-            if not body["has_next_item"]:
-                return pages
-            page += 1
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
-    sandbox = ISellerSandbox(
-        tmp_path_factory.mktemp("iseller-dialects"),
-        orders_per_outlet_per_day=10,
-        history_days=3,
-        now=lambda: NOW,
-        faults="",
-        dialect="",
-    )
-    server = sandbox.serve().start()
-    try:
-        yield SimpleNamespace(sandbox=sandbox, api=Api(sandbox, server.url))
-    finally:
-        server.stop()
-        sandbox.close()
+    with dialect_sandbox(tmp_path_factory.mktemp("iseller-dialects")) as api:
+        yield SimpleNamespace(sandbox=api.sandbox, api=api)
 
 
 @pytest.fixture
