@@ -22,21 +22,40 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 import pandas as pd
 
-from journal_pipeline.accounting.business_day import business_date
+from journal_pipeline.accounting.day_sales import (
+    DatedPayment,
+    DaySales,
+    dated_payments,
+    outlet_business_date,
+    records_by_order,
+    sales_of_day,
+    with_business_dates,
+)
 from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.labels import item_name, payment_method
-from journal_pipeline.accounting.service_charge import SUBTRACTED, read_service_charge
+from journal_pipeline.accounting.service_charge import read_service_charge
 from journal_pipeline.config import MerchantConfig
-from journal_pipeline.core.missing import is_missing, missing_as_none, text_or_none
+from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
-from journal_pipeline.core.orders import LineRow, OrderFrames, OrderRow, PaymentRow
+from journal_pipeline.core.orders import LineRow, OrderRow
+
+__all__ = [
+    "JOURNAL_COLUMNS",
+    "DatedPayment",
+    "DaySales",
+    "dated_payments",
+    "journal_lines",
+    "outlet_business_date",
+    "records_by_order",
+    "sales_of_day",
+    "with_business_dates",
+]
 
 JOURNAL_COLUMNS = (
     "entry_id",
@@ -55,122 +74,6 @@ JOURNAL_COLUMNS = (
 )
 
 FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
-
-
-class DatedPayment(PaymentRow, Protocol):
-    """A payment row of `dated_payments`: with its order's outlet, reference, status and
-    sale date, and its own business date."""
-
-    outlet_code: str | None
-    order_reference: str | None
-    order_status: str | None
-    sale_date: date | None
-    business_date: date | None
-
-
-@dataclass
-class DaySales:
-    """The completed orders of one business day, and what was left out and why."""
-
-    day: date
-    frames: OrderFrames  # the day's completed orders; payments carry their business_date
-    voided: list[str] = field(default_factory=list)  # order ids voided before posting
-    other_status: list[str] = field(default_factory=list)
-    # payments made on the day for orders sold on an earlier day (on-account orders)
-    later_payments: pd.DataFrame = field(default_factory=pd.DataFrame)
-    refunds: pd.DataFrame = field(default_factory=pd.DataFrame)  # refund payments of the day
-    voided_later: pd.DataFrame = field(default_factory=pd.DataFrame)  # voided today, sold before
-    payments: pd.DataFrame = field(default_factory=pd.DataFrame)  # every staged payment, dated
-    # order id → the reading of its service charge its amounts match (`service_charge.py`),
-    # then, space-separated, each other reading of its amounts that is not the documented one:
-    # "rounding:subtracted" (I-31), "cogs:total" or "cogs:unmatched" (I-19), e.g.
-    # "gross rounding:subtracted"; an order that matches no reading is absent (its sale is held)
-    readings: dict[str, str] = field(default_factory=dict)
-
-
-def with_business_dates(orders: pd.DataFrame, config: MerchantConfig) -> pd.DataFrame:
-    """Orders plus a ``business_date`` column from closed date (else order date) per outlet."""
-    result = orders.copy()
-    dates = []
-    for row in result.itertuples(index=False):
-        moment = row.order_date if is_missing(row.closed_date) else row.closed_date
-        dates.append(outlet_business_date(moment, row.outlet_code, config))
-    result["business_date"] = dates
-    return result
-
-
-def outlet_business_date(
-    moment: datetime | None, outlet_code: str | None, config: MerchantConfig
-) -> date | None:
-    """Business date of a UTC moment at an outlet (its time zone and cut-off hour)."""
-    if moment is None or is_missing(moment):
-        return None
-    zone, cutoff = config.outlet_zone(outlet_code)
-    return business_date(moment, zone, cutoff)
-
-
-def dated_payments(
-    frames: OrderFrames, dated_orders: pd.DataFrame, config: MerchantConfig
-) -> pd.DataFrame:
-    """Payments with their order's outlet, reference, sale date and their own business date
-    (rows: `DatedPayment`). A payment whose order is not among ``dated_orders`` has None
-    there (the merge would say NaN)."""
-    info = dated_orders[["order_id", "outlet_code", "order_reference", "business_date", "status"]]
-    info = info.rename(columns={"business_date": "sale_date", "status": "order_status"})
-    payments = missing_as_none(frames.payments.merge(info, on="order_id", how="left"))
-    payments["business_date"] = [
-        outlet_business_date(p.transaction_date, p.outlet_code, config)
-        for p in payments.itertuples(index=False)
-    ]
-    return payments
-
-
-def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DaySales:
-    """The day's events: completed orders sold on ``day``, later payments, refunds, voids."""
-    dated = with_business_dates(frames.orders, config)
-    payments = dated_payments(frames, dated, config)
-    of_day = dated[dated["business_date"] == day]
-    completed = of_day[of_day["status"] == "completed"]
-    sales = frames.only(completed["order_id"])
-    sales = OrderFrames(
-        sales.orders,
-        sales.lines,
-        payments[payments["order_id"].isin(set(completed["order_id"]))].reset_index(drop=True),
-    )
-    succeeded = payments[(payments["status"] == "success") & (payments["business_date"] == day)]
-    earlier = succeeded["sale_date"].map(lambda d: d is not None and d < day)
-    later = succeeded[
-        earlier & (succeeded["type"] == "sale") & (succeeded["order_status"] == "completed")
-    ]
-    cancelled = dated["cancel_date"].map(lambda t: not is_missing(t))
-    voided = dated[(dated["status"] == "void") & cancelled].copy()
-    voided["cancel_business_date"] = [
-        outlet_business_date(o.cancel_date, o.outlet_code, config)
-        for o in voided.itertuples(index=False)
-    ]
-    voided_later = voided[(voided["cancel_business_date"] == day) & (voided["business_date"] < day)]
-    lines_by_order = records_by_order(sales.lines)
-    readings: dict[str, str] = {}
-    for order in sales.orders.itertuples(index=False):
-        reading = read_service_charge(order, lines_by_order.get(order.order_id, []), config)
-        if reading.matched is not None:
-            words = [reading.matched.reading]
-            if reading.matched.rounding_sign == SUBTRACTED:
-                words.append(f"rounding:{SUBTRACTED}")
-            if order.cost_reading in ("total", "unmatched"):
-                words.append(f"cogs:{order.cost_reading}")
-            readings[order.order_id] = " ".join(words)
-    return DaySales(
-        day=day,
-        frames=sales,
-        voided=sorted(of_day.loc[of_day["status"] == "void", "order_id"]),
-        other_status=sorted(of_day.loc[~of_day["status"].isin(["completed", "void"]), "order_id"]),
-        later_payments=later.reset_index(drop=True),
-        refunds=succeeded[succeeded["type"] == "refund"].reset_index(drop=True),
-        voided_later=voided_later.reset_index(drop=True),
-        payments=payments,
-        readings=readings,
-    )
 
 
 class _Entry:
@@ -236,16 +139,6 @@ class _Entry:
     @property
     def credit(self) -> int:
         return sum(line["credit"] for line in self.lines)
-
-
-def records_by_order(frame: pd.DataFrame) -> dict[str, list[Any]]:
-    """The rows of a frame as named tuples, grouped by ``order_id``: per-order rules work on
-    a handful of rows, where plain tuples are a hundred times faster than frame slices.
-    (The rows' type is the frame's row protocol: `LineRow`, `DatedPayment`, ...)"""
-    grouped: dict[str, list[Any]] = {}
-    for row in frame.itertuples(index=False):
-        grouped.setdefault(row.order_id, []).append(row)
-    return grouped
 
 
 def payments_at_sale(payments: list[DatedPayment], day: date) -> list[DatedPayment]:
