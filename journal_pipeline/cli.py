@@ -216,7 +216,6 @@ class DayReport:
                 report.error_class, report.error = _run_error(event)
         report.skipped = [step for step in steps if step not in started]
         for evaluation in result.get_asset_check_evaluations():
-            report.checks[evaluation.check_name] = evaluation.passed
             report.note_check(evaluation)
         for event in result.get_asset_materialization_events():
             materialization = event.materialization
@@ -232,11 +231,13 @@ class DayReport:
         return report
 
     def note_check(self, evaluation) -> None:
-        """Keep what a failed check, or one that passed with a warning, says about the day."""
-        warned = evaluation.passed and evaluation.severity.value == "WARN"
-        if (evaluation.passed and not warned) or not evaluation.description:
+        """Keep each check's outcome, and what a failed or warning check says about the day.
+        A check at severity WARN warns whether or not it passed: it never blocks the day."""
+        warned = evaluation.severity.value == "WARN"
+        state = "warns" if warned else "passed" if evaluation.passed else "FAILED"
+        self.checks[evaluation.check_name] = state
+        if state == "passed" or not evaluation.description:
             return
-        state = "warns" if warned else "FAILED"
         self.check_notes.append(
             f"  Check {evaluation.check_name} {state}: {_one_line(evaluation.description, 400)}"
         )
@@ -295,9 +296,12 @@ class DayReport:
     def checks_line(self) -> str | None:
         if not self.checks:
             return None
-        passed = [name for name, ok in self.checks.items() if ok]
-        failed = [name for name, ok in self.checks.items() if not ok]
+        passed = [name for name, state in self.checks.items() if state == "passed"]
+        warned = [name for name, state in self.checks.items() if state == "warns"]
+        failed = [name for name, state in self.checks.items() if state == "FAILED"]
         text = f"  Checks: {len(passed)} passed"
+        if warned:
+            text += f", warning: {', '.join(warned)}"
         if failed:
             text += f", FAILED: {', '.join(failed)}"
         return "\n".join([text + ".", *self.check_notes])

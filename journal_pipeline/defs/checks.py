@@ -84,10 +84,11 @@ def journal_check_results(journal: DayJournal, totals: dict) -> list[dg.AssetChe
 
 def day_totals_result(result: DayCompleteness) -> dg.AssetCheckResult:
     """Fails (blocking) when an outlet's staged day disagrees with iSeller's totals under
-    every reading; passes with severity WARN when something could not be compared."""
+    every reading. When something could not be compared (a summary unavailable, the day still
+    open) it fails with severity WARN: shown as a warning, never green, and it does not block."""
     return dg.AssetCheckResult(
         check_name=STAGED_DAY_MATCHES_ISELLER,
-        passed=result.passed,
+        passed=result.complete,
         severity=dg.AssetCheckSeverity.WARN if result.warned else dg.AssetCheckSeverity.ERROR,
         description=result.description(),
         metadata={

@@ -243,7 +243,7 @@ def test_summaries_iseller_does_not_answer_warn_and_the_day_is_built(
         sandbox.close()
     assert result.success
     check = _check(result)
-    assert check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
     description = check.description or ""
     assert description.startswith(f"{DAY.isoformat()} not fully compared:")
     assert "GetOrderSummary unavailable (iSeller GetOrderSummary answered HTTP 404)" in description
