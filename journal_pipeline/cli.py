@@ -193,7 +193,7 @@ class DayReport:
     error_class: str | None = None
     error: str | None = None
     skipped: list[str] = field(default_factory=list)
-    checks: dict[str, bool] = field(default_factory=dict)
+    checks: dict[str, str] = field(default_factory=dict)  # name → "passed" | "warns" | "FAILED"
     check_notes: list[str] = field(default_factory=list)  # what a failed or warning check said
     counts: dict[str, int] = field(default_factory=dict)
     groups: list[tuple[str, int, str, str]] = field(default_factory=list)  # status, n, why, e.g.

@@ -84,6 +84,11 @@ class MerchantConfig(BaseModel):
     name: str = "merchant"
     timezone: str = "Asia/Jakarta"
     start_date: date = date(2026, 1, 1)
+    lock_date: date | None = Field(
+        None,
+        description="the books are closed up to and including this date: nothing is dated "
+        "on or before it; a correction of a locked day is dated the first open day",
+    )
     # one Jurnal sales invoice per completed order; other modes are refused until built
     posting_mode: Literal["per_order"] = "per_order"
     transaction_no_prefix: str = "ISL/"

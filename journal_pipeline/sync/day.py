@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from journal_pipeline.accounting import invoices, payments, posting_rules
+from journal_pipeline.accounting import invoices, payments, periods, posting_rules
 from journal_pipeline.accounting.business_day import extraction_windows, merged_window_utc
 from journal_pipeline.accounting.documents import Document
 from journal_pipeline.accounting.holds import Hold
@@ -60,11 +60,18 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
         sales.later_payments, sales.payments, config, day
     )
     lines = pd.concat([sale_lines, pd.DataFrame(pay_lines, columns=sale_lines.columns)])
+    open_documents, locked = periods.hold_locked([*documents, *pay_documents], config)
     return DayJournal(
         sales,
         lines.astype({"debit": "int64", "credit": "int64"}).reset_index(drop=True),
-        [*documents, *pay_documents],
-        [*holds, *invoice_holds, *pay_holds, *posting_rules.not_yet_posted_events(sales)],
+        open_documents,
+        [
+            *holds,
+            *invoice_holds,
+            *pay_holds,
+            *locked,
+            *posting_rules.not_yet_posted_events(sales),
+        ],
     )
 
 
