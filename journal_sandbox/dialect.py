@@ -33,6 +33,11 @@ rounding_sign       what ``rounding_amount`` holds (I-31): ``added`` (``total_am
 cogs_price          what each ``cogs[]`` entry's ``buying_price`` holds (I-19):         unit
                     ``unit`` (the unit cost) or ``total`` (quantity × the unit cost);
                     the order's ``buying_price`` is Σ quantity × unit cost in both
+output_zone         the offset every date of GetOrders (with ``refunded_orders`` and     requested
+                    ``fulfillments``), GetTransactions and the summaries is written in
+                    (I-14): ``requested`` (the ``time_zone`` asked) or ``store`` (the
+                    store's own, +7, whatever was asked; filters still read in
+                    ``time_zone``)
 ==================  =================================================================  ==========
 
 A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
@@ -57,6 +62,7 @@ MONEY_FORMATS = ("number", "string")
 DATE_FORMATS = ("space", "iso")
 ROUNDING_SIGNS = ("added", "subtracted")
 COGS_PRICES = ("unit", "total")
+OUTPUT_ZONES = ("requested", "store")
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ class Dialect:
     date_format: str = "space"
     rounding_sign: str = "added"
     cogs_price: str = "unit"
+    output_zone: str = "requested"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -84,6 +91,7 @@ class Dialect:
             ("date_format", DATE_FORMATS),
             ("rounding_sign", ROUNDING_SIGNS),
             ("cogs_price", COGS_PRICES),
+            ("output_zone", OUTPUT_ZONES),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(

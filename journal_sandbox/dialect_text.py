@@ -11,6 +11,10 @@ The emulator keeps every number as a JSON number and every date as ``YYYY-MM-DD 
 - ``date_format=iso``: every ``*_date`` field in the served format becomes ISO 8601 with ``T``
   and seven fractional digits, ``2026-11-20 08:15:00`` → ``2026-11-20T08:15:00.0000000`` (the
   emulator keeps whole seconds, so the fraction is zeros).
+- ``output_zone=store`` (`written_offset`): every date is written in the store's own offset
+  (``STORE_TIMEZONE``, +7) whatever ``time_zone`` asked; the filters still read the bounds in
+  ``time_zone``. The summaries keep one item per UTC day, labelled with that UTC midnight in
+  the same offset as the orders' dates.
 
 `state_text` is pure: a new value when anything changes, the argument is never changed.
 """
@@ -18,13 +22,26 @@ The emulator keeps every number as a JSON number and every date as ``YYYY-MM-DD 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from journal_sandbox.dialect import Dialect
 
 FOUR_PLACES = Decimal("0.0001")
 _SPACE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+#: The store's own zone: its head office (GetStoreInfo's address) is in Jakarta.
+STORE_TIMEZONE = "Asia/Jakarta"
+
+
+def written_offset(dialect: Dialect, time_zone: int) -> int:
+    """The offset (whole hours) output dates are written in: the ``time_zone`` asked (I-14),
+    or the store's own under ``output_zone=store``."""
+    if dialect.output_zone != "store":
+        return time_zone
+    offset = datetime.now(UTC).astimezone(ZoneInfo(STORE_TIMEZONE)).utcoffset()
+    return int(offset.total_seconds()) // 3600 if offset is not None else 0
 
 
 def money_text(value: int | float | Decimal) -> str:

@@ -10,7 +10,7 @@ Serves the demo merchant of `demo_merchant` over real HTTP (see `sandbox/http.py
   with ``has_next_item``, every ``includes`` (``TrackInventory`` adds ``refunded_orders``,
   ``MDR`` the fees) and ``time_zone`` conversion of filters and output, as iSeller documents
   them; the dialect (`dialect`) may leave out items at exactly a ``*_before`` bound and send
-  numbers and dates in other forms;
+  numbers and dates in other forms, or write dates in the store's offset whatever was asked;
 - ``POST /api/v2/GetProducts``, ``GetTransactions``, ``GetTransactionSummary``,
   ``GetOrderSummary``, ``GetRegisterShifts``;
 - ``POST /api/v3/GetOutlets``, ``GetCustomers``, ``GetTransfer``, ``InventoryAdjustments``
@@ -57,7 +57,7 @@ from journal_sandbox.demo_merchant import (
     parse_dt,
 )
 from journal_sandbox.dialect import DIALECT_ENV, Dialect, serve_order
-from journal_sandbox.dialect_text import state_text
+from journal_sandbox.dialect_text import state_text, written_offset
 from journal_sandbox.faults import FaultInjector
 from journal_sandbox.http import Request, Response, Router, SandboxServer
 
@@ -852,6 +852,7 @@ class ISellerSandbox:
 
     def _query_transactions(self, params: dict[str, str]) -> dict[str, Any]:
         time_zone, where, args = self._window(params, "transaction_date")
+        time_zone = written_offset(self.dialect, time_zone)  # of the output, from here on
         _sort_column(params)
         direction = _sort_direction(params)
         page, page_size = _paging(params)
@@ -886,6 +887,7 @@ class ISellerSandbox:
         """Payments per UTC day of ``transaction_date`` and method (I-38): sales add, refunds
         and voids subtract. Every dialect states the payments alike."""
         time_zone, where, args = self._window(params, "transaction_date")
+        time_zone = written_offset(self.dialect, time_zone)  # of the labels, from here on
         _summary_paging(params)
         where_sql = f"WHERE {' AND '.join(where)}" if where else ""
         self.materialized()
@@ -933,6 +935,7 @@ class ISellerSandbox:
 
         time_zone = _parse_time_zone(params.get("time_zone"))
         where, args = self._order_summary_where(params, time_zone)
+        time_zone = written_offset(self.dialect, time_zone)  # of the labels, from here on
         _summary_paging(params)
         track = "trackinventory" in parse_includes(params.get("includes"))
         self.materialized()
@@ -1137,6 +1140,7 @@ class ISellerSandbox:
             raise _ApiError(f"Invalid sort_direction '{direction}'. Possible values are ASC, DESC.")
         page, page_size = _paging(params, default_page_size=DEFAULT_ORDERS_PAGE_SIZE)
         includes = parse_includes(params.get("includes"))
+        time_zone = written_offset(self.dialect, time_zone)  # of the output, from here on
 
         where: list[str] = []
         args: list[Any] = []

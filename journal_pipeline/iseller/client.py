@@ -13,7 +13,10 @@ its parameters. The work is done by:
   ``Decimal``, ``status: false`` as :class:`ISellerApiError`, counters, redacted debug logs;
 - ``paging``: paged reads while ``has_next_item`` from the first page, whose index (0 or 1) is
   learnt once per endpoint and credential; items repeated across pages kept once; and the
-  date-window parameters.
+  date-window parameters;
+- ``output_zone``: the offset the service writes its dates in, learnt once per endpoint and
+  credential from the windows asked (I-14); every answer's dates are returned in UTC (the
+  summaries' day labels in the ``time_zone`` asked), whichever reading the service follows.
 
 Credentials never appear in exception text, log lines or reprs.
 """
@@ -37,6 +40,7 @@ from journal_pipeline.iseller.errors import (
     ISellerError,
     ISellerHttpError,
 )
+from journal_pipeline.iseller.output_zone import OutputZones, evidence, item_probe, window_bounds
 from journal_pipeline.iseller.paging import (
     EPOCH,
     PARAM_DATE_FORMAT,
@@ -105,6 +109,7 @@ class ISellerClient:
         self._tokens = TokenSource(settings, self._transport)
         self._transport.secrets = self._tokens.secrets
         self._page_bases = PageBases(scope=self._page_scope)
+        self._zones = OutputZones(scope=self._page_scope)
 
     @classmethod
     def from_env(
@@ -183,10 +188,10 @@ class ISellerClient:
         page_size: int = 100,
         outlet_id: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """The raw order dicts of every page, each order once. Bounds are inclusive and must
-        be tz-aware."""
-        for payload in order_pages(
-            self._call,
+        """The raw order dicts of every page, each order once, dates in UTC (read once every
+        page is in: a later page may tell in which offset they are written). Bounds are
+        inclusive and must be tz-aware."""
+        yield from self.get_orders(
             created_after=created_after,
             created_before=created_before,
             modified_after=modified_after,
@@ -194,9 +199,7 @@ class ISellerClient:
             includes=includes,
             page_size=page_size,
             outlet_id=outlet_id,
-            bases=self._page_bases,
-        ):
-            yield from payload.get("orders") or []
+        ).orders
 
     def get_orders(
         self,
@@ -210,7 +213,7 @@ class ISellerClient:
         outlet_id: str | None = None,
     ) -> OrderBatch:
         """Every page of GetOrders gathered: the orders and the refunded orders (a refund
-        repeated on several pages is kept once)."""
+        repeated on several pages is kept once), every date in UTC (`output_zone`)."""
         orders: list[dict[str, Any]] = []
         refunds: list[dict[str, Any]] = []
         seen_refunds: set[str] = set()
@@ -231,7 +234,20 @@ class ISellerClient:
                 if key not in seen_refunds:
                     seen_refunds.add(key)
                     refunds.append(refund)
-        return OrderBatch(orders=orders, refunded_orders=refunds)
+        bounds = window_bounds(
+            {"created": "order_date", "modified": "modified_date"},
+            created_after,
+            created_before,
+            modified_after,
+            modified_before,
+        )
+        answer = self._zones.adopt(
+            "v2/GetOrders",
+            {"orders": orders, "refunded_orders": refunds},
+            evidence(orders, bounds, "order_id"),
+            item_probe(self._call, "GetOrders", "orders", "order_id", by_id=True),
+        )
+        return OrderBatch(orders=answer["orders"], refunded_orders=answer["refunded_orders"])
 
     # -- every read endpoint ------------------------------------------------------------------
 
@@ -313,13 +329,30 @@ class ISellerClient:
         includes: Iterable[str] = ("MDR",),
         page_size: int = 100,
     ) -> list[dict[str, Any]]:
-        """``/api/v2/GetTransactions``: payments, refunds and voids in a UTC window."""
+        """``/api/v2/GetTransactions``: payments, refunds and voids in a UTC window, every
+        date in UTC (`output_zone`)."""
         params = window_params(created_after, created_before, modified_after, modified_before)
         params.update(includes_param(includes))
         add_filters(params, outlet_id=outlet_id)
-        return list(
+        items = list(
             self.iter_items("GetTransactions", params, list_key="transactions", page_size=page_size)
         )
+        bounds = window_bounds(
+            {"created": "transaction_date", "modified": "transaction_date"},
+            created_after,
+            created_before,
+            modified_after,
+            modified_before,
+        )
+        answer = self._zones.adopt(
+            "v2/GetTransactions",
+            {"transactions": items},
+            evidence(items, bounds, "transaction_id"),
+            item_probe(
+                self._call, "GetTransactions", "transactions", "transaction_id", by_id=False
+            ),
+        )
+        return list(answer["transactions"])
 
     def get_transaction_summary(
         self,
@@ -334,7 +367,8 @@ class ISellerClient:
         params = window_params(created_after, created_before, None, None, time_zone=time_zone)
         add_filters(params, outlet_id=outlet_id)
         payload = self._call("GetTransactionSummary", params)
-        return page_items(payload, "transaction_summaries")
+        items = page_items(payload, "transaction_summaries")
+        return self._zones.summary("v2/GetTransactionSummary", items, time_zone)
 
     def get_order_summary(
         self,
@@ -351,7 +385,8 @@ class ISellerClient:
         params.update(includes_param(includes))
         add_filters(params, outlet_id=outlet_id)
         payload = self._call("GetOrderSummary", params)
-        return page_items(payload, "order_summaries")
+        items = page_items(payload, "order_summaries")
+        return self._zones.summary("v2/GetOrderSummary", items, time_zone)
 
     def get_register_shifts(
         self,

@@ -67,6 +67,18 @@ class ISellerApiError(ISellerError):
         return _rebuild, (type(self), str(self), self.__dict__)
 
 
+class ISellerDateZoneError(ISellerError):
+    """An answer's dates fit no offset they could be written in: the items lie outside the
+    window asked, read as UTC and read in every whole-hour offset (I-14)."""
+
+    def __init__(self, message: str, *, endpoint: str):
+        super().__init__(message)
+        self.endpoint = endpoint
+
+    def __reduce__(self):
+        return _rebuild, (type(self), str(self), self.__dict__)
+
+
 def _rebuild(cls: type[ISellerError], message: str, state: dict) -> ISellerError:
     """Unpickle an error without calling its constructor (keeps message and attributes)."""
     error = cls.__new__(cls)

@@ -21,7 +21,8 @@ repeats on two pages (by its id: ``order_id``, ``transaction_id``, ``product_id`
 once, on the first page it appears on.
 
 Dates are sent in UTC with ``time_zone=0`` (the summaries accept another whole-hour offset), so
-every date string returned is UTC.
+under the documented reading every date string returned is UTC; the client checks that and
+learns the offset of a service that writes another (`output_zone`).
 """
 
 from __future__ import annotations

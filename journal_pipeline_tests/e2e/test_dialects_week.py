@@ -3,7 +3,8 @@
 The emulator can serve each reading the document leaves open (`journal_sandbox/dialect.py`):
 pages from 0 or 1, a restaurant's service charge stated with or without its tax, other
 spellings and ids, date bounds that leave out their end, money as decimal strings and dates
-in .NET's ISO 8601, the rounding with the opposite sign, cost entries priced per line. For
+in .NET's ISO 8601, the rounding with the opposite sign, cost entries priced per line, every
+date written in the store's offset whatever ``time_zone`` asked. For
 each, a week of the demo merchant runs through the Dagster assets into a fresh Jurnal. Every
 run passes its checks (the completeness check against iSeller's own totals included), every
 completed sale is posted exactly once and none is held, Jurnal's trial balance ties out with
@@ -37,6 +38,7 @@ DIALECTS = {
     "gross_untaxed_total": "service_charge=gross_untaxed_total",
     "strings_iso_exclusive": "bounds=exclusive_end,money_format=string,date_format=iso",
     "rounding_subtracted_cogs_total": "rounding_sign=subtracted,cogs_price=total",
+    "store_zone_dates": "output_zone=store",
 }
 
 
