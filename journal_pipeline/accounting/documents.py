@@ -11,6 +11,8 @@ from journal_pipeline.core.missing import non_json_values
 
 SALES_INVOICE = "sales_invoice"
 RECEIVE_PAYMENT = "receive_payment"
+SALES_RETURN = "sales_return"  # a refund's or void's goods back (accounting/reversals.py)
+JOURNAL_ENTRY = "journal_entry"  # the money side of a refund or void
 
 
 @dataclass(frozen=True)

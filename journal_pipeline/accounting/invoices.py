@@ -52,12 +52,18 @@ def _percent(discount: int, gross: int) -> Decimal | None:
     return None
 
 
-def _number(value: Decimal | int) -> int | str:
+def json_number(value: Decimal | int) -> int | str:
     """JSON-friendly exact number: int when whole, else a decimal string."""
     as_decimal = Decimal(value)
     if as_decimal == as_decimal.to_integral_value():
         return int(as_decimal)
     return str(as_decimal.normalize())
+
+
+def is_free(line: LineRow) -> bool:
+    """A line at no charge (a free modifier, a 100% line discount): Jurnal refuses a line whose
+    amount is not above zero, so the invoice names it in its memo instead of a line."""
+    return line.total_order_amount <= line.discount_amount
 
 
 def line_product(line: LineRow) -> dict[str, str] | None:
@@ -96,11 +102,9 @@ def sales_invoice(
     folded_discount = 0
     free_items = []
     for line in lines:
-        if line.total_order_amount <= line.discount_amount:
-            # Jurnal refuses a line whose amount is not above zero: a free item (a modifier
-            # at no charge, a 100% line discount) is named in the memo instead.
+        if is_free(line):
             name = item_name(line.product_name, line.sku) or "item without a name"
-            free_items.append(f"{_number(line.quantity)} × {name}")
+            free_items.append(f"{json_number(line.quantity)} × {name}")
             continue
         product = line_product(line)
         if product is None:
@@ -116,11 +120,11 @@ def sales_invoice(
         attrs: dict[str, Any] = {
             **product,
             "description": line_description(line.product_name, line.variant_name, line.sku),
-            "quantity": _number(line.quantity),
+            "quantity": json_number(line.quantity),
             "rate": line.base_price,
         }
         if percent:
-            attrs["discount"] = _number(percent)
+            attrs["discount"] = json_number(percent)
         if taxed_as is not None:
             attrs["line_tax_name"] = taxed_as.jurnal_name
         invoice_lines.append(attrs)
@@ -184,7 +188,11 @@ def sales_invoice(
     discount += fit.extra_discount
     if fit.rounding:
         invoice_lines.append(
-            {"product_name": config.rounding_product, "quantity": 1, "rate": _number(fit.rounding)}
+            {
+                "product_name": config.rounding_product,
+                "quantity": 1,
+                "rate": json_number(fit.rounding),
+            }
         )
 
     settlement = settle_at_sale(payments_at_sale(payments, day), config, outlet_code)
@@ -211,7 +219,7 @@ def sales_invoice(
         body["term_name"] = config.term_name
     if discount:
         body["discount_type_name"] = "Value"
-        body["discount_unit"] = _number(discount)
+        body["discount_unit"] = json_number(discount)
     if order.total_shipping_amount:
         body["shipping_price"] = order.total_shipping_amount
     if settlement.deposit:

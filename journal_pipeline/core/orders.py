@@ -131,6 +131,8 @@ class LineRow(Protocol):
 
     order_id: str
     line_no: int
+    order_detail_id: object  # iSeller's id of the line (text or number), None when not sent
+    product_id: object
     sku: str | None
     product_name: str | None
     variant_name: str | None
@@ -142,6 +144,7 @@ class LineRow(Protocol):
     discount_order_amount: int
     subtotal: int
     tax_amount: int
+    additional_charge: int
     cost: int
 
 

@@ -1,5 +1,6 @@
 """Assets: iSeller orders (checked against iSeller's day totals) → balanced journal → Jurnal
-sales invoices, one business day each."""
+sales invoices → the sales returns and journal entries of refunds and voids, one business day
+each."""
 
 import dagster as dg
 
@@ -8,6 +9,7 @@ from journal_pipeline.defs.checks import (
     DAY_TOTALS_CHECKS,
     INVOICE_CHECKS,
     JOURNAL_CHECKS,
+    RETURN_CHECKS,
     day_totals_result,
     journal_check_results,
     posted_total,
@@ -21,10 +23,10 @@ from journal_pipeline.defs.resources import (
     MerchantConfigResource,
     StagingResource,
 )
-from journal_pipeline.sync import completeness
+from journal_pipeline.sync import completeness, returns
 from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync.master_data import ensure_products, wanted_products
-from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline.sync.outbox import CORRECTIONS, Outbox
 
 JURNAL_POOL = "jurnal_api"
 
@@ -169,10 +171,52 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
             metadata=metadata, check_results=[posted_totals_result(documents)]
         )
 
+    @dg.asset(
+        partitions_def=daily,
+        group_name="jurnal",
+        deps=[jurnal_sales_invoices],
+        pool=JURNAL_POOL,
+        kinds={"api"},
+        check_specs=RETURN_CHECKS,
+    )
+    def jurnal_sales_returns(
+        context: dg.AssetExecutionContext, jurnal: JurnalResource, staging: StagingResource
+    ) -> dg.MaterializeResult:
+        """The day's refunds and voids of posted sales in Jurnal: a sales return against the
+        invoice and a journal entry paying the customer back, each posted exactly once."""
+        day = partition_date(context)
+        client = jurnal.client(staging.store)
+        outbox = Outbox(staging.store, context.run.run_id)
+        result = returns.post_corrections(outbox, day, client)
+        documents = outbox.documents(day)
+        corrections = documents[documents["doc_type"].isin(CORRECTIONS)]
+        metadata = {
+            "posted_now": result.posted,
+            "duplicates_resolved": result.duplicates_resolved,
+            "failed_now": result.failed,
+            "calls": result.calls,
+            "waiting_for_invoice_or_return": result.waiting,
+            **client.stats(),
+            **{f"documents_{k}": int(v) for k, v in corrections["status"].value_counts().items()},
+            "posted_total": posted_total(corrections),
+            "open_records": dg.MetadataValue.md(open_records(corrections)),
+        }
+        if result.interrupted:
+            raise dg.Failure(
+                description=f"Posting stopped early, {result.left_pending} return(s) left "
+                f"pending for the next run: {result.interrupted}",
+                metadata=metadata,
+            )
+        return dg.MaterializeResult(
+            metadata=metadata,
+            check_results=[posted_totals_result(documents, asset="jurnal_sales_returns")],
+        )
+
     return [
         iseller_orders,
         iseller_day_totals,
         journal_entries,
         jurnal_products,
         jurnal_sales_invoices,
+        jurnal_sales_returns,
     ]

@@ -55,6 +55,16 @@ INVOICE_CHECKS = [
 ]
 
 
+RETURN_CHECKS = [
+    dg.AssetCheckSpec(
+        POSTED_TOTALS_MATCH_SOURCE,
+        asset="jurnal_sales_returns",
+        description="Every posted document's total in Jurnal (sales returns and journal "
+        "entries of refunds and voids included) equals the total we computed from iSeller.",
+    )
+]
+
+
 def journal_check_results(journal: DayJournal, totals: dict) -> list[dg.AssetCheckResult]:
     unbalanced = posting_rules.unbalanced_entries(journal.lines)
     unaccounted = checks.unaccounted_sales(
@@ -106,10 +116,11 @@ def posted_total(documents: pd.DataFrame) -> int:
     return int(documents.loc[documents["status"] == "posted", "posted_total"].sum())
 
 
-def posted_totals_result(documents: pd.DataFrame) -> dg.AssetCheckResult:
+def posted_totals_result(documents: pd.DataFrame, asset: str | None = None) -> dg.AssetCheckResult:
     posted = documents[documents["status"] == "posted"]
     mismatched = posted[posted["posted_total"] != posted["expected_total"]]
     return dg.AssetCheckResult(
+        asset_key=asset,
         check_name=POSTED_TOTALS_MATCH_SOURCE,
         passed=mismatched.empty,
         metadata={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -136,6 +137,76 @@ class StagingStore:
         )
         with self.engine.connect() as conn:
             return [(r.order_id, r.outlet_code, as_utc(r.closed_at)) for r in conn.execute(query)]
+
+    # -- raw iSeller refunds (refunded_orders[]) ---------------------------------------------
+    def upsert_refunds(
+        self, raw_refunds: Iterable[Mapping[str, Any]], fetched_at: datetime | None = None
+    ) -> dict[str, int]:
+        """Insert new ``refunded_orders[]`` entries and replace changed ones, keyed by
+        ``refund_id`` (else a digest of the entry). Entries without an ``order_id`` name no
+        order and are skipped (counted)."""
+        fetched_at = fetched_at or datetime.now(UTC)
+        counts = {"refunds_inserted": 0, "refunds_updated": 0, "refunds_unnamed": 0}
+        t = tables.iseller_refunds
+        with self.engine.begin() as conn:
+            for entry in raw_refunds:
+                if entry.get("order_id") in (None, ""):
+                    counts["refunds_unnamed"] += 1
+                    continue
+                raw = dumps(entry)
+                key = str(entry.get("refund_id") or "") or hashlib.sha256(raw.encode()).hexdigest()
+                values = {
+                    "order_id": str(entry["order_id"]),
+                    "refund_at": self._time(parse_utc(entry.get("refund_date"))),
+                    "raw": raw,
+                    "fetched_at": self._time(fetched_at),
+                }
+                old = conn.execute(sa.select(t.c.raw).where(t.c.refund_key == key)).first()
+                if old is None:
+                    conn.execute(sa.insert(t).values(refund_key=key, **values))
+                    counts["refunds_inserted"] += 1
+                elif old.raw != raw:
+                    conn.execute(sa.update(t).where(t.c.refund_key == key).values(**values))
+                    counts["refunds_updated"] += 1
+        return counts
+
+    def refunds_of_orders(self, order_ids: Iterable[str]) -> list[dict]:
+        """The staged ``refunded_orders[]`` entries of these orders (raw, as fetched)."""
+        t = tables.iseller_refunds
+        ids = sorted(set(order_ids))
+        found: list[dict] = []
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                query = (
+                    sa.select(t.c.raw)
+                    .where(t.c.order_id.in_(ids[start : start + 500]))
+                    .order_by(t.c.order_id, t.c.refund_at, t.c.refund_key)
+                )
+                found.extend(loads(row.raw) for row in conn.execute(query))
+        return found
+
+    def refunded_order_ids(self, start: datetime, end: datetime) -> list[str]:
+        """Ids of the orders with a staged refund dated in [start, end) UTC."""
+        t = tables.iseller_refunds
+        query = (
+            sa.select(t.c.order_id)
+            .where(t.c.refund_at >= self._time(start))
+            .where(t.c.refund_at < self._time(end))
+            .distinct()
+        )
+        with self.engine.connect() as conn:
+            return sorted(row.order_id for row in conn.execute(query))
+
+    def orders_by_id(self, order_ids: Iterable[str]) -> list[dict]:
+        """The staged raw orders with these ids."""
+        t = tables.iseller_orders
+        ids = sorted(set(order_ids))
+        found: list[dict] = []
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                query = sa.select(t.c.raw).where(t.c.order_id.in_(ids[start : start + 500]))
+                found.extend(loads(row.raw) for row in conn.execute(query))
+        return found
 
     # -- iSeller's day totals ----------------------------------------------------------------
     def replace_day_totals(

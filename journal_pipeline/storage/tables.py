@@ -1,5 +1,5 @@
-"""Staging tables: raw iSeller orders, iSeller's day totals, the canonical journal, the outbox
-and its log.
+"""Staging tables: raw iSeller orders and their refunds, iSeller's day totals, the canonical
+journal, the outbox and its log.
 
 SQLAlchemy Core, portable between SQLite (development) and PostgreSQL (production). The schema
 is created and changed only by the Alembic migrations in ``migrations/versions``; a test checks
@@ -38,6 +38,20 @@ iseller_orders = Table(
     Column("fetched_at", DateTime(timezone=True), nullable=False),
     Index("ix_iseller_orders_closed_at", "closed_at"),
     Index("ix_iseller_orders_modified_at", "modified_at"),
+)
+
+# One row per ``refunded_orders[]`` entry (what a refund gave back, I-33), raw JSON kept. Keyed by
+# its ``refund_id``, else by a digest of the entry (a service may send none).
+iseller_refunds = Table(
+    "iseller_refunds",
+    metadata,
+    Column("refund_key", String(64), primary_key=True),
+    Column("order_id", String(64), nullable=False),
+    Column("refund_at", DateTime(timezone=True)),  # UTC
+    Column("raw", Text, nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    Index("ix_iseller_refunds_order_id", "order_id"),
+    Index("ix_iseller_refunds_refund_at", "refund_at"),
 )
 
 # iSeller's own totals of a business day per outlet (GetOrderSummary, GetTransactionSummary),

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from journal_pipeline.accounting import invoices, payments, periods, posting_rules
+from journal_pipeline.accounting import invoices, payments, periods, posting_rules, refunds
 from journal_pipeline.accounting.business_day import extraction_windows, merged_window_utc
 from journal_pipeline.accounting.documents import Document
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline.iseller.refunds import refund_frames
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.ports import OrderSource
@@ -32,10 +33,13 @@ def extract_orders(
     created = client.get_orders(created_after=created_start, created_before=created_end)
     modified = client.get_orders(modified_after=modified_start, modified_before=modified_end)
     counts = store.upsert_orders([*created.orders, *modified.orders])
+    # what each refund gave back (I-33) comes beside the orders, not inside them
+    entries = [*getattr(created, "refunded_orders", ()), *getattr(modified, "refunded_orders", ())]
     return {
         "fetched_created_window": len(created.orders),
         "fetched_modified_window": len(modified.orders),
         **counts,
+        **store.upsert_refunds(entries),
     }
 
 
@@ -50,7 +54,12 @@ class DayJournal:
 def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> DayJournal:
     """Journal lines and documents for ``day`` from the staged orders."""
     start, end = merged_window_utc(day, config.zones())
-    frames = order_frames(store.orders_touching(start, end))
+    raw = store.orders_touching(start, end)
+    # an order refunded on the day but changed again later is found by its refund
+    seen = {str(order["order_id"]) for order in raw}
+    margin = timedelta(days=1)
+    refunded = [i for i in store.refunded_order_ids(start - margin, end + margin) if i not in seen]
+    frames = order_frames([*raw, *store.orders_by_id(refunded)])
     sales = posting_rules.sales_of_day(frames, config, day)
     sale_lines, holds = posting_rules.journal_lines(sales, config)
     documents, invoice_holds = invoices.sales_invoices(
@@ -59,20 +68,38 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
     pay_lines, pay_documents, pay_holds = payments.later_payment_entries(
         sales.later_payments, sales.payments, config, day
     )
-    lines = pd.concat([sale_lines, pd.DataFrame(pay_lines, columns=sale_lines.columns)])
     open_documents, locked = periods.hold_locked([*documents, *pay_documents], config)
+    # refunds and voids of posted sales: dated the first open day when theirs is locked
+    statuses = Outbox(store).invoice_status(frames.orders["order_id"])
+    kept_lines, kept_invoices = refunds.posted_void_sales(frames, config, day, statuses)
+    fix_lines, fix_documents, fix_holds = refunds.corrections_of_day(
+        sales,
+        frames,
+        refund_frames(store.refunds_of_orders(_money_back_orders(sales))),
+        config,
+        statuses,
+    )
+    lines = pd.concat(
+        [
+            sale_lines,
+            *(
+                pd.DataFrame(rows, columns=sale_lines.columns)
+                for rows in (kept_lines, pay_lines, fix_lines)
+            ),
+        ]
+    )
     return DayJournal(
         sales,
         lines.astype({"debit": "int64", "credit": "int64"}).reset_index(drop=True),
-        open_documents,
-        [
-            *holds,
-            *invoice_holds,
-            *pay_holds,
-            *locked,
-            *posting_rules.not_yet_posted_events(sales),
-        ],
+        [*open_documents, *kept_invoices, *fix_documents],
+        [*holds, *invoice_holds, *pay_holds, *locked, *fix_holds],
     )
+
+
+def _money_back_orders(sales: posting_rules.DaySales) -> list[str]:
+    """Ids of the orders with a refund on the day."""
+    refunds_of_day = sales.refunds
+    return sorted(set(refunds_of_day["order_id"])) if len(refunds_of_day) else []
 
 
 def record_journal(

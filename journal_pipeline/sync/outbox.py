@@ -25,7 +25,13 @@ from typing import Any, TypeAlias
 import pandas as pd
 import sqlalchemy as sa
 
-from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, SALES_INVOICE, Document
+from journal_pipeline.accounting.documents import (
+    JOURNAL_ENTRY,
+    RECEIVE_PAYMENT,
+    SALES_INVOICE,
+    SALES_RETURN,
+    Document,
+)
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.jurnal.errors import JurnalRateLimited, JurnalRetryableError
@@ -54,8 +60,13 @@ class DocKind:
 KINDS = {
     SALES_INVOICE: DocKind("sales_invoices", "sales_invoice", "original_amount"),
     RECEIVE_PAYMENT: DocKind("receive_payments", "receive_payment", "total"),
+    SALES_RETURN: DocKind("sales_returns", "sales_return", "return_amount"),
+    JOURNAL_ENTRY: DocKind("journal_entries", "journal_entry", "total_debit"),
 }
-POSTING_ORDER = (SALES_INVOICE, RECEIVE_PAYMENT)  # a payment needs its invoice in Jurnal
+# a payment needs its invoice in Jurnal; a return its invoice; a refund's entry its return
+POSTING_ORDER = (SALES_INVOICE, RECEIVE_PAYMENT, SALES_RETURN, JOURNAL_ENTRY)
+INVOICE_DOCUMENTS = (SALES_INVOICE, RECEIVE_PAYMENT)  # posted by `post_pending`
+CORRECTIONS = (SALES_RETURN, JOURNAL_ENTRY)  # posted by `sync.returns.post_corrections`
 
 
 @dataclass
@@ -195,7 +206,8 @@ class Outbox:
     def _flag_reversal(
         self, conn: sa.Connection, day: date, invoice_row: Row, now: datetime
     ) -> str:
-        """A posted invoice whose order is no longer a sale of the day needs reversing."""
+        """A posted invoice whose order is no longer a sale of the day, and not voided (a
+        voided one stays and is reversed on its void date, `accounting/refunds.py`)."""
         hold = Hold(
             "order",
             invoice_row.source_id,
@@ -203,9 +215,10 @@ class Outbox:
             invoice_row.outlet_code or "?",
             day,
             f"Order {invoice_row.source_reference} (outlet {invoice_row.outlet_code}, "
-            f"{day.isoformat()}) is no longer a completed sale of this day (voided?) but its "
-            "invoice is already in Jurnal. Reverse it there by hand with a sales return or "
-            "credit memo; posted invoices are never edited.",
+            f"{day.isoformat()}) is no longer a completed sale of this day (moved to another "
+            "day, or no longer staged) but its invoice is already in Jurnal. Check the order in "
+            "iSeller and reverse the invoice in Jurnal by hand with a sales return if it is no "
+            "sale; posted invoices are never edited.",
             REVERSAL,
         )
         existing = self._row(conn, hold.doc_key)
@@ -216,9 +229,10 @@ class Outbox:
 
     # -- posting -----------------------------------------------------------------------------
     def post_pending(self, day: date, client: JurnalWriter) -> PostResult:
-        """Post the day's pending documents, invoices first, in batches of up to 100."""
+        """Post the day's pending invoices and receive payments, invoices first, in batches of
+        up to 100 (returns and journal entries: `sync.returns.post_corrections`)."""
         result = PostResult()
-        for doc_type in POSTING_ORDER:
+        for doc_type in INVOICE_DOCUMENTS:
             rows = self._pending(day, doc_type)
             if doc_type == RECEIVE_PAYMENT:
                 rows = self._with_invoice_posted(rows, result)
@@ -393,6 +407,29 @@ class Outbox:
         ).first()
 
     # -- reading -----------------------------------------------------------------------------
+    def invoice_status(self, order_ids: Iterable[str]) -> dict[str, str]:
+        """Order id → the outbox status of its sales invoice (orders without one are absent)."""
+        t = tables.outbox
+        ids = sorted(set(order_ids))
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                query = sa.select(t.c.source_id, t.c.status).where(
+                    t.c.doc_type == SALES_INVOICE, t.c.source_id.in_(ids[start : start + 500])
+                )
+                found.update({row.source_id: row.status for row in conn.execute(query)})
+        return found
+
+    def document_row(self, doc_type: str, transaction_no: str) -> Row | None:
+        """Status and Jurnal id of the document of this type and number, if queued."""
+        t = tables.outbox
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(t.c.doc_key, t.c.status, t.c.jurnal_id).where(
+                    t.c.doc_type == doc_type, t.c.transaction_no == transaction_no
+                )
+            ).first()
+
     def documents(self, day: date) -> pd.DataFrame:
         t = tables.outbox
         cols = [

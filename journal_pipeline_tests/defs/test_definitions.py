@@ -30,6 +30,7 @@ def test_assets_and_checks_are_wired(defs):
         "journal_entries",
         "jurnal_products",
         "jurnal_sales_invoices",
+        "jurnal_sales_returns",
     }
     checks = {key.name for key in graph.asset_check_keys}
     assert checks == {
@@ -46,8 +47,11 @@ def test_assets_and_checks_are_wired(defs):
     assert totals.parent_keys == {dg.AssetKey("iseller_orders")}
     journal = graph.get(dg.AssetKey("journal_entries"))
     assert dg.AssetKey("iseller_day_totals") in journal.parent_keys  # built after the check
-    for key in ("jurnal_products", "jurnal_sales_invoices"):
+    for key in ("jurnal_products", "jurnal_sales_invoices", "jurnal_sales_returns"):
         assert graph.get(dg.AssetKey(key)).pools == {"jurnal_api"}
+    returns = graph.get(dg.AssetKey("jurnal_sales_returns"))
+    assert returns.parent_keys == {dg.AssetKey("jurnal_sales_invoices")}  # invoices first
+    assert {k.asset_key.to_user_string() for k in returns.check_keys} == {"jurnal_sales_returns"}
 
 
 def test_todays_partition_exists(defs):

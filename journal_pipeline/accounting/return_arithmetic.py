@@ -1,0 +1,79 @@
+"""How Jurnal computes a sales return (J-37), so its receivable credit is known before posting.
+
+Each invoice line keeps what the invoice posted for it (J-6): its amount, its share of the
+invoice discount and its tax, in cents. A return of ``u`` of the line's ``q`` units reverses
+each of the three in proportion ``u / q``, rounded to 0.01 half-up per component, and credits
+the receivable with amount − discount share (+ tax when the invoice is tax-exclusive).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine, _cents, _share
+from journal_pipeline.config import MerchantConfig
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    """What an invoice posted for one line (J-6)."""
+
+    quantity: Decimal
+    amount: Decimal
+    share: Decimal  # of the invoice discount
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class ReturnedPart:
+    amount: Decimal
+    share: Decimal
+    tax: Decimal
+    receivable: Decimal  # what the return credits to the receivable for this line
+
+
+def invoice_line_facts(
+    lines: list[InvoiceLine], *, discount_value: Decimal, tax_inclusive: bool
+) -> list[LineFacts]:
+    """Per line: amount, discount share and tax, as Jurnal posts them (J-6)."""
+    amounts = [_cents(ln.quantity * ln.rate * (1 - ln.discount_percent / 100)) for ln in lines]
+    shares = _share(discount_value, amounts)
+    facts = []
+    for line, amount, share in zip(lines, amounts, shares, strict=True):
+        tax = Decimal(0)
+        if line.tax_rate is not None:
+            base = amount - share
+            divisor = (100 + line.tax_rate) if tax_inclusive else Decimal(100)
+            tax = _cents(base * line.tax_rate / divisor)
+        facts.append(LineFacts(line.quantity, amount, share, tax))
+    return facts
+
+
+def returned_part(fact: LineFacts, quantity: Decimal, *, tax_inclusive: bool) -> ReturnedPart:
+    """What returning ``quantity`` units of a line reverses (J-37)."""
+    ratio = quantity / fact.quantity
+    amount = _cents(fact.amount * ratio)
+    share = _cents(fact.share * ratio)
+    tax = _cents(fact.tax * ratio)
+    receivable = amount - share + (Decimal(0) if tax_inclusive else tax)
+    return ReturnedPart(amount, share, tax, receivable)
+
+
+def invoice_model(body: Mapping[str, Any], config: MerchantConfig) -> list[InvoiceLine]:
+    """The lines of an invoice body we built (`invoices.sales_invoice`), as Jurnal reads them."""
+    rates = {tax.jurnal_name: tax.rate for tax in config.taxes.values()}
+    model = []
+    for line in body["transaction_lines_attributes"]:
+        tax_name = line.get("line_tax_name")
+        model.append(
+            InvoiceLine(
+                Decimal(str(line["quantity"])),
+                Decimal(str(line["rate"])),
+                Decimal(str(line.get("discount", 0))),
+                rates.get(tax_name) if tax_name else None,
+            )
+        )
+    return model

@@ -1,0 +1,448 @@
+"""Money given back on a posted sale (a refund, or a void after posting): journal lines and the
+two Jurnal documents that carry it.
+
+Canonical entry ``refund:<transaction id>`` (``void:`` for a void), on the refund's business
+date, in proportion to the units given back (I-33)::
+
+    Dr sales (or sales_return when mapped)  revenue given back, before the order discount
+    Cr sales_discount                        the order discount's share, excl. tax
+    Dr tax:<name>                            the lines' tax given back + the service charge's
+    Dr service_charge, shipping_income       the charge given back (shipping: full only)
+    Dr/Cr rounding                           iSeller's rounding (full only), rupiah differences
+    Cr payment:<method>                      exactly the refund, to the method it went back by
+
+plus ``refund_cogs:`` (Dr inventory / Cr cogs at iSeller's cost, an estimate) when the sale
+had a cost. A full refund or a void reverses the sale's own entry line by line.
+
+In Jurnal (docs/assumptions/jurnal.md, J-49): a **sales return** against the invoice returns
+the product lines (Jurnal reverses their revenue, discount share and tax in proportion and
+credits the receivable, J-37), and a **journal entry** pays the customer: Dr receivable (what
+the return credited, by Jurnal's arithmetic), Dr service charge and its tax, Dr shipping,
+± rounding, Cr the method's clearing account with the refund. The invoice is never edited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from journal_pipeline.accounting import periods
+from journal_pipeline.accounting.documents import (
+    JOURNAL_ENTRY,
+    SALES_RETURN,
+    Document,
+)
+from journal_pipeline.accounting.holds import Hold, order_hold
+from journal_pipeline.accounting.invoices import is_free, json_number, line_product, sales_invoice
+from journal_pipeline.accounting.labels import item_name, payment_method
+from journal_pipeline.accounting.posting_rules import DatedPayment, _excluding_tax, sale_entry
+from journal_pipeline.accounting.return_arithmetic import (
+    invoice_line_facts,
+    invoice_model,
+    returned_part,
+)
+from journal_pipeline.accounting.service_charge import read_service_charge
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.missing import text_or_none
+from journal_pipeline.core.money import allocate, format_idr, to_rupiah
+from journal_pipeline.core.orders import LineRow, OrderRow
+
+FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
+
+
+@dataclass(frozen=True)
+class MoneyBack:
+    """A refund or a void of one sale: which units went back, how much, by which method."""
+
+    kind: str  # "refund" or "void"
+    transaction_id: str  # the iSeller refund or void transaction: the documents' key
+    order: OrderRow
+    lines: list[LineRow]
+    payments: list[DatedPayment]  # every payment of the order (its sale payments included)
+    returned: dict[int, Decimal]  # line_no → units given back
+    amount: int  # what went back to the customer
+    payment_type_name: str | None
+    gateway: str | None
+    event_day: date  # the refund's (void's) business date
+    sale_day: date
+    sequence: int = 1  # n-th refund of the order (numbers the documents)
+
+    @property
+    def full(self) -> bool:
+        return all(self.returned.get(ln.line_no, Decimal(0)) == ln.quantity for ln in self.lines)
+
+    @property
+    def method(self) -> str | None:
+        return payment_method(self.payment_type_name, self.gateway)
+
+
+@dataclass(frozen=True)
+class Reversal:
+    lines: list[dict[str, Any]]
+    documents: list[Document]
+
+
+class _Lines:
+    def __init__(self, back: MoneyBack, entry_id: str, day: date):
+        self.back, self.entry_id, self.day = back, entry_id, day
+        self.rows: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        role: str,
+        account: str | None,
+        debit: int,
+        credit: int,
+        text: str,
+        *,
+        estimate: bool = False,
+    ) -> None:
+        if debit < 0 or credit < 0:  # a negative amount is the other side
+            debit, credit = max(debit, 0) - min(credit, 0), max(credit, 0) - min(debit, 0)
+        if debit == credit == 0:
+            return
+        self.rows.append(
+            {
+                "entry_id": self.entry_id,
+                "business_date": self.day,
+                "outlet_code": self.back.order.outlet_code,
+                "source_type": self.back.kind,
+                "source_id": self.back.transaction_id,
+                "source_reference": self.back.order.order_reference,
+                "line_no": len(self.rows) + 1,
+                "account_role": role,
+                "account_name": account,
+                "debit": debit,
+                "credit": credit,
+                "description": text,
+                "is_estimate": estimate,
+            }
+        )
+
+    @property
+    def net(self) -> int:
+        return sum(r["debit"] - r["credit"] for r in self.rows)
+
+
+@dataclass
+class _Given:
+    """What the canonical entry gives back, beyond the returned lines' revenue and tax."""
+
+    service: int = 0
+    service_tax: int = 0
+    shipping: int = 0
+
+
+def _share(amount: int, units: Decimal, of: Decimal) -> int:
+    return to_rupiah(Decimal(amount) * units / of)
+
+
+def _service_shares(back: MoneyBack, charge: int) -> dict[int, int]:
+    """Each line's part of the charge without its tax (the reading's charge shared pro rata
+    by the lines' stated charges; exactly the stated ones in the documented reading)."""
+    stated = [max(ln.additional_charge, 0) for ln in back.lines]
+    if sum(stated) == charge or not sum(stated):
+        shares = stated if sum(stated) == charge else [0] * len(stated)
+    else:
+        shares = allocate(charge, stated)
+    return {ln.line_no: s for ln, s in zip(back.lines, shares, strict=True)}
+
+
+def canonical_lines(
+    back: MoneyBack, config: MerchantConfig, day: date
+) -> tuple[list[dict[str, Any]], _Given] | str:
+    """The canonical entry of a refund or void, or why it cannot be made (the arithmetic)."""
+    order = back.order
+    outlet = order.outlet_code
+    tax = config.tax_for(outlet)
+    reading = read_service_charge(order, back.lines, config)
+    if reading.matched is None:
+        return reading.reason()
+    charge = reading.matched
+    clearing = config.payment_account(
+        text_or_none(back.payment_type_name), text_or_none(back.gateway), outlet
+    )
+    if clearing is None or back.method is None:
+        return (
+            f"the {back.kind} went back by {back.method or 'an unnamed method'}, which has no "
+            f"account mapping. Add it under payment_methods. {FIX_HINT}"
+        )
+    kind = "void" if back.kind == "void" else "refund"
+    entry = _Lines(back, f"{kind}:{back.transaction_id}", day)
+    sales_role = "sales_return" if config.account("sales_return", outlet) else "sales"
+    given = _Given()
+    if back.full:
+        sale, hold = sale_entry(order, back.lines, back.payments, config, back.sale_day)
+        if hold is not None or sale is None:
+            return hold.reason if hold is not None else "its sale has no entry"
+        for row in sale:
+            role = row["account_role"]
+            if row["entry_id"] != f"sale:{order.order_id}" or role == "receivable":
+                continue
+            if role.startswith("payment:"):
+                continue
+            if role == "sales":
+                role, row = sales_role, {**row, "account_name": config.account(sales_role, outlet)}
+            entry.add(
+                role,
+                row["account_name"],
+                row["credit"],
+                row["debit"],
+                f"{kind}: {row['description']}",
+            )
+        given = _Given(charge.charge, charge.charge_tax, order.total_shipping_amount)
+    else:
+        rate = tax.rate if tax is not None else Decimal(0)
+        inclusive = bool(order.tax_inclusive)
+        services = _service_shares(back, charge.charge)
+        for line in back.lines:
+            units = back.returned.get(line.line_no, Decimal(0))
+            if not units:
+                continue
+            name = item_name(line.product_name, line.sku) or f"line {line.line_no}"
+            subtotal = _share(line.subtotal, units, line.quantity)
+            line_tax = _share(line.tax_amount, units, line.quantity)
+            discount = _share(
+                _excluding_tax(line.discount_order_amount, rate, inclusive), units, line.quantity
+            )
+            revenue = subtotal - (line_tax if inclusive else 0)
+            service = _share(services[line.line_no], units, line.quantity)
+            service_tax = (
+                to_rupiah(Decimal(service) * line.tax_percentage / 100) if charge.charge_tax else 0
+            )
+            entry.add(
+                sales_role,
+                config.account(sales_role, outlet),
+                revenue + discount,
+                0,
+                f"{kind}: {units} × {name}",
+            )
+            entry.add(
+                "sales_discount",
+                config.account("sales_discount", outlet),
+                0,
+                discount,
+                f"{kind}: order discount on {name}",
+            )
+            if line_tax + service_tax:
+                if tax is None:
+                    return f"the refund gives back tax but outlet {outlet} has no tax configured"
+                entry.add(
+                    f"tax:{tax.jurnal_name}",
+                    tax.account,
+                    line_tax + service_tax,
+                    0,
+                    f"{kind}: {tax.jurnal_name} {tax.rate}%",
+                )
+            given.service += service
+            given.service_tax += service_tax
+        entry.add(
+            "service_charge",
+            config.account("service_charge", outlet),
+            given.service,
+            0,
+            f"{kind}: service charge",
+        )
+    parts = entry.net
+    difference = back.amount - parts
+    tolerance = config.rounding_tolerance * max(1, sum(1 for u in back.returned.values() if u))
+    if abs(difference) > tolerance:
+        return (
+            f"the {kind} of {format_idr(back.amount)} does not add up: the units given back "
+            f"come to {format_idr(parts)} under iSeller's refund arithmetic (I-33: each line's "
+            "subtotal, tax and service charge in proportion, rounded per line), a difference of "
+            f"{format_idr(difference)}. Check the refund in iSeller and record it by hand."
+        )
+    entry.add("rounding", config.account("rounding", outlet), difference, 0, f"{kind}: rounding")
+    paid_back = f"{kind}: {back.method} paid back"
+    entry.add(f"payment:{back.method}", clearing, 0, back.amount, paid_back)
+    cost = sum(
+        _share(ln.cost, back.returned.get(ln.line_no, Decimal(0)), ln.quantity)
+        for ln in back.lines
+        if ln.quantity
+    )
+    if cost and config.account("inventory", outlet) and config.account("cogs", outlet):
+        stock = _Lines(back, f"{kind}_cogs:{back.transaction_id}", day)
+        stock.add(
+            "inventory",
+            config.account("inventory", outlet),
+            cost,
+            0,
+            "stock back (iSeller cost)",
+            estimate=True,
+        )
+        stock.add(
+            "cogs",
+            config.account("cogs", outlet),
+            0,
+            cost,
+            "cost of goods sold reversed (iSeller cost)",
+            estimate=True,
+        )
+        entry.rows.extend(stock.rows)
+    missing = sorted({r["account_role"] for r in entry.rows if r["account_name"] is None})
+    if missing:
+        return (
+            f"account role(s) {', '.join(missing)} have no Jurnal account for outlet {outlet}. "
+            f"Add them under accounts. {FIX_HINT}"
+        )
+    return entry.rows, given
+
+
+def reversal(back: MoneyBack, config: MerchantConfig, day: date) -> Reversal | Hold:
+    """The canonical lines, the sales return and the journal entry of a refund or void."""
+    order = back.order
+    what = "void" if back.kind == "void" else "refund"
+
+    def hold(reason: str) -> Hold:
+        return order_hold(
+            order,
+            day,
+            f"{what} of {format_idr(back.amount)} ({back.method or 'method not named'}) of "
+            f"the sale of {back.sale_day.isoformat()}: {reason}",
+            doc_type=SALES_RETURN,
+            source_id=back.transaction_id,
+        )
+
+    if back.sale_day < config.start_date:
+        return hold(
+            f"its sale is before start_date {config.start_date}, so the pipeline never posted "
+            "its invoice. Record the return in Jurnal by hand against the invoice there."
+        )
+    invoice_docs, invoice_hold = sales_invoice(
+        order, back.lines, back.payments, config, back.sale_day
+    )
+    if invoice_hold is not None or not invoice_docs:
+        cause = invoice_hold.reason if invoice_hold is not None else "no invoice"
+        return hold(f"its sale's invoice cannot be built ({cause}); fix the sale first.")
+    built = canonical_lines(back, config, day)
+    if isinstance(built, str):
+        return hold(built)
+    rows, given = built
+    invoice = invoice_docs[0].payload["sales_invoice"]
+    invoice_no = invoice["transaction_no"]
+    inclusive = bool(invoice["use_tax_inclusive"])
+    facts = invoice_line_facts(
+        invoice_model(invoice, config),
+        discount_value=Decimal(str(invoice.get("discount_unit", 0))),
+        tax_inclusive=inclusive,
+    )
+    return_lines: list[dict[str, Any]] = []
+    receivable = Decimal(0)
+    position = 0
+    for line in back.lines:
+        if is_free(line):
+            continue
+        units = back.returned.get(line.line_no, Decimal(0))
+        if units:
+            part = returned_part(facts[position], units, tax_inclusive=inclusive)
+            receivable += part.receivable
+            return_lines.append(
+                {
+                    "invoice_line_index": position,  # resolved to its line id when posted
+                    **(line_product(line) or {}),
+                    "return_quantity": json_number(units),
+                }
+            )
+        position += 1
+
+    posting = periods.correction_date(day, config)
+    letter = "V" if back.kind == "void" else "R"
+    suffix = "" if back.kind == "void" else str(back.sequence)
+    return_no = f"{invoice_no}/{letter}{suffix}"
+    entry_no = f"{invoice_no}/{letter}J{suffix}"
+    note = f"; {posting.note}" if posting.note else ""
+    outlet = order.outlet_code or "?"
+    documents: list[Document] = []
+    if return_lines:
+        body = {
+            "transaction_date": posting.day.isoformat(),
+            "transaction_no": return_no,
+            "custom_id": back.transaction_id,
+            "invoice_no": invoice_no,
+            "memo": f"iSeller {what} of order {order.order_reference}, outlet {outlet}, "
+            f"against invoice {invoice_no}; paid back by journal entry {entry_no}{note}",
+            "tags": [outlet],
+            "transaction_return_lines_attributes": return_lines,
+        }
+        documents.append(_document(SALES_RETURN, back, day, return_no, to_rupiah(receivable), body))
+    je_lines = _entry_lines(back, config, receivable, given)
+    if isinstance(je_lines, str):
+        return hold(je_lines)
+    debit = sum((Decimal(str(ln.get("debit", 0))) for ln in je_lines), Decimal(0))
+    body = {
+        "transaction_date": posting.day.isoformat(),
+        "transaction_no": entry_no,
+        "custom_id": back.transaction_id,
+        "memo": f"iSeller {what} of order {order.order_reference}, outlet {outlet}: "
+        f"{format_idr(back.amount)} paid back by {back.method}; sales return {return_no} of "
+        f"invoice {invoice_no}{note}",
+        "tags": [outlet],
+        "transaction_account_lines_attributes": je_lines,
+    }
+    documents.append(_document(JOURNAL_ENTRY, back, day, entry_no, to_rupiah(debit), body))
+    return Reversal(rows, documents)
+
+
+def _entry_lines(
+    back: MoneyBack, config: MerchantConfig, receivable: Decimal, given: _Given
+) -> list[dict[str, Any]] | str:
+    outlet = back.order.outlet_code
+    tax = config.tax_for(outlet)
+    clearing = config.payment_account(
+        text_or_none(back.payment_type_name), text_or_none(back.gateway), outlet
+    )
+    wanted = [
+        ("receivable", config.account("receivable", outlet), receivable, "sales return credit"),
+        (
+            "service_charge",
+            config.account("service_charge", outlet),
+            Decimal(given.service),
+            "service charge given back",
+        ),
+        (
+            "tax",
+            tax.account if tax is not None else None,
+            Decimal(given.service_tax),
+            "tax on the service charge given back",
+        ),
+        (
+            "shipping_income",
+            config.account("shipping_income", outlet),
+            Decimal(given.shipping),
+            "shipping given back",
+        ),
+    ]
+    rounding = Decimal(back.amount) - sum((amount for _, _, amount, _ in wanted), Decimal(0))
+    wanted.append(("rounding", config.account("rounding", outlet), rounding, "rounding"))
+    lines: list[dict[str, Any]] = []
+    for role, account, amount, text in wanted:
+        if amount == 0:
+            continue
+        if account is None:
+            return f"account role {role} has no Jurnal account for outlet {outlet}. {FIX_HINT}"
+        side = "debit" if amount > 0 else "credit"
+        lines.append({"account_name": account, side: json_number(abs(amount)), "description": text})
+    lines.append(
+        {"account_name": clearing, "credit": back.amount, "description": f"{back.method} paid back"}
+    )
+    return lines
+
+
+def _document(
+    doc_type: str, back: MoneyBack, day: date, number: str, total: int, body: dict[str, Any]
+) -> Document:
+    return Document(
+        doc_key=f"{doc_type}:{back.transaction_id}",
+        doc_type=doc_type,
+        business_date=day,
+        outlet_code=back.order.outlet_code or "?",
+        source_id=back.transaction_id,
+        source_reference=back.order.order_reference,
+        transaction_no=number,
+        custom_id=back.transaction_id,
+        expected_total=total,
+        payload={doc_type: body},
+    )

@@ -1,0 +1,151 @@
+"""Posting the corrections of posted sales: sales returns, then their journal entries.
+
+A sales return waits until its invoice is in Jurnal (as a receive payment does). Its lines
+name the invoice's lines by ``transaction_line_id``: the outbox knows the invoice's Jurnal id,
+so the invoice is read back and each line we return is matched by its position on the invoice
+we built, its product checked. Jurnal has no batch create for returns (J-37), so each is
+created on its own, idempotently (a retry finds the return by ``custom_id``). A refund's journal
+entry waits until its return is posted (it debits what the return credited), then goes in
+batches like the other documents. Nothing posted is ever edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, Protocol
+
+from journal_pipeline.accounting.documents import JOURNAL_ENTRY, SALES_INVOICE, SALES_RETURN
+from journal_pipeline.jurnal.errors import JurnalError, JurnalRateLimited, JurnalRetryableError
+from journal_pipeline.storage.store import loads
+from journal_pipeline.sync.outbox import KINDS, Outbox, PostResult, Row
+from journal_pipeline.sync.ports import JurnalWriter
+
+LINE_INDEX = "invoice_line_index"  # our key in a stored return line, never sent to Jurnal
+
+
+class CorrectionWriter(JurnalWriter, Protocol):
+    """Jurnal as the corrections need it: a single idempotent create and a read by id."""
+
+    def create(
+        self, resource: str, root_key: str | None, body: Mapping[str, Any]
+    ) -> dict[str, Any]: ...
+
+    def get_record(self, resource: str, record_id: int) -> dict[str, Any] | None: ...
+
+
+def resolve_return_lines(
+    body: Mapping[str, Any], invoice: Mapping[str, Any]
+) -> dict[str, Any] | str:
+    """The return's body with each line named by the invoice line id, or why it cannot be."""
+    invoice_lines = invoice.get("transaction_lines_attributes") or []
+    lines = []
+    for line in body["transaction_return_lines_attributes"]:
+        index = int(line[LINE_INDEX])
+        if index >= len(invoice_lines):
+            return f"invoice {invoice.get('transaction_no')} has no line {index + 1}"
+        target = invoice_lines[index]
+        product = target.get("product") or {}
+        code, name = line.get("product_code"), line.get("product_name")
+        if (code and str(product.get("code") or "") != code) or (
+            name and not code and str(product.get("name") or "") != name
+        ):
+            return (
+                f"line {index + 1} of invoice {invoice.get('transaction_no')} is "
+                f"{product.get('code') or product.get('name')}, not {code or name}"
+            )
+        lines.append(
+            {"transaction_line_id": target["id"], "return_quantity": line["return_quantity"]}
+        )
+    return {**body, "transaction_return_lines_attributes": lines}
+
+
+def post_corrections(outbox: Outbox, day: date, client: CorrectionWriter) -> PostResult:
+    """Post the day's pending sales returns, then the journal entries of posted returns."""
+    result = PostResult()
+    for row in outbox._pending(day, SALES_RETURN):
+        if not _post_return(outbox, row, client, result):
+            return result
+    ready = []
+    for row in outbox._pending(day, JOURNAL_ENTRY):
+        partner = outbox.document_row(SALES_RETURN, _return_no(row))
+        if partner is not None and partner.status != "posted":
+            result.waiting += 1
+            outbox._mark(
+                row.doc_key,
+                "held",
+                f"Journal entry {row.transaction_no} of order {row.source_reference} waits for "
+                f"its sales return, which is {partner.status}. Run the day again once it is "
+                "posted (see its reason).",
+                "held",
+            )
+            continue
+        ready.append(row)
+    outbox._post_rows(JOURNAL_ENTRY, ready, client, result)
+    return result
+
+
+def _return_no(entry_row: Row) -> str:
+    """The number of a journal entry's sales return: ``…/RJ1`` → ``…/R1``, ``…/VJ`` → ``…/V``."""
+    head, _, tail = str(entry_row.transaction_no).rpartition("/")
+    return f"{head}/{tail[0]}{tail[2:]}"
+
+
+def _post_return(outbox: Outbox, row: Row, client: CorrectionWriter, result: PostResult) -> bool:
+    """Post one sales return; False when posting must stop (a retryable error)."""
+    body = loads(row.payload)[SALES_RETURN]
+    invoice_no = body["invoice_no"]
+    invoice = outbox.document_row(SALES_INVOICE, invoice_no)
+    if invoice is None or invoice.status != "posted" or invoice.jurnal_id is None:
+        result.waiting += 1
+        status = invoice.status if invoice is not None else "not synced yet"
+        outbox._mark(
+            row.doc_key,
+            "held",
+            f"Sales return {row.transaction_no} of order {row.source_reference} waits for its "
+            f"invoice {invoice_no}, which is {status}. Sync the day the order was sold (or fix "
+            "its invoice), then run this day again.",
+            "held",
+        )
+        return True
+    outbox._count_attempt([row.doc_key])
+    try:
+        record = client.get_record("sales_invoices", int(invoice.jurnal_id))
+        result.calls += 1
+        resolved = (
+            f"invoice {invoice_no} (Jurnal id {invoice.jurnal_id}) is not in Jurnal"
+            if record is None
+            else resolve_return_lines(body, record)
+        )
+        if isinstance(resolved, str):
+            _refused(outbox, row, result, resolved)
+            return True
+        before = getattr(client, "duplicates_resolved", 0)
+        created = client.create("sales_returns", SALES_RETURN, resolved)
+        result.calls += 1
+    except (JurnalRetryableError, JurnalRateLimited) as exc:
+        result.interrupted = f"{type(exc).__name__}: {exc}"
+        outbox._log_many([row.doc_key], "retry", result.interrupted)
+        result.left_pending += 1
+        return False
+    except JurnalError as exc:
+        _refused(outbox, row, result, f"Jurnal refused it: {exc} {exc.body or ''}".strip())
+        return True
+    duplicate = getattr(client, "duplicates_resolved", 0) > before
+    outbox._mark_posted(KINDS[SALES_RETURN], row, created, "duplicate" if duplicate else "posted")
+    if duplicate:
+        result.duplicates_resolved += 1
+    else:
+        result.posted += 1
+    return True
+
+
+def _refused(outbox: Outbox, row: Row, result: PostResult, cause: str) -> None:
+    reason = (
+        f"Order {row.source_reference} (outlet {row.outlet_code}): sales return "
+        f"{row.transaction_no} not posted: {cause}. Fix the cause in Jurnal or the config, "
+        "then run the day again."
+    )
+    outbox._mark(row.doc_key, "failed", reason, "failed")
+    result.failed += 1
+    result.failures.append(reason)
