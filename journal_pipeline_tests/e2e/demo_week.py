@@ -41,8 +41,9 @@ def synced_demo_week(
     now: datetime,
     dialect: str = "",
 ) -> Iterator[SimpleNamespace]:
-    """Yields ``iseller`` (the sandbox), ``jurnal`` (its handle), ``store`` (staging) and
-    ``results`` (each day's materialization result); every day's run must succeed."""
+    """Yields ``iseller`` (the sandbox), ``jurnal`` (its handle), ``store`` (staging),
+    ``results`` (each day's materialization result) and ``resources`` (to run a day again);
+    every day's run must succeed."""
     iseller = ISellerSandbox(
         base / "iseller",
         orders_per_outlet_per_day=orders_per_outlet_per_day,
@@ -75,7 +76,11 @@ def synced_demo_week(
                 assert result.success, (dialect, day)
                 results[day] = result
             yield SimpleNamespace(
-                iseller=iseller, jurnal=jurnal, store=StagingStore(staging_url), results=results
+                iseller=iseller,
+                jurnal=jurnal,
+                store=StagingStore(staging_url),
+                results=results,
+                resources=resources,
             )
     finally:
         server.stop()
