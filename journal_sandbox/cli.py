@@ -110,7 +110,10 @@ def _sandbox_options(func):
             "'loose,page_base=0,service_charge=gross' (keys: page_base, service_charge, "
             "fulfilment, order_ids, timezone_param, bounds=inclusive|exclusive_end, "
             "money_format=number|string, date_format=space|iso, rounding_sign=added|subtracted, "
-            "cogs_price=unit|total, output_zone=requested|store; presets: documented, loose). "
+            "cogs_price=unit|total, refund_sign=positive|negative, "
+            "void_shape=transaction|status_only, order_discounts=order_level|with_lines, "
+            "output_zone=requested|store; "
+            "presets: documented, loose). "
             "[env: SANDBOX_ISELLER_DIALECT]",
         ),
         click.option(

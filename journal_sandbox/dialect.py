@@ -33,6 +33,17 @@ rounding_sign       what ``rounding_amount`` holds (I-31): ``added`` (``total_am
 cogs_price          what each ``cogs[]`` entry's ``buying_price`` holds (I-19):         unit
                     ``unit`` (the unit cost) or ``total`` (quantity × the unit cost);
                     the order's ``buying_price`` is Σ quantity × unit cost in both
+refund_sign         the sign of a ``refund`` or ``void`` transaction's ``amount``       positive
+                    (I-22, I-33): ``positive`` (its size; ``type`` says it goes back)
+                    or ``negative`` (a signed money movement), in GetOrders and
+                    GetTransactions alike
+void_shape          how a void shows (I-23): ``transaction`` (the sale stays and a      transaction
+                    ``void`` transaction is added) or ``status_only`` (only the
+                    order's ``status``, ``payment_status`` and ``cancel_date`` say it;
+                    no ``void`` transaction in GetOrders or GetTransactions)
+order_discounts     what the order's ``discounts[]`` lists (I-17): ``order_level``      order_level
+                    (documented) or ``with_lines`` (each line's discounts too, with
+                    ``order_detail_id``; summing it counts them twice)
 output_zone         the offset every date of GetOrders (with ``refunded_orders`` and     requested
                     ``fulfillments``), GetTransactions and the summaries is written in
                     (I-14): ``requested`` (the ``time_zone`` asked) or ``store`` (the
@@ -44,7 +55,8 @@ A spec is comma-separated ``key=value`` pairs and preset names, later ones winni
 ``loose,page_base=0``. Presets: ``documented`` (every default) and ``loose`` (what public
 production scripts read: both spellings, the ids, both time-zone parameters). Every dialect
 keeps each order's money identity exact: the parts add up to ``total_amount`` (with
-``rounding_sign=subtracted``, ``rounding_amount`` taken away instead of added).
+``rounding_sign=subtracted``, ``rounding_amount`` taken away instead of added), and the
+summaries stay those of the same sales, refunds and voids.
 """
 
 from __future__ import annotations
@@ -62,6 +74,9 @@ MONEY_FORMATS = ("number", "string")
 DATE_FORMATS = ("space", "iso")
 ROUNDING_SIGNS = ("added", "subtracted")
 COGS_PRICES = ("unit", "total")
+REFUND_SIGNS = ("positive", "negative")
+VOID_SHAPES = ("transaction", "status_only")
+ORDER_DISCOUNTS = ("order_level", "with_lines")
 OUTPUT_ZONES = ("requested", "store")
 
 
@@ -77,6 +92,9 @@ class Dialect:
     date_format: str = "space"
     rounding_sign: str = "added"
     cogs_price: str = "unit"
+    refund_sign: str = "positive"
+    void_shape: str = "transaction"
+    order_discounts: str = "order_level"
     output_zone: str = "requested"
 
     def __post_init__(self) -> None:
@@ -91,6 +109,9 @@ class Dialect:
             ("date_format", DATE_FORMATS),
             ("rounding_sign", ROUNDING_SIGNS),
             ("cogs_price", COGS_PRICES),
+            ("refund_sign", REFUND_SIGNS),
+            ("void_shape", VOID_SHAPES),
+            ("order_discounts", ORDER_DISCOUNTS),
             ("output_zone", OUTPUT_ZONES),
         ):
             if getattr(self, name) not in allowed:
@@ -152,10 +173,11 @@ def _value(key: str, text: str) -> Any:
 
 
 def serve_order(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
-    """A rendered order (`iseller_app.render_order`) as the dialect serves it."""
-    from journal_sandbox.dialect_money import state_cogs, state_money
+    """A rendered order (`iseller_app.render_order`) as the dialect serves it (the stored
+    order first listed by `dialect_shapes.list_discounts`)."""
+    from journal_sandbox.dialect_money import state_cogs, state_money, state_payments
     from journal_sandbox.dialect_shapes import shape_order
     from journal_sandbox.dialect_text import state_text
 
-    money = state_cogs(state_money(order, dialect), dialect)
+    money = state_payments(state_cogs(state_money(order, dialect), dialect), dialect)
     return state_text(shape_order(money, dialect), dialect)

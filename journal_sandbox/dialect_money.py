@@ -33,6 +33,12 @@ The cost of goods (I-19, `state_cogs`): stored with each ``cogs[]`` entry's ``bu
 the unit cost (``cogs_price=unit``); ``total`` serves ``quantity × unit cost`` there instead.
 The order's ``buying_price`` (Σ quantity × unit cost) is the same in both.
 
+The payments (I-22, I-23, I-33; `state_payments`, `state_payment`): a ``refund`` or ``void``
+transaction is stored with a positive ``amount``, its size (``refund_sign=positive``);
+``negative`` serves it below zero, a signed money movement, in GetOrders' ``transactions[]``
+and in GetTransactions alike. A sale, ``refunded_orders[].refund_amount`` and the summaries
+(which net refunds and voids per method in every dialect) are not changed.
+
 `state_money` (service charge and rounding) is pure and works on any order in the documented
 reading, rendered (`iseller_app.render_order`, numbers as floats or Decimals) or as stored,
 with or without ``order_details``: GetOrderSummary calls it on the stored orders to sum their
@@ -118,6 +124,30 @@ def state_cogs(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
             for line in details
         ],
     }
+
+
+#: The transaction types that give money back (I-22): signed below zero under
+#: ``refund_sign=negative``.
+MONEY_BACK = ("refund", "void")
+
+
+def state_payment(transaction: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """A transaction with its ``amount`` signed as ``dialect.refund_sign`` says: a refund or
+    void below zero under ``negative``; a new dict when anything changes."""
+    if dialect.refund_sign == "positive" or transaction.get("type") not in MONEY_BACK:
+        return transaction
+    amount = transaction.get("amount")
+    if amount is None or _amount(amount) <= 0:
+        return transaction
+    return {**transaction, "amount": _like(amount, -_amount(amount))}
+
+
+def state_payments(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """The order with each of its ``transactions[]`` as `state_payment` states it."""
+    transactions = order.get("transactions")
+    if dialect.refund_sign == "positive" or not transactions:
+        return order
+    return {**order, "transactions": [state_payment(t, dialect) for t in transactions]}
 
 
 def _cogs_total(entry: dict[str, Any]) -> dict[str, Any]:

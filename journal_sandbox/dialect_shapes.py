@@ -9,6 +9,15 @@
 - ``order_ids``: every ``order_details[]`` item carries ``order_id`` (its order's id) and every
   order-level ``discounts[]`` item ``order_detail_id``: null for a discount on the whole order
   (the demo merchant's only kind), the line's id for one that belongs to one line.
+- ``void_shape`` (I-23): ``transaction`` (documented) keeps the sale and its ``void``
+  transaction; ``status_only`` leaves the ``void`` transaction out (GetOrders here,
+  GetTransactions in `iseller_app`), so only ``status: "void"``, ``payment_status:
+  "voided"`` and ``cancel_date`` tell of the void.
+- ``order_discounts`` (I-17, `list_discounts`): ``order_level`` (documented) lists the
+  order-level discounts only in the order's ``discounts[]``; ``with_lines`` lists every line's
+  discounts there too, after them, each with ``order_detail_id`` (the order-level ones with
+  ``order_detail_id: null``), so a sum of the list counts the line discounts twice. The line
+  ``discounts[]`` and every amount stay as they are.
 
 Money is not touched here (`dialect_money`). A key moved or added keeps its place: the new one
 comes right after the documented one.
@@ -42,9 +51,28 @@ def _renamed(item: dict[str, Any], old: str, new: str) -> dict[str, Any]:
     return {(new if name == old else name): value for name, value in item.items()}
 
 
+def list_discounts(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """A stored order (every block) with its ``discounts[]`` as ``dialect.order_discounts``
+    lists them; applied before rendering, so that the list is the same whether or not
+    ``order_details`` are included. A new dict when anything changes."""
+    discounts = order.get("discounts")
+    if dialect.order_discounts == "order_level" or not isinstance(discounts, list):
+        return order
+    listed = [_with_key(d, "discount_amount", "order_detail_id", None) for d in discounts]
+    for line in order.get("order_details") or []:
+        listed.extend(
+            _with_key(d, "discount_amount", "order_detail_id", line.get("order_detail_id"))
+            for d in line.get("discounts") or []
+        )
+    return {**order, "discounts": listed}
+
+
 def shape_order(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     """The order's fields as the dialect spells them; a new dict when anything changes, the
     argument is not changed (the documented reading: the order as is)."""
+    transactions = order.get("transactions")
+    if dialect.void_shape == "status_only" and transactions:
+        order = {**order, "transactions": [t for t in transactions if t.get("type") != "void"]}
     if dialect.fulfilment == "fulfillment" and not dialect.order_ids:
         return order
     out = dict(order)

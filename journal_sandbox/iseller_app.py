@@ -57,6 +57,8 @@ from journal_sandbox.demo_merchant import (
     parse_dt,
 )
 from journal_sandbox.dialect import DIALECT_ENV, Dialect, serve_order
+from journal_sandbox.dialect_money import state_payment
+from journal_sandbox.dialect_shapes import list_discounts
 from journal_sandbox.dialect_text import state_text, written_offset
 from journal_sandbox.faults import FaultInjector
 from journal_sandbox.http import Request, Response, Router, SandboxServer
@@ -857,6 +859,8 @@ class ISellerSandbox:
         direction = _sort_direction(params)
         page, page_size = _paging(params)
         includes = parse_includes(params.get("includes"))
+        if self.dialect.void_shape == "status_only":  # a void is the order's status only (I-23)
+            where.append("json_extract(body, '$.type') != 'void'")
         where_sql = f"WHERE {' AND '.join(where)}" if where else ""
         self.materialized()
         total = self.query_db(f"SELECT COUNT(*) FROM transactions {where_sql}", args)[0][0]
@@ -874,7 +878,7 @@ class ISellerSandbox:
             transaction["transaction_date"] = _shift(transaction["transaction_date"], time_zone)
             if "mdr" not in includes:
                 transaction["mdr"] = None
-            transactions.append(transaction)
+            transactions.append(state_payment(transaction, self.dialect))
         return {
             "count": len(transactions),
             "transactions": state_text(transactions, self.dialect),
@@ -885,7 +889,8 @@ class ISellerSandbox:
 
     def _query_transaction_summary(self, params: dict[str, str]) -> dict[str, Any]:
         """Payments per UTC day of ``transaction_date`` and method (I-38): sales add, refunds
-        and voids subtract. Every dialect states the payments alike."""
+        and voids subtract. Every dialect states the payments alike (a void on its
+        ``cancel_date`` also under ``void_shape=status_only``, whatever a refund's sign)."""
         time_zone, where, args = self._window(params, "transaction_date")
         time_zone = written_offset(self.dialect, time_zone)  # of the labels, from here on
         _summary_paging(params)
@@ -1175,7 +1180,11 @@ class ISellerSandbox:
             ).fetchall()
         stored = [json.loads(body) for body, _ in rows]
         orders = [
-            serve_order(render_order(order, includes, time_zone), self.dialect) for order in stored
+            serve_order(
+                render_order(list_discounts(order, self.dialect), includes, time_zone),
+                self.dialect,
+            )
+            for order in stored
         ]
         result: dict[str, Any] = {"count": len(orders), "orders": orders}
         if "trackinventory" in includes:

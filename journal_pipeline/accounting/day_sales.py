@@ -105,10 +105,13 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
     later = succeeded[
         earlier & (succeeded["type"] == "sale") & (succeeded["order_status"] == "completed")
     ]
-    cancelled = dated["cancel_date"].map(lambda t: not is_missing(t))
-    voided = dated[(dated["status"] == "void") & cancelled].copy()
+    # A void is read from the order's status and cancel date (else its last change), not from
+    # a void transaction, which iSeller may not list (I-23).
+    voided = dated[dated["status"] == "void"].copy()
     voided["cancel_business_date"] = [
-        outlet_business_date(o.cancel_date, o.outlet_code, config)
+        outlet_business_date(
+            o.modified_date if is_missing(o.cancel_date) else o.cancel_date, o.outlet_code, config
+        )
         for o in voided.itertuples(index=False)
     ]
     voided_later = voided[(voided["cancel_business_date"] == day) & (voided["business_date"] < day)]

@@ -85,7 +85,9 @@ def staged_payment_totals(
 ) -> tuple[dict[str, int], dict[str, str], int, list[str]]:
     """Per payment method (`method_key`): the signed sum of one outlet's staged payments under
     a reading; the methods' names; how many payments were added; and the methods iSeller's
-    summary has no key for (not compared), with their amounts."""
+    summary has no key for (not compared), with their amounts. A staged amount is its size
+    (a refund or void signed below zero by iSeller is staged as its size, I-22): the sign is
+    the reading's for its ``type``."""
     start, last = window.bounds(reading.bounds, reading.end)
     column = {
         "transaction_date": "transaction_date",

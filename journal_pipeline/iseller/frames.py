@@ -5,6 +5,12 @@ columns are whole rupiah (int64); quantities stay Decimal-exact as strings are p
 Three frames: ``orders`` (one row per order), ``lines`` (order details) and ``payments``
 (iSeller "transactions"). A missing value (``null``, an absent key) stays ``None``: the
 frames are built with object dtype, so pandas never infers a text dtype that stores NaN.
+
+Readings the document leaves open are read to the same frames (docs/assumptions/iseller.md):
+a refund's or void's ``amount`` is its size, signed or not (I-22, `parse.transaction_amount`);
+a voided order that shows its void only by its status gets the void payment it implies
+(I-23, `implied_voids`); the order-level discount is never a sum of a ``discounts[]`` that
+may list the lines' discounts too (I-17, `order_level_discount`).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from journal_pipeline.core.orders import (
     OrderFrames,
 )
 from journal_pipeline.core.timestamps import parse_utc
+from journal_pipeline.iseller.parse import transaction_amount
 
 
 def _decimal(value: object, default: str = "0") -> Decimal:
@@ -77,6 +84,48 @@ def cost_reading(order: Mapping[str, Any]) -> str | None:
     return reading if gap <= entries else COST_UNMATCHED
 
 
+def order_level_discount(order: Mapping[str, Any]) -> int:
+    """The order-level discount (I-17, I-20): ``total_discount_amount`` less the lines'
+    ``discount_amount`` when the order states both; otherwise the order's ``discounts[]``
+    entries that name no line (``order_detail_id`` absent or null), since a service may list
+    each line's discounts there too."""
+    details = order.get("order_details")
+    stated = order.get("total_discount_amount")
+    if details and stated not in (None, ""):
+        return to_rupiah(stated) - sum(to_rupiah(line.get("discount_amount")) for line in details)
+    return sum(
+        to_rupiah(d.get("discount_amount"))
+        for d in order.get("discounts") or []
+        if d.get("order_detail_id") in (None, "")
+    )
+
+
+def implied_voids(order: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The void payments of a voided order (``status: "void"``) that lists no ``void``
+    transaction (I-23): one per successful sale, the same method and amount, dated at its
+    ``cancel_date`` (else its ``modified_date``), with the id ``<sale id>:void``. None for any
+    other order, so the payments read the same whether iSeller adds a void transaction or
+    shows the void by the order's status alone."""
+    transactions = order.get("transactions") or []
+    if order.get("status") != "void" or any(t.get("type") == "void" for t in transactions):
+        return []
+    cancelled = parse_utc(order.get("cancel_date") or order.get("modified_date"))
+    return [
+        {
+            "order_id": str(order["order_id"]),
+            "transaction_id": f"{sale.get('transaction_id')}:void",
+            "type": "void",
+            "status": "success",
+            "gateway": sale.get("gateway"),
+            "payment_type_name": sale.get("payment_type_name"),
+            "transaction_date": cancelled,
+            "amount": transaction_amount(sale),
+        }
+        for sale in transactions
+        if sale.get("type") == "sale" and sale.get("status") == "success"
+    ]
+
+
 def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
     orders: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
@@ -92,9 +141,7 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
         row["customer_name"] = _customer_name(order)
         for column in ("order_date", "closed_date", "modified_date", "cancel_date"):
             row[column] = parse_utc(order.get(column))
-        row["order_discounts"] = sum(
-            to_rupiah(d.get("discount_amount")) for d in order.get("discounts") or []
-        )
+        row["order_discounts"] = order_level_discount(order)
         row["order_promotions"] = sum(
             to_rupiah(p.get("promotion_amount")) for p in order.get("promotions") or []
         )
@@ -115,9 +162,10 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
         for payment in order.get("transactions") or []:
             pay = {c: payment.get(c) for c in PAYMENT_COLUMNS}
             pay["order_id"] = order_id
-            pay["amount"] = to_rupiah(payment.get("amount"))
+            pay["amount"] = transaction_amount(payment)
             pay["transaction_date"] = parse_utc(payment.get("transaction_date"))
             payments.append(pay)
+        payments.extend(implied_voids(order))
     return OrderFrames(
         _frame(orders, ORDER_COLUMNS, ORDER_MONEY),
         _frame(lines, LINE_COLUMNS, (*LINE_MONEY, "cost", "line_no")),

@@ -97,6 +97,20 @@ def _pick(item: Mapping[str, Any], columns: Iterable[str]) -> dict[str, Any]:
 
 # --- payments ------------------------------------------------------------------------------
 
+#: The transaction types that give money back (I-22, I-23, I-33). iSeller's document does not
+#: say whether their ``amount`` is their size or a signed movement below zero; both are read
+#: as the size, the direction being the ``type``.
+MONEY_BACK = ("refund", "void")
+
+
+def transaction_amount(item: Mapping[str, Any]) -> int:
+    """A transaction's ``amount`` in whole rupiah: a refund's or void's as its size whatever
+    its sign (half-up rounds away from zero, so the size is the same either way); a sale's
+    as stated."""
+    amount = to_rupiah(item.get("amount"))
+    return abs(amount) if item.get("type") in MONEY_BACK else amount
+
+
 TRANSACTION_COLUMNS = (
     "transaction_id",
     "order_id",
@@ -116,13 +130,14 @@ TRANSACTION_COLUMNS = (
 
 
 def transactions_frame(transactions: Iterable[Mapping[str, Any]], time_zone: int = 0):
-    """GetTransactions items: one row per payment, refund or void; ``mdr_fee`` is the sum of
-    the ``mdr[].payment_method_fee`` (0 without the MDR include)."""
+    """GetTransactions items: one row per payment, refund or void, ``amount`` its size
+    (`transaction_amount`); ``mdr_fee`` is the sum of the ``mdr[].payment_method_fee`` (0
+    without the MDR include)."""
     rows = []
     for item in transactions:
         row = _pick(item, TRANSACTION_COLUMNS)
         row["transaction_date"] = parse_time(item.get("transaction_date"), time_zone)
-        row["amount"] = to_rupiah(item.get("amount"))
+        row["amount"] = transaction_amount(item)
         row["mdr_fee"] = sum(to_rupiah(m.get("payment_method_fee")) for m in item.get("mdr") or [])
         rows.append(row)
     return _frame(

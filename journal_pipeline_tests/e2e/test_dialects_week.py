@@ -3,8 +3,10 @@
 The emulator can serve each reading the document leaves open (`journal_sandbox/dialect.py`):
 pages from 0 or 1, a restaurant's service charge stated with or without its tax, other
 spellings and ids, date bounds that leave out their end, money as decimal strings and dates
-in .NET's ISO 8601, the rounding with the opposite sign, cost entries priced per line, every
-date written in the store's offset whatever ``time_zone`` asked. For
+in .NET's ISO 8601, the rounding with the opposite sign, cost entries priced per line,
+refunds and voids signed below zero, voids shown by the order's status alone, line discounts
+listed on the order too, every date written in the store's offset whatever ``time_zone``
+asked. For
 each, a week of the demo merchant runs through the Dagster assets into a fresh Jurnal. Every
 run passes its checks (the completeness check against iSeller's own totals included), every
 completed sale is posted exactly once and none is held, Jurnal's trial balance ties out with
@@ -38,6 +40,9 @@ DIALECTS = {
     "gross_untaxed_total": "service_charge=gross_untaxed_total",
     "strings_iso_exclusive": "bounds=exclusive_end,money_format=string,date_format=iso",
     "rounding_subtracted_cogs_total": "rounding_sign=subtracted,cogs_price=total",
+    "signed_status_only_with_lines": (
+        "refund_sign=negative,void_shape=status_only,order_discounts=with_lines"
+    ),
     "store_zone_dates": "output_zone=store",
 }
 
@@ -85,7 +90,11 @@ def _sync_week(base, spec: str) -> SimpleNamespace:
             if order["status"] == "completed"
         }
         journal = [week.store.read_journal(day) for day in WEEK]
+        served = week.iseller.served_orders()
         return SimpleNamespace(
+            money_back=sum(
+                t["type"] in ("refund", "void") for o in served for t in o["transactions"]
+            ),
             checks=checks,
             readings=readings,
             invoices=invoices,
@@ -172,6 +181,7 @@ def test_the_readings_were_really_exercised(weeks):
     assert other.get("rounding:subtracted", 0) > 0 and other.get("cogs:total", 0) > 0
     assert "cogs:unmatched" not in other
     assert not any(":" in reading for reading in weeks["documented"].readings)
+    assert weeks["signed_status_only_with_lines"].money_back > 0  # refunds and voids to read
 
 
 def test_every_dialect_books_the_same_ledger(weeks):
