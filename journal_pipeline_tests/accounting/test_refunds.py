@@ -81,7 +81,7 @@ def test_a_partial_refund_with_an_order_discount_at_a_tax_exclusive_outlet():
     assert holds == []
     # Dr sales 72,675 + its discount 3,825 = 76,500; Cr discount 3,825; Dr PPN 7,995; Cr Kas
     assert _by_account(rows, "refund:") == {
-        "Penjualan": (76_500, 0),
+        "Retur Penjualan": (76_500, 0),
         "Diskon Penjualan": (0, 3_825),
         "PPN Keluaran": (7_995, 0),
         "Kas": (0, 80_670),
@@ -120,7 +120,7 @@ def test_b_partial_refund_at_a_tax_inclusive_outlet_with_a_service_charge():
     assert holds == []
     # revenue 55,000 − 5,000 = 50,000; PB1 5,000 + 250; service 2,500
     assert _by_account(rows, "refund:") == {
-        "Penjualan": (50_000, 0),
+        "Retur Penjualan": (50_000, 0),
         "Hutang Pajak Restoran (PB1)": (5_250, 0),
         "Pendapatan Service Charge": (2_500, 0),
         "Kliring QRIS iSeller Pay": (0, 57_750),
@@ -146,7 +146,7 @@ def test_c_refund_on_a_later_day_by_another_method():
     assert holds == []
     # Dr sales 23,750 + 1,250 discount; Cr discount 1,250; Dr PPN 2,613; Cr EDC clearing
     assert _by_account(rows, "refund:") == {
-        "Penjualan": (25_000, 0),
+        "Retur Penjualan": (25_000, 0),
         "Diskon Penjualan": (0, 1_250),
         "PPN Keluaran": (2_613, 0),
         "Kliring EDC": (0, 26_363),
@@ -172,7 +172,7 @@ def test_d_void_after_posting_reverses_the_whole_sale():
     assert holds == []
     # the sale's own entry, reversed: Dr 178,000 + 18,602 = Cr 8,900 + Kas 187,702
     assert _by_account(rows, "void:") == {
-        "Penjualan": (178_000, 0),
+        "Retur Penjualan": (178_000, 0),
         "Diskon Penjualan": (0, 8_900),
         "PPN Keluaran": (18_602, 0),
         "Kas": (0, 187_702),
