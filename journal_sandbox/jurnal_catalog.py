@@ -7,6 +7,7 @@ Mixed into :class:`journal_sandbox.jurnal_app.JurnalSandbox`; J-numbers refer to
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -44,6 +45,22 @@ from journal_sandbox.jurnal_store import (
 PERSON_FIXED_KEYS = frozenset(
     {"id", "created_at", "default_ar_account", "default_ap_account", "source", "deleted_at"}
 )
+
+
+# J-50: Jurnal documents no length of a display name; a Rails string column holds 255
+# characters. The batch schema types ``email`` with ``format: email``.
+DISPLAY_NAME_MAX = 255
+EMAIL_FORMAT = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _check_customer_fields(data: dict[str, Any], errors: FieldErrors) -> None:
+    """The customer's name length and e-mail format; the messages never echo the value."""
+    display_name = clean_text(data.get("display_name"))
+    if display_name is not None and len(display_name) > DISPLAY_NAME_MAX:
+        errors.add("display_name", f"is too long (maximum is {DISPLAY_NAME_MAX} characters)")
+    email = clean_text(data.get("email"))
+    if email is not None and not EMAIL_FORMAT.match(email):
+        errors.add("email", "is invalid")
 
 
 class CatalogMixin:
@@ -162,6 +179,7 @@ class CatalogMixin:
             other = self.store.find("person", custom_id=custom_id)
             if other is not None and other["id"] != person["id"]:
                 errors.add("custom_id", "has already been taken")
+        _check_customer_fields({**data, "display_name": display_name}, errors)
         errors.raise_if_any()
         for key, value in data.items():
             if key in person and key not in PERSON_FIXED_KEYS:
@@ -187,6 +205,7 @@ class CatalogMixin:
             errors.add("display_name", "has already been taken")
         if custom_id and self.store.find("person", custom_id=custom_id) is not None:
             errors.add("custom_id", "has already been taken")
+        _check_customer_fields(data, errors)
         receivable = self._resolve_account(
             data, "default_ar_account", errors, DEFAULT_RECEIVABLE_ACCOUNT, 1
         )

@@ -14,8 +14,9 @@ an order whose invoice would not come to the order's total is held, not posted.
 
 Missing values leave their part out: a line without a variant reads just the product name;
 a line without a SKU names its product by name (no ``product_code`` key); an order without
-a customer has no customer in its memo (the invoice's person is the walk-in customer of the
-config in every case). A line with neither SKU nor product name is held.
+a customer has no customer in its memo. The invoice's person is the order's customer, by the
+display name `customers.py` gives it, or the config's walk-in customer for an order without a
+customer id. A line with neither SKU nor product name is held.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from journal_pipeline.accounting.customers import invoice_person
 from journal_pipeline.accounting.documents import SALES_INVOICE, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine, fit_total, invoice_totals
@@ -206,7 +208,9 @@ def sales_invoice(
         "transaction_no": number,
         "custom_id": order.order_id,
         "reference_no": order.order_reference,
-        "person_name": config.walk_in_customer,
+        "person_name": invoice_person(
+            order.customer_id, order.customer_name, config.walk_in_customer
+        ),
         "memo": _memo(order.order_reference, outlet_code, order.customer_name, free_items),
         "tags": [outlet_code],
         "use_tax_inclusive": bool(order.tax_inclusive),

@@ -109,6 +109,7 @@ class OrderRow(Protocol):
     outlet_code: str | None
     outlet_name: str | None
     status: str | None
+    customer_id: str | None  # None for a walk-in sale (I-24)
     customer_name: str | None
     tax_inclusive: bool
     order_date: datetime | None

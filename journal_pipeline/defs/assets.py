@@ -25,6 +25,7 @@ from journal_pipeline.defs.resources import (
 )
 from journal_pipeline.sync import completeness, returns
 from journal_pipeline.sync import day as day_sync
+from journal_pipeline.sync.customers import sync_day_customers
 from journal_pipeline.sync.master_data import ensure_products, wanted_products
 from journal_pipeline.sync.outbox import CORRECTIONS, Outbox
 
@@ -136,7 +137,43 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
     @dg.asset(
         partitions_def=daily,
         group_name="jurnal",
-        deps=[journal_entries, jurnal_products],
+        deps=[journal_entries, jurnal_products],  # master data one step at a time
+        pool=JURNAL_POOL,
+        kinds={"api"},
+    )
+    def jurnal_customers(
+        context: dg.AssetExecutionContext,
+        jurnal: JurnalResource,
+        staging: StagingResource,
+        merchant: MerchantConfigResource,
+    ) -> dg.MaterializeResult:
+        """Jurnal customers for every iSeller customer the day's invoices name (created when
+        missing, matched on custom_id); walk-in sales keep the configured walk-in customer."""
+        client = jurnal.client(staging.store)
+        result = sync_day_customers(staging.store, client, merchant.config, partition_date(context))
+        problems = [*result.conflicts, *result.failed]
+        metadata = {
+            "customers_existing": result.existing,
+            "customers_created": len(result.created),
+            "customers_renamed": len(result.renamed),
+            "customers_failed": len(problems),
+            "created": ", ".join(result.created[:50]),
+            "failed": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems)),
+            **client.stats(),
+        }
+        if result.conflicts:
+            raise dg.Failure(
+                description=f"{len(result.conflicts)} customer(s) of the day's invoices have "
+                f"their name taken by another Jurnal customer; no invoice is posted until it "
+                f"is renamed. {result.conflicts[0]}",
+                metadata=metadata,
+            )
+        return dg.MaterializeResult(metadata=metadata)
+
+    @dg.asset(
+        partitions_def=daily,
+        group_name="jurnal",
+        deps=[journal_entries, jurnal_products, jurnal_customers],
         pool=JURNAL_POOL,
         kinds={"api"},
         check_specs=INVOICE_CHECKS,
@@ -217,6 +254,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         iseller_day_totals,
         journal_entries,
         jurnal_products,
+        jurnal_customers,
         jurnal_sales_invoices,
         jurnal_sales_returns,
     ]

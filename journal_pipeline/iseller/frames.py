@@ -32,6 +32,7 @@ from journal_pipeline.core.orders import (
     OrderFrames,
 )
 from journal_pipeline.core.timestamps import parse_utc
+from journal_pipeline.iseller.customers import customer_name
 from journal_pipeline.iseller.parse import transaction_amount
 
 
@@ -39,11 +40,6 @@ def _decimal(value: object, default: str = "0") -> Decimal:
     if value in (None, ""):
         return Decimal(default)
     return Decimal(str(value))
-
-
-def _customer_name(order: Mapping[str, Any]) -> str | None:
-    parts = (text_or_none(order.get(k)) for k in ("customer_first_name", "customer_last_name"))
-    return " ".join(p for p in parts if p) or None
 
 
 #: The readings of a ``cogs[]`` entry's ``buying_price`` (I-19), the documented one first:
@@ -138,7 +134,8 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
         row["order_reference"] = text_or_none(order.get("order_reference")) or order_id
         row["tax_inclusive"] = bool(order.get("tax_inclusive"))
         row["on_account"] = bool(order.get("on_account"))
-        row["customer_name"] = _customer_name(order)
+        row["customer_id"] = text_or_none(order.get("customer_id"))
+        row["customer_name"] = customer_name(order)
         for column in ("order_date", "closed_date", "modified_date", "cancel_date"):
             row[column] = parse_utc(order.get(column))
         row["order_discounts"] = order_level_discount(order)

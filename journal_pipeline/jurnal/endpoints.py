@@ -156,6 +156,18 @@ class JurnalEndpoints(IdempotentWrites):
     ) -> dict[str, Any] | None:
         return self.find("customers", custom_id=custom_id, display_name=display_name)
 
+    def list_customers(self) -> list[dict[str, Any]]:
+        """Every customer (Jurnal documents no filter by ``custom_id``: the list is read)."""
+        return list(self.iter_list("customers", "customers"))
+
+    def update_customer(self, customer_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``PATCH customers/{id}``: the fields sent replace the customer's."""
+        data = self._request("PATCH", f"customers/{int(customer_id)}", body={"customer": body})
+        record = spec_for("customers").unwrap(data)
+        if record is None:
+            raise JurnalError("PATCH customers: answer without 'customer'", body=data)
+        return record
+
     def create_stock_adjustment(self, body: Mapping[str, Any]) -> dict[str, Any]:
         return self.create(
             "stock_adjustments",

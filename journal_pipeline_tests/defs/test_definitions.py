@@ -29,6 +29,7 @@ def test_assets_and_checks_are_wired(defs):
         "iseller_day_totals",
         "journal_entries",
         "jurnal_products",
+        "jurnal_customers",
         "jurnal_sales_invoices",
         "jurnal_sales_returns",
     }
@@ -47,8 +48,15 @@ def test_assets_and_checks_are_wired(defs):
     assert totals.parent_keys == {dg.AssetKey("iseller_orders")}
     journal = graph.get(dg.AssetKey("journal_entries"))
     assert dg.AssetKey("iseller_day_totals") in journal.parent_keys  # built after the check
-    for key in ("jurnal_products", "jurnal_sales_invoices", "jurnal_sales_returns"):
+    for key in (
+        "jurnal_products",
+        "jurnal_customers",
+        "jurnal_sales_invoices",
+        "jurnal_sales_returns",
+    ):
         assert graph.get(dg.AssetKey(key)).pools == {"jurnal_api"}
+    invoices = graph.get(dg.AssetKey("jurnal_sales_invoices"))
+    assert dg.AssetKey("jurnal_customers") in invoices.parent_keys  # customers first
     returns = graph.get(dg.AssetKey("jurnal_sales_returns"))
     assert returns.parent_keys == {dg.AssetKey("jurnal_sales_invoices")}  # invoices first
     assert {k.asset_key.to_user_string() for k in returns.check_keys} == {"jurnal_sales_returns"}
