@@ -436,5 +436,14 @@ def backfill(start, end, verbose):
     sys.exit(1 if failures else 0)
 
 
+def _register_corrections() -> None:
+    from journal_pipeline.corrections_cli import repost, rollback
+
+    main.add_command(rollback)
+    main.add_command(repost)
+
+
+_register_corrections()
+
 if __name__ == "__main__":
     main()

@@ -42,3 +42,30 @@ class Document:
 
 def transaction_no(config: MerchantConfig, order_reference: str) -> str:
     return f"{config.transaction_no_prefix}{order_reference.lstrip('#').strip()}"
+
+
+# Revisions (docs/posting-model.md, "Corrections after posting"): an order posted again after
+# a correction gets keys of its own. Revision 0 keeps the keys above; revision n >= 1 appends
+# ``/<n>`` to the custom_id and ``.<n>`` to the invoice number (``ISL/JKT-000101.2``), so its
+# numbers never meet a return's ``/R<n>``, ``/V``, ``/RJ<n>``, ``/VJ`` or a payment's ``/P<n>``.
+# The reversal of revision n is numbered after its invoice: ``<invoice no>/C`` (sales return)
+# and ``<invoice no>/CJ`` (journal entry), custom_id ``<revision id>/C``.
+REVERSAL_SUFFIX = "/C"
+
+
+def revision_id(source_id: str, revision: int) -> str:
+    """The custom_id (and outbox source id) of an order's or payment's ``revision``."""
+    return source_id if revision == 0 else f"{source_id}/{revision}"
+
+
+def revision_no(number: str, revision: int) -> str:
+    """The invoice number of ``revision`` from the invoice number of revision 0."""
+    return number if revision == 0 else f"{number}.{revision}"
+
+
+def split_revision(source_id: str) -> tuple[str, int]:
+    """(order id, revision) from an invoice's source id (``<order id>`` or ``<order id>/<n>``)."""
+    head, sep, tail = source_id.rpartition("/")
+    if sep and tail.isdigit():
+        return head, int(tail)
+    return source_id, 0

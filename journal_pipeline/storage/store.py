@@ -70,9 +70,12 @@ class StagingStore:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 rows = conn.execute(
-                    sa.select(t.c.order_id, t.c.modified_at, t.c.raw).where(t.c.order_id.in_(chunk))
+                    sa.select(t.c.order_id, t.c.modified_at, t.c.raw, t.c.posted_raw).where(
+                        t.c.order_id.in_(chunk)
+                    )
                 )
                 existing.update({r.order_id: r for r in rows})
+            posted = _posted_invoices(conn, list(existing))
             for order_id, order in incoming.items():
                 raw = dumps(order)
                 modified_at = parse_utc(order.get("modified_date"))
@@ -92,6 +95,8 @@ class StagingStore:
                 elif old.raw == raw or _older(modified_at, as_utc(old.modified_at)):
                     counts["unchanged"] += 1
                 else:
+                    if order_id in posted and old.posted_raw is None:
+                        values["posted_raw"] = old.raw  # what its posted invoice was built from
                     conn.execute(sa.update(t).where(t.c.order_id == order_id).values(**values))
                     counts["updated"] += 1
         return counts
@@ -276,6 +281,20 @@ class StagingStore:
         if frame.empty:
             frame = pd.DataFrame(columns=[c.name for c in t.columns])
         return frame
+
+
+def _posted_invoices(conn: sa.Connection, order_ids: list[str]) -> set[str]:
+    """Those of ``order_ids`` whose (first) sales invoice is in Jurnal."""
+    o = tables.outbox
+    found: set[str] = set()
+    for start in range(0, len(order_ids), 500):
+        query = sa.select(o.c.source_id).where(
+            o.c.doc_type == "sales_invoice",
+            o.c.status == "posted",
+            o.c.source_id.in_(order_ids[start : start + 500]),
+        )
+        found.update(row.source_id for row in conn.execute(query))
+    return found
 
 
 def _older(new: datetime | None, old: datetime | None) -> bool:

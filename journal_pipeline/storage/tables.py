@@ -36,6 +36,8 @@ iseller_orders = Table(
     Column("modified_at", DateTime(timezone=True)),  # UTC
     Column("raw", Text, nullable=False),
     Column("fetched_at", DateTime(timezone=True), nullable=False),
+    # the order as its invoice was posted, kept when iSeller changes it afterwards
+    Column("posted_raw", Text),
     Index("ix_iseller_orders_closed_at", "closed_at"),
     Index("ix_iseller_orders_modified_at", "modified_at"),
 )
@@ -136,4 +138,40 @@ outbox_log = Table(
     Column("message", Text),
     Column("run_id", String(64)),
     Index("ix_outbox_log_doc", "doc_key"),
+)
+
+# One row per booked revision of an order (docs/posting-model.md, "Corrections after posting").
+# Revision 0 is the sale as first posted (``raw``: the order as it was then); revision n >= 1 is
+# the order posted again on ``business_date`` under its own keys. ``reversed_on`` is the day the
+# revision was reversed and ``reversal`` the reversal decided then (canonical lines and Jurnal
+# documents, JSON), kept so that building that day again gives the same reversal.
+order_revisions = Table(
+    "order_revisions",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("revision", Integer, primary_key=True, autoincrement=False),
+    Column("business_date", Date, nullable=False),
+    Column("outlet_code", String(32)),
+    Column("order_reference", String(64)),
+    Column("raw", Text),
+    Column("reversed_on", Date),
+    Column("reversal", Text),
+    Column("reason", Text),
+    Column("command", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_order_revisions_date", "business_date"),
+    Index("ix_order_revisions_reversed_on", "reversed_on"),
+)
+
+# Outlet-days rolled back (``state`` rolled_back) and not posted again yet: their new
+# documents are held until `journal-pipeline repost` (then ``state`` reposted).
+outlet_day_marks = Table(
+    "outlet_day_marks",
+    metadata,
+    Column("business_date", Date, primary_key=True),
+    Column("outlet_code", String(32), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("command", Text),
+    Column("at", DateTime(timezone=True), nullable=False),
 )

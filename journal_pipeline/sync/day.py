@@ -15,6 +15,7 @@ from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.refunds import refund_frames
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync import revisions
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.ports import OrderSource
 
@@ -59,7 +60,12 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
     seen = {str(order["order_id"]) for order in raw}
     margin = timedelta(days=1)
     refunded = [i for i in store.refunded_order_ids(start - margin, end + margin) if i not in seen]
-    frames = order_frames([*raw, *store.orders_by_id(refunded)])
+    raw = [*raw, *store.orders_by_id(refunded)]
+    raw = [*raw, *revisions.orders_booked_on(store, day, {str(o["order_id"]) for o in raw})]
+    # changes after posting are corrected on the day of the change; a revised order's own
+    # days are built from the order as it was posted
+    revisions.revise_changed_orders(store, config, day, raw)
+    frames = order_frames(revisions.as_booked(store, raw))
     sales = posting_rules.sales_of_day(frames, config, day)
     sale_lines, holds = posting_rules.journal_lines(sales, config)
     documents, invoice_holds = invoices.sales_invoices(
@@ -79,20 +85,28 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
         config,
         statuses,
     )
+    rev_lines, rev_documents, rev_holds = revisions.corrections_of_day(store, config, day)
     lines = pd.concat(
         [
             sale_lines,
             *(
                 pd.DataFrame(rows, columns=sale_lines.columns)
-                for rows in (kept_lines, pay_lines, fix_lines)
+                for rows in (kept_lines, pay_lines, fix_lines, rev_lines)
             ),
         ]
     )
+    lines = lines.astype({"debit": "int64", "credit": "int64"}).reset_index(drop=True)
+    lines, moved = revisions.keep_posted_lines(store, day, lines)
+    documents, moved_holds = revisions.posted_elsewhere(
+        day, [*open_documents, *kept_invoices], moved
+    )
+    documents, rolled_back = revisions.hold_rolled_back(store, day, documents)
+    held = [*holds, *invoice_holds, *pay_holds, *locked, *fix_holds, *rev_holds]
     return DayJournal(
         sales,
         lines.astype({"debit": "int64", "credit": "int64"}).reset_index(drop=True),
-        [*open_documents, *kept_invoices, *fix_documents],
-        [*holds, *invoice_holds, *pay_holds, *locked, *fix_holds],
+        [*documents, *fix_documents, *rev_documents],
+        [*held, *moved_holds, *rolled_back],
     )
 
 

@@ -1,0 +1,120 @@
+"""`journal-pipeline rollback` and `repost` of an outlet-day of the demo merchant, through the
+command line against the emulators: Jurnal's trial balance equals the canonical journal after
+each, a repost after a mapping change books the new account, a second run does nothing, and a
+dry run changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from journal_pipeline.cli import main
+from journal_pipeline.storage.revisions import RevisionStore
+from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline_tests.e2e.demo_week import CONFIG, synced_demo_week
+from journal_pipeline_tests.e2e.test_dialects_week import _by_account, _trial_balance
+from journal_sandbox.defaults import DEMO_CONFIG
+
+pytestmark = pytest.mark.e2e
+
+FIXED_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+DAYS = [date(2026, 11, 16) + timedelta(days=n) for n in range(3)]
+DAY = DAYS[1]
+ESTIMATES = {"Beban Pokok Pendapatan", "Persediaan Barang"}  # Jurnal books its own cost
+NEW_CASH = "Kas Kecil Outlet"
+
+
+def _ties_out(week) -> None:
+    client = week.jurnal.client()
+    ours = _by_account([week.store.read_journal(day) for day in DAYS])
+    theirs = _trial_balance(client, DAYS[0], DAYS[-1])
+    accounts = (set(ours) | set(theirs)) - ESTIMATES
+
+    def diff(account: str) -> Decimal:
+        return theirs.get(account, Decimal(0)) - ours.get(account, Decimal(0))
+
+    money = {*CONFIG.payment_methods.values(), CONFIG.accounts["receivable"], NEW_CASH}
+    assert {a: diff(a) for a in money & accounts if diff(a)} == {}  # to the rupiah
+    assert sum(diff(a) for a in accounts - money) == 0  # income, tax, discounts together
+
+
+def _count(client, resource: str) -> int:
+    return len(list(client.iter_list(resource, resource)))
+
+
+def test_rollback_then_repost_with_a_new_mapping(tmp_path):
+    with synced_demo_week(tmp_path, DAYS, orders_per_outlet_per_day=4, now=FIXED_NOW) as week:
+        client = week.jurnal.client()
+        env = {
+            **week.jurnal.env,
+            "JOURNAL_PIPELINE_CONFIG": str(DEMO_CONFIG),
+            "STAGING_DATABASE_URL": str(week.store.url),
+        }
+        runner = CliRunner()
+        args = ["--date", DAY.isoformat(), "--outlet", "JKT"]
+        invoices = Outbox(week.store).documents(DAY)
+        jkt = invoices[
+            (invoices["doc_type"] == "sales_invoice")
+            & (invoices["outlet_code"] == "JKT")
+            & (invoices["status"] == "posted")
+        ]
+        assert len(jkt) > 0
+        returns_before = _count(client, "sales_returns")
+
+        dry = runner.invoke(main, ["rollback", *args, "--dry-run"], env=env)
+        assert dry.exit_code == 0, dry.output
+        assert "Dry run: nothing changed." in dry.output
+        for number in jkt["transaction_no"]:
+            assert f"reverse invoice {number} " in dry.output
+        assert _count(client, "sales_returns") == returns_before
+        assert RevisionStore(week.store.engine).marks(DAY) == {}
+
+        refused = runner.invoke(main, ["rollback", *args], env=env, input="n\n")
+        assert refused.exit_code == 1 and "Nothing changed." in refused.output
+        assert _count(client, "sales_returns") == returns_before
+
+        done = runner.invoke(main, ["rollback", *args, "--yes"], env=env)
+        assert done.exit_code == 0, done.output
+        returns = {r["transaction_no"] for r in client.iter_list("sales_returns", "sales_returns")}
+        assert {f"{n}/C" for n in jkt["transaction_no"]} <= returns
+        assert RevisionStore(week.store.engine).marks(DAY)["JKT"]["state"] == "rolled_back"
+        _ties_out(week)
+        # the outlet-day's own cash is gone from Jurnal's ledger
+        day_only = _trial_balance(client, DAY, DAY)
+        ours = _by_account([week.store.read_journal(DAY)])
+        assert day_only.get("Kas", Decimal(0)) == ours.get("Kas", Decimal(0))
+
+        again = runner.invoke(main, ["rollback", *args, "--yes"], env=env)
+        assert again.exit_code == 0, again.output
+        assert "nothing to rollback" in again.output
+        assert "0 document(s) posted now" in again.output
+        assert _count(client, "sales_returns") == len(returns)
+
+        # a mapping fixed afterwards: JKT's cash goes to another account from now on
+        config = yaml.safe_load(DEMO_CONFIG.read_text())
+        config["outlets"]["JKT"]["payment_methods"] = {"Cash": NEW_CASH}
+        fixed = tmp_path / "fixed.yaml"
+        fixed.write_text(yaml.safe_dump(config))
+        env["JOURNAL_PIPELINE_CONFIG"] = str(fixed)
+        reposted = runner.invoke(main, ["repost", *args, "--yes"], env=env)
+        assert reposted.exit_code == 0, reposted.output
+        numbers = {
+            i["transaction_no"] for i in client.iter_list("sales_invoices", "sales_invoices")
+        }
+        assert {f"{n}.1" for n in jkt["transaction_no"]} <= numbers
+        assert RevisionStore(week.store.engine).marks(DAY)["JKT"]["state"] == "reposted"
+        _ties_out(week)
+        ours = _by_account([week.store.read_journal(DAY)])
+        theirs = _trial_balance(client, DAY, DAY)
+        assert theirs.get(NEW_CASH, Decimal(0)) == ours.get(NEW_CASH, Decimal(0)) != 0
+
+        twice = runner.invoke(main, ["repost", *args, "--yes"], env=env)
+        assert twice.exit_code == 0, twice.output
+        assert "nothing to repost" in twice.output and "0 document(s) posted now" in twice.output
+        assert {
+            i["transaction_no"] for i in client.iter_list("sales_invoices", "sales_invoices")
+        } == numbers
