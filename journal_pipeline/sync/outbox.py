@@ -162,7 +162,8 @@ class Outbox:
                     doc.doc_key,
                     now,
                     "changed_after_posting",
-                    message="the source changed after posting; a correction is needed",
+                    message="the source changed after posting: the business date of the "
+                    "change books the correction (a reversal and a new revision)",
                     changed_after_posting=True,
                 )
                 return "changed_after_posting"

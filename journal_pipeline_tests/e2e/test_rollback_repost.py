@@ -28,10 +28,10 @@ ESTIMATES = {"Beban Pokok Pendapatan", "Persediaan Barang"}  # Jurnal books its 
 NEW_CASH = "Kas Kecil Outlet"
 
 
-def _ties_out(week) -> None:
+def _ties_out(week, days: list[date] = DAYS) -> None:
     client = week.jurnal.client()
-    ours = _by_account([week.store.read_journal(day) for day in DAYS])
-    theirs = _trial_balance(client, DAYS[0], DAYS[-1])
+    ours = _by_account([week.store.read_journal(day) for day in days])
+    theirs = _trial_balance(client, days[0], days[-1])
     accounts = (set(ours) | set(theirs)) - ESTIMATES
 
     def diff(account: str) -> Decimal:
