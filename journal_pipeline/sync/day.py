@@ -18,6 +18,7 @@ from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import revisions
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.ports import OrderSource
+from journal_pipeline.sync.revision_money import money_of_revised_orders
 
 
 def extract_orders(
@@ -86,12 +87,14 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
         statuses,
     )
     rev_lines, rev_documents, rev_holds = revisions.corrections_of_day(store, config, day)
+    # refunds and later payments of revised orders go against the live revision's invoice
+    money_lines, money_documents, money_holds = money_of_revised_orders(store, config, day, raw)
     lines = pd.concat(
         [
             sale_lines,
             *(
                 pd.DataFrame(rows, columns=sale_lines.columns)
-                for rows in (kept_lines, pay_lines, fix_lines, rev_lines)
+                for rows in (kept_lines, pay_lines, fix_lines, rev_lines, money_lines)
             ),
         ]
     )
@@ -101,11 +104,11 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
         day, [*open_documents, *kept_invoices], moved
     )
     documents, rolled_back = revisions.hold_rolled_back(store, day, documents)
-    held = [*holds, *invoice_holds, *pay_holds, *locked, *fix_holds, *rev_holds]
+    held = [*holds, *invoice_holds, *pay_holds, *locked, *fix_holds, *rev_holds, *money_holds]
     return DayJournal(
         sales,
         lines.astype({"debit": "int64", "credit": "int64"}).reset_index(drop=True),
-        [*documents, *fix_documents, *rev_documents],
+        [*documents, *fix_documents, *rev_documents, *money_documents],
         [*held, *moved_holds, *rolled_back],
     )
 

@@ -245,8 +245,11 @@ def revise_changed_orders(
         if not rows and current.get("status") == "void":
             continue  # a void of a first revision: reversed on its void date (refunds.py)
         if not rows or (live is not None and _invoice_posted(store, order_id, live.revision)):
-            before = OrderView(booked, config).fingerprint(config)
-            if before == OrderView(current, config).fingerprint(config):
+            before = OrderView(booked, config)
+            now = OrderView(
+                without_later_payments(current, booked, config, revised=bool(rows)), config
+            )
+            if before.fingerprint(config) == now.fingerprint(config):
                 continue
             sale = current if current.get("status") == "completed" else None
             decided = decide(
@@ -263,6 +266,34 @@ def revise_changed_orders(
                 changes.append(decided)
     revisions.record(changes)
     return [c.order_reference for c in changes]
+
+
+def without_later_payments(
+    current: Mapping[str, Any],
+    booked: Mapping[str, Any],
+    config: MerchantConfig,
+    *,
+    revised: bool,
+) -> Mapping[str, Any]:
+    """``current`` without the payments that are later payments of the order as ``booked``:
+    payments its invoice did not settle, made after its sale day (every new one, for a
+    revision). They are booked as receive payments against the invoice, not as a change."""
+    settled = {str(t.get("transaction_id")) for t in booked.get("transactions") or []}
+    sale_day = OrderView(booked, config).sale_day
+    later = set()
+    for pay in OrderView(current, config).payments:
+        if pay.type != "sale" or str(pay.transaction_id) in settled:
+            continue
+        if revised or (
+            sale_day is not None and pay.business_date is not None and pay.business_date > sale_day
+        ):
+            later.add(str(pay.transaction_id))
+    if not later:
+        return current
+    kept = [
+        t for t in current.get("transactions") or [] if str(t.get("transaction_id")) not in later
+    ]
+    return {**current, "transactions": kept}
 
 
 def _invoice_posted(store: StagingStore, order_id: str, revision: int) -> bool:
