@@ -1,13 +1,15 @@
 """`journal-pipeline rollback` and `repost` of an outlet-day of the demo merchant, through the
 command line against the emulators: Jurnal's trial balance equals the canonical journal after
 each, a repost after a mapping change books the new account, a second run does nothing, and a
-dry run changes nothing."""
+dry run changes nothing; a sync of a rolled-back outlet-day holds its documents until the repost."""
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import dagster as dg
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -15,7 +17,7 @@ from click.testing import CliRunner
 from journal_pipeline.cli import main
 from journal_pipeline.storage.revisions import RevisionStore
 from journal_pipeline.sync.outbox import Outbox
-from journal_pipeline_tests.e2e.demo_week import CONFIG, synced_demo_week
+from journal_pipeline_tests.e2e.demo_week import ASSETS, CONFIG, synced_demo_week
 from journal_pipeline_tests.e2e.test_dialects_week import _by_account, _trial_balance
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -26,6 +28,13 @@ DAYS = [date(2026, 11, 16) + timedelta(days=n) for n in range(3)]
 DAY = DAYS[1]
 ESTIMATES = {"Beban Pokok Pendapatan", "Persediaan Barang"}  # Jurnal books its own cost
 NEW_CASH = "Kas Kecil Outlet"
+POSTING = [  # the assets that build and post a day from what is staged
+    "journal_entries",
+    "jurnal_products",
+    "jurnal_customers",
+    "jurnal_sales_invoices",
+    "jurnal_sales_returns",
+]
 
 
 def _ties_out(week, days: list[date] = DAYS) -> None:
@@ -118,3 +127,69 @@ def test_rollback_then_repost_with_a_new_mapping(tmp_path):
         assert {
             i["transaction_no"] for i in client.iter_list("sales_invoices", "sales_invoices")
         } == numbers
+
+
+def test_a_sync_after_a_rollback_holds_the_outlet_day_until_repost(tmp_path):
+    with synced_demo_week(tmp_path, DAYS, orders_per_outlet_per_day=4, now=FIXED_NOW) as week:
+        client = week.jurnal.client()
+        env = {
+            **week.jurnal.env,
+            "JOURNAL_PIPELINE_CONFIG": str(DEMO_CONFIG),
+            "STAGING_DATABASE_URL": str(week.store.url),
+        }
+        runner = CliRunner()
+        args = ["--date", DAY.isoformat(), "--outlet", "JKT"]
+        done = runner.invoke(main, ["rollback", *args, "--yes"], env=env)
+        assert done.exit_code == 0, done.output
+        resources = ("sales_invoices", "receive_payments", "sales_returns", "journal_entries")
+        before = {r: _count(client, r) for r in resources}
+        result = dg.materialize(ASSETS, partition_key=DAY.isoformat(), resources=week.resources)
+        assert result.success
+        for asset in ("jurnal_sales_invoices", "jurnal_sales_returns"):
+            metadata = result.asset_materializations_for_node(asset)[0].metadata
+            assert metadata["posted_now"].value == 0, asset
+        assert {r: _count(client, r) for r in resources} == before
+
+        # an order of the rolled-back outlet-day arrives late (an offline till); the emulated
+        # iSeller does not know it, so the day is built and posted from staging
+        start = datetime(2026, 11, 16, 17, tzinfo=UTC)
+        sold = [
+            o
+            for o in week.store.orders_closed_between(start, start + timedelta(days=1))
+            if o["outlet_code"] == "JKT" and o["status"] == "completed"
+        ]
+        late = copy.deepcopy(sold[0])
+        late.update(
+            order_id=f"{late['order_id']}-late", order_reference=f"{late['order_reference']}-L"
+        )
+        for t in late["transactions"]:
+            t.update(order_id=late["order_id"], transaction_id=f"{t['transaction_id']}-late")
+        week.store.upsert_orders([late])
+        result = dg.materialize(
+            ASSETS, partition_key=DAY.isoformat(), resources=week.resources, selection=POSTING
+        )
+        assert result.success
+        metadata = result.asset_materializations_for_node("jurnal_sales_invoices")[0].metadata
+        assert metadata["posted_now"].value == 0
+        assert {r: _count(client, r) for r in resources} == before
+        row = (
+            Outbox(week.store)
+            .documents(DAY)
+            .set_index("doc_key")
+            .loc[f"sales_invoice:{late['order_id']}"]
+        )
+        assert row["status"] == "held"
+        assert "rolled back on" in row["reason"]
+        assert f"journal-pipeline repost --date {DAY.isoformat()} --outlet JKT" in row["reason"]
+
+        reposted = runner.invoke(main, ["repost", *args, "--yes"], env=env)
+        assert reposted.exit_code == 0, reposted.output
+        row = (
+            Outbox(week.store)
+            .documents(DAY)
+            .set_index("doc_key")
+            .loc[f"sales_invoice:{late['order_id']}"]
+        )
+        assert row["status"] == "posted", row["reason"]
+        assert _count(client, "sales_invoices") > before["sales_invoices"]
+        _ties_out(week)
