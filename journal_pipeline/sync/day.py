@@ -65,7 +65,7 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
     raw = [*raw, *revisions.orders_booked_on(store, day, {str(o["order_id"]) for o in raw})]
     # changes after posting are corrected on the day of the change; a revised order's own
     # days are built from the order as it was posted
-    revisions.revise_changed_orders(store, config, day, raw)
+    waiting = revisions.revise_changed_orders(store, config, day, raw)
     frames = order_frames(revisions.as_booked(store, raw))
     sales = posting_rules.sales_of_day(frames, config, day)
     sale_lines, holds = posting_rules.journal_lines(sales, config)
@@ -105,6 +105,7 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
     )
     documents, rolled_back = revisions.hold_rolled_back(store, day, documents)
     held = [*holds, *invoice_holds, *pay_holds, *locked, *fix_holds, *rev_holds, *money_holds]
+    held += waiting  # changes after posting that cannot be corrected yet
     return DayJournal(
         sales,
         lines.astype({"debit": "int64", "credit": "int64"}).reset_index(drop=True),

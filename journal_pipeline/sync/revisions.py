@@ -48,6 +48,9 @@ from journal_pipeline.storage import tables
 from journal_pipeline.storage.revisions import RevisionChange, RevisionRow, RevisionStore
 from journal_pipeline.storage.store import StagingStore, loads
 
+#: the outbox record of a change after posting that cannot be corrected yet (held, never posted)
+WAITING_CORRECTION = "correction"
+
 OPEN = ("pending", "held", "failed")
 ROLLED_BACK = "rolled_back"
 
@@ -222,9 +225,11 @@ def decide(
 
 def revise_changed_orders(
     store: StagingStore, config: MerchantConfig, day: date, raw_orders: Sequence[Mapping[str, Any]]
-) -> list[str]:
-    """Correct, on ``day``, the orders changed on it after their documents were posted; the
-    references of the orders corrected now (none when the decisions were made before)."""
+) -> list[Hold]:
+    """Correct, on ``day``, the orders changed on it after their documents were posted. A
+    change that cannot be corrected yet (a document of the order still open) is held on
+    ``day``, naming the order and what it waits for; the hold goes once the day is built
+    again and the correction is made."""
     changed = {
         str(o["order_id"]): o
         for o in raw_orders
@@ -232,6 +237,7 @@ def revise_changed_orders(
     }
     if not changed:
         return []
+    waiting: list[Hold] = []
     revisions = RevisionStore(store.engine)
     rows_of = revisions.of_orders(changed)
     snapshots = revisions.posted_raw(changed)
@@ -264,8 +270,26 @@ def revise_changed_orders(
             )
             if isinstance(decided, RevisionChange):
                 changes.append(decided)
+            else:
+                waiting.append(_change_waiting(current, config, day, decided))
     revisions.record(changes)
-    return [c.order_reference for c in changes]
+    return waiting
+
+
+def _change_waiting(order: Mapping[str, Any], config: MerchantConfig, day: date, why: str) -> Hold:
+    reference = str(order.get("order_reference") or order["order_id"])
+    outlet = str(order.get("outlet_code") or "?")
+    return Hold(
+        "order",
+        f"{order['order_id']}@{day.isoformat()}",  # one record per order and day of change
+        reference,
+        outlet,
+        day,
+        f"Order {reference} (outlet {outlet}) changed in iSeller on {day.isoformat()} after "
+        f"it was posted, but it cannot be corrected yet: {why}. Once that is done, run "
+        f"`journal-pipeline sync --date {day.isoformat()}` again to post the correction.",
+        WAITING_CORRECTION,
+    )
 
 
 def without_later_payments(

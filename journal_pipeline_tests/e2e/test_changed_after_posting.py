@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync import returns
@@ -103,3 +104,49 @@ def test_changed_orders_are_reversed_and_posted_again(tmp_path):
             r: len(list(client.iter_list(r, r))) for r in ("sales_invoices", "sales_returns")
         }
         _ties_out(week, DAYS)
+
+
+def test_a_change_that_cannot_be_corrected_yet_is_held_until_it_can(tmp_path):
+    with synced_demo_week(tmp_path, DAYS, orders_per_outlet_per_day=8, now=FIXED_NOW) as week:
+        store = week.store
+        order = _simple_sales(store, ("JKT",))[0]
+        reference = order["order_reference"]
+        # a payment of the order still open in the outbox: the correction must wait for it
+        open_payment = Hold(
+            "order",
+            f"{order['order_id']}-pay",
+            reference,
+            "JKT",
+            DAYS[1],
+            "held for the test",
+            "receive_payment",
+        )
+        Outbox(store).enqueue(DAYS[1], [], [open_payment])
+        changed = copy.deepcopy(order)
+        changed.update(outlet_code="BDG", modified_date=CHANGED_AT)  # a correction is due
+        store.upsert_orders([changed])
+
+        outbox = Outbox(store)
+        day_sync.record_journal(
+            store, outbox, DAYS[2], day_sync.build_journal(store, CONFIG, DAYS[2])
+        )
+        frame = outbox.documents(DAYS[2]).set_index("doc_key")
+        key = f"correction:{order['order_id']}@{DAYS[2].isoformat()}"
+        assert frame.loc[key, "status"] == "held"  # visible, not silently skipped
+        reason = frame.loc[key, "reason"]
+        assert f"Order {reference} (outlet BDG) changed in iSeller" in reason
+        assert "receive payment" in reason and "is held" in reason
+        assert f"journal-pipeline sync --date {DAYS[2].isoformat()}" in reason
+        assert f"sales_invoice:{order['order_id']}/1" not in frame.index  # nothing guessed
+
+        # the open payment is settled (here: the first day built again withdraws it), and
+        # the change day built again makes the correction and lets the hold go
+        day_sync.record_journal(
+            store, outbox, DAYS[1], day_sync.build_journal(store, CONFIG, DAYS[1])
+        )
+        day_sync.record_journal(
+            store, outbox, DAYS[2], day_sync.build_journal(store, CONFIG, DAYS[2])
+        )
+        frame = outbox.documents(DAYS[2]).set_index("doc_key")
+        assert frame.loc[key, "status"] == "withdrawn"
+        assert frame.loc[f"sales_invoice:{order['order_id']}/1", "status"] == "pending"
