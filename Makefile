@@ -21,6 +21,9 @@ install: $(STAMP)
 dev: $(STAMP)
 	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/journal-pipeline dev
 
+# one worker per core; a module's tests stay on one worker (they share its synced weeks)
+PYTEST_ARGS ?= -n auto --dist loadscope --durations=15
+
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
