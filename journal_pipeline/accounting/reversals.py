@@ -317,7 +317,8 @@ def reversal(back: MoneyBack, config: MerchantConfig, day: date) -> Reversal | H
     if invoice_hold is not None or not invoice_docs:
         cause = invoice_hold.reason if invoice_hold is not None else "no invoice"
         return hold(f"its sale's invoice cannot be built ({cause}); fix the sale first.")
-    built = canonical_lines(back, config, day)
+    # the canonical entry is dated as the documents are: the first open day when locked
+    built = canonical_lines(back, config, periods.correction_date(day, config).day)
     if isinstance(built, str):
         return hold(built)
     rows, given = built

@@ -261,14 +261,17 @@ class StagingStore:
 
     # -- canonical journal -------------------------------------------------------------------
     def replace_journal(self, day: date, lines: pd.DataFrame) -> int:
-        """Delete the day's journal lines and insert the new ones, in one transaction."""
+        """Replace the lines the build of ``day`` wrote (whatever date they carry) with the
+        new ones, in one transaction."""
         t = tables.journal_lines
         records = [
             {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            | {"built_for": day}
             for row in lines.to_dict("records")
         ]
+        own = (t.c.built_for == day) | (t.c.built_for.is_(None) & (t.c.business_date == day))
         with self.engine.begin() as conn:
-            conn.execute(sa.delete(t).where(t.c.business_date == day))
+            conn.execute(sa.delete(t).where(own))
             if records:
                 conn.execute(sa.insert(t), records)
         return len(records)

@@ -95,7 +95,11 @@ journal_lines = Table(
     Column("credit", BigInteger, nullable=False),
     Column("description", Text),
     Column("is_estimate", Boolean, nullable=False, default=False),
+    # the business day whose build wrote the line: a correction of a locked day is dated the
+    # first open day but belongs to the build of the day it happened (null: its own date)
+    Column("built_for", Date),
     Index("ix_journal_lines_date", "business_date"),
+    Index("ix_journal_lines_built_for", "built_for"),
 )
 
 # Every document we intend to post to Jurnal, keyed deterministically. Status:
