@@ -30,13 +30,13 @@ learnt for GetOrders or GetTransactions of the same credential.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from journal_pipeline.iseller.errors import ISellerDateZoneError
+from journal_pipeline.iseller.learnt import PerEndpoint, SharedFacts
 from journal_pipeline.iseller.transport import logger
 
 #: Every offset ``time_zone`` accepts (I-9).
@@ -226,58 +226,26 @@ def item_probe(
 # -- what is learnt ---------------------------------------------------------------------------
 
 #: Offsets learnt in this process: (resource URL, client id, "version/endpoint") -> hours.
-_LEARNT: dict[tuple[str, str, str], int] = {}
-_LEARNT_LOCK = threading.Lock()
+_LEARNT = SharedFacts()
 
 
 def forget_output_zones() -> None:
     """Forget every offset learnt in this process (clients keep their own until dropped)."""
-    with _LEARNT_LOCK:
-        _LEARNT.clear()
+    _LEARNT.clear()
 
 
-class OutputZones:
+class OutputZones(PerEndpoint):
     """The offset each endpoint writes its dates in, as learnt from the server; thread-safe.
 
     `scope` gives the (resource URL, client id) the offsets belong to (as `PageBases`).
     """
 
     def __init__(self, scope: Callable[[], tuple[str, str]] | None = None):
-        self._scope = scope
-        self._own: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def _key(self, endpoint: str) -> tuple[str, str, str] | None:
-        if self._scope is None:
-            return None
-        resource_url, client_id = self._scope()
-        return (resource_url, client_id, endpoint)
-
-    def get(self, endpoint: str) -> int | None:
-        """The offset `endpoint` (``"v2/GetOrders"``) writes in, or None when not learnt."""
-        with self._lock:
-            if endpoint in self._own:
-                return self._own[endpoint]
-        key = self._key(endpoint)
-        if key is None:
-            return None
-        with _LEARNT_LOCK:
-            offset = _LEARNT.get(key)
-        if offset is not None:
-            with self._lock:
-                self._own[endpoint] = offset
-        return offset
+        super().__init__(_LEARNT, scope)
 
     def learn(self, endpoint: str, offset: int) -> None:
-        with self._lock:
-            self._own[endpoint] = offset
-        key = self._key(endpoint)
-        if key is not None:
-            with _LEARNT_LOCK:
-                new = _LEARNT.get(key) != offset
-                _LEARNT[key] = offset
-            if not new:
-                return
+        if not self.remember(endpoint, offset):
+            return
         logger.warning(
             "iSeller %s writes its dates at UTC%+d whatever time_zone asks (I-14); "
             "they are read in that offset",

@@ -28,12 +28,12 @@ learns the offset of a service that writes another (`output_zone`).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from journal_pipeline.iseller.errors import ISellerApiError
+from journal_pipeline.iseller.learnt import PerEndpoint, SharedFacts
 from journal_pipeline.iseller.transport import logger
 
 #: ``call(endpoint, data, version=...)``: one authenticated read answering a JSON object.
@@ -90,17 +90,15 @@ def item_key(item: Any, list_key: str) -> Hashable:
 # -- the page base --------------------------------------------------------------------------
 
 #: Bases learnt in this process: (resource URL, client id, "version/endpoint") -> 0 or 1.
-_LEARNT: dict[tuple[str, str, str], int] = {}
-_LEARNT_LOCK = threading.Lock()
+_LEARNT = SharedFacts()
 
 
 def forget_page_bases() -> None:
     """Forget every base learnt in this process (clients keep their own until dropped)."""
-    with _LEARNT_LOCK:
-        _LEARNT.clear()
+    _LEARNT.clear()
 
 
-class PageBases:
+class PageBases(PerEndpoint):
     """The first page index (0 or 1) of each endpoint, as learnt from the server; thread-safe.
 
     `scope` gives the (resource URL, client id) the bases belong to: with it, a base learnt by
@@ -109,44 +107,13 @@ class PageBases:
     """
 
     def __init__(self, scope: Callable[[], tuple[str, str]] | None = None):
-        self._scope = scope
-        self._own: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def _shared_key(self, endpoint: str) -> tuple[str, str, str] | None:
-        if self._scope is None:
-            return None
-        resource_url, client_id = self._scope()
-        return (resource_url, client_id, endpoint)
-
-    def get(self, endpoint: str) -> int | None:
-        """The base of `endpoint` (``"v2/GetOrders"``), or None when not learnt yet."""
-        with self._lock:
-            if endpoint in self._own:
-                return self._own[endpoint]
-        key = self._shared_key(endpoint)
-        if key is None:
-            return None
-        with _LEARNT_LOCK:
-            base = _LEARNT.get(key)
-        if base is not None:
-            with self._lock:
-                self._own[endpoint] = base
-        return base
+        super().__init__(_LEARNT, scope)
 
     def learn(self, endpoint: str, base: int, how: str) -> None:
         """Remember `base` for `endpoint`; logged once per process (and per object without a
         scope)."""
-        with self._lock:
-            self._own[endpoint] = base
-        key = self._shared_key(endpoint)
-        if key is not None:
-            with _LEARNT_LOCK:
-                new = _LEARNT.get(key) != base
-                _LEARNT[key] = base
-            if not new:
-                return
-        logger.info("iSeller %s pages are %d-based (%s)", endpoint, base, how)
+        if self.remember(endpoint, base):
+            logger.info("iSeller %s pages are %d-based (%s)", endpoint, base, how)
 
 
 def _same_items(first: list[Any], second: list[Any], list_key: str) -> bool:
