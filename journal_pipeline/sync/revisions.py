@@ -41,12 +41,14 @@ from journal_pipeline.accounting.documents import (
     transaction_no,
 )
 from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.payment_reversals import is_payment_key
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.timestamps import parse_utc
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.revisions import RevisionChange, RevisionRow, RevisionStore
 from journal_pipeline.storage.store import StagingStore, loads
+from journal_pipeline.sync.payment_rollback import day_documents
 
 #: the outbox record of a change after posting that cannot be corrected yet (held, never posted)
 WAITING_CORRECTION = "correction"
@@ -360,6 +362,11 @@ def corrections_of_day(
     documents: list[Document] = []
     holds: list[Hold] = []
     for row in RevisionStore(store.engine).touching(day):
+        if is_payment_key(row.order_id):  # a payment of another day's invoice (rollback)
+            made_lines, made_documents = day_documents(row, day)
+            lines.extend(made_lines)
+            documents.extend(made_documents)
+            continue
         if row.reversed_on == day and row.reversal is not None:
             lines.extend(rules.line_from_json(r) for r in row.reversal["lines"])
             documents.extend(rules.document_from_json(d) for d in row.reversal["documents"])

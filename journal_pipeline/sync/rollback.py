@@ -10,9 +10,11 @@ and a second run finds nothing left to do.
 - **rollback**: every revision booked on the outlet-day and still live is reversed on that
   day (what its refunds already returned is not returned again); the outlet-day is marked
   rolled back, so its own documents are held until a repost.
+  Receive payments posted on the outlet-day for invoices of other days are reversed too
+  (`sync.payment_rollback`).
 - **repost**: every revision booked on the outlet-day that the current config and order would
   book differently is reversed, and the order is posted as its next revision on that day;
-  orders reversed by a rollback are posted again. The mark becomes ``reposted``.
+  orders and payments reversed by a rollback are posted again. The mark becomes ``reposted``.
 """
 
 from __future__ import annotations
@@ -30,13 +32,14 @@ from journal_pipeline.accounting.documents import (
     split_revision,
 )
 from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.payment_reversals import is_payment_key
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import format_idr
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.revisions import RevisionChange, RevisionStore
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import day as day_sync
-from journal_pipeline.sync import returns
+from journal_pipeline.sync import payment_rollback, returns
 from journal_pipeline.sync.master_data import ensure_products, wanted_products
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.revisions import ROLLED_BACK, OrderView, decide
@@ -68,7 +71,8 @@ class Plan:
             lines.append(f"  nothing to {self.action}{self._state()}.")
             return lines
         lines.append(
-            f"  {len(self.changes)} order(s): {format_idr(self.reversed_total)} reversed, "
+            f"  {len(self.changes)} order(s) or payment(s): "
+            f"{format_idr(self.reversed_total)} reversed, "
             f"{format_idr(self.created_total)} posted again."
         )
         return lines
@@ -135,7 +139,24 @@ def plan_rollback(
             f"reverse invoice {row.transaction_no} ({format_idr(int(row.posted_total or 0))}) "
             f"by {named}"
         )
+    reason = f"outlet {outlet}, {day} rolled back"
+    payments = payment_rollback.rollback_payments(store, config, day, outlet, reason, command)
+    _add_payments(plan, payments)
     return plan
+
+
+def _add_payments(plan: Plan, steps: list[payment_rollback.PaymentStep]) -> None:
+    """Receive payments of the outlet-day that settle invoices of other days."""
+    for step in steps:
+        if step.change is None:
+            plan.blocked.append(step.text)
+            continue
+        plan.changes.append(step.change)
+        plan.steps.append(step.text)
+        if plan.action == ROLLBACK:
+            plan.reversed_total += step.amount
+        else:
+            plan.created_total += step.amount
 
 
 def plan_repost(
@@ -168,6 +189,8 @@ def plan_repost(
             store, config, order_id, day, raw=current, reverse=False, reason=reason, command=command
         )
         _add(plan, None, 0, decided, config, day)
+    payments = payment_rollback.repost_payments(store, config, day, outlet, reason, command)
+    _add_payments(plan, payments)
     return plan
 
 
@@ -232,7 +255,11 @@ def _rolled_back_orders(store: StagingStore, day: date, outlet: str) -> list[str
     """Orders whose last revision was reversed on the outlet-day and not posted again."""
     found = []
     revisions = RevisionStore(store.engine)
-    touching = [r for r in revisions.touching(day) if r.reversed_on == day]
+    touching = [
+        r
+        for r in revisions.touching(day)
+        if r.reversed_on == day and not is_payment_key(r.order_id)
+    ]
     every = revisions.of_orders(r.order_id for r in touching)
     for order_id, rows in sorted(every.items()):
         last = rows[-1]

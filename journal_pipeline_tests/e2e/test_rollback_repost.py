@@ -1,11 +1,14 @@
 """`journal-pipeline rollback` and `repost` of an outlet-day of the demo merchant, through the
 command line against the emulators: Jurnal's trial balance equals the canonical journal after
 each, a repost after a mapping change books the new account, a second run does nothing, and a
-dry run changes nothing; a sync of a rolled-back outlet-day holds its documents until the repost."""
+dry run changes nothing; a sync of a rolled-back outlet-day holds its documents until the repost.
+A receive payment of the outlet-day for another day's invoice is reversed and posted again on its
+own; a rollback interrupted halfway is finished, each document once, by running it again."""
 
 from __future__ import annotations
 
 import copy
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -49,6 +52,10 @@ def _ties_out(week, days: list[date] = DAYS) -> None:
     money = {*CONFIG.payment_methods.values(), CONFIG.accounts["receivable"], NEW_CASH}
     assert {a: diff(a) for a in money & accounts if diff(a)} == {}  # to the rupiah
     assert sum(diff(a) for a in accounts - money) == 0  # income, tax, discounts together
+
+
+def _numbers(client, resource: str) -> list[str]:
+    return [r["transaction_no"] for r in client.iter_list(resource, resource)]
 
 
 def _count(client, resource: str) -> int:
@@ -193,3 +200,137 @@ def test_a_sync_after_a_rollback_holds_the_outlet_day_until_repost(tmp_path):
         assert row["status"] == "posted", row["reason"]
         assert _count(client, "sales_invoices") > before["sales_invoices"]
         _ties_out(week)
+
+
+def test_a_payment_of_another_days_invoice_is_rolled_back_and_posted_again(tmp_path):
+    """An on-account order sold on one day and paid on a later one: a rollback of the
+    payment's outlet-day reverses the receive payment by a journal entry of its own (the
+    invoice's day is untouched), a repost books it again."""
+    from journal_pipeline_tests.e2e import test_after_revision as later
+
+    with synced_demo_week(tmp_path, later.DAYS, orders_per_outlet_per_day=8, now=FIXED_NOW) as week:
+        store, client = week.store, week.jurnal.client()
+        unpaid, number, account, env = _paid_on_a_later_day(week)
+        day, outlet = later.DAYS[2], unpaid["outlet_code"]
+        runner = CliRunner()
+        args = ["--date", day.isoformat(), "--outlet", outlet]
+
+        dry = runner.invoke(main, ["rollback", *args, "--dry-run"], env=env)
+        assert dry.exit_code == 0, dry.output
+        assert f"reverse receive payment {number} " in dry.output
+        assert f"journal entry {number}/C" in dry.output
+
+        done = runner.invoke(main, ["rollback", *args, "--yes"], env=env)
+        assert done.exit_code == 0, done.output
+        entries = _numbers(client, "journal_entries")
+        assert entries.count(f"{number}/C") == 1
+        _ties_out(week, later.DAYS)
+        journal = store.read_journal(day)
+        moved = journal[(journal["outlet_code"] == outlet) & (journal["account_name"] == account)]
+        assert int(moved["debit"].sum()) == int(moved["credit"].sum()) > 0  # nets to nothing
+        invoice_day = later.DAYS[0]
+        assert RevisionStore(store.engine).marks(invoice_day) == {}
+
+        again = runner.invoke(main, ["rollback", *args, "--yes"], env=env)
+        assert again.exit_code == 0, again.output
+        assert "nothing to rollback" in again.output
+        assert "0 document(s) posted now" in again.output
+
+        reposted = runner.invoke(main, ["repost", *args, "--yes"], env=env)
+        assert reposted.exit_code == 0, reposted.output
+        assert f"post receive payment {number} again as journal entry {number}.1" in reposted.output
+        entries = _numbers(client, "journal_entries")
+        assert entries.count(f"{number}.1") == 1 and entries.count(f"{number}/C") == 1
+        _ties_out(week, later.DAYS)
+        journal = store.read_journal(day)
+        moved = journal[
+            (journal["source_reference"] == unpaid["order_reference"])
+            & (journal["account_name"] == account)
+        ]
+        paid = int(Decimal(unpaid["total_amount"]))
+        assert int(moved["debit"].sum()) - int(moved["credit"].sum()) == paid
+
+        twice = runner.invoke(main, ["repost", *args, "--yes"], env=env)
+        assert twice.exit_code == 0, twice.output
+        assert "nothing to repost" in twice.output and "0 document(s) posted now" in twice.output
+
+
+def _paid_on_a_later_day(week) -> tuple[dict, str, str, dict]:
+    """An on-account order of the first day paid on the third (both synced): the order, its
+    receive payment's number, the clearing account the payment went to, the CLI environment."""
+    from journal_pipeline_tests.e2e import test_after_revision as later
+    from journal_pipeline_tests.e2e.test_changed_after_posting import _simple_sales
+
+    store, client = week.store, week.jurnal.client()
+    template = _simple_sales(store, ("JKT", "BDG"))[0]
+    unpaid = copy.deepcopy(template)
+    unpaid.update(
+        order_id=f"{template['order_id']}-credit",
+        order_reference=f"{template['order_reference']}-K",
+        transactions=[],
+        payment_status="pending",
+    )
+    store.upsert_orders([unpaid])
+    later.sync_staged(store, client)
+    store.upsert_orders([later.paid_later(unpaid, template)])
+    later.sync_staged(store, client)
+    day = later.DAYS[2]
+    docs = Outbox(store).documents(day).set_index("doc_key")
+    payment = docs.loc[f"receive_payment:{unpaid['order_id']}-paid"]
+    assert payment["status"] == "posted", payment["reason"]
+    booked = store.read_journal(day)
+    booked = booked[booked["entry_id"] == f"payment:{unpaid['order_id']}-paid"]
+    account = booked[booked["debit"] > 0]["account_name"].iloc[0]
+    env = {
+        **week.jurnal.env,
+        "JOURNAL_PIPELINE_CONFIG": str(DEMO_CONFIG),
+        "STAGING_DATABASE_URL": str(store.url),
+    }
+    return unpaid, str(payment["transaction_no"]), str(account), env
+
+
+def test_an_interrupted_rollback_is_finished_once_by_running_it_again(tmp_path):
+    """Jurnal takes the rollback's journal entries but the answer is lost, then refuses every
+    write: a plain re-run posts what is left, each reversal document once."""
+    from journal_pipeline_tests.e2e import test_after_revision as later
+
+    with synced_demo_week(tmp_path, later.DAYS, orders_per_outlet_per_day=8, now=FIXED_NOW) as week:
+        store, client = week.store, week.jurnal.client()
+        unpaid, number, _, env = _paid_on_a_later_day(week)
+        day, outlet = later.DAYS[2], unpaid["outlet_code"]
+        args = ["--date", day.isoformat(), "--outlet", outlet]
+        runner = CliRunner()
+        faults = week.jurnal.sandbox.faults
+        faults.once("journal_entries/batch_create", "lost")
+        faults.once("journal_entries", "error", times=10_000)
+        broken = runner.invoke(main, ["rollback", *args, "--yes"], env=env)
+        assert RevisionStore(store.engine).marks(day)[outlet]["state"] == "rolled_back"
+        documents = Outbox(store).documents(day)
+        reversals = documents[
+            (documents["outlet_code"] == outlet)
+            & documents["doc_type"].isin(["sales_return", "journal_entry"])
+        ]
+        assert (reversals["status"] != "posted").any(), broken.output  # it did not finish
+        faults.clear()
+
+        again = runner.invoke(main, ["rollback", *args, "--yes"], env=env)
+        assert again.exit_code == 0, again.output
+        assert "nothing to rollback" in again.output
+        assert broken.exit_code != 0 and "run the same command again" in broken.output
+        found = re.search(r"(\d+) found already in Jurnal", again.output)
+        assert found is not None and int(found.group(1)) > 0  # the lost answers, not posted twice
+        documents = Outbox(store).documents(day)
+        reversals = documents[
+            (documents["outlet_code"] == outlet)
+            & documents["doc_type"].isin(["sales_return", "journal_entry"])
+        ]
+        assert set(reversals["status"]) == {"posted"}
+        assert f"{number}/C" in set(reversals["transaction_no"])
+        in_jurnal = _numbers(client, "journal_entries") + _numbers(client, "sales_returns")
+        for reversal in reversals["transaction_no"]:
+            assert in_jurnal.count(reversal) == 1, reversal
+        _ties_out(week, later.DAYS)
+
+        third = runner.invoke(main, ["rollback", *args, "--yes"], env=env)
+        assert third.exit_code == 0, third.output
+        assert "0 document(s) posted now" in third.output
