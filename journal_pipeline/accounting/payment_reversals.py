@@ -157,7 +157,7 @@ def payment_reversal(
         source_type="reversal",
         source_id=source_id,
         payment=payment,
-        day=day,
+        day=periods.correction_date(day, config).day,  # dated as its journal entry
         description=said,
     )
     if not net:
@@ -195,7 +195,7 @@ def payment_again(
         source_type="payment",
         source_id=custom,
         payment=payment,
-        day=day,
+        day=periods.correction_date(day, config).day,  # dated as its journal entry
         description=said,
     )
     posting = periods.correction_date(day, config)

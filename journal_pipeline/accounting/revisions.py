@@ -115,7 +115,7 @@ def reversal(
         lines.append(
             {
                 "entry_id": f"reverse:{rid}",
-                "business_date": day,
+                "business_date": periods.correction_date(day, config).day,  # as its documents
                 "outlet_code": outlet,
                 "source_type": "reversal",
                 "source_id": source_id,
@@ -254,15 +254,18 @@ def revision_sale(
 ) -> Booked | Hold:
     """The order as it is now, booked on ``day`` as ``revision`` (every successful payment
     settled on its invoice), or the Hold that says why it cannot be."""
+    # dated as its documents are: the first open day when ``day`` is locked (revision 0 is
+    # the sale itself, on its own day)
+    entry_day = day if revision == 0 else periods.correction_date(day, config).day
     paid = [
-        cast(Any, p)._replace(business_date=day)
+        cast(Any, p)._replace(business_date=entry_day)
         for p in payments
         if p.type == "sale" and p.status == "success"
     ]
-    entry, hold = sale_entry(order, lines, paid, config, day)
+    entry, hold = sale_entry(order, lines, paid, config, entry_day)
     if hold is not None or entry is None:
         return cast(Hold, hold)
-    documents, hold = sales_invoice(order, lines, paid, config, day)
+    documents, hold = sales_invoice(order, lines, paid, config, entry_day)
     if hold is not None or documents is None:
         return cast(Hold, hold)
     if revision == 0:
@@ -305,6 +308,7 @@ def revision_sale(
         keyed.append(
             replace(
                 doc,
+                business_date=day,  # the outbox keeps it with the build of ``day``
                 doc_key=f"{doc.doc_type}:{custom}",
                 source_id=custom,
                 transaction_no=doc_number,

@@ -150,3 +150,48 @@ def test_a_change_that_cannot_be_corrected_yet_is_held_until_it_can(tmp_path):
         frame = outbox.documents(DAYS[2]).set_index("doc_key")
         assert frame.loc[key, "status"] == "withdrawn"
         assert frame.loc[f"sales_invoice:{order['order_id']}/1", "status"] == "pending"
+
+
+def test_a_change_on_a_locked_day_is_corrected_on_the_first_open_day(tmp_path):
+    with synced_demo_week(tmp_path, DAYS, orders_per_outlet_per_day=8, now=FIXED_NOW) as week:
+        store, client = week.store, week.jurnal.client()
+        order = _simple_sales(store, ("JKT",))[0]
+        reference = order["order_reference"]
+        old_no = f"ISL/{reference.lstrip('#')}"
+        store.upsert_orders([{**order, "outlet_code": "BDG", "modified_date": CHANGED_AT}])
+        config = CONFIG.model_copy(update={"lock_date": DAYS[2]})
+        opened = DAYS[2] + timedelta(days=1)
+        for day in (DAYS[2], opened):
+            outbox = Outbox(store)
+            day_sync.record_journal(store, outbox, day, day_sync.build_journal(store, config, day))
+            outbox.post_pending(day, client)
+            returns.post_corrections(outbox, day, client)
+
+        frame = Outbox(store).documents(DAYS[2]).set_index("doc_key")
+        for key in (
+            f"sales_invoice:{order['order_id']}/1",
+            f"sales_return:{order['order_id']}/C",
+            f"journal_entry:{order['order_id']}/C",
+        ):
+            assert frame.loc[key, "status"] == "posted", frame.loc[key, "reason"]
+        invoice = next(
+            i
+            for i in client.iter_list("sales_invoices", "sales_invoices")
+            if i["custom_id"] == f"{order['order_id']}/1"
+        )
+        back = next(
+            r
+            for r in client.iter_list("sales_returns", "sales_returns")
+            if r["transaction_no"] == f"{old_no}/C"
+        )
+        for document in (invoice, back):  # never on or before the lock date
+            assert document["transaction_date"] in (opened.isoformat(), opened.strftime("%d/%m/%Y"))
+            assert "lock_date" in document["memo"]
+        # the canonical journal dates the reversal and the new sale as Jurnal does
+        locked_day = store.read_journal(DAYS[2])
+        assert not (locked_day["source_reference"] == reference).any()
+        first_open = store.read_journal(opened)
+        mine = first_open[first_open["source_reference"] == reference]
+        assert set(mine["source_type"]) >= {"reversal"} and len(mine) > 0
+        assert int(mine["debit"].sum()) == int(mine["credit"].sum())
+        _ties_out(week, [*DAYS, opened])
