@@ -2,7 +2,10 @@
 sales invoices → the sales returns and journal entries of refunds and voids, one business day
 each."""
 
+from typing import Any
+
 import dagster as dg
+import pandas as pd
 
 from journal_pipeline.accounting import posting_rules
 from journal_pipeline.defs.checks import (
@@ -23,11 +26,12 @@ from journal_pipeline.defs.resources import (
     MerchantConfigResource,
     StagingResource,
 )
+from journal_pipeline.jurnal.client import JurnalClient
 from journal_pipeline.sync import completeness, returns
 from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync.customers import sync_day_customers
 from journal_pipeline.sync.master_data import ensure_products, wanted_products
-from journal_pipeline.sync.outbox import CORRECTIONS, Outbox
+from journal_pipeline.sync.outbox import CORRECTIONS, Outbox, PostResult
 
 JURNAL_POOL = "jurnal_api"
 
@@ -187,23 +191,10 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         outbox = Outbox(staging.store, context.run.run_id)
         result = outbox.post_pending(day, client)
         documents = outbox.documents(day)
-        metadata = {
-            "posted_now": result.posted,
-            "duplicates_resolved": result.duplicates_resolved,
-            "failed_now": result.failed,
-            "batch_calls": result.calls,
-            "waiting_for_invoice": result.waiting,
-            **client.stats(),
-            **{f"documents_{k}": v for k, v in outbox.status_counts(day).items()},
-            "posted_total": posted_total(documents),
-            "open_records": dg.MetadataValue.md(open_records(documents)),
-        }
-        if result.interrupted:
-            raise dg.Failure(
-                description=f"Posting stopped early, {result.left_pending} invoice(s) left pending "
-                f"for the next run: {result.interrupted}",
-                metadata=metadata,
-            )
+        metadata = _posting_metadata(
+            result, client, documents, calls="batch_calls", waiting="waiting_for_invoice"
+        )
+        _fail_if_interrupted(result, "invoice(s)", metadata)
         return dg.MaterializeResult(
             metadata=metadata, check_results=[posted_totals_result(documents)]
         )
@@ -227,23 +218,10 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         result = returns.post_corrections(outbox, day, client)
         documents = outbox.documents(day)
         corrections = documents[documents["doc_type"].isin(CORRECTIONS)]
-        metadata = {
-            "posted_now": result.posted,
-            "duplicates_resolved": result.duplicates_resolved,
-            "failed_now": result.failed,
-            "calls": result.calls,
-            "waiting_for_invoice_or_return": result.waiting,
-            **client.stats(),
-            **{f"documents_{k}": int(v) for k, v in corrections["status"].value_counts().items()},
-            "posted_total": posted_total(corrections),
-            "open_records": dg.MetadataValue.md(open_records(corrections)),
-        }
-        if result.interrupted:
-            raise dg.Failure(
-                description=f"Posting stopped early, {result.left_pending} return(s) left "
-                f"pending for the next run: {result.interrupted}",
-                metadata=metadata,
-            )
+        metadata = _posting_metadata(
+            result, client, corrections, calls="calls", waiting="waiting_for_invoice_or_return"
+        )
+        _fail_if_interrupted(result, "return(s)", metadata)
         return dg.MaterializeResult(
             metadata=metadata,
             check_results=[posted_totals_result(documents, asset="jurnal_sales_returns")],
@@ -258,3 +236,30 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         jurnal_sales_invoices,
         jurnal_sales_returns,
     ]
+
+
+def _posting_metadata(
+    result: PostResult, client: JurnalClient, documents: pd.DataFrame, *, calls: str, waiting: str
+) -> dict[str, Any]:
+    """What a posting step did (`sync.outbox.PostResult`) and where its documents stand."""
+    counts = documents["status"].value_counts() if len(documents) else pd.Series(dtype=int)
+    return {
+        "posted_now": result.posted,
+        "duplicates_resolved": result.duplicates_resolved,
+        "failed_now": result.failed,
+        calls: result.calls,
+        waiting: result.waiting,
+        **client.stats(),
+        **{f"documents_{k}": int(v) for k, v in counts.items()},
+        "posted_total": posted_total(documents),
+        "open_records": dg.MetadataValue.md(open_records(documents)),
+    }
+
+
+def _fail_if_interrupted(result: PostResult, what: str, metadata: dict[str, Any]) -> None:
+    if result.interrupted:
+        raise dg.Failure(
+            description=f"Posting stopped early, {result.left_pending} {what} left pending "
+            f"for the next run: {result.interrupted}",
+            metadata=metadata,
+        )
