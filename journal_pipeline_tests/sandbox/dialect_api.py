@@ -68,13 +68,15 @@ class Api:
 
 
 @contextmanager
-def dialect_sandbox(state_dir: Path) -> Iterator[Api]:
-    """The emulator (10 orders per outlet per day, 3 days before `NOW`, no faults) serving the
-    documented dialect until a test says otherwise with `Api.speak`."""
+def dialect_sandbox(
+    state_dir: Path, *, orders_per_outlet_per_day: int = 10, history_days: int = 3
+) -> Iterator[Api]:
+    """The emulator (by default 10 orders per outlet per day, 3 days before `NOW`; no faults)
+    serving the documented dialect until a test says otherwise with `Api.speak`."""
     sandbox = ISellerSandbox(
         state_dir,
-        orders_per_outlet_per_day=10,
-        history_days=3,
+        orders_per_outlet_per_day=orders_per_outlet_per_day,
+        history_days=history_days,
         now=lambda: NOW,
         faults="",
         dialect="",

@@ -15,11 +15,10 @@ import pytest
 
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.parse import transactions_frame
-from journal_pipeline_tests.sandbox.dialect_api import NOW, Api
+from journal_pipeline_tests.sandbox.dialect_api import Api, dialect_sandbox
 from journal_sandbox.dialect import ORDER_DISCOUNTS, REFUND_SIGNS, VOID_SHAPES, Dialect
 from journal_sandbox.dialect_money import state_payment, state_payments
 from journal_sandbox.dialect_shapes import list_discounts
-from journal_sandbox.iseller_app import ISellerSandbox
 
 SUMMARY = {"time_zone": "0", "created_after": "2026-01-01T00:00:00"}
 SIGNED = "refund_sign=negative"
@@ -118,20 +117,9 @@ def test_line_discounts_listed_on_the_order_worked_example() -> None:
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """Two weeks of history (8 orders per outlet per day), so that refunds, which come 1-7
     days after the sale, and voids are among the served orders."""
-    sandbox = ISellerSandbox(
-        Path(tmp_path_factory.mktemp("iseller-payments")),
-        orders_per_outlet_per_day=8,
-        history_days=14,
-        now=lambda: NOW,
-        faults="",
-        dialect="",
-    )
-    server = sandbox.serve().start()
-    try:
-        yield Api(sandbox, server.url)
-    finally:
-        server.stop()
-        sandbox.close()
+    state = Path(tmp_path_factory.mktemp("iseller-payments"))
+    with dialect_sandbox(state, orders_per_outlet_per_day=8, history_days=14) as served:
+        yield served
 
 
 def _served(api: Api, spec: str, **params: Any) -> dict[str, Any]:

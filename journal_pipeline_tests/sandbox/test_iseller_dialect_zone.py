@@ -10,9 +10,13 @@ from typing import Any
 
 import pytest
 
-from journal_pipeline_tests.sandbox.dialect_api import ALL_INCLUDES, NOW, WINDOW, Api
+from journal_pipeline_tests.sandbox.dialect_api import (
+    ALL_INCLUDES,
+    WINDOW,
+    Api,
+    dialect_sandbox,
+)
 from journal_sandbox.dialect import Dialect
-from journal_sandbox.iseller_app import ISellerSandbox
 
 STORE = 7  # Asia/Jakarta
 DAY = {"created_after": "2026-11-19T00:00:00", "created_before": "2026-11-19T23:59:59"}
@@ -22,20 +26,10 @@ SUMMARY = {"time_zone": "8", "includes": "TrackInventory", **DAY}
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """Enough orders (30 per outlet per day) for refunds and voids to be among them."""
-    sandbox = ISellerSandbox(
-        tmp_path_factory.mktemp("iseller-zone"),
-        orders_per_outlet_per_day=30,
-        history_days=3,
-        now=lambda: NOW,
-        faults="",
-        dialect="",
-    )
-    server = sandbox.serve().start()
-    try:
-        yield Api(sandbox, server.url)
-    finally:
-        server.stop()
-        sandbox.close()
+    with dialect_sandbox(
+        tmp_path_factory.mktemp("iseller-zone"), orders_per_outlet_per_day=30
+    ) as api:
+        yield api
 
 
 @pytest.fixture
