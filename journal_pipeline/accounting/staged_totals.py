@@ -17,6 +17,7 @@ from journal_pipeline.accounting.summary_readings import (
     PaymentReading,
 )
 from journal_pipeline.core.money import format_idr
+from journal_pipeline.core.payment_gateways import CUSTOM, SUMMARY_GATEWAYS
 
 #: The order money GetOrderSummary totals, as (measure, the order fields it adds up).
 ORDER_MEASURES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -37,19 +38,7 @@ ORDER_MEASURES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("rounding", ("rounding_amount",)),
     ("total", ("total_amount",)),
 )
-#: The gateways with their own key in GetTransactionSummary (as ``iseller.parse`` names them);
-#: merchant-defined methods (gateway ``custom``) are totalled per name.
-SUMMARY_METHODS = (
-    "cash",
-    "external_debit",
-    "external_credit",
-    "gift_card",
-    "iseller_pay",
-    "points",
-    "store_credit",
-    "account_balance",
-)
-CUSTOM = "custom"
+SUMMARY_METHODS = SUMMARY_GATEWAYS  # the summary's own keys; the rest per name
 
 
 def staged_order_totals(

@@ -17,17 +17,8 @@ from typing import Any
 import pandas as pd
 
 from journal_pipeline.core.money import to_rupiah
+from journal_pipeline.core.payment_gateways import SUMMARY_GATEWAYS
 
-SUMMARY_GATEWAYS = (
-    "cash",
-    "external_debit",
-    "external_credit",
-    "gift_card",
-    "iseller_pay",
-    "points",
-    "store_credit",
-    "account_balance",
-)
 #: The field table of GetTransactionSummary names three gateway keys differently from its sample
 #: answer; an answer using the table's names is read under the sample's.
 SUMMARY_GATEWAY_ALIASES = {
