@@ -436,14 +436,16 @@ def backfill(start, end, verbose):
     sys.exit(1 if failures else 0)
 
 
-def _register_corrections() -> None:
+def _register_commands() -> None:
     from journal_pipeline.corrections_cli import repost, rollback
+    from journal_pipeline.stock_cli import stock
 
     main.add_command(rollback)
     main.add_command(repost)
+    main.add_command(stock)
 
 
-_register_corrections()
+_register_commands()
 
 if __name__ == "__main__":
     main()

@@ -30,6 +30,9 @@ ACCOUNT_ROLES = (
     "receivable",
     "cogs",
     "inventory",
+    "inventory_adjustment",  # stock takes: counted less system stock, at cost
+    "goods_received",  # supplier receipts: stock received, not yet billed by the supplier
+    "opening_stock",  # `stock init`: the opening stock brought into Jurnal
 )
 
 
@@ -79,6 +82,25 @@ class OutletConfig(BaseModel):
     _tz = field_validator("timezone")(staticmethod(_check_timezone))
 
 
+class StockConfig(BaseModel):
+    """Inventory in Jurnal: tracked products, stock documents and the stock comparison."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = Field(
+        True,
+        description="create products iSeller tracks as Jurnal inventory products and post "
+        "transfers, supplier receipts and stock takes; false keeps every product untracked "
+        "and posts no stock document",
+    )
+    unit_name: str = Field("Pcs", description="Jurnal unit of a product iSeller gives none")
+    comparison_days: int = Field(
+        14,
+        ge=0,
+        description="how many days back the stock comparison is made: iSeller reports "
+        "current stock only, so an older day is rebuilt from every movement since",
+    )
+
+
 class MerchantConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = "merchant"
@@ -106,6 +128,7 @@ class MerchantConfig(BaseModel):
     taxes: dict[str, TaxConfig] = Field(default_factory=dict)
     payment_methods: dict[str, str] = Field(default_factory=dict)
     outlets: dict[str, OutletConfig] = Field(default_factory=dict)
+    stock: StockConfig = Field(default_factory=StockConfig)
 
     _tz = field_validator("timezone")(staticmethod(_check_timezone))
 

@@ -16,6 +16,8 @@ from journal_pipeline.defs.partitions import daily_partitions
 from journal_pipeline.defs.resources import resources_from_environment
 from journal_pipeline.defs.schedules import build_schedules
 from journal_pipeline.defs.sensors import build_sensors
+from journal_pipeline.defs.stock_assets import build_stock_assets
+from journal_pipeline.defs.stock_comparison import build_stock_comparison_assets
 
 SYNC_JOB = "iseller_to_jurnal_job"
 
@@ -27,14 +29,16 @@ def build_definitions(
     environment unless given."""
     resources = resources_from_environment() if resources is None else resources
     config = config or load_config()
-    assets = build_assets(daily_partitions(config))
+    daily = daily_partitions(config)
+    compared, by_hand = build_stock_comparison_assets(daily)
+    assets = [*build_assets(daily), *build_stock_assets(daily), *compared]
     job = dg.define_asset_job(
         SYNC_JOB,
         selection=dg.AssetSelection.assets(*assets),
         tags={"dagster/max_retries": "1"},
     )
     return dg.Definitions(
-        assets=assets,
+        assets=[*assets, *by_hand],
         jobs=[job],
         schedules=build_schedules(job, config.timezone),
         sensors=build_sensors(job),

@@ -13,6 +13,9 @@ SALES_INVOICE = "sales_invoice"
 RECEIVE_PAYMENT = "receive_payment"
 SALES_RETURN = "sales_return"  # a refund's or void's goods back (accounting/reversals.py)
 JOURNAL_ENTRY = "journal_entry"  # the money side of a refund or void
+WAREHOUSE_TRANSFER = "warehouse_transfer"  # an outlet-to-outlet transfer, once received
+STOCK_ADJUSTMENT = "stock_adjustment"  # a supplier receipt, a stock take, the opening stock
+STOCK_DOCUMENTS = (WAREHOUSE_TRANSFER, STOCK_ADJUSTMENT)  # built and posted apart from sales
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from journal_pipeline.core.stock import STOCK_ENTRY
 from journal_pipeline.core.timestamps import as_utc, parse_utc
 from journal_pipeline.environment import STAGING_URL_ENV
 from journal_pipeline.storage import migrate, tables
@@ -260,9 +261,10 @@ class StagingStore:
         return rows
 
     # -- canonical journal -------------------------------------------------------------------
-    def replace_journal(self, day: date, lines: pd.DataFrame) -> int:
+    def replace_journal(self, day: date, lines: pd.DataFrame, *, stock: bool = False) -> int:
         """Replace the lines the build of ``day`` wrote (whatever date they carry) with the
-        new ones, in one transaction."""
+        new ones, in one transaction. The stock build (entries ``stock:…``, ``stock=True``)
+        and the sales build replace only their own lines."""
         t = tables.journal_lines
         records = [
             {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
@@ -270,6 +272,9 @@ class StagingStore:
             for row in lines.to_dict("records")
         ]
         own = (t.c.built_for == day) | (t.c.built_for.is_(None) & (t.c.business_date == day))
+        own &= (
+            t.c.entry_id.like(f"{STOCK_ENTRY}%") if stock else ~t.c.entry_id.like(f"{STOCK_ENTRY}%")
+        )
         with self.engine.begin() as conn:
             conn.execute(sa.delete(t).where(own))
             if records:

@@ -1,5 +1,5 @@
 """Staging tables: raw iSeller orders and their refunds, iSeller's day totals, the canonical
-journal, the outbox and its log.
+journal, the outbox and its log, iSeller's stock documents and the stock comparison.
 
 SQLAlchemy Core, portable between SQLite (development) and PostgreSQL (production). The schema
 is created and changed only by the Alembic migrations in ``migrations/versions``; a test checks
@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -178,4 +179,40 @@ outlet_day_marks = Table(
     Column("state", String(16), nullable=False),
     Column("command", Text),
     Column("at", DateTime(timezone=True), nullable=False),
+)
+
+# iSeller's stock documents (GetTransfer items, InventoryAdjustments items), newest version wins,
+# raw JSON kept. ``kind`` is ``transfer`` or ``adjustment``; ``business_date`` is the day the
+# document is booked on (a transfer's receipt at its destination, a stock take's count), None
+# while it is not final (pending, in transfer, counting) or when it is never booked (cancelled).
+iseller_stock_documents = Table(
+    "iseller_stock_documents",
+    metadata,
+    Column("document_id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("number", String(64)),
+    Column("status", String(32)),
+    Column("outlet_code", String(32)),  # the outlet whose warehouse receives (or counts)
+    Column("business_date", Date),
+    Column("modified_at", DateTime(timezone=True)),  # UTC
+    Column("raw", Text, nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    Index("ix_iseller_stock_documents_date", "business_date"),
+)
+
+# The stock comparison of a business day: iSeller's stock at the day's end against Jurnal's
+# warehouse stock on that date, per warehouse and SKU; replaced as a whole each time.
+stock_comparison = Table(
+    "stock_comparison",
+    metadata,
+    Column("business_date", Date, primary_key=True),
+    Column("warehouse", String(128), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("outlet_code", String(32)),
+    Column("product_name", String(256)),
+    Column("iseller_quantity", Numeric(18, 4)),
+    Column("in_transit", Numeric(18, 4)),  # sent from this outlet, not yet received
+    Column("jurnal_quantity", Numeric(18, 4)),
+    Column("difference", Numeric(18, 4)),  # Jurnal less (iSeller + in transit)
+    Column("compared_at", DateTime(timezone=True), nullable=False),
 )

@@ -30,6 +30,8 @@ from journal_pipeline.accounting.documents import (
     RECEIVE_PAYMENT,
     SALES_INVOICE,
     SALES_RETURN,
+    STOCK_ADJUSTMENT,
+    WAREHOUSE_TRANSFER,
     Document,
 )
 from journal_pipeline.accounting.holds import Hold
@@ -62,7 +64,11 @@ KINDS = {
     RECEIVE_PAYMENT: DocKind("receive_payments", "receive_payment", "total"),
     SALES_RETURN: DocKind("sales_returns", "sales_return", "return_amount"),
     JOURNAL_ENTRY: DocKind("journal_entries", "journal_entry", "total_debit"),
+    # stock documents carry quantities, not a money total: their expected_total is None
+    WAREHOUSE_TRANSFER: DocKind("warehouse_transfers", "warehouse_transfer", "total"),
+    STOCK_ADJUSTMENT: DocKind("stock_adjustments", "stock_adjustment", "total"),
 }
+SALES_DOCUMENTS = (SALES_INVOICE, RECEIVE_PAYMENT, SALES_RETURN, JOURNAL_ENTRY)
 # a payment needs its invoice in Jurnal; a return its invoice; a refund's entry its return
 POSTING_ORDER = (SALES_INVOICE, RECEIVE_PAYMENT, SALES_RETURN, JOURNAL_ENTRY)
 INVOICE_DOCUMENTS = (SALES_INVOICE, RECEIVE_PAYMENT)  # posted by `post_pending`
@@ -93,9 +99,15 @@ class Outbox:
 
     # -- building ----------------------------------------------------------------------------
     def enqueue(
-        self, day: date, documents: Iterable[Document], holds: Iterable[Hold]
+        self,
+        day: date,
+        documents: Iterable[Document],
+        holds: Iterable[Hold],
+        doc_types: Iterable[str] = SALES_DOCUMENTS,
     ) -> Counter[str]:
-        """Record the day's documents and holds; withdraw open ones that no longer apply."""
+        """Record the day's documents and holds; withdraw open ones of ``doc_types`` that no
+        longer apply (the sales and the stock documents of a day are built apart)."""
+        scope = set(doc_types)
         t = tables.outbox
         now = datetime.now(UTC)
         counts: Counter[str] = Counter()
@@ -123,6 +135,8 @@ class Outbox:
                 counts[self._put_hold(conn, hold, current.get(hold.doc_key), now)] += 1
             for key, row in current.items():
                 if key in wanted or row.doc_type == REVERSAL:  # reversals wait for a person
+                    continue
+                if row.doc_type not in scope:  # built by another part of the pipeline
                     continue
                 if row.status in OPEN_STATES:
                     self._set(
