@@ -16,6 +16,7 @@ JOURNAL_ENTRY = "journal_entry"  # the money side of a refund or void
 WAREHOUSE_TRANSFER = "warehouse_transfer"  # an outlet-to-outlet transfer, once received
 STOCK_ADJUSTMENT = "stock_adjustment"  # a supplier receipt, a stock take, the opening stock
 STOCK_DOCUMENTS = (WAREHOUSE_TRANSFER, STOCK_ADJUSTMENT)  # built and posted apart from sales
+OPENING_STOCK = "opening_stock"  # `stock init`: a stock adjustment, built by hand for a date
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from journal_pipeline.accounting.documents import (
     JOURNAL_ENTRY,
+    OPENING_STOCK,
     RECEIVE_PAYMENT,
     SALES_INVOICE,
     SALES_RETURN,
@@ -67,6 +68,7 @@ KINDS = {
     # stock documents carry quantities, not a money total: their expected_total is None
     WAREHOUSE_TRANSFER: DocKind("warehouse_transfers", "warehouse_transfer", "total"),
     STOCK_ADJUSTMENT: DocKind("stock_adjustments", "stock_adjustment", "total"),
+    OPENING_STOCK: DocKind("stock_adjustments", "stock_adjustment", "total"),
 }
 SALES_DOCUMENTS = (SALES_INVOICE, RECEIVE_PAYMENT, SALES_RETURN, JOURNAL_ENTRY)
 # a payment needs its invoice in Jurnal; a return its invoice; a refund's entry its return
