@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from journal_pipeline.accounting.cost_of_sales import SOLD_TEXT, split_cost
 from journal_pipeline.accounting.day_sales import (
     DatedPayment,
     DaySales,
@@ -288,8 +289,9 @@ def sale_entry(
     cost = sum(line.cost for line in lines)
     if cost:
         cogs = _Entry(f"cogs:{order.order_id}", order, day, config)
-        cogs.role("cogs", debit=cost, text="cost of goods sold (iSeller cost)", is_estimate=True)
-        cogs.role("inventory", credit=cost, text="stock out (iSeller cost)", is_estimate=True)
+        for part, amount in split_cost(cost, sum(line.stock_cost for line in lines)):
+            cogs.role("cogs", debit=amount, text=SOLD_TEXT[part], is_estimate=True)
+            cogs.role("inventory", credit=amount, text=f"stock out: {part}", is_estimate=True)
         if not cogs.problems:
             entry.lines.extend(cogs.lines)
     return entry.lines, None

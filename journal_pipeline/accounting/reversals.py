@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from journal_pipeline.accounting import periods
+from journal_pipeline.accounting.cost_of_sales import RETURNED_TEXT, split_cost
 from journal_pipeline.accounting.documents import (
     JOURNAL_ENTRY,
     SALES_RETURN,
@@ -258,29 +259,21 @@ def canonical_lines(
     entry.add("rounding", config.account("rounding", outlet), difference, 0, f"{kind}: rounding")
     paid_back = f"{kind}: {back.method} paid back"
     entry.add(f"payment:{back.method}", clearing, 0, back.amount, paid_back)
-    cost = sum(
-        _share(ln.cost, back.returned.get(ln.line_no, Decimal(0)), ln.quantity)
-        for ln in back.lines
-        if ln.quantity
+    cost, stock_cost = (
+        sum(
+            _share(getattr(ln, field), back.returned.get(ln.line_no, Decimal(0)), ln.quantity)
+            for ln in back.lines
+            if ln.quantity
+        )
+        for field in ("cost", "stock_cost")
     )
     if cost and config.account("inventory", outlet) and config.account("cogs", outlet):
         stock = _Lines(back, f"{kind}_cogs:{back.transaction_id}", day)
-        stock.add(
-            "inventory",
-            config.account("inventory", outlet),
-            cost,
-            0,
-            "stock back (iSeller cost)",
-            estimate=True,
-        )
-        stock.add(
-            "cogs",
-            config.account("cogs", outlet),
-            0,
-            cost,
-            "cost of goods sold reversed (iSeller cost)",
-            estimate=True,
-        )
+        for part, amount in split_cost(cost, stock_cost):
+            inventory = config.account("inventory", outlet)
+            stock.add("inventory", inventory, amount, 0, f"stock back: {part}", estimate=True)
+            cogs = config.account("cogs", outlet)
+            stock.add("cogs", cogs, 0, amount, RETURNED_TEXT[part], estimate=True)
         entry.rows.extend(stock.rows)
     missing = sorted({r["account_role"] for r in entry.rows if r["account_name"] is None})
     if missing:

@@ -86,6 +86,7 @@ LINE_COLUMNS = (
     "tax_percentage",
     "discount_percentage",
     "cost",
+    "stock_cost",
     *LINE_MONEY,
 )
 PAYMENT_COLUMNS = (
@@ -147,6 +148,9 @@ class LineRow(Protocol):
     tax_amount: int
     additional_charge: int
     cost: int
+    # the part of ``cost`` for stock iSeller tracks (the line's ``units_used[]``): what Jurnal
+    # books as its own cost of sales once the products are tracked there
+    stock_cost: int
 
 
 class PaymentRow(Protocol):

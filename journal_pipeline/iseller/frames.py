@@ -49,11 +49,15 @@ COST_READINGS = ("unit", "total")
 COST_UNMATCHED = "unmatched"
 
 
-def _line_cost(line: Mapping[str, Any], reading: str = "unit") -> int:
+def _line_cost(line: Mapping[str, Any], reading: str = "unit", *, stock_only: bool = False) -> int:
     """Cost of a line from its ``cogs`` rows: Σ quantity × ``buying_price`` (``unit``) or
-    Σ ``buying_price`` (``total``: each entry's price is already quantity × unit cost)."""
+    Σ ``buying_price`` (``total``: each entry's price is already quantity × unit cost).
+    ``stock_only``: only the rows of SKUs the line takes from tracked stock (``units_used``)."""
+    tracked = {text_or_none(u.get("sku")) for u in line.get("units_used") or []} - {None}
     total = Decimal(0)
     for row in line.get("cogs") or []:
+        if stock_only and text_or_none(row.get("sku")) not in tracked:
+            continue
         price = _decimal(row.get("buying_price"))
         total += price if reading == "total" else price * _decimal(row.get("quantity"), "0")
     return to_rupiah(total)
@@ -154,7 +158,9 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
             line["tax_percentage"] = _decimal(detail.get("tax_percentage"))
             line["discount_percentage"] = _decimal(detail.get("discount_percentage"))
             line["taxable"] = bool(detail.get("taxable", True))
-            line["cost"] = _line_cost(detail, "total" if reading == "total" else "unit")
+            read_as = "total" if reading == "total" else "unit"
+            line["cost"] = _line_cost(detail, read_as)
+            line["stock_cost"] = _line_cost(detail, read_as, stock_only=True)
             lines.append(line)
         for payment in order.get("transactions") or []:
             pay = {c: payment.get(c) for c in PAYMENT_COLUMNS}
@@ -165,7 +171,7 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
         payments.extend(implied_voids(order))
     return OrderFrames(
         _frame(orders, ORDER_COLUMNS, ORDER_MONEY),
-        _frame(lines, LINE_COLUMNS, (*LINE_MONEY, "cost", "line_no")),
+        _frame(lines, LINE_COLUMNS, (*LINE_MONEY, "cost", "stock_cost", "line_no")),
         _frame(payments, PAYMENT_COLUMNS, ("amount",)),
     )
 
