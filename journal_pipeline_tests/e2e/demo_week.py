@@ -6,7 +6,7 @@ every day materialized into one staging database, the way the hourly and nightly
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -40,10 +40,13 @@ def synced_demo_week(
     orders_per_outlet_per_day: int,
     now: datetime,
     dialect: str = "",
+    assets: Sequence = ASSETS,
+    before_first_day: Callable[[dict], None] | None = None,
 ) -> Iterator[SimpleNamespace]:
     """Yields ``iseller`` (the sandbox), ``jurnal`` (its handle), ``store`` (staging),
     ``results`` (each day's materialization result) and ``resources`` (to run a day again);
-    every day's run must succeed."""
+    every day's run of ``assets`` must succeed. ``before_first_day`` gets the resources
+    first (e.g. to bring in the opening stock)."""
     iseller = ISellerSandbox(
         base / "iseller",
         orders_per_outlet_per_day=orders_per_outlet_per_day,
@@ -70,9 +73,11 @@ def synced_demo_week(
                     client_secret=jurnal.env["JURNAL_CLIENT_SECRET"],
                 ),
             }
+            if before_first_day is not None:
+                before_first_day(resources)
             results = {}
             for day in days:
-                result = dg.materialize(ASSETS, partition_key=day.isoformat(), resources=resources)
+                result = dg.materialize(assets, partition_key=day.isoformat(), resources=resources)
                 assert result.success, (dialect, day)
                 results[day] = result
             yield SimpleNamespace(
