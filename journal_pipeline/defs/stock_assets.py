@@ -1,11 +1,133 @@
 """Assets: iSeller's stock documents of a business day (outlet transfers received, supplier
 receipts, stock takes) → Jurnal warehouse transfers and stock adjustments."""
 
-from __future__ import annotations
+from dataclasses import asdict
 
 import dagster as dg
+
+from journal_pipeline.defs.assets import JURNAL_POOL
+from journal_pipeline.defs.metadata import markdown_table
+from journal_pipeline.defs.partitions import partition_date
+from journal_pipeline.defs.resources import (
+    ISellerResource,
+    JurnalResource,
+    MerchantConfigResource,
+    StagingResource,
+)
+from journal_pipeline.sync import stock_documents as stock_sync
+from journal_pipeline.sync.outbox import Outbox
+
+EVERY_STOCK_DOCUMENT_POSTED = "every_stock_document_posted"
+
+STOCK_DOCUMENT_CHECKS = [
+    dg.AssetCheckSpec(
+        EVERY_STOCK_DOCUMENT_POSTED,
+        asset="jurnal_stock_documents",
+        blocking=False,  # a held transfer must not stop the day's sales
+        description="Every iSeller stock document completed on the day (transfer received, "
+        "supplier receipt, stock take) is in Jurnal, or has nothing to post (nothing "
+        "accepted, no difference counted).",
+    )
+]
 
 
 def build_stock_assets(daily: dg.PartitionsDefinition) -> list:
     """The stock documents' assets of the sync job."""
-    return []
+
+    @dg.asset(partitions_def=daily, group_name="iseller", kinds={"python", "sql"})
+    def iseller_stock_documents(
+        context: dg.AssetExecutionContext,
+        iseller: ISellerResource,
+        staging: StagingResource,
+        merchant: MerchantConfigResource,
+    ) -> dg.MaterializeResult:
+        """iSeller's transfers and stock takes changed during the business day, staged with
+        the day each is booked on (once completed)."""
+        client = iseller.client()
+        counts, rows = stock_sync.extract_stock_documents(
+            client, staging.store, merchant.config, partition_date(context)
+        )
+        table = [
+            {
+                "number": r["number"],
+                "kind": r["kind"],
+                "status": r["status"],
+                "outlet": r["outlet_code"],
+                "booked_on": r["business_date"],
+            }
+            for r in rows
+        ]
+        return dg.MaterializeResult(
+            metadata={
+                **counts,
+                "stock_documents": dg.MetadataValue.md(markdown_table(table)),
+                **client.stats(),
+            }
+        )
+
+    @dg.asset(
+        partitions_def=daily,
+        group_name="jurnal",
+        # tracked products are created in Jurnal before any stock moves
+        deps=[iseller_stock_documents, "jurnal_products"],
+        pool=JURNAL_POOL,
+        kinds={"api"},
+        check_specs=STOCK_DOCUMENT_CHECKS,
+    )
+    def jurnal_stock_documents(
+        context: dg.AssetExecutionContext,
+        jurnal: JurnalResource,
+        staging: StagingResource,
+        merchant: MerchantConfigResource,
+    ) -> dg.MaterializeResult:
+        """The day's stock documents in Jurnal: a warehouse transfer per outlet transfer
+        received, a stock adjustment per supplier receipt and per stock take with a
+        difference, each posted exactly once; their stock entries in the canonical journal."""
+        day = partition_date(context)
+        client = jurnal.client(staging.store)
+        outbox = Outbox(staging.store, context.run.run_id)
+        build = stock_sync.build_stock_day(staging.store, merchant.config, day)
+        queued = stock_sync.record_stock_day(staging.store, outbox, day, build)
+        result = stock_sync.post_stock_documents(outbox, day, client)
+        statuses = stock_sync.stock_day_status(outbox, day, build)
+        missing = stock_sync.not_posted(statuses)
+        metadata = {
+            "documents_built": len(build.documents),
+            "held": len(build.holds),
+            "posted_now": result.posted,
+            "duplicates_resolved": result.duplicates_resolved,
+            "failed_now": result.failed,
+            "calls": result.calls,
+            **queued,
+            **client.stats(),
+            "stock_documents": dg.MetadataValue.md(markdown_table([asdict(s) for s in statuses])),
+            "held_reasons": dg.MetadataValue.md(
+                markdown_table(
+                    [{"document": h.source_reference, "reason": h.reason} for h in build.holds]
+                )
+            ),
+        }
+        if result.interrupted:
+            raise dg.Failure(
+                description=f"Posting stopped early, {result.left_pending} stock document(s) "
+                f"left pending for the next run: {result.interrupted}",
+                metadata=metadata,
+            )
+        return dg.MaterializeResult(
+            metadata=metadata,
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name=EVERY_STOCK_DOCUMENT_POSTED,
+                    passed=not missing,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    metadata={
+                        "not_posted": len(missing),
+                        "documents": dg.MetadataValue.md(
+                            "\n".join(f"- {m}" for m in missing) or "Every one is in Jurnal."
+                        ),
+                    },
+                )
+            ],
+        )
+
+    return [iseller_stock_documents, jurnal_stock_documents]

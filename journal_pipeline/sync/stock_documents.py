@@ -1,0 +1,230 @@
+"""iSeller's stock documents of one business day end to end: fetch and stage them, build the
+Jurnal documents and canonical stock entries, queue them in the outbox and post them.
+
+Jurnal has no batch endpoint for warehouse transfers or stock adjustments, so each document is
+posted on its own through the client's idempotent ``create``: an answer lost after Jurnal
+committed meets the duplicate check on ``custom_id`` on the retry and resolves to the record
+already there. Warehouse transfers are posted before stock adjustments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from journal_pipeline.accounting.business_day import merged_window_utc
+from journal_pipeline.accounting.documents import (
+    STOCK_ADJUSTMENT,
+    STOCK_DOCUMENTS,
+    WAREHOUSE_TRANSFER,
+)
+from journal_pipeline.accounting.stock_documents import (
+    StagedStockDocument,
+    StockBuild,
+    build_stock_documents,
+)
+from journal_pipeline.accounting.stock_records import ADJUSTMENT, TRANSFER, staging_row
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.jurnal.errors import (
+    JurnalDuplicateError,
+    JurnalRateLimited,
+    JurnalRetryableError,
+    JurnalValidationError,
+)
+from journal_pipeline.jurnal.idempotent import ItemResult
+from journal_pipeline.storage.stock_documents import stock_documents_of_day, upsert_stock_documents
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync.outbox import Outbox, PostResult
+
+POSTING_ORDER = (WAREHOUSE_TRANSFER, STOCK_ADJUSTMENT)  # stock moved between outlets first
+
+
+class StockSource(Protocol):
+    """iSeller's GetTransfer and InventoryAdjustments, windowed on the modified date (UTC)."""
+
+    def get_transfers(
+        self, *, modified_after: datetime | None = None, modified_before: datetime | None = None
+    ) -> Sequence[Mapping[str, Any]]: ...
+
+    def get_inventory_adjustments(
+        self, *, modified_after: datetime | None = None, modified_before: datetime | None = None
+    ) -> Sequence[Mapping[str, Any]]: ...
+
+
+Lookup = Callable[[Mapping[str, Any], int | None], dict[str, Any] | None]
+
+
+class StockWriter(Protocol):
+    """Jurnal's idempotent single create, and the look-up of the record already there."""
+
+    def create(
+        self,
+        resource: str,
+        root_key: str | None,
+        body: Mapping[str, Any],
+        *,
+        lookup: Lookup | None = None,
+    ) -> dict[str, Any]: ...
+
+    def existing_record(
+        self, resource: str, body: Mapping[str, Any], existing_id: int | None = None
+    ) -> dict[str, Any] | None: ...
+
+
+# --- extract -----------------------------------------------------------------------------
+
+
+def extract_stock_documents(
+    client: StockSource, store: StagingStore, config: MerchantConfig, day: date
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Fetch the transfers and stock takes changed during ``day`` (in every outlet's zone)
+    and stage them; (counts, the staged rows without their raw JSON)."""
+    start, end = merged_window_utc(day, config.zones())
+    # asked up to the window's end itself, whichever reading of the end bound holds (I-10)
+    transfers = client.get_transfers(modified_after=start, modified_before=end)
+    counts_taken = client.get_inventory_adjustments(modified_after=start, modified_before=end)
+    rows = [staging_row(TRANSFER, raw, config) for raw in transfers]
+    rows += [staging_row(ADJUSTMENT, raw, config) for raw in counts_taken]
+    counts = {
+        "transfers_fetched": len(transfers),
+        "stock_takes_fetched": len(counts_taken),
+        **upsert_stock_documents(store, rows),
+        "booked_on_day": sum(1 for row in rows if row["business_date"] == day),
+    }
+    return counts, [{k: v for k, v in row.items() if k != "raw"} for row in rows]
+
+
+# --- build -------------------------------------------------------------------------------
+
+
+def build_stock_day(store: StagingStore, config: MerchantConfig, day: date) -> StockBuild:
+    """The Jurnal documents, holds and journal lines of the documents booked on ``day``."""
+    staged = [
+        StagedStockDocument(row["kind"], row["raw"]) for row in stock_documents_of_day(store, day)
+    ]
+    return build_stock_documents(staged, config, day)
+
+
+def record_stock_day(
+    store: StagingStore, outbox: Outbox, day: date, build: StockBuild
+) -> dict[str, int]:
+    """Replace the day's stock entries and queue its stock documents and holds (sales
+    documents and entries of the day are left alone)."""
+    written = store.replace_journal(day, build.journal_frame(), stock=True)
+    queued = outbox.enqueue(day, build.documents, build.holds, doc_types=STOCK_DOCUMENTS)
+    return {"journal_lines_written": written, **{f"outbox_{k}": v for k, v in queued.items()}}
+
+
+# --- post --------------------------------------------------------------------------------
+
+
+class OneByOne:
+    """A batch of stock documents, created one request each (Jurnal has no batch endpoint
+    for them); the outbox reads the results as those of a batch."""
+
+    def __init__(self, client: StockWriter):
+        self.client = client
+
+    def batch_create(
+        self, resource: str, root: str, items: list[Mapping[str, Any]], /
+    ) -> list[ItemResult]:
+        return [self._create(resource, root, index, body) for index, body in enumerate(items)]
+
+    def _create(self, resource: str, root: str, index: int, body: Mapping[str, Any]) -> ItemResult:
+        found: list[dict[str, Any]] = []
+
+        def lookup(sent: Mapping[str, Any], existing_id: int | None) -> dict[str, Any] | None:
+            record = self.client.existing_record(resource, sent, existing_id)
+            if record is not None:
+                found.append(record)
+            return record
+
+        try:
+            record = self.client.create(resource, root, body, lookup=lookup)
+        except (JurnalRetryableError, JurnalRateLimited):
+            raise  # the outbox leaves it pending for the next run
+        except JurnalDuplicateError as exc:  # the number is another document's
+            return ItemResult(index, exc.status or 422, None, exc.fields or _full(exc), True)
+        except JurnalValidationError as exc:
+            return ItemResult(index, exc.status or 422, None, exc.fields or _full(exc))
+        return ItemResult(index, 200, record, None, bool(found), record.get("id"))
+
+
+def _full(exc: JurnalValidationError) -> dict[str, list[str]]:
+    return {"error": exc.full_messages or [str(exc)]}
+
+
+def post_stock_documents(outbox: Outbox, day: date, client: StockWriter) -> PostResult:
+    """Post the day's pending warehouse transfers, then its stock adjustments, one request
+    each; stops at the first retryable failure, leaving the rest pending."""
+    result = PostResult()
+    writer = OneByOne(client)
+    queue = [(t, row) for t in POSTING_ORDER for row in outbox._pending(day, t)]
+    for done, (doc_type, row) in enumerate(queue, start=1):
+        if not outbox._post_rows(doc_type, [row], writer, result):
+            result.left_pending += len(queue) - done  # the failed one is counted already
+            break
+    return result
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockDocumentStatus:
+    """One iSeller document booked on the day, and where its Jurnal document stands."""
+
+    number: str
+    kind: str
+    outlet_code: str | None
+    jurnal_document: str  # warehouse_transfer / stock_adjustment, or "none"
+    status: str  # the outbox status, or "nothing to post"
+    reason: str | None
+
+    @property
+    def settled(self) -> bool:
+        return self.status in ("posted", "nothing to post")
+
+
+def stock_day_status(outbox: Outbox, day: date, build: StockBuild) -> list[StockDocumentStatus]:
+    """Each document the build saw, with its outbox status (posted, held, failed, ...)."""
+    documents = outbox.documents(day)
+    by_key = {row.doc_key: row for row in documents.itertuples()}
+    rows = []
+    for outcome in build.outcomes:
+        row = by_key.get(outcome.doc_key) if outcome.doc_key else None
+        if outcome.doc_key is None:
+            rows.append(
+                StockDocumentStatus(
+                    outcome.number,
+                    outcome.kind,
+                    outcome.outlet_code,
+                    "none",
+                    "nothing to post",
+                    outcome.note,
+                )
+            )
+            continue
+        rows.append(
+            StockDocumentStatus(
+                outcome.number,
+                outcome.kind,
+                outcome.outlet_code,
+                outcome.doc_key.split(":", 1)[0],
+                str(row.status) if row is not None else "not queued",
+                None if row is None or row.reason is None else str(row.reason),
+            )
+        )
+    return rows
+
+
+def not_posted(statuses: Sequence[StockDocumentStatus]) -> list[str]:
+    """A sentence per completed document of the day that Jurnal does not have, and why."""
+    return [
+        f"{s.kind.capitalize()} {s.number} (outlet {s.outlet_code}): {s.jurnal_document} "
+        f"{s.status}" + (f": {s.reason}" if s.reason else "")
+        for s in statuses
+        if not s.settled
+    ]
