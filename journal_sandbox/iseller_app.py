@@ -62,6 +62,7 @@ from journal_sandbox.dialect_shapes import list_discounts
 from journal_sandbox.dialect_text import state_text, written_offset
 from journal_sandbox.faults import FaultInjector
 from journal_sandbox.http import Request, Response, Router, SandboxServer
+from journal_sandbox.iseller_stock_levels import stock_ledger
 
 STATE_FILE = "iseller.sqlite3"
 SCHEMA_VERSION = "3"
@@ -807,6 +808,7 @@ class ISellerSandbox:
         if tag:
             products = [p for p in products if tag in {t.lower() for t in p["_tags"]}]
         shown = products[(page - 1) * page_size : page * page_size]
+        self._stock_levels(shown)
         for product in shown:
             if "tags" not in includes:
                 product["tags"] = None
@@ -815,6 +817,16 @@ class ISellerSandbox:
             "products": shown,
             "has_next_item": page * page_size < len(products),
         }
+
+    def _stock_levels(self, products: list[dict[str, Any]]) -> None:
+        """``inventories[].unit_in_stock``: the stock ledger's level at the clock, in whole
+        units (I-37, `iseller_stock_levels`)."""
+        if not any(product["inventories"] for product in products):
+            return
+        levels = stock_ledger(self.merchant).levels(self.now())
+        for product in products:
+            for inventory in product["inventories"]:
+                inventory["unit_in_stock"] = levels[(inventory["outlet_code"], product["sku"])]
 
     # -- /api/v2/GetTransactions ----------------------------------------------------------------
 

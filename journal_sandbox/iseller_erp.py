@@ -40,16 +40,22 @@ GetTransfer: list key ``transfers``
 -----------------------------------
 
 ``{"transfer_id", "transfer_number", "type": "out" | "in", "out_type": "to_outlet" | null,
-"status": "pending" | "in_transfer" | "completed", "from_outlet_id", "from_outlet_code",
-"from_outlet_name" (null for a supplier delivery), "to_outlet_id", "to_outlet_code",
-"to_outlet_name", "supplier_name" (transfer in only), "notes", "created_date", "start_date"
-(null while pending), "completed_date" (null until completed), "modified_date", "items": [
-{"product_id", "sku", "product_name", "quantity", "quantity_accepted", "quantity_rejected",
-"quantity_cancelled", "buying_price"}]}``. The three received quantities are null until the
-transfer is completed; then ``accepted + rejected + cancelled = quantity``. ``buying_price`` is
-the unit cost. Stock leaves the origin at ``start_date`` (``in_transfer``) and reaches the
-destination at ``completed_date``. Filters: dates (on ``created_date`` / ``modified_date``),
-``status``, ``type``, ``outlet_id`` (either end).
+"status": "pending" | "in_transfer" | "completed" | "cancelled", "from_outlet_id",
+"from_outlet_code", "from_outlet_name" (null for a supplier delivery), "to_outlet_id",
+"to_outlet_code", "to_outlet_name", "supplier_name" (transfer in only), "notes",
+"created_date", "start_date" (null while pending, and for a transfer cancelled while pending),
+"completed_date" (null until completed; a cancelled transfer has none), "modified_date" (the
+last change: for a cancelled transfer, the cancel instant), "items": [{"product_id", "sku",
+"product_name", "quantity", "quantity_accepted", "quantity_rejected", "quantity_cancelled",
+"buying_price"}]}``. The three received quantities are null until the transfer is completed
+(and stay null on a cancelled one); then ``accepted + rejected + cancelled = quantity`` (a
+partial receipt has cancelled units). ``buying_price`` is the unit cost; on a supplier
+delivery it is the product's catalogue ``buying_price``. Stock leaves the origin at
+``start_date`` (``in_transfer``); at ``completed_date`` the accepted units reach the
+destination and the rejected and cancelled ones go back to the origin; a transfer cancelled in
+transit returns every unit to the origin at its ``modified_date``, one cancelled while pending
+moves nothing (`iseller_stock_levels`). Filters: dates (on ``created_date`` /
+``modified_date``), ``status``, ``type``, ``outlet_id`` (either end).
 
 InventoryAdjustments: list key ``inventory_adjustments``
 --------------------------------------------------------
@@ -59,7 +65,10 @@ Stock takes: ``{"adjustment_id", "adjustment_number", "action": "opname", "statu
 "created_date", "completed_date" (null until completed), "modified_date", "items": [
 {"product_id", "sku", "product_name", "system_stock", "actual_stock", "difference",
 "buying_price"}]}`` with ``difference = actual_stock - system_stock`` (negative: shrinkage).
-Filters: dates, ``status``, ``outlet_id``.
+A stock take is counted at ``completed_date``: ``system_stock`` is the stock level just before
+that instant, and the level becomes ``actual_stock``. While in progress, ``system_stock`` is
+the level at the clock and ``actual_stock`` and ``difference`` are null. Filters: dates,
+``status``, ``outlet_id``.
 """
 
 from __future__ import annotations
@@ -185,7 +194,9 @@ def erp_endpoints(
         return page_of(dated(transfers, params), params, "transfers")
 
     def inventory_adjustments(params: dict[str, str]) -> dict[str, Any]:
-        adjustments = documents_until(seed, merchant.start_date, sandbox.now(), "adjustment")
+        adjustments = documents_until(
+            seed, merchant.start_date, sandbox.now(), "adjustment", merchant=merchant
+        )
         adjustments = match(adjustments, params, "status", "outlet_id")
         return page_of(dated(adjustments, params), params, "inventory_adjustments")
 

@@ -2,7 +2,8 @@
 
 Like the orders, everything is a pure function of the seed and a date, generated lazily per
 day, and each document has a timeline; the API shows the state reached at the clock. The shapes
-served by the v3 endpoints are documented in `iseller_erp`.
+served by the v3 endpoints are documented in `iseller_erp`; what each document does to the stock
+is the ledger of `iseller_stock_levels` (docs/assumptions/iseller.md, I-37).
 
 Schedule (local dates of the Jakarta head office, times local to the outlet named):
 
@@ -14,8 +15,12 @@ Schedule (local dates of the Jakarta head office, times local to the outlet name
   on its way 10:00, received 15:00;
 - a stock take (``opname``) at every outlet every Monday, started 08:00, completed 09:00.
 
-A received transfer accepts every unit except, on about one transfer in ten, one rejected unit
-on one line.
+About one outlet transfer in eight is cancelled: half of those while pending (15 to 90 minutes
+after creation, before the start), half in transit (30 to 120 minutes after the start, before
+the receipt). A received transfer accepts every unit except, on about one transfer in ten, one
+rejected unit on one line, and on about one in six, some cancelled units on one line (a partial
+receipt); accepted + rejected + cancelled = quantity. These fates are drawn from a generator of
+their own, so the lines of a transfer are the same whatever its fate.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from journal_sandbox.demo_merchant import catalogue_uuid, demo_uuid, fmt_dt
 from journal_sandbox.iseller_catalogue import (
@@ -34,12 +39,21 @@ from journal_sandbox.iseller_catalogue import (
     SUPPLIERS,
 )
 
+if TYPE_CHECKING:
+    from journal_sandbox.demo_merchant import DemoMerchant
+
 _BDG_TRANSFER_SKUS = ("KOP-001", "KOP-002", "KOP-003", "KOP-004", "TEH-001", "TEH-002")
 _DPS_TRANSFER_SKUS = ("KOP-001", "KOP-004", "KOP-005", "MRC-001", "MRC-002", "TEH-001")
 _SUPPLIER_SKUS = {
     "SUP-01": ("KOP-001", "KOP-002", "KOP-003", "KOP-004", "KOP-005"),
     "SUP-02": ("ALT-001", "ALT-002", "ALT-003", "TMB-HITAM", "TMB-PUTIH", "TMB-HIJAU"),
 }
+#: What the head office sends to the other outlets.
+SENT_FROM_HEAD_OFFICE = frozenset((*_BDG_TRANSFER_SKUS, *_DPS_TRANSFER_SKUS))
+CANCEL_RATE = 1 / 8  # of outlet transfers; half while pending, half in transit
+PARTIAL_RECEIPT_RATE = 1 / 6  # of received transfers
+REJECT_RATE = 0.10  # of received transfers: one rejected unit on the first line
+_RECEIVED = ("quantity_accepted", "quantity_rejected", "quantity_cancelled")
 
 
 @dataclass(frozen=True)
@@ -54,8 +68,15 @@ class Timeline:
     def created(self) -> datetime:
         return self.steps[0][0]
 
+    def moment(self, status: str) -> datetime | None:
+        """When the document reached `status`; None if it never does."""
+        return next((at for at, reached in self.steps if reached == status), None)
+
     def as_of(self, at: datetime) -> dict[str, Any] | None:
-        """The document at `at`; None before it was created."""
+        """The document at `at`; None before it was created.
+
+        Received quantities (transfers) and counted stock (stock takes: ``actual_stock`` and
+        ``difference``) are null until the document is completed."""
         reached = [(moment, status) for moment, status in self.steps if moment <= at]
         if not reached:
             return None
@@ -65,19 +86,9 @@ class Timeline:
         if "start_date" in shown and status == "pending":
             shown["start_date"] = None
         shown["completed_date"] = shown["completed_date"] if done else None
+        hidden = _RECEIVED if "transfer_id" in shown else ("actual_stock", "difference")
         shown["items"] = [
-            {
-                **item,
-                **(
-                    {}
-                    if done
-                    else {
-                        key: None
-                        for key in ("quantity_accepted", "quantity_rejected", "quantity_cancelled")
-                        if key in item
-                    }
-                ),
-            }
+            {**item, **({} if done else {key: None for key in hidden if key in item})}
             for item in self.document["items"]
         ]
         return shown
@@ -99,7 +110,7 @@ def _outlet_fields(seed: int, prefix: str, outlet_code: str | None) -> dict[str,
 
 def _items(seed: int, rng: random.Random, skus: tuple[str, ...]) -> list[dict[str, Any]]:
     chosen = rng.sample(skus, rng.randint(2, min(4, len(skus))))
-    reject = rng.random() < 0.10
+    reject = rng.random() < REJECT_RATE
     items = []
     for index, sku in enumerate(chosen):
         product = PRODUCTS_BY_SKU[sku]
@@ -114,10 +125,35 @@ def _items(seed: int, rng: random.Random, skus: tuple[str, ...]) -> list[dict[st
                 "quantity_accepted": quantity - rejected,
                 "quantity_rejected": rejected,
                 "quantity_cancelled": 0,
+                # the receipt costs what the catalogue says (I-42)
                 "buying_price": product.buying_price,
             }
         )
     return items
+
+
+def _cancel_partly(items: list[dict[str, Any]], fate: random.Random) -> None:
+    """A partial receipt: some units of one line (not the one with a rejected unit) cancelled;
+    at least one unit of that line is still accepted."""
+    line = items[fate.randrange(1, len(items))]
+    cancelled = fate.randint(1, line["quantity"] // 2)
+    line["quantity_cancelled"] = cancelled
+    line["quantity_accepted"] = line["quantity"] - line["quantity_rejected"] - cancelled
+
+
+def _fate(
+    fate: random.Random, kind: str, planned: tuple[tuple[datetime, str], ...]
+) -> tuple[tuple[datetime, str], ...]:
+    """The steps a transfer really goes through: as `planned`, or cancelled on the way."""
+    draw = fate.random()
+    if kind != "out" or draw >= CANCEL_RATE:
+        return planned
+    (created, _), (started, _), _ = planned
+    if draw < CANCEL_RATE / 2:
+        cancel = created + timedelta(minutes=fate.randint(15, 90))
+        return ((created, "pending"), (cancel, "cancelled"))
+    cancel = started + timedelta(minutes=fate.randint(30, 120))
+    return ((created, "pending"), (started, "in_transfer"), (cancel, "cancelled"))
 
 
 def _transfer(
@@ -126,7 +162,7 @@ def _transfer(
     kind: str,
     source: str | None,
     destination: str,
-    steps: tuple[tuple[datetime, str], ...],
+    planned: tuple[tuple[datetime, str], ...],
     rng: random.Random,
     skus: tuple[str, ...],
     supplier: tuple[str, str] | None = None,
@@ -136,21 +172,28 @@ def _transfer(
     prefix = "TI" if kind == "in" else "TO"
     origin = source or "SUP"
     number = f"{prefix}/{origin}-{destination}/{day.strftime('%Y%m%d')}"
+    items = _items(seed, rng, skus)
+    fate = random.Random(f"{seed}|transfer-fate|{key}")
+    steps = _fate(fate, kind, planned)
+    status = steps[-1][1]
+    if status == "completed" and fate.random() < PARTIAL_RECEIPT_RATE:
+        _cancel_partly(items, fate)
+    started = next((at for at, reached in steps if reached == "in_transfer"), None)
     document = {
         "transfer_id": demo_uuid(seed, "transfer", key),
         "transfer_number": number,
         "type": kind,
         "out_type": "to_outlet" if kind == "out" else None,
-        "status": "completed",
+        "status": status,
         **_outlet_fields(seed, "from", source),
         **_outlet_fields(seed, "to", destination),
         "supplier_name": supplier[1] if supplier else None,
         "notes": "",
         "created_date": fmt_dt(steps[0][0]),
-        "start_date": fmt_dt(steps[1][0]),
-        "completed_date": fmt_dt(steps[-1][0]),
+        "start_date": fmt_dt(started) if started else None,
+        "completed_date": fmt_dt(steps[-1][0]) if status == "completed" else None,
         "modified_date": fmt_dt(steps[-1][0]),
-        "items": _items(seed, rng, skus),
+        "items": items,
     }
     return Timeline(key, steps, document)
 
@@ -208,6 +251,11 @@ def _stocked_skus(outlet_code: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*sold, *received]))
 
 
+def stocked_skus(outlet_code: str) -> tuple[str, ...]:
+    """Tracked products (composites excepted: they hold no stock) an outlet holds."""
+    return _stocked_skus(outlet_code)
+
+
 def stocked_outlets(sku: str) -> tuple[str, ...]:
     """Outlets that hold stock of a tracked product."""
     return tuple(code for code in OUTLETS_BY_CODE if sku in _stocked_skus(code))
@@ -215,7 +263,10 @@ def stocked_outlets(sku: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=512)
 def stock_takes_for_day(seed: int, day: date) -> tuple[Timeline, ...]:
-    """Stock takes (``opname``) started on `day` (each outlet's local date)."""
+    """Stock takes (``opname``) started on `day` (each outlet's local date).
+
+    Items carry the ``difference`` found; ``system_stock`` and ``actual_stock`` are the
+    ledger's (`documents_until` fills them in)."""
     if day.weekday() != 0:
         return ()
     result = []
@@ -225,15 +276,14 @@ def stock_takes_for_day(seed: int, day: date) -> tuple[Timeline, ...]:
         items = []
         for sku in rng.sample(skus, min(len(skus), rng.randint(3, 6))):
             product = PRODUCTS_BY_SKU[sku]
-            system = rng.randint(10, 80)
             difference = rng.choices((0, -1, -2, 1), weights=(70, 18, 7, 5))[0]
             items.append(
                 {
                     "product_id": catalogue_uuid(seed, "product", sku),
                     "sku": sku,
                     "product_name": product.name,
-                    "system_stock": system,
-                    "actual_stock": system + difference,
+                    "system_stock": None,
+                    "actual_stock": None,
                     "difference": difference,
                     "buying_price": product.buying_price,
                 }
@@ -261,8 +311,20 @@ def stock_takes_for_day(seed: int, day: date) -> tuple[Timeline, ...]:
     return tuple(result)
 
 
-def documents_until(seed: int, start: date, until: datetime, kind: str) -> list[dict[str, Any]]:
-    """Transfers (`kind` "transfer") or stock takes ("adjustment") created by `until`."""
+def documents_until(
+    seed: int,
+    start: date,
+    until: datetime,
+    kind: str,
+    *,
+    merchant: DemoMerchant | None = None,
+) -> list[dict[str, Any]]:
+    """Transfers (`kind` "transfer") or stock takes ("adjustment") created by `until`.
+
+    A stock take's ``system_stock`` is the ledger's level of `merchant` (default: the demo
+    merchant of `seed` and `start` at the default order rate) just before its completion, or
+    the level at `until` while it is in progress; ``actual_stock`` = system + difference.
+    """
     generate = transfers_for_day if kind == "transfer" else stock_takes_for_day
     result = []
     day = start
@@ -273,4 +335,10 @@ def documents_until(seed: int, start: date, until: datetime, kind: str) -> list[
             if shown is not None:
                 result.append(shown)
         day += timedelta(days=1)
+    if kind != "transfer" and result:
+        from journal_sandbox.demo_merchant import DemoMerchant
+        from journal_sandbox.iseller_stock_levels import count_stock_takes
+
+        merchant = merchant or DemoMerchant(seed=seed, start_date=start)
+        count_stock_takes(merchant, result, until)
     return result
