@@ -1,0 +1,112 @@
+"""The stock comparison of a business day: staged (table ``stock_comparison``, replaced as a
+whole) and exported as a CSV file per day for the finance team.
+
+The export folder is ``$STOCK_EXPORT_DIR``, else ``exports/stock_comparison`` beside the
+staging database (a SQLite file), else under ``$DAGSTER_HOME`` (or ``./.staging``).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from journal_pipeline.environment import STOCK_EXPORT_DIR_ENV
+from journal_pipeline.storage import tables
+from journal_pipeline.storage.store import StagingStore
+
+CSV_COLUMNS = (
+    "business_date",
+    "warehouse",
+    "outlet_code",
+    "sku",
+    "product_name",
+    "iseller_quantity",
+    "in_transit",
+    "jurnal_quantity",
+    "difference",
+    "status",
+)
+
+
+def replace_comparison(
+    store: StagingStore, day: date, rows: Iterable[Mapping[str, Any]], compared_at: datetime
+) -> int:
+    """Replace the day's rows (``warehouse``, ``sku``, ``outlet_code``, ``product_name``,
+    ``iseller_quantity``, ``in_transit``, ``jurnal_quantity``, ``difference``) in one
+    transaction."""
+    t = tables.stock_comparison
+    moment = compared_at.astimezone(UTC)
+    if store.engine.dialect.name == "sqlite":
+        moment = moment.replace(tzinfo=None)
+    records = [
+        {
+            "business_date": day,
+            "compared_at": moment,
+            **{
+                c: row.get(c)
+                for c in [column.name for column in t.columns]
+                if c not in ("business_date", "compared_at")
+            },
+        }
+        for row in rows
+    ]
+    with store.engine.begin() as conn:
+        conn.execute(sa.delete(t).where(t.c.business_date == day))
+        if records:
+            conn.execute(sa.insert(t), records)
+    return len(records)
+
+
+def read_comparison(store: StagingStore, day: date) -> list[dict[str, Any]]:
+    """The day's staged rows, by warehouse and SKU."""
+    t = tables.stock_comparison
+    query = sa.select(t).where(t.c.business_date == day).order_by(t.c.warehouse, t.c.sku)
+    with store.engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def export_dir(store: StagingStore, env: Mapping[str, str] | None = None) -> Path:
+    """Where the day files go (see the module's note)."""
+    variables: Mapping[str, str] = os.environ if env is None else env
+    given = (variables.get(STOCK_EXPORT_DIR_ENV) or "").strip()
+    if given:
+        return Path(given)
+    url = make_url(store.url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(str(url.database)).resolve().parent / "exports" / "stock_comparison"
+    base = Path(variables.get("DAGSTER_HOME") or Path.cwd() / ".staging")
+    return base / "exports" / "stock_comparison"
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return "0" if text in ("-0", "") else text
+    return str(value)
+
+
+def write_csv(folder: Path, day: date, rows: Iterable[Mapping[str, Any]]) -> Path:
+    """``stock_comparison_<day>.csv`` in ``folder`` (created), one line per row; empty cells
+    where a side does not know the SKU. Written to a temporary name first, then renamed, so a
+    reader never sees half a file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"stock_comparison_{day.isoformat()}.csv"
+    partial = path.with_suffix(".csv.partial")
+    with partial.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for row in rows:
+            values = {**row, "business_date": day.isoformat()}
+            writer.writerow([_cell(values.get(c)) for c in CSV_COLUMNS])
+    partial.replace(path)
+    return path
