@@ -1,0 +1,285 @@
+"""Stock documents end to end over HTTP: iSeller's transfers, supplier receipts and stock
+takes (the demo merchant's, read through GetTransfer and InventoryAdjustments) staged in
+SQLite, posted to the Jurnal emulator, and Jurnal's warehouse stock read back.
+
+The demo's Monday 2026-11-16 has a stock take at every outlet and the JKT → DPS transfer
+sent (received on Tuesday in Bali); Tuesday 2026-11-17 has the supplier delivery to JKT.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from journal_pipeline.accounting.stock_records import (
+    OUTLET_TRANSFER,
+    SUPPLIER_RECEIPT,
+    TRANSFER,
+    booking_date,
+    read_stock_take,
+    read_transfer,
+    staging_row,
+)
+from journal_pipeline.config import load_config
+from journal_pipeline.iseller.client import ISellerClient
+from journal_pipeline.jurnal.client import JurnalClient
+from journal_pipeline.storage.stock_documents import upsert_stock_documents
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync import stock_documents as stock_sync
+from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
+from journal_sandbox.defaults import DEMO_CONFIG
+from journal_sandbox.iseller_app import ISellerSandbox
+
+CONFIG = load_config(DEMO_CONFIG)
+DAYS = (date(2026, 11, 16), date(2026, 11, 17))
+NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # both days are over in every outlet
+INVENTORY = "Persediaan Barang"
+
+
+@pytest.fixture(scope="module")
+def iseller(tmp_path_factory) -> Iterator[SimpleNamespace]:
+    sandbox = ISellerSandbox(
+        tmp_path_factory.mktemp("iseller-stock"),
+        orders_per_outlet_per_day=1,
+        start_date=date(2026, 11, 14),
+        now=lambda: NOW,
+        faults="",
+        dialect="",
+    )
+    server = sandbox.serve().start()
+    env = {
+        "ISELLER_TOKEN_URL": f"{server.url}/oauth/token",
+        "ISELLER_CLIENT_ID": "sandbox-iseller-client",
+        "ISELLER_CLIENT_SECRET": "sandbox-iseller-secret",
+    }
+    try:
+        yield SimpleNamespace(sandbox=sandbox, env=env)
+    finally:
+        server.stop()
+        sandbox.close()
+
+
+@pytest.fixture(scope="module")
+def truth(iseller) -> dict[str, list]:
+    """The demo's documents booked on DAYS, read back through the API (the emulator's
+    shapes, whatever its schedule)."""
+    with ISellerClient.from_env(iseller.env) as client:
+        start = datetime(2026, 11, 13, tzinfo=UTC)
+        transfers = [read_transfer(t) for t in client.get_transfers(modified_after=start)]
+        counts = [
+            read_stock_take(a) for a in client.get_inventory_adjustments(modified_after=start)
+        ]
+    booked = {
+        "transfers": [t for t in transfers if t.movement == OUTLET_TRANSFER],
+        "receipts": [t for t in transfers if t.movement == SUPPLIER_RECEIPT],
+        "counts": [c for c in counts if any(line.difference for line in c.lines)],
+    }
+    booked = {k: [d for d in v if booking_date(d, CONFIG) in DAYS] for k, v in booked.items()}
+    assert all(booked.values()), f"the demo days should hold each kind of document: {booked}"
+    return booked
+
+
+@pytest.fixture
+def jurnal(tmp_path, truth) -> Iterator[SimpleNamespace]:
+    """A fresh Jurnal with every product of the documents as a tracked product."""
+    with running_jurnal_sandbox(tmp_path / "jurnal") as handle:
+        client = handle.client()
+        skus = {
+            line.sku: line.product_name
+            for docs in truth.values()
+            for doc in docs
+            for line in doc.lines
+        }
+        for sku, name in sorted(skus.items()):
+            client.create(
+                "products",
+                "product",
+                {
+                    "name": name,
+                    "product_code": sku,
+                    "track_inventory": True,
+                    "inventory_asset_account_name": INVENTORY,
+                    "unit_name": "Pcs",
+                },
+            )
+        yield SimpleNamespace(handle=handle, client=client)
+
+
+@pytest.fixture
+def store(tmp_path) -> StagingStore:
+    return StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+
+
+def sync_day(iseller, jurnal_client: JurnalClient, store: StagingStore, day: date, config=CONFIG):
+    with ISellerClient.from_env(iseller.env) as client:
+        stock_sync.extract_stock_documents(client, store, config, day)
+    outbox = Outbox(store)
+    build = stock_sync.build_stock_day(store, config, day)
+    stock_sync.record_stock_day(store, outbox, day, build)
+    result = stock_sync.post_stock_documents(outbox, day, jurnal_client)
+    return SimpleNamespace(
+        build=build, result=result, statuses=stock_sync.stock_day_status(outbox, day, build)
+    )
+
+
+def _ours(client: JurnalClient, resource: str) -> list[dict]:
+    return [r for r in client.iter_list(resource, resource) if r.get("custom_id")]
+
+
+def _warehouse_stock(client: JurnalClient, day: date) -> dict[tuple[str, str], Decimal]:
+    when = day.strftime("%d/%m/%Y")
+    report = client.get("warehouse_stock_quantity", {"start_date": when, "end_date": when})
+    rows = report["warehouse_stock_quantity"]["list"]
+    return {
+        (row["product_code"], cell["name"]): Decimal(cell["quantity"])
+        for row in rows
+        for cell in row["warehouses"]
+        if Decimal(cell["quantity"])
+    }
+
+
+def _expected_stock(truth) -> Counter:
+    """What the documents move, per (SKU, warehouse), by hand from iSeller's numbers."""
+    warehouse = {code: outlet.warehouse for code, outlet in CONFIG.outlets.items()}
+    moved: Counter = Counter()
+    for t in truth["transfers"]:
+        for line in t.lines:
+            moved[(line.sku, warehouse[t.from_outlet])] -= line.accepted
+            moved[(line.sku, warehouse[t.to_outlet])] += line.accepted
+    for t in truth["receipts"]:
+        for line in t.lines:
+            moved[(line.sku, warehouse[t.to_outlet])] += line.accepted
+    for c in truth["counts"]:
+        for line in c.lines:
+            moved[(line.sku, warehouse[c.outlet])] += line.difference
+    return Counter({k: v for k, v in moved.items() if v})
+
+
+def test_the_days_stock_documents_are_posted_once_and_move_jurnals_warehouse_stock(
+    iseller, jurnal, store, truth
+):
+    runs = [sync_day(iseller, jurnal.client, store, day) for day in DAYS]
+    for run in runs:
+        assert stock_sync.not_posted(run.statuses) == []
+        assert run.result.failed == 0 and run.result.interrupted is None
+
+    transfers = {t["custom_id"]: t for t in _ours(jurnal.client, "warehouse_transfers")}
+    assert sorted(transfers) == sorted(t.transfer_id for t in truth["transfers"])
+    for sent in truth["transfers"]:
+        posted = transfers[sent.transfer_id]
+        assert posted["transaction_no"] == sent.number
+        assert posted["to_warehouse"]["name"] == CONFIG.outlets[sent.to_outlet].warehouse
+        lines = {
+            line["product"]["code"]: Decimal(line["quantity"])
+            for line in posted["warehouse_transfer_line_attributes"]
+        }
+        assert lines == {line.sku: line.accepted for line in sent.lines if line.accepted}
+
+    adjustments = {a["custom_id"]: a for a in _ours(jurnal.client, "stock_adjustments")}
+    receipts = {t.transfer_id: t for t in truth["receipts"]}
+    counts = {c.adjustment_id: c for c in truth["counts"]}
+    assert sorted(adjustments) == sorted([*receipts, *counts])
+    for custom_id, receipt in receipts.items():
+        posted = adjustments[custom_id]
+        assert posted["account"]["name"] == "Hutang Belum Ditagih"
+        assert [
+            Decimal(str(line["average_price"]))
+            for line in posted["stock_adjustment_lines_attributes"]
+        ] == [line.buying_price for line in receipt.lines if line.accepted]
+
+    last = DAYS[-1]
+    assert _warehouse_stock(jurnal.client, last) == _expected_stock(truth)
+
+    # the canonical journal: each receipt Dr inventory / Cr goods received, exact
+    journal = store.read_journal(DAYS[-1])
+    stock_lines = journal[journal["entry_id"].str.startswith("stock:receipt:")]
+    expected = sum(
+        int(line.accepted * line.buying_price) for r in truth["receipts"] for line in r.lines
+    )
+    assert stock_lines["debit"].sum() == stock_lines["credit"].sum() == expected
+    assert not stock_lines["is_estimate"].any()
+
+    # a re-run of both days posts nothing, and Jurnal holds the same documents
+    calls = jurnal.client.calls
+    again = [sync_day(iseller, jurnal.client, store, day) for day in DAYS]
+    assert [run.result.posted + run.result.calls for run in again] == [0, 0]
+    assert jurnal.client.calls == calls
+    assert len(_ours(jurnal.client, "stock_adjustments")) == len(adjustments)
+    assert _warehouse_stock(jurnal.client, last) == _expected_stock(truth)
+
+
+def test_an_answer_lost_after_jurnal_committed_is_resolved_without_a_second_document(
+    iseller, jurnal, store, truth
+):
+    day = booking_date(truth["receipts"][0], CONFIG)
+    jurnal.handle.sandbox.faults.once("/stock_adjustments", "lost")
+    run = sync_day(iseller, jurnal.client, store, day)
+    assert stock_sync.not_posted(run.statuses) == []
+    assert run.result.duplicates_resolved == 1
+    custom_ids = [a["custom_id"] for a in _ours(jurnal.client, "stock_adjustments")]
+    assert len(custom_ids) == len(set(custom_ids))
+    assert truth["receipts"][0].transfer_id in custom_ids
+
+
+def test_a_cancelled_transfer_is_never_posted(iseller, jurnal, store, truth):
+    sent = truth["transfers"][0]
+    day = booking_date(sent, CONFIG)
+    with ISellerClient.from_env(iseller.env) as client:
+        [raw] = [
+            t
+            for t in client.get_transfers(modified_after=datetime(2026, 11, 13, tzinfo=UTC))
+            if t["transfer_id"] == sent.transfer_id
+        ]
+    # cancelled while in transit: received quantities null, never completed
+    cancelled = {
+        **raw,
+        "status": "cancelled",
+        "completed_date": None,
+        "modified_date": (sent.completed_date + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),
+        "items": [
+            {
+                **item,
+                "quantity_accepted": None,
+                "quantity_rejected": None,
+                "quantity_cancelled": None,
+            }
+            for item in raw["items"]
+        ],
+    }
+    upsert_stock_documents(store, [staging_row(TRANSFER, cancelled, CONFIG)])
+    outbox = Outbox(store)
+    build = stock_sync.build_stock_day(store, CONFIG, day)
+    stock_sync.record_stock_day(store, outbox, day, build)
+    stock_sync.post_stock_documents(outbox, day, jurnal.client)
+    assert sent.transfer_id not in {o.document_id for o in build.outcomes}
+    assert [t["custom_id"] for t in _ours(jurnal.client, "warehouse_transfers")] == []
+    documents = outbox.documents(day)
+    assert not documents["source_id"].eq(sent.transfer_id).any()
+
+
+def test_a_transfer_to_an_outlet_without_a_warehouse_is_held_until_the_config_names_it(
+    iseller, jurnal, store, truth
+):
+    sent = truth["transfers"][0]
+    day = booking_date(sent, CONFIG)
+    unmapped = CONFIG.model_copy(deep=True)
+    unmapped.outlets[sent.to_outlet].warehouse = None
+    run = sync_day(iseller, jurnal.client, store, day, config=unmapped)
+    [held] = [s for s in run.statuses if s.number == sent.number]
+    assert held.status == "held"
+    assert held.reason.startswith(f"Transfer {sent.number} ({sent.from_outlet} → {sent.to_outlet})")
+    assert f"outlets.{sent.to_outlet}" in held.reason
+    assert stock_sync.not_posted(run.statuses)[0].startswith(f"Transfer {sent.number}")
+    assert _ours(jurnal.client, "warehouse_transfers") == []
+
+    fixed = sync_day(iseller, jurnal.client, store, day)
+    assert stock_sync.not_posted(fixed.statuses) == []
+    assert [t["custom_id"] for t in _ours(jurnal.client, "warehouse_transfers")] == [
+        sent.transfer_id
+    ]
