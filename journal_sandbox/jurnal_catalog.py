@@ -299,7 +299,8 @@ class CatalogMixin:
         self, product: dict[str, Any], sold: dict[int, Decimal] | None = None
     ) -> dict[str, Any]:
         """A product in the documented answer shape (J-16): references without a record are
-        objects of nulls; bundles, categories, images and purchases are not emulated."""
+        objects of nulls; a bundle lists its components (J-51); categories, images and
+        purchases are not emulated."""
         if sold is None:
             sold = self.store.quantities_sold(product["id"])
         quantity_sold = sold.get(product["id"], ZERO)
@@ -328,8 +329,9 @@ class CatalogMixin:
             "product_categories_string": "",
             "init_price": "0.0",
             "init_price_currency_format": currency_format(ZERO),
-            "bundle_info": False,
-            "product_bundles": [],
+            "bundle_info": bool(product.get("is_bundle")),
+            "is_bundle": bool(product.get("is_bundle")),
+            "product_bundles": product.get("product_bundles") or [],
             "bundle_costs": [],
             "total_bundle_cost": "0.0",
             "total_bundle_cost_currency_format": currency_format(ZERO),
@@ -466,6 +468,7 @@ class CatalogMixin:
             errors.add("track_inventory", "can't be turned off once stock has moved")
         sell_tax = self._resolve_tax_id(data.get("sell_tax_id"), "sell_tax_id", errors)
         buy_tax = self._resolve_tax_id(data.get("buy_tax_id"), "buy_tax_id", errors)
+        bundles = self._resolve_bundle(data, own_id, errors)
         sell_price = parse_amount(data.get("sell_price_per_unit"), "sell_price_per_unit", errors)
         buy_price = parse_amount(data.get("buy_price_per_unit"), "buy_price_per_unit", errors)
         errors.raise_if_any()
@@ -489,9 +492,60 @@ class CatalogMixin:
                 is_bought=truthy(data.get("is_bought"), True),
                 source=clean_text(data.get("source")),
                 existing=existing,
+                bundles=bundles,
             )
             self.store.set_meta(f"body:product:{product['id']}", json.dumps(data, default=str))
             return product
+
+    def _resolve_bundle(
+        self, data: dict[str, Any], own_id: int | None, errors: FieldErrors
+    ) -> list[dict[str, Any]]:
+        """J-51: ``product_bundles_attributes`` ``[{product_id | product_code | product_name,
+        quantity ≥ 1}]`` of tracked products (not bundles, not the product itself) make the
+        product a bundle; ``bundle_costs_attributes`` are ignored."""
+        raw_parts = data.get("product_bundles_attributes")
+        if raw_parts in (None, "", []):
+            return []
+        if not isinstance(raw_parts, list):
+            errors.add("product_bundles_attributes", "is not valid")
+            return []
+        parts = []
+        for raw in raw_parts:
+            if not isinstance(raw, dict):
+                errors.add("product_bundles_attributes", "is not valid")
+                continue
+            component = self._resolve_line_product(raw, errors)
+            quantity = parse_amount(raw.get("quantity"), "quantity", errors)
+            if quantity is None or quantity < 1:
+                errors.add(
+                    "product_bundles_attributes.quantity", "must be greater than or equal to 1"
+                )
+            if component is None:
+                continue
+            if component["id"] == own_id or component.get("is_bundle"):
+                errors.add(
+                    "product_bundles_attributes.product",
+                    f"{component['name']} cannot be a component of this bundle",
+                )
+            elif not component.get("track_inventory"):
+                errors.add(
+                    "product_bundles_attributes.product",
+                    f"{component['name']} does not track inventory",
+                )
+            elif quantity is not None and quantity >= 1:
+                parts.append(
+                    {
+                        "id": self.store.next_id(),
+                        "product_id": component["id"],
+                        "product_name": component["name"],
+                        "quantity": amount_str(quantity),
+                        "price": "0.0",
+                        "price_currency_format": currency_format(ZERO),
+                        "amount": "0.0",
+                        "amount_currency_format": currency_format(ZERO),
+                    }
+                )
+        return parts
 
     def _resolve_tax_id(
         self, value: object, key: str, errors: FieldErrors
@@ -545,6 +599,7 @@ class CatalogMixin:
         is_bought: bool = True,
         source: str | None = None,
         existing: dict[str, Any] | None = None,
+        bundles: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         now_ts = self._now()
         now = iso_timestamp(now_ts)
@@ -562,7 +617,8 @@ class CatalogMixin:
             "is_sold": is_sold,
             "custom_id": custom_id,
             "track_inventory": track_inventory,
-            "is_bundle": False,
+            "is_bundle": bool(bundles),
+            "product_bundles": bundles or [],
             "quantity": "0.0",
             "unit": self._unit(unit_name),
             "company": {"id": COMPANY_ID, "name": COMPANY_NAME},

@@ -1,8 +1,9 @@
 """Jurnal emulator: sales invoices (create, batch create, list, get, update, delete).
 
 An accepted invoice posts its ledger lines (receivable, revenue per product sell account, tax,
-discount, withholding, shipping, and for tracked products COGS against inventory at the
-warehouse's moving-average cost) and records its deposit as a receive payment. Mixed into
+discount, withholding, shipping, and for tracked products and the tracked components of a
+bundle COGS against inventory at the warehouse's moving-average cost) and records its deposit
+as a receive payment. Mixed into
 :class:`journal_sandbox.jurnal_app.JurnalSandbox`; J-numbers refer to
 ``docs/assumptions/jurnal.md``.
 """
@@ -44,6 +45,7 @@ from journal_sandbox.jurnal_common import (
     quantity_json,
     truthy,
 )
+from journal_sandbox.jurnal_stock import StockMixin
 from journal_sandbox.jurnal_store import (
     ACCOUNT_COGS,
     CATEGORY_CASH_AND_BANK,
@@ -800,6 +802,43 @@ class InvoicesMixin:
         invoice["updated_at"] = iso_timestamp(self._now())
         self._save_invoice(invoice, insert=False)
 
+    # --- bundles (J-51) -------------------------------------------------------------------
+
+    def _stocked_units(
+        self, product: dict[str, Any], quantity: Decimal
+    ) -> list[tuple[dict[str, Any], Decimal]]:
+        """What ``quantity`` of a product moves in stock: a bundle's tracked components (its
+        own stock never moves), a tracked product itself, an untracked one nothing."""
+        if product.get("is_bundle"):
+            units = []
+            for part in product.get("product_bundles") or []:
+                component = self.store.get("product", part["product_id"])
+                if component is not None and component.get("track_inventory"):
+                    units.append((component, quantity * Decimal(str(part["quantity"]))))
+            return units
+        return [(product, quantity)] if product.get("track_inventory") else []
+
+    def _stock_move(
+        self,
+        product: dict[str, Any],
+        warehouse_id: int,
+        quantity: Decimal,
+        **move: Any,
+    ) -> Decimal:
+        """A bundle's stock is its components' (J-51): a move of a bundle (a sales return of a
+        bundle line) moves each component, at its current moving-average cost, and returns
+        the value moved in all; any other product moves as `StockMixin._stock_move` does."""
+        if not product.get("is_bundle"):
+            return StockMixin._stock_move(self, product, warehouse_id, quantity, **move)
+        move = {**move, "value": None}  # one value cannot be split among the components
+        return sum(
+            (
+                StockMixin._stock_move(self, component, warehouse_id, units, **move)
+                for component, units in self._stocked_units(product, quantity)
+            ),
+            ZERO,
+        )
+
     def _post_invoice(
         self, invoice: dict[str, Any], parsed: dict[str, Any], totals: InvoiceTotals
     ) -> None:
@@ -858,23 +897,23 @@ class InvoicesMixin:
                     "tax_account_id": tax_account,
                 }
             )
-            if not line.product.get("track_inventory"):
-                continue
-            moved = self._stock_move(
-                line.product,
-                warehouse_id,
-                -line.quantity,
-                transaction_type="sales_invoice",
-                transaction_id=invoice["id"],
-                tx_date=day,
-                line_id=out["id"],
-            )
-            cost_account = (line.product.get("buy_account") or {}).get("id") or cogs_default["id"]
-            inventory = self._inventory_account(line.product)
-            lines += [
-                LedgerLine(cost_account, debit=-moved, description=f"COGS {line.product['name']}"),
-                LedgerLine(inventory["id"], credit=-moved, description=line.product["name"]),
-            ]
+            for product, quantity in self._stocked_units(line.product, line.quantity):
+                moved = StockMixin._stock_move(
+                    self,
+                    product,
+                    warehouse_id,
+                    -quantity,
+                    transaction_type="sales_invoice",
+                    transaction_id=invoice["id"],
+                    tx_date=day,
+                    line_id=out["id"],
+                )
+                cost_account = (product.get("buy_account") or {}).get("id") or cogs_default["id"]
+                inventory = self._inventory_account(product)
+                lines += [
+                    LedgerLine(cost_account, debit=-moved, description=f"COGS {product['name']}"),
+                    LedgerLine(inventory["id"], credit=-moved, description=product["name"]),
+                ]
         lines += [LedgerLine(a, credit=v, description="Sales") for a, v in revenue.items()]
         lines += [LedgerLine(a, credit=v, description="Tax") for a, v in tax_credit.items()]
         lines.append(

@@ -1,6 +1,6 @@
 """Assets: iSeller orders (checked against iSeller's day totals) → balanced journal → Jurnal
-sales invoices → the sales returns and journal entries of refunds and voids, one business day
-each."""
+products (from iSeller's catalogue) and customers → sales invoices → the sales returns and
+journal entries of refunds and voids, one business day each."""
 
 from typing import Any
 
@@ -32,6 +32,7 @@ from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync.customers import sync_day_customers
 from journal_pipeline.sync.master_data import ensure_products, wanted_products
 from journal_pipeline.sync.outbox import CORRECTIONS, Outbox, PostResult
+from journal_pipeline.sync.products import apply_catalogue, read_catalogue
 
 JURNAL_POOL = "jurnal_api"
 
@@ -120,20 +121,31 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
     )
     def jurnal_products(
         context: dg.AssetExecutionContext,
+        iseller: ISellerResource,
         jurnal: JurnalResource,
         staging: StagingResource,
         merchant: MerchantConfigResource,
     ) -> dg.MaterializeResult:
-        """Jurnal products for every SKU the day's invoices name (created when missing)."""
+        """Jurnal products follow iSeller's catalogue (tracked inventory products, variants,
+        modifiers, bundles; names and prices updated); a SKU the day's invoices name that
+        the catalogue lacks is created untracked."""
         client = jurnal.client(staging.store)
+        catalogue = read_catalogue(iseller.client(), merchant.config)
+        result = apply_catalogue(client, catalogue)
         invoices = Outbox(staging.store).pending_payloads(partition_date(context))
-        result = ensure_products(client, wanted_products(invoices, merchant.config))
+        named = ensure_products(client, wanted_products(invoices, merchant.config, catalogue))
+        created = [*result.created, *named.created]
+        problems = [*result.problems, *named.problems]
         return dg.MaterializeResult(
             metadata={
-                "products_existing": result.existing,
-                "products_created": len(result.created),
-                "created": ", ".join(result.created[:50]),
-                "refused": dg.MetadataValue.md("\n".join(f"- {p}" for p in result.problems)),
+                "catalogue_products": len(catalogue),
+                "products_created": len(created),
+                "products_updated": len(result.updated),
+                "products_unchanged": result.unchanged,
+                "products_problems": len(problems),
+                "created": ", ".join(created[:50]),
+                "updated": ", ".join(result.updated[:50]),
+                "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems)),
                 **client.stats(),
             }
         )

@@ -200,6 +200,7 @@ PRODUCT_COLUMNS = (
     "sku",
     "barcode",
     "name",
+    "variant",
     "type",
     "product_type",
     "unit_of_measurement",
@@ -211,6 +212,23 @@ PRODUCT_COLUMNS = (
     "modified_date",
 )
 STOCK_COLUMNS = ("product_id", "sku", "outlet_id", "outlet_code", "outlet_name", "unit_in_stock")
+COMPONENT_COLUMNS = (
+    "product_id",
+    "sku",
+    "component_id",
+    "component_sku",
+    "component_name",
+    "quantity",
+)
+MODIFIER_COLUMNS = (
+    "product_id",
+    "sku",
+    "modifier_id",
+    "modifier_sku",
+    "title",
+    "price",
+    "buying_price",
+)
 
 
 @dataclass(frozen=True)
@@ -218,23 +236,39 @@ class ProductFrames:
     products: pd.DataFrame  # one row per sellable product (variant)
     stock: pd.DataFrame  # one row per product and outlet (``inventories[]``)
     costs: pd.DataFrame  # one row per product and outlet (``buying_prices[]``)
+    components: pd.DataFrame  # one row per composite and component (``ingredients[]``)
+    modifiers: pd.DataFrame  # one row per product and modifier it offers (``Modifiers`` include)
+
+
+def _variant(item: Mapping[str, Any]) -> str | None:
+    """The variant's option values (``variant_options[].value``), e.g. ``"M"`` or
+    ``"M / Hitam"``; None for a product without options."""
+    values = [
+        str(option.get("value")).strip()
+        for option in item.get("variant_options") or []
+        if option.get("value") not in (None, "")
+    ]
+    return " / ".join(values) or None
 
 
 def product_frames(products: Iterable[Mapping[str, Any]], time_zone: int = 0) -> ProductFrames:
-    rows, stock, costs = [], [], []
+    """GetProducts rows as frames; the modifiers frame needs ``includes`` ``Modifiers``
+    (``sku`` and ``buying_price`` of a modifier are read when the answer has them)."""
+    rows, stock, costs, components, modifiers = [], [], [], [], []
     for item in products:
         row = _pick(item, PRODUCT_COLUMNS)
+        row["variant"] = _variant(item)
         row["price"] = to_rupiah(item.get("price"))
         row["buying_price"] = to_rupiah(item.get("buying_price"))
         row["modified_date"] = parse_time(item.get("modified_date"), time_zone)
         for flag in ("taxable", "track_inventory", "is_active"):
             row[flag] = None if item.get(flag) is None else bool(item.get(flag))
         rows.append(row)
+        owner = {"product_id": item.get("product_id"), "sku": item.get("sku")}
         for inventory in item.get("inventories") or []:
             stock.append(
                 {
-                    "product_id": item.get("product_id"),
-                    "sku": item.get("sku"),
+                    **owner,
                     **_pick(inventory, ("outlet_id", "outlet_code", "outlet_name")),
                     "unit_in_stock": decimal(inventory.get("unit_in_stock")),
                 }
@@ -242,16 +276,39 @@ def product_frames(products: Iterable[Mapping[str, Any]], time_zone: int = 0) ->
         for cost in item.get("buying_prices") or []:
             costs.append(
                 {
-                    "product_id": item.get("product_id"),
-                    "sku": item.get("sku"),
+                    **owner,
                     "outlet_id": cost.get("outlet_id"),
                     "buying_price": to_rupiah(cost.get("buying_price")),
                 }
             )
+        for ingredient in item.get("ingredients") or []:
+            components.append(
+                {
+                    **owner,
+                    "component_id": ingredient.get("product_id"),
+                    "component_sku": ingredient.get("sku"),
+                    "component_name": ingredient.get("name"),
+                    "quantity": decimal(ingredient.get("quantity"), "1"),
+                }
+            )
+        for group in item.get("modifier_groups") or []:
+            for modifier in group.get("modifiers") or []:
+                modifiers.append(
+                    {
+                        **owner,
+                        "modifier_id": modifier.get("modifier_id"),
+                        "modifier_sku": modifier.get("sku"),
+                        "title": modifier.get("title"),
+                        "price": to_rupiah(modifier.get("price")),
+                        "buying_price": to_rupiah(modifier.get("buying_price")),
+                    }
+                )
     return ProductFrames(
         _frame(rows, PRODUCT_COLUMNS, money=("price", "buying_price"), times=("modified_date",)),
         _frame(stock, STOCK_COLUMNS),
         _frame(costs, ("product_id", "sku", "outlet_id", "buying_price"), money=("buying_price",)),
+        _frame(components, COMPONENT_COLUMNS),
+        _frame(modifiers, MODIFIER_COLUMNS, money=("price", "buying_price")),
     )
 
 

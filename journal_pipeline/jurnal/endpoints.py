@@ -121,6 +121,15 @@ class JurnalEndpoints(IdempotentWrites):
     def batch_create_products(self, items: list[Mapping[str, Any]]) -> list[ItemResult]:
         return self.batch_create("products", "product", items)
 
+    def update_product(self, product_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``PATCH products/{id}``: the fields sent replace the product's master data (J-16);
+        documents already posted keep what they were posted with."""
+        data = self._request("PATCH", f"products/{int(product_id)}", body={"product": body})
+        record = spec_for("products").unwrap(data)
+        if record is None:
+            raise JurnalError("PATCH products: answer without 'product'", body=data)
+        return record
+
     # --- the other documents -------------------------------------------------------------
 
     def create_receive_payment(self, body: Mapping[str, Any]) -> dict[str, Any]:

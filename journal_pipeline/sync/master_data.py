@@ -2,70 +2,91 @@
 
 Products are matched on ``product_code`` = iSeller SKU; a line without a SKU names its
 product by name, and that product is matched and created by name, with no ``product_code``.
-Missing ones are created with the outlet-independent ``sales`` account; the service-charge
-and rounding products are created against their own accounts. Stock-tracked products
-(inventory account, opening stock) come with the product sync; until then created products
-do not track stock. A missing value never becomes a name or a code: names and codes are
-read through `text_or_none`.
+A SKU iSeller's catalogue has is created as the catalogue makes it (`sync.products`: tracked,
+bundle or not, with its accounts), so a product is the same whichever step creates it first;
+any other SKU, and every SKU when no catalogue is given, is created untracked with the
+outlet-independent ``sales`` account. The service-charge and rounding products are created
+against their own accounts. A missing value never becomes a name or a code: names and codes
+are read through `text_or_none`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from journal_pipeline.accounting.products import BUNDLE_KEY, CatalogueProducts
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.sync.ports import JurnalWriter
+from journal_pipeline.sync.products import ProductSync, create_products
 
-
-@dataclass
-class ProductSync:
-    existing: int = 0
-    created: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+__all__ = ["ProductSync", "ensure_products", "wanted_products"]
 
 
 def wanted_products(
-    invoices: Iterable[Mapping[str, Any]], config: MerchantConfig
+    invoices: Iterable[Mapping[str, Any]],
+    config: MerchantConfig,
+    catalogue: CatalogueProducts | None = None,
 ) -> list[dict[str, Any]]:
-    """Jurnal product bodies for each product the invoices name: by SKU (named like the
-    line's description), else by name (the service-charge and rounding products on their
-    own accounts, any other on the sales account)."""
+    """Jurnal product bodies for each product the invoices name: by SKU (from the catalogue
+    when it has the SKU, a bundle after its components; else named like the line's
+    description), else by name (the service-charge and rounding products on their own
+    accounts, any other on the sales account)."""
     products: dict[str, dict[str, Any]] = {}
     by_name = {
         config.service_charge_product: "service_charge",
         config.rounding_product: "rounding",
     }
     sales_account = config.account("sales", None)
+    unit = config.stock.unit_name
     for invoice in invoices:
         for line in invoice.get("transaction_lines_attributes", []):
             sku = text_or_none(line.get("product_code"))
             name = text_or_none(line.get("product_name"))
             rate = line.get("rate", 0)
             if sku:
-                if sku not in products:
+                known = catalogue.body(sku) if catalogue is not None else None
+                if known is not None:
+                    _add_from_catalogue(products, known, catalogue)
+                elif sku not in products:
                     title = text_or_none(line.get("description")) or name or sku
-                    products[sku] = _product(title, sku, rate, sales_account)
+                    products[sku] = _product(title, sku, rate, sales_account, unit)
             elif name and f"name:{name}" not in products:
                 role = by_name.get(name)
                 products[f"name:{name}"] = (
-                    _product(name, None, 0, config.account(role, None))
+                    _product(name, None, 0, config.account(role, None), unit)
                     if role
-                    else _product(name, None, rate, sales_account)
+                    else _product(name, None, rate, sales_account, unit)
                 )
     return list(products.values())
 
 
-def _product(name: str, sku: str | None, price: object, sell_account: str | None) -> dict[str, Any]:
+def _add_from_catalogue(
+    products: dict[str, dict[str, Any]],
+    body: dict[str, Any],
+    catalogue: CatalogueProducts | None,
+) -> None:
+    """The catalogue's body of a SKU, a bundle's components before it (Jurnal resolves them
+    by code when it creates the bundle)."""
+    assert catalogue is not None
+    for part in body.get(BUNDLE_KEY) or []:
+        component = catalogue.body(part["product_code"])
+        if component is not None:
+            products.setdefault(str(component["product_code"]), component)
+    products.setdefault(str(body["product_code"]), body)
+
+
+def _product(
+    name: str, sku: str | None, price: object, sell_account: str | None, unit: str
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": name,
         "is_sold": True,
         "is_bought": False,
         "sell_price_per_unit": price,
         "track_inventory": False,
-        "unit_name": "Pcs",
+        "unit_name": unit,
     }
     if sku:
         body["product_code"] = sku
@@ -90,17 +111,10 @@ def ensure_products(client: JurnalWriter, wanted: list[dict[str, Any]]) -> Produ
         code = _folded(body.get("product_code"))
         name = _folded(body.get("name"))
         if (code and code in codes) or (not code and name in names):
-            result.existing += 1
+            result.unchanged += 1
         elif not code and not name:
             result.problems.append(f"a product without name or code was not created: {body}")
         else:
             missing.append(body)
-    for sent, item in zip(
-        missing, client.batch_create("products", "product", missing), strict=True
-    ):
-        label = str(sent.get("product_code") or sent["name"])
-        if item.record is not None:
-            result.created.append(label)
-        else:
-            result.problems.append(f"product {label}: Jurnal refused it: {item.errors}")
+    create_products(client, missing, result)
     return result
