@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 
+from journal_pipeline.accounting.business_day import business_date
 from journal_pipeline.accounting.stock_records import (
     OUTLET_TRANSFER,
     SUPPLIER_RECEIPT,
@@ -28,7 +29,7 @@ from journal_pipeline.accounting.stock_records import (
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.client import ISellerClient
 from journal_pipeline.jurnal.client import JurnalClient
-from journal_pipeline.storage.stock_documents import upsert_stock_documents
+from journal_pipeline.storage.stock_documents import stock_documents_by_id
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import stock_documents as stock_sync
 from journal_pipeline.sync.outbox import Outbox
@@ -39,6 +40,7 @@ from journal_sandbox.iseller_app import ISellerSandbox
 CONFIG = load_config(DEMO_CONFIG)
 DAYS = (date(2026, 11, 16), date(2026, 11, 17))
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # both days are over in every outlet
+HISTORY_START = datetime(2026, 10, 1, tzinfo=UTC)  # stock documents from here on
 INVENTORY = "Persediaan Barang"
 
 
@@ -47,7 +49,7 @@ def iseller(tmp_path_factory) -> Iterator[SimpleNamespace]:
     sandbox = ISellerSandbox(
         tmp_path_factory.mktemp("iseller-stock"),
         orders_per_outlet_per_day=1,
-        start_date=date(2026, 11, 14),
+        start_date=HISTORY_START.date(),
         now=lambda: NOW,
         faults="",
         dialect="",
@@ -227,40 +229,21 @@ def test_an_answer_lost_after_jurnal_committed_is_resolved_without_a_second_docu
     assert truth["receipts"][0].transfer_id in custom_ids
 
 
-def test_a_cancelled_transfer_is_never_posted(iseller, jurnal, store, truth):
-    sent = truth["transfers"][0]
-    day = booking_date(sent, CONFIG)
+def test_a_cancelled_transfer_is_never_posted(iseller, jurnal, store):
     with ISellerClient.from_env(iseller.env) as client:
-        [raw] = [
-            t
-            for t in client.get_transfers(modified_after=datetime(2026, 11, 13, tzinfo=UTC))
-            if t["transfer_id"] == sent.transfer_id
-        ]
-    # cancelled while in transit: received quantities null, never completed
-    cancelled = {
-        **raw,
-        "status": "cancelled",
-        "completed_date": None,
-        "modified_date": (sent.completed_date + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),
-        "items": [
-            {
-                **item,
-                "quantity_accepted": None,
-                "quantity_rejected": None,
-                "quantity_cancelled": None,
-            }
-            for item in raw["items"]
-        ],
-    }
-    upsert_stock_documents(store, [staging_row(TRANSFER, cancelled, CONFIG)])
-    outbox = Outbox(store)
-    build = stock_sync.build_stock_day(store, CONFIG, day)
-    stock_sync.record_stock_day(store, outbox, day, build)
-    stock_sync.post_stock_documents(outbox, day, jurnal.client)
-    assert sent.transfer_id not in {o.document_id for o in build.outcomes}
-    assert [t["custom_id"] for t in _ours(jurnal.client, "warehouse_transfers")] == []
-    documents = outbox.documents(day)
-    assert not documents["source_id"].eq(sent.transfer_id).any()
+        cancelled = client.get_transfers(status="cancelled", modified_after=HISTORY_START)
+    assert cancelled, "the demo history should hold a cancelled transfer"
+    raw = cancelled[0]
+    sent = read_transfer(raw)
+    assert staging_row(TRANSFER, raw, CONFIG)["business_date"] is None
+    # the day it was cancelled (in both outlets' zone), synced like any other
+    day = business_date(sent.modified_date, *CONFIG.outlet_zone(sent.to_outlet))
+    run = sync_day(iseller, jurnal.client, store, day)
+    [staged] = stock_documents_by_id(store, [sent.transfer_id])
+    assert (staged["status"], staged["business_date"]) == ("cancelled", None)
+    assert sent.transfer_id not in {o.document_id for o in run.build.outcomes}
+    assert not Outbox(store).documents(day)["source_id"].eq(sent.transfer_id).any()
+    assert _ours(jurnal.client, "warehouse_transfers") == []
 
 
 def test_a_transfer_to_an_outlet_without_a_warehouse_is_held_until_the_config_names_it(
