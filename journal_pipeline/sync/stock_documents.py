@@ -72,6 +72,8 @@ class StockWriter(Protocol):
         self, resource: str, body: Mapping[str, Any], existing_id: int | None = None
     ) -> dict[str, Any] | None: ...
 
+    def list_products(self) -> Sequence[Mapping[str, Any]]: ...
+
 
 # --- extract -----------------------------------------------------------------------------
 
@@ -131,6 +133,9 @@ class OneByOne:
         self, resource: str, root: str, items: list[Mapping[str, Any]], /
     ) -> list[ItemResult]:
         return [self._create(resource, root, index, body) for index, body in enumerate(items)]
+
+    def list_products(self) -> Sequence[Mapping[str, Any]]:
+        return self.client.list_products()
 
     def _create(self, resource: str, root: str, index: int, body: Mapping[str, Any]) -> ItemResult:
         found: list[dict[str, Any]] = []
