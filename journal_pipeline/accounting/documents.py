@@ -35,7 +35,7 @@ class Document:
     source_reference: str
     transaction_no: str
     custom_id: str
-    expected_total: int
+    expected_total: int | None  # None: stock documents (quantities, no money total)
     payload: dict[str, Any]
 
     def __post_init__(self) -> None:

@@ -389,7 +389,7 @@ def _document(
         source_reference=record.number,
         transaction_no=record.number,
         custom_id=source_id,
-        expected_total=None,  # type: ignore[arg-type]  # quantities, no money total
+        expected_total=None,  # quantities, no money total
         payload={root: body},
     )
     build.documents.append(document)

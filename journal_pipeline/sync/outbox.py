@@ -500,8 +500,9 @@ def _refusal(row: Row, item: BatchItem) -> str:
     detail = (
         "; ".join(f"{name}: {_text(msg)}" for name, msg in fields.items()) or f"HTTP {item.status}"
     )
+    what = "Order" if row.doc_key.split(":", 1)[0] in SALES_DOCUMENTS else "Document"
     return (
-        f"Order {row.source_reference} (outlet {row.outlet_code}): Jurnal refused "
+        f"{what} {row.source_reference} (outlet {row.outlet_code}): Jurnal refused "
         f"{row.transaction_no}: {detail}. Fix the cause in Jurnal or the config, "
         "then run the day again."
     )
