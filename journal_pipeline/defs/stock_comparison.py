@@ -1,8 +1,6 @@
 """Assets: the daily stock comparison (iSeller against Jurnal per warehouse and SKU), and the
 opening stock (`journal-pipeline stock init`), materialized by hand for a chosen date."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 
