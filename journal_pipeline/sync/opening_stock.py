@@ -4,7 +4,7 @@ brought to iSeller's stock at the start of a day, one stock adjustment per wareh
 For day D, iSeller's stock at the end of business day D−1 of each outlet plus what the outlet
 has in transit (Jurnal's origin warehouse holds sent units until they are received) is set
 against Jurnal's quantity at the end of D−1; each SKU that differs is a "Stock In/Out" line
-(`accounting/stock_levels.opening_stock`). The document goes through the outbox under business
+(`accounting/opening_stock.py`). The document goes through the outbox under business
 date D−1 and type ``opening_stock`` (keys ``opening-stock/<outlet>/<D>``,
 ``STOCK-INIT/<outlet>/<YYYYMMDD>``), so running it again sends nothing: a posted adjustment is
 said to be posted, and one an earlier run left pending is posted as it was built (Jurnal's
@@ -21,9 +21,10 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from journal_pipeline.accounting import opening_stock as opening
 from journal_pipeline.accounting import stock_levels as levels
 from journal_pipeline.accounting.documents import OPENING_STOCK, Document
-from journal_pipeline.accounting.stock_levels import OpeningStock
+from journal_pipeline.accounting.opening_stock import OpeningStock
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import format_idr
 from journal_pipeline.jurnal.errors import JurnalValidationError
@@ -62,7 +63,7 @@ class OpeningPlan:
 
     def listing(self) -> list[str]:
         s = self.stock
-        _, number = levels.opening_keys(s.outlet_code, s.day)
+        _, number = opening.opening_keys(s.outlet_code, s.day)
         head = f"{s.outlet_code} → {s.warehouse} ({number}):"
         if self.state == POSTED:
             lines = [f"{head} already posted (Jurnal id {self.jurnal_id}); nothing to send."]
@@ -159,7 +160,7 @@ def plan_opening_stock(
         for (code, sku), units in [*at_start.items(), *transit.items()]:
             if code == outlet:
                 target[sku] = target.get(sku, Decimal(0)) + units
-        built = levels.opening_stock(config, outlet, day, target, stock.products, theirs)
+        built = opening.opening_stock(config, outlet, day, target, stock.products, theirs)
         plans.append(_plan(store, built))
     return plans
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from journal_pipeline.accounting import opening_stock as opening
 from journal_pipeline.accounting import stock_levels as levels
 from journal_pipeline.accounting.documents import OPENING_STOCK
 from journal_pipeline.config import load_config
@@ -152,9 +153,7 @@ def test_supplier_deliveries_and_stock_takes_change_the_level_at_completion():
     }
     moves = levels.transfer_movements([delivery]) + levels.adjustment_movements([take])
     current = {("JKT", "KOP-003"): Decimal(30)}
-    assert levels.stock_at(current, moves, {"JKT": T}, READ_AT) == {
-        ("JKT", "KOP-003"): Decimal(26)
-    }
+    assert levels.stock_at(current, moves, {"JKT": T}, READ_AT) == {("JKT", "KOP-003"): Decimal(26)}
 
 
 def test_the_end_of_a_business_day_follows_the_outlet_zone_and_cutoff():
@@ -221,7 +220,7 @@ def test_the_comparison_lists_equal_differing_and_one_sided_skus():
 def test_the_opening_stock_adjusts_each_differing_sku_and_refuses_untracked_ones():
     jurnal = _jurnal({"KOP-001": {"Gudang Jakarta Kemang": 4}, "KOP-003": {"Other": 0}})
     target = {"KOP-001": Decimal(10), "KOP-002": Decimal(3)}
-    plan = levels.opening_stock(CONFIG, "JKT", date(2026, 11, 20), target, PRODUCTS, jurnal)
+    plan = opening.opening_stock(CONFIG, "JKT", date(2026, 11, 20), target, PRODUCTS, jurnal)
 
     assert [(line.sku, line.difference) for line in plan.lines] == [("KOP-001", Decimal(6))]
     assert "SKU KOP-002" in plan.refused[0] and "run a sync first" in plan.refused[0]
@@ -245,7 +244,7 @@ def test_the_opening_stock_adjusts_each_differing_sku_and_refuses_untracked_ones
 
 def test_stock_out_of_the_opening_adjustment_leaves_at_jurnals_average():
     jurnal = _jurnal({"KOP-001": {"Gudang Jakarta Kemang": 12}})
-    plan = levels.opening_stock(
+    plan = opening.opening_stock(
         CONFIG, "JKT", date(2026, 11, 20), {"KOP-001": Decimal(10)}, PRODUCTS, jurnal
     )
     assert plan.document is not None
@@ -256,7 +255,7 @@ def test_stock_out_of_the_opening_adjustment_leaves_at_jurnals_average():
 def test_a_locked_day_before_dates_the_opening_stock_on_the_first_open_day():
     locked = CONFIG.model_copy(update={"lock_date": date(2026, 11, 19)})
     jurnal = _jurnal({"KOP-001": {"Gudang Jakarta Kemang": 0}})
-    plan = levels.opening_stock(
+    plan = opening.opening_stock(
         locked, "JKT", date(2026, 11, 20), {"KOP-001": Decimal(1)}, PRODUCTS, jurnal
     )
     assert plan.document is not None
