@@ -62,7 +62,7 @@ from journal_sandbox.dialect_shapes import list_discounts
 from journal_sandbox.dialect_text import state_text, written_offset
 from journal_sandbox.faults import FaultInjector
 from journal_sandbox.http import Request, Response, Router, SandboxServer
-from journal_sandbox.iseller_stock_levels import stock_ledger
+from journal_sandbox.iseller_stock_levels import STOCK_MOVES_FILE, StockLedger, stock_ledger
 
 STATE_FILE = "iseller.sqlite3"
 SCHEMA_VERSION = "3"
@@ -818,12 +818,18 @@ class ISellerSandbox:
             "has_next_item": page * page_size < len(products),
         }
 
+    @property
+    def stock_ledger(self) -> StockLedger:
+        """The merchant's stock ledger; order days' movements are saved in the state
+        directory, so a restart does not generate every order again."""
+        return stock_ledger(self.merchant, self.state_dir / STOCK_MOVES_FILE)
+
     def _stock_levels(self, products: list[dict[str, Any]]) -> None:
         """``inventories[].unit_in_stock``: the stock ledger's level at the clock, in whole
         units (I-37, `iseller_stock_levels`)."""
         if not any(product["inventories"] for product in products):
             return
-        levels = stock_ledger(self.merchant).levels(self.now())
+        levels = self.stock_ledger.levels(self.now())
         for product in products:
             for inventory in product["inventories"]:
                 inventory["unit_in_stock"] = levels[(inventory["outlet_code"], product["sku"])]

@@ -195,7 +195,7 @@ def erp_endpoints(
 
     def inventory_adjustments(params: dict[str, str]) -> dict[str, Any]:
         adjustments = documents_until(
-            seed, merchant.start_date, sandbox.now(), "adjustment", merchant=merchant
+            seed, merchant.start_date, sandbox.now(), "adjustment", ledger=sandbox.stock_ledger
         )
         adjustments = match(adjustments, params, "status", "outlet_id")
         return page_of(dated(adjustments, params), params, "inventory_adjustments")

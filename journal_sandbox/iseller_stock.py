@@ -40,7 +40,7 @@ from journal_sandbox.iseller_catalogue import (
 )
 
 if TYPE_CHECKING:
-    from journal_sandbox.demo_merchant import DemoMerchant
+    from journal_sandbox.iseller_stock_levels import StockLedger
 
 _BDG_TRANSFER_SKUS = ("KOP-001", "KOP-002", "KOP-003", "KOP-004", "TEH-001", "TEH-002")
 _DPS_TRANSFER_SKUS = ("KOP-001", "KOP-004", "KOP-005", "MRC-001", "MRC-002", "TEH-001")
@@ -317,13 +317,13 @@ def documents_until(
     until: datetime,
     kind: str,
     *,
-    merchant: DemoMerchant | None = None,
+    ledger: StockLedger | None = None,
 ) -> list[dict[str, Any]]:
     """Transfers (`kind` "transfer") or stock takes ("adjustment") created by `until`.
 
-    A stock take's ``system_stock`` is the ledger's level of `merchant` (default: the demo
-    merchant of `seed` and `start` at the default order rate) just before its completion, or
-    the level at `until` while it is in progress; ``actual_stock`` = system + difference.
+    A stock take's ``system_stock`` is the level in `ledger` (default: the demo merchant of
+    `seed` and `start` at the default order rate) just before its completion, or the level at
+    `until` while it is in progress; ``actual_stock`` = system + difference.
     """
     generate = transfers_for_day if kind == "transfer" else stock_takes_for_day
     result = []
@@ -337,8 +337,8 @@ def documents_until(
         day += timedelta(days=1)
     if kind != "transfer" and result:
         from journal_sandbox.demo_merchant import DemoMerchant
-        from journal_sandbox.iseller_stock_levels import count_stock_takes
+        from journal_sandbox.iseller_stock_levels import count_stock_takes, stock_ledger
 
-        merchant = merchant or DemoMerchant(seed=seed, start_date=start)
-        count_stock_takes(merchant, result, until)
+        ledger = ledger or stock_ledger(DemoMerchant(seed=seed, start_date=start))
+        count_stock_takes(ledger, result, until)
     return result

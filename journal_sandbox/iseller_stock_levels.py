@@ -30,17 +30,20 @@ movements all happened by then, and the movements of the days still under way.
 
 from __future__ import annotations
 
+import json
 import math
 import random
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from journal_sandbox.demo_merchant import DemoMerchant, GeneratedOrder, parse_dt
+from journal_sandbox.demo_merchant import DemoMerchant, GeneratedOrder, fmt_dt, parse_dt
 from journal_sandbox.iseller_catalogue import OUTLETS, OUTLETS_BY_CODE, PRODUCTS
 from journal_sandbox.iseller_stock import (
     SENT_FROM_HEAD_OFFICE,
@@ -61,6 +64,8 @@ _BUSY_DAY = 1.2
 _TRANSFER_USE_PER_DAY = 2  # what the head office sends to the other outlets, per SKU
 
 Key = tuple[str, str]  # (outlet_code, sku)
+#: The file, in the emulator's state directory, that keeps each order day's movements.
+STOCK_MOVES_FILE = "stock_moves.sqlite3"
 
 
 class Move(NamedTuple):
@@ -198,11 +203,52 @@ def opening_stock(seed: int, orders_per_day: int, outlet_code: str, sku: str) ->
 # -- the ledger ---------------------------------------------------------------------------------
 
 
-class StockLedger:
-    """The stock of one demo merchant (seed, order rate, start date) at any instant."""
+class _SavedDays:
+    """Order-day movements kept in a SQLite file, so that a restarted emulator does not
+    generate every order since ``start_date`` again (they are pure: seed, rate, outlet, day)."""
 
-    def __init__(self, merchant: DemoMerchant):
+    def __init__(self, path: Path, seed: int, orders_per_day: int):
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS order_day_moves (seed INTEGER, orders_per_day INTEGER, "
+            "outlet_code TEXT, day TEXT, moves TEXT, "
+            "PRIMARY KEY (seed, orders_per_day, outlet_code, day))"
+        )
+        self._key = (seed, orders_per_day)
+
+    def get(self, outlet_code: str, day: date) -> DayMoves | None:
+        row = self._db.execute(
+            "SELECT moves FROM order_day_moves WHERE seed = ? AND orders_per_day = ? "
+            "AND outlet_code = ? AND day = ?",
+            (*self._key, outlet_code, day.isoformat()),
+        ).fetchone()
+        if row is None:
+            return None
+        return DayMoves.of(
+            Move(parse_dt(at), outlet_code, sku, quantity)
+            for at, sku, quantity in json.loads(row[0])
+        )
+
+    def put(self, outlet_code: str, day: date, moves: DayMoves) -> None:
+        saved = [[fmt_dt(m.at), m.sku, m.quantity] for m in moves.moves]
+        self._db.execute(
+            "INSERT OR REPLACE INTO order_day_moves VALUES (?, ?, ?, ?, ?)",
+            (*self._key, outlet_code, day.isoformat(), json.dumps(saved)),
+        )
+
+
+class StockLedger:
+    """The stock of one demo merchant (seed, order rate, start date) at any instant.
+
+    With `saved_days` (a SQLite file), each order day's movements are kept there too."""
+
+    def __init__(self, merchant: DemoMerchant, saved_days: Path | None = None):
         self.merchant = merchant
+        self._saved = (
+            _SavedDays(saved_days, merchant.seed, merchant.orders_per_outlet_per_day)
+            if saved_days is not None
+            else None
+        )
         seed, rate = merchant.seed, merchant.orders_per_outlet_per_day
         self.opening: dict[Key, int] = {
             (o.outlet_code, sku): opening_stock(seed, rate, o.outlet_code, sku)
@@ -216,10 +262,14 @@ class StockLedger:
     def _orders_of(self, outlet_code: str, day: date) -> DayMoves:
         with self._lock:
             moves = self._order_days.get((outlet_code, day))
+            if moves is None and self._saved is not None:
+                moves = self._saved.get(outlet_code, day)
             if moves is None:
                 orders = self.merchant.orders_for_day(outlet_code, day)
                 moves = DayMoves.of(m for order in orders for m in order_moves(order))
-                self._order_days[(outlet_code, day)] = moves
+                if self._saved is not None:
+                    self._saved.put(outlet_code, day, moves)
+            self._order_days[(outlet_code, day)] = moves
             return moves
 
     def levels(self, at: datetime, *, before: bool = False) -> dict[Key, int]:
@@ -259,14 +309,14 @@ _LEDGERS_KEPT = 8
 _LEDGERS_LOCK = threading.Lock()
 
 
-def stock_ledger(merchant: DemoMerchant) -> StockLedger:
+def stock_ledger(merchant: DemoMerchant, saved_days: Path | None = None) -> StockLedger:
     """The ledger of a demo merchant, shared by every merchant of the same seed, order rate and
-    start date (the first one's order cache serves them all)."""
+    start date (the first one's order cache, and saved days if given, serve them all)."""
     key = (merchant.seed, merchant.orders_per_outlet_per_day, merchant.start_date)
     with _LEDGERS_LOCK:
         ledger = _LEDGERS.get(key)
         if ledger is None:
-            ledger = _LEDGERS[key] = StockLedger(merchant)
+            ledger = _LEDGERS[key] = StockLedger(merchant, saved_days)
             while len(_LEDGERS) > _LEDGERS_KEPT:
                 _LEDGERS.popitem(last=False)
         _LEDGERS.move_to_end(key)
@@ -274,11 +324,10 @@ def stock_ledger(merchant: DemoMerchant) -> StockLedger:
 
 
 def count_stock_takes(
-    merchant: DemoMerchant, adjustments: list[dict[str, Any]], until: datetime
+    ledger: StockLedger, adjustments: list[dict[str, Any]], until: datetime
 ) -> None:
     """Fill in ``system_stock`` (and ``actual_stock`` once completed) of stock takes as shown
     at `until` (UTC dates): counted just before completion; in progress, the level now."""
-    ledger = stock_ledger(merchant)
     now: dict[Key, int] | None = None
     for adjustment in adjustments:
         outlet = adjustment["outlet_code"]
