@@ -38,7 +38,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -340,9 +340,3 @@ def count_stock_takes(
             item["system_stock"] = levels[item["sku"]]
             if item["difference"] is not None:
                 item["actual_stock"] = item["system_stock"] + item["difference"]
-
-
-def opening_instant(merchant: DemoMerchant, outlet_code: str) -> datetime:
-    """When the opening stock of an outlet is taken: ``start_date`` 00:00 local, as UTC."""
-    zone = OUTLETS_BY_CODE[outlet_code].zone
-    return datetime.combine(merchant.start_date, time(0), tzinfo=zone).astimezone(UTC)
