@@ -217,10 +217,9 @@ def _add(
             parts.append(f"post order {decided.order_reference} again: HELD, {made.reason}")
         else:
             invoice = made.documents[0]
-            parts.append(
-                f"post invoice {invoice.transaction_no} ({format_idr(invoice.expected_total)})"
-            )
-            plan.created_total += invoice.expected_total
+            total = invoice.expected_total or 0  # an invoice always states its total
+            parts.append(f"post invoice {invoice.transaction_no} ({format_idr(total)})")
+            plan.created_total += total
     plan.steps.append("; ".join(parts))
 
 
