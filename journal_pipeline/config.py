@@ -128,7 +128,7 @@ class MerchantConfig(BaseModel):
     taxes: dict[str, TaxConfig] = Field(default_factory=dict)
     payment_methods: dict[str, str] = Field(default_factory=dict)
     outlets: dict[str, OutletConfig] = Field(default_factory=dict)
-    stock: StockConfig = Field(default_factory=lambda: StockConfig())
+    stock: StockConfig = Field(default_factory=lambda: StockConfig.model_validate({}))
 
     _tz = field_validator("timezone")(staticmethod(_check_timezone))
 
