@@ -1118,13 +1118,13 @@ class DemoMerchant:
             inventories = []
             if product.track_inventory and not product.components:
                 for code in stocked_outlets(product.sku):
-                    stock = random.Random(f"{seed}|stock|{product.sku}|{code}").randint(20, 150)
                     inventories.append(
                         {
                             "outlet_id": self.outlet_id(code),
                             "outlet_code": code,
                             "outlet_name": OUTLETS_BY_CODE[code].outlet_name,
-                            "unit_in_stock": Decimal(stock),
+                            # GetProducts fills in the stock ledger's level (I-37)
+                            "unit_in_stock": None,
                         }
                     )
             option = {"KAOS": "Ukuran", "TMB": "Warna"}.get(product.header or "", "Suhu")
