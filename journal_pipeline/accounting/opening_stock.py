@@ -10,8 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from journal_pipeline.accounting.documents import OPENING_STOCK, Document
+from journal_pipeline.accounting.iseller_stock import ZERO, StockedProduct
 from journal_pipeline.accounting.periods import PostingDate, correction_date
-from journal_pipeline.accounting.stock_levels import ZERO, JurnalStock, StockedProduct
+from journal_pipeline.accounting.stock_comparison import JurnalStock
 from journal_pipeline.config import MerchantConfig
 
 # -- opening stock --------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from journal_pipeline.accounting import opening_stock as opening
-from journal_pipeline.accounting import stock_levels as levels
 from journal_pipeline.accounting.documents import OPENING_STOCK, Document
+from journal_pipeline.accounting.iseller_stock import day_end_instants
 from journal_pipeline.accounting.opening_stock import OpeningStock
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import format_idr
@@ -147,7 +147,7 @@ def plan_opening_stock(
             "it under outlets"
         )
     before = day - timedelta(days=1)
-    instants = levels.day_end_instants(config, before, where)
+    instants = day_end_instants(config, before, where)
     stock = read_iseller_stock(iseller, min(instants.values()), clock=clock, progress=say)
     at_start = stock.at(instants)
     transit = stock.in_transit(instants)

@@ -1,5 +1,6 @@
 """Reading iSeller's stock at past instants and Jurnal's warehouse stock, and the daily stock
-comparison of the two (`accounting/stock_levels.py` does the arithmetic).
+comparison of the two (`accounting/iseller_stock.py` and `accounting/stock_comparison.py` do
+the arithmetic).
 
 Order of the reads, against the race between current levels and movements: the current levels
 (GetProducts) first, and the clock right after them is ``read_at``; then the transfers still in
@@ -19,14 +20,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from journal_pipeline.accounting import stock_levels as levels
-from journal_pipeline.accounting.stock_levels import (
-    ComparisonRow,
-    JurnalStock,
-    Key,
-    Movement,
-    StockedProduct,
-)
+from journal_pipeline.accounting import iseller_stock, stock_comparison
+from journal_pipeline.accounting.iseller_stock import Key, Movement, StockedProduct
+from journal_pipeline.accounting.stock_comparison import ComparisonRow, JurnalStock
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.storage.stock_comparison import export_dir, replace_comparison, write_csv
 from journal_pipeline.storage.store import StagingStore
@@ -76,10 +72,10 @@ class ISellerStock:
         early = [o for o, t in instants.items() if t < self.since]
         if early:
             raise ValueError(f"outlet {early[0]}: asked before {self.since}, not read")
-        return levels.stock_at(self.levels, self.movements, instants, self.read_at)
+        return iseller_stock.stock_at(self.levels, self.movements, instants, self.read_at)
 
     def in_transit(self, instants: Mapping[str, datetime]) -> dict[Key, Decimal]:
-        return levels.in_transit(self.transfers, instants)
+        return iseller_stock.in_transit(self.transfers, instants)
 
 
 def read_iseller_stock(
@@ -102,16 +98,16 @@ def read_iseller_stock(
     changed = client.get_transfers(modified_after=since)
     adjustments = client.get_inventory_adjustments(modified_after=since)
     movements = [
-        *levels.order_movements(batch.orders, batch.refunded_orders),
-        *levels.transfer_movements(changed),
-        *levels.adjustment_movements(adjustments),
+        *iseller_stock.order_movements(batch.orders, batch.refunded_orders),
+        *iseller_stock.transfer_movements(changed),
+        *iseller_stock.adjustment_movements(adjustments),
     ]
-    current = levels.current_levels(products)
+    current = iseller_stock.current_levels(products)
     return ISellerStock(
         read_at=read_at,
         since=since,
         levels=current,
-        products=levels.stocked_products(products),
+        products=iseller_stock.stocked_products(products),
         movements=movements,
         transfers=[*changed, *in_transfer],  # the newer state of a transfer first
         outlets={outlet for outlet, _ in current},
@@ -124,7 +120,7 @@ def read_jurnal_stock(client: JurnalReports, day: date) -> JurnalStock:
         "warehouse_stock_quantity",
         {"start_date": f"{REPORT_FROM:%d/%m/%Y}", "end_date": f"{day:%d/%m/%Y}"},
     )
-    return levels.jurnal_stock(report)
+    return stock_comparison.jurnal_stock(report)
 
 
 def warehouses(config: MerchantConfig, outlets: Sequence[str] | None = None) -> dict[str, str]:
@@ -153,7 +149,7 @@ class StockComparison:
 
     @property
     def differing(self) -> list[ComparisonRow]:
-        return levels.largest_differences(self.rows, count=len(self.rows))
+        return stock_comparison.largest_differences(self.rows, count=len(self.rows))
 
 
 def compare_day(
@@ -174,11 +170,11 @@ def compare_day(
             "no outlet of the config names its Jurnal warehouse: add `warehouse:` to each "
             "outlet under outlets in the config"
         )
-    instants = levels.day_end_instants(config, day, where)
+    instants = iseller_stock.day_end_instants(config, day, where)
     stock = read_iseller_stock(iseller, min(instants.values()), clock=clock, progress=say)
     say(f"Jurnal: reading warehouse stock quantity at the end of {day.isoformat()}")
     theirs = read_jurnal_stock(jurnal, day)
-    rows = levels.compare_stock(
+    rows = stock_comparison.compare_stock(
         where, stock.at(instants), stock.in_transit(instants), stock.products, theirs
     )
     unmapped = sorted(stock.outlets - set(where))

@@ -1,13 +1,14 @@
 """iSeller's stock at an instant from current levels and movements, goods in transit, the
-comparison with Jurnal and the opening-stock adjustment (accounting/stock_levels.py)."""
+comparison with Jurnal and the opening-stock adjustment (accounting/iseller_stock.py,
+accounting/stock_comparison.py, accounting/opening_stock.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from journal_pipeline.accounting import iseller_stock, stock_comparison
 from journal_pipeline.accounting import opening_stock as opening
-from journal_pipeline.accounting import stock_levels as levels
 from journal_pipeline.accounting.documents import OPENING_STOCK
 from journal_pipeline.config import load_config
 from journal_sandbox.defaults import DEMO_CONFIG
@@ -54,10 +55,10 @@ def test_orders_refunds_and_voids_move_stock_at_their_own_instants():
             "units_returned": [_units("KOP-001", 1)],
         }
     ]
-    moves = levels.order_movements([sold_before, sold_after, voided_after], refunds)
+    moves = iseller_stock.order_movements([sold_before, sold_after, voided_after], refunds)
     current = {("JKT", "KOP-001"): Decimal(10), ("JKT", "KOP-002"): Decimal(5)}
 
-    at_t = levels.stock_at(current, moves, {"JKT": T}, READ_AT)
+    at_t = iseller_stock.stock_at(current, moves, {"JKT": T}, READ_AT)
 
     # after T: B took 3, A's refund gave 1 back, C's void gave 1 back
     assert at_t == {("JKT", "KOP-001"): Decimal(12), ("JKT", "KOP-002"): Decimal(4)}
@@ -65,9 +66,9 @@ def test_orders_refunds_and_voids_move_stock_at_their_own_instants():
 
 def test_a_movement_after_the_levels_were_read_is_not_taken_off_them():
     late = _order("D", "2026-11-20 16:00:00", [_units("KOP-001", 4)])
-    moves = levels.order_movements([late], [])
+    moves = iseller_stock.order_movements([late], [])
     current = {("JKT", "KOP-001"): Decimal(10)}
-    assert levels.stock_at(current, moves, {"JKT": T}, READ_AT) == current
+    assert iseller_stock.stock_at(current, moves, {"JKT": T}, READ_AT) == current
 
 
 def _transfer(**fields) -> dict:
@@ -110,27 +111,27 @@ def test_a_transfer_received_after_the_instant_was_in_transit_then():
             }
         ],
     )
-    moves = levels.transfer_movements([received])
+    moves = iseller_stock.transfer_movements([received])
     current = {("JKT", "KOP-001"): Decimal(21), ("BDG", "KOP-001"): Decimal(9)}
     instants = {"JKT": T, "BDG": T}
 
-    assert levels.stock_at(current, moves, instants, READ_AT) == {
+    assert iseller_stock.stock_at(current, moves, instants, READ_AT) == {
         ("JKT", "KOP-001"): Decimal(20),  # the rejected unit came back after T
         ("BDG", "KOP-001"): Decimal(0),
     }
-    assert levels.in_transit([received], instants) == {("JKT", "KOP-001"): Decimal(10)}
+    assert iseller_stock.in_transit([received], instants) == {("JKT", "KOP-001"): Decimal(10)}
     # once received, nothing is in transit
-    assert levels.in_transit([received], {"JKT": READ_AT}) == {}
+    assert iseller_stock.in_transit([received], {"JKT": READ_AT}) == {}
 
 
 def test_a_transfer_cancelled_in_transit_returns_everything_to_its_origin():
     cancelled = _transfer(status="cancelled", modified_date="2026-11-20 02:00:00")
-    moves = levels.transfer_movements([cancelled])
+    moves = iseller_stock.transfer_movements([cancelled])
     assert [(m.outlet_code, m.quantity) for m in moves] == [
         ("JKT", Decimal(-10)),
         ("JKT", Decimal(10)),
     ]
-    assert levels.in_transit([cancelled], {"JKT": T}) == {("JKT", "KOP-001"): Decimal(10)}
+    assert iseller_stock.in_transit([cancelled], {"JKT": T}) == {("JKT", "KOP-001"): Decimal(10)}
 
 
 def test_supplier_deliveries_and_stock_takes_change_the_level_at_completion():
@@ -151,20 +152,24 @@ def test_supplier_deliveries_and_stock_takes_change_the_level_at_completion():
         "completed_date": "2026-11-20 02:00:00",
         "items": [{"sku": "KOP-003", "difference": -2}],
     }
-    moves = levels.transfer_movements([delivery]) + levels.adjustment_movements([take])
+    moves = iseller_stock.transfer_movements([delivery]) + iseller_stock.adjustment_movements(
+        [take]
+    )
     current = {("JKT", "KOP-003"): Decimal(30)}
-    assert levels.stock_at(current, moves, {"JKT": T}, READ_AT) == {("JKT", "KOP-003"): Decimal(26)}
+    assert iseller_stock.stock_at(current, moves, {"JKT": T}, READ_AT) == {
+        ("JKT", "KOP-003"): Decimal(26)
+    }
 
 
 def test_the_end_of_a_business_day_follows_the_outlet_zone_and_cutoff():
-    instants = levels.day_end_instants(CONFIG, date(2026, 11, 19), ["JKT", "DPS"])
+    instants = iseller_stock.day_end_instants(CONFIG, date(2026, 11, 19), ["JKT", "DPS"])
     # JKT: midnight WIB (17:00 UTC); DPS: 03:00 WITA the next morning (19:00 UTC)
     assert instants["JKT"] == datetime(2026, 11, 19, 16, 59, 59, 999999, tzinfo=UTC)
     assert instants["DPS"] == datetime(2026, 11, 19, 18, 59, 59, 999999, tzinfo=UTC)
 
 
-def _jurnal(rows: dict[str, dict[str, int]]) -> levels.JurnalStock:
-    return levels.jurnal_stock(
+def _jurnal(rows: dict[str, dict[str, int]]) -> stock_comparison.JurnalStock:
+    return stock_comparison.jurnal_stock(
         {
             "warehouse_stock_quantity": {
                 "list": [
@@ -181,8 +186,8 @@ def _jurnal(rows: dict[str, dict[str, int]]) -> levels.JurnalStock:
 
 
 PRODUCTS = {
-    "KOP-001": levels.StockedProduct("KOP-001", "Kopi", Decimal(85000)),
-    "KOP-002": levels.StockedProduct("KOP-002", "Kopi 2", Decimal(90000)),
+    "KOP-001": iseller_stock.StockedProduct("KOP-001", "Kopi", Decimal(85000)),
+    "KOP-002": iseller_stock.StockedProduct("KOP-002", "Kopi 2", Decimal(90000)),
 }
 
 
@@ -196,20 +201,22 @@ def test_the_comparison_lists_equal_differing_and_one_sided_skus():
     iseller = {("JKT", "KOP-001"): Decimal(5), ("JKT", "KOP-002"): Decimal(3)}
     transit = {("JKT", "KOP-001"): Decimal(10)}
 
-    rows = levels.compare_stock(
+    rows = stock_comparison.compare_stock(
         {"JKT": "Gudang Jakarta Kemang"}, iseller, transit, PRODUCTS, jurnal
     )
 
     by_sku = {r.sku: r for r in rows}
-    assert by_sku["KOP-001"].status == levels.EQUAL and by_sku["KOP-001"].difference == 0
-    assert by_sku["KOP-002"].status == levels.NOT_TRACKED_IN_JURNAL
+    assert by_sku["KOP-001"].status == stock_comparison.EQUAL and by_sku["KOP-001"].difference == 0
+    assert by_sku["KOP-002"].status == stock_comparison.NOT_TRACKED_IN_JURNAL
     assert by_sku["KOP-002"].difference is None
-    assert by_sku["OLD-001"].status == levels.NOT_STOCKED_IN_ISELLER
-    assert all(levels.matters(by_sku[s]) for s in ("KOP-002", "OLD-001"))
+    assert by_sku["OLD-001"].status == stock_comparison.NOT_STOCKED_IN_ISELLER
+    assert all(stock_comparison.matters(by_sku[s]) for s in ("KOP-002", "OLD-001"))
 
     short = _jurnal({"KOP-001": {"Gudang Jakarta Kemang": 14}})
-    rows = levels.compare_stock({"JKT": "Gudang Jakarta Kemang"}, iseller, transit, PRODUCTS, short)
-    [differing] = levels.largest_differences(rows)
+    rows = stock_comparison.compare_stock(
+        {"JKT": "Gudang Jakarta Kemang"}, iseller, transit, PRODUCTS, short
+    )
+    [differing] = stock_comparison.largest_differences(rows)
     assert (differing.warehouse, differing.sku, differing.difference) == (
         "Gudang Jakarta Kemang",
         "KOP-001",

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from journal_pipeline.accounting import stock_levels as levels
+from journal_pipeline.accounting import iseller_stock
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.client import ISellerClient, ISellerSettings
 from journal_pipeline.iseller.paging import forget_page_bases
@@ -64,8 +64,8 @@ class StockSandboxes:
             for outlet, instant in instants.items():
                 self.clock.now = instant
                 client = self.iseller()
-                current = levels.current_levels(client.get_products(track_inventory=True))
-                moving = levels.in_transit(
+                current = iseller_stock.current_levels(client.get_products(track_inventory=True))
+                moving = iseller_stock.in_transit(
                     client.get_transfers(status="in_transfer"), {outlet: instant}
                 )
                 for key, units in [*current.items(), *moving.items()]:
@@ -78,7 +78,7 @@ class StockSandboxes:
     def track_every_stocked_product(self) -> int:
         """Jurnal inventory products for iSeller's stocked SKUs (the catalogue sync's job in
         production)."""
-        products = levels.stocked_products(self.iseller().get_products(track_inventory=True))
+        products = iseller_stock.stocked_products(self.iseller().get_products(track_inventory=True))
         bodies = [
             {
                 "name": product.name,

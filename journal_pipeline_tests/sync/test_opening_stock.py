@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from journal_pipeline.accounting import stock_levels as levels
+from journal_pipeline.accounting import iseller_stock
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import opening_stock
 from journal_pipeline.sync.stock_levels import read_jurnal_stock
@@ -36,7 +36,7 @@ def _jurnal_levels(boxes, day: date) -> dict[tuple[str, str], Decimal]:
 
 
 def test_stock_init_brings_every_warehouse_to_iseller_at_the_start_of_the_day(sandboxes):
-    instants = levels.day_end_instants(CONFIG, date(2026, 11, 16), CONFIG.outlets)
+    instants = iseller_stock.day_end_instants(CONFIG, date(2026, 11, 16), CONFIG.outlets)
     truth = sandboxes.iseller_truth(instants)
     assert any(v for (o, _), v in truth.items() if o == "DPS")
 

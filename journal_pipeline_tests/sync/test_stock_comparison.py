@@ -12,7 +12,7 @@ import dagster as dg
 import pytest
 import yaml
 
-from journal_pipeline.accounting import stock_levels as levels
+from journal_pipeline.accounting import iseller_stock, stock_comparison
 from journal_pipeline.defs.partitions import daily_partitions
 from journal_pipeline.defs.resources import (
     ISellerResource,
@@ -49,7 +49,7 @@ def sandboxes(tmp_path_factory):
 def test_the_rebuilt_stock_equals_the_emulators_own_level_at_that_instant(sandboxes, instant):
     outlets = {code: instant for code in CONFIG.outlets}
     sandboxes.clock.now = instant
-    then = levels.current_levels(sandboxes.iseller().get_products(track_inventory=True))
+    then = iseller_stock.current_levels(sandboxes.iseller().get_products(track_inventory=True))
     sandboxes.clock.now = NOW
 
     stock = read_iseller_stock(sandboxes.iseller(), instant, clock=lambda: NOW)
@@ -115,7 +115,7 @@ def test_a_day_where_jurnal_equals_iseller_passes_and_a_missing_unit_fails(
     with path.open(encoding="utf-8") as handle:
         exported = list(csv.DictReader(handle))
     assert len(exported) == metadata["rows"].value
-    assert {row["status"] for row in exported} == {levels.EQUAL}
+    assert {row["status"] for row in exported} == {stock_comparison.EQUAL}
     staged = read_comparison(sandboxes.store, DAY)
     assert len(staged) == len(exported)
 
