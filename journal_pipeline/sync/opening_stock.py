@@ -13,11 +13,10 @@ duplicate check finds it if it arrived).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -27,11 +26,11 @@ from journal_pipeline.accounting.iseller_stock import day_end_instants
 from journal_pipeline.accounting.opening_stock import OpeningStock
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import format_idr
-from journal_pipeline.jurnal.errors import JurnalValidationError
-from journal_pipeline.jurnal.idempotent import ItemResult
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, loads
+from journal_pipeline.sync.one_by_one import OneByOne
 from journal_pipeline.sync.outbox import Outbox, PostResult
+from journal_pipeline.sync.ports import SingleWriter
 from journal_pipeline.sync.stock_levels import (
     JurnalReports,
     Progress,
@@ -177,43 +176,10 @@ def _plan(store: StagingStore, built: OpeningStock) -> OpeningPlan:
     return OpeningPlan(built, REFUSED if built.refused else EQUAL)
 
 
-class AdjustmentWriter(Protocol):
-    """Jurnal as the opening stock needs it (the `JurnalClient` fits)."""
-
-    def create_stock_adjustment(self, body: Mapping[str, Any]) -> dict[str, Any]: ...
-
-
-class _OneRequestEach:
-    """Stock adjustments created one request each (Jurnal has no batch endpoint for them),
-    answered as a batch for the outbox; one already there is found by its number."""
-
-    def __init__(self, client: AdjustmentWriter):
-        self.client = client
-
-    def batch_create(
-        self, resource: str, root: str, items: list[Mapping[str, Any]], /
-    ) -> list[ItemResult]:
-        results = []
-        for index, body in enumerate(items):
-            resolved = getattr(self.client, "duplicates_resolved", 0)
-            try:
-                record = self.client.create_stock_adjustment(body)
-            except JurnalValidationError as exc:  # refused (a retryable error propagates)
-                fields = exc.fields or {"error": [str(exc)]}
-                results.append(ItemResult(index, exc.status or 422, None, fields))
-                continue
-            found = getattr(self.client, "duplicates_resolved", 0) > resolved
-            results.append(ItemResult(index, 201, record, None, found, record.get("id")))
-        return results
-
-    def list_products(self) -> list[dict[str, Any]]:
-        return []  # not needed to post stock adjustments
-
-
 def post_opening_stock(
     store: StagingStore,
     plans: Sequence[OpeningPlan],
-    client: AdjustmentWriter,
+    client: SingleWriter,
     run_id: str | None = None,
 ) -> PostResult:
     """Queue the plans' documents (business date D−1, type ``opening_stock``) and post them.
@@ -231,7 +197,7 @@ def post_opening_stock(
         others = [d for d in _open_documents(store, before) if d.doc_key not in ours]
         outbox.enqueue(before, [*documents, *others], [], doc_types=(OPENING_STOCK,))
         rows = [r for r in outbox._pending(before, OPENING_STOCK) if r.doc_key in ours]
-        if not outbox._post_rows(OPENING_STOCK, rows, _OneRequestEach(client), result):
+        if not outbox._post_rows(OPENING_STOCK, rows, OneByOne(client), result):
             break
     return result
 

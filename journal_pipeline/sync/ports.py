@@ -8,9 +8,11 @@ fit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
+
+from journal_pipeline.jurnal.idempotent import Lookup
 
 
 class FetchedOrders(Protocol):
@@ -87,5 +89,39 @@ class JurnalWriter(Protocol):
     ) -> Sequence[BatchItem]:
         """One `BatchItem` per item, in order; an item Jurnal already has is looked up."""
         ...
+
+    def list_products(self) -> Sequence[Mapping[str, Any]]: ...
+
+
+class ProductSource(Protocol):
+    """iSeller's catalogue (GetProducts), every product modified since the epoch."""
+
+    def get_products(
+        self, *, track_inventory: bool = False, includes: Iterable[str] = ()
+    ) -> Sequence[Mapping[str, Any]]: ...
+
+
+class ProductWriter(JurnalWriter, Protocol):
+    """Jurnal as the product sync writes to it: the product list, batch creation, PATCH."""
+
+    def update_product(self, product_id: int, body: Mapping[str, Any], /) -> Mapping[str, Any]: ...
+
+
+class SingleWriter(Protocol):
+    """Jurnal's idempotent single create, the look-up of the record already there, and the
+    product list (for documents without a batch endpoint: `sync.one_by_one`)."""
+
+    def create(
+        self,
+        resource: str,
+        root_key: str | None,
+        body: Mapping[str, Any],
+        *,
+        lookup: Lookup | None = None,
+    ) -> dict[str, Any]: ...
+
+    def existing_record(
+        self, resource: str, body: Mapping[str, Any], existing_id: int | None = None
+    ) -> dict[str, Any] | None: ...
 
     def list_products(self) -> Sequence[Mapping[str, Any]]: ...

@@ -10,9 +10,9 @@ naming the SKU and the fix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from journal_pipeline.accounting.products import (
     CatalogueProducts,
@@ -25,24 +25,10 @@ from journal_pipeline.accounting.products import (
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.parse import product_frames
 from journal_pipeline.jurnal.errors import JurnalError
-from journal_pipeline.sync.ports import JurnalWriter
+from journal_pipeline.sync.ports import JurnalWriter, ProductSource, ProductWriter
 
 #: GetProducts blocks the catalogue needs: the modifiers of each product (their own products).
 CATALOGUE_INCLUDES = ("Modifiers",)
-
-
-class ProductSource(Protocol):
-    """iSeller's catalogue (GetProducts), every product modified since the epoch."""
-
-    def get_products(
-        self, *, track_inventory: bool = False, includes: Iterable[str] = ()
-    ) -> Sequence[Mapping[str, Any]]: ...
-
-
-class ProductWriter(JurnalWriter, Protocol):
-    """Jurnal as the product sync writes to it: the product list, batch creation, PATCH."""
-
-    def update_product(self, product_id: int, body: Mapping[str, Any], /) -> Mapping[str, Any]: ...
 
 
 @dataclass

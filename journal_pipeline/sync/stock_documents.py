@@ -2,14 +2,13 @@
 Jurnal documents and canonical stock entries, queue them in the outbox and post them.
 
 Jurnal has no batch endpoint for warehouse transfers or stock adjustments, so each document is
-posted on its own through the client's idempotent ``create``: an answer lost after Jurnal
-committed meets the duplicate check on ``custom_id`` on the retry and resolves to the record
-already there. Warehouse transfers are posted before stock adjustments.
+posted on its own (`sync.one_by_one`); warehouse transfers are posted before stock
+adjustments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -27,16 +26,11 @@ from journal_pipeline.accounting.stock_documents import (
 )
 from journal_pipeline.accounting.stock_records import ADJUSTMENT, TRANSFER, staging_row
 from journal_pipeline.config import MerchantConfig
-from journal_pipeline.jurnal.errors import (
-    JurnalDuplicateError,
-    JurnalRateLimited,
-    JurnalRetryableError,
-    JurnalValidationError,
-)
-from journal_pipeline.jurnal.idempotent import ItemResult
 from journal_pipeline.storage.stock_documents import stock_documents_of_day, upsert_stock_documents
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync.one_by_one import OneByOne
 from journal_pipeline.sync.outbox import Outbox, PostResult
+from journal_pipeline.sync.ports import SingleWriter
 
 POSTING_ORDER = (WAREHOUSE_TRANSFER, STOCK_ADJUSTMENT)  # stock moved between outlets first
 
@@ -51,28 +45,6 @@ class StockSource(Protocol):
     def get_inventory_adjustments(
         self, *, modified_after: datetime | None = None, modified_before: datetime | None = None
     ) -> Sequence[Mapping[str, Any]]: ...
-
-
-Lookup = Callable[[Mapping[str, Any], int | None], dict[str, Any] | None]
-
-
-class StockWriter(Protocol):
-    """Jurnal's idempotent single create, and the look-up of the record already there."""
-
-    def create(
-        self,
-        resource: str,
-        root_key: str | None,
-        body: Mapping[str, Any],
-        *,
-        lookup: Lookup | None = None,
-    ) -> dict[str, Any]: ...
-
-    def existing_record(
-        self, resource: str, body: Mapping[str, Any], existing_id: int | None = None
-    ) -> dict[str, Any] | None: ...
-
-    def list_products(self) -> Sequence[Mapping[str, Any]]: ...
 
 
 # --- extract -----------------------------------------------------------------------------
@@ -122,46 +94,7 @@ def record_stock_day(
 # --- post --------------------------------------------------------------------------------
 
 
-class OneByOne:
-    """A batch of stock documents, created one request each (Jurnal has no batch endpoint
-    for them); the outbox reads the results as those of a batch."""
-
-    def __init__(self, client: StockWriter):
-        self.client = client
-
-    def batch_create(
-        self, resource: str, root: str, items: list[Mapping[str, Any]], /
-    ) -> list[ItemResult]:
-        return [self._create(resource, root, index, body) for index, body in enumerate(items)]
-
-    def list_products(self) -> Sequence[Mapping[str, Any]]:
-        return self.client.list_products()
-
-    def _create(self, resource: str, root: str, index: int, body: Mapping[str, Any]) -> ItemResult:
-        found: list[dict[str, Any]] = []
-
-        def lookup(sent: Mapping[str, Any], existing_id: int | None) -> dict[str, Any] | None:
-            record = self.client.existing_record(resource, sent, existing_id)
-            if record is not None:
-                found.append(record)
-            return record
-
-        try:
-            record = self.client.create(resource, root, body, lookup=lookup)
-        except (JurnalRetryableError, JurnalRateLimited):
-            raise  # the outbox leaves it pending for the next run
-        except JurnalDuplicateError as exc:  # the number is another document's
-            return ItemResult(index, exc.status or 422, None, exc.fields or _full(exc), True)
-        except JurnalValidationError as exc:
-            return ItemResult(index, exc.status or 422, None, exc.fields or _full(exc))
-        return ItemResult(index, 200, record, None, bool(found), record.get("id"))
-
-
-def _full(exc: JurnalValidationError) -> dict[str, list[str]]:
-    return {"error": exc.full_messages or [str(exc)]}
-
-
-def post_stock_documents(outbox: Outbox, day: date, client: StockWriter) -> PostResult:
+def post_stock_documents(outbox: Outbox, day: date, client: SingleWriter) -> PostResult:
     """Post the day's pending warehouse transfers, then its stock adjustments, one request
     each; stops at the first retryable failure, leaving the rest pending."""
     result = PostResult()
