@@ -45,7 +45,6 @@ from journal_sandbox.jurnal_common import (
     quantity_json,
     truthy,
 )
-from journal_sandbox.jurnal_stock import StockMixin
 from journal_sandbox.jurnal_store import (
     ACCOUNT_COGS,
     CATEGORY_CASH_AND_BANK,
@@ -818,27 +817,6 @@ class InvoicesMixin:
             return units
         return [(product, quantity)] if product.get("track_inventory") else []
 
-    def _stock_move(
-        self,
-        product: dict[str, Any],
-        warehouse_id: int,
-        quantity: Decimal,
-        **move: Any,
-    ) -> Decimal:
-        """A bundle's stock is its components' (J-51): a move of a bundle (a sales return of a
-        bundle line) moves each component, at its current moving-average cost, and returns
-        the value moved in all; any other product moves as `StockMixin._stock_move` does."""
-        if not product.get("is_bundle"):
-            return StockMixin._stock_move(self, product, warehouse_id, quantity, **move)
-        move = {**move, "value": None}  # one value cannot be split among the components
-        return sum(
-            (
-                StockMixin._stock_move(self, component, warehouse_id, units, **move)
-                for component, units in self._stocked_units(product, quantity)
-            ),
-            ZERO,
-        )
-
     def _post_invoice(
         self, invoice: dict[str, Any], parsed: dict[str, Any], totals: InvoiceTotals
     ) -> None:
@@ -898,8 +876,7 @@ class InvoicesMixin:
                 }
             )
             for product, quantity in self._stocked_units(line.product, line.quantity):
-                moved = StockMixin._stock_move(
-                    self,
+                moved = self._stock_move(
                     product,
                     warehouse_id,
                     -quantity,

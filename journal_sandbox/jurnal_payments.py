@@ -602,27 +602,30 @@ class PaymentsMixin:
             )
             product = self.store.get("product", line["product"]["id"])
             line_id = self.store.next_id()
-            if product is not None and product.get("track_inventory") and quantity:
+            stocked = product is not None and (
+                product.get("track_inventory") or product.get("is_bundle")
+            )
+            if stocked and quantity:
+                # a bundle's stock is its components' (J-51): each comes back on its own
                 moves = self.store.stock_moves("sales_invoice", invoice["id"], line_id=line["id"])
-                sold = sum((m["quantity"] for m in moves), ZERO)
-                unit = (sum((m["value"] for m in moves), ZERO) / sold) if sold else None
-                back = self._stock_move(
-                    product,
-                    warehouse_id,
-                    quantity,
-                    transaction_type="sales_return",
-                    transaction_id=return_id,
-                    tx_date=day,
-                    line_id=line_id,
-                    value=None if unit is None else q2(unit * quantity),
-                )
-                cost = (product.get("buy_account") or {}).get("id") or self._account_by_name(
-                    ACCOUNT_COGS
-                )["id"]
-                postings += [
-                    LedgerLine(self._inventory_account(product)["id"], debit=back),
-                    LedgerLine(cost, credit=back, description=f"COGS {product['name']}"),
-                ]
+                for component, units in self._stocked_units(product, quantity):
+                    back = self._stock_move(
+                        component,
+                        warehouse_id,
+                        units,
+                        transaction_type="sales_return",
+                        transaction_id=return_id,
+                        tx_date=day,
+                        line_id=line_id,
+                        value=_cost_when_sold(moves, component["id"], units),
+                    )
+                    cost = (component.get("buy_account") or {}).get("id") or self._account_by_name(
+                        ACCOUNT_COGS
+                    )["id"]
+                    postings += [
+                        LedgerLine(self._inventory_account(component)["id"], debit=back),
+                        LedgerLine(cost, credit=back, description=f"COGS {component['name']}"),
+                    ]
             lines_out.append(
                 {
                     "id": line_id,
@@ -732,3 +735,13 @@ class PaymentsMixin:
         with self.store.transaction():
             self._undo_sales_return(sales_return)
         return Response(204)
+
+
+def _cost_when_sold(moves: list[dict[str, Any]], product_id: int, units: Decimal) -> Decimal | None:
+    """The value of ``units`` of a product at the unit cost at which it left on the invoice
+    line (its recorded stock moves), or None when none left there (the current cost then)."""
+    mine = [m for m in moves if m["product_id"] == product_id]
+    sold = sum((m["quantity"] for m in mine), ZERO)
+    if not sold:
+        return None
+    return q2(sum((m["value"] for m in mine), ZERO) / sold * units)

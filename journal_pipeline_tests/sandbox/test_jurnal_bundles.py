@@ -52,10 +52,12 @@ def tracked(name: str, code: str, cost: int) -> dict[str, Any]:
     )
 
 
-def stock_in(handle: JurnalSandboxHandle, code: str, units: int, price: int) -> None:
+def stock_in(
+    handle: JurnalSandboxHandle, code: str, units: int, price: int, day: str = "10/11/2026"
+) -> None:
     body = {
         "stock_adjustment": {
-            "date": "10/11/2026",
+            "date": day,
             "warehouse_code": WAREHOUSE_JAKARTA_CODE,
             "lines_attributes": [
                 {
@@ -85,6 +87,11 @@ def stock(handle: JurnalSandboxHandle) -> dict[str, Decimal]:
 def balances(handle: JurnalSandboxHandle) -> dict[str, Decimal]:
     accounts = call(handle, "GET", "accounts")["accounts"]
     return {a["name"]: Decimal(str(a["balance_amount"])) for a in accounts}
+
+
+def average_price(handle: JurnalSandboxHandle, code: str) -> Decimal:
+    listed = call(handle, "GET", "products")["products"]
+    return Decimal(str(next(p for p in listed if p["product_code"] == code)["average_price"]))
 
 
 def test_a_bundle_of_tracked_components_sells_and_returns_its_components(
@@ -139,7 +146,13 @@ def test_a_bundle_of_tracked_components_sells_and_returns_its_components(
     assert after_sale[ACCOUNT_COGS] - before[ACCOUNT_COGS] == cost
     assert before[ACCOUNT_INVENTORY] - after_sale[ACCOUNT_INVENTORY] == cost
 
-    # One hamper back: its components come back into Jakarta at their cost.
+    # Kopi Gayo bought dearer after the sale: 8 @ 60,000 + 2 @ 90,000, average 66,000.
+    stock_in(handle, "B-KOP", 2, 90000, day="11/11/2026")
+    assert average_price(handle, "B-KOP") == 66000
+    before_return = balances(handle)
+
+    # One hamper back: its components come back into Jakarta at the cost they left at
+    # (60,000 and 2 × 18,000), not at Kopi Gayo's average since.
     call(
         handle,
         "POST",
@@ -157,10 +170,12 @@ def test_a_bundle_of_tracked_components_sells_and_returns_its_components(
             }
         },
     )
-    assert stock(handle) == {"B-KOP": 9, "B-TEH": 8, "B-HMP": 0}
+    assert stock(handle) == {"B-KOP": 11, "B-TEH": 8, "B-HMP": 0}
     after_return = balances(handle)
     assert after_return[ACCOUNT_COGS] - before[ACCOUNT_COGS] == cost / 2
-    assert before[ACCOUNT_INVENTORY] - after_return[ACCOUNT_INVENTORY] == cost / 2
+    assert after_return[ACCOUNT_INVENTORY] - before_return[ACCOUNT_INVENTORY] == 60000 + 36000
+    # 10 @ 66,000 and the returned one at 60,000: 720,000 for 11 units
+    assert average_price(handle, "B-KOP") == round(Decimal(720000) / 11, 2)
 
 
 def test_a_bundle_component_must_track_inventory(handle: JurnalSandboxHandle) -> None:
