@@ -17,6 +17,7 @@ from journal_pipeline.iseller.client import ISellerClient, ISellerSettings
 from journal_pipeline.iseller.paging import forget_page_bases
 from journal_pipeline.jurnal.client import JurnalClient
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline_tests.iseller_fixtures import running_iseller_sandbox
 from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
 from journal_sandbox.defaults import DEMO_CONFIG
 from journal_sandbox.iseller_app import ISellerSandbox
@@ -99,26 +100,22 @@ class StockSandboxes:
 def stock_sandboxes(base: Path, now: datetime) -> Iterator[StockSandboxes]:
     forget_page_bases()
     clock = Clock(now)
-    iseller = ISellerSandbox(
-        base / "iseller",
-        orders_per_outlet_per_day=6,
-        start_date=FIRST_DAY,
-        now=clock,
-        faults="",
-        dialect="",
-    )
-    server = iseller.serve().start()
-    env = {
-        "ISELLER_TOKEN_URL": f"{server.url}/oauth/token",
-        "ISELLER_CLIENT_ID": "sandbox-iseller-client",
-        "ISELLER_CLIENT_SECRET": "sandbox-iseller-secret",
-    }
     try:
-        with running_jurnal_sandbox(base / "jurnal") as jurnal:
+        with (
+            running_iseller_sandbox(
+                base / "iseller",
+                orders_per_outlet_per_day=6,
+                start_date=FIRST_DAY,
+                now=clock,
+            ) as iseller,
+            running_jurnal_sandbox(base / "jurnal") as jurnal,
+        ):
             yield StockSandboxes(
-                clock, iseller, env, jurnal, StagingStore(f"sqlite:///{base / 'staging.db'}")
+                clock,
+                iseller.sandbox,
+                iseller.env,
+                jurnal,
+                StagingStore(f"sqlite:///{base / 'staging.db'}"),
             )
     finally:
-        server.stop()
-        iseller.close()
         forget_page_bases()

@@ -15,16 +15,11 @@ import pytest
 from journal_pipeline.config import load_config
 from journal_pipeline.defs.assets import build_assets
 from journal_pipeline.defs.partitions import daily_partitions
-from journal_pipeline.defs.resources import (
-    ISellerResource,
-    JurnalResource,
-    MerchantConfigResource,
-    StagingResource,
-)
 from journal_pipeline.iseller.client import ISellerClient
 from journal_pipeline.jurnal.client import JurnalClient
 from journal_pipeline.sync.products import sync_catalogue
 from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
+from journal_pipeline_tests.sandbox_resources import sandbox_resources
 from journal_sandbox.defaults import DEMO_CONFIG
 from journal_sandbox.demo_merchant import PRODUCTS
 
@@ -94,20 +89,9 @@ def test_the_catalogue_becomes_jurnal_products_once_and_follows_changes(
     assert products["PKT-010"]["is_bundle"] is False  # no tracked component
 
     # A second run, through the asset, changes nothing.
-    resources = {
-        "staging": StagingResource(url=f"sqlite:///{tmp_path / 'staging.db'}"),
-        "merchant": MerchantConfigResource(path=str(DEMO_CONFIG)),
-        "iseller": ISellerResource(
-            token_url=iseller_sandbox.env["ISELLER_TOKEN_URL"],
-            client_id=iseller_sandbox.env["ISELLER_CLIENT_ID"],
-            client_secret=iseller_sandbox.env["ISELLER_CLIENT_SECRET"],
-        ),
-        "jurnal": JurnalResource(
-            base_url=jurnal.env["JURNAL_BASE_URL"],
-            client_id=jurnal.env["JURNAL_CLIENT_ID"],
-            client_secret=jurnal.env["JURNAL_CLIENT_SECRET"],
-        ),
-    }
+    resources = sandbox_resources(
+        f"sqlite:///{tmp_path / 'staging.db'}", DEMO_CONFIG, iseller_sandbox.env, jurnal.env
+    )
     (asset,) = [
         a for a in build_assets(daily_partitions(CONFIG)) if a.key.path == ["jurnal_products"]
     ]

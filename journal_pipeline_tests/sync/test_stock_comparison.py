@@ -14,16 +14,11 @@ import yaml
 
 from journal_pipeline.accounting import iseller_stock, stock_comparison
 from journal_pipeline.defs.partitions import daily_partitions
-from journal_pipeline.defs.resources import (
-    ISellerResource,
-    JurnalResource,
-    MerchantConfigResource,
-    StagingResource,
-)
 from journal_pipeline.defs.stock_comparison import build_stock_comparison_assets
 from journal_pipeline.storage.stock_comparison import read_comparison
 from journal_pipeline.sync import opening_stock
 from journal_pipeline.sync.stock_levels import read_iseller_stock
+from journal_pipeline_tests.sandbox_resources import sandbox_resources
 from journal_pipeline_tests.sync.stock_sandboxes import CONFIG, stock_sandboxes
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -68,28 +63,18 @@ def _config_file(tmp_path: Path) -> Path:
     return path
 
 
-def _resources(sandboxes, tmp_path: Path) -> dict:
-    env = sandboxes.jurnal.env
-    return {
-        "staging": StagingResource(url=str(sandboxes.store.url)),
-        "merchant": MerchantConfigResource(path=str(_config_file(tmp_path))),
-        "iseller": ISellerResource(
-            token_url=sandboxes.iseller_env["ISELLER_TOKEN_URL"],
-            client_id=sandboxes.iseller_env["ISELLER_CLIENT_ID"],
-            client_secret=sandboxes.iseller_env["ISELLER_CLIENT_SECRET"],
-        ),
-        "jurnal": JurnalResource(
-            base_url=env["JURNAL_BASE_URL"],
-            client_id=env["JURNAL_CLIENT_ID"],
-            client_secret=env["JURNAL_CLIENT_SECRET"],
-        ),
-    }
+def _resources(sandboxes, config: Path) -> dict:
+    return sandbox_resources(
+        str(sandboxes.store.url), config, sandboxes.iseller_env, sandboxes.jurnal.env
+    )
 
 
 def _compare(sandboxes, tmp_path: Path, day: date) -> tuple[dict, dg.AssetCheckEvaluation]:
     compared, _ = build_stock_comparison_assets(daily_partitions(CONFIG))
     result = dg.materialize(
-        compared, partition_key=day.isoformat(), resources=_resources(sandboxes, tmp_path)
+        compared,
+        partition_key=day.isoformat(),
+        resources=_resources(sandboxes, _config_file(tmp_path)),
     )
     assert result.success
     [check] = result.get_asset_check_evaluations()
@@ -142,8 +127,7 @@ def test_a_day_where_jurnal_equals_iseller_passes_and_a_missing_unit_fails(
 
 def test_a_day_older_than_comparison_days_is_not_compared(sandboxes, tmp_path):
     compared, _ = build_stock_comparison_assets(daily_partitions(CONFIG))
-    resources = _resources(sandboxes, tmp_path)
-    resources["merchant"] = MerchantConfigResource(path=str(DEMO_CONFIG))  # 14 days back
+    resources = _resources(sandboxes, DEMO_CONFIG)  # 14 days back
     result = dg.materialize(compared, partition_key="2026-01-05", resources=resources)
     [check] = result.get_asset_check_evaluations()
     metadata = result.asset_materializations_for_node("stock_comparison")[0].metadata

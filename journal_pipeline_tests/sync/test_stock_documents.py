@@ -33,9 +33,9 @@ from journal_pipeline.storage.stock_documents import stock_documents_by_id
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import stock_documents as stock_sync
 from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline_tests.iseller_fixtures import ISellerSandboxHandle, running_iseller_sandbox
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 from journal_sandbox.defaults import DEMO_CONFIG
-from journal_sandbox.iseller_app import ISellerSandbox
 
 CONFIG = load_config(DEMO_CONFIG)
 DAYS = (date(2026, 11, 16), date(2026, 11, 17))
@@ -45,26 +45,14 @@ INVENTORY = "Persediaan Barang"
 
 
 @pytest.fixture(scope="module")
-def iseller(tmp_path_factory) -> Iterator[SimpleNamespace]:
-    sandbox = ISellerSandbox(
+def iseller(tmp_path_factory) -> Iterator[ISellerSandboxHandle]:
+    with running_iseller_sandbox(
         tmp_path_factory.mktemp("iseller-stock"),
         orders_per_outlet_per_day=1,
         start_date=HISTORY_START.date(),
         now=lambda: NOW,
-        faults="",
-        dialect="",
-    )
-    server = sandbox.serve().start()
-    env = {
-        "ISELLER_TOKEN_URL": f"{server.url}/oauth/token",
-        "ISELLER_CLIENT_ID": "sandbox-iseller-client",
-        "ISELLER_CLIENT_SECRET": "sandbox-iseller-secret",
-    }
-    try:
-        yield SimpleNamespace(sandbox=sandbox, env=env)
-    finally:
-        server.stop()
-        sandbox.close()
+    ) as handle:
+        yield handle
 
 
 @pytest.fixture(scope="module")
