@@ -2,6 +2,7 @@
 products (from iSeller's catalogue) and customers → sales invoices → the sales returns and
 journal entries of refunds and voids, one business day each."""
 
+from datetime import date
 from typing import Any
 
 import dagster as dg
@@ -31,7 +32,7 @@ from journal_pipeline.sync import completeness, returns
 from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync.customers import sync_day_customers
 from journal_pipeline.sync.master_data import ensure_products, wanted_products
-from journal_pipeline.sync.outbox import CORRECTIONS, Outbox, PostResult
+from journal_pipeline.sync.outbox import CORRECTIONS, SALES_DOCUMENTS, Outbox, PostResult
 from journal_pipeline.sync.products import apply_catalogue, read_catalogue
 
 JURNAL_POOL = "jurnal_api"
@@ -202,7 +203,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         client = jurnal.client(staging.store)
         outbox = Outbox(staging.store, context.run.run_id)
         result = outbox.post_pending(day, client)
-        documents = outbox.documents(day)
+        documents = _sales_documents(outbox, day)
         metadata = _posting_metadata(
             result, client, documents, calls="batch_calls", waiting="waiting_for_invoice"
         )
@@ -228,7 +229,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         client = jurnal.client(staging.store)
         outbox = Outbox(staging.store, context.run.run_id)
         result = returns.post_corrections(outbox, day, client)
-        documents = outbox.documents(day)
+        documents = _sales_documents(outbox, day)
         corrections = documents[documents["doc_type"].isin(CORRECTIONS)]
         metadata = _posting_metadata(
             result, client, corrections, calls="calls", waiting="waiting_for_invoice_or_return"
@@ -248,6 +249,13 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         jurnal_sales_invoices,
         jurnal_sales_returns,
     ]
+
+
+def _sales_documents(outbox: Outbox, day: date) -> pd.DataFrame:
+    """The day's documents of sales, payments, refunds and voids (not the stock documents,
+    which carry quantities and are posted by their own asset)."""
+    documents = outbox.documents(day)
+    return documents[documents["doc_type"].isin(SALES_DOCUMENTS)]
 
 
 def _posting_metadata(
