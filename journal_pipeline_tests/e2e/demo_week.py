@@ -71,6 +71,8 @@ def synced_demo_week(
                     base_url=jurnal.env["JURNAL_BASE_URL"],
                     client_id=jurnal.env["JURNAL_CLIENT_ID"],
                     client_secret=jurnal.env["JURNAL_CLIENT_SECRET"],
+                    # the sandbox's rate-limit minute lasts a real second; so does ours
+                    rate_limit_window_scale=str(jurnal.sandbox.time_scale),
                 ),
             }
             if before_first_day is not None:
