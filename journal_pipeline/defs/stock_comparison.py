@@ -6,7 +6,7 @@ from typing import Any
 
 import dagster as dg
 
-from journal_pipeline.accounting.stock_levels import (
+from journal_pipeline.accounting.stock_comparison import (
     DIFFERS,
     EQUAL,
     NOT_STOCKED_IN_ISELLER,

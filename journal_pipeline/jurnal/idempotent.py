@@ -242,6 +242,8 @@ class IdempotentWrites(JurnalTransport):
         identity = spec.identity(body)
         if identity is None:
             return None
+        if spec.path == "stock_adjustments":  # by number first: Jurnal's documented look-up
+            return self._existing_stock_adjustment(body, existing_id)
         if existing_id is not None:
             candidate = self.get_record(spec.path, existing_id)
             if candidate is not None and same_document(spec, body, candidate):
@@ -252,8 +254,6 @@ class IdempotentWrites(JurnalTransport):
             return self.find_sales_invoice(**match)
         if spec.path == "products" and key == "product_code":
             return self.find_product(product_code=value)
-        if spec.path == "stock_adjustments" and key == "transaction_no":
-            return self._existing_stock_adjustment(body, None)
         return self.find(spec.path, **match)
 
     def _existing_stock_adjustment(
