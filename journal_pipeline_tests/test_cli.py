@@ -58,7 +58,12 @@ def test_sync_a_date_headless(iseller_sandbox, jurnal_sandbox, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == f"{day} synced."
     assert re.fullmatch(r"  Documents: \d+ \(posted \d+.*\)\.", lines[1]), lines
-    assert "  Checks: 4 passed." in lines  # day totals, balance, every sale, posted totals
+    # day totals, balance, every sale, posted totals, stock documents; Jurnal has no opening
+    # stock yet, so the stock comparison fails, saying what to do
+    assert "  Checks: 5 passed, FAILED: stock_matches_jurnal." in lines, lines
+    stock = next(line for line in lines if line.startswith("  Check stock_matches_jurnal"))
+    assert "journal-pipeline stock init --date" in stock, stock
+    assert ".0 " not in stock and ".0)" not in stock, stock  # whole units read as such
     assert len(lines) <= 10, result.stdout  # a summary, not a line per document
 
     merchant = iseller_sandbox.sandbox.merchant
@@ -105,7 +110,10 @@ def test_a_failed_sync_ends_with_one_summary(iseller_sandbox, tmp_path):
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"{day} sync FAILED at step jurnal_products: GET "), lines[0]
     assert lines[0].endswith("(JurnalAuthError)"), lines[0]
-    not_run = "Not run: jurnal_customers, jurnal_sales_invoices, jurnal_sales_returns."
+    not_run = (
+        "Not run: jurnal_customers, jurnal_stock_documents, jurnal_sales_invoices, "
+        "jurnal_sales_returns, stock_comparison."
+    )
     assert not_run in result.stderr
     documents = next(line for line in lines if line.startswith("  Documents: "))
     assert "posted" not in documents and "pending" in documents, documents

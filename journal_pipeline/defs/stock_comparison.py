@@ -2,6 +2,7 @@
 opening stock (`journal-pipeline stock init`), materialized by hand for a chosen date."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import dagster as dg
@@ -105,7 +106,9 @@ def build_stock_comparison_assets(daily: dg.PartitionsDefinition) -> tuple[list,
                 "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in comparison.problems)),
                 **client.stats(),
             },
-            check_results=[_check(comparison)],
+            check_results=[
+                _check(comparison, opened=opening_stock.opening_stock_posted(staging.store))
+            ],
         )
 
     @dg.asset(partitions_def=daily, group_name="stock", pool=JURNAL_POOL, kinds={"api"})
@@ -179,16 +182,22 @@ def _unknown(comparison: StockComparison) -> str:
     return markdown_table(_shown(sorted(rows, key=lambda r: not matters(r))))
 
 
-def _check(comparison: StockComparison) -> dg.AssetCheckResult:
+def _check(comparison: StockComparison, *, opened: bool = True) -> dg.AssetCheckResult:
     differing = comparison.differing
     unknown = [r for r in comparison.rows if matters(r)]
     if differing:
         top = differing[0]
         description = (
             f"{len(differing)} warehouse × SKU row(s) differ; the largest: {top.warehouse} "
-            f"{top.sku} ({top.product_name}) Jurnal {top.jurnal_quantity} vs iSeller "
-            f"{top.iseller_quantity} + {top.in_transit} in transit (difference {top.difference})"
+            f"{top.sku} ({top.product_name}) Jurnal {_units(top.jurnal_quantity)} vs iSeller "
+            f"{_units(top.iseller_quantity)} + {_units(top.in_transit)} in transit "
+            f"(difference {_units(top.difference)})"
         )
+        if not opened:
+            description += (
+                ". Jurnal has no opening stock yet: run `journal-pipeline stock init --date "
+                "<the first day to post>` once (docs/inventory.md)"
+            )
     elif unknown:
         description = (
             f"Every compared row is equal, but {len(unknown)} row(s) hold units on one side "
@@ -206,6 +215,12 @@ def _check(comparison: StockComparison) -> dg.AssetCheckResult:
             "first_differing": ", ".join(f"{r.warehouse}/{r.sku}" for r in differing[:20]),
         },
     )
+
+
+def _units(quantity: object) -> str:
+    """A quantity as people write it: 787, not 787.0000."""
+    number = Decimal(str(quantity or 0)).normalize()
+    return f"{number:f}"
 
 
 def _not_compared(why: str) -> dg.AssetCheckResult:

@@ -212,3 +212,11 @@ def _open_documents(store: StagingStore, day: date) -> list[Document]:
     with store.engine.connect() as conn:
         keys = [row.doc_key for row in conn.execute(query)]
     return [s.document for key in keys if (s := _stored(store, key)) is not None]
+
+
+def opening_stock_posted(store: StagingStore) -> bool:
+    """Whether an opening stock has ever been posted to Jurnal (`stock init`)."""
+    t = tables.outbox
+    query = sa.select(sa.func.count()).where(t.c.doc_type == OPENING_STOCK, t.c.status == "posted")
+    with store.engine.connect() as conn:
+        return bool(conn.execute(query).scalar())

@@ -32,6 +32,7 @@ from journal_pipeline.accounting.documents import (
     SALES_INVOICE,
     SALES_RETURN,
     STOCK_ADJUSTMENT,
+    STOCK_DOCUMENTS,
     WAREHOUSE_TRANSFER,
     Document,
 )
@@ -71,6 +72,7 @@ KINDS = {
     OPENING_STOCK: DocKind("stock_adjustments", "stock_adjustment", "total"),
 }
 SALES_DOCUMENTS = (SALES_INVOICE, RECEIVE_PAYMENT, SALES_RETURN, JOURNAL_ENTRY)
+SEPARATE_BUILDS = (*STOCK_DOCUMENTS, OPENING_STOCK)  # built apart from a day's sales
 # a payment needs its invoice in Jurnal; a return its invoice; a refund's entry its return
 POSTING_ORDER = (SALES_INVOICE, RECEIVE_PAYMENT, SALES_RETURN, JOURNAL_ENTRY)
 INVOICE_DOCUMENTS = (SALES_INVOICE, RECEIVE_PAYMENT)  # posted by `post_pending`
@@ -105,11 +107,12 @@ class Outbox:
         day: date,
         documents: Iterable[Document],
         holds: Iterable[Hold],
-        doc_types: Iterable[str] = SALES_DOCUMENTS,
+        doc_types: Iterable[str] | None = None,
     ) -> Counter[str]:
         """Record the day's documents and holds; withdraw open ones of ``doc_types`` that no
-        longer apply (the sales and the stock documents of a day are built apart)."""
-        scope = set(doc_types)
+        longer apply. The stock documents of a day are built apart from its sales: by default
+        (the sales build) every type but theirs is in scope."""
+        scope = None if doc_types is None else set(doc_types)
         t = tables.outbox
         now = datetime.now(UTC)
         counts: Counter[str] = Counter()
@@ -138,7 +141,7 @@ class Outbox:
             for key, row in current.items():
                 if key in wanted or row.doc_type == REVERSAL:  # reversals wait for a person
                     continue
-                if row.doc_type not in scope:  # built by another part of the pipeline
+                if not _in_scope(row.doc_type, scope):  # built by another part of the pipeline
                     continue
                 if row.status in OPEN_STATES:
                     self._set(
@@ -487,6 +490,12 @@ class Outbox:
     def status_counts(self, day: date) -> dict[str, int]:
         frame = self.documents(day)
         return {str(k): int(v) for k, v in frame["status"].value_counts().items()}
+
+
+def _in_scope(doc_type: str, scope: set[str] | None) -> bool:
+    if scope is None:
+        return doc_type not in SEPARATE_BUILDS
+    return doc_type in scope
 
 
 def _identity(item: Document | Hold) -> dict[str, Any]:
