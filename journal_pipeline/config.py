@@ -33,6 +33,9 @@ ACCOUNT_ROLES = (
     "inventory_adjustment",  # stock takes: counted less system stock, at cost
     "goods_received",  # supplier receipts: stock received, not yet billed by the supplier
     "opening_stock",  # `stock init`: the opening stock brought into Jurnal
+    "payment_fees",  # MDR: the fee a card scheme, bank or iSeller Pay keeps from a payment
+    "cash_over_short",  # counted cash at shift close less the cash the till expected
+    "gift_card_liability",  # gift cards sold and not yet redeemed
 )
 
 
@@ -101,6 +104,38 @@ class StockConfig(BaseModel):
     )
 
 
+class SettlementConfig(BaseModel):
+    """How the takings of one payment method reach the bank (the reconciliation dataset)."""
+
+    model_config = ConfigDict(extra="forbid")
+    bank_account: str = Field(description="the Jurnal cash & bank account the money reaches")
+    lag_days: int = Field(
+        1, ge=0, le=60, description="business days after the takings' day the money arrives"
+    )
+    mdr_percent: Decimal | None = Field(
+        None,
+        ge=0,
+        lt=100,
+        description="the fee kept back, in percent, when iSeller reports no MDR for the "
+        "method (iSeller Pay reports its own)",
+    )
+
+
+class ReconciliationConfig(BaseModel):
+    """Matching what reached the bank with what the tills took."""
+
+    model_config = ConfigDict(extra="forbid")
+    overdue_after_days: int = Field(
+        3, ge=0, description="days past its expected date a settlement is reported overdue"
+    )
+    match_window_days: int = Field(
+        3, ge=0, description="days either side of the expected date a receipt may match"
+    )
+    statement_folder: str | None = Field(
+        None, description="folder where bank statement CSV files are dropped (a sensor reads them)"
+    )
+
+
 class MerchantConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = "merchant"
@@ -129,6 +164,12 @@ class MerchantConfig(BaseModel):
     payment_methods: dict[str, str] = Field(default_factory=dict)
     outlets: dict[str, OutletConfig] = Field(default_factory=dict)
     stock: StockConfig = Field(default_factory=lambda: StockConfig.model_validate({}))
+    # payment method name (or gateway) → how its takings reach the bank; a method without one
+    # (gift cards, a bank transfer straight to the bank account) is not settled
+    settlements: dict[str, SettlementConfig] = Field(default_factory=dict)
+    reconciliation: ReconciliationConfig = Field(
+        default_factory=lambda: ReconciliationConfig.model_validate({})
+    )
 
     _tz = field_validator("timezone")(staticmethod(_check_timezone))
 
@@ -192,6 +233,14 @@ class MerchantConfig(BaseModel):
             for key in keys:
                 if key in folded:
                     return folded[key]
+        return None
+
+    def settlement(self, method: str | None, gateway: str | None) -> SettlementConfig | None:
+        """How a payment method's takings reach the bank: by name, then by gateway."""
+        folded = {name.casefold(): rule for name, rule in self.settlements.items()}
+        for key in (method, gateway):
+            if key and key.casefold() in folded:
+                return folded[key.casefold()]
         return None
 
     def tax_for(self, outlet_code: str | None) -> TaxConfig | None:

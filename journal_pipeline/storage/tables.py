@@ -216,3 +216,19 @@ stock_comparison = Table(
     Column("difference", Numeric(18, 4)),  # Jurnal less (iSeller + in transit)
     Column("compared_at", DateTime(timezone=True), nullable=False),
 )
+
+# iSeller register shifts (GetRegisterShifts), newest version wins, raw JSON kept: the counted
+# cash of a closed shift books cash over/short; ``business_date`` is the outlet's business day
+# of its opening, None until the outlet is known.
+iseller_register_shifts = Table(
+    "iseller_register_shifts",
+    metadata,
+    Column("register_shift_id", String(64), primary_key=True),
+    Column("outlet_code", String(32)),
+    Column("business_date", Date),
+    Column("open_at", DateTime(timezone=True)),  # UTC
+    Column("closed_at", DateTime(timezone=True)),  # UTC; None while open
+    Column("raw", Text, nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    Index("ix_iseller_register_shifts_date", "business_date"),
+)
