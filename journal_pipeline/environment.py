@@ -13,6 +13,7 @@ from collections.abc import Mapping
 CONFIG_ENV = "JOURNAL_PIPELINE_CONFIG"
 STAGING_URL_ENV = "STAGING_DATABASE_URL"
 STOCK_EXPORT_DIR_ENV = "STOCK_EXPORT_DIR"  # stock comparison CSVs (default: beside staging)
+RECON_EXPORT_DIR_ENV = "RECON_EXPORT_DIR"  # reconciliation CSVs (default: beside staging)
 
 ISELLER_TOKEN_URL = "https://isellershop.com/oauth/token"
 JURNAL_BASE_URL = "https://api.mekari.com/public/jurnal/api/v1"

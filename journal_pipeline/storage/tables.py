@@ -232,3 +232,51 @@ iseller_register_shifts = Table(
     Column("fetched_at", DateTime(timezone=True), nullable=False),
     Index("ix_iseller_register_shifts_date", "business_date"),
 )
+
+# Bank statement lines (CSV files dropped in the statement folder, `bank/statements.py`), one
+# row per line, keyed by a digest of (account, date, reference, amount, direction, its order
+# among equal lines of its file): a file read twice stages nothing twice.
+bank_statement_lines = Table(
+    "bank_statement_lines",
+    metadata,
+    Column("line_key", String(64), primary_key=True),
+    Column("account", String(255), nullable=False),
+    Column("line_date", Date, nullable=False),
+    Column("description", Text),
+    Column("reference", String(255)),
+    Column("amount", Numeric(18, 2), nullable=False),
+    Column("direction", String(2), nullable=False),  # CR money in, DB money out
+    Column("balance", Numeric(18, 2)),
+    Column("source", String(255), nullable=False),  # the file name
+    Column("line_no", Integer),
+    Column("staged_at", DateTime(timezone=True), nullable=False),
+    Index("ix_bank_statement_lines_date", "line_date"),
+)
+
+# The cash/bank reconciliation of a business day: per outlet and payment method what the tills
+# took, what should reach the bank and when, what did, and the status; plus the statement
+# lines no row claimed (``row_kind`` unmatched_line). Replaced as a whole per day.
+cash_bank_reconciliation = Table(
+    "cash_bank_reconciliation",
+    metadata,
+    Column("business_date", Date, primary_key=True),
+    Column("row_key", String(160), primary_key=True),
+    Column("row_kind", String(16), nullable=False),  # settlement / not_settled / unmatched_line
+    Column("outlet_code", String(32)),
+    Column("payment_method", String(128)),
+    Column("bank_account", String(255)),
+    Column("takings", BigInteger),
+    Column("refunds", BigInteger),
+    Column("mdr", BigInteger),
+    Column("expected", BigInteger),
+    Column("expected_date", Date),
+    Column("received", Numeric(18, 2)),
+    Column("received_date", Date),
+    Column("variance", Numeric(18, 2)),
+    Column("status", String(16), nullable=False),
+    Column("age_days", Integer),
+    Column("line_key", String(64)),
+    Column("reference", String(255)),
+    Column("explanation", Text),
+    Column("reconciled_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The merchant's bank: statement files (CSV exports of the bank account) read into lines."""
