@@ -121,6 +121,25 @@ class SettlementConfig(BaseModel):
     )
 
 
+class GiftCardConfig(BaseModel):
+    """Which sale lines are gift cards: a liability until redeemed, never revenue."""
+
+    model_config = ConfigDict(extra="forbid")
+    skus: list[str] = Field(default_factory=list, description="SKUs of gift-card products")
+    product_types: list[str] = Field(
+        default_factory=lambda: ["Gift Card"],
+        description="iSeller product types (the category of its web admin) of gift cards",
+    )
+
+    def matches(self, sku: object, product_type: object) -> bool:
+        """Whether a line or product of this SKU or product type is a gift card (any case)."""
+        skus = {s.strip().casefold() for s in self.skus}
+        types = {t.strip().casefold() for t in self.product_types}
+        return (isinstance(sku, str) and sku.strip().casefold() in skus) or (
+            isinstance(product_type, str) and product_type.strip().casefold() in types
+        )
+
+
 class ReconciliationConfig(BaseModel):
     """Matching what reached the bank with what the tills took."""
 
@@ -170,6 +189,7 @@ class MerchantConfig(BaseModel):
     reconciliation: ReconciliationConfig = Field(
         default_factory=lambda: ReconciliationConfig.model_validate({})
     )
+    gift_cards: GiftCardConfig = Field(default_factory=lambda: GiftCardConfig.model_validate({}))
 
     _tz = field_validator("timezone")(staticmethod(_check_timezone))
 

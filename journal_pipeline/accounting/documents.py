@@ -17,6 +17,7 @@ WAREHOUSE_TRANSFER = "warehouse_transfer"  # an outlet-to-outlet transfer, once 
 STOCK_ADJUSTMENT = "stock_adjustment"  # a supplier receipt, a stock take, the opening stock
 STOCK_DOCUMENTS = (WAREHOUSE_TRANSFER, STOCK_ADJUSTMENT)  # built and posted apart from sales
 OPENING_STOCK = "opening_stock"  # `stock init`: a stock adjustment, built by hand for a date
+CASH_COUNT = "cash_count"  # a journal entry of cash over/short at shift close, built apart
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ One sale entry per completed order, dated by the business date of its closed dat
     Dr receivable                         any unpaid rest (on-account orders)
     Dr sales_discount                     order-level discounts and promotions, excl. tax
     Cr sales                              line amounts net of line discounts, excl. tax
+    Cr gift_card_liability                gift-card lines instead of sales (`config.gift_cards`)
     Cr tax:<name>                         tax collected (PPN / PB1), a liability
     Cr service_charge, shipping_income    additional charges and shipping
     Dr/Cr rounding                        iSeller's rounding and sub-rupiah differences
@@ -142,6 +143,11 @@ class _Entry:
         return sum(line["credit"] for line in self.lines)
 
 
+def is_gift_card_line(line: LineRow, config: MerchantConfig) -> bool:
+    """A line selling a gift card (by SKU or iSeller product type, `config.gift_cards`)."""
+    return config.gift_cards.matches(line.sku, getattr(line, "product_type", None))
+
+
 def payments_at_sale(payments: list[DatedPayment], day: date) -> list[DatedPayment]:
     """Successful sale payments of an order made on its sale's business date.
 
@@ -221,7 +227,9 @@ def sale_entry(
         line_tax_total += line.tax_amount
         order_discount = _excluding_tax(line.discount_order_amount, rate, inclusive)
         net = line.subtotal - (line.tax_amount if inclusive else 0)
-        entry.role("sales", credit=net + order_discount, text=f"{line.quantity} × {name}")
+        # a gift card sold is owed to its holder until redeemed (accounting/mdr.py), not revenue
+        sold_as = "gift_card_liability" if is_gift_card_line(line, config) else "sales"
+        entry.role(sold_as, credit=net + order_discount, text=f"{line.quantity} × {name}")
         entry.role("sales_discount", debit=order_discount, text=f"order discount on {name}")
     if order.total_tax_amount and tax is None:
         return None, order_hold(

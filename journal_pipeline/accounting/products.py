@@ -5,7 +5,8 @@ Every sellable row of GetProducts (a variant is its own row) becomes one Jurnal 
 ``product_code`` = its SKU. A product iSeller tracks becomes a Jurnal inventory product
 (inventory, cost of sales and sales accounts of the config's roles); any other product, a
 modifier (it holds no stock in iSeller) and everything when ``stock.enabled`` is false stay
-untracked. A composite becomes a Jurnal bundle of its tracked components, which Jurnal
+untracked. A gift card (`config.gift_cards`) is an untracked product whose sell account is
+the gift-card liability. A composite becomes a Jurnal bundle of its tracked components, which Jurnal
 requires to be tracked: an untracked component carries no stock and no cost in Jurnal.
 A composite without a tracked component is an untracked product.
 
@@ -80,6 +81,7 @@ class _Bodies:
         self.sales = config.account("sales", None)
         self.cogs = config.account("cogs", None)
         self.inventory = config.account("inventory", None)
+        self.gift_card_liability = config.account("gift_card_liability", None)
 
     def body(
         self,
@@ -91,6 +93,7 @@ class _Bodies:
         unit: object = None,
         tracked: bool = False,
         bought: bool = False,
+        gift_card: bool = False,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "name": name,
@@ -102,7 +105,10 @@ class _Bodies:
             "buy_price_per_unit": cost,
             "track_inventory": tracked,
         }
-        if self.sales:
+        if gift_card and self.gift_card_liability:
+            # a gift card sold is owed to its holder, not revenue (docs/posting-model.md)
+            body["sell_account_name"] = self.gift_card_liability
+        elif self.sales:
             body["sell_account_name"] = self.sales
         if self.cogs:
             body["buy_account_name"] = self.cogs
@@ -144,7 +150,8 @@ def catalogue_products(
         if key in parts:
             composites.append((key, row))
             continue
-        tracked = can_track and bool(row.get("track_inventory"))
+        gift_card = config.gift_cards.matches(sku, row.get("product_type"))
+        tracked = can_track and bool(row.get("track_inventory")) and not gift_card
         result.products[key] = bodies.body(
             name=product_name(row.get("name"), row.get("variant"), sku),
             sku=sku,
@@ -153,6 +160,7 @@ def catalogue_products(
             unit=row.get("unit_of_measurement"),
             tracked=tracked,
             bought=tracked,
+            gift_card=gift_card,
         )
     if without_sku:
         result.notes.append(

@@ -85,6 +85,7 @@ DEFAULT_INCLUDES: tuple[str, ...] = (
     "DiscountDetails",
     "PromotionDetails",
     "TrackInventory",
+    "MDR",  # the fee iSeller Pay keeps from each payment (accounting/mdr.py)
 )
 
 

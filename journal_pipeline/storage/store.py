@@ -15,10 +15,14 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from journal_pipeline.core.cash_count import CASH_COUNT_ENTRY
 from journal_pipeline.core.stock import STOCK_ENTRY
 from journal_pipeline.core.timestamps import as_utc, parse_utc
 from journal_pipeline.environment import STAGING_URL_ENV
 from journal_pipeline.storage import migrate, tables
+
+#: The parts of the canonical journal built apart from a day's sales, by entry prefix.
+JOURNAL_PARTS = {"stock": STOCK_ENTRY, "cash_count": CASH_COUNT_ENTRY}
 
 
 def default_staging_url(env: Mapping[str, str] | None = None) -> str:
@@ -261,10 +265,17 @@ class StagingStore:
         return rows
 
     # -- canonical journal -------------------------------------------------------------------
-    def replace_journal(self, day: date, lines: pd.DataFrame, *, stock: bool = False) -> int:
+    def replace_journal(
+        self, day: date, lines: pd.DataFrame, *, stock: bool = False, part: str | None = None
+    ) -> int:
         """Replace the lines the build of ``day`` wrote (whatever date they carry) with the
-        new ones, in one transaction. The stock build (entries ``stock:…``, ``stock=True``)
-        and the sales build replace only their own lines."""
+        new ones, in one transaction. Each build replaces only its own part of the journal:
+        ``part`` names one of `JOURNAL_PARTS` (the stock documents' entries ``stock:…``, the
+        cash counts' ``cash_over_short:…``; ``stock=True`` is ``part="stock"``); without one,
+        the sales build replaces every other entry."""
+        chosen = "stock" if stock and part is None else part
+        if chosen is not None and chosen not in JOURNAL_PARTS:
+            raise ValueError(f"unknown journal part {chosen!r}; one of {sorted(JOURNAL_PARTS)}")
         t = tables.journal_lines
         records = [
             {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
@@ -272,9 +283,11 @@ class StagingStore:
             for row in lines.to_dict("records")
         ]
         own = (t.c.built_for == day) | (t.c.built_for.is_(None) & (t.c.business_date == day))
-        own &= (
-            t.c.entry_id.like(f"{STOCK_ENTRY}%") if stock else ~t.c.entry_id.like(f"{STOCK_ENTRY}%")
-        )
+        if chosen is not None:
+            own &= t.c.entry_id.like(f"{JOURNAL_PARTS[chosen]}%")
+        else:
+            for prefix in JOURNAL_PARTS.values():
+                own &= ~t.c.entry_id.like(f"{prefix}%")
         with self.engine.begin() as conn:
             conn.execute(sa.delete(t).where(own))
             if records:

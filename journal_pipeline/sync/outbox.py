@@ -26,6 +26,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from journal_pipeline.accounting.documents import (
+    CASH_COUNT,
     JOURNAL_ENTRY,
     OPENING_STOCK,
     RECEIVE_PAYMENT,
@@ -70,9 +71,10 @@ KINDS = {
     WAREHOUSE_TRANSFER: DocKind("warehouse_transfers", "warehouse_transfer", "total"),
     STOCK_ADJUSTMENT: DocKind("stock_adjustments", "stock_adjustment", "total"),
     OPENING_STOCK: DocKind("stock_adjustments", "stock_adjustment", "total"),
+    CASH_COUNT: DocKind("journal_entries", "journal_entry", "total_debit"),
 }
 SALES_DOCUMENTS = (SALES_INVOICE, RECEIVE_PAYMENT, SALES_RETURN, JOURNAL_ENTRY)
-SEPARATE_BUILDS = (*STOCK_DOCUMENTS, OPENING_STOCK)  # built apart from a day's sales
+SEPARATE_BUILDS = (*STOCK_DOCUMENTS, OPENING_STOCK, CASH_COUNT)  # built apart from the sales
 # a payment needs its invoice in Jurnal; a return its invoice; a refund's entry its return
 POSTING_ORDER = (SALES_INVOICE, RECEIVE_PAYMENT, SALES_RETURN, JOURNAL_ENTRY)
 INVOICE_DOCUMENTS = (SALES_INVOICE, RECEIVE_PAYMENT)  # posted by `post_pending`

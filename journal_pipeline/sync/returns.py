@@ -68,7 +68,8 @@ def post_corrections(outbox: Outbox, day: date, client: CorrectionWriter) -> Pos
             return result
     ready = []
     for row in outbox._pending(day, JOURNAL_ENTRY):
-        partner = outbox.document_row(SALES_RETURN, _return_no(row))
+        number = _return_no(row)
+        partner = None if number is None else outbox.document_row(SALES_RETURN, number)
         if partner is not None and partner.status != "posted":
             result.waiting += 1
             outbox._mark(
@@ -85,9 +86,13 @@ def post_corrections(outbox: Outbox, day: date, client: CorrectionWriter) -> Pos
     return result
 
 
-def _return_no(entry_row: Row) -> str:
-    """The number of a journal entry's sales return: ``…/RJ1`` → ``…/R1``, ``…/VJ`` → ``…/V``."""
+def _return_no(entry_row: Row) -> str | None:
+    """The number of a journal entry's sales return: ``…/RJ1`` → ``…/R1``, ``…/VJ`` → ``…/V``,
+    ``…/CJ`` → ``…/C``; None for an entry with no return (an MDR ``…/F``, a gift card
+    redeemed ``…/G``), which is posted on its own."""
     head, _, tail = str(entry_row.transaction_no).rpartition("/")
+    if len(tail) < 2 or tail[0] not in "RVC" or tail[1] != "J":
+        return None
     return f"{head}/{tail[0]}{tail[2:]}"
 
 

@@ -1,0 +1,217 @@
+"""Entries against a payment's clearing account: the MDR kept back from it, and a gift card
+redeemed with it.
+
+MDR (merchant discount rate): the fee a bank, card scheme or iSeller Pay keeps from a
+successful sale payment, so the clearing account is settled for less than the payment:
+
+    Dr payment_fees          the fee
+    Cr payment clearing      the fee (the method's clearing account)
+
+The fee is iSeller's own (``transactions[].mdr[].payment_method_fee``, include ``MDR``) when it
+reports one, else ``settlements.<method>.mdr_percent`` of the amount, rounded half-up to the
+rupiah, else none. A refund gives no fee back (iSeller lists ``mdr: []`` on refunds).
+
+Gift card redeemed: a payment by gift card whose clearing account is not the gift-card
+liability itself (Jurnal deposits an invoice's payment only into a Cash & Bank account)
+releases the liability the card's sale booked:
+
+    Dr gift_card_liability   the payment
+    Cr payment clearing      the payment
+
+Each entry is one canonical entry (``mdr:<transaction id>``, ``gift_card:<transaction id>``)
+and one Jurnal journal entry, dated the payment's business date, numbered after the document
+that carries the payment (the invoice for a till payment, its receive payment otherwise):
+``<number>/F`` (fee) and ``<number>/G`` (gift card), custom_id ``<transaction id>/F`` or
+``/G``. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from journal_pipeline.accounting.day_sales import DatedPayment
+from journal_pipeline.accounting.documents import JOURNAL_ENTRY, Document
+from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.labels import payment_method
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.missing import text_or_none
+from journal_pipeline.core.money import format_idr, to_rupiah
+
+FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
+FEE, GIFT_CARD = "F", "G"  # suffix of an entry's keys
+GIFT_CARD_GATEWAY = "gift_card"
+
+
+@dataclass(frozen=True)
+class PaymentEntries:
+    """Canonical lines, Jurnal journal entries and holds of the day's payment entries."""
+
+    lines: list[dict[str, Any]]
+    documents: list[Document]
+    holds: list[Hold]
+
+
+def reported_fees(raw_orders: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Transaction id → the MDR iSeller reports for it (Σ ``mdr[].payment_method_fee``), for
+    the transactions that list one; a transaction with ``mdr`` empty or absent is left out."""
+    fees: dict[str, int] = {}
+    for order in raw_orders:
+        for transaction in order.get("transactions") or []:
+            parts = transaction.get("mdr") or []
+            if parts:
+                fees[str(transaction.get("transaction_id"))] = sum(
+                    to_rupiah(part.get("payment_method_fee")) for part in parts
+                )
+    return fees
+
+
+def payment_fee(payment: DatedPayment, reported: Mapping[str, int], config: MerchantConfig) -> int:
+    """The fee kept from a payment: iSeller's, else the config's percentage, else 0."""
+    if payment.type != "sale" or payment.status != "success":
+        return 0
+    if payment.transaction_id in reported:
+        return reported[payment.transaction_id]
+    rule = config.settlement(text_or_none(payment.payment_type_name), text_or_none(payment.gateway))
+    if rule is None or rule.mdr_percent is None:
+        return 0
+    return to_rupiah(Decimal(int(payment.amount)) * rule.mdr_percent / 100)
+
+
+def is_gift_card(payment: DatedPayment) -> bool:
+    return (text_or_none(payment.gateway) or "").casefold() == GIFT_CARD_GATEWAY
+
+
+def entry_numbers(payments: Iterable[tuple[DatedPayment, str]], suffix: str) -> dict[str, str]:
+    """Transaction id → the number of its entry: ``<document no>/<suffix>``, and
+    ``/<suffix><n>`` for the n-th (n ≥ 2, in time order) payment under the same document."""
+    numbers: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    ordered = sorted(payments, key=lambda p: (str(p[0].transaction_date), p[0].transaction_id))
+    for payment, document_no in ordered:
+        count = seen[document_no] = seen.get(document_no, 0) + 1
+        numbers[payment.transaction_id] = f"{document_no}/{suffix}" + (
+            str(count) if count > 1 else ""
+        )
+    return numbers
+
+
+def payment_entries(
+    payments: Iterable[tuple[DatedPayment, str]],
+    reported: Mapping[str, int],
+    config: MerchantConfig,
+    day: date,
+) -> PaymentEntries:
+    """The fee and gift-card entries of ``day``'s successful sale payments, each given with
+    the number of the Jurnal document that carries it (its invoice or receive payment)."""
+    chosen = [(p, n) for p, n in payments if p.type == "sale" and p.status == "success"]
+    fees = {p.transaction_id: payment_fee(p, reported, config) for p, _ in chosen}
+    fee_numbers = entry_numbers([(p, n) for p, n in chosen if fees[p.transaction_id]], FEE)
+    gift_numbers = entry_numbers([(p, n) for p, n in chosen if is_gift_card(p)], GIFT_CARD)
+    result = PaymentEntries([], [], [])
+    for payment, _ in chosen:
+        fee = fees[payment.transaction_id]
+        if fee:
+            number = fee_numbers[payment.transaction_id]
+            _add(result, payment, FEE, "payment_fees", fee, number, config, day)
+        if is_gift_card(payment):
+            liability = config.account("gift_card_liability", payment.outlet_code)
+            clearing = _clearing(payment, config)
+            if clearing is not None and clearing == liability:
+                continue  # the payment itself released the liability
+            number = gift_numbers[payment.transaction_id]
+            amount = int(payment.amount)
+            _add(result, payment, GIFT_CARD, "gift_card_liability", amount, number, config, day)
+    return result
+
+
+def _clearing(payment: DatedPayment, config: MerchantConfig) -> str | None:
+    return config.payment_account(
+        text_or_none(payment.payment_type_name), text_or_none(payment.gateway), payment.outlet_code
+    )
+
+
+_TEXT = {FEE: "MDR kept from the {method} payment", GIFT_CARD: "gift card redeemed"}
+
+
+def _add(
+    result: PaymentEntries,
+    payment: DatedPayment,
+    suffix: str,
+    role: str,
+    amount: int,
+    number: str,
+    config: MerchantConfig,
+    day: date,
+) -> None:
+    method = payment_method(payment.payment_type_name, payment.gateway) or "payment"
+    reference = text_or_none(payment.order_reference) or payment.order_id
+    outlet = payment.outlet_code or "?"
+    custom_id = f"{payment.transaction_id}/{suffix}"
+    account = config.account(role, payment.outlet_code)
+    clearing = _clearing(payment, config)
+    if account is None or clearing is None:
+        missing = f"accounts.{role}" if account is None else "payment_methods"
+        result.holds.append(
+            Hold(
+                "payment",
+                custom_id,
+                reference,
+                outlet,
+                day,
+                f"Payment {format_idr(int(payment.amount))} ({method}) of order {reference} "
+                f"(outlet {outlet}, {day.isoformat()}): its {_TEXT[suffix].format(method=method)} "
+                f"of {format_idr(amount)} has no Jurnal account; add {missing}. {FIX_HINT}",
+                JOURNAL_ENTRY,
+            )
+        )
+        return
+    text = _TEXT[suffix].format(method=method)
+    common = {
+        "entry_id": f"{'mdr' if suffix == FEE else 'gift_card'}:{payment.transaction_id}",
+        "business_date": day,
+        "outlet_code": payment.outlet_code,
+        "source_type": "payment",
+        # its own source: the sales build keeps it once posted, apart from the payment's
+        "source_id": custom_id,
+        "source_reference": reference,
+        "description": text,
+        "is_estimate": False,
+    }
+    result.lines.append(
+        {**common, "line_no": 1, "account_role": role, "account_name": account}
+        | {"debit": amount, "credit": 0}
+    )
+    result.lines.append(
+        {**common, "line_no": 2, "account_role": f"payment:{method}", "account_name": clearing}
+        | {"debit": 0, "credit": amount}
+    )
+    memo = f"iSeller {text} of order {reference}, outlet {outlet}"
+    body = {
+        "transaction_date": day.isoformat(),
+        "transaction_no": number,
+        "custom_id": custom_id,
+        "memo": memo,
+        "tags": [outlet],
+        "transaction_account_lines_attributes": [
+            {"account_name": account, "debit": amount, "description": text},
+            {"account_name": clearing, "credit": amount, "description": text},
+        ],
+    }
+    result.documents.append(
+        Document(
+            doc_key=f"{JOURNAL_ENTRY}:{custom_id}",
+            doc_type=JOURNAL_ENTRY,
+            business_date=day,
+            outlet_code=outlet,
+            source_id=custom_id,
+            source_reference=reference,
+            transaction_no=number,
+            custom_id=custom_id,
+            expected_total=amount,
+            payload={JOURNAL_ENTRY: body},
+        )
+    )
