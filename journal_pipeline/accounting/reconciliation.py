@@ -1,0 +1,448 @@
+"""The cash/bank reconciliation of one business day (docs/reconciliation.md). Pure.
+
+Expected, per outlet and payment method, from the day's successful payments (business date at
+the outlet): takings (sales), refunds (refunds and voids), MDR (iSeller's ``mdr[]`` fee, else
+the settlement rule's ``mdr_percent`` of each sale, rounded half-up per transaction), the
+expected settlement = takings − refunds − MDR, due ``lag_days`` business days (Monday–Friday)
+after the day, into the rule's bank account. A method without a settlement rule (gift cards,
+a bank transfer straight to the bank account) is listed as not settled.
+
+Matching against the bank account's money-in lines; a line is claimed by one row only:
+
+1. a line naming the outlet code, the day (``YYYYMMDD``) and a keyword of the method, dated
+   from ``match_window_days`` before the expected date on (however late it arrives);
+2. else a line of exactly the expected amount within ``match_window_days`` of the due date;
+3. else the line nearest the due date within the window.
+
+Lines that name an outlet and a day (another row's) are left to step 1. Status: ``matched``
+(received = expected), ``short`` / ``over`` (received, with a variance), ``pending`` (nothing
+yet, not overdue), ``overdue`` (nothing, more than ``overdue_after_days`` past the due date),
+``nothing_due`` (refunds took all), ``not_settled`` (no settlement rule).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pandas as pd
+
+from journal_pipeline.accounting.day_sales import (
+    dated_payments,
+    outlet_business_date,
+    with_business_dates,
+)
+from journal_pipeline.accounting.labels import payment_method
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.missing import is_missing, text_or_none
+from journal_pipeline.core.money import format_idr, to_rupiah
+from journal_pipeline.core.orders import OrderFrames
+from journal_pipeline.core.statement_lines import StatementLine
+
+MATCHED, SHORT, OVER, PENDING, OVERDUE = "matched", "short", "over", "pending", "overdue"
+NOTHING_DUE, NOT_SETTLED = "nothing_due", "not_settled"
+STATUSES = (MATCHED, SHORT, OVER, PENDING, OVERDUE, NOTHING_DUE, NOT_SETTLED)
+SETTLEMENT, NOT_SETTLED_ROW, UNMATCHED_LINE = "settlement", "not_settled", "unmatched_line"
+MONEY_BACK = ("refund", "void")
+
+# words a bank or gateway writes on a settlement line, by iSeller gateway (I-22); the method's
+# own name counts too
+GATEWAY_KEYWORDS = {
+    "cash": ("setoran tunai", "tunai", "cash"),
+    "iseller_pay": ("iseller pay", "iseller", "qris"),
+    "external_debit": ("edc", "debit"),
+    "external_credit": ("cc", "credit", "kredit"),
+}
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What one outlet's payment method took on a business day and should bring to the bank."""
+
+    business_date: date
+    outlet_code: str
+    method: str
+    gateway: str | None
+    takings: int
+    refunds: int
+    mdr: int
+    booked_takings: int  # takings of the sales the journal books (not voided the same day)
+    bank_account: str | None  # None: not settled
+    expected_date: date | None
+
+    @property
+    def expected(self) -> int:
+        return self.takings - self.refunds - self.mdr
+
+    @property
+    def row_key(self) -> str:
+        return f"{self.outlet_code}|{self.method}"
+
+
+@dataclass(frozen=True)
+class ReconRow:
+    """A row of the reconciliation: an expected settlement and what matched it, or a
+    statement line nobody claimed (``kind`` unmatched_line)."""
+
+    kind: str
+    business_date: date
+    row_key: str
+    outlet_code: str | None
+    method: str | None
+    bank_account: str | None
+    takings: int | None
+    refunds: int | None
+    mdr: int | None
+    expected: int | None
+    expected_date: date | None
+    received: Decimal | None
+    received_date: date | None
+    variance: Decimal | None
+    status: str
+    age_days: int | None
+    line_key: str | None
+    reference: str | None
+    explanation: str
+
+    def record(self) -> dict[str, object]:
+        """The staging row (table ``cash_bank_reconciliation``)."""
+        return {
+            "business_date": self.business_date,
+            "row_key": self.row_key,
+            "row_kind": self.kind,
+            "outlet_code": self.outlet_code,
+            "payment_method": self.method,
+            "bank_account": self.bank_account,
+            "takings": self.takings,
+            "refunds": self.refunds,
+            "mdr": self.mdr,
+            "expected": self.expected,
+            "expected_date": self.expected_date,
+            "received": self.received,
+            "received_date": self.received_date,
+            "variance": self.variance,
+            "status": self.status,
+            "age_days": self.age_days,
+            "line_key": self.line_key,
+            "reference": self.reference,
+            "explanation": self.explanation,
+        }
+
+
+def add_business_days(day: date, count: int) -> date:
+    """``count`` business days (Monday–Friday, no holiday calendar) after ``day``: Friday's
+    and Saturday's next business day are both Monday; 0 is the day itself, or the next
+    business day when it falls on a weekend."""
+    current = day
+    for _ in range(count):
+        current += timedelta(days=1)
+        while current.weekday() >= 5:
+            current += timedelta(days=1)
+    while current.weekday() >= 5:  # count 0 on a weekend
+        current += timedelta(days=1)
+    return current
+
+
+def fee_of(
+    transaction_id: str,
+    amount: int,
+    method: str | None,
+    gateway: str | None,
+    reported: Mapping[str, int],
+    config: MerchantConfig,
+) -> int:
+    """The MDR of one sale: iSeller's, else the rule's percentage rounded half-up, else 0."""
+    if transaction_id in reported:
+        return reported[transaction_id]
+    rule = config.settlement(method, gateway)
+    if rule is None or rule.mdr_percent is None:
+        return 0
+    return to_rupiah(Decimal(amount) * rule.mdr_percent / 100)
+
+
+def expected_settlements(
+    frames: OrderFrames, config: MerchantConfig, day: date, reported_mdr: Mapping[str, int]
+) -> list[Expected]:
+    """One row per outlet and payment method with a successful payment on ``day``."""
+    dated = with_business_dates(frames.orders, config)
+    payments = dated_payments(frames, dated, config)
+    voided_on = _void_dates(dated, config)
+    sums: dict[tuple[str, str], dict[str, object]] = {}
+    for pay in payments.itertuples(index=False):
+        if pay.status != "success" or pay.business_date != day:
+            continue
+        method = payment_method(pay.payment_type_name, pay.gateway) or "unknown"
+        gateway = text_or_none(pay.gateway)
+        key = (pay.outlet_code or "?", method)
+        row = sums.setdefault(
+            key, {"takings": 0, "refunds": 0, "mdr": 0, "booked": 0, "gateway": gateway}
+        )
+        amount = int(pay.amount)
+        if pay.type == "sale":
+            row["takings"] = int(row["takings"]) + amount  # type: ignore[call-overload]
+            row["mdr"] = int(row["mdr"]) + fee_of(  # type: ignore[call-overload]
+                pay.transaction_id,
+                amount,
+                text_or_none(pay.payment_type_name),
+                gateway,
+                reported_mdr,
+                config,
+            )
+            if voided_on.get(pay.order_id) != day:
+                row["booked"] = int(row["booked"]) + amount  # type: ignore[call-overload]
+        elif pay.type in MONEY_BACK:
+            row["refunds"] = int(row["refunds"]) + amount  # type: ignore[call-overload]
+    rows = []
+    for (outlet, method), row in sorted(sums.items()):
+        gateway = row["gateway"]
+        rule = config.settlement(method, gateway)  # type: ignore[arg-type]
+        rows.append(
+            Expected(
+                business_date=day,
+                outlet_code=outlet,
+                method=method,
+                gateway=gateway,  # type: ignore[arg-type]
+                takings=int(row["takings"]),  # type: ignore[call-overload]
+                refunds=int(row["refunds"]),  # type: ignore[call-overload]
+                mdr=int(row["mdr"]),  # type: ignore[call-overload]
+                booked_takings=int(row["booked"]),  # type: ignore[call-overload]
+                bank_account=rule.bank_account if rule else None,
+                expected_date=add_business_days(day, rule.lag_days) if rule else None,
+            )
+        )
+    return rows
+
+
+def _void_dates(dated: pd.DataFrame, config: MerchantConfig) -> dict[str, date | None]:
+    """Order id → business date of its void, for voided orders."""
+    voided = dated[dated["status"] == "void"]
+    return {
+        o.order_id: outlet_business_date(
+            o.modified_date if is_missing(o.cancel_date) else o.cancel_date, o.outlet_code, config
+        )
+        for o in voided.itertuples(index=False)
+    }
+
+
+# --- matching --------------------------------------------------------------------------------
+
+
+def method_keywords(method: str, gateway: str | None) -> tuple[str, ...]:
+    return (method.casefold(), *GATEWAY_KEYWORDS.get((gateway or "").casefold(), ()))
+
+
+def _has_word(text: str, word: str) -> bool:
+    return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text) is not None
+
+
+def _text(line: StatementLine) -> str:
+    return f"{line.reference} {line.description}".casefold()
+
+
+def names_row(line: StatementLine, row: Expected) -> bool:
+    """The line's reference or description names the row's outlet, day and method."""
+    text = _text(line)
+    return (
+        _has_word(text, row.outlet_code.casefold())
+        and row.business_date.strftime("%Y%m%d") in text
+        and any(_has_word(text, word) for word in method_keywords(row.method, row.gateway))
+    )
+
+
+def addressed(line: StatementLine, outlets: Iterable[str]) -> bool:
+    """The line names an outlet and a day: it belongs to that row only (step 1)."""
+    text = _text(line)
+    return re.search(r"(?<!\d)20\d{6}(?!\d)", text) is not None and any(
+        _has_word(text, code.casefold()) for code in outlets
+    )
+
+
+def reconcile(
+    expected: Iterable[Expected],
+    lines: Iterable[StatementLine],
+    config: MerchantConfig,
+    day: date,
+    as_of: date,
+    claimed_elsewhere: Collection[str] = (),
+) -> list[ReconRow]:
+    """The day's rows: each expected settlement with its match and status, then the lines
+    dated ``day`` that no row (of this day or, ``claimed_elsewhere``, another) claimed."""
+    rows = list(expected)
+    window = timedelta(days=config.reconciliation.match_window_days)
+    candidates = [
+        line for line in lines if line.money_in and line.line_key not in claimed_elsewhere
+    ]
+    outlets = list(config.outlets)
+    settled = sorted(
+        (r for r in rows if r.bank_account is not None and r.expected > 0),
+        key=lambda r: (r.expected_date, r.outlet_code, r.method),
+    )
+    matches: dict[str, tuple[StatementLine, str]] = {}
+    taken: set[str] = set()
+
+    def usable(row: Expected, line: StatementLine) -> bool:
+        return (
+            line.line_key not in taken
+            and line.account.casefold() == (row.bank_account or "").casefold()
+        )
+
+    for row in settled:  # 1. named
+        assert row.expected_date is not None
+        found = [
+            line
+            for line in candidates
+            if usable(row, line)
+            and line.line_date >= row.expected_date - window
+            and names_row(line, row)
+        ]
+        if found:
+            best = min(
+                found, key=lambda x: (abs((x.line_date - row.expected_date).days), x.line_key)
+            )
+            matches[row.row_key] = (best, "its reference names the outlet, the day and the method")
+            taken.add(best.line_key)
+    for exact in (True, False):  # 2. exact amount, 3. nearest date
+        for row in settled:
+            if row.row_key in matches:
+                continue
+            assert row.expected_date is not None
+            due = row.expected_date
+            found = [
+                line
+                for line in candidates
+                if usable(row, line)
+                and abs(line.line_date - due) <= window
+                and not addressed(line, outlets)
+                and (not exact or line.amount == row.expected)
+            ]
+            if found:
+                best = min(found, key=lambda x: (abs((x.line_date - due).days), x.line_key))
+                why = (
+                    "the same amount, the nearest date in the match window"
+                    if exact
+                    else "the nearest line in the match window (amount differs)"
+                )
+                matches[row.row_key] = (best, why)
+                taken.add(best.line_key)
+    result = [_row(r, matches.get(r.row_key), config, as_of) for r in rows]
+    for line in lines:
+        if line.line_date != day or line.line_key in taken or line.line_key in claimed_elsewhere:
+            continue
+        result.append(_unmatched(line, day))
+    return result
+
+
+def _row(
+    row: Expected, match: tuple[StatementLine, str] | None, config: MerchantConfig, as_of: date
+) -> ReconRow:
+    money = f"took {format_idr(row.takings)}"
+    if row.refunds:
+        money += f", gave back {format_idr(row.refunds)}"
+    if row.mdr:
+        money += f", MDR {format_idr(row.mdr)}"
+    common = {
+        "kind": SETTLEMENT,
+        "business_date": row.business_date,
+        "row_key": row.row_key,
+        "outlet_code": row.outlet_code,
+        "method": row.method,
+        "bank_account": row.bank_account,
+        "takings": row.takings,
+        "refunds": row.refunds,
+        "mdr": row.mdr,
+        "expected": row.expected,
+        "expected_date": row.expected_date,
+    }
+    empty = {"received": None, "received_date": None, "variance": None, "line_key": None}
+    if row.bank_account is None or row.expected_date is None:
+        return ReconRow(
+            **{**common, "kind": NOT_SETTLED_ROW},
+            **empty,
+            status=NOT_SETTLED,
+            age_days=None,
+            reference=None,
+            explanation=f"{money}; no settlement rule for {row.method}: it does not pass "
+            "through a clearing account to the bank (settlements in the config)",
+        )
+    due = row.expected_date
+    if match is not None:
+        line, why = match
+        variance = line.amount - row.expected
+        status = MATCHED if variance == 0 else SHORT if variance < 0 else OVER
+        said = "" if variance == 0 else f"; {format_idr(abs(to_rupiah(variance)))} {status}"
+        return ReconRow(
+            **common,
+            received=line.amount,
+            received_date=line.line_date,
+            variance=variance,
+            status=status,
+            age_days=(line.line_date - due).days,
+            line_key=line.line_key,
+            reference=line.reference or line.description,
+            explanation=f"{money}; expected {format_idr(row.expected)} on {due.isoformat()}; "
+            f"received {format_idr(to_rupiah(line.amount))} on {line.line_date.isoformat()} "
+            f"({line.source} line {line.line_no}: {why}){said}",
+        )
+    if row.expected <= 0:
+        return ReconRow(
+            **common,
+            **empty,
+            status=NOTHING_DUE,
+            age_days=None,
+            reference=None,
+            explanation=f"{money}; nothing is due to the bank",
+        )
+    late = (as_of - due).days
+    overdue = late > config.reconciliation.overdue_after_days
+    return ReconRow(
+        **common,
+        **empty,
+        status=OVERDUE if overdue else PENDING,
+        age_days=max(late, 0),
+        reference=None,
+        explanation=f"{money}; expected {format_idr(row.expected)} in {row.bank_account} on "
+        f"{due.isoformat()}; "
+        + (
+            f"nothing received {late} days later (overdue after "
+            f"{config.reconciliation.overdue_after_days}): ask the bank or gateway"
+            if overdue
+            else "not received yet"
+        ),
+    )
+
+
+def _unmatched(line: StatementLine, day: date) -> ReconRow:
+    signed = line.amount if line.money_in else -line.amount
+    return ReconRow(
+        kind=UNMATCHED_LINE,
+        business_date=day,
+        row_key=f"line|{line.line_key}",
+        outlet_code=None,
+        method=None,
+        bank_account=line.account,
+        takings=None,
+        refunds=None,
+        mdr=None,
+        expected=None,
+        expected_date=None,
+        received=signed,
+        received_date=line.line_date,
+        variance=None,
+        status="unmatched",
+        age_days=None,
+        line_key=line.line_key,
+        reference=line.reference or line.description,
+        explanation=f"{line.direction} {format_idr(to_rupiah(line.amount))} on "
+        f"{line.line_date.isoformat()} ({line.source} line {line.line_no}: "
+        f"{line.description}): matches no expected settlement",
+    )
+
+
+def status_counts(rows: Iterable[ReconRow]) -> dict[str, int]:
+    counts = {status: 0 for status in (*STATUSES, "unmatched")}
+    for row in rows:
+        counts[row.status] += 1
+    return counts

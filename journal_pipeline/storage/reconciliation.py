@@ -1,0 +1,126 @@
+"""The cash/bank reconciliation in staging (table ``cash_bank_reconciliation``, replaced as a
+whole per business day) and its CSV file per day for the finance team (``recon_<day>.csv``,
+in ``$RECON_EXPORT_DIR``, else ``exports/reconciliation`` beside the staging database)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from journal_pipeline.environment import RECON_EXPORT_DIR_ENV
+from journal_pipeline.storage import tables
+from journal_pipeline.storage.exports import export_folder
+from journal_pipeline.storage.store import StagingStore
+
+CSV_COLUMNS = (
+    "business_date",
+    "row_kind",
+    "outlet_code",
+    "payment_method",
+    "bank_account",
+    "takings",
+    "refunds",
+    "mdr",
+    "expected",
+    "expected_date",
+    "received",
+    "received_date",
+    "variance",
+    "status",
+    "age_days",
+    "reference",
+    "explanation",
+)
+SETTLEMENT = "settlement"
+
+
+def replace_reconciliation(
+    store: StagingStore, day: date, records: Iterable[Mapping[str, Any]], at: datetime
+) -> int:
+    """Replace the day's rows (`ReconRow.record` dicts) in one transaction."""
+    t = tables.cash_bank_reconciliation
+    moment = at.astimezone(UTC)
+    if store.engine.dialect.name == "sqlite":
+        moment = moment.replace(tzinfo=None)
+    rows = [{**record, "business_date": day, "reconciled_at": moment} for record in records]
+    with store.engine.begin() as conn:
+        conn.execute(sa.delete(t).where(t.c.business_date == day))
+        if rows:
+            conn.execute(sa.insert(t), rows)
+    return len(rows)
+
+
+def read_reconciliation(
+    store: StagingStore, day: date, outlet: str | None = None
+) -> list[dict[str, Any]]:
+    """The day's staged rows: settlements by outlet and method, then unmatched lines."""
+    t = tables.cash_bank_reconciliation
+    query = sa.select(t).where(t.c.business_date == day)
+    if outlet:
+        query = query.where(
+            sa.func.upper(sa.func.coalesce(t.c.outlet_code, ""))
+            == outlet.upper() | (t.c.row_kind == "unmatched_line")
+        )
+    query = query.order_by(
+        (t.c.row_kind == "unmatched_line"), t.c.outlet_code, t.c.payment_method, t.c.row_key
+    )
+    with store.engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def claimed_elsewhere(store: StagingStore, day: date) -> set[str]:
+    """Statement lines the staged rows of other days matched."""
+    t = tables.cash_bank_reconciliation
+    query = sa.select(t.c.line_key).where(
+        t.c.business_date != day, t.c.row_kind == SETTLEMENT, t.c.line_key.is_not(None)
+    )
+    with store.engine.connect() as conn:
+        return set(conn.execute(query).scalars())
+
+
+def received_on(store: StagingStore, receipt_day: date) -> list[dict[str, Any]]:
+    """Matched settlement rows (any business day) whose money arrived on ``receipt_day`` from
+    a staged statement file (lines read from Jurnal's own statement are booked already)."""
+    t, lines = tables.cash_bank_reconciliation, tables.bank_statement_lines
+    query = (
+        sa.select(t, lines.c.source, lines.c.reference.label("line_reference"))
+        .join(lines, lines.c.line_key == t.c.line_key)
+        .where(t.c.row_kind == SETTLEMENT, t.c.received_date == receipt_day)
+        .order_by(t.c.line_key)
+    )
+    with store.engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def export_dir(store: StagingStore, env: Mapping[str, str] | None = None) -> Path:
+    return export_folder(store, RECON_EXPORT_DIR_ENV, "reconciliation", env)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return "0" if text in ("-0", "") else text
+    return str(value)
+
+
+def write_csv(folder: Path, day: date, rows: Iterable[Mapping[str, Any]]) -> Path:
+    """``recon_<day>.csv`` in ``folder`` (created), written whole then renamed into place."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"recon_{day.isoformat()}.csv"
+    partial = path.with_suffix(".csv.partial")
+    with partial.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for row in rows:
+            values = {**row, "business_date": day.isoformat()}
+            writer.writerow([_cell(values.get(c)) for c in CSV_COLUMNS])
+    partial.replace(path)
+    return path

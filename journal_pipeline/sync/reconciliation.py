@@ -1,0 +1,182 @@
+"""The cash/bank reconciliation of one business day end to end: the day's staged payments,
+the bank's lines (staged statement files and Jurnal's own statement of the bank account),
+matched (`accounting/reconciliation.py`), staged and exported as CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from journal_pipeline.accounting.business_day import merged_window_utc
+from journal_pipeline.accounting.reconciliation import (
+    Expected,
+    ReconRow,
+    expected_settlements,
+    reconcile,
+)
+from journal_pipeline.bank.jurnal_statement import jurnal_money_in
+from journal_pipeline.bank.statements import read_statement_file
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.money import to_rupiah
+from journal_pipeline.core.statement_lines import StatementLine
+from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline.storage import tables
+from journal_pipeline.storage.bank_statements import stage_statement_lines, statement_lines
+from journal_pipeline.storage.reconciliation import (
+    claimed_elsewhere,
+    export_dir,
+    replace_reconciliation,
+    write_csv,
+)
+from journal_pipeline.storage.store import StagingStore
+
+SALE_ENTRIES = ("sale:", "payment:")  # entries that book a payment into its clearing account
+
+
+class JurnalReader(Protocol):
+    def list_accounts(self) -> list[dict[str, Any]]: ...
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class DayReconciliation:
+    day: date
+    expected: list[Expected]
+    rows: list[ReconRow]
+    csv_path: Path | None
+    jurnal_lines: int  # money-in lines read from Jurnal's own bank statement
+
+
+def reported_mdr(raw_orders: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Transaction id → the MDR iSeller reports for it (Σ ``mdr[].payment_method_fee``)."""
+    fees: dict[str, int] = {}
+    for order in raw_orders:
+        for transaction in order.get("transactions") or []:
+            parts = transaction.get("mdr") or []
+            if parts:
+                fees[str(transaction.get("transaction_id"))] = sum(
+                    to_rupiah(part.get("payment_method_fee")) for part in parts
+                )
+    return fees
+
+
+def day_expected(store: StagingStore, config: MerchantConfig, day: date) -> list[Expected]:
+    """The expected settlements of ``day`` from the staged orders touching it."""
+    start, end = merged_window_utc(day, config.zones())
+    raw = store.orders_touching(start, end)
+    return expected_settlements(order_frames(raw), config, day, reported_mdr(raw))
+
+
+def bank_accounts(config: MerchantConfig) -> list[str]:
+    return sorted({rule.bank_account for rule in config.settlements.values()})
+
+
+def read_jurnal_lines(
+    client: JurnalReader, store: StagingStore, config: MerchantConfig, start: date, end: date
+) -> list[StatementLine]:
+    """Money into each settlement bank account in Jurnal (J-44) that the pipeline did not post."""
+    ids = {a.get("name"): a.get("id") for a in client.list_accounts()}
+    own = _own_numbers(store)
+    lines: list[StatementLine] = []
+    for account in bank_accounts(config):
+        if ids.get(account) is None:
+            continue
+        answer = client.get(
+            f"accounts/{ids[account]}/bank_statements",
+            {"start_date": f"{start:%d/%m/%Y}", "end_date": f"{end:%d/%m/%Y}"},
+        )
+        lines += jurnal_money_in(answer, account, own)
+    return lines
+
+
+def _own_numbers(store: StagingStore) -> set[str]:
+    t = tables.outbox
+    with store.engine.connect() as conn:
+        return {n for n in conn.execute(sa.select(t.c.transaction_no).distinct()).scalars() if n}
+
+
+def reconcile_day(
+    store: StagingStore,
+    config: MerchantConfig,
+    day: date,
+    as_of: date,
+    jurnal_lines: Sequence[StatementLine] = (),
+    export: bool = True,
+) -> DayReconciliation:
+    """Match the day's expected settlements with the bank lines staged so far (and
+    ``jurnal_lines``), stage the rows and write the CSV file."""
+    expected = day_expected(store, config, day)
+    window = timedelta(days=config.reconciliation.match_window_days)
+    lines = statement_lines(store, day - window, max(as_of, day) + window)
+    rows = reconcile(
+        expected, [*lines, *jurnal_lines], config, day, as_of, claimed_elsewhere(store, day)
+    )
+    replace_reconciliation(store, day, [row.record() for row in rows], datetime.now().astimezone())
+    path = write_csv(export_dir(store), day, [r.record() for r in rows]) if export else None
+    return DayReconciliation(day, expected, rows, path, len(jurnal_lines))
+
+
+def journal_takings(store: StagingStore, day: date) -> dict[tuple[str, str], int]:
+    """(outlet, method) → the canonical journal's clearing debits of the day's payments."""
+    journal = store.read_journal(day)
+    totals: dict[tuple[str, str], int] = {}
+    for row in journal.itertuples(index=False):
+        role = str(row.account_role)
+        if not role.startswith("payment:") or not str(row.entry_id).startswith(SALE_ENTRIES):
+            continue
+        key = (str(row.outlet_code), role.split(":", 1)[1])
+        totals[key] = totals.get(key, 0) + int(row.debit)
+    return totals
+
+
+def takings_differences(
+    expected: Iterable[Expected], journal: Mapping[tuple[str, str], int]
+) -> list[str]:
+    """A sentence per outlet and method whose takings differ from the journal's debits."""
+    seen = {}
+    for row in expected:
+        seen[(row.outlet_code, row.method)] = row.booked_takings
+    problems = []
+    for key in sorted(set(seen) | {k for k, v in journal.items() if v}):
+        ours, booked = seen.get(key, 0), journal.get(key, 0)
+        if ours != booked:
+            problems.append(
+                f"{key[0]} {key[1]}: payments {ours:,} vs journal clearing debits {booked:,} "
+                f"(difference {ours - booked:,})"
+            )
+    return problems
+
+
+def stage_statement_files(
+    paths: Iterable[Path], account_of: Mapping[Path, str], store: StagingStore
+) -> tuple[dict[str, int], list[StatementLine]]:
+    """Read and stage each file (a `StatementError` names a file nobody can read)."""
+    counts = {"staged": 0, "already_staged": 0}
+    lines: list[StatementLine] = []
+    for path in paths:
+        read = read_statement_file(path, account_of[path])
+        for key, value in stage_statement_lines(store, read).items():
+            counts[key] += value
+        lines += read
+    return counts, lines
+
+
+def days_touched(lines: Iterable[StatementLine], config: MerchantConfig, today: date) -> list[date]:
+    """Business days whose settlements the lines may pay: from the longest lag plus the match
+    window (and a weekend) before each line's date up to it."""
+    lag = max((rule.lag_days for rule in config.settlements.values()), default=0)
+    back = timedelta(days=lag + 2 + config.reconciliation.match_window_days)
+    days: set[date] = set()
+    for line in lines:
+        current = line.line_date - back
+        while current <= min(line.line_date, today):
+            if current >= config.start_date:
+                days.add(current)
+            current += timedelta(days=1)
+    return sorted(days)
