@@ -438,11 +438,13 @@ def backfill(start, end, verbose):
 
 def _register_commands() -> None:
     from journal_pipeline.corrections_cli import repost, rollback
+    from journal_pipeline.recon_cli import recon
     from journal_pipeline.stock_cli import stock
 
     main.add_command(rollback)
     main.add_command(repost)
     main.add_command(stock)
+    main.add_command(recon)
 
 
 _register_commands()

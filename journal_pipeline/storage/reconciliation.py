@@ -63,10 +63,8 @@ def read_reconciliation(
     t = tables.cash_bank_reconciliation
     query = sa.select(t).where(t.c.business_date == day)
     if outlet:
-        query = query.where(
-            sa.func.upper(sa.func.coalesce(t.c.outlet_code, ""))
-            == outlet.upper() | (t.c.row_kind == "unmatched_line")
-        )
+        same_outlet = sa.func.upper(sa.func.coalesce(t.c.outlet_code, "")) == outlet.upper()
+        query = query.where(same_outlet | (t.c.row_kind == "unmatched_line"))
     query = query.order_by(
         (t.c.row_kind == "unmatched_line"), t.c.outlet_code, t.c.payment_method, t.c.row_key
     )
