@@ -112,7 +112,7 @@ def _sandbox_options(func):
             "money_format=number|string, date_format=space|iso, rounding_sign=added|subtracted, "
             "cogs_price=unit|total, refund_sign=positive|negative, "
             "void_shape=transaction|status_only, order_discounts=order_level|with_lines, "
-            "output_zone=requested|store; "
+            "output_zone=requested|store, shift_cash=documented|actual|none; "
             "presets: documented, loose). "
             "[env: SANDBOX_ISELLER_DIALECT]",
         ),
@@ -134,6 +134,22 @@ def _sandbox_options(func):
             default=1800,
             show_default=True,
             help="Jurnal requests allowed per credential per hour.",
+        ),
+        click.option(
+            "--bank-statements",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Folder the bank statement CSVs of 'Rekening Bank' are written to, one per "
+            "day up to the clock (default: <state dir>/bank_statements); point the config's "
+            "reconciliation.statement_folder at it.",
+        ),
+        click.option(
+            "--bank-layout",
+            default=None,
+            help="Layout of the bank statement CSVs, e.g. 'debit_credit,dates=iso' (keys: "
+            "columns=mutasi|debit_credit, dates=dmy|iso, "
+            "amounts=comma_thousands|plain|dot_thousands, delimiter=comma|semicolon; presets: "
+            "documented, debit_credit, iso_dates, plain_amounts, european).",
         ),
         click.option(
             "--time-scale",
@@ -175,6 +191,7 @@ def sandbox(options: SandboxOptions, print_env: bool):
         return
     servers = start_sandboxes(options)
     click.echo(f"iSeller sandbox on {servers[0].url}, Jurnal sandbox on {servers[1].url}")
+    click.echo(f"bank statements in {options.bank_statement_folder.resolve()}")
     click.echo(f"state in {options.state_dir.resolve()}; point the pipeline at them with:")
     _print_env(options.env)
     _wait_for_interrupt(servers)

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from journal_sandbox.gift_cards import generate_gift_card_orders, gift_card_sale_count
 from journal_sandbox.iseller_catalogue import (
     CURRENCY,
     CUSTOMER_NAMES,
@@ -42,7 +43,11 @@ from journal_sandbox.iseller_catalogue import (
     OutletProfile,
     PaymentMethod,
     Product,
+    till_catalogue,
 )
+
+if TYPE_CHECKING:
+    from journal_sandbox.register_shifts import ShiftCash
 
 __all__ = [
     "CURRENCY",
@@ -595,7 +600,7 @@ def generate_orders(
     outlet = OUTLETS_BY_CODE[outlet_code]
     count = day_order_count(seed, outlet_code, business_date, orders_per_day)
     rng = random.Random(f"{seed}|orders|{outlet_code}|{business_date.isoformat()}")
-    catalogue = [p for p in PRODUCTS if p.outlet_code == outlet_code]
+    catalogue = till_catalogue(outlet_code)
     members = customers(seed)
     till_methods = [m for m in PAYMENT_METHODS if m.weight > 0]
     till_weights = [m.weight for m in till_methods]
@@ -1031,6 +1036,8 @@ class DemoMerchant:
         self.start_date = start_date
         self._first_sequence: dict[str, dict[date, int]] = {o.outlet_code: {} for o in OUTLETS}
         self._day_cache = lru_cache(maxsize=512)(self._generate_day)
+        self._cash_cache = lru_cache(maxsize=1024)(self._cash_movements)
+        self._closed_shifts: dict[tuple[str, date], ShiftCash] = {}
 
     @staticmethod
     def start_date_for(now: datetime, history_days: int) -> date:
@@ -1158,7 +1165,7 @@ class DemoMerchant:
                         if "outletprice" in includes
                         else None
                     ),
-                    "taxable": True,
+                    "taxable": product.taxable,
                     "track_inventory": product.track_inventory,
                     "allow_negative_stock": False,
                     "need_scale": False,
@@ -1193,31 +1200,26 @@ class DemoMerchant:
         return rows
 
     def register_shifts(self, until: datetime) -> list[dict[str, Any]]:
-        """One register shift per outlet per business day, opened by `until` (UTC dates).
+        """One register shift per outlet per business day, opened by `until` (UTC dates), with
+        its cash (`register_shifts`, I-40); ``closed_date`` is null while it is open."""
+        from journal_sandbox.register_shifts import register_shifts
 
-        A shift opens 30 minutes before the first possible order and closes 45 minutes after
-        the last one; ``closed_date`` is null while it is open.
-        """
-        shifts = []
-        for outlet_code, day in self.business_dates(until):
-            outlet = OUTLETS_BY_CODE[outlet_code]
-            opening = datetime.combine(day, outlet.opens_at, tzinfo=outlet.zone)
-            opened = (opening - timedelta(minutes=30)).astimezone(UTC)
-            closed = (opening + timedelta(minutes=outlet.order_window_minutes + 45)).astimezone(UTC)
-            if opened > until:
-                continue
-            shifts.append(
-                {
-                    "register_name": outlet.register_name,
-                    "register_id": catalogue_uuid(self.seed, "register", outlet_code),
-                    "register_shift_id": demo_uuid(self.seed, "shift", outlet_code, day),
-                    "outlet_id": self.outlet_id(outlet_code),
-                    "open_date": fmt_dt(opened),
-                    "closed_date": fmt_dt(closed) if closed <= until else None,
-                    "modified_date": fmt_dt(closed if closed <= until else opened),
-                }
-            )
-        return shifts
+        return register_shifts(self, until)
+
+    def cash_movements(self, outlet_code: str, business_date: date) -> list[tuple[str, str, int]]:
+        """Every cash transaction of the orders of a business day (`register_shifts`)."""
+        return self._cash_cache(outlet_code, business_date)
+
+    def shift_cash(self, outlet_code: str, business_date: date, until: datetime) -> ShiftCash:
+        """The cash of an outlet's shift as known at `until`; fixed once the shift closed."""
+        from journal_sandbox.register_shifts import shift_cash, shift_window
+
+        if shift_window(outlet_code, business_date)[1] > until:
+            return shift_cash(self, outlet_code, business_date, until)
+        key = (outlet_code, business_date)
+        if key not in self._closed_shifts:
+            self._closed_shifts[key] = shift_cash(self, outlet_code, business_date, until)
+        return self._closed_shifts[key]
 
     # -- orders -------------------------------------------------------------------------------
 
@@ -1232,6 +1234,9 @@ class DemoMerchant:
         sequence = known.get(day, 1)
         while day < business_date:
             sequence += day_order_count(self.seed, outlet_code, day, self.orders_per_outlet_per_day)
+            sequence += gift_card_sale_count(
+                self.seed, outlet_code, day, self.orders_per_outlet_per_day
+            )
             day += timedelta(days=1)
             known[day] = sequence
         return sequence
@@ -1239,15 +1244,27 @@ class DemoMerchant:
     def _generate_day(self, outlet_code: str, business_date: date) -> tuple[GeneratedOrder, ...]:
         if business_date < self.start_date:
             return ()
-        return tuple(
-            generate_orders(
-                self.seed,
-                outlet_code,
-                business_date,
-                orders_per_day=self.orders_per_outlet_per_day,
-                first_sequence=self.first_sequence(outlet_code, business_date),
-            )
+        first = self.first_sequence(outlet_code, business_date)
+        ordinary = generate_orders(
+            self.seed,
+            outlet_code,
+            business_date,
+            orders_per_day=self.orders_per_outlet_per_day,
+            first_sequence=first,
         )
+        gift_cards = generate_gift_card_orders(
+            self.seed,
+            outlet_code,
+            business_date,
+            orders_per_day=self.orders_per_outlet_per_day,
+            first_sequence=first + len(ordinary),
+        )
+        return (*ordinary, *gift_cards)
+
+    def _cash_movements(self, outlet_code: str, business_date: date) -> list[tuple[str, str, int]]:
+        from journal_sandbox.register_shifts import cash_movements
+
+        return cash_movements(self, outlet_code, business_date)
 
     def orders_for_day(self, outlet_code: str, business_date: date) -> tuple[GeneratedOrder, ...]:
         """Every order of a business day, including those not closed yet."""

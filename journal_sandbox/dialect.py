@@ -49,6 +49,11 @@ output_zone         the offset every date of GetOrders (with ``refunded_orders``
                     (I-14): ``requested`` (the ``time_zone`` asked) or ``store`` (the
                     store's own, +7, whatever was asked; filters still read in
                     ``time_zone``)
+shift_cash          the cash fields of a GetRegisterShifts item (I-40): ``documented``   documented
+                    (``starting_cash``, ``cash_sales``, ``cash_refunds``,
+                    ``expected_cash``, ``counted_cash``, ``cash_difference``),
+                    ``actual`` (the count as ``actual_cash``, its difference as
+                    ``difference``) or ``none`` (no cash fields at all)
 ==================  =================================================================  ==========
 
 A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
@@ -78,6 +83,7 @@ REFUND_SIGNS = ("positive", "negative")
 VOID_SHAPES = ("transaction", "status_only")
 ORDER_DISCOUNTS = ("order_level", "with_lines")
 OUTPUT_ZONES = ("requested", "store")
+SHIFT_CASH_READINGS = ("documented", "actual", "none")
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,7 @@ class Dialect:
     void_shape: str = "transaction"
     order_discounts: str = "order_level"
     output_zone: str = "requested"
+    shift_cash: str = "documented"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -113,6 +120,7 @@ class Dialect:
             ("void_shape", VOID_SHAPES),
             ("order_discounts", ORDER_DISCOUNTS),
             ("output_zone", OUTPUT_ZONES),
+            ("shift_cash", SHIFT_CASH_READINGS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(

@@ -59,13 +59,14 @@ from journal_sandbox.demo_merchant import (
 from journal_sandbox.dialect import DIALECT_ENV, Dialect, serve_order
 from journal_sandbox.dialect_money import state_payment
 from journal_sandbox.dialect_shapes import list_discounts
+from journal_sandbox.dialect_shifts import serve_shift
 from journal_sandbox.dialect_text import state_text, written_offset
 from journal_sandbox.faults import FaultInjector
 from journal_sandbox.http import Request, Response, Router, SandboxServer
 from journal_sandbox.iseller_stock_levels import STOCK_MOVES_FILE, StockLedger, stock_ledger
 
 STATE_FILE = "iseller.sqlite3"
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 #: Every ``includes`` value of GetOrders, lower-cased.
 KNOWN_INCLUDES = frozenset(
@@ -1091,15 +1092,12 @@ class ISellerSandbox:
         page_items = shifts[(page - 1) * page_size : page * page_size]
         out = []
         for shift in page_items:
-            out.append(
-                {
-                    "register_name": shift["register_name"],
-                    "register_id": shift["register_id"],
-                    "register_shift_id": shift["register_shift_id"],
-                    "open_date": _shift(shift["open_date"], time_zone),
-                    "closed_date": _shift(shift["closed_date"], time_zone),
-                }
-            )
+            written = {
+                **shift,
+                "open_date": _shift(shift["open_date"], time_zone),
+                "closed_date": _shift(shift["closed_date"], time_zone),
+            }
+            out.append(serve_shift(written, self.dialect))
         return {
             "count": len(out),
             "register_shifts": out,

@@ -145,6 +145,7 @@ class Product:
     variant_name: str | None = None  # variants: e.g. "M"
     components: tuple[Component, ...] = ()  # composites
     modifier_groups: tuple[str, ...] = ()  # keys of MODIFIER_GROUPS
+    taxable: bool = True
 
 
 @dataclass(frozen=True)
@@ -356,8 +357,22 @@ def _finish(product: Product) -> Product:
     return Product(**{**product.__dict__, **changes}) if changes else product
 
 
-PRODUCTS: tuple[Product, ...] = tuple(_finish(p) for p in (*_STANDARD, *_VARIANTS, *_COMPOSITES))
+#: Sold at JKT a few times a week as orders of their own (`gift_cards`, I-46): a stored value,
+#: not goods, so untracked, untaxed and without a cost.
+GIFT_CARD = Product(
+    "GC-100", "Gift Card Rp 100.000", "Gift Card", 100_000, 0, "JKT", False, taxable=False
+)
+
+PRODUCTS: tuple[Product, ...] = (
+    *(_finish(p) for p in (*_STANDARD, *_VARIANTS, *_COMPOSITES)),
+    GIFT_CARD,
+)
 PRODUCTS_BY_SKU: dict[str, Product] = {p.sku: p for p in PRODUCTS}
+
+
+def till_catalogue(outlet_code: str) -> list[Product]:
+    """The products an outlet's ordinary orders draw from (gift cards are sold apart)."""
+    return [p for p in PRODUCTS if p.outlet_code == outlet_code and p is not GIFT_CARD]
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from journal_sandbox.demo_merchant import DemoMerchant, GeneratedOrder, fmt_dt, parse_dt
-from journal_sandbox.iseller_catalogue import OUTLETS, OUTLETS_BY_CODE, PRODUCTS
+from journal_sandbox.iseller_catalogue import OUTLETS, OUTLETS_BY_CODE, till_catalogue
 from journal_sandbox.iseller_stock import (
     SENT_FROM_HEAD_OFFICE,
     Timeline,
@@ -181,7 +181,7 @@ def _stock_take_day(seed: int, day: date) -> DayMoves:
 
 def _daily_use(outlet_code: str, sku: str, orders_per_day: int) -> float:
     """Units of `sku` an outlet's busy day is expected to take (sales and transfers out)."""
-    catalogue = [p for p in PRODUCTS if p.outlet_code == outlet_code]
+    catalogue = till_catalogue(outlet_code)
     per_order = 0.0
     for product in catalogue:
         units = sum(c.quantity for c in product.components if c.sku == sku)

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from journal_sandbox import defaults
 from journal_sandbox.faults import FaultInjector
 from journal_sandbox.http import SandboxServer
+
+if TYPE_CHECKING:
+    from journal_sandbox.iseller_app import ISellerSandbox
+
+BANK_REFRESH_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,12 @@ class SandboxOptions:
     time_scale: float = 1.0
     rate_limit_per_minute: int = 30
     rate_limit_per_hour: int = 1800
+    bank_statements: Path | None = None  # default: <state_dir>/bank_statements
+    bank_layout: str | None = None  # `bank_feed.BankLayout` spec
+
+    @property
+    def bank_statement_folder(self) -> Path:
+        return self.bank_statements or self.state_dir / "bank_statements"
 
     @property
     def env(self) -> dict[str, str]:
@@ -55,7 +69,7 @@ def start_sandboxes(options: SandboxOptions) -> tuple[SandboxServer, SandboxServ
     if options.reset and options.state_dir.exists():
         shutil.rmtree(options.state_dir)
     options.state_dir.mkdir(parents=True, exist_ok=True)
-    iseller = ISellerSandbox(
+    sandbox = ISellerSandbox(
         options.state_dir / "iseller",
         seed=options.seed,
         orders_per_outlet_per_day=options.orders_per_day,
@@ -64,7 +78,8 @@ def start_sandboxes(options: SandboxOptions) -> tuple[SandboxServer, SandboxServ
         token_ttl_seconds=options.token_ttl_seconds,
         faults=_injector(options.iseller_faults, options.seed),
         dialect=options.iseller_dialect,
-    ).serve(options.host, options.iseller_port)
+    )
+    iseller = sandbox.serve(options.host, options.iseller_port)
     jurnal = JurnalSandbox(
         options.state_dir / "jurnal",
         time_scale=options.time_scale,
@@ -74,7 +89,33 @@ def start_sandboxes(options: SandboxOptions) -> tuple[SandboxServer, SandboxServ
     ).serve(options.host, options.jurnal_port)
     iseller.start()
     jurnal.start()
+    _keep_bank_statements(sandbox, options)
     return iseller, jurnal
+
+
+def _keep_bank_statements(sandbox: ISellerSandbox, options: SandboxOptions) -> None:
+    """Write the bank statement files up to the clock now, then again every few minutes in a
+    daemon thread, so new days appear while the sandbox runs."""
+    from journal_sandbox.bank_feed import BankLayout
+
+    layout = BankLayout.from_spec(options.bank_layout)  # a bad spec fails before serving
+    folder = options.bank_statement_folder
+    write_statements_until_now(sandbox, folder, layout)
+
+    def refresh() -> None:
+        while True:
+            time.sleep(BANK_REFRESH_SECONDS)
+            write_statements_until_now(sandbox, folder, layout)
+
+    threading.Thread(target=refresh, name="bank-statements", daemon=True).start()
+
+
+def write_statements_until_now(sandbox: ISellerSandbox, folder: Path, layout: Any) -> list[Path]:
+    """The bank statement files of every day from the merchant's first day to the clock's."""
+    from journal_sandbox.bank_feed import statement_days, write_bank_statements
+
+    first, last = statement_days(sandbox.merchant, sandbox.now())
+    return write_bank_statements(sandbox.merchant, first, last, folder, layout)
 
 
 def _injector(spec: str | None, seed: int) -> FaultInjector | None:

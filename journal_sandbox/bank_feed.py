@@ -1,0 +1,425 @@
+"""The demo merchant's bank account "Rekening Bank": what reaches it, as statement lines and
+as the CSV files an Indonesian bank's e-statement export gives (docs/assumptions/bank.md).
+
+For each outlet and business day ("takings day") the tills' money arrives as one line per
+payment method, net of the method's fee and rounded half-up to the rupiah:
+
+==============  ========================================  ===============================  =====
+method          description                               amount                           lag
+==============  ========================================  ===============================  =====
+QRIS            ``ISELLER PAY PAYOUT <OUTLET> <YYYYMMDD>``  sales − refunds/voids − iSeller's  1
+                                                          MDR (the ``mdr`` of its sales)
+Debit BCA       ``BCA EDC SETTLEMENT <OUTLET> <YYYYMMDD>``  sales − refunds/voids, less 1%     1
+Kartu Kredit    ``BCA CC SETTLEMENT <OUTLET> <YYYYMMDD>``   sales − refunds/voids, less 2%     2
+GoPay           ``GOPAY SETTLEMENT <OUTLET> <YYYYMMDD>``    sales − refunds/voids, less 0.7%   2
+Cash            ``SETORAN TUNAI <OUTLET> <YYYYMMDD>``       the shift's counted cash less its  1
+                                                          starting float (I-40)
+==============  ========================================  ===============================  =====
+
+The lag is in business days (Monday to Friday, no holidays) after the takings day. A
+transaction belongs to the takings day of its local time less `CUTOFF_HOURS` (Bali's sales
+after midnight belong to the evening before). Gift cards, on-account settlements (Transfer
+Bank) and anything else are not part of this feed.
+
+Each ISO week of takings days has its anomalies, drawn from the seed: a settlement of the
+Monday's takings short by a few thousand rupiah, one of Tuesday's 4 business days late, one of
+Wednesday's never arriving, and a bank fee (``BIAYA ADM``, a debit) on the Friday.
+
+Everything is a pure function of the merchant and the dates; the CSV layout is a `BankLayout`.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections import defaultdict
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from journal_sandbox.demo_merchant import MAX_CHANGE_LAG_DAYS, DemoMerchant, parse_dt
+from journal_sandbox.iseller_catalogue import OUTLETS, OUTLETS_BY_CODE
+from journal_sandbox.register_shifts import shift_window
+
+BANK_ACCOUNT = "Rekening Bank"
+OPENING_BALANCE = Decimal(250_000_000)
+CUTOFF_HOURS = 3
+FILE_PATTERN = "mutasi_rekening_{:%Y%m%d}.csv"
+BANK_FEE = ("BIAYA ADM", Decimal(15_000))
+LATE_BUSINESS_DAYS = 4
+SHORT_RANGE = (2_000, 9_500)  # a few thousand rupiah, in steps of 500
+
+
+@dataclass(frozen=True)
+class SettlementRule:
+    method: str  # iSeller payment method name
+    description: str
+    lag_days: int
+    fee_percent: Decimal | None  # None: iSeller's own MDR (``transactions[].mdr``)
+    code: str  # reference prefix
+
+
+RULES: tuple[SettlementRule, ...] = (
+    SettlementRule("QRIS", "ISELLER PAY PAYOUT", 1, None, "IPY"),
+    SettlementRule("Debit BCA", "BCA EDC SETTLEMENT", 1, Decimal(1), "EDC"),
+    SettlementRule("Kartu Kredit", "BCA CC SETTLEMENT", 2, Decimal(2), "BCC"),
+    SettlementRule("GoPay", "GOPAY SETTLEMENT", 2, Decimal("0.7"), "GPY"),
+)
+RULES_BY_METHOD = {r.method: r for r in RULES}
+CASH_DEPOSIT = SettlementRule("Cash", "SETORAN TUNAI", 1, None, "STR")
+
+
+def add_business_days(day: date, count: int) -> date:
+    """The `count`-th Monday–Friday after `day`."""
+    while count > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
+def takings_day(outlet_code: str, utc_text: str) -> date:
+    """The takings day of a transaction at `utc_text` (the API's UTC string)."""
+    local = parse_dt(utc_text).astimezone(OUTLETS_BY_CODE[outlet_code].zone)
+    return (local - timedelta(hours=CUTOFF_HOURS)).date()
+
+
+@lru_cache(maxsize=2048)
+def _order_day_takings(
+    merchant: DemoMerchant, outlet_code: str, order_day: date
+) -> dict[tuple[date, str], tuple[int, int]]:
+    """(takings day, method) → (sales − refunds/voids, iSeller's MDR) of one order day."""
+    totals: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
+    for order in merchant.orders_for_day(outlet_code, order_day):
+        for transaction in order.states[-1].order["transactions"]:
+            method = transaction["payment_type_name"]
+            if method not in RULES_BY_METHOD:
+                continue
+            key = (takings_day(outlet_code, transaction["transaction_date"]), method)
+            amount = int(transaction["amount"])
+            if transaction["type"] == "sale":
+                totals[key][0] += amount
+                totals[key][1] += sum(int(m["payment_method_fee"]) for m in transaction["mdr"])
+            else:
+                totals[key][0] -= amount
+    return {k: (v[0], v[1]) for k, v in totals.items()}
+
+
+def takings(merchant: DemoMerchant, outlet_code: str, day: date) -> dict[str, tuple[int, int]]:
+    """method → (sales − refunds/voids, iSeller's MDR) of an outlet's takings day."""
+    result: dict[str, tuple[int, int]] = {}
+    for back in range(MAX_CHANGE_LAG_DAYS + 2):
+        order_day = day - timedelta(days=back)
+        if order_day < merchant.start_date:
+            break
+        for (when, method), (gross, mdr) in _order_day_takings(
+            merchant, outlet_code, order_day
+        ).items():
+            if when == day:
+                before = result.get(method, (0, 0))
+                result[method] = (before[0] + gross, before[1] + mdr)
+    return result
+
+
+def _net(rule: SettlementRule, gross: int, mdr: int) -> int:
+    if rule.fee_percent is None:
+        return gross - mdr
+    fee = (Decimal(gross) * rule.fee_percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return gross - int(fee)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What one method's takings of one outlet-day should bring, and when."""
+
+    outlet_code: str
+    takings_date: date
+    method: str
+    amount: int  # net, whole rupiah; negative when refunds exceed sales
+    due: date
+
+    @property
+    def rule(self) -> SettlementRule:
+        return CASH_DEPOSIT if self.method == CASH_DEPOSIT.method else RULES_BY_METHOD[self.method]
+
+
+@lru_cache(maxsize=1024)
+def settlements(merchant: DemoMerchant, day: date) -> tuple[Settlement, ...]:
+    """Every settlement of the takings of `day` (all outlets), before anomalies."""
+    out = []
+    for outlet in OUTLETS:
+        code = outlet.outlet_code
+        for method, (gross, mdr) in sorted(takings(merchant, code, day).items()):
+            rule = RULES_BY_METHOD[method]
+            amount = _net(rule, gross, mdr)
+            if amount:
+                out.append(
+                    Settlement(code, day, method, amount, add_business_days(day, rule.lag_days))
+                )
+        closed = shift_window(code, day)[1]
+        cash = merchant.shift_cash(code, day, closed)
+        if cash.counted is not None and cash.counted != cash.starting:
+            deposit = cash.counted - cash.starting
+            due = add_business_days(day, CASH_DEPOSIT.lag_days)
+            out.append(Settlement(code, day, CASH_DEPOSIT.method, deposit, due))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class WeekAnomalies:
+    short: tuple[Settlement, int] | None  # the settlement and how much it lacks
+    late: Settlement | None
+    missing: Settlement | None
+    fee_date: date  # the Friday of the week
+
+
+@lru_cache(maxsize=256)
+def anomalies(merchant: DemoMerchant, monday: date) -> WeekAnomalies:
+    """The anomalies of the ISO week starting `monday` (of its takings days)."""
+    rng = random.Random(f"{merchant.seed}|bank-anomalies|{monday.isoformat()}")
+
+    def pick(day: date) -> Settlement | None:
+        if day < merchant.start_date:
+            return None
+        candidates = [
+            s for s in settlements(merchant, day) if s.method in RULES_BY_METHOD and s.amount > 0
+        ]
+        return rng.choice(candidates) if candidates else None
+
+    short = pick(monday)
+    lacking = rng.randint(SHORT_RANGE[0] // 500, SHORT_RANGE[1] // 500) * 500
+    return WeekAnomalies(
+        short=(short, lacking) if short else None,
+        late=pick(monday + timedelta(days=1)),
+        missing=pick(monday + timedelta(days=2)),
+        fee_date=monday + timedelta(days=4),
+    )
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _raw_lines(merchant: DemoMerchant, day: date) -> list[dict[str, Any]]:
+    """The lines dated `day`, without balances."""
+    lines = []
+    # settlements due on `day` come from takings at most lag + late days earlier
+    for back in range(1, 3 * 7):
+        takings_date = day - timedelta(days=back)
+        if takings_date < merchant.start_date:
+            break
+        week = anomalies(merchant, _monday(takings_date))
+        for settlement in settlements(merchant, takings_date):
+            if settlement == week.missing:
+                continue
+            arrives = settlement.due
+            if settlement == week.late:
+                arrives = add_business_days(settlement.due, LATE_BUSINESS_DAYS)
+            if arrives != day:
+                continue
+            amount = settlement.amount
+            if week.short and settlement == week.short[0]:
+                amount -= week.short[1]
+            rule = settlement.rule
+            stamp = f"{takings_date:%Y%m%d}"
+            lines.append(
+                {
+                    "date": day,
+                    "description": f"{rule.description} {settlement.outlet_code} {stamp}",
+                    "reference": f"{rule.code}{stamp}{settlement.outlet_code}",
+                    "amount": Decimal(abs(amount)),
+                    "direction": "CR" if amount > 0 else "DB",
+                    "outlet_code": settlement.outlet_code,
+                    "takings_date": takings_date,
+                    "method": settlement.method,
+                    "expected_amount": Decimal(settlement.amount),
+                    "expected_date": settlement.due,
+                }
+            )
+    if day == anomalies(merchant, _monday(day)).fee_date and day > merchant.start_date:
+        lines.append(
+            {
+                "date": day,
+                "description": BANK_FEE[0],
+                "reference": f"ADM{day:%Y%m%d}",
+                "amount": BANK_FEE[1],
+                "direction": "DB",
+                "outlet_code": None,
+                "takings_date": None,
+                "method": None,
+                "expected_amount": None,
+                "expected_date": None,
+            }
+        )
+    lines.sort(key=lambda line: (line["description"].startswith(BANK_FEE[0]), line["reference"]))
+    return lines
+
+
+def bank_statement_lines(merchant: DemoMerchant, start: date, end: date) -> list[dict[str, Any]]:
+    """Every line of the bank account dated `start`..`end`, in statement order.
+
+    Each line: ``date``, ``description``, ``reference``, ``amount`` (Decimal, positive),
+    ``direction`` (``CR`` money in, ``DB`` money out), ``balance`` (after the line, from
+    `OPENING_BALANCE` before the merchant's first day), and what it settles: ``outlet_code``,
+    ``takings_date``, ``method``, ``expected_amount`` (net, before any shortfall),
+    ``expected_date`` (None for a line that settles nothing).
+    """
+    balance = OPENING_BALANCE
+    out = []
+    day = merchant.start_date
+    while day <= end:
+        for line in _raw_lines(merchant, day):
+            signed = line["amount"] if line["direction"] == "CR" else -line["amount"]
+            balance += signed
+            if day >= start:
+                out.append({**line, "balance": balance})
+        day += timedelta(days=1)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV layouts
+# ---------------------------------------------------------------------------------------------
+
+COLUMNS = ("mutasi", "debit_credit")
+DATES = ("dmy", "iso")
+AMOUNTS = ("comma_thousands", "plain", "dot_thousands")
+DELIMITERS = {"comma": ",", "semicolon": ";"}
+
+
+@dataclass(frozen=True)
+class BankLayout:
+    """How a statement file is written (docs/assumptions/bank.md).
+
+    - ``columns``: ``mutasi`` (documented: ``Mutasi`` amount and ``Jenis`` CR/DB) or
+      ``debit_credit`` (``Debet`` and ``Kredit`` columns, one of them empty);
+    - ``dates``: ``dmy`` (documented, ``dd/mm/yyyy``) or ``iso`` (``yyyy-mm-dd``);
+    - ``amounts``: ``comma_thousands`` (documented, ``1,234,500.00``), ``plain``
+      (``1234500.00``) or ``dot_thousands`` (``1.234.500,00``);
+    - ``delimiter``: ``comma`` (documented) or ``semicolon``.
+
+    A spec is comma-separated ``key=value`` pairs and presets: ``documented``,
+    ``debit_credit``, ``iso_dates``, ``plain_amounts``, ``european`` (dot thousands, comma
+    decimals, semicolons).
+    """
+
+    columns: str = "mutasi"
+    dates: str = "dmy"
+    amounts: str = "comma_thousands"
+    delimiter: str = "comma"
+
+    def __post_init__(self) -> None:
+        for name, allowed in (
+            ("columns", COLUMNS),
+            ("dates", DATES),
+            ("amounts", AMOUNTS),
+            ("delimiter", tuple(DELIMITERS)),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(
+                    f"bank_layout: {name} is one of {', '.join(allowed)}, "
+                    f"not {getattr(self, name)!r}"
+                )
+
+    @classmethod
+    def from_spec(cls, spec: str | None) -> BankLayout:
+        layout = cls()
+        for part in (spec or "").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if part in LAYOUT_PRESETS:
+                layout = replace(layout, **LAYOUT_PRESETS[part])
+                continue
+            key, sep, value = part.partition("=")
+            names = {f.name for f in fields(cls)}
+            if not sep or key.strip() not in names:
+                known = ", ".join([*LAYOUT_PRESETS, *(f"{n}=…" for n in names)])
+                raise ValueError(f"bank_layout part {part!r} is not known (known: {known})")
+            layout = replace(layout, **{key.strip(): value.strip()})
+        return layout
+
+    @property
+    def header(self) -> list[str]:
+        if self.columns == "debit_credit":
+            return ["Tanggal", "Keterangan", "Referensi", "Debet", "Kredit", "Saldo"]
+        return ["Tanggal", "Keterangan", "Referensi", "Mutasi", "Jenis", "Saldo"]
+
+    def date_text(self, day: date) -> str:
+        return day.isoformat() if self.dates == "iso" else f"{day:%d/%m/%Y}"
+
+    def amount_text(self, amount: Decimal) -> str:
+        text = f"{amount:,.2f}"
+        if self.amounts == "plain":
+            return text.replace(",", "")
+        if self.amounts == "dot_thousands":
+            return text.replace(",", "_").replace(".", ",").replace("_", ".")
+        return text
+
+    def row(self, line: dict[str, Any]) -> list[str]:
+        amount = self.amount_text(line["amount"])
+        if self.columns == "debit_credit":
+            debit = amount if line["direction"] == "DB" else ""
+            credit = amount if line["direction"] == "CR" else ""
+            middle = [debit, credit]
+        else:
+            middle = [amount, line["direction"]]
+        return [
+            self.date_text(line["date"]),
+            line["description"],
+            line["reference"],
+            *middle,
+            self.amount_text(line["balance"]),
+        ]
+
+
+LAYOUT_PRESETS: dict[str, dict[str, str]] = {
+    "documented": {},
+    "debit_credit": {"columns": "debit_credit"},
+    "iso_dates": {"dates": "iso"},
+    "plain_amounts": {"amounts": "plain"},
+    "european": {"amounts": "dot_thousands", "delimiter": "semicolon"},
+}
+
+
+def write_bank_statements(
+    merchant: DemoMerchant,
+    start: date,
+    end: date,
+    folder: Path,
+    bank_layout: BankLayout | str | None = None,
+) -> list[Path]:
+    """One file per calendar day `start`..`end` (``mutasi_rekening_<YYYYMMDD>.csv``, a header
+    only on a day without lines) in `folder`, written whole (a reader never sees half a file)."""
+    layout = (
+        bank_layout if isinstance(bank_layout, BankLayout) else BankLayout.from_spec(bank_layout)
+    )
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
+    for line in bank_statement_lines(merchant, start, end):
+        by_day[line["date"]].append(line)
+    paths = []
+    day = start
+    while day <= end:
+        path = folder / FILE_PATTERN.format(day)
+        partial = path.with_suffix(".csv.part")
+        with partial.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, delimiter=DELIMITERS[layout.delimiter])
+            writer.writerow(layout.header)
+            for line in by_day[day]:
+                writer.writerow(layout.row(line))
+        partial.replace(path)
+        paths.append(path)
+        day += timedelta(days=1)
+    return paths
+
+
+def statement_days(merchant: DemoMerchant, now: datetime) -> tuple[date, date]:
+    """(first, last) day of the statements the clock `now` has reached: from the merchant's
+    first day to today in Jakarta (every line of a day is known by its start)."""
+    today = now.astimezone(OUTLETS_BY_CODE["JKT"].zone).date()
+    return merchant.start_date, today

@@ -1,0 +1,49 @@
+"""How a dialect serves a register shift's cash (`Dialect.shift_cash`, I-40).
+
+iSeller's GetRegisterShifts document lists only ids, the register and the open and close dates.
+The emulator adds the outlet (``outlet_id``, ``outlet_code``) in every reading, and the cash:
+
+- ``documented``: ``starting_cash``, ``cash_sales``, ``cash_refunds``, ``expected_cash``,
+  ``counted_cash``, ``cash_difference`` (the last two null while the shift is open);
+- ``actual``: the same with the count named ``actual_cash`` and its difference ``difference``;
+- ``none``: no cash fields at all, as the document has it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from journal_sandbox.dialect import Dialect
+
+CASH_FIELDS = (
+    "starting_cash",
+    "cash_sales",
+    "cash_refunds",
+    "expected_cash",
+    "counted_cash",
+    "cash_difference",
+)
+ACTUAL_NAMES = {"counted_cash": "actual_cash", "cash_difference": "difference"}
+
+
+def serve_shift(shift: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """The cash of a shift (`register_shifts.register_shifts`, dates already written) as the
+    dialect names it; a new dict."""
+    out = {
+        name: shift[name]
+        for name in (
+            "register_name",
+            "register_id",
+            "register_shift_id",
+            "outlet_id",
+            "outlet_code",
+            "open_date",
+            "closed_date",
+        )
+    }
+    if dialect.shift_cash == "none":
+        return out
+    for name in CASH_FIELDS:
+        key = ACTUAL_NAMES.get(name, name) if dialect.shift_cash == "actual" else name
+        out[key] = shift[name]
+    return out
