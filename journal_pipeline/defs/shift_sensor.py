@@ -1,0 +1,75 @@
+"""Sensor: a register shift closed in iSeller runs its business day again, so the cash counted
+at the close is booked without waiting for the hourly schedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import dagster as dg
+
+from journal_pipeline.accounting.cash_count import staging_row
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.timestamps import parse_utc
+from journal_pipeline.defs.resources import ISellerResource, MerchantConfigResource
+
+MINIMUM_INTERVAL_SECONDS = 60
+
+
+def start_cursor(config: MerchantConfig) -> datetime:
+    """Midnight of the config's start date in its time zone (UTC): nothing earlier is asked."""
+    return datetime.combine(config.start_date, time(0), tzinfo=config.zone).astimezone(UTC)
+
+
+def shift_run_requests(
+    shifts: list[dict], config: MerchantConfig, cursor: datetime
+) -> tuple[list[dg.RunRequest], datetime]:
+    """A run of its business day per closed shift booked on or after the start date, and the
+    next cursor: the latest change (else close, else opening) seen, never before ``cursor``."""
+    requests: list[dg.RunRequest] = []
+    latest = cursor
+    for raw in shifts:
+        moments = [parse_utc(raw.get(k)) for k in ("modified_date", "closed_date", "open_date")]
+        seen = next((m for m in moments if m is not None), None)
+        if seen is not None and seen > latest:
+            latest = seen
+        row = staging_row(raw, config)
+        day: date | None = row["business_date"]
+        if row["closed_at"] is None or day is None or day < config.start_date:
+            continue
+        requests.append(
+            dg.RunRequest(
+                partition_key=day.isoformat(),
+                run_key=f"shift-{row['register_shift_id']}-{row['closed_at']:%Y%m%dT%H%M%S}",
+                tags={"journal_pipeline/register_shift": row["register_shift_id"]},
+            )
+        )
+    return requests, latest
+
+
+def build_shift_close_sensor(job) -> dg.SensorDefinition:
+    @dg.sensor(
+        job=job,
+        minimum_interval_seconds=MINIMUM_INTERVAL_SECONDS,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def shift_close_sensor(
+        context: dg.SensorEvaluationContext,
+        iseller: ISellerResource,
+        merchant: MerchantConfigResource,
+    ):
+        """Runs the business day of each register shift that closed since the last look (a
+        cursor over GetRegisterShifts' modified date), besides the hourly schedule. A shift
+        seen again (its change is the cursor itself) asks for the same run key: no second run.
+        """
+        config = merchant.config
+        first = start_cursor(config)
+        cursor = datetime.fromisoformat(context.cursor) if context.cursor else first
+        cursor = max(cursor, first)
+        shifts = iseller.client().get_register_shifts(modified_after=cursor)
+        requests, latest = shift_run_requests(shifts, config, cursor)
+        context.update_cursor(latest.isoformat())
+        if not requests:
+            return dg.SkipReason(f"no register shift closed since {cursor.isoformat()}")
+        return requests
+
+    return shift_close_sensor

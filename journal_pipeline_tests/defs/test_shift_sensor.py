@@ -1,0 +1,83 @@
+"""The shift-close sensor against the iSeller emulator: each shift that closed since its last
+look runs its business day once; nothing before the config's start date."""
+
+from datetime import UTC, date, datetime
+
+import dagster as dg
+import pytest
+import yaml
+
+from journal_pipeline.defs.resources import ISellerResource, MerchantConfigResource
+from journal_pipeline.defs.shift_sensor import build_shift_close_sensor
+from journal_pipeline_tests.iseller_fixtures import running_iseller_sandbox
+from journal_sandbox.defaults import DEMO_CONFIG
+
+START = date(2026, 11, 16)  # a Monday
+
+
+@dg.job
+def _job():
+    pass
+
+
+@pytest.fixture
+def clock():
+    return [datetime(2026, 11, 17, 12, 0, tzinfo=UTC)]
+
+
+@pytest.fixture
+def iseller(tmp_path, clock):
+    with running_iseller_sandbox(
+        tmp_path / "iseller", start_date=START, history_days=0, now=lambda: clock[0]
+    ) as handle:
+        yield ISellerResource(
+            token_url=handle.env["ISELLER_TOKEN_URL"],
+            client_id=handle.env["ISELLER_CLIENT_ID"],
+            client_secret=handle.env["ISELLER_CLIENT_SECRET"],
+        )
+
+
+def _merchant(tmp_path, start: date) -> MerchantConfigResource:
+    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    data["start_date"] = start
+    path = tmp_path / f"config-{start}.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return MerchantConfigResource(path=str(path))
+
+
+def _evaluate(iseller, merchant, cursor=None):
+    sensor = build_shift_close_sensor(_job)
+    context = dg.build_sensor_context(
+        cursor=cursor, resources={"iseller": iseller, "merchant": merchant}
+    )
+    result = sensor(context)
+    return result, context.cursor
+
+
+def test_each_closed_shift_runs_its_business_day_once(tmp_path, iseller, clock):
+    merchant = _merchant(tmp_path, START)
+    requests, cursor = _evaluate(iseller, merchant)
+    # by noon UTC on the 17th every outlet's shift of the 16th has closed; those of the 17th
+    # are open (they close in the evening, local time)
+    assert sorted(r.partition_key for r in requests) == ["2026-11-16"] * 3
+    assert len({r.run_key for r in requests}) == 3
+    assert cursor is not None and datetime.fromisoformat(cursor) > datetime(
+        2026, 11, 16, tzinfo=UTC
+    )
+
+    # looked again at once: only what is at the cursor comes back, under the same run keys
+    again, _ = _evaluate(iseller, merchant, cursor)
+    again_keys = set() if isinstance(again, dg.SkipReason) else {r.run_key for r in again}
+    assert again_keys <= {r.run_key for r in requests}
+
+    # a day later the 17th's shifts have closed: they run the 17th
+    clock[0] = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
+    later, _ = _evaluate(iseller, merchant, cursor)
+    new = [r for r in later if r.run_key not in {q.run_key for q in requests}]
+    assert sorted(r.partition_key for r in new) == ["2026-11-17"] * 3
+
+
+def test_nothing_before_the_start_date_is_run(tmp_path, iseller):
+    result, cursor = _evaluate(iseller, _merchant(tmp_path, date(2026, 11, 17)))
+    assert isinstance(result, dg.SkipReason)
+    assert cursor is not None
