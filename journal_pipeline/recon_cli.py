@@ -4,8 +4,9 @@ reach the bank and when, what did, and the bank lines nothing claimed."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import click
 
@@ -34,7 +35,7 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def recon_table(rows: list[dict]) -> list[str]:
+def recon_table(rows: list[dict[str, Any]]) -> list[str]:
     """The settlement rows as aligned text lines, then the unmatched statement lines."""
     settled = [r for r in rows if r["row_kind"] != "unmatched_line"]
     unmatched = [r for r in rows if r["row_kind"] == "unmatched_line"]
@@ -68,7 +69,7 @@ def recon_table(rows: list[dict]) -> list[str]:
     "--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Business day."
 )
 @click.option("--outlet", default=None, help="Outlet code (default: every outlet).")
-def recon(day, outlet):
+def recon(day: datetime, outlet: str | None) -> None:
     """Show a business day's cash/bank reconciliation, as last staged."""
     from journal_pipeline.storage.reconciliation import read_reconciliation
     from journal_pipeline.storage.store import StagingStore

@@ -36,6 +36,7 @@ from journal_pipeline.accounting.day_sales import (
     with_business_dates,
 )
 from journal_pipeline.accounting.labels import payment_method
+from journal_pipeline.accounting.mdr import payment_fee
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import is_missing, text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
@@ -146,23 +147,6 @@ def add_business_days(day: date, count: int) -> date:
     return current
 
 
-def fee_of(
-    transaction_id: str,
-    amount: int,
-    method: str | None,
-    gateway: str | None,
-    reported: Mapping[str, int],
-    config: MerchantConfig,
-) -> int:
-    """The MDR of one sale: iSeller's, else the rule's percentage rounded half-up, else 0."""
-    if transaction_id in reported:
-        return reported[transaction_id]
-    rule = config.settlement(method, gateway)
-    if rule is None or rule.mdr_percent is None:
-        return 0
-    return to_rupiah(Decimal(amount) * rule.mdr_percent / 100)
-
-
 def expected_settlements(
     frames: OrderFrames, config: MerchantConfig, day: date, reported_mdr: Mapping[str, int]
 ) -> list[Expected]:
@@ -170,50 +154,50 @@ def expected_settlements(
     dated = with_business_dates(frames.orders, config)
     payments = dated_payments(frames, dated, config)
     voided_on = _void_dates(dated, config)
-    sums: dict[tuple[str, str], dict[str, object]] = {}
+    sums: dict[tuple[str, str], _Sums] = {}
     for pay in payments.itertuples(index=False):
         if pay.status != "success" or pay.business_date != day:
             continue
         method = payment_method(pay.payment_type_name, pay.gateway) or "unknown"
-        gateway = text_or_none(pay.gateway)
         key = (pay.outlet_code or "?", method)
-        row = sums.setdefault(
-            key, {"takings": 0, "refunds": 0, "mdr": 0, "booked": 0, "gateway": gateway}
-        )
+        row = sums.setdefault(key, _Sums(gateway=text_or_none(pay.gateway)))
         amount = int(pay.amount)
         if pay.type == "sale":
-            row["takings"] = int(row["takings"]) + amount  # type: ignore[call-overload]
-            row["mdr"] = int(row["mdr"]) + fee_of(  # type: ignore[call-overload]
-                pay.transaction_id,
-                amount,
-                text_or_none(pay.payment_type_name),
-                gateway,
-                reported_mdr,
-                config,
-            )
+            row.takings += amount
+            row.mdr += payment_fee(pay, reported_mdr, config)
             if voided_on.get(pay.order_id) != day:
-                row["booked"] = int(row["booked"]) + amount  # type: ignore[call-overload]
+                row.booked += amount
         elif pay.type in MONEY_BACK:
-            row["refunds"] = int(row["refunds"]) + amount  # type: ignore[call-overload]
+            row.refunds += amount
     rows = []
     for (outlet, method), row in sorted(sums.items()):
-        gateway = row["gateway"]
-        rule = config.settlement(method, gateway)  # type: ignore[arg-type]
+        rule = config.settlement(method, row.gateway)
         rows.append(
             Expected(
                 business_date=day,
                 outlet_code=outlet,
                 method=method,
-                gateway=gateway,  # type: ignore[arg-type]
-                takings=int(row["takings"]),  # type: ignore[call-overload]
-                refunds=int(row["refunds"]),  # type: ignore[call-overload]
-                mdr=int(row["mdr"]),  # type: ignore[call-overload]
-                booked_takings=int(row["booked"]),  # type: ignore[call-overload]
+                gateway=row.gateway,
+                takings=row.takings,
+                refunds=row.refunds,
+                mdr=row.mdr,
+                booked_takings=row.booked,
                 bank_account=rule.bank_account if rule else None,
                 expected_date=add_business_days(day, rule.lag_days) if rule else None,
             )
         )
     return rows
+
+
+@dataclass
+class _Sums:
+    """Running totals of one outlet's payment method over the day."""
+
+    gateway: str | None
+    takings: int = 0
+    refunds: int = 0
+    mdr: int = 0
+    booked: int = 0
 
 
 def _void_dates(dated: pd.DataFrame, config: MerchantConfig) -> dict[str, date | None]:
@@ -299,9 +283,8 @@ def reconcile(
             and names_row(line, row)
         ]
         if found:
-            best = min(
-                found, key=lambda x: (abs((x.line_date - row.expected_date).days), x.line_key)
-            )
+            due = row.expected_date
+            best = min(found, key=lambda x: (abs((x.line_date - due).days), x.line_key))
             matches[row.row_key] = (best, "its reference names the outlet, the day and the method")
             taken.add(best.line_key)
     for exact in (True, False):  # 2. exact amount, 3. nearest date
@@ -343,29 +326,13 @@ def _row(
         money += f", gave back {format_idr(row.refunds)}"
     if row.mdr:
         money += f", MDR {format_idr(row.mdr)}"
-    common = {
-        "kind": SETTLEMENT,
-        "business_date": row.business_date,
-        "row_key": row.row_key,
-        "outlet_code": row.outlet_code,
-        "method": row.method,
-        "bank_account": row.bank_account,
-        "takings": row.takings,
-        "refunds": row.refunds,
-        "mdr": row.mdr,
-        "expected": row.expected,
-        "expected_date": row.expected_date,
-    }
-    empty = {"received": None, "received_date": None, "variance": None, "line_key": None}
     if row.bank_account is None or row.expected_date is None:
-        return ReconRow(
-            **{**common, "kind": NOT_SETTLED_ROW},
-            **empty,
-            status=NOT_SETTLED,
-            age_days=None,
-            reference=None,
-            explanation=f"{money}; no settlement rule for {row.method}: it does not pass "
+        return _settlement_row(
+            row,
+            NOT_SETTLED,
+            f"{money}; no settlement rule for {row.method}: it does not pass "
             "through a clearing account to the bank (settlements in the config)",
+            kind=NOT_SETTLED_ROW,
         )
     due = row.expected_date
     if match is not None:
@@ -373,37 +340,23 @@ def _row(
         variance = line.amount - row.expected
         status = MATCHED if variance == 0 else SHORT if variance < 0 else OVER
         said = "" if variance == 0 else f"; {format_idr(abs(to_rupiah(variance)))} {status}"
-        return ReconRow(
-            **common,
-            received=line.amount,
-            received_date=line.line_date,
-            variance=variance,
-            status=status,
-            age_days=(line.line_date - due).days,
-            line_key=line.line_key,
-            reference=line.reference or line.description,
-            explanation=f"{money}; expected {format_idr(row.expected)} on {due.isoformat()}; "
+        return _settlement_row(
+            row,
+            status,
+            f"{money}; expected {format_idr(row.expected)} on {due.isoformat()}; "
             f"received {format_idr(to_rupiah(line.amount))} on {line.line_date.isoformat()} "
             f"({line.source} line {line.line_no}: {why}){said}",
+            line=line,
+            age_days=(line.line_date - due).days,
         )
     if row.expected <= 0:
-        return ReconRow(
-            **common,
-            **empty,
-            status=NOTHING_DUE,
-            age_days=None,
-            reference=None,
-            explanation=f"{money}; nothing is due to the bank",
-        )
+        return _settlement_row(row, NOTHING_DUE, f"{money}; nothing is due to the bank")
     late = (as_of - due).days
     overdue = late > config.reconciliation.overdue_after_days
-    return ReconRow(
-        **common,
-        **empty,
-        status=OVERDUE if overdue else PENDING,
-        age_days=max(late, 0),
-        reference=None,
-        explanation=f"{money}; expected {format_idr(row.expected)} in {row.bank_account} on "
+    return _settlement_row(
+        row,
+        OVERDUE if overdue else PENDING,
+        f"{money}; expected {format_idr(row.expected)} in {row.bank_account} on "
         f"{due.isoformat()}; "
         + (
             f"nothing received {late} days later (overdue after "
@@ -411,6 +364,40 @@ def _row(
             if overdue
             else "not received yet"
         ),
+        age_days=max(late, 0),
+    )
+
+
+def _settlement_row(
+    row: Expected,
+    status: str,
+    explanation: str,
+    *,
+    kind: str = SETTLEMENT,
+    line: StatementLine | None = None,
+    age_days: int | None = None,
+) -> ReconRow:
+    """The reconciliation row of an expected settlement, with the line that paid it, if any."""
+    return ReconRow(
+        kind=kind,
+        business_date=row.business_date,
+        row_key=row.row_key,
+        outlet_code=row.outlet_code,
+        method=row.method,
+        bank_account=row.bank_account,
+        takings=row.takings,
+        refunds=row.refunds,
+        mdr=row.mdr,
+        expected=row.expected,
+        expected_date=row.expected_date,
+        received=line.amount if line is not None else None,
+        received_date=line.line_date if line is not None else None,
+        variance=line.amount - row.expected if line is not None else None,
+        status=status,
+        age_days=age_days,
+        line_key=line.line_key if line is not None else None,
+        reference=(line.reference or line.description) if line is not None else None,
+        explanation=explanation,
     )
 
 

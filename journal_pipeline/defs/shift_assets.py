@@ -1,5 +1,7 @@
 """Assets: iSeller's register shifts of a business day → cash over/short journal entries."""
 
+from typing import Any
+
 import dagster as dg
 
 from journal_pipeline.defs.assets import JURNAL_POOL
@@ -70,7 +72,7 @@ def build_shift_assets(daily: dg.PartitionsDefinition) -> list:
         build = shift_sync.build_cash_counts(staging.store, merchant.config, day)
         queued = shift_sync.record_cash_counts(staging.store, outbox, day, build)
         result = shift_sync.post_cash_counts(outbox, day, client)
-        metadata = {
+        metadata: dict[str, Any] = {
             "shifts": sum(build.readings.values()),
             "open_shifts": build.open_shifts,
             "readings": dict(sorted(build.readings.items())),

@@ -50,8 +50,7 @@ def upsert_register_shifts(
             elif existing[shift_id] == raw:
                 counts["shifts_unchanged"] += 1
             else:
-                query = sa.update(t).where(t.c.register_shift_id == shift_id).values(**values)
-                conn.execute(query)
+                conn.execute(sa.update(t).where(t.c.register_shift_id == shift_id).values(**values))
                 counts["shifts_updated"] += 1
     return counts
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from journal_pipeline.accounting.business_day import merged_window_utc
+from journal_pipeline.accounting.mdr import reported_fees
 from journal_pipeline.accounting.reconciliation import (
     Expected,
     ReconRow,
@@ -22,7 +23,6 @@ from journal_pipeline.accounting.reconciliation import (
 from journal_pipeline.bank.jurnal_statement import jurnal_money_in
 from journal_pipeline.bank.statements import read_statement_file
 from journal_pipeline.config import MerchantConfig
-from journal_pipeline.core.money import to_rupiah
 from journal_pipeline.core.statement_lines import StatementLine
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage import tables
@@ -53,24 +53,15 @@ class DayReconciliation:
     jurnal_lines: int  # money-in lines read from Jurnal's own bank statement
 
 
-def reported_mdr(raw_orders: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Transaction id → the MDR iSeller reports for it (Σ ``mdr[].payment_method_fee``)."""
-    fees: dict[str, int] = {}
-    for order in raw_orders:
-        for transaction in order.get("transactions") or []:
-            parts = transaction.get("mdr") or []
-            if parts:
-                fees[str(transaction.get("transaction_id"))] = sum(
-                    to_rupiah(part.get("payment_method_fee")) for part in parts
-                )
-    return fees
+# the name callers of the reconciliation know iSeller's reported fees by
+reported_mdr = reported_fees
 
 
 def day_expected(store: StagingStore, config: MerchantConfig, day: date) -> list[Expected]:
     """The expected settlements of ``day`` from the staged orders touching it."""
     start, end = merged_window_utc(day, config.zones())
     raw = store.orders_touching(start, end)
-    return expected_settlements(order_frames(raw), config, day, reported_mdr(raw))
+    return expected_settlements(order_frames(raw), config, day, reported_fees(raw))
 
 
 def bank_accounts(config: MerchantConfig) -> list[str]:
