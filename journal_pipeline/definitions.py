@@ -13,9 +13,13 @@ import dagster as dg
 from journal_pipeline.config import MerchantConfig, load_config
 from journal_pipeline.defs.assets import build_assets
 from journal_pipeline.defs.partitions import daily_partitions
+from journal_pipeline.defs.recon_assets import build_recon_assets
 from journal_pipeline.defs.resources import resources_from_environment
 from journal_pipeline.defs.schedules import build_schedules
 from journal_pipeline.defs.sensors import build_sensors
+from journal_pipeline.defs.shift_assets import build_shift_assets
+from journal_pipeline.defs.shift_sensor import build_shift_close_sensor
+from journal_pipeline.defs.statement_sensor import build_statement_sensor
 from journal_pipeline.defs.stock_assets import build_stock_assets
 from journal_pipeline.defs.stock_comparison import build_stock_comparison_assets
 
@@ -31,7 +35,13 @@ def build_definitions(
     config = config or load_config()
     daily = daily_partitions(config)
     compared, by_hand = build_stock_comparison_assets(daily)
-    assets = [*build_assets(daily), *build_stock_assets(daily), *compared]
+    assets = [
+        *build_assets(daily),
+        *build_stock_assets(daily),
+        *compared,
+        *build_shift_assets(daily),
+        *build_recon_assets(daily),
+    ]
     job = dg.define_asset_job(
         SYNC_JOB,
         selection=dg.AssetSelection.assets(*assets),
@@ -41,7 +51,11 @@ def build_definitions(
         assets=[*assets, *by_hand],
         jobs=[job],
         schedules=build_schedules(job, config.timezone),
-        sensors=build_sensors(job),
+        sensors=[
+            *build_sensors(job),
+            build_shift_close_sensor(job),
+            build_statement_sensor(job),
+        ],
         resources=resources,
     )
 

@@ -7,13 +7,10 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from journal_pipeline.accounting import invoices, mdr, payments, periods, posting_rules, refunds
+from journal_pipeline.accounting import invoices, payments, periods, posting_rules, refunds
 from journal_pipeline.accounting.business_day import extraction_windows, merged_window_utc
 from journal_pipeline.accounting.documents import (
-    RECEIVE_PAYMENT,
-    SALES_INVOICE,
     Document,
-    transaction_no,
 )
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.config import MerchantConfig
@@ -81,10 +78,7 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
     pay_lines, pay_documents, pay_holds = payments.later_payment_entries(
         sales.later_payments, sales.payments, config, day
     )
-    fees = _payment_entries(sales, booked, [*documents, *pay_documents], holds, config, day)
-    open_documents, locked = periods.hold_locked(
-        [*documents, *pay_documents, *fees.documents], config
-    )
+    open_documents, locked = periods.hold_locked([*documents, *pay_documents], config)
     # refunds and voids of posted sales: dated the first open day when theirs is locked
     statuses = Outbox(store).invoice_status(frames.orders["order_id"])
     kept_lines, kept_invoices = refunds.posted_void_sales(frames, config, day, statuses)
@@ -103,7 +97,7 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
             sale_lines,
             *(
                 pd.DataFrame(rows, columns=sale_lines.columns)
-                for rows in (kept_lines, pay_lines, fees.lines, fix_lines, rev_lines, money_lines)
+                for rows in (kept_lines, pay_lines, fix_lines, rev_lines, money_lines)
             ),
         ]
     )
@@ -113,7 +107,7 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
         day, [*open_documents, *kept_invoices], moved
     )
     documents, rolled_back = revisions.hold_rolled_back(store, day, documents)
-    held = [*holds, *invoice_holds, *pay_holds, *fees.holds, *locked, *fix_holds, *rev_holds]
+    held = [*holds, *invoice_holds, *pay_holds, *locked, *fix_holds, *rev_holds]
     held += money_holds
     held += waiting  # changes after posting that cannot be corrected yet
     return DayJournal(
@@ -122,40 +116,6 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
         [*documents, *fix_documents, *rev_documents, *money_documents],
         [*held, *moved_holds, *rolled_back],
     )
-
-
-def _payment_entries(
-    sales: posting_rules.DaySales,
-    raw_orders: list[dict],
-    documents: list[Document],
-    held: list[Hold],
-    config: MerchantConfig,
-    day: date,
-) -> mdr.PaymentEntries:
-    """MDR and gift-card entries of the day's payments whose sale or receive payment is built:
-    till payments of the day's sales (numbered after the invoice, or their own receive payment
-    when split), and later payments of on-account orders (after their receive payment)."""
-    receive_payments = {
-        d.source_id: d.transaction_no for d in documents if d.doc_type == RECEIVE_PAYMENT
-    }
-    invoiced = {d.source_id for d in documents if d.doc_type == SALES_INVOICE}
-    skipped = {h.source_id for h in held}
-    orders = sales.frames.orders
-    references = dict(zip(orders["order_id"], orders["order_reference"], strict=True))
-    chosen = []
-    for pay in posting_rules.payments_at_sale(
-        list(sales.frames.payments.itertuples(index=False)), day
-    ):
-        if pay.order_id in skipped or pay.order_id not in invoiced:
-            continue
-        number = receive_payments.get(pay.transaction_id) or transaction_no(
-            config, references[pay.order_id]
-        )
-        chosen.append((pay, number))
-    for pay in sales.later_payments.itertuples(index=False):
-        if pay.transaction_id in receive_payments:
-            chosen.append((pay, receive_payments[pay.transaction_id]))
-    return mdr.payment_entries(chosen, mdr.reported_fees(raw_orders), config, day)
 
 
 def _money_back_orders(sales: posting_rules.DaySales) -> list[str]:

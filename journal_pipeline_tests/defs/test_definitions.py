@@ -39,6 +39,9 @@ def test_assets_and_checks_are_wired(defs):
         "jurnal_stock_documents",
         "stock_comparison",
         "jurnal_opening_stock",
+        "iseller_register_shifts",
+        "jurnal_cash_counts",
+        "cash_bank_reconciliation",
     }
     checks = {key.name for key in graph.asset_check_keys}
     assert checks == {
@@ -48,6 +51,8 @@ def test_assets_and_checks_are_wired(defs):
         "posted_totals_match_source",
         "every_stock_document_posted",
         "stock_matches_jurnal",
+        "takings_match_journal",
+        "settlements_overdue",
     }
     for name in ("journal_entries_balance", "staged_day_matches_iseller_totals"):
         check = next(k for k in graph.asset_check_keys if k.name == name)

@@ -1,0 +1,75 @@
+"""The outbox's reads: where a day's documents stand, for checks, metadata and commands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, TypeAlias
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from journal_pipeline.accounting.documents import SALES_INVOICE
+from journal_pipeline.storage import tables
+
+Row: TypeAlias = sa.Row[*tuple[Any, ...]]  # a row of an outbox query, columns by name
+
+
+class OutboxReads:
+    """Read-only queries of the outbox (mixed into `sync.outbox.Outbox`)."""
+
+    engine: Engine
+
+    # -- reading -----------------------------------------------------------------------------
+    def invoice_status(self, order_ids: Iterable[str]) -> dict[str, str]:
+        """Order id → the outbox status of its sales invoice (orders without one are absent)."""
+        t = tables.outbox
+        ids = sorted(set(order_ids))
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                query = sa.select(t.c.source_id, t.c.status).where(
+                    t.c.doc_type == SALES_INVOICE, t.c.source_id.in_(ids[start : start + 500])
+                )
+                found.update({row.source_id: row.status for row in conn.execute(query)})
+        return found
+
+    def document_row(self, doc_type: str, transaction_no: str) -> Row | None:
+        """Status and Jurnal id of the document of this type and number, if queued."""
+        t = tables.outbox
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(t.c.doc_key, t.c.status, t.c.jurnal_id).where(
+                    t.c.doc_type == doc_type, t.c.transaction_no == transaction_no
+                )
+            ).first()
+
+    def documents(self, day: date) -> pd.DataFrame:
+        t = tables.outbox
+        cols = [
+            t.c.doc_key,
+            t.c.doc_type,
+            t.c.outlet_code,
+            t.c.source_id,
+            t.c.source_reference,
+            t.c.transaction_no,
+            t.c.status,
+            t.c.reason,
+            t.c.expected_total,
+            t.c.posted_total,
+            t.c.jurnal_id,
+            t.c.attempts,
+            t.c.changed_after_posting,
+        ]
+        with self.engine.connect() as conn:
+            rows = (
+                conn.execute(sa.select(*cols).where(t.c.business_date == day).order_by(t.c.doc_key))
+                .mappings()
+                .all()
+            )
+        return pd.DataFrame(rows, columns=[c.name for c in cols])
+
+    def status_counts(self, day: date) -> dict[str, int]:
+        frame = self.documents(day)
+        return {str(k): int(v) for k, v in frame["status"].value_counts().items()}
