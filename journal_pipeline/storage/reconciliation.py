@@ -4,10 +4,8 @@ in ``$RECON_EXPORT_DIR``, else ``exports/reconciliation`` beside the staging dat
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,7 @@ import sqlalchemy as sa
 
 from journal_pipeline.environment import RECON_EXPORT_DIR_ENV
 from journal_pipeline.storage import tables
-from journal_pipeline.storage.exports import export_folder
+from journal_pipeline.storage.exports import export_folder, write_day_csv
 from journal_pipeline.storage.store import StagingStore
 
 CSV_COLUMNS = (
@@ -100,25 +98,7 @@ def export_dir(store: StagingStore, env: Mapping[str, str] | None = None) -> Pat
     return export_folder(store, RECON_EXPORT_DIR_ENV, "reconciliation", env)
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return "0" if text in ("-0", "") else text
-    return str(value)
-
-
 def write_csv(folder: Path, day: date, rows: Iterable[Mapping[str, Any]]) -> Path:
     """``recon_<day>.csv`` in ``folder`` (created), written whole then renamed into place."""
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"recon_{day.isoformat()}.csv"
-    partial = path.with_suffix(".csv.partial")
-    with partial.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
-        for row in rows:
-            values = {**row, "business_date": day.isoformat()}
-            writer.writerow([_cell(values.get(c)) for c in CSV_COLUMNS])
-    partial.replace(path)
-    return path
+    return write_day_csv(path, CSV_COLUMNS, day, rows)

@@ -7,19 +7,16 @@ staging database (a SQLite file), else under ``$DAGSTER_HOME`` (or ``./.staging`
 
 from __future__ import annotations
 
-import csv
-import os
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from journal_pipeline.environment import STOCK_EXPORT_DIR_ENV
 from journal_pipeline.storage import tables
+from journal_pipeline.storage.exports import export_folder, write_day_csv
 from journal_pipeline.storage.store import StagingStore
 
 CSV_COLUMNS = (
@@ -75,38 +72,12 @@ def read_comparison(store: StagingStore, day: date) -> list[dict[str, Any]]:
 
 def export_dir(store: StagingStore, env: Mapping[str, str] | None = None) -> Path:
     """Where the day files go (see the module's note)."""
-    variables: Mapping[str, str] = os.environ if env is None else env
-    given = (variables.get(STOCK_EXPORT_DIR_ENV) or "").strip()
-    if given:
-        return Path(given)
-    url = make_url(store.url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return Path(str(url.database)).resolve().parent / "exports" / "stock_comparison"
-    base = Path(variables.get("DAGSTER_HOME") or Path.cwd() / ".staging")
-    return base / "exports" / "stock_comparison"
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return "0" if text in ("-0", "") else text
-    return str(value)
+    return export_folder(store, STOCK_EXPORT_DIR_ENV, "stock_comparison", env)
 
 
 def write_csv(folder: Path, day: date, rows: Iterable[Mapping[str, Any]]) -> Path:
     """``stock_comparison_<day>.csv`` in ``folder`` (created), one line per row; empty cells
     where a side does not know the SKU. Written to a temporary name first, then renamed, so a
     reader never sees half a file."""
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"stock_comparison_{day.isoformat()}.csv"
-    partial = path.with_suffix(".csv.partial")
-    with partial.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
-        for row in rows:
-            values = {**row, "business_date": day.isoformat()}
-            writer.writerow([_cell(values.get(c)) for c in CSV_COLUMNS])
-    partial.replace(path)
-    return path
+    return write_day_csv(path, CSV_COLUMNS, day, rows)
