@@ -18,6 +18,8 @@ STOCK_ADJUSTMENT = "stock_adjustment"  # a supplier receipt, a stock take, the o
 STOCK_DOCUMENTS = (WAREHOUSE_TRANSFER, STOCK_ADJUSTMENT)  # built and posted apart from sales
 OPENING_STOCK = "opening_stock"  # `stock init`: a stock adjustment, built by hand for a date
 CASH_COUNT = "cash_count"  # a journal entry of cash over/short at shift close, built apart
+PAYMENT_FEE = "payment_fee"  # a journal entry of a payment's MDR or a gift card's release
+PAYOUT = "payout"  # a settlement received: a bank transfer from clearing to the bank
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,12 @@ from journal_pipeline.environment import STAGING_URL_ENV
 from journal_pipeline.storage import migrate, tables
 
 #: The parts of the canonical journal built apart from a day's sales, by entry prefix.
-JOURNAL_PARTS = {"stock": STOCK_ENTRY, "cash_count": CASH_COUNT_ENTRY}
+JOURNAL_PARTS = {
+    "stock": STOCK_ENTRY,
+    "cash_count": CASH_COUNT_ENTRY,
+    "payment_fees": "money:",  # MDR and gift-card releases: money:mdr:<id>, money:gift_card:<id>
+    "payout": "payout:",  # settlements received: payout:<statement line key>
+}
 
 
 def default_staging_url(env: Mapping[str, str] | None = None) -> str:

@@ -28,6 +28,8 @@ from journal_pipeline.accounting.documents import (
     CASH_COUNT,
     JOURNAL_ENTRY,
     OPENING_STOCK,
+    PAYMENT_FEE,
+    PAYOUT,
     RECEIVE_PAYMENT,
     SALES_INVOICE,
     SALES_RETURN,
@@ -72,9 +74,12 @@ KINDS = {
     STOCK_ADJUSTMENT: DocKind("stock_adjustments", "stock_adjustment", "total"),
     OPENING_STOCK: DocKind("stock_adjustments", "stock_adjustment", "total"),
     CASH_COUNT: DocKind("journal_entries", "journal_entry", "total_debit"),
+    PAYMENT_FEE: DocKind("journal_entries", "journal_entry", "total_debit"),
+    PAYOUT: DocKind("bank_transfers", "bank_transfer", "transfer_amount"),
 }
 SALES_DOCUMENTS = (SALES_INVOICE, RECEIVE_PAYMENT, SALES_RETURN, JOURNAL_ENTRY)
-SEPARATE_BUILDS = (*STOCK_DOCUMENTS, OPENING_STOCK, CASH_COUNT)  # built apart from the sales
+# built apart from the day's sales, each by its own asset
+SEPARATE_BUILDS = (*STOCK_DOCUMENTS, OPENING_STOCK, CASH_COUNT, PAYMENT_FEE, PAYOUT)
 # a payment needs its invoice in Jurnal; a return its invoice; a refund's entry its return
 POSTING_ORDER = (SALES_INVOICE, RECEIVE_PAYMENT, SALES_RETURN, JOURNAL_ENTRY)
 INVOICE_DOCUMENTS = (SALES_INVOICE, RECEIVE_PAYMENT)  # posted by `post_pending`
