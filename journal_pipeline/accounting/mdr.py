@@ -18,11 +18,13 @@ releases the liability the card's sale booked:
     Dr gift_card_liability   the payment
     Cr payment clearing      the payment
 
-Each entry is one canonical entry (``mdr:<transaction id>``, ``gift_card:<transaction id>``)
-and one Jurnal journal entry, dated the payment's business date, numbered after the document
-that carries the payment (the invoice for a till payment, its receive payment otherwise):
-``<number>/F`` (fee) and ``<number>/G`` (gift card), custom_id ``<transaction id>/F`` or
-``/G``. Pure.
+Each entry is one canonical entry (``money:mdr:<transaction id>``,
+``money:gift_card:<transaction id>``, journal part ``payment_fees``) and one Jurnal journal
+entry (document type ``payment_fee``), dated the payment's business date (the first open day
+when that one is locked), numbered after the document that carries the payment (the invoice
+for a till payment, its receive payment otherwise): ``<number>/F`` (fee) and ``<number>/G``
+(gift card), custom_id ``<transaction id>/F`` or ``/G``. They are built apart from the sales
+(`sync/payment_fees.py`): the fee is the bank's whatever happens to the sale afterwards. Pure.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from decimal import Decimal
 from typing import Any
 
 from journal_pipeline.accounting.day_sales import DatedPayment
-from journal_pipeline.accounting.documents import JOURNAL_ENTRY, Document
+from journal_pipeline.accounting import periods
+from journal_pipeline.accounting.documents import JOURNAL_ENTRY, PAYMENT_FEE, Document
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.labels import payment_method
 from journal_pipeline.config import MerchantConfig
@@ -43,6 +46,8 @@ from journal_pipeline.core.money import format_idr, to_rupiah
 
 FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
 FEE, GIFT_CARD = "F", "G"  # suffix of an entry's keys
+ENTRY_PREFIX = "money:"  # the journal part ``payment_fees`` (StagingStore.JOURNAL_PARTS)
+ENTRY_KINDS = {FEE: "mdr", GIFT_CARD: "gift_card"}
 GIFT_CARD_GATEWAY = "gift_card"
 
 
@@ -134,6 +139,11 @@ def _clearing(payment: DatedPayment, config: MerchantConfig) -> str | None:
     )
 
 
+def entry_id(suffix: str, transaction_id: str) -> str:
+    """The canonical entry id of a payment's fee (``FEE``) or gift-card release."""
+    return f"{ENTRY_PREFIX}{ENTRY_KINDS[suffix]}:{transaction_id}"
+
+
 _TEXT = {FEE: "MDR kept from the {method} payment", GIFT_CARD: "gift card redeemed"}
 
 
@@ -165,17 +175,18 @@ def _add(
                 f"Payment {format_idr(int(payment.amount))} ({method}) of order {reference} "
                 f"(outlet {outlet}, {day.isoformat()}): its {_TEXT[suffix].format(method=method)} "
                 f"of {format_idr(amount)} has no Jurnal account; add {missing}. {FIX_HINT}",
-                JOURNAL_ENTRY,
+                PAYMENT_FEE,
             )
         )
         return
     text = _TEXT[suffix].format(method=method)
+    posting = periods.correction_date(day, config)  # a locked day's fee: the first open day
     common = {
-        "entry_id": f"{'mdr' if suffix == FEE else 'gift_card'}:{payment.transaction_id}",
-        "business_date": day,
+        "entry_id": entry_id(suffix, payment.transaction_id),
+        "business_date": posting.day,
         "outlet_code": payment.outlet_code,
         "source_type": "payment",
-        # its own source: the sales build keeps it once posted, apart from the payment's
+        # its own source, apart from the payment's (which the sales build books)
         "source_id": custom_id,
         "source_reference": reference,
         "description": text,
@@ -189,9 +200,10 @@ def _add(
         {**common, "line_no": 2, "account_role": f"payment:{method}", "account_name": clearing}
         | {"debit": 0, "credit": amount}
     )
-    memo = f"iSeller {text} of order {reference}, outlet {outlet}"
+    note = f" ({posting.note})" if posting.note else ""
+    memo = f"iSeller {text} of order {reference}, outlet {outlet}{note}"
     body = {
-        "transaction_date": day.isoformat(),
+        "transaction_date": posting.day.isoformat(),
         "transaction_no": number,
         "custom_id": custom_id,
         "memo": memo,
@@ -203,8 +215,8 @@ def _add(
     }
     result.documents.append(
         Document(
-            doc_key=f"{JOURNAL_ENTRY}:{custom_id}",
-            doc_type=JOURNAL_ENTRY,
+            doc_key=f"{PAYMENT_FEE}:{custom_id}",
+            doc_type=PAYMENT_FEE,
             business_date=day,
             outlet_code=outlet,
             source_id=custom_id,
@@ -212,6 +224,6 @@ def _add(
             transaction_no=number,
             custom_id=custom_id,
             expected_total=amount,
-            payload={JOURNAL_ENTRY: body},
+            payload={JOURNAL_ENTRY: body},  # posted as a Jurnal journal entry
         )
     )

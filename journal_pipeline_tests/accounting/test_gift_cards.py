@@ -47,7 +47,7 @@ def test_a_card_sold_for_100_000_and_redeemed_for_60_000_leaves_40_000_owed():
     sale = lines[lines["entry_id"] == "sale:g1"]
     assert set(sale["account_name"]) == {"Kas", LIABILITY}
     # redeemed: Dr Hutang Gift Card 60,000 / Cr Kliring Gift Card 60,000
-    redeemed = lines[lines["entry_id"] == "gift_card:t2a"]
+    redeemed = lines[lines["entry_id"] == "money:gift_card:t2a"]
     assert list(
         zip(redeemed["account_name"], redeemed["debit"], redeemed["credit"], strict=True)
     ) == [

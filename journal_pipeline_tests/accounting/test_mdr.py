@@ -34,11 +34,12 @@ def test_iseller_pay_reports_its_own_fee_of_0_7_percent():
     entries = _entries([order])
     assert entries.holds == []
     # 0.7% of Rp 100,000 = 700, as iSeller reports it
-    assert _lines_of(entries, "mdr:t1") == [
+    assert _lines_of(entries, "money:mdr:t1") == [
         ("Beban MDR Pembayaran Non Tunai", 700, 0),
         ("Kliring QRIS iSeller Pay", 0, 700),
     ]
     (document,) = entries.documents
+    assert document.doc_type == "payment_fee" and document.doc_key == "payment_fee:t1/F"
     assert document.transaction_no == "ISL/JKT-o1/F"
     assert document.custom_id == "t1/F"
     assert document.expected_total == 700
@@ -55,17 +56,17 @@ def test_without_a_reported_fee_the_config_percentage_applies_rounded_half_up():
     gopay = untaxed_order("o3", payments=[payment("t3", "GoPay", "custom", 100_050, [])])
     entries = _entries([debit, gopay])
     # Debit BCA 1% of 100,000 = 1,000; GoPay 0.7% of 100,050 = 700.35 → 700
-    assert _lines_of(entries, "mdr:t2") == [
+    assert _lines_of(entries, "money:mdr:t2") == [
         ("Beban MDR Pembayaran Non Tunai", 1_000, 0),
         ("Kliring EDC", 0, 1_000),
     ]
-    assert _lines_of(entries, "mdr:t3")[0] == ("Beban MDR Pembayaran Non Tunai", 700, 0)
+    assert _lines_of(entries, "money:mdr:t3")[0] == ("Beban MDR Pembayaran Non Tunai", 700, 0)
     # half-up at .5
     half = untaxed_order("o4", payments=[payment("t4", "GoPay", "custom", 50)])
     # 0.7% of 50 = 0.35 → 0; of 500 = 3.5 → 4
     assert _entries([half]).lines == []
     half = untaxed_order("o5", payments=[payment("t5", "GoPay", "custom", 500)])
-    assert _lines_of(_entries([half]), "mdr:t5")[0][1] == 4
+    assert _lines_of(_entries([half]), "money:mdr:t5")[0][1] == 4
 
 
 def test_cash_and_refunds_carry_no_fee():
@@ -74,7 +75,7 @@ def test_cash_and_refunds_carry_no_fee():
     card = untaxed_order("o7", payments=[payment("t7", "Debit BCA", "external_debit", 100_000)])
     card["transactions"].append(refund | {"order_id": "o7"})
     entries = _entries([cash, card])
-    assert {line["entry_id"] for line in entries.lines} == {"mdr:t7"}
+    assert {line["entry_id"] for line in entries.lines} == {"money:mdr:t7"}
 
 
 def test_two_card_payments_of_one_invoice_are_numbered_apart():
@@ -104,5 +105,23 @@ def test_a_fee_without_its_account_is_held_naming_the_payment_and_the_fix():
     entries = mdr.payment_entries([(pays[0], "ISL/JKT-o9")], {}, config, DAY)
     assert entries.lines == [] and entries.documents == []
     (hold,) = entries.holds
-    assert hold.doc_key == "journal_entry:t9/F"
+    assert hold.doc_key == "payment_fee:t9/F"
     assert "order #JKT-o9" in hold.reason and "accounts.payment_fees" in hold.reason
+
+
+def test_a_fee_of_a_locked_day_is_dated_the_first_open_day():
+    config = CONFIG.model_copy(update={"lock_date": date(2026, 11, 20)})
+    fee = [{"payment_method_fee": Decimal("700"), "total_amount_fee": Decimal("700")}]
+    order = untaxed_order("o10", payments=[payment("t10", "QRIS", "iseller_pay", 100_000, fee)])
+    sales = posting_rules.sales_of_day(order_frames([order]), config, DAY)
+    pays = list(sales.frames.payments.itertuples(index=False))
+    entries = mdr.payment_entries(
+        [(pays[0], "ISL/JKT-o10")], mdr.reported_fees([order]), config, DAY
+    )
+    (document,) = entries.documents
+    body = document.payload["journal_entry"]
+    # the outbox keeps it with the day's build; Jurnal and the journal carry the 21st
+    assert document.business_date == DAY
+    assert body["transaction_date"] == "2026-11-21"
+    assert "locked up to 2026-11-20" in body["memo"]
+    assert {line["business_date"] for line in entries.lines} == {date(2026, 11, 21)}
