@@ -3,7 +3,7 @@ at the close is booked without waiting for the hourly schedule."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import dagster as dg
 
@@ -13,6 +13,10 @@ from journal_pipeline.core.timestamps import parse_utc
 from journal_pipeline.defs.resources import ISellerResource, MerchantConfigResource
 
 MINIMUM_INTERVAL_SECONDS = 60
+# On its first look the sensor runs only the shifts closed within this long before the newest
+# change it sees: the history before belongs to the schedules and backfills, not to a burst of
+# runs when the sensor is first switched on.
+FIRST_LOOK = timedelta(days=1)
 
 
 def start_cursor(config: MerchantConfig) -> datetime:
@@ -21,7 +25,10 @@ def start_cursor(config: MerchantConfig) -> datetime:
 
 
 def shift_run_requests(
-    shifts: list[dict], config: MerchantConfig, cursor: datetime
+    shifts: list[dict],
+    config: MerchantConfig,
+    cursor: datetime,
+    closed_since: datetime | None = None,
 ) -> tuple[list[dg.RunRequest], datetime]:
     """A run of its business day per closed shift booked on or after the start date, and the
     next cursor: the latest change (else close, else opening) seen, never before ``cursor``."""
@@ -35,6 +42,8 @@ def shift_run_requests(
         row = staging_row(raw, config)
         day: date | None = row["business_date"]
         if row["closed_at"] is None or day is None or day < config.start_date:
+            continue
+        if closed_since is not None and row["closed_at"] < closed_since:
             continue
         requests.append(
             dg.RunRequest(
@@ -67,6 +76,8 @@ def build_shift_close_sensor(job) -> dg.SensorDefinition:
         cursor = max(cursor, first)
         shifts = iseller.client().get_register_shifts(modified_after=cursor)
         requests, latest = shift_run_requests(shifts, config, cursor)
+        if context.cursor is None:
+            requests, _ = shift_run_requests(shifts, config, cursor, latest - FIRST_LOOK)
         context.update_cursor(latest.isoformat())
         if not requests:
             return dg.SkipReason(f"no register shift closed since {cursor.isoformat()}")

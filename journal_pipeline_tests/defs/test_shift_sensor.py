@@ -81,3 +81,12 @@ def test_nothing_before_the_start_date_is_run(tmp_path, iseller):
     result, cursor = _evaluate(iseller, _merchant(tmp_path, date(2026, 11, 17)))
     assert isinstance(result, dg.SkipReason)
     assert cursor is not None
+
+
+def test_the_first_look_runs_only_the_latest_day_not_the_history(tmp_path, iseller):
+    # the config starts a week before the clock (noon UTC on the 17th): only the shifts of
+    # the 16th run, the older ones are left to the schedules and backfills
+    result, cursor = _evaluate(iseller, _merchant(tmp_path, date(2026, 11, 10)))
+    assert sorted(r.partition_key for r in result) == ["2026-11-16"] * 3
+    # once the cursor is set, every shift closed since it runs, however many
+    assert cursor is not None
