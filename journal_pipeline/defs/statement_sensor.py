@@ -20,6 +20,7 @@ from journal_pipeline.defs.resources import MerchantConfigResource, StagingResou
 from journal_pipeline.sync.reconciliation import bank_accounts, days_touched, stage_statement_files
 
 PATTERNS = ("*.csv", "*.CSV", "*.txt")
+RECONCILED_BY_STATEMENTS = ("cash_bank_reconciliation",)
 
 
 def statement_files(folder: Path, config: MerchantConfig) -> dict[Path, str]:
@@ -81,6 +82,8 @@ def build_statement_sensor(job) -> dg.SensorDefinition:
                 partition_key=day.isoformat(),
                 run_key=f"statement-{day.isoformat()}-{digest}",
                 tags={"journal_pipeline/bank_statements": str(len(readable))},
+                # what a statement changes is the reconciliation, not the day's postings
+                asset_selection=[dg.AssetKey(name) for name in RECONCILED_BY_STATEMENTS],
             )
             for day in days_touched(lines, config, today)
         ]
