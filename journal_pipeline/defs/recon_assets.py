@@ -1,6 +1,12 @@
-"""Asset: the daily cash/bank reconciliation (docs/reconciliation.md), with its checks."""
+"""Assets: the daily cash/bank reconciliation (docs/reconciliation.md), with its checks, and
+the payouts it found (settlements received, moved from clearing to the bank in Jurnal).
 
-from datetime import datetime, timedelta
+The payouts are an asset of their own: they post to Jurnal (in the Jurnal pool, after the
+day's sales), and a Jurnal outage then fails only them, while the reconciliation the finance
+team reads is still staged and exported.
+"""
+
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import dagster as dg
@@ -12,9 +18,12 @@ from journal_pipeline.accounting.reconciliation import (
     status_counts,
 )
 from journal_pipeline.core.money import format_idr, to_rupiah
+from journal_pipeline.defs.assets import JURNAL_POOL
 from journal_pipeline.defs.metadata import markdown_table
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import JurnalResource, MerchantConfigResource, StagingResource
+from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline.sync.payouts import payout_days, run_payouts
 from journal_pipeline.sync.reconciliation import (
     journal_takings,
     read_jurnal_lines,
@@ -25,6 +34,9 @@ from journal_pipeline.sync.reconciliation import (
 TAKINGS_MATCH_JOURNAL = "takings_match_journal"
 SETTLEMENTS_OVERDUE = "settlements_overdue"
 BAR_WIDTH = 30
+# a run tag that reconciles as of another day than today (ISO date): statuses and ages are
+# those of that day, e.g. to see a past week as the finance team saw it
+AS_OF_TAG = "journal_pipeline/as_of"
 
 RECON_CHECKS = [
     dg.AssetCheckSpec(
@@ -62,7 +74,7 @@ def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
         when, what did (bank statement files, Jurnal's own bank statement), the status."""
         day = partition_date(context)
         config = merchant.config
-        as_of = datetime.now(config.zone).date()
+        as_of = as_of_date(context, config.zone)
         store = staging.store
         window = config.reconciliation.match_window_days
 
@@ -89,7 +101,77 @@ def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
             ],
         )
 
-    return [cash_bank_reconciliation]
+    @dg.asset(
+        partitions_def=daily,
+        group_name="jurnal",
+        deps=[cash_bank_reconciliation, "jurnal_sales_invoices"],
+        pool=JURNAL_POOL,
+        kinds={"api"},
+    )
+    def jurnal_payouts(
+        context: dg.AssetExecutionContext,
+        staging: StagingResource,
+        merchant: MerchantConfigResource,
+        jurnal: JurnalResource,
+    ) -> dg.MaterializeResult:
+        """Settlements received: each bank statement line the day's reconciliation matched is
+        a bank transfer from the method's clearing account to the bank, dated the day the
+        money arrived, for the amount received; posted exactly once."""
+        day = partition_date(context)
+        store = staging.store
+        client = jurnal.client(store)
+        days = payout_days(store, day)
+        run = run_payouts(store, merchant.config, Outbox(store, context.run.run_id), client, days)
+        shown = [
+            {
+                "received": doc.business_date,
+                "number": doc.transaction_no,
+                "outlet": doc.outlet_code,
+                "from": doc.payload["bank_transfer"]["refund_from_name"],
+                "amount": format_idr(doc.expected_total or 0),
+            }
+            for build in run.builds
+            for doc in build.documents
+        ]
+        metadata: dict[str, Any] = {
+            "receipt_days": ", ".join(d.isoformat() for d in run.days) or "none",
+            "payouts_built": len(shown),
+            "held": len(run.holds),
+            "posted_now": run.posted.posted,
+            "duplicates_resolved": run.posted.duplicates_resolved,
+            "failed_now": run.posted.failed,
+            "calls": run.posted.calls,
+            **run.queued,
+            **client.stats(),
+            "payouts": dg.MetadataValue.md(markdown_table(shown)),
+            "held_reasons": dg.MetadataValue.md(
+                markdown_table(
+                    [{"line": h.source_reference, "reason": h.reason} for h in run.holds]
+                )
+            ),
+        }
+        if run.posted.interrupted:
+            raise dg.Failure(
+                description=f"Posting stopped early, {run.posted.left_pending} payout(s) left "
+                f"pending for the next run: {run.posted.interrupted}",
+                metadata=metadata,
+            )
+        return dg.MaterializeResult(metadata=metadata)
+
+    return [cash_bank_reconciliation, jurnal_payouts]
+
+
+def as_of_date(context: dg.AssetExecutionContext, zone) -> date:
+    """Today in the merchant's zone, or the run's `AS_OF_TAG` date."""
+    tagged = context.run.tags.get(AS_OF_TAG)
+    if tagged:
+        try:
+            return date.fromisoformat(tagged)
+        except ValueError as exc:
+            raise dg.Failure(
+                f"Run tag {AS_OF_TAG}={tagged!r} is not a date; use YYYY-MM-DD"
+            ) from exc
+    return datetime.now(zone).date()
 
 
 def _shown(rows: list[ReconRow]) -> list[dict[str, Any]]:

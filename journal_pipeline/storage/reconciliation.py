@@ -94,6 +94,23 @@ def received_on(store: StagingStore, receipt_day: date) -> list[dict[str, Any]]:
         return [dict(row) for row in conn.execute(query).mappings()]
 
 
+def receipt_days(store: StagingStore, day: date) -> list[date]:
+    """The days the money of ``day``'s matched settlements arrived on."""
+    t = tables.cash_bank_reconciliation
+    query = (
+        sa.select(t.c.received_date)
+        .distinct()
+        .where(
+            t.c.business_date == day,
+            t.c.row_kind == SETTLEMENT,
+            t.c.received_date.is_not(None),
+        )
+        .order_by(t.c.received_date)
+    )
+    with store.engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
 def export_dir(store: StagingStore, env: Mapping[str, str] | None = None) -> Path:
     return export_folder(store, RECON_EXPORT_DIR_ENV, "reconciliation", env)
 

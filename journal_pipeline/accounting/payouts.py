@@ -1,0 +1,226 @@
+"""Payouts: a settlement received in the bank moves its money out of the payment method's
+clearing account (docs/reconciliation.md, "Payouts"). Pure.
+
+Each money-in line of a bank statement file that the reconciliation matched to an expected
+settlement (status matched, short or over) is one canonical entry and one Jurnal bank transfer,
+dated the day the money arrived, for the amount received:
+
+    Dr the settlement's bank account / Cr the method's clearing account
+
+A short settlement leaves its difference in the clearing account (and an over one takes more
+out): the clearing account then shows what is still to be explained. A line that matches no
+row posts nothing. Keys follow the statement line: entry ``payout:<line key>``, custom_id
+``PAYOUT/<line key>``, number ``PAYOUT/<YYYYMMDD receipt>/<bank reference>`` (the line key's
+first 16 characters instead when the reference is empty, long, or shared by another receipt of
+the day).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from journal_pipeline.accounting.documents import PAYOUT, Document
+from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.periods import is_locked, locked_reason
+from journal_pipeline.accounting.posting_rules import JOURNAL_COLUMNS
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.money import format_idr
+
+PAYOUT_ENTRY = "payout:"  # the journal part "payout" (StagingStore.JOURNAL_PARTS)
+PAID_STATUSES = ("matched", "short", "over")
+NUMBER_PREFIX = "PAYOUT/"
+READABLE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,29}")
+FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A bank line matched to an expected settlement (a staged reconciliation row)."""
+
+    line_key: str
+    received_date: date
+    amount: Decimal  # the money that arrived
+    bank_account: str
+    outlet_code: str
+    method: str
+    takings_date: date  # the business day whose takings it settles
+    expected: int
+    status: str
+    reference: str  # the bank's reference, else its description
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Receipt:
+        """From a row of `storage.reconciliation.received_on`."""
+        return cls(
+            line_key=str(row["line_key"]),
+            received_date=row["received_date"],
+            amount=Decimal(str(row["received"])),
+            bank_account=str(row["bank_account"]),
+            outlet_code=str(row["outlet_code"]),
+            method=str(row["payment_method"]),
+            takings_date=row["business_date"],
+            expected=int(row["expected"]),
+            status=str(row["status"]),
+            reference=str(row.get("line_reference") or row.get("reference") or ""),
+        )
+
+    @property
+    def label(self) -> str:
+        return (
+            f"Settlement {self.reference or self.line_key[:16]} of {self.outlet_code} "
+            f"{self.method} takings {self.takings_date.isoformat()} (received "
+            f"{self.received_date.isoformat()} in {self.bank_account})"
+        )
+
+
+@dataclass
+class PayoutBuild:
+    """The payouts of one receipt day."""
+
+    day: date
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
+
+    def journal_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self.lines, columns=list(JOURNAL_COLUMNS))
+        return frame.astype({"debit": "int64", "credit": "int64"})
+
+    @property
+    def total(self) -> int:
+        return sum(d.expected_total or 0 for d in self.documents)
+
+
+def payout_numbers(receipts: Iterable[Receipt]) -> dict[str, str]:
+    """line key → the transfer's number: readable from the bank's reference when that is
+    short, plain and the only one of its day; else from the line key."""
+    receipts = list(receipts)
+    shared = Counter((r.received_date, r.reference) for r in receipts)
+    numbers = {}
+    for r in receipts:
+        readable = READABLE_REFERENCE.fullmatch(r.reference) is not None
+        tail = r.reference if readable and shared[(r.received_date, r.reference)] == 1 else None
+        numbers[r.line_key] = f"{NUMBER_PREFIX}{r.received_date:%Y%m%d}/{tail or r.line_key[:16]}"
+    return numbers
+
+
+def payout_entries(receipts: Iterable[Receipt], config: MerchantConfig, day: date) -> PayoutBuild:
+    """The payouts of the receipts that arrived on ``day`` (others are left out)."""
+    build = PayoutBuild(day)
+    todays = sorted(
+        (r for r in receipts if r.received_date == day and r.status in PAID_STATUSES),
+        key=lambda r: (r.outlet_code, r.method, r.takings_date, r.line_key),
+    )
+    numbers = payout_numbers(todays)
+    for receipt in todays:
+        _add(build, receipt, numbers[receipt.line_key], config)
+    return build
+
+
+def _hold(build: PayoutBuild, receipt: Receipt, number: str, reason: str) -> None:
+    build.holds.append(
+        Hold(
+            "bank_statement_line",
+            f"{NUMBER_PREFIX}{receipt.line_key}",
+            number,
+            receipt.outlet_code,
+            build.day,
+            f"{receipt.label}: {reason}",
+            PAYOUT,
+        )
+    )
+
+
+def _add(build: PayoutBuild, receipt: Receipt, number: str, config: MerchantConfig) -> None:
+    clearing = config.payment_account(receipt.method, None, receipt.outlet_code)
+    amount = receipt.amount
+    if clearing is None:
+        _hold(
+            build,
+            receipt,
+            number,
+            f"the payment method {receipt.method} has no clearing account; add it under "
+            f"payment_methods. {FIX_HINT}",
+        )
+        return
+    if clearing.casefold() == receipt.bank_account.casefold():
+        return  # paid straight into the bank account: nothing to move
+    if amount <= 0 or amount != amount.to_integral_value():
+        _hold(
+            build,
+            receipt,
+            number,
+            f"the amount {amount} is not a whole, positive number of rupiah; move it from "
+            f"{clearing} to {receipt.bank_account} by hand with a bank transfer in Jurnal",
+        )
+        return
+    if is_locked(day := build.day, config):
+        _hold(build, receipt, number, locked_reason(day, config))
+        return
+    rupiah = int(amount)
+    custom_id = f"{NUMBER_PREFIX}{receipt.line_key}"
+    short = receipt.expected - rupiah
+    memo = (
+        f"{receipt.method} settlement of {receipt.outlet_code} takings "
+        f"{receipt.takings_date.isoformat()}: bank reference {receipt.reference or '-'}"
+    )
+    if short:
+        memo += (
+            f"; expected {format_idr(receipt.expected)}, {format_idr(abs(short))} "
+            f"{'short (left in the clearing account)' if short > 0 else 'over'}"
+        )
+    text = f"{receipt.method} settlement received"
+    sides = (
+        ("bank", receipt.bank_account, rupiah, 0),
+        (f"payment:{receipt.method}", clearing, 0, rupiah),
+    )
+    for line_no, (role, account, debit, credit) in enumerate(sides, start=1):
+        build.lines.append(
+            {
+                "entry_id": f"{PAYOUT_ENTRY}{receipt.line_key}",
+                "business_date": day,
+                "outlet_code": receipt.outlet_code,
+                "source_type": "bank_statement_line",
+                "source_id": receipt.line_key,
+                "source_reference": number,
+                "line_no": line_no,
+                "account_role": role,
+                "account_name": account,
+                "debit": debit,
+                "credit": credit,
+                "description": text,
+                "is_estimate": False,
+            }
+        )
+    body = {
+        "refund_from_name": clearing,
+        "deposit_to_name": receipt.bank_account,
+        "transfer_amount": rupiah,
+        "transaction_date": day.isoformat(),
+        "transaction_no": number,
+        "custom_id": custom_id,
+        "memo": memo,
+        "tags": [receipt.outlet_code],
+    }
+    build.documents.append(
+        Document(
+            doc_key=f"{PAYOUT}:{custom_id}",
+            doc_type=PAYOUT,
+            business_date=day,
+            outlet_code=receipt.outlet_code,
+            source_id=custom_id,
+            source_reference=number,
+            transaction_no=number,
+            custom_id=custom_id,
+            expected_total=rupiah,
+            payload={"bank_transfer": body},
+        )
+    )

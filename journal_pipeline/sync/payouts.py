@@ -1,0 +1,111 @@
+"""Payouts end to end: the settlements a business day's reconciliation matched become bank
+transfers from clearing to the bank (`accounting.payouts`), built per day the money arrived,
+queued in the outbox and posted once.
+
+Payouts are built apart from the day's sales (document type ``payout``, journal part
+``payout``). A receipt day's payouts are rebuilt whole from every staged reconciliation row
+paid that day, whatever business day the row is of, so running any day again never posts a
+receipt twice and withdraws an unposted payout whose line no row claims any more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from journal_pipeline.accounting.documents import PAYOUT
+from journal_pipeline.accounting.payouts import PayoutBuild, Receipt, payout_entries
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.storage import tables
+from journal_pipeline.storage.reconciliation import receipt_days, received_on
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync.outbox import OPEN_STATES, Outbox, PostResult
+from journal_pipeline.sync.ports import JurnalWriter
+
+
+def build_payouts(store: StagingStore, config: MerchantConfig, receipt_day: date) -> PayoutBuild:
+    """The payouts of the settlements whose money arrived on ``receipt_day``."""
+    receipts = [Receipt.from_row(row) for row in received_on(store, receipt_day)]
+    return payout_entries(receipts, config, receipt_day)
+
+
+def record_payouts(
+    store: StagingStore, outbox: Outbox, receipt_day: date, build: PayoutBuild
+) -> dict[str, int]:
+    """Replace the receipt day's payout entries and queue its transfers and holds (the day's
+    sales, stock, cash counts and fees are left alone)."""
+    written = store.replace_journal(receipt_day, build.journal_frame(), part="payout")
+    queued = outbox.enqueue(receipt_day, build.documents, build.holds, doc_types=(PAYOUT,))
+    return {"journal_lines_written": written, **{f"outbox_{k}": v for k, v in queued.items()}}
+
+
+def post_payouts(outbox: Outbox, receipt_day: date, client: JurnalWriter) -> PostResult:
+    """Post the receipt day's pending bank transfers in batches."""
+    result = PostResult()
+    outbox._post_rows(PAYOUT, outbox._pending(receipt_day, PAYOUT), client, result)
+    return result
+
+
+def open_payout_days(store: StagingStore) -> set[date]:
+    """Receipt days with a payout still to post (pending, held or failed)."""
+    t = tables.outbox
+    query = sa.select(t.c.business_date).distinct()
+    query = query.where(t.c.doc_type == PAYOUT, t.c.status.in_(OPEN_STATES))
+    with store.engine.connect() as conn:
+        return set(conn.execute(query).scalars())
+
+
+def payout_days(store: StagingStore, day: date) -> list[date]:
+    """The receipt days to build after reconciling ``day``: those its rows were paid on, and
+    those with a payout still to post."""
+    return sorted(set(receipt_days(store, day)) | open_payout_days(store))
+
+
+@dataclass
+class PayoutRun:
+    """What building and posting the payouts of some receipt days did."""
+
+    days: list[date] = field(default_factory=list)
+    builds: list[PayoutBuild] = field(default_factory=list)
+    queued: dict[str, int] = field(default_factory=dict)
+    posted: PostResult = field(default_factory=PostResult)
+
+    @property
+    def holds(self) -> list:
+        return [hold for build in self.builds for hold in build.holds]
+
+
+def run_payouts(
+    store: StagingStore,
+    config: MerchantConfig,
+    outbox: Outbox,
+    client: JurnalWriter,
+    days: Iterable[date],
+) -> PayoutRun:
+    """Build, queue and post the payouts of each receipt day; stops at the first day whose
+    posting was interrupted (the rest stay for the next run)."""
+    run = PayoutRun()
+    for receipt_day in days:
+        build = build_payouts(store, config, receipt_day)
+        run.days.append(receipt_day)
+        run.builds.append(build)
+        for key, value in record_payouts(store, outbox, receipt_day, build).items():
+            run.queued[key] = run.queued.get(key, 0) + value
+        result = post_payouts(outbox, receipt_day, client)
+        _add_result(run.posted, result)
+        if result.interrupted:
+            break
+    return run
+
+
+def _add_result(total: PostResult, part: PostResult) -> None:
+    total.posted += part.posted
+    total.duplicates_resolved += part.duplicates_resolved
+    total.failed += part.failed
+    total.left_pending += part.left_pending
+    total.calls += part.calls
+    total.failures += part.failures
+    total.interrupted = total.interrupted or part.interrupted
