@@ -42,6 +42,7 @@ def test_assets_and_checks_are_wired(defs):
         "iseller_register_shifts",
         "jurnal_cash_counts",
         "cash_bank_reconciliation",
+        "jurnal_payouts",
     }
     checks = {key.name for key in graph.asset_check_keys}
     assert checks == {
