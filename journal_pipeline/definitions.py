@@ -12,6 +12,7 @@ import dagster as dg
 
 from journal_pipeline.config import MerchantConfig, load_config
 from journal_pipeline.defs.assets import build_assets
+from journal_pipeline.defs.fee_assets import build_fee_assets
 from journal_pipeline.defs.partitions import daily_partitions
 from journal_pipeline.defs.recon_assets import build_recon_assets
 from journal_pipeline.defs.resources import resources_from_environment
@@ -40,6 +41,7 @@ def build_definitions(
         *build_stock_assets(daily),
         *compared,
         *build_shift_assets(daily),
+        *build_fee_assets(daily),
         *build_recon_assets(daily),
     ]
     job = dg.define_asset_job(

@@ -41,6 +41,7 @@ def test_assets_and_checks_are_wired(defs):
         "jurnal_opening_stock",
         "iseller_register_shifts",
         "jurnal_cash_counts",
+        "jurnal_payment_fees",
         "cash_bank_reconciliation",
         "jurnal_payouts",
     }

@@ -16,6 +16,7 @@ import dagster as dg
 
 from journal_pipeline.config import load_config
 from journal_pipeline.defs.assets import build_assets
+from journal_pipeline.defs.fee_assets import build_fee_assets
 from journal_pipeline.defs.partitions import daily_partitions
 from journal_pipeline.defs.resources import (
     ISellerResource,
@@ -29,7 +30,8 @@ from journal_sandbox.defaults import DEMO_CONFIG
 from journal_sandbox.iseller_app import ISellerSandbox
 
 CONFIG = load_config(DEMO_CONFIG)
-ASSETS = build_assets(daily_partitions(CONFIG))
+# the day's sales and the fees kept from its payments: Jurnal's ledger holds both
+ASSETS = [*build_assets(daily_partitions(CONFIG)), *build_fee_assets(daily_partitions(CONFIG))]
 
 
 @contextmanager

@@ -1,0 +1,67 @@
+"""Asset: the business day's payment fees (MDR) and gift-card releases → Jurnal journal entries."""
+
+from typing import Any
+
+import dagster as dg
+
+from journal_pipeline.defs.assets import JURNAL_POOL
+from journal_pipeline.defs.metadata import markdown_table
+from journal_pipeline.defs.partitions import partition_date
+from journal_pipeline.defs.resources import JurnalResource, MerchantConfigResource, StagingResource
+from journal_pipeline.sync import payment_fees as fee_sync
+from journal_pipeline.sync.outbox import Outbox
+
+
+def build_fee_assets(daily: dg.PartitionsDefinition) -> list:
+    """The payment fees' asset of the sync job."""
+
+    @dg.asset(
+        partitions_def=daily,
+        group_name="jurnal",
+        # the day's orders are staged and complete against iSeller's own totals first
+        deps=["iseller_day_totals"],
+        pool=JURNAL_POOL,
+        kinds={"api"},
+    )
+    def jurnal_payment_fees(
+        context: dg.AssetExecutionContext,
+        jurnal: JurnalResource,
+        staging: StagingResource,
+        merchant: MerchantConfigResource,
+    ) -> dg.MaterializeResult:
+        """The MDR kept from each successful sale payment of the day and each gift card
+        redeemed: a journal entry per payment, posted exactly once whatever happens to its sale
+        afterwards, and its entry in the canonical journal."""
+        day = partition_date(context)
+        client = jurnal.client(staging.store)
+        outbox = Outbox(staging.store, context.run.run_id)
+        entries = fee_sync.build_payment_fees(staging.store, merchant.config, day)
+        queued = fee_sync.record_payment_fees(staging.store, outbox, day, entries)
+        result = fee_sync.post_payment_fees(outbox, day, client)
+        metadata: dict[str, Any] = {
+            "entries_built": len(entries.documents),
+            "booked": fee_sync.fee_totals(entries),
+            "held": len(entries.holds),
+            "posted_now": result.posted,
+            "duplicates_resolved": result.duplicates_resolved,
+            "failed_now": result.failed,
+            "calls": result.calls,
+            **queued,
+            **client.stats(),
+            "held_reasons": dg.MetadataValue.md(
+                markdown_table(
+                    [{"order": h.source_reference, "reason": h.reason} for h in entries.holds]
+                )
+            ),
+        }
+        if result.interrupted:
+            raise dg.Failure(
+                description=f"Posting stopped early, {result.left_pending} payment fee(s) left "
+                f"pending for the next run: {result.interrupted}",
+                metadata=metadata,
+            )
+        if result.failed:
+            context.log.warning("; ".join(result.failures[:5]))
+        return dg.MaterializeResult(metadata=metadata)
+
+    return [jurnal_payment_fees]

@@ -1,0 +1,139 @@
+"""Payment fees (MDR) and gift-card releases of one business day end to end: the day's
+successful sale payments from the staged orders, their entries (`accounting.mdr`), queued in
+the outbox and posted.
+
+Built apart from the day's sales (document type ``payment_fee``, journal part
+``payment_fees``): the fee is the bank's whatever happens to the sale afterwards (voided,
+refunded, held, rolled back, revised), so neither build withdraws or replaces the other's.
+A revised order is read as it was first booked, plus any payment it gained since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from journal_pipeline.accounting import mdr, payments
+from journal_pipeline.accounting.business_day import merged_window_utc
+from journal_pipeline.accounting.day_sales import (
+    DatedPayment,
+    dated_payments,
+    records_by_order,
+    with_business_dates,
+)
+from journal_pipeline.accounting.documents import PAYMENT_FEE, transaction_no
+from journal_pipeline.accounting.posting_rules import JOURNAL_COLUMNS, payments_at_sale
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync import revisions
+from journal_pipeline.sync.outbox import Outbox, PostResult
+from journal_pipeline.sync.ports import JurnalWriter
+
+JOURNAL_PART = "payment_fees"
+
+
+def orders_of_day(store: StagingStore, config: MerchantConfig, day: date) -> list[dict[str, Any]]:
+    """The staged orders that can hold a payment of ``day`` (what the sales build reads: closed
+    or changed on the day, refunded around it, booked on it), each as first booked with the
+    payments it gained since."""
+    start, end = merged_window_utc(day, config.zones())
+    raw = store.orders_touching(start, end)
+    seen = {str(order["order_id"]) for order in raw}
+    margin = timedelta(days=1)
+    refunded = [i for i in store.refunded_order_ids(start - margin, end + margin) if i not in seen]
+    raw = [*raw, *store.orders_by_id(refunded)]
+    raw = [*raw, *revisions.orders_booked_on(store, day, {str(o["order_id"]) for o in raw})]
+    booked = revisions.as_booked(store, raw)
+    return [_with_new_payments(first, now) for first, now in zip(booked, raw, strict=True)]
+
+
+def _with_new_payments(booked: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The order as booked, with the transactions iSeller lists for it now that it lacked."""
+    if booked is current:
+        return dict(current)
+    known = {str(t.get("transaction_id")) for t in booked.get("transactions") or []}
+    gained = [
+        t for t in current.get("transactions") or [] if str(t.get("transaction_id")) not in known
+    ]
+    return {**booked, "transactions": [*(booked.get("transactions") or []), *gained]}
+
+
+def fee_payments(raw_orders: list[dict[str, Any]], config: MerchantConfig, day: date) -> list:
+    """Every successful sale payment dated ``day`` at its outlet (`DatedPayment` rows): till
+    payments of the day's sales and later payments of on-account orders, whatever became of
+    their order since."""
+    frames = order_frames(raw_orders)
+    dated = dated_payments(frames, with_business_dates(frames.orders, config), config)
+    return payments_at_sale(list(dated.itertuples(index=False)), day)
+
+
+def document_numbers(
+    chosen: list[DatedPayment], raw_orders: list[dict[str, Any]], config: MerchantConfig, day: date
+) -> dict[str, str]:
+    """Transaction id → the number of the Jurnal document that carries the payment: its
+    receive payment's (``<invoice no>/P<n>``: a later payment, or a split payment's other
+    method) when it has one, else its order's invoice number. From the source alone."""
+    frames = order_frames(raw_orders)
+    every = dated_payments(frames, with_business_dates(frames.orders, config), config)
+    by_order = records_by_order(every)
+    numbers: dict[str, str] = {}
+    later = [p for p in chosen if p.sale_date != day]
+    if later:
+        _, documents, _ = payments.later_payment_entries(pd.DataFrame(later), every, config, day)
+        numbers |= {d.source_id: d.transaction_no for d in documents}
+    for order_id in sorted({p.order_id for p in chosen if p.sale_date == day}):
+        order_payments = by_order[order_id]
+        outlet = order_payments[0].outlet_code
+        settlement = payments.settle_at_sale(payments_at_sale(order_payments, day), config, outlet)
+        documents = payments.split_payment_documents(settlement, order_payments, config, day)
+        numbers |= {d.source_id: d.transaction_no for d in documents}
+    for payment in chosen:
+        reference = payment.order_reference or payment.order_id
+        numbers.setdefault(payment.transaction_id, transaction_no(config, reference))
+    return numbers
+
+
+def build_payment_fees(
+    store: StagingStore, config: MerchantConfig, day: date
+) -> mdr.PaymentEntries:
+    """The fee and gift-card entries of ``day``'s successful sale payments."""
+    raw = orders_of_day(store, config, day)
+    chosen = fee_payments(raw, config, day)
+    numbers = document_numbers(chosen, raw, config, day)
+    numbered = [(p, numbers[p.transaction_id]) for p in chosen]
+    return mdr.payment_entries(numbered, mdr.reported_fees(raw), config, day)
+
+
+def journal_frame(entries: mdr.PaymentEntries) -> pd.DataFrame:
+    frame = pd.DataFrame(entries.lines, columns=list(JOURNAL_COLUMNS))
+    return frame.astype({"debit": "int64", "credit": "int64"})
+
+
+def record_payment_fees(
+    store: StagingStore, outbox: Outbox, day: date, entries: mdr.PaymentEntries
+) -> dict[str, int]:
+    """Replace the day's fee and gift-card entries and queue their journal entries and holds
+    (the day's sales, stock and cash counts are left alone)."""
+    written = store.replace_journal(day, journal_frame(entries), part=JOURNAL_PART)
+    queued = outbox.enqueue(day, entries.documents, entries.holds, doc_types=(PAYMENT_FEE,))
+    return {"journal_lines_written": written, **{f"outbox_{k}": v for k, v in queued.items()}}
+
+
+def post_payment_fees(outbox: Outbox, day: date, client: JurnalWriter) -> PostResult:
+    """Post the day's pending fee and gift-card journal entries in batches."""
+    result = PostResult()
+    outbox._post_rows(PAYMENT_FEE, outbox._pending(day, PAYMENT_FEE), client, result)
+    return result
+
+
+def fee_totals(entries: mdr.PaymentEntries) -> dict[str, int]:
+    """Rupiah booked per kind of entry (``mdr``, ``gift_card``), from the canonical lines."""
+    totals: dict[str, int] = {}
+    for line in entries.lines:
+        kind = str(line["entry_id"]).removeprefix(mdr.ENTRY_PREFIX).split(":", 1)[0]
+        totals[kind] = totals.get(kind, 0) + int(line["debit"])
+    return totals
