@@ -1,0 +1,157 @@
+"""Payouts end to end on a real staging database and the Jurnal emulator: the settlements a
+reconciliation matched become bank transfers from clearing to the bank, posted once; a line no
+row claims posts nothing; a payout not posted yet is withdrawn when its row loses its line.
+
+The bank lines and reconciliation rows are staged by hand, as the reconciliation stages them."""
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from journal_pipeline.config import load_config
+from journal_pipeline.core.statement_lines import MONEY_IN, MONEY_OUT, StatementLine, line_key
+from journal_pipeline.storage.bank_statements import stage_statement_lines
+from journal_pipeline.storage.reconciliation import replace_reconciliation
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync import payouts
+from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
+from journal_sandbox.defaults import DEMO_CONFIG
+
+CONFIG = load_config(DEMO_CONFIG)
+WEDNESDAY, THURSDAY, FRIDAY = date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)
+BANK = "Rekening Bank"
+AT = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def line(reference: str, amount: int, *, direction: str = MONEY_IN, day: date = FRIDAY):
+    value = Decimal(amount)
+    return StatementLine(
+        line_key=line_key(BANK, day, reference, value, direction, 1),
+        account=BANK,
+        line_date=day,
+        description=reference,
+        reference=reference,
+        amount=value,
+        direction=direction,
+        balance=None,
+        source=f"mutasi_rekening_{day:%Y%m%d}.csv",
+        line_no=1,
+    )
+
+
+QRIS_LINE = line("IPY20261119JKT", 1_191_250)
+CARD_LINE = line("BCC20261118JKT", 1_955_000)
+FEE_LINE = line("ADM20261120", 15_000, direction=MONEY_OUT)
+STRANGER = line("TRF PT SUMBER REJEKI", 300_000)
+
+
+def settlement(day, method, expected, status, paid_by=None, due=FRIDAY):
+    return {
+        "row_key": f"JKT|{method}",
+        "row_kind": "settlement",
+        "outlet_code": "JKT",
+        "payment_method": method,
+        "bank_account": BANK,
+        "takings": expected,
+        "refunds": 0,
+        "mdr": 0,
+        "expected": expected,
+        "expected_date": due,
+        "received": paid_by.amount if paid_by else None,
+        "received_date": paid_by.line_date if paid_by else None,
+        "variance": paid_by.amount - expected if paid_by else None,
+        "status": status,
+        "age_days": 0,
+        "line_key": paid_by.line_key if paid_by else None,
+        "reference": paid_by.reference if paid_by else None,
+        "explanation": "staged by hand",
+    }
+
+
+@pytest.fixture
+def jurnal(tmp_path) -> Iterator:
+    with running_jurnal_sandbox(tmp_path / "jurnal") as handle:
+        yield handle
+
+
+@pytest.fixture
+def store(tmp_path) -> StagingStore:
+    store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    stage_statement_lines(store, [QRIS_LINE, CARD_LINE, FEE_LINE, STRANGER])
+    return store
+
+
+def _run(store, client, day):
+    outbox = Outbox(store)
+    return payouts.run_payouts(store, CONFIG, outbox, client, payouts.payout_days(store, day))
+
+
+def _transfers(client) -> dict[str, dict]:
+    return {t["transaction_no"]: t for t in client.iter_list("bank_transfers", "bank_transfers")}
+
+
+def test_settlements_received_are_posted_once_and_strangers_post_nothing(store, jurnal):
+    client = jurnal.client()
+    replace_reconciliation(
+        store, THURSDAY, [settlement(THURSDAY, "QRIS", 1_191_250, "matched", QRIS_LINE)], AT
+    )
+    replace_reconciliation(
+        store,
+        WEDNESDAY,
+        [
+            settlement(WEDNESDAY, "Kartu Kredit", 1_960_000, "short", CARD_LINE),
+            settlement(WEDNESDAY, "GoPay", 480_000, "overdue"),
+        ],
+        AT,
+    )
+
+    run = _run(store, client, THURSDAY)
+    assert run.days == [FRIDAY]
+    assert (run.posted.posted, run.posted.failed) == (2, 0)
+    transfers = _transfers(client)
+    assert set(transfers) == {"PAYOUT/20261120/IPY20261119JKT", "PAYOUT/20261120/BCC20261118JKT"}
+    card = transfers["PAYOUT/20261120/BCC20261118JKT"]
+    assert card["refund_from"]["name"] == "Kliring Kartu Kredit"
+    assert card["deposit_to"]["name"] == BANK
+    assert Decimal(card["transfer_amount"]) == 1_955_000  # received, 5,000 short of expected
+    assert card["transaction_date"] == "20/11/2026"
+
+    # Wednesday's run builds Friday again: everything is posted already
+    again = _run(store, client, WEDNESDAY)
+    assert again.days == [FRIDAY]
+    assert (again.posted.posted, again.posted.calls) == (0, 0)
+    assert again.queued["outbox_already_posted"] == 2
+    assert _transfers(client).keys() == transfers.keys()
+
+    # the canonical journal's payout part: Dr bank / Cr clearing, per line, dated Friday
+    journal = store.read_journal(FRIDAY)
+    assert set(journal["entry_id"]) == {
+        f"payout:{QRIS_LINE.line_key}",
+        f"payout:{CARD_LINE.line_key}",
+    }
+    assert journal.loc[journal["account_name"] == BANK, "debit"].sum() == 1_191_250 + 1_955_000
+
+
+def test_a_payout_not_posted_is_withdrawn_when_its_row_loses_its_line(store, jurnal):
+    client = jurnal.client()
+    replace_reconciliation(
+        store, THURSDAY, [settlement(THURSDAY, "QRIS", 1_191_250, "matched", QRIS_LINE)], AT
+    )
+    outbox = Outbox(store)
+    build = payouts.build_payouts(store, CONFIG, FRIDAY)
+    payouts.record_payouts(store, outbox, FRIDAY, build)  # queued, not posted
+    assert payouts.open_payout_days(store) == {FRIDAY}
+
+    # matched again: the line now belongs to nobody (e.g. it was another merchant's)
+    replace_reconciliation(
+        store, THURSDAY, [settlement(THURSDAY, "QRIS", 1_191_250, "pending")], AT
+    )
+    run = _run(store, client, THURSDAY)
+    assert run.days == [FRIDAY]  # no receipt of Thursday's, but a payout still open on Friday
+    assert run.queued["outbox_withdrawn"] == 1
+    assert run.posted.posted == 0 and _transfers(client) == {}
+    assert payouts.open_payout_days(store) == set()
+    assert store.read_journal(FRIDAY).empty
