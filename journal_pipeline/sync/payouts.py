@@ -17,6 +17,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from journal_pipeline.accounting.documents import PAYOUT
+from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.payouts import PayoutBuild, Receipt, payout_entries
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.storage import tables
@@ -74,7 +75,7 @@ class PayoutRun:
     posted: PostResult = field(default_factory=PostResult)
 
     @property
-    def holds(self) -> list:
+    def holds(self) -> list[Hold]:
         return [hold for build in self.builds for hold in build.holds]
 
 
