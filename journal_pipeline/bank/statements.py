@@ -95,7 +95,7 @@ def parse_statement(text: str, account: str, source: str) -> list[StatementLine]
         if any(cell.strip() for cell in row) and _cell(row, columns, "date")
     ]
     if not body:
-        raise StatementError(source, None, "no dated line under the header")
+        return []  # a day without movements: the bank still writes the header
     date_format = _date_format(body, columns, source)
     amount_cells = [
         _cell(row, columns, name)

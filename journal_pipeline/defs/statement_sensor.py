@@ -20,7 +20,7 @@ from journal_pipeline.defs.resources import MerchantConfigResource, StagingResou
 from journal_pipeline.sync.reconciliation import bank_accounts, days_touched, stage_statement_files
 
 PATTERNS = ("*.csv", "*.CSV", "*.txt")
-RECONCILED_BY_STATEMENTS = ("cash_bank_reconciliation",)
+RECONCILED_BY_STATEMENTS = ("cash_bank_reconciliation", "jurnal_payouts")
 
 
 def statement_files(folder: Path, config: MerchantConfig) -> dict[Path, str]:

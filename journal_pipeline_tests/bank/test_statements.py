@@ -101,3 +101,8 @@ def test_a_file_nobody_can_read_is_refused_naming_file_line_and_fix(text, said):
     assert "Bank statement broken.csv" in message
     assert said in message
     assert "Export the statement again as CSV" in message
+
+
+def test_a_day_without_movements_is_a_header_and_no_line():
+    header = "Tanggal,Keterangan,Referensi,Mutasi,Jenis,Saldo\n"
+    assert parse_statement(header, "Rekening Bank", "mutasi_rekening_20261116.csv") == []
