@@ -35,8 +35,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from journal_pipeline.accounting.day_sales import DatedPayment
 from journal_pipeline.accounting import periods
+from journal_pipeline.accounting.day_sales import DatedPayment
 from journal_pipeline.accounting.documents import JOURNAL_ENTRY, PAYMENT_FEE, Document
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.labels import payment_method
@@ -141,7 +141,19 @@ def _clearing(payment: DatedPayment, config: MerchantConfig) -> str | None:
 
 def entry_id(suffix: str, transaction_id: str) -> str:
     """The canonical entry id of a payment's fee (``FEE``) or gift-card release."""
-    return f"{ENTRY_PREFIX}{ENTRY_KINDS[suffix]}:{transaction_id}"
+    return f"{ENTRY_PREFIX}{line_source(suffix, transaction_id)}"
+
+
+def line_source(suffix: str, transaction_id: str) -> str:
+    """The ``source_id`` of a fee's (``FEE``) or gift-card release's canonical lines."""
+    return f"{ENTRY_KINDS[suffix]}:{transaction_id}"
+
+
+def entry_of_document(custom_id: str) -> str:
+    """The canonical entry id of a fee or release from its document's custom_id
+    (``<transaction id>/F`` or ``/G``)."""
+    transaction_id, _, suffix = custom_id.rpartition("/")
+    return entry_id(suffix, transaction_id)
 
 
 _TEXT = {FEE: "MDR kept from the {method} payment", GIFT_CARD: "gift card redeemed"}
@@ -186,8 +198,10 @@ def _add(
         "business_date": posting.day,
         "outlet_code": payment.outlet_code,
         "source_type": "payment",
-        # its own source, apart from the payment's (which the sales build books)
-        "source_id": custom_id,
+        # ``mdr:<id>`` / ``gift_card:<id>``: never the source of a posted document (the
+        # outbox knows the fee as <id>/F), so the sales build, which keeps the lines of its
+        # posted documents by source, never takes these for its own
+        "source_id": line_source(suffix, payment.transaction_id),
         "source_reference": reference,
         "description": text,
         "is_estimate": False,

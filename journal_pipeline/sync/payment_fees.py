@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from journal_pipeline.accounting import mdr, payments
 from journal_pipeline.accounting.business_day import merged_window_utc
@@ -28,6 +29,7 @@ from journal_pipeline.accounting.documents import PAYMENT_FEE, transaction_no
 from journal_pipeline.accounting.posting_rules import JOURNAL_COLUMNS, payments_at_sale
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import revisions
 from journal_pipeline.sync.outbox import Outbox, PostResult
@@ -117,10 +119,46 @@ def record_payment_fees(
     store: StagingStore, outbox: Outbox, day: date, entries: mdr.PaymentEntries
 ) -> dict[str, int]:
     """Replace the day's fee and gift-card entries and queue their journal entries and holds
-    (the day's sales, stock and cash counts are left alone)."""
+    (the day's sales, stock and cash counts are left alone). An entry already in Jurnal keeps
+    the canonical lines it was posted with, even when the order changed or left the day since."""
+    entries = keep_posted(store, day, entries)
     written = store.replace_journal(day, journal_frame(entries), part=JOURNAL_PART)
     queued = outbox.enqueue(day, entries.documents, entries.holds, doc_types=(PAYMENT_FEE,))
     return {"journal_lines_written": written, **{f"outbox_{k}": v for k, v in queued.items()}}
+
+
+def keep_posted(store: StagingStore, day: date, entries: mdr.PaymentEntries) -> mdr.PaymentEntries:
+    """The build with each entry of ``day`` already posted as it was recorded: its canonical
+    lines as written then (posted documents are never edited, and the canonical journal must
+    stay what Jurnal holds), its document and any hold on it left out of the new build."""
+    o, j = tables.outbox, tables.journal_lines
+    with store.engine.connect() as conn:
+        posted = set(
+            conn.execute(
+                sa.select(o.c.source_id).where(
+                    o.c.business_date == day, o.c.doc_type == PAYMENT_FEE, o.c.status == "posted"
+                )
+            ).scalars()
+        )
+        if not posted:
+            return entries
+        columns = [j.c[name] for name in JOURNAL_COLUMNS]
+        wanted = sorted(mdr.entry_of_document(source) for source in posted)
+        recorded = [
+            dict(row)
+            for start in range(0, len(wanted), 500)
+            for row in conn.execute(
+                sa.select(*columns)
+                .where(j.c.built_for == day, j.c.entry_id.in_(wanted[start : start + 500]))
+                .order_by(j.c.entry_id, j.c.line_no)
+            ).mappings()
+        ]
+    kept = {str(line["entry_id"]) for line in recorded}
+    return mdr.PaymentEntries(
+        lines=[*(ln for ln in entries.lines if ln["entry_id"] not in kept), *recorded],
+        documents=[d for d in entries.documents if d.source_id not in posted],
+        holds=[h for h in entries.holds if h.source_id not in posted],
+    )
 
 
 def post_payment_fees(outbox: Outbox, day: date, client: JurnalWriter) -> PostResult:

@@ -4,6 +4,7 @@ account, and running the week again posts nothing new."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.e2e
 FIXED_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 WEEK = [date(2026, 11, 13) + timedelta(days=n) for n in range(7)]
 ESTIMATES = {"Beban Pokok Pendapatan", "Persediaan Barang"}  # Jurnal books its own cost
+MONEY_BACK_ENTRY = re.compile(r"/(RJ\d+|VJ)$")
 
 
 def _refunds_in_week(orders: list[dict]) -> set[str]:
@@ -43,7 +45,12 @@ def test_refunds_of_the_week_reach_jurnal_and_tie_out(tmp_path):
         assert expected  # the demo week has refunds to post
         client = week.jurnal.client()
         returns = {r["custom_id"] for r in client.iter_list("sales_returns", "sales_returns")}
-        entries = {e["custom_id"] for e in client.iter_list("journal_entries", "journal_entries")}
+        # the refunds' and voids' own journal entries (<invoice no>/RJ<n>, /VJ), not the fees
+        entries = {
+            e["custom_id"]
+            for e in client.iter_list("journal_entries", "journal_entries")
+            if MONEY_BACK_ENTRY.search(e["transaction_no"])
+        }
         assert returns == expected and entries == expected
         outbox = Outbox(week.store)
         documents = [outbox.documents(day) for day in WEEK]
@@ -74,7 +81,7 @@ def test_refunds_of_the_week_reach_jurnal_and_tie_out(tmp_path):
         for day in WEEK:
             result = dg.materialize(ASSETS, partition_key=day.isoformat(), resources=resources)
             assert result.success
-            for asset in ("jurnal_sales_invoices", "jurnal_sales_returns"):
+            for asset in ("jurnal_sales_invoices", "jurnal_sales_returns", "jurnal_payment_fees"):
                 metadata = result.asset_materializations_for_node(asset)[0].metadata
                 assert metadata["posted_now"].value == 0, (day, asset)
         again = {r["custom_id"] for r in client.iter_list("sales_returns", "sales_returns")}

@@ -56,6 +56,18 @@ def _voided(order: dict) -> dict:
     return voided
 
 
+def _qris_sales(store, expected: dict[str, int]) -> list[dict]:
+    """Completed orders of DAY paid once, by QRIS."""
+    start = datetime(2026, 11, 18, 17, tzinfo=UTC)  # DAY in Jakarta and Bandung
+    return [
+        o
+        for o in store.orders_closed_between(start, start + timedelta(days=1))
+        if o["status"] == "completed"
+        and len(o["transactions"]) == 1
+        and o["transactions"][0]["transaction_id"] in expected
+    ]
+
+
 @pytest.fixture(scope="module")
 def day(tmp_path_factory):
     base = tmp_path_factory.mktemp("fees")
@@ -103,13 +115,7 @@ def test_a_rerun_posts_nothing(day):
 def test_a_sale_voided_after_posting_keeps_its_fee(day):
     store, client = day.store, day.jurnal.client()
     expected = _qris_fees(day.iseller.served_orders())
-    start = datetime(2026, 11, 18, 17, tzinfo=UTC)  # DAY in Jakarta and Bandung
-    order = next(
-        o
-        for o in store.orders_closed_between(start, start + timedelta(days=1))
-        if o["status"] == "completed"
-        and [t["transaction_id"] for t in o["transactions"]] in ([t] for t in expected)
-    )
+    order = _qris_sales(store, expected)[0]
     (sale,) = order["transactions"]
     store.upsert_orders([_voided(order)])
     outbox = Outbox(store)
@@ -122,3 +128,27 @@ def test_a_sale_voided_after_posting_keeps_its_fee(day):
     kept = journal[journal["entry_id"] == f"money:mdr:{sale['transaction_id']}"]
     assert int(kept["debit"].sum()) == expected[sale["transaction_id"]]
     assert len(_entries(client)[f"{sale['transaction_id']}/F"]) == 1
+
+
+def test_a_posted_fee_stays_when_its_payment_leaves_the_day(day):
+    """The order changes in iSeller after the fee was posted: its payment now dated the next
+    day, the day's build no longer finds it, yet Jurnal has the fee: the canonical journal
+    keeps it as posted."""
+    store, client = day.store, day.jurnal.client()
+    expected = _qris_fees(day.iseller.served_orders())
+    order = _qris_sales(store, expected)[1]
+    (sale,) = order["transactions"]
+    moved = copy.deepcopy(order)
+    moved["transactions"][0]["transaction_date"] = VOIDED_AT
+    moved.update(closed_date=VOIDED_AT, modified_date=VOIDED_AT)
+    store.upsert_orders([moved])
+    outbox = Outbox(store)
+    entries = fee_sync.build_payment_fees(store, CONFIG, DAY)
+    assert f"{sale['transaction_id']}/F" not in {d.custom_id for d in entries.documents}
+    fee_sync.record_payment_fees(store, outbox, DAY, entries)
+    assert fee_sync.post_payment_fees(outbox, DAY, client).posted == 0
+    journal = store.read_journal(DAY)
+    kept = journal[journal["entry_id"] == f"money:mdr:{sale['transaction_id']}"]
+    assert int(kept["debit"].sum()) == expected[sale["transaction_id"]]
+    theirs = _trial_balance(client, DAY, DAY)
+    assert theirs[FEES] == _by_account([journal])[FEES]
