@@ -64,7 +64,9 @@ def _with_new_payments(booked: Mapping[str, Any], current: Mapping[str, Any]) ->
     return {**booked, "transactions": [*(booked.get("transactions") or []), *gained]}
 
 
-def fee_payments(raw_orders: list[dict[str, Any]], config: MerchantConfig, day: date) -> list:
+def fee_payments(
+    raw_orders: list[dict[str, Any]], config: MerchantConfig, day: date
+) -> list[DatedPayment]:
     """Every successful sale payment dated ``day`` at its outlet (`DatedPayment` rows): till
     payments of the day's sales and later payments of on-account orders, whatever became of
     their order since."""

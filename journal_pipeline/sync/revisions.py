@@ -47,7 +47,7 @@ from journal_pipeline.core.timestamps import parse_utc
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.revisions import RevisionChange, RevisionRow, RevisionStore
-from journal_pipeline.storage.store import StagingStore, loads
+from journal_pipeline.storage.store import JOURNAL_PARTS, StagingStore, loads
 from journal_pipeline.sync.payment_rollback import day_documents
 
 #: the outbox record of a change after posting that cannot be corrected yet (held, never posted)
@@ -431,6 +431,10 @@ def keep_posted_lines(
     """The day's lines, where every entry whose document is posted keeps the lines it was
     booked with, and is left out on any other day; and the sources left out so."""
     existing = store.read_journal(day).drop(columns=["id"], errors="ignore")
+    # only the sales build's own lines: the parts built apart (stock, fees, …) keep theirs
+    existing = existing[
+        ~existing["entry_id"].astype(str).str.startswith(tuple(JOURNAL_PARTS.values()))
+    ]
     sources = set(lines["source_id"]) | set(existing["source_id"])
     t = tables.outbox
     posted_on: dict[str, set[date]] = {}
