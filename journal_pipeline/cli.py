@@ -438,6 +438,7 @@ def backfill(start, end, verbose):
 
 def _register_commands() -> None:
     from journal_pipeline.corrections_cli import repost, rollback
+    from journal_pipeline.ops_cli import ops_commands
     from journal_pipeline.recon_cli import recon
     from journal_pipeline.stock_cli import stock
 
@@ -445,6 +446,18 @@ def _register_commands() -> None:
     main.add_command(repost)
     main.add_command(stock)
     main.add_command(recon)
+    for command in ops_commands(_sync_day):
+        main.add_command(command)
+
+
+_opened: dict = {}  # the definitions and instance, opened once per process by `_sync_day`
+
+
+def _sync_day(day: date) -> bool:
+    """One day run as `sync` runs it (for `retry-failed`)."""
+    if not _opened:
+        _opened.update(defs=_definitions(), instance=_instance())
+    return _run_day(_opened["defs"], _opened["instance"], day)
 
 
 _register_commands()
