@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -88,6 +89,9 @@ def test_status_then_retry_failed_posts_them_once(jurnal):
     assert f"{DAY}: 2 failed record(s) tried again." in retried.stdout
     assert f"{DAY} synced." in retried.stdout
     assert "running the day" in retried.stderr
+    # the payment whose invoice belongs to another day stays held, and the output says why
+    assert re.search(r"  1 held record\(s\) stay held: their cause needs a fix", retried.stdout)
+    assert "    held 1: Payment of order #JKT-000004 waits for its invoice" in retried.stdout
     after = outbox.documents(DAY)
     assert set(after.loc[after["doc_key"].isin(invoices["doc_key"]), "status"]) == {"posted"}
     posted = _invoices(jurnal)
@@ -96,3 +100,12 @@ def test_status_then_retry_failed_posts_them_once(jurnal):
 
     again = runner.invoke(main, ["retry-failed"])
     assert again.exit_code == 0 and "No failed records: nothing to retry." in again.output
+
+    # a preview of a posted day starts from a copy: its documents read as posted, none to post
+    before = outbox.documents(DAY)
+    preview = runner.invoke(main, ["preview", "--date", DAY])
+    assert preview.exit_code == 0, preview.output
+    assert "built in a copy of the staging database" in preview.stdout
+    assert re.search(r"    Invoices: \d+, Rp [\d.]+ \(0 to post, Rp 0\)", preview.stdout)
+    pd.testing.assert_frame_equal(outbox.documents(DAY), before)
+    assert sorted(_invoices(jurnal)) == sorted(posted)
