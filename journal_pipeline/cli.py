@@ -440,12 +440,15 @@ def _register_commands() -> None:
     from journal_pipeline.corrections_cli import repost, rollback
     from journal_pipeline.ops_cli import ops_commands
     from journal_pipeline.recon_cli import recon
+    from journal_pipeline.setup_cli import check, mapping
     from journal_pipeline.stock_cli import stock
 
     main.add_command(rollback)
     main.add_command(repost)
     main.add_command(stock)
     main.add_command(recon)
+    main.add_command(mapping)
+    main.add_command(check)
     for command in ops_commands(_sync_day):
         main.add_command(command)
 

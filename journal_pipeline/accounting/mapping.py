@@ -1,0 +1,263 @@
+"""Which Jurnal account, warehouse, tax and time zone fits each part of a merchant's config.
+
+Pure: the facts read from iSeller and Jurnal come in as plain rows, the choices go out as
+`Choice` values that say why (a comment in the written config). What cannot be decided is a
+`Choice` whose value starts with ``TODO:`` — `mapping_checks.todo_paths` refuses it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+TODO = "TODO:"
+
+# Jurnal account category ids (reference jurnal-api.md §2 "Account category ids").
+RECEIVABLE, CURRENT_ASSET, CASH_BANK, INVENTORY = 1, 2, 3, 4
+PAYABLE, CURRENT_LIABILITY, EQUITY = 8, 10, 12
+INCOME, OTHER_INCOME, COST_OF_SALES, EXPENSE, OTHER_EXPENSE = 13, 14, 15, 16, 17
+
+
+@dataclass(frozen=True)
+class RoleRule:
+    categories: tuple[int, ...]  # the categories an account of this role may have
+    names: tuple[str, ...]  # name fragments, best first
+
+
+ROLE_RULES: dict[str, RoleRule] = {
+    "sales": RoleRule((INCOME, OTHER_INCOME), ("penjualan", "sales", "pendapatan")),
+    "sales_discount": RoleRule(
+        (INCOME, EXPENSE, OTHER_EXPENSE), ("diskon penjualan", "sales discount", "diskon")
+    ),
+    "sales_return": RoleRule(
+        (INCOME, EXPENSE, OTHER_EXPENSE), ("retur penjualan", "sales return", "retur")
+    ),
+    "service_charge": RoleRule((INCOME, OTHER_INCOME), ("service charge", "layanan")),
+    "shipping_income": RoleRule(
+        (INCOME, OTHER_INCOME), ("ongkos kirim", "pengiriman", "shipping", "pendapatan lain")
+    ),
+    "rounding": RoleRule(
+        (INCOME, OTHER_INCOME, EXPENSE, OTHER_EXPENSE), ("pembulatan", "rounding")
+    ),
+    "receivable": RoleRule((RECEIVABLE,), ("piutang usaha", "accounts receivable", "piutang")),
+    "cogs": RoleRule(
+        (COST_OF_SALES, EXPENSE), ("beban pokok", "harga pokok", "cost of goods", "cost of sales")
+    ),
+    "inventory": RoleRule((INVENTORY,), ("persediaan", "inventory")),
+    "inventory_adjustment": RoleRule(
+        (COST_OF_SALES, EXPENSE, OTHER_EXPENSE),
+        ("penyesuaian persediaan", "inventory adjustment", "selisih persediaan"),
+    ),
+    "goods_received": RoleRule(
+        (PAYABLE, CURRENT_LIABILITY), ("hutang belum ditagih", "unbilled", "belum ditagih")
+    ),
+    "opening_stock": RoleRule((EQUITY,), ("ekuitas saldo awal", "opening balance", "saldo awal")),
+    "payment_fees": RoleRule(
+        (COST_OF_SALES, EXPENSE, OTHER_EXPENSE),
+        ("mdr", "merchant discount", "biaya transaksi", "bank charge", "administrasi bank"),
+    ),
+    "cash_over_short": RoleRule(
+        (OTHER_INCOME, EXPENSE, OTHER_EXPENSE),
+        ("selisih kas", "cash over", "beban lain", "other expense"),
+    ),
+    "gift_card_liability": RoleRule(
+        (CURRENT_LIABILITY, PAYABLE), ("gift card", "voucher", "kartu hadiah")
+    ),
+}
+CASH_BANK_ROLES = (CASH_BANK,)  # payment clearing and settlement bank accounts
+TAX_ACCOUNT_CATEGORIES = (CURRENT_LIABILITY, PAYABLE)
+
+# A payment gateway's other names in an account name, when the method's own name is not in
+# any (e.g. "Debit BCA" paid through an EDC lands in "Kliring EDC").
+GATEWAY_WORDS: dict[str, tuple[str, ...]] = {
+    "cash": ("kas", "cash"),
+    "external_debit": ("edc", "debit"),
+    "external_credit": ("kartu kredit", "credit card", "edc"),
+    "iseller_pay": ("qris", "iseller pay"),
+    "gift_card": ("gift card", "voucher"),
+}
+BANK_WORDS = ("rekening", "bank")
+CLEARING_WORDS = ("kliring", "clearing")
+
+# Indonesian time zones by region named in an outlet group or an address.
+ZONE_WORDS: dict[str, tuple[str, ...]] = {
+    "Asia/Makassar": (
+        "bali",
+        "nusa tenggara",
+        "ntb",
+        "ntt",
+        "lombok",
+        "sulawesi",
+        "makassar",
+        "kalimantan selatan",
+        "kalimantan timur",
+        "kalimantan utara",
+        "balikpapan",
+        "banjarmasin",
+        "samarinda",
+        "manado",
+    ),
+    "Asia/Jayapura": ("papua", "maluku", "ambon", "jayapura", "sorong"),
+    "Asia/Pontianak": ("kalimantan barat", "kalimantan tengah", "pontianak", "palangka"),
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A value for the config and the reason, written beside it as a comment."""
+
+    value: Any
+    why: str
+
+    @property
+    def undecided(self) -> bool:
+        return isinstance(self.value, str) and self.value.startswith(TODO)
+
+
+def _fold(text: object) -> str:
+    return " ".join(str(text or "").casefold().split())
+
+
+def _name(account: Mapping[str, Any]) -> str:
+    return str(account.get("name") or "")
+
+
+def category_id(account: Mapping[str, Any]) -> int | None:
+    """The category id of a Jurnal account row (``category_id`` or ``category.id``)."""
+    raw = account.get("category_id")
+    if raw is None and isinstance(account.get("category"), Mapping):
+        raw = account["category"].get("id")
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _best(candidates: list[Mapping[str, Any]], words: Iterable[str]) -> tuple[str, str] | None:
+    """(account name, the word that chose it): an exact name first, then the first word any
+    name contains, the shortest such name (fewest extra words)."""
+    for word in words:
+        exact = [a for a in candidates if _fold(_name(a)) == word]
+        if exact:
+            return _name(exact[0]), word
+        containing = sorted(
+            (a for a in candidates if word in _fold(_name(a))), key=lambda a: len(_name(a))
+        )
+        if containing:
+            return _name(containing[0]), word
+    return None
+
+
+def choose_account(role: str, accounts: list[Mapping[str, Any]]) -> Choice:
+    """The Jurnal account of an account role, by category and name."""
+    rule = ROLE_RULES[role]
+    fitting = [a for a in accounts if category_id(a) in rule.categories]
+    found = _best(fitting, rule.names)
+    if found is None:
+        return Choice(
+            f"{TODO} name the Jurnal account for {role}",
+            f"no account of category {'/'.join(map(str, rule.categories))} is named like "
+            f"{' / '.join(repr(n) for n in rule.names[:3])}",
+        )
+    name, word = found
+    return Choice(name, f"category {category_id(_account(accounts, name))}, name has {word!r}")
+
+
+def _account(accounts: list[Mapping[str, Any]], name: str) -> Mapping[str, Any]:
+    return next(a for a in accounts if _name(a) == name)
+
+
+def choose_payment_account(
+    method: str, gateway: str | None, accounts: list[Mapping[str, Any]]
+) -> Choice:
+    """The Cash & Bank account a payment method's takings are deposited into."""
+    cash_bank = [a for a in accounts if category_id(a) in CASH_BANK_ROLES]
+    words = [_fold(method), *GATEWAY_WORDS.get(_fold(gateway), ())]
+    words += [w for w in re.split(r"\W+", _fold(method)) if len(w) > 2]
+    found = _best(cash_bank, words)
+    if found is None:
+        return Choice(
+            f"{TODO} name the Cash & Bank account that receives {method}",
+            f"no Cash & Bank account is named like {method!r} (gateway {gateway})",
+        )
+    return Choice(found[0], f"Cash & Bank, name has {found[1]!r}")
+
+
+def choose_bank_account(accounts: list[Mapping[str, Any]]) -> Choice:
+    """The bank account settlements reach: a Cash & Bank account named like a bank account
+    that is not a clearing account."""
+    banks = [
+        a
+        for a in accounts
+        if category_id(a) in CASH_BANK_ROLES
+        and not any(w in _fold(_name(a)) for w in CLEARING_WORDS)
+    ]
+    found = _best(banks, BANK_WORDS)
+    if found is None:
+        return Choice(f"{TODO} name the bank account settlements reach", "no bank account found")
+    return Choice(found[0], f"Cash & Bank, not a clearing account, name has {found[1]!r}")
+
+
+def settles(method: str, gateway: str | None, clearing: Choice, bank: Choice) -> bool:
+    """Whether a method's takings travel to the bank later (a settlement): not when they are
+    deposited straight into the bank account, nor for gift cards (no money moves)."""
+    return _fold(gateway) != "gift_card" and clearing.value != bank.value
+
+
+def choose_warehouse(code: str, name: str | None, warehouses: list[Mapping[str, Any]]) -> Choice:
+    """The Jurnal warehouse of an outlet: by code, then by the outlet's name, then by its
+    first word (the city)."""
+    for warehouse in warehouses:
+        if _fold(warehouse.get("code")) == _fold(code):
+            return Choice(str(warehouse["name"]), f"warehouse code {code}")
+    words = [_fold(name)] + ([_fold(name).split()[0]] if _fold(name) else [])
+    for word in filter(None, words):
+        hits = [w for w in warehouses if word in _fold(w.get("name"))]
+        if len(hits) == 1:
+            return Choice(str(hits[0]["name"]), f"warehouse name has {word!r}")
+    return Choice(
+        f"{TODO} name the Jurnal warehouse of outlet {code}",
+        f"no warehouse has code {code} or a name like {name!r}",
+    )
+
+
+def choose_zone(texts: Iterable[str | None], default: str) -> Choice:
+    """An outlet's time zone from its outlet groups and address, else the merchant's."""
+    for text in texts:
+        folded = _fold(text)
+        for zone, words in ZONE_WORDS.items():
+            word = next((w for w in words if re.search(rf"\b{w}\b", folded)), None)
+            if word:
+                return Choice(zone, f"{text!r} is in {zone}")
+    return Choice(default, "nothing in its groups or address says otherwise: merchant's zone")
+
+
+def choose_tax(
+    rate: Decimal | None, taxes: list[Mapping[str, Any]]
+) -> tuple[str | None, Mapping[str, Any] | None, str]:
+    """(config key, Jurnal tax, why) of the tax an outlet charges at `rate` percent."""
+    if rate is None or rate == 0:
+        return None, None, "its recent orders carry no tax"
+    fitting = [t for t in taxes if _rate(t) == rate and not t.get("is_witholding")]
+    if len(fitting) != 1:
+        return None, None, f"{len(fitting)} Jurnal taxes have rate {rate}%"
+    tax = fitting[0]
+    return str(tax["name"]), tax, f"its orders charge {rate}%, Jurnal tax {tax['name']}"
+
+
+def _rate(tax: Mapping[str, Any]) -> Decimal | None:
+    try:
+        return Decimal(str(tax.get("rate"))).normalize()
+    except ArithmeticError:
+        return None
+
+
+def tax_account(tax: Mapping[str, Any]) -> str | None:
+    """The liability account a Jurnal tax books sales tax to."""
+    account = tax.get("sell_tax_account")
+    if isinstance(account, Mapping) and account.get("name"):
+        return str(account["name"])
+    return None

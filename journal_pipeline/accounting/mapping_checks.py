@@ -1,0 +1,118 @@
+"""What `journal-pipeline check` refuses in a config, given what Jurnal and iSeller hold.
+
+Pure: one line per problem, each naming the config field and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from journal_pipeline.accounting.mapping import (
+    CASH_BANK_ROLES,
+    ROLE_RULES,
+    TAX_ACCOUNT_CATEGORIES,
+    TODO,
+    category_id,
+)
+from journal_pipeline.config import MerchantConfig
+
+
+def todo_paths(data: object, path: str = "") -> list[str]:
+    """Where the raw config still holds a ``TODO:`` value (dotted paths)."""
+    if isinstance(data, Mapping):
+        return [p for k, v in data.items() for p in todo_paths(v, f"{path}.{k}" if path else k)]
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in todo_paths(v, f"{path}[{i}]")]
+    if isinstance(data, str) and data.strip().startswith(TODO):
+        return [path]
+    return []
+
+
+def _categories(accounts: Iterable[Mapping[str, Any]]) -> dict[str, int | None]:
+    return {str(a.get("name")).casefold(): category_id(a) for a in accounts if a.get("name")}
+
+
+def _account_problem(
+    field: str, name: str, fitting: tuple[int, ...], known: dict[str, int | None]
+) -> str | None:
+    if name.strip().startswith(TODO):
+        return None  # reported once, as a TODO
+    if name.casefold() not in known:
+        return (
+            f"{field}: Jurnal has no account {name!r}; create it in Jurnal or name an existing one"
+        )
+    found = known[name.casefold()]
+    if found not in fitting:
+        return (
+            f"{field}: Jurnal account {name!r} is of category {found}, not "
+            f"{' or '.join(map(str, fitting))}; name an account of a fitting category"
+        )
+    return None
+
+
+def account_problems(config: MerchantConfig, accounts: list[Mapping[str, Any]]) -> list[str]:
+    """Every account the config names exists in Jurnal with a category fitting its use."""
+    known = _categories(accounts)
+    found: list[str | None] = []
+    scopes = [("accounts", config.accounts, config.payment_methods)]
+    scopes += [
+        (f"outlets.{code}.accounts", outlet.accounts, outlet.payment_methods)
+        for code, outlet in config.outlets.items()
+    ]
+    for prefix, roles, methods in scopes:
+        for role, name in roles.items():
+            rule = ROLE_RULES.get(role)
+            fitting = rule.categories if rule else tuple(sorted({c for c in known.values() if c}))
+            found.append(_account_problem(f"{prefix}.{role}", name, fitting, known))
+        method_prefix = prefix.replace("accounts", "payment_methods")
+        for method, name in methods.items():
+            found.append(
+                _account_problem(f"{method_prefix}.{method}", name, CASH_BANK_ROLES, known)
+            )
+    for method, rule in config.settlements.items():
+        field = f"settlements.{method}.bank_account"
+        found.append(_account_problem(field, rule.bank_account, CASH_BANK_ROLES, known))
+    for key, tax in config.taxes.items():
+        field = f"taxes.{key}.account"
+        found.append(_account_problem(field, tax.account, TAX_ACCOUNT_CATEGORIES, known))
+    return [line for line in found if line]
+
+
+def warehouse_problems(
+    config: MerchantConfig, outlet_codes: Iterable[str], warehouses: list[Mapping[str, Any]]
+) -> list[str]:
+    """Every iSeller outlet is in the config with a warehouse Jurnal has."""
+    names = {str(w.get("name")).casefold() for w in warehouses}
+    problems = []
+    for code in sorted(outlet_codes):
+        outlet = config.outlet(code)
+        if outlet is None:
+            problems.append(
+                f"outlets.{code}: iSeller outlet {code} is not in the config; add it with its "
+                "time zone and warehouse (`journal-pipeline mapping init` writes one)"
+            )
+        elif not outlet.warehouse:
+            problems.append(f"outlets.{code}.warehouse: not set; name its Jurnal warehouse")
+        elif outlet.warehouse.casefold() not in names and not outlet.warehouse.startswith(TODO):
+            problems.append(
+                f"outlets.{code}.warehouse: Jurnal has no warehouse {outlet.warehouse!r}; "
+                "create it in Jurnal (Inventory → Warehouses) or name an existing one"
+            )
+    return problems
+
+
+def method_problems(
+    config: MerchantConfig, methods_seen: Iterable[tuple[str, str | None]]
+) -> list[str]:
+    """Every payment method iSeller took lately has a clearing account, for some outlet."""
+    scopes = [None, *config.outlets]
+    problems = []
+    for method, gateway in sorted(set(methods_seen), key=lambda m: (m[0], m[1] or "")):
+        if not any(config.payment_account(method, gateway, scope) for scope in scopes):
+            problems.append(
+                f"payment_methods.{method}: iSeller took payments by {method!r} (gateway "
+                f"{gateway}) and the config maps it to no account; add `{method}: <Jurnal "
+                "Cash & Bank account>` under payment_methods"
+            )
+    return problems

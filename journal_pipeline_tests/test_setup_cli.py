@@ -1,0 +1,131 @@
+"""`journal-pipeline mapping init` and `check` over real HTTP to both emulators: the written
+config loads, passes `check` and syncs a day with no edit; a wrong category, an unknown
+warehouse, an unmapped method and a TODO each fail `check` with their own line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from journal_pipeline.cli import main
+from journal_pipeline.config import load_config
+from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
+from journal_sandbox.defaults import DEMO_CONFIG
+
+DAY = "2026-11-18"  # inside the iSeller fixture's history, within 30 days of the clock
+
+
+@pytest.fixture(scope="module")
+def jurnal(tmp_path_factory):
+    """A Jurnal emulator of this module's own: the sync below posts to it."""
+    with running_jurnal_sandbox(tmp_path_factory.mktemp("jurnal-setup")) as handle:
+        yield handle
+
+
+@pytest.fixture(scope="module")
+def env(iseller_sandbox, jurnal):
+    return {**iseller_sandbox.env, **jurnal.env}
+
+
+@pytest.fixture(scope="module")
+def written(env, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("setup") / "merchant.yaml"
+    result = CliRunner().invoke(
+        main, ["mapping", "init", "--output", str(path), "--start-date", "2026-11-01"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {path}." in result.output and "Every value decided." in result.output
+    assert "… Jurnal: accounts, warehouses, taxes" in result.stderr
+    return path
+
+
+def _check(env, path: Path):
+    return CliRunner().invoke(main, ["check", "--config", str(path)], env=env)
+
+
+def test_init_matches_the_demo_merchant(written):
+    config = load_config(written)
+    demo = load_config(DEMO_CONFIG)
+    assert config.name == demo.name
+    assert config.accounts == {**demo.accounts}  # every role found by category and name
+    assert config.payment_methods == demo.payment_methods
+    for code, outlet in demo.outlets.items():
+        mine = config.outlets[code]
+        assert (mine.name, mine.timezone, mine.warehouse, mine.tax) == (
+            outlet.name,
+            outlet.timezone,
+            outlet.warehouse,
+            outlet.tax,
+        )
+    assert config.taxes == demo.taxes
+    assert set(config.settlements) == set(demo.settlements)
+    assert {s.bank_account for s in config.settlements.values()} == {"Rekening Bank"}
+    assert config.gift_cards.skus == demo.gift_cards.skus
+    text = written.read_text(encoding="utf-8")
+    assert '"DPS":' in text and "'Bali' is in Asia/Makassar" in text  # each choice says why
+
+
+def test_check_passes_and_the_config_syncs_a_day(written, env, tmp_path):
+    result = _check(env, written)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "Config fits iSeller and Jurnal."
+    assert "… Jurnal: accounts and warehouses" in result.stderr
+
+    process_env = {k: v for k, v in os.environ.items() if not k.startswith(("ISELLER_", "JURNAL_"))}
+    process_env.pop("DAGSTER_HOME", None)
+    process_env.update(env)
+    process_env["JOURNAL_PIPELINE_CONFIG"] = str(written)
+    process_env["STAGING_DATABASE_URL"] = f"sqlite:///{tmp_path / 'staging.db'}"
+    synced = subprocess.run(
+        [sys.executable, "-m", "journal_pipeline.cli", "sync", "--date", DAY],
+        env=process_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert synced.returncode == 0, synced.stderr[-2000:]
+    assert synced.stdout.splitlines()[0] == f"{DAY} synced."
+
+
+def _edited(written: Path, tmp_path: Path, edit) -> Path:
+    data = yaml.safe_load(written.read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp_path / "edited.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_check_names_each_problem_and_its_fix(written, env, tmp_path):
+    def break_it(data):
+        data["accounts"]["inventory"] = "Beban Pokok Pendapatan"  # a Cost of Sales account
+        data["outlets"]["BDG"]["warehouse"] = "Gudang Surabaya"
+        del data["payment_methods"]["GoPay"]
+        data["accounts"]["rounding"] = "TODO: name the Jurnal account for rounding"
+
+    result = _check(env, _edited(written, tmp_path, break_it))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines == [
+        "accounts.rounding: still TODO; replace it with the value it asks for",
+        "accounts.inventory: Jurnal account 'Beban Pokok Pendapatan' is of category 15, not 4; "
+        "name an account of a fitting category",
+        "outlets.BDG.warehouse: Jurnal has no warehouse 'Gudang Surabaya'; create it in Jurnal "
+        "(Inventory → Warehouses) or name an existing one",
+        "payment_methods.GoPay: iSeller took payments by 'GoPay' (gateway custom) and the "
+        "config maps it to no account; add `GoPay: <Jurnal Cash & Bank account>` under "
+        "payment_methods",
+        "4 problem(s).",
+    ]
+
+
+def test_check_says_when_jurnal_cannot_be_reached(written, env):
+    result = _check({**env, "JURNAL_BASE_URL": "http://127.0.0.1:9/public/jurnal/api/v1"}, written)
+    assert result.exit_code == 1
+    assert "Jurnal: cannot connect" in result.stdout and "JURNAL_*" in result.stdout
