@@ -1,0 +1,67 @@
+"""The pure choices of `mapping init` and the problems `check` finds, on the Jurnal emulator's
+own chart of accounts and warehouses (its seed), without HTTP."""
+
+from __future__ import annotations
+
+from journal_pipeline.accounting.mapping import (
+    choose_account,
+    choose_payment_account,
+    choose_warehouse,
+    choose_zone,
+)
+from journal_pipeline.accounting.mapping_checks import account_problems, todo_paths
+from journal_pipeline.config import MerchantConfig
+from journal_sandbox.jurnal_store import SEED_ACCOUNTS, SEED_WAREHOUSES
+
+ACCOUNTS = [{"name": a.name, "category": {"id": a.category_id}} for a in SEED_ACCOUNTS]
+WAREHOUSES = [{"name": name, "code": code} for name, code in SEED_WAREHOUSES]
+
+
+def test_roles_are_matched_by_category_then_name():
+    assert choose_account("sales", ACCOUNTS).value == "Penjualan"  # not "Diskon Penjualan"
+    assert choose_account("inventory", ACCOUNTS).value == "Persediaan Barang"
+    assert choose_account("cogs", ACCOUNTS).value == "Beban Pokok Pendapatan"
+    assert choose_account("goods_received", ACCOUNTS).value == "Hutang Belum Ditagih"
+
+
+def test_a_role_without_a_fitting_account_is_a_todo():
+    only_cash = [a for a in ACCOUNTS if a["category"]["id"] == 3]
+    choice = choose_account("inventory", only_cash)
+    assert choice.undecided and choice.value.startswith("TODO: ")
+
+
+def test_payment_methods_by_name_then_gateway():
+    assert (
+        choose_payment_account("QRIS", "iseller_pay", ACCOUNTS).value == "Kliring QRIS iSeller Pay"
+    )
+    assert choose_payment_account("Debit BCA", "external_debit", ACCOUNTS).value == "Kliring EDC"
+    assert choose_payment_account("Cash", "cash", ACCOUNTS).value == "Kas"
+    assert choose_payment_account("Transfer Bank", "custom", ACCOUNTS).value == "Rekening Bank"
+    assert choose_payment_account("Dana", "custom", ACCOUNTS).undecided
+
+
+def test_warehouses_by_code_then_city_and_zones_by_region():
+    assert choose_warehouse("BDG", "Bandung Braga", WAREHOUSES).value == "Gudang Bandung Dago"
+    renamed = [{"name": "Gudang Bandung Dago", "code": None}]
+    assert choose_warehouse("XYZ", "Bandung Braga", renamed).value == "Gudang Bandung Dago"
+    assert choose_warehouse("SBY", "Surabaya", WAREHOUSES).undecided
+    assert choose_zone(["Jawa", "Jl. Braga 21, Bandung"], "Asia/Jakarta").value == "Asia/Jakarta"
+    assert choose_zone(["Bali"], "Asia/Jakarta").value == "Asia/Makassar"
+    assert choose_zone(["Jl. Ahmad Yani, Jayapura, Papua"], "Asia/Jakarta").value == "Asia/Jayapura"
+
+
+def test_check_finds_wrong_category_unknown_account_and_todo():
+    config = MerchantConfig.model_validate(
+        {
+            "accounts": {"inventory": "Penjualan", "sales": "Pendapatan Usaha"},
+            "payment_methods": {"Cash": "Kas"},
+        }
+    )
+    assert account_problems(config, ACCOUNTS) == [
+        "accounts.inventory: Jurnal account 'Penjualan' is of category 13, not 4; name an "
+        "account of a fitting category",
+        "accounts.sales: Jurnal has no account 'Pendapatan Usaha'; create it in Jurnal or name "
+        "an existing one",
+    ]
+    raw = {"accounts": {"cogs": "TODO: name it"}, "outlets": {"JKT": {"warehouse": "TODO: x"}}}
+    assert todo_paths(raw) == ["accounts.cogs", "outlets.JKT.warehouse"]
