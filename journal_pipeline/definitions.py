@@ -12,6 +12,7 @@ import dagster as dg
 
 from journal_pipeline.config import MerchantConfig, load_config
 from journal_pipeline.defs.assets import build_assets
+from journal_pipeline.defs.failed_records_sensor import build_failed_records_sensor
 from journal_pipeline.defs.fee_assets import build_fee_assets
 from journal_pipeline.defs.partitions import daily_partitions
 from journal_pipeline.defs.recon_assets import build_recon_assets
@@ -57,6 +58,7 @@ def build_definitions(
             *build_sensors(job),
             build_shift_close_sensor(job),
             build_statement_sensor(job),
+            build_failed_records_sensor(job),
         ],
         resources=resources,
     )

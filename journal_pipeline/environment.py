@@ -15,6 +15,17 @@ STAGING_URL_ENV = "STAGING_DATABASE_URL"
 STOCK_EXPORT_DIR_ENV = "STOCK_EXPORT_DIR"  # stock comparison CSVs (default: beside staging)
 RECON_EXPORT_DIR_ENV = "RECON_EXPORT_DIR"  # reconciliation CSVs (default: beside staging)
 
+# Alerts (optional; every channel that is set receives each alert: `journal_pipeline.alerts`)
+ALERT_WEBHOOK_URL_ENV = "ALERT_WEBHOOK_URL"  # Slack incoming-webhook JSON {"text": ...}
+ALERT_SMTP_HOST_ENV = "ALERT_SMTP_HOST"
+ALERT_SMTP_PORT_ENV = "ALERT_SMTP_PORT"  # 465: SSL; otherwise STARTTLS when the server offers it
+ALERT_SMTP_USER_ENV = "ALERT_SMTP_USER"
+ALERT_SMTP_PASSWORD_ENV = "ALERT_SMTP_PASSWORD"
+ALERT_EMAIL_FROM_ENV = "ALERT_EMAIL_FROM"
+ALERT_EMAIL_TO_ENV = "ALERT_EMAIL_TO"  # comma-separated
+DAGSTER_WEBSERVER_URL_ENV = "DAGSTER_WEBSERVER_URL"  # alerts link runs here
+DAGSTER_WEBSERVER_URL = "http://127.0.0.1:3000"
+
 ISELLER_TOKEN_URL = "https://isellershop.com/oauth/token"
 JURNAL_BASE_URL = "https://api.mekari.com/public/jurnal/api/v1"
 
