@@ -41,6 +41,8 @@ def failure_alert(context: dg.RunFailureSensorContext, merchant: str) -> Alert:
     lines = [f"Run {run.run_id} of {run.job_name}: {_short(context.failure_event.message)}"]
     for step in context.get_step_failure_events():
         error = step.event_specific_data.error if step.event_specific_data else None
+        while error is not None and error.cause is not None:  # past Dagster's wrapper
+            error = error.cause
         lines.append(f"Step {step.step_key}: {_short(error.message if error else step.message)}")
     retry = run.tags.get(RETRY_NUMBER_TAG)
     if retry:

@@ -106,3 +106,12 @@ def test_nightly_schedule_finalises_yesterday(defs):
     tick = datetime(2026, 11, 21, 2, 30, tzinfo=JAKARTA)
     run = schedule(dg.build_schedule_context(scheduled_execution_time=tick))
     assert run.partition_key == "2026-11-20"
+
+
+def test_sensors_are_wired_running_and_described(defs):
+    sensors = {s.name: s for s in defs.sensors}
+    assert "failed_records_sensor" in sensors
+    failed = sensors["failed_records_sensor"]
+    assert failed.job_name == SYNC_JOB  # its retries run the day's sync
+    assert failed.default_status == dg.DefaultSensorStatus.RUNNING
+    assert "held or failed" in failed.description
