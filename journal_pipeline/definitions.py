@@ -11,6 +11,7 @@ from __future__ import annotations
 import dagster as dg
 
 from journal_pipeline.config import MerchantConfig, load_config
+from journal_pipeline.defs.alert_sensors import build_run_failure_alert_sensor
 from journal_pipeline.defs.assets import build_assets
 from journal_pipeline.defs.failed_records_sensor import build_failed_records_sensor
 from journal_pipeline.defs.fee_assets import build_fee_assets
@@ -59,6 +60,7 @@ def build_definitions(
             build_shift_close_sensor(job),
             build_statement_sensor(job),
             build_failed_records_sensor(job),
+            build_run_failure_alert_sensor(),
         ],
         resources=resources,
     )

@@ -70,9 +70,9 @@ def account_problems(config: MerchantConfig, accounts: list[Mapping[str, Any]]) 
             found.append(
                 _account_problem(f"{method_prefix}.{method}", name, CASH_BANK_ROLES, known)
             )
-    for method, rule in config.settlements.items():
+    for method, settlement in config.settlements.items():
         field = f"settlements.{method}.bank_account"
-        found.append(_account_problem(field, rule.bank_account, CASH_BANK_ROLES, known))
+        found.append(_account_problem(field, settlement.bank_account, CASH_BANK_ROLES, known))
     for key, tax in config.taxes.items():
         field = f"taxes.{key}.account"
         found.append(_account_problem(field, tax.account, TAX_ACCOUNT_CATEGORIES, known))

@@ -30,7 +30,8 @@ SMTP_SSL_PORT = 465
 
 
 class Channel(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def send(self, alert: Alert) -> None: ...
 

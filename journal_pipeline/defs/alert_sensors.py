@@ -5,6 +5,7 @@ import os
 from collections.abc import Mapping, Sequence
 
 import dagster as dg
+from dagster._core.execution.plan.objects import StepFailureData
 
 from journal_pipeline.alerts.channels import Channel, channels_from_environment, send
 from journal_pipeline.alerts.message import Alert, run_url
@@ -40,7 +41,8 @@ def failure_alert(context: dg.RunFailureSensorContext, merchant: str) -> Alert:
     run = context.dagster_run
     lines = [f"Run {run.run_id} of {run.job_name}: {_short(context.failure_event.message)}"]
     for step in context.get_step_failure_events():
-        error = step.event_specific_data.error if step.event_specific_data else None
+        data = step.event_specific_data
+        error = data.error if isinstance(data, StepFailureData) else None
         while error is not None and error.cause is not None:  # past Dagster's wrapper
             error = error.cause
         lines.append(f"Step {step.step_key}: {_short(error.message if error else step.message)}")

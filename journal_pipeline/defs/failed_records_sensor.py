@@ -78,7 +78,7 @@ def _write_cursor(last_id: int, retries: dict[date, DayRetry]) -> str:
 def _observation(finding: Finding) -> dg.AssetObservation:
     entry = finding.entry
     asset = ASSET_OF_DOC_TYPE.get(entry.doc_type, DEFAULT_ASSET)
-    metadata = {
+    metadata: dict[str, str | int] = {
         "status": finding.kind,
         "record": entry.record,
         "doc_key": entry.doc_key,

@@ -116,7 +116,7 @@ class RetryPolicy:
     backoff: timedelta = timedelta(minutes=10)  # before the first retry; doubles each time
 
     def delay(self, attempts_made: int) -> timedelta:
-        return self.backoff * (2**attempts_made)
+        return self.backoff * int(2**attempts_made)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ problems themselves are pure: `accounting/mapping*.py`)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,14 +15,15 @@ LOOKBACK_DAYS = 30  # payment methods "seen lately"
 Progress = Callable[[str], None]
 
 
-def recent_payments(iseller, now: datetime) -> list[dict[str, Any]]:
+def recent_payments(iseller: Any, now: datetime) -> list[dict[str, Any]]:
     """GetTransactions of the last 30 days (successful sales only are of interest)."""
-    return iseller.get_transactions(
+    found: list[dict[str, Any]] = iseller.get_transactions(
         created_after=now - timedelta(days=LOOKBACK_DAYS), created_before=now, includes=()
     )
+    return found
 
 
-def methods_seen(transactions: list[Mapping[str, Any]]) -> list[tuple[str, str | None]]:
+def methods_seen(transactions: Sequence[Mapping[str, Any]]) -> list[tuple[str, str | None]]:
     """(method name, gateway) of every payment method in the transactions."""
     seen = {
         (str(t["payment_type_name"]), t.get("gateway"))
@@ -32,7 +33,9 @@ def methods_seen(transactions: list[Mapping[str, Any]]) -> list[tuple[str, str |
     return sorted(seen, key=lambda m: m[0])
 
 
-def _outlet_tax_rates(iseller, transactions: list[Mapping[str, Any]]) -> dict[str, Decimal | None]:
+def _outlet_tax_rates(
+    iseller: Any, transactions: Sequence[Mapping[str, Any]]
+) -> dict[str, Decimal | None]:
     """Outlet code → the tax percent most lines of its orders charged, from the orders of the
     day before the latest payment (a day of trading, not 30)."""
     dates = [str(t.get("transaction_date") or "") for t in transactions]
@@ -41,7 +44,7 @@ def _outlet_tax_rates(iseller, transactions: list[Mapping[str, Any]]) -> dict[st
         return {}
     end = datetime.fromisoformat(latest[:19]).replace(tzinfo=UTC)  # the client's dates are UTC
     orders = iseller.get_orders(created_after=end - timedelta(days=1), created_before=end).orders
-    rates: dict[str, Counter] = {}
+    rates: dict[str, Counter[Decimal]] = {}
     for order in orders:
         counter = rates.setdefault(str(order.get("outlet_code")), Counter())
         for line in order.get("order_details") or []:
@@ -51,7 +54,7 @@ def _outlet_tax_rates(iseller, transactions: list[Mapping[str, Any]]) -> dict[st
 
 
 def read_facts(
-    iseller, jurnal, now: datetime, start_date: date, progress: Progress
+    iseller: Any, jurnal: Any, now: datetime, start_date: date, progress: Progress
 ) -> MerchantFacts:
     """Everything `mapping init` chooses from (the iSeller client's dates are UTC)."""
     progress("iSeller: store, outlets and payment types")

@@ -32,7 +32,7 @@ def _columns() -> list[Any]:
     ]
 
 
-def _joined() -> sa.Select:
+def _joined() -> sa.Select[Any]:
     log, box = tables.outbox_log, tables.outbox
     return sa.select(*_columns()).join_from(log, box, log.c.doc_key == box.c.doc_key)
 

@@ -75,7 +75,7 @@ def graph_snapshot(defs: dg.Definitions) -> dict:
     }
     sensors = {
         s.name: {
-            "job": s.job_name,
+            "job": s.job_name if s.has_jobs else None,  # a run-failure sensor targets none
             "minimum_interval_seconds": s.minimum_interval_seconds,
             "default_status": s.default_status.value,
         }
