@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from journal_sandbox.iseller_app import ISellerSandbox
 
 
@@ -42,3 +44,29 @@ def running_iseller_sandbox(state_dir: Path, **options: Any) -> Iterator[ISeller
     finally:
         server.stop()
         sandbox.close()
+
+
+def read_all(handle: ISellerSandboxHandle, name: str, key: str, **params: Any) -> list[Any]:
+    """Every item of a v2 list endpoint of the sandbox, page by page, under its own token."""
+    token = requests.post(
+        f"{handle.url}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": handle.env["ISELLER_CLIENT_ID"],
+            "client_secret": handle.env["ISELLER_CLIENT_SECRET"],
+        },
+        timeout=10,
+    ).json()["access_token"]
+    items, page = [], 1
+    while True:
+        body = requests.post(
+            f"{handle.url}/api/v2/{name}",
+            data={**params, "page": page},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).json()
+        assert body["status"] is True, body
+        items.extend(body[key])
+        if not body["has_next_item"]:
+            return items
+        page += 1

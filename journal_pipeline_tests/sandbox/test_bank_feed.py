@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-from journal_pipeline_tests.iseller_fixtures import ISellerSandboxHandle, running_iseller_sandbox
+from journal_pipeline_tests.iseller_fixtures import (
+    ISellerSandboxHandle,
+    read_all,
+    running_iseller_sandbox,
+)
 from journal_sandbox.bank_feed import LAYOUT_PRESETS, bank_statement_lines, write_bank_statements
 from journal_sandbox.launch import write_statements_until_now
 
@@ -51,28 +54,7 @@ def iseller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ISellerSandbox
 
 
 def _all(handle: ISellerSandboxHandle, name: str, key: str, **params: Any) -> list[Any]:
-    token = requests.post(
-        f"{handle.url}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": handle.env["ISELLER_CLIENT_ID"],
-            "client_secret": handle.env["ISELLER_CLIENT_SECRET"],
-        },
-        timeout=10,
-    ).json()["access_token"]
-    items, page = [], 1
-    while True:
-        body = requests.post(
-            f"{handle.url}/api/v2/{name}",
-            data={**WINDOW, **params, "page": page},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
-        ).json()
-        assert body["status"] is True, body
-        items.extend(body[key])
-        if not body["has_next_item"]:
-            return items
-        page += 1
+    return read_all(handle, name, key, **{**WINDOW, **params})
 
 
 def _business_days_after(day: date, count: int) -> date:

@@ -9,9 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-import requests
 
-from journal_pipeline_tests.iseller_fixtures import ISellerSandboxHandle, running_iseller_sandbox
+from journal_pipeline_tests.iseller_fixtures import (
+    ISellerSandboxHandle,
+    read_all,
+    running_iseller_sandbox,
+)
 from journal_sandbox.demo_merchant import generate_orders
 
 NOW = datetime(2026, 11, 22, 16, tzinfo=UTC)  # Sunday 23:00 in Jakarta: two weeks of orders
@@ -31,28 +34,7 @@ def iseller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ISellerSandbox
 
 
 def _all(handle: ISellerSandboxHandle, name: str, key: str, **params: Any) -> list[Any]:
-    token = requests.post(
-        f"{handle.url}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": handle.env["ISELLER_CLIENT_ID"],
-            "client_secret": handle.env["ISELLER_CLIENT_SECRET"],
-        },
-        timeout=10,
-    ).json()["access_token"]
-    items, page = [], 1
-    while True:
-        body = requests.post(
-            f"{handle.url}/api/v2/{name}",
-            data={**WINDOW, **params, "page": page},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
-        ).json()
-        assert body["status"] is True, body
-        items.extend(body[key])
-        if not body["has_next_item"]:
-            return items
-        page += 1
+    return read_all(handle, name, key, **{**WINDOW, **params})
 
 
 @pytest.fixture(scope="module")
