@@ -30,7 +30,7 @@ import pandas as pd
 from journal_pipeline.accounting.day_sales import outlet_business_date
 from journal_pipeline.accounting.documents import CASH_COUNT, Document
 from journal_pipeline.accounting.holds import Hold
-from journal_pipeline.accounting.posting_rules import JOURNAL_COLUMNS
+from journal_pipeline.accounting.posting_rules import journal_frame
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.cash_count import CASH_COUNT_ENTRY
 from journal_pipeline.core.missing import text_or_none
@@ -94,8 +94,7 @@ class CashCountBuild:
     open_shifts: int = 0
 
     def journal_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.lines, columns=list(JOURNAL_COLUMNS))
-        return frame.astype({"debit": "int64", "credit": "int64"})
+        return journal_frame(self.lines)
 
     @property
     def note(self) -> str | None:

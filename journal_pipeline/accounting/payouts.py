@@ -30,7 +30,7 @@ import pandas as pd
 from journal_pipeline.accounting.documents import PAYOUT, Document
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.periods import is_locked, locked_reason
-from journal_pipeline.accounting.posting_rules import JOURNAL_COLUMNS
+from journal_pipeline.accounting.posting_rules import journal_frame
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import format_idr
 
@@ -91,8 +91,7 @@ class PayoutBuild:
     holds: list[Hold] = field(default_factory=list)
 
     def journal_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.lines, columns=list(JOURNAL_COLUMNS))
-        return frame.astype({"debit": "int64", "credit": "int64"})
+        return journal_frame(self.lines)
 
     @property
     def total(self) -> int:

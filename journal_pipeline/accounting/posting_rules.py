@@ -324,10 +324,13 @@ def journal_lines(sales: DaySales, config: MerchantConfig) -> tuple[pd.DataFrame
             holds.append(hold)
         elif entry is not None:
             rows.extend(entry)
+    return journal_frame(rows), holds
+
+
+def journal_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Canonical journal lines as a frame with the journal's columns, amounts as integers."""
     frame = pd.DataFrame(rows, columns=list(JOURNAL_COLUMNS))
-    frame["debit"] = frame["debit"].astype("int64")
-    frame["credit"] = frame["credit"].astype("int64")
-    return frame, holds
+    return frame.astype({"debit": "int64", "credit": "int64"})
 
 
 def unbalanced_entries(lines: pd.DataFrame) -> pd.DataFrame:

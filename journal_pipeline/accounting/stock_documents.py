@@ -36,7 +36,7 @@ from journal_pipeline.accounting.documents import STOCK_ADJUSTMENT, WAREHOUSE_TR
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.invoices import json_number
 from journal_pipeline.accounting.periods import PostingDate, correction_date
-from journal_pipeline.accounting.posting_rules import JOURNAL_COLUMNS
+from journal_pipeline.accounting.posting_rules import journal_frame
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import to_rupiah
 from journal_pipeline.core.stock import STOCK_ENTRY
@@ -81,8 +81,7 @@ class StockBuild:
     outcomes: list[Outcome] = field(default_factory=list)
 
     def journal_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.lines, columns=list(JOURNAL_COLUMNS))
-        return frame.astype({"debit": "int64", "credit": "int64"})
+        return journal_frame(self.lines)
 
 
 def build_stock_documents(

@@ -26,7 +26,11 @@ from journal_pipeline.accounting.day_sales import (
     with_business_dates,
 )
 from journal_pipeline.accounting.documents import PAYMENT_FEE, transaction_no
-from journal_pipeline.accounting.posting_rules import JOURNAL_COLUMNS, payments_at_sale
+from journal_pipeline.accounting.posting_rules import (
+    JOURNAL_COLUMNS,
+    payments_at_sale,
+)
+from journal_pipeline.accounting.posting_rules import journal_frame as journal_lines_frame
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage import tables
@@ -113,8 +117,7 @@ def build_payment_fees(
 
 
 def journal_frame(entries: mdr.PaymentEntries) -> pd.DataFrame:
-    frame = pd.DataFrame(entries.lines, columns=list(JOURNAL_COLUMNS))
-    return frame.astype({"debit": "int64", "credit": "int64"})
+    return journal_lines_frame(entries.lines)
 
 
 def record_payment_fees(
