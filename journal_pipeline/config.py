@@ -155,6 +155,18 @@ class ReconciliationConfig(BaseModel):
     )
 
 
+class AutomationConfig(BaseModel):
+    """How much the sensors may ask for at once."""
+
+    model_config = ConfigDict(extra="forbid")
+    max_catch_up_runs: int = Field(
+        7,
+        ge=1,
+        description="runs a sensor requests per tick when many days are due (a fresh install, "
+        "a statement covering weeks); the rest follow on the next ticks",
+    )
+
+
 class MerchantConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = "merchant"
@@ -190,6 +202,9 @@ class MerchantConfig(BaseModel):
         default_factory=lambda: ReconciliationConfig.model_validate({})
     )
     gift_cards: GiftCardConfig = Field(default_factory=lambda: GiftCardConfig.model_validate({}))
+    automation: AutomationConfig = Field(
+        default_factory=lambda: AutomationConfig.model_validate({})
+    )
 
     _tz = field_validator("timezone")(staticmethod(_check_timezone))
 

@@ -42,3 +42,13 @@ def test_without_a_config_path_the_message_names_the_variable_and_the_way_to_try
     message = str(raised.value)
     assert "JOURNAL_PIPELINE_CONFIG" in message
     assert "README.md" in message and "journal-pipeline sandbox --print-env" in message
+
+
+def test_the_catch_up_limit_defaults_to_a_week_and_refuses_nonsense(tmp_path):
+    assert load_config(_write(tmp_path, "name: x\n")).automation.max_catch_up_runs == 7
+    path = _write(tmp_path, "automation:\n  max_catch_up_runs: 3\n")
+    assert load_config(path).automation.max_catch_up_runs == 3
+    with pytest.raises(ConfigError, match=r"automation\.max_catch_up_runs"):
+        load_config(_write(tmp_path, "automation:\n  max_catch_up_runs: 0\n"))
+    with pytest.raises(ConfigError, match="max_runs"):
+        load_config(_write(tmp_path, "automation:\n  max_runs: 3\n"))

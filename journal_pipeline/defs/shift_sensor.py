@@ -3,6 +3,7 @@ at the close is booked without waiting for the hourly schedule."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 
 import dagster as dg
@@ -10,8 +11,12 @@ import dagster as dg
 from journal_pipeline.accounting.cash_count import staging_row
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.timestamps import parse_utc
+from journal_pipeline.defs.catch_up import catch_up_requests
 from journal_pipeline.defs.resources import ISellerResource, MerchantConfigResource
+from journal_pipeline.sync.catch_up import DueRun, dump_runs, load_runs, next_batch
 
+SENSOR_NAME = "shift_close_sensor"
+RAN_ASSET = "jurnal_cash_counts"  # a day that never ran has no cash count posted
 MINIMUM_INTERVAL_SECONDS = 60
 # On its first look the sensor runs only the shifts closed within this long before the newest
 # change it sees: the history before belongs to the schedules and backfills, not to a burst of
@@ -55,8 +60,31 @@ def shift_run_requests(
     return requests, latest
 
 
+def _read_cursor(text: str | None) -> tuple[datetime | None, list[DueRun]]:
+    """The latest change seen and the runs kept for later ticks (an older cursor was the
+    moment alone)."""
+    if not text:
+        return None, []
+    if not text.startswith("{"):
+        return datetime.fromisoformat(text), []
+    data = json.loads(text)
+    return datetime.fromisoformat(data["seen"]), load_runs(data["kept"])
+
+
+def _write_cursor(seen: datetime, kept: list[DueRun]) -> str:
+    return json.dumps({"seen": seen.isoformat(), "kept": dump_runs(kept)}, sort_keys=True)
+
+
+def _due(requests: list[dg.RunRequest]) -> list[DueRun]:
+    return [
+        DueRun(date.fromisoformat(r.partition_key or ""), r.run_key or "", dict(r.tags))
+        for r in requests
+    ]
+
+
 def build_shift_close_sensor(job) -> dg.SensorDefinition:
     @dg.sensor(
+        name=SENSOR_NAME,
         job=job,
         minimum_interval_seconds=MINIMUM_INTERVAL_SECONDS,
         default_status=dg.DefaultSensorStatus.RUNNING,
@@ -69,18 +97,24 @@ def build_shift_close_sensor(job) -> dg.SensorDefinition:
         """Runs the business day of each register shift that closed since the last look (a
         cursor over GetRegisterShifts' modified date), besides the hourly schedule. A shift
         seen again (its change is the cursor itself) asks for the same run key: no second run.
+        At most ``automation.max_catch_up_runs`` runs per tick; the cursor keeps the rest.
         """
         config = merchant.config
         first = start_cursor(config)
-        cursor = datetime.fromisoformat(context.cursor) if context.cursor else first
-        cursor = max(cursor, first)
+        seen, kept = _read_cursor(context.cursor)
+        cursor = max(seen or first, first)
         shifts = iseller.client().get_register_shifts(modified_after=cursor)
         requests, latest = shift_run_requests(shifts, config, cursor)
-        if context.cursor is None:
+        if seen is None:
             requests, _ = shift_run_requests(shifts, config, cursor, latest - FIRST_LOOK)
-        context.update_cursor(latest.isoformat())
-        if not requests:
+        batch = next_batch(
+            kept, _due(requests), config.automation.max_catch_up_runs, one_per_day=False
+        )
+        context.update_cursor(_write_cursor(latest, batch.later))
+        if not batch.now:
             return dg.SkipReason(f"no register shift closed since {cursor.isoformat()}")
-        return requests
+        return catch_up_requests(
+            context, batch, f"{SENSOR_NAME}: register shifts closed", RAN_ASSET
+        )
 
     return shift_close_sensor

@@ -1,8 +1,9 @@
 """Sensor: bank statement files dropped in ``reconciliation.statement_folder`` are staged and
 the business days they may pay are reconciled again.
 
-The cursor remembers each file by name, modification time and size; a new or changed file is
-read (a file nobody can read is reported by name, line and fix, and tried again once changed).
+The cursor remembers each file by name, modification time and size, and the days kept for
+the next ticks (`journal_pipeline.sync.catch_up`); a new or changed file is read (a file
+nobody can read is reported by name, line and fix, and tried again once changed).
 Files at the folder's top level are statements of the settlements' bank account (when the
 config names one); a folder named after a Jurnal bank account holds that account's files.
 """
@@ -16,9 +17,12 @@ import dagster as dg
 
 from journal_pipeline.bank.statements import StatementError
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.defs.catch_up import catch_up_requests
 from journal_pipeline.defs.resources import MerchantConfigResource, StagingResource
+from journal_pipeline.sync.catch_up import DueRun, dump_runs, load_runs, next_batch
 from journal_pipeline.sync.reconciliation import bank_accounts, days_touched, stage_statement_files
 
+SENSOR_NAME = "bank_statement_sensor"
 PATTERNS = ("*.csv", "*.CSV", "*.txt")
 RECONCILED_BY_STATEMENTS = ("cash_bank_reconciliation", "jurnal_payouts")
 
@@ -42,6 +46,19 @@ def _stamp(path: Path) -> str:
     return f"{stat.st_mtime_ns}:{stat.st_size}"
 
 
+def _read_cursor(text: str | None) -> tuple[dict[str, str], list[DueRun]]:
+    """The files seen (path → stamp) and the runs kept for later ticks. An older cursor was
+    the files alone."""
+    data = json.loads(text) if text else {}
+    if "files" not in data:
+        return data, []
+    return data["files"], load_runs(data["kept"])
+
+
+def _write_cursor(seen: dict[str, str], kept: list[DueRun]) -> str:
+    return json.dumps({"files": seen, "kept": dump_runs(kept)}, sort_keys=True)
+
+
 def build_statement_sensor(job) -> dg.SensorDefinition:
     @dg.sensor(job=job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING)
     def bank_statement_sensor(
@@ -49,47 +66,65 @@ def build_statement_sensor(job) -> dg.SensorDefinition:
         staging: StagingResource,
         merchant: MerchantConfigResource,
     ):
-        """Stages new bank statement files and reconciles the days they may settle."""
+        """Stages new bank statement files and reconciles the days they may settle, at most
+        ``automation.max_catch_up_runs`` days per tick (the rest on the next ticks)."""
         config = merchant.config
-        folder_name = config.reconciliation.statement_folder
-        if not folder_name:
-            return dg.SkipReason("reconciliation.statement_folder is not set in the config")
-        folder = Path(folder_name)
-        if not folder.is_dir():
-            return dg.SkipReason(f"statement folder {folder} does not exist")
-        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-        files = statement_files(folder, config)
-        new = {p: a for p, a in files.items() if seen.get(str(p)) != _stamp(p)}
-        if not new:
-            return dg.SkipReason(f"no new statement file in {folder}")
-        readable, lines, refused = {}, [], []
-        for path, account in new.items():
-            try:
-                _, read = stage_statement_files([path], {path: account}, staging.store)
-            except StatementError as exc:
-                refused.append(str(exc))
-                context.log.error(str(exc))
-            else:
-                readable[path] = account
-                lines += read
-            seen[str(path)] = _stamp(path)
-        context.update_cursor(json.dumps(seen, sort_keys=True))
-        today = datetime.now(config.zone).date()
-        names = ",".join(sorted(f"{p.name}:{seen[str(p)]}" for p in readable))
-        digest = hashlib.sha256(names.encode()).hexdigest()[:12]
-        requests = [
-            dg.RunRequest(
-                partition_key=day.isoformat(),
-                run_key=f"statement-{day.isoformat()}-{digest}",
-                tags={"journal_pipeline/bank_statements": str(len(readable))},
-                # what a statement changes is the reconciliation, not the day's postings
-                asset_selection=[dg.AssetKey(name) for name in RECONCILED_BY_STATEMENTS],
-            )
-            for day in days_touched(lines, config, today)
-        ]
-        if not requests:
-            why = "; ".join(refused) or "the files hold no line of a day to reconcile"
+        seen, kept = _read_cursor(context.cursor)
+        found, why = _new_statements(context, config, staging, seen)
+        batch = next_batch(kept, found, config.automation.max_catch_up_runs)
+        context.update_cursor(_write_cursor(seen, batch.later))
+        if not batch.now:
             return dg.SkipReason(why)
-        return requests
+        return catch_up_requests(
+            context,
+            batch,
+            f"{SENSOR_NAME}: days a bank statement may settle",
+            RECONCILED_BY_STATEMENTS[0],
+            # what a statement changes is the reconciliation, not the day's postings
+            [dg.AssetKey(name) for name in RECONCILED_BY_STATEMENTS],
+        )
 
     return bank_statement_sensor
+
+
+def _new_statements(
+    context: dg.SensorEvaluationContext,
+    config: MerchantConfig,
+    staging: StagingResource,
+    seen: dict[str, str],
+) -> tuple[list[DueRun], str]:
+    """Stage the new or changed files of the folder (marking them in ``seen``): the runs of
+    the days they may settle, and what to say when there are none."""
+    folder_name = config.reconciliation.statement_folder
+    if not folder_name:
+        return [], "reconciliation.statement_folder is not set in the config"
+    folder = Path(folder_name)
+    if not folder.is_dir():
+        return [], f"statement folder {folder} does not exist"
+    files = statement_files(folder, config)
+    new = {p: a for p, a in files.items() if seen.get(str(p)) != _stamp(p)}
+    if not new:
+        return [], f"no new statement file in {folder}"
+    readable, lines, refused = {}, [], []
+    for path, account in new.items():
+        try:
+            _, read = stage_statement_files([path], {path: account}, staging.store)
+        except StatementError as exc:
+            refused.append(str(exc))
+            context.log.error(str(exc))
+        else:
+            readable[path] = account
+            lines += read
+        seen[str(path)] = _stamp(path)
+    today = datetime.now(config.zone).date()
+    names = ",".join(sorted(f"{p.name}:{seen[str(p)]}" for p in readable))
+    digest = hashlib.sha256(names.encode()).hexdigest()[:12]
+    found = [
+        DueRun(
+            day,
+            f"statement-{day.isoformat()}-{digest}",
+            {"journal_pipeline/bank_statements": str(len(readable))},
+        )
+        for day in days_touched(lines, config, today)
+    ]
+    return found, "; ".join(refused) or "the files hold no line of a day to reconcile"

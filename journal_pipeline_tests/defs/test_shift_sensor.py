@@ -1,6 +1,7 @@
 """The shift-close sensor against the iSeller emulator: each shift that closed since its last
 look runs its business day once; nothing before the config's start date."""
 
+import json
 from datetime import UTC, date, datetime
 
 import dagster as dg
@@ -37,10 +38,11 @@ def iseller(tmp_path, clock):
         )
 
 
-def _merchant(tmp_path, start: date) -> MerchantConfigResource:
+def _merchant(tmp_path, start: date, limit: int = 7) -> MerchantConfigResource:
     data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
     data["start_date"] = start
-    path = tmp_path / f"config-{start}.yaml"
+    data["automation"] = {"max_catch_up_runs": limit}
+    path = tmp_path / f"config-{start}-{limit}.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return MerchantConfigResource(path=str(path))
 
@@ -48,7 +50,9 @@ def _merchant(tmp_path, start: date) -> MerchantConfigResource:
 def _evaluate(iseller, merchant, cursor=None):
     sensor = build_shift_close_sensor(_job)
     context = dg.build_sensor_context(
-        cursor=cursor, resources={"iseller": iseller, "merchant": merchant}
+        instance=dg.DagsterInstance.ephemeral(),
+        cursor=cursor,
+        resources={"iseller": iseller, "merchant": merchant},
     )
     result = sensor(context)
     return result, context.cursor
@@ -61,7 +65,7 @@ def test_each_closed_shift_runs_its_business_day_once(tmp_path, iseller, clock):
     # are open (they close in the evening, local time)
     assert sorted(r.partition_key for r in requests) == ["2026-11-16"] * 3
     assert len({r.run_key for r in requests}) == 3
-    assert cursor is not None and datetime.fromisoformat(cursor) > datetime(
+    assert cursor is not None and datetime.fromisoformat(json.loads(cursor)["seen"]) > datetime(
         2026, 11, 16, tzinfo=UTC
     )
 
@@ -90,3 +94,23 @@ def test_the_first_look_runs_only_the_latest_day_not_the_history(tmp_path, isell
     assert sorted(r.partition_key for r in result) == ["2026-11-16"] * 3
     # once the cursor is set, every shift closed since it runs, however many
     assert cursor is not None
+
+
+def test_more_closed_shifts_than_the_limit_follow_on_the_next_tick(tmp_path, iseller, clock):
+    merchant = _merchant(tmp_path, START, limit=2)
+    first, cursor = _evaluate(iseller, merchant)
+    assert [r.partition_key for r in first] == ["2026-11-16"] * 2
+    assert all(r.tags["journal_pipeline/catch_up"] == "true" for r in first)  # never ran
+    assert all(r.tags["journal_pipeline/requested_by"].startswith("shift_close") for r in first)
+    assert len(json.loads(cursor)["kept"]) == 1
+    second, cursor = _evaluate(iseller, merchant, cursor)
+    assert [r.partition_key for r in second] == ["2026-11-16"]
+    assert {r.run_key for r in second}.isdisjoint({r.run_key for r in first})
+    assert json.loads(cursor)["kept"] == []
+
+
+def test_a_cursor_of_the_older_form_is_read(tmp_path, iseller):
+    old = datetime(2026, 11, 16, tzinfo=UTC).isoformat()  # the moment alone, as it was kept
+    result, cursor = _evaluate(iseller, _merchant(tmp_path, START), old)
+    assert sorted(r.partition_key for r in result) == ["2026-11-16"] * 3
+    assert json.loads(cursor)["kept"] == []

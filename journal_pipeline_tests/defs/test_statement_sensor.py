@@ -23,23 +23,29 @@ def cash_bank_reconciliation() -> None: ...
 JOB = dg.define_asset_job("recon_job", selection=[cash_bank_reconciliation])
 
 
-def test_a_new_file_is_staged_once_and_its_days_are_requested(tmp_path):
-    folder = tmp_path / "bank_statements"
-    folder.mkdir()
+def _config(tmp_path, folder, **automation):
     data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
     data["reconciliation"]["statement_folder"] = str(folder)
     data["start_date"] = "2026-11-01"
+    data["automation"] = automation
     config_path = tmp_path / "config.yaml"
     config_path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    staging = StagingResource(url=f"sqlite:///{tmp_path / 'staging.db'}")
-    resources = {"staging": staging, "merchant": MerchantConfigResource(path=str(config_path))}
-    sensor = build_statement_sensor(JOB)
+    return MerchantConfigResource(path=str(config_path))
 
-    empty = sensor(dg.build_sensor_context(resources=resources))
+
+def test_a_new_file_is_staged_once_and_its_days_are_requested(tmp_path):
+    folder = tmp_path / "bank_statements"
+    folder.mkdir()
+    staging = StagingResource(url=f"sqlite:///{tmp_path / 'staging.db'}")
+    resources = {"staging": staging, "merchant": _config(tmp_path, folder, max_catch_up_runs=10)}
+    sensor = build_statement_sensor(JOB)
+    instance = dg.DagsterInstance.ephemeral()
+
+    empty = sensor(dg.build_sensor_context(instance=instance, resources=resources))
     assert isinstance(empty, dg.SkipReason)
 
     (folder / "mutasi_rekening_20261123.csv").write_text(STATEMENT, encoding="utf-8")
-    context = dg.build_sensor_context(resources=resources)
+    context = dg.build_sensor_context(instance=instance, resources=resources)
     requests = sensor(context)
     days = [r.partition_key for r in requests]
     # the longest lag is 2 business days, the match window 3: the 16th up to the 23rd
@@ -47,13 +53,52 @@ def test_a_new_file_is_staged_once_and_its_days_are_requested(tmp_path):
     assert len(statement_lines(staging.store, date(2026, 11, 23), date(2026, 11, 23))) == 2
 
     # the same file again (same name, time and size): nothing read, nothing requested
-    again = sensor(dg.build_sensor_context(resources=resources, cursor=context.cursor))
+    again = sensor(
+        dg.build_sensor_context(instance=instance, resources=resources, cursor=context.cursor)
+    )
     assert isinstance(again, dg.SkipReason)
 
     # a copy under another name is read, but stages no line twice
     (folder / "copy.csv").write_text(STATEMENT, encoding="utf-8")
-    sensor(dg.build_sensor_context(resources=resources, cursor=context.cursor))
+    sensor(dg.build_sensor_context(instance=instance, resources=resources, cursor=context.cursor))
     assert len(statement_lines(staging.store, date(2026, 11, 23), date(2026, 11, 23))) == 2
+
+
+def test_many_days_are_queued_a_few_per_tick_oldest_first_and_tagged(tmp_path, capsys):
+    folder = tmp_path / "bank_statements"
+    folder.mkdir()
+    staging = StagingResource(url=f"sqlite:///{tmp_path / 'staging.db'}")
+    resources = {"staging": staging, "merchant": _config(tmp_path, folder, max_catch_up_runs=3)}
+    sensor = build_statement_sensor(JOB)
+    instance = dg.DagsterInstance.ephemeral()
+    # the 17th has run before (a reconciliation of it is in the instance)
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization("cash_bank_reconciliation", partition="2026-11-17")
+    )
+    (folder / "mutasi_rekening_20261123.csv").write_text(STATEMENT, encoding="utf-8")
+
+    ticks, cursor = [], None
+    for _ in range(4):
+        context = dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor)
+        ticks.append(sensor(context))
+        cursor = context.cursor
+    # the 16th up to the 23rd are 8 days: 3, 3, 2, then nothing left
+    first, second, third, last = ticks
+    assert [r.partition_key for r in first] == ["2026-11-16", "2026-11-17", "2026-11-18"]
+    assert [r.partition_key for r in second] == ["2026-11-19", "2026-11-20", "2026-11-21"]
+    assert [r.partition_key for r in third] == ["2026-11-22", "2026-11-23"]
+    assert isinstance(last, dg.SkipReason)
+    for request in (*first, *second, *third):
+        assert request.tags["journal_pipeline/requested_by"].startswith("bank_statement_sensor")
+        ran_before = request.partition_key == "2026-11-17"
+        assert ("journal_pipeline/catch_up" in request.tags) is not ran_before
+        assert request.tags.get("journal_pipeline/catch_up", "true") == "true"
+    # the tick's log (the UI shows it with the tick; here Dagster's console copy of it)
+    queued = [line for line in capsys.readouterr().err.splitlines() if "queued" in line]
+    assert len(queued) == 3, queued
+    assert "queued 3 of 8 days (limit 3); the rest follow on the next ticks" in queued[0]
+    assert "2 of them never ran before" in queued[0]
+    assert "queued 2 of 2 days (limit 3); 2 of them never ran before" in queued[2]
 
 
 def test_a_file_nobody_can_read_is_skipped_naming_it(tmp_path):
@@ -66,6 +111,7 @@ def test_a_file_nobody_can_read_is_skipped_naming_it(tmp_path):
     staging = StagingResource(url=f"sqlite:///{tmp_path / 'staging.db'}")
     resources = {"staging": staging, "merchant": MerchantConfigResource(path=str(config_path))}
     (folder / "export.csv").write_text("what,is,this\n1,2,3\n", encoding="utf-8")
-    result = build_statement_sensor(JOB)(dg.build_sensor_context(resources=resources))
+    context = dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources=resources)
+    result = build_statement_sensor(JOB)(context)
     assert isinstance(result, dg.SkipReason)
     assert "Bank statement export.csv" in (result.skip_message or "")
