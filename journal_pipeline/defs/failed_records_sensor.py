@@ -1,6 +1,7 @@
 """The failed-records sensor: flags each record that becomes held or failed, once, in the UI
 (an observation on the asset that posts it) and to the alert channels; runs a day again after
-a retryable Jurnal error (5xx, timeout, 429), with a backoff, at most a few times.
+a retryable Jurnal error (5xx, timeout, 429), with a backoff, at most a few times; and runs
+the day of a payment held for its invoice once that invoice is posted.
 
 The decisions are `journal_pipeline.sync.failed_records`; this module reads the log, reports
 and requests the runs. Its cursor is JSON: the last outbox log id read and the days waiting
@@ -39,10 +40,11 @@ from journal_pipeline.sync.failed_records import (
     findings,
     plan_retries,
 )
-from journal_pipeline.sync.outbox_log_reads import last_significant, log_after
+from journal_pipeline.sync.outbox_log_reads import last_significant, log_after, payment_days
 
 SENSOR_NAME = "failed_records_sensor"
 RETRY_TAG = "journal_pipeline/failed_records_retry"  # the attempt number of an automatic retry
+INVOICE_POSTED_TAG = "journal_pipeline/invoice_posted"  # the invoices a held payment waited for
 MANUAL_RETRY = "journal-pipeline retry-failed --date {day}"
 
 # the asset whose runs post each document type (where the UI shows its observations)
@@ -144,7 +146,8 @@ def build_failed_records_sensor(
             "Flags each record that becomes held or failed in Jurnal posting (once, as an "
             "observation on the asset that posts it, and as an alert), reports records that "
             f"recover, and runs a day again after a retryable Jurnal error, at most "
-            f"{policy.max_retries} times with a backoff starting at {policy.backoff}."
+            f"{policy.max_retries} times with a backoff starting at {policy.backoff}; runs the "
+            "day of a payment held for its invoice once the invoice is posted."
         ),
     )
     def failed_records_sensor(
@@ -178,6 +181,19 @@ def build_failed_records_sensor(
             )
             for day, attempt, since_id in plan.run_now
         ]
+        # a payment held for its invoice posts on the next run of its own day
+        for due in payment_days(store, entries):
+            context.log.info(
+                f"{len(due.payments)} held payment(s) of {due.day.isoformat()} can post now: "
+                f"invoice(s) {', '.join(due.invoices)} posted"
+            )
+            requests.append(
+                dg.RunRequest(
+                    partition_key=due.day.isoformat(),
+                    run_key=f"invoice-posted-{due.day.isoformat()}-{due.posting_id}",
+                    tags={INVOICE_POSTED_TAG: ", ".join(due.invoices)[:200]},
+                )
+            )
         cursor = _write_cursor(entries[-1].id if entries else last_id, plan.state)
         if requests:
             return dg.SensorResult(run_requests=requests, cursor=cursor)

@@ -45,6 +45,7 @@ from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, dumps, loads
 from journal_pipeline.sync.outbox_reads import OutboxReads
 from journal_pipeline.sync.ports import BatchItem, JurnalWriter
+from journal_pipeline.sync.waiting_payments import invoice_no_of, invoice_state, waiting_reason
 
 Row: TypeAlias = sa.Row[*tuple[Any, ...]]  # a row of an outbox query, columns by name
 
@@ -279,37 +280,26 @@ class Outbox(OutboxReads):
                     t.c.expected_total,
                     t.c.custom_id,
                     t.c.transaction_no,
+                    t.c.business_date,
                 )
                 .where(t.c.business_date == day, t.c.status == "pending", t.c.doc_type == doc_type)
                 .order_by(t.c.doc_key)
             ).all()
 
     def _with_invoice_posted(self, rows: Sequence[Row], result: PostResult) -> list[Row]:
-        """Receive payments whose invoice is in Jurnal; the others are held until it is."""
-        t = tables.outbox
+        """Receive payments whose invoice is in Jurnal; the others are held until it is, the
+        reason naming the day to sync (`sync.waiting_payments`)."""
         ready = []
         for row in rows:
-            invoice_no = loads(row.payload)[RECEIVE_PAYMENT]["records_attributes"][0][
-                "transaction_no"
-            ]
+            invoice_no = invoice_no_of(row.payload)
             with self.engine.connect() as conn:
-                status = conn.execute(
-                    sa.select(t.c.status).where(
-                        t.c.doc_type == SALES_INVOICE, t.c.transaction_no == invoice_no
-                    )
-                ).scalar()
-            if status == "posted":
+                state = invoice_state(conn, invoice_no, row.source_reference, row.business_date)
+            if state.status == "posted":
                 ready.append(row)
                 continue
             result.waiting += 1
-            self._mark(
-                row.doc_key,
-                "held",
-                f"Payment of order {row.source_reference} waits for its invoice {invoice_no}, "
-                f"which is {status or 'not synced yet'}. Sync the day the order was sold "
-                "(or fix its invoice), then run this day again.",
-                "held",
-            )
+            reason = waiting_reason(row.source_reference, invoice_no, state, row.business_date)
+            self._mark(row.doc_key, "held", reason, "held")
         return ready
 
     def _post_rows(

@@ -1,17 +1,21 @@
-"""Reads of the outbox log for the failed-records sensor: new rows after a cursor, and each
-record's last significant row before it (so a problem logged again is not reported again)."""
+"""Reads of the outbox log for the failed-records sensor: new rows after a cursor, each
+record's last significant row before it (so a problem logged again is not reported again),
+and the days whose held payments wait for an invoice that was just posted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date
 from typing import Any
 
 import sqlalchemy as sa
 
+from journal_pipeline.accounting.documents import SALES_INVOICE
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore
-from journal_pipeline.sync.failed_records import SIGNIFICANT_EVENTS, LogEntry
+from journal_pipeline.sync.failed_records import RECOVERY_EVENTS, SIGNIFICANT_EVENTS, LogEntry
+from journal_pipeline.sync.waiting_payments import payments_waiting_for
 
 PAGE = 500  # log rows read per look; the cursor moves on by at most this many
 
@@ -92,3 +96,38 @@ def last_significant(
             for row in conn.execute(_joined().where(log.c.id.in_(latest))):
                 found[row.doc_key] = _entry(row)
     return found
+
+
+@dataclass(frozen=True)
+class PaymentDay:
+    """A day to run again: its held payments' invoices were posted. ``posting_id`` is the
+    log row of the first of those postings (one run per invoice posting)."""
+
+    day: date
+    posting_id: int
+    invoices: tuple[str, ...]
+    payments: tuple[str, ...]
+
+
+def payment_days(store: StagingStore, entries: Sequence[LogEntry]) -> list[PaymentDay]:
+    """The days of held payments that wait for an invoice whose posting is in ``entries``."""
+    postings: dict[str, int] = {}
+    for entry in entries:
+        if entry.doc_type == SALES_INVOICE and entry.event in RECOVERY_EVENTS:
+            postings.setdefault(entry.doc_key, entry.id)
+    if not postings:
+        return []
+    with store.engine.connect() as conn:
+        waiting = payments_waiting_for(conn, postings)
+    days: dict[date, list[Any]] = {}
+    for payment in waiting:
+        days.setdefault(payment.business_date, []).append(payment)
+    return [
+        PaymentDay(
+            day,
+            min(postings[p.invoice_key] for p in group),
+            tuple(sorted({p.invoice_no for p in group})),
+            tuple(p.doc_key for p in group),
+        )
+        for day, group in sorted(days.items())
+    ]

@@ -174,10 +174,22 @@ def test_a_payment_waits_for_its_invoice(outbox, client):
     result = outbox.post_pending(DAY, client)
     assert (result.calls, result.waiting) == (0, 1)
     held = outbox.documents(DAY).set_index("doc_key")
-    assert "waits for its invoice" in held.loc[payment.doc_key, "reason"]
+    reason = held.loc[payment.doc_key, "reason"]
+    assert "waits for its invoice" in reason
+    assert f"which is held on {DAY.isoformat()}. Sync {DAY.isoformat()}" in reason
     # the invoice's mapping is fixed: both go, invoice first
     result = _post(outbox, client, [invoice, payment])
     assert (result.posted, result.failed) == (2, 0)
+
+
+def test_a_payment_whose_order_is_not_staged_says_the_sale_day_is_unknown(outbox, client):
+    order = _split(_fresh_order())
+    documents, _ = _documents([order])
+    outbox.enqueue(DAY, [documents[1]], [])  # the payment alone: no invoice, no staged order
+    assert outbox.post_pending(DAY, client).waiting == 1
+    reason = outbox.documents(DAY).set_index("doc_key").loc[documents[1].doc_key, "reason"]
+    assert "not synced yet, and the day the order was sold is not known here" in reason
+    assert f"then {DAY.isoformat()} runs again by itself" in reason
 
 
 def test_void_after_posting_asks_for_a_reversal(outbox, client):

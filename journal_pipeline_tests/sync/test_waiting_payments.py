@@ -1,0 +1,96 @@
+"""A payment whose day runs before its invoice's day: held naming the day to sync, then run
+again by the failed-records sensor once the invoice posts, and posted by that run. Over real
+HTTP to both emulators and a real SQLite staging database.
+
+The iSeller sandbox of the session sells order #JKT-000004 on 2026-11-17 (10:06 UTC, 17:06 in
+Jakarta) on account and takes its payment on 2026-11-18.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import dagster as dg
+import pytest
+from click.testing import CliRunner
+
+from journal_pipeline.cli import main
+from journal_pipeline.defs.failed_records_sensor import build_failed_records_sensor
+from journal_pipeline.defs.resources import MerchantConfigResource, StagingResource
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
+from journal_sandbox.defaults import DEMO_CONFIG
+
+SOLD, PAID = "2026-11-17", "2026-11-18"
+ORDER = "#JKT-000004"
+INVOICE = "ISL/JKT-000004"  # the invoice number drops the "#"
+JOB = dg.define_asset_job("iseller_to_jurnal_job")
+
+
+@pytest.fixture
+def staging_url(iseller_sandbox, tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'staging.db'}"
+    with running_jurnal_sandbox(tmp_path / "jurnal") as handle:
+        monkeypatch.delenv("DAGSTER_HOME", raising=False)
+        for name, value in {
+            **iseller_sandbox.env,
+            **handle.env,
+            "JOURNAL_PIPELINE_CONFIG": str(DEMO_CONFIG),
+            "STAGING_DATABASE_URL": url,
+        }.items():
+            monkeypatch.setenv(name, value)
+        yield url
+
+
+def _sync(day: str) -> None:
+    result = CliRunner().invoke(main, ["sync", "--date", day])
+    assert result.exit_code == 0, result.output
+
+
+def _payment(day: str):
+    documents = Outbox(StagingStore()).documents(date.fromisoformat(day))
+    payments = documents[
+        (documents["doc_type"] == "receive_payment") & (documents["source_reference"] == ORDER)
+    ]
+    assert len(payments) == 1, documents[["doc_key", "source_reference"]]
+    return payments.iloc[0]
+
+
+def test_a_payment_held_for_its_invoice_posts_on_the_run_after_the_invoice(staging_url):
+    sensor = build_failed_records_sensor(JOB, channels=[], clock=lambda: datetime.now(UTC))
+    instance = dg.DagsterInstance.ephemeral()
+    resources = {
+        "staging": StagingResource(url=staging_url),
+        "merchant": MerchantConfigResource(path=str(DEMO_CONFIG)),
+    }
+
+    def tick(cursor):
+        context = dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor)
+        result = sensor(context)
+        return list(result.run_requests or []), result.cursor
+
+    # the payment's day runs first: the payment is held, its reason names the day it was sold
+    _sync(PAID)
+    held = _payment(PAID)
+    assert held["status"] == "held"
+    assert f"waits for its invoice {INVOICE}" in held["reason"]
+    assert f"the order was sold on {SOLD}. Sync {SOLD}" in held["reason"]
+    assert f"{PAID} runs again by itself" in held["reason"]
+    requests, cursor = tick(None)
+    assert requests == []  # nothing to run while the invoice is not posted
+
+    # the day it was sold runs: its invoice is posted, and the sensor asks for the payment's day
+    _sync(SOLD)
+    requests, cursor = tick(cursor)
+    assert [r.partition_key for r in requests] == [PAID]
+    assert requests[0].tags["journal_pipeline/invoice_posted"] == f"{INVOICE}"
+    assert requests[0].run_key.startswith(f"invoice-posted-{PAID}-")
+    again, cursor = tick(cursor)
+    assert again == []  # once per invoice posting
+
+    # that run posts the payment
+    _sync(PAID)
+    posted = _payment(PAID)
+    assert posted["status"] == "posted", posted["reason"]
+    assert tick(cursor)[0] == []
