@@ -1,4 +1,7 @@
-"""Where alerts go: a webhook (Slack incoming-webhook JSON) and e-mail through SMTP.
+"""Where alerts go: a webhook (Slack incoming-webhook JSON), e-mail through SMTP, and a Slack
+channel through Slack's Web API (``chat.postMessage`` with a bot token; the client is
+``slack_sdk``'s ``WebClient``, the one `dagster-slack`'s ``SlackResource`` hands out, used here
+without Dagster so that the alerts stay outside the Dagster wiring).
 
 A channel that cannot be reached does not stop the others; `send` returns what went wrong.
 """
@@ -8,13 +11,15 @@ from __future__ import annotations
 import os
 import smtplib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
 
 import requests
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
-from journal_pipeline.alerts.message import Alert
+from journal_pipeline.alerts.message import Alert, scrub
 from journal_pipeline.environment import (
     ALERT_EMAIL_FROM_ENV,
     ALERT_EMAIL_TO_ENV,
@@ -24,6 +29,12 @@ from journal_pipeline.environment import (
     ALERT_SMTP_USER_ENV,
     ALERT_WEBHOOK_URL_ENV,
 )
+
+# Slack: a bot token (xoxb-…) with chat:write, and the channel to post in (#name or id).
+ALERT_SLACK_TOKEN_ENV = "ALERT_SLACK_TOKEN"
+ALERT_SLACK_CHANNEL_ENV = "ALERT_SLACK_CHANNEL"
+ALERT_SLACK_API_URL_ENV = "ALERT_SLACK_API_URL"  # another Web API base (a test server, a proxy)
+SLACK_API_URL = "https://slack.com/api/"
 
 TIMEOUT_SECONDS = 10
 SMTP_SSL_PORT = 465
@@ -46,6 +57,20 @@ class WebhookChannel:
     def send(self, alert: Alert) -> None:
         response = requests.post(self.url, json={"text": alert.text}, timeout=TIMEOUT_SECONDS)
         response.raise_for_status()
+
+
+@dataclass(frozen=True)
+class SlackChannel:
+    """Posts the alert's text to a Slack channel as the bot whose token is given."""
+
+    token: str = field(repr=False)
+    channel: str
+    api_url: str = SLACK_API_URL
+    name: str = "slack"
+
+    def send(self, alert: Alert) -> None:
+        client = WebClient(token=self.token, base_url=self.api_url, timeout=TIMEOUT_SECONDS)
+        client.chat_postMessage(channel=self.channel, text=alert.text, unfurl_links=False)
 
 
 @dataclass(frozen=True)
@@ -88,6 +113,15 @@ def channels_from_environment(environ: Mapping[str, str] | None = None) -> list[
     channels: list[Channel] = []
     if value(ALERT_WEBHOOK_URL_ENV):
         channels.append(WebhookChannel(value(ALERT_WEBHOOK_URL_ENV)))
+    if value(ALERT_SLACK_TOKEN_ENV) and value(ALERT_SLACK_CHANNEL_ENV):
+        api_url = value(ALERT_SLACK_API_URL_ENV) or SLACK_API_URL
+        channels.append(
+            SlackChannel(
+                value(ALERT_SLACK_TOKEN_ENV),
+                value(ALERT_SLACK_CHANNEL_ENV),
+                api_url if api_url.endswith("/") else api_url + "/",
+            )
+        )
     recipients = tuple(a.strip() for a in value(ALERT_EMAIL_TO_ENV).split(",") if a.strip())
     if value(ALERT_SMTP_HOST_ENV) and recipients:
         channels.append(
@@ -109,6 +143,11 @@ def send(alert: Alert, channels: Sequence[Channel]) -> list[str]:
     for channel in channels:
         try:
             channel.send(alert)
-        except (OSError, requests.RequestException, smtplib.SMTPException) as exc:
-            problems.append(f"{channel.name}: {type(exc).__name__}: {exc}")
+        except (
+            OSError,
+            requests.RequestException,
+            smtplib.SMTPException,
+            SlackClientError,
+        ) as exc:
+            problems.append(scrub(f"{channel.name}: {type(exc).__name__}: {exc}"))
     return problems

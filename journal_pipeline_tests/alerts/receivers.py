@@ -1,4 +1,5 @@
-"""A local webhook receiver and a local SMTP server on 127.0.0.1, for alert tests."""
+"""A local webhook receiver, a local stand-in for Slack's Web API and a local SMTP server on
+127.0.0.1, for alert tests."""
 
 from __future__ import annotations
 
@@ -35,6 +36,42 @@ def webhook_receiver() -> Iterator[tuple[str, list[dict]]]:
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}/hook", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def slack_api(answer: dict | None = None) -> Iterator[tuple[str, list[dict]]]:
+    """A stand-in for Slack's Web API: yields its base URL and the list each call is appended
+    to (``method``, ``authorization`` header, JSON ``body``); every call is answered with
+    ``answer`` (default ``{"ok": true}``, as Slack answers a message it took)."""
+    calls: list[dict] = []
+    reply = json.dumps(answer or {"ok": True, "channel": "C0ALERTS", "ts": "1.0"}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers["Content-Length"])
+            calls.append(
+                {
+                    "method": self.path.rsplit("/", 1)[-1],
+                    "authorization": self.headers.get("Authorization"),
+                    "body": json.loads(self.rfile.read(length)),
+                }
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/api/", calls
     finally:
         server.shutdown()
         server.server_close()
