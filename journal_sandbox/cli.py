@@ -3,7 +3,8 @@
 These commands reach `journal-pipeline` through the ``journal_pipeline.commands`` entry-point
 group, so the product never imports the emulators. `dev` starts both emulators and then
 `dagster dev` with the environment `sandbox --print-env` prints: the pipeline finds the
-sandboxes the way it finds real accounts, through its variables.
+sandboxes the way it finds real accounts, through its variables. The config they name is the
+demo config starting on the sandbox's first day of history (`launch.write_demo_config`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from pathlib import Path
 import click
 
 from journal_sandbox import defaults
-from journal_sandbox.launch import SandboxOptions, start_sandboxes
+from journal_sandbox.launch import (
+    SandboxOptions,
+    history_start,
+    start_sandboxes,
+    write_demo_config,
+)
 
 DEFAULT_STATE_DIR = ".sandbox_state"
 
@@ -187,6 +193,8 @@ def _print_env(env: dict[str, str]) -> None:
 def sandbox(options: SandboxOptions, print_env: bool):
     """Run local emulators of iSeller and Jurnal with a seeded demo merchant."""
     if print_env:
+        # the config the variables name: the demo config from the sandbox's first day
+        write_demo_config(options, history_start(options))
         _print_env(options.env)
         return
     servers = start_sandboxes(options)

@@ -1,12 +1,19 @@
-"""Start both emulators with one set of options (used by `journal-pipeline sandbox` and `dev`)."""
+"""Start both emulators with one set of options (used by `journal-pipeline sandbox` and `dev`).
+
+The pipeline's config for the sandboxes is a copy of the demo config written into the state
+directory with ``start_date`` set to the sandbox's first day of history, so the Dagster UI
+shows only the days there is something to run (not every day since the demo config's date).
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +25,8 @@ if TYPE_CHECKING:
     from journal_sandbox.iseller_app import ISellerSandbox
 
 BANK_REFRESH_SECONDS = 300
+DEMO_CONFIG_COPY = "demo_config.yaml"  # in the state directory
+_START_LINE = re.compile(r"^start_date:.*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -46,12 +55,19 @@ class SandboxOptions:
         return self.bank_statements or self.state_dir / "bank_statements"
 
     @property
+    def demo_config(self) -> Path:
+        """The demo config starting on the sandbox's first history day (`write_demo_config`)."""
+        return (self.state_dir / DEMO_CONFIG_COPY).resolve()
+
+    @property
     def env(self) -> dict[str, str]:
-        """The pipeline's environment variables pointing at these sandboxes (and matching the
-        client's rate limiter to the emulator's when they differ from Jurnal's own)."""
+        """The pipeline's environment variables pointing at these sandboxes and the state
+        directory's demo config (and matching the client's rate limiter to the emulator's
+        when they differ from Jurnal's own)."""
         env = defaults.sandbox_env(
             f"http://{self.host}:{self.iseller_port}", f"http://{self.host}:{self.jurnal_port}"
         )
+        env["JOURNAL_PIPELINE_CONFIG"] = str(self.demo_config)
         if self.rate_limit_per_minute != 30:
             env["JURNAL_RATE_LIMIT_PER_MINUTE"] = str(self.rate_limit_per_minute)
         if self.rate_limit_per_hour != 1800:
@@ -89,8 +105,41 @@ def start_sandboxes(options: SandboxOptions) -> tuple[SandboxServer, SandboxServ
     ).serve(options.host, options.jurnal_port)
     iseller.start()
     jurnal.start()
+    write_demo_config(options, sandbox.merchant.start_date)
     _keep_bank_statements(sandbox, options)
     return iseller, jurnal
+
+
+def history_start(options: SandboxOptions, now: datetime | None = None) -> date:
+    """The iSeller sandbox's first day of history: the one its saved state keeps, else the
+    one a new state will get (``start_date``, or ``history_days`` before today)."""
+    from journal_sandbox.demo_merchant import DemoMerchant
+    from journal_sandbox.iseller_app import STATE_FILE
+
+    state = options.state_dir / "iseller" / STATE_FILE
+    if state.is_file() and not options.reset:
+        with sqlite3.connect(f"file:{state}?mode=ro", uri=True) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'start_date'").fetchone()
+        if row is not None:
+            return date.fromisoformat(row[0])
+    if options.start_date is not None:
+        return options.start_date
+    return DemoMerchant.start_date_for(now or datetime.now(UTC), options.history_days)
+
+
+def write_demo_config(options: SandboxOptions, start: date) -> Path:
+    """Write the demo config with ``start_date: start`` to ``options.demo_config``."""
+    text = defaults.DEMO_CONFIG.read_text(encoding="utf-8")
+    line = (
+        f"start_date: {start.isoformat()}          # the sandbox's first day of history "
+        f"(a copy of {defaults.DEMO_CONFIG.name} written by `journal-pipeline sandbox`)"
+    )
+    copied, count = _START_LINE.subn(line, text, count=1)
+    if count != 1:
+        raise ValueError(f"{defaults.DEMO_CONFIG} has no top-level start_date line to replace")
+    options.state_dir.mkdir(parents=True, exist_ok=True)
+    options.demo_config.write_text(copied, encoding="utf-8")
+    return options.demo_config
 
 
 def _keep_bank_statements(sandbox: ISellerSandbox, options: SandboxOptions) -> None:

@@ -1,8 +1,13 @@
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import requests
+from click.testing import CliRunner
 
-from journal_sandbox.launch import SandboxOptions, start_sandboxes
+from journal_pipeline.config import load_config
+from journal_sandbox.cli import sandbox
+from journal_sandbox.defaults import DEMO_CONFIG
+from journal_sandbox.launch import SandboxOptions, history_start, start_sandboxes
 
 
 def test_both_sandboxes_start_with_their_knobs_and_reset_starts_clean(tmp_path):
@@ -44,3 +49,43 @@ def test_both_sandboxes_start_with_their_knobs_and_reset_starts_clean(tmp_path):
     iseller.stop()
     jurnal.stop()
     assert not marker.exists()
+
+
+def _printed(args: list[str]) -> dict[str, str]:
+    result = CliRunner().invoke(sandbox, ["--print-env", *args])
+    assert result.exit_code == 0, result.output
+    return dict(line.removeprefix("export ").split("=", 1) for line in result.output.splitlines())
+
+
+def test_the_pipeline_starts_on_the_sandboxs_first_day_of_history(tmp_path):
+    demo = load_config(DEMO_CONFIG)
+    options = SandboxOptions(
+        iseller_port=0,
+        jurnal_port=0,
+        state_dir=tmp_path / "state",
+        orders_per_day=5,
+        start_date=date(2026, 11, 3),
+    )
+    iseller, jurnal = start_sandboxes(options)
+    iseller.stop()
+    jurnal.stop()
+    path = Path(options.env["JOURNAL_PIPELINE_CONFIG"])
+    assert path == (tmp_path / "state" / "demo_config.yaml").resolve()
+    config = load_config(path)
+    assert config.start_date == date(2026, 11, 3)  # not the demo config's 2026-01-01
+    assert config.model_dump(exclude={"start_date"}) == demo.model_dump(exclude={"start_date"})
+
+    # --print-env names the same file, from the state's saved first day (no --start-date)
+    printed = _printed(["--state-dir", str(tmp_path / "state"), "--orders-per-day", "5"])
+    assert printed["JOURNAL_PIPELINE_CONFIG"] == str(path)
+    assert load_config(path).start_date == date(2026, 11, 3)
+
+
+def test_print_env_without_a_state_writes_the_first_day_a_new_state_will_have(tmp_path):
+    printed = _printed(["--state-dir", str(tmp_path / "new"), "--start-date", "2026-10-20"])
+    assert load_config(printed["JOURNAL_PIPELINE_CONFIG"]).start_date == date(2026, 10, 20)
+    assert not (tmp_path / "new" / "iseller").exists()  # printing starts no sandbox
+    # with --history-days: that many days before today, in the outlets' time zones
+    now = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # already the 21st in Jakarta
+    options = SandboxOptions(state_dir=tmp_path / "other", history_days=14)
+    assert history_start(options, now) == date(2026, 11, 7)
