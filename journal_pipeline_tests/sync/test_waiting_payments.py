@@ -14,11 +14,13 @@ import dagster as dg
 import pytest
 from click.testing import CliRunner
 
+from journal_pipeline.accounting.documents import Document
 from journal_pipeline.cli import main
 from journal_pipeline.defs.failed_records_sensor import build_failed_records_sensor
 from journal_pipeline.defs.resources import MerchantConfigResource, StagingResource
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline.sync.outbox_log_reads import log_after, payment_days
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -94,3 +96,57 @@ def test_a_payment_held_for_its_invoice_posts_on_the_run_after_the_invoice(stagi
     posted = _payment(PAID)
     assert posted["status"] == "posted", posted["reason"]
     assert tick(cursor)[0] == []
+
+
+def _invoice(reference: str, day: date) -> Document:
+    number = f"ISL/{reference}"
+    body = {"transaction_no": number, "custom_id": f"o-{reference}"}
+    return Document(
+        doc_key=f"sales_invoice:o-{reference}",
+        doc_type="sales_invoice",
+        business_date=day,
+        outlet_code="JKT",
+        source_id=f"o-{reference}",
+        source_reference=f"#{reference}",
+        transaction_no=number,
+        custom_id=f"o-{reference}",
+        expected_total=1000,
+        payload={"sales_invoice": body},
+    )
+
+
+def _receive_payment(reference: str, day: date) -> Document:
+    body = {"records_attributes": [{"transaction_no": f"ISL/{reference}", "amount": 1000}]}
+    return Document(
+        doc_key=f"receive_payment:t-{reference}",
+        doc_type="receive_payment",
+        business_date=day,
+        outlet_code="JKT",
+        source_id=f"t-{reference}",
+        source_reference=f"#{reference}",
+        transaction_no=f"ISL/{reference}/P1",
+        custom_id=f"t-{reference}",
+        expected_total=1000,
+        payload={"receive_payment": body},
+    )
+
+
+def test_only_held_payments_of_another_day_than_their_invoice_are_run_again(tmp_path):
+    store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    outbox = Outbox(store)
+    sold, paid = date(2026, 11, 17), date(2026, 11, 18)
+    # A: sold on the 17th, paid on the 18th; B: sold and paid on the 17th (its own run
+    # posts the payment after the invoice); C: paid on the 18th, its invoice not posted
+    outbox.enqueue(
+        sold, [_invoice("A", sold), _invoice("B", sold), _receive_payment("B", sold)], []
+    )
+    outbox.enqueue(paid, [_receive_payment("A", paid), _receive_payment("C", paid)], [])
+    for key in ("receive_payment:t-A", "receive_payment:t-B", "receive_payment:t-C"):
+        outbox._mark(key, "held", "waits for its invoice", "held")
+    for key in ("sales_invoice:o-A", "sales_invoice:o-B"):
+        outbox._mark(key, "posted", "Jurnal id 1", "posted")
+    entries = log_after(store, 0)
+    (due,) = payment_days(store, entries)
+    assert (due.day, due.invoices, due.payments) == (paid, ("ISL/A",), ("receive_payment:t-A",))
+    posting = next(e for e in entries if e.doc_key == "sales_invoice:o-A" and e.event == "posted")
+    assert due.posting_id == posting.id  # the run key names this posting
