@@ -7,7 +7,7 @@ import re
 import sys
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from importlib.metadata import EntryPoint, entry_points
 
 import click
@@ -420,17 +420,67 @@ def sync(day, verbose):
 
 
 @main.command()
-@click.option("--start", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--end", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First business day.")
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last business day (inclusive).")
+@click.option(
+    "--detach",
+    is_flag=True,
+    help="Request the backfill and return; the instance's daemon carries it out.",
+)
+@click.option("--cancel", "cancel_id", metavar="ID", help="Cancel backfill ID, as the UI does.")
 @_verbose_option
-def backfill(start, end, verbose):
-    """Run every business day from START to END inclusive, in order."""
+def backfill(start, end, detach, cancel_id, verbose):
+    """Sync every business day from START to END inclusive, oldest first.
+
+    With DAGSTER_HOME set this is a Dagster backfill of the sync job on that instance: the UI
+    shows it (Overview → Backfills) and can cancel it; its runs share the Jurnal pool and rate
+    limit with the schedules. Without DAGSTER_HOME the days run here, one after another.
+    """
+    from journal_pipeline import backfill_cli, runs
+    from journal_pipeline.definitions import SYNC_JOB
+
+    if cancel_id:
+        click.echo(backfill_cli.cancel(_instance(), cancel_id))
+        return
+    if start is None or end is None:
+        raise click.UsageError("Give --start and --end (or --cancel ID).")
+    days = backfill_cli.days_between(start.date(), end.date())
     defs = _definitions()
+    if not os.environ.get("DAGSTER_HOME"):
+        _note(
+            "DAGSTER_HOME is not set: the days run in this process and the UI will not show them."
+        )
+        _run_days_here(defs, _instance(), days, verbose)
+        return
     instance = _instance()
-    day, failures = start.date(), 0
-    while day <= end.date():
-        failures += 0 if _run_day(defs, instance, day, verbose) else 1
-        day += timedelta(days=1)
+    for dead in runs.recover_dead_runs(instance):
+        _note(dead.describe())
+    title = f"journal-pipeline backfill {days[0]} to {days[-1]}"
+    backfill_id = backfill_cli.request_backfill(instance, SYNC_JOB, days, title)
+    _note(f"Backfill {backfill_id}: {len(days)} day(s), {days[0]} to {days[-1]}, oldest first.")
+    if detach:
+        _note("The instance's daemon carries it out; the UI shows it under Overview → Backfills.")
+        return
+    progress = backfill_cli.Progress(days, click.echo)
+    try:
+        with backfill_cli.daemon_if_none(instance, _note):
+            status = backfill_cli.wait_for(instance, backfill_id, progress, _note)
+    except KeyboardInterrupt:
+        _note(
+            f"\nStopped watching. Backfill {backfill_id} stays on the instance: a running daemon "
+            f"goes on with it; `journal-pipeline backfill --cancel {backfill_id}` cancels it."
+        )
+        sys.exit(130)
+    _note(f"Backfill {backfill_id} {status.lower()}: {progress.summary()}.")
+    if progress.failed:
+        _note("Run a failed day again with `journal-pipeline sync --date D`.")
+    sys.exit(1 if progress.failed or len(progress.told) < len(days) else 0)
+
+
+def _run_days_here(defs, instance, days: list[str], verbose: bool) -> None:
+    failures = sum(
+        0 if _run_day(defs, instance, date.fromisoformat(d), verbose) else 1 for d in days
+    )
     if failures:
         _note(f"{failures} day(s) failed; run them again with `journal-pipeline sync --date`")
     sys.exit(1 if failures else 0)

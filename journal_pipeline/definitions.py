@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from journal_pipeline import runs
 from journal_pipeline.config import MerchantConfig, load_config
 from journal_pipeline.defs.alert_sensors import build_run_failure_alert_sensor
 from journal_pipeline.defs.assets import build_assets
@@ -34,6 +35,7 @@ def build_definitions(
 ) -> dg.Definitions:
     """Assets, checks, job, schedules and sensors for one merchant; resources from the
     environment unless given."""
+    runs.avoid_busy_wait()  # a step waiting for the Jurnal pool sleeps in every run's process
     resources = resources_from_environment() if resources is None else resources
     config = config or load_config()
     daily = daily_partitions(config)
@@ -46,10 +48,12 @@ def build_definitions(
         *build_fee_assets(daily),
         *build_recon_assets(daily),
     ]
+    # No retry tag on the job: the instance's `run_retries` (dagster.yaml) is the one retry
+    # policy, so a run from the UI's Materialize or a backfill retries as the schedules' do.
+    # Steps run in the run's own process: a day's steps are short and mostly wait on HTTP or
+    # the Jurnal pool, so a process per step (the default) costs more than the step itself.
     job = dg.define_asset_job(
-        SYNC_JOB,
-        selection=dg.AssetSelection.assets(*assets),
-        tags={"dagster/max_retries": "1"},
+        SYNC_JOB, selection=dg.AssetSelection.assets(*assets), executor_def=dg.in_process_executor
     )
     return dg.Definitions(
         assets=[*assets, *by_hand],
@@ -63,6 +67,7 @@ def build_definitions(
             build_run_failure_alert_sensor(),
         ],
         resources=resources,
+        executor=dg.in_process_executor,  # the UI's Materialize runs as the job does
     )
 
 
