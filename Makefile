@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: dev test install lint format sandbox clean
+.PHONY: dev test install lint format sandbox clean ui-check browser
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -26,6 +26,20 @@ PYTEST_ARGS ?= -n auto --dist loadscope --durations=15
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Headless Chromium for the UI check: Debian's package (Playwright's own download needs the
+# internet). Without root it only says what to install; the UI tests then skip, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } || \
+	    echo "could not install chromium: the UI tests will skip"; \
+	  else echo "no chromium: install Debian's chromium package (the UI tests skip without it)"; fi; }
+
+# The Dagster UI in headless Chromium; the screenshots land in docs/screenshots/.
+ui-check: $(STAMP) browser
+	UI_CHECK_SCREENSHOTS=docs/screenshots $(PY) -m pytest -v -p no:cacheprovider journal_pipeline_tests/ui
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check journal_pipeline journal_sandbox journal_pipeline_tests benchmarks
