@@ -10,16 +10,24 @@ import pandas as pd
 
 from journal_pipeline.accounting import posting_rules
 from journal_pipeline.defs.checks import (
-    DAY_TOTALS_CHECKS,
-    INVOICE_CHECKS,
-    JOURNAL_CHECKS,
-    RETURN_CHECKS,
+    day_totals_checks,
     day_totals_result,
+    every_record_posted_result,
+    invoice_checks,
     journal_check_results,
+    journal_checks,
     posted_total,
     posted_totals_result,
+    return_checks,
 )
-from journal_pipeline.defs.metadata import held_reasons, metadata_value, open_records
+from journal_pipeline.defs.metadata import (
+    held_reasons,
+    metadata_value,
+    open_records,
+    queue_counts,
+    rupiah,
+    status_counts,
+)
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import (
     ISellerResource,
@@ -32,7 +40,13 @@ from journal_pipeline.sync import completeness, returns
 from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync.customers import sync_day_customers
 from journal_pipeline.sync.master_data import ensure_products, wanted_products
-from journal_pipeline.sync.outbox import CORRECTIONS, SALES_DOCUMENTS, Outbox, PostResult
+from journal_pipeline.sync.outbox import (
+    CORRECTIONS,
+    INVOICE_DOCUMENTS,
+    SALES_DOCUMENTS,
+    Outbox,
+    PostResult,
+)
 from journal_pipeline.sync.products import apply_catalogue, read_catalogue
 
 JURNAL_POOL = "jurnal_api"
@@ -58,7 +72,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         group_name="iseller",
         deps=[iseller_orders],
         kinds={"python", "sql"},
-        check_specs=DAY_TOTALS_CHECKS,
+        check_specs=day_totals_checks(daily),
     )
     def iseller_day_totals(
         context: dg.AssetExecutionContext,
@@ -82,7 +96,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         group_name="accounting",
         deps=[iseller_orders, iseller_day_totals],
         kinds={"pandas", "sql"},
-        check_specs=JOURNAL_CHECKS,
+        check_specs=journal_checks(daily),
     )
     def journal_entries(
         context: dg.AssetExecutionContext,
@@ -103,12 +117,12 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
                 "orders_voided_before_posting": len(journal.sales.voided),
                 "entries": totals["entries"],
                 "journal_lines": totals["journal_lines"],
-                "total_debit": totals["total_debit"],
-                "total_credit": totals["total_credit"],
+                **rupiah("total_debit", totals["total_debit"]),
+                **rupiah("total_credit", totals["total_credit"]),
                 "held": totals["held"],
                 "held_reasons": dg.MetadataValue.md(held_reasons(journal.holds)),
-                **({} if readings is None else {"readings": metadata_value(readings)}),
-                **written,
+                "readings": metadata_value(readings or {}),
+                **queue_counts(written),
             },
             check_results=journal_check_results(journal, totals),
         )
@@ -193,7 +207,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         deps=[journal_entries, jurnal_products, jurnal_customers],
         pool=JURNAL_POOL,
         kinds={"api"},
-        check_specs=INVOICE_CHECKS,
+        check_specs=invoice_checks(daily),
     )
     def jurnal_sales_invoices(
         context: dg.AssetExecutionContext, jurnal: JurnalResource, staging: StagingResource
@@ -208,8 +222,13 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
             result, client, documents, calls="batch_calls", waiting="waiting_for_invoice"
         )
         _fail_if_interrupted(result, "invoice(s)", metadata)
+        invoices = documents[documents["doc_type"].isin(INVOICE_DOCUMENTS)]
         return dg.MaterializeResult(
-            metadata=metadata, check_results=[posted_totals_result(documents)]
+            metadata=metadata,
+            check_results=[
+                posted_totals_result(documents),
+                every_record_posted_result(invoices, day),
+            ],
         )
 
     @dg.asset(
@@ -218,7 +237,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         deps=[jurnal_sales_invoices],
         pool=JURNAL_POOL,
         kinds={"api"},
-        check_specs=RETURN_CHECKS,
+        check_specs=return_checks(daily),
     )
     def jurnal_sales_returns(
         context: dg.AssetExecutionContext, jurnal: JurnalResource, staging: StagingResource
@@ -237,7 +256,10 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         _fail_if_interrupted(result, "return(s)", metadata)
         return dg.MaterializeResult(
             metadata=metadata,
-            check_results=[posted_totals_result(documents, asset="jurnal_sales_returns")],
+            check_results=[
+                posted_totals_result(documents, asset="jurnal_sales_returns"),
+                every_record_posted_result(corrections, day, asset="jurnal_sales_returns"),
+            ],
         )
 
     return [
@@ -262,7 +284,6 @@ def _posting_metadata(
     result: PostResult, client: JurnalClient, documents: pd.DataFrame, *, calls: str, waiting: str
 ) -> dict[str, Any]:
     """What a posting step did (`sync.outbox.PostResult`) and where its documents stand."""
-    counts = documents["status"].value_counts() if len(documents) else pd.Series(dtype=int)
     return {
         "posted_now": result.posted,
         "duplicates_resolved": result.duplicates_resolved,
@@ -270,8 +291,8 @@ def _posting_metadata(
         calls: result.calls,
         waiting: result.waiting,
         **client.stats(),
-        **{f"documents_{k}": int(v) for k, v in counts.items()},
-        "posted_total": posted_total(documents),
+        **status_counts(documents),
+        **rupiah("posted_total", posted_total(documents)),
         "open_records": dg.MetadataValue.md(open_records(documents)),
     }
 

@@ -4,12 +4,16 @@ from typing import Any
 
 import dagster as dg
 
+from journal_pipeline.accounting.documents import PAYMENT_FEE
 from journal_pipeline.defs.assets import JURNAL_POOL
-from journal_pipeline.defs.metadata import markdown_table
+from journal_pipeline.defs.checks import every_record_posted_check, every_record_posted_result
+from journal_pipeline.defs.metadata import markdown_table, queue_counts, rupiah_each
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import JurnalResource, MerchantConfigResource, StagingResource
 from journal_pipeline.sync import payment_fees as fee_sync
 from journal_pipeline.sync.outbox import Outbox
+
+FEE_KINDS = ("mdr", "gift_card")  # the entries of `accounting.mdr`, each booked apart
 
 
 def build_fee_assets(daily: dg.PartitionsDefinition) -> list:
@@ -22,6 +26,11 @@ def build_fee_assets(daily: dg.PartitionsDefinition) -> list:
         deps=["iseller_day_totals"],
         pool=JURNAL_POOL,
         kinds={"api"},
+        check_specs=[
+            every_record_posted_check(
+                "jurnal_payment_fees", "payment fee (MDR) and gift card entries", daily
+            )
+        ],
     )
     def jurnal_payment_fees(
         context: dg.AssetExecutionContext,
@@ -38,15 +47,16 @@ def build_fee_assets(daily: dg.PartitionsDefinition) -> list:
         entries = fee_sync.build_payment_fees(staging.store, merchant.config, day)
         queued = fee_sync.record_payment_fees(staging.store, outbox, day, entries)
         result = fee_sync.post_payment_fees(outbox, day, client)
+        booked = {kind: 0 for kind in FEE_KINDS} | fee_sync.fee_totals(entries)
         metadata: dict[str, Any] = {
             "entries_built": len(entries.documents),
-            "booked": fee_sync.fee_totals(entries),
+            **rupiah_each(booked, key="booked_{}_total"),
             "held": len(entries.holds),
             "posted_now": result.posted,
             "duplicates_resolved": result.duplicates_resolved,
             "failed_now": result.failed,
             "calls": result.calls,
-            **queued,
+            **queue_counts(queued),
             **client.stats(),
             "held_reasons": dg.MetadataValue.md(
                 markdown_table(
@@ -62,6 +72,10 @@ def build_fee_assets(daily: dg.PartitionsDefinition) -> list:
             )
         if result.failed:
             context.log.warning("; ".join(result.failures[:5]))
-        return dg.MaterializeResult(metadata=metadata)
+        documents = outbox.documents(day)
+        fees = documents[documents["doc_type"] == PAYMENT_FEE]
+        return dg.MaterializeResult(
+            metadata=metadata, check_results=[every_record_posted_result(fees, day)]
+        )
 
     return [jurnal_payment_fees]

@@ -1,4 +1,13 @@
-"""Tables for the asset metadata the UI shows: what was held or is still open, and why."""
+"""Asset metadata the UI shows: rupiah as people read them, and tables of what was held or is
+still open, and why.
+
+Conventions, the same on every asset and check:
+- a rupiah amount is two keys: ``<key>`` the exact integer (for charts and comparisons) and
+  ``<key>_text`` beside it as people read it, ``Rp 1.234.567`` (``-Rp 1.234`` when negative);
+  `rupiah` writes both;
+- a key an asset reports on a busy day is there on a quiet day too, with 0 (or an empty
+  table), so the UI's charts have no gaps.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +19,50 @@ import pandas as pd
 
 from journal_pipeline.accounting.completeness import Finding
 from journal_pipeline.accounting.holds import Hold
-from journal_pipeline.sync.outbox import OPEN_STATES
+from journal_pipeline.core.money import format_idr
+from journal_pipeline.sync.outbox import OPEN_STATES, STATES
 
 SHOWN = 50  # rows a metadata table shows; the rest are counted
+TEXT = "_text"  # suffix of the key that holds a rupiah amount as text
+
+
+def rupiah(key: str, amount: int) -> dict[str, Any]:
+    """A rupiah amount as metadata: the integer under ``key``, its text under ``key_text``."""
+    exact = int(amount)
+    return {key: exact, key + TEXT: format_idr(exact)}
+
+
+def rupiah_each(amounts: dict[str, int], key: str = "{}") -> dict[str, Any]:
+    """`rupiah` for each (name, amount), under ``key.format(name)``."""
+    found: dict[str, Any] = {}
+    for name, amount in amounts.items():
+        found.update(rupiah(key.format(name), amount))
+    return found
+
+
+# what `sync.outbox.Outbox.enqueue` can count for a document or hold it is given
+QUEUE_OUTCOMES = (
+    "enqueued",
+    "pending",
+    "held",
+    "already_posted",
+    "changed_after_posting",
+    "withdrawn",
+    "reversal_needed",
+)
+
+
+def queue_counts(queued: dict[str, int]) -> dict[str, int]:
+    """A build's ``journal_lines_written`` and ``outbox_<outcome>`` counts (the ``record_*``
+    functions of `journal_pipeline.sync`), every outcome present, 0 when nothing had it."""
+    zeros = {"journal_lines_written": 0, **{f"outbox_{o}": 0 for o in QUEUE_OUTCOMES}}
+    return {**zeros, **queued}
+
+
+def status_counts(documents: pd.DataFrame) -> dict[str, int]:
+    """``documents_<status>`` for every outbox status, 0 for a status no document is in."""
+    counts = documents["status"].value_counts() if len(documents) else pd.Series(dtype=int)
+    return {f"documents_{status}": int(counts.get(status, 0)) for status in STATES}
 
 
 def held_reasons(holds: list[Hold]) -> str:

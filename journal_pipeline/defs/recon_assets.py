@@ -7,10 +7,13 @@ team reads is still staged and exported.
 """
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import dagster as dg
+import pandas as pd
 
+from journal_pipeline.accounting.documents import PAYOUT
 from journal_pipeline.accounting.reconciliation import (
     OVERDUE,
     UNMATCHED_LINE,
@@ -19,7 +22,12 @@ from journal_pipeline.accounting.reconciliation import (
 )
 from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.defs.assets import JURNAL_POOL
-from journal_pipeline.defs.metadata import markdown_table
+from journal_pipeline.defs.checks import (
+    every_record_posted_check,
+    every_record_posted_result,
+    partitioned_check,
+)
+from journal_pipeline.defs.metadata import markdown_table, queue_counts, rupiah
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import JurnalResource, MerchantConfigResource, StagingResource
 from journal_pipeline.sync.outbox import Outbox
@@ -38,22 +46,26 @@ BAR_WIDTH = 30
 # those of that day, e.g. to see a past week as the finance team saw it
 AS_OF_TAG = "journal_pipeline/as_of"
 
-RECON_CHECKS = [
-    dg.AssetCheckSpec(
-        TAKINGS_MATCH_JOURNAL,
-        asset="cash_bank_reconciliation",
-        blocking=False,
-        description="Each outlet's takings per payment method equal the canonical journal's "
-        "clearing debits for those payments.",
-    ),
-    dg.AssetCheckSpec(
-        SETTLEMENTS_OVERDUE,
-        asset="cash_bank_reconciliation",
-        blocking=False,
-        description="No settlement is more than reconciliation.overdue_after_days past its "
-        "expected date without money in the bank.",
-    ),
-]
+
+def recon_checks(daily: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
+    return [
+        partitioned_check(
+            TAKINGS_MATCH_JOURNAL,
+            "cash_bank_reconciliation",
+            daily,
+            "Each outlet's takings per payment method equal the canonical journal's clearing "
+            "debits for those payments.",
+            blocking=False,
+        ),
+        partitioned_check(
+            SETTLEMENTS_OVERDUE,
+            "cash_bank_reconciliation",
+            daily,
+            "No settlement is more than reconciliation.overdue_after_days past its expected "
+            "date without money in the bank (a warning).",
+            blocking=False,
+        ),
+    ]
 
 
 def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
@@ -62,7 +74,7 @@ def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
         group_name="reconciliation",
         deps=["journal_entries"],
         kinds={"sql", "csv"},
-        check_specs=RECON_CHECKS,
+        check_specs=recon_checks(daily),
     )
     def cash_bank_reconciliation(
         context: dg.AssetExecutionContext,
@@ -90,6 +102,7 @@ def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
         return dg.MaterializeResult(
             metadata={
                 **counts,
+                **_totals(result.rows),
                 "jurnal_lines_read": result.jurnal_lines,
                 "csv": dg.MetadataValue.path(str(result.csv_path)),
                 "rows": dg.MetadataValue.md(markdown_table(_shown(result.rows))),
@@ -107,6 +120,11 @@ def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
         deps=[cash_bank_reconciliation, "jurnal_sales_invoices"],
         pool=JURNAL_POOL,
         kinds={"api"},
+        check_specs=[
+            every_record_posted_check(
+                "jurnal_payouts", "payouts (settlements received, of its receipt days)", daily
+            )
+        ],
     )
     def jurnal_payouts(
         context: dg.AssetExecutionContext,
@@ -136,12 +154,16 @@ def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
         metadata: dict[str, Any] = {
             "receipt_days": ", ".join(d.isoformat() for d in run.days) or "none",
             "payouts_built": len(shown),
+            **rupiah(
+                "payouts_total",
+                sum(d.expected_total or 0 for b in run.builds for d in b.documents),
+            ),
             "held": len(run.holds),
             "posted_now": run.posted.posted,
             "duplicates_resolved": run.posted.duplicates_resolved,
             "failed_now": run.posted.failed,
             "calls": run.posted.calls,
-            **run.queued,
+            **queue_counts(run.queued),
             **client.stats(),
             "payouts": dg.MetadataValue.md(markdown_table(shown)),
             "held_reasons": dg.MetadataValue.md(
@@ -156,7 +178,13 @@ def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
                 f"pending for the next run: {run.posted.interrupted}",
                 metadata=metadata,
             )
-        return dg.MaterializeResult(metadata=metadata)
+        outbox = Outbox(store)
+        frames = [outbox.documents(d) for d in [day, *run.days]]
+        documents = pd.concat(frames).drop_duplicates("doc_key")
+        payouts = documents[documents["doc_type"] == PAYOUT]
+        return dg.MaterializeResult(
+            metadata=metadata, check_results=[every_record_posted_result(payouts, day)]
+        )
 
     return [cash_bank_reconciliation, jurnal_payouts]
 
@@ -179,15 +207,28 @@ def _shown(rows: list[ReconRow]) -> list[dict[str, Any]]:
         {
             "outlet": r.outlet_code or "",
             "method": r.method or "(bank line)",
-            "expected": r.expected,
+            "expected": _idr(r.expected),
             "due": r.expected_date,
-            "received": r.received,
-            "variance": r.variance,
+            "received": _idr(r.received),
+            "variance": _idr(r.variance),
             "status": r.status,
             "age": r.age_days,
         }
         for r in rows
     ]
+
+
+def _idr(amount: int | Decimal | None) -> str:
+    return "" if amount is None else format_idr(to_rupiah(amount))
+
+
+def _totals(rows: list[ReconRow]) -> dict[str, Any]:
+    """Rupiah expected of the day's settlements, and received against them."""
+    settlements = [r for r in rows if r.kind != UNMATCHED_LINE and r.expected is not None]
+    return {
+        **rupiah("expected_total", sum(r.expected or 0 for r in settlements)),
+        **rupiah("received_total", sum(to_rupiah(r.received or 0) for r in settlements)),
+    }
 
 
 def bar_chart(rows: list[ReconRow]) -> str:

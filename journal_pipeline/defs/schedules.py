@@ -20,6 +20,9 @@ def build_schedules(job: dg.JobDefinition | dg.UnresolvedAssetJobDefinition, tim
         cron_schedule="5 * * * *",
         execution_timezone=timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Today's partition so far, five minutes past every hour (merchant time "
+        "zone): the day's sales are posted as they happen; a run again is a no-op for what "
+        "is already in Jurnal.",
     )
     def hourly_today_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         """Today's partition so far, five minutes past every hour."""
@@ -32,6 +35,8 @@ def build_schedules(job: dg.JobDefinition | dg.UnresolvedAssetJobDefinition, tim
         cron_schedule="30 2 * * *",
         execution_timezone=timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Yesterday's partition once more at 02:30 (merchant time zone), to "
+        "finalise it with the sales, refunds and shifts after the last hourly run.",
     )
     def nightly_finalize_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         """Yesterday's partition once more at 02:30, for sales after the last hourly run."""

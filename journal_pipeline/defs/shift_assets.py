@@ -4,8 +4,10 @@ from typing import Any
 
 import dagster as dg
 
+from journal_pipeline.accounting.documents import CASH_COUNT
 from journal_pipeline.defs.assets import JURNAL_POOL
-from journal_pipeline.defs.metadata import markdown_table
+from journal_pipeline.defs.checks import every_record_posted_check, every_record_posted_result
+from journal_pipeline.defs.metadata import markdown_table, queue_counts, rupiah
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import (
     ISellerResource,
@@ -56,6 +58,9 @@ def build_shift_assets(daily: dg.PartitionsDefinition) -> list:
         deps=[iseller_register_shifts],
         pool=JURNAL_POOL,
         kinds={"api"},
+        check_specs=[
+            every_record_posted_check("jurnal_cash_counts", "cash over/short entries", daily)
+        ],
     )
     def jurnal_cash_counts(
         context: dg.AssetExecutionContext,
@@ -77,12 +82,13 @@ def build_shift_assets(daily: dg.PartitionsDefinition) -> list:
             "open_shifts": build.open_shifts,
             "readings": dict(sorted(build.readings.items())),
             "entries_built": len(build.documents),
+            **rupiah("entries_total", sum(d.expected_total or 0 for d in build.documents)),
             "held": len(build.holds),
             "posted_now": result.posted,
             "duplicates_resolved": result.duplicates_resolved,
             "failed_now": result.failed,
             "calls": result.calls,
-            **queued,
+            **queue_counts(queued),
             **client.stats(),
             "held_reasons": dg.MetadataValue.md(
                 markdown_table(
@@ -90,8 +96,8 @@ def build_shift_assets(daily: dg.PartitionsDefinition) -> list:
                 )
             ),
         }
+        metadata["not_booked"] = build.note or ""
         if build.note:
-            metadata["not_booked"] = build.note
             context.log.warning(build.note)
         if result.interrupted:
             raise dg.Failure(
@@ -99,6 +105,10 @@ def build_shift_assets(daily: dg.PartitionsDefinition) -> list:
                 f"pending for the next run: {result.interrupted}",
                 metadata=metadata,
             )
-        return dg.MaterializeResult(metadata=metadata)
+        documents = outbox.documents(day)
+        counts = documents[documents["doc_type"] == CASH_COUNT]
+        return dg.MaterializeResult(
+            metadata=metadata, check_results=[every_record_posted_result(counts, day)]
+        )
 
     return [iseller_register_shifts, jurnal_cash_counts]

@@ -6,7 +6,8 @@ from dataclasses import asdict
 import dagster as dg
 
 from journal_pipeline.defs.assets import JURNAL_POOL
-from journal_pipeline.defs.metadata import markdown_table
+from journal_pipeline.defs.checks import partitioned_check
+from journal_pipeline.defs.metadata import markdown_table, queue_counts
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import (
     ISellerResource,
@@ -19,16 +20,20 @@ from journal_pipeline.sync.outbox import Outbox
 
 EVERY_STOCK_DOCUMENT_POSTED = "every_stock_document_posted"
 
-STOCK_DOCUMENT_CHECKS = [
-    dg.AssetCheckSpec(
-        EVERY_STOCK_DOCUMENT_POSTED,
-        asset="jurnal_stock_documents",
-        blocking=False,  # a held transfer must not stop the day's sales
-        description="Every iSeller stock document completed on the day (transfer received, "
-        "supplier receipt, stock take) is in Jurnal, or has nothing to post (nothing "
-        "accepted, no difference counted).",
-    )
-]
+
+def stock_document_checks(daily: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
+    return [
+        partitioned_check(
+            EVERY_STOCK_DOCUMENT_POSTED,
+            "jurnal_stock_documents",
+            daily,
+            "Every iSeller stock document completed on the day (transfer received, supplier "
+            "receipt, stock take) is in Jurnal, or has nothing to post (nothing accepted, no "
+            "difference counted). A document held or refused fails it, naming the document "
+            "and why; fix the cause, then `journal-pipeline retry-failed --date D`.",
+            blocking=False,  # a held transfer must not stop the day's sales
+        )
+    ]
 
 
 def build_stock_assets(daily: dg.PartitionsDefinition) -> list:
@@ -72,7 +77,7 @@ def build_stock_assets(daily: dg.PartitionsDefinition) -> list:
         deps=[iseller_stock_documents, "jurnal_products"],
         pool=JURNAL_POOL,
         kinds={"api"},
-        check_specs=STOCK_DOCUMENT_CHECKS,
+        check_specs=stock_document_checks(daily),
     )
     def jurnal_stock_documents(
         context: dg.AssetExecutionContext,
@@ -98,7 +103,7 @@ def build_stock_assets(daily: dg.PartitionsDefinition) -> list:
             "duplicates_resolved": result.duplicates_resolved,
             "failed_now": result.failed,
             "calls": result.calls,
-            **queued,
+            **queue_counts(queued),
             **client.stats(),
             "stock_documents": dg.MetadataValue.md(markdown_table([asdict(s) for s in statuses])),
             "held_reasons": dg.MetadataValue.md(

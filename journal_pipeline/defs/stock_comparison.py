@@ -17,6 +17,7 @@ from journal_pipeline.accounting.stock_comparison import (
     matters,
 )
 from journal_pipeline.defs.assets import JURNAL_POOL
+from journal_pipeline.defs.checks import partitioned_check
 from journal_pipeline.defs.metadata import markdown_table
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import (
@@ -37,17 +38,27 @@ from journal_pipeline.sync.stock_levels import (
 STOCK_MATCHES_JURNAL = "stock_matches_jurnal"
 POSTING_ASSETS = ("jurnal_sales_invoices", "jurnal_sales_returns", "jurnal_stock_documents")
 LARGEST_SHOWN = 20
+COUNTED = {
+    "rows_equal": EQUAL,
+    "rows_differing": DIFFERS,
+    "not_tracked_in_jurnal": NOT_TRACKED_IN_JURNAL,
+    "not_stocked_in_iseller": NOT_STOCKED_IN_ISELLER,
+    "warehouse_not_in_jurnal": WAREHOUSE_NOT_IN_JURNAL,
+}
 
-STOCK_CHECKS = [
-    dg.AssetCheckSpec(
-        STOCK_MATCHES_JURNAL,
-        asset="stock_comparison",
-        blocking=False,
-        description="Per warehouse and SKU, Jurnal's quantity at the end of the day equals "
-        "iSeller's stock at the end of the outlet's business day plus what it has in transit; "
-        "SKUs one side does not know are a warning.",
-    )
-]
+
+def stock_checks(daily: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
+    return [
+        partitioned_check(
+            STOCK_MATCHES_JURNAL,
+            "stock_comparison",
+            daily,
+            "Per warehouse and SKU, Jurnal's quantity at the end of the day equals iSeller's "
+            "stock at the end of the outlet's business day plus what it has in transit; SKUs "
+            "one side does not know, and a day too old to compare, are a warning.",
+            blocking=False,
+        )
+    ]
 
 
 def _posting_deps(known: set[str]) -> list[str]:
@@ -68,7 +79,7 @@ def build_stock_comparison_assets(daily: dg.PartitionsDefinition) -> tuple[list,
         deps=_posting_deps(known),
         pool=JURNAL_POOL,
         kinds={"api", "csv"},
-        check_specs=STOCK_CHECKS,
+        check_specs=stock_checks(daily),
     )
     def stock_comparison(
         context: dg.AssetExecutionContext,
@@ -89,7 +100,17 @@ def build_stock_comparison_assets(daily: dg.PartitionsDefinition) -> tuple[list,
                 "only, so an older day would be rebuilt from every movement since"
             )
             return dg.MaterializeResult(
-                metadata={"compared": False, "why": why},
+                metadata={  # the keys of a compared day, so the UI's charts have no gaps
+                    "compared": False,
+                    "why": why,
+                    **_counts(None),
+                    "iseller_read_at": "",
+                    "csv": "not written",
+                    "largest_differences": dg.MetadataValue.md("Not compared."),
+                    "unknown_to_one_side": dg.MetadataValue.md("Not compared."),
+                    "problems": dg.MetadataValue.md(""),
+                    **jurnal.client(staging.store).stats(),
+                },
                 check_results=[_not_compared(why)],
             )
         client = jurnal.client(staging.store)
@@ -98,6 +119,7 @@ def build_stock_comparison_assets(daily: dg.PartitionsDefinition) -> tuple[list,
         return dg.MaterializeResult(
             metadata={
                 "compared": True,
+                "why": "",
                 **_counts(comparison),
                 "iseller_read_at": comparison.read_at.isoformat(),
                 "csv": dg.MetadataValue.path(str(path)),
@@ -158,14 +180,12 @@ def build_stock_comparison_assets(daily: dg.PartitionsDefinition) -> tuple[list,
     return [stock_comparison], [jurnal_opening_stock]
 
 
-def _counts(comparison: StockComparison) -> dict[str, int]:
-    return {
-        "rows": len(comparison.rows),
-        "rows_equal": comparison.count(EQUAL),
-        "rows_differing": comparison.count(DIFFERS),
-        "not_tracked_in_jurnal": comparison.count(NOT_TRACKED_IN_JURNAL),
-        "not_stocked_in_iseller": comparison.count(NOT_STOCKED_IN_ISELLER),
-        "warehouse_not_in_jurnal": comparison.count(WAREHOUSE_NOT_IN_JURNAL),
+def _counts(comparison: StockComparison | None) -> dict[str, int]:
+    """Rows per status (all 0 for a day not compared)."""
+    if comparison is None:
+        return {key: 0 for key in ("rows", *COUNTED)}
+    return {"rows": len(comparison.rows)} | {
+        key: comparison.count(status) for key, status in COUNTED.items()
     }
 
 
@@ -211,6 +231,7 @@ def _check(comparison: StockComparison, *, opened: bool = True) -> dg.AssetCheck
         severity=dg.AssetCheckSeverity.ERROR if differing else dg.AssetCheckSeverity.WARN,
         description=description,
         metadata={
+            "compared": True,
             **_counts(comparison),
             "first_differing": ", ".join(f"{r.warehouse}/{r.sku}" for r in differing[:20]),
         },
@@ -229,5 +250,5 @@ def _not_compared(why: str) -> dg.AssetCheckResult:
         passed=False,
         severity=dg.AssetCheckSeverity.WARN,
         description=why,
-        metadata={"compared": False},
+        metadata={"compared": False, **_counts(None), "first_differing": ""},
     )

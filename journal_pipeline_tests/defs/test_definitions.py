@@ -51,6 +51,7 @@ def test_assets_and_checks_are_wired(defs):
         "journal_entries_balance",
         "every_sale_accounted_for",
         "posted_totals_match_source",
+        "every_record_posted",
         "every_stock_document_posted",
         "stock_matches_jurnal",
         "takings_match_journal",
@@ -76,6 +77,52 @@ def test_assets_and_checks_are_wired(defs):
     returns = graph.get(dg.AssetKey("jurnal_sales_returns"))
     assert returns.parent_keys == {dg.AssetKey("jurnal_sales_invoices")}  # invoices first
     assert {k.asset_key.to_user_string() for k in returns.check_keys} == {"jurnal_sales_returns"}
+    # every posting asset warns of the day's held, failed or pending records
+    warned = {
+        k.asset_key.to_user_string()
+        for k in graph.asset_check_keys
+        if k.name == "every_record_posted"
+    }
+    assert warned == {
+        "jurnal_sales_invoices",
+        "jurnal_sales_returns",
+        "jurnal_cash_counts",
+        "jurnal_payment_fees",
+        "jurnal_payouts",
+    }
+    for key in graph.asset_check_keys:
+        if key.name == "every_record_posted":
+            assert not graph.get_check_spec(key).blocking, key  # the day posts on
+
+
+def test_every_check_is_described_and_partitioned_like_its_asset(defs):
+    graph = defs.resolve_asset_graph()
+    for key in graph.asset_check_keys:
+        spec = graph.get_check_spec(key)
+        assert (spec.description or "").strip(), key
+        # the UI shows each result against the day that was run
+        assert spec.partitions_def == graph.get(key.asset_key).partitions_def, key
+
+
+def test_every_schedule_is_described(defs):
+    for schedule in defs.schedules:
+        assert (schedule.description or "").strip(), schedule.name
+
+
+UNDESCRIBED_SENSORS = {"late_orders_sensor", "shift_close_sensor", "bank_statement_sensor"}
+
+
+def test_every_sensor_is_described_but_the_known_three(defs):
+    """The three named lack a description in their own modules (to be added there); any other
+    sensor without one fails here."""
+    undescribed = {s.name for s in defs.sensors if not (s.description or "").strip()}
+    assert undescribed <= UNDESCRIBED_SENSORS
+
+
+@pytest.mark.xfail(strict=True, reason=f"not described yet: {sorted(UNDESCRIBED_SENSORS)}")
+def test_every_sensor_is_described(defs):
+    for sensor in defs.sensors:
+        assert (sensor.description or "").strip(), sensor.name
 
 
 def test_todays_partition_exists(defs):

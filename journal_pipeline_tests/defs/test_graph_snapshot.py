@@ -50,6 +50,7 @@ def graph_snapshot(defs: dg.Definitions) -> dict:
     checks = {
         f"{k.asset_key.to_user_string()}:{k.name}": {
             "blocking": graph.get_check_spec(k).blocking,
+            "partitions": _partitions(graph.get_check_spec(k).partitions_def),
         }
         for k in sorted(
             graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)
