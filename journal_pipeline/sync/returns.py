@@ -20,6 +20,7 @@ from journal_pipeline.jurnal.errors import JurnalError, JurnalRateLimited, Jurna
 from journal_pipeline.storage.store import loads
 from journal_pipeline.sync.outbox import KINDS, Outbox, PostResult, Row
 from journal_pipeline.sync.ports import JurnalWriter
+from journal_pipeline.sync.waiting_payments import invoice_state, waiting_reason
 
 LINE_INDEX = "invoice_line_index"  # our key in a stored return line, never sent to Jurnal
 
@@ -103,15 +104,13 @@ def _post_return(outbox: Outbox, row: Row, client: CorrectionWriter, result: Pos
     invoice = outbox.document_row(SALES_INVOICE, invoice_no)
     if invoice is None or invoice.status != "posted" or invoice.jurnal_id is None:
         result.waiting += 1
-        status = invoice.status if invoice is not None else "not synced yet"
-        outbox._mark(
-            row.doc_key,
-            "held",
-            f"Sales return {row.transaction_no} of order {row.source_reference} waits for its "
-            f"invoice {invoice_no}, which is {status}. Sync the day the order was sold (or fix "
-            "its invoice), then run this day again.",
-            "held",
+        with outbox.engine.connect() as conn:
+            state = invoice_state(conn, invoice_no, row.source_reference, row.business_date)
+        document = f"Sales return {row.transaction_no}"
+        reason = waiting_reason(
+            row.source_reference, invoice_no, state, row.business_date, document
         )
+        outbox._mark(row.doc_key, "held", reason, "held")
         return True
     outbox._count_attempt([row.doc_key])
     try:

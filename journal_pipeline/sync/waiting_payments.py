@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, SALES_INVOICE
+from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, SALES_INVOICE, SALES_RETURN
 from journal_pipeline.core.timestamps import as_utc
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import loads
@@ -48,8 +48,12 @@ class WaitingPayment:
 
 
 def invoice_no_of(payload: str) -> str:
-    """The invoice a receive payment settles (its first record's transaction number)."""
-    return str(loads(payload)[RECEIVE_PAYMENT]["records_attributes"][0]["transaction_no"])
+    """The invoice a receive payment settles (its first record's transaction number), or the
+    one a sales return returns goods of."""
+    body = loads(payload)
+    if SALES_RETURN in body:
+        return str(body[SALES_RETURN]["invoice_no"])
+    return str(body[RECEIVE_PAYMENT]["records_attributes"][0]["transaction_no"])
 
 
 def invoice_state(
@@ -106,10 +110,15 @@ def _sale_day(conn: sa.Connection, order_reference: str | None, payment_day: dat
 
 
 def waiting_reason(
-    order_reference: str | None, invoice_no: str, state: InvoiceState, payment_day: date
+    order_reference: str | None,
+    invoice_no: str,
+    state: InvoiceState,
+    payment_day: date,
+    document: str = "Payment",
 ) -> str:
-    """Why a payment is held: the invoice, where it stands, and the day to sync."""
-    head = f"Payment of order {order_reference} waits for its invoice {invoice_no}, "
+    """Why a payment (or a sales return) is held: the invoice, where it stands, and the day to
+    sync."""
+    head = f"{document} of order {order_reference} waits for its invoice {invoice_no}, "
     again = f"then {payment_day.isoformat()} runs again by itself once the invoice is posted."
     if state.business_date is not None:
         day = state.business_date.isoformat()
@@ -131,8 +140,8 @@ def waiting_reason(
 
 
 def payments_waiting_for(conn: sa.Connection, invoice_keys: Iterable[str]) -> list[WaitingPayment]:
-    """Held receive payments of another day than their invoice's, waiting for one of the
-    invoices ``invoice_keys`` (outbox doc keys)."""
+    """Held receive payments and sales returns of another day than their invoice's, waiting
+    for one of the invoices ``invoice_keys`` (outbox doc keys)."""
     t = tables.outbox
     invoices = {
         row.transaction_no: (row.business_date, row.doc_key)
@@ -147,7 +156,11 @@ def payments_waiting_for(conn: sa.Connection, invoice_keys: Iterable[str]) -> li
         return []
     held = conn.execute(
         sa.select(t.c.doc_key, t.c.business_date, t.c.payload)
-        .where(t.c.doc_type == RECEIVE_PAYMENT, t.c.status == "held", t.c.payload.is_not(None))
+        .where(
+            t.c.doc_type.in_([RECEIVE_PAYMENT, SALES_RETURN]),
+            t.c.status == "held",
+            t.c.payload.is_not(None),
+        )
         .order_by(t.c.business_date, t.c.doc_key)
     ).all()
     found = []

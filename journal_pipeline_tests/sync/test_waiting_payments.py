@@ -150,3 +150,32 @@ def test_only_held_payments_of_another_day_than_their_invoice_are_run_again(tmp_
     assert (due.day, due.invoices, due.payments) == (paid, ("ISL/A",), ("receive_payment:t-A",))
     posting = next(e for e in entries if e.doc_key == "sales_invoice:o-A" and e.event == "posted")
     assert due.posting_id == posting.id  # the run key names this posting
+
+
+def _sales_return(reference: str, day: date) -> Document:
+    body = {"invoice_no": f"ISL/{reference}", "transaction_no": f"ISL/{reference}/R1"}
+    return Document(
+        doc_key=f"sales_return:r-{reference}",
+        doc_type="sales_return",
+        business_date=day,
+        outlet_code="JKT",
+        source_id=f"r-{reference}",
+        source_reference=f"#{reference}",
+        transaction_no=f"ISL/{reference}/R1",
+        custom_id=f"r-{reference}",
+        expected_total=1000,
+        payload={"sales_return": body},
+    )
+
+
+def test_a_held_refund_of_another_day_runs_again_once_its_invoice_posts(tmp_path):
+    store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    outbox = Outbox(store)
+    sold, refunded = date(2026, 11, 17), date(2026, 11, 19)
+    outbox.enqueue(sold, [_invoice("D", sold)], [])
+    outbox.enqueue(refunded, [_sales_return("D", refunded)], [], doc_types=["sales_return"])
+    outbox._mark("sales_return:r-D", "held", "waits for its invoice", "held")
+    assert payment_days(store, log_after(store, 0)) == []  # the invoice is not posted yet
+    outbox._mark("sales_invoice:o-D", "posted", "Jurnal id 1", "posted")
+    (due,) = payment_days(store, log_after(store, 0))
+    assert (due.day, due.invoices, due.payments) == (refunded, ("ISL/D",), ("sales_return:r-D",))
