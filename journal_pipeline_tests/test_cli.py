@@ -50,7 +50,12 @@ def test_sync_a_date_headless(iseller_sandbox, jurnal_sandbox, tmp_path):
     env.pop("DAGSTER_HOME", None)
     env.update(iseller_sandbox.env)
     env.update(jurnal_sandbox.env)
-    env["JOURNAL_PIPELINE_CONFIG"] = str(DEMO_CONFIG)
+    # the stock comparison looks back far enough for the sandbox's fixed days, whatever today is
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        re.sub(r"(?m)^  comparison_days: \d+", "  comparison_days: 3650", DEMO_CONFIG.read_text())
+    )
+    env["JOURNAL_PIPELINE_CONFIG"] = str(config)
     env["STAGING_DATABASE_URL"] = f"sqlite:///{tmp_path / 'staging.db'}"
     day = "2026-11-18"
     result = _run(["sync", "--date", day], env, tmp_path)

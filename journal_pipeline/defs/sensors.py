@@ -18,6 +18,9 @@ RAN_ASSET = "jurnal_sales_invoices"  # a day that never ran has no materializati
 
 def build_sensors(job):
     @dg.sensor(
+        description="Runs a past day again when completed orders of it reached iSeller after "
+        "the day was built (an offline till, an edit of an old order); at most "
+        "automation.max_catch_up_runs days per tick.",
         name=SENSOR_NAME,
         job=job,
         minimum_interval_seconds=300,

@@ -84,6 +84,9 @@ def _due(requests: list[dg.RunRequest]) -> list[DueRun]:
 
 def build_shift_close_sensor(job) -> dg.SensorDefinition:
     @dg.sensor(
+        description="Books the cash count of a register shift as soon as it closes in "
+        "iSeller, without waiting for the hourly schedule; at most "
+        "automation.max_catch_up_runs runs per tick.",
         name=SENSOR_NAME,
         job=job,
         minimum_interval_seconds=MINIMUM_INTERVAL_SECONDS,

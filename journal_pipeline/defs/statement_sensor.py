@@ -60,7 +60,14 @@ def _write_cursor(seen: dict[str, str], kept: list[DueRun]) -> str:
 
 
 def build_statement_sensor(job) -> dg.SensorDefinition:
-    @dg.sensor(job=job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING)
+    @dg.sensor(
+        job=job,
+        minimum_interval_seconds=300,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Stages bank statement files dropped in reconciliation.statement_folder "
+        "and reconciles again the days they may settle; at most "
+        "automation.max_catch_up_runs days per tick.",
+    )
     def bank_statement_sensor(
         context: dg.SensorEvaluationContext,
         staging: StagingResource,

@@ -88,9 +88,9 @@ def webserver(browser, iseller_sandbox, jurnal_sandbox, tmp_path_factory) -> Ite
     env["DAGSTER_HOME"] = str(home)
     # the partitions start on the sandbox's first day of history, as under `make dev`
     config = root / "demo_config.yaml"
-    config.write_text(
-        re.sub(r"(?m)^start_date: \S+", f"start_date: {START}", DEMO_CONFIG.read_text())
-    )
+    text = re.sub(r"(?m)^start_date: \S+", f"start_date: {START}", DEMO_CONFIG.read_text())
+    # the stock comparison looks back far enough for the sandbox's fixed days, whatever today is
+    config.write_text(re.sub(r"(?m)^  comparison_days: \d+", "  comparison_days: 3650", text))
     env["JOURNAL_PIPELINE_CONFIG"] = str(config)
     env["STAGING_DATABASE_URL"] = f"sqlite:///{root / 'staging.db'}"
     sync = subprocess.run(
