@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: dev test install lint format sandbox clean ui-check browser
+.PHONY: dev test install lint format sandbox clean ui-check browser reliability
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -40,6 +40,11 @@ browser:
 # The Dagster UI in headless Chromium; the screenshots land in docs/screenshots/.
 ui-check: $(STAMP) browser
 	UI_CHECK_SCREENSHOTS=docs/screenshots $(PY) -m pytest -v -p no:cacheprovider journal_pipeline_tests/ui
+
+# Faults at scale, killed runs, concurrent runs and outages; writes docs/reliability.md
+# (CI runs the reduced size: journal_pipeline_tests/reliability/).
+reliability: $(STAMP)
+	$(PY) -m benchmarks.reliability --scale full
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check journal_pipeline journal_sandbox journal_pipeline_tests benchmarks

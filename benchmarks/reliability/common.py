@@ -44,7 +44,8 @@ from journal_sandbox.jurnal_app import JurnalSandbox
 from journal_sandbox.launch import SandboxOptions, write_demo_config
 
 REPO = Path(__file__).resolve().parents[2]
-ESTIMATES = {"Beban Pokok Pendapatan", "Persediaan Barang"}  # Jurnal books its own cost
+# stock at cost: Jurnal values cost of sales, inventory and stock takes at its own average cost
+COST_ROLES = ("cogs", "inventory", "inventory_adjustment")
 SALE_DOCUMENT = "sales_invoice"
 
 
@@ -297,7 +298,7 @@ def jurnal_movements(env: dict[str, str], start: date, end: date) -> dict[str, D
 
 def journal_movements(store: StagingStore, days: Iterable[date]) -> dict[str, Decimal]:
     """Net debit - credit per account name in the canonical journal of ``days``, without the
-    cost estimates (Jurnal books its own cost of sales)."""
+    cost estimates (Jurnal books its own cost)."""
     totals: Counter = Counter()
     for day in days:
         journal = store.read_journal(day)
@@ -314,6 +315,7 @@ def journal_movements(store: StagingStore, days: Iterable[date]) -> dict[str, De
 class LedgerComparison:
     """Jurnal's movements against the canonical journal's (see test_ledger_ties_out.py).
 
+    Stock at cost (`COST_ROLES`) is left out: Jurnal values it at its own average cost.
     ``money``: clearing and receivable accounts, each right to the rupiah;
     ``rest``: revenue, discounts, charges, tax and rounding together, right to the rupiah;
     ``tax`` / ``rounding``: per-account differences that only move cents between them
@@ -332,7 +334,8 @@ class LedgerComparison:
 def compare_ledgers(
     in_jurnal: dict[str, Decimal], ours: dict[str, Decimal], config: MerchantConfig
 ) -> LedgerComparison:
-    accounts = (set(ours) | set(in_jurnal)) - ESTIMATES
+    at_cost = {config.accounts[role] for role in COST_ROLES if role in config.accounts}
+    accounts = (set(ours) | set(in_jurnal)) - at_cost
     by_account = {
         name: in_jurnal.get(name, Decimal(0)) - ours.get(name, Decimal(0)) for name in accounts
     }

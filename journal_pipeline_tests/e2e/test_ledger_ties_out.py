@@ -7,30 +7,13 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 
-from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
+from benchmarks.reliability.common import jurnal_movements
 from journal_pipeline_tests.e2e.test_sync_day import ASSETS, DAY, resources  # noqa: F401
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 
 pytestmark = pytest.mark.e2e
 
 ESTIMATES = {"Beban Pokok Pendapatan", "Persediaan Barang"}  # Jurnal books its own cost
-
-
-def _jurnal_movements(env: dict) -> dict[str, Decimal]:
-    client = JurnalClient(JurnalSettings.from_env(env))
-    day = DAY.strftime("%d/%m/%Y")
-    report = client.get("trial_balance", {"start_date": day, "end_date": day})["trial_balance"]
-    movements = {}
-    for group, rows in report.items():
-        if not group.endswith("_accounts"):
-            continue
-        for row in rows:
-            account = row["account"]
-            movement = account["movement"]
-            net = Decimal(str(movement["debit_raw"])) - Decimal(str(movement["credit_raw"]))
-            if net:
-                movements[account["name"]] = net
-    return movements
 
 
 def test_jurnal_ledger_ties_out_with_the_pipeline_journal(resources, tmp_path):  # noqa: F811
@@ -42,7 +25,7 @@ def test_jurnal_ledger_ties_out_with_the_pipeline_journal(resources, tmp_path): 
             client_secret=jurnal.env["JURNAL_CLIENT_SECRET"],
         )
         assert dg.materialize(ASSETS, partition_key=DAY.isoformat(), resources=resources).success
-        in_jurnal = _jurnal_movements(jurnal.env)
+        in_jurnal = jurnal_movements(jurnal.env, DAY, DAY)
     journal = resources["staging"].store.read_journal(DAY)
     journal = journal[~journal["is_estimate"].astype(bool)]
     orders = journal.loc[journal["entry_id"].str.startswith("sale:"), "source_id"].nunique()
