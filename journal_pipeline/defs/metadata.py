@@ -6,11 +6,16 @@ Conventions, the same on every asset and check:
   ``<key>_text`` beside it as people read it, ``Rp 1.234.567`` (``-Rp 1.234`` when negative);
   `rupiah` writes both;
 - a key an asset reports on a busy day is there on a quiet day too, with 0 (or an empty
-  table), so the UI's charts have no gaps.
+  table), so the UI's charts have no gaps;
+- text that comes from the source (order numbers, product and customer names, notes, reasons
+  quoting them) is shown, never interpreted: every cell and list item of a markdown value
+  goes through `escape_markdown`, so a note such as ``**bold**``, ``[link](http://x)``,
+  ``| a | b |`` or ``<script>`` reads literally.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -68,7 +73,7 @@ def status_counts(documents: pd.DataFrame) -> dict[str, int]:
 def held_reasons(holds: list[Hold]) -> str:
     if not holds:
         return "Nothing held."
-    rows = "\n".join(f"| {h.source_reference} | {h.reason} |" for h in holds[:SHOWN])
+    rows = "\n".join(f"| {_cell(h.source_reference)} | {_cell(h.reason)} |" for h in holds[:SHOWN])
     more = f"\n\n…and {len(holds) - SHOWN} more" if len(holds) > SHOWN else ""
     return f"| order | reason |\n|---|---|\n{rows}{more}"
 
@@ -78,7 +83,7 @@ def open_records(documents: pd.DataFrame) -> str:
     if open_docs.empty:
         return "Every document of the day is posted or withdrawn."
     rows = "\n".join(
-        f"| {r.source_reference} | {r.status} | {_text(r.reason)} |"
+        f"| {_cell(r.source_reference)} | {_cell(r.status)} | {_cell(r.reason)} |"
         for r in open_docs.head(SHOWN).itertuples()
     )
     more = f"\n\n…and {len(open_docs) - SHOWN} more" if len(open_docs) > SHOWN else ""
@@ -115,12 +120,34 @@ def markdown_table(rows: list[dict]) -> str:
     columns = list(rows[0])
     cells = ["| " + " | ".join(_cell(row[c]) for c in columns) + " |" for row in rows[:SHOWN]]
     more = f"\n\n…and {len(rows) - SHOWN} more" if len(rows) > SHOWN else ""
-    head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns)
+    head = "| " + " | ".join(_cell(c) for c in columns) + " |\n|" + "---|" * len(columns)
     return head + "\n" + "\n".join(cells) + more
 
 
+def bullet_list(items: Iterable[object]) -> str:
+    """Items as a markdown list, each item's text shown literally."""
+    return "\n".join(f"- {_cell(item)}" for item in items)
+
+
+# what markdown (or HTML inside it) would read as markup: & < > as HTML entities; \ ` * [ ] | ~
+# anywhere, `_` where it can open or close emphasis (not inside a word: sales_invoice), `#`
+# where it can open a heading (the start, before a space)
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MARKUP = re.compile(r"([\\`*\[\]|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|^#+(?=\s|$))")
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as literal markdown: markup characters backslash-escaped, ``& < >`` as HTML
+    entities, line breaks as one space, other control characters removed."""
+    text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
+    text = "".join(_ENTITIES.get(c, c) for c in text)
+    return _MARKUP.sub(lambda m: "".join("\\" + c for c in m.group(1)), text)
+
+
 def _cell(value: object) -> str:
-    return _text(value).replace("|", "\\|").replace("\n", " ")
+    return escape_markdown(_text(value))
 
 
 def _text(value: object) -> str:
