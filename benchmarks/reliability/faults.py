@@ -16,7 +16,12 @@ TITLE = "Faults at scale"
 COMMAND = "python -m benchmarks.reliability --scale {scale} --only faults"
 # draws per call, in this order: 5xx, time-out (held 1 s, then dropped), the start of a burst
 # of three 429s, an answer lost after the write committed: about 15% of calls of each emulator
-SPEC = "*:error=0.05,timeout=0.02,timeout_s=1,burst429=0.02,burst_len=3,lost=0.04"
+# at full size; at CI size (a few dozen Jurnal calls) about 20%, so that over one in ten is
+# faulted in a sample that small too
+SPECS = {
+    "full": "*:error=0.05,timeout=0.02,timeout_s=1,burst429=0.02,burst_len=3,lost=0.04",
+    "ci": "*:error=0.08,timeout=0.03,timeout_s=1,burst429=0.03,burst_len=3,lost=0.06",
+}
 SCALES = {  # business days, orders per outlet per day (three outlets; most orders complete)
     "full": (10, 400),
     "ci": (2, 15),
@@ -33,8 +38,8 @@ def measure(scale: str) -> Section:
         workdir,
         days=days,
         orders_per_outlet_per_day=per_outlet,
-        iseller_faults=SPEC,
-        jurnal_faults=SPEC,
+        iseller_faults=SPECS[scale],
+        jurnal_faults=SPECS[scale],
         seed=11,
     ) as sandboxes:
         runs = {
@@ -72,13 +77,13 @@ def measure(scale: str) -> Section:
         command=COMMAND.format(scale=scale),
         figures=figures,
         passed=passed,
-        notes=_notes(result, runs, unfinished),
+        notes=_notes(SPECS[scale], result, runs, unfinished),
     )
 
 
-def _notes(result, runs, unfinished) -> str:
+def _notes(spec, result, runs, unfinished) -> str:
     lines = [
-        f"Fault spec of both emulators: `{SPEC}` (seeded; see `journal_sandbox/faults.py`). "
+        f"Fault spec of both emulators: `{spec}` (seeded; see `journal_sandbox/faults.py`). "
         "Each day runs as `journal-pipeline sync --date D`; a failed day is run again as it "
         f"is, up to {MAX_RUNS_PER_DAY} times. Missing: a completed iSeller order of the "
         "synced days with neither a posted sales invoice nor a hold. Ledger difference: "
