@@ -11,13 +11,25 @@ from journal_pipeline.environment import DAGSTER_WEBSERVER_URL
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # Indonesian mobile numbers (+62 8…, 62 8…, 08…); dates, amounts and ids do not start so
 _PHONE = re.compile(r"(?<![\w/.-])(?:\+62|62|0)[ -]?8\d(?:[ -]?\d){6,11}(?![\w/.-])")
-_SECRET = re.compile(r"(?i)\b(token|secret|password|api[_-]?key|authorization)\b\s*[:=]\s*\S+")
+# a credential named by its key (``client_secret=…``, ``"access_token": "…"``, ``apikey: …``)
+_SECRET = re.compile(
+    r"(?i)(?<![a-z])((?:[a-z]+[_-])*(?:token|secret|password|passwd|api[_-]?key|apikey|signature))"
+    r"(\"?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s&,;]+)"
+)
+# an Authorization header's value (``Bearer …``, ``Basic …``, ``hmac username=…, signature=…``)
+_AUTHORIZATION = re.compile(r"(?i)\b(authorization\"?\s*[:=]\s*)[^\n]*")
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[\w\-.~+/]+=*")
+# the password of a URL (``postgresql://user:password@host``)
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+@")
 MAX_LINES = 20  # longer alerts name how many more there are; the UI and `status` list them all
 
 
 def scrub(text: str) -> str:
     """The text with e-mail addresses, phone numbers and credential values masked."""
-    text = _SECRET.sub(lambda m: f"{m.group(1)}=[hidden]", text)
+    text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)}[hidden]", text)
+    text = _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}[hidden]", text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)} [hidden]", text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}[hidden]@", text)
     text = _EMAIL.sub("[e-mail hidden]", text)
     return _PHONE.sub("[phone hidden]", text)
 
