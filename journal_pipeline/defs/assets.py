@@ -21,6 +21,7 @@ from journal_pipeline.defs.checks import (
     return_checks,
 )
 from journal_pipeline.defs.metadata import (
+    bullet_list,
     held_reasons,
     metadata_value,
     open_records,
@@ -160,7 +161,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
                 "products_problems": len(problems),
                 "created": ", ".join(created[:50]),
                 "updated": ", ".join(result.updated[:50]),
-                "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems)),
+                "problems": dg.MetadataValue.md(bullet_list(problems)),
                 **client.stats(),
             }
         )
@@ -189,7 +190,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
             "customers_renamed": len(result.renamed),
             "customers_failed": len(problems),
             "created": ", ".join(result.created[:50]),
-            "failed": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems)),
+            "failed": dg.MetadataValue.md(bullet_list(problems)),
             **client.stats(),
         }
         if result.conflicts:

@@ -27,7 +27,7 @@ from journal_pipeline.defs.checks import (
     every_record_posted_result,
     partitioned_check,
 )
-from journal_pipeline.defs.metadata import markdown_table, queue_counts, rupiah
+from journal_pipeline.defs.metadata import bullet_list, markdown_table, queue_counts, rupiah
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import JurnalResource, MerchantConfigResource, StagingResource
 from journal_pipeline.sync.outbox import Outbox
@@ -267,7 +267,7 @@ def _takings_check(problems: list[str]) -> dg.AssetCheckResult:
             else f"{len(problems)} outlet/method total(s) differ; first: {problems[0]}. Run "
             "the day's sync again (its journal may be older than its staged orders)."
         ),
-        metadata={"differences": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))},
+        metadata={"differences": dg.MetadataValue.md(bullet_list(problems))},
     )
 
 
@@ -285,5 +285,5 @@ def _overdue_check(rows: list[ReconRow]) -> dg.AssetCheckResult:
         description="No settlement is overdue."
         if not overdue
         else f"{len(overdue)} settlement(s) overdue: " + "; ".join(listing[:5]),
-        metadata={"overdue": dg.MetadataValue.md("\n".join(f"- {x}" for x in listing))},
+        metadata={"overdue": dg.MetadataValue.md(bullet_list(listing))},
     )

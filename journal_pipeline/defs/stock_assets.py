@@ -7,7 +7,7 @@ import dagster as dg
 
 from journal_pipeline.defs.assets import JURNAL_POOL
 from journal_pipeline.defs.checks import partitioned_check
-from journal_pipeline.defs.metadata import markdown_table, queue_counts
+from journal_pipeline.defs.metadata import bullet_list, markdown_table, queue_counts
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import (
     ISellerResource,
@@ -128,7 +128,7 @@ def build_stock_assets(daily: dg.PartitionsDefinition) -> list:
                     metadata={
                         "not_posted": len(missing),
                         "documents": dg.MetadataValue.md(
-                            "\n".join(f"- {m}" for m in missing) or "Every one is in Jurnal."
+                            bullet_list(missing) or "Every one is in Jurnal."
                         ),
                     },
                 )

@@ -18,7 +18,7 @@ from journal_pipeline.accounting.stock_comparison import (
 )
 from journal_pipeline.defs.assets import JURNAL_POOL
 from journal_pipeline.defs.checks import partitioned_check
-from journal_pipeline.defs.metadata import markdown_table
+from journal_pipeline.defs.metadata import bullet_list, markdown_table
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import (
     ISellerResource,
@@ -125,7 +125,7 @@ def build_stock_comparison_assets(daily: dg.PartitionsDefinition) -> tuple[list,
                 "csv": dg.MetadataValue.path(str(path)),
                 "largest_differences": dg.MetadataValue.md(_largest(comparison)),
                 "unknown_to_one_side": dg.MetadataValue.md(_unknown(comparison)),
-                "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in comparison.problems)),
+                "problems": dg.MetadataValue.md(bullet_list(comparison.problems)),
                 **client.stats(),
             },
             check_results=[
@@ -165,7 +165,7 @@ def build_stock_comparison_assets(daily: dg.PartitionsDefinition) -> tuple[list,
             "already_posted": sum(1 for p in plans if p.state == opening_stock.POSTED),
             "already_equal": sum(1 for p in plans if p.state == opening_stock.EQUAL),
             "plan": dg.MetadataValue.md("\n".join(line for p in plans for line in p.listing())),
-            "refused": dg.MetadataValue.md("\n".join(f"- {r}" for r in refused) or "Nothing."),
+            "refused": dg.MetadataValue.md(bullet_list(refused) or "Nothing."),
             **client.stats(),
         }
         if result.interrupted or result.failed:
