@@ -64,6 +64,7 @@ from journal_sandbox.dialect_text import state_text, written_offset
 from journal_sandbox.faults import FaultInjector
 from journal_sandbox.http import Request, Response, Router, SandboxServer
 from journal_sandbox.iseller_stock_levels import STOCK_MOVES_FILE, StockLedger, stock_ledger
+from journal_sandbox.tamper import OrderTamper
 
 STATE_FILE = "iseller.sqlite3"
 SCHEMA_VERSION = "4"
@@ -320,6 +321,9 @@ class ISellerSandbox:
       document leaves open, e.g. ``loose,page_base=0``; default ``SANDBOX_ISELLER_DIALECT``.
     - `token_ttl_seconds`: lifetime of access tokens (``expires_in``), default 1209599 (~14 d).
     - `now`: the clock (tests); `client_id` / `client_secret`: the accepted credentials.
+    - `tamper` (an attribute, `journal_sandbox.tamper.OrderTamper`): GetOrders serves changed
+      orders (``sandbox.tamper.orders({order_id: fn})``) or a raw body with HTTP 200
+      (``sandbox.tamper.raw_answer(b"<html>...")``) until ``sandbox.tamper.clear()``.
     """
 
     def __init__(
@@ -354,6 +358,7 @@ class ISellerSandbox:
             dialect = Dialect.from_spec(spec)
         self.dialect = dialect
         self._fault_bodies: dict[str, Any] = {}
+        self.tamper = OrderTamper()
         self._lock = threading.RLock()
         self._base_url: str | None = None
         self._db = sqlite3.connect(
@@ -1126,6 +1131,9 @@ class ISellerSandbox:
         started = _time.perf_counter()
         if not self._authorized(request):
             return self._unauthorized()
+        raw = self.tamper.take_raw()
+        if raw is not None:
+            return Response(200, raw)
         try:
             body = self._query_orders(self._params(request))
         except _ApiError as exc:
@@ -1202,6 +1210,7 @@ class ISellerSandbox:
             )
             for order in stored
         ]
+        orders = self.tamper.apply(orders)
         result: dict[str, Any] = {"count": len(orders), "orders": orders}
         if "trackinventory" in includes:
             result["refunded_orders"] = state_text(

@@ -10,7 +10,8 @@ Readings the document leaves open are read to the same frames (docs/assumptions/
 a refund's or void's ``amount`` is its size, signed or not (I-22, `parse.transaction_amount`);
 a voided order that shows its void only by its status gets the void payment it implies
 (I-23, `implied_voids`); the order-level discount is never a sum of a ``discounts[]`` that
-may list the lines' discounts too (I-17, `order_level_discount`).
+may list the lines' discounts too (I-17, `order_level_discount`). An order held at the edge
+(``journal_pipeline.iseller.validation``: staged as a held envelope) is not read.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from journal_pipeline.core.orders import (
 from journal_pipeline.core.timestamps import parse_utc
 from journal_pipeline.iseller.customers import customer_name
 from journal_pipeline.iseller.parse import transaction_amount
+from journal_pipeline.iseller.validation import is_held
 
 
 def _decimal(value: object, default: str = "0") -> Decimal:
@@ -131,6 +133,8 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
     lines: list[dict[str, Any]] = []
     payments: list[dict[str, Any]] = []
     for order in raw_orders:
+        if is_held(order):  # held at the edge: not an order to read (`validation`)
+            continue
         order_id = str(order["order_id"])
         row = {c: order.get(c) for c in ORDER_COLUMNS}
         row.update({m: to_rupiah(order.get(m)) for m in ORDER_MONEY})

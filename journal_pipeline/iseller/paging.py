@@ -18,7 +18,11 @@ fit in page 0. Pages then go from that base while ``has_next_item`` is true, and
 without items too, so a server that keeps saying ``has_next_item`` cannot loop forever; a page
 identical to the one before (a server ignoring ``page``) stops the read as well. An item a server
 repeats on two pages (by its id: ``order_id``, ``transaction_id``, ``product_id``, ...) is kept
-once, on the first page it appears on.
+once, on the first page it appears on; one repeated on the same page is kept once when the copies
+are the same, and every copy is kept when they differ (the caller decides: GetOrders holds such an
+order, `journal_pipeline.iseller.client`). A page whose body is not JSON (cut short, an HTML
+error page with HTTP 200) fails the read with an `ISellerHttpError` naming the endpoint and the
+page: nothing of the read is returned, so no day is built from part of its orders.
 
 Dates are sent in UTC with ``time_zone=0`` (the summaries accept another whole-hour offset), so
 under the documented reading every date string returned is UTC; the client checks that and
@@ -32,7 +36,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from journal_pipeline.iseller.errors import ISellerApiError
+from journal_pipeline.iseller.errors import ISellerApiError, ISellerHttpError
 from journal_pipeline.iseller.learnt import PerEndpoint, SharedFacts
 from journal_pipeline.iseller.transport import logger
 
@@ -212,7 +216,17 @@ def iter_pages(
     sent = {**dict(params or {}), "page_size": str(page_size)}
 
     def fetch(page: int) -> dict[str, Any]:
-        return call(endpoint, {**sent, "page": str(page)}, version=version)
+        try:
+            return call(endpoint, {**sent, "page": str(page)}, version=version)
+        except ISellerHttpError as exc:
+            if exc.status_code != 200:  # a body that is not a JSON object
+                raise
+            raise ISellerHttpError(
+                f"{exc} on page {page}; nothing of this read was kept and the run can be retried "
+                "(a cut-off answer or an HTML error page: iSeller or a proxy in between failed)",
+                endpoint=exc.endpoint,
+                status_code=exc.status_code,
+            ) from None
 
     bases = bases if bases is not None else PageBases()
     name = f"{version}/{endpoint}"
@@ -240,10 +254,13 @@ def iter_pages(
             )
             return
         fresh = []
+        on_page: dict[Hashable, list[Any]] = {}
         for item, key in zip(items, keys, strict=True):
-            if key not in seen:
+            copies = on_page.setdefault(key, [])
+            if key not in seen or (copies and all(item != copy for copy in copies)):
                 seen.add(key)
                 fresh.append(item)
+            copies.append(item)
         if len(fresh) < len(items):
             payload = {**payload, _found_key(payload, list_key) or list_key: fresh}
         yield payload

@@ -43,6 +43,7 @@ from journal_pipeline.core.orders import OrderFrames
 from journal_pipeline.iseller.errors import ISellerError
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.parse import order_summary_frame, transaction_summary_frame
+from journal_pipeline.iseller.validation import is_held, superseded
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync.ports import DayTotalsSource
 
@@ -302,7 +303,44 @@ def check_day(
         _concat(payment_parts),
         unavailable,
     )
-    return DayCompleteness(day, tuple(findings), tuple(warnings))
+    findings, excused = excuse_held(findings, held_at_edge(store, config, day))
+    return DayCompleteness(day, tuple(findings), (*warnings, *excused))
+
+
+def held_at_edge(store: StagingStore, config: MerchantConfig, day: date) -> dict[str, list[str]]:
+    """``{OUTLET CODE: [references]}`` of the orders staged for the day's windows that iSeller
+    sent in a form that cannot be read (`journal_pipeline.iseller.validation`); ``"*"`` for
+    those that name no outlet."""
+    start, end = merged_window_utc(day, config.zones())
+    held: dict[str, list[str]] = {}
+    for raw in store.orders_touching(start - timedelta(days=1), end + timedelta(days=1)):
+        if is_held(raw) and not superseded(raw):
+            code = str(raw.get("outlet_code") or "*").upper()
+            held.setdefault(code, []).append(str(raw["order_reference"]))
+    return held
+
+
+def excuse_held(
+    findings: list[Finding], held: Mapping[str, list[str]]
+) -> tuple[list[Finding], list[str]]:
+    """A disagreement of an outlet with orders held at the edge is a warning, not a block:
+    iSeller's totals count those orders, the staged day cannot (they are held, each with its
+    reason), and the rest of the day is posted. An order held under an outlet code iSeller's
+    outlets do not have may belong to any outlet: it excuses them all."""
+    known = {f.outlet_code.upper() for f in findings}
+    everywhere = [ref for code, refs in held.items() if code not in known for ref in refs]
+    kept, excused = [], []
+    for finding in findings:
+        refs = [*held.get(finding.outlet_code.upper(), []), *everywhere]
+        if finding.status != MISMATCH or not refs:
+            kept.append(finding)
+            continue
+        shown = ", ".join(sorted(refs)[:5]) + (" …" if len(refs) > 5 else "")
+        excused.append(
+            f"{finding.message} {len(refs)} order(s) iSeller sent unreadable are held ({shown}): "
+            "iSeller counts them, the staged day cannot; compared again once they are fixed."
+        )
+    return kept, excused
 
 
 def verify_day(

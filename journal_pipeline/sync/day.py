@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -12,10 +14,20 @@ from journal_pipeline.accounting.business_day import extraction_windows, merged_
 from journal_pipeline.accounting.documents import (
     Document,
 )
-from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.holds import Hold, order_label
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.timestamps import parse_utc
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.refunds import refund_frames
+from journal_pipeline.iseller.validation import (
+    HELD,
+    UNIDENTIFIED,
+    held_order,
+    held_reason,
+    is_held,
+    order_problems,
+    superseded,
+)
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import revisions
 from journal_pipeline.sync.outbox import Outbox
@@ -26,7 +38,9 @@ from journal_pipeline.sync.revision_money import money_of_revised_orders
 def extract_orders(
     client: OrderSource, store: StagingStore, config: MerchantConfig, day: date
 ) -> dict[str, int]:
-    """Fetch every order that can belong to ``day`` or changed on it, and stage it."""
+    """Fetch every order that can belong to ``day`` or changed on it, and stage it; an order
+    that cannot be read is staged as a held envelope naming its problems
+    (`journal_pipeline.iseller.validation`), so the rest of the day goes on."""
     windows = extraction_windows(day, config.zones())
     # iSeller's document does not say whether a ``*_before`` bound is inclusive (I-10): ask up
     # to the window's end itself, so nothing falls between two days' windows either way. An
@@ -36,15 +50,74 @@ def extract_orders(
     modified_start, modified_end = windows["modified"]
     created = client.get_orders(created_after=created_start, created_before=created_end)
     modified = client.get_orders(modified_after=modified_start, modified_before=modified_end)
-    counts = store.upsert_orders([*created.orders, *modified.orders])
+    start, end = merged_window_utc(day, config.zones())
+    staged = checked_orders([created, modified], start + (end - start) / 2)
+    counts = store.upsert_orders([*staged, *_gone_unidentified(store, start, end, staged)])
     # what each refund gave back (I-33) comes beside the orders, not inside them
     entries = [*getattr(created, "refunded_orders", ()), *getattr(modified, "refunded_orders", ())]
     return {
         "fetched_created_window": len(created.orders),
         "fetched_modified_window": len(modified.orders),
+        "held_at_edge": sum(1 for order in staged if is_held(order)),
         **counts,
         **store.upsert_refunds(entries),
     }
+
+
+def checked_orders(batches: Iterable[Any], fallback: datetime) -> list[dict[str, Any]]:
+    """The orders of GetOrders answers to stage, each id once: as received when it can be read,
+    else its held envelope (held wins when two answers disagree). `fallback`: the moment that
+    places an order without a usable date in the day fetched."""
+    staged: dict[str, dict[str, Any]] = {}
+    for batch in batches:
+        origins = getattr(batch, "origins", None) or []
+        conflicts = getattr(batch, "conflicts", None) or {}
+        for index, order in enumerate(batch.orders):
+            where = origins[index] if index < len(origins) else f"GetOrders item {index + 1}"
+            problems = order_problems(order)
+            conflict = (
+                conflicts.get(str(order.get("order_id"))) if isinstance(order, dict) else None
+            )
+            if conflict:
+                problems = [conflict, *problems]
+            item = held_order(order, problems, where, fallback) if problems else order
+            key = str(item["order_id"])
+            if key not in staged or not is_held(staged[key]):
+                staged[key] = item
+    return list(staged.values())
+
+
+def _gone_unidentified(
+    store: StagingStore, start: datetime, end: datetime, staged: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Envelopes of orders without id staged for this stretch earlier that iSeller no longer
+    sends (it sends them with their id now): marked superseded, so their holds are withdrawn."""
+    fetched = {str(order["order_id"]) for order in staged}
+    return [
+        {**raw, HELD: {**raw[HELD], "superseded": True}}
+        for raw in store.orders_touching(start, end)
+        if is_held(raw)
+        and str(raw["order_id"]).startswith(UNIDENTIFIED)
+        and str(raw["order_id"]) not in fetched
+        and not superseded(raw)
+    ]
+
+
+def edge_holds(held: Iterable[dict[str, Any]], config: MerchantConfig, day: date) -> list[Hold]:
+    """Holds of the day's orders held at the edge, each naming the order (reference, else id,
+    else its place in iSeller's answer), its problems and the fix."""
+    holds = []
+    for raw in held:
+        if superseded(raw):
+            continue
+        outlet = raw.get("outlet_code")
+        moment = parse_utc(raw.get("closed_date"))
+        if posting_rules.outlet_business_date(moment, outlet, config) != day:
+            continue
+        reference, code = str(raw["order_reference"]), outlet or "?"
+        reason = f"{order_label(reference, code, day)}: {held_reason(raw)}"
+        holds.append(Hold("order", str(raw["order_id"]), reference, code, day, reason))
+    return holds
 
 
 @dataclass
@@ -65,6 +138,8 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
     refunded = [i for i in store.refunded_order_ids(start - margin, end + margin) if i not in seen]
     raw = [*raw, *store.orders_by_id(refunded)]
     raw = [*raw, *revisions.orders_booked_on(store, day, {str(o["order_id"]) for o in raw})]
+    edge = edge_holds([o for o in raw if is_held(o)], config, day)
+    raw = [o for o in raw if not is_held(o)]
     # changes after posting are corrected on the day of the change; a revised order's own
     # days are built from the order as it was posted
     waiting = revisions.revise_changed_orders(store, config, day, raw)
@@ -110,6 +185,7 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
     held = [*holds, *invoice_holds, *pay_holds, *locked, *fix_holds, *rev_holds]
     held += money_holds
     held += waiting  # changes after posting that cannot be corrected yet
+    held += edge  # orders iSeller sent unreadable
     return DayJournal(
         sales,
         lines.astype({"debit": "int64", "credit": "int64"}).reset_index(drop=True),

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from journal_pipeline.iseller.errors import ISellerApiError
+from journal_pipeline.iseller.errors import ISellerApiError, ISellerHttpError
 from journal_pipeline.iseller.paging import PageBases, iter_pages, page_items
 
 #: How a server answers page 0: ``first`` (0-based), ``refuse`` (1-based, status:false),
@@ -138,3 +138,36 @@ def test_the_base_is_shared_per_store_credential_and_endpoint(
     assert found[0] == f"iSeller v2/GetOrders pages are {base}-based ({how})"
     assert len(found) == 4  # once per store, credential and endpoint
     assert all(f"pages are {base}-based" in message for message in found)
+
+
+def test_an_item_twice_on_one_page_is_kept_once_when_the_same_and_twice_when_not() -> None:
+    same, other = {"order_id": "a", "n": 1}, {"order_id": "a", "n": 2}
+
+    def page(endpoint: str, data: dict[str, str], *, version: str = "v2") -> Any:
+        items = [same, dict(same), other, {"order_id": "b"}] if data["page"] == "1" else []
+        return {"orders": items, "has_next_item": False}
+
+    bases = PageBases()
+    bases.learn("v2/GetOrders", 1, "test")
+    pages = iter_pages(page, "GetOrders", {}, list_key="orders", bases=bases)
+    items = [item for payload in pages for item in page_items(payload, "orders")]
+    assert items == [same, other, {"order_id": "b"}]  # the caller decides which "a" is true
+
+
+def test_a_page_that_is_not_json_names_the_endpoint_and_the_page() -> None:
+    def answer(endpoint: str, data: dict[str, str], *, version: str = "v2") -> Any:
+        if data["page"] == "2":
+            raise ISellerHttpError(
+                "iSeller GetOrders answered HTTP 200 with a body that is not JSON",
+                endpoint=endpoint,
+                status_code=200,
+            )
+        return {"orders": [{"order_id": f"p{data['page']}"}], "has_next_item": True}
+
+    bases = PageBases()
+    bases.learn("v2/GetOrders", 1, "test")
+    with pytest.raises(ISellerHttpError) as raised:
+        list(iter_pages(answer, "GetOrders", {}, list_key="orders", bases=bases))
+    assert "GetOrders" in str(raised.value) and "on page 2" in str(raised.value)
+    assert "retried" in str(raised.value)
+    assert raised.value.status_code == 200
