@@ -8,7 +8,10 @@ keeps the concurrency slot its step held: every later run that needs the pool wa
 
 - `process_tags` names the process (pid, host, start time) in the run's tags;
 - `recover_dead_runs` finds active runs whose process is gone, marks them failed and frees
-  their slots (runs without these tags are left to Dagster's run monitoring);
+  their slots (runs without these tags are left to Dagster's run monitoring), and frees the
+  slots that runs already ended still hold (a daemon-launched run whose worker was killed is
+  marked failed by its code server, but its slot stays taken until run monitoring, if a
+  daemon runs at all, frees it `free_slots_after_run_end_seconds` later);
 - `wait_for_pool` sleeps until a pool has a free slot, saying who holds it and since when;
 - `avoid_busy_wait` makes Dagster's in-process executor sleep while a step waits for a slot.
 """
@@ -103,10 +106,16 @@ class DeadRun:
     partition: str | None
     last_seen: datetime | None
     pools: tuple[str, ...]
+    ended: str | None = None  # the status of a run that had ended still holding slots
 
     def describe(self) -> str:
         day = f" ({self.partition})" if self.partition else ""
         when = f" at {clock(self.last_seen)}" if self.last_seen else ""
+        if self.ended is not None:
+            return (
+                f"Run {short(self.run_id)}{day} ended ({self.ended.lower()}){when} still holding "
+                f"its slot of {', '.join(self.pools)}; freed it."
+            )
         if len(self.pools) == 1:
             freed = f" and freed its {self.pools[0]} slot"
         elif self.pools:
@@ -180,7 +189,40 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> list[DeadRun]:
         if _supports_pools(instance):
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         recovered.append(DeadRun(run.run_id, run.tags.get(PARTITION_TAG), last_seen, pools))
-    return recovered
+    return recovered + free_slots_of_ended_runs(instance)
+
+
+def free_slots_of_ended_runs(instance: dg.DagsterInstance) -> list[DeadRun]:
+    """Free the slots held by runs that have ended (success, failure, canceled).
+
+    The job's steps run in the run's own process (the in-process executor), so no step of an
+    ended run can still use a slot. Dagster frees them itself when a run ends normally; a run
+    whose worker was killed is marked failed by its code server with its slot still taken."""
+    if not _supports_pools(instance):
+        return []
+    storage = instance.event_log_storage
+    infos = storage.get_concurrency_infos(sorted(storage.get_concurrency_keys()))
+    pools: dict[str, list[str]] = {}
+    for key, info in infos.items():
+        for slot in info.claimed_slots:
+            pools.setdefault(slot.run_id, []).append(key)
+    freed = []
+    for run_id, keys in pools.items():
+        record = instance.get_run_record_by_id(run_id)
+        if record is None or not record.dagster_run.is_finished:
+            continue
+        storage.free_concurrency_slots_for_run(run_id)
+        run = record.dagster_run
+        freed.append(
+            DeadRun(
+                run_id,
+                run.tags.get(PARTITION_TAG),
+                datetime.fromtimestamp(record.end_time, UTC) if record.end_time else None,
+                tuple(sorted(keys)),
+                ended=run.status.value,
+            )
+        )
+    return freed
 
 
 # -- waiting for a pool ---------------------------------------------------------------------

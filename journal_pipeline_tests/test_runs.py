@@ -99,6 +99,31 @@ def test_dead_runs_are_marked_failed_and_their_slot_freed(tmp_path):
         assert runs.recover_dead_runs(instance) == []  # once is enough
 
 
+def test_a_slot_still_held_by_an_ended_run_is_freed(tmp_path):
+    """A daemon-launched run whose worker is killed is marked failed by its code server, but
+    its slot stays taken: nothing else would free it before run monitoring, minutes later."""
+    with dg.instance_for_test(temp_dir=str(tmp_path), overrides=POOLS) as instance:
+        ended = _add_run(instance, {})  # launched by the daemon: no process tags
+        _claim(instance, ended)
+        instance.report_run_failed(instance.get_run_by_id(ended.run_id), "worker killed")
+        assert _holders(instance) == [ended.run_id]  # the run's end did not free it
+
+        freed = runs.recover_dead_runs(instance)
+
+        assert [r.run_id for r in freed] == [ended.run_id]
+        assert (
+            freed[0]
+            .describe()
+            .startswith(f"Run {ended.run_id[:8]} (2026-11-19) ended (failure) at ")
+        ), freed[0].describe()
+        assert freed[0].describe().endswith("still holding its slot of jurnal_api; freed it.")
+        assert _holders(instance) == []
+        running = _add_run(instance, runs.process_tags(), day="2026-11-20")
+        _claim(instance, running, step="jurnal_products")  # the next run gets the slot
+        assert runs.recover_dead_runs(instance) == []  # and keeps it while it runs
+        assert _holders(instance) == [running.run_id]
+
+
 def test_waiting_for_a_pool_sleeps_and_names_who_holds_it(tmp_path):
     with dg.instance_for_test(temp_dir=str(tmp_path), overrides=POOLS) as instance:
         holder = _add_run(instance, runs.process_tags())
