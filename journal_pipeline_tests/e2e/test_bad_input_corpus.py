@@ -116,6 +116,11 @@ def _closed_in_jakarta(order: dict[str, Any]) -> None:
     order["closed_date"] = closed.astimezone(ZoneInfo("Asia/Jakarta")).isoformat()
 
 
+def _dotnet_iso(order: dict[str, Any]) -> None:
+    """The closed date as .NET writes ISO 8601: a T and seven digits of a second, no zone."""
+    order["closed_date"] = order["closed_date"].replace(" ", "T") + ".1234567"
+
+
 def _twice(order: dict[str, Any]) -> list[dict[str, Any]]:
     other = copy.deepcopy(order)
     other["total_amount"] = Decimal(str(order["total_amount"])) * 2
@@ -197,6 +202,10 @@ KINDS = [
     Kind("closed_date_1900", _set(closed_date="1900-01-01 00:00:00"), words=("closed_date",)),
     Kind("closed_date_2999", _set(closed_date="2999-12-31 23:59:59"), words=("closed_date",)),
     Kind("closed_date_with_offset", _closed_in_jakarta, outcome=POSTED),
+    Kind("closed_date_dotnet_iso", _dotnet_iso, outcome=POSTED),
+    Kind(
+        "quantity_as_text", _line(lambda line: line.update(quantity=str(line["quantity"]))), POSTED
+    ),
     Kind("order_date_not_text", _set(order_date=20261119), words=("order_date",)),
     Kind("unknown_status", _set(status="weird"), words=("status", "weird")),
     Kind("status_not_text", _set(status=7), words=("status",)),
