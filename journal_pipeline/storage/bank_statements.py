@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from journal_pipeline.core.statement_lines import StatementLine
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.storage.writing import writing
 
 COLUMNS = (
     "line_key",
@@ -34,7 +35,7 @@ def stage_statement_lines(store: StagingStore, lines: Iterable[StatementLine]) -
     now = datetime.now(UTC)
     if store.engine.dialect.name == "sqlite":
         now = now.replace(tzinfo=None)
-    with store.engine.begin() as conn:
+    with writing(store.engine) as conn:
         known: set[str] = set()
         keys = sorted(unique)
         for start in range(0, len(keys), 500):

@@ -15,6 +15,7 @@ from journal_pipeline.environment import RECON_EXPORT_DIR_ENV
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.exports import export_folder, write_day_csv
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.storage.writing import writing
 
 CSV_COLUMNS = (
     "business_date",
@@ -47,7 +48,7 @@ def replace_reconciliation(
     if store.engine.dialect.name == "sqlite":
         moment = moment.replace(tzinfo=None)
     rows = [{**record, "business_date": day, "reconciled_at": moment} for record in records]
-    with store.engine.begin() as conn:
+    with writing(store.engine) as conn:
         conn.execute(sa.delete(t).where(t.c.business_date == day))
         if rows:
             conn.execute(sa.insert(t), rows)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from journal_pipeline.core.timestamps import as_utc
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, dumps, loads
+from journal_pipeline.storage.writing import writing
 
 COLUMNS = ("outlet_code", "business_date", "open_at", "closed_at")
 
@@ -26,7 +27,7 @@ def upsert_register_shifts(
     incoming = {str(row["register_shift_id"]): row for row in rows}
     counts = {"shifts_inserted": 0, "shifts_updated": 0, "shifts_unchanged": 0}
     t = tables.iseller_register_shifts
-    with store.engine.begin() as conn:
+    with writing(store.engine) as conn:
         existing: dict[str, str] = {}
         ids = list(incoming)
         for start in range(0, len(ids), 500):

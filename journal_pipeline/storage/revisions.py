@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import dumps, loads
+from journal_pipeline.storage.writing import writing
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class RevisionStore:
         audit entries in one transaction."""
         t = tables.order_revisions
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             for change in changes:
                 common = {
                     "outlet_code": change.outlet_code,

@@ -18,6 +18,7 @@ from journal_pipeline.environment import STOCK_EXPORT_DIR_ENV
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.exports import export_folder, write_day_csv
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.storage.writing import writing
 
 CSV_COLUMNS = (
     "business_date",
@@ -55,7 +56,7 @@ def replace_comparison(
         }
         for row in rows
     ]
-    with store.engine.begin() as conn:
+    with writing(store.engine) as conn:
         conn.execute(sa.delete(t).where(t.c.business_date == day))
         if records:
             conn.execute(sa.insert(t), records)

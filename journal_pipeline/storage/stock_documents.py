@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from journal_pipeline.core.timestamps import as_utc
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, dumps, loads
+from journal_pipeline.storage.writing import writing
 
 COLUMNS = ("document_id", "kind", "number", "status", "outlet_code", "business_date")
 
@@ -28,7 +29,7 @@ def upsert_stock_documents(
     if not incoming:
         return counts
     t = tables.iseller_stock_documents
-    with store.engine.begin() as conn:
+    with writing(store.engine) as conn:
         existing = {}
         ids = list(incoming)
         for start in range(0, len(ids), 500):

@@ -20,6 +20,7 @@ from journal_pipeline.core.stock import STOCK_ENTRY
 from journal_pipeline.core.timestamps import as_utc, parse_utc
 from journal_pipeline.environment import STAGING_URL_ENV
 from journal_pipeline.storage import migrate, tables
+from journal_pipeline.storage.writing import writing
 
 #: The parts of the canonical journal built apart from a day's sales, by entry prefix.
 JOURNAL_PARTS = {
@@ -74,7 +75,7 @@ class StagingStore:
         if not incoming:
             return counts
         t = tables.iseller_orders
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             existing = {}
             ids = list(incoming)
             for start in range(0, len(ids), 500):
@@ -163,7 +164,7 @@ class StagingStore:
         fetched_at = fetched_at or datetime.now(UTC)
         counts = {"refunds_inserted": 0, "refunds_updated": 0, "refunds_unnamed": 0}
         t = tables.iseller_refunds
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             for entry in raw_refunds:
                 if entry.get("order_id") in (None, ""):
                     counts["refunds_unnamed"] += 1
@@ -250,7 +251,7 @@ class StagingStore:
             }
             for row in rows
         ]
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(sa.delete(t).where(t.c.business_date == day))
             if records:
                 conn.execute(sa.insert(t), records)
@@ -293,7 +294,7 @@ class StagingStore:
         else:
             for prefix in JOURNAL_PARTS.values():
                 own &= ~t.c.entry_id.like(f"{prefix}%")
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(sa.delete(t).where(own))
             if records:
                 conn.execute(sa.insert(t), records)

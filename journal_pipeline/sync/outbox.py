@@ -43,6 +43,7 @@ from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.jurnal.errors import JurnalRateLimited, JurnalRetryableError
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, dumps, loads
+from journal_pipeline.storage.writing import writing
 from journal_pipeline.sync.outbox_reads import OutboxReads
 from journal_pipeline.sync.ports import BatchItem, JurnalWriter
 from journal_pipeline.sync.waiting_payments import invoice_no_of, invoice_state, waiting_reason
@@ -125,7 +126,7 @@ class Outbox(OutboxReads):
         now = datetime.now(UTC)
         counts: Counter[str] = Counter()
         wanted: set[str] = set()
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             current = {
                 row.doc_key: row
                 for row in conn.execute(
@@ -345,7 +346,7 @@ class Outbox(OutboxReads):
         message = f"Jurnal id {record['id']}, total {format_idr(posted_total)}"
         if event == "duplicate":
             message = "already in Jurnal (earlier attempt); " + message
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             self._set(
                 conn,
                 row.doc_key,
@@ -370,7 +371,7 @@ class Outbox(OutboxReads):
 
     def _mark(self, key: str, status: str, reason: str, event: str) -> None:
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             self._set(conn, key, now, event, message=reason, status=status, reason=reason)
 
     def _set(
@@ -388,14 +389,14 @@ class Outbox(OutboxReads):
 
     def _count_attempt(self, keys: list[str]) -> None:
         t = tables.outbox
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(
                 sa.update(t).where(t.c.doc_key.in_(keys)).values(attempts=t.c.attempts + 1)
             )
 
     def _log_many(self, keys: list[str], event: str, message: str) -> None:
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             for key in keys:
                 self._log(conn, key, event, message, now)
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.storage.writing import writing
 
 RETRY_EVENT = "retry_requested"
 
@@ -34,7 +35,7 @@ def reset_failed(store: StagingStore, days: Iterable[date]) -> dict[date, int]:
     t = tables.outbox
     now = datetime.now(UTC)
     reset: dict[date, int] = {}
-    with store.engine.begin() as conn:
+    with writing(store.engine) as conn:
         for day in days:
             rows = conn.execute(
                 sa.select(t.c.doc_key, t.c.reason).where(
