@@ -214,6 +214,7 @@ class Audit:
     posted_orders: int
     held_orders: int
     missing: list[str]  # order references neither posted nor held
+    unposted: dict[str, int]  # outbox records of the days failed or pending, by status
     ledger_difference: Decimal  # rupiah, |money accounts| + |everything else together|
     account_differences: dict[str, Decimal]
 
@@ -229,6 +230,8 @@ class Audit:
             "documents in Jurnal": self.documents,
             "duplicates in Jurnal": self.duplicates,
             "missing orders": len(self.missing),
+            "outbox records failed (Jurnal refused them)": self.unposted.get("failed", 0),
+            "outbox records still pending": self.unposted.get("pending", 0),
             "ledger difference (rupiah)": int(self.ledger_difference),
         }
 
@@ -276,6 +279,18 @@ def sale_statuses(store: StagingStore) -> dict[str, str]:
             if statuses.get(source_id) != "posted":
                 statuses[source_id] = status
     return statuses
+
+
+def unposted_records(store: StagingStore, days: Iterable[date]) -> dict[str, int]:
+    """How many outbox records of ``days`` are failed or still pending, by status."""
+    t = tables.outbox
+    query = (
+        sa.select(t.c.status, sa.func.count())
+        .where(t.c.business_date.in_(list(days)), t.c.status.in_(("failed", "pending")))
+        .group_by(t.c.status)
+    )
+    with store.engine.connect() as conn:
+        return {status: count for status, count in conn.execute(query)}
 
 
 def jurnal_movements(env: dict[str, str], start: date, end: date) -> dict[str, Decimal]:
@@ -370,6 +385,7 @@ def audit(sandboxes: Sandboxes, days: list[date] | None = None) -> Audit:
         posted_orders=len(posted),
         held_orders=len(held),
         missing=missing,
+        unposted=unposted_records(store, days),
         ledger_difference=ledger.difference,
         account_differences=ledger.by_account,
     )

@@ -102,6 +102,12 @@ def _notes(spec, result, runs, unfinished) -> str:
         lines += [f"- {day}: {first}" for day, first in failures[:10]]
     if unfinished:
         lines += ["", f"Days that never completed: {', '.join(map(str, unfinished))}."]
+    differing = {k: v for k, v in result.account_differences.items() if abs(v) >= 1}
+    if result.ledger_difference and differing:
+        shown = ", ".join(f"{name} {diff:+}" for name, diff in sorted(differing.items()))
+        lines += ["", f"Jurnal less the canonical journal, per account (rupiah): {shown}."]
+    if result.unposted:
+        lines += ["", f"Outbox records not posted: {result.unposted}."]
     if result.missing:
         lines += ["", f"Missing orders (first ten): {', '.join(result.missing[:10])}."]
     return "\n".join(lines)
