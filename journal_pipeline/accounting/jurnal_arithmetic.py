@@ -2,8 +2,10 @@
 
 This is our model of Jurnal's calculation (docs/assumptions/jurnal.md): Decimal amounts
 rounded half-up to 0.01; line amount = quantity × rate × (1 − discount%); an invoice-level
-discount is shared over lines pro rata by amount; tax is taken on the line amount after its
-share of the discount, added on top (exclusive) or contained in it (inclusive).
+discount is shared over lines pro rata by amount in whole cents, largest remainder first,
+ties to the earlier line (remainders compared exactly, in integers); tax is taken on the line
+amount after its share of the discount, added on top (exclusive) or contained in it
+(inclusive).
 """
 
 from __future__ import annotations
@@ -37,18 +39,28 @@ class InvoiceTotals:
 
 
 def _share(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """Split ``total`` pro rata over ``weights`` in cents, largest remainder first."""
-    weight_sum = sum(weights)
-    if not weights or weight_sum == 0:
-        return [Decimal(0)] * len(weights)
-    cents_total = int((total / CENT).to_integral_value())
-    raw = [Decimal(cents_total) * w / weight_sum for w in weights]
-    floors = [int(r) for r in raw]
-    left = cents_total - sum(floors)
-    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - floors[i]), i))
-    for i in order[:left]:
+    """Split ``total`` pro rata over ``weights`` in cents, largest remainder first, ties to the
+    earlier line (docs/assumptions/jurnal.md J-6).
+
+    Whole-cent integer arithmetic throughout: Decimal division keeps 28 significant digits, so
+    two remainders that are exactly equal (a tie) come out a last digit apart, and the larger
+    line wins the cent where Jurnal gives it to the earlier one; the tax then moves by a cent.
+    """
+    if not weights:
+        return []
+    cents = [int(_cents(w) / CENT) for w in weights]
+    weight_sum = sum(cents)
+    cents_total = int(_cents(total) / CENT)
+    if weight_sum <= 0:  # nothing to share over: the first line takes it all (as the emulator)
+        return [Decimal(cents_total) * CENT] + [Decimal(0)] * (len(weights) - 1)
+    sign = -1 if cents_total < 0 else 1
+    magnitude = abs(cents_total)
+    floors = [magnitude * c // weight_sum for c in cents]
+    remainders = [magnitude * c % weight_sum for c in cents]
+    left = magnitude - sum(floors)
+    for i in sorted(range(len(cents)), key=lambda i: (-remainders[i], i))[:left]:
         floors[i] += 1
-    return [Decimal(f) * CENT for f in floors]
+    return [Decimal(sign * f) * CENT for f in floors]
 
 
 def invoice_totals(
