@@ -7,6 +7,14 @@ restart, a clock ahead of ours): one new token and one retry of the call, no mor
 credentials fail fast. The token answer also tells the store's API base URL when it is not
 configured.
 
+Only a refusal of the credentials is an :class:`ISellerAuthError`: a 401 or 403, or a 400 whose
+OAuth ``error`` is ``invalid_client``, ``invalid_grant`` or ``unauthorized_client``. A token
+endpoint that fails (5xx, 408, 429, a time-out, a broken connection, an answer that is not
+JSON or has no token) is an outage, not wrong credentials: after the session's retries it is an
+:class:`ISellerHttpError` saying iSeller is not answering, which the next run retries. Any other
+refusal (404, ``unsupported_grant_type``...) is an :class:`ISellerConfigError` naming
+``ISELLER_TOKEN_URL``.
+
 Credentials never appear in exception text, log lines or reprs.
 """
 
@@ -19,12 +27,22 @@ from collections.abc import Mapping
 
 import requests
 
-from journal_pipeline.iseller.errors import ISellerAuthError, ISellerConfigError, redact
+from journal_pipeline.iseller.errors import (
+    ISellerAuthError,
+    ISellerConfigError,
+    ISellerHttpError,
+    redact,
+)
 from journal_pipeline.iseller.settings import ISellerSettings
 from journal_pipeline.iseller.transport import Transport, logger
 
 #: A token is renewed this long before the expiry the token endpoint announced.
 TOKEN_EXPIRY_MARGIN_SECONDS = 60.0
+#: OAuth 2.0 ``error`` codes (RFC 6749 section 5.2) that refuse the client or its grant.
+CREDENTIAL_ERRORS = frozenset({"invalid_client", "invalid_grant", "unauthorized_client"})
+#: Token endpoint answers that say the server is failing or busy, not that we are wrong.
+TRANSIENT_STATUSES = frozenset({408, 429})
+TOKEN_ENDPOINT = "oauth/token"
 
 
 class TokenSource:
@@ -116,21 +134,27 @@ class TokenSource:
                 "client_secret": settings.client_secret,
             }
         self._access_token = None
-        response = self._transport.send(settings.token_url, endpoint="oauth/token", data=data)
+        try:
+            response = self._transport.send(settings.token_url, endpoint=TOKEN_ENDPOINT, data=data)
+        except ISellerHttpError as exc:  # a time-out or broken connection, after the retries
+            raise _not_answering("its token request failed", None, detail=str(exc)) from None
         if response.status_code != 200:
-            error_text = self._error_code(response)
-            raise ISellerAuthError(
-                f"iSeller token request ({grant} grant, client_id {settings.client_id!r}) "
-                f"refused: HTTP {response.status_code}"
-                + (f", error {error_text!r}" if error_text else ""),
-                status_code=response.status_code,
-                error=error_text,
-            )
-        payload = self._transport.parse(response, "oauth/token")
+            raise self._refusal(response, grant)
+        try:
+            payload = self._transport.parse(response, TOKEN_ENDPOINT)
+        except ISellerHttpError:
+            raise _not_answering(
+                "its token endpoint answered HTTP 200 with a body that is not a JSON object", 200
+            ) from None
         access_token = payload.get("access_token")
         if not isinstance(access_token, str) or not access_token:
-            raise ISellerAuthError("iSeller token response has no access_token")
-        expires_in = float(payload.get("expires_in") or 0)
+            raise _not_answering(
+                "its token endpoint answered HTTP 200 without an access_token", 200
+            )
+        try:
+            expires_in = float(payload.get("expires_in") or 0)
+        except (TypeError, ValueError):
+            expires_in = 0.0  # no usable lifetime: used for this call, fetched again next time
         self._access_token = access_token
         self._expires_at = time.monotonic() + max(
             0.0, expires_in - min(TOKEN_EXPIRY_MARGIN_SECONDS, expires_in / 2)
@@ -153,14 +177,49 @@ class TokenSource:
         )
         return access_token
 
-    def _error_code(self, response: requests.Response) -> str | None:
-        """The OAuth ``error`` code of a refused token request (e.g. ``invalid_grant``),
-        redacted: it names what to fix without echoing a credential."""
-        error = None
-        try:
-            body = json.loads(response.content.decode("utf-8-sig"))
-            if isinstance(body, dict):
-                error = body.get("error")
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            pass
-        return redact(str(error), self.secrets()) if error else None
+    def _refusal(self, response: requests.Response, grant: str) -> Exception:
+        """The error of a token request answered with another status than 200: refused
+        credentials, an outage, or a token URL that is not an OAuth token endpoint."""
+        status = response.status_code
+        body, is_json = _json_body(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        code = redact(str(error), self.secrets()) if error else None
+        if status in (401, 403) or (status == 400 and code in CREDENTIAL_ERRORS):
+            return ISellerAuthError(
+                f"iSeller token request ({grant} grant, client_id {self.settings.client_id!r}) "
+                f"refused: HTTP {status}" + (f", error {code!r}" if code else ""),
+                status_code=status,
+                error=code,
+            )
+        if status >= 500 or status in TRANSIENT_STATUSES:
+            return _not_answering(f"its token endpoint answered HTTP {status}", status)
+        if status in (404, 405) or (is_json and code):
+            return ISellerConfigError(
+                f"iSeller token request ({grant} grant) refused: HTTP {status}"
+                + (f", error {code!r}" if code else "")
+                + "; check ISELLER_TOKEN_URL (the store's OAuth token endpoint)"
+            )
+        return _not_answering(
+            f"its token endpoint answered HTTP {status} with a body that is not an OAuth error",
+            status,
+        )
+
+
+def _json_body(response: requests.Response) -> tuple[object, bool]:
+    """The decoded JSON body of an answer and whether it was JSON at all."""
+    try:
+        return json.loads(response.content.decode("utf-8-sig")), True
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None, False
+
+
+def _not_answering(what: str, status_code: int | None, *, detail: str = "") -> ISellerHttpError:
+    """The transient error of a token endpoint that fails: an outage, which the next run
+    retries, never a reason to check the credentials. `detail` (already free of credentials)
+    comes last, so a shortened message still says what happened."""
+    return ISellerHttpError(
+        f"iSeller is not answering: {what}; the next run retries"
+        + (f" ({detail})" if detail else ""),
+        endpoint=TOKEN_ENDPOINT,
+        status_code=status_code,
+    )

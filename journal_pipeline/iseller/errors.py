@@ -28,7 +28,9 @@ class ISellerConfigError(ISellerError):
 
 
 class ISellerAuthError(ISellerError):
-    """The token endpoint refused the credentials, or the API kept answering 401/403."""
+    """The credentials were refused: the token endpoint answered 401/403 or an OAuth
+    ``invalid_client`` / ``invalid_grant`` / ``unauthorized_client``, or the API kept answering
+    401/403. Never raised for an outage (see :class:`ISellerHttpError`)."""
 
     def __init__(self, message: str, *, status_code: int | None = None, error: str | None = None):
         super().__init__(message)
@@ -40,7 +42,9 @@ class ISellerAuthError(ISellerError):
 
 
 class ISellerHttpError(ISellerError):
-    """A transport failure or an unexpected HTTP answer (after the retries)."""
+    """A transport failure or an unexpected HTTP answer (after the retries): transient, the
+    same call may succeed later. The token endpoint failing (5xx, 429, a time-out, an answer
+    that is not JSON) is one too, not an :class:`ISellerAuthError`."""
 
     def __init__(self, message: str, *, endpoint: str, status_code: int | None = None):
         super().__init__(message)

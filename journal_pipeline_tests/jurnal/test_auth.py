@@ -7,7 +7,10 @@ import calendar
 import hashlib
 import hmac
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 import requests
 
 from journal_pipeline.jurnal.auth import (
@@ -19,6 +22,10 @@ from journal_pipeline.jurnal.auth import (
     sign,
     signing_string,
 )
+from journal_pipeline.jurnal.client import JurnalClient
+from journal_pipeline.jurnal.errors import JurnalAuthError, JurnalError, JurnalRetryableError
+from journal_pipeline.jurnal.settings import JurnalSettings
+from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
 
 CLIENT_ID = "vector-client"
 SECRET = "sandbox-jurnal-secret"
@@ -98,3 +105,41 @@ def test_reprs_and_logged_headers_hide_credentials() -> None:
     assert "k-123" not in repr(JurnalApiKeyAuth("k-123"))
     headers = {"Authorization": "hmac signature=abc", "apikey": "k-123", "Date": DATE}
     assert redact_headers(headers) == {"Authorization": "***", "apikey": "***", "Date": DATE}
+
+
+# --- an outage is no refusal of the credentials --------------------------------------------
+# Jurnal has no token endpoint: every request is signed on its own, so a refused signature is
+# a 401/403 of that request. A gateway failing (503 "upstream reset" in plain text, a dropped
+# connection) is a retryable error, never a reason to check JURNAL_CLIENT_ID/SECRET.
+
+
+@pytest.fixture
+def jurnal(tmp_path: Path) -> Iterator[JurnalSandboxHandle]:
+    with running_jurnal_sandbox(tmp_path / "jurnal") as handle:
+        yield handle
+
+
+@pytest.mark.parametrize(("mode", "status"), [("status", 503), ("status", 502), ("drop", 503)])
+def test_a_gateway_outage_is_retryable_not_an_auth_error(
+    jurnal: JurnalSandboxHandle, mode: str, status: int
+) -> None:
+    client = jurnal.client(max_attempts=3, sleep=lambda _: None)
+    jurnal.sandbox.inject_fault(mode=mode, status=status, times=3)
+    with pytest.raises(JurnalError) as caught:
+        client.list_accounts()
+    assert type(caught.value) is JurnalRetryableError, caught.value
+    assert "credentials" not in str(caught.value)
+    assert client.list_accounts()  # Jurnal answers again: the same client goes on
+
+
+def test_a_wrong_secret_is_an_auth_error(jurnal: JurnalSandboxHandle) -> None:
+    client = JurnalClient(
+        JurnalSettings.from_env({**jurnal.env, "JURNAL_CLIENT_SECRET": "not-the-secret"}),
+        max_attempts=3,
+        sleep=lambda _: None,
+    )
+    with pytest.raises(JurnalAuthError) as caught:
+        client.list_accounts()
+    assert caught.value.status == 401
+    assert "check the Jurnal credentials" in str(caught.value)
+    assert client.calls == 1  # a refusal is not retried
