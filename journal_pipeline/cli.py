@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -138,19 +137,6 @@ def _pool_watcher(instance, run_id: str):
     return on_event
 
 
-def _recover_while_running(instance, stop, every: float = 5.0) -> None:
-    """While the run goes on, free what dead or ended runs hold every few seconds: a step that
-    waits for a pool otherwise only looks once, when it is first blocked."""
-    from journal_pipeline import runs
-
-    while not stop.wait(every):
-        try:
-            for dead in runs.recover_dead_runs(instance):
-                _note(dead.describe())
-        except Exception as exc:  # only a helper: it must never stop the run
-            _note(f"Could not look for dead runs: {_one_line(exc)}")
-
-
 def _run_day(defs, instance, day: date, verbose: bool = False) -> bool:
     import dagster as dg
 
@@ -160,9 +146,9 @@ def _run_day(defs, instance, day: date, verbose: bool = False) -> bool:
     _clear_the_way(instance)
     job = defs.resolve_job_def(SYNC_JOB)
     run_id = str(uuid.uuid4())
+    # No helper thread looks for dead runs meanwhile: a second thread that logs while the run
+    # writes its event log can deadlock Dagster's SQLite event storage with its log handler.
     instance.add_event_listener(run_id, _pool_watcher(instance, run_id))
-    stop = threading.Event()
-    threading.Thread(target=_recover_while_running, args=(instance, stop), daemon=True).start()
     try:
         result = job.execute_in_process(
             partition_key=day.isoformat(),
@@ -175,8 +161,6 @@ def _run_day(defs, instance, day: date, verbose: bool = False) -> bool:
     except dg.DagsterError as exc:  # the run did not start, e.g. a date outside the partitions
         _note(f"{day} sync did not start: {_one_line(exc)}{_partition_hint(job)}")
         return False
-    finally:
-        stop.set()
     steps = [node.name for node in job.graph.nodes_in_topological_order]
     report = DayReport.from_result(day, result, steps)
     if verbose:

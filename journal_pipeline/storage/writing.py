@@ -6,9 +6,11 @@ A plain transaction reads, then writes: on SQLite the read takes no lock, so a s
 can insert the same key in between and the first one's insert fails (a unique constraint) or
 its upgrade to a writer is refused; on PostgreSQL (read committed) both insert and one fails.
 `writing` takes the write lock first: SQLite's ``BEGIN IMMEDIATE`` (other writers wait on
-``busy_timeout``; readers go on under WAL), PostgreSQL's transaction-scoped advisory lock on
-one key for the staging database. Writers wait for each other for the length of a short
-transaction; readers never wait.
+``busy_timeout``; readers go on under WAL), PostgreSQL's transaction-scoped advisory lock keyed
+by the staging schema (two merchants' schemas in one database do not wait for each other).
+Writers wait for each other for the length of a short transaction; readers never wait. A
+writer that cannot get the lock in `LOCK_WAIT` (a stuck process holding it) fails with the
+database's own lock-timeout error instead of waiting for ever, as SQLite's busy timeout does.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-STAGING_WRITE_LOCK = 0x4A50_5354  # the advisory lock key of staging writes ("JPST")
+LOCK_WAIT = "SET LOCAL lock_timeout = '60s'"  # how long a PostgreSQL writer waits for the lock
 
 
 @contextmanager
@@ -30,7 +32,12 @@ def writing(engine: Engine) -> Iterator[Connection]:
             # pysqlite begins its own transactions lazily; this one begins now, as a writer
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         elif engine.dialect.name == "postgresql":
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(STAGING_WRITE_LOCK)))
+            conn.exec_driver_sql(LOCK_WAIT)
+            key = sa.func.hashtext(
+                sa.literal("journal_pipeline staging ") + sa.func.current_schema()
+            )
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+            conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
         try:
             yield conn
         except BaseException:
