@@ -176,13 +176,16 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
     def jurnal_customers(
         context: dg.AssetExecutionContext,
         jurnal: JurnalResource,
+        iseller: ISellerResource,
         staging: StagingResource,
         merchant: MerchantConfigResource,
     ) -> dg.MaterializeResult:
         """Jurnal customers for every iSeller customer the day's invoices name (created when
-        missing, matched on custom_id); walk-in sales keep the configured walk-in customer."""
+        missing, matched on custom_id, with the phone and e-mail iSeller gives for them then);
+        walk-in sales keep the configured walk-in customer."""
         client = jurnal.client(staging.store)
-        result = sync_day_customers(staging.store, client, merchant.config, partition_date(context))
+        day, orders = partition_date(context), iseller.client()
+        result = sync_day_customers(staging.store, client, merchant.config, day, orders.order_by_id)
         problems = [*result.conflicts, *result.failed]
         metadata = {
             "customers_existing": result.existing,

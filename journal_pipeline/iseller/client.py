@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -186,6 +186,17 @@ class ISellerClient:
         payload = self._call("GetStoreInfo", {})
         return payload["store_info"]
 
+    def order_by_id(self, order_id: str, order_date: datetime) -> dict[str, Any] | None:
+        """One order as iSeller holds it now (GetOrders filtered by ``order_id``, in a window
+        of a day around when it was created), or None when iSeller no longer has it."""
+        batch = self.get_orders(
+            created_after=order_date - timedelta(days=1),
+            created_before=order_date + timedelta(days=1),
+            outlet_id=None,
+            order_id=order_id,
+        )
+        return next((o for o in batch.orders if str(o.get("order_id")) == order_id), None)
+
     def iter_orders(
         self,
         *,
@@ -220,6 +231,7 @@ class ISellerClient:
         includes: Iterable[str] = DEFAULT_INCLUDES,
         page_size: int = 100,
         outlet_id: str | None = None,
+        order_id: str | None = None,
     ) -> OrderBatch:
         """Every page of GetOrders gathered: the orders and the refunded orders (a refund
         repeated on several pages is kept once), every date in UTC (`output_zone`)."""
@@ -238,6 +250,7 @@ class ISellerClient:
                 includes=includes,
                 page_size=page_size,
                 outlet_id=outlet_id,
+                order_id=order_id,
                 bases=self._page_bases,
             ),
             start=1,

@@ -280,6 +280,7 @@ def order_pages(
     includes: Iterable[str],
     page_size: int,
     outlet_id: str | None,
+    order_id: str | None = None,
     bases: PageBases | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every page of GetOrders in a UTC window, sorted ascending by modification date when a
@@ -300,7 +301,7 @@ def order_pages(
     params["sort_direction"] = "ASC"
     params["page_size"] = str(page_size)
     params.update(includes_param(includes))
-    add_filters(params, outlet_id=outlet_id)
+    add_filters(params, outlet_id=outlet_id, order_id=order_id)
     yield from iter_pages(
         call, "GetOrders", params, list_key="orders", page_size=page_size, bases=bases
     )

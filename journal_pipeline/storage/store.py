@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from journal_pipeline.core.cash_count import CASH_COUNT_ENTRY
+from journal_pipeline.core.personal_data import without_contacts
 from journal_pipeline.core.stock import STOCK_ENTRY
 from journal_pipeline.core.timestamps import as_utc, parse_utc
 from journal_pipeline.environment import STAGING_URL_ENV
@@ -88,7 +89,7 @@ class StagingStore:
                 existing.update({r.order_id: r for r in rows})
             posted = _posted_invoices(conn, list(existing))
             for order_id, order in incoming.items():
-                raw = dumps(order)
+                raw = dumps(without_contacts(order))
                 modified_at = parse_utc(order.get("modified_date"))
                 values = {
                     "order_reference": str(order.get("order_reference") or order_id),

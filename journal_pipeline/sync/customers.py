@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from journal_pipeline.accounting.customers import display_name, same_name
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
+from journal_pipeline.core.timestamps import parse_utc
 from journal_pipeline.iseller.customers import OrderCustomer, order_customer
 from journal_pipeline.jurnal.errors import JurnalError, JurnalValidationError
 from journal_pipeline.storage.store import StagingStore
@@ -154,6 +155,7 @@ def _ensure(
     wanted: list[WantedCustomer],
     config: MerchantConfig,
     result: CustomerSync,
+    contacts: Callable[[WantedCustomer], WantedCustomer] | None = None,
 ) -> CustomerSync:
     if not wanted:
         return result
@@ -177,7 +179,7 @@ def _ensure(
                 "that customer in Jurnal, then run the day again."
             )
             continue
-        missing.append(customer)
+        missing.append(contacts(customer) if contacts else customer)
     bodies: list[Mapping[str, Any]] = [{**c.body(), **accounts} for c in missing]
     items = _safely(lambda: client.batch_create("customers", "customer", bodies), "POST customers")
     for customer, item in zip(missing, items, strict=True):
@@ -282,11 +284,48 @@ def _clean(exc: JurnalError, where: str) -> JurnalError:
 
 
 def sync_day_customers(
-    store: StagingStore, client: CustomerDirectory, config: MerchantConfig, day: date
+    store: StagingStore,
+    client: CustomerDirectory,
+    config: MerchantConfig,
+    day: date,
+    current_order: CurrentOrder | None = None,
 ) -> CustomerSync:
-    """Ensure the customers the day's pending invoices name (the asset ``jurnal_customers``)."""
+    """Ensure the customers the day's pending invoices name (the asset ``jurnal_customers``).
+
+    Staged orders hold no phone number or e-mail (core/personal_data.py): ``current_order``
+    asks iSeller for the order again, for the customers Jurnal does not have yet, so that they
+    are created with both; without it they are created without."""
     invoices = Outbox(store).pending_payloads(day)
     named = [i for i in invoices if i.get("person_name") != config.walk_in_customer]
     result = CustomerSync()
     orders = store.orders_by_id(str(i.get("custom_id")) for i in named)
-    return _ensure(client, wanted_customers(named, orders, result), config, result)
+    wanted = wanted_customers(named, orders, result)
+    contacts = _contacts_from(current_order, orders) if current_order else None
+    return _ensure(client, wanted, config, result, contacts)
+
+
+CurrentOrder = Callable[[str, datetime], Mapping[str, Any] | None]
+
+
+def _contacts_from(
+    current_order: CurrentOrder, staged: Iterable[Mapping[str, Any]]
+) -> Callable[[WantedCustomer], WantedCustomer]:
+    """Completes a wanted customer with the phone and e-mail of its first order in iSeller."""
+    by_reference: dict[str, Mapping[str, Any]] = {}
+    for order in staged:  # an invoice names its order by reference, else by id
+        by_reference.update({str(order.get(k)): order for k in ("order_id", "order_reference")})
+
+    def complete(customer: WantedCustomer) -> WantedCustomer:
+        order = by_reference.get(customer.orders[0])
+        created = parse_utc(order.get("order_date")) if order else None
+        if order is None or created is None:
+            return customer
+        fresh = current_order(str(order["order_id"]), created)
+        found = order_customer(fresh) if fresh else None
+        if found is None or found.customer_id != customer.custom_id:
+            return customer
+        return replace(
+            customer, customer=replace(customer.customer, phone=found.phone, email=found.email)
+        )
+
+    return complete
