@@ -268,6 +268,25 @@ def wait_for(instance, backfill_id: str, progress: Progress, echo: Echo) -> str:
         time.sleep(POLL_SECONDS)
 
 
+def watch(instance, backfill_id: str, days: list[str], say: Echo, note: Echo) -> int:
+    """Reports the backfill's days until it ends (a daemon started for it if none runs);
+    returns the command's exit code."""
+    progress = Progress(days, say)
+    try:
+        with daemon_if_none(instance, note):
+            status = wait_for(instance, backfill_id, progress, note)
+    except KeyboardInterrupt:
+        note(
+            f"\nStopped watching. Backfill {backfill_id} stays on the instance: a running daemon "
+            f"goes on with it; `journal-pipeline backfill --cancel {backfill_id}` cancels it."
+        )
+        return 130
+    note(f"Backfill {backfill_id} {status.lower()}: {progress.summary()}.")
+    if progress.failed:
+        note("Run a failed day again with `journal-pipeline sync --date D`.")
+    return 1 if progress.failed or len(progress.told) < len(days) else 0
+
+
 def _runs_active(instance, backfill_id: str) -> bool:
     import dagster as dg
 

@@ -463,20 +463,7 @@ def backfill(start, end, detach, cancel_id, verbose):
     if detach:
         _note("The instance's daemon carries it out; the UI shows it under Overview → Backfills.")
         return
-    progress = backfill_cli.Progress(days, click.echo)
-    try:
-        with backfill_cli.daemon_if_none(instance, _note):
-            status = backfill_cli.wait_for(instance, backfill_id, progress, _note)
-    except KeyboardInterrupt:
-        _note(
-            f"\nStopped watching. Backfill {backfill_id} stays on the instance: a running daemon "
-            f"goes on with it; `journal-pipeline backfill --cancel {backfill_id}` cancels it."
-        )
-        sys.exit(130)
-    _note(f"Backfill {backfill_id} {status.lower()}: {progress.summary()}.")
-    if progress.failed:
-        _note("Run a failed day again with `journal-pipeline sync --date D`.")
-    sys.exit(1 if progress.failed or len(progress.told) < len(days) else 0)
+    sys.exit(backfill_cli.watch(instance, backfill_id, days, click.echo, _note))
 
 
 def _run_days_here(defs, instance, days: list[str], verbose: bool) -> None:
