@@ -51,3 +51,26 @@ def test_concurrent_stagings_of_the_same_orders_all_succeed(url):
     # each order was inserted exactly once, by whichever writer came first
     assert sum(c["inserted"] for c in counts) == len(orders)
     assert sum(c["unchanged"] for c in counts) == len(orders) * (3 * WRITERS - 1)
+
+
+def test_processes_opening_a_new_database_at_once_all_get_its_schema(url):
+    start, errors, stores = threading.Barrier(WRITERS), [], []
+
+    def open_store() -> None:
+        start.wait()
+        try:
+            stores.append(StagingStore(url))
+        except Exception as exc:  # e.g. "table iseller_orders already exists"
+            errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+
+    threads = [threading.Thread(target=open_store, daemon=True) for _ in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "opening the database hung"
+    assert errors == []
+    assert len(stores) == WRITERS
+    assert stores[0].upsert_orders([retail_order()])["inserted"] == 1
+    for store in stores:
+        store.engine.dispose()
