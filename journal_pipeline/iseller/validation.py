@@ -51,6 +51,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from journal_pipeline.core.orders import LINE_MONEY, ORDER_MONEY
 from journal_pipeline.core.timestamps import parse_utc
 
 #: iSeller's order statuses (``status``), as its document lists them.
@@ -67,29 +68,9 @@ FIRST_YEAR, LAST_YEAR = 2000, 2099
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 
 ORDER_DATES = ("order_date", "closed_date", "modified_date", "cancel_date")
-ORDER_AMOUNTS = (
-    "total_order_amount",
-    "total_discount_amount",
-    "total_promotion_amount",
-    "subtotal",
-    "total_tax_amount",
-    "total_additional_subtotal_amount",
-    "total_additional_final_amount",
-    "total_additional_order_amount",
-    "total_shipping_amount",
-    "rounding_amount",
-    "total_amount",
-    "buying_price",
-)
-LINE_AMOUNTS = (
-    "base_price",
-    "total_order_amount",
-    "discount_amount",
-    "discount_order_amount",
-    "subtotal",
-    "tax_amount",
-    "additional_charge",
-)
+# the money fields the frames read are the ones that must be plain numbers
+ORDER_AMOUNTS = ORDER_MONEY
+LINE_AMOUNTS = LINE_MONEY
 ORDER_TEXTS = (
     "order_reference",
     "outlet_code",
