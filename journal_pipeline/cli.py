@@ -99,7 +99,13 @@ def _instance():
     if not home:
         return dg.DagsterInstance.ephemeral()
     try:
-        return dg.DagsterInstance.get()
+        try:
+            return dg.DagsterInstance.get()
+        except Exception as exc:
+            if "already exists" not in str(exc):
+                raise
+            # two commands creating a new instance's storage at once: the other one won
+            return dg.DagsterInstance.get()
     except Exception as exc:  # a missing folder, a bad dagster.yaml, an unreachable database
         raise click.ClickException(
             f"Cannot open the Dagster instance of DAGSTER_HOME={home}: {_one_line(exc)}"
