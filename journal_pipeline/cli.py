@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import sys
@@ -99,12 +100,10 @@ def _instance():
     if not home:
         return dg.DagsterInstance.ephemeral()
     try:
-        try:
-            return dg.DagsterInstance.get()
-        except Exception as exc:
-            if "already exists" not in str(exc):
-                raise
-            # two commands creating a new instance's storage at once: the other one won
+        # one command at a time opens it: Dagster creates a new instance's SQLite storage on
+        # first open, and two commands doing so at once collide ("table ... already exists")
+        with open(os.path.join(home, ".journal-pipeline-open.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
             return dg.DagsterInstance.get()
     except Exception as exc:  # a missing folder, a bad dagster.yaml, an unreachable database
         raise click.ClickException(
