@@ -132,6 +132,21 @@ outbox = Table(
     Index("ix_outbox_transaction_no", "transaction_no"),
 )
 
+# Daily-summary mode: the summary invoice that carries each order (migration 0010). A later
+# payment, refund or correction of the order goes against that invoice instead of its own.
+summary_members = Table(
+    "summary_members",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("summary_key", String(160), nullable=False),
+    Column("invoice_no", String(128), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("outlet_code", String(32), nullable=False),
+    Column("order_invoice_no", String(128), nullable=False),  # the invoice it would have had
+    Index("ix_summary_members_key", "summary_key"),
+    Index("ix_summary_members_order_no", "order_invoice_no"),
+)
+
 # Append-only log of every attempt and every state change (what the failed-records sensor reads).
 outbox_log = Table(
     "outbox_log",
