@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from journal_pipeline.accounting.business_day import business_date
-from journal_pipeline.accounting.service_charge import SUBTRACTED, read_service_charge
+from journal_pipeline.accounting.service_charge import SUBTRACTED, charge_readings
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import is_missing, missing_as_none
 from journal_pipeline.core.orders import OrderFrames, PaymentRow
@@ -49,16 +51,63 @@ class DaySales:
     # "rounding:subtracted" (I-31), "cogs:total" or "cogs:unmatched" (I-19), e.g.
     # "gross rounding:subtracted"; an order that matches no reading is absent (its sale is held)
     readings: dict[str, str] = field(default_factory=dict)
+    # the reading of each sale's service charge (`service_charge.charge_readings`, one row per
+    # row of ``frames.orders``), for the posting rules and invoices; None: not read yet
+    charges: pd.DataFrame | None = None
 
 
 def with_business_dates(orders: pd.DataFrame, config: MerchantConfig) -> pd.DataFrame:
     """Orders plus a ``business_date`` column from closed date (else order date) per outlet."""
     result = orders.copy()
-    dates = []
-    for row in result.itertuples(index=False):
-        moment = row.order_date if is_missing(row.closed_date) else row.closed_date
-        dates.append(outlet_business_date(moment, row.outlet_code, config))
-    result["business_date"] = dates
+    closed = result["closed_date"]
+    try:
+        moments = closed.where(closed.notna(), result["order_date"])
+        result["business_date"] = business_dates(moments, result["outlet_code"], config)
+    except _NotVectorisable:
+        dates = []
+        for row in result.itertuples(index=False):
+            moment = row.order_date if is_missing(row.closed_date) else row.closed_date
+            dates.append(outlet_business_date(moment, row.outlet_code, config))
+        result["business_date"] = dates
+    return result
+
+
+class _NotVectorisable(Exception):
+    """Values the vectorised business dates do not read (not aware datetimes): the caller
+    dates them one by one, as `outlet_business_date` does."""
+
+
+def business_dates(
+    moments: pd.Series, outlet_codes: pd.Series, config: MerchantConfig
+) -> np.ndarray:
+    """`outlet_business_date` of each moment at the outlet beside it, at once: each outlet's
+    moments converted to its time zone together, the cut-off taken off the local wall time
+    (as `business_date` does). An object array of dates, None where the moment is missing.
+    Raises `_NotVectorisable` for a present value that is not an aware datetime."""
+    result = np.full(len(moments), None, dtype=object)
+    values = moments.to_numpy(dtype=object)
+    present = ~pd.isna(values)
+    if not present.any():
+        return result
+    if not all(isinstance(v, datetime) and v.tzinfo is not None for v in values[present]):
+        raise _NotVectorisable
+    try:
+        stamps = pd.DatetimeIndex(pd.to_datetime(values[present], utc=True))
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise _NotVectorisable from exc
+    codes = outlet_codes.to_numpy(dtype=object)[present]
+    missing_code = pd.isna(codes)
+    zones: dict[tuple[str, int], np.ndarray] = {}
+    for code in pd.unique(codes):
+        known = not pd.isna(code)
+        mask = (codes == code) if known else missing_code
+        key = config.outlet_zone(code if known else None)
+        zones[key] = zones[key] | mask if key in zones else mask
+    dated = np.full(len(codes), None, dtype=object)
+    for (zone, cutoff), mask in zones.items():
+        local = stamps[mask].tz_convert(ZoneInfo(zone)).tz_localize(None)
+        dated[mask] = (local - pd.Timedelta(hours=cutoff)).date
+    result[present] = dated
     return result
 
 
@@ -81,10 +130,14 @@ def dated_payments(
     info = dated_orders[["order_id", "outlet_code", "order_reference", "business_date", "status"]]
     info = info.rename(columns={"business_date": "sale_date", "status": "order_status"})
     payments = missing_as_none(frames.payments.merge(info, on="order_id", how="left"))
-    payments["business_date"] = [
-        outlet_business_date(p.transaction_date, p.outlet_code, config)
-        for p in payments.itertuples(index=False)
-    ]
+    try:
+        dates = business_dates(payments["transaction_date"], payments["outlet_code"], config)
+        payments["business_date"] = list(dates)
+    except _NotVectorisable:
+        payments["business_date"] = [
+            outlet_business_date(p.transaction_date, p.outlet_code, config)
+            for p in payments.itertuples(index=False)
+        ]
     return payments
 
 
@@ -108,24 +161,42 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
     # A void is read from the order's status and cancel date (else its last change), not from
     # a void transaction, which iSeller may not list (I-23).
     voided = dated[dated["status"] == "void"].copy()
-    voided["cancel_business_date"] = [
-        outlet_business_date(
-            o.modified_date if is_missing(o.cancel_date) else o.cancel_date, o.outlet_code, config
+    cancelled = voided["cancel_date"]
+    try:
+        voided["cancel_business_date"] = list(
+            business_dates(
+                cancelled.where(cancelled.notna(), voided["modified_date"]),
+                voided["outlet_code"],
+                config,
+            )
         )
-        for o in voided.itertuples(index=False)
-    ]
+    except _NotVectorisable:
+        voided["cancel_business_date"] = [
+            outlet_business_date(
+                o.modified_date if is_missing(o.cancel_date) else o.cancel_date,
+                o.outlet_code,
+                config,
+            )
+            for o in voided.itertuples(index=False)
+        ]
     voided_later = voided[(voided["cancel_business_date"] == day) & (voided["business_date"] < day)]
-    lines_by_order = records_by_order(sales.lines)
+    charges = charge_readings(sales.orders, sales.lines, config)
     readings: dict[str, str] = {}
-    for order in sales.orders.itertuples(index=False):
-        reading = read_service_charge(order, lines_by_order.get(order.order_id, []), config)
-        if reading.matched is not None:
-            words = [reading.matched.reading]
-            if reading.matched.rounding_sign == SUBTRACTED:
+    for order_id, matched, reading, sign, cost_reading in zip(
+        charges["order_id"].tolist(),
+        charges["matched"].tolist(),
+        charges["reading"].tolist(),
+        charges["rounding_sign"].tolist(),
+        sales.orders["cost_reading"].tolist(),
+        strict=True,
+    ):
+        if matched:
+            words = [reading]
+            if sign == SUBTRACTED:
                 words.append(f"rounding:{SUBTRACTED}")
-            if order.cost_reading in ("total", "unmatched"):
-                words.append(f"cogs:{order.cost_reading}")
-            readings[order.order_id] = " ".join(words)
+            if cost_reading in ("total", "unmatched"):
+                words.append(f"cogs:{cost_reading}")
+            readings[order_id] = " ".join(words)
     return DaySales(
         day=day,
         frames=sales,
@@ -136,6 +207,7 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
         voided_later=voided_later.reset_index(drop=True),
         payments=payments,
         readings=readings,
+        charges=charges,
     )
 
 

@@ -47,6 +47,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
+
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.core.orders import LineRow, OrderRow
@@ -289,3 +292,154 @@ def _extras_text(order: OrderRow, rounding: int) -> str:
     if rounding:
         text += f" + rounding {format_idr(rounding)}"
     return text
+
+
+#: The columns of `charge_readings`: the reading each order matched, as `read_service_charge`
+#: gives it (``matched`` False: none fits; its other columns are then meaningless).
+CHARGE_COLUMNS = (
+    "order_id",
+    "matched",
+    "reading",
+    "rounding_sign",
+    "stated_charge",
+    "charge",
+    "charge_tax",
+    "line_tax",
+    "rounding",
+)
+
+
+def rates_of(amounts: np.ndarray, rates: np.ndarray, *, contained: bool) -> np.ndarray:
+    """`_rate_of` of many amounts at once: ``round(amount × rate / base)`` half away from zero
+    in exact integers (``rates``: each amount's rate in percent, a Decimal). The quotient of
+    Decimal arithmetic is the same: its 28 digits cannot reach a half of a rupiah this close
+    (the exact quotient's fraction is a multiple of 1 / (100·q + p), rate = p/q).
+    Raises OverflowError when an amount is too large for int64 arithmetic."""
+    ratios = {rate: Decimal(rate).as_integer_ratio() for rate in set(rates.tolist())}
+    numerators = np.array([ratios[r][0] for r in rates.tolist()], dtype=np.int64)
+    denominators = np.array([ratios[r][1] for r in rates.tolist()], dtype=np.int64) * 100
+    if contained:
+        denominators = denominators + numerators
+    amounts = np.asarray(amounts, dtype=np.int64)
+    if len(amounts) and (
+        (denominators <= 0).any()
+        or int(np.abs(amounts).max()) * max(1, int(np.abs(numerators).max())) >= 2**62
+    ):
+        raise OverflowError("amounts too large for the vectorised rate")
+    products = amounts * numerators
+    magnitude = np.abs(products)
+    quotient, remainder = np.divmod(magnitude, denominators)
+    quotient += (2 * remainder >= denominators).astype(np.int64)
+    signed: np.ndarray = np.where(products < 0, -quotient, quotient)
+    return signed
+
+
+def charge_readings(
+    orders: pd.DataFrame, lines: pd.DataFrame, config: MerchantConfig
+) -> pd.DataFrame:
+    """`read_service_charge` of every order of a frame at once (columns `CHARGE_COLUMNS`, one
+    row per order, in its order): the same choice among the same candidates, in integer
+    arrays. ``lines``: the orders' lines (a row of `OrderFrames.lines` each)."""
+    n = len(orders)
+    codes = orders["outlet_code"].to_numpy(dtype=object)
+    rate_of_outlet = {code: charge_tax_rate(config, code) for code in pd.unique(codes)}
+    rates = np.array([rate_of_outlet[code] for code in codes], dtype=object)
+    if len(lines):
+        sums = lines.groupby("order_id", sort=False)[["subtotal", "tax_amount"]].sum()
+        sums = sums.reindex(orders["order_id"], fill_value=0)
+        line_subtotal = sums["subtotal"].to_numpy(dtype=np.int64)
+        line_tax = sums["tax_amount"].to_numpy(dtype=np.int64)
+    else:
+        line_subtotal = line_tax = np.zeros(n, dtype=np.int64)
+
+    def money(column: str) -> np.ndarray:
+        return orders[column].to_numpy(dtype=np.int64)
+
+    stated = (
+        money("total_additional_subtotal_amount")
+        + money("total_additional_order_amount")
+        + money("total_additional_final_amount")
+    )
+    inclusive = np.array([bool(v) for v in orders["tax_inclusive"].tolist()], dtype=bool)
+    total_tax, total = money("total_tax_amount"), money("total_amount")
+    shipping, rounding_amount = money("total_shipping_amount"), money("rounding_amount")
+    tolerance = config.rounding_tolerance
+    applicable = inclusive & (stated != 0)
+    on_top = rates_of(stated, rates, contained=False)
+    contained = rates_of(stated, rates, contained=True)
+    rest_tax = total_tax - line_tax
+
+    found = np.zeros(n, dtype=bool)
+    best_difference = np.zeros(n, dtype=np.int64)
+    best_deviation = np.zeros(n, dtype=np.int64)
+    reading = np.full(n, None, dtype=object)
+    sign = np.full(n, None, dtype=object)
+    charge = np.zeros(n, dtype=np.int64)
+    charge_tax = np.zeros(n, dtype=np.int64)
+    rounding_of = np.zeros(n, dtype=np.int64)
+    for sign_name, rounding in ((ADDED, rounding_amount), (SUBTRACTED, -rounding_amount)):
+        signed = np.ones(n, dtype=bool) if sign_name == ADDED else rounding_amount != 0
+        extras = shipping + rounding
+        goods = line_subtotal + np.where(inclusive, 0, line_tax)
+        candidates = [
+            # (valid, reading per order, charge tax, parts, deviation, charge income)
+            (
+                signed,
+                np.where(applicable, NET, NOT_APPLICABLE).astype(object),
+                rest_tax,
+                np.where(
+                    applicable,
+                    line_subtotal + stated + rest_tax + extras,
+                    goods + stated + rest_tax + extras,
+                ),
+                np.where(applicable, rest_tax - on_top, 0),
+                stated,
+            ),
+            (
+                signed & applicable,
+                np.full(n, GROSS, dtype=object),
+                rest_tax,
+                line_subtotal + stated + extras,
+                rest_tax - contained,
+                stated - rest_tax,
+            ),
+            (
+                signed & applicable,
+                np.full(n, GROSS_UNTAXED_TOTAL, dtype=object),
+                contained,
+                line_subtotal + stated + extras,
+                rest_tax,
+                stated - contained,
+            ),
+        ]
+        for valid, names, tax, parts, deviation, income in candidates:
+            difference = np.abs(total - parts)
+            deviation = np.abs(deviation)
+            fits = valid & (difference <= tolerance) & (deviation <= tolerance)
+            better = fits & (
+                ~found
+                | (difference < best_difference)
+                | ((difference == best_difference) & (deviation < best_deviation))
+            )
+            found |= better
+            best_difference = np.where(better, difference, best_difference)
+            best_deviation = np.where(better, deviation, best_deviation)
+            reading = np.where(better, names, reading)
+            sign = np.where(better, np.full(n, sign_name, dtype=object), sign)
+            charge = np.where(better, income, charge)
+            charge_tax = np.where(better, tax, charge_tax)
+            rounding_of = np.where(better, rounding, rounding_of)
+    return pd.DataFrame(
+        {
+            "order_id": orders["order_id"].to_numpy(dtype=object),
+            "matched": found,
+            "reading": reading,
+            "rounding_sign": sign,
+            "stated_charge": stated,
+            "charge": charge,
+            "charge_tax": charge_tax,
+            "line_tax": line_tax,
+            "rounding": rounding_of,
+        },
+        columns=list(CHARGE_COLUMNS),
+    )
