@@ -39,9 +39,6 @@ ACCOUNT_ROLES = (
 )
 
 
-NOT_YET_IMPLEMENTED_MODES = ("daily_summary",)
-
-
 class ConfigError(ValueError):
     """The config file is missing or invalid; the message names the file and the field."""
 
@@ -177,8 +174,16 @@ class MerchantConfig(BaseModel):
         description="the books are closed up to and including this date: nothing is dated "
         "on or before it; a correction of a locked day is dated the first open day",
     )
-    # one Jurnal sales invoice per completed order; other modes are refused until built
-    posting_mode: Literal["per_order"] = "per_order"
+    posting_mode: Literal["per_order", "daily_summary"] = Field(
+        "per_order",
+        description="per_order: one Jurnal sales invoice per completed order; daily_summary: "
+        "one summary invoice per outlet and business day, posted once the day is over",
+    )
+    posting_mode_since: date | None = Field(
+        None,
+        description="first business date posted in posting_mode; earlier days keep the other "
+        "mode (a day already in Jurnal keeps the mode it was posted in either way)",
+    )
     transaction_no_prefix: str = "ISL/"
     walk_in_customer: str = "Pelanggan Umum"
     service_charge_product: str = "Service Charge"
@@ -208,16 +213,6 @@ class MerchantConfig(BaseModel):
 
     _tz = field_validator("timezone")(staticmethod(_check_timezone))
 
-    @field_validator("posting_mode", mode="before")
-    @classmethod
-    def _implemented_mode(cls, mode: object) -> object:
-        if mode in NOT_YET_IMPLEMENTED_MODES:
-            raise ValueError(
-                f"{mode!r} is not implemented by this version, which posts one sales invoice "
-                "per order; set posting_mode: per_order (or remove the line)"
-            )
-        return mode
-
     @field_validator("outlets")
     @classmethod
     def _outlet_taxes_exist(cls, outlets: dict[str, OutletConfig], info) -> dict[str, OutletConfig]:
@@ -243,6 +238,12 @@ class MerchantConfig(BaseModel):
         if outlet is None:
             return self.timezone, 0
         return outlet.timezone, outlet.cutoff_hour
+
+    def mode_of(self, day: date) -> str:
+        """The posting mode the config gives ``day`` (`posting_mode_since`)."""
+        if self.posting_mode_since is None or day >= self.posting_mode_since:
+            return self.posting_mode
+        return "per_order" if self.posting_mode == "daily_summary" else "daily_summary"
 
     def zones(self) -> list[tuple[str, int]]:
         zones = {(o.timezone, o.cutoff_hour) for o in self.outlets.values()}

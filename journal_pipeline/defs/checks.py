@@ -179,7 +179,11 @@ def every_record_posted_result(
 def journal_check_results(journal: DayJournal, totals: dict) -> list[dg.AssetCheckResult]:
     unbalanced = posting_rules.unbalanced_entries(journal.lines)
     unaccounted = checks.unaccounted_sales(
-        journal.sales, journal.lines, journal.documents, journal.holds
+        journal.sales,
+        journal.lines,
+        journal.documents,
+        journal.holds,
+        journal.summary.carried if journal.summary is not None else None,
     )
     return [
         dg.AssetCheckResult(

@@ -143,6 +143,7 @@ summary_members = Table(
     Column("business_date", Date, nullable=False),
     Column("outlet_code", String(32), nullable=False),
     Column("order_invoice_no", String(128), nullable=False),  # the invoice it would have had
+    Column("line_map", Text),  # per line of that invoice: [k, i], line i of summary invoice k
     Index("ix_summary_members_key", "summary_key"),
     Index("ix_summary_members_order_no", "order_invoice_no"),
 )
@@ -294,4 +295,16 @@ cash_bank_reconciliation = Table(
     Column("reference", String(255)),
     Column("explanation", Text),
     Column("reconciled_at", DateTime(timezone=True), nullable=False),
+)
+
+# What a step remembers between runs to skip work that would change nothing (migration 0011):
+# ``name`` is whose mark it is (a step), ``scope`` the business date (ISO) or ``*``, ``value``
+# JSON. A mark is written only after the work it describes is committed.
+sync_marks = Table(
+    "sync_marks",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("scope", String(32), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
 )

@@ -29,10 +29,11 @@ from journal_pipeline.iseller.validation import (
     superseded,
 )
 from journal_pipeline.storage.store import StagingStore
-from journal_pipeline.sync import revisions
+from journal_pipeline.sync import revisions, summary_members
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.ports import OrderSource
 from journal_pipeline.sync.revision_money import money_of_revised_orders
+from journal_pipeline.sync.summary_day import DaySummary, summary_of_day
 
 
 def extract_orders(
@@ -126,10 +127,14 @@ class DayJournal:
     lines: pd.DataFrame
     documents: list[Document]
     holds: list[Hold]
+    summary: DaySummary | None = None  # daily-summary mode: what was summarised
 
 
-def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> DayJournal:
-    """Journal lines and documents for ``day`` from the staged orders."""
+def build_journal(
+    store: StagingStore, config: MerchantConfig, day: date, now: datetime | None = None
+) -> DayJournal:
+    """Journal lines and documents for ``day`` from the staged orders; in daily-summary mode
+    the summarised outlets' sales documents are folded into summaries (`summary_day.py`)."""
     start, end = merged_window_utc(day, config.zones())
     raw = store.orders_touching(start, end)
     # an order refunded on the day but changed again later is found by its refund
@@ -186,11 +191,16 @@ def build_journal(store: StagingStore, config: MerchantConfig, day: date) -> Day
     held += money_holds
     held += waiting  # changes after posting that cannot be corrected yet
     held += edge  # orders iSeller sent unreadable
+    # the canonical journal is the same in both modes: only the documents differ
+    summary = summary_of_day(
+        store, config, day, [*documents, *fix_documents, *rev_documents, *money_documents], now
+    )
     return DayJournal(
         sales,
         lines.astype({"debit": "int64", "credit": "int64"}).reset_index(drop=True),
-        [*documents, *fix_documents, *rev_documents, *money_documents],
-        [*held, *moved_holds, *rolled_back],
+        summary.documents,
+        [*held, *moved_holds, *rolled_back, *summary.holds],
+        summary,
     )
 
 
@@ -203,10 +213,17 @@ def _money_back_orders(sales: posting_rules.DaySales) -> list[str]:
 def record_journal(
     store: StagingStore, outbox: Outbox, day: date, journal: DayJournal
 ) -> dict[str, int]:
-    """Replace the day's journal lines and queue its documents and holds."""
+    """Replace the day's journal lines and queue its documents and holds (and, in
+    daily-summary mode, record which summary carries each order)."""
     written = store.replace_journal(day, journal.lines)
     queued = outbox.enqueue(day, journal.documents, journal.holds)
-    return {"journal_lines_written": written, **{f"outbox_{k}": v for k, v in queued.items()}}
+    counts = {"journal_lines_written": written, **{f"outbox_{k}": v for k, v in queued.items()}}
+    summary = journal.summary
+    if summary is not None and (summary.members or summary_members.has_members(store.engine, day)):
+        counts["summary_members"] = summary_members.replace_members(
+            store.engine, day, summary.members
+        )
+    return counts
 
 
 def unbuilt_days(

@@ -24,6 +24,7 @@ from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 
+from journal_pipeline.accounting.daily_summary import is_summary_id
 from journal_pipeline.accounting.documents import (
     CASH_COUNT,
     JOURNAL_ENTRY,
@@ -157,7 +158,11 @@ class Outbox(OutboxReads):
                         conn, key, now, "withdrawn", status="withdrawn", reason=WITHDRAWN_REASON
                     )
                     counts["withdrawn"] += 1
-                elif row.status == "posted" and row.doc_type == SALES_INVOICE:
+                elif (
+                    row.status == "posted"
+                    and row.doc_type == SALES_INVOICE
+                    and not is_summary_id(row.source_id)  # a later summary adds to it
+                ):
                     counts[self._flag_reversal(conn, day, row, now)] += 1
         return counts
 

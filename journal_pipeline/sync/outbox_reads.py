@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from journal_pipeline.accounting.documents import SALES_INVOICE
 from journal_pipeline.storage import tables
+from journal_pipeline.sync.summary_members import summary_status
 
 Row: TypeAlias = sa.Row[*tuple[Any, ...]]  # a row of an outbox query, columns by name
 
@@ -33,7 +34,8 @@ class OutboxReads:
                     t.c.doc_type == SALES_INVOICE, t.c.source_id.in_(ids[start : start + 500])
                 )
                 found.update({row.source_id: row.status for row in conn.execute(query)})
-        return found
+        # an order carried by a daily summary: the summary invoice's status
+        return {**summary_status(self.engine, set(ids) - set(found)), **found}
 
     def document_row(self, doc_type: str, transaction_no: str) -> Row | None:
         """Status and Jurnal id of the document of this type and number, if queued."""

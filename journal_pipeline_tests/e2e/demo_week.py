@@ -44,6 +44,8 @@ def synced_demo_week(
     dialect: str = "",
     assets: Sequence = ASSETS,
     before_first_day: Callable[[dict], None] | None = None,
+    config: Path = DEMO_CONFIG,
+    history_days: int | None = None,
 ) -> Iterator[SimpleNamespace]:
     """Yields ``iseller`` (the sandbox), ``jurnal`` (its handle), ``store`` (staging),
     ``results`` (each day's materialization result) and ``resources`` (to run a day again);
@@ -52,7 +54,7 @@ def synced_demo_week(
     iseller = ISellerSandbox(
         base / "iseller",
         orders_per_outlet_per_day=orders_per_outlet_per_day,
-        history_days=len(days),
+        history_days=history_days or len(days),
         now=lambda: now,
         faults="",
         dialect=dialect,
@@ -63,7 +65,7 @@ def synced_demo_week(
             staging_url = f"sqlite:///{base / 'staging.db'}"
             resources = {
                 "staging": StagingResource(url=staging_url),
-                "merchant": MerchantConfigResource(path=str(DEMO_CONFIG)),
+                "merchant": MerchantConfigResource(path=str(config)),
                 "iseller": ISellerResource(
                     token_url=f"{server.url}/oauth/token",
                     client_id="sandbox-iseller-client",

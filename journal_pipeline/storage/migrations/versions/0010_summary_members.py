@@ -23,6 +23,8 @@ def upgrade() -> None:
         sa.Column("business_date", sa.Date, nullable=False),
         sa.Column("outlet_code", sa.String(32), nullable=False),
         sa.Column("order_invoice_no", sa.String(128), nullable=False),
+        # per line of the order's own invoice: [k, i], line i of the k-th summary invoice
+        sa.Column("line_map", sa.Text),
     )
     op.create_index("ix_summary_members_key", "summary_members", ["summary_key"])
     op.create_index("ix_summary_members_order_no", "summary_members", ["order_invoice_no"])

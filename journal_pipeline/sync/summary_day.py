@@ -1,0 +1,127 @@
+"""Daily-summary mode for one business day: which outlets are summarised, and the summary.
+
+An outlet-day is summarised when the config gives the day `daily_summary` (`posting_mode`,
+`posting_mode_since`) and none of its per-order invoices is in Jurnal yet; an outlet-day whose
+summary is in Jurnal stays summarised whatever the config says now. So switching modes at a
+date never posts a day twice. Orders that reach a summarised day after its summary was posted
+(offline uploads) go into a further summary of that day, numbered ``/2``, ``/3``, ….
+
+The summary is posted once the day is over (the nightly run, backfills): the hourly run of
+today builds and checks it, and queues nothing for the summarised outlets until then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from journal_pipeline.accounting.daily_summary import (
+    Member,
+    Summary,
+    is_summarisable,
+    summarise,
+)
+from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, SALES_RETURN, Document
+from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync import summary_members
+
+
+@dataclass
+class DaySummary:
+    """The day's documents after summarising, and what the run reports about it."""
+
+    documents: list[Document]
+    holds: list[Hold] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+    outlets: dict[str, dict[str, int]] = field(default_factory=dict)
+    final: bool = True  # False: built and checked, not queued (the day is not over)
+    waiting: list[Document] = field(default_factory=list)  # built, queued once final
+    carried: set[str] = field(default_factory=set)  # orders a summary carries, built or posted
+
+
+def is_final(config: MerchantConfig, day: date, now: datetime | None = None) -> bool:
+    """A day is final once it is over in the merchant's time zone (the nightly run and any
+    backfill); a later order of the day goes into a further summary."""
+    now = now or datetime.now(UTC)
+    return day < now.astimezone(config.zone).date()
+
+
+def summarised_outlets(
+    store: StagingStore, config: MerchantConfig, day: date, documents: list[Document]
+) -> set[str]:
+    posted = summary_members.posted_summaries(store.engine, day)
+    if config.mode_of(day) != "daily_summary":
+        return set(posted)
+    candidates = {d.outlet_code for d in documents if is_summarisable(d, day, {d.outlet_code})}
+    return (candidates | set(posted)) - summary_members.per_order_outlets(store.engine, day)
+
+
+def summary_of_day(
+    store: StagingStore,
+    config: MerchantConfig,
+    day: date,
+    documents: list[Document],
+    now: datetime | None = None,
+) -> DaySummary:
+    """The day's documents with its summarised outlets' sales folded into summaries, and the
+    later payments of summarised orders pointed at their summary invoices."""
+    engine = store.engine
+    outlets = summarised_outlets(store, config, day, documents)
+    earlier = summary_members.members_by_invoice_no(engine, _invoices_referred(documents))
+    if not outlets and not earlier:
+        return DaySummary(documents)
+    targets = {spot[0] for m in earlier.values() for spot in m.line_map if spot}
+    bodies = summary_members.invoice_bodies(engine, targets)
+    posted = summary_members.posted_summaries(engine, day)
+    sequence = {outlet: _next_sequence(keys) for outlet, keys in posted.items()}
+    frozen = summary_members.frozen_orders(engine, day)
+    summary: Summary = summarise(
+        documents,
+        config,
+        day,
+        outlets,
+        sequence=sequence,
+        earlier_members=earlier,
+        summary_bodies=bodies,
+        frozen=frozen,
+    )
+    carried = frozen | {m.order_id for m in summary.members}
+    if is_final(config, day, now):
+        return DaySummary(
+            summary.documents, summary.holds, summary.members, summary.outlets, carried=carried
+        )
+    built = {d.doc_key for d in summary.documents} - {d.doc_key for d in documents}
+    return DaySummary(
+        [d for d in summary.documents if d.doc_key not in built],
+        summary.holds,
+        summary.members,
+        summary.outlets,
+        final=False,
+        waiting=[d for d in summary.documents if d.doc_key in built],
+        carried=carried,
+    )
+
+
+def _invoices_referred(documents: list[Document]) -> set[str]:
+    """Invoice numbers the day's receive payments pay and its sales returns return against."""
+    numbers: set[str] = set()
+    for doc in documents:
+        if doc.doc_type == RECEIVE_PAYMENT:
+            records = doc.payload[RECEIVE_PAYMENT].get("records_attributes") or []
+            numbers.update(str(r["transaction_no"]) for r in records if r.get("transaction_no"))
+        elif doc.doc_type == SALES_RETURN and doc.payload[SALES_RETURN].get("invoice_no"):
+            numbers.add(str(doc.payload[SALES_RETURN]["invoice_no"]))
+    return numbers
+
+
+def _next_sequence(posted_keys: set[str]) -> int:
+    """The number of the next summary of an outlet-day: after the highest one posted."""
+    highest = 1
+    for key in posted_keys:
+        head = key.split(":", 3)[-1]  # <date>[/<n>][:<group>]
+        head = head.split(":")[0]
+        if "/" in head:
+            highest = max(highest, int(head.rsplit("/", 1)[1]))
+    return highest + 1

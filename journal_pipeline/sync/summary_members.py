@@ -1,0 +1,159 @@
+"""Which summary invoice carries each order in daily-summary mode (table ``summary_members``).
+
+A member of a posted summary is frozen: the order is in Jurnal, inside that invoice. Members of
+a summary not posted yet are replaced by every build of their day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from journal_pipeline.accounting.daily_summary import Member
+from journal_pipeline.accounting.documents import SALES_INVOICE
+from journal_pipeline.storage import tables
+from journal_pipeline.storage.store import dumps, loads
+from journal_pipeline.storage.writing import writing
+
+
+def posted_summaries(engine: Engine, day: date) -> dict[str, set[str]]:
+    """Outlet → doc keys of the day's summary invoices that are in Jurnal."""
+    t = tables.outbox
+    query = sa.select(t.c.outlet_code, t.c.doc_key).where(
+        t.c.business_date == day,
+        t.c.doc_type == SALES_INVOICE,
+        t.c.source_id.like("summary:%"),
+        t.c.status == "posted",
+    )
+    found: dict[str, set[str]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            found.setdefault(row.outlet_code, set()).add(row.doc_key)
+    return found
+
+
+def per_order_outlets(engine: Engine, day: date) -> set[str]:
+    """Outlets with a per-order sales invoice of ``day`` in Jurnal: their day stays per order."""
+    t = tables.outbox
+    query = (
+        sa.select(t.c.outlet_code)
+        .where(
+            t.c.business_date == day,
+            t.c.doc_type == SALES_INVOICE,
+            t.c.status == "posted",
+            sa.not_(t.c.source_id.like("summary:%")),
+        )
+        .distinct()
+    )
+    with engine.connect() as conn:
+        return {row.outlet_code for row in conn.execute(query)}
+
+
+def frozen_orders(engine: Engine, day: date) -> set[str]:
+    """Orders of ``day`` already carried by a summary invoice in Jurnal."""
+    m, t = tables.summary_members, tables.outbox
+    query = (
+        sa.select(m.c.order_id)
+        .join(t, t.c.doc_key == m.c.summary_key)
+        .where(m.c.business_date == day, t.c.status == "posted")
+    )
+    with engine.connect() as conn:
+        return {row.order_id for row in conn.execute(query)}
+
+
+def members_by_invoice_no(engine: Engine, order_invoice_nos: Iterable[str]) -> dict[str, Member]:
+    """Order invoice number → its member row, for the orders a summary carries."""
+    m = tables.summary_members
+    numbers = sorted(set(order_invoice_nos))
+    found: dict[str, Member] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(numbers), 500):
+            query = sa.select(m).where(m.c.order_invoice_no.in_(numbers[start : start + 500]))
+            for row in conn.execute(query):
+                found[row.order_invoice_no] = Member(
+                    order_id=row.order_id,
+                    order_invoice_no=row.order_invoice_no,
+                    summary_key=row.summary_key,
+                    invoice_no=row.invoice_no,
+                    outlet_code=row.outlet_code,
+                    business_date=row.business_date,
+                    line_map=tuple(
+                        None if spot is None else (str(spot[0]), int(spot[1]))
+                        for spot in loads(row.line_map or "[]")
+                    ),
+                )
+    return found
+
+
+def invoice_bodies(engine: Engine, numbers: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Invoice number → the body of the sales invoice queued under it."""
+    t = tables.outbox
+    wanted = sorted(set(numbers))
+    found: dict[str, dict[str, Any]] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), 500):
+            query = sa.select(t.c.transaction_no, t.c.payload).where(
+                t.c.doc_type == SALES_INVOICE,
+                t.c.transaction_no.in_(wanted[start : start + 500]),
+                t.c.payload.is_not(None),
+            )
+            for row in conn.execute(query):
+                found[row.transaction_no] = loads(row.payload)[SALES_INVOICE]
+    return found
+
+
+def summary_status(engine: Engine, order_ids: Iterable[str]) -> dict[str, str]:
+    """Order id → the outbox status of the summary invoice carrying it (members only)."""
+    m, t = tables.summary_members, tables.outbox
+    ids = sorted(set(order_ids))
+    found: dict[str, str] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            query = (
+                sa.select(m.c.order_id, t.c.status)
+                .join(t, t.c.doc_key == m.c.summary_key)
+                .where(m.c.order_id.in_(ids[start : start + 500]))
+            )
+            found.update({row.order_id: row.status for row in conn.execute(query)})
+    return found
+
+
+def has_members(engine: Engine, day: date) -> bool:
+    m = tables.summary_members
+    with engine.connect() as conn:
+        return (
+            conn.execute(sa.select(m.c.order_id).where(m.c.business_date == day)).first()
+            is not None
+        )
+
+
+def replace_members(engine: Engine, day: date, members: Iterable[Member]) -> int:
+    """Replace the day's members of summaries not in Jurnal by ``members``."""
+    m, t = tables.summary_members, tables.outbox
+    members = list(members)
+    with writing(engine) as conn:
+        posted = sa.select(t.c.doc_key).where(t.c.status == "posted")
+        conn.execute(sa.delete(m).where(m.c.business_date == day, m.c.summary_key.not_in(posted)))
+        if members:
+            conn.execute(
+                sa.insert(m),
+                [
+                    {
+                        "order_id": member.order_id,
+                        "summary_key": member.summary_key,
+                        "invoice_no": member.invoice_no,
+                        "business_date": member.business_date,
+                        "outlet_code": member.outlet_code,
+                        "order_invoice_no": member.order_invoice_no,
+                        "line_map": dumps(
+                            [list(spot) if spot else None for spot in member.line_map]
+                        ),
+                    }
+                    for member in members
+                ],
+            )
+    return len(members)

@@ -1,0 +1,186 @@
+"""Daily-summary mode against per-order mode on the same demo days: the same canonical journal,
+one summary invoice per outlet-day in Jurnal, a trial balance that ties out in both, and a
+switch of mode at a date that never posts a day twice."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from benchmarks.reliability.common import journal_movements, jurnal_movements
+from journal_pipeline.accounting.daily_summary import is_summary_id
+from journal_pipeline.config import load_config
+from journal_pipeline.defs.resources import MerchantConfigResource
+from journal_pipeline.sync.day import build_journal, record_journal
+from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline_tests.e2e.demo_week import ASSETS, synced_demo_week
+from journal_sandbox.defaults import DEMO_CONFIG
+
+pytestmark = pytest.mark.e2e
+
+FIXED_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+WEEK = [date(2026, 11, 16) + timedelta(days=n) for n in range(4)]  # the sandbox's history
+SWITCH = WEEK[1]  # the first day posted as a summary
+ORDERS = 8
+ESTIMATES = {"Beban Pokok Pendapatan", "Persediaan Barang"}  # Jurnal books its own cost
+
+
+def _config(tmp: Path, name: str, mode: str, since: date | None) -> Path:
+    text = DEMO_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("posting_mode: per_order", f"posting_mode: {mode}", 1)
+    if since is not None:
+        text = text.replace(
+            f"posting_mode: {mode}", f"posting_mode: {mode}\nposting_mode_since: {since}", 1
+        )
+    path = tmp / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _canonical(store, day: date) -> dict[tuple, int]:
+    """Net movement per outlet and account role of the day's canonical journal (no estimates)."""
+    journal = store.read_journal(day)
+    journal = journal[~journal["is_estimate"].astype(bool)]
+    net = (
+        (journal["debit"] - journal["credit"])
+        .groupby([journal["outlet_code"], journal["account_role"]])
+        .sum()
+    )
+    return {key: int(value) for key, value in net.items() if value}
+
+
+def _ties_out(env: dict, store, config) -> None:
+    ours = journal_movements(store, WEEK)
+    theirs = jurnal_movements(env, WEEK[0], WEEK[-1])
+    accounts = (set(ours) | set(theirs)) - ESTIMATES
+
+    def diff(account: str) -> Decimal:
+        return theirs.get(account, Decimal(0)) - ours.get(account, Decimal(0))
+
+    money = set(config.payment_methods.values()) | {config.accounts["receivable"]}
+    assert {a: diff(a) for a in money & accounts if diff(a)} == {}  # to the rupiah
+    assert sum(diff(a) for a in accounts - money) == 0  # income, tax, discounts together
+
+
+def _open_or_failed(store) -> list[tuple]:
+    outbox = Outbox(store)
+    rows = []
+    for day in WEEK:
+        documents = outbox.documents(day)
+        bad = documents[documents["status"].isin(["pending", "failed"])]
+        rows += [tuple(r) for r in bad[["doc_key", "status"]].itertuples(index=False)]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def per_order_week(tmp_path_factory):
+    base = tmp_path_factory.mktemp("per_order")
+    with synced_demo_week(base, WEEK, orders_per_outlet_per_day=ORDERS, now=FIXED_NOW) as week:
+        week.config = load_config(DEMO_CONFIG)
+        week.movements = jurnal_movements(week.jurnal.env, WEEK[0], WEEK[-1])
+        yield week
+
+
+@pytest.fixture(scope="module")
+def summary_week(tmp_path_factory):
+    """The same days, posted per order before SWITCH and as daily summaries from it on; the
+    last day is first built while it is still going on (the hourly run), then finalised."""
+    base = tmp_path_factory.mktemp("summary")
+    path = _config(base, "summary.yaml", "daily_summary", SWITCH)
+    config = load_config(path)
+    last = WEEK[-1]
+    with synced_demo_week(
+        base,
+        WEEK[:-1],
+        orders_per_outlet_per_day=ORDERS,
+        now=FIXED_NOW,
+        config=path,
+        history_days=len(WEEK),
+    ) as week:
+        extract = [a for a in ASSETS if a.key == dg.AssetKey("iseller_orders")]
+        assert dg.materialize(
+            extract, partition_key=last.isoformat(), resources=week.resources
+        ).success
+        during = datetime.combine(last, datetime.min.time(), config.zone) + timedelta(hours=15)
+        journal = build_journal(week.store, config, last, now=during)
+        record_journal(week.store, Outbox(week.store), last, journal)
+        week.hourly = journal
+        week.hourly_documents = Outbox(week.store).documents(last)
+        result = dg.materialize(ASSETS, partition_key=last.isoformat(), resources=week.resources)
+        assert result.success
+        week.config = config
+        week.path = path
+        yield week
+
+
+def test_both_modes_book_the_same_canonical_journal(per_order_week, summary_week):
+    for day in WEEK:
+        assert _canonical(per_order_week.store, day) == _canonical(summary_week.store, day), day
+    roles = {role for day in WEEK for _, role in _canonical(summary_week.store, day)}
+    # revenue, tax, discounts, payments per method and receivables are all compared
+    assert {"sales", "sales_discount", "receivable"} <= roles
+    assert any(r.startswith("tax:") for r in roles) and any(r.startswith("payment:") for r in roles)
+
+
+def test_jurnal_ties_out_in_both_modes(per_order_week, summary_week):
+    _ties_out(per_order_week.jurnal.env, per_order_week.store, per_order_week.config)
+    _ties_out(summary_week.jurnal.env, summary_week.store, summary_week.config)
+    assert _open_or_failed(summary_week.store) == []
+
+
+def test_one_summary_invoice_per_outlet_day_from_the_switch(per_order_week, summary_week):
+    client = summary_week.jurnal.client()
+    invoices = list(client.iter_list("sales_invoices", "sales_invoices"))
+    by_day = Counter(
+        (i["transaction_date"], is_summary_id(str(i.get("custom_id") or ""))) for i in invoices
+    )
+    per_order = Counter(
+        i["transaction_date"]
+        for i in per_order_week.jurnal.client().iter_list("sales_invoices", "sales_invoices")
+    )
+    first = WEEK[0].strftime("%d/%m/%Y")
+    assert by_day[(first, False)] == per_order[first] > 0  # before the switch: per order
+    for day in WEEK[1:]:
+        shown = day.strftime("%d/%m/%Y")
+        outlets = {o for o, _ in _canonical(summary_week.store, day)}
+        assert by_day[(shown, False)] == 0, day  # no per-order invoice from the switch on
+        assert 0 < by_day[(shown, True)] <= len(outlets) * 2, day  # one per tax treatment
+        assert per_order[shown] > by_day[(shown, True)]
+
+
+def test_summary_payments_are_one_per_method(summary_week):
+    payments = Outbox(summary_week.store).documents(WEEK[2])
+    summary = payments[
+        (payments["doc_type"] == "receive_payment")
+        & payments["source_id"].str.startswith("summary:")
+    ]
+    assert len(summary) > 0
+    per_outlet = Counter(summary["outlet_code"])
+    methods = len(set(summary_week.config.payment_methods.values()))
+    assert max(per_outlet.values()) <= methods
+
+
+def test_the_hourly_run_of_an_open_day_builds_the_summary_but_queues_nothing(summary_week):
+    hourly = summary_week.hourly
+    assert hourly.summary is not None and not hourly.summary.final
+    assert hourly.summary.waiting  # built and checked
+    queued = summary_week.hourly_documents
+    sales = queued[queued["doc_type"] == "sales_invoice"]
+    assert not sales["status"].isin(["pending", "posted"]).any()
+
+
+def test_switching_modes_never_posts_a_day_twice(summary_week, tmp_path):
+    records = summary_week.jurnal.sandbox.store.get_meta("counter:id")
+    resources = dict(summary_week.resources)
+    for mode, since in (("daily_summary", None), ("per_order", None)):
+        path = _config(tmp_path, f"{mode}.yaml", mode, since)
+        resources["merchant"] = MerchantConfigResource(path=str(path))
+        for day in (WEEK[0], WEEK[2]):
+            result = dg.materialize(ASSETS, partition_key=day.isoformat(), resources=resources)
+            assert result.success
+    assert summary_week.jurnal.sandbox.store.get_meta("counter:id") == records
