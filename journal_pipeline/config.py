@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -24,6 +24,7 @@ from journal_pipeline.environment import CONFIG_ENV, README_SECTION, TRY_LOCALLY
 ACCOUNT_ROLES = (
     "sales",
     "sales_discount",
+    "sales_return",  # revenue given back by refunds and voids (else `sales`)
     "service_charge",
     "shipping_income",
     "rounding",
@@ -37,6 +38,26 @@ ACCOUNT_ROLES = (
     "cash_over_short",  # counted cash at shift close less the cash the till expected
     "gift_card_liability",  # gift cards sold and not yet redeemed
 )
+
+
+def _problem(err: Any) -> str:
+    """``field: message``, naming the value given when it is a plain one (a mode, a name)."""
+    where = ".".join(str(p) for p in err["loc"])
+    given = err.get("input")
+    if isinstance(given, str | int | float) and err.get("type") != "extra_forbidden":
+        return f"{where}: {given!r} is not accepted: {err['msg']}"
+    return f"{where}: {err['msg']}"
+
+
+def _known_account_roles(accounts: dict[str, str]) -> dict[str, str]:
+    """An account role the pipeline does not book would be ignored: refuse it by name."""
+    unknown = sorted(set(accounts) - set(ACCOUNT_ROLES))
+    if unknown:
+        raise ValueError(
+            f"unknown account role(s) {', '.join(unknown)}; the roles booked are: "
+            f"{', '.join(ACCOUNT_ROLES)}"
+        )
+    return accounts
 
 
 class ConfigError(ValueError):
@@ -80,6 +101,11 @@ class OutletConfig(BaseModel):
     payment_methods: dict[str, str] = Field(default_factory=dict)
 
     _tz = field_validator("timezone")(staticmethod(_check_timezone))
+
+    @field_validator("accounts")
+    @classmethod
+    def _known_roles(cls, accounts: dict[str, str]) -> dict[str, str]:
+        return _known_account_roles(accounts)
 
 
 class StockConfig(BaseModel):
@@ -213,6 +239,11 @@ class MerchantConfig(BaseModel):
 
     _tz = field_validator("timezone")(staticmethod(_check_timezone))
 
+    @field_validator("accounts")
+    @classmethod
+    def _known_roles(cls, accounts: dict[str, str]) -> dict[str, str]:
+        return _known_account_roles(accounts)
+
     @field_validator("outlets")
     @classmethod
     def _outlet_taxes_exist(cls, outlets: dict[str, OutletConfig], info) -> dict[str, OutletConfig]:
@@ -306,7 +337,5 @@ def load_config(path: str | os.PathLike[str] | None = None) -> MerchantConfig:
     try:
         return MerchantConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err) for err in exc.errors())
         raise ConfigError(f"config file {chosen} is invalid: {problems}") from exc

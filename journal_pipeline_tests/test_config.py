@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from journal_pipeline.config import ConfigError, load_config
@@ -20,13 +22,29 @@ def test_the_demo_config_loads():
     assert set(config.outlets) == {"JKT", "BDG", "DPS"}
 
 
-def test_a_posting_mode_not_built_yet_is_refused_by_name(tmp_path):
-    path = _write(tmp_path, "posting_mode: daily_summary\n")
+def test_a_posting_mode_the_code_does_not_have_is_refused_by_name(tmp_path):
+    path = _write(tmp_path, "posting_mode: weekly_summary\n")
     with pytest.raises(ConfigError) as raised:
         load_config(path)
     message = str(raised.value)
-    assert "posting_mode" in message and "daily_summary" in message
-    assert "per_order" in message  # and what to set instead
+    assert "posting_mode" in message and "weekly_summary" in message
+    assert "per_order" in message and "daily_summary" in message  # and what it can be
+
+
+def test_daily_summary_mode_from_a_date(tmp_path):
+    path = _write(tmp_path, "posting_mode: daily_summary\nposting_mode_since: 2026-11-17\n")
+    config = load_config(path)
+    assert config.mode_of(date(2026, 11, 16)) == "per_order"
+    assert config.mode_of(date(2026, 11, 17)) == "daily_summary"
+
+
+def test_an_account_role_the_pipeline_does_not_book_is_refused_by_name(tmp_path):
+    path = _write(tmp_path, "accounts:\n  shiping_income: Pendapatan Lain-lain\n")
+    with pytest.raises(ConfigError, match="shiping_income"):
+        load_config(path)
+    outlet = "outlets:\n  JKT:\n    accounts:\n      sales_returns: Retur\n"
+    with pytest.raises(ConfigError, match="sales_returns"):
+        load_config(_write(tmp_path, outlet))
 
 
 def test_an_unknown_option_is_refused_by_name(tmp_path):
