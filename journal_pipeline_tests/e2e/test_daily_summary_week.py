@@ -4,6 +4,7 @@ switch of mode at a date that never posts a day twice."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -11,11 +12,13 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import sqlalchemy as sa
 
 from benchmarks.reliability.common import journal_movements, jurnal_movements
 from journal_pipeline.accounting.daily_summary import is_summary_id
 from journal_pipeline.config import load_config
 from journal_pipeline.defs.resources import MerchantConfigResource
+from journal_pipeline.storage import tables
 from journal_pipeline.sync.day import build_journal, record_journal
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline_tests.e2e.demo_week import ASSETS, synced_demo_week
@@ -24,9 +27,9 @@ from journal_sandbox.defaults import DEMO_CONFIG
 pytestmark = pytest.mark.e2e
 
 FIXED_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-WEEK = [date(2026, 11, 16) + timedelta(days=n) for n in range(4)]  # the sandbox's history
+WEEK = [date(2026, 11, 13) + timedelta(days=n) for n in range(7)]  # the sandbox's history
 SWITCH = WEEK[1]  # the first day posted as a summary
-ORDERS = 8
+ORDERS = 8  # a week with refunds and voids of its own sales
 ESTIMATES = {"Beban Pokok Pendapatan", "Persediaan Barang"}  # Jurnal books its own cost
 
 
@@ -151,6 +154,30 @@ def test_one_summary_invoice_per_outlet_day_from_the_switch(per_order_week, summ
         assert by_day[(shown, False)] == 0, day  # no per-order invoice from the switch on
         assert 0 < by_day[(shown, True)] <= len(outlets) * 2, day  # one per tax treatment
         assert per_order[shown] > by_day[(shown, True)]
+
+
+def test_refunds_of_summarised_sales_go_against_their_summary_invoice(summary_week):
+    """Jurnal accepted them (posted) against the summary invoice's number, and the trial
+    balance above ties out with them in it."""
+    outbox = Outbox(summary_week.store)
+    against = []
+    for day in WEEK:
+        documents = outbox.documents(day)
+        returns = documents[documents["doc_type"] == "sales_return"]
+        for row in returns.itertuples(index=False):
+            payload = _payload(summary_week.store, row.doc_key)["sales_return"]
+            if "/S/" in payload["invoice_no"]:
+                assert row.status == "posted", (row.doc_key, row.status)
+                against.append(row.doc_key)
+    assert against, "the week has refunds of sales posted in a summary"
+
+
+def _payload(store, doc_key: str) -> dict:
+    with store.engine.connect() as conn:
+        text = conn.execute(
+            sa.select(tables.outbox.c.payload).where(tables.outbox.c.doc_key == doc_key)
+        ).scalar_one()
+    return json.loads(text)
 
 
 def test_summary_payments_are_one_per_method(summary_week):
