@@ -148,7 +148,7 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
     of_day = dated[dated["business_date"] == day]
     completed = of_day[of_day["status"] == "completed"]
     sales = frames.only(completed["order_id"])
-    sales = OrderFrames(
+    sales = OrderFrames.of_clean(  # rows of clean frames: dated payments come clean too
         sales.orders,
         sales.lines,
         payments[payments["order_id"].isin(set(completed["order_id"]))].reset_index(drop=True),

@@ -353,7 +353,8 @@ def charge_readings(
         line_subtotal = line_tax = np.zeros(n, dtype=np.int64)
 
     def money(column: str) -> np.ndarray:
-        return orders[column].to_numpy(dtype=np.int64)
+        values: np.ndarray = orders[column].to_numpy(dtype=np.int64)
+        return values
 
     stated = (
         money("total_additional_subtotal_amount")

@@ -181,9 +181,22 @@ class OrderFrames:
     def __len__(self) -> int:
         return len(self.orders)
 
+    @classmethod
+    def of_clean(
+        cls, orders: pd.DataFrame, lines: pd.DataFrame, payments: pd.DataFrame
+    ) -> OrderFrames:
+        """Frames whose missing values are ``None`` already (rows of other `OrderFrames`, or
+        a frame `missing_as_none` gave): kept as they are, without reading every value
+        again."""
+        frames = object.__new__(cls)
+        object.__setattr__(frames, "orders", orders)
+        object.__setattr__(frames, "lines", lines)
+        object.__setattr__(frames, "payments", payments)
+        return frames
+
     def only(self, order_ids: Iterable[str]) -> OrderFrames:
         keep = set(order_ids)
-        return OrderFrames(
+        return OrderFrames.of_clean(
             self.orders[self.orders["order_id"].isin(keep)].reset_index(drop=True),
             self.lines[self.lines["order_id"].isin(keep)].reset_index(drop=True),
             self.payments[self.payments["order_id"].isin(keep)].reset_index(drop=True),
