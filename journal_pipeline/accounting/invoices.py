@@ -25,6 +25,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from journal_pipeline.accounting.customers import invoice_person
 from journal_pipeline.accounting.documents import SALES_INVOICE, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold, order_hold
@@ -37,7 +39,7 @@ from journal_pipeline.accounting.posting_rules import (
     payments_at_sale,
     records_by_order,
 )
-from journal_pipeline.accounting.service_charge import read_service_charge
+from journal_pipeline.accounting.service_charge import charge_readings, read_service_charge
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
@@ -89,6 +91,24 @@ def sales_invoice(
 ) -> tuple[list[Document], None] | tuple[None, Hold]:
     """The invoice document of one order (already checked by the posting rules) and the
     receive payments of a split payment, or a Hold."""
+    return _sales_invoice(order, lines, payments, config, day, None)
+
+
+#: What an invoice takes of the reading of an order's service charge (`service_charge.py`):
+#: the charge as stated, its income and its tax.
+_Charge = tuple[int, int, int]
+
+
+def _sales_invoice(
+    order: OrderRow,
+    lines: list[LineRow],
+    payments: list[DatedPayment],
+    config: MerchantConfig,
+    day: date,
+    charge_read: _Charge | None,
+) -> tuple[list[Document], None] | tuple[None, Hold]:
+    """`sales_invoice`; ``charge_read``: the order's service charge as its matched reading
+    gives it (`service_charge.charge_readings`), None to read it here."""
     outlet_code = text_or_none(order.outlet_code)
     outlet = config.outlet(outlet_code)
     tax = config.tax_for(outlet_code)
@@ -139,15 +159,18 @@ def sales_invoice(
             )
         )
 
-    reading = read_service_charge(order, lines, config)
-    if reading.matched is None:
-        return hold(reading.reason())
-    if reading.matched.stated_charge:
+    if charge_read is None:
+        reading = read_service_charge(order, lines, config)
+        if reading.matched is None:
+            return hold(reading.reason())
+        matched = reading.matched
+        charge_read = (matched.stated_charge, matched.charge, matched.charge_tax)
+    stated_charge, charge_income, charge_tax = charge_read
+    if stated_charge:
         # the charge as the reading the order matched gives it (service_charge.py): its income
         # and its tax, priced with that tax when the invoice is tax-inclusive, whichever way
         # iSeller stated it
-        charge_tax = reading.matched.charge_tax
-        rate = reading.matched.charge + (charge_tax if order.tax_inclusive else 0)
+        rate = charge_income + (charge_tax if order.tax_inclusive else 0)
         charge: dict[str, Any] = {
             "product_name": config.service_charge_product,
             "quantity": 1,
@@ -261,17 +284,33 @@ def sales_invoices(
     skip = skip or set()
     lines_by_order = records_by_order(frames.lines)
     pays_by_order = records_by_order(frames.payments)
+    charges = sales.charges
+    if charges is None or not np.array_equal(
+        charges["order_id"].to_numpy(dtype=object), frames.orders["order_id"].to_numpy(dtype=object)
+    ):
+        charges = charge_readings(frames.orders, frames.lines, config)
+    read = [
+        (int(stated), int(income), int(tax)) if matched else None  # unmatched: read again, held
+        for matched, stated, income, tax in zip(
+            charges["matched"].tolist(),
+            charges["stated_charge"].tolist(),
+            charges["charge"].tolist(),
+            charges["charge_tax"].tolist(),
+            strict=True,
+        )
+    ]
     documents: list[Document] = []
     holds: list[Hold] = []
-    for order in frames.orders.itertuples(index=False):
+    for order, charge_read in zip(frames.orders.itertuples(index=False), read, strict=True):
         if order.order_id in skip:
             continue
-        order_documents, hold = sales_invoice(
+        order_documents, hold = _sales_invoice(
             order,
             lines_by_order.get(order.order_id, []),
             pays_by_order.get(order.order_id, []),
             config,
             sales.day,
+            charge_read,
         )
         if hold is not None:
             holds.append(hold)

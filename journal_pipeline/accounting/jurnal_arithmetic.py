@@ -111,7 +111,7 @@ def fit_total(
     Gaps above ``max_gap`` are not rounding and are not fitted.
     """
 
-    def total(extra: Decimal, rounding: Decimal) -> Decimal:
+    def exact_total(extra: Decimal, rounding: Decimal) -> Decimal:
         fitted = [*lines, InvoiceLine(Decimal(1), rounding)] if rounding else lines
         return invoice_totals(
             fitted,
@@ -119,6 +119,15 @@ def fit_total(
             tax_inclusive=tax_inclusive,
             shipping=shipping,
         ).total
+
+    cents = _CentTotals.of(lines, discount_value, tax_inclusive, shipping)
+    known: dict[tuple[Decimal, Decimal], Decimal] = {}  # the search asks some totals twice
+
+    def total(extra: Decimal, rounding: Decimal) -> Decimal:
+        if (extra, rounding) not in known:
+            fast = None if cents is None else cents.total(extra, rounding)
+            known[extra, rounding] = exact_total(extra, rounding) if fast is None else fast
+        return known[extra, rounding]
 
     gap = target - total(Decimal(0), Decimal(0))
     if abs(gap) > max_gap:
@@ -162,3 +171,111 @@ def _fit_rounding(
             if candidate > 0 and total(candidate) == target:
                 return candidate
     return None
+
+
+def _in_cents(value: Decimal) -> int | None:
+    """``value`` in whole cents, None when it has a fraction of a cent."""
+    scaled = value.scaleb(2)
+    if not scaled.is_finite() or scaled != scaled.to_integral_value():
+        return None
+    return int(scaled)
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half away from zero (ROUND_HALF_UP), exactly."""
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return -quotient if numerator < 0 else quotient
+
+
+class _CentTotals:
+    """`invoice_totals(...).total` of one invoice in whole-cent integers, for the many totals
+    `fit_total` tries (its extra discount and rounding line vary; its lines do not).
+
+    The same arithmetic: line amounts as `invoice_totals` rounds them (computed once), the
+    discount shared as `_share` shares it, each line's tax rounded half-up to the cent from
+    the exact quotient (Decimal's 28 digits give the same cent: a quotient of cents by
+    ``100·q + p``, rate p/q, is never within 10⁻²⁰ of a half cent without being one).
+    Built only when every amount is whole cents (`of`)."""
+
+    def __init__(
+        self,
+        amounts: list[int],
+        rates: list[tuple[int, int] | None],
+        discount: int,
+        inclusive: bool,
+        shipping: int,
+    ):
+        self.amounts = amounts
+        self.rates = rates
+        self.discount = discount
+        self.inclusive = inclusive
+        self.shipping = shipping
+
+    @classmethod
+    def of(
+        cls, lines: list[InvoiceLine], discount: Decimal, inclusive: bool, shipping: Decimal
+    ) -> _CentTotals | None:
+        if not lines:
+            return None
+        amounts = [
+            _in_cents(_cents(ln.quantity * ln.rate * (1 - ln.discount_percent / 100)))
+            for ln in lines
+        ]
+        discount_cents, shipping_cents = _in_cents(discount), _in_cents(shipping)
+        if discount_cents is None or shipping_cents is None or None in amounts:
+            return None
+        rates: list[tuple[int, int] | None] = []
+        for line in lines:
+            if line.tax_rate is None:
+                rates.append(None)
+                continue
+            p, q = line.tax_rate.as_integer_ratio()
+            if (100 * q + p if inclusive else 100 * q) <= 0:
+                return None
+            rates.append((p, q))
+        return cls(
+            [a for a in amounts if a is not None], rates, discount_cents, inclusive, shipping_cents
+        )
+
+    def total(self, extra: Decimal, rounding: Decimal) -> Decimal | None:
+        """The invoice's total with ``extra`` more discount and a rounding line of ``rounding``
+        (none when 0), exactly as `invoice_totals` gives it (two decimal places); None when
+        ``extra`` is not whole cents (`fit_total` only tries whole cents)."""
+        extra_cents = _in_cents(extra)
+        rounding_cents = _in_cents(_cents(rounding)) if rounding else 0
+        if extra_cents is None or rounding_cents is None:
+            return None
+        amounts = [*self.amounts, rounding_cents] if rounding else self.amounts
+        rates = [*self.rates, None] if rounding else self.rates
+        discount = self.discount + extra_cents
+        shares = _share_cents(discount, amounts)
+        tax = 0
+        for rate, amount, share in zip(rates, amounts, shares, strict=True):
+            if rate is None:
+                continue
+            p, q = rate
+            base = amount - share
+            if self.inclusive:
+                tax += _half_up(base * p, 100 * q + p)
+            else:
+                tax += _half_up(base * p, 100 * q)
+        total = sum(amounts) - discount + self.shipping + (0 if self.inclusive else tax)
+        return Decimal(total).scaleb(-2)
+
+
+def _share_cents(total: int, weights: list[int]) -> list[int]:
+    """`_share` in whole cents."""
+    weight_sum = sum(weights)
+    if weight_sum <= 0:
+        return [total] + [0] * (len(weights) - 1)
+    sign = -1 if total < 0 else 1
+    magnitude = abs(total)
+    floors = [magnitude * c // weight_sum for c in weights]
+    left = magnitude - sum(floors)
+    if left:
+        remainders = [magnitude * c % weight_sum for c in weights]
+        for i in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:left]:
+            floors[i] += 1
+    return [sign * f for f in floors]
