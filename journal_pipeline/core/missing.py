@@ -63,6 +63,8 @@ def non_json_values(value: object, path: str = "$") -> Iterator[str]:
     """Where a document body holds something JSON cannot carry exactly: NaN or an infinite
     number, or a value of a type that is not JSON (Decimals, dates and datetimes are
     written as text by the store and are fine). Yields ``"<path>: <value>"``."""
+    if _plain_json(value):  # the usual document: nothing to report, found without paths
+        return
     if isinstance(value, Mapping):
         for key, item in value.items():
             yield from non_json_values(item, f"{path}.{key}")
@@ -82,3 +84,19 @@ def non_json_values(value: object, path: str = "$") -> Iterator[str]:
             yield f"{path}: {value!r}"
     else:
         yield f"{path}: {type(value).__name__} {value!r}"
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def _plain_json(value: object) -> bool:
+    """True when ``value`` is dicts and lists of text, integers, booleans and None only (their
+    exact types: anything else is left to `non_json_values` to judge)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return True
+    if kind is dict:
+        return all(_plain_json(item) for item in value.values())  # type: ignore[attr-defined]
+    if kind is list or kind is tuple:
+        return all(_plain_json(item) for item in value)  # type: ignore[attr-defined]
+    return False
