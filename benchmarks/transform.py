@@ -263,9 +263,10 @@ def run_part(part: str, input_path: Path, cpu: int, profile: bool = False) -> di
         stats.print_stats(15)
         result["profile"] = _trim_profile(text.getvalue())
     else:
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         output = work()
         result["seconds"] = time.perf_counter() - began
+        result["cpu_seconds"] = time.process_time() - began_cpu
     result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
     if part == "transform":
         result["outputs"] = output
@@ -358,6 +359,9 @@ def measure_transform(orders: int = 50_000, repeats: int = 3) -> dict[str, Any]:
               "seconds": {"min": float, "median": float, "max": float},
               "orders_per_second": float,       # orders / median seconds
               "orders_per_second_best": float,  # orders / min seconds
+              "cpu_seconds": {"min", "median", "max"},  # the process's CPU time of the part
+              "orders_per_cpu_second": float,   # orders / median CPU seconds (less swayed
+                                                # than wall time by other work on the machine)
               "peak_rss_mb": float,   # the largest peak RSS (VmHWM) of its subprocesses
               "input_rss_mb": float,  # RSS with the input loaded, before the clock started
             }
@@ -382,6 +386,7 @@ def measure_transform(orders: int = 50_000, repeats: int = 3) -> dict[str, Any]:
             path = raw_path if part == "frames" else frames_path
             runs = [_subprocess(part, path, cpu) for _ in range(repeats)]
             seconds = [run["seconds"] for run in runs]
+            cpu = [run["cpu_seconds"] for run in runs]
             median = statistics.median(seconds)
             parts[part] = {
                 "seconds": {
@@ -391,6 +396,12 @@ def measure_transform(orders: int = 50_000, repeats: int = 3) -> dict[str, Any]:
                 },
                 "orders_per_second": round(orders / median, 1),
                 "orders_per_second_best": round(orders / min(seconds), 1),
+                "cpu_seconds": {
+                    "min": round(min(cpu), 4),
+                    "median": round(statistics.median(cpu), 4),
+                    "max": round(max(cpu), 4),
+                },
+                "orders_per_cpu_second": round(orders / statistics.median(cpu), 1),
                 "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
                 "input_rss_mb": max(run["input_rss_mb"] for run in runs),
             }
