@@ -1,0 +1,361 @@
+"""Benchmark: the hourly run with nothing new, against a trivial two-asset Dagster run.
+
+    .venv/bin/python benchmarks/hourly_noop.py [--orders-per-day 320] [--repeats 5]
+        [--sizes 10,1000] [--out FILE.json]
+
+Starts both sandboxes on free ports (fresh state in a temporary directory, Jurnal's rate
+limit on, on a clock `time_scale` times faster than the wall's), syncs yesterday's business
+day once through the pipeline's own job (`journal_pipeline.definitions.build_definitions`,
+the job the hourly schedule launches, executed in process with the definitions' resources)
+and then times runs of the same partition with nothing new in iSeller: the hourly no-op.
+The same Dagster instance (the repo's ``dagster.yaml`` in a temporary ``DAGSTER_HOME``) then
+times a trivial job of two assets (``b`` depends on ``a``, each returns a small value),
+executed in process the same way. Both get one warm-up run first.
+
+`measure_hourly_noop` returns (keys are stable; `benchmarks/bench/` reads them):
+
+- ``orders_per_day``: orders per outlet per day asked of the sandbox (3 outlets);
+  ``orders``: completed orders of the synced day (`journal_entries` metadata);
+  ``day``: the partition; ``repeats``; ``time_scale``.
+- ``first_sync_seconds``: the first run of the day (everything posted);
+- ``noop``, ``trivial``: ``{"min", "median", "max", "runs"}`` seconds of the timed runs;
+- ``ratio_median``: ``noop.median / trivial.median`` (target ≤ 2);
+- ``same_shape``: the same spread for a job of the sync job's shape (its asset keys,
+  dependencies, partitions and checks) whose assets return at once: Dagster's own cost of a
+  run of that shape, the floor for the no-op; ``same_shape_ratio_median``: its median over
+  the trivial one's;
+- ``noop_requests``: ``{"jurnal": n, "iseller": n, "jurnal_by_path": {...},
+  "iseller_by_path": {...}}``, every HTTP request the two emulators answered during one
+  no-op run, by method and path (numbers in paths folded to ``{n}``);
+- ``noop_steps``: seconds per step (one per asset) of that no-op run, from its
+  STEP_SUCCESS events; ``noop_ok``: every timed no-op run succeeded;
+- ``sizes``: one entry per requested size, each ``{"orders_requested", "orders_per_outlet",
+  "orders", "first_sync_seconds", "noop_seconds" (median of `repeats`),
+  "noop_requests": {"jurnal", "iseller"}}``: a size is the day's orders over all outlets,
+  spread evenly (the sandbox draws each outlet's count ±20% around that mean).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from journal_pipeline.config import load_config
+from journal_pipeline.definitions import SYNC_JOB, build_definitions
+from journal_pipeline.defs.resources import resources_from_environment
+from journal_sandbox.defaults import sandbox_env
+from journal_sandbox.http import SandboxServer
+from journal_sandbox.launch import SandboxOptions, start_sandboxes
+
+REPO = Path(__file__).resolve().parents[1]
+OUTLETS = 3  # the demo merchant's
+TIME_SCALE = 60.0
+_NUMBER = re.compile(r"/\d+")
+
+
+class RequestCounter:
+    """Counts the requests an emulator answers, by ``METHOD /path`` (numbers folded)."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        handler = server._httpd.RequestHandlerClass  # the class `SandboxServer` made for it
+        app: Callable[[Any], Any] = handler.app  # type: ignore[attr-defined]
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+        def counted(request: Any) -> Any:
+            with self._lock:
+                self.counts[f"{request.method} {_NUMBER.sub('/{n}', request.path)}"] += 1
+            return app(request)
+
+        handler.app = staticmethod(counted)  # type: ignore[attr-defined]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.counts.clear()
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(sorted(self.counts.items()))
+
+
+class Merchant:
+    """Both sandboxes of a fresh demo merchant, the pipeline's job and a Dagster instance."""
+
+    def __init__(self, workdir: Path, orders_per_outlet: int, time_scale: float) -> None:
+        self.day = datetime.now(UTC).date() - timedelta(days=1)
+        options = SandboxOptions(
+            iseller_port=0,
+            jurnal_port=0,
+            state_dir=workdir / "sandbox",
+            orders_per_day=orders_per_outlet,
+            start_date=self.day,
+            time_scale=time_scale,
+        )
+        self.iseller, self.jurnal = start_sandboxes(options)
+        self.iseller_requests = RequestCounter(self.iseller)
+        self.jurnal_requests = RequestCounter(self.jurnal)
+        os.environ.update(sandbox_env(self.iseller.url, self.jurnal.url))
+        os.environ["JOURNAL_PIPELINE_CONFIG"] = str(options.demo_config)
+        # the client's limiter on the emulator's clock (a minute lasts 60/time_scale seconds)
+        os.environ["JURNAL_RATE_LIMIT_WINDOW_SCALE"] = str(time_scale)
+        os.environ["STAGING_DATABASE_URL"] = f"sqlite:///{workdir / 'staging.db'}"
+        defs = build_definitions(load_config(), resources_from_environment())
+        self.job = defs.get_job_def(SYNC_JOB)
+        self.instance = temporary_instance(workdir / "dagster_home")
+
+    def run(self) -> dg.ExecuteInProcessResult:
+        return self.job.execute_in_process(
+            partition_key=self.day.isoformat(), instance=self.instance, raise_on_error=False
+        )
+
+    def stop(self) -> None:
+        self.instance.dispose()
+        self.iseller.stop()
+        self.jurnal.stop()
+
+
+def temporary_instance(home: Path) -> dg.DagsterInstance:
+    """A Dagster instance with the repo's ``dagster.yaml`` (pools, run retries) in ``home``."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    return dg.DagsterInstance.from_config(str(home))
+
+
+def trivial_job() -> dg.JobDefinition:
+    """Two assets, ``b`` after ``a``, each returning a small value; run in process."""
+
+    @dg.asset
+    def a() -> int:
+        return 1
+
+    @dg.asset
+    def b(a: int) -> int:
+        return a + 1
+
+    defs = dg.Definitions(
+        assets=[a, b],
+        jobs=[dg.define_asset_job("trivial_job", executor_def=dg.in_process_executor)],
+        executor=dg.in_process_executor,
+    )
+    return defs.get_job_def("trivial_job")
+
+
+def same_shape_job(job: dg.JobDefinition) -> dg.JobDefinition:
+    """A job shaped like ``job`` (the same asset keys, dependencies, partitions and asset
+    checks) whose every asset returns at once with its checks passed: what Dagster alone
+    costs for a run of that shape, the floor no change in the pipeline's code goes below."""
+    graph = job.asset_layer.asset_graph
+    assets = []
+    for key in graph.toposorted_asset_keys:
+        node = graph.get(key)
+        checks = [
+            dg.AssetCheckSpec(check.name, asset=key)
+            for check in graph.get_check_keys_for_assets({key})
+        ]
+        assets.append(_instant_asset(key, sorted(node.parent_keys), checks, node.partitions_def))
+    defs = dg.Definitions(
+        assets=assets,
+        jobs=[dg.define_asset_job("same_shape_job", executor_def=dg.in_process_executor)],
+        executor=dg.in_process_executor,
+    )
+    return defs.get_job_def("same_shape_job")
+
+
+def _instant_asset(
+    key: dg.AssetKey,
+    parents: list[dg.AssetKey],
+    checks: list[dg.AssetCheckSpec],
+    partitions: dg.PartitionsDefinition | None,
+) -> dg.AssetsDefinition:
+    @dg.asset(key=key, deps=parents, check_specs=checks, partitions_def=partitions)
+    def instant() -> dg.MaterializeResult:
+        return dg.MaterializeResult(
+            check_results=[
+                dg.AssetCheckResult(check_name=check.name, passed=True) for check in checks
+            ]
+        )
+
+    return instant
+
+
+def timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    began = time.perf_counter()
+    result = run()
+    return time.perf_counter() - began, result
+
+
+def spread(seconds: list[float]) -> dict[str, Any]:
+    return {
+        "min": round(min(seconds), 3),
+        "median": round(statistics.median(seconds), 3),
+        "max": round(max(seconds), 3),
+        "runs": [round(s, 3) for s in seconds],
+    }
+
+
+def step_seconds(result: dg.ExecuteInProcessResult) -> dict[str, float]:
+    return {
+        str(event.step_key): round(event.event_specific_data.duration_ms / 1000, 3)
+        for event in result.all_events
+        if event.event_type_value == "STEP_SUCCESS"
+    }
+
+
+def completed_orders(result: dg.ExecuteInProcessResult) -> int:
+    materialized = result.asset_materializations_for_node("journal_entries")
+    return int(materialized[0].metadata["orders_completed"].value) if materialized else 0
+
+
+@contextlib.contextmanager
+def merchant(orders_per_outlet: int, time_scale: float) -> Iterator[Merchant]:
+    saved = dict(os.environ)
+    workdir = Path(tempfile.mkdtemp(prefix="jp-noop-"))
+    shop = Merchant(workdir, orders_per_outlet, time_scale)
+    try:
+        yield shop
+    finally:
+        shop.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def measure_merchant(
+    orders_per_outlet: int, repeats: int, time_scale: float, trivial: bool
+) -> dict[str, Any]:
+    """First sync, warm-up, timed no-op runs (one of them counted) and, if asked, the trivial
+    job on the same instance."""
+    with merchant(orders_per_outlet, time_scale) as shop:
+        first_seconds, first = timed(shop.run)
+        if not first.success:
+            raise RuntimeError(f"the first sync of {shop.day} failed")
+        shop.run()  # warm-up
+        noop_seconds, results = [], []
+        for _ in range(repeats):
+            seconds, result = timed(shop.run)
+            noop_seconds.append(seconds)
+            results.append(result)
+        shop.iseller_requests.reset()
+        shop.jurnal_requests.reset()
+        counted = shop.run()
+        iseller, jurnal = shop.iseller_requests.snapshot(), shop.jurnal_requests.snapshot()
+        measured: dict[str, Any] = {
+            "day": shop.day.isoformat(),
+            "orders": completed_orders(first),
+            "first_sync_seconds": round(first_seconds, 3),
+            "noop": spread(noop_seconds),
+            "noop_ok": all(r.success for r in results) and counted.success,
+            "noop_requests": {
+                "jurnal": sum(jurnal.values()),
+                "iseller": sum(iseller.values()),
+                "jurnal_by_path": jurnal,
+                "iseller_by_path": iseller,
+            },
+            "noop_steps": step_seconds(counted),
+        }
+        if trivial:
+            job = trivial_job()
+            job.execute_in_process(instance=shop.instance)  # warm-up
+            measured["trivial"] = spread(
+                [
+                    timed(lambda: job.execute_in_process(instance=shop.instance))[0]
+                    for _ in range(repeats)
+                ]
+            )
+            shaped = same_shape_job(shop.job)
+            run_shaped = lambda: shaped.execute_in_process(  # noqa: E731
+                partition_key=shop.day.isoformat(), instance=shop.instance
+            )
+            run_shaped()  # warm-up
+            measured["same_shape"] = spread([timed(run_shaped)[0] for _ in range(repeats)])
+        return measured
+
+
+def measure_hourly_noop(
+    orders_per_day: int = 320, repeats: int = 5, sizes: tuple[int, ...] = ()
+) -> dict[str, Any]:
+    """The hourly no-op against a trivial two-asset run, and how both grow with the day's size
+    (the keys are listed in this module's docstring)."""
+    main = measure_merchant(orders_per_day, repeats, TIME_SCALE, trivial=True)
+    result: dict[str, Any] = {
+        "orders_per_day": orders_per_day,
+        "repeats": repeats,
+        "time_scale": TIME_SCALE,
+        **main,
+        "ratio_median": round(main["noop"]["median"] / main["trivial"]["median"], 2),
+        "same_shape_ratio_median": round(
+            main["same_shape"]["median"] / main["trivial"]["median"], 2
+        ),
+        "sizes": [],
+    }
+    for size in sizes:
+        per_outlet = max(1, math.ceil(size / OUTLETS))
+        measured = measure_merchant(per_outlet, repeats, TIME_SCALE, trivial=False)
+        result["sizes"].append(
+            {
+                "orders_requested": size,
+                "orders_per_outlet": per_outlet,
+                "orders": measured["orders"],
+                "first_sync_seconds": measured["first_sync_seconds"],
+                "noop_seconds": measured["noop"]["median"],
+                "noop_requests": {
+                    "jurnal": measured["noop_requests"]["jurnal"],
+                    "iseller": measured["noop_requests"]["iseller"],
+                },
+            }
+        )
+    return result
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders-per-day", type=int, default=320)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sizes", default="", help="the day's orders, comma separated")
+    parser.add_argument("--out", type=Path, help="also write the JSON here")
+    args = parser.parse_args()
+    sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+    load_before = os.getloadavg()
+    measured = measure_hourly_noop(args.orders_per_day, args.repeats, sizes)
+    figures = {
+        "commit": git_commit(),
+        "measured_at": f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}",
+        # other work on the machine inflates every figure: compare ratios, not seconds
+        "load_average": {"before": load_before[0], "after": os.getloadavg()[0]},
+        **measured,
+    }
+    text = json.dumps(figures, indent=2, default=str)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
