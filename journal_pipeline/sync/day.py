@@ -232,7 +232,12 @@ def unbuilt_days(
     """Business dates with completed orders that arrived after their day was last built
     (late or offline uploads), each with those orders' ids, sorted."""
     days: dict[date, list[str]] = {}
-    for order_id, outlet_code, closed_at in store.completed_orders_without_documents(since):
+    unseen = store.completed_orders_without_documents(since)
+    # an order a daily summary carries has no document of its own
+    carried = summary_members.carried_orders(store.engine, [row[0] for row in unseen])
+    for order_id, outlet_code, closed_at in unseen:
+        if order_id in carried:
+            continue
         day = posting_rules.outlet_business_date(closed_at, outlet_code, config)
         if day is not None:  # the query asks for a closed date: always so
             days.setdefault(day, []).append(order_id)

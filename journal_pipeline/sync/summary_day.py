@@ -21,7 +21,12 @@ from journal_pipeline.accounting.daily_summary import (
     is_summarisable,
     summarise,
 )
-from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, SALES_RETURN, Document
+from journal_pipeline.accounting.documents import (
+    JOURNAL_ENTRY,
+    RECEIVE_PAYMENT,
+    SALES_RETURN,
+    Document,
+)
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.storage.store import StagingStore
@@ -93,6 +98,17 @@ def summary_of_day(
             summary.documents, summary.holds, summary.members, summary.outlets, carried=carried
         )
     built = {d.doc_key for d in summary.documents} - {d.doc_key for d in documents}
+    # what goes against a summary not in Jurnal yet waits with it: a same-day refund's return
+    # and its journal entry, a payment of it
+    numbers = {d.transaction_no for d in summary.documents if d.doc_key in built}
+    against = {
+        d.custom_id for d in summary.documents if d.doc_key not in built and _refers(d, numbers)
+    }
+    built |= {
+        d.doc_key
+        for d in summary.documents
+        if d.custom_id in against and d.doc_type in (SALES_RETURN, JOURNAL_ENTRY, RECEIVE_PAYMENT)
+    }
     return DaySummary(
         [d for d in summary.documents if d.doc_key not in built],
         summary.holds,
@@ -102,6 +118,10 @@ def summary_of_day(
         waiting=[d for d in summary.documents if d.doc_key in built],
         carried=carried,
     )
+
+
+def _refers(doc: Document, numbers: set[str]) -> bool:
+    return bool(_invoices_referred([doc]) & numbers)
 
 
 def _invoices_referred(documents: list[Document]) -> set[str]:

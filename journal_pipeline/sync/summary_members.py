@@ -122,6 +122,18 @@ def summary_status(engine: Engine, order_ids: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def carried_orders(engine: Engine, order_ids: Iterable[str]) -> set[str]:
+    """The orders of ``order_ids`` that a summary carries (built or posted)."""
+    m = tables.summary_members
+    ids = sorted(set(order_ids))
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            query = sa.select(m.c.order_id).where(m.c.order_id.in_(ids[start : start + 500]))
+            found.update(row.order_id for row in conn.execute(query))
+    return found
+
+
 def has_members(engine: Engine, day: date) -> bool:
     m = tables.summary_members
     with engine.connect() as conn:

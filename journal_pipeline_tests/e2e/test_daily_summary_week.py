@@ -19,7 +19,7 @@ from journal_pipeline.accounting.daily_summary import is_summary_id
 from journal_pipeline.config import load_config
 from journal_pipeline.defs.resources import MerchantConfigResource
 from journal_pipeline.storage import tables
-from journal_pipeline.sync.day import build_journal, record_journal
+from journal_pipeline.sync.day import build_journal, record_journal, unbuilt_days
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline_tests.e2e.demo_week import ASSETS, synced_demo_week
 from journal_sandbox.defaults import DEMO_CONFIG
@@ -211,3 +211,8 @@ def test_switching_modes_never_posts_a_day_twice(summary_week, tmp_path):
             result = dg.materialize(ASSETS, partition_key=day.isoformat(), resources=resources)
             assert result.success
     assert summary_week.jurnal.sandbox.store.get_meta("counter:id") == records
+
+
+def test_summarised_orders_are_not_taken_for_late_orders(summary_week):
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    assert unbuilt_days(summary_week.store, summary_week.config, since) == {}
