@@ -460,6 +460,8 @@ def _refusal(row: Row, item: BatchItem) -> str:
         "; ".join(f"{name}: {_text(msg)}" for name, msg in fields.items()) or f"HTTP {item.status}"
     )
     what = "Order" if row.doc_key.split(":", 1)[0] in SALES_DOCUMENTS else "Document"
+    if is_summary_id(str(row.source_reference or "")):
+        what = "Daily summary"
     return (
         f"{what} {row.source_reference} (outlet {row.outlet_code}): Jurnal refused "
         f"{row.transaction_no}: {detail}. Fix the cause in Jurnal or the config, "
