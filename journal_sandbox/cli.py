@@ -163,6 +163,14 @@ def _sandbox_options(func):
             show_default=True,
             help="Speed of Jurnal's rate-limit clock (60: a minute lasts a second).",
         ),
+        click.option(
+            "--outlets",
+            default=3,
+            show_default=True,
+            type=click.IntRange(min=3),
+            help="Outlets of the demo merchant: beyond its three, copies of them (JKT2, DPS2, "
+            "BDG2, JKT3...) with warehouses of their own in Jurnal and in the config copy.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)

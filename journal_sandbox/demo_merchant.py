@@ -17,9 +17,10 @@ strings ``"YYYY-MM-DD HH:MM:SS"`` (the API stores UTC and converts on output).
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -72,12 +73,15 @@ __all__ = [
     "compute_order_money",
     "customers",
     "day_order_count",
+    "demo_outlets",
     "demo_uuid",
     "fmt_dt",
     "generate_orders",
+    "outlet_profile",
     "parse_dt",
     "refund_money",
     "round_rupiah",
+    "template_code",
 ]
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -125,6 +129,57 @@ PROMOTIONS: dict[str, Promotion] = {
     "DPS": Promotion("PROMO-DPS", "Sunset Deal", 22_000, 200_000, (16, 19)),
     "BDG": Promotion("PROMO-BDG", "Diskon Pagi", 5_000, 40_000, (7, 9)),
 }
+
+# ---------------------------------------------------------------------------------------------
+# More outlets
+# ---------------------------------------------------------------------------------------------
+
+#: An outlet beyond the catalogue's three copies one of them in turn (``JKT2``, ``DPS2``,
+#: ``BDG2``, ``JKT3``...): its kind, time zone (WIB or WITA), taxes, hours, products and
+#: promotion; its own code, name, register, order numbers and (in the merchant config) warehouse.
+_COPY_CODE = re.compile(r"^(?P<template>[A-Z]+?)(?P<number>[2-9]|[1-9][0-9]+)$")
+
+
+def demo_outlets(count: int = len(OUTLETS)) -> tuple[OutletProfile, ...]:
+    """The catalogue's outlets, then copies of them in turn up to ``count`` outlets."""
+    if count < len(OUTLETS):
+        raise ValueError(f"the demo merchant has at least {len(OUTLETS)} outlets, not {count}")
+    copies = tuple(
+        outlet_profile(f"{OUTLETS[n % len(OUTLETS)].outlet_code}{n // len(OUTLETS) + 1}")
+        for n in range(len(OUTLETS), count)
+    )
+    return OUTLETS + copies
+
+
+@lru_cache(maxsize=256)
+def outlet_profile(outlet_code: str) -> OutletProfile:
+    """The profile of a catalogue outlet or of a copy (``JKT2``); KeyError for another code."""
+    if outlet_code in OUTLETS_BY_CODE:
+        return OUTLETS_BY_CODE[outlet_code]
+    match = _COPY_CODE.match(outlet_code)
+    if match is None or match["template"] not in OUTLETS_BY_CODE:
+        raise KeyError(f"unknown outlet code {outlet_code!r}")
+    template = OUTLETS_BY_CODE[match["template"]]
+    number = int(match["number"])
+    local, domain = template.email.split("@", 1)
+    return replace(
+        template,
+        outlet_code=outlet_code,
+        outlet_name=f"{template.outlet_name} {number}",
+        email=f"{local}{number}@{domain}",
+        register_name=f"Register {outlet_code} - {template.outlet_name} {number} iPad",
+    )
+
+
+def template_code(outlet_code: str) -> str:
+    """The catalogue outlet an outlet copies (itself for the catalogue's own)."""
+    if outlet_code in OUTLETS_BY_CODE:
+        return outlet_code
+    match = _COPY_CODE.match(outlet_code)
+    if match is None or match["template"] not in OUTLETS_BY_CODE:
+        raise KeyError(f"unknown outlet code {outlet_code!r}")
+    return match["template"]
+
 
 _CARD_BINS = ("421570", "455633", "518828", "601100")
 _CARD_GATEWAYS = ("external_debit", "external_credit")
@@ -597,14 +652,14 @@ def generate_orders(
     Depends only on the arguments. `first_sequence` numbers the order references
     (``#JKT-000123``); `DemoMerchant` chains it across days.
     """
-    outlet = OUTLETS_BY_CODE[outlet_code]
+    outlet = outlet_profile(outlet_code)
     count = day_order_count(seed, outlet_code, business_date, orders_per_day)
     rng = random.Random(f"{seed}|orders|{outlet_code}|{business_date.isoformat()}")
-    catalogue = till_catalogue(outlet_code)
+    catalogue = till_catalogue(template_code(outlet_code))
     members = customers(seed)
     till_methods = [m for m in PAYMENT_METHODS if m.weight > 0]
     till_weights = [m.weight for m in till_methods]
-    promotion = PROMOTIONS[outlet_code]
+    promotion = PROMOTIONS[template_code(outlet_code)]
     opening = datetime.combine(business_date, outlet.opens_at, tzinfo=outlet.zone)
     outlet_id = demo_uuid(seed, "outlet", outlet_code)
     register_id = demo_uuid(seed, "register", outlet_code)
@@ -1020,7 +1075,12 @@ def _refund_state(
 
 
 class DemoMerchant:
-    """The demo store for one seed; order history starts on business day `start_date`."""
+    """The demo store for one seed; order history starts on business day `start_date`.
+
+    ``outlet_count`` beyond the catalogue's three adds copies of them (`demo_outlets`): they
+    sell, take payments and close shifts like the outlet they copy; stock transfers, stock
+    takes and bank settlements stay those of the three.
+    """
 
     def __init__(
         self,
@@ -1028,13 +1088,15 @@ class DemoMerchant:
         seed: int = 7,
         orders_per_outlet_per_day: int = DEFAULT_ORDERS_PER_OUTLET_PER_DAY,
         start_date: date,
+        outlet_count: int = len(OUTLETS),
     ):
         if orders_per_outlet_per_day < 0:
             raise ValueError("orders_per_outlet_per_day must be >= 0")
         self.seed = seed
         self.orders_per_outlet_per_day = orders_per_outlet_per_day
         self.start_date = start_date
-        self._first_sequence: dict[str, dict[date, int]] = {o.outlet_code: {} for o in OUTLETS}
+        self.outlets = demo_outlets(outlet_count)
+        self._first_sequence: dict[str, dict[date, int]] = {o.outlet_code: {} for o in self.outlets}
         self._day_cache = lru_cache(maxsize=512)(self._generate_day)
         self._cash_cache = lru_cache(maxsize=1024)(self._cash_movements)
         self._closed_shifts: dict[tuple[str, date], ShiftCash] = {}
@@ -1074,7 +1136,7 @@ class DemoMerchant:
                     "email": o.email,
                     "image": None,
                 }
-                for o in OUTLETS
+                for o in self.outlets
             ],
             "active_payments": [
                 {"name": m.name, "is_active": True, "gateway": m.gateway} for m in PAYMENT_METHODS
@@ -1268,7 +1330,7 @@ class DemoMerchant:
 
     def orders_for_day(self, outlet_code: str, business_date: date) -> tuple[GeneratedOrder, ...]:
         """Every order of a business day, including those not closed yet."""
-        if outlet_code not in OUTLETS_BY_CODE:
+        if outlet_code not in self._first_sequence:
             raise KeyError(f"unknown outlet code {outlet_code!r}")
         return self._day_cache(outlet_code, business_date)
 
@@ -1300,7 +1362,7 @@ class DemoMerchant:
 
     def business_dates(self, until: datetime) -> Iterator[tuple[str, date]]:
         """(outlet_code, business_date) pairs from `start_date` up to the local date of `until`."""
-        for outlet in OUTLETS:
+        for outlet in self.outlets:
             day = self.start_date
             last = until.astimezone(outlet.zone).date()
             while day <= last:

@@ -54,6 +54,7 @@ from journal_sandbox.demo_merchant import (
     OUTLETS_BY_CODE,
     DemoMerchant,
     fmt_dt,
+    outlet_profile,
     parse_dt,
 )
 from journal_sandbox.dialect import DIALECT_ENV, Dialect, serve_order
@@ -340,7 +341,9 @@ class ISellerSandbox:
         token_ttl_seconds: int = 1209599,
         faults: FaultInjector | str | None = None,
         dialect: Dialect | str | None = None,
+        outlet_count: int = len(OUTLETS_BY_CODE),
     ):
+        """``outlet_count`` beyond three adds copies of the demo outlets (`demo_outlets`)."""
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._clock = now or (lambda: datetime.now(UTC))
@@ -369,7 +372,10 @@ class ISellerSandbox:
             seed, orders_per_outlet_per_day, history_days, start_date
         )
         self.merchant = DemoMerchant(
-            seed=seed, orders_per_outlet_per_day=orders_per_outlet_per_day, start_date=start_date
+            seed=seed,
+            orders_per_outlet_per_day=orders_per_outlet_per_day,
+            start_date=start_date,
+            outlet_count=outlet_count,
         )
 
         self.router = Router()
@@ -526,7 +532,7 @@ class ISellerSandbox:
         transactions = []
         for outlet_code, day in self.merchant.business_dates(now):
             if watermark is not None:
-                zone = OUTLETS_BY_CODE[outlet_code].zone
+                zone = outlet_profile(outlet_code).zone
                 oldest = watermark.astimezone(zone).date() - timedelta(days=MAX_CHANGE_LAG_DAYS)
                 if day < oldest:
                     continue

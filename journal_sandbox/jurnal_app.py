@@ -26,6 +26,7 @@ import os
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -168,6 +169,8 @@ __all__ = [
 MAG_PREFIX = "/public/jurnal/api/v1/"
 LEGACY_PREFIX = "/core/api/v1/"
 PREFIXES = (MAG_PREFIX, LEGACY_PREFIX)
+#: Sandbox only, read-only, no credential: the traffic each credential sent (`traffic`).
+STATS_PATH = "/_sandbox/stats"
 
 DEFAULT_CLIENT_ID = "sandbox-jurnal-client"
 DEFAULT_CLIENT_SECRET = "sandbox-jurnal-secret"
@@ -184,6 +187,37 @@ class _Bucket:
     minute_count: int = 0
     hour_window: int = -1
     hour_count: int = 0
+
+
+TIMELINE_LIMIT = 200_000
+
+
+@dataclass
+class _Traffic:
+    """What one credential sent: every authenticated request, those refused with a 429 by the
+    rate limit, the requests by method and first path segment, and the emulator's clock (its
+    scaled seconds) at the first and the last request."""
+
+    requests: int = 0
+    rate_limited: int = 0
+    routes: dict[str, int] = field(default_factory=dict)
+    first_at: float | None = None
+    last_at: float | None = None
+    # (at, method, refused with a 429) of the latest requests, bounded for a long-running sandbox
+    timeline: deque[tuple[float, str, bool]] = field(
+        default_factory=lambda: deque(maxlen=TIMELINE_LIMIT)
+    )
+
+    def as_dict(self, time_scale: float, timeline: bool) -> dict[str, Any]:
+        counts = {
+            "requests": self.requests,
+            "rate_limited": self.rate_limited,
+            "routes": dict(sorted(self.routes.items())),
+            "first_at": self.first_at,
+            "last_at": self.last_at,
+            "time_scale": time_scale,
+        }
+        return {**counts, "timeline": list(self.timeline)} if timeline else counts
 
 
 @dataclass
@@ -264,6 +298,7 @@ class JurnalSandbox(
         self.store = JurnalStore(self.state_dir)
         self._lock = threading.RLock()
         self._buckets: dict[str, _Bucket] = {}
+        self._traffic: dict[str, _Traffic] = {}
         self.faults = (
             faults if faults is not None else FaultInjector.from_spec(os.environ.get(ENV_FAULTS))
         )
@@ -311,9 +346,41 @@ class JurnalSandbox(
         with self._lock:
             self._buckets.clear()
 
+    def traffic(self, *, timeline: bool = False) -> dict[str, dict[str, Any]]:
+        """Per credential (``hmac:<client id>``/``apikey``, never a secret): requests, 429s of
+        the rate limit, requests by route, the scaled clock at the first and last request, and
+        with ``timeline`` every request as (scaled clock, method, refused with a 429)."""
+        with self._lock:
+            return {
+                name.split(":", 1)[0] if name.startswith("apikey:") else name: t.as_dict(
+                    self.time_scale, timeline
+                )
+                for name, t in self._traffic.items()
+            }
+
+    def _stats(self, request: Request) -> Response:
+        """``GET /_sandbox/stats``: `traffic` (a sandbox-only, read-only route)."""
+        return Response(200, {"credentials": self.traffic(), "clock": self._scaled_now()})
+
+    def _scaled_now(self) -> float:
+        return self.clock() * self.time_scale
+
+    def _count(self, credential: str, relative: str, method: str, limited: bool) -> None:
+        traffic = self._traffic.setdefault(credential, _Traffic())
+        now = self._scaled_now()
+        traffic.requests += 1
+        traffic.rate_limited += limited
+        route = f"{method} {relative.split('/', 1)[0] or '/'}"
+        traffic.routes[route] = traffic.routes.get(route, 0) + 1
+        traffic.first_at = now if traffic.first_at is None else traffic.first_at
+        traffic.last_at = now
+        traffic.timeline.append((now, method, limited))
+
     # --- the HTTP entry point ------------------------------------------------------------
 
     def app(self, request: Request) -> Response:
+        if request.method == "GET" and request.path.rstrip("/") == STATS_PATH:
+            return self._stats(request)
         prefix = next((p for p in PREFIXES if request.path.startswith(p)), None)
         if prefix is None:
             return Response(404, {"message": "no Route matched with those values"})
@@ -326,6 +393,7 @@ class JurnalSandbox(
                 return auth.failure
             assert auth.credential is not None
             limited, headers = self._rate_limit(auth.credential)
+            self._count(auth.credential, relative, request.method, limited is not None)
             if limited is not None:
                 return limited
         # J-31: faults apply after authentication and rate limiting; latency and timeouts

@@ -657,6 +657,16 @@ class MastersMixin:
             render=self._warehouse_detail,
         )
 
+    def ensure_warehouse(self, name: str, code: str) -> dict[str, Any]:
+        """The warehouse named ``name``, created with ``code`` if the company has none (the
+        warehouses of a demo merchant's extra outlets, as its owner would create them)."""
+        with self._lock:
+            existing = self.store.find("warehouse", name=name)
+            if existing is not None:
+                return existing
+            with self.store.transaction():
+                return self._new_warehouse({"name": name, "code": code})
+
     def _create_warehouse(self, request: Request) -> Response:
         """J-39: unique name and code; answered 200 as documented."""
         data = self._json_body(request, "warehouse")

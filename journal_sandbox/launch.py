@@ -3,6 +3,8 @@
 The pipeline's config for the sandboxes is a copy of the demo config written into the state
 directory with ``start_date`` set to the sandbox's first day of history, so the Dagster UI
 shows only the days there is something to run (not every day since the demo config's date).
+With ``outlets`` beyond the demo's three, the copy also names the extra outlets (copies of the
+three, `demo_merchant.demo_outlets`) with warehouses of their own, which the Jurnal sandbox gets.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 BANK_REFRESH_SECONDS = 300
 DEMO_CONFIG_COPY = "demo_config.yaml"  # in the state directory
 _START_LINE = re.compile(r"^start_date:.*$", re.MULTILINE)
+_OUTLETS_BLOCK = re.compile(r"^outlets:[^\n]*\n(?:(?:[ \t]+[^\n]*|[ \t]*)(?:\n|$))*", re.MULTILINE)
+DEMO_OUTLETS = 3
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class SandboxOptions:
     rate_limit_per_hour: int = 1800
     bank_statements: Path | None = None  # default: <state_dir>/bank_statements
     bank_layout: str | None = None  # `bank_feed.BankLayout` spec
+    outlets: int = DEMO_OUTLETS  # more add copies of the three (JKT2, DPS2, BDG2, JKT3, ...)
 
     @property
     def bank_statement_folder(self) -> Path:
@@ -94,15 +99,19 @@ def start_sandboxes(options: SandboxOptions) -> tuple[SandboxServer, SandboxServ
         token_ttl_seconds=options.token_ttl_seconds,
         faults=_injector(options.iseller_faults, options.seed),
         dialect=options.iseller_dialect,
+        outlet_count=options.outlets,
     )
     iseller = sandbox.serve(options.host, options.iseller_port)
-    jurnal = JurnalSandbox(
+    company = JurnalSandbox(
         options.state_dir / "jurnal",
         time_scale=options.time_scale,
         rate_limit_per_minute=options.rate_limit_per_minute,
         rate_limit_per_hour=options.rate_limit_per_hour,
         faults=_injector(options.jurnal_faults, options.seed),
-    ).serve(options.host, options.jurnal_port)
+    )
+    for name, code in extra_warehouses(options.outlets):
+        company.ensure_warehouse(name, code)
+    jurnal = company.serve(options.host, options.jurnal_port)
     iseller.start()
     jurnal.start()
     write_demo_config(options, sandbox.merchant.start_date)
@@ -137,9 +146,68 @@ def write_demo_config(options: SandboxOptions, start: date) -> Path:
     copied, count = _START_LINE.subn(line, text, count=1)
     if count != 1:
         raise ValueError(f"{defaults.DEMO_CONFIG} has no top-level start_date line to replace")
+    if options.outlets > DEMO_OUTLETS:
+        copied = with_extra_outlets(copied, options.outlets)
     options.state_dir.mkdir(parents=True, exist_ok=True)
     options.demo_config.write_text(copied, encoding="utf-8")
     return options.demo_config
+
+
+def _extra_outlet_entries(outlet_count: int) -> list[tuple[str, dict[str, Any]]]:
+    """(code, config entry) of each outlet beyond the demo's three: its template's entry in the
+    demo config with the copy's name and a warehouse of its own."""
+    from journal_sandbox.demo_merchant import demo_outlets, template_code
+
+    demo = _demo_outlet_entries(defaults.DEMO_CONFIG.read_text(encoding="utf-8"))
+    entries = []
+    for outlet in demo_outlets(outlet_count)[DEMO_OUTLETS:]:
+        code = outlet.outlet_code
+        entry = dict(demo[template_code(code)])
+        number = code[len(template_code(code)) :]
+        entry["name"] = outlet.outlet_name
+        entry["warehouse"] = f"{entry['warehouse']} {number}"
+        entries.append((code, entry))
+    return entries
+
+
+def _demo_outlet_entries(config_text: str) -> dict[str, dict[str, str]]:
+    """The demo config's ``outlets:`` block as code -> {key: value} (values as written, without
+    comments: the block is flat, two levels of plain scalars)."""
+    block = _OUTLETS_BLOCK.search(config_text)
+    if block is None:
+        raise ValueError(f"{defaults.DEMO_CONFIG} has no top-level outlets block")
+    entries: dict[str, dict[str, str]] = {}
+    current: dict[str, str] = {}
+    for line in block.group(0).splitlines()[1:]:
+        text = line.split("#", 1)[0].rstrip()
+        if not text.strip():
+            continue
+        key, _, value = text.strip().partition(":")
+        if not line.startswith("    "):
+            current = entries.setdefault(key, {})
+        else:
+            current[key] = value.strip()
+    return entries
+
+
+def extra_warehouses(outlet_count: int) -> list[tuple[str, str]]:
+    """(name, code) of the Jurnal warehouses of the outlets beyond the demo's three."""
+    return [(entry["warehouse"], code) for code, entry in _extra_outlet_entries(outlet_count)]
+
+
+def with_extra_outlets(config_text: str, outlet_count: int) -> str:
+    """The demo config's text with the outlets beyond its three added to ``outlets:``."""
+    lines = []
+    for code, entry in _extra_outlet_entries(outlet_count):
+        lines.append(f"  {code}:")
+        lines += [f"    {key}: {value}" for key, value in entry.items()]
+    block = _OUTLETS_BLOCK.search(config_text)
+    if block is None:
+        raise ValueError(f"{defaults.DEMO_CONFIG} has no top-level outlets block")
+    body = block.group(0).rstrip("\n")
+    added = body + "\n" + "\n".join(lines) + "\n"
+    rest = config_text[block.end() :]
+    return config_text[: block.start()] + added + ("\n" + rest if rest else "")
 
 
 def _keep_bank_statements(sandbox: ISellerSandbox, options: SandboxOptions) -> None:

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from journal_sandbox.iseller_catalogue import OUTLETS_BY_CODE
+from journal_sandbox.demo_merchant import outlet_profile, template_code
 
 if TYPE_CHECKING:
     from journal_sandbox.demo_merchant import DemoMerchant
@@ -60,7 +60,7 @@ class ShiftCash:
 
 def shift_window(outlet_code: str, business_date: date) -> tuple[datetime, datetime]:
     """(open, close) of an outlet's shift on a business day, aware UTC."""
-    outlet = OUTLETS_BY_CODE[outlet_code]
+    outlet = outlet_profile(outlet_code)
     opening = datetime.combine(business_date, outlet.opens_at, tzinfo=outlet.zone)
     opened = opening - OPENS_BEFORE
     closed = opening + timedelta(minutes=outlet.order_window_minutes) + CLOSES_AFTER
@@ -116,7 +116,7 @@ def shift_cash(
                 sales += amount
             elif kind in ("refund", "void"):
                 refunds += amount
-    starting = STARTING_CASH[outlet_code]
+    starting = STARTING_CASH[template_code(outlet_code)]
     counted = None
     if closed <= until:
         expected = starting + sales - refunds
@@ -134,7 +134,7 @@ def register_shifts(merchant: DemoMerchant, until: datetime) -> list[dict[str, A
             continue
         is_closed = closed <= until
         cash = merchant.shift_cash(outlet_code, day, until)
-        outlet = OUTLETS_BY_CODE[outlet_code]
+        outlet = outlet_profile(outlet_code)
         shifts.append(
             {
                 "register_name": outlet.register_name,
