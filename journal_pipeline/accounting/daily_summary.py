@@ -41,7 +41,11 @@ from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.invoices import json_number
 from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine, fit_total, invoice_totals
 from journal_pipeline.accounting.return_arithmetic import invoice_line_facts, invoice_model
-from journal_pipeline.accounting.summary_returns import returns_against_summaries
+from journal_pipeline.accounting.summary_returns import (
+    MergedRefund,
+    merged_returns,
+    returns_against_summaries,
+)
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import format_idr, to_rupiah
 
@@ -97,6 +101,7 @@ class Summary:
     holds: list[Hold] = field(default_factory=list)
     # outlet → (summary invoices, orders, total): what the run reports
     outlets: dict[str, dict[str, int]] = field(default_factory=dict)
+    merged: list[MergedRefund] = field(default_factory=list)  # refunds in a day's return
 
 
 @dataclass
@@ -131,6 +136,8 @@ def summarise(
     earlier_members: Mapping[str, Member] | None = None,
     summary_bodies: Mapping[str, Mapping[str, Any]] | None = None,
     frozen: set[str] | None = None,
+    frozen_refunds: set[str] | None = None,
+    posted_returns: set[str] | None = None,
 ) -> Summary:
     """Replace the per-order invoices of ``outlets`` on ``day`` (and the receive payments of
     their split payments) by summary documents; point every other document that pays an
@@ -140,7 +147,9 @@ def summarise(
 
     ``sequence``: outlet → the number of this day's summary (2 when a first was posted and
     late orders came in after); ``frozen``: orders already in a summary in Jurnal, whose
-    per-order documents are dropped."""
+    per-order documents are dropped. The day's refunds of summarised sales at ``outlets``
+    become one return per summary invoice (`summary_returns.merged_returns`; ``frozen_refunds``
+    and ``posted_returns``: those already in Jurnal)."""
     documents = list(documents)
     sequence = sequence or {}
     frozen = frozen or set()
@@ -194,8 +203,18 @@ def summarise(
         }
     redirect = {number: member.invoice_no for number, member in carriers.items()}
     rest = [_redirected(d, redirect) for d in documents if d.doc_key not in folded]
-    rest, return_holds = returns_against_summaries(rest, carriers, bodies, config)
-    return Summary([*built, *rest], members, [*holds, *return_holds], report)
+    rest, return_holds, moved = returns_against_summaries(rest, carriers, bodies, config)
+    rest, merged = merged_returns(
+        rest,
+        moved,
+        outlets,
+        day,
+        bodies,
+        config,
+        frozen=frozen_refunds,
+        posted=posted_returns,
+    )
+    return Summary([*built, *rest], members, [*holds, *return_holds], report, merged)
 
 
 def _paid_invoice(doc: Document) -> str | None:

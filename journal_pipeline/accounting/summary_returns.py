@@ -13,7 +13,8 @@ to zero and the clearing account is credited the refund exactly.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,7 @@ def returns_against_summaries(
     carriers: Mapping[str, Member],
     bodies: Mapping[str, Mapping[str, Any]],
     config: MerchantConfig,
-) -> tuple[list[Document], list[Hold]]:
+) -> tuple[list[Document], list[Hold], set[str]]:
     """The documents with every sales return of a summarised order (and its journal entry)
     moved onto the summary invoice; a return that cannot be is held with its entry."""
     entries = {d.custom_id: d for d in documents if d.doc_type == JOURNAL_ENTRY}
@@ -74,7 +75,7 @@ def returns_against_summaries(
         for new in result:
             moved[new.doc_key] = new
     out = [moved.get(d.doc_key, d) for d in documents if d.doc_key not in dropped]
-    return out, holds
+    return out, holds, set(moved)
 
 
 def _moved(
@@ -156,3 +157,165 @@ def _entry_for(entry: Document, receivable: Decimal, config: MerchantConfig) -> 
     debit = sum((Decimal(str(ln.get("debit", 0))) for ln in lines), Decimal(0))
     new_body = {**body, "transaction_account_lines_attributes": lines}
     return replace(entry, payload={JOURNAL_ENTRY: new_body}, expected_total=to_rupiah(debit))
+
+
+@dataclass(frozen=True)
+class MergedRefund:
+    """A refund carried by a day's merged return (kept so a late refund is not merged twice)."""
+
+    refund_id: str  # the refund's (void's) transaction id: its own documents' custom id
+    return_no: str  # the number its own sales return would have had
+    merged_key: str  # doc key of the merged sales return
+    merged_no: str
+    outlet_code: str
+    business_date: date
+
+
+def merged_returns(
+    documents: list[Document],
+    moved: set[str],
+    outlets: set[str],
+    day: date,
+    bodies: Mapping[str, Mapping[str, Any]],
+    config: MerchantConfig,
+    *,
+    frozen: set[str] | None = None,
+    posted: set[str] | None = None,
+) -> tuple[list[Document], list[MergedRefund]]:
+    """One sales return (and one journal entry) per summary invoice for the day's refunds and
+    voids at a summarised outlet, in place of one per refund. ``frozen``: refunds already in
+    a merged return in Jurnal (dropped); ``posted``: doc keys of those merged returns (a later
+    refund goes into a further one, ``.2``)."""
+    frozen, posted = frozen or set(), posted or set()
+    returns = [
+        d
+        for d in documents
+        if d.doc_key in moved
+        and d.doc_type == SALES_RETURN
+        and d.business_date == day
+        and d.outlet_code in outlets
+    ]
+    if not returns:
+        return documents, []
+    entries = {d.custom_id: d for d in documents if d.doc_type == JOURNAL_ENTRY}
+    groups: dict[tuple[str, str], list[Document]] = {}
+    for doc in sorted(returns, key=lambda d: d.transaction_no):
+        target = doc.payload[SALES_RETURN]["invoice_no"]
+        groups.setdefault((doc.outlet_code, target), []).append(doc)
+    dropped = {d.doc_key for d in returns}
+    dropped |= {entries[d.custom_id].doc_key for d in returns if d.custom_id in entries}
+    built: list[Document] = []
+    carried: list[MergedRefund] = []
+    for (outlet, target), docs in sorted(groups.items()):
+        docs = [d for d in docs if d.custom_id not in frozen]
+        if not docs:
+            continue
+        base = f"summary:{outlet}:{day.isoformat()}/R:{target}"
+        n = 1 + sum(1 for key in posted if key.startswith(f"{SALES_RETURN}:{base}"))
+        custom_id = base if n == 1 else f"{base}.{n}"
+        number = f"{target}/R{day.strftime('%Y%m%d')}" + ("" if n == 1 else f".{n}")
+        pair = _merged(docs, [entries.get(d.custom_id) for d in docs], bodies[target], config)
+        return_body, entry_body, receivable, debit = pair
+        refs = ", ".join(d.source_reference for d in docs)
+        memo = (
+            f"iSeller refunds and voids of outlet {outlet} on {day.isoformat()} against daily "
+            f"summary invoice {target}: {len(docs)} (orders {refs})"
+        )
+        entry_no = number.replace("/R", "/RJ", 1)
+        return_body.update(transaction_no=number, custom_id=custom_id, memo=memo)
+        entry_body.update(transaction_no=entry_no, custom_id=custom_id, memo=memo)
+        for doc_type, no, total, body in (
+            (SALES_RETURN, number, receivable, return_body),
+            (JOURNAL_ENTRY, entry_no, debit, entry_body),
+        ):
+            built.append(
+                Document(
+                    doc_key=f"{doc_type}:{custom_id}",
+                    doc_type=doc_type,
+                    business_date=day,
+                    outlet_code=outlet,
+                    source_id=custom_id,
+                    source_reference=custom_id,
+                    transaction_no=no,
+                    custom_id=custom_id,
+                    expected_total=to_rupiah(total),
+                    payload={doc_type: body},
+                )
+            )
+        carried += [
+            MergedRefund(
+                d.custom_id, d.transaction_no, f"{SALES_RETURN}:{custom_id}", number, outlet, day
+            )
+            for d in docs
+        ]
+    return [*built, *(d for d in documents if d.doc_key not in dropped)], carried
+
+
+def _merged(
+    returns: list[Document],
+    entries: list[Document | None],
+    summary: Mapping[str, Any],
+    config: MerchantConfig,
+) -> tuple[dict[str, Any], dict[str, Any], Decimal, Decimal]:
+    """The merged return's and entry's bodies, what the return credits and the entry's debit."""
+    units: dict[int, Decimal] = {}
+    product: dict[int, dict[str, Any]] = {}
+    first = returns[0].payload[SALES_RETURN]
+    for doc in returns:
+        for line in doc.payload[SALES_RETURN]["transaction_return_lines_attributes"]:
+            index = int(line["invoice_line_index"])
+            units[index] = units.get(index, Decimal(0)) + Decimal(str(line["return_quantity"]))
+            product.setdefault(index, line)
+    inclusive = bool(summary.get("use_tax_inclusive"))
+    facts = invoice_line_facts(
+        invoice_model(summary, config),
+        discount_value=Decimal(str(summary.get("discount_unit", 0))),
+        tax_inclusive=inclusive,
+    )
+    receivable = sum(
+        (returned_part(facts[i], q, tax_inclusive=inclusive).receivable for i, q in units.items()),
+        Decimal(0),
+    )
+    lines = [
+        {**product[i], "invoice_line_index": i, "return_quantity": json_number(units[i])}
+        for i in sorted(units)
+    ]
+    return_body = {
+        "transaction_date": first["transaction_date"],
+        "invoice_no": first["invoice_no"],
+        "tags": first.get("tags", []),
+        "transaction_return_lines_attributes": lines,
+    }
+    # the entries' lines added up per account and wording, then the receivable set to what the
+    # merged return credits and the rounding line to what balances it
+    net: dict[tuple[str, str], Decimal] = {}
+    head: dict[str, Any] = {}
+    for entry in entries:
+        if entry is None:
+            continue
+        body = entry.payload[JOURNAL_ENTRY]
+        head = head or {"transaction_date": body["transaction_date"], "tags": body.get("tags", [])}
+        for line in body["transaction_account_lines_attributes"]:
+            key = (line["account_name"], line.get("description", ""))
+            amount = Decimal(str(line.get("debit", 0))) - Decimal(str(line.get("credit", 0)))
+            net[key] = net.get(key, Decimal(0)) + amount
+    rounding_account = config.account("rounding", returns[0].outlet_code)
+    receivable_key = next((k for k in net if k[1] == RECEIVABLE_TEXT), None)
+    if receivable_key is not None:
+        gap = net[receivable_key] - receivable
+        net[receivable_key] = receivable
+        rounding_key = next(
+            (k for k in net if k[1] == ROUNDING_TEXT), (rounding_account or "", ROUNDING_TEXT)
+        )
+        net[rounding_key] = net.get(rounding_key, Decimal(0)) + gap
+    entry_lines = []
+    for (account, text), amount in net.items():
+        if amount:
+            side = "debit" if amount > 0 else "credit"
+            entry_lines.append(
+                {"account_name": account, side: json_number(abs(amount)), "description": text}
+            )
+    entry_lines.sort(key=lambda line: "credit" in line)  # debits first, as one refund's entry
+    debit = sum((Decimal(str(ln.get("debit", 0))) for ln in entry_lines), Decimal(0))
+    entry_body = {**head, "transaction_account_lines_attributes": entry_lines}
+    return return_body, entry_body, receivable, debit

@@ -28,6 +28,7 @@ from journal_pipeline.accounting.documents import (
     Document,
 )
 from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.summary_returns import MergedRefund
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import summary_members
@@ -82,6 +83,7 @@ def summary_of_day(
     posted = summary_members.posted_summaries(engine, day)
     sequence = {outlet: _next_sequence(keys) for outlet, keys in posted.items()}
     frozen = summary_members.frozen_orders(engine, day)
+    posted_returns = summary_members.posted_summaries(engine, day, SALES_RETURN)
     summary: Summary = summarise(
         documents,
         config,
@@ -91,11 +93,14 @@ def summary_of_day(
         earlier_members=earlier,
         summary_bodies=bodies,
         frozen=frozen,
+        frozen_refunds=summary_members.frozen_orders(engine, day, SALES_RETURN),
+        posted_returns={key for keys in posted_returns.values() for key in keys},
     )
+    members = [*summary.members, *(_as_member(refund) for refund in summary.merged)]
     carried = frozen | {m.order_id for m in summary.members}
     if is_final(config, day, now):
         return DaySummary(
-            summary.documents, summary.holds, summary.members, summary.outlets, carried=carried
+            summary.documents, summary.holds, members, summary.outlets, carried=carried
         )
     built = {d.doc_key for d in summary.documents} - {d.doc_key for d in documents}
     # what goes against a summary not in Jurnal yet waits with it: a same-day refund's return
@@ -112,11 +117,23 @@ def summary_of_day(
     return DaySummary(
         [d for d in summary.documents if d.doc_key not in built],
         summary.holds,
-        summary.members,
+        members,
         summary.outlets,
         final=False,
         waiting=[d for d in summary.documents if d.doc_key in built],
         carried=carried,
+    )
+
+
+def _as_member(refund: MergedRefund) -> Member:
+    """A refund in a day's merged return, kept beside the orders the summaries carry."""
+    return Member(
+        order_id=refund.refund_id,
+        order_invoice_no=refund.return_no,
+        summary_key=refund.merged_key,
+        invoice_no=refund.merged_no,
+        outlet_code=refund.outlet_code,
+        business_date=refund.business_date,
     )
 
 

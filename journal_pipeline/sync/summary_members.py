@@ -20,12 +20,14 @@ from journal_pipeline.storage.store import dumps, loads
 from journal_pipeline.storage.writing import writing
 
 
-def posted_summaries(engine: Engine, day: date) -> dict[str, set[str]]:
-    """Outlet → doc keys of the day's summary invoices that are in Jurnal."""
+def posted_summaries(
+    engine: Engine, day: date, doc_type: str = SALES_INVOICE
+) -> dict[str, set[str]]:
+    """Outlet → doc keys of the day's summary invoices (or merged returns) in Jurnal."""
     t = tables.outbox
     query = sa.select(t.c.outlet_code, t.c.doc_key).where(
         t.c.business_date == day,
-        t.c.doc_type == SALES_INVOICE,
+        t.c.doc_type == doc_type,
         t.c.source_id.like("summary:%"),
         t.c.status == "posted",
     )
@@ -53,13 +55,14 @@ def per_order_outlets(engine: Engine, day: date) -> set[str]:
         return {row.outlet_code for row in conn.execute(query)}
 
 
-def frozen_orders(engine: Engine, day: date) -> set[str]:
-    """Orders of ``day`` already carried by a summary invoice in Jurnal."""
+def frozen_orders(engine: Engine, day: date, doc_type: str = SALES_INVOICE) -> set[str]:
+    """Orders of ``day`` already carried by a summary invoice in Jurnal (with ``doc_type``
+    sales return: the refunds already carried by a day's merged return)."""
     m, t = tables.summary_members, tables.outbox
     query = (
         sa.select(m.c.order_id)
         .join(t, t.c.doc_key == m.c.summary_key)
-        .where(m.c.business_date == day, t.c.status == "posted")
+        .where(m.c.business_date == day, t.c.status == "posted", t.c.doc_type == doc_type)
     )
     with engine.connect() as conn:
         return {row.order_id for row in conn.execute(query)}

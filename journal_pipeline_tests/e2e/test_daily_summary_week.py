@@ -156,20 +156,24 @@ def test_one_summary_invoice_per_outlet_day_from_the_switch(per_order_week, summ
         assert per_order[shown] > by_day[(shown, True)]
 
 
-def test_refunds_of_summarised_sales_go_against_their_summary_invoice(summary_week):
-    """Jurnal accepted them (posted) against the summary invoice's number, and the trial
-    balance above ties out with them in it."""
+def test_a_days_refunds_of_summarised_sales_are_one_return_per_summary_invoice(summary_week):
+    """Jurnal accepted them (posted) against the summary invoice's number, one return and one
+    journal entry per day and summary invoice, and the trial balance above ties out."""
     outbox = Outbox(summary_week.store)
-    against = []
+    merged: Counter = Counter()
     for day in WEEK:
         documents = outbox.documents(day)
-        returns = documents[documents["doc_type"] == "sales_return"]
-        for row in returns.itertuples(index=False):
+        for row in documents[documents["doc_type"] == "sales_return"].itertuples(index=False):
             payload = _payload(summary_week.store, row.doc_key)["sales_return"]
-            if "/S/" in payload["invoice_no"]:
-                assert row.status == "posted", (row.doc_key, row.status)
-                against.append(row.doc_key)
-    assert against, "the week has refunds of sales posted in a summary"
+            if "/S/" not in payload["invoice_no"]:
+                continue
+            assert row.status == "posted", (row.doc_key, row.status)
+            assert is_summary_id(row.source_id), row.doc_key  # not one return per refund
+            merged[(day, payload["invoice_no"])] += 1
+            entry = row.doc_key.replace("sales_return:", "journal_entry:", 1)
+            assert entry in set(documents["doc_key"]), entry
+    assert merged, "the week has refunds of sales posted in a summary"
+    assert set(merged.values()) == {1}
 
 
 def _payload(store, doc_key: str) -> dict:
