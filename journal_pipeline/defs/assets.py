@@ -9,6 +9,7 @@ import dagster as dg
 import pandas as pd
 
 from journal_pipeline.accounting import posting_rules
+from journal_pipeline.defs import build_marks
 from journal_pipeline.defs.checks import (
     day_totals_checks,
     day_totals_result,
@@ -36,11 +37,12 @@ from journal_pipeline.defs.resources import (
     MerchantConfigResource,
     StagingResource,
 )
+from journal_pipeline.iseller.paging import ChangedOrders
 from journal_pipeline.jurnal.client import JurnalClient
-from journal_pipeline.sync import completeness, returns
+from journal_pipeline.sync import completeness, order_marks, returns
 from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync.customers import sync_day_customers
-from journal_pipeline.sync.master_data import ensure_products, wanted_products
+from journal_pipeline.sync.master_data import sync_day_products
 from journal_pipeline.sync.outbox import (
     CORRECTIONS,
     INVOICE_DOCUMENTS,
@@ -48,7 +50,6 @@ from journal_pipeline.sync.outbox import (
     Outbox,
     PostResult,
 )
-from journal_pipeline.sync.products import apply_catalogue, read_catalogue
 
 JURNAL_POOL = "jurnal_api"
 
@@ -61,12 +62,14 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         staging: StagingResource,
         merchant: MerchantConfigResource,
     ) -> dg.MaterializeResult:
-        """Every iSeller order that belongs to the business day or changed on it, staged."""
-        client = iseller.client()
-        counts = day_sync.extract_orders(
-            client, staging.store, merchant.config, partition_date(context)
-        )
-        return dg.MaterializeResult(metadata={**counts, **client.stats()})
+        """Every iSeller order that belongs to the business day or changed on it, staged
+        (after the day's first run, only those changed since: `sync.order_marks`)."""
+        client, day = iseller.client(), partition_date(context)
+        fetch = order_marks.plan_fetch(staging.store, merchant.config, day)
+        changed = ChangedOrders(client, fetch.since)
+        counts = day_sync.extract_orders(changed, staging.store, merchant.config, day)
+        order_marks.remember_fetch(staging.store, day, fetch, changed.latest_modified)
+        return dg.MaterializeResult(metadata={"fetch": fetch.why, **counts, **client.stats()})
 
     @dg.asset(
         partitions_def=daily,
@@ -104,16 +107,22 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         staging: StagingResource,
         merchant: MerchantConfigResource,
     ) -> dg.MaterializeResult:
-        """Balanced journal lines for the day's sales, and their invoices queued in the outbox."""
+        """Balanced journal lines for the day's sales, and their invoices queued in the outbox
+        (not built again while nothing it is built from has changed: `same_build`)."""
         day = partition_date(context)
+        inputs = build_marks.journal_inputs(staging.store, merchant.config, day)
+        unchanged = build_marks.same_build(staging.store, day, inputs)
+        if unchanged is not None:
+            return unchanged
         journal = day_sync.build_journal(staging.store, merchant.config, day)
         written = day_sync.record_journal(
             staging.store, Outbox(staging.store, context.run.run_id), day, journal
         )
         totals = posting_rules.summary(journal.lines, journal.holds, journal.sales.readings)
         readings = totals.get("readings")  # sales per reading of their service charge
-        return dg.MaterializeResult(
+        result: dg.MaterializeResult = dg.MaterializeResult(
             metadata={
+                "rebuilt": True,
                 "orders_completed": len(journal.sales.frames),
                 "orders_voided_before_posting": len(journal.sales.voided),
                 "entries": totals["entries"],
@@ -127,6 +136,8 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
             },
             check_results=journal_check_results(journal, totals),
         )
+        build_marks.remember_build(staging.store, merchant.config, day, inputs, result)
+        return result
 
     @dg.asset(
         partitions_def=daily,
@@ -146,15 +157,17 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         modifiers, bundles; names and prices updated); a SKU the day's invoices name that
         the catalogue lacks is created untracked."""
         client = jurnal.client(staging.store)
-        catalogue = read_catalogue(iseller.client(), merchant.config)
-        result = apply_catalogue(client, catalogue)
         invoices = Outbox(staging.store).pending_payloads(partition_date(context))
-        named = ensure_products(client, wanted_products(invoices, merchant.config, catalogue))
+        products = sync_day_products(
+            iseller.client(), client, staging.store, merchant.config, invoices
+        )
+        result, named = products.catalogue, products.named
         created = [*result.created, *named.created]
         problems = [*result.problems, *named.problems]
         return dg.MaterializeResult(
             metadata={
-                "catalogue_products": len(catalogue),
+                "jurnal_products_listed": products.listed,
+                "catalogue_products": products.catalogue_products,
                 "products_created": len(created),
                 "products_updated": len(result.updated),
                 "products_unchanged": result.unchanged,

@@ -1,19 +1,24 @@
 """Asset: the business day's payment fees (MDR) and gift-card releases → Jurnal journal entries."""
 
+from datetime import date
 from typing import Any
 
 import dagster as dg
 
 from journal_pipeline.accounting.documents import PAYMENT_FEE
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.defs import build_marks
 from journal_pipeline.defs.assets import JURNAL_POOL
 from journal_pipeline.defs.checks import every_record_posted_check, every_record_posted_result
 from journal_pipeline.defs.metadata import markdown_table, queue_counts, rupiah_each
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import JurnalResource, MerchantConfigResource, StagingResource
+from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import payment_fees as fee_sync
 from journal_pipeline.sync.outbox import Outbox
 
 FEE_KINDS = ("mdr", "gift_card")  # the entries of `accounting.mdr`, each booked apart
+FEES_MARK = "jurnal_payment_fees"
 
 
 def build_fee_assets(daily: dg.PartitionsDefinition) -> list:
@@ -41,28 +46,23 @@ def build_fee_assets(daily: dg.PartitionsDefinition) -> list:
         """The MDR kept from each successful sale payment of the day and each gift card
         redeemed: a journal entry per payment, posted exactly once whatever happens to its sale
         afterwards, and its entry in the canonical journal."""
-        day = partition_date(context)
-        client = jurnal.client(staging.store)
-        outbox = Outbox(staging.store, context.run.run_id)
-        entries = fee_sync.build_payment_fees(staging.store, merchant.config, day)
-        queued = fee_sync.record_payment_fees(staging.store, outbox, day, entries)
+        day, store, config = partition_date(context), staging.store, merchant.config
+        client = jurnal.client(store)
+        outbox = Outbox(store, context.run.run_id)
+        # built and queued again only when what they are built from changed (`build_marks`)
+        inputs = build_marks.journal_inputs(store, config, day)
+        kept = build_marks.kept(store, FEES_MARK, day, inputs)
+        built = kept["metadata"] if kept else _build_fees(store, config, outbox, day)
+        if kept is None:
+            build_marks.keep(store, FEES_MARK, config, day, inputs, built)
         result = fee_sync.post_payment_fees(outbox, day, client)
-        booked = {kind: 0 for kind in FEE_KINDS} | fee_sync.fee_totals(entries)
         metadata: dict[str, Any] = {
-            "entries_built": len(entries.documents),
-            **rupiah_each(booked, key="booked_{}_total"),
-            "held": len(entries.holds),
+            **built,
             "posted_now": result.posted,
             "duplicates_resolved": result.duplicates_resolved,
             "failed_now": result.failed,
             "calls": result.calls,
-            **queue_counts(queued),
             **client.stats(),
-            "held_reasons": dg.MetadataValue.md(
-                markdown_table(
-                    [{"order": h.source_reference, "reason": h.reason} for h in entries.holds]
-                )
-            ),
         }
         if result.interrupted:
             raise dg.Failure(
@@ -79,3 +79,24 @@ def build_fee_assets(daily: dg.PartitionsDefinition) -> list:
         )
 
     return [jurnal_payment_fees]
+
+
+def _build_fees(
+    store: StagingStore, config: MerchantConfig, outbox: Outbox, day: date
+) -> dict[str, Any]:
+    """Build the day's fee entries and queue them; what was built, as metadata."""
+    entries = fee_sync.build_payment_fees(store, config, day)
+    queued = fee_sync.record_payment_fees(store, outbox, day, entries)
+    booked = {kind: 0 for kind in FEE_KINDS} | fee_sync.fee_totals(entries)
+    return {
+        "rebuilt": True,
+        "entries_built": len(entries.documents),
+        **rupiah_each(booked, key="booked_{}_total"),
+        "held": len(entries.holds),
+        **queue_counts(queued),
+        "held_reasons": dg.MetadataValue.md(
+            markdown_table(
+                [{"order": h.source_reference, "reason": h.reason} for h in entries.holds]
+            )
+        ),
+    }

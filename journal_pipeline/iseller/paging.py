@@ -36,9 +36,11 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from journal_pipeline.core.timestamps import parse_utc
 from journal_pipeline.iseller.errors import ISellerApiError, ISellerHttpError
 from journal_pipeline.iseller.learnt import PerEndpoint, SharedFacts
 from journal_pipeline.iseller.transport import logger
+from journal_pipeline.iseller.validation import order_problems
 
 #: ``call(endpoint, data, version=...)``: one authenticated read answering a JSON object.
 Call = Callable[..., dict[str, Any]]
@@ -305,3 +307,56 @@ def order_pages(
     yield from iter_pages(
         call, "GetOrders", params, list_key="orders", page_size=page_size, bases=bases
     )
+
+
+class ChangedOrders:
+    """An order source that asks only for orders modified from ``since`` on (every window
+    given to `get_orders` narrowed to it; None asks as given) and notes the latest modified
+    date among the readable orders it was sent (`latest_modified`). Everything else is the
+    wrapped client's."""
+
+    def __init__(self, source: Any, since: datetime | None) -> None:
+        self._source = source
+        self.since = since
+        self.latest_modified: datetime | None = None
+
+    def get_orders(
+        self,
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+        **more: Any,
+    ) -> Any:
+        if self.since is not None:
+            modified_after = max(modified_after or self.since, self.since)
+            if modified_before is not None and modified_after > modified_before:
+                modified_after = modified_before  # the window ended before ``since``
+        batch = self._source.get_orders(
+            created_after=created_after,
+            created_before=created_before,
+            modified_after=modified_after,
+            modified_before=modified_before,
+            **more,
+        )
+        for order in batch.orders:
+            moment = _modified(order)
+            if moment is not None and (
+                self.latest_modified is None or moment > self.latest_modified
+            ):
+                self.latest_modified = moment
+        return batch
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)
+
+
+def _modified(order: Any) -> datetime | None:
+    """The order's modified date (UTC), None when it has none that reads as one."""
+    if not isinstance(order, Mapping) or order_problems(order):
+        return None
+    try:
+        return parse_utc(order.get("modified_date"))
+    except (TypeError, ValueError):
+        return None

@@ -126,6 +126,20 @@ class StagingStore:
         modified = self._orders_between(t.c.modified_at, start, end)
         return closed + [o for o in modified if o["order_id"] not in seen]
 
+    def orders_touching_with_prefix(self, prefix: str, start: datetime, end: datetime) -> int:
+        """How many staged orders whose id starts with ``prefix`` were closed or last modified
+        in [start, end) UTC (the envelopes of orders iSeller sent without an id)."""
+        t = tables.iseller_orders
+        inside = sa.or_(
+            sa.and_(t.c.closed_at >= self._time(start), t.c.closed_at < self._time(end)),
+            sa.and_(t.c.modified_at >= self._time(start), t.c.modified_at < self._time(end)),
+        )
+        query = sa.select(sa.func.count()).where(
+            t.c.order_id.startswith(prefix, autoescape=True), inside
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
     def _orders_between(self, column, start: datetime, end: datetime) -> list[dict]:
         t = tables.iseller_orders
         query = (
@@ -309,6 +323,77 @@ class StagingStore:
         if frame.empty:
             frame = pd.DataFrame(columns=[c.name for c in t.columns])
         return frame
+
+    # -- marks: what a step remembers to skip work that would change nothing ----------------
+    def mark(self, name: str, scope: str = "*") -> tuple[Any, datetime] | None:
+        """The value (JSON) a step last kept under ``name`` for ``scope`` (a business date in
+        ISO form, or ``*``) and when it was kept; None when there is none."""
+        t = tables.sync_marks
+        query = sa.select(t.c.value, t.c.at).where(t.c.name == name, t.c.scope == scope)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else (loads(row.value), as_utc(row.at) or row.at)
+
+    def set_mark(self, name: str, scope: str, value: object, at: datetime | None = None) -> None:
+        """Keep ``value`` under ``name`` and ``scope``, replacing what was kept there. Callers
+        keep a mark only after the work it describes is committed."""
+        t = tables.sync_marks
+        values = {"value": dumps(value), "at": self._time(at or datetime.now(UTC))}
+        with writing(self.engine) as conn:
+            found = conn.execute(
+                sa.select(t.c.name).where(t.c.name == name, t.c.scope == scope)
+            ).first()
+            if found is None:
+                conn.execute(sa.insert(t).values(name=name, scope=scope, **values))
+            else:
+                conn.execute(
+                    sa.update(t).where(t.c.name == name, t.c.scope == scope).values(**values)
+                )
+
+    def clear_mark(self, name: str, scope: str = "*") -> None:
+        t = tables.sync_marks
+        with writing(self.engine) as conn:
+            conn.execute(sa.delete(t).where(t.c.name == name, t.c.scope == scope))
+
+    def journal_inputs_version(self) -> str:
+        """A digest of everything a day's journal is built from in staging: the staged orders
+        and refunds (their count and latest fetch: every insert or change of one stamps it),
+        the outbox (documents per type and status, attempts, corrections flagged, latest
+        posting: a document posted, held, failed or queued changes it), the revisions, the
+        days marked closed or reopened, and the daily-summary members. Any write that can
+        change a day's journal changes it; a re-fetch that changed nothing does not.
+        Whole tables, not one day: a change of another day (a refund of an older order, an
+        invoice posted by a backfill) may change this day's journal too."""
+        o, orders, refunds = tables.outbox, tables.iseller_orders, tables.iseller_refunds
+        revisions, marks = tables.order_revisions, tables.outlet_day_marks
+        queries = [
+            sa.select(
+                sa.func.count(),
+                sa.func.max(orders.c.fetched_at),
+                sa.func.count(orders.c.posted_raw),
+            ),
+            sa.select(sa.func.count(), sa.func.max(refunds.c.fetched_at)),
+            sa.select(
+                o.c.doc_type,
+                o.c.status,
+                sa.func.count(),
+                sa.func.sum(o.c.attempts),
+                sa.func.max(o.c.posted_at),
+                sa.func.max(o.c.jurnal_id),
+                sa.func.sum(sa.case((o.c.changed_after_posting, 1), else_=0)),
+            )
+            .group_by(o.c.doc_type, o.c.status)
+            .order_by(o.c.doc_type, o.c.status),
+            sa.select(sa.func.count(), sa.func.max(revisions.c.updated_at)),
+            sa.select(sa.func.count(), sa.func.max(marks.c.at)),
+            sa.select(sa.func.count()).select_from(tables.summary_members),
+        ]
+        digest = hashlib.sha256()
+        with self.engine.connect() as conn:
+            for query in queries:
+                for row in conn.execute(query):
+                    digest.update(repr(tuple(str(value) for value in row)).encode())
+        return digest.hexdigest()
 
 
 def _posted_invoices(conn: sa.Connection, order_ids: list[str]) -> set[str]:

@@ -12,16 +12,26 @@ are read through `text_or_none`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from journal_pipeline.accounting.products import BUNDLE_KEY, CatalogueProducts
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
-from journal_pipeline.sync.ports import JurnalWriter
-from journal_pipeline.sync.products import ProductSync, create_products
+from journal_pipeline.core.timestamps import parse_utc
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync.ports import JurnalWriter, ProductWriter
+from journal_pipeline.sync.products import (
+    CATALOGUE_INCLUDES,
+    ProductSync,
+    apply_catalogue,
+    create_products,
+    read_catalogue,
+)
 
-__all__ = ["ProductSync", "ensure_products", "wanted_products"]
+__all__ = ["DayProducts", "ProductSync", "ensure_products", "sync_day_products", "wanted_products"]
 
 
 def wanted_products(
@@ -100,10 +110,15 @@ def _folded(value: object) -> str | None:
     return text.casefold() if text else None
 
 
-def ensure_products(client: JurnalWriter, wanted: list[dict[str, Any]]) -> ProductSync:
-    """Create, in batches of 100, the wanted products Jurnal does not have (by code, else name)."""
+def ensure_products(
+    client: JurnalWriter,
+    wanted: list[dict[str, Any]],
+    known: Sequence[Mapping[str, Any]] | None = None,
+) -> ProductSync:
+    """Create, in batches of 100, the wanted products Jurnal does not have (by code, else name).
+    `known`: Jurnal's products when just listed, else listed here."""
     result = ProductSync()
-    known = client.list_products()
+    known = client.list_products() if known is None else known
     codes = {code for p in known if (code := _folded(p.get("product_code")))}
     names = {name for p in known if (name := _folded(p.get("name")))}
     missing: list[Mapping[str, Any]] = []
@@ -118,3 +133,108 @@ def ensure_products(client: JurnalWriter, wanted: list[dict[str, Any]]) -> Produ
             missing.append(body)
     create_products(client, missing, result)
     return result
+
+
+# -- the day's products, without listing them again while nothing changed ---------------------
+PRODUCTS_MARK = "jurnal_products"
+RELIST_EVERY = timedelta(hours=24)  # Jurnal's products are listed again at least this often
+CATALOGUE_OVERLAP = timedelta(hours=1)  # as the orders' (`sync.order_marks.OVERLAP`)
+
+
+class CatalogueSource(Protocol):
+    """iSeller's catalogue, whole or only the products modified since a moment."""
+
+    def get_products(
+        self,
+        *,
+        modified_after: datetime = ...,
+        track_inventory: bool = False,
+        includes: Iterable[str] = (),
+    ) -> Sequence[Mapping[str, Any]]: ...
+
+
+@dataclass
+class DayProducts:
+    """What the day's product step did: the catalogue sync and the products the invoices
+    name (`ProductSync` each), how many products the catalogue has, and whether Jurnal's
+    products were listed (False: iSeller's catalogue had not changed since it was last
+    applied, and every product the invoices name was known then)."""
+
+    catalogue: ProductSync
+    named: ProductSync
+    catalogue_products: int
+    listed: bool
+
+
+def sync_day_products(
+    iseller: CatalogueSource,
+    jurnal: ProductWriter,
+    store: StagingStore,
+    config: MerchantConfig,
+    invoices: Sequence[Mapping[str, Any]],
+    now: datetime | None = None,
+) -> DayProducts:
+    """Bring Jurnal's products in line with iSeller's catalogue and create the products the
+    pending ``invoices`` name, as `apply_catalogue` and `ensure_products` do; but while the
+    catalogue is unchanged since it was last applied (iSeller has no product modified since
+    that read, less an overlap), that was less than `RELIST_EVERY` ago, and every product the
+    invoices name was in Jurnal then, nothing is listed or sent. What was applied is kept as a
+    mark only when Jurnal refused nothing and nothing was created (a run that created
+    products lists once more next time, and keeps what it then sees)."""
+    now = now or datetime.now(UTC)
+    kept = store.mark(PRODUCTS_MARK)
+    if kept is not None and _still_applied(kept[0], iseller, invoices, now):
+        value = kept[0]
+        notes = list(value.get("notes") or [])
+        return DayProducts(
+            ProductSync(unchanged=int(value["catalogue"]), problems=notes),
+            ProductSync(),
+            int(value["catalogue"]),
+            listed=False,
+        )
+    catalogue = read_catalogue(iseller, config)
+    known = list(jurnal.list_products())
+    applied = apply_catalogue(jurnal, catalogue, known)
+    named = ensure_products(
+        jurnal, wanted_products(invoices, config, catalogue), known if not applied.created else None
+    )
+    refused = len(applied.problems) > len(catalogue.notes) or named.problems
+    if refused or applied.created or named.created or applied.updated:
+        store.clear_mark(PRODUCTS_MARK)
+    else:
+        store.set_mark(
+            PRODUCTS_MARK,
+            "*",
+            {
+                "read_at": now.isoformat(),
+                "catalogue": len(catalogue),
+                "notes": list(catalogue.notes),
+                "codes": sorted({c for p in known if (c := _folded(p.get("product_code")))}),
+                "names": sorted({n for p in known if (n := _folded(p.get("name")))}),
+            },
+            at=now,
+        )
+    return DayProducts(applied, named, len(catalogue), listed=True)
+
+
+def _still_applied(
+    value: Mapping[str, Any],
+    iseller: CatalogueSource,
+    invoices: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> bool:
+    read_at = parse_utc(value.get("read_at"))
+    if read_at is None or now - read_at >= RELIST_EVERY:
+        return False
+    codes, names = set(value.get("codes") or ()), set(value.get("names") or ())
+    for invoice in invoices:
+        for line in invoice.get("transaction_lines_attributes", []):
+            code, name = _folded(line.get("product_code")), _folded(line.get("product_name"))
+            if (code and code not in codes) or (not code and name and name not in names):
+                return False
+    changed = iseller.get_products(
+        modified_after=read_at - CATALOGUE_OVERLAP,
+        track_inventory=False,
+        includes=CATALOGUE_INCLUDES,
+    )
+    return not changed

@@ -61,11 +61,15 @@ def sync_catalogue(
     return apply_catalogue(jurnal, read_catalogue(iseller, config))
 
 
-def apply_catalogue(jurnal: ProductWriter, catalogue: CatalogueProducts) -> ProductSync:
+def apply_catalogue(
+    jurnal: ProductWriter,
+    catalogue: CatalogueProducts,
+    known: Sequence[Mapping[str, Any]] | None = None,
+) -> ProductSync:
     """Create the catalogue's products Jurnal lacks (components before bundles) and PATCH
-    the ones that differ."""
+    the ones that differ. `known`: Jurnal's products when just listed, else listed here."""
     result = ProductSync(problems=list(catalogue.notes))
-    known = list(jurnal.list_products())
+    known = list(jurnal.list_products()) if known is None else list(known)
     by_code = {code: p for p in known if (code := fold(p.get("product_code")))}
     codes_by_id = {p.get("id"): str(p.get("product_code")) for p in known if p.get("product_code")}
     for stage in (catalogue.products, catalogue.bundles):

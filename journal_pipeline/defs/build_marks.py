@@ -1,0 +1,155 @@
+"""A day's journal (and its payment fees) is not built again while nothing it is built from
+has changed.
+
+The hourly run asks for today's journal every hour; most hours nothing new arrived. Building
+it (frames, posting rules, documents) and queueing it again would give the same lines and the
+same documents, so `journal_entries` first compares the day's *inputs* with those of its last
+build and, when they are the same, reports that build again (its metadata and its checks,
+``rebuilt: False``) instead of building.
+
+The inputs (`journal_inputs`): the business date and whether it is over in the merchant's
+time zone (a daily summary is queued once it is), the merchant config (account mapping, tax,
+periods, posting mode: all of it), the pipeline's own code, and
+`StagingStore.journal_inputs_version`, a digest of the staging tables a build reads (orders,
+refunds, outbox statuses, revisions, closed days, summary members). A new or changed order
+or refund, a document posted, held, failed or queued by any run of any day, a revision, a
+config edit or a new release each change them, and the next run builds.
+
+`jurnal_payment_fees` does the same with its fee entries (`kept` / `keep`): built and queued
+only when the same inputs changed; what is queued is still posted every run.
+
+A build is remembered (`remember_build`, `keep`) only after it is committed, and only when
+the inputs are the same after it as before it: a build that queued new documents, or that ran
+while another run wrote to staging, is built once more next time rather than trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.storage.store import StagingStore
+
+JOURNAL_MARK = "journal_entries"
+PACKAGE = Path(__file__).resolve().parents[1]  # journal_pipeline/
+
+
+def journal_inputs(store: StagingStore, config: MerchantConfig, day: date) -> str:
+    """A digest of everything the day's journal is built from."""
+    over = day < datetime.now(UTC).astimezone(config.zone).date()
+    digest = hashlib.sha256()
+    for part in (
+        day.isoformat(),
+        f"over={over}",  # a day in daily-summary mode is queued once it is over
+        config.model_dump_json(),
+        code_version(),
+        store.journal_inputs_version(),
+    ):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@cache
+def code_version() -> str:
+    """A digest of the pipeline's source: a new release builds every day again."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE)).encode("utf-8"))
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def same_build(
+    store: StagingStore, day: date, inputs: str, name: str = JOURNAL_MARK
+) -> dg.MaterializeResult | None:
+    """The day's last build, reported again, when it was built from ``inputs``; else None."""
+    value = kept(store, name, day, inputs)
+    if value is None:
+        return None
+    checks = [
+        dg.AssetCheckResult(
+            check_name=check["check_name"],
+            passed=check["passed"],
+            severity=dg.AssetCheckSeverity(check["severity"]),
+            description=check["description"],
+            metadata=_thawed(check["metadata"]),
+        )
+        for check in value["checks"]
+    ]
+    return dg.MaterializeResult(metadata=value["metadata"], check_results=checks)
+
+
+def remember_build(
+    store: StagingStore,
+    config: MerchantConfig,
+    day: date,
+    inputs: str,
+    result: dg.MaterializeResult,
+    name: str = JOURNAL_MARK,
+) -> None:
+    """Remember the build just committed, if its inputs did not move while it ran."""
+    checks = [
+        {
+            "check_name": check.check_name,
+            "passed": bool(check.passed),
+            "severity": check.severity.value,
+            "description": check.description,
+            "metadata": _frozen(check.metadata or {}),
+        }
+        for check in result.check_results or []
+    ]
+    keep(store, name, config, day, inputs, result.metadata or {}, checks=checks)
+
+
+def kept(store: StagingStore, name: str, day: date, inputs: str) -> dict[str, Any] | None:
+    """What `keep` kept of the day's last build by step ``name`` when it was built from
+    ``inputs`` (its ``metadata``, marked ``rebuilt: False``); else None."""
+    mark = store.mark(name, day.isoformat())
+    if mark is None or mark[0].get("inputs") != inputs:
+        return None
+    value = mark[0]
+    metadata = {**_thawed(value["metadata"]), "rebuilt": False}
+    return {**value, "metadata": metadata}
+
+
+def keep(
+    store: StagingStore,
+    name: str,
+    config: MerchantConfig,
+    day: date,
+    inputs: str,
+    metadata: Mapping[str, Any],
+    **more: Any,
+) -> None:
+    """After a build by step ``name`` is committed: keep its metadata (and ``more``, JSON)
+    under ``inputs``, if they are still the inputs now; else forget the day's last build."""
+    if journal_inputs(store, config, day) != inputs:
+        store.clear_mark(name, day.isoformat())
+        return
+    value = {"inputs": inputs, "metadata": _frozen(metadata), **more}
+    store.set_mark(name, day.isoformat(), value)
+
+
+def _frozen(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """Metadata as JSON: Dagster's own serialisation for its metadata values."""
+    return {
+        key: {"dagster": dg.serialize_value(value)}  # type: ignore[arg-type]
+        if isinstance(value, dg.MetadataValue)
+        else {"plain": value.item() if hasattr(value, "item") else value}
+        for key, value in metadata.items()
+    }
+
+
+def _thawed(frozen: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        key: dg.deserialize_value(item["dagster"]) if "dagster" in item else item["plain"]
+        for key, item in frozen.items()
+    }
