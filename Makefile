@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: dev test install lint format sandbox clean ui-check browser reliability
+.PHONY: dev test install lint format sandbox clean ui-check browser reliability bench
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -45,6 +45,12 @@ ui-check: $(STAMP) browser
 # (CI runs the reduced size: journal_pipeline_tests/reliability/).
 reliability: $(STAMP)
 	$(PY) -m benchmarks.reliability --scale full
+
+# Rate-limit load, Jurnal requests per 1,000 orders, a 90-day 10-outlet backfill in both posting
+# modes, the transform and the hourly no-op; writes docs/benchmarks.md and docs/benchmarks.json
+# (CI runs the reduced size: journal_pipeline_tests/benchmarks/). BENCH_ARGS="--only load" etc.
+bench: $(STAMP)
+	$(PY) -m benchmarks.bench --scale full $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check journal_pipeline journal_sandbox journal_pipeline_tests benchmarks

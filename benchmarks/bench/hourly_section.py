@@ -1,0 +1,131 @@
+"""The hourly run with nothing new against a trivial two-asset Dagster run on this machine, and
+how a run's cost grows with the day's size, from `benchmarks.hourly_noop.measure_hourly_noop`,
+with the before/after baselines committed beside it (benchmarks/baselines/
+hourly_noop_before.json, hourly_noop_after.json)."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from typing import Any
+
+from benchmarks.bench.common import REPO, Section, command, error_text, figure, unavailable
+from benchmarks.bench.folding import baseline, spread_values
+
+TITLE = "Hourly run with nothing new, and growth with the day's size"
+SIZES = {"full": (10, 1_000, 10_000, 50_000), "ci": (10, 100)}
+ORDERS_PER_DAY = {"full": 320, "ci": 10}
+TARGET_RATIO = 2.0
+
+
+def measure(scale: str, repeats: int) -> Section:
+    cmd = command(scale, repeats, "hourly")
+    began = time.perf_counter()
+    figures: list[dict[str, Any]] = []
+    notes = [
+        f"The pipeline's job for a day already synced, {ORDERS_PER_DAY[scale]} orders per "
+        "outlet, nothing new in iSeller, against a job of two trivial assets on the same "
+        "Dagster instance, both in process (benchmarks/hourly_noop.py); sizes are the day's "
+        "orders over its three outlets."
+    ]
+    error = None
+    try:
+        module = importlib.import_module("benchmarks.hourly_noop")
+        result = module.measure_hourly_noop(
+            orders_per_day=ORDERS_PER_DAY[scale], repeats=repeats, sizes=SIZES[scale]
+        )
+    except Exception as exc:  # not there yet, or it crashed: say so, keep the other sections
+        result, error = None, error_text(exc)
+    if result is None:
+        figures.append(
+            unavailable("no-op ÷ trivial run", error or "", command=cmd, mode="now", target="≤ 2")
+        )
+    else:
+        figures += _figures(result, cmd, "now")
+        requests = result.get("noop_requests") or {}
+        if requests:
+            notes += [
+                "",
+                f"Requests of one no-op run: Jurnal {requests.get('jurnal')}, iSeller "
+                f"{requests.get('iseller')}; by path: "
+                + ", ".join(
+                    f"{k} {v}"
+                    for k, v in {
+                        **(requests.get("jurnal_by_path") or {}),
+                        **(requests.get("iseller_by_path") or {}),
+                    }.items()
+                ),
+            ]
+        steps = result.get("noop_steps") or {}
+        if steps:
+            slowest = sorted(steps.items(), key=lambda kv: -kv[1])[:8]
+            notes.append(
+                "\nSlowest steps of a no-op run: " + ", ".join(f"{k} {v:.2f} s" for k, v in slowest)
+            )
+    for which in ("before", "after"):
+        data, path = baseline(f"hourly_noop_{which}.json")
+        if data is None:
+            figures.append(
+                unavailable(
+                    "no-op ÷ trivial run",
+                    f"not available: {path.relative_to(REPO)} is not there",
+                    command=cmd,
+                    mode=f"baseline {which}",
+                )
+            )
+            continue
+        shown = f"python benchmarks/hourly_noop.py (baseline {which}, {path.relative_to(REPO)})"
+        figures += _figures(data, shown, f"baseline {which}")
+    return Section(
+        "hourly",
+        TITLE,
+        cmd,
+        figures,
+        notes="\n".join(notes),
+        seconds=time.perf_counter() - began,
+        error=error,
+    )
+
+
+def _figures(result: dict[str, Any], cmd: str, mode: str) -> list[dict[str, Any]]:
+    noop = result.get("noop") or {}
+    trivial = result.get("trivial") or {}
+    noop_runs = noop.get("runs") or []
+    trivial_runs = trivial.get("runs") or []
+    if noop_runs and len(noop_runs) == len(trivial_runs):
+        ratios = [n / t for n, t in zip(noop_runs, trivial_runs, strict=True) if t]
+    else:
+        ratios = [result.get("ratio_median")]
+    figures = [
+        figure(
+            "no-op ÷ trivial run",
+            ratios,
+            command=cmd,
+            mode=mode,
+            target=f"≤ {TARGET_RATIO:g}",
+            check=lambda v: v <= TARGET_RATIO,
+            note=f"median of the ratio as reported: {result.get('ratio_median')}",
+        ),
+        figure("hourly no-op run", spread_values(noop), command=cmd, unit="s", mode=mode),
+        figure("trivial two-asset run", spread_values(trivial), command=cmd, unit="s", mode=mode),
+    ]
+    for size in result.get("sizes") or []:
+        n = size.get("orders_requested")
+        figures += [
+            figure(
+                f"day of {n:,} orders: first sync",
+                [size.get("first_sync_seconds")],
+                command=cmd,
+                unit="s",
+                mode=mode,
+                note=f"{size.get('orders')} completed orders",
+            ),
+            figure(
+                f"day of {n:,} orders: no-op run",
+                [size.get("noop_seconds")],
+                command=cmd,
+                unit="s",
+                mode=mode,
+            ),
+        ]
+    return figures
