@@ -14,6 +14,8 @@ ONE = Decimal(1)
 
 def to_rupiah(value: object) -> int:
     """Parse an amount (Decimal, int, numeric string) into whole rupiah, half-up."""
+    if type(value) is Decimal:  # as the JSON parsers give amounts: no text round trip
+        return int(value.quantize(ONE, rounding=ROUND_HALF_UP))
     if value is None or value == "":
         return 0
     if isinstance(value, bool):

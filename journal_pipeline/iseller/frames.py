@@ -65,6 +65,33 @@ def _line_cost(line: Mapping[str, Any], reading: str = "unit", *, stock_only: bo
     return to_rupiah(total)
 
 
+def _line_costs(line: Mapping[str, Any]) -> dict[tuple[str, bool], int]:
+    """`_line_cost` of a line under every reading, all its rows or its stock's only, in one
+    pass over its ``cogs`` rows (the same sums in the same order)."""
+    rows = line.get("cogs") or []
+    if not rows:
+        return _NO_COSTS
+    tracked = {text_or_none(u.get("sku")) for u in line.get("units_used") or []} - {None}
+    unit = total = unit_stock = total_stock = Decimal(0)
+    for row in rows:
+        price = _decimal(row.get("buying_price"))
+        priced = price * _decimal(row.get("quantity"), "0")
+        unit += priced
+        total += price
+        if text_or_none(row.get("sku")) in tracked:
+            unit_stock += priced
+            total_stock += price
+    return {
+        ("unit", False): to_rupiah(unit),
+        ("total", False): to_rupiah(total),
+        ("unit", True): to_rupiah(unit_stock),
+        ("total", True): to_rupiah(total_stock),
+    }
+
+
+_NO_COSTS = {(reading, stock): 0 for reading in COST_READINGS for stock in (False, True)}
+
+
 def cost_reading(order: Mapping[str, Any]) -> str | None:
     """How ``order``'s ``cogs[]`` prices are read (I-19): the reading under which its lines'
     costs add up to the order's own ``buying_price`` (within a rupiah per cost entry, for
@@ -72,6 +99,11 @@ def cost_reading(order: Mapping[str, Any]) -> str | None:
     ``COST_UNMATCHED`` when none does (its costs are then read as ``unit``: the cost is only an
     estimate, so the sale is not held for it); None when it has no cost entry or states no
     ``buying_price`` of its own, leaving nothing to choose (read as ``unit``)."""
+    return _cost_reading(order, [_line_costs(line) for line in order.get("order_details") or []])
+
+
+def _cost_reading(order: Mapping[str, Any], costs: list[dict[tuple[str, bool], int]]) -> str | None:
+    """`cost_reading` given its lines' `_line_costs`."""
     details = order.get("order_details") or []
     entries = sum(len(line.get("cogs") or []) for line in details)
     stated = order.get("buying_price")
@@ -79,7 +111,7 @@ def cost_reading(order: Mapping[str, Any]) -> str | None:
         return None
     own = to_rupiah(stated)
     gaps = [
-        (abs(sum(_line_cost(line, reading) for line in details) - own), index, reading)
+        (abs(sum(cost[reading, False] for cost in costs) - own), index, reading)
         for index, reading in enumerate(COST_READINGS)
     ]
     gap, _, reading = min(gaps)
@@ -150,9 +182,11 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
         row["order_promotions"] = sum(
             to_rupiah(p.get("promotion_amount")) for p in order.get("promotions") or []
         )
-        row["cost_reading"] = reading = cost_reading(order)
+        details = order.get("order_details") or []
+        costs = [_line_costs(detail) for detail in details]
+        row["cost_reading"] = reading = _cost_reading(order, costs)
         orders.append(row)
-        for index, detail in enumerate(order.get("order_details") or []):
+        for index, (detail, cost) in enumerate(zip(details, costs, strict=True)):
             line = {c: detail.get(c) for c in LINE_COLUMNS}
             line.update({m: to_rupiah(detail.get(m)) for m in LINE_MONEY})
             line["order_id"] = order_id
@@ -163,8 +197,8 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
             line["discount_percentage"] = _decimal(detail.get("discount_percentage"))
             line["taxable"] = bool(detail.get("taxable", True))
             read_as = "total" if reading == "total" else "unit"
-            line["cost"] = _line_cost(detail, read_as)
-            line["stock_cost"] = _line_cost(detail, read_as, stock_only=True)
+            line["cost"] = cost[read_as, False]
+            line["stock_cost"] = cost[read_as, True]
             lines.append(line)
         for payment in order.get("transactions") or []:
             pay = {c: payment.get(c) for c in PAYMENT_COLUMNS}
