@@ -2,9 +2,9 @@
 
     .venv/bin/python -m benchmarks.transform --orders 50000 --repeats 3
 
-The input is a day of the demo merchant (`journal_sandbox.demo_merchant`, three outlets) sized
-to ``--orders`` staged orders: every order of the day as the API shows it at the end of the
-day's UTC window, plus the orders of the seven days before (generated at a tenth of the
+The input is a day of the demo merchant (`journal_sandbox.demo_merchant`, three outlets) of
+``--orders`` orders: every order of the day as the API shows it at the end of the day's UTC
+window, plus the orders of the seven days before (generated at a tenth of the
 volume) that changed during the day (on-account payments, refunds, voids), as
 `journal_pipeline.sync.day.build_journal` finds them in staging. It is generated once and
 cached under the temp dir (``jp-transform-*.pickle``); the config is the demo config.
@@ -151,15 +151,16 @@ def raw_input_path(orders: int) -> Path:
     return path
 
 
-def frames_input_path(orders: int) -> Path:
+def frames_input_path(orders: int) -> tuple[Path, int]:
     """The day's order frames, built from the raw day by the code measured (not cached across
-    runs: the frames are what the current `order_frames` gives)."""
+    runs: the frames are what the current `order_frames` gives), and how many staged orders
+    they come from (the day's ``orders`` and the earlier orders that changed on it)."""
     from journal_pipeline.iseller.frames import order_frames
 
     raw = pickle.loads(raw_input_path(orders).read_bytes())
     path = _cache_dir() / f"frames-{SEED}-{DAY.isoformat()}-{orders}.{os.getpid()}.pickle"
     path.write_bytes(pickle.dumps(order_frames(raw), protocol=pickle.HIGHEST_PROTOCOL))
-    return path
+    return path, len(raw)
 
 
 def _config() -> Any:
@@ -350,7 +351,9 @@ def measure_transform(orders: int = 50_000, repeats: int = 3) -> dict[str, Any]:
     Returns (keys are stable; the `make bench` report reads them)::
 
         {
-          "orders": int,             # staged orders of the day (the input of `order_frames`)
+          "orders": int,             # orders of the day (orders/s divide this)
+          "staged_orders": int,      # the input of `order_frames`: those orders and the
+                                     # earlier orders that changed on the day
           "day": "YYYY-MM-DD", "seed": int, "repeats": int,
           "commit": str | None,      # git HEAD (+"uncommitted" if TRANSFORM_SOURCES differ from it)
           "measured_at": ISO UTC time,
@@ -377,7 +380,7 @@ def measure_transform(orders: int = 50_000, repeats: int = 3) -> dict[str, Any]:
     targets speak of: orders_per_second >= 200,000 and peak_rss_mb <= 1,024.
     """
     raw_path = raw_input_path(orders)
-    frames_path = frames_input_path(orders)
+    frames_path, staged = frames_input_path(orders)
     cpu = sorted(os.sched_getaffinity(0))[-1] if hasattr(os, "sched_getaffinity") else 0
     try:
         parts: dict[str, Any] = {}
@@ -386,7 +389,7 @@ def measure_transform(orders: int = 50_000, repeats: int = 3) -> dict[str, Any]:
             path = raw_path if part == "frames" else frames_path
             runs = [_subprocess(part, path, cpu) for _ in range(repeats)]
             seconds = [run["seconds"] for run in runs]
-            cpu = [run["cpu_seconds"] for run in runs]
+            cpu_times = [run["cpu_seconds"] for run in runs]
             median = statistics.median(seconds)
             parts[part] = {
                 "seconds": {
@@ -397,11 +400,11 @@ def measure_transform(orders: int = 50_000, repeats: int = 3) -> dict[str, Any]:
                 "orders_per_second": round(orders / median, 1),
                 "orders_per_second_best": round(orders / min(seconds), 1),
                 "cpu_seconds": {
-                    "min": round(min(cpu), 4),
-                    "median": round(statistics.median(cpu), 4),
-                    "max": round(max(cpu), 4),
+                    "min": round(min(cpu_times), 4),
+                    "median": round(statistics.median(cpu_times), 4),
+                    "max": round(max(cpu_times), 4),
                 },
-                "orders_per_cpu_second": round(orders / statistics.median(cpu), 1),
+                "orders_per_cpu_second": round(orders / statistics.median(cpu_times), 1),
                 "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
                 "input_rss_mb": max(run["input_rss_mb"] for run in runs),
             }
@@ -412,6 +415,7 @@ def measure_transform(orders: int = 50_000, repeats: int = 3) -> dict[str, Any]:
         frames_path.unlink(missing_ok=True)
     return {
         "orders": orders,
+        "staged_orders": staged,
         "day": DAY.isoformat(),
         "seed": SEED,
         "repeats": repeats,
