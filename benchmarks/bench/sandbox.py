@@ -12,6 +12,7 @@ served at ``GET /_sandbox/stats``).
 from __future__ import annotations
 
 import bisect
+import math
 import re
 import shutil
 import sqlite3
@@ -35,7 +36,6 @@ MODES = ("per_order", "daily_summary")
 CREDENTIAL = f"hmac:{JURNAL_CLIENT_ID}"
 _MODE_LINE = re.compile(r"^posting_mode:.*$", re.MULTILINE)
 PER_MINUTE, PER_HOUR = 30, 1800  # Jurnal's limits per credential
-SECONDS_PER_REQUEST = 60 / PER_MINUTE  # its 1,800 an hour is the same rate
 
 
 @dataclass
@@ -305,6 +305,19 @@ def compute_gaps(
 
 
 def bound_seconds(requests: int, time_scale: float = 1.0) -> float:
-    """The least time ``requests`` requests take at Jurnal's rate (30 a minute), in seconds of
-    the clock ``time_scale`` times faster: one request every 2 s of Jurnal's clock."""
-    return requests * SECONDS_PER_REQUEST / time_scale
+    """The least time from the first to the last of ``requests`` requests that Jurnal's limits
+    allow (30 in any minute, 1,800 in any hour: the 31st no sooner than a minute after the
+    first), in seconds of a clock ``time_scale`` times faster than Jurnal's. 0 for up to 30
+    requests: the limit does not bind them."""
+    if requests <= 0:
+        return 0.0
+    minute = 60.0 * (math.ceil(requests / PER_MINUTE) - 1)
+    hour = 3600.0 * (math.ceil(requests / PER_HOUR) - 1)
+    return max(minute, hour) / time_scale
+
+
+def not_rate_bound(requests: int) -> str:
+    return (
+        f"not available: {requests} requests are not rate-bound (Jurnal's limit lets "
+        f"{PER_MINUTE} through at once)"
+    )

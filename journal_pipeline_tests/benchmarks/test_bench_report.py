@@ -14,11 +14,12 @@ from benchmarks.bench.common import SECTIONS
 
 pytestmark = pytest.mark.e2e
 
-#: Figures of the per-order mode that must be measured on the sandboxes (not "not available").
+#: Figures of the per-order mode that must be measured on the sandboxes (not "not available";
+#: a load efficiency needs more than 30 requests, more than CI-sized data makes)
 MEASURED = {
-    "load": ("load efficiency", "share of requests answered 429"),
+    "load": ("share of requests answered 429", "documents per minute (Jurnal's clock)"),
     "requests": ("Jurnal requests per 1,000 orders",),
-    "backfill": ("wall time at the scaled clock", "projected wall ÷ bound, real clock"),
+    "backfill": ("wall time at the scaled clock", "projected wall time, real clock"),
 }
 
 

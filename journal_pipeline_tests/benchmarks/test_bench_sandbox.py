@@ -10,7 +10,7 @@ import requests
 import yaml
 from click.testing import CliRunner
 
-from benchmarks.bench.sandbox import compute_gaps, replay
+from benchmarks.bench.sandbox import bound_seconds, compute_gaps, replay
 from journal_pipeline.config import load_config
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox, signed
 from journal_sandbox.cli import sandbox
@@ -112,3 +112,10 @@ def test_replay_sends_no_faster_than_thirty_a_minute_after_the_measured_compute(
     # the compute between requests is the time between them less the limiter's waits
     gaps = compute_gaps([100.0, 105.0, 106.0], 90.0, [(104.0, 3.0), (105.5, 0.25)])
     assert gaps == [10.0, 2.0, 0.75]
+
+
+def test_the_bound_is_the_least_time_from_first_to_last_request_the_limits_allow():
+    assert bound_seconds(30) == 0  # the limit lets thirty through at once
+    assert bound_seconds(31) == 60 and bound_seconds(60) == 60 and bound_seconds(72) == 120
+    assert bound_seconds(1801) == 3600  # 61 minutes' worth by the minute, an hour by the hour
+    assert bound_seconds(31, time_scale=4) == 15  # a clock four times faster
