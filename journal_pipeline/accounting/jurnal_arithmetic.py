@@ -250,7 +250,7 @@ class _CentTotals:
         amounts = [*self.amounts, rounding_cents] if rounding else self.amounts
         rates = [*self.rates, None] if rounding else self.rates
         discount = self.discount + extra_cents
-        shares = _share_cents(discount, amounts)
+        shares = _share_cents(discount, amounts) if discount else [0] * len(amounts)
         tax = 0
         for rate, amount, share in zip(rates, amounts, shares, strict=True):
             if rate is None:
