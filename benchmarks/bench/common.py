@@ -74,9 +74,11 @@ def figure(
     check: Callable[[float], bool] | None = None,
     error: str | None = None,
     note: str = "",
+    measured_on: dict[str, Any] | str | None = None,
 ) -> dict[str, Any]:
     """One figure over the repeats; passes when ``check`` holds for its median (the worst
-    repeat is in ``max``/``min`` beside it)."""
+    repeat is in ``max``/``min`` beside it). ``measured_on``: what a benchmark that measured
+    it says of its machine (a baseline file), over this machine's facts."""
     measured = [v for v in values if v is not None]
     if error is None and not measured:
         error = "not available: nothing measured"
@@ -92,10 +94,19 @@ def figure(
         "target": target,
         "passed": (bool(check(median)) if check and median is not None else None),
         "command": command,
-        "machine": machine(),
+        "machine": _machine_of(measured_on),
         "error": error,
         "note": note,
     }
+
+
+def _machine_of(measured_on: dict[str, Any] | str | None) -> dict[str, Any]:
+    """This machine's facts, with what a baseline file says of its own machine over them."""
+    if isinstance(measured_on, dict):
+        return {**machine(), **measured_on}
+    if measured_on:
+        return {**machine(), "note": str(measured_on)}
+    return machine()
 
 
 def unavailable(

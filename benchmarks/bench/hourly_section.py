@@ -75,7 +75,8 @@ def measure(scale: str, repeats: int) -> Section:
             )
             continue
         shown = f"python benchmarks/hourly_noop.py (baseline {which}, {path.relative_to(REPO)})"
-        figures += _figures(data, shown, f"baseline {which}")
+        shown = f"{data['command']} ({path.relative_to(REPO)})" if data.get("command") else shown
+        figures += _figures(data, shown, f"baseline {which}", data.get("machine"))
     return Section(
         "hourly",
         TITLE,
@@ -87,7 +88,9 @@ def measure(scale: str, repeats: int) -> Section:
     )
 
 
-def _figures(result: dict[str, Any], cmd: str, mode: str) -> list[dict[str, Any]]:
+def _figures(
+    result: dict[str, Any], cmd: str, mode: str, measured_on: dict[str, Any] | str | None = None
+) -> list[dict[str, Any]]:
     noop = result.get("noop") or {}
     trivial = result.get("trivial") or {}
     noop_runs = noop.get("runs") or []
@@ -102,12 +105,27 @@ def _figures(result: dict[str, Any], cmd: str, mode: str) -> list[dict[str, Any]
             ratios,
             command=cmd,
             mode=mode,
+            measured_on=measured_on,
             target=f"≤ {TARGET_RATIO:g}",
             check=lambda v: v <= TARGET_RATIO,
             note=f"median of the ratio as reported: {result.get('ratio_median')}",
         ),
-        figure("hourly no-op run", spread_values(noop), command=cmd, unit="s", mode=mode),
-        figure("trivial two-asset run", spread_values(trivial), command=cmd, unit="s", mode=mode),
+        figure(
+            "hourly no-op run",
+            spread_values(noop),
+            command=cmd,
+            unit="s",
+            mode=mode,
+            measured_on=measured_on,
+        ),
+        figure(
+            "trivial two-asset run",
+            spread_values(trivial),
+            command=cmd,
+            unit="s",
+            mode=mode,
+            measured_on=measured_on,
+        ),
     ]
     for size in result.get("sizes") or []:
         n = size.get("orders_requested")
@@ -118,6 +136,7 @@ def _figures(result: dict[str, Any], cmd: str, mode: str) -> list[dict[str, Any]
                 command=cmd,
                 unit="s",
                 mode=mode,
+                measured_on=measured_on,
                 note=f"{size.get('orders')} completed orders",
             ),
             figure(
@@ -126,6 +145,7 @@ def _figures(result: dict[str, Any], cmd: str, mode: str) -> list[dict[str, Any]
                 command=cmd,
                 unit="s",
                 mode=mode,
+                measured_on=measured_on,
             ),
         ]
     return figures

@@ -64,7 +64,8 @@ def measure(scale: str, repeats: int) -> Section:
             )
             continue
         shown = f"python -m benchmarks.transform (baseline {which}, {path.relative_to(REPO)})"
-        figures += _figures(data, shown, f"baseline {which}")
+        shown = f"{data['command']} ({path.relative_to(REPO)})" if data.get("command") else shown
+        figures += _figures(data, shown, f"baseline {which}", data.get("machine"))
         notes.append(
             f"\nBaseline {which}: commit {data.get('commit')}, measured {data.get('measured_at')}."
         )
@@ -79,7 +80,9 @@ def measure(scale: str, repeats: int) -> Section:
     )
 
 
-def _figures(result: dict[str, Any], cmd: str, mode: str) -> list[dict[str, Any]]:
+def _figures(
+    result: dict[str, Any], cmd: str, mode: str, measured_on: dict[str, Any] | str | None = None
+) -> list[dict[str, Any]]:
     parts = result.get("parts") or {}
     orders = result.get("orders") or 0
     transform = parts.get("transform") or {}
@@ -91,6 +94,7 @@ def _figures(result: dict[str, Any], cmd: str, mode: str) -> list[dict[str, Any]
             command=cmd,
             unit="orders/s",
             mode=mode,
+            measured_on=measured_on,
             target=f"≥ {TARGET_RATE:,}",
             check=lambda v: v >= TARGET_RATE,
             note=f"{orders:,} orders",
@@ -101,6 +105,7 @@ def _figures(result: dict[str, Any], cmd: str, mode: str) -> list[dict[str, Any]
             command=cmd,
             unit="MB",
             mode=mode,
+            measured_on=measured_on,
             target=f"≤ {TARGET_MB:,} MB",
             check=lambda v: v <= TARGET_MB,
         ),
@@ -115,6 +120,7 @@ def _figures(result: dict[str, Any], cmd: str, mode: str) -> list[dict[str, Any]
                 command=cmd,
                 unit="s",
                 mode=mode,
+                measured_on=measured_on,
             )
         )
     return figures
