@@ -12,7 +12,6 @@ from journal_pipeline.accounting import posting_rules
 from journal_pipeline.defs import build_marks
 from journal_pipeline.defs.checks import (
     day_totals_checks,
-    day_totals_result,
     every_record_posted_result,
     invoice_checks,
     journal_check_results,
@@ -39,8 +38,8 @@ from journal_pipeline.defs.resources import (
 )
 from journal_pipeline.iseller.paging import ChangedOrders
 from journal_pipeline.jurnal.client import JurnalClient
-from journal_pipeline.sync import completeness, order_marks, returns
 from journal_pipeline.sync import day as day_sync
+from journal_pipeline.sync import order_marks, returns
 from journal_pipeline.sync.customers import sync_day_customers
 from journal_pipeline.sync.master_data import sync_day_products
 from journal_pipeline.sync.outbox import (
@@ -87,12 +86,12 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         """iSeller's own totals of the day per outlet, staged and compared with the staged
         orders: a day that disagrees is not complete and is not built (blocking check)."""
         client = iseller.client()
-        result, counts = completeness.verify_day(
+        compared, counts = build_marks.day_totals(
             client, staging.store, merchant.config, partition_date(context)
         )
         return dg.MaterializeResult(
-            metadata={**counts, "complete": result.complete, **client.stats()},
-            check_results=[day_totals_result(result)],
+            metadata={**counts, **(compared.metadata or {}), **client.stats()},
+            check_results=compared.check_results,
         )
 
     @dg.asset(
@@ -136,7 +135,8 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
             },
             check_results=journal_check_results(journal, totals),
         )
-        build_marks.remember_build(staging.store, merchant.config, day, inputs, result)
+        after = build_marks.journal_inputs(staging.store, merchant.config, day)
+        build_marks.remember_build(staging.store, day, inputs, after, result)
         return result
 
     @dg.asset(

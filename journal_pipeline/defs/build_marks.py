@@ -1,5 +1,5 @@
-"""A day's journal (and its payment fees) is not built again while nothing it is built from
-has changed.
+"""A day's journal (its payment fees, its comparison with iSeller's totals) is not built
+again while nothing it is built from has changed.
 
 The hourly run asks for today's journal every hour; most hours nothing new arrived. Building
 it (frames, posting rules, documents) and queueing it again would give the same lines and the
@@ -16,7 +16,12 @@ or refund, a document posted, held, failed or queued by any run of any day, a re
 config edit or a new release each change them, and the next run builds.
 
 `jurnal_payment_fees` does the same with its fee entries (`kept` / `keep`): built and queued
-only when the same inputs changed; what is queued is still posted every run.
+only when the same inputs changed; what is queued is still posted every run. And
+`iseller_day_totals` (`day_totals`) fetches iSeller's totals every run but compares the staged
+day with them again only when those totals or the same inputs changed; and
+`cash_bank_reconciliation` (`recon_inputs`) reads Jurnal's bank statement every run but
+matches again only when it, the staged bank lines, the day it is made as of or the same
+inputs changed (and its CSV file is still there).
 
 A build is remembered (`remember_build`, `keep`) only after it is committed, and only when
 the inputs are the same after it as before it: a build that queued new documents, or that ran
@@ -26,7 +31,7 @@ while another run wrote to staging, is built once more next time rather than tru
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -35,9 +40,14 @@ from typing import Any
 import dagster as dg
 
 from journal_pipeline.config import MerchantConfig
-from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.defs.checks import day_totals_result
+from journal_pipeline.storage.store import StagingStore, dumps
+from journal_pipeline.sync import completeness
+from journal_pipeline.sync.ports import DayTotalsSource
 
 JOURNAL_MARK = "journal_entries"
+TOTALS_MARK = "iseller_day_totals"
+RECON_MARK = "cash_bank_reconciliation"
 PACKAGE = Path(__file__).resolve().parents[1]  # journal_pipeline/
 
 
@@ -89,13 +99,14 @@ def same_build(
 
 def remember_build(
     store: StagingStore,
-    config: MerchantConfig,
     day: date,
     inputs: str,
+    inputs_after: str,
     result: dg.MaterializeResult,
     name: str = JOURNAL_MARK,
 ) -> None:
-    """Remember the build just committed, if its inputs did not move while it ran."""
+    """Remember the build just committed, if its inputs did not move while it ran
+    (``inputs_after``: them computed again after it)."""
     checks = [
         {
             "check_name": check.check_name,
@@ -106,7 +117,7 @@ def remember_build(
         }
         for check in result.check_results or []
     ]
-    keep(store, name, config, day, inputs, result.metadata or {}, checks=checks)
+    keep(store, name, day, inputs, inputs_after, result.metadata or {}, checks=checks)
 
 
 def kept(store: StagingStore, name: str, day: date, inputs: str) -> dict[str, Any] | None:
@@ -123,15 +134,16 @@ def kept(store: StagingStore, name: str, day: date, inputs: str) -> dict[str, An
 def keep(
     store: StagingStore,
     name: str,
-    config: MerchantConfig,
     day: date,
     inputs: str,
+    inputs_after: str,
     metadata: Mapping[str, Any],
     **more: Any,
 ) -> None:
     """After a build by step ``name`` is committed: keep its metadata (and ``more``, JSON)
-    under ``inputs``, if they are still the inputs now; else forget the day's last build."""
-    if journal_inputs(store, config, day) != inputs:
+    under ``inputs``, if ``inputs_after`` (them computed again after the build) are the same;
+    else forget the day's last build."""
+    if inputs_after != inputs:
         store.clear_mark(name, day.isoformat())
         return
     value = {"inputs": inputs, "metadata": _frozen(metadata), **more}
@@ -153,3 +165,59 @@ def _thawed(frozen: Mapping[str, Any]) -> dict[str, Any]:
         key: dg.deserialize_value(item["dagster"]) if "dagster" in item else item["plain"]
         for key, item in frozen.items()
     }
+
+
+def day_totals(
+    source: DayTotalsSource, store: StagingStore, config: MerchantConfig, day: date
+) -> tuple[dg.MaterializeResult, dict[str, int]]:
+    """iSeller's totals of the day, fetched and kept (every run: they are the check that
+    nothing was missed), and the comparison of the staged day with them, made again only when
+    the totals iSeller gave or the staged inputs changed (`completeness.verify_day`, in its
+    parts). The comparison as a result to report, and the fetch's counts."""
+    frames = completeness.staged_frames(store, config, day)
+    counts = completeness.fetch_day_totals(source, store, config, day, frames, datetime.now(UTC))
+    inputs = _totals_inputs(store, config, day)
+    again = same_build(store, day, inputs, TOTALS_MARK)
+    if again is not None:
+        return again, counts
+    compared = completeness.check_day(store, config, day, frames)
+    built: dg.MaterializeResult = dg.MaterializeResult(
+        metadata={"complete": compared.complete, "rebuilt": True},
+        check_results=[day_totals_result(compared)],
+    )
+    after = _totals_inputs(store, config, day)
+    remember_build(store, day, inputs, after, built, TOTALS_MARK)
+    return built, counts
+
+
+def _totals_inputs(store: StagingStore, config: MerchantConfig, day: date) -> str:
+    """The journal's inputs and the day's totals as iSeller gave them (not when)."""
+    kept = [{k: v for k, v in row.items() if k != "fetched_at"} for row in store.day_totals(day)]
+    digest = hashlib.sha256(journal_inputs(store, config, day).encode("utf-8"))
+    digest.update(dumps(kept).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def recon_inputs(
+    store: StagingStore,
+    config: MerchantConfig,
+    day: date,
+    as_of: date,
+    jurnal_lines: Sequence[object],
+) -> str:
+    """What a day's reconciliation is made from: the journal's inputs, the day it is made as
+    of (ages and statuses move with it), the money-in lines read from Jurnal this run, and
+    `StagingStore.reconciliation_inputs_version`."""
+    digest = hashlib.sha256(journal_inputs(store, config, day).encode("utf-8"))
+    digest.update(as_of.isoformat().encode("utf-8"))
+    digest.update(repr(sorted(repr(line) for line in jurnal_lines)).encode("utf-8"))
+    digest.update(store.reconciliation_inputs_version(day).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def files_kept(result: dg.MaterializeResult) -> bool:
+    """Every file a kept result names (its path metadata) is still there."""
+    paths = [
+        v.path for v in (result.metadata or {}).values() if isinstance(v, dg.PathMetadataValue)
+    ]
+    return all(path is not None and Path(path).is_file() for path in paths)

@@ -54,7 +54,8 @@ def build_fee_assets(daily: dg.PartitionsDefinition) -> list:
         kept = build_marks.kept(store, FEES_MARK, day, inputs)
         built = kept["metadata"] if kept else _build_fees(store, config, outbox, day)
         if kept is None:
-            build_marks.keep(store, FEES_MARK, config, day, inputs, built)
+            after = build_marks.journal_inputs(store, config, day)
+            build_marks.keep(store, FEES_MARK, day, inputs, after, built)
         result = fee_sync.post_payment_fees(outbox, day, client)
         metadata: dict[str, Any] = {
             **built,

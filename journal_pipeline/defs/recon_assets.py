@@ -21,6 +21,7 @@ from journal_pipeline.accounting.reconciliation import (
     status_counts,
 )
 from journal_pipeline.core.money import format_idr, to_rupiah
+from journal_pipeline.defs import build_marks
 from journal_pipeline.defs.assets import JURNAL_POOL
 from journal_pipeline.defs.checks import (
     every_record_posted_check,
@@ -97,10 +98,15 @@ def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
         except Exception as exc:  # Jurnal's statement is a second source: go on without it
             context.log.warning(f"Jurnal's bank statement not read ({exc}); files only")
             jurnal_lines = []
+        inputs = build_marks.recon_inputs(store, config, day, as_of, jurnal_lines)
+        again = build_marks.same_build(store, day, inputs, build_marks.RECON_MARK)
+        if again is not None and build_marks.files_kept(again):
+            return again  # nothing it is made from changed: the last one stands
         result = reconcile_day(store, config, day, as_of, jurnal_lines)
         counts = status_counts(result.rows)
-        return dg.MaterializeResult(
+        built: dg.MaterializeResult = dg.MaterializeResult(
             metadata={
+                "rebuilt": True,
                 **counts,
                 **_totals(result.rows),
                 "jurnal_lines_read": result.jurnal_lines,
@@ -113,6 +119,9 @@ def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
                 _overdue_check(result.rows),
             ],
         )
+        after = build_marks.recon_inputs(store, config, day, as_of, jurnal_lines)
+        build_marks.remember_build(store, day, inputs, after, built, build_marks.RECON_MARK)
+        return built
 
     @dg.asset(
         partitions_def=daily,

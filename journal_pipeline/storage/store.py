@@ -395,6 +395,38 @@ class StagingStore:
                     digest.update(repr(tuple(str(value) for value in row)).encode())
         return digest.hexdigest()
 
+    def reconciliation_inputs_version(self, day: date) -> str:
+        """A digest of what a day's reconciliation reads in staging besides the journal's
+        inputs: the bank statement lines staged (count, latest staging), the rows other days'
+        reconciliations keep (their matched lines), and the day's journal lines per account
+        role (count and sums: the takings check reads them)."""
+        lines, recon, journal = (
+            tables.bank_statement_lines,
+            tables.cash_bank_reconciliation,
+            tables.journal_lines,
+        )
+        queries = [
+            sa.select(sa.func.count(), sa.func.max(lines.c.staged_at)),
+            sa.select(sa.func.count(), sa.func.max(recon.c.reconciled_at)).where(
+                recon.c.business_date != day
+            ),
+            sa.select(
+                journal.c.account_role,
+                sa.func.count(),
+                sa.func.sum(journal.c.debit),
+                sa.func.sum(journal.c.credit),
+            )
+            .where(journal.c.business_date == day)
+            .group_by(journal.c.account_role)
+            .order_by(journal.c.account_role),
+        ]
+        digest = hashlib.sha256()
+        with self.engine.connect() as conn:
+            for query in queries:
+                for row in conn.execute(query):
+                    digest.update(repr(tuple(str(value) for value in row)).encode())
+        return digest.hexdigest()
+
 
 def _posted_invoices(conn: sa.Connection, order_ids: list[str]) -> set[str]:
     """Those of ``order_ids`` whose (first) sales invoice is in Jurnal."""

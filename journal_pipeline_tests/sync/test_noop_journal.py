@@ -7,13 +7,26 @@ Both sandboxes over HTTP, the sync assets materialised through Dagster.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
+import dagster as dg
 import sqlalchemy as sa
 
+from journal_pipeline.core.statement_lines import StatementLine
+from journal_pipeline.defs.partitions import daily_partitions
+from journal_pipeline.defs.recon_assets import AS_OF_TAG, build_recon_assets
 from journal_pipeline.defs.resources import MerchantConfigResource
 from journal_pipeline.storage import tables
-from journal_pipeline_tests.sync.test_noop_extraction import DAY, local, metadata, noop_shop
+from journal_pipeline.storage.bank_statements import stage_statement_lines
+from journal_pipeline_tests.sync.test_noop_extraction import (
+    ASSETS,
+    CONFIG,
+    DAY,
+    local,
+    metadata,
+    noop_shop,
+)
 from journal_sandbox.defaults import DEMO_CONFIG
 
 
@@ -75,3 +88,53 @@ def test_a_posting_status_changed_by_another_run_builds_the_day_again(tmp_path):
                 .values(status="pending", updated_at=datetime.now(UTC))
             )
         assert metadata(shop.run(), "journal_entries")["rebuilt"] is True
+
+
+def test_the_comparison_with_iseller_totals_is_made_again_when_they_change(tmp_path):
+    with noop_shop(tmp_path) as shop:
+        shop.at(local(DAY, 12)).run()
+        settle(shop)
+        quiet = metadata(shop.run(), "iseller_day_totals")
+        assert quiet["rebuilt"] is False and quiet["iseller_summary_calls"] > 0
+        # nothing staged changes, but iSeller's answer does: compared again
+        shop.iseller.inject_fault("GetOrderSummary", status=400, times=3)
+        failed = dg.materialize(ASSETS[:2], partition_key=DAY.isoformat(), resources=shop.resources)
+        totals = metadata(failed, "iseller_day_totals")
+        assert totals["rebuilt"] is True and totals["summaries_unavailable"] > 0
+        assert metadata(shop.run(), "iseller_day_totals")["rebuilt"] is True  # answers again
+        assert metadata(shop.run(), "iseller_day_totals")["rebuilt"] is False
+
+
+def test_the_reconciliation_is_made_again_when_a_bank_line_or_its_day_changes(tmp_path):
+    assets = [*ASSETS, *build_recon_assets(daily_partitions(CONFIG))]
+    with noop_shop(tmp_path) as shop:
+        shop.at(local(DAY, 12))
+
+        def recon(**tags: str) -> dict:
+            run = dg.materialize(
+                assets, partition_key=DAY.isoformat(), resources=shop.resources, tags=tags
+            )
+            assert run.success
+            return metadata(run, "cash_bank_reconciliation")
+
+        for _ in range(3):
+            quiet = recon()
+        assert quiet["rebuilt"] is False
+        line = StatementLine(
+            line_key="test-line-1",
+            account="Rekening Bank",
+            line_date=DAY + timedelta(days=1),
+            description="SETORAN TUNAI",
+            reference="DEP-1",
+            amount=Decimal("150000"),
+            direction="CR",
+            balance=None,
+            source="test.csv",
+            line_no=1,
+        )
+        assert stage_statement_lines(shop.store, [line])["staged"] == 1
+        assert recon()["rebuilt"] is True  # a bank line arrived
+        # its payout is posted in that run (the outbox changed): made once more, then kept
+        assert [recon()["rebuilt"] for _ in range(3)][-1] is False
+        later = (DAY + timedelta(days=30)).isoformat()
+        assert recon(**{AS_OF_TAG: later})["rebuilt"] is True  # ages move with the day
