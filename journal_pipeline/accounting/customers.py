@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from functools import lru_cache
 
 from journal_pipeline.core.missing import text_or_none
 
@@ -75,6 +76,13 @@ def _cut(text: str, limit: int) -> str:
 
 def display_name(customer_id: str, name: object) -> str:
     """The Jurnal display name of the iSeller customer ``customer_id`` called ``name``."""
+    if type(customer_id) is str and (name is None or type(name) is str):
+        return _display_name(customer_id, name)  # a day names its regulars again and again
+    return _display_name.__wrapped__(customer_id, name)
+
+
+@lru_cache(maxsize=65_536)
+def _display_name(customer_id: str, name: object) -> str:
     tag = f" ({customer_tag(customer_id)})"
     base = clean_name(name) or NAMELESS
     return _cut(base, DISPLAY_NAME_LIMIT - len(tag)) + tag

@@ -32,7 +32,11 @@ from journal_pipeline.accounting.documents import SALES_INVOICE, Document, trans
 from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine, fit_total, invoice_totals
 from journal_pipeline.accounting.labels import item_name, line_description
-from journal_pipeline.accounting.payments import settle_at_sale, split_payment_documents
+from journal_pipeline.accounting.payments import (
+    AccountMemo,
+    settle_at_sale,
+    split_payment_documents,
+)
 from journal_pipeline.accounting.posting_rules import (
     DatedPayment,
     DaySales,
@@ -91,7 +95,7 @@ def sales_invoice(
 ) -> tuple[list[Document], None] | tuple[None, Hold]:
     """The invoice document of one order (already checked by the posting rules) and the
     receive payments of a split payment, or a Hold."""
-    return _sales_invoice(order, lines, payments, config, day, None)
+    return _sales_invoice(order, lines, payments, config, day, None, None)
 
 
 #: What an invoice takes of the reading of an order's service charge (`service_charge.py`):
@@ -106,9 +110,11 @@ def _sales_invoice(
     config: MerchantConfig,
     day: date,
     charge_read: _Charge | None,
+    memo: AccountMemo | None,
 ) -> tuple[list[Document], None] | tuple[None, Hold]:
     """`sales_invoice`; ``charge_read``: the order's service charge as its matched reading
-    gives it (`service_charge.charge_readings`), None to read it here."""
+    gives it (`service_charge.charge_readings`), None to read it here; ``memo``: the clearing
+    accounts of the day's payment methods found so far (`payments.settle_at_sale`)."""
     outlet_code = text_or_none(order.outlet_code)
     outlet = config.outlet(outlet_code)
     tax = config.tax_for(outlet_code)
@@ -220,7 +226,7 @@ def _sales_invoice(
             }
         )
 
-    settlement = settle_at_sale(payments_at_sale(payments, day), config, outlet_code)
+    settlement = settle_at_sale(payments_at_sale(payments, day), config, outlet_code, memo=memo)
     if settlement.unmapped:
         return hold("a payment method has no account mapping (see payment_methods).")
 
@@ -301,6 +307,7 @@ def sales_invoices(
     ]
     documents: list[Document] = []
     holds: list[Hold] = []
+    memo: AccountMemo = {}
     for order, charge_read in zip(frames.orders.itertuples(index=False), read, strict=True):
         if order.order_id in skip:
             continue
@@ -311,6 +318,7 @@ def sales_invoices(
             config,
             sales.day,
             charge_read,
+            memo,
         )
         if hold is not None:
             holds.append(hold)

@@ -47,14 +47,33 @@ def _account(payment: DatedPayment, config: MerchantConfig, outlet_code: str | N
     )
 
 
+#: Clearing accounts found, by (method name, gateway, outlet code): for one config only.
+AccountMemo = dict[tuple[str | None, str | None, str | None], str | None]
+
+
 def settle_at_sale(
-    payments: list[DatedPayment], config: MerchantConfig, outlet_code: str | None
+    payments: list[DatedPayment],
+    config: MerchantConfig,
+    outlet_code: str | None,
+    *,
+    memo: AccountMemo | None = None,
 ) -> Settlement:
-    """Split the payments made at the till into the invoice deposit and receive payments."""
+    """Split the payments made at the till into the invoice deposit and receive payments.
+    ``memo``: the accounts found for earlier orders under the same config, to look up once."""
     mapped: list[tuple[DatedPayment, str]] = []
     unmapped: list[DatedPayment] = []
     for payment in payments:
-        account = _account(payment, config, outlet_code)
+        if memo is None:
+            account = _account(payment, config, outlet_code)
+        else:
+            key = (
+                text_or_none(payment.payment_type_name),
+                text_or_none(payment.gateway),
+                outlet_code,
+            )
+            if key not in memo:
+                memo[key] = config.payment_account(*key)
+            account = memo[key]
         if account is None:
             unmapped.append(payment)
         else:
