@@ -44,6 +44,7 @@ from journal_pipeline.defs.checks import day_totals_result
 from journal_pipeline.storage.store import StagingStore, dumps
 from journal_pipeline.sync import completeness
 from journal_pipeline.sync.ports import DayTotalsSource
+from journal_pipeline.sync.summary_day import is_final
 
 JOURNAL_MARK = "journal_entries"
 TOTALS_MARK = "iseller_day_totals"
@@ -53,7 +54,7 @@ PACKAGE = Path(__file__).resolve().parents[1]  # journal_pipeline/
 
 def journal_inputs(store: StagingStore, config: MerchantConfig, day: date) -> str:
     """A digest of everything the day's journal is built from."""
-    over = day < datetime.now(UTC).astimezone(config.zone).date()
+    over = is_final(config, day)
     digest = hashlib.sha256()
     for part in (
         day.isoformat(),
