@@ -27,3 +27,17 @@ def spread_values(spread: dict[str, Any]) -> list[float]:
     if isinstance(runs, list) and runs:
         return [float(v) for v in runs]
     return [float(spread[k]) for k in ("min", "median", "max") if spread.get(k) is not None]
+
+
+def baselines(prefix: str) -> list[tuple[str, dict[str, Any] | None, Path]]:
+    """(label, data, path) of benchmarks/baselines/``prefix``_before*.json then _after*.json:
+    ``before``, ``before_50k``, ``after``...; a missing ``before``/``after`` with data None."""
+    found = []
+    for which in ("before", "after"):
+        paths = sorted(BASELINES.glob(f"{prefix}_{which}*.json")) or [
+            BASELINES / f"{prefix}_{which}.json"
+        ]
+        for path in paths:
+            data, _ = baseline(path.name)
+            found.append((path.stem.removeprefix(f"{prefix}_"), data, path))
+    return found

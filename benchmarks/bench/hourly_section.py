@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from benchmarks.bench.common import REPO, Section, command, error_text, figure, unavailable
-from benchmarks.bench.folding import baseline, spread_values
+from benchmarks.bench.folding import baselines, spread_values
 
 TITLE = "Hourly run with nothing new, and growth with the day's size"
 SIZES = {"full": (10, 1_000, 10_000, 50_000), "ci": (10, 100)}
@@ -62,8 +62,7 @@ def measure(scale: str, repeats: int) -> Section:
             notes.append(
                 "\nSlowest steps of a no-op run: " + ", ".join(f"{k} {v:.2f} s" for k, v in slowest)
             )
-    for which in ("before", "after"):
-        data, path = baseline(f"hourly_noop_{which}.json")
+    for which, data, path in baselines("hourly_noop"):
         if data is None:
             figures.append(
                 unavailable(

@@ -17,7 +17,7 @@ from benchmarks.bench.common import (
     figure,
     unavailable,
 )
-from benchmarks.bench.folding import baseline, spread_values
+from benchmarks.bench.folding import baselines, spread_values
 
 TITLE = "Transform of a 50,000-order day"
 ORDERS = {"full": 50_000, "ci": 1_000}
@@ -51,8 +51,7 @@ def measure(scale: str, repeats: int) -> Section:
             notes += [str(result["profile"]).rstrip(), "```"]
         if result.get("notes"):
             notes += ["", str(result["notes"])]
-    for which in ("before", "after"):
-        data, path = baseline(f"transform_{which}.json")
+    for which, data, path in baselines("transform"):
         if data is None:
             figures.append(
                 unavailable(
