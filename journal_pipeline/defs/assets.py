@@ -28,6 +28,7 @@ from journal_pipeline.defs.metadata import (
     queue_counts,
     rupiah,
     status_counts,
+    summary_counts,
 )
 from journal_pipeline.defs.partitions import partition_date
 from journal_pipeline.defs.resources import (
@@ -132,6 +133,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
                 "held_reasons": dg.MetadataValue.md(held_reasons(journal.holds)),
                 "readings": metadata_value(readings or {}),
                 **queue_counts(written),
+                **summary_counts(merchant.config.mode_of(day), journal.summary),
             },
             check_results=journal_check_results(journal, totals),
         )

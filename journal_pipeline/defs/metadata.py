@@ -26,6 +26,7 @@ from journal_pipeline.accounting.completeness import Finding
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.core.money import format_idr
 from journal_pipeline.sync.outbox import OPEN_STATES, STATES
+from journal_pipeline.sync.summary_day import DaySummary
 
 SHOWN = 50  # rows a metadata table shows; the rest are counted
 TEXT = "_text"  # suffix of the key that holds a rupiah amount as text
@@ -152,3 +153,17 @@ def _cell(value: object) -> str:
 
 def _text(value: object) -> str:
     return "" if value is None or pd.isna(value) else str(value)
+
+
+def summary_counts(mode: str, summary: DaySummary | None) -> dict[str, Any]:
+    """The day's posting mode and its daily summaries: the same keys every day, zeros when
+    nothing is summarised; ``summary_waiting_for_day_end`` counts the documents built and
+    checked but not queued yet (today, in daily-summary mode)."""
+    outlets = summary.outlets if summary is not None else {}
+    return {
+        "posting_mode": mode,
+        "summary_outlets": len(outlets),
+        "summary_invoices": sum(o["summary_invoices"] for o in outlets.values()),
+        "summary_orders": sum(o["orders"] for o in outlets.values()),
+        "summary_waiting_for_day_end": len(summary.waiting) if summary is not None else 0,
+    }
