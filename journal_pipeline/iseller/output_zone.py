@@ -65,10 +65,14 @@ class Bound:
     before: datetime | None
 
     def holds(self, moment: datetime) -> bool:
-        """Whether `moment` lies in the window (both ends counted: I-10 leaves the end open)."""
-        return (self.after is None or moment >= self.after) and (
-            self.before is None or moment <= self.before
-        )
+        """Whether `moment` lies in the window (both ends counted: I-10 leaves the end open).
+        Dates are written to the second: a bound asked with a fraction of a second counts
+        from its whole second, so an item written at that second is inside."""
+        after = self.after.replace(microsecond=0) if self.after else None
+        before = self.before
+        if before is not None and before.microsecond:
+            before = before.replace(microsecond=0) + timedelta(seconds=1)
+        return (after is None or moment >= after) and (before is None or moment <= before)
 
     def describe(self) -> str:
         after = self.after.strftime(PARAM_FORMAT) if self.after else "…"

@@ -73,6 +73,17 @@ def test_items_fitting_no_offset_are_an_error_naming_the_endpoint() -> None:
     assert "2026-11-16 21:00:00" in message
 
 
+def test_an_item_at_the_second_of_a_bound_asked_with_a_fraction_is_inside() -> None:
+    # an incremental fetch asks from a mark with microseconds; dates come to the second
+    mark = datetime(2026, 12, 2, 16, 59, 59, 400_000, tzinfo=UTC)
+    changed = Bound("modified", "modified_date", mark, None)
+    rows = [{"order_id": "o1", "modified_date": "2026-12-02 16:59:59"}]
+    assert detect("v2/GetOrders", evidence(rows, [changed], "order_id")) is None
+    until = Bound("modified", "modified_date", None, mark)
+    rows = [{"order_id": "o2", "modified_date": "2026-12-02 17:00:00"}]
+    assert detect("v2/GetOrders", evidence(rows, [until], "order_id")) is None
+
+
 def test_one_offset_that_fits_every_item_is_learnt() -> None:
     # at the window's start + 7h (offset <= 7) and its end + 7h (offset >= 7)
     found = evidence(_orders("2026-11-18 00:00:00", "2026-11-19 00:00:00"), [CREATED], "order_id")
