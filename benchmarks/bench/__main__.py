@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": args.repeats,
         "machine": machine(),
         "sections": sections,
+        "only": list(args.only or ()),
     }
     for key in SECTIONS:
         if args.only and key not in args.only:

@@ -65,7 +65,13 @@ def markdown(report: dict[str, Any]) -> str:
         "docs/benchmarks.json carries its command and the machine.",
         "",
         f"Measured {report['date']} (scale {report['scale']}, {report['repeats']} repeat(s)) "
-        f"on: {machine_line(report['machine'])}. The run took {minutes:.1f} minutes.",
+        f"on: {machine_line(report['machine'])}. The run took {minutes:.1f} minutes."
+        + (
+            f" It measured only {', '.join(report['only'])}; the other sections are kept from "
+            "an earlier run, each with its own command and date."
+            if report.get("only")
+            else ""
+        ),
         "",
         "## Targets",
         "",
