@@ -55,9 +55,13 @@ def is_final(config: MerchantConfig, day: date, now: datetime | None = None) -> 
 
 
 def summarised_outlets(
-    store: StagingStore, config: MerchantConfig, day: date, documents: list[Document]
+    store: StagingStore,
+    config: MerchantConfig,
+    day: date,
+    documents: list[Document],
+    posted: dict[str, set[str]],
 ) -> set[str]:
-    posted = summary_members.posted_summaries(store.engine, day)
+    """``posted``: outlet → the day's summary invoices in Jurnal (`posted_summaries`)."""
     if config.mode_of(day) != "daily_summary":
         return set(posted)
     candidates = {d.outlet_code for d in documents if is_summarisable(d, day, {d.outlet_code})}
@@ -74,13 +78,13 @@ def summary_of_day(
     """The day's documents with its summarised outlets' sales folded into summaries, and the
     later payments of summarised orders pointed at their summary invoices."""
     engine = store.engine
-    outlets = summarised_outlets(store, config, day, documents)
+    posted = summary_members.posted_summaries(engine, day)
+    outlets = summarised_outlets(store, config, day, documents, posted)
     earlier = summary_members.members_by_invoice_no(engine, _invoices_referred(documents))
     if not outlets and not earlier:
         return DaySummary(documents)
     targets = {spot[0] for m in earlier.values() for spot in m.line_map if spot}
     bodies = summary_members.invoice_bodies(engine, targets)
-    posted = summary_members.posted_summaries(engine, day)
     sequence = {outlet: _next_sequence(keys) for outlet, keys in posted.items()}
     frozen = summary_members.frozen_orders(engine, day)
     posted_returns = summary_members.posted_summaries(engine, day, SALES_RETURN)
