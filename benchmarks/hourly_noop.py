@@ -131,6 +131,16 @@ class Merchant:
         self.jurnal.stop()
 
 
+def failure_of(result: dg.ExecuteInProcessResult) -> str:
+    """The failed steps of a run and each one's error, for the benchmark's own error."""
+    failed = [
+        f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+        for event in result.all_events
+        if event.is_step_failure and event.step_failure_data.error is not None
+    ]
+    return "; ".join(failed) or "no step failed (a check or the run itself)"
+
+
 def temporary_instance(home: Path) -> dg.DagsterInstance:
     """A Dagster instance with the repo's ``dagster.yaml`` (pools, run retries) in ``home``."""
     home.mkdir(parents=True, exist_ok=True)
@@ -245,7 +255,7 @@ def measure_merchant(
     with merchant(orders_per_outlet, time_scale) as shop:
         first_seconds, first = timed(shop.run)
         if not first.success:
-            raise RuntimeError(f"the first sync of {shop.day} failed")
+            raise RuntimeError(f"the first sync of {shop.day} failed: {failure_of(first)}")
         shop.run()  # warm-up
         noop_seconds, results = [], []
         for _ in range(repeats):
