@@ -18,7 +18,9 @@ config edit or a new release each change them, and the next run builds.
 `jurnal_payment_fees` does the same with its fee entries (`kept` / `keep`): built and queued
 only when the same inputs changed; what is queued is still posted every run. And
 `iseller_day_totals` (`day_totals`) fetches iSeller's totals every run but compares the staged
-day with them again only when those totals or the same inputs changed; and
+day with them again only when those totals or the same inputs changed (the outlets the
+staged orders name, whose totals it asks for, are read from them again only when the same
+inputs changed: `OUTLETS_MARK`); and
 `cash_bank_reconciliation` (`recon_inputs`) reads Jurnal's bank statement every run but
 matches again only when it, the staged bank lines, the day it is made as of or the same
 inputs changed (and its CSV file is still there).
@@ -40,6 +42,7 @@ from typing import Any
 import dagster as dg
 
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.orders import OrderFrames
 from journal_pipeline.defs.checks import day_totals_result
 from journal_pipeline.storage.store import StagingStore, dumps
 from journal_pipeline.sync import completeness
@@ -49,6 +52,7 @@ from journal_pipeline.sync.summary_day import is_final
 JOURNAL_MARK = "journal_entries"
 TOTALS_MARK = "iseller_day_totals"
 RECON_MARK = "cash_bank_reconciliation"
+OUTLETS_MARK = "staged_outlets"
 PACKAGE = Path(__file__).resolve().parents[1]  # journal_pipeline/
 
 
@@ -175,8 +179,8 @@ def day_totals(
     nothing was missed), and the comparison of the staged day with them, made again only when
     the totals iSeller gave or the staged inputs changed (`completeness.verify_day`, in its
     parts). The comparison as a result to report, and the fetch's counts."""
-    frames = completeness.staged_frames(store, config, day)
-    counts = completeness.fetch_day_totals(source, store, config, day, frames, datetime.now(UTC))
+    outlets, frames = _staged_outlets(store, config, day)
+    counts = completeness.fetch_day_totals(source, store, config, day, outlets, datetime.now(UTC))
     inputs = _totals_inputs(store, config, day)
     again = same_build(store, day, inputs, TOTALS_MARK)
     if again is not None:
@@ -189,6 +193,23 @@ def day_totals(
     after = _totals_inputs(store, config, day)
     remember_build(store, day, inputs, after, built, TOTALS_MARK)
     return built, counts
+
+
+def _staged_outlets(
+    store: StagingStore, config: MerchantConfig, day: date
+) -> tuple[list[completeness.OutletPair], OrderFrames | None]:
+    """The outlets the day's staged orders name, and the staged frames when they had to be
+    read for it: kept (`OUTLETS_MARK`) with the journal's inputs they were read under, and
+    read again only when those changed (reading every staged order of the day is the cost)."""
+    staged = journal_inputs(store, config, day)
+    mark = store.mark(OUTLETS_MARK, day.isoformat())
+    if mark is not None and mark[0].get("inputs") == staged:
+        return [(code, ident) for code, ident in mark[0]["outlets"]], None
+    frames = completeness.staged_frames(store, config, day)
+    outlets = completeness.staged_outlets(frames)
+    if journal_inputs(store, config, day) == staged:  # not written to while read
+        store.set_mark(OUTLETS_MARK, day.isoformat(), {"inputs": staged, "outlets": outlets})
+    return outlets, frames
 
 
 def _totals_inputs(store: StagingStore, config: MerchantConfig, day: date) -> str:

@@ -60,6 +60,7 @@ SKIPPED = "skipped"
 UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError)
 
 SummaryCall = Callable[..., Sequence[Mapping[str, Any]]]
+OutletPair = tuple[str | None, str | None]  # (outlet_code, outlet_id) as an order names them
 
 
 @dataclass(frozen=True)
@@ -163,11 +164,18 @@ def outlet_window(
     )
 
 
+def staged_outlets(frames: OrderFrames) -> list[OutletPair]:
+    """The (``outlet_code``, ``outlet_id``) pairs the staged orders name, each once."""
+    pairs = frames.orders[["outlet_code", "outlet_id"]].drop_duplicates()
+    return [(row.outlet_code, row.outlet_id) for row in pairs.itertuples(index=False)]
+
+
 def outlets_to_check(
-    store_info: Mapping[str, Any] | None, frames: OrderFrames
+    store_info: Mapping[str, Any] | None, staged: Iterable[OutletPair]
 ) -> dict[str, str | None]:
     """``{outlet_code: outlet_id}``: iSeller's active outlets, and every outlet the staged
-    orders name (an outlet all of whose orders were lost is still among the first)."""
+    orders name (`staged_outlets`; an outlet all of whose orders were lost is still among
+    the first)."""
     outlets: dict[str, str | None] = {}
     for item in (store_info or {}).get("active_outlets") or []:
         outlet_id = item.get("outlet_id") or item.get("id")
@@ -175,14 +183,13 @@ def outlets_to_check(
         if code:
             outlets[str(code)] = str(outlet_id) if outlet_id else None
     names = {code.upper(): code for code in outlets}
-    pairs = frames.orders[["outlet_code", "outlet_id"]].drop_duplicates()
-    for row in pairs.itertuples(index=False):
-        code = row.outlet_code or row.outlet_id
+    for outlet_code, outlet_id in staged:
+        code = outlet_code or outlet_id
         if not code:
             continue
         name = names.setdefault(str(code).upper(), str(code))
         if outlets.get(name) is None:
-            outlets[name] = str(row.outlet_id) if row.outlet_id else None
+            outlets[name] = str(outlet_id) if outlet_id else None
     return dict(sorted(outlets.items()))
 
 
@@ -191,11 +198,12 @@ def fetch_day_totals(
     store: StagingStore,
     config: MerchantConfig,
     day: date,
-    frames: OrderFrames,
+    staged: Iterable[OutletPair],
     now: datetime,
 ) -> dict[str, int]:
-    """Ask iSeller for the day's totals of every outlet and keep the answers (replacing the
-    day's earlier ones); counts for the run's metadata."""
+    """Ask iSeller for the day's totals of every outlet (its active ones and those the staged
+    orders name, ``staged``: `staged_outlets`) and keep the answers (replacing the day's
+    earlier ones); counts for the run's metadata."""
     rows: list[dict[str, Any]] = []
     calls = 0
     store_info: Mapping[str, Any] | None = None
@@ -209,7 +217,7 @@ def fetch_day_totals(
         (ORDERS, source.get_order_summary),
         (PAYMENTS, source.get_transaction_summary),
     )
-    for code, outlet_id in outlets_to_check(store_info, frames).items():
+    for code, outlet_id in outlets_to_check(store_info, staged).items():
         if outlet_id is None:
             reason = "iSeller gave no outlet id for it: its totals cannot be asked for"
             rows.append(_row(code, ORDERS, SKIPPED, reason=reason))
@@ -353,7 +361,7 @@ def verify_day(
     """Fetch and keep iSeller's totals of the day, then compare the staged day with them."""
     now = now or datetime.now(UTC)
     frames = staged_frames(store, config, day)
-    counts = fetch_day_totals(source, store, config, day, frames, now)
+    counts = fetch_day_totals(source, store, config, day, staged_outlets(frames), now)
     return check_day(store, config, day, frames), counts
 
 
