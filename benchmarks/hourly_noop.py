@@ -10,7 +10,10 @@ the job the hourly schedule launches, executed in process with the definitions' 
 and then times runs of the same partition with nothing new in iSeller: the hourly no-op.
 The same Dagster instance (the repo's ``dagster.yaml`` in a temporary ``DAGSTER_HOME``) then
 times a trivial job of two assets (``b`` depends on ``a``, each returns a small value),
-executed in process the same way. Both get one warm-up run first.
+executed in process the same way. Both get one warm-up run first. Last, the hourly schedule
+the definitions build (with their look before the run, `journal_pipeline.sync.hourly_probe`)
+is evaluated for the synced day with nothing new, on the same instance: the tick that skips
+instead of running.
 
 `measure_hourly_noop` returns (keys are stable; `benchmarks/bench/` reads them):
 
@@ -29,6 +32,12 @@ executed in process the same way. Both get one warm-up run first.
   no-op run, by method and path (numbers in paths folded to ``{n}``);
 - ``noop_steps``: seconds per step (one per asset) of that no-op run, from its
   STEP_SUCCESS events; ``noop_ok``: every timed no-op run succeeded;
+- ``tick``: the same spread for the hourly tick with nothing new (the schedule evaluated,
+  its look included, after one warm-up tick); ``tick_ratio_median``: its median over the
+  trivial run's (target ≤ 2; ``ratio_median`` stays the forced run's); ``tick_skipped``:
+  every timed tick skipped; ``tick_reason``: the skip message (or the reason it ran);
+  ``tick_requests``: ``{"iseller": n, "jurnal": n, "iseller_by_path": {...}}``, the
+  requests of one tick;
 - ``sizes``: one entry per requested size, each ``{"orders_requested", "orders_per_outlet",
   "orders", "first_sync_seconds", "noop_seconds" (median of `repeats`),
   "noop_requests": {"jurnal", "iseller"}}``: a size is the day's orders over all outlets,
@@ -52,6 +61,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -116,14 +126,25 @@ class Merchant:
         # the client's limiter on the emulator's clock (a minute lasts 60/time_scale seconds)
         os.environ["JURNAL_RATE_LIMIT_WINDOW_SCALE"] = str(time_scale)
         os.environ["STAGING_DATABASE_URL"] = f"sqlite:///{workdir / 'staging.db'}"
-        defs = build_definitions(load_config(), resources_from_environment())
-        self.job = defs.get_job_def(SYNC_JOB)
+        config = load_config()
+        self.zone = config.zone
+        self.defs = build_definitions(config, resources_from_environment())
+        self.job = self.defs.get_job_def(SYNC_JOB)
         self.instance = temporary_instance(workdir / "dagster_home")
 
     def run(self) -> dg.ExecuteInProcessResult:
         return self.job.execute_in_process(
             partition_key=self.day.isoformat(), instance=self.instance, raise_on_error=False
         )
+
+    def tick(self) -> dg.RunRequest | dg.SkipReason:
+        """The definitions' hourly schedule, evaluated for the synced day (13:05 there)."""
+        schedule = next(s for s in self.defs.schedules if s.name == "hourly_today_schedule")
+        moment = datetime.combine(self.day, clock_time(13, 5), tzinfo=self.zone)
+        with dg.build_schedule_context(
+            instance=self.instance, scheduled_execution_time=moment
+        ) as context:
+            return schedule(context)
 
     def stop(self) -> None:
         self.instance.dispose()
@@ -295,7 +316,34 @@ def measure_merchant(
             )
             run_shaped()  # warm-up
             measured["same_shape"] = spread([timed(run_shaped)[0] for _ in range(repeats)])
+            measured.update(measure_tick(shop, repeats))
         return measured
+
+
+def measure_tick(shop: Merchant, repeats: int) -> dict[str, Any]:
+    """The hourly tick with nothing new: a warm-up tick, `repeats` timed ones, one counted."""
+    shop.tick()  # warm-up: the iSeller token, the page base
+    seconds, answers = [], []
+    for _ in range(repeats):
+        took, answer = timed(shop.tick)
+        seconds.append(took)
+        answers.append(answer)
+    shop.iseller_requests.reset()
+    shop.jurnal_requests.reset()
+    counted = shop.tick()
+    iseller, jurnal = shop.iseller_requests.snapshot(), shop.jurnal_requests.snapshot()
+    skipped = [a for a in [*answers, counted] if isinstance(a, dg.SkipReason)]
+    ran = [a for a in [*answers, counted] if not isinstance(a, dg.SkipReason)]
+    return {
+        "tick": spread(seconds),
+        "tick_skipped": not ran,
+        "tick_reason": skipped[0].skip_message if skipped else "ran: see the run's log",
+        "tick_requests": {
+            "iseller": sum(iseller.values()),
+            "jurnal": sum(jurnal.values()),
+            "iseller_by_path": iseller,
+        },
+    }
 
 
 def measure_hourly_noop(
@@ -313,6 +361,7 @@ def measure_hourly_noop(
         "same_shape_ratio_median": round(
             main["same_shape"]["median"] / main["trivial"]["median"], 2
         ),
+        "tick_ratio_median": round(main["tick"]["median"] / main["trivial"]["median"], 2),
         "sizes": [],
     }
     for size in sizes:

@@ -22,9 +22,10 @@ work or of doubt:
    config and the pipeline's code) against those of its last build: any difference, or no
    build kept;
 5. iSeller's GetOrders for orders modified since the moment the next run would ask from
-   (the day's mark less the overlap), order headers only, in one page sized to the orders
-   staged since that moment plus one: an order that is not staged, or staged with another
-   modified date, is new.
+   (the day's mark less the overlap) and created before the end of the day's windows (a
+   superset of what the run would fetch), order headers only, in one page sized to the
+   orders staged since that moment plus one: an order that is not staged, or staged with
+   another modified date, is new.
 
 A register shift closed in iSeller is run by the shift-close sensor and a bank statement
 file by the statement sensor, not by this schedule. Any error of the look (iSeller
@@ -45,8 +46,10 @@ import requests
 import sqlalchemy as sa
 from requests.adapters import HTTPAdapter
 
+from journal_pipeline.accounting.business_day import extraction_windows
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.timestamps import as_utc, parse_utc
+from journal_pipeline.iseller.paging import EPOCH
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync.order_marks import FULL_EVERY, plan_fetch
@@ -138,7 +141,8 @@ def look(
         return run(f"documents waiting for Jurnal: {_days(waiting)}")
     if not journal_current(staging):
         return run("the journal's inputs changed since its last build")
-    changed = changed_orders(orders(), staging, fetch.since)
+    created_before = max(end for _, end in extraction_windows(day, config.zones()).values())
+    changed = changed_orders(orders(), staging, fetch.since, created_before)
     if changed:
         since = _clock(fetch.since, zone, now)
         return run(f"{changed} order(s) changed in iSeller since {since}")
@@ -168,16 +172,26 @@ def open_documents(store: StagingStore) -> dict[date, int]:
         return {row[0]: int(row[1]) for row in conn.execute(query)}
 
 
-def changed_orders(source: OrderSource, store: StagingStore, since: datetime) -> int:
-    """How many orders iSeller holds modified from ``since`` on that are not staged as they
-    are (the staged ones sent again by the inclusive bound and the overlap are not new)."""
+def changed_orders(
+    source: OrderSource, store: StagingStore, since: datetime, created_before: datetime
+) -> int:
+    """How many orders iSeller holds modified from ``since`` on, created before the end of
+    the day's windows (what the day's run would fetch, and the older orders it would not),
+    that are not staged as they are (the staged ones sent again by the inclusive bound and
+    the overlap are not new)."""
     t = tables.iseller_orders
     with store.engine.connect() as conn:
         staged_since = conn.execute(
             sa.select(sa.func.count()).where(t.c.modified_at >= _db_time(store, since))
         ).scalar_one()
     size = min(MAX_PAGE, int(staged_since) + 1)
-    batch = source.get_orders(modified_after=since, includes=(), page_size=size)
+    batch = source.get_orders(
+        created_after=EPOCH,
+        created_before=created_before,
+        modified_after=since,
+        includes=(),
+        page_size=size,
+    )
     sent = {str(o.get("order_id")): parse_utc(o.get("modified_date")) for o in batch.orders}
     if len(batch.orders) > MAX_PAGE or batch.conflicts:
         return max(len(sent), 1)
