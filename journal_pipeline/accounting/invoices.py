@@ -26,14 +26,17 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from journal_pipeline.accounting.customers import invoice_person
 from journal_pipeline.accounting.documents import SALES_INVOICE, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold, order_hold
+from journal_pipeline.accounting.invoice_columns import InvoiceParts, invoice_parts
 from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine, fit_total, invoice_totals
 from journal_pipeline.accounting.labels import item_name, line_description
 from journal_pipeline.accounting.payments import (
     AccountMemo,
+    Settlement,
     settle_at_sale,
     split_payment_documents,
 )
@@ -285,16 +288,20 @@ def _memo(reference: str, outlet_code: str, customer_name: object, free_items: l
 def sales_invoices(
     sales: DaySales, config: MerchantConfig, skip: set[str] | None = None
 ) -> tuple[list[Document], list[Hold]]:
-    """Invoice documents for the day's sales; orders in ``skip`` (already held) are left out."""
+    """Invoice documents for the day's sales; orders in ``skip`` (already held) are left out.
+
+    The parts of every invoice are computed at once, from the frames (`invoice_columns`);
+    an order they do not give exactly (one that might be held, or whose total needs a longer
+    search to fit) goes through `_sales_invoice`, which says why. Either way each order gives
+    what `sales_invoice` gives it, in the orders' order."""
     frames = sales.frames
+    orders = frames.orders
     skip = skip or set()
-    lines_by_order = records_by_order(frames.lines)
-    pays_by_order = records_by_order(frames.payments)
     charges = sales.charges
     if charges is None or not np.array_equal(
-        charges["order_id"].to_numpy(dtype=object), frames.orders["order_id"].to_numpy(dtype=object)
+        charges["order_id"].to_numpy(dtype=object), orders["order_id"].to_numpy(dtype=object)
     ):
-        charges = charge_readings(frames.orders, frames.lines, config)
+        charges = charge_readings(orders, frames.lines, config)
     read = [
         (int(stated), int(income), int(tax)) if matched else None  # unmatched: read again, held
         for matched, stated, income, tax in zip(
@@ -305,23 +312,162 @@ def sales_invoices(
             strict=True,
         )
     ]
+    order_ids = orders["order_id"].tolist()
+    skipped = np.array([order_id in skip for order_id in order_ids], dtype=bool)
+    memo: AccountMemo = {}
+    parts = invoice_parts(
+        orders, frames.lines, frames.payments, read, skipped, config, sales.day, memo
+    )
+    fast = np.zeros(len(order_ids), dtype=bool) if parts is None else parts.fast
+    split = np.zeros(len(order_ids), dtype=bool) if parts is None else parts.split & fast
+    paid = set(orders["order_id"].to_numpy(dtype=object)[split | (~fast & ~skipped)].tolist())
+    pays_by_order = records_by_order(frames.payments[frames.payments["order_id"].isin(paid)])
+    settlements: dict[int, Settlement] = {}
+    for position in np.flatnonzero(split).tolist():
+        settlement = settle_at_sale(
+            payments_at_sale(pays_by_order.get(order_ids[position], []), sales.day),
+            config,
+            parts.outlet_codes[position] if parts is not None else None,
+            memo=memo,
+        )
+        if settlement.unmapped:  # held: read one by one, which says why
+            fast[position] = False
+        else:
+            settlements[position] = settlement
+
+    one_by_one: dict[int, tuple[list[Document], None] | tuple[None, Hold]] = {}
+    slow = np.flatnonzero(~fast & ~skipped)
+    if len(slow):
+        slow_orders = orders.iloc[slow]
+        slow_ids = set(slow_orders["order_id"].tolist())
+        lines_by_order = records_by_order(frames.lines[frames.lines["order_id"].isin(slow_ids)])
+        for position, order in zip(slow.tolist(), slow_orders.itertuples(index=False), strict=True):
+            one_by_one[position] = _sales_invoice(
+                order,
+                lines_by_order.get(order.order_id, []),
+                pays_by_order.get(order.order_id, []),
+                config,
+                sales.day,
+                read[position],
+                memo,
+            )
     documents: list[Document] = []
     holds: list[Hold] = []
-    memo: AccountMemo = {}
-    for order, charge_read in zip(frames.orders.itertuples(index=False), read, strict=True):
-        if order.order_id in skip:
+    built = _FastInvoices(orders, parts, settlements, pays_by_order, config, sales.day)
+    for position in range(len(order_ids)):
+        if skipped[position]:
             continue
-        order_documents, hold = _sales_invoice(
-            order,
-            lines_by_order.get(order.order_id, []),
-            pays_by_order.get(order.order_id, []),
-            config,
-            sales.day,
-            charge_read,
-            memo,
-        )
+        if fast[position]:
+            documents.extend(built.documents(position))
+            continue
+        order_documents, hold = one_by_one[position]
         if hold is not None:
             holds.append(hold)
         elif order_documents is not None:
             documents.extend(order_documents)
     return documents, holds
+
+
+class _FastInvoices:
+    """The documents of the orders `invoice_columns.invoice_parts` gives (``fast``), built as
+    `_sales_invoice` builds them."""
+
+    def __init__(
+        self,
+        orders: pd.DataFrame,
+        parts: InvoiceParts | None,
+        settlements: dict[int, Settlement],
+        pays_by_order: dict[str, list[DatedPayment]],
+        config: MerchantConfig,
+        day: date,
+    ):
+        self.parts = parts
+        self.settlements = settlements
+        self.pays_by_order = pays_by_order
+        self.config = config
+        self.day = day
+        self.iso = day.isoformat()
+        self.columns = {
+            name: orders[name].tolist()
+            for name in (
+                "order_id",
+                "order_reference",
+                "customer_id",
+                "customer_name",
+                "tax_inclusive",
+                "total_amount",
+                "total_shipping_amount",
+            )
+        }
+        self.warehouses = {
+            code: outlet.warehouse if (outlet := config.outlet(code)) is not None else None
+            for code in set(parts.outlet_codes if parts is not None else [])
+        }
+
+    def documents(self, position: int) -> list[Document]:
+        parts, config, column = self.parts, self.config, self.columns
+        assert parts is not None  # only orders the parts give are built here
+        order_id = column["order_id"][position]
+        reference = column["order_reference"][position]
+        outlet_code = parts.outlet_codes[position]
+        assert outlet_code is not None
+        customer_name = column["customer_name"][position]
+        shipping = column["total_shipping_amount"][position]
+        invoice_lines = parts.lines[position]
+        rounding = parts.rounding[position]
+        if rounding is not None:
+            invoice_lines = [
+                *invoice_lines,
+                {"product_name": config.rounding_product, "quantity": 1, "rate": rounding},
+            ]
+        number = transaction_no(config, reference)
+        body: dict[str, Any] = {
+            "transaction_date": self.iso,
+            "due_date": self.iso,
+            "transaction_no": number,
+            "custom_id": order_id,
+            "reference_no": reference,
+            "person_name": invoice_person(
+                column["customer_id"][position], customer_name, config.walk_in_customer
+            ),
+            "memo": _memo(reference, outlet_code, customer_name, parts.free_items[position]),
+            "tags": [outlet_code],
+            "use_tax_inclusive": bool(column["tax_inclusive"][position]),
+            "tax_after_discount": True,
+            "transaction_lines_attributes": invoice_lines,
+        }
+        warehouse = self.warehouses[outlet_code]
+        if warehouse:
+            body["warehouse_name"] = warehouse
+        if config.term_name:
+            body["term_name"] = config.term_name
+        discount = parts.discount[position]
+        if discount is not None:
+            body["discount_type_name"] = "Value"
+            body["discount_unit"] = discount
+        if shipping:
+            body["shipping_price"] = shipping
+        settlement = self.settlements.get(position)
+        if settlement is None:
+            account, deposit = parts.deposit_account[position], parts.deposit[position]
+        else:
+            account, deposit = settlement.deposit_account, settlement.deposit
+        if deposit:
+            body["deposit_to_name"] = account
+            body["deposit"] = deposit
+        document = Document(
+            doc_key=f"{SALES_INVOICE}:{order_id}",
+            doc_type=SALES_INVOICE,
+            business_date=self.day,
+            outlet_code=outlet_code,
+            source_id=order_id,
+            source_reference=reference,
+            transaction_no=number,
+            custom_id=order_id,
+            expected_total=column["total_amount"][position],
+            payload={SALES_INVOICE: body},
+        )
+        if settlement is None:
+            return [document]
+        payments = self.pays_by_order.get(order_id, [])
+        return [document, *split_payment_documents(settlement, payments, config, self.day)]
