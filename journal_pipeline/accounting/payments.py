@@ -170,7 +170,12 @@ def later_payment_entries(
     lines: list[dict[str, Any]] = []
     documents: list[Document] = []
     holds: list[Hold] = []
-    by_order: dict[str, list[DatedPayment]] = records_by_order(all_payments)
+    if not len(later):
+        return lines, documents, holds
+    # the payments of the orders paid later (for their sequence), not every payment staged
+    by_order: dict[str, list[DatedPayment]] = records_by_order(
+        all_payments[all_payments["order_id"].isin(set(later["order_id"]))]
+    )
     for pay in later.itertuples(index=False):
         account = _account(pay, config, pay.outlet_code)
         receivable = config.account("receivable", pay.outlet_code)
