@@ -17,7 +17,9 @@ may list the lines' discounts too (I-17, `order_level_discount`). An order held 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -39,9 +41,38 @@ from journal_pipeline.iseller.validation import is_held
 
 
 def _decimal(value: object, default: str = "0") -> Decimal:
+    if type(value) is Decimal:  # as the JSON parsers give numbers: the same digits as its text
+        return value
     if value in (None, ""):
         return Decimal(default)
     return Decimal(str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _known_rupiah(value: Decimal) -> int:
+    return to_rupiah(value)
+
+
+def _rupiah(value: object) -> int:
+    """`to_rupiah`, each Decimal amount converted once (a day repeats its prices)."""
+    if type(value) is Decimal:
+        try:
+            return _known_rupiah(value)
+        except TypeError:  # a signalling NaN cannot be hashed: as to_rupiah reads it
+            pass
+    return to_rupiah(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _known_moment(value: str) -> datetime | None:
+    return parse_utc(value)
+
+
+def _moment(value: object) -> datetime | None:
+    """`parse_utc`, each date text parsed once (an order's dates repeat one another)."""
+    if type(value) is str:
+        return _known_moment(value)
+    return parse_utc(value)
 
 
 #: The readings of a ``cogs[]`` entry's ``buying_price`` (I-19), the documented one first:
@@ -82,10 +113,10 @@ def _line_costs(line: Mapping[str, Any]) -> dict[tuple[str, bool], int]:
             unit_stock += priced
             total_stock += price
     return {
-        ("unit", False): to_rupiah(unit),
-        ("total", False): to_rupiah(total),
-        ("unit", True): to_rupiah(unit_stock),
-        ("total", True): to_rupiah(total_stock),
+        ("unit", False): _rupiah(unit),
+        ("total", False): _rupiah(total),
+        ("unit", True): _rupiah(unit_stock),
+        ("total", True): _rupiah(total_stock),
     }
 
 
@@ -109,7 +140,7 @@ def _cost_reading(order: Mapping[str, Any], costs: list[dict[tuple[str, bool], i
     stated = order.get("buying_price")
     if entries == 0 or stated in (None, ""):
         return None
-    own = to_rupiah(stated)
+    own = _rupiah(stated)
     gaps = [
         (abs(sum(cost[reading, False] for cost in costs) - own), index, reading)
         for index, reading in enumerate(COST_READINGS)
@@ -126,9 +157,9 @@ def order_level_discount(order: Mapping[str, Any]) -> int:
     details = order.get("order_details")
     stated = order.get("total_discount_amount")
     if details and stated not in (None, ""):
-        return to_rupiah(stated) - sum(to_rupiah(line.get("discount_amount")) for line in details)
+        return _rupiah(stated) - sum(_rupiah(line.get("discount_amount")) for line in details)
     return sum(
-        to_rupiah(d.get("discount_amount"))
+        _rupiah(d.get("discount_amount"))
         for d in order.get("discounts") or []
         if d.get("order_detail_id") in (None, "")
     )
@@ -160,6 +191,50 @@ def implied_voids(order: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+#: The columns read as they are (the others are set below).
+_ORDER_AS_IS = tuple(
+    c
+    for c in ORDER_COLUMNS
+    if c not in ORDER_MONEY
+    and c
+    not in (
+        "order_id",
+        "order_reference",
+        "tax_inclusive",
+        "on_account",
+        "customer_id",
+        "customer_name",
+        "order_date",
+        "closed_date",
+        "modified_date",
+        "cancel_date",
+        "order_discounts",
+        "order_promotions",
+        "cost_reading",
+    )
+)
+_LINE_AS_IS = tuple(
+    c
+    for c in LINE_COLUMNS
+    if c not in LINE_MONEY
+    and c
+    not in (
+        "order_id",
+        "line_no",
+        "variant_name",
+        "quantity",
+        "tax_percentage",
+        "discount_percentage",
+        "taxable",
+        "cost",
+        "stock_cost",
+    )
+)
+_PAYMENT_AS_IS = tuple(
+    c for c in PAYMENT_COLUMNS if c not in ("order_id", "amount", "transaction_date")
+)
+
+
 def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
     orders: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
@@ -167,44 +242,48 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
     for order in raw_orders:
         if is_held(order):  # held at the edge: not an order to read (`validation`)
             continue
+        get = order.get
         order_id = str(order["order_id"])
-        row = {c: order.get(c) for c in ORDER_COLUMNS}
-        row.update({m: to_rupiah(order.get(m)) for m in ORDER_MONEY})
+        row = {c: get(c) for c in _ORDER_AS_IS}
+        for m in ORDER_MONEY:
+            row[m] = _rupiah(get(m))
         row["order_id"] = order_id
-        row["order_reference"] = text_or_none(order.get("order_reference")) or order_id
-        row["tax_inclusive"] = bool(order.get("tax_inclusive"))
-        row["on_account"] = bool(order.get("on_account"))
-        row["customer_id"] = text_or_none(order.get("customer_id"))
+        row["order_reference"] = text_or_none(get("order_reference")) or order_id
+        row["tax_inclusive"] = bool(get("tax_inclusive"))
+        row["on_account"] = bool(get("on_account"))
+        row["customer_id"] = text_or_none(get("customer_id"))
         row["customer_name"] = customer_name(order)
         for column in ("order_date", "closed_date", "modified_date", "cancel_date"):
-            row[column] = parse_utc(order.get(column))
+            row[column] = _moment(get(column))
         row["order_discounts"] = order_level_discount(order)
         row["order_promotions"] = sum(
-            to_rupiah(p.get("promotion_amount")) for p in order.get("promotions") or []
+            _rupiah(p.get("promotion_amount")) for p in get("promotions") or []
         )
-        details = order.get("order_details") or []
+        details = get("order_details") or []
         costs = [_line_costs(detail) for detail in details]
         row["cost_reading"] = reading = _cost_reading(order, costs)
+        read_as = "total" if reading == "total" else "unit"
         orders.append(row)
         for index, (detail, cost) in enumerate(zip(details, costs, strict=True)):
-            line = {c: detail.get(c) for c in LINE_COLUMNS}
-            line.update({m: to_rupiah(detail.get(m)) for m in LINE_MONEY})
+            line_get = detail.get
+            line = {c: line_get(c) for c in _LINE_AS_IS}
+            for m in LINE_MONEY:
+                line[m] = _rupiah(line_get(m))
             line["order_id"] = order_id
             line["line_no"] = index + 1
-            line["variant_name"] = detail.get("product_variant_name")
-            line["quantity"] = _decimal(detail.get("quantity"), "0")
-            line["tax_percentage"] = _decimal(detail.get("tax_percentage"))
-            line["discount_percentage"] = _decimal(detail.get("discount_percentage"))
-            line["taxable"] = bool(detail.get("taxable", True))
-            read_as = "total" if reading == "total" else "unit"
+            line["variant_name"] = line_get("product_variant_name")
+            line["quantity"] = _decimal(line_get("quantity"), "0")
+            line["tax_percentage"] = _decimal(line_get("tax_percentage"))
+            line["discount_percentage"] = _decimal(line_get("discount_percentage"))
+            line["taxable"] = bool(line_get("taxable", True))
             line["cost"] = cost[read_as, False]
             line["stock_cost"] = cost[read_as, True]
             lines.append(line)
-        for payment in order.get("transactions") or []:
-            pay = {c: payment.get(c) for c in PAYMENT_COLUMNS}
+        for payment in get("transactions") or []:
+            pay = {c: payment.get(c) for c in _PAYMENT_AS_IS}
             pay["order_id"] = order_id
             pay["amount"] = transaction_amount(payment)
-            pay["transaction_date"] = parse_utc(payment.get("transaction_date"))
+            pay["transaction_date"] = _moment(payment.get("transaction_date"))
             payments.append(pay)
         payments.extend(implied_voids(order))
     return OrderFrames(
