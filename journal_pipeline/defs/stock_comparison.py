@@ -105,6 +105,7 @@ def build_stock_comparison_assets(daily: dg.PartitionsDefinition) -> tuple[list,
                     "why": why,
                     **_counts(None),
                     "iseller_read_at": "",
+                    "movements_read": "",
                     "csv": "not written",
                     "largest_differences": dg.MetadataValue.md("Not compared."),
                     "unknown_to_one_side": dg.MetadataValue.md("Not compared."),
@@ -114,7 +115,9 @@ def build_stock_comparison_assets(daily: dg.PartitionsDefinition) -> tuple[list,
                 check_results=[_not_compared(why)],
             )
         client = jurnal.client(staging.store)
-        comparison = compare_day(iseller.client(), client, config, day, progress=context.log.info)
+        comparison = compare_day(
+            iseller.client(), client, config, day, progress=context.log.info, store=staging.store
+        )
         path = record_comparison(staging.store, comparison)
         return dg.MaterializeResult(
             metadata={
@@ -122,6 +125,7 @@ def build_stock_comparison_assets(daily: dg.PartitionsDefinition) -> tuple[list,
                 "why": "",
                 **_counts(comparison),
                 "iseller_read_at": comparison.read_at.isoformat(),
+                "movements_read": comparison.orders_read,
                 "csv": dg.MetadataValue.path(str(path)),
                 "largest_differences": dg.MetadataValue.md(_largest(comparison)),
                 "unknown_to_one_side": dg.MetadataValue.md(_unknown(comparison)),

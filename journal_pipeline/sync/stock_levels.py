@@ -26,6 +26,7 @@ from journal_pipeline.accounting.stock_comparison import ComparisonRow, JurnalSt
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.storage.stock_comparison import export_dir, replace_comparison, write_csv
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync.stock_movements import read_order_movements
 
 Progress = Callable[[str], None]
 REPORT_FROM = date(2000, 1, 1)  # start of the report period: before any stock moved
@@ -66,6 +67,7 @@ class ISellerStock:
     movements: list[Movement]
     transfers: list[dict[str, Any]]  # changed since ``since`` and those still in transfer
     outlets: set[str] = field(default_factory=set)  # outlets iSeller holds stock at
+    orders_read: str = "full"  # how the orders' movements were read (`stock_movements`)
 
     def at(self, instants: Mapping[str, datetime]) -> dict[Key, Decimal]:
         """(outlet, SKU) → stock at each outlet's instant."""
@@ -84,8 +86,12 @@ def read_iseller_stock(
     *,
     clock: Callable[[], datetime] = utc_now,
     progress: Progress | None = None,
+    store: StagingStore | None = None,
+    day: date | None = None,
 ) -> ISellerStock:
-    """Current levels, then every movement since ``since`` (see the module's note)."""
+    """Current levels, then every movement since ``since`` (see the module's note); with a
+    ``store`` and the ``day`` compared, the orders' movements are read incrementally
+    (`stock_movements`)."""
     say = progress or (lambda _text: None)
     say("iSeller: reading current stock (GetProducts, tracked products)")
     products = client.get_products(track_inventory=True)
@@ -93,12 +99,13 @@ def read_iseller_stock(
     say("iSeller: reading transfers in transit (GetTransfer)")
     in_transfer = client.get_transfers(status="in_transfer")
     say(f"iSeller: reading orders changed since {since:%Y-%m-%d %H:%M} UTC (GetOrders)")
-    batch = client.get_orders(modified_after=since)
+    marks = store if day is not None else None  # a day's mark needs the day
+    orders = read_order_movements(client, since, read_at, marks, day or since.date())
     say("iSeller: reading transfers and stock takes changed since then")
     changed = client.get_transfers(modified_after=since)
     adjustments = client.get_inventory_adjustments(modified_after=since)
     movements = [
-        *iseller_stock.order_movements(batch.orders, batch.refunded_orders),
+        *orders.movements,
         *iseller_stock.transfer_movements(changed),
         *iseller_stock.adjustment_movements(adjustments),
     ]
@@ -111,6 +118,7 @@ def read_iseller_stock(
         movements=movements,
         transfers=[*changed, *in_transfer],  # the newer state of a transfer first
         outlets={outlet for outlet, _ in current},
+        orders_read=orders.why,
     )
 
 
@@ -143,6 +151,7 @@ class StockComparison:
     rows: list[ComparisonRow]
     read_at: datetime
     problems: list[str]  # outlets iSeller stocks that the config gives no warehouse
+    orders_read: str = "full"  # how the orders' movements were read (`stock_movements`)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.rows if r.status == status)
@@ -160,9 +169,11 @@ def compare_day(
     *,
     clock: Callable[[], datetime] = utc_now,
     progress: Progress | None = None,
+    store: StagingStore | None = None,
 ) -> StockComparison:
     """iSeller's stock at the end of business day ``day`` (each outlet's zone and cut-off)
-    plus what each outlet has in transit, against Jurnal's warehouse quantities that day."""
+    plus what each outlet has in transit, against Jurnal's warehouse quantities that day
+    (with a ``store``, the orders' movements read incrementally: `stock_movements`)."""
     say = progress or (lambda _text: None)
     where = warehouses(config)
     if not where:
@@ -171,7 +182,8 @@ def compare_day(
             "outlet under outlets in the config"
         )
     instants = iseller_stock.day_end_instants(config, day, where)
-    stock = read_iseller_stock(iseller, min(instants.values()), clock=clock, progress=say)
+    since = min(instants.values())
+    stock = read_iseller_stock(iseller, since, clock=clock, progress=say, store=store, day=day)
     say(f"Jurnal: reading warehouse stock quantity at the end of {day.isoformat()}")
     theirs = read_jurnal_stock(jurnal, day)
     rows = stock_comparison.compare_stock(
@@ -183,7 +195,7 @@ def compare_day(
         "(add `warehouse:` to the outlet), so it is not compared"
         for code in unmapped
     ]
-    return StockComparison(day, rows, stock.read_at, problems)
+    return StockComparison(day, rows, stock.read_at, problems, stock.orders_read)
 
 
 def compared_days_start(config: MerchantConfig, today: date) -> date:
