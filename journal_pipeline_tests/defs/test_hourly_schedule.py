@@ -54,8 +54,11 @@ class Ticking:
     def tick(self, resources: dict | None = None, clock=None) -> dg.RunRequest | dg.SkipReason:
         probe = hourly_probe(resources or self.shop.resources, SYNC_JOB, clock)
         schedule = build_schedules(self.job, CONFIG.timezone, probe)[0]
-        context = dg.build_schedule_context(instance=self.instance, scheduled_execution_time=TICK)
-        return schedule(context)
+        # closed here: the instance it opens from its reference is set as Dagster's current one
+        with dg.build_schedule_context(
+            instance=self.instance, scheduled_execution_time=TICK
+        ) as context:
+            return schedule(context)
 
     def why(self, resources: dict | None = None, clock=None) -> str:
         """The reason the look gives (for a run as for a skip)."""
@@ -158,6 +161,6 @@ def test_the_definitions_tick_runs_without_a_staging_database(sandbox_environmen
     schedule = next(s for s in defs.schedules if s.name == "hourly_today_schedule")
     with instance_in(tmp_path / "dagster") as instance:
         tick = datetime(2026, 11, 20, 13, 5, tzinfo=UTC)
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=tick)
-        answer = schedule(context)
+        with dg.build_schedule_context(instance=instance, scheduled_execution_time=tick) as context:
+            answer = schedule(context)
     assert isinstance(answer, dg.RunRequest) and answer.partition_key == "2026-11-20"
