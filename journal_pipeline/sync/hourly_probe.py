@@ -56,7 +56,7 @@ from journal_pipeline.sync.order_marks import FULL_EVERY, plan_fetch
 
 STALE_AFTER = FULL_EVERY  # a day runs at least this often, new or not
 TIMEOUT_SECONDS = (2.0, 5.0)  # connect, read: a tick, not a run
-MAX_PAGE = 500  # more orders changed in the overlap than this: run rather than page on
+MAX_PAGE = 500  # the page's size at most (a busier overlap is read in more pages)
 WAITING = "% waits for its invoice %"  # `sync.waiting_payments.waiting_reason`
 
 
@@ -193,7 +193,7 @@ def changed_orders(
         page_size=size,
     )
     sent = {str(o.get("order_id")): parse_utc(o.get("modified_date")) for o in batch.orders}
-    if len(batch.orders) > MAX_PAGE or batch.conflicts:
+    if batch.conflicts:  # an order sent twice, differently: the run holds it, so run
         return max(len(sent), 1)
     staged = _staged_modified(store, sent)
     return sum(1 for key, moment in sent.items() if moment is None or staged.get(key) != moment)
