@@ -135,8 +135,11 @@ def invoice_parts(
     fast[position[unread]] = False
     q_numerator = np.array([r[1] if r else 0 for r in read_quantities], dtype=object)
     q_denominator = np.array([r[2] if r else 1 for r in read_quantities], dtype=object)
-    big = (np.abs(q_numerator.astype(float)) * np.abs(rate.astype(float)) * 10_000 >= _LIMIT) | (
-        q_denominator.astype(float) * 100 >= _LIMIT
+    numerators = np.abs(q_numerator.astype(float))
+    big = (
+        (numerators * np.abs(rate.astype(float)) * 10_000 >= _LIMIT)
+        | (numerators >= _LIMIT)
+        | (q_denominator.astype(float) * 100 >= _LIMIT)
     )
     fast[position[big & ~free]] = False
     q_numerator = np.where(big, 0, q_numerator).astype(np.int64)
