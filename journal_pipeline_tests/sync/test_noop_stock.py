@@ -94,3 +94,28 @@ def test_a_read_without_a_mark_reads_every_order(boxes):
     read(boxes)
     boxes.store.clear_mark(MOVEMENTS_MARK, DAY.isoformat())
     assert read(boxes)[0].orders_read.startswith("full: first read")
+
+
+class WithoutId(CountingOrders):
+    """iSeller's answers with the first order's id left out (an order it cannot name)."""
+
+    def get_orders(self, **kwargs: Any) -> Any:
+        batch = super().get_orders(**kwargs)
+        if batch.orders:
+            batch.orders[0] = {k: v for k, v in batch.orders[0].items() if k != "order_id"}
+        return batch
+
+
+def test_an_order_without_an_id_reads_every_order_and_keeps_no_mark(boxes):
+    read(boxes)
+    boxes.clock.now = NOW + timedelta(hours=3)  # so that the changed orders are not empty
+    stock = read_iseller_stock(
+        WithoutId(boxes.iseller()),
+        SINCE,
+        clock=lambda: boxes.clock.now,
+        store=boxes.store,
+        day=DAY,
+    )
+    assert stock.orders_read.startswith("full: an order came without an id")
+    assert boxes.store.mark(MOVEMENTS_MARK, DAY.isoformat()) is None
+    assert read(boxes)[0].orders_read.startswith("full: first read")
