@@ -51,6 +51,13 @@ def text_or_none_all(values: Sequence[object]) -> list[str | None]:
     ]
 
 
+def _objects(values: list[Any]) -> np.ndarray:
+    """A one-dimensional object array of ``values`` (whatever they are)."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
 def sale_lines(
     sales: DaySales, config: MerchantConfig
 ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
@@ -70,17 +77,23 @@ def sale_lines(
     known_outlets = {
         code: (None if pd.isna(code) else code) for code in pd.unique(codes)
     }  # NaN-safe keys
-    outlet_of = {code: config.outlet(c) for code, c in known_outlets.items()}
-    tax_of = {code: config.tax_for(c) for code, c in known_outlets.items()}
-    eligible = np.array([outlet_of[c] is not None for c in codes], dtype=bool)
+    # what the config says of each outlet, looked up once per outlet and spread to its orders
+    outlets = list(known_outlets.values())
+    slot = {code: i for i, code in enumerate(known_outlets)}
+    outlet_slot = np.array([slot[c] for c in codes], dtype=np.int64)
+
+    def per_order(values: list[Any]) -> np.ndarray:
+        spread: np.ndarray = _objects(values)[outlet_slot]
+        return spread
+
+    eligible = per_order([config.outlet(c) is not None for c in outlets]).astype(bool)
 
     def account_of(role: str) -> np.ndarray:
-        found = {code: config.account(role, c) for code, c in known_outlets.items()}
-        return np.array([found[c] for c in codes], dtype=object)
+        return per_order([config.account(role, c) for c in outlets])
 
-    taxes = [tax_of[c] for c in codes]
-    has_tax = np.array([t is not None for t in taxes], dtype=bool)
-    tax_rates = np.array([t.rate if t is not None else Decimal(0) for t in taxes], dtype=object)
+    outlet_taxes = [config.tax_for(c) for c in outlets]
+    has_tax = per_order([t is not None for t in outlet_taxes]).astype(bool)
+    tax_rates = per_order([t.rate if t is not None else Decimal(0) for t in outlet_taxes])
     inclusive = np.array([bool(v) for v in orders["tax_inclusive"].tolist()], dtype=bool)
     total = orders["total_amount"].to_numpy(dtype=np.int64)
 
@@ -247,12 +260,10 @@ def sale_lines(
     rounding = charges["rounding"].to_numpy(dtype=np.int64)
     taxed = tax_total != 0
     eligible &= ~(taxed & ~has_tax)
-    tax_roles = np.array(
-        [f"tax:{t.jurnal_name}" if t is not None else None for t in taxes], dtype=object
-    )
-    tax_accounts = np.array([t.account if t is not None else None for t in taxes], dtype=object)
-    tax_texts = np.array(
-        [f"{t.jurnal_name} {t.rate}%" if t is not None else None for t in taxes], dtype=object
+    tax_roles = per_order([f"tax:{t.jurnal_name}" if t is not None else None for t in outlet_taxes])
+    tax_accounts = per_order([t.account if t is not None else None for t in outlet_taxes])
+    tax_texts = per_order(
+        [f"{t.jurnal_name} {t.rate}%" if t is not None else None for t in outlet_taxes]
     )
     block(
         3, everyone, zero, tax_roles, tax_accounts, zero, np.where(taxed, tax_total, 0), tax_texts
@@ -306,7 +317,7 @@ def sale_lines(
     # every role with an amount needs its account
     for b in blocks:
         amounts = (b["debit"] != 0) | (b["credit"] != 0)
-        missing = amounts & np.array([a is None for a in b["account"]], dtype=bool)
+        missing = amounts & (b["account"] == None)  # noqa: E711 (elementwise)
         eligible[b["position"][missing]] = False
 
     # the estimate of the cost of sales, when iSeller states one (left out without accounts)
