@@ -472,9 +472,13 @@ def backfill(start, end, detach, cancel_id, verbose):
 
 
 def _run_days_here(defs, instance, days: list[str], verbose: bool) -> None:
-    failures = sum(
-        0 if _run_day(defs, instance, date.fromisoformat(d), verbose) else 1 for d in days
-    )
+    from journal_pipeline.jurnal.master_data import shared_listings
+
+    # the days share Jurnal's reference lists: listed once, learning what the runs create
+    with shared_listings():
+        failures = sum(
+            0 if _run_day(defs, instance, date.fromisoformat(d), verbose) else 1 for d in days
+        )
     if failures:
         _note(f"{failures} day(s) failed; run them again with `journal-pipeline sync --date`")
     sys.exit(1 if failures else 0)

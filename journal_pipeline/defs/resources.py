@@ -21,6 +21,8 @@ from journal_pipeline.environment import (
     require_environment,
 )
 from journal_pipeline.iseller.client import ISellerClient, ISellerSettings
+from journal_pipeline.iseller.client_tokens import SharedTokenSource
+from journal_pipeline.jurnal import master_data
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
 from journal_pipeline.jurnal.errors import JurnalConfigError
 from journal_pipeline.storage.store import StagingStore
@@ -62,6 +64,8 @@ class ISellerResource(dg.ConfigurableResource):
     refresh_token: str | None = None
 
     def client(self) -> ISellerClient:
+        """A client whose access token is shared with the other clients this process makes
+        with the same credentials (each step of each run makes one), until it expires."""
         return ISellerClient(
             ISellerSettings(
                 token_url=self.token_url,
@@ -69,7 +73,8 @@ class ISellerResource(dg.ConfigurableResource):
                 client_id=self.client_id,
                 client_secret=self.client_secret,
                 refresh_token=self.refresh_token or None,
-            )
+            ),
+            tokens=SharedTokenSource,
         )
 
 
@@ -101,11 +106,16 @@ class JurnalResource(dg.ConfigurableResource):
 
     def client(self, store: StagingStore | None = None) -> JurnalClient:
         """A client; given the staging store, its requests share the per-credential rate
-        limit with every other run and process using the same staging database."""
+        limit with every other run and process using the same staging database. Inside
+        `jurnal.master_data.shared_listings` (a backfill run here) it shares Jurnal's reference
+        lists with the other clients of the command."""
         settings = self.settings()
         if store is None:
-            return JurnalClient(settings)
-        return JurnalClient(settings, limiter=settings.rate_limiter(store.engine))
+            client = JurnalClient(settings)
+        else:
+            client = JurnalClient(settings, limiter=settings.rate_limiter(store.engine))
+        client.master_data = master_data.shared_for(settings.base_url, settings.credential_key())
+        return client
 
 
 def _number(name: str, text: str) -> float:

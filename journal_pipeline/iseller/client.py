@@ -24,7 +24,7 @@ Credentials never appear in exception text, log lines or reprs.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -112,10 +112,17 @@ class ISellerClient:
     wall-clock time in seconds, for run metadata.
     """
 
-    def __init__(self, settings: ISellerSettings, session: requests.Session | None = None):
+    def __init__(
+        self,
+        settings: ISellerSettings,
+        session: requests.Session | None = None,
+        *,
+        tokens: Callable[[ISellerSettings, Transport], TokenSource] = TokenSource,
+    ):
+        """``tokens``: e.g. `client_tokens.SharedTokenSource` (one token per process)."""
         self.settings = settings
         self._transport = Transport(session if session is not None else build_session())
-        self._tokens = TokenSource(settings, self._transport)
+        self._tokens = tokens(settings, self._transport)
         self._transport.secrets = self._tokens.secrets
         self._page_bases = PageBases(scope=self._page_scope)
         self._zones = OutputZones(scope=self._page_scope)

@@ -23,9 +23,12 @@ from typing import Any
 import requests
 
 from journal_pipeline.jurnal.endpoints import JurnalEndpoints
-from journal_pipeline.jurnal.idempotent import MAX_BATCH_SIZE, ItemResult
+from journal_pipeline.jurnal.errors import JurnalDuplicateError, JurnalValidationError
+from journal_pipeline.jurnal.idempotent import MAX_BATCH_SIZE, ItemResult, Lookup
+from journal_pipeline.jurnal.master_data import MasterData
 from journal_pipeline.jurnal.rate_limit import RateLimiter
 from journal_pipeline.jurnal.rate_limit_sql import SqlRateLimiter
+from journal_pipeline.jurnal.resources import ResourceSpec, spec_for
 from journal_pipeline.jurnal.settings import DEFAULT_BASE_URL, JurnalSettings
 from journal_pipeline.jurnal.transport import MAX_PAGE_SIZE
 
@@ -48,6 +51,9 @@ class JurnalClient(JurnalEndpoints):
     """
 
     _owns_limiter = False
+    #: Reference lists shared with the other clients of a many-day command
+    #: (`journal_pipeline.jurnal.master_data`); None: every list is read from Jurnal.
+    master_data: MasterData | None = None
 
     @classmethod
     def from_env(
@@ -99,6 +105,113 @@ class JurnalClient(JurnalEndpoints):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # --- reference lists, shared while `master_data` is set -------------------------------
+
+    def _listed(self, resource: str, fetch: Any) -> list[dict[str, Any]]:
+        if self.master_data is None:
+            return list(fetch())
+        return self.master_data.listing(resource, fetch)
+
+    def list_accounts(self) -> list[dict[str, Any]]:
+        return self._listed("accounts", super().list_accounts)
+
+    def list_warehouses(self) -> list[dict[str, Any]]:
+        return self._listed("warehouses", super().list_warehouses)
+
+    def list_products(self) -> list[dict[str, Any]]:
+        return self._listed("products", super().list_products)
+
+    def list_taxes(self) -> list[dict[str, Any]]:
+        return self._listed("taxes", super().list_taxes)
+
+    def list_customers(self) -> list[dict[str, Any]]:
+        return self._listed("customers", super().list_customers)
+
+    # --- writes: what they create is learnt, what Jurnal refuses drops the lists ---------
+
+    def create(
+        self,
+        resource: str,
+        root_key: str | None,
+        body: Mapping[str, Any],
+        *,
+        lookup: Lookup | None = None,
+    ) -> dict[str, Any]:
+        record = super().create(resource, root_key, body, lookup=lookup)
+        self._learn(spec_for(resource, root_key).path, [record], [body])
+        return record
+
+    def create_product(self, product: Mapping[str, Any]) -> dict[str, Any]:
+        record = super().create_product(product)
+        self._learn("products", [record], [product])
+        return record
+
+    def batch_create(
+        self,
+        resource: str,
+        root_key: str | None,
+        items: list[Mapping[str, Any]],
+        *,
+        resolve_duplicates: bool = True,
+    ) -> list[ItemResult]:
+        results = super().batch_create(
+            resource, root_key, items, resolve_duplicates=resolve_duplicates
+        )
+        made = [r for r in results if r.record is not None]
+        self._learn(
+            spec_for(resource, root_key).path,
+            [r.record for r in made if r.record is not None],
+            [items[r.index] for r in made],
+        )
+        return results
+
+    def _batch_post(
+        self, spec: ResourceSpec, items: list[Mapping[str, Any]], *, offset: int
+    ) -> list[ItemResult]:
+        results = super()._batch_post(spec, items, offset=offset)
+        if self.master_data is not None and any(
+            r.record is None and not r.duplicate for r in results
+        ):
+            self.master_data.forget()
+        return results
+
+    def update_product(self, product_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
+        record = super().update_product(product_id, body)
+        self._learn("products", [record], [{**body, "id": product_id}])
+        return record
+
+    def update_customer(self, customer_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
+        record = super().update_customer(customer_id, body)
+        self._learn("customers", [record], [{**body, "id": customer_id}])
+        return record
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        try:
+            return super()._request(method, path, params=params, body=body)
+        except JurnalValidationError as exc:
+            # a refused write may name master data Jurnal does not have (any more): read the
+            # lists again; a duplicate is the record already there, nothing missing
+            duplicate = isinstance(exc, JurnalDuplicateError)
+            if method != "GET" and self.master_data is not None and not duplicate:
+                self.master_data.forget()
+            raise
+
+    def _learn(
+        self,
+        resource: str,
+        records: list[Mapping[str, Any]],
+        sent: list[Mapping[str, Any]],
+    ) -> None:
+        if self.master_data is not None and records:
+            self.master_data.learn(resource, records, sent)
 
     def stats(self) -> dict[str, float | int]:
         """Counters for Dagster metadata (no credential, token or signature ever)."""
