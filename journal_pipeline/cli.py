@@ -250,11 +250,11 @@ class DayReport:
         )
 
     def _read_documents(self) -> None:
-        from journal_pipeline.storage.store import StagingStore
+        from journal_pipeline.defs.resources import staging_store
         from journal_pipeline.sync.outbox import OPEN_STATES, Outbox
 
         try:
-            documents = Outbox(StagingStore()).documents(self.day)
+            documents = Outbox(staging_store()).documents(self.day)
         except Exception as exc:  # only the summary: the run's own result stands
             self.documents_error = _one_line(exc)
             return
@@ -472,10 +472,11 @@ def backfill(start, end, detach, cancel_id, verbose):
 
 
 def _run_days_here(defs, instance, days: list[str], verbose: bool) -> None:
-    from journal_pipeline.jurnal.master_data import shared_listings
+    from journal_pipeline.defs.resources import shared_for_command
 
-    # the days share Jurnal's reference lists: listed once, learning what the runs create
-    with shared_listings():
+    # the days share the staging store, the config and Jurnal's reference lists (listed once,
+    # learning what the runs create)
+    with shared_for_command():
         failures = sum(
             0 if _run_day(defs, instance, date.fromisoformat(d), verbose) else 1 for d in days
         )

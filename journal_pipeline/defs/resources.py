@@ -8,6 +8,11 @@ variable is missing, with one message naming each (`journal_pipeline.environment
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
 import dagster as dg
 from pydantic import PrivateAttr
 
@@ -25,7 +30,43 @@ from journal_pipeline.iseller.client_tokens import SharedTokenSource
 from journal_pipeline.jurnal import master_data
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
 from journal_pipeline.jurnal.errors import JurnalConfigError
-from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.storage.store import StagingStore, default_staging_url
+
+T = TypeVar("T")
+
+# What the runs of one command share (`shared_for_command`): a stack, innermost last.
+_command: list[dict[tuple[Any, ...], Any]] = []
+
+
+@contextmanager
+def shared_for_command() -> Iterator[None]:
+    """Inside: the runs of this process (the days of a backfill run here) open the staging
+    database (and its migrations check), the rate limiter's tables and the merchant config
+    once, not once per run and step, and their Jurnal clients share Jurnal's reference lists
+    (`jurnal.master_data`). Outside, every run opens its own, as before."""
+    _command.append({})
+    try:
+        with master_data.shared_listings():
+            yield
+    finally:
+        _command.pop()
+
+
+def _reused(key: tuple[Any, ...], make: Callable[[], T]) -> T:
+    if not _command:
+        return make()
+    shared = _command[-1]
+    if key not in shared:
+        shared[key] = make()
+    found: T = shared[key]
+    return found
+
+
+def staging_store(url: str | None = None) -> StagingStore:
+    """The staging store of ``url`` (the environment's by default), shared inside
+    `shared_for_command`."""
+    url = url or default_staging_url()
+    return _reused(("staging", url), lambda: StagingStore(url))
 
 
 class StagingResource(dg.ConfigurableResource):
@@ -37,7 +78,7 @@ class StagingResource(dg.ConfigurableResource):
     @property
     def store(self) -> StagingStore:
         if self._store is None:
-            self._store = StagingStore(self.url)
+            self._store = staging_store(self.url)
         return self._store
 
 
@@ -50,7 +91,13 @@ class MerchantConfigResource(dg.ConfigurableResource):
     @property
     def config(self) -> MerchantConfig:
         if self._config is None:
-            self._config = load_config(self.path)
+            try:
+                stat = os.stat(self.path)
+                # the file as it is now: one edited meanwhile is read (and checked) again
+                key: tuple[Any, ...] = ("config", self.path, stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                key = ("config", self.path, None, None)  # load_config says what is wrong
+            self._config = _reused(key, lambda: load_config(self.path))
         return self._config
 
 
@@ -113,7 +160,17 @@ class JurnalResource(dg.ConfigurableResource):
         if store is None:
             client = JurnalClient(settings)
         else:
-            client = JurnalClient(settings, limiter=settings.rate_limiter(store.engine))
+            key = (
+                "limiter",
+                str(store.engine.url),
+                settings.credential_key(),
+                settings.rate_limit_per_minute,
+                settings.rate_limit_per_hour,
+                settings.rate_limit_margin,
+                settings.rate_window_scale,
+            )
+            limiter = _reused(key, lambda: settings.rate_limiter(store.engine))
+            client = JurnalClient(settings, limiter=limiter)
         client.master_data = master_data.shared_for(settings.base_url, settings.credential_key())
         return client
 
