@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journal_pipeline.accounting.customers import invoice_person
+from journal_pipeline.accounting.customers import display_name, invoice_person
 from journal_pipeline.accounting.documents import SALES_INVOICE, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.invoice_columns import InvoiceParts, invoice_parts
@@ -46,6 +46,7 @@ from journal_pipeline.accounting.posting_rules import (
     payments_at_sale,
     records_by_order,
 )
+from journal_pipeline.accounting.sale_lines import text_or_none_all
 from journal_pipeline.accounting.service_charge import charge_readings, read_service_charge
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
@@ -392,13 +393,13 @@ class _FastInvoices:
             for name in (
                 "order_id",
                 "order_reference",
-                "customer_id",
                 "customer_name",
                 "tax_inclusive",
                 "total_amount",
                 "total_shipping_amount",
             )
         }
+        self.customer_ids = text_or_none_all(orders["customer_id"].tolist())
         self.warehouses = {
             code: outlet.warehouse if (outlet := config.outlet(code)) is not None else None
             for code in set(parts.outlet_codes if parts is not None else [])
@@ -427,9 +428,9 @@ class _FastInvoices:
             "transaction_no": number,
             "custom_id": order_id,
             "reference_no": reference,
-            "person_name": invoice_person(
-                column["customer_id"][position], customer_name, config.walk_in_customer
-            ),
+            "person_name": display_name(customer_id, customer_name)
+            if (customer_id := self.customer_ids[position]) is not None
+            else config.walk_in_customer,  # `invoice_person`, its id read already
             "memo": _memo(reference, outlet_code, customer_name, parts.free_items[position]),
             "tags": [outlet_code],
             "use_tax_inclusive": bool(column["tax_inclusive"][position]),

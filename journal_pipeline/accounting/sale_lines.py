@@ -46,7 +46,7 @@ JOURNAL_COLUMNS = (
 def text_or_none_all(values: Sequence[object]) -> list[str | None]:
     """`text_or_none` of each value (text stripped without the call for plain text)."""
     return [
-        (v.strip() or None) if isinstance(v, str) and v.__class__ is str else text_or_none(v)
+        None if v is None else (v.strip() or None) if v.__class__ is str else text_or_none(v)
         for v in values
     ]
 
