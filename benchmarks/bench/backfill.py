@@ -62,6 +62,7 @@ def _measure_mode(workdir: Path, mode: str, size: dict[str, Any]) -> dict[str, A
         if not backfill.ok:
             raise RuntimeError(f"the {mode} backfill failed: {failure_text(backfill.output)}")
         traffic = merchant.traffic(timeline=True)
+        iseller = merchant.iseller_routes()
         sales = merchant.sales()
     arrivals = [at / scale for at, _, _ in traffic.get("timeline", [])]  # wall seconds
     gaps = compute_gaps(arrivals, backfill.started_at, backfill.waits)
@@ -84,6 +85,8 @@ def _measure_mode(workdir: Path, mode: str, size: dict[str, Any]) -> dict[str, A
         "orders": sales.orders,
         "outlet_days": sales.outlet_days,
         "routes": traffic["routes"],
+        "iseller_routes": iseller,
+        "iseller_tokens": iseller.get("POST /oauth/token", 0),
     }
 
 
@@ -140,6 +143,12 @@ def measure(scale: str, repeats: int) -> Section:
             figure("Jurnal requests", values("requests"), command=cmd, mode=mode),
             figure("requests answered 429", values("rate_limited"), command=cmd, mode=mode),
             figure(
+                "iSeller access tokens asked for",
+                values("iseller_tokens"),
+                command=cmd,
+                mode=mode,
+            ),
+            figure(
                 "bound for those requests, scaled clock",
                 values("bound_scaled"),
                 command=cmd,
@@ -191,7 +200,9 @@ def measure(scale: str, repeats: int) -> Section:
             "",
             f"{mode}, first run: {first['orders']} completed orders over "
             f"{first['outlet_days']} outlet-days, {first['requests']} requests; by route: "
-            + ", ".join(f"{k} {v}" for k, v in first["routes"].items()),
+            + ", ".join(f"{k} {v}" for k, v in first["routes"].items())
+            + f". iSeller: {sum(first['iseller_routes'].values())} requests; by route: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(first["iseller_routes"].items())),
         ]
     shutil.rmtree(root, ignore_errors=True)
     return Section(

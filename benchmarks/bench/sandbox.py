@@ -17,9 +17,10 @@ import re
 import shutil
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from journal_sandbox.defaults import JURNAL_CLIENT_ID, sandbox_env
 from journal_sandbox.faults import FaultInjector
-from journal_sandbox.http import SandboxServer
+from journal_sandbox.http import Request, Response, SandboxServer
 from journal_sandbox.iseller_app import ISellerSandbox
 from journal_sandbox.jurnal_app import JurnalSandbox
 from journal_sandbox.launch import SandboxOptions, extra_warehouses, write_demo_config
@@ -50,6 +51,12 @@ class Merchant:
     env: dict[str, str]
     days: list[date]
     time_scale: float
+    iseller_log: list[str] = field(default_factory=list)  # "METHOD /path" of each request
+
+    def iseller_routes(self) -> dict[str, int]:
+        """What the pipeline asked iSeller so far, by route (``POST /oauth/token`` for the
+        access tokens)."""
+        return dict(Counter(self.iseller_log))
 
     @property
     def config_path(self) -> Path:
@@ -161,8 +168,14 @@ def fresh_merchant(
     )
     for name, code in extra_warehouses(outlets):
         jurnal.ensure_warehouse(name, code)
-    servers = [SandboxServer(iseller.app).start(), SandboxServer(jurnal.app).start()]
-    iseller._base_url = servers[0].url
+    iseller_log: list[str] = []
+
+    def iseller_app(request: Request) -> Response:
+        iseller_log.append(f"{request.method} {request.path}")
+        return iseller.app(request)
+
+    servers = [SandboxServer(iseller_app).start(), SandboxServer(jurnal.app).start()]
+    iseller._base_url = servers[0].url  # the token's resource URL: every call is logged
     config = write_demo_config(options, start)
     config.write_text(
         _MODE_LINE.sub(f"posting_mode: {mode}", config.read_text(encoding="utf-8"), count=1),
@@ -184,6 +197,7 @@ def fresh_merchant(
             env=env,
             days=[start + timedelta(days=n) for n in range(days)],
             time_scale=time_scale,
+            iseller_log=iseller_log,
         )
     finally:
         for server in servers:
