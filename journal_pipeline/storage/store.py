@@ -121,10 +121,11 @@ class StagingStore:
         """Raw orders closed or last modified in [start, end) UTC: sales, later payments,
         refunds and voids of that window."""
         t = tables.iseller_orders
-        closed = self._orders_between(t.c.closed_at, start, end)
-        seen = {o["order_id"] for o in closed}
-        modified = self._orders_between(t.c.modified_at, start, end)
-        return closed + [o for o in modified if o["order_id"] not in seen]
+        closed = self._raw_between(t.c.closed_at, start, end)
+        seen = {key for key, _ in closed}
+        # most orders are in both: each one's JSON is read once (its row's key is its id)
+        modified = [r for r in self._raw_between(t.c.modified_at, start, end) if r[0] not in seen]
+        return [loads(raw) for _, raw in [*closed, *modified]]
 
     def orders_touching_with_prefix(self, prefix: str, start: datetime, end: datetime) -> int:
         """How many staged orders whose id starts with ``prefix`` were closed or last modified
@@ -141,15 +142,19 @@ class StagingStore:
             return int(conn.execute(query).scalar_one())
 
     def _orders_between(self, column, start: datetime, end: datetime) -> list[dict]:
+        return [loads(raw) for _, raw in self._raw_between(column, start, end)]
+
+    def _raw_between(self, column, start: datetime, end: datetime) -> list[tuple[str, str]]:
+        """(order_id, raw JSON) of the staged orders with ``column`` in [start, end) UTC."""
         t = tables.iseller_orders
         query = (
-            sa.select(t.c.raw)
+            sa.select(t.c.order_id, t.c.raw)
             .where(column >= self._time(start))
             .where(column < self._time(end))
             .order_by(column, t.c.order_id)
         )
         with self.engine.connect() as conn:
-            return [loads(row.raw) for row in conn.execute(query)]
+            return [(row.order_id, row.raw) for row in conn.execute(query)]
 
     def _time(self, moment: datetime | None) -> datetime | None:
         return None if moment is None else _db_time(self.engine, moment)
