@@ -91,12 +91,18 @@ _PLAIN = frozenset({str, int, bool, type(None)})
 
 def _plain_json(value: object) -> bool:
     """True when ``value`` is dicts and lists of text, integers, booleans and None only (their
-    exact types: anything else is left to `non_json_values` to judge)."""
-    kind = type(value)
-    if kind in _PLAIN:
-        return True
-    if kind is dict:
-        return all(_plain_json(item) for item in value.values())  # type: ignore[attr-defined]
-    if kind is list or kind is tuple:
-        return all(_plain_json(item) for item in value)  # type: ignore[attr-defined]
-    return False
+    exact types: anything else is left to `non_json_values` to judge). A loop over a stack,
+    not recursion: every document is checked when it is made, so this runs on every line."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind in _PLAIN:
+            continue
+        if kind is dict:
+            pending.extend(item.values())  # type: ignore[attr-defined]
+        elif kind is list or kind is tuple:
+            pending.extend(item)  # type: ignore[arg-type]
+        else:
+            return False
+    return True
