@@ -192,6 +192,8 @@ def _order_finding(
             for name, _ in ORDER_MEASURES
         )
         trials.append((reading.text, reading.key, count, measures))
+        if _all_agree(trials[-1]):
+            break  # the first reading that agrees is the finding: the rest are not needed
     return _finding(window, ORDERS, trials, (), open_until)
 
 
@@ -204,6 +206,14 @@ def _payment_finding(
 ) -> Finding:
     trials = []
     not_compared: set[str] = set()
+    # the methods not compared are gathered over every reading: only a window whose payments
+    # all have a summary key (none to gather) may stop at the first reading that agrees
+    may_stop = all(
+        method_key(gateway, name) is not None
+        for gateway, name in zip(
+            payments["gateway"].tolist(), payments["payment_type_name"].tolist(), strict=True
+        )
+    )
     for reading in PAYMENT_READINGS:
         staged, labels, count, others = staged_payment_totals(payments, window, reading)
         not_compared.update(others)
@@ -219,7 +229,13 @@ def _payment_finding(
             for key in keys
         )
         trials.append((reading.text, reading.key, count, measures))
+        if may_stop and _all_agree(trials[-1]):
+            break
     return _finding(window, PAYMENTS, trials, tuple(sorted(not_compared)), open_until)
+
+
+def _all_agree(trial: tuple[str, str, int, tuple[Measure, ...]]) -> bool:
+    return all(measure.agrees for measure in trial[3])
 
 
 def _finding(
@@ -231,7 +247,7 @@ def _finding(
 ) -> Finding:
     """The first reading under which every measure agrees; else the closest (fewest measures
     disagreeing, then the smallest difference; the earlier reading on a tie)."""
-    agreeing = [t for t in trials if all(m.agrees for m in t[3])]
+    agreeing = [t for t in trials if _all_agree(t)]
     if agreeing:
         status, chosen = MATCH, agreeing[0]
     else:
