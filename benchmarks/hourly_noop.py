@@ -232,6 +232,29 @@ def timed(run: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - began, result
 
 
+def repeated(
+    shop: Merchant, action: Callable[[], Any], repeats: int
+) -> tuple[list[float], list[Any], Any, dict[str, int], dict[str, int]]:
+    """One warm-up of ``action``, ``repeats`` timed ones (seconds, answers), then one more
+    whose HTTP requests are counted: its answer and the iSeller and Jurnal requests by path."""
+    action()  # warm-up
+    seconds, answers = [], []
+    for _ in range(repeats):
+        took, answer = timed(action)
+        seconds.append(took)
+        answers.append(answer)
+    shop.iseller_requests.reset()
+    shop.jurnal_requests.reset()
+    counted = action()
+    return (
+        seconds,
+        answers,
+        counted,
+        shop.iseller_requests.snapshot(),
+        shop.jurnal_requests.snapshot(),
+    )
+
+
 def spread(seconds: list[float]) -> dict[str, Any]:
     return {
         "min": round(min(seconds), 3),
@@ -277,16 +300,7 @@ def measure_merchant(
         first_seconds, first = timed(shop.run)
         if not first.success:
             raise RuntimeError(f"the first sync of {shop.day} failed: {failure_of(first)}")
-        shop.run()  # warm-up
-        noop_seconds, results = [], []
-        for _ in range(repeats):
-            seconds, result = timed(shop.run)
-            noop_seconds.append(seconds)
-            results.append(result)
-        shop.iseller_requests.reset()
-        shop.jurnal_requests.reset()
-        counted = shop.run()
-        iseller, jurnal = shop.iseller_requests.snapshot(), shop.jurnal_requests.snapshot()
+        noop_seconds, results, counted, iseller, jurnal = repeated(shop, shop.run, repeats)
         measured: dict[str, Any] = {
             "day": shop.day.isoformat(),
             "orders": completed_orders(first),
@@ -322,16 +336,8 @@ def measure_merchant(
 
 def measure_tick(shop: Merchant, repeats: int) -> dict[str, Any]:
     """The hourly tick with nothing new: a warm-up tick, `repeats` timed ones, one counted."""
-    shop.tick()  # warm-up: the iSeller token, the page base
-    seconds, answers = [], []
-    for _ in range(repeats):
-        took, answer = timed(shop.tick)
-        seconds.append(took)
-        answers.append(answer)
-    shop.iseller_requests.reset()
-    shop.jurnal_requests.reset()
-    counted = shop.tick()
-    iseller, jurnal = shop.iseller_requests.snapshot(), shop.jurnal_requests.snapshot()
+    # the warm-up takes the iSeller token and the page base
+    seconds, answers, counted, iseller, jurnal = repeated(shop, shop.tick, repeats)
     skipped = [a for a in [*answers, counted] if isinstance(a, dg.SkipReason)]
     ran = [a for a in [*answers, counted] if not isinstance(a, dg.SkipReason)]
     return {
