@@ -18,6 +18,7 @@ import pandas as pd
 from journal_pipeline.accounting.business_day import business_date
 from journal_pipeline.accounting.service_charge import SUBTRACTED, charge_readings
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.core.missing import is_missing, missing_as_none
 from journal_pipeline.core.orders import OrderFrames, PaymentRow
 
@@ -141,6 +142,7 @@ def dated_payments(
     return payments
 
 
+@cycle_collection_paused()
 def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DaySales:
     """The day's events: completed orders sold on ``day``, later payments, refunds, voids."""
     dated = with_business_dates(frames.orders, config)

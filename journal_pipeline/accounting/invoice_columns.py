@@ -35,7 +35,9 @@ class InvoiceParts:
 
     fast: np.ndarray  # bool
     outlet_codes: list[str | None]
-    lines: list[list[dict[str, Any]]]  # the invoice's lines, the service charge's included
+    # the invoice's lines, the service charge's included: plain JSON by construction (integers
+    # from int64 arrays, quantities and cents as `_json_decimal`/`json_cents` give them, text)
+    lines: list[list[dict[str, Any]]]
     free_items: list[list[str]]  # "<quantity> × <name>" of its lines at no charge
     discount: list[int | str | None]  # discount_unit as JSON; None: no invoice discount
     rounding: list[int | str | None]  # the rate of its rounding line as JSON; None: no line

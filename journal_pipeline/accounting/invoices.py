@@ -49,7 +49,8 @@ from journal_pipeline.accounting.posting_rules import (
 from journal_pipeline.accounting.sale_lines import text_or_none_all
 from journal_pipeline.accounting.service_charge import charge_readings, read_service_charge
 from journal_pipeline.config import MerchantConfig
-from journal_pipeline.core.missing import text_or_none
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
+from journal_pipeline.core.missing import non_json_values, text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.core.orders import LineRow, OrderRow
 
@@ -286,6 +287,7 @@ def _memo(reference: str, outlet_code: str, customer_name: object, free_items: l
     return f"iSeller order {reference}, outlet {outlet_code}{customer}{free}"
 
 
+@cycle_collection_paused()
 def sales_invoices(
     sales: DaySales, config: MerchantConfig, skip: set[str] | None = None
 ) -> tuple[list[Document], list[Hold]]:
@@ -404,6 +406,23 @@ class _FastInvoices:
             code: outlet.warehouse if (outlet := config.outlet(code)) is not None else None
             for code in set(parts.outlet_codes if parts is not None else [])
         }
+        # Every value an invoice takes from outside `invoice_parts`' typed lines, checked
+        # once over the day: when all are plain JSON, no document needs its own walk.
+        self.checked = parts is not None and not any(
+            non_json_values(
+                [
+                    self.columns["order_id"],
+                    self.columns["order_reference"],
+                    self.columns["total_shipping_amount"],
+                    parts.discount,
+                    parts.rounding,
+                    parts.deposit_account,
+                    parts.deposit,
+                    list(self.warehouses.values()),
+                    [config.term_name, config.walk_in_customer, config.rounding_product],
+                ]
+            )
+        )
 
     def documents(self, position: int) -> list[Document]:
         parts, config, column = self.parts, self.config, self.columns
@@ -456,7 +475,8 @@ class _FastInvoices:
         if deposit:
             body["deposit_to_name"] = account
             body["deposit"] = deposit
-        document = Document(
+        make = Document.of_checked_payload if self.checked and settlement is None else Document
+        document = make(
             doc_key=f"{SALES_INVOICE}:{order_id}",
             doc_type=SALES_INVOICE,
             business_date=self.day,

@@ -23,6 +23,7 @@ from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.labels import payment_method
 from journal_pipeline.accounting.posting_rules import DatedPayment, records_by_order
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr
 
@@ -162,6 +163,7 @@ def _payment_hold(payment: DatedPayment, day: date, reason: str) -> Hold:
     )
 
 
+@cycle_collection_paused()
 def later_payment_entries(
     later: pd.DataFrame, all_payments: pd.DataFrame, config: MerchantConfig, day: date
 ) -> tuple[list[dict[str, Any]], list[Document], list[Hold]]:

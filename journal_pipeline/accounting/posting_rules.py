@@ -47,6 +47,7 @@ from journal_pipeline.accounting.service_charge import (
     read_service_charge,
 )
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.core.orders import LineRow, OrderRow
@@ -294,6 +295,7 @@ def sale_entry(
     return entry.lines, None
 
 
+@cycle_collection_paused()
 def journal_lines(sales: DaySales, config: MerchantConfig) -> tuple[pd.DataFrame, list[Hold]]:
     """Balanced journal lines for every sale of the day, and the orders held back.
 

@@ -16,6 +16,7 @@ from journal_pipeline.accounting.documents import (
 )
 from journal_pipeline.accounting.holds import Hold, order_label
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.core.timestamps import parse_utc
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.refunds import refund_frames
@@ -132,6 +133,7 @@ class DayJournal:
     summary: DaySummary | None = None  # daily-summary mode: what was summarised
 
 
+@cycle_collection_paused()
 def build_journal(
     store: StagingStore, config: MerchantConfig, day: date, now: datetime | None = None
 ) -> DayJournal:

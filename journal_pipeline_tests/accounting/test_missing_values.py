@@ -4,6 +4,7 @@ text leaves the missing part out, whether the source said null or pandas said Na
 import json
 import math
 import re
+from dataclasses import FrozenInstanceError
 from datetime import date
 from decimal import Decimal
 
@@ -224,3 +225,34 @@ def test_a_document_refuses_a_nan_number():
             expected_total=1,
             payload={SALES_INVOICE: {"transaction_lines_attributes": [{"product_code": math.nan}]}},
         )
+
+
+def _fields() -> dict[str, object]:
+    return {
+        "doc_key": "sales_invoice:x",
+        "doc_type": SALES_INVOICE,
+        "business_date": DAY,
+        "outlet_code": "JKT",
+        "source_id": "x",
+        "source_reference": "#X",
+        "transaction_no": "ISL/X",
+        "custom_id": "x",
+        "expected_total": 1,
+        "payload": {SALES_INVOICE: {"transaction_lines_attributes": [{"product_code": "A"}]}},
+    }
+
+
+def test_a_document_of_a_checked_payload_is_the_document_its_fields_make():
+    checked = Document.of_checked_payload(**_fields())
+    assert checked == Document(**_fields())  # type: ignore[arg-type]
+    with pytest.raises(FrozenInstanceError):
+        checked.doc_key = "changed"  # type: ignore[misc]
+
+
+def test_a_document_of_a_checked_payload_needs_every_field():
+    fields = _fields()
+    del fields["custom_id"]
+    with pytest.raises(TypeError, match="not those of a Document"):
+        Document.of_checked_payload(**fields)
+    with pytest.raises(TypeError, match="not those of a Document"):
+        Document.of_checked_payload(**_fields(), extra=1)

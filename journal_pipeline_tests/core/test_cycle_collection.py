@@ -1,0 +1,89 @@
+"""The cycle collector is paused for a build and resumed after it, whatever happens."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from datetime import date
+
+import pytest
+
+from journal_pipeline.accounting import invoices, posting_rules
+from journal_pipeline.config import load_config
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
+from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
+from journal_sandbox.defaults import DEMO_CONFIG
+
+CONFIG = load_config(DEMO_CONFIG)
+DAY = date(2026, 11, 20)  # the day of the sample orders
+
+
+@pytest.fixture(autouse=True)
+def _collector_on():
+    gc.enable()
+    yield
+    gc.enable()
+
+
+def test_paused_inside_and_resumed_after():
+    with cycle_collection_paused():
+        assert not gc.isenabled()
+        with cycle_collection_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause still holds
+    assert gc.isenabled()
+
+
+def test_resumed_after_an_error():
+    with pytest.raises(RuntimeError), cycle_collection_paused():
+        raise RuntimeError("the build failed")
+    assert gc.isenabled()
+
+
+def test_left_off_when_it_was_off():
+    gc.disable()
+    with cycle_collection_paused():
+        pass
+    assert not gc.isenabled()
+
+
+BUILDERS = {"sales_of_day", "journal_lines", "sales_invoices", "spend_unpaused"}
+
+
+def _builder_running() -> str | None:
+    """The name of a day builder on the stack, if one is running."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name in BUILDERS:
+            return frame.f_code.co_name
+        frame = frame.f_back
+    return None
+
+
+def spend_unpaused() -> None:
+    """The same kind of work as a builder's, without the pause: collections do run in it."""
+    _ = [{"a": [n]} for n in range(100)]
+
+
+def test_no_collection_runs_while_a_day_is_built():
+    frames = order_frames([retail_order(), restaurant_order()])
+    during: list[str] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and (builder := _builder_running()) is not None:
+            during.append(builder)
+
+    threshold = gc.get_threshold()
+    gc.callbacks.append(count)
+    gc.set_threshold(1)  # a collection at nearly every allocation
+    try:
+        sales = posting_rules.sales_of_day(frames, CONFIG, DAY)
+        posting_rules.journal_lines(sales, CONFIG)
+        documents, _ = invoices.sales_invoices(sales, CONFIG)
+        spend_unpaused()
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*threshold)
+    assert documents
+    assert set(during) == {"spend_unpaused"}
