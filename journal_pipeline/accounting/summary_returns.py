@@ -8,6 +8,15 @@ discount share and tax for the units returned, J-37), which can differ by cents 
 share in the order's own invoice. The journal entry that pays the refund back debits the
 receivable by exactly that, and its rounding line takes the difference, so the receivable nets
 to zero and the clearing account is credited the refund exactly.
+
+An order with goods of two tax treatments is in two summary invoices (`…-2`), so a refund of
+both kinds becomes one sales return per summary invoice its lines are in (its *parts*), each
+priced from that invoice, and its one journal entry debits the receivable by their sum. The
+first part (by summary invoice number) keeps the refund's keys, so its journal entry still
+pairs with it (``…/RJ1`` waits for ``…/R1``); part k >= 2 has custom_id
+``<refund custom_id>:<k>`` and number ``<return no>-<k>`` (``ISL/JKT-000101/R1-2``). Neither
+meets another convention: a revision appends ``/<n>`` and ``.<n>``, a reversal ``/C``, a
+payment ``/P<n>``, a day's merged return is numbered after the summary invoice.
 """
 
 from __future__ import annotations
@@ -34,6 +43,20 @@ if TYPE_CHECKING:
 
 RECEIVABLE_TEXT = "sales return credit"
 ROUNDING_TEXT = "rounding"
+PART = ":"  # custom_id of a refund's part k >= 2: ``<refund custom_id>:<k>``
+
+Net = dict[tuple[str, str], Decimal]  # a journal entry's lines: (account, wording) → debit − credit
+
+
+def part_keys(custom_id: str, number: str, k: int) -> tuple[str, str]:
+    """(custom_id, number) of part ``k`` of a refund's sales return (1: the refund's own)."""
+    return (custom_id, number) if k == 1 else (f"{custom_id}{PART}{k}", f"{number}-{k}")
+
+
+def refund_of(custom_id: str) -> str:
+    """The custom_id of the refund (and of its journal entry) a sales return is part of."""
+    head, sep, tail = custom_id.rpartition(PART)
+    return head if sep and head and tail.isdigit() else custom_id
 
 
 def returns_against_summaries(
@@ -43,9 +66,10 @@ def returns_against_summaries(
     config: MerchantConfig,
 ) -> tuple[list[Document], list[Hold], set[str]]:
     """The documents with every sales return of a summarised order (and its journal entry)
-    moved onto the summary invoice; a return that cannot be is held with its entry."""
+    moved onto the summary invoices; a return that cannot be is held with its entry. The
+    third value: doc keys of the moved returns (parts included) and entries."""
     entries = {d.custom_id: d for d in documents if d.doc_type == JOURNAL_ENTRY}
-    moved: dict[str, Document] = {}
+    replaced: dict[str, list[Document]] = {}
     holds: list[Hold] = []
     dropped: set[str] = set()
     for doc in documents:
@@ -72,10 +96,14 @@ def returns_against_summaries(
                         )
                     )
             continue
-        for new in result:
-            moved[new.doc_key] = new
-    out = [moved.get(d.doc_key, d) for d in documents if d.doc_key not in dropped]
-    return out, holds, set(moved)
+        parts, new_entry = result
+        replaced[doc.doc_key] = parts
+        if entry is not None and new_entry is not None:
+            replaced[entry.doc_key] = [new_entry]
+    out = [
+        new for d in documents if d.doc_key not in dropped for new in replaced.get(d.doc_key, [d])
+    ]
+    return out, holds, {d.doc_key for docs in replaced.values() for d in docs}
 
 
 def _moved(
@@ -84,45 +112,91 @@ def _moved(
     member: Member,
     bodies: Mapping[str, Mapping[str, Any]],
     config: MerchantConfig,
-) -> list[Document] | str:
+) -> tuple[list[Document], Document | None] | str:
+    """The return's parts, one per summary invoice its lines are in, and its entry debiting
+    the receivable by what they credit together; or why it cannot be booked."""
     body = doc.payload[SALES_RETURN]
     lines = body.get("transaction_return_lines_attributes") or []
-    spots = [_spot(member, line) for line in lines]
-    targets = {spot[0] for spot in spots if spot is not None}
     what = f"Refund {doc.transaction_no} of order {doc.source_reference}"
-    if None in spots or len(targets) != 1:
-        return (
-            f"{what}: its lines are in {len(targets)} summary invoices of "
-            f"{member.business_date.isoformat()} (lines of different tax). Record the return "
-            "in Jurnal by hand, one per summary invoice."
+    day = member.business_date.isoformat()
+    by_target: dict[str, list[dict[str, Any]]] = {}
+    for line in lines:
+        spot = _spot(member, line)
+        if spot is None:
+            return (
+                f"{what}: its line {line.get('invoice_line_index')} is on no summary invoice "
+                f"of {day}. Record the return in Jurnal by hand against daily summary invoice "
+                f"{member.invoice_no}."
+            )
+        by_target.setdefault(spot[0], []).append({**line, "invoice_line_index": spot[1]})
+    if not by_target:
+        return f"{what}: it names no line to return. Record it in Jurnal by hand."
+    for target in by_target:
+        if target not in bodies:
+            return f"{what}: summary invoice {target} is not built yet; run its day first."
+    targets = sorted(by_target)
+    keys = [part_keys(doc.custom_id, doc.transaction_no, k) for k in range(1, len(targets) + 1)]
+    named = zip(keys, targets, strict=True)
+    numbers = ", ".join(f"{number} ({target})" for (_, number), target in named)
+    parts: list[Document] = []
+    total = Decimal(0)
+    for (custom_id, number), target in zip(keys, targets, strict=True):
+        receivable = _priced(by_target[target], bodies[target], config)
+        total += receivable
+        if len(targets) == 1:
+            memo = f"{body.get('memo', '')}; the order is in daily summary invoice {target}"
+            new_body = {**body, "invoice_no": target, "memo": memo}
+        else:
+            memo = (
+                f"{body.get('memo', '')}; the order's lines are in {len(targets)} daily summary "
+                f"invoices of {day}, one return each: {numbers}"
+            )
+            new_body = {**body, "transaction_no": number, "custom_id": custom_id}
+            new_body.update(invoice_no=target, memo=memo)
+        new_body["transaction_return_lines_attributes"] = by_target[target]
+        parts.append(
+            replace(
+                doc,
+                doc_key=f"{SALES_RETURN}:{custom_id}",
+                transaction_no=number,
+                custom_id=custom_id,
+                payload={SALES_RETURN: new_body},
+                expected_total=to_rupiah(receivable),
+            )
         )
-    target = targets.pop()
-    summary = bodies.get(target)
-    if summary is None:
-        return f"{what}: summary invoice {target} is not built yet; run its day first."
+    if entry is None:
+        return parts, None
+    new_entry = _entry_for(entry, total, config)
+    if len(targets) > 1:
+        entry_body = new_entry.payload[JOURNAL_ENTRY]
+        memo = (
+            f"{entry_body.get('memo', '')}; against daily summary invoices: sales returns {numbers}"
+        )
+        new_entry = replace(new_entry, payload={JOURNAL_ENTRY: {**entry_body, "memo": memo}})
+    return parts, new_entry
+
+
+def _priced(
+    lines: list[dict[str, Any]], summary: Mapping[str, Any], config: MerchantConfig
+) -> Decimal:
+    """What Jurnal credits the receivable for returning ``lines`` of ``summary`` (J-37)."""
     inclusive = bool(summary.get("use_tax_inclusive"))
     facts = invoice_line_facts(
         invoice_model(summary, config),
         discount_value=Decimal(str(summary.get("discount_unit", 0))),
         tax_inclusive=inclusive,
     )
-    receivable = Decimal(0)
-    new_lines = []
-    for line, spot in zip(lines, spots, strict=True):
-        assert spot is not None
-        units = Decimal(str(line["return_quantity"]))
-        receivable += returned_part(facts[spot[1]], units, tax_inclusive=inclusive).receivable
-        new_lines.append({**line, "invoice_line_index": spot[1]})
-    new_body = {
-        **body,
-        "invoice_no": target,
-        "memo": f"{body.get('memo', '')}; the order is in daily summary invoice {target}",
-        "transaction_return_lines_attributes": new_lines,
-    }
-    moved = [replace(doc, payload={SALES_RETURN: new_body}, expected_total=to_rupiah(receivable))]
-    if entry is not None:
-        moved.append(_entry_for(entry, receivable, config))
-    return moved
+    return sum(
+        (
+            returned_part(
+                facts[int(line["invoice_line_index"])],
+                Decimal(str(line["return_quantity"])),
+                tax_inclusive=inclusive,
+            ).receivable
+            for line in lines
+        ),
+        Decimal(0),
+    )
 
 
 def _spot(member: Member, line: Mapping[str, Any]) -> tuple[str, int] | None:
@@ -185,7 +259,8 @@ def merged_returns(
     """One sales return (and one journal entry) per summary invoice for the day's refunds and
     voids at a summarised outlet, in place of one per refund. ``frozen``: refunds already in
     a merged return in Jurnal (dropped); ``posted``: doc keys of those merged returns (a later
-    refund goes into a further one, ``.2``)."""
+    refund goes into a further one, ``.2``). A refund split over summary invoices goes into
+    the merged return of each, with its share of its journal entry (`_entry_shares`)."""
     frozen, posted = frozen or set(), posted or set()
     returns = [
         d
@@ -198,12 +273,14 @@ def merged_returns(
     if not returns:
         return documents, []
     entries = {d.custom_id: d for d in documents if d.doc_type == JOURNAL_ENTRY}
+    shares = _entry_shares(returns, entries, bodies, config)
     groups: dict[tuple[str, str], list[Document]] = {}
     for doc in sorted(returns, key=lambda d: d.transaction_no):
         target = doc.payload[SALES_RETURN]["invoice_no"]
         groups.setdefault((doc.outlet_code, target), []).append(doc)
     dropped = {d.doc_key for d in returns}
-    dropped |= {entries[d.custom_id].doc_key for d in returns if d.custom_id in entries}
+    refunds = {refund_of(d.custom_id) for d in returns}
+    dropped |= {entries[r].doc_key for r in refunds if r in entries}
     built: list[Document] = []
     carried: list[MergedRefund] = []
     for (outlet, target), docs in sorted(groups.items()):
@@ -211,10 +288,10 @@ def merged_returns(
         if not docs:
             continue
         base = f"summary:{outlet}:{day.isoformat()}/R:{target}"
-        n = 1 + sum(1 for key in posted if key.startswith(f"{SALES_RETURN}:{base}"))
+        n = 1 + max((_sequence(key, f"{SALES_RETURN}:{base}") for key in posted), default=0)
         custom_id = base if n == 1 else f"{base}.{n}"
         number = f"{target}/R{day.strftime('%Y%m%d')}" + ("" if n == 1 else f".{n}")
-        pair = _merged(docs, [entries.get(d.custom_id) for d in docs], bodies[target], config)
+        pair = _merged(docs, [shares.get(d.doc_key) for d in docs], bodies[target], config)
         return_body, entry_body, receivable, debit = pair
         refs = ", ".join(d.source_reference for d in docs)
         memo = (
@@ -228,6 +305,8 @@ def merged_returns(
             (SALES_RETURN, number, receivable, return_body),
             (JOURNAL_ENTRY, entry_no, debit, entry_body),
         ):
+            if not body.get("transaction_account_lines_attributes", True):
+                continue  # no entry's share came here (an entry without a receivable line)
             built.append(
                 Document(
                     doc_key=f"{doc_type}:{custom_id}",
@@ -251,9 +330,71 @@ def merged_returns(
     return [*built, *(d for d in documents if d.doc_key not in dropped)], carried
 
 
+def _sequence(key: str, base_key: str) -> int:
+    """n of a posted merged return's doc key ``<base key>`` (1) or ``<base key>.<n>``; 0 when
+    it is another one's (the ``…-2`` summary invoice's key starts as the first one's)."""
+    if key == base_key:
+        return 1
+    tail = key.removeprefix(f"{base_key}.")
+    return int(tail) if tail != key and tail.isdigit() else 0
+
+
+def _entry_shares(
+    returns: list[Document],
+    entries: Mapping[str, Document],
+    bodies: Mapping[str, Mapping[str, Any]],
+    config: MerchantConfig,
+) -> dict[str, tuple[dict[str, Any], Net]]:
+    """Per return (doc key): the head and net lines of its refund's journal entry that go into
+    its merged entry. A refund in one return gives it all; a refund split over summary
+    invoices gives each further part Dr receivable what the part credits, Cr the clearing
+    account that in rupiah and the cents to rounding, and its first part the rest: each merged
+    entry balances, and together they credit the clearing account the refund exactly."""
+    by_refund: dict[str, list[Document]] = {}
+    for doc in returns:
+        by_refund.setdefault(refund_of(doc.custom_id), []).append(doc)
+    shares: dict[str, tuple[dict[str, Any], Net]] = {}
+    for refund, parts in by_refund.items():
+        entry = entries.get(refund)
+        if entry is None:
+            continue
+        body = entry.payload[JOURNAL_ENTRY]
+        head = {"transaction_date": body["transaction_date"], "tags": body.get("tags", [])}
+        lines = body["transaction_account_lines_attributes"]
+        rest: Net = {}
+        for line in lines:
+            key = (line["account_name"], line.get("description", ""))
+            amount = Decimal(str(line.get("debit", 0))) - Decimal(str(line.get("credit", 0)))
+            rest[key] = rest.get(key, Decimal(0)) + amount
+        main = next((d for d in parts if d.custom_id == refund), parts[0])
+        receivable = next((k for k in rest if k[1] == RECEIVABLE_TEXT), None)
+        if receivable is not None and len(parts) > 1:
+            clearing = (lines[-1]["account_name"], lines[-1].get("description", ""))  # the refund
+            rounding = next(
+                (k for k in rest if k[1] == ROUNDING_TEXT),
+                (config.account("rounding", entry.outlet_code) or "", ROUNDING_TEXT),
+            )
+            for part in parts:
+                if part is main:
+                    continue
+                part_body = part.payload[SALES_RETURN]
+                credited = _priced(
+                    part_body["transaction_return_lines_attributes"],
+                    bodies[part_body["invoice_no"]],
+                    config,
+                )
+                whole = Decimal(to_rupiah(credited))
+                share: Net = {receivable: credited, clearing: -whole, rounding: whole - credited}
+                for key, amount in share.items():
+                    rest[key] = rest.get(key, Decimal(0)) - amount
+                shares[part.doc_key] = (head, share)
+        shares[main.doc_key] = (head, rest)
+    return shares
+
+
 def _merged(
     returns: list[Document],
-    entries: list[Document | None],
+    entries: list[tuple[dict[str, Any], Net] | None],
     summary: Mapping[str, Any],
     config: MerchantConfig,
 ) -> tuple[dict[str, Any], dict[str, Any], Decimal, Decimal]:
@@ -288,16 +429,13 @@ def _merged(
     }
     # the entries' lines added up per account and wording, then the receivable set to what the
     # merged return credits and the rounding line to what balances it
-    net: dict[tuple[str, str], Decimal] = {}
+    net: Net = {}
     head: dict[str, Any] = {}
     for entry in entries:
         if entry is None:
             continue
-        body = entry.payload[JOURNAL_ENTRY]
-        head = head or {"transaction_date": body["transaction_date"], "tags": body.get("tags", [])}
-        for line in body["transaction_account_lines_attributes"]:
-            key = (line["account_name"], line.get("description", ""))
-            amount = Decimal(str(line.get("debit", 0))) - Decimal(str(line.get("credit", 0)))
+        head = head or entry[0]
+        for key, amount in entry[1].items():
             net[key] = net.get(key, Decimal(0)) + amount
     rounding_account = config.account("rounding", returns[0].outlet_code)
     receivable_key = next((k for k in net if k[1] == RECEIVABLE_TEXT), None)
