@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from journal_pipeline.accounting.business_day import business_date
+from journal_pipeline.accounting.object_arrays import distinct_values, objects
 from journal_pipeline.accounting.service_charge import SUBTRACTED, charge_readings
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.cycle_collection import cycle_collection_paused
@@ -59,7 +61,7 @@ class DaySales:
 
 def with_business_dates(orders: pd.DataFrame, config: MerchantConfig) -> pd.DataFrame:
     """Orders plus a ``business_date`` column from closed date (else order date) per outlet."""
-    result = orders.copy()
+    result = orders.copy(deep=False)  # copy on write: the new column leaves ``orders`` as it is
     closed = result["closed_date"]
     try:
         moments = closed.where(closed.notna(), result["order_date"])
@@ -85,12 +87,12 @@ def business_dates(
     moments converted to its time zone together, the cut-off taken off the local wall time
     (as `business_date` does). An object array of dates, None where the moment is missing.
     Raises `_NotVectorisable` for a present value that is not an aware datetime."""
-    result = np.full(len(moments), None, dtype=object)
+    result = np.empty(len(moments), dtype=object)  # None throughout
     values = moments.to_numpy(dtype=object)
     present = ~pd.isna(values)
     if not present.any():
         return result
-    if not all(isinstance(v, datetime) and v.tzinfo is not None for v in values[present]):
+    if not _aware_datetimes(values[present]):
         raise _NotVectorisable
     try:
         stamps = pd.DatetimeIndex(pd.to_datetime(values[present], utc=True))
@@ -104,12 +106,26 @@ def business_dates(
         mask = (codes == code) if known else missing_code
         key = config.outlet_zone(code if known else None)
         zones[key] = zones[key] | mask if key in zones else mask
-    dated = np.full(len(codes), None, dtype=object)
+    dated = np.empty(len(codes), dtype=object)
     for (zone, cutoff), mask in zones.items():
         local = stamps[mask].tz_convert(ZoneInfo(zone)).tz_localize(None)
-        dated[mask] = (local - pd.Timedelta(hours=cutoff)).date
+        dated[mask] = _dates(local - pd.Timedelta(hours=cutoff))
     result[present] = dated
     return result
+
+
+def _aware_datetimes(values: np.ndarray) -> bool:
+    """Whether every value is an aware datetime (the types, then the zones, read in C)."""
+    if not all(issubclass(kind, datetime) for kind in set(map(type, values))):
+        return False
+    return None not in map(attrgetter("tzinfo"), values)
+
+
+def _dates(moments: pd.DatetimeIndex) -> np.ndarray:
+    """The date of each (naive) moment, a `datetime.date` made once per distinct day."""
+    days, which = np.unique(moments.to_numpy().astype("datetime64[D]"), return_inverse=True)
+    dates: np.ndarray = days.astype(object)[which]
+    return dates
 
 
 def outlet_business_date(
@@ -130,7 +146,9 @@ def dated_payments(
     there (the merge would say NaN)."""
     info = dated_orders[["order_id", "outlet_code", "order_reference", "business_date", "status"]]
     info = info.rename(columns={"business_date": "sale_date", "status": "order_status"})
-    payments = missing_as_none(frames.payments.merge(info, on="order_id", how="left"))
+    payments = _with_order_info(frames.payments, info)
+    if payments is None:
+        payments = missing_as_none(frames.payments.merge(info, on="order_id", how="left"))
     try:
         dates = business_dates(payments["transaction_date"], payments["outlet_code"], config)
         payments["business_date"] = list(dates)
@@ -142,27 +160,74 @@ def dated_payments(
     return payments
 
 
+def _with_order_info(payments: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame | None:
+    """What ``missing_as_none`` of the left merge of ``payments`` with ``info`` on
+    ``order_id`` gives, each payment's order found by its id (no join of every column); None
+    when the merge would do more than that (an order id twice, a missing id, a column that
+    is not of objects). The payments' own columns are clean already (`OrderFrames`)."""
+    index = pd.Index(info["order_id"].to_numpy(dtype=object), dtype=object)
+    paid_for = payments["order_id"].to_numpy(dtype=object)
+    columns = [c for c in info.columns if c != "order_id"]
+    if (
+        not index.is_unique
+        or pd.isna(paid_for).any()
+        or not all(pd.api.types.is_object_dtype(info[c].dtype) for c in columns)
+        or any(c in payments.columns for c in columns)
+        or not all(_clean_kind(dtype) for dtype in payments.dtypes)
+    ):
+        return None
+    position = index.get_indexer(paid_for)
+    unknown = position < 0
+    result = payments.reset_index(drop=True)
+    for column in columns:
+        values = info[column].to_numpy(dtype=object)[position]
+        values[unknown | pd.isna(values)] = None
+        result[column] = pd.Series(values, dtype=object)  # as merged: objects, not inferred text
+    return result
+
+
+def _clean_kind(dtype: Any) -> bool:
+    """A column type `missing_as_none` leaves as it is."""
+    is_type = pd.api.types
+    return bool(
+        is_type.is_object_dtype(dtype)
+        or is_type.is_integer_dtype(dtype)
+        or is_type.is_bool_dtype(dtype)
+    )
+
+
 @cycle_collection_paused()
 def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DaySales:
     """The day's events: completed orders sold on ``day``, later payments, refunds, voids."""
     dated = with_business_dates(frames.orders, config)
     payments = dated_payments(frames, dated, config)
-    of_day = dated[dated["business_date"] == day]
-    completed = of_day[of_day["status"] == "completed"]
-    sales = frames.only(completed["order_id"])
+    order_ids = dated["order_id"].to_numpy(dtype=object)
+    status = dated["status"].to_numpy(dtype=object)
+    of_day = dated["business_date"].to_numpy(dtype=object) == day
+    completed = of_day & (status == "completed")
+    keep = set(order_ids[completed])
+    # with unique ids, the completed orders' rows are those of ``keep``: no lookup by id
+    unique = pd.Index(order_ids, dtype=object).is_unique
+    sold = completed if unique else frames.orders["order_id"].isin(keep)
     sales = OrderFrames.of_clean(  # rows of clean frames: dated payments come clean too
-        sales.orders,
-        sales.lines,
-        payments[payments["order_id"].isin(set(completed["order_id"]))].reset_index(drop=True),
+        frames.orders[sold].reset_index(drop=True),
+        frames.lines[frames.lines["order_id"].isin(keep)].reset_index(drop=True),
+        payments[payments["order_id"].isin(keep)].reset_index(drop=True),
     )
-    succeeded = payments[(payments["status"] == "success") & (payments["business_date"] == day)]
-    earlier = succeeded["sale_date"].map(lambda d: d is not None and d < day)
-    later = succeeded[
-        earlier & (succeeded["type"] == "sale") & (succeeded["order_status"] == "completed")
-    ]
+    kind = payments["type"].to_numpy(dtype=object)
+    succeeded = (payments["status"].to_numpy(dtype=object) == "success") & (
+        payments["business_date"].to_numpy(dtype=object) == day
+    )
+    earlier = np.zeros(len(payments), dtype=bool)
+    earlier[succeeded] = _before(payments["sale_date"].to_numpy(dtype=object)[succeeded], day)
+    later = (
+        earlier
+        & (kind == "sale")
+        & (payments["order_status"].to_numpy(dtype=object) == "completed")
+    )
     # A void is read from the order's status and cancel date (else its last change), not from
     # a void transaction, which iSeller may not list (I-23).
-    voided = dated[dated["status"] == "void"].copy()
+    voided = dated[status == "void"].copy()
     cancelled = voided["cancel_date"]
     try:
         voided["cancel_business_date"] = list(
@@ -183,34 +248,54 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
         ]
     voided_later = voided[(voided["cancel_business_date"] == day) & (voided["business_date"] < day)]
     charges = charge_readings(sales.orders, sales.lines, config)
-    readings: dict[str, str] = {}
-    for order_id, matched, reading, sign, cost_reading in zip(
-        charges["order_id"].tolist(),
-        charges["matched"].tolist(),
-        charges["reading"].tolist(),
-        charges["rounding_sign"].tolist(),
-        sales.orders["cost_reading"].tolist(),
-        strict=True,
-    ):
-        if matched:
-            words = [reading]
-            if sign == SUBTRACTED:
-                words.append(f"rounding:{SUBTRACTED}")
-            if cost_reading in ("total", "unmatched"):
-                words.append(f"cogs:{cost_reading}")
-            readings[order_id] = " ".join(words)
+    other = of_day & ~dated["status"].isin(["completed", "void"]).to_numpy()
     return DaySales(
         day=day,
         frames=sales,
-        voided=sorted(of_day.loc[of_day["status"] == "void", "order_id"]),
-        other_status=sorted(of_day.loc[~of_day["status"].isin(["completed", "void"]), "order_id"]),
-        later_payments=later.reset_index(drop=True),
-        refunds=succeeded[succeeded["type"] == "refund"].reset_index(drop=True),
+        voided=sorted(order_ids[of_day & (status == "void")].tolist()),
+        other_status=sorted(order_ids[other].tolist()),
+        later_payments=payments[later].reset_index(drop=True),
+        refunds=payments[succeeded & (kind == "refund")].reset_index(drop=True),
         voided_later=voided_later.reset_index(drop=True),
         payments=payments,
-        readings=readings,
+        readings=_readings(charges, sales.orders["cost_reading"].to_numpy(dtype=object)),
         charges=charges,
     )
+
+
+def _before(dates: np.ndarray, day: date) -> np.ndarray:
+    """Whether each date (None: not known) is before ``day``, compared once per distinct
+    date."""
+    codes, found = pd.factorize(dates)
+    before = np.zeros(len(dates), dtype=bool)
+    known = codes >= 0
+    before[known] = np.array([d < day for d in found], dtype=bool)[codes[known]]
+    missing = np.flatnonzero(~known)  # None is not before; any other missing value as it compares
+    before[missing] = [d is not None and d < day for d in dates[missing]]
+    return before
+
+
+def _readings(charges: pd.DataFrame, cost_readings: np.ndarray) -> dict[str, str]:
+    """`DaySales.readings` of the orders whose amounts matched a reading, the words made once
+    per distinct (reading, rounding sign, cost reading)."""
+    matched = charges["matched"].to_numpy(dtype=bool)
+    order_ids = charges["order_id"].to_numpy(dtype=object)[matched]
+    reading_codes, readings = distinct_values(charges["reading"].to_numpy(dtype=object)[matched])
+    sign_codes, signs = distinct_values(charges["rounding_sign"].to_numpy(dtype=object)[matched])
+    cost_codes, costs = distinct_values(cost_readings[matched])
+    key = (reading_codes * len(signs) + sign_codes) * len(costs) + cost_codes
+    keys, which = np.unique(key, return_inverse=True)
+    texts = []
+    for k in keys.tolist():
+        rest, cost = divmod(k, len(costs))
+        reading, sign = divmod(rest, len(signs))
+        words = [readings[reading]]
+        if signs[sign] == SUBTRACTED:
+            words.append(f"rounding:{SUBTRACTED}")
+        if costs[cost] in ("total", "unmatched"):
+            words.append(f"cogs:{costs[cost]}")
+        texts.append(" ".join(words))
+    return dict(zip(order_ids.tolist(), objects(texts)[which].tolist(), strict=True))
 
 
 def records_by_order(frame: pd.DataFrame) -> dict[str, list[Any]]:

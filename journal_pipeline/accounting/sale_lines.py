@@ -3,6 +3,9 @@
 `posting_rules.journal_lines` sends here every order whose lines the arrays can build exactly
 as `posting_rules.sale_entry` would, and the others (any order a rule might hold) to
 `sale_entry`, which says why.
+
+What the config says is looked up once per outlet, payment method or product, not per row
+(`object_arrays`); texts are made only for the lines posted (`line_blocks`).
 """
 
 from __future__ import annotations
@@ -15,16 +18,21 @@ import numpy as np
 import pandas as pd
 
 from journal_pipeline.accounting.cost_of_sales import SOLD_TEXT, TRACKED, UNTRACKED
-from journal_pipeline.accounting.day_sales import (
-    DaySales,
+from journal_pipeline.accounting.day_sales import DaySales
+from journal_pipeline.accounting.line_blocks import LineBlock, LineBlocks
+from journal_pipeline.accounting.object_arrays import (
+    distinct_values,
+    objects,
+    repeated,
+    stripped_texts,
+    text_or_none_all,
+    truthy,
 )
-from journal_pipeline.accounting.service_charge import (
-    charge_readings,
-    rates_of,
-)
+from journal_pipeline.accounting.service_charge import charge_readings, rates_of
 from journal_pipeline.config import MerchantConfig
-from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr
+
+__all__ = ["JOURNAL_COLUMNS", "sale_lines", "text_or_none_all"]
 
 JOURNAL_COLUMNS = (
     "entry_id",
@@ -43,19 +51,31 @@ JOURNAL_COLUMNS = (
 )
 
 
-def text_or_none_all(values: Sequence[object]) -> list[str | None]:
-    """`text_or_none` of each value (text stripped without the call for plain text)."""
-    return [
-        None if v is None else (v.strip() or None) if v.__class__ is str else text_or_none(v)
-        for v in values
-    ]
+class _Outlets:
+    """What the config says of each outlet, looked up once per outlet and spread to its
+    orders (``slot``: each order's outlet among ``codes``)."""
 
+    def __init__(self, codes: np.ndarray, config: MerchantConfig):
+        self.slot, found = distinct_values(codes)
+        self.codes: list[Any] = [None if pd.isna(c) else c for c in found]  # NaN-safe keys
+        self.config = config
 
-def _objects(values: list[Any]) -> np.ndarray:
-    """A one-dimensional object array of ``values`` (whatever they are)."""
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return array
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def per_order(self, values: Sequence[Any]) -> np.ndarray:
+        """``values`` (one per outlet) spread to the orders."""
+        spread: np.ndarray = objects(values)[self.slot]
+        return spread
+
+    def flag(self, values: Sequence[bool]) -> np.ndarray:
+        flags: np.ndarray = np.array(values, dtype=bool)[self.slot]
+        return flags
+
+    def account(self, role: str) -> tuple[np.ndarray, np.ndarray]:
+        """Each order's account of ``role``, and whether it has none."""
+        accounts = [self.config.account(role, c) for c in self.codes]
+        return self.per_order(accounts), self.flag([a is None for a in accounts])
 
 
 def sale_lines(
@@ -68,184 +88,45 @@ def sale_lines(
     frames = sales.frames
     orders, lines, pays = frames.orders, frames.lines, frames.payments
     n = len(orders)
-    if n == 0 or "business_date" not in pays.columns or not orders["order_id"].is_unique:
-        return None
-    day = sales.day
     order_ids = orders["order_id"].to_numpy(dtype=object)
-    index = pd.Index(order_ids)
-    codes = orders["outlet_code"].to_numpy(dtype=object)
-    known_outlets = {
-        code: (None if pd.isna(code) else code) for code in pd.unique(codes)
-    }  # NaN-safe keys
-    # what the config says of each outlet, looked up once per outlet and spread to its orders
-    outlets = list(known_outlets.values())
-    slot = {code: i for i, code in enumerate(known_outlets)}
-    outlet_slot = np.array([slot[c] for c in codes], dtype=np.int64)
-
-    def per_order(values: list[Any]) -> np.ndarray:
-        spread: np.ndarray = _objects(values)[outlet_slot]
-        return spread
-
-    eligible = per_order([config.outlet(c) is not None for c in outlets]).astype(bool)
-
-    def account_of(role: str) -> np.ndarray:
-        return per_order([config.account(role, c) for c in outlets])
-
-    outlet_taxes = [config.tax_for(c) for c in outlets]
-    has_tax = per_order([t is not None for t in outlet_taxes]).astype(bool)
-    tax_rates = per_order([t.rate if t is not None else Decimal(0) for t in outlet_taxes])
-    inclusive = np.array([bool(v) for v in orders["tax_inclusive"].tolist()], dtype=bool)
-    total = orders["total_amount"].to_numpy(dtype=np.int64)
-
-    blocks: list[dict[str, Any]] = []
-
-    def block(
-        major: int,
-        position: np.ndarray,
-        rank: np.ndarray,
-        role: np.ndarray | str,
-        account: np.ndarray,
-        debit: np.ndarray,
-        credit: np.ndarray,
-        text: np.ndarray | str,
-        *,
-        cogs: bool = False,
-    ) -> None:
-        count = len(position)
-        blocks.append(
-            {
-                "major": np.full(count, major, dtype=np.int64),
-                "position": position,
-                "rank": rank,
-                "role": np.full(count, role, dtype=object) if isinstance(role, str) else role,
-                "account": account,
-                "debit": debit.astype(np.int64),
-                "credit": credit.astype(np.int64),
-                "text": np.full(count, text, dtype=object) if isinstance(text, str) else text,
-                "cogs": np.full(count, cogs, dtype=bool),
-            }
-        )
-
-    # payments made at the sale, each a debit to its method's clearing account
-    pay_position = index.get_indexer(pays["order_id"].to_numpy(dtype=object))
-    at_sale = (
-        (pays["type"].to_numpy(dtype=object) == "sale")
-        & (pays["status"].to_numpy(dtype=object) == "success")
-        & (pays["business_date"].to_numpy(dtype=object) == day)
-        & (pay_position >= 0)
-    )
-    paid = np.zeros(n, dtype=np.int64)
-    if at_sale.any():
-        chosen = pays[at_sale]
-        position = pay_position[at_sale]
-        names = text_or_none_all(chosen["payment_type_name"].tolist())
-        gateways = text_or_none_all(chosen["gateway"].tolist())
-        found: dict[tuple[Any, Any, Any], str | None] = {}
-        accounts = []
-        for name, gateway, code in zip(names, gateways, codes[position], strict=True):
-            key = (name, gateway, code)
-            if key not in found:
-                found[key] = config.payment_account(name, gateway, known_outlets[code])
-            accounts.append(found[key])
-        methods = [name or gateway for name, gateway in zip(names, gateways, strict=True)]
-        unmapped = np.array(
-            [a is None or m is None for a, m in zip(accounts, methods, strict=True)], dtype=bool
-        )
-        eligible[position[unmapped]] = False
-        amount = chosen["amount"].to_numpy(dtype=np.int64)
-        np.add.at(paid, position, amount)
-        block(
-            0,
-            position,
-            np.flatnonzero(at_sale),
-            np.array([f"payment:{m}" for m in methods], dtype=object),
-            np.array(accounts, dtype=object),
-            amount,
-            np.zeros(len(amount), dtype=np.int64),
-            np.array([f"{m} payment" for m in methods], dtype=object),
-        )
-    unpaid = total - paid
-    eligible &= unpaid >= 0
-    everyone = np.arange(n)
-    zero = np.zeros(n, dtype=np.int64)
-    receivable = account_of("receivable")
-    block(1, everyone, zero, "receivable", receivable, unpaid, zero, "unpaid on account")
-
-    # each line: its sale (or a gift card's liability) and its share of the order's discount
+    index = pd.Index(order_ids, dtype=object)
+    if n == 0 or "business_date" not in pays.columns or not index.is_unique:
+        return None
     line_position = index.get_indexer(lines["order_id"].to_numpy(dtype=object))
     if (line_position < 0).any():
         return None
-    line_count = len(lines)
-    if line_count:
-        tax_amount = lines["tax_amount"].to_numpy(dtype=np.int64)
-        line_rate = tax_rates[line_position]
-        percentages = lines["tax_percentage"].to_numpy(dtype=object)
-        checked = (tax_amount != 0) & has_tax[line_position]
-        mistaxed = np.zeros(line_count, dtype=bool)
-        mistaxed[checked] = [
-            p != r for p, r in zip(percentages[checked], line_rate[checked], strict=True)
-        ]
-        eligible[line_position[mistaxed]] = False
-        line_inclusive = inclusive[line_position]
-        order_share = lines["discount_order_amount"].to_numpy(dtype=np.int64)
+    codes = orders["outlet_code"].to_numpy(dtype=object)
+    outlets = _Outlets(codes, config)
+    eligible = outlets.flag([config.outlet(c) is not None for c in outlets.codes])
+    outlet_taxes = [config.tax_for(c) for c in outlets.codes]
+    has_tax = outlets.flag([t is not None for t in outlet_taxes])
+    blocks = LineBlocks()
+    everyone = np.arange(n)
+    zero = np.zeros(n, dtype=np.int64)
+
+    paid = _payment_lines(blocks, sales, index, outlets, eligible)
+    unpaid = orders["total_amount"].to_numpy(dtype=np.int64) - paid
+    eligible &= unpaid >= 0
+    receivable, no_receivable = outlets.account("receivable")
+    blocks.add(
+        LineBlock(
+            1,
+            everyone,
+            zero,
+            "receivable",
+            receivable,
+            no_receivable,
+            unpaid,
+            zero,
+            "unpaid on account",
+            cogs=False,
+        )
+    )
+    if len(lines):
         try:
-            contained = rates_of(order_share, line_rate, contained=True)
-        except OverflowError:
+            _item_lines(blocks, sales, line_position, outlets, outlet_taxes, eligible)
+        except OverflowError:  # amounts too large for the vectorised tax
             return None
-        discount = np.where(
-            line_inclusive & (order_share != 0), order_share - contained, order_share
-        )
-        net = lines["subtotal"].to_numpy(dtype=np.int64) - np.where(line_inclusive, tax_amount, 0)
-        names = [
-            product or sku or f"line {number}"
-            for product, sku, number in zip(
-                text_or_none_all(lines["product_name"].tolist()),
-                text_or_none_all(lines["sku"].tolist()),
-                lines["line_no"].tolist(),
-                strict=True,
-            )
-        ]
-        types = (
-            lines["product_type"].tolist()
-            if "product_type" in lines.columns
-            else [None] * line_count
-        )
-        kinds: dict[tuple[Any, Any], bool] = {}
-        sold_as = []
-        for sku, kind in zip(lines["sku"].tolist(), types, strict=True):
-            if (sku, kind) not in kinds:
-                kinds[sku, kind] = config.gift_cards.matches(sku, kind)
-            sold_as.append("gift_card_liability" if kinds[sku, kind] else "sales")
-        sold_as_array = np.array(sold_as, dtype=object)
-        sales_account = account_of("sales")[line_position]
-        gift_account = account_of("gift_card_liability")[line_position]
-        sold_account = np.where(sold_as_array == "sales", sales_account, gift_account)
-        rank = np.arange(line_count) * 2
-        no_line = np.zeros(line_count, dtype=np.int64)
-        quantities = lines["quantity"].tolist()
-        block(
-            2,
-            line_position,
-            rank,
-            sold_as_array,
-            sold_account,
-            no_line,
-            net + discount,
-            np.array(
-                [f"{q} × {name}" for q, name in zip(quantities, names, strict=True)],
-                dtype=object,
-            ),
-        )
-        block(
-            2,
-            line_position,
-            rank + 1,
-            "sales_discount",
-            account_of("sales_discount")[line_position],
-            discount,
-            no_line,
-            np.array([f"order discount on {name}" for name in names], dtype=object),
-        )
     eligible &= ~((orders["total_tax_amount"].to_numpy(dtype=np.int64) != 0) & ~has_tax)
 
     # the service charge as the reading its amounts matched gives it, shipping, rounding
@@ -260,131 +141,337 @@ def sale_lines(
     rounding = charges["rounding"].to_numpy(dtype=np.int64)
     taxed = tax_total != 0
     eligible &= ~(taxed & ~has_tax)
-    tax_roles = per_order([f"tax:{t.jurnal_name}" if t is not None else None for t in outlet_taxes])
-    tax_accounts = per_order([t.account if t is not None else None for t in outlet_taxes])
-    tax_texts = per_order(
-        [f"{t.jurnal_name} {t.rate}%" if t is not None else None for t in outlet_taxes]
+    blocks.add(
+        LineBlock(
+            3,
+            everyone,
+            zero,
+            outlets.per_order(
+                [f"tax:{t.jurnal_name}" if t is not None else None for t in outlet_taxes]
+            ),
+            outlets.per_order([t.account if t is not None else None for t in outlet_taxes]),
+            outlets.flag([t is None or t.account is None for t in outlet_taxes]),
+            zero,
+            np.where(taxed, tax_total, 0),
+            outlets.per_order(
+                [f"{t.jurnal_name} {t.rate}%" if t is not None else None for t in outlet_taxes]
+            ),
+            cogs=False,
+        )
     )
-    block(
-        3, everyone, zero, tax_roles, tax_accounts, zero, np.where(taxed, tax_total, 0), tax_texts
-    )
-    texts = np.full(n, "service charge", dtype=object)
+    texts = repeated("service charge", n)
     restated = np.flatnonzero(charge != stated)
     texts[restated] = [
         f"service charge (iSeller states {format_idr(int(stated[i]))}, its tax of "
         f"{format_idr(int(charge_tax[i]))} included)"
         for i in restated
     ]
-    block(4, everyone, zero, "service_charge", account_of("service_charge"), zero, charge, texts)
-    shipping = orders["total_shipping_amount"].to_numpy(dtype=np.int64)
-    block(
-        5,
-        everyone,
-        zero,
-        "shipping_income",
-        account_of("shipping_income"),
-        zero,
-        shipping,
-        "shipping",
-    )
-    rounding_account = account_of("rounding")
-    block(
-        6,
-        everyone,
-        zero,
-        "rounding",
-        rounding_account,
-        np.where(rounding < 0, -rounding, 0),
-        np.where(rounding > 0, rounding, 0),
-        "rounding",
-    )
-
-    # what the parts leave of the total, within the tolerance: the sub-rupiah difference
-    difference = np.zeros(n, dtype=np.int64)
-    for b in blocks:
-        np.add.at(difference, b["position"], b["debit"] - b["credit"])
-    eligible &= np.abs(difference) <= config.rounding_tolerance
-    block(
-        7,
-        everyone,
-        zero,
-        "rounding",
-        rounding_account,
-        np.where(difference < 0, -difference, 0),
-        np.where(difference > 0, difference, 0),
-        "sub-rupiah difference",
-    )
-    # every role with an amount needs its account
-    for b in blocks:
-        amounts = (b["debit"] != 0) | (b["credit"] != 0)
-        missing = amounts & (b["account"] == None)  # noqa: E711 (elementwise)
-        eligible[b["position"][missing]] = False
-
-    # the estimate of the cost of sales, when iSeller states one (left out without accounts)
-    if line_count:
-        cost = np.zeros(n, dtype=np.int64)
-        stock = np.zeros(n, dtype=np.int64)
-        np.add.at(cost, line_position, lines["cost"].to_numpy(dtype=np.int64))
-        np.add.at(stock, line_position, lines["stock_cost"].to_numpy(dtype=np.int64))
-        cogs_account, inventory_account = account_of("cogs"), account_of("inventory")
-        booked = (cost != 0) & np.array(
-            [
-                a is not None and b is not None
-                for a, b in zip(cogs_account, inventory_account, strict=True)
-            ],
-            dtype=bool,
+    service, no_service = outlets.account("service_charge")
+    blocks.add(
+        LineBlock(
+            4,
+            everyone,
+            zero,
+            "service_charge",
+            service,
+            no_service,
+            zero,
+            charge,
+            texts,
+            cogs=False,
         )
-        for step, (part, part_cost) in enumerate(((TRACKED, stock), (UNTRACKED, cost - stock))):
-            amount = np.where(booked, part_cost, 0)
-            rank_of = np.full(n, 2 * step, dtype=np.int64)
-            block(
-                0, everyone, rank_of, "cogs", cogs_account, amount, zero, SOLD_TEXT[part], cogs=True
-            )
-            block(
+    )
+    shipping, no_shipping = outlets.account("shipping_income")
+    blocks.add(
+        LineBlock(
+            5,
+            everyone,
+            zero,
+            "shipping_income",
+            shipping,
+            no_shipping,
+            zero,
+            orders["total_shipping_amount"].to_numpy(dtype=np.int64),
+            "shipping",
+            cogs=False,
+        )
+    )
+    rounding_account, no_rounding = outlets.account("rounding")
+
+    def rounding_lines(step: int, amount: np.ndarray, text: str) -> LineBlock:
+        """``amount`` (a credit when positive) to the rounding account."""
+        debit, credit = np.where(amount < 0, -amount, 0), np.where(amount > 0, amount, 0)
+        return LineBlock(
+            step,
+            everyone,
+            zero,
+            "rounding",
+            rounding_account,
+            no_rounding,
+            debit,
+            credit,
+            text,
+            cogs=False,
+        )
+
+    blocks.add(rounding_lines(6, rounding, "rounding"))
+    # what the parts leave of the total, within the tolerance: the sub-rupiah difference
+    difference = blocks.balance(n)
+    eligible &= np.abs(difference) <= config.rounding_tolerance
+    blocks.add(rounding_lines(7, difference, "sub-rupiah difference"))
+    # every role with an amount needs its account
+    eligible[blocks.unresolved_orders()] = False
+    if len(lines):
+        _cost_lines(blocks, lines, line_position, outlets, n)
+    return _columns(blocks.ordered(eligible), sales, order_ids, codes), eligible
+
+
+def _payment_lines(
+    blocks: LineBlocks,
+    sales: DaySales,
+    index: pd.Index,
+    outlets: _Outlets,
+    eligible: np.ndarray,
+) -> np.ndarray:
+    """Payments made at the sale, each a debit to its method's clearing account (an order
+    with a method without one is not ``eligible``). Returns what each order paid."""
+    pays = sales.frames.payments
+    paid = np.zeros(len(eligible), dtype=np.int64)
+    pay_position = index.get_indexer(pays["order_id"].to_numpy(dtype=object))
+    at_sale = np.flatnonzero(
+        (pays["type"].to_numpy(dtype=object) == "sale")
+        & (pays["status"].to_numpy(dtype=object) == "success")
+        & (pays["business_date"].to_numpy(dtype=object) == sales.day)
+        & (pay_position >= 0)
+    )
+    if not len(at_sale):
+        return paid
+    position = pay_position[at_sale]
+    name_codes, names = stripped_texts(pays["payment_type_name"].to_numpy(dtype=object)[at_sale])
+    gateway_codes, gateways = stripped_texts(pays["gateway"].to_numpy(dtype=object)[at_sale])
+    # the account and method of each (name, gateway, outlet), looked up once
+    key = (name_codes * len(gateways) + gateway_codes) * len(outlets) + outlets.slot[position]
+    keys, which = np.unique(key, return_inverse=True)
+    accounts, methods = [], []
+    for k in keys.tolist():
+        rest, slot = divmod(k, len(outlets))
+        name, gateway = names[rest // len(gateways)], gateways[rest % len(gateways)]
+        accounts.append(outlets.config.payment_account(name, gateway, outlets.codes[slot]))
+        methods.append(name or gateway)
+    no_account = np.array([a is None for a in accounts], dtype=bool)[which]
+    unmapped = no_account | np.array([m is None for m in methods], dtype=bool)[which]
+    eligible[position[unmapped]] = False
+    amount = pays["amount"].to_numpy(dtype=np.int64)[at_sale]
+    np.add.at(paid, position, amount)
+    blocks.add(
+        LineBlock(
+            0,
+            position,
+            at_sale,
+            objects([f"payment:{m}" for m in methods])[which],
+            objects(accounts)[which],
+            no_account,
+            amount,
+            np.zeros(len(amount), dtype=np.int64),
+            objects([f"{m} payment" for m in methods])[which],
+            cogs=False,
+        )
+    )
+    return paid
+
+
+def _item_lines(
+    blocks: LineBlocks,
+    sales: DaySales,
+    line_position: np.ndarray,
+    outlets: _Outlets,
+    outlet_taxes: list[Any],
+    eligible: np.ndarray,
+) -> None:
+    """Each line: its sale (or a gift card's liability) and its share of the order's
+    discount. An order with a line taxed at another rate than its outlet's is not
+    ``eligible``."""
+    orders, lines = sales.frames.orders, sales.frames.lines
+    count = len(lines)
+    rates = [t.rate if t is not None else Decimal(0) for t in outlet_taxes]
+    line_slot = outlets.slot[line_position]
+    tax_amount = lines["tax_amount"].to_numpy(dtype=np.int64)
+    checked = np.flatnonzero(
+        (tax_amount != 0) & np.array([t is not None for t in outlet_taxes])[line_slot]
+    )
+    eligible[line_position[checked[_mistaxed(lines, checked, line_slot, rates)]]] = False
+    line_inclusive = truthy(orders["tax_inclusive"].to_numpy(dtype=object))[line_position]
+    order_share = lines["discount_order_amount"].to_numpy(dtype=np.int64)
+    contained = rates_of(order_share, objects(rates)[line_slot], contained=True)
+    discount = np.where(line_inclusive & (order_share != 0), order_share - contained, order_share)
+    net = lines["subtotal"].to_numpy(dtype=np.int64) - np.where(line_inclusive, tax_amount, 0)
+    names = _item_names(lines)
+    quantities = lines["quantity"].to_numpy(dtype=object)
+    gift = _gift_cards(lines, outlets.config)
+    sales_account, no_sales = outlets.account("sales")
+    gift_account, no_gift = outlets.account("gift_card_liability")
+    discount_account, no_discount = outlets.account("sales_discount")
+    on = line_position
+    rank = np.arange(count) * 2
+    no_line = np.zeros(count, dtype=np.int64)
+    blocks.add(
+        LineBlock(
+            2,
+            line_position,
+            rank,
+            objects(["sales", "gift_card_liability"])[gift.astype(np.int64)],
+            np.where(gift, gift_account[on], sales_account[on]),
+            np.where(gift, no_gift[on], no_sales[on]),
+            no_line,
+            net + discount,
+            lambda kept: [
+                f"{q} × {name}"
+                for q, name in zip(quantities[kept].tolist(), names[kept].tolist(), strict=True)
+            ],
+            cogs=False,
+        )
+    )
+    blocks.add(
+        LineBlock(
+            2,
+            line_position,
+            rank + 1,
+            "sales_discount",
+            discount_account[on],
+            no_discount[on],
+            discount,
+            no_line,
+            lambda kept: [f"order discount on {name}" for name in names[kept].tolist()],
+            cogs=False,
+        )
+    )
+
+
+def _mistaxed(
+    lines: pd.DataFrame, checked: np.ndarray, line_slot: np.ndarray, rates: list[Decimal]
+) -> np.ndarray:
+    """Which ``checked`` lines state another tax percentage than their outlet's rate, compared
+    once per (percentage, outlet): equal Decimals compare alike."""
+    percentages = lines["tax_percentage"].to_numpy(dtype=object)[checked]
+    codes, found = pd.factorize(percentages)
+    slots = line_slot[checked]
+    differs = np.zeros(len(checked), dtype=bool)
+    missing = codes < 0  # None or NaN: compared as they are
+    differs[missing] = [
+        p != rates[s] for p, s in zip(percentages[missing], slots[missing], strict=True)
+    ]
+    pairs, which = np.unique(codes * len(rates) + slots, return_inverse=True)
+    per_pair = [p >= 0 and found[p // len(rates)] != rates[p % len(rates)] for p in pairs.tolist()]
+    return np.where(missing, differs, np.array(per_pair, dtype=bool)[which])
+
+
+def _item_names(lines: pd.DataFrame) -> np.ndarray:
+    """Each line's name: its product's, else its SKU, else ``line <n>``."""
+    product_codes, products = stripped_texts(lines["product_name"].to_numpy(dtype=object))
+    sku_codes, skus = stripped_texts(lines["sku"].to_numpy(dtype=object))
+    pairs, which = np.unique(product_codes * len(skus) + sku_codes, return_inverse=True)
+    names: np.ndarray = objects(
+        [products[p // len(skus)] or skus[p % len(skus)] for p in pairs.tolist()]
+    )[which]
+    nameless = np.flatnonzero(names == None)  # noqa: E711 (elementwise)
+    names[nameless] = [f"line {no}" for no in lines["line_no"].to_numpy()[nameless].tolist()]
+    return names
+
+
+def _gift_cards(lines: pd.DataFrame, config: MerchantConfig) -> np.ndarray:
+    """Which lines sell a gift card, asked once per (SKU, product type)."""
+    sku_codes, skus = distinct_values(lines["sku"].to_numpy(dtype=object))
+    if "product_type" in lines.columns:
+        type_codes, types = distinct_values(lines["product_type"].to_numpy(dtype=object))
+    else:
+        type_codes, types = np.zeros(len(lines), dtype=np.int64), [None]
+    pairs, which = np.unique(sku_codes * len(types) + type_codes, return_inverse=True)
+    found = [
+        config.gift_cards.matches(skus[p // len(types)], types[p % len(types)])
+        for p in pairs.tolist()
+    ]
+    gift: np.ndarray = np.array(found, dtype=bool)[which]
+    return gift
+
+
+def _cost_lines(
+    blocks: LineBlocks, lines: pd.DataFrame, line_position: np.ndarray, outlets: _Outlets, n: int
+) -> None:
+    """The estimate of the cost of sales, when iSeller states one (left out without
+    accounts)."""
+    cost = np.zeros(n, dtype=np.int64)
+    stock = np.zeros(n, dtype=np.int64)
+    np.add.at(cost, line_position, lines["cost"].to_numpy(dtype=np.int64))
+    np.add.at(stock, line_position, lines["stock_cost"].to_numpy(dtype=np.int64))
+    cogs_account, no_cogs = outlets.account("cogs")
+    inventory_account, no_inventory = outlets.account("inventory")
+    booked = (cost != 0) & ~no_cogs & ~no_inventory
+    everyone = np.arange(n)
+    zero = np.zeros(n, dtype=np.int64)
+    for step, (part, part_cost) in enumerate(((TRACKED, stock), (UNTRACKED, cost - stock))):
+        amount = np.where(booked, part_cost, 0)
+        rank = np.full(n, 2 * step, dtype=np.int64)
+        blocks.add(
+            LineBlock(
                 0,
                 everyone,
-                rank_of + 1,
+                rank,
+                "cogs",
+                cogs_account,
+                no_cogs,
+                amount,
+                zero,
+                SOLD_TEXT[part],
+                cogs=True,
+            )
+        )
+        blocks.add(
+            LineBlock(
+                0,
+                everyone,
+                rank + 1,
                 "inventory",
                 inventory_account,
+                no_inventory,
                 zero,
                 amount,
                 f"stock out: {part}",
                 cogs=True,
             )
+        )
 
-    position = np.concatenate([b["position"] for b in blocks])
-    debit = np.concatenate([b["debit"] for b in blocks])
-    credit = np.concatenate([b["credit"] for b in blocks])
-    keep = ((debit != 0) | (credit != 0)) & eligible[position]
-    block_no = np.concatenate([b["major"] for b in blocks])
-    rank = np.concatenate([b["rank"] for b in blocks])
-    cogs_flag = np.concatenate([b["cogs"] for b in blocks])
-    # an order's sale entry, then its cost entry; within each, the order sale_entry adds them
-    sequence = np.lexsort((rank[keep], block_no[keep], cogs_flag[keep], position[keep]))
-    chosen = np.flatnonzero(keep)[sequence]
-    position, cogs_flag = position[chosen], cogs_flag[chosen]
-    count = len(chosen)
+
+def _columns(
+    lines: dict[str, np.ndarray], sales: DaySales, order_ids: np.ndarray, codes: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The `JOURNAL_COLUMNS` of the lines `LineBlocks.ordered` gives (plus ``_position``)."""
+    position, cogs = lines["position"], lines["cogs"]
+    count = len(position)
     starts = np.ones(count, dtype=bool)
     if count:
-        starts[1:] = (position[1:] != position[:-1]) | (cogs_flag[1:] != cogs_flag[:-1])
+        starts[1:] = (position[1:] != position[:-1]) | (cogs[1:] != cogs[:-1])
     first = np.maximum.accumulate(np.where(starts, np.arange(count), 0))
-    references = orders["order_reference"].to_numpy(dtype=object)
-    sale_ids = np.array([f"sale:{i}" for i in order_ids], dtype=object)
-    cogs_ids = np.array([f"cogs:{i}" for i in order_ids], dtype=object)
-    columns = {
-        "entry_id": np.where(cogs_flag, cogs_ids[position], sale_ids[position]),
-        "business_date": np.full(count, day, dtype=object),
+    # an entry's id, made once per entry
+    entry_ids = objects(
+        [
+            f"cogs:{order_ids[p]}" if c else f"sale:{order_ids[p]}"
+            for p, c in zip(position[starts].tolist(), cogs[starts].tolist(), strict=True)
+        ]
+    )
+    references = sales.frames.orders["order_reference"].to_numpy(dtype=object)
+    return {
+        "entry_id": entry_ids[np.cumsum(starts) - 1],
+        "business_date": repeated(sales.day, count),
         "outlet_code": codes[position],
-        "source_type": np.full(count, "order", dtype=object),
+        "source_type": repeated("order", count),
         "source_id": order_ids[position],
         "source_reference": references[position],
         "line_no": np.arange(count) - first + 1,
-        "account_role": np.concatenate([b["role"] for b in blocks])[chosen],
-        "account_name": np.concatenate([b["account"] for b in blocks])[chosen],
-        "debit": debit[chosen],
-        "credit": credit[chosen],
-        "description": np.concatenate([b["text"] for b in blocks])[chosen],
-        "is_estimate": cogs_flag,
+        "account_role": lines["role"],
+        "account_name": lines["account"],
+        "debit": lines["debit"],
+        "credit": lines["credit"],
+        "description": lines["text"],
+        "is_estimate": cogs,
         "_position": position,
     }
-    return columns, eligible

@@ -50,6 +50,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from journal_pipeline.accounting.object_arrays import distinct_values, objects, truthy
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.core.orders import LineRow, OrderRow
@@ -315,9 +316,8 @@ def rates_of(amounts: np.ndarray, rates: np.ndarray, *, contained: bool) -> np.n
     Decimal arithmetic is the same: its 28 digits cannot reach a half of a rupiah this close
     (the exact quotient's fraction is a multiple of 1 / (100·q + p), rate = p/q).
     Raises OverflowError when an amount is too large for int64 arithmetic."""
-    ratios = {rate: Decimal(rate).as_integer_ratio() for rate in set(rates.tolist())}
-    numerators = np.array([ratios[r][0] for r in rates.tolist()], dtype=np.int64)
-    denominators = np.array([ratios[r][1] for r in rates.tolist()], dtype=np.int64) * 100
+    numerators, denominators = _ratios(rates)
+    denominators = denominators * 100
     if contained:
         denominators = denominators + numerators
     amounts = np.asarray(amounts, dtype=np.int64)
@@ -334,6 +334,18 @@ def rates_of(amounts: np.ndarray, rates: np.ndarray, *, contained: bool) -> np.n
     return signed
 
 
+def _ratios(rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The numerator and denominator of each rate (Decimal percent), each found once per
+    distinct rate (equal rates have equal ratios)."""
+    codes, found = pd.factorize(rates)
+    if (codes < 0).any():  # a missing rate fails as it would alone
+        codes, found = np.arange(len(rates)), rates
+    ratios = [Decimal(rate).as_integer_ratio() for rate in found]
+    numerators = np.array([r[0] for r in ratios], dtype=np.int64)[codes]
+    denominators = np.array([r[1] for r in ratios], dtype=np.int64)[codes]
+    return numerators, denominators
+
+
 def charge_readings(
     orders: pd.DataFrame, lines: pd.DataFrame, config: MerchantConfig
 ) -> pd.DataFrame:
@@ -341,16 +353,9 @@ def charge_readings(
     row per order, in its order): the same choice among the same candidates, in integer
     arrays. ``lines``: the orders' lines (a row of `OrderFrames.lines` each)."""
     n = len(orders)
-    codes = orders["outlet_code"].to_numpy(dtype=object)
-    rate_of_outlet = {code: charge_tax_rate(config, code) for code in pd.unique(codes)}
-    rates = np.array([rate_of_outlet[code] for code in codes], dtype=object)
-    if len(lines):
-        sums = lines.groupby("order_id", sort=False)[["subtotal", "tax_amount"]].sum()
-        sums = sums.reindex(orders["order_id"], fill_value=0)
-        line_subtotal = sums["subtotal"].to_numpy(dtype=np.int64)
-        line_tax = sums["tax_amount"].to_numpy(dtype=np.int64)
-    else:
-        line_subtotal = line_tax = np.zeros(n, dtype=np.int64)
+    slot, codes = distinct_values(orders["outlet_code"].to_numpy(dtype=object))
+    rates = objects([charge_tax_rate(config, code) for code in codes])[slot]
+    line_subtotal, line_tax = _line_sums(orders, lines)
 
     def money(column: str) -> np.ndarray:
         values: np.ndarray = orders[column].to_numpy(dtype=np.int64)
@@ -361,7 +366,7 @@ def charge_readings(
         + money("total_additional_order_amount")
         + money("total_additional_final_amount")
     )
-    inclusive = np.array([bool(v) for v in orders["tax_inclusive"].tolist()], dtype=bool)
+    inclusive = truthy(orders["tax_inclusive"].to_numpy(dtype=object))
     total_tax, total = money("total_tax_amount"), money("total_amount")
     shipping, rounding_amount = money("total_shipping_amount"), money("rounding_amount")
     tolerance = config.rounding_tolerance
@@ -370,11 +375,12 @@ def charge_readings(
     contained = rates_of(stated, rates, contained=True)
     rest_tax = total_tax - line_tax
 
+    # the readings and signs as numbers (their place in `_NAMES`, -1: none fits yet)
     found = np.zeros(n, dtype=bool)
     best_difference = np.zeros(n, dtype=np.int64)
     best_deviation = np.zeros(n, dtype=np.int64)
-    reading = np.full(n, None, dtype=object)
-    sign = np.full(n, None, dtype=object)
+    reading = np.full(n, -1, dtype=np.int64)
+    sign = np.full(n, -1, dtype=np.int64)
     charge = np.zeros(n, dtype=np.int64)
     charge_tax = np.zeros(n, dtype=np.int64)
     rounding_of = np.zeros(n, dtype=np.int64)
@@ -386,7 +392,7 @@ def charge_readings(
             # (valid, reading per order, charge tax, parts, deviation, charge income)
             (
                 signed,
-                np.where(applicable, NET, NOT_APPLICABLE).astype(object),
+                np.where(applicable, _NAMES.index(NET), _NAMES.index(NOT_APPLICABLE)),
                 rest_tax,
                 np.where(
                     applicable,
@@ -398,7 +404,7 @@ def charge_readings(
             ),
             (
                 signed & applicable,
-                np.full(n, GROSS, dtype=object),
+                np.full(n, _NAMES.index(GROSS)),
                 rest_tax,
                 line_subtotal + stated + extras,
                 rest_tax - contained,
@@ -406,7 +412,7 @@ def charge_readings(
             ),
             (
                 signed & applicable,
-                np.full(n, GROSS_UNTAXED_TOTAL, dtype=object),
+                np.full(n, _NAMES.index(GROSS_UNTAXED_TOTAL)),
                 contained,
                 line_subtotal + stated + extras,
                 rest_tax,
@@ -426,16 +432,17 @@ def charge_readings(
             best_difference = np.where(better, difference, best_difference)
             best_deviation = np.where(better, deviation, best_deviation)
             reading = np.where(better, names, reading)
-            sign = np.where(better, np.full(n, sign_name, dtype=object), sign)
+            sign = np.where(better, _NAMES.index(sign_name), sign)
             charge = np.where(better, income, charge)
             charge_tax = np.where(better, tax, charge_tax)
             rounding_of = np.where(better, rounding, rounding_of)
+    names = objects([*_NAMES, None])  # -1: the last, None
     return pd.DataFrame(
         {
             "order_id": orders["order_id"].to_numpy(dtype=object),
             "matched": found,
-            "reading": reading,
-            "rounding_sign": sign,
+            "reading": names[reading],
+            "rounding_sign": names[sign],
             "stated_charge": stated,
             "charge": charge,
             "charge_tax": charge_tax,
@@ -444,3 +451,28 @@ def charge_readings(
         },
         columns=list(CHARGE_COLUMNS),
     )
+
+
+#: The names `charge_readings` chooses among, by number.
+_NAMES = (*READINGS, NOT_APPLICABLE, *ROUNDING_SIGNS)
+
+
+def _line_sums(orders: pd.DataFrame, lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each order's Σ line ``subtotal`` and Σ line ``tax_amount`` (0 without lines)."""
+    n = len(orders)
+    if not len(lines):
+        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    index = pd.Index(orders["order_id"].to_numpy(dtype=object), dtype=object)
+    if not index.is_unique or index.hasnans:  # as grouped: each row of an id gets its sums
+        sums = lines.groupby("order_id", sort=False)[["subtotal", "tax_amount"]].sum()
+        sums = sums.reindex(orders["order_id"], fill_value=0)
+        return (
+            sums["subtotal"].to_numpy(dtype=np.int64),
+            sums["tax_amount"].to_numpy(dtype=np.int64),
+        )
+    position = index.get_indexer(lines["order_id"].to_numpy(dtype=object))
+    known = position >= 0
+    subtotal, tax = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    np.add.at(subtotal, position[known], lines["subtotal"].to_numpy(dtype=np.int64)[known])
+    np.add.at(tax, position[known], lines["tax_amount"].to_numpy(dtype=np.int64)[known])
+    return subtotal, tax

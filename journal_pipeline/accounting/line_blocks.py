@@ -1,0 +1,128 @@
+"""Journal lines built in blocks, one kind of line for many orders at once, then put in the
+order `posting_rules.sale_entry` adds them.
+
+A block's amounts are arrays; its texts may be one text for every line, an array, or a
+function of the lines kept (a text is made only for a line that is posted). Object columns
+are gathered once, for the lines kept, in their final order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from journal_pipeline.accounting.object_arrays import objects
+
+#: One text for every line of a block, a text per line, or the texts of the lines kept
+#: (given their places in the block).
+Texts = str | np.ndarray | Callable[[np.ndarray], Sequence[object]]
+
+#: How many steps an entry has (a block's ``step``: 0 payments, 1 receivable, 2 lines, ...).
+STEPS = 8
+
+
+@dataclass(frozen=True)
+class LineBlock:
+    """Lines of one kind, each of an order (``position``: its row in the orders frame)."""
+
+    step: int  # where in its entry the line comes (below `STEPS`)
+    position: np.ndarray
+    rank: np.ndarray  # its place among its order's lines of the same step (>= 0)
+    role: Texts
+    account: np.ndarray  # object: the account name, None when the config has none
+    unresolved: np.ndarray  # bool: the account is None
+    debit: np.ndarray  # int64
+    credit: np.ndarray  # int64
+    text: Texts
+    cogs: bool  # a line of the cost-of-sales estimate entry
+
+
+class LineBlocks:
+    """The blocks of a day's sale lines, in the order they were added."""
+
+    def __init__(self) -> None:
+        self.blocks: list[LineBlock] = []
+
+    def add(self, block: LineBlock) -> None:
+        if not 0 <= block.step < STEPS:
+            raise ValueError(f"step {block.step} is not below {STEPS}")
+        self.blocks.append(block)
+
+    def balance(self, orders: int) -> np.ndarray:
+        """Each order's debits less its credits, over the blocks so far."""
+        difference = np.zeros(orders, dtype=np.int64)
+        for b in self.blocks:
+            np.add.at(difference, b.position, b.debit - b.credit)
+        return difference
+
+    def unresolved_orders(self) -> np.ndarray:
+        """The orders with a line that has an amount but no account, over the blocks so far."""
+        found = [b.position[((b.debit != 0) | (b.credit != 0)) & b.unresolved] for b in self.blocks]
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+    def ordered(self, eligible: np.ndarray) -> dict[str, np.ndarray]:
+        """The lines with an amount of the ``eligible`` orders: by order, its sale entry then
+        its cost entry, within each by step and rank. Columns ``position``, ``cogs``, ``debit``,
+        ``credit``, ``role``, ``account``, ``text``."""
+        blocks = self.blocks
+        sizes = [len(b.position) for b in blocks]
+        position = np.concatenate([b.position for b in blocks])
+        debit = np.concatenate([b.debit for b in blocks]).astype(np.int64)
+        credit = np.concatenate([b.credit for b in blocks]).astype(np.int64)
+        block_of = np.repeat(np.arange(len(blocks), dtype=np.int64), sizes)
+        kept = np.flatnonzero(((debit != 0) | (credit != 0)) & eligible[position])
+        steps = np.array([b.step for b in blocks], dtype=np.int64)
+        cogs_of = np.array([b.cogs for b in blocks], dtype=bool)
+        rank = np.concatenate([b.rank for b in blocks])[kept]
+        sequence = _sequence(position[kept], cogs_of[block_of[kept]], steps[block_of[kept]], rank)
+        chosen = kept[sequence]
+        chosen_block = block_of[chosen]
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        within = chosen - starts[chosen_block]
+        role, account, text = (np.empty(len(chosen), dtype=object) for _ in range(3))
+        # the chosen lines of each block, found with one sort of their (few) block numbers
+        by_block = np.argsort(chosen_block.astype(np.uint16), kind="stable")
+        bounds = np.searchsorted(chosen_block[by_block], np.arange(len(blocks) + 1))
+        for i, b in enumerate(blocks):
+            rows = by_block[bounds[i] : bounds[i + 1]]
+            if len(rows):
+                places = within[rows]
+                role[rows] = _texts(b.role, places)
+                account[rows] = b.account[places]
+                text[rows] = _texts(b.text, places)
+        return {
+            "position": position[chosen],
+            "cogs": cogs_of[chosen_block],
+            "debit": debit[chosen],
+            "credit": credit[chosen],
+            "role": role,
+            "account": account,
+            "text": text,
+        }
+
+
+def _texts(texts: Texts, places: np.ndarray) -> object:
+    """The texts of a block's lines at ``places`` (a str stays one value, broadcast)."""
+    if isinstance(texts, str):
+        return texts
+    if isinstance(texts, np.ndarray):
+        return texts[places]
+    return objects(texts(places))
+
+
+def _sequence(
+    position: np.ndarray, cogs: np.ndarray, step: np.ndarray, rank: np.ndarray
+) -> np.ndarray:
+    """The order sorting lines by position, cogs, step and rank (a lexsort of the four), as
+    one integer key when it fits (ten times faster). No two lines share all four (blocks of
+    one step and entry differ in rank), so the sort needs no stability."""
+    if not len(position):
+        return np.zeros(0, dtype=np.int64)
+    span = int(rank.max()) + 1
+    if (int(position.max()) + 1) * 2 * STEPS * span < 2**62:
+        key = ((position * 2 + cogs) * STEPS + step) * span + rank
+        order: np.ndarray = np.argsort(key)
+        return order
+    return np.lexsort((rank, step, cogs, position))
