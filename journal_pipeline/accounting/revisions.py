@@ -55,6 +55,7 @@ from journal_pipeline.accounting.return_arithmetic import (
     invoice_model,
     returned_part,
 )
+from journal_pipeline.accounting.summary_returns import RECEIVABLE_TEXT
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import to_rupiah
 from journal_pipeline.core.orders import LineRow, OrderRow
@@ -194,17 +195,26 @@ def reversal(
         documents.append(
             _document(SALES_RETURN, posted, day, source_id, return_no, to_rupiah(credited), body)
         )
+    # what the return credits is a line of its own, worded as a refund's: a return moved onto
+    # a daily summary invoice is priced there, and `summary_returns` sets that line to its
+    # price, the rounding line taking the difference
+    receivable = config.account("receivable", outlet)
+    parts = [(receivable, credited, RECEIVABLE_TEXT)] if receivable and credited else []
+    parts += [
+        (account, amount - (credited if parts and account == receivable else 0), "")
+        for account, amount in amounts.items()
+    ]
     je_lines = [
         {
             "account_name": account,
             ("debit" if amount > 0 else "credit"): json_number(abs(amount)),
-            "description": f"reversal of {invoice_no}",
+            "description": text or f"reversal of {invoice_no}",
         }
-        for account, amount in amounts.items()
+        for account, amount, text in parts
         if amount
     ]
     if je_lines:
-        total = sum((a for a in amounts.values() if a > 0), Decimal(0))
+        total = sum((amount for _, amount, _ in parts if amount > 0), Decimal(0))
         body = {
             "transaction_date": posting.day.isoformat(),
             "transaction_no": entry_no,

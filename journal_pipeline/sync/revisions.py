@@ -105,15 +105,43 @@ def _posted(store: StagingStore, doc_keys: Iterable[str]) -> dict[str, Any]:
     return found
 
 
+def _carried(store: StagingStore, order_id: str, refund_of: str = "") -> Any:
+    """The member row of the posted summary invoice carrying the order (``refund_of``: of a
+    merged return carrying a refund of the order numbered so, ``<number>/R<k>``), else None."""
+    m, t = tables.summary_members, tables.outbox
+    query = sa.select(m, t.c.status).join(t, t.c.doc_key == m.c.summary_key)
+    which = m.c.order_invoice_no.like(f"{refund_of}/%") if refund_of else m.c.order_id == order_id
+    with store.engine.connect() as conn:
+        return conn.execute(query.where(which, t.c.status == "posted")).first()
+
+
+def _own_invoice(store: StagingStore, config: MerchantConfig, order_id: str) -> Any:
+    """A summarised order's own invoice as posted (its summary took its lines), or why not."""
+    raw = RevisionStore(store.engine).posted_raw([order_id]).get(order_id)
+    view = None if raw is None else OrderView(raw, config)
+    if view is None or view.sale_day is None:
+        return "the order as posted is not kept"
+    made = rules.revision_sale(view.order, view.lines, view.payments, config, view.sale_day, 0)
+    if isinstance(made, Hold):
+        return f"its invoice cannot be built again: {made.reason}"
+    return next(d.payload[SALES_INVOICE] for d in made.documents if d.doc_type == SALES_INVOICE)
+
+
 def posted_revision(
-    store: StagingStore, order_id: str, revision: int
+    store: StagingStore, order_id: str, revision: int, config: MerchantConfig | None = None
 ) -> rules.PostedRevision | str:
-    """What Jurnal holds for the order's ``revision``, or why it cannot be reversed yet."""
+    """What Jurnal holds for the order's ``revision`` (summarised: given ``config``), or why not."""
     key = f"{SALES_INVOICE}:{revision_id(order_id, revision)}"
-    invoice = _posted(store, [key]).get(key)
-    if invoice is None or invoice.status != "posted":
+    invoice: Any = _posted(store, [key]).get(key)
+    carried: Any = None
+    if invoice is not None and invoice.status == "posted":
+        body = loads(invoice.payload)[SALES_INVOICE]
+    elif revision == 0 and config and (carried := _carried(store, order_id)):
+        body = _own_invoice(store, config, order_id)
+    else:
         return f"its invoice {key} is {invoice.status if invoice else 'not synced'}"
-    body = loads(invoice.payload)[SALES_INVOICE]
+    if isinstance(body, str):
+        return body
     reference = str(body["reference_no"])
     revisions = RevisionStore(store.engine)
     documents = revisions.order_documents(reference)
@@ -124,6 +152,10 @@ def posted_revision(
     ]
     if waiting:
         return "; ".join(waiting) + "; post or fix it first (see its reason)"
+    refunded = any(d["doc_type"] == SALES_RETURN and d["status"] == "posted" for d in documents)
+    if carried is not None and (refunded or _carried(store, "", body["transaction_no"])):
+        # on the summary's lines among other orders' units, what is left of it cannot be told
+        return f"its refund is in summary {carried.invoice_no}: record the correction by hand"
     returned: dict[int, Decimal] = {}
     for doc in documents:
         payload = doc["payload"] or {}
@@ -140,7 +172,7 @@ def posted_revision(
         order_id=order_id,
         revision=revision,
         order_reference=reference,
-        outlet_code=str(invoice.outlet_code),
+        outlet_code=str((carried or invoice).outlet_code),
         invoice=body,
         returned=returned,
         journal=revisions.order_journal(reference),
@@ -167,6 +199,8 @@ def decide(
     if not rows and reverse:
         posted_key = f"{SALES_INVOICE}:{order_id}"
         invoice = _posted(store, [posted_key]).get(posted_key)
+        if invoice is None or invoice.status != "posted":  # a daily summary may carry it
+            invoice = _carried(store, order_id) or invoice
         if invoice is None or invoice.status != "posted":
             return f"its invoice is {invoice.status if invoice else 'not synced'}"
         snapshot = revisions.posted_raw([order_id]).get(order_id) or raw
@@ -202,7 +236,7 @@ def decide(
     if reverse:
         if live is None:
             return "nothing of it is posted and not yet reversed"
-        posted = posted_revision(store, order_id, live.revision)
+        posted = posted_revision(store, order_id, live.revision, config)
         if isinstance(posted, str):
             return posted
         undone = rules.reversal(posted, config, day, reason=reason, replaced_by=new_no)
