@@ -47,16 +47,75 @@ class InvoiceParts:
 
 
 def json_cents(cents: int) -> int | str:
-    """`invoices.json_number` of an amount given in whole cents."""
-    if cents % 100 == 0:
+    """`invoices.json_number` of an amount given in whole cents (int64): the rupiah when
+    whole, else the amount with its one or two decimals, as the normalized Decimal prints it."""
+    rupiah, part = divmod(abs(cents), 100)
+    if part == 0:
         return cents // 100
-    return str(Decimal(cents).scaleb(-2).normalize())
+    return f"{'-' if cents < 0 else ''}{rupiah}.{part:02d}".rstrip("0")
 
 
 def _json_decimal(value: Decimal) -> int | str:
     if value == value.to_integral_value():
         return int(value)
     return str(value.normalize())
+
+
+def _json_cents_where(cents: np.ndarray, given: np.ndarray) -> list[int | str | None]:
+    """`json_cents` of each amount where ``given``, else None."""
+    return [
+        json_cents(amount) if is_given else None
+        for amount, is_given in zip(cents.tolist(), given.tolist(), strict=True)
+    ]
+
+
+def _quantities(
+    values: np.ndarray,
+) -> tuple[np.ndarray, list[int | str], list[tuple[int, int] | None]]:
+    """A code for each quantity, and for each code its JSON and its exact ratio (None: not a
+    finite Decimal, so not read here); code 0: missing. Each distinct quantity is read once."""
+    codes, uniques = pd.factorize(values)
+    shown: list[int | str] = [0]
+    ratios: list[tuple[int, int] | None] = [None]
+    for value in uniques.tolist():
+        finite = isinstance(value, Decimal) and value.is_finite()
+        shown.append(_json_decimal(value) if finite else 0)
+        ratios.append(value.as_integer_ratio() if finite else None)
+    return codes + 1, shown, ratios
+
+
+def _copied(
+    templates: list[dict[str, Any]], shapes: np.ndarray, owners: np.ndarray, n: int
+) -> list[list[dict[str, Any]]]:
+    """The lines of each of ``n`` invoices: a copy of the template of each shape, in the
+    invoice of its owner, in their order."""
+    arranged = np.argsort(owners, kind="stable")
+    copies = [templates[shape].copy() for shape in shapes[arranged].tolist()]
+    ends = np.cumsum(np.bincount(owners, minlength=n)).tolist()
+    return [copies[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def _text_codes(values: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
+    """A code for each value and the `text_or_none` of each code (0: missing): the text of
+    each distinct value is read once. Values that are not all text are read one by one first
+    (a number and its float are one value to a hash table, yet print apart)."""
+    codes, uniques = pd.factorize(values)
+    if not all(type(value) is str for value in uniques):
+        texts = np.empty(len(values), dtype=object)
+        texts[:] = text_or_none_all(values.tolist())
+        codes, uniques = pd.factorize(texts)
+    return codes + 1, [None, *text_or_none_all(uniques.tolist())]
+
+
+def _shapes(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A code for each distinct row of the integer ``columns`` (0, 1, … in the order they
+    first appear) and the first row of each code."""
+    shape = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column)
+        shape, _ = pd.factorize(shape * len(uniques) + codes)
+    _, first = np.unique(shape, return_index=True)
+    return shape, first
 
 
 def _half_up(numerator: np.ndarray, denominator: np.ndarray | int) -> np.ndarray:
@@ -87,12 +146,18 @@ def invoice_parts(
     if n == 0 or not pd.Index(order_ids).is_unique or "business_date" not in payments.columns:
         return None
     index = pd.Index(order_ids)
-    codes = text_or_none_all(orders["outlet_code"].tolist())
-    taxes = {code: config.tax_for(code) for code in set(codes)}
-    order_tax = [taxes[code] for code in codes]
-    inclusive = np.array([bool(v) for v in orders["tax_inclusive"].tolist()], dtype=bool)
-    fast = ~np.asarray(skip, dtype=bool)
-    fast &= np.array([c is not None for c in codes], dtype=bool)
+    # each order's outlet (0: none) and what the outlet gives it: its code, its tax
+    outlet, outlet_codes = _text_codes(orders["outlet_code"].to_numpy(dtype=object))
+    codes: list[str | None] = np.array(outlet_codes, dtype=object)[outlet].tolist()
+    outlet_taxes = [config.tax_for(code) for code in outlet_codes]
+    tax_names = sorted({tax.jurnal_name for tax in outlet_taxes if tax is not None})
+    tax_code = {name: code for code, name in enumerate(tax_names, start=1)}
+    order_tax_code = np.array(  # 0: untaxed, else 1 + its place in tax_names
+        [tax_code[tax.jurnal_name] if tax is not None else 0 for tax in outlet_taxes],
+        dtype=np.int64,
+    )[outlet]
+    inclusive = orders["tax_inclusive"].to_numpy(dtype=object).astype(bool)
+    fast = ~np.asarray(skip, dtype=bool) & (outlet != 0)
     fast &= np.array([r is not None for r in read], dtype=bool)
 
     # the order's lines, each order's together in their order
@@ -109,10 +174,6 @@ def invoice_parts(
     rate, line_tax = column("base_price"), column("tax_amount")
     order_discount = np.zeros(n, dtype=np.int64)
     np.add.at(order_discount, position, column("discount_order_amount"))
-    skus = text_or_none_all(lines["sku"].to_numpy(dtype=object)[kept].tolist())
-    names = text_or_none_all(lines["product_name"].to_numpy(dtype=object)[kept].tolist())
-    variants = lines["variant_name"].to_numpy(dtype=object)[kept].tolist()
-    quantities = lines["quantity"].to_numpy(dtype=object)[kept].tolist()
     free = gross <= line_discount
     # the line discount as a percentage in hundredths, when it is one (`invoices._percent`)
     usual = free | ((line_discount >= 0) & (gross > 0) & (np.abs(line_discount) < 10**14))
@@ -124,19 +185,10 @@ def invoice_parts(
     hundredths[folded | free] = 0
     np.add.at(order_discount, position[folded], line_discount[folded])
 
-    # each quantity once: its JSON and its exact ratio
-    ratios: dict[Decimal, tuple[int | str, int, int] | None] = {}
-    for quantity in set(quantities):
-        if not isinstance(quantity, Decimal) or not quantity.is_finite():
-            ratios[quantity] = None
-            continue
-        numerator, denominator = quantity.as_integer_ratio()
-        ratios[quantity] = (_json_decimal(quantity), numerator, denominator)
-    read_quantities = [ratios[q] for q in quantities]
-    unread = np.array([r is None for r in read_quantities], dtype=bool)
-    fast[position[unread]] = False
-    q_numerator = np.array([r[1] if r else 0 for r in read_quantities], dtype=object)
-    q_denominator = np.array([r[2] if r else 1 for r in read_quantities], dtype=object)
+    quantity, shown, ratios = _quantities(lines["quantity"].to_numpy(dtype=object)[kept])
+    fast[position[np.array([r is None for r in ratios], dtype=bool)[quantity]]] = False
+    q_numerator = np.array([r[0] if r else 0 for r in ratios], dtype=object)[quantity]
+    q_denominator = np.array([r[1] if r else 1 for r in ratios], dtype=object)[quantity]
     numerators = np.abs(q_numerator.astype(float))
     big = (
         (numerators * np.abs(rate.astype(float)) * 10_000 >= _LIMIT)
@@ -147,81 +199,90 @@ def invoice_parts(
     q_numerator = np.where(big, 0, q_numerator).astype(np.int64)
     q_denominator = np.where(big, 1, q_denominator).astype(np.int64)
 
-    invoice_lines: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    sku, skus = _text_codes(lines["sku"].to_numpy(dtype=object)[kept])
+    name, names = _text_codes(lines["product_name"].to_numpy(dtype=object)[kept])
+    variant, variants = _text_codes(lines["variant_name"].to_numpy(dtype=object)[kept])
+    # a priced line with neither SKU nor name: held by the invoice read one by one
+    fast[position[~free & (sku == 0) & (name == 0)]] = False
     free_items: list[list[str]] = [[] for _ in range(n)]
-    descriptions: dict[tuple[Any, Any, Any], str | None] = {}
-    taxed_lines = line_tax != 0
-    for order, sku, name, variant, is_free, quantity, price, percent, taxed in zip(
-        position.tolist(),
-        skus,
-        names,
-        variants,
-        free.tolist(),
-        read_quantities,
-        rate.tolist(),
-        hundredths.tolist(),
-        taxed_lines.tolist(),
+    free_rows = np.flatnonzero(free & fast[position])
+    for order, q, sku_text, name_text in zip(
+        position[free_rows].tolist(),
+        quantity[free_rows].tolist(),
+        [skus[code] for code in sku[free_rows].tolist()],
+        [names[code] for code in name[free_rows].tolist()],
         strict=True,
     ):
-        if not fast[order]:
-            continue
-        shown = quantity[0] if quantity is not None else 0
-        if is_free:
-            free_items[order].append(f"{shown} × {name or sku or 'item without a name'}")
-            continue
-        if sku:
-            attrs: dict[str, Any] = {"product_code": sku}
-        elif name:
-            attrs = {"product_name": name}
-        else:  # neither: held by the invoice read one by one
-            fast[order] = False
-            continue
-        key = (name, variant, sku)
-        if key not in descriptions:
-            descriptions[key] = line_description(name, variant, sku)
-        attrs["description"] = descriptions[key]
-        attrs["quantity"] = shown
-        attrs["rate"] = price
-        if percent:
-            attrs["discount"] = json_cents(percent)
-        tax = order_tax[order]
-        if tax is not None and taxed:
-            attrs["line_tax_name"] = tax.jurnal_name
-        invoice_lines[order].append(attrs)
+        free_items[order].append(f"{shown[q]} × {name_text or sku_text or 'item without a name'}")
 
-    # the service charge as its matched reading gives it
-    charge_rate = np.zeros(n, dtype=np.int64)
-    charge_taxed = np.zeros(n, dtype=bool)
-    charged = np.zeros(n, dtype=bool)
-    for order in np.flatnonzero(fast).tolist():
-        stated, income, charge_tax = read[order]  # type: ignore[misc]
-        if not stated:
-            continue
-        charged[order] = True
-        charge_rate[order] = income + (charge_tax if inclusive[order] else 0)
-        tax = order_tax[order]
+    # the invoice lines: one dict per distinct line, copied for each line it stands for
+    # (a copy costs less than building it, and each invoice keeps dicts of its own)
+    taxed_lines = line_tax != 0
+    rows = np.flatnonzero(~free & fast[position])
+    shape, first = _shapes(
+        sku[rows],
+        name[rows],
+        variant[rows],
+        quantity[rows],
+        rate[rows],
+        hundredths[rows],
+        np.where(taxed_lines[rows], order_tax_code[position[rows]], 0),
+    )
+    templates: list[dict[str, Any]] = []
+    for row in rows[first].tolist():
+        sku_text, name_text = skus[sku[row]], names[name[row]]
+        attrs: dict[str, Any] = (
+            {"product_code": sku_text} if sku_text else {"product_name": name_text}
+        )
+        attrs["description"] = line_description(name_text, variants[variant[row]], sku_text)
+        attrs["quantity"] = shown[quantity[row]]
+        attrs["rate"] = int(rate[row])
+        if hundredths[row]:
+            attrs["discount"] = json_cents(int(hundredths[row]))
+        if taxed_lines[row] and order_tax_code[position[row]]:
+            attrs["line_tax_name"] = tax_names[order_tax_code[position[row]] - 1]
+        templates.append(attrs)
+
+    # the service charge as its matched reading gives it: a line after the order's lines
+    stated, income, charge_tax = np.array([r or (0, 0, 0) for r in read], dtype=np.int64).T
+    charged = fast & (stated != 0)
+    charge_rate = np.where(charged, income + np.where(inclusive, charge_tax, 0), 0)
+    charge_taxed = charged & (order_tax_code > 0) & (charge_tax != 0)
+    charges = np.flatnonzero(charged)
+    charge_tax_code = np.where(charge_taxed, order_tax_code, 0)[charges]
+    charge_shape, charge_first = _shapes(charge_rate[charges], charge_tax_code)
+    charge_shape += len(templates)
+    for price, code in zip(
+        charge_rate[charges][charge_first].tolist(),
+        charge_tax_code[charge_first].tolist(),
+        strict=True,
+    ):
         charge: dict[str, Any] = {
             "product_name": config.service_charge_product,
             "quantity": 1,
-            "rate": int(charge_rate[order]),
+            "rate": price,
         }
-        if tax is not None and charge_tax != 0:
-            charge_taxed[order] = True
-            charge["line_tax_name"] = tax.jurnal_name
-        invoice_lines[order].append(charge)
-    fast &= np.array([bool(x) for x in invoice_lines], dtype=bool)
+        if code:
+            charge["line_tax_name"] = tax_names[code - 1]
+        templates.append(charge)
+
+    invoice_lines = _copied(
+        templates,
+        np.concatenate([shape, charge_shape]),
+        np.concatenate([position[rows], charges]),  # each order's lines, then its charge
+        n,
+    )
+    fast &= np.array([bool(order_lines) for order_lines in invoice_lines], dtype=bool)
 
     # the invoice's arithmetic (`jurnal_arithmetic.fit_total`) in whole cents
     amount = _half_up(
         q_numerator * rate * (10_000 - hundredths), 100 * q_denominator
     )  # quantity × rate × (1 − discount%), in cents
-    tax_ratio = {
-        code: tax.rate.as_integer_ratio() if tax is not None else (0, 1)
-        for code, tax in taxes.items()
-    }
-    p_of = np.array([tax_ratio[c][0] for c in codes], dtype=np.int64)
-    q_of = np.array([tax_ratio[c][1] for c in codes], dtype=np.int64)
-    has_tax = np.array([t is not None for t in order_tax], dtype=bool)
+    p_of, q_of = np.array(
+        [tax.rate.as_integer_ratio() if tax is not None else (0, 1) for tax in outlet_taxes],
+        dtype=np.int64,
+    )[outlet].T
+    has_tax = order_tax_code > 0
     priced = ~free & fast[position]
     chosen = np.flatnonzero(fast & charged)
     cent_lines = CentLines.of(
@@ -240,13 +301,8 @@ def invoice_parts(
     fitted, extra, rounding = fit_orders(cent_lines, fast, discount, shipping, target, inclusive)
     fast &= fitted
     discounts = discount + extra
-    rounding_json: list[int | str | None] = [None] * n
-    discount_json: list[int | str | None] = [None] * n
-    for order in np.flatnonzero(fast).tolist():
-        if rounding[order]:
-            rounding_json[order] = json_cents(int(rounding[order]))
-        if discounts[order]:
-            discount_json[order] = json_cents(int(discounts[order]))
+    rounding_json = _json_cents_where(rounding, fast & (rounding != 0))
+    discount_json = _json_cents_where(discounts, fast & (discounts != 0))
 
     account, deposit, split = _deposits(payments, index, codes, fast, config, day, memo)
     return InvoiceParts(
@@ -275,8 +331,6 @@ def _deposits(
     (`payments.settle_at_sale`); an order paid with several is marked ``split`` (its
     settlement is read one by one), one with an unmapped method loses ``fast``."""
     n = len(index)
-    account: list[str | None] = [None] * n
-    deposit = [0] * n
     split = np.zeros(n, dtype=bool)
     pay_order = index.get_indexer(payments["order_id"].to_numpy(dtype=object))
     at_sale = (
@@ -289,21 +343,22 @@ def _deposits(
     counts = np.bincount(pay_order[rows], minlength=n)
     split[counts > 1] = True
     single = rows[counts[pay_order[rows]] == 1]
-    names = text_or_none_all(payments["payment_type_name"].to_numpy(dtype=object)[single].tolist())
-    gateways = text_or_none_all(payments["gateway"].to_numpy(dtype=object)[single].tolist())
-    amounts = payments["amount"].to_numpy(dtype=np.int64)[single].tolist()
-    for order, name, gateway, amount in zip(
-        pay_order[single].tolist(), names, gateways, amounts, strict=True
-    ):
-        if not fast[order]:
-            continue
-        key = (name, gateway, codes[order])
+    single = single[fast[pay_order[single]]]  # paid with one payment, still built here
+    owner = pay_order[single]
+    name, names = _text_codes(payments["payment_type_name"].to_numpy(dtype=object)[single])
+    gateway, gateways = _text_codes(payments["gateway"].to_numpy(dtype=object)[single])
+    outlet = pd.factorize(np.array(codes, dtype=object))[0][owner]
+    method, first = _shapes(name, gateway, outlet)
+    found = np.empty(len(first), dtype=object)  # each method's account (None: unmapped)
+    for at, row in enumerate(first.tolist()):
+        key = (names[name[row]], gateways[gateway[row]], codes[owner[row]])
         if key not in memo:
             memo[key] = config.payment_account(*key)
-        found = memo[key]
-        if found is None:
-            fast[order] = False
-            continue
-        account[order] = found
-        deposit[order] = int(amount)
-    return account, deposit, split
+        found[at] = memo[key]
+    mapped = np.array([account is not None for account in found], dtype=bool)[method]
+    fast[owner[~mapped]] = False
+    accounts = np.empty(n, dtype=object)  # None where not given
+    accounts[owner[mapped]] = found[method[mapped]]
+    deposits = np.zeros(n, dtype=np.int64)
+    deposits[owner[mapped]] = payments["amount"].to_numpy(dtype=np.int64)[single[mapped]]
+    return accounts.tolist(), deposits.tolist(), split

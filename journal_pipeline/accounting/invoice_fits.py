@@ -79,9 +79,8 @@ class _Batch:
         self.amount = lines.amount[chosen]
         self.taxed = lines.taxed[chosen]
         # each line's place within its invoice: lines are arranged by invoice, then sequence
-        starts = np.searchsorted(self.slot, self.slot, side="left")
-        self.within = np.arange(len(self.slot)) - starts
         self.count = np.bincount(self.slot, minlength=self.size).astype(np.int64)
+        self.within = np.arange(len(self.slot)) - (np.cumsum(self.count) - self.count)[self.slot]
         p, q = lines.p[orders], lines.q[orders]
         self.p = p
         self.denominator = np.where(inclusive[orders], 100 * q + p, 100 * q)
@@ -108,18 +107,17 @@ class _Batch:
         pro_rata = shared & (weight[slot] > 0)
         if pro_rata.any():
             rows = np.flatnonzero(pro_rata)
-            magnitude = discount[slot[rows]] * amount[rows]
-            floors, remainders = np.divmod(magnitude, weight[slot[rows]])
+            owner = slot[rows]
+            magnitude = discount[owner] * amount[rows]
+            floors, remainders = np.divmod(magnitude, weight[owner])
             handed = np.zeros(self.size, dtype=np.int64)
-            np.add.at(handed, slot[rows], floors)
+            np.add.at(handed, owner, floors)
             left = discount - handed
-            ranked = np.lexsort((within[rows], -remainders, slot[rows]))
-            ranked_slot = slot[rows][ranked]
+            ranked = _largest_first(owner, remainders, within[rows], weight.max())
+            counts = np.bincount(owner, minlength=self.size)
             rank = np.empty(len(rows), dtype=np.int64)
-            rank[ranked] = np.arange(len(rows)) - np.searchsorted(
-                ranked_slot, ranked_slot, side="left"
-            )
-            share[rows] = floors + (rank < left[slot[rows]])
+            rank[ranked] = np.arange(len(rows)) - (np.cumsum(counts) - counts)[owner[ranked]]
+            share[rows] = floors + (rank < left[owner])
         tax = np.zeros(self.size, dtype=np.int64)
         taxed_rows = np.flatnonzero(taxed)
         if len(taxed_rows):
@@ -132,6 +130,19 @@ class _Batch:
             np.add.at(tax, owner, np.where(products < 0, -quotient, quotient))
         result: np.ndarray = weight - discount + self.shipping + np.where(self.inclusive, 0, tax)
         return result
+
+
+def _largest_first(
+    owner: np.ndarray, remainders: np.ndarray, within: np.ndarray, bound: int
+) -> np.ndarray:
+    """The rows arranged by invoice, then by remainder, largest first, then by place: what
+    ``np.lexsort((within, -remainders, owner))`` gives. The rows of an invoice come in the
+    order of their place (lines, then a rounding line), so a stable sort by one key of the
+    invoice and the remainder (each below ``bound``) gives it too, faster, when it fits int64."""
+    if (float(owner.max()) + 1) * (float(bound) + 1) >= _LIMIT:
+        ranked: np.ndarray = np.lexsort((within, -remainders, owner))
+        return ranked
+    return np.argsort(owner * (bound + 1) + (bound - remainders), kind="stable")
 
 
 def fit_orders(

@@ -26,12 +26,12 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from journal_pipeline.accounting.customers import display_name, invoice_person
+from journal_pipeline.accounting.customers import invoice_person
 from journal_pipeline.accounting.documents import SALES_INVOICE, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold, order_hold
-from journal_pipeline.accounting.invoice_columns import InvoiceParts, invoice_parts
+from journal_pipeline.accounting.invoice_assembly import Built, day_invoices, invoice_memo
+from journal_pipeline.accounting.invoice_columns import invoice_parts
 from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine, fit_total, invoice_totals
 from journal_pipeline.accounting.labels import item_name, line_description
 from journal_pipeline.accounting.payments import (
@@ -46,11 +46,10 @@ from journal_pipeline.accounting.posting_rules import (
     payments_at_sale,
     records_by_order,
 )
-from journal_pipeline.accounting.sale_lines import text_or_none_all
 from journal_pipeline.accounting.service_charge import charge_readings, read_service_charge
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.cycle_collection import cycle_collection_paused
-from journal_pipeline.core.missing import non_json_values, text_or_none
+from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.core.orders import LineRow, OrderRow
 
@@ -279,12 +278,8 @@ def _sales_invoice(
 
 
 def _memo(reference: str, outlet_code: str, customer_name: object, free_items: list[str]) -> str:
-    """``iSeller order #JKT-000101, outlet JKT[, customer Made Wirawan][; free of charge: …]``:
-    an order without a customer has no customer part."""
-    name = text_or_none(customer_name)
-    customer = f", customer {name}" if name else ""
-    free = f"; free of charge: {', '.join(free_items)}" if free_items else ""
-    return f"iSeller order {reference}, outlet {outlet_code}{customer}{free}"
+    """`invoice_assembly.invoice_memo`: an order without a customer has no customer part."""
+    return invoice_memo(reference, outlet_code, text_or_none(customer_name), free_items)
 
 
 @cycle_collection_paused()
@@ -338,7 +333,7 @@ def sales_invoices(
         else:
             settlements[position] = settlement
 
-    one_by_one: dict[int, tuple[list[Document], None] | tuple[None, Hold]] = {}
+    one_by_one: dict[int, Built] = {}
     slow = np.flatnonzero(~fast & ~skipped)
     if len(slow):
         slow_orders = orders.iloc[slow]
@@ -354,141 +349,4 @@ def sales_invoices(
                 read[position],
                 memo,
             )
-    documents: list[Document] = []
-    holds: list[Hold] = []
-    built = _FastInvoices(orders, parts, settlements, pays_by_order, config, sales.day)
-    for position in range(len(order_ids)):
-        if skipped[position]:
-            continue
-        if fast[position]:
-            documents.extend(built.documents(position))
-            continue
-        order_documents, hold = one_by_one[position]
-        if hold is not None:
-            holds.append(hold)
-        elif order_documents is not None:
-            documents.extend(order_documents)
-    return documents, holds
-
-
-class _FastInvoices:
-    """The documents of the orders `invoice_columns.invoice_parts` gives (``fast``), built as
-    `_sales_invoice` builds them."""
-
-    def __init__(
-        self,
-        orders: pd.DataFrame,
-        parts: InvoiceParts | None,
-        settlements: dict[int, Settlement],
-        pays_by_order: dict[str, list[DatedPayment]],
-        config: MerchantConfig,
-        day: date,
-    ):
-        self.parts = parts
-        self.settlements = settlements
-        self.pays_by_order = pays_by_order
-        self.config = config
-        self.day = day
-        self.iso = day.isoformat()
-        self.columns = {
-            name: orders[name].tolist()
-            for name in (
-                "order_id",
-                "order_reference",
-                "customer_name",
-                "tax_inclusive",
-                "total_amount",
-                "total_shipping_amount",
-            )
-        }
-        self.customer_ids = text_or_none_all(orders["customer_id"].tolist())
-        self.warehouses = {
-            code: outlet.warehouse if (outlet := config.outlet(code)) is not None else None
-            for code in set(parts.outlet_codes if parts is not None else [])
-        }
-        # Every value an invoice takes from outside `invoice_parts`' typed lines, checked
-        # once over the day: when all are plain JSON, no document needs its own walk.
-        self.checked = parts is not None and not any(
-            non_json_values(
-                [
-                    self.columns["order_id"],
-                    self.columns["order_reference"],
-                    self.columns["total_shipping_amount"],
-                    parts.discount,
-                    parts.rounding,
-                    parts.deposit_account,
-                    parts.deposit,
-                    list(self.warehouses.values()),
-                    [config.term_name, config.walk_in_customer, config.rounding_product],
-                ]
-            )
-        )
-
-    def documents(self, position: int) -> list[Document]:
-        parts, config, column = self.parts, self.config, self.columns
-        assert parts is not None  # only orders the parts give are built here
-        order_id = column["order_id"][position]
-        reference = column["order_reference"][position]
-        outlet_code = parts.outlet_codes[position]
-        assert outlet_code is not None
-        customer_name = column["customer_name"][position]
-        shipping = column["total_shipping_amount"][position]
-        invoice_lines = parts.lines[position]
-        rounding = parts.rounding[position]
-        if rounding is not None:
-            invoice_lines = [
-                *invoice_lines,
-                {"product_name": config.rounding_product, "quantity": 1, "rate": rounding},
-            ]
-        number = transaction_no(config, reference)
-        body: dict[str, Any] = {
-            "transaction_date": self.iso,
-            "due_date": self.iso,
-            "transaction_no": number,
-            "custom_id": order_id,
-            "reference_no": reference,
-            "person_name": display_name(customer_id, customer_name)
-            if (customer_id := self.customer_ids[position]) is not None
-            else config.walk_in_customer,  # `invoice_person`, its id read already
-            "memo": _memo(reference, outlet_code, customer_name, parts.free_items[position]),
-            "tags": [outlet_code],
-            "use_tax_inclusive": bool(column["tax_inclusive"][position]),
-            "tax_after_discount": True,
-            "transaction_lines_attributes": invoice_lines,
-        }
-        warehouse = self.warehouses[outlet_code]
-        if warehouse:
-            body["warehouse_name"] = warehouse
-        if config.term_name:
-            body["term_name"] = config.term_name
-        discount = parts.discount[position]
-        if discount is not None:
-            body["discount_type_name"] = "Value"
-            body["discount_unit"] = discount
-        if shipping:
-            body["shipping_price"] = shipping
-        settlement = self.settlements.get(position)
-        if settlement is None:
-            account, deposit = parts.deposit_account[position], parts.deposit[position]
-        else:
-            account, deposit = settlement.deposit_account, settlement.deposit
-        if deposit:
-            body["deposit_to_name"] = account
-            body["deposit"] = deposit
-        make = Document.of_checked_payload if self.checked and settlement is None else Document
-        document = make(
-            doc_key=f"{SALES_INVOICE}:{order_id}",
-            doc_type=SALES_INVOICE,
-            business_date=self.day,
-            outlet_code=outlet_code,
-            source_id=order_id,
-            source_reference=reference,
-            transaction_no=number,
-            custom_id=order_id,
-            expected_total=column["total_amount"][position],
-            payload={SALES_INVOICE: body},
-        )
-        if settlement is None:
-            return [document]
-        payments = self.pays_by_order.get(order_id, [])
-        return [document, *split_payment_documents(settlement, payments, config, self.day)]
+    return day_invoices(orders, parts, settlements, pays_by_order, one_by_one, config, sales.day)
