@@ -54,6 +54,18 @@ def _ties_out(week, days: list[date] = DAYS) -> None:
     assert sum(diff(a) for a in accounts - money) == 0  # income, tax, discounts together
 
 
+def _cli_env(week) -> dict[str, str]:
+    """The command line's environment: the week's Jurnal, staging and config, and the
+    sandbox's rate-limit clock (its minute lasts a second), as the assets' resource has it;
+    without it the command's limiter counts the week's requests against a real minute."""
+    return {
+        **week.jurnal.env,
+        "JURNAL_RATE_LIMIT_WINDOW_SCALE": str(week.jurnal.sandbox.time_scale),
+        "JOURNAL_PIPELINE_CONFIG": str(DEMO_CONFIG),
+        "STAGING_DATABASE_URL": str(week.store.url),
+    }
+
+
 def _numbers(client, resource: str) -> list[str]:
     return [r["transaction_no"] for r in client.iter_list(resource, resource)]
 
@@ -65,11 +77,7 @@ def _count(client, resource: str) -> int:
 def test_rollback_then_repost_with_a_new_mapping(tmp_path):
     with synced_demo_week(tmp_path, DAYS, orders_per_outlet_per_day=4, now=FIXED_NOW) as week:
         client = week.jurnal.client()
-        env = {
-            **week.jurnal.env,
-            "JOURNAL_PIPELINE_CONFIG": str(DEMO_CONFIG),
-            "STAGING_DATABASE_URL": str(week.store.url),
-        }
+        env = _cli_env(week)
         runner = CliRunner()
         args = ["--date", DAY.isoformat(), "--outlet", "JKT"]
         invoices = Outbox(week.store).documents(DAY)
@@ -139,11 +147,7 @@ def test_rollback_then_repost_with_a_new_mapping(tmp_path):
 def test_a_sync_after_a_rollback_holds_the_outlet_day_until_repost(tmp_path):
     with synced_demo_week(tmp_path, DAYS, orders_per_outlet_per_day=4, now=FIXED_NOW) as week:
         client = week.jurnal.client()
-        env = {
-            **week.jurnal.env,
-            "JOURNAL_PIPELINE_CONFIG": str(DEMO_CONFIG),
-            "STAGING_DATABASE_URL": str(week.store.url),
-        }
+        env = _cli_env(week)
         runner = CliRunner()
         args = ["--date", DAY.isoformat(), "--outlet", "JKT"]
         done = runner.invoke(main, ["rollback", *args, "--yes"], env=env)
@@ -281,12 +285,7 @@ def _paid_on_a_later_day(week) -> tuple[dict, str, str, dict]:
     booked = store.read_journal(day)
     booked = booked[booked["entry_id"] == f"payment:{unpaid['order_id']}-paid"]
     account = booked[booked["debit"] > 0]["account_name"].iloc[0]
-    env = {
-        **week.jurnal.env,
-        "JOURNAL_PIPELINE_CONFIG": str(DEMO_CONFIG),
-        "STAGING_DATABASE_URL": str(store.url),
-    }
-    return unpaid, str(payment["transaction_no"]), str(account), env
+    return unpaid, str(payment["transaction_no"]), str(account), _cli_env(week)
 
 
 def test_an_interrupted_rollback_is_finished_once_by_running_it_again(tmp_path):
