@@ -144,11 +144,22 @@ def dated_payments(
     """Payments with their order's outlet, reference, sale date and their own business date
     (rows: `DatedPayment`). A payment whose order is not among ``dated_orders`` has None
     there (the merge would say NaN)."""
+    return _dated_payments(frames, dated_orders, config)[0]
+
+
+def _dated_payments(
+    frames: OrderFrames, dated_orders: pd.DataFrame, config: MerchantConfig
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """`dated_payments`, and the row in ``dated_orders`` of each payment's order (-1: not
+    there; None: not found by place, an order id being there twice)."""
     info = dated_orders[["order_id", "outlet_code", "order_reference", "business_date", "status"]]
     info = info.rename(columns={"business_date": "sale_date", "status": "order_status"})
-    payments = _with_order_info(frames.payments, info)
-    if payments is None:
+    found = _with_order_info(frames.payments, info)
+    if found is None:
         payments = missing_as_none(frames.payments.merge(info, on="order_id", how="left"))
+        order_rows = None
+    else:
+        payments, order_rows = found
     try:
         dates = business_dates(payments["transaction_date"], payments["outlet_code"], config)
         payments["business_date"] = list(dates)
@@ -157,14 +168,17 @@ def dated_payments(
             outlet_business_date(p.transaction_date, p.outlet_code, config)
             for p in payments.itertuples(index=False)
         ]
-    return payments
+    return payments, order_rows
 
 
-def _with_order_info(payments: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame | None:
+def _with_order_info(
+    payments: pd.DataFrame, info: pd.DataFrame
+) -> tuple[pd.DataFrame, np.ndarray] | None:
     """What ``missing_as_none`` of the left merge of ``payments`` with ``info`` on
-    ``order_id`` gives, each payment's order found by its id (no join of every column); None
-    when the merge would do more than that (an order id twice, a missing id, a column that
-    is not of objects). The payments' own columns are clean already (`OrderFrames`)."""
+    ``order_id`` gives, each payment's order found by its id (no join of every column), and
+    the row in ``info`` of each payment's order (-1: none); None when the merge would do more
+    than that (an order id twice, a missing id, a column that is not of objects). The
+    payments' own columns are clean already (`OrderFrames`)."""
     index = pd.Index(info["order_id"].to_numpy(dtype=object), dtype=object)
     paid_for = payments["order_id"].to_numpy(dtype=object)
     columns = [c for c in info.columns if c != "order_id"]
@@ -183,7 +197,7 @@ def _with_order_info(payments: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame
         values = info[column].to_numpy(dtype=object)[position]
         values[unknown | pd.isna(values)] = None
         result[column] = pd.Series(values, dtype=object)  # as merged: objects, not inferred text
-    return result
+    return result, position
 
 
 def _clean_kind(dtype: Any) -> bool:
@@ -200,20 +214,22 @@ def _clean_kind(dtype: Any) -> bool:
 def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DaySales:
     """The day's events: completed orders sold on ``day``, later payments, refunds, voids."""
     dated = with_business_dates(frames.orders, config)
-    payments = dated_payments(frames, dated, config)
+    payments, payment_rows = _dated_payments(frames, dated, config)
     order_ids = dated["order_id"].to_numpy(dtype=object)
     status = dated["status"].to_numpy(dtype=object)
     of_day = dated["business_date"].to_numpy(dtype=object) == day
     completed = of_day & (status == "completed")
-    keep = set(order_ids[completed])
-    # with unique ids, the completed orders' rows are those of ``keep``: no lookup by id
-    unique = pd.Index(order_ids, dtype=object).is_unique
-    sold = completed if unique else frames.orders["order_id"].isin(keep)
-    sales = OrderFrames.of_clean(  # rows of clean frames: dated payments come clean too
-        frames.orders[sold].reset_index(drop=True),
-        frames.lines[frames.lines["order_id"].isin(keep)].reset_index(drop=True),
-        payments[payments["order_id"].isin(keep)].reset_index(drop=True),
-    )
+    index = pd.Index(order_ids, dtype=object)
+    if payment_rows is not None and index.is_unique and not index.hasnans:
+        line_rows = index.get_indexer(frames.lines["order_id"].to_numpy(dtype=object))
+        sales = _sales_frames(frames, payments, completed, line_rows, payment_rows)
+    else:
+        keep = set(order_ids[completed])
+        sales = OrderFrames.of_clean(  # rows of clean frames: dated payments come clean too
+            frames.orders[frames.orders["order_id"].isin(keep)].reset_index(drop=True),
+            frames.lines[frames.lines["order_id"].isin(keep)].reset_index(drop=True),
+            payments[payments["order_id"].isin(keep)].reset_index(drop=True),
+        )
     kind = payments["type"].to_numpy(dtype=object)
     succeeded = (payments["status"].to_numpy(dtype=object) == "success") & (
         payments["business_date"].to_numpy(dtype=object) == day
@@ -247,7 +263,7 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
             for o in voided.itertuples(index=False)
         ]
     voided_later = voided[(voided["cancel_business_date"] == day) & (voided["business_date"] < day)]
-    charges = charge_readings(sales.orders, sales.lines, config)
+    charges = charge_readings(sales.orders, sales.lines, config, line_orders=sales.line_orders)
     other = of_day & ~dated["status"].isin(["completed", "void"]).to_numpy()
     return DaySales(
         day=day,
@@ -261,6 +277,35 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
         readings=_readings(charges, sales.orders["cost_reading"].to_numpy(dtype=object)),
         charges=charges,
     )
+
+
+def _sales_frames(
+    frames: OrderFrames,
+    payments: pd.DataFrame,
+    sold: np.ndarray,
+    line_rows: np.ndarray,
+    payment_rows: np.ndarray,
+) -> OrderFrames:
+    """The ``sold`` orders with their lines and (dated) payments, picked by their orders' rows
+    (``line_rows``, ``payment_rows``; each order id once): the rows `OrderFrames.only` picks
+    by id, and each line's and payment's order among them, found on the way."""
+    row = np.cumsum(sold) - 1  # a sold order's row among the sold
+    lines = _of_orders(line_rows, sold)
+    paid = _of_orders(payment_rows, sold)
+    return OrderFrames.of_clean(  # rows of clean frames: dated payments come clean too
+        frames.orders[sold].reset_index(drop=True),
+        frames.lines[lines].reset_index(drop=True),
+        payments[paid].reset_index(drop=True),
+        line_orders=row[line_rows[lines]],
+        payment_orders=row[payment_rows[paid]],
+    )
+
+
+def _of_orders(rows: np.ndarray, orders: np.ndarray) -> np.ndarray:
+    """Which rows belong to one of ``orders`` (a mask of the orders' rows; -1: no order)."""
+    found = rows >= 0
+    found[found] = orders[rows[found]]
+    return found
 
 
 def _before(dates: np.ndarray, day: date) -> np.ndarray:

@@ -67,36 +67,38 @@ class LineBlocks:
         its cost entry, within each by step and rank. Columns ``position``, ``cogs``, ``debit``,
         ``credit``, ``role``, ``account``, ``text``."""
         blocks = self.blocks
-        sizes = [len(b.position) for b in blocks]
-        position = np.concatenate([b.position for b in blocks])
-        debit = np.concatenate([b.debit for b in blocks]).astype(np.int64)
-        credit = np.concatenate([b.credit for b in blocks]).astype(np.int64)
-        block_of = np.repeat(np.arange(len(blocks), dtype=np.int64), sizes)
-        kept = np.flatnonzero(((debit != 0) | (credit != 0)) & eligible[position])
-        steps = np.array([b.step for b in blocks], dtype=np.int64)
-        cogs_of = np.array([b.cogs for b in blocks], dtype=bool)
-        rank = np.concatenate([b.rank for b in blocks])[kept]
-        sequence = _sequence(position[kept], cogs_of[block_of[kept]], steps[block_of[kept]], rank)
-        chosen = kept[sequence]
-        chosen_block = block_of[chosen]
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        within = chosen - starts[chosen_block]
-        role, account, text = (np.empty(len(chosen), dtype=object) for _ in range(3))
-        # the chosen lines of each block, found with one sort of their (few) block numbers
-        by_block = np.argsort(chosen_block.astype(np.uint16), kind="stable")
-        bounds = np.searchsorted(chosen_block[by_block], np.arange(len(blocks) + 1))
-        for i, b in enumerate(blocks):
-            rows = by_block[bounds[i] : bounds[i + 1]]
-            if len(rows):
-                places = within[rows]
-                role[rows] = _texts(b.role, places)
-                account[rows] = b.account[places]
-                text[rows] = _texts(b.text, places)
+        kept = [
+            np.flatnonzero(((b.debit != 0) | (b.credit != 0)) & eligible[b.position])
+            for b in blocks
+        ]
+        block_of = np.repeat(np.arange(len(blocks)), [len(k) for k in kept])
+        position = np.concatenate([b.position[k] for b, k in zip(blocks, kept, strict=True)])
+        cogs = np.array([b.cogs for b in blocks], dtype=bool)[block_of]
+        steps = np.array([b.step for b in blocks], dtype=np.int64)[block_of]
+        rank = np.concatenate([b.rank[k] for b, k in zip(blocks, kept, strict=True)])
+        sequence = _sequence(position, cogs, steps, rank)
+        # where each kept line goes: its block's object values are put there in one step
+        where = np.empty(len(sequence), dtype=np.int64)
+        where[sequence] = np.arange(len(sequence))
+        role, account, text = (np.empty(len(sequence), dtype=object) for _ in range(3))
+        start = 0
+        for b, k in zip(blocks, kept, strict=True):
+            rows = where[start : start + len(k)]
+            start += len(k)
+            role[rows] = _texts(b.role, k)
+            account[rows] = b.account[k]
+            text[rows] = _texts(b.text, k)
+
+        def amounts(name: str) -> np.ndarray:
+            values = [getattr(b, name)[k] for b, k in zip(blocks, kept, strict=True)]
+            ordered: np.ndarray = np.concatenate(values).astype(np.int64, copy=False)[sequence]
+            return ordered
+
         return {
-            "position": position[chosen],
-            "cogs": cogs_of[chosen_block],
-            "debit": debit[chosen],
-            "credit": credit[chosen],
+            "position": position[sequence],
+            "cogs": cogs[sequence],
+            "debit": amounts("debit"),
+            "credit": amounts("credit"),
             "role": role,
             "account": account,
             "text": text,

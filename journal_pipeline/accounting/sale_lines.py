@@ -88,13 +88,12 @@ def sale_lines(
     frames = sales.frames
     orders, lines, pays = frames.orders, frames.lines, frames.payments
     n = len(orders)
+    line_position, pay_position = frames.line_orders, frames.payment_orders
+    if n == 0 or "business_date" not in pays.columns or line_position is None:
+        return None  # no lines to read, or an order id twice
+    if pay_position is None or (line_position < 0).any():
+        return None
     order_ids = orders["order_id"].to_numpy(dtype=object)
-    index = pd.Index(order_ids, dtype=object)
-    if n == 0 or "business_date" not in pays.columns or not index.is_unique:
-        return None
-    line_position = index.get_indexer(lines["order_id"].to_numpy(dtype=object))
-    if (line_position < 0).any():
-        return None
     codes = orders["outlet_code"].to_numpy(dtype=object)
     outlets = _Outlets(codes, config)
     eligible = outlets.flag([config.outlet(c) is not None for c in outlets.codes])
@@ -104,7 +103,7 @@ def sale_lines(
     everyone = np.arange(n)
     zero = np.zeros(n, dtype=np.int64)
 
-    paid = _payment_lines(blocks, sales, index, outlets, eligible)
+    paid = _payment_lines(blocks, sales, pay_position, outlets, eligible)
     unpaid = orders["total_amount"].to_numpy(dtype=np.int64) - paid
     eligible &= unpaid >= 0
     receivable, no_receivable = outlets.account("receivable")
@@ -132,7 +131,7 @@ def sale_lines(
     # the service charge as the reading its amounts matched gives it, shipping, rounding
     charges = sales.charges
     if charges is None or not np.array_equal(charges["order_id"].to_numpy(dtype=object), order_ids):
-        charges = charge_readings(orders, lines, config)
+        charges = charge_readings(orders, lines, config, line_orders=line_position)
     eligible &= charges["matched"].to_numpy(dtype=bool)
     stated = charges["stated_charge"].to_numpy(dtype=np.int64)
     charge = charges["charge"].to_numpy(dtype=np.int64)
@@ -229,15 +228,15 @@ def sale_lines(
 def _payment_lines(
     blocks: LineBlocks,
     sales: DaySales,
-    index: pd.Index,
+    pay_position: np.ndarray,
     outlets: _Outlets,
     eligible: np.ndarray,
 ) -> np.ndarray:
     """Payments made at the sale, each a debit to its method's clearing account (an order
-    with a method without one is not ``eligible``). Returns what each order paid."""
+    with a method without one is not ``eligible``; ``pay_position``: each payment's order's
+    row, -1 for none). Returns what each order paid."""
     pays = sales.frames.payments
     paid = np.zeros(len(eligible), dtype=np.int64)
-    pay_position = index.get_indexer(pays["order_id"].to_numpy(dtype=object))
     at_sale = np.flatnonzero(
         (pays["type"].to_numpy(dtype=object) == "sale")
         & (pays["status"].to_numpy(dtype=object) == "success")
@@ -452,10 +451,11 @@ def _columns(
         starts[1:] = (position[1:] != position[:-1]) | (cogs[1:] != cogs[:-1])
     first = np.maximum.accumulate(np.where(starts, np.arange(count), 0))
     # an entry's id, made once per entry
+    of_entry = order_ids[position[starts]].tolist()
     entry_ids = objects(
         [
-            f"cogs:{order_ids[p]}" if c else f"sale:{order_ids[p]}"
-            for p, c in zip(position[starts].tolist(), cogs[starts].tolist(), strict=True)
+            f"cogs:{order_id}" if c else f"sale:{order_id}"
+            for order_id, c in zip(of_entry, cogs[starts].tolist(), strict=True)
         ]
     )
     references = sales.frames.orders["order_reference"].to_numpy(dtype=object)

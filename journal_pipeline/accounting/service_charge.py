@@ -347,15 +347,21 @@ def _ratios(rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def charge_readings(
-    orders: pd.DataFrame, lines: pd.DataFrame, config: MerchantConfig
+    orders: pd.DataFrame,
+    lines: pd.DataFrame,
+    config: MerchantConfig,
+    *,
+    line_orders: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """`read_service_charge` of every order of a frame at once (columns `CHARGE_COLUMNS`, one
     row per order, in its order): the same choice among the same candidates, in integer
-    arrays. ``lines``: the orders' lines (a row of `OrderFrames.lines` each)."""
+    arrays. ``lines``: the orders' lines (a row of `OrderFrames.lines` each);
+    ``line_orders``: the row in ``orders`` of each line's order, when known
+    (`OrderFrames.line_orders`)."""
     n = len(orders)
     slot, codes = distinct_values(orders["outlet_code"].to_numpy(dtype=object))
     rates = objects([charge_tax_rate(config, code) for code in codes])[slot]
-    line_subtotal, line_tax = _line_sums(orders, lines)
+    line_subtotal, line_tax = _line_sums(orders, lines, line_orders)
 
     def money(column: str) -> np.ndarray:
         values: np.ndarray = orders[column].to_numpy(dtype=np.int64)
@@ -457,22 +463,28 @@ def charge_readings(
 _NAMES = (*READINGS, NOT_APPLICABLE, *ROUNDING_SIGNS)
 
 
-def _line_sums(orders: pd.DataFrame, lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Each order's Σ line ``subtotal`` and Σ line ``tax_amount`` (0 without lines)."""
+def _line_sums(
+    orders: pd.DataFrame, lines: pd.DataFrame, line_orders: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each order's Σ line ``subtotal`` and Σ line ``tax_amount`` (0 without lines), as
+    grouped by ``order_id``: added up by each line's order's row when the ids allow."""
     n = len(orders)
     if not len(lines):
         return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    index = pd.Index(orders["order_id"].to_numpy(dtype=object), dtype=object)
-    if not index.is_unique or index.hasnans:  # as grouped: each row of an id gets its sums
+    ids = orders["order_id"]
+    if line_orders is None and not ids.hasnans:
+        index = pd.Index(ids.to_numpy(dtype=object), dtype=object)
+        if index.is_unique:
+            line_orders = index.get_indexer(lines["order_id"].to_numpy(dtype=object))
+    if line_orders is None or ids.hasnans:  # each row of an id gets the id's sums
         sums = lines.groupby("order_id", sort=False)[["subtotal", "tax_amount"]].sum()
-        sums = sums.reindex(orders["order_id"], fill_value=0)
+        sums = sums.reindex(ids, fill_value=0)
         return (
             sums["subtotal"].to_numpy(dtype=np.int64),
             sums["tax_amount"].to_numpy(dtype=np.int64),
         )
-    position = index.get_indexer(lines["order_id"].to_numpy(dtype=object))
-    known = position >= 0
+    known = line_orders >= 0
     subtotal, tax = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    np.add.at(subtotal, position[known], lines["subtotal"].to_numpy(dtype=np.int64)[known])
-    np.add.at(tax, position[known], lines["tax_amount"].to_numpy(dtype=np.int64)[known])
+    np.add.at(subtotal, line_orders[known], lines["subtotal"].to_numpy(dtype=np.int64)[known])
+    np.add.at(tax, line_orders[known], lines["tax_amount"].to_numpy(dtype=np.int64)[known])
     return subtotal, tax

@@ -22,8 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from journal_pipeline.core.missing import missing_as_none
@@ -183,16 +185,42 @@ class OrderFrames:
 
     @classmethod
     def of_clean(
-        cls, orders: pd.DataFrame, lines: pd.DataFrame, payments: pd.DataFrame
+        cls,
+        orders: pd.DataFrame,
+        lines: pd.DataFrame,
+        payments: pd.DataFrame,
+        *,
+        line_orders: np.ndarray | None = None,
+        payment_orders: np.ndarray | None = None,
     ) -> OrderFrames:
         """Frames whose missing values are ``None`` already (rows of other `OrderFrames`, or
         a frame `missing_as_none` gave): kept as they are, without reading every value
-        again."""
+        again. ``line_orders``, ``payment_orders``: those of the frames, when known."""
         frames = object.__new__(cls)
         object.__setattr__(frames, "orders", orders)
         object.__setattr__(frames, "lines", lines)
         object.__setattr__(frames, "payments", payments)
+        # found already by whoever picked the rows: kept as if computed here
+        if line_orders is not None:
+            frames.__dict__["line_orders"] = line_orders
+        if payment_orders is not None:
+            frames.__dict__["payment_orders"] = payment_orders
         return frames
+
+    @cached_property
+    def line_orders(self) -> np.ndarray | None:
+        """The row in ``orders`` of each line's order (-1: not there), None when an order id
+        is in ``orders`` twice. Found once, for the rules that read every line at once."""
+        return _rows_of_orders(self._order_index, self.lines)
+
+    @cached_property
+    def payment_orders(self) -> np.ndarray | None:
+        """The row in ``orders`` of each payment's order, as `line_orders`."""
+        return _rows_of_orders(self._order_index, self.payments)
+
+    @cached_property
+    def _order_index(self) -> pd.Index:
+        return pd.Index(self.orders["order_id"].to_numpy(dtype=object), dtype=object)
 
     def only(self, order_ids: Iterable[str]) -> OrderFrames:
         keep = set(order_ids)
@@ -201,3 +229,12 @@ class OrderFrames:
             self.lines[self.lines["order_id"].isin(keep)].reset_index(drop=True),
             self.payments[self.payments["order_id"].isin(keep)].reset_index(drop=True),
         )
+
+
+def _rows_of_orders(orders: pd.Index, rows: pd.DataFrame) -> np.ndarray | None:
+    """The place in ``orders`` (their ids) of each row's ``order_id`` (-1: not there), None
+    when an id is there twice."""
+    if not orders.is_unique:
+        return None
+    places: np.ndarray = orders.get_indexer(rows["order_id"].to_numpy(dtype=object))
+    return places
