@@ -24,10 +24,11 @@ from journal_pipeline.accounting.documents import SALES_RETURN
 from journal_pipeline.sync import summary_members
 from journal_pipeline.sync.order_marks import ORDERS_MARK
 from journal_pipeline.sync.outbox import Outbox
-from journal_pipeline_tests.e2e.demo_week import ASSETS, synced_demo_week
+from journal_pipeline_tests.e2e.demo_week import ASSETS, CONFIG, synced_demo_week
 from journal_pipeline_tests.e2e.test_after_revision import partly_refunded
 from journal_pipeline_tests.e2e.test_changed_after_posting import _simple_sales
 from journal_pipeline_tests.e2e.test_daily_summary_week import _canonical, _config, _payload
+from journal_pipeline_tests.e2e.test_dialects_week import _by_account, _trial_balance
 from journal_pipeline_tests.e2e.test_rollback_repost import _ties_out
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -55,6 +56,13 @@ NOT_SEEN = (
     "a change of a summarised order is never corrected: staging keeps the order as posted "
     "(posted_raw) only when its own invoice is posted (storage/store.py _posted_invoices), "
     "so the change is not seen."
+)
+PRICED_AT_THE_SUMMARY = (
+    "The reversal's return is priced from the summary invoice's line, whose invoice discount "
+    "(other orders' order discounts, J-6) Jurnal shares over every line: it takes back that "
+    "line's average discount and tax, not the order's, and the rounding line takes the "
+    "difference (accounting/summary_returns.py _entry_for and _merged move only the "
+    "receivable)."
 )
 POSTED_AGAIN = (
     "Once the revision's invoice is posted, the day of the change counts as a per-order day "
@@ -162,75 +170,100 @@ def _corrected(base: Path, config: Path) -> Iterator[SimpleNamespace]:
         week.order = next(o for o in _simple_sales(week.store, ("JKT",)) if _plain(o))
         week.number = f"ISL/{week.order['order_reference'].lstrip('#')}"
         week.before = {r: _records(week.jurnal.client(), r) for r in RESOURCES}
+        week.gaps_before = _gaps(week)
         week.changed = _change_in_iseller(week.iseller, week.order["order_id"], _twice_the_quantity)
         _run(week, DAYS[2])
         yield week
 
 
+def _gaps(week) -> dict[str, Decimal]:
+    """Per account, Jurnal's trial balance over DAYS less the canonical journal's."""
+    ours = _by_account([week.store.read_journal(day) for day in DAYS])
+    theirs = _trial_balance(week.jurnal.client(), DAYS[0], DAYS[-1])
+    return {a: theirs.get(a, Decimal(0)) - ours.get(a, Decimal(0)) for a in {*ours, *theirs}}
+
+
+@pytest.fixture(scope="module")
+def corrected_summary(tmp_path_factory):
+    base = tmp_path_factory.mktemp("summary")
+    with _corrected(base, _config(base, "summary.yaml", "daily_summary", DAYS[0])) as week:
+        yield week
+
+
 @pytest.mark.xfail(strict=True, reason=NOT_SEEN + " " + POSTED_AGAIN)
-def test_a_corrected_summarised_order_leaves_its_summary_as_posted(tmp_path):
-    path = _config(tmp_path, "summary.yaml", "daily_summary", DAYS[0])
-    with _corrected(tmp_path / "summary", path) as week:
-        store, client = week.store, week.jurnal.client()
-        order_id, number = week.order["order_id"], week.number
-        member = summary_members.members_by_invoice_no(store.engine, [number])[number]
-        (spot,) = member.line_map
-        assert spot is not None and member.business_date == DAYS[0]
-        summary_no, line_index = spot
+def test_a_corrected_summarised_order_leaves_its_summary_as_posted(corrected_summary, tmp_path):
+    week = corrected_summary
+    store, client = week.store, week.jurnal.client()
+    order_id, number = week.order["order_id"], week.number
+    member = summary_members.members_by_invoice_no(store.engine, [number])[number]
+    (spot,) = member.line_map
+    assert spot is not None and member.business_date == DAYS[0]
+    summary_no, line_index = spot
 
-        frame = Outbox(store).documents(DAYS[2]).set_index("doc_key")
-        key = f"sales_invoice:{order_id}/1"
-        assert key in frame.index, f"{key} not queued on {DAYS[2]}"
-        assert frame.loc[key, "status"] == "posted", frame.loc[key, "reason"]
-        # the revision is its own invoice, with its own keys and the order's new total
-        assert frame.loc[key, "transaction_no"] == f"{number}.1"
-        invoices = {i["custom_id"]: i for i in _records(client, "sales_invoices")}
-        revision = invoices[f"{order_id}/1"]
-        assert revision["transaction_no"] == f"{number}.1"
-        assert Decimal(str(revision["original_amount"])) == Decimal(
-            str(week.changed["total_amount"])
-        )
-        assert number in revision["memo"] and f"{number}/C" in revision["memo"]
-        # the reversal returns the order's units from the summary invoice's line that took them
-        key, back = _reversal_return(store, frame, order_id, number)
-        for doc_key in (key, key.replace("sales_return:", "journal_entry:", 1)):
-            assert frame.loc[doc_key, "status"] == "posted", (doc_key, frame.loc[doc_key, "reason"])
-        assert back["invoice_no"] == summary_no
-        units = Decimal(str(week.order["order_details"][0]["quantity"]))
-        lines = {
-            int(ln["invoice_line_index"]): Decimal(str(ln["return_quantity"]))
-            for ln in back["transaction_return_lines_attributes"]
-        }
-        assert lines.get(line_index, Decimal(0)) >= units
-        returned = next(
-            r
-            for r in _records(client, "sales_returns")
-            if r["transaction_no"] == frame.loc[key, "transaction_no"]
-        )
-        assert returned["invoice_no"] == summary_no
-        # the summary invoice is the same document with the same lines and total
-        before = {i["custom_id"]: i for i in week.before["sales_invoices"]}
-        summary = next(i for i in before.values() if i["transaction_no"] == summary_no)
-        after = invoices[summary["custom_id"]]
-        for field in ("id", "transaction_date", "original_amount", "memo"):
-            assert after[field] == summary[field], field
-        assert _lines(after) == _lines(summary)
-        _ties_out(week, DAYS)
+    frame = Outbox(store).documents(DAYS[2]).set_index("doc_key")
+    key = f"sales_invoice:{order_id}/1"
+    assert key in frame.index, f"{key} not queued on {DAYS[2]}"
+    assert frame.loc[key, "status"] == "posted", frame.loc[key, "reason"]
+    # the revision is its own invoice, with its own keys and the order's new total
+    assert frame.loc[key, "transaction_no"] == f"{number}.1"
+    invoices = {i["custom_id"]: i for i in _records(client, "sales_invoices")}
+    revision = invoices[f"{order_id}/1"]
+    assert revision["transaction_no"] == f"{number}.1"
+    assert Decimal(str(revision["original_amount"])) == Decimal(str(week.changed["total_amount"]))
+    assert number in revision["memo"] and f"{number}/C" in revision["memo"]
+    # the reversal returns the order's units from the summary invoice's line that took them
+    key, back = _reversal_return(store, frame, order_id, number)
+    for doc_key in (key, key.replace("sales_return:", "journal_entry:", 1)):
+        assert frame.loc[doc_key, "status"] == "posted", (doc_key, frame.loc[doc_key, "reason"])
+    assert back["invoice_no"] == summary_no
+    units = Decimal(str(week.order["order_details"][0]["quantity"]))
+    lines = {
+        int(ln["invoice_line_index"]): Decimal(str(ln["return_quantity"]))
+        for ln in back["transaction_return_lines_attributes"]
+    }
+    assert lines.get(line_index, Decimal(0)) >= units
+    returned = next(
+        r
+        for r in _records(client, "sales_returns")
+        if r["transaction_no"] == frame.loc[key, "transaction_no"]
+    )
+    assert returned["invoice_no"] == summary_no
+    # the summary invoice is the same document with the same lines and total
+    before = {i["custom_id"]: i for i in week.before["sales_invoices"]}
+    summary = next(i for i in before.values() if i["transaction_no"] == summary_no)
+    after = invoices[summary["custom_id"]]
+    for field in ("id", "transaction_date", "original_amount", "memo"):
+        assert after[field] == summary[field], field
+    assert _lines(after) == _lines(summary)
+    _ties_out(week, DAYS)
 
-        # exactly once: a further run of the day, and of the first day, posts nothing new
-        counts = {r: len(_records(client, r)) for r in RESOURCES}
-        assert counts["sales_invoices"] == len(week.before["sales_invoices"]) + 1
-        for day in (DAYS[2], DAYS[0]):
-            _run(week, day)
-        assert counts == {r: len(_records(client, r)) for r in RESOURCES}
-        _ties_out(week, DAYS)
-        week.canonical = {day: _canonical(store, day) for day in DAYS}
+    # exactly once: a further run of the day, and of the first day, posts nothing new
+    counts = {r: len(_records(client, r)) for r in RESOURCES}
+    assert counts["sales_invoices"] == len(week.before["sales_invoices"]) + 1
+    for day in (DAYS[2], DAYS[0]):
+        _run(week, day)
+    assert counts == {r: len(_records(client, r)) for r in RESOURCES}
+    _ties_out(week, DAYS)
+    canonical = {day: _canonical(store, day) for day in DAYS}
 
-        # the same correction in per-order mode books the same revenue, tax and receivables
-        with _corrected(tmp_path / "per_order", DEMO_CONFIG) as per_order:
-            assert per_order.order["order_id"] == order_id
-            for day in DAYS:
-                assert _canonical(per_order.store, day) == week.canonical[day], day
+    # the same correction in per-order mode books the same revenue, tax and receivables
+    with _corrected(tmp_path / "per_order", DEMO_CONFIG) as per_order:
+        assert per_order.order["order_id"] == order_id
+        for day in DAYS:
+            assert _canonical(per_order.store, day) == canonical[day], day
+
+
+@pytest.mark.xfail(strict=True, reason=NOT_SEEN + " " + PRICED_AT_THE_SUMMARY)
+def test_the_correction_moves_no_tax_between_accounts(corrected_summary):
+    """What the reversal's return takes back from each account in Jurnal is what the journal
+    reverses, tax included, within a rupiah (as a per-order correction is)."""
+    week = corrected_summary
+    invoices = {i["custom_id"] for i in _records(week.jurnal.client(), "sales_invoices")}
+    assert f"{week.order['order_id']}/1" in invoices, "the correction is not made"
+    tax = CONFIG.tax_for("JKT")
+    assert tax is not None
+    moved = _gaps(week)[tax.account] - week.gaps_before[tax.account]
+    assert abs(moved) <= 1, f"{tax.account} in Jurnal moved {moved} away from the journal"
 
 
 @pytest.mark.xfail(strict=True, reason=NOT_SEEN)
