@@ -17,7 +17,11 @@ import numpy as np
 import pandas as pd
 
 from journal_pipeline.accounting.business_day import business_date
-from journal_pipeline.accounting.object_arrays import distinct_values, objects
+from journal_pipeline.accounting.object_arrays import (
+    distinct_numbers,
+    distinct_values,
+    objects,
+)
 from journal_pipeline.accounting.service_charge import SUBTRACTED, charge_readings
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.cycle_collection import cycle_collection_paused
@@ -123,8 +127,9 @@ def _aware_datetimes(values: np.ndarray) -> bool:
 
 def _dates(moments: pd.DatetimeIndex) -> np.ndarray:
     """The date of each (naive) moment, a `datetime.date` made once per distinct day."""
-    days, which = np.unique(moments.to_numpy().astype("datetime64[D]"), return_inverse=True)
-    dates: np.ndarray = days.astype(object)[which]
+    days = moments.to_numpy().astype("datetime64[D]").view(np.int64)
+    which, distinct = pd.factorize(days)
+    dates: np.ndarray = distinct.astype("datetime64[D]").astype(object)[which]
     return dates
 
 
@@ -329,9 +334,9 @@ def _readings(charges: pd.DataFrame, cost_readings: np.ndarray) -> dict[str, str
     sign_codes, signs = distinct_values(charges["rounding_sign"].to_numpy(dtype=object)[matched])
     cost_codes, costs = distinct_values(cost_readings[matched])
     key = (reading_codes * len(signs) + sign_codes) * len(costs) + cost_codes
-    keys, which = np.unique(key, return_inverse=True)
+    which, keys = distinct_numbers(key)
     texts = []
-    for k in keys.tolist():
+    for k in keys:
         rest, cost = divmod(k, len(costs))
         reading, sign = divmod(rest, len(signs))
         words = [readings[reading]]

@@ -58,6 +58,14 @@ def distinct_values(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     return found_codes, list(index)
 
 
+def distinct_numbers(numbers: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """``(codes, distinct)``: ``distinct[codes[i]]`` is ``numbers[i]`` (integer keys of a few
+    values combined, hashed rather than sorted)."""
+    codes, found = pd.factorize(numbers)
+    distinct: list[int] = found.tolist()
+    return codes, distinct
+
+
 def stripped_texts(values: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
     """``(codes, texts)``: ``texts[codes[i]]`` is `text_or_none` of ``values[i]``, stripped
     once per distinct text."""

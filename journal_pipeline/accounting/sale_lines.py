@@ -19,8 +19,9 @@ import pandas as pd
 
 from journal_pipeline.accounting.cost_of_sales import SOLD_TEXT, TRACKED, UNTRACKED
 from journal_pipeline.accounting.day_sales import DaySales
-from journal_pipeline.accounting.line_blocks import LineBlock, LineBlocks
+from journal_pipeline.accounting.line_blocks import LineBlock, LineBlocks, Texts
 from journal_pipeline.accounting.object_arrays import (
+    distinct_numbers,
     distinct_values,
     objects,
     repeated,
@@ -90,7 +91,7 @@ def sale_lines(
     n = len(orders)
     line_position, pay_position = frames.line_orders, frames.payment_orders
     if n == 0 or "business_date" not in pays.columns or line_position is None:
-        return None  # no lines to read, or an order id twice
+        return None  # no orders, payments not dated, or an order id twice
     if pay_position is None or (line_position < 0).any():
         return None
     order_ids = orders["order_id"].to_numpy(dtype=object)
@@ -103,24 +104,21 @@ def sale_lines(
     everyone = np.arange(n)
     zero = np.zeros(n, dtype=np.int64)
 
+    def of_each_order(
+        step: int,
+        role: Texts,
+        account: tuple[np.ndarray, np.ndarray],
+        debit: np.ndarray,
+        credit: np.ndarray,
+        text: Texts,
+    ) -> None:
+        """A line of every order (``account``: each order's, and whether it has none)."""
+        blocks.add(LineBlock(step, everyone, zero, role, *account, debit, credit, text, cogs=False))
+
     paid = _payment_lines(blocks, sales, pay_position, outlets, eligible)
     unpaid = orders["total_amount"].to_numpy(dtype=np.int64) - paid
     eligible &= unpaid >= 0
-    receivable, no_receivable = outlets.account("receivable")
-    blocks.add(
-        LineBlock(
-            1,
-            everyone,
-            zero,
-            "receivable",
-            receivable,
-            no_receivable,
-            unpaid,
-            zero,
-            "unpaid on account",
-            cogs=False,
-        )
-    )
+    of_each_order(1, "receivable", outlets.account("receivable"), unpaid, zero, "unpaid on account")
     if len(lines):
         try:
             _item_lines(blocks, sales, line_position, outlets, outlet_taxes, eligible)
@@ -140,23 +138,20 @@ def sale_lines(
     rounding = charges["rounding"].to_numpy(dtype=np.int64)
     taxed = tax_total != 0
     eligible &= ~(taxed & ~has_tax)
-    blocks.add(
-        LineBlock(
-            3,
-            everyone,
-            zero,
-            outlets.per_order(
-                [f"tax:{t.jurnal_name}" if t is not None else None for t in outlet_taxes]
-            ),
+    of_each_order(
+        3,
+        outlets.per_order(
+            [f"tax:{t.jurnal_name}" if t is not None else None for t in outlet_taxes]
+        ),
+        (
             outlets.per_order([t.account if t is not None else None for t in outlet_taxes]),
             outlets.flag([t is None or t.account is None for t in outlet_taxes]),
-            zero,
-            np.where(taxed, tax_total, 0),
-            outlets.per_order(
-                [f"{t.jurnal_name} {t.rate}%" if t is not None else None for t in outlet_taxes]
-            ),
-            cogs=False,
-        )
+        ),
+        zero,
+        np.where(taxed, tax_total, 0),
+        outlets.per_order(
+            [f"{t.jurnal_name} {t.rate}%" if t is not None else None for t in outlet_taxes]
+        ),
     )
     texts = repeated("service charge", n)
     restated = np.flatnonzero(charge != stated)
@@ -165,59 +160,32 @@ def sale_lines(
         f"{format_idr(int(charge_tax[i]))} included)"
         for i in restated
     ]
-    service, no_service = outlets.account("service_charge")
-    blocks.add(
-        LineBlock(
-            4,
-            everyone,
-            zero,
-            "service_charge",
-            service,
-            no_service,
-            zero,
-            charge,
-            texts,
-            cogs=False,
-        )
+    of_each_order(4, "service_charge", outlets.account("service_charge"), zero, charge, texts)
+    shipping = orders["total_shipping_amount"].to_numpy(dtype=np.int64)
+    of_each_order(
+        5, "shipping_income", outlets.account("shipping_income"), zero, shipping, "shipping"
     )
-    shipping, no_shipping = outlets.account("shipping_income")
-    blocks.add(
-        LineBlock(
-            5,
-            everyone,
-            zero,
-            "shipping_income",
-            shipping,
-            no_shipping,
-            zero,
-            orders["total_shipping_amount"].to_numpy(dtype=np.int64),
-            "shipping",
-            cogs=False,
-        )
+    rounding_account = outlets.account("rounding")
+    # iSeller's rounding, a credit when positive (total_amount − amount due)
+    of_each_order(
+        6,
+        "rounding",
+        rounding_account,
+        np.where(rounding < 0, -rounding, 0),
+        np.where(rounding > 0, rounding, 0),
+        "rounding",
     )
-    rounding_account, no_rounding = outlets.account("rounding")
-
-    def rounding_lines(step: int, amount: np.ndarray, text: str) -> LineBlock:
-        """``amount`` (a credit when positive) to the rounding account."""
-        debit, credit = np.where(amount < 0, -amount, 0), np.where(amount > 0, amount, 0)
-        return LineBlock(
-            step,
-            everyone,
-            zero,
-            "rounding",
-            rounding_account,
-            no_rounding,
-            debit,
-            credit,
-            text,
-            cogs=False,
-        )
-
-    blocks.add(rounding_lines(6, rounding, "rounding"))
     # what the parts leave of the total, within the tolerance: the sub-rupiah difference
     difference = blocks.balance(n)
     eligible &= np.abs(difference) <= config.rounding_tolerance
-    blocks.add(rounding_lines(7, difference, "sub-rupiah difference"))
+    of_each_order(
+        7,
+        "rounding",
+        rounding_account,
+        np.where(difference < 0, -difference, 0),
+        np.where(difference > 0, difference, 0),
+        "sub-rupiah difference",
+    )
     # every role with an amount needs its account
     eligible[blocks.unresolved_orders()] = False
     if len(lines):
@@ -250,9 +218,9 @@ def _payment_lines(
     gateway_codes, gateways = stripped_texts(pays["gateway"].to_numpy(dtype=object)[at_sale])
     # the account and method of each (name, gateway, outlet), looked up once
     key = (name_codes * len(gateways) + gateway_codes) * len(outlets) + outlets.slot[position]
-    keys, which = np.unique(key, return_inverse=True)
+    which, keys = distinct_numbers(key)
     accounts, methods = [], []
-    for k in keys.tolist():
+    for k in keys:
         rest, slot = divmod(k, len(outlets))
         name, gateway = names[rest // len(gateways)], gateways[rest % len(gateways)]
         accounts.append(outlets.config.payment_account(name, gateway, outlets.codes[slot]))
@@ -359,8 +327,8 @@ def _mistaxed(
     differs[missing] = [
         p != rates[s] for p, s in zip(percentages[missing], slots[missing], strict=True)
     ]
-    pairs, which = np.unique(codes * len(rates) + slots, return_inverse=True)
-    per_pair = [p >= 0 and found[p // len(rates)] != rates[p % len(rates)] for p in pairs.tolist()]
+    which, pairs = distinct_numbers(codes * len(rates) + slots)
+    per_pair = [p >= 0 and found[p // len(rates)] != rates[p % len(rates)] for p in pairs]
     return np.where(missing, differs, np.array(per_pair, dtype=bool)[which])
 
 
@@ -368,10 +336,10 @@ def _item_names(lines: pd.DataFrame) -> np.ndarray:
     """Each line's name: its product's, else its SKU, else ``line <n>``."""
     product_codes, products = stripped_texts(lines["product_name"].to_numpy(dtype=object))
     sku_codes, skus = stripped_texts(lines["sku"].to_numpy(dtype=object))
-    pairs, which = np.unique(product_codes * len(skus) + sku_codes, return_inverse=True)
-    names: np.ndarray = objects(
-        [products[p // len(skus)] or skus[p % len(skus)] for p in pairs.tolist()]
-    )[which]
+    which, pairs = distinct_numbers(product_codes * len(skus) + sku_codes)
+    names: np.ndarray = objects([products[p // len(skus)] or skus[p % len(skus)] for p in pairs])[
+        which
+    ]
     nameless = np.flatnonzero(names == None)  # noqa: E711 (elementwise)
     names[nameless] = [f"line {no}" for no in lines["line_no"].to_numpy()[nameless].tolist()]
     return names
@@ -384,11 +352,8 @@ def _gift_cards(lines: pd.DataFrame, config: MerchantConfig) -> np.ndarray:
         type_codes, types = distinct_values(lines["product_type"].to_numpy(dtype=object))
     else:
         type_codes, types = np.zeros(len(lines), dtype=np.int64), [None]
-    pairs, which = np.unique(sku_codes * len(types) + type_codes, return_inverse=True)
-    found = [
-        config.gift_cards.matches(skus[p // len(types)], types[p % len(types)])
-        for p in pairs.tolist()
-    ]
+    which, pairs = distinct_numbers(sku_codes * len(types) + type_codes)
+    found = [config.gift_cards.matches(skus[p // len(types)], types[p % len(types)]) for p in pairs]
     gift: np.ndarray = np.array(found, dtype=bool)[which]
     return gift
 
