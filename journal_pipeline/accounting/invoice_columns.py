@@ -1,11 +1,15 @@
 """The parts of a day's sales invoices computed for every order at once, from the frames.
 
 `invoices.sales_invoices` builds the invoice of every order these columns give exactly as
-`invoices.sales_invoice` would (its lines, its discount, how its total is fitted, its deposit)
-and sends any other order to `sales_invoice`, which says why it is held or fits it its own
-way: an order without an outlet, a line without a name, an unmatched service charge, an
-unmapped payment method, amounts outside int64 arithmetic, a line percentage or quantity of
-an unusual sign, or a fit of its total the columns do not search (`invoice_fits`).
+`invoices.sales_invoice` would (its lines, its discount, how its total is fitted, its deposit;
+`invoice_assembly`) and sends any other order to `sales_invoice`, which says why it is held
+or fits it its own way: an order without an outlet, a line without a name, an unmatched
+service charge, an unmapped payment method, amounts outside int64 arithmetic, a line
+percentage or quantity of an unusual sign, or a fit of its total the columns do not search
+(`invoice_fits`).
+
+Each distinct value (a quantity, a SKU, a payment method) is read once, and each distinct
+invoice line is built once, as a template each of its lines copies.
 """
 
 from __future__ import annotations
@@ -110,10 +114,14 @@ def _text_codes(values: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
 def _shapes(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A code for each distinct row of the integer ``columns`` (0, 1, … in the order they
     first appear) and the first row of each code."""
-    shape = np.zeros(len(columns[0]), dtype=np.int64)
+    shape, size = np.zeros(len(columns[0]), dtype=np.int64), 1
     for column in columns:
         codes, uniques = pd.factorize(column)
-        shape, _ = pd.factorize(shape * len(uniques) + codes)
+        if size * len(uniques) >= _LIMIT:  # numbered afresh before the key leaves int64
+            shape, distinct = pd.factorize(shape)
+            size = len(distinct)
+        shape, size = shape * len(uniques) + codes, size * max(len(uniques), 1)
+    shape = pd.factorize(shape)[0]
     _, first = np.unique(shape, return_index=True)
     return shape, first
 
@@ -142,10 +150,9 @@ def invoice_parts(
     one). ``memo``: the clearing accounts of payment methods, shared with the orders read one
     by one."""
     n = len(orders)
-    order_ids = orders["order_id"].to_numpy(dtype=object)
-    if n == 0 or not pd.Index(order_ids).is_unique or "business_date" not in payments.columns:
+    index = pd.Index(orders["order_id"].to_numpy(dtype=object))
+    if n == 0 or not index.is_unique or "business_date" not in payments.columns:
         return None
-    index = pd.Index(order_ids)
     # each order's outlet (0: none) and what the outlet gives it: its code, its tax
     outlet, outlet_codes = _text_codes(orders["outlet_code"].to_numpy(dtype=object))
     codes: list[str | None] = np.array(outlet_codes, dtype=object)[outlet].tolist()

@@ -175,7 +175,8 @@ def fit_orders(
     batch = _Batch(lines, orders, discount, shipping, inclusive)
     none = np.zeros(len(orders), dtype=np.int64)
     aim = target[orders]
-    gap = aim - batch.total(none, none)
+    totals = batch.total(none, none)
+    gap = aim - totals
     searched = np.abs(gap) <= MAX_GAP
     found = none.copy()
     above = np.flatnonzero(searched & (gap < 0))
@@ -191,16 +192,19 @@ def fit_orders(
             high = np.where(open_ & below, middle, high)
             low = np.where(open_ & ~below, middle + 1, low)
         found[above] = low
-    gap = np.where(searched, aim - batch.total(found, none), 0)
+        totals[above] = part.total(low, zero)  # the others' totals stand as they were
+    gap = np.where(searched, aim - totals, 0)
     done = searched & (gap == 0)
     short = np.flatnonzero(searched & (gap > 0))
     line = none.copy()
     if len(short):  # a rounding line for the shortfall, converged on as `_fit_rounding` does
-        part = _Batch(lines, orders[short], discount, shipping, inclusive)
         trying = gap[short].copy()
         open_ = np.ones(len(short), dtype=bool)
-        for _ in range(5):
-            residual = aim[short] - part.total(found[short], np.where(open_, trying, 0))
+        for _ in range(5):  # each step totals only the invoices still open
+            still = short[open_]
+            part = _Batch(lines, orders[still], discount, shipping, inclusive)
+            residual = np.zeros(len(short), dtype=np.int64)
+            residual[open_] = aim[still] - part.total(found[still], trying[open_])
             converged = open_ & (residual == 0)
             done[short[converged]] = True
             line[short[converged]] = trying[converged]
