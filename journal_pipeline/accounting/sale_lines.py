@@ -29,7 +29,7 @@ from journal_pipeline.accounting.object_arrays import (
     text_or_none_all,
     truthy,
 )
-from journal_pipeline.accounting.service_charge import charge_readings, rates_of
+from journal_pipeline.accounting.service_charge import charge_readings, rates_at
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import format_idr
 
@@ -269,7 +269,7 @@ def _item_lines(
     eligible[line_position[checked[_mistaxed(lines, checked, line_slot, rates)]]] = False
     line_inclusive = truthy(orders["tax_inclusive"].to_numpy(dtype=object))[line_position]
     order_share = lines["discount_order_amount"].to_numpy(dtype=np.int64)
-    contained = rates_of(order_share, objects(rates)[line_slot], contained=True)
+    contained = rates_at(order_share, rates, line_slot, contained=True)
     discount = np.where(line_inclusive & (order_share != 0), order_share - contained, order_share)
     net = lines["subtotal"].to_numpy(dtype=np.int64) - np.where(line_inclusive, tax_amount, 0)
     names = _item_names(lines)

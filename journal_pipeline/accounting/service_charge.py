@@ -316,8 +316,25 @@ def rates_of(amounts: np.ndarray, rates: np.ndarray, *, contained: bool) -> np.n
     Decimal arithmetic is the same: its 28 digits cannot reach a half of a rupiah this close
     (the exact quotient's fraction is a multiple of 1 / (100·q + p), rate = p/q).
     Raises OverflowError when an amount is too large for int64 arithmetic."""
-    numerators, denominators = _ratios(rates)
-    denominators = denominators * 100
+    codes, found = pd.factorize(rates)  # equal rates have equal ratios
+    if (codes < 0).any():  # a missing rate fails as it would alone
+        codes, found = np.arange(len(rates)), rates
+    return rates_at(amounts, list(found), codes, contained=contained)
+
+
+def rates_at(
+    amounts: np.ndarray, rates: list[Decimal], slots: np.ndarray, *, contained: bool
+) -> np.ndarray:
+    """`rates_of`, each amount's rate being ``rates[slots[i]]`` (a day's few rates, each
+    read once)."""
+    used = np.zeros(len(rates), dtype=bool)
+    used[slots] = True  # a rate no amount has is not read (as when given per amount)
+    ratios = [
+        Decimal(r).as_integer_ratio() if u else (0, 1)
+        for r, u in zip(rates, used.tolist(), strict=True)
+    ]
+    numerators = np.array([p for p, _ in ratios], dtype=np.int64)[slots]
+    denominators = np.array([q for _, q in ratios], dtype=np.int64)[slots] * 100
     if contained:
         denominators = denominators + numerators
     amounts = np.asarray(amounts, dtype=np.int64)
@@ -334,18 +351,6 @@ def rates_of(amounts: np.ndarray, rates: np.ndarray, *, contained: bool) -> np.n
     return signed
 
 
-def _ratios(rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The numerator and denominator of each rate (Decimal percent), each found once per
-    distinct rate (equal rates have equal ratios)."""
-    codes, found = pd.factorize(rates)
-    if (codes < 0).any():  # a missing rate fails as it would alone
-        codes, found = np.arange(len(rates)), rates
-    ratios = [Decimal(rate).as_integer_ratio() for rate in found]
-    numerators = np.array([r[0] for r in ratios], dtype=np.int64)[codes]
-    denominators = np.array([r[1] for r in ratios], dtype=np.int64)[codes]
-    return numerators, denominators
-
-
 def charge_readings(
     orders: pd.DataFrame,
     lines: pd.DataFrame,
@@ -360,7 +365,7 @@ def charge_readings(
     (`OrderFrames.line_orders`)."""
     n = len(orders)
     slot, codes = distinct_values(orders["outlet_code"].to_numpy(dtype=object))
-    rates = objects([charge_tax_rate(config, code) for code in codes])[slot]
+    rates = [charge_tax_rate(config, code) for code in codes]  # of each outlet
     line_subtotal, line_tax = _line_sums(orders, lines, line_orders)
 
     def money(column: str) -> np.ndarray:
@@ -377,8 +382,8 @@ def charge_readings(
     shipping, rounding_amount = money("total_shipping_amount"), money("rounding_amount")
     tolerance = config.rounding_tolerance
     applicable = inclusive & (stated != 0)
-    on_top = rates_of(stated, rates, contained=False)
-    contained = rates_of(stated, rates, contained=True)
+    on_top = rates_at(stated, rates, slot, contained=False)
+    contained = rates_at(stated, rates, slot, contained=True)
     rest_tax = total_tax - line_tax
 
     # the readings and signs as numbers (their place in `_NAMES`, -1: none fits yet)
