@@ -102,16 +102,16 @@ def business_dates(
         stamps = pd.DatetimeIndex(pd.to_datetime(values[present], utc=True))
     except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
         raise _NotVectorisable from exc
-    codes = outlet_codes.to_numpy(dtype=object)[present]
-    missing_code = pd.isna(codes)
-    zones: dict[tuple[str, int], np.ndarray] = {}
-    for code in pd.unique(codes):
-        known = not pd.isna(code)
-        mask = (codes == code) if known else missing_code
-        key = config.outlet_zone(code if known else None)
-        zones[key] = zones[key] | mask if key in zones else mask
-    dated = np.empty(len(codes), dtype=object)
-    for (zone, cutoff), mask in zones.items():
+    slot, codes = distinct_values(outlet_codes.to_numpy(dtype=object)[present])
+    # each outlet's (time zone, cut-off), and the rows of each
+    zones: dict[tuple[str, int], int] = {}
+    zone_of_outlet = [
+        zones.setdefault(config.outlet_zone(None if pd.isna(c) else c), len(zones)) for c in codes
+    ]
+    zone_of_row = np.array(zone_of_outlet, dtype=np.int64)[slot]
+    dated = np.empty(len(slot), dtype=object)
+    for (zone, cutoff), number in zones.items():
+        mask = zone_of_row == number
         local = stamps[mask].tz_convert(ZoneInfo(zone)).tz_localize(None)
         dated[mask] = _dates(local - pd.Timedelta(hours=cutoff))
     result[present] = dated
@@ -120,7 +120,7 @@ def business_dates(
 
 def _aware_datetimes(values: np.ndarray) -> bool:
     """Whether every value is an aware datetime (the types, then the zones, read in C)."""
-    if not all(issubclass(kind, datetime) for kind in set(map(type, values))):
+    if pd.api.types.infer_dtype(values, skipna=False) != "datetime":
         return False
     return None not in map(attrgetter("tzinfo"), values)
 

@@ -76,6 +76,20 @@ def stripped_texts(values: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
     return codes, [text_or_none(v) for v in uniques]
 
 
+#: The type pandas gives a column of text (``str``: missing values NaN).
+TEXT = pd.StringDtype(na_value=np.nan)
+
+
+def spread_column(values: np.ndarray, rows: np.ndarray) -> Any:
+    """``values[rows]`` (every value taken at least once) as a frame would hold it: text when
+    every value is text, checked and converted once per value rather than once per row;
+    objects otherwise (missing values too, as the frame infers them)."""
+    if len(rows) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return pd.array(values, dtype=TEXT).take(rows)
+    spread: np.ndarray = values[rows]
+    return spread
+
+
 def text_or_none_all(values: Sequence[object]) -> list[str | None]:
     """`text_or_none` of each value."""
     codes, texts = stripped_texts(objects(values))

@@ -305,7 +305,7 @@ def journal_lines(sales: DaySales, config: MerchantConfig) -> tuple[pd.DataFrame
     frames = sales.frames
     fast = sale_lines(sales, config)
     if fast is None:
-        fast_columns: dict[str, np.ndarray] | None = None
+        fast_columns: dict[str, Any] | None = None
         slow_positions = np.arange(len(frames.orders))
     else:
         fast_columns, eligible = fast
@@ -351,11 +351,15 @@ def journal_lines(sales: DaySales, config: MerchantConfig) -> tuple[pd.DataFrame
 _TYPED = ("line_no", "debit", "credit", "is_estimate")
 
 
-def _journal_frame_of(columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """`journal_frame` of lines given as columns (each column's type inferred as from rows)."""
+def _journal_frame_of(columns: Mapping[str, Any]) -> pd.DataFrame:
+    """`journal_frame` of lines given as columns (each column's type inferred as from rows;
+    a column of text given as text already, `object_arrays.spread_column`, is taken as it
+    is)."""
     frame = pd.DataFrame(
         {
-            c: columns[c] if c in _TYPED else np.asarray(columns[c], dtype=object)
+            c: columns[c]
+            if c in _TYPED or isinstance(columns[c], pd.api.extensions.ExtensionArray)
+            else np.asarray(columns[c], dtype=object)
             for c in JOURNAL_COLUMNS
         },
         columns=list(JOURNAL_COLUMNS),

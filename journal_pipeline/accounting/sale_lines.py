@@ -25,6 +25,7 @@ from journal_pipeline.accounting.object_arrays import (
     distinct_values,
     objects,
     repeated,
+    spread_column,
     stripped_texts,
     text_or_none_all,
     truthy,
@@ -79,9 +80,7 @@ class _Outlets:
         return self.per_order(accounts), self.flag([a is None for a in accounts])
 
 
-def sale_lines(
-    sales: DaySales, config: MerchantConfig
-) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+def sale_lines(sales: DaySales, config: MerchantConfig) -> tuple[dict[str, Any], np.ndarray] | None:
     """The journal lines of every order `sale_entry` would post as it is (columns of
     `JOURNAL_COLUMNS`, plus ``_position``: the order's row), and which orders those are;
     the others (``~eligible``) are for `sale_entry`. None when the frames are not of the
@@ -407,30 +406,31 @@ def _cost_lines(
 
 def _columns(
     lines: dict[str, np.ndarray], sales: DaySales, order_ids: np.ndarray, codes: np.ndarray
-) -> dict[str, np.ndarray]:
-    """The `JOURNAL_COLUMNS` of the lines `LineBlocks.ordered` gives (plus ``_position``)."""
+) -> dict[str, Any]:
+    """The `JOURNAL_COLUMNS` of the lines `LineBlocks.ordered` gives (plus ``_position``).
+    What an entry's lines share is made once per entry and spread to its lines."""
     position, cogs = lines["position"], lines["cogs"]
     count = len(position)
     starts = np.ones(count, dtype=bool)
     if count:
         starts[1:] = (position[1:] != position[:-1]) | (cogs[1:] != cogs[:-1])
     first = np.maximum.accumulate(np.where(starts, np.arange(count), 0))
-    # an entry's id, made once per entry
-    of_entry = order_ids[position[starts]].tolist()
+    entry = np.cumsum(starts) - 1  # each line's entry
+    of_entry = position[starts]  # each entry's order
     entry_ids = objects(
         [
             f"cogs:{order_id}" if c else f"sale:{order_id}"
-            for order_id, c in zip(of_entry, cogs[starts].tolist(), strict=True)
+            for order_id, c in zip(order_ids[of_entry].tolist(), cogs[starts].tolist(), strict=True)
         ]
     )
     references = sales.frames.orders["order_reference"].to_numpy(dtype=object)
     return {
-        "entry_id": entry_ids[np.cumsum(starts) - 1],
+        "entry_id": spread_column(entry_ids, entry),
         "business_date": repeated(sales.day, count),
-        "outlet_code": codes[position],
-        "source_type": repeated("order", count),
-        "source_id": order_ids[position],
-        "source_reference": references[position],
+        "outlet_code": spread_column(codes[of_entry], entry),
+        "source_type": spread_column(objects(["order"]), np.zeros(count, dtype=np.int64)),
+        "source_id": spread_column(order_ids[of_entry], entry),
+        "source_reference": spread_column(references[of_entry], entry),
         "line_no": np.arange(count) - first + 1,
         "account_role": lines["role"],
         "account_name": lines["account"],
