@@ -71,6 +71,9 @@ def running_jurnal_sandbox(state_dir: Path, **kwargs: Any) -> Iterator[JurnalSan
         "JURNAL_BASE_URL": url,
         "JURNAL_CLIENT_ID": kwargs.get("client_id", DEFAULT_CLIENT_ID),
         "JURNAL_CLIENT_SECRET": kwargs.get("client_secret", DEFAULT_CLIENT_SECRET),
+        # the client's limiter keeps the sandbox's clock: a command or subprocess given this
+        # env after a sync otherwise counts the sync's requests against a real minute and waits
+        "JURNAL_RATE_LIMIT_WINDOW_SCALE": str(sandbox.time_scale),
     }
     try:
         yield JurnalSandboxHandle(
