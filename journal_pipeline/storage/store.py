@@ -434,16 +434,22 @@ class StagingStore:
 
 
 def _posted_invoices(conn: sa.Connection, order_ids: list[str]) -> set[str]:
-    """Those of ``order_ids`` whose (first) sales invoice is in Jurnal."""
-    o = tables.outbox
+    """Those of ``order_ids`` in Jurnal: their (first) sales invoice is posted, or the daily
+    summary invoice carrying them is (``summary_members``)."""
+    o, m = tables.outbox, tables.summary_members
     found: set[str] = set()
     for start in range(0, len(order_ids), 500):
-        query = sa.select(o.c.source_id).where(
-            o.c.doc_type == "sales_invoice",
-            o.c.status == "posted",
-            o.c.source_id.in_(order_ids[start : start + 500]),
+        chunk = order_ids[start : start + 500]
+        own = sa.select(o.c.source_id).where(
+            o.c.doc_type == "sales_invoice", o.c.status == "posted", o.c.source_id.in_(chunk)
         )
-        found.update(row.source_id for row in conn.execute(query))
+        found.update(row.source_id for row in conn.execute(own))
+        summarised = (
+            sa.select(m.c.order_id)
+            .join(o, o.c.doc_key == m.c.summary_key)
+            .where(o.c.doc_type == "sales_invoice", o.c.status == "posted", m.c.order_id.in_(chunk))
+        )
+        found.update(row.order_id for row in conn.execute(summarised))
     return found
 
 
