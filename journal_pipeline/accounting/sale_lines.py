@@ -290,8 +290,9 @@ def _item_lines(
             np.where(gift, no_gift[on], no_sales[on]),
             no_line,
             net + discount,
+            # {q!s}: what formatting a Decimal without a spec gives (PEP 3101), in half the time
             lambda kept: [
-                f"{q} × {name}"
+                f"{q!s} × {name}"
                 for q, name in zip(quantities[kept].tolist(), names[kept].tolist(), strict=True)
             ],
             cogs=False,
