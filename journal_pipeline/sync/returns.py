@@ -5,8 +5,8 @@ name the invoice's lines by ``transaction_line_id``: the outbox knows the invoic
 so the invoice is read back and each line we return is matched by its position on the invoice
 we built, its product checked. Jurnal has no batch create for returns (J-37), so each is
 created on its own, idempotently (a retry finds the return by ``custom_id``). A refund's journal
-entry waits until its return is posted (it debits what the return credited), then goes in
-batches like the other documents. Nothing posted is ever edited.
+entry waits until its return is posted (it debits what the return credited; a refund split over
+daily summary invoices: every part of it), then goes in batches like the other documents. Nothing posted is ever edited.
 """
 
 from __future__ import annotations
@@ -15,8 +15,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, Protocol
 
+import sqlalchemy as sa
+
 from journal_pipeline.accounting.documents import JOURNAL_ENTRY, SALES_INVOICE, SALES_RETURN
+from journal_pipeline.accounting.summary_returns import PART, refund_of
 from journal_pipeline.jurnal.errors import JurnalError, JurnalRateLimited, JurnalRetryableError
+from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import loads
 from journal_pipeline.sync.outbox import KINDS, Outbox, PostResult, Row
 from journal_pipeline.sync.ports import JurnalWriter
@@ -69,22 +73,45 @@ def post_corrections(outbox: Outbox, day: date, client: CorrectionWriter) -> Pos
             return result
     ready = []
     for row in outbox._pending(day, JOURNAL_ENTRY):
-        number = _return_no(row)
-        partner = None if number is None else outbox.document_row(SALES_RETURN, number)
-        if partner is not None and partner.status != "posted":
+        open_returns = [p for p in _partners(outbox, row) if p.status != "posted"]
+        if open_returns:
             result.waiting += 1
+            which = ", ".join(f"{p.transaction_no} ({p.status})" for p in open_returns)
             outbox._mark(
                 row.doc_key,
                 "held",
                 f"Journal entry {row.transaction_no} of order {row.source_reference} waits for "
-                f"its sales return, which is {partner.status}. Run the day again once it is "
-                "posted (see its reason).",
+                f"its sales return: {which}. Run the day again once it is posted (see its "
+                "reason).",
                 "held",
             )
             continue
         ready.append(row)
     outbox._post_rows(JOURNAL_ENTRY, ready, client, result)
     return result
+
+
+def _partners(outbox: Outbox, entry_row: Row) -> list[Row]:
+    """The sales returns a journal entry debits the receivable for: its return and, for a
+    refund split over daily summary invoices, every further part (custom_id
+    ``<refund custom_id>:<k>``, `summary_returns.part_keys`)."""
+    number = _return_no(entry_row)
+    if number is None:
+        return []
+    t = tables.outbox
+    main = t.c.transaction_no == number
+    parts = t.c.doc_key.startswith(f"{SALES_RETURN}:{entry_row.custom_id}{PART}", autoescape=True)
+    query = sa.select(t.c.custom_id, t.c.transaction_no, t.c.status).where(
+        t.c.doc_type == SALES_RETURN, sa.or_(main, parts)
+    )
+    with outbox.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        r
+        for r in rows
+        if r.transaction_no == number
+        or (r.custom_id != entry_row.custom_id and refund_of(r.custom_id) == entry_row.custom_id)
+    ]
 
 
 def _return_no(entry_row: Row) -> str | None:
