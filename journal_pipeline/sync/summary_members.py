@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from journal_pipeline.accounting.daily_summary import Member
-from journal_pipeline.accounting.documents import SALES_INVOICE
+from journal_pipeline.accounting.documents import SALES_INVOICE, split_revision
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import dumps, loads
 from journal_pipeline.storage.writing import writing
@@ -39,20 +39,26 @@ def posted_summaries(
 
 
 def per_order_outlets(engine: Engine, day: date) -> set[str]:
-    """Outlets with a per-order sales invoice of ``day`` in Jurnal: their day stays per order."""
+    """Outlets with a per-order sales invoice of ``day`` in Jurnal: their day stays per order.
+    A revision's invoice (``<order id>/<n>``, a correction booked on ``day``) does not count:
+    a summarised day's corrections are posted per order too."""
     t = tables.outbox
-    query = (
-        sa.select(t.c.outlet_code)
-        .where(
-            t.c.business_date == day,
-            t.c.doc_type == SALES_INVOICE,
-            t.c.status == "posted",
-            sa.not_(t.c.source_id.like("summary:%")),
-        )
-        .distinct()
+    posted = sa.and_(
+        t.c.business_date == day,
+        t.c.doc_type == SALES_INVOICE,
+        t.c.status == "posted",
+        sa.not_(t.c.source_id.like("summary:%")),
     )
+    plain = sa.select(t.c.outlet_code).where(posted, sa.not_(t.c.source_id.like("%/%")))
+    # an id with a slash is a revision's when it ends in /<digits> (`split_revision`); only
+    # those few rows are read one by one
+    slashed = sa.select(t.c.outlet_code, t.c.source_id).where(posted, t.c.source_id.like("%/%"))
     with engine.connect() as conn:
-        return {row.outlet_code for row in conn.execute(query)}
+        found = {row.outlet_code for row in conn.execute(plain.distinct())}
+        for row in conn.execute(slashed):
+            if row.outlet_code not in found and split_revision(row.source_id)[1] == 0:
+                found.add(row.outlet_code)
+    return found
 
 
 def frozen_orders(engine: Engine, day: date, doc_type: str = SALES_INVOICE) -> set[str]:
