@@ -10,14 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from journal_pipeline.accounting.object_arrays import objects
+from journal_pipeline.accounting.object_arrays import TEXT, objects
 
 #: One text for every line of a block, a text per line, or the texts of the lines kept
 #: (given their places in the block).
 Texts = str | np.ndarray | Callable[[np.ndarray], Sequence[object]]
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A value per line given as its place among a few distinct values: ``values[codes[i]]``
+    (an account per outlet, a role per payment method). The column is made from them."""
+
+    values: Sequence[object]
+    codes: np.ndarray
+
+    def take(self, rows: np.ndarray) -> Coded:
+        return Coded(self.values, self.codes[rows])
+
 
 #: How many steps an entry has (a block's ``step``: 0 payments, 1 receivable, 2 lines, ...).
 STEPS = 8
@@ -30,8 +45,8 @@ class LineBlock:
     step: int  # where in its entry the line comes (below `STEPS`)
     position: np.ndarray
     rank: np.ndarray  # its place among its order's lines of the same step (>= 0)
-    role: Texts
-    account: np.ndarray  # object: the account name, None when the config has none
+    role: str | Coded
+    account: Coded  # the account name, None when the config has none
     unresolved: np.ndarray  # bool: the account is None
     debit: np.ndarray  # int64
     credit: np.ndarray  # int64
@@ -80,14 +95,14 @@ class LineBlocks:
         # where each kept line goes: its block's object values are put there in one step
         where = np.empty(len(sequence), dtype=np.int64)
         where[sequence] = np.arange(len(sequence))
-        role, account, text = (np.empty(len(sequence), dtype=object) for _ in range(3))
+        text = np.empty(len(sequence), dtype=object)
+        placed = []
         start = 0
         for b, k in zip(blocks, kept, strict=True):
             rows = where[start : start + len(k)]
             start += len(k)
-            role[rows] = _texts(b.role, k)
-            account[rows] = b.account[k]
             text[rows] = _texts(b.text, k)
+            placed.append((rows, k))
 
         def amounts(name: str) -> np.ndarray:
             values = [getattr(b, name)[k] for b, k in zip(blocks, kept, strict=True)]
@@ -99,10 +114,35 @@ class LineBlocks:
             "cogs": cogs[sequence],
             "debit": amounts("debit"),
             "credit": amounts("credit"),
-            "role": role,
-            "account": account,
+            "role": _coded_column([b.role for b in blocks], placed, len(sequence)),
+            "account": _coded_column([b.account for b in blocks], placed, len(sequence)),
             "text": text,
         }
+
+
+def _coded_column(
+    values: list[str | Coded], placed: list[tuple[np.ndarray, np.ndarray]], count: int
+) -> Any:
+    """A column of the lines kept (``placed``: per block, the lines' rows in the column and
+    their places in the block) from each block's coded values: text made from the distinct
+    values when every value taken is text (each checked once, not once per line), objects
+    otherwise, as a frame would infer them."""
+    table: list[object] = []
+    codes = np.zeros(count, dtype=np.int64)
+    for value, (rows, places) in zip(values, placed, strict=True):
+        if isinstance(value, str):
+            codes[rows] = len(table)
+            table.append(value)
+        else:
+            codes[rows] = value.codes[places] + len(table)
+            table.extend(value.values)
+    used = np.zeros(len(table), dtype=bool)
+    used[codes] = True
+    distinct = objects(table)
+    distinct[~used] = None  # never taken
+    if count and all(isinstance(v, str) for v in distinct[used]):
+        return pd.array(distinct, dtype=TEXT).take(codes)
+    return distinct[codes]
 
 
 def _texts(texts: Texts, places: np.ndarray) -> object:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from journal_pipeline.accounting.cost_of_sales import SOLD_TEXT, TRACKED, UNTRACKED
 from journal_pipeline.accounting.day_sales import DaySales
-from journal_pipeline.accounting.line_blocks import LineBlock, LineBlocks, Texts
+from journal_pipeline.accounting.line_blocks import Coded, LineBlock, LineBlocks, Texts
 from journal_pipeline.accounting.object_arrays import (
     distinct_numbers,
     distinct_values,
@@ -74,10 +74,14 @@ class _Outlets:
         flags: np.ndarray = np.array(values, dtype=bool)[self.slot]
         return flags
 
-    def account(self, role: str) -> tuple[np.ndarray, np.ndarray]:
+    def coded(self, values: list[Any]) -> Coded:
+        """``values`` (one per outlet) as each order's."""
+        return Coded(values, self.slot)
+
+    def account(self, role: str) -> tuple[Coded, np.ndarray]:
         """Each order's account of ``role``, and whether it has none."""
         accounts = [self.config.account(role, c) for c in self.codes]
-        return self.per_order(accounts), self.flag([a is None for a in accounts])
+        return self.coded(accounts), self.flag([a is None for a in accounts])
 
 
 def sale_lines(sales: DaySales, config: MerchantConfig) -> tuple[dict[str, Any], np.ndarray] | None:
@@ -105,8 +109,8 @@ def sale_lines(sales: DaySales, config: MerchantConfig) -> tuple[dict[str, Any],
 
     def of_each_order(
         step: int,
-        role: Texts,
-        account: tuple[np.ndarray, np.ndarray],
+        role: str | Coded,
+        account: tuple[Coded, np.ndarray],
         debit: np.ndarray,
         credit: np.ndarray,
         text: Texts,
@@ -139,11 +143,9 @@ def sale_lines(sales: DaySales, config: MerchantConfig) -> tuple[dict[str, Any],
     eligible &= ~(taxed & ~has_tax)
     of_each_order(
         3,
-        outlets.per_order(
-            [f"tax:{t.jurnal_name}" if t is not None else None for t in outlet_taxes]
-        ),
+        outlets.coded([f"tax:{t.jurnal_name}" if t is not None else None for t in outlet_taxes]),
         (
-            outlets.per_order([t.account if t is not None else None for t in outlet_taxes]),
+            outlets.coded([t.account if t is not None else None for t in outlet_taxes]),
             outlets.flag([t is None or t.account is None for t in outlet_taxes]),
         ),
         zero,
@@ -234,8 +236,8 @@ def _payment_lines(
             0,
             position,
             at_sale,
-            objects([f"payment:{m}" for m in methods])[which],
-            objects(accounts)[which],
+            Coded([f"payment:{m}" for m in methods], which),
+            Coded(accounts, which),
             no_account,
             amount,
             np.zeros(len(amount), dtype=np.int64),
@@ -285,8 +287,11 @@ def _item_lines(
             2,
             line_position,
             rank,
-            objects(["sales", "gift_card_liability"])[gift.astype(np.int64)],
-            np.where(gift, gift_account[on], sales_account[on]),
+            Coded(["sales", "gift_card_liability"], gift.astype(np.int64)),
+            Coded(
+                [*sales_account.values, *gift_account.values],
+                np.where(gift, gift_account.codes[on] + len(outlets), sales_account.codes[on]),
+            ),
             np.where(gift, no_gift[on], no_sales[on]),
             no_line,
             net + discount,
@@ -304,7 +309,7 @@ def _item_lines(
             line_position,
             rank + 1,
             "sales_discount",
-            discount_account[on],
+            discount_account.take(on),
             no_discount[on],
             discount,
             no_line,
