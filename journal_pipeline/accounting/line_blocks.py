@@ -2,8 +2,9 @@
 order `posting_rules.sale_entry` adds them.
 
 A block's amounts are arrays; its texts may be one text for every line, an array, or a
-function of the lines kept (a text is made only for a line that is posted). Object columns
-are gathered once, for the lines kept, in their final order.
+function of the lines kept (a text is made only for a line that is posted); its roles and
+accounts are places among a few distinct values (`Coded`), so their columns are made from
+those values. Every column is gathered once, for the lines kept, in their final order.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class LineBlocks:
         found = [b.position[((b.debit != 0) | (b.credit != 0)) & b.unresolved] for b in self.blocks]
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
-    def ordered(self, eligible: np.ndarray) -> dict[str, np.ndarray]:
+    def ordered(self, eligible: np.ndarray) -> dict[str, Any]:
         """The lines with an amount of the ``eligible`` orders: by order, its sale entry then
         its cost entry, within each by step and rank. Columns ``position``, ``cogs``, ``debit``,
         ``credit``, ``role``, ``account``, ``text``."""
@@ -92,7 +93,7 @@ class LineBlocks:
         steps = np.array([b.step for b in blocks], dtype=np.int64)[block_of]
         rank = np.concatenate([b.rank[k] for b, k in zip(blocks, kept, strict=True)])
         sequence = _sequence(position, cogs, steps, rank)
-        # where each kept line goes: its block's object values are put there in one step
+        # where each kept line goes: its block's values are put there in one step
         where = np.empty(len(sequence), dtype=np.int64)
         where[sequence] = np.arange(len(sequence))
         text = np.empty(len(sequence), dtype=object)

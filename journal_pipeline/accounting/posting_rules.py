@@ -353,8 +353,7 @@ _TYPED = ("line_no", "debit", "credit", "is_estimate")
 
 def _journal_frame_of(columns: Mapping[str, Any]) -> pd.DataFrame:
     """`journal_frame` of lines given as columns (each column's type inferred as from rows;
-    a column of text given as text already, `object_arrays.spread_column`, is taken as it
-    is)."""
+    a column `sale_lines` gives as text already is taken as it is)."""
     frame = pd.DataFrame(
         {
             c: columns[c]

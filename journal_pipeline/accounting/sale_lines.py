@@ -411,7 +411,7 @@ def _cost_lines(
 
 
 def _columns(
-    lines: dict[str, np.ndarray], sales: DaySales, order_ids: np.ndarray, codes: np.ndarray
+    lines: dict[str, Any], sales: DaySales, order_ids: np.ndarray, codes: np.ndarray
 ) -> dict[str, Any]:
     """The `JOURNAL_COLUMNS` of the lines `LineBlocks.ordered` gives (plus ``_position``).
     What an entry's lines share is made once per entry and spread to its lines."""
