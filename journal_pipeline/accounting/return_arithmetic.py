@@ -62,6 +62,54 @@ def returned_part(fact: LineFacts, quantity: Decimal, *, tax_inclusive: bool) ->
     return ReturnedPart(amount, share, tax, receivable)
 
 
+@dataclass(frozen=True)
+class Postings:
+    """What a sales return posts to each account besides the receivable (J-37): revenue debited
+    (the line amount, less the tax when inclusive), the discount share credited, the tax
+    debited. The receivable is credited revenue - share + tax."""
+
+    revenue: Decimal
+    share: Decimal
+    tax: Decimal
+
+    @property
+    def receivable(self) -> Decimal:
+        return self.revenue - self.share + self.tax
+
+    def __add__(self, other: Postings) -> Postings:
+        return Postings(
+            self.revenue + other.revenue, self.share + other.share, self.tax + other.tax
+        )
+
+    def __sub__(self, other: Postings) -> Postings:
+        return Postings(
+            self.revenue - other.revenue, self.share - other.share, self.tax - other.tax
+        )
+
+
+NO_POSTINGS = Postings(Decimal(0), Decimal(0), Decimal(0))
+# our key in a stored return line, never sent to Jurnal: what returning the line from the
+# order's own invoice posts (a return moved onto a daily summary invoice is priced there)
+OWN_POSTINGS = "own_invoice_postings"
+
+
+def postings(part: ReturnedPart, *, tax_inclusive: bool) -> Postings:
+    revenue = part.amount - (part.tax if tax_inclusive else Decimal(0))
+    return Postings(revenue, part.share, part.tax)
+
+
+def postings_json(value: Postings) -> dict[str, str]:
+    return {"revenue": str(value.revenue), "share": str(value.share), "tax": str(value.tax)}
+
+
+def postings_of(line: Mapping[str, Any]) -> Postings | None:
+    """The own-invoice postings a return line carries, if it does."""
+    value = line.get(OWN_POSTINGS)
+    if not isinstance(value, Mapping):
+        return None
+    return Postings(*(Decimal(str(value[k])) for k in ("revenue", "share", "tax")))
+
+
 def invoice_model(body: Mapping[str, Any], config: MerchantConfig) -> list[InvoiceLine]:
     """The lines of an invoice body we built (`invoices.sales_invoice`), as Jurnal reads them."""
     rates = {tax.jurnal_name: tax.rate for tax in config.taxes.values()}

@@ -51,8 +51,11 @@ from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.invoices import json_number, sales_invoice
 from journal_pipeline.accounting.posting_rules import DatedPayment, sale_entry
 from journal_pipeline.accounting.return_arithmetic import (
+    OWN_POSTINGS,
     invoice_line_facts,
     invoice_model,
+    postings,
+    postings_json,
     returned_part,
 )
 from journal_pipeline.accounting.summary_returns import RECEIVABLE_TEXT
@@ -153,7 +156,12 @@ def reversal(
         tax_back += part.tax
         product = {k: line[k] for k in ("product_code", "product_name") if k in line}
         return_lines.append(
-            {"invoice_line_index": index, **product, "return_quantity": json_number(left)}
+            {
+                "invoice_line_index": index,
+                **product,
+                "return_quantity": json_number(left),
+                OWN_POSTINGS: postings_json(postings(part, tax_inclusive=inclusive)),
+            }
         )
 
     amounts: dict[str, Decimal] = {}

@@ -7,7 +7,12 @@ what the return credits the receivable is Jurnal's share of that summary line (i
 discount share and tax for the units returned, J-37), which can differ by cents from the
 share in the order's own invoice. The journal entry that pays the refund back debits the
 receivable by exactly that, and its rounding line takes the difference, so the receivable nets
-to zero and the clearing account is credited the refund exactly.
+to zero and the clearing account is credited the refund exactly. A summary line's discount
+share and tax are the average of every order it carries, not the order's: when the return's
+lines carry what the order's own invoice would have posted (a reversal's do,
+`return_arithmetic.OWN_POSTINGS`), the entry also books the difference on the revenue,
+discount and tax accounts (`summary_pricing.repriced`), and only cents are left to rounding.
+A revision's reversal (``…/C``) keeps its own return and entry, never merged into the day's.
 
 An order with goods of two tax treatments is in two summary invoices (`…-2`), so a refund of
 both kinds becomes one sales return per summary invoice its lines are in (its *parts*), each
@@ -27,13 +32,26 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from journal_pipeline.accounting.documents import JOURNAL_ENTRY, SALES_RETURN, Document
+from journal_pipeline.accounting.documents import (
+    JOURNAL_ENTRY,
+    REVERSAL_SUFFIX,
+    SALES_RETURN,
+    Document,
+)
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.invoices import json_number
 from journal_pipeline.accounting.return_arithmetic import (
-    invoice_line_facts,
-    invoice_model,
+    OWN_POSTINGS,
     returned_part,
+)
+from journal_pipeline.accounting.summary_pricing import (
+    REPRICED_TEXT,
+    Net,
+    added,
+    net_lines,
+    priced,
+    repriced,
+    summary_facts,
 )
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import to_rupiah
@@ -44,8 +62,6 @@ if TYPE_CHECKING:
 RECEIVABLE_TEXT = "sales return credit"
 ROUNDING_TEXT = "rounding"
 PART = ":"  # custom_id of a refund's part k >= 2: ``<refund custom_id>:<k>``
-
-Net = dict[tuple[str, str], Decimal]  # a journal entry's lines: (account, wording) → debit − credit
 
 
 def part_keys(custom_id: str, number: str, k: int) -> tuple[str, str]:
@@ -140,9 +156,12 @@ def _moved(
     numbers = ", ".join(f"{number} ({target})" for (_, number), target in named)
     parts: list[Document] = []
     total = Decimal(0)
+    moves: Net | None = {}
     for (custom_id, number), target in zip(keys, targets, strict=True):
-        receivable = _priced(by_target[target], bodies[target], config)
+        receivable = priced(by_target[target], bodies[target], config)
         total += receivable
+        more = repriced(by_target[target], bodies[target], config, doc.outlet_code)
+        moves = None if moves is None or more is None else added(moves, more)
         if len(targets) == 1:
             memo = f"{body.get('memo', '')}; the order is in daily summary invoice {target}"
             new_body = {**body, "invoice_no": target, "memo": memo}
@@ -166,7 +185,7 @@ def _moved(
         )
     if entry is None:
         return parts, None
-    new_entry = _entry_for(entry, total, config)
+    new_entry = _entry_for(entry, total, config, moves or {})
     if len(targets) > 1:
         entry_body = new_entry.payload[JOURNAL_ENTRY]
         memo = (
@@ -176,29 +195,6 @@ def _moved(
     return parts, new_entry
 
 
-def _priced(
-    lines: list[dict[str, Any]], summary: Mapping[str, Any], config: MerchantConfig
-) -> Decimal:
-    """What Jurnal credits the receivable for returning ``lines`` of ``summary`` (J-37)."""
-    inclusive = bool(summary.get("use_tax_inclusive"))
-    facts = invoice_line_facts(
-        invoice_model(summary, config),
-        discount_value=Decimal(str(summary.get("discount_unit", 0))),
-        tax_inclusive=inclusive,
-    )
-    return sum(
-        (
-            returned_part(
-                facts[int(line["invoice_line_index"])],
-                Decimal(str(line["return_quantity"])),
-                tax_inclusive=inclusive,
-            ).receivable
-            for line in lines
-        ),
-        Decimal(0),
-    )
-
-
 def _spot(member: Member, line: Mapping[str, Any]) -> tuple[str, int] | None:
     position = line.get("invoice_line_index")
     if not isinstance(position, int) or not 0 <= position < len(member.line_map):
@@ -206,17 +202,22 @@ def _spot(member: Member, line: Mapping[str, Any]) -> tuple[str, int] | None:
     return member.line_map[position]
 
 
-def _entry_for(entry: Document, receivable: Decimal, config: MerchantConfig) -> Document:
-    """The refund's journal entry debiting the receivable by the summary's return value; its
-    rounding line takes the difference."""
+def _entry_for(
+    entry: Document, receivable: Decimal, config: MerchantConfig, moves: Net
+) -> Document:
+    """The refund's journal entry debiting the receivable by the summary's return value, and
+    the accounts the return moved by ``moves`` (`summary_pricing.repriced`); its rounding line
+    takes the difference left (cents)."""
     body = entry.payload[JOURNAL_ENTRY]
     lines = [dict(line) for line in body["transaction_account_lines_attributes"]]
     rounding_account = config.account("rounding", entry.outlet_code)
     gap = Decimal(0)
-    for line in lines:
+    for position, line in enumerate(list(lines)):
         if line.get("description") == RECEIVABLE_TEXT:
-            gap = Decimal(str(line.get("debit", 0))) - receivable
+            gap = Decimal(str(line.get("debit", 0))) - receivable - sum(moves.values())
             line["debit"] = json_number(receivable)
+            lines[position + 1 : position + 1] = net_lines(moves)
+            break
     rounding = next((ln for ln in lines if ln.get("description") == ROUNDING_TEXT), None)
     if gap:
         if rounding is None:
@@ -257,11 +258,13 @@ def merged_returns(
     posted: set[str] | None = None,
 ) -> tuple[list[Document], list[MergedRefund]]:
     """One sales return (and one journal entry) per summary invoice for the day's refunds and
-    voids at a summarised outlet, in place of one per refund. ``frozen``: refunds already in
+    voids at a summarised outlet, in place of one per refund (a revision's reversal keeps its
+    own). ``frozen``: refunds already in
     a merged return in Jurnal (dropped); ``posted``: doc keys of those merged returns (a later
     refund goes into a further one, ``.2``). A refund split over summary invoices goes into
     the merged return of each, with its share of its journal entry (`_entry_shares`)."""
     frozen, posted = frozen or set(), posted or set()
+    # a revision's reversal keeps its own return and entry: the revision's memo names them
     returns = [
         d
         for d in documents
@@ -269,6 +272,7 @@ def merged_returns(
         and d.doc_type == SALES_RETURN
         and d.business_date == day
         and d.outlet_code in outlets
+        and not refund_of(d.custom_id).endswith(REVERSAL_SUFFIX)
     ]
     if not returns:
         return documents, []
@@ -378,13 +382,15 @@ def _entry_shares(
                 if part is main:
                     continue
                 part_body = part.payload[SALES_RETURN]
-                credited = _priced(
-                    part_body["transaction_return_lines_attributes"],
-                    bodies[part_body["invoice_no"]],
-                    config,
-                )
-                whole = Decimal(to_rupiah(credited))
-                share: Net = {receivable: credited, clearing: -whole, rounding: whole - credited}
+                part_lines = part_body["transaction_return_lines_attributes"]
+                target = bodies[part_body["invoice_no"]]
+                credited = priced(part_lines, target, config)
+                # its lines' repricing goes with it (`_merged` folds it and prices it again)
+                moved = repriced(part_lines, target, config, entry.outlet_code) or {}
+                owed = credited + sum(moved.values(), Decimal(0))
+                whole = Decimal(to_rupiah(owed))
+                share: Net = {receivable: credited, **moved}
+                share.update({clearing: -whole, rounding: whole - owed})
                 for key, amount in share.items():
                     rest[key] = rest.get(key, Decimal(0)) - amount
                 shares[part.doc_key] = (head, share)
@@ -402,17 +408,17 @@ def _merged(
     units: dict[int, Decimal] = {}
     product: dict[int, dict[str, Any]] = {}
     first = returns[0].payload[SALES_RETURN]
-    for doc in returns:
-        for line in doc.payload[SALES_RETURN]["transaction_return_lines_attributes"]:
-            index = int(line["invoice_line_index"])
-            units[index] = units.get(index, Decimal(0)) + Decimal(str(line["return_quantity"]))
-            product.setdefault(index, line)
+    every_line = [
+        line
+        for doc in returns
+        for line in doc.payload[SALES_RETURN]["transaction_return_lines_attributes"]
+    ]
+    for line in every_line:
+        index = int(line["invoice_line_index"])
+        units[index] = units.get(index, Decimal(0)) + Decimal(str(line["return_quantity"]))
+        product.setdefault(index, {k: v for k, v in line.items() if k != OWN_POSTINGS})
     inclusive = bool(summary.get("use_tax_inclusive"))
-    facts = invoice_line_facts(
-        invoice_model(summary, config),
-        discount_value=Decimal(str(summary.get("discount_unit", 0))),
-        tax_inclusive=inclusive,
-    )
+    facts = summary_facts(summary, config)
     receivable = sum(
         (returned_part(facts[i], q, tax_inclusive=inclusive).receivable for i, q in units.items()),
         Decimal(0),
@@ -437,11 +443,20 @@ def _merged(
         head = head or entry[0]
         for key, amount in entry[1].items():
             net[key] = net.get(key, Decimal(0)) + amount
-    rounding_account = config.account("rounding", returns[0].outlet_code)
+    outlet = returns[0].outlet_code
+    rounding_account = config.account("rounding", outlet)
     receivable_key = next((k for k in net if k[1] == RECEIVABLE_TEXT), None)
     if receivable_key is not None:
-        gap = net[receivable_key] - receivable
+        # each refund's entry was repriced on its own return (`_entry_for`): that folds back
+        # into the receivable, and the merged return, priced on the merged units as Jurnal
+        # prices it, is repriced as a whole
+        for key in [k for k in net if k[1].startswith(REPRICED_TEXT)]:
+            net[receivable_key] += net.pop(key)
+        moved = repriced(every_line, summary, config, outlet) or {}
+        gap = net[receivable_key] - receivable - sum(moved.values())
         net[receivable_key] = receivable
+        for key, amount in moved.items():
+            net[key] = net.get(key, Decimal(0)) + amount
         rounding_key = next(
             (k for k in net if k[1] == ROUNDING_TEXT), (rounding_account or "", ROUNDING_TEXT)
         )

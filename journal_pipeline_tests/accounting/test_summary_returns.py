@@ -5,6 +5,7 @@ by their sum; the arithmetic by hand (I-33 for iSeller, J-6/J-37 for Jurnal)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -12,6 +13,8 @@ from journal_pipeline.accounting import invoices, posting_rules
 from journal_pipeline.accounting.daily_summary import Summary, summarise
 from journal_pipeline.accounting.documents import JOURNAL_ENTRY, SALES_INVOICE, SALES_RETURN
 from journal_pipeline.accounting.refunds import corrections_of_day
+from journal_pipeline.accounting.return_arithmetic import OWN_POSTINGS
+from journal_pipeline.accounting.revisions import PostedRevision, reversal
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.refunds import refund_frames
@@ -344,3 +347,160 @@ def test_a_part_whose_summary_invoice_is_not_built_is_held_with_the_whole_refund
     assert not [d for d in summary.documents if d.doc_type in (SALES_RETURN, JOURNAL_ENTRY)]
     assert {h.doc_type for h in summary.holds} == {SALES_RETURN, JOURNAL_ENTRY}
     assert all(f"{UNTAXED} is not built yet" in h.reason for h in summary.holds)
+
+
+# -- a correction of a summarised order: the reversal priced from the summary line -----------
+
+KOPI_A, KOPI_B = "44444444-4444-4444-4444-44444444444a", "44444444-4444-4444-4444-44444444444b"
+KOPI_SUMMARY = "ISL/S/JKT/20261120"
+
+
+def _kopi_order(order_id: str, reference: str, discount: int, closed: str) -> dict:
+    """One Kopi Arabika at 56,000 at Jakarta Kemang (PPN 11% on top), paid in cash, with an
+    order discount of ``discount``: subtotal 56,000 - discount, PPN 11% of that."""
+    subtotal = 56_000 - discount
+    tax = subtotal * 11 // 100
+    line = {**_line("d1", "KOP-001", "Kopi Arabika 250g", 56_000, discount, tax)}
+    line.update(
+        quantity=Decimal(1),
+        total_order_amount=Decimal(56_000),
+        subtotal=Decimal(subtotal),
+    )
+    order = mixed_order()
+    order.update(
+        order_id=order_id,
+        order_reference=reference,
+        order_date=closed,
+        closed_date=closed,
+        modified_date=closed,
+        total_order_amount=Decimal(56_000),
+        total_discount_amount=Decimal(discount),
+        subtotal=Decimal(subtotal),
+        total_tax_amount=Decimal(tax),
+        total_amount=Decimal(subtotal + tax),
+        discounts=[{"discount_name": "Promo", "discount_amount": Decimal(discount)}]
+        if discount
+        else [],
+        order_details=[line],
+    )
+    order["transactions"] = [
+        {**order["transactions"][0], "order_id": order_id, "transaction_id": f"t-{reference}"}
+    ]
+    order["transactions"][0]["amount"] = Decimal(subtotal + tax)
+    return order
+
+
+def _kopi_sale():
+    """Order A (#JKT-000201: 56,000 + PPN 6,160 = 62,160, no discount) and order B (#JKT-000202:
+    56,000 - 10,000 + PPN 5,060 = 51,060) in one summary: Kopi 2 × 56,000 = 112,000, invoice
+    discount 10,000 (all on that one line), PPN 11% of 102,000 = 11,220."""
+    orders = [
+        _kopi_order(KOPI_A, "#JKT-000201", 0, "2026-11-20 04:00:00"),
+        _kopi_order(KOPI_B, "#JKT-000202", 10_000, "2026-11-20 05:00:00"),
+    ]
+    sales = posting_rules.sales_of_day(order_frames(orders), CONFIG, SALE_DAY)
+    documents, holds = invoices.sales_invoices(sales, CONFIG)
+    journal, _ = posting_rules.journal_lines(sales, CONFIG)
+    assert holds == []
+    return documents, journal, summarise(documents, CONFIG, SALE_DAY, {"JKT"})
+
+
+def _reversal_of_order_a(documents, journal) -> list:
+    """Order A's reversal on the correction day, against its own invoice (`revisions`)."""
+    own = next(d for d in documents if d.source_id == KOPI_A and d.doc_type == SALES_INVOICE)
+    rows = journal[journal["source_reference"] == "#JKT-000201"].to_dict("records")
+    posted = PostedRevision(KOPI_A, 0, "#JKT-000201", "JKT", own.payload[SALES_INVOICE], {}, rows)
+    booked = reversal(
+        posted, CONFIG, REFUND_DAY, reason="changed in iSeller", replaced_by="ISL/JKT-000201.1"
+    )
+    return booked.documents
+
+
+def _accounts(doc) -> dict[str, Decimal]:
+    """Debit - credit per account of a journal entry."""
+    net: dict[str, Decimal] = {}
+    for line in doc.payload[JOURNAL_ENTRY]["transaction_account_lines_attributes"]:
+        amount = Decimal(str(line.get("debit", 0))) - Decimal(str(line.get("credit", 0)))
+        net[line["account_name"]] = net.get(line["account_name"], Decimal(0)) + amount
+    return net
+
+
+def test_a_reversal_priced_from_the_summary_line_books_each_account_as_the_order():
+    documents, journal, sale = _kopi_sale()
+    body = next(d for d in sale.documents if d.transaction_no == KOPI_SUMMARY)
+    assert body.payload[SALES_INVOICE]["discount_unit"] == 10_000
+    own = _reversal_of_order_a(documents, journal)
+    # on its own invoice: Dr Piutang (sales return credit) 62,160, Cr Kas 62,160
+    assert _accounts(own[1]) == {"Piutang Usaha": 62_160, "Kas": -62_160}
+    summary = _against_summary(own, sale, set())
+    back = next(d for d in summary.documents if d.doc_type == SALES_RETURN)
+    assert back.payload[SALES_RETURN]["invoice_no"] == KOPI_SUMMARY
+    # Jurnal prices half of the summary line (J-37): amount 56,000, discount share
+    # 10,000 / 2 = 5,000, PPN 11,220 / 2 = 5,610: Cr Piutang 56,000 - 5,000 + 5,610 = 56,610,
+    # Cr Diskon Penjualan 5,000, Dr PPN Keluaran 5,610, Dr Retur Penjualan 56,000
+    assert back.expected_total == 56_610
+    (entry,) = [d for d in summary.documents if d.doc_type == JOURNAL_ENTRY]
+    # the order's own invoice: share 0, PPN 6,160. The entry books the difference: Dr Diskon
+    # Penjualan 5,000 (the share was other orders'), Dr PPN Keluaran 6,160 - 5,610 = 550,
+    # and Dr Piutang 56,610: 56,610 + 5,000 + 550 = 62,160 = Cr Kas; no rounding
+    assert _accounts(entry) == {
+        "Piutang Usaha": Decimal("56610"),
+        "Diskon Penjualan": Decimal("5000"),
+        "PPN Keluaran": Decimal("550"),
+        "Kas": Decimal("-62160"),
+    }
+    assert _balanced(entry) and entry.expected_total == 62_160
+    # in Jurnal: PPN 5,610 + 550 = 6,160 and the discount 5,000 - 5,000 = 0, as the journal
+    # reverses order A: each account as in per-order mode
+    texts = [
+        ln["description"]
+        for ln in entry.payload[JOURNAL_ENTRY]["transaction_account_lines_attributes"]
+    ]
+    assert "return as priced on the order's invoice: tax" in texts
+
+
+def test_a_reversal_keeps_its_own_return_and_entry_when_the_day_is_summarised():
+    documents, journal, sale = _kopi_sale()
+    summary = _against_summary(_reversal_of_order_a(documents, journal), sale, {"JKT"})
+    moved = {d.doc_key: d for d in summary.documents if d.doc_type in (SALES_RETURN, JOURNAL_ENTRY)}
+    # not folded into the day's merged "refunds and voids" return: the revision's memo names
+    # ISL/JKT-000201/C and /CJ, the numbers they keep
+    assert sorted(moved) == [f"journal_entry:{KOPI_A}/C", f"sales_return:{KOPI_A}/C"]
+    assert {d.transaction_no for d in moved.values()} == {
+        "ISL/JKT-000201/C",
+        "ISL/JKT-000201/CJ",
+    }
+    assert summary.merged == []
+    assert _accounts(moved[f"journal_entry:{KOPI_A}/C"])["PPN Keluaran"] == 550
+
+
+def test_a_merged_return_books_each_account_as_the_orders_when_its_lines_say_how():
+    """A return whose lines carry their own-invoice postings (as a reversal's do) is repriced
+    in the day's merged return too: here order A's goods back as a refund ``rA``."""
+    documents, journal, sale = _kopi_sale()
+    as_refund = [
+        replace(
+            d,
+            doc_key=f"{d.doc_type}:rA",
+            custom_id="rA",
+            source_id="rA",
+            transaction_no=d.transaction_no.replace("/C", "/R1"),
+            payload={d.doc_type: {**d.payload[d.doc_type], "custom_id": "rA"}},
+        )
+        for d in _reversal_of_order_a(documents, journal)
+    ]
+    summary = _against_summary(as_refund, sale, {"JKT"})
+    (merged,) = [d for d in summary.documents if d.doc_type == SALES_RETURN]
+    assert merged.transaction_no == f"{KOPI_SUMMARY}/R20261122"
+    assert merged.expected_total == 56_610  # half the summary line, as above
+    assert (
+        OWN_POSTINGS not in merged.payload[SALES_RETURN]["transaction_return_lines_attributes"][0]
+    )
+    (entry,) = [d for d in summary.documents if d.doc_type == JOURNAL_ENTRY]
+    assert _accounts(entry) == {
+        "Piutang Usaha": Decimal("56610"),
+        "Diskon Penjualan": Decimal("5000"),
+        "PPN Keluaran": Decimal("550"),
+        "Kas": Decimal("-62160"),
+    }
+    assert _balanced(entry)
