@@ -51,25 +51,6 @@ ORDER_MONEY = (
 )
 
 
-# what the pipeline does wrong today (the fixes are outside the correction modules)
-NOT_SEEN = (
-    "a change of a summarised order is never corrected: staging keeps the order as posted "
-    "(posted_raw) only when its own invoice is posted (storage/store.py _posted_invoices), "
-    "so the change is not seen."
-)
-PRICED_AT_THE_SUMMARY = (
-    "The reversal's return is priced from the summary invoice's line, whose invoice discount "
-    "(other orders' order discounts, J-6) Jurnal shares over every line: it takes back that "
-    "line's average discount and tax, not the order's, and the rounding line takes the "
-    "difference (accounting/summary_returns.py _entry_for and _merged move only the "
-    "receivable)."
-)
-POSTED_AGAIN = (
-    "Once the revision's invoice is posted, the day of the change counts as a per-order day "
-    "(sync/summary_members.py per_order_outlets): its summarised orders are posted again."
-)
-
-
 def _plain(order: dict) -> bool:
     """One line, and nothing at order level that its quantity would not scale."""
     flat = ("rounding_amount", "total_shipping_amount", "total_additional_final_amount")
@@ -141,12 +122,11 @@ def _run(week, day: date) -> None:
 
 def _reversal_return(store, frame, order_id: str, number: str) -> tuple[str, dict[str, Any]]:
     """The doc key and body of the sales return carrying the order's reversal: its own
-    (``<order id>/C``), or the day's merged return against the summary invoice (a refund's)."""
+    (``<order id>/C``, numbered ``<invoice no>/C`` as the revision's memo says), never the
+    day's merged return of refunds."""
     own = f"sales_return:{order_id}/C"
-    if own not in frame.index:
-        merged = summary_members.members_by_invoice_no(store.engine, [f"{number}/C"])
-        assert f"{number}/C" in merged, f"no sales return carries the reversal {number}/C"
-        own = merged[f"{number}/C"].summary_key
+    assert own in frame.index, f"no sales return of its own carries the reversal {number}/C"
+    assert frame.loc[own, "transaction_no"] == f"{number}/C"
     return own, _payload(store, own)[SALES_RETURN]
 
 
@@ -190,7 +170,6 @@ def corrected_summary(tmp_path_factory):
         yield week
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_SEEN + " " + POSTED_AGAIN)
 def test_a_corrected_summarised_order_leaves_its_summary_as_posted(corrected_summary, tmp_path):
     week = corrected_summary
     store, client = week.store, week.jurnal.client()
@@ -253,7 +232,6 @@ def test_a_corrected_summarised_order_leaves_its_summary_as_posted(corrected_sum
             assert _canonical(per_order.store, day) == canonical[day], day
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_SEEN + " " + PRICED_AT_THE_SUMMARY)
 def test_the_correction_moves_no_tax_between_accounts(corrected_summary):
     """What the reversal's return takes back from each account in Jurnal is what the journal
     reverses, tax included, within a rupiah (as a per-order correction is)."""
@@ -266,7 +244,6 @@ def test_the_correction_moves_no_tax_between_accounts(corrected_summary):
     assert abs(moved) <= 1, f"{tax.account} in Jurnal moved {moved} away from the journal"
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_SEEN)
 def test_a_summarised_order_refunded_before_its_change_is_held_naming_its_summary(tmp_path):
     """Its refund went onto the summary invoice's line among other orders' units, where the
     units left of it cannot be told: the correction is held, saying so, and nothing is posted."""
