@@ -6,7 +6,8 @@ so the invoice is read back and each line we return is matched by its position o
 we built, its product checked. Jurnal has no batch create for returns (J-37), so each is
 created on its own, idempotently (a retry finds the return by ``custom_id``). A refund's journal
 entry waits until its return is posted (it debits what the return credited; a refund split over
-daily summary invoices: every part of it), then goes in batches like the other documents. Nothing posted is ever edited.
+daily summary invoices: every part of it), then goes in batches like the other documents.
+Nothing posted is ever edited.
 """
 
 from __future__ import annotations
