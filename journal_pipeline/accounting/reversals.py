@@ -40,8 +40,11 @@ from journal_pipeline.accounting.invoices import is_free, json_number, line_prod
 from journal_pipeline.accounting.labels import item_name, payment_method
 from journal_pipeline.accounting.posting_rules import DatedPayment, _excluding_tax, sale_entry
 from journal_pipeline.accounting.return_arithmetic import (
+    OWN_POSTINGS,
     invoice_line_facts,
     invoice_model,
+    postings,
+    postings_json,
     returned_part,
 )
 from journal_pipeline.accounting.service_charge import read_service_charge
@@ -338,6 +341,8 @@ def reversal(back: MoneyBack, config: MerchantConfig, day: date) -> Reversal | H
                     "invoice_line_index": position,  # resolved to its line id when posted
                     **(line_product(line) or {}),
                     "return_quantity": json_number(units),
+                    # what it posts from this invoice: kept for a return moved onto a summary
+                    OWN_POSTINGS: postings_json(postings(part, tax_inclusive=inclusive)),
                 }
             )
         position += 1

@@ -40,6 +40,7 @@ from journal_pipeline.accounting.documents import (
     Document,
 )
 from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.return_arithmetic import OWN_POSTINGS
 from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.jurnal.errors import JurnalRateLimited, JurnalRetryableError
 from journal_pipeline.storage import tables
@@ -102,7 +103,20 @@ class PostResult:
 
 
 def _hash(payload: Mapping[str, Any]) -> str:
-    return hashlib.sha256(dumps(payload).encode("utf-8")).hexdigest()
+    return hashlib.sha256(dumps(_as_compared(payload)).encode("utf-8")).hexdigest()
+
+
+def _as_compared(payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The payload as a rebuild is compared with it: without the own-invoice postings of a
+    return's lines (`return_arithmetic.OWN_POSTINGS`), our note for pricing a return moved
+    onto a daily summary, never sent to Jurnal. A refund posted before its lines carried the
+    note is then not taken for one changed after posting."""
+    body = payload.get(SALES_RETURN)
+    lines = body.get("transaction_return_lines_attributes") if isinstance(body, Mapping) else None
+    if not isinstance(lines, list) or not any(OWN_POSTINGS in line for line in lines):
+        return payload
+    bare = [{k: v for k, v in line.items() if k != OWN_POSTINGS} for line in lines]
+    return {**payload, SALES_RETURN: {**body, "transaction_return_lines_attributes": bare}}
 
 
 class Outbox(OutboxReads):

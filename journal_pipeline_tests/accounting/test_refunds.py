@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from journal_pipeline.accounting import posting_rules
 from journal_pipeline.accounting.refunds import corrections_of_day
+from journal_pipeline.accounting.return_arithmetic import OWN_POSTINGS
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.refunds import refund_frames
@@ -94,8 +95,16 @@ def test_a_partial_refund_with_an_order_discount_at_a_tax_exclusive_outlet():
     sales_return = next(d for d in documents if d.doc_type == "sales_return")
     body = sales_return.payload["sales_return"]
     assert body["invoice_no"] == "ISL/JKT-000101" and body["custom_id"] == "r1"
+    # the line keeps what Jurnal posts for it from this invoice (for a return moved onto a
+    # daily summary): 1 × 76,500; its share of the 7,650 invoice discount to the cent
+    # (J-6); PPN 11% × (76,500 − 3,824.98) = 7,994.25
     assert body["transaction_return_lines_attributes"] == [
-        {"invoice_line_index": 0, "product_code": "KOP-001", "return_quantity": 1}
+        {
+            "invoice_line_index": 0,
+            "product_code": "KOP-001",
+            "return_quantity": 1,
+            OWN_POSTINGS: {"revenue": "76500.00", "share": "3824.98", "tax": "7994.25"},
+        }
     ]
     # Jurnal's invoice: lines 153,000 + 25,000 + Pembulatan 1 (it computes 187,701 in cents),
     # discount 8,900 shared by amount in cents, largest remainder first: Kopi 7,649.96.

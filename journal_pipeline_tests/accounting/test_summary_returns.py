@@ -219,11 +219,23 @@ def test_a_full_refund_is_one_return_per_summary_invoice_and_one_entry():
         "r1:2",
     )
     assert two["transaction_no"] == "ISL/JKT-000102/R1-2"
+    # each line keeps what the order's own invoice posts for it (the same here: this order is
+    # the summary's only one): amount, discount share, tax
     assert one["transaction_return_lines_attributes"] == [
-        {"invoice_line_index": 0, "product_code": "KOP-001", "return_quantity": 3}
+        {
+            "invoice_line_index": 0,
+            "product_code": "KOP-001",
+            "return_quantity": 3,
+            OWN_POSTINGS: {"revenue": "168000.00", "share": "8000.00", "tax": "17600.00"},
+        }
     ]
     assert two["transaction_return_lines_attributes"] == [
-        {"invoice_line_index": 0, "product_code": "GUL-003", "return_quantity": 3}
+        {
+            "invoice_line_index": 0,
+            "product_code": "GUL-003",
+            "return_quantity": 3,
+            OWN_POSTINGS: {"revenue": "42000.00", "share": "2000.00", "tax": "0.00"},
+        }
     ]
     # the whole of each line: 168,000 − 8,000 + 17,600 = 177,600; 42,000 − 2,000 = 40,000
     assert (first.expected_total, second.expected_total) == (177_600, 40_000)
@@ -247,7 +259,12 @@ def test_a_partial_refund_prices_each_part_from_its_invoice_and_rounds_the_entry
     # untaxed invoice: 14,000.00 − 666.67 = 13,333.33
     assert (returns["r1"].expected_total, returns["r1:2"].expected_total) == (59_200, 13_333)
     assert returns["r1"].payload[SALES_RETURN]["transaction_return_lines_attributes"] == [
-        {"invoice_line_index": 0, "product_code": "KOP-001", "return_quantity": 1}
+        {
+            "invoice_line_index": 0,
+            "product_code": "KOP-001",
+            "return_quantity": 1,
+            OWN_POSTINGS: {"revenue": "56000.00", "share": "2666.67", "tax": "5866.67"},
+        }
     ]
     assert returns["r1:2"].payload[SALES_RETURN]["invoice_no"] == UNTAXED
     (entry,) = [d for d in summary.documents if d.doc_type == JOURNAL_ENTRY]
@@ -504,3 +521,58 @@ def test_a_merged_return_books_each_account_as_the_orders_when_its_lines_say_how
         "Kas": Decimal("-62160"),
     }
     assert _balanced(entry)
+
+
+def _refund_of_order_a() -> list:
+    """Order A refunded in full on the 22nd, in cash: its own sales return (its line noting
+    what order A's own invoice posts) and journal entry, against ISL/JKT-000201."""
+    at = "2026-11-22 05:00:00"
+    order = _kopi_order(KOPI_A, "#JKT-000201", 0, "2026-11-20 04:00:00")
+    order.update(modified_date=at, payment_status="refunded")
+    order["transactions"].append(
+        {
+            **order["transactions"][0],
+            "transaction_id": "rA",
+            "transaction_date": at,
+            "type": "refund",
+            "amount": Decimal(62_160),
+        }
+    )
+    refund = {
+        "refund_id": "refund-A",
+        "order_id": KOPI_A,
+        "refund_date": at,
+        "refund_amount": Decimal(62_160),
+        "refund_details": [{"order_detail_id": "d1", "quantity": Decimal(1)}],
+    }
+    frames = order_frames([order])
+    sales = posting_rules.sales_of_day(frames, CONFIG, REFUND_DAY)
+    _, documents, holds = corrections_of_day(
+        sales, frames, refund_frames([refund]), CONFIG, {KOPI_A: "posted"}
+    )
+    assert holds == []
+    return documents
+
+
+def test_a_refund_priced_from_the_summary_line_books_each_account_as_the_order():
+    _, _, sale = _kopi_sale()
+    refund = _refund_of_order_a()
+    (line,) = next(d for d in refund if d.doc_type == SALES_RETURN).payload[SALES_RETURN][
+        "transaction_return_lines_attributes"
+    ]
+    # order A's own invoice: 56,000, no discount share, PPN 6,160
+    assert line[OWN_POSTINGS] == {"revenue": "56000.00", "share": "0.00", "tax": "6160.00"}
+    for outlets in (set(), {"JKT"}):  # moved onto the summary; merged into the day's return
+        summary = _against_summary(refund, sale, outlets)
+        (back,) = [d for d in summary.documents if d.doc_type == SALES_RETURN]
+        assert back.payload[SALES_RETURN]["invoice_no"] == KOPI_SUMMARY
+        assert back.expected_total == 56_610  # half the summary line, as for the reversal
+        (entry,) = [d for d in summary.documents if d.doc_type == JOURNAL_ENTRY]
+        # Dr Piutang 56,610 + Diskon Penjualan 5,000 + PPN 550 = 62,160 = Cr Kas, the refund
+        assert _accounts(entry) == {
+            "Piutang Usaha": Decimal("56610"),
+            "Diskon Penjualan": Decimal("5000"),
+            "PPN Keluaran": Decimal("550"),
+            "Kas": Decimal("-62160"),
+        }, outlets
+        assert _balanced(entry)

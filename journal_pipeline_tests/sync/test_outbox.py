@@ -10,7 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from journal_pipeline.accounting import invoices, posting_rules
+from journal_pipeline.accounting.documents import SALES_RETURN, Document
 from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.return_arithmetic import OWN_POSTINGS
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
@@ -203,3 +205,36 @@ def test_void_after_posting_asks_for_a_reversal(outbox, client):
     assert reversal["status"] == "held" and "by hand" in reversal["reason"]
     assert docs.loc[documents[0].doc_key, "status"] == "posted"  # never edited
     assert outbox.enqueue(DAY, [], [])["reversal_needed"] == 1  # stays held
+
+
+def _refund_return(lines: list[dict]) -> Document:
+    body = {
+        "transaction_no": "ISL/JKT-000101/R1",
+        "invoice_no": "ISL/JKT-000101",
+        "custom_id": "r1",
+        "transaction_return_lines_attributes": lines,
+    }
+    return Document(
+        doc_key="sales_return:r1",
+        doc_type=SALES_RETURN,
+        business_date=DAY,
+        outlet_code="JKT",
+        source_id="r1",
+        source_reference="#JKT-000101",
+        transaction_no="ISL/JKT-000101/R1",
+        custom_id="r1",
+        expected_total=84_495,
+        payload={SALES_RETURN: body},
+    )
+
+
+def test_a_posted_return_is_not_changed_by_the_own_invoice_note_of_its_lines(outbox):
+    line = {"invoice_line_index": 0, "product_code": "KOP-001", "return_quantity": 1}
+    outbox.enqueue(DAY, [_refund_return([line])], [])
+    with outbox.store.engine.begin() as conn:  # as posted before lines carried the note
+        conn.execute(sa.update(tables.outbox).values(status="posted"))
+    noted = {**line, OWN_POSTINGS: {"revenue": "76500.00", "share": "0.00", "tax": "8415.00"}}
+    assert outbox.enqueue(DAY, [_refund_return([noted])], [])["already_posted"] == 1
+    # a change Jurnal would see still counts
+    more = {**noted, "return_quantity": 2}
+    assert outbox.enqueue(DAY, [_refund_return([more])], [])["changed_after_posting"] == 1
