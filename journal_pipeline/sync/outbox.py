@@ -112,7 +112,9 @@ def _as_compared(payload: Mapping[str, Any]) -> Mapping[str, Any]:
     onto a daily summary, never sent to Jurnal. A refund posted before its lines carried the
     note is then not taken for one changed after posting."""
     body = payload.get(SALES_RETURN)
-    lines = body.get("transaction_return_lines_attributes") if isinstance(body, Mapping) else None
+    if not isinstance(body, Mapping):
+        return payload
+    lines = body.get("transaction_return_lines_attributes")
     if not isinstance(lines, list) or not any(OWN_POSTINGS in line for line in lines):
         return payload
     bare = [{k: v for k, v in line.items() if k != OWN_POSTINGS} for line in lines]
