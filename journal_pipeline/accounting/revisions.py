@@ -113,9 +113,14 @@ def reversal(
     invoice_no = str(posted.invoice["transaction_no"])
     return_no, entry_no = reversal_numbers(invoice_no)
     lines: list[dict[str, Any]] = []
+    # the goods' revenue comes back through a sales return, which Jurnal books on the sales
+    # return account when there is one: the journal books it there too, as for a refund
+    returns_account = config.account("sales_return", outlet)
     for (role, account, estimate), amount in sorted(net.items(), key=lambda kv: kv[0][:2]):
         if amount == 0:
             continue
+        if role == "sales" and returns_account:
+            role, account = "sales_return", returns_account
         lines.append(
             {
                 "entry_id": f"reverse:{rid}",

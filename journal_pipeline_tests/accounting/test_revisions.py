@@ -92,6 +92,10 @@ def test_the_reversal_undoes_the_net_of_what_was_booked():
     for row in first.lines:
         net[row["account_name"]] = net.get(row["account_name"], 0) + row["debit"] - row["credit"]
     back = {r["account_name"]: r["debit"] - r["credit"] for r in undone.lines}
+    # every account undone, the goods' revenue on Retur Penjualan: Jurnal books the sales
+    # return there, as for a refund
+    sales = net.pop("Penjualan")
+    assert sales < 0 and back.pop("Retur Penjualan") == -sales
     assert back == {a: -n for a, n in net.items() if n}
     assert {r["entry_id"] for r in undone.lines} == {"reverse:11111111-1111-1111-1111-111111111111"}
     kinds = {d.doc_type: d for d in undone.documents}

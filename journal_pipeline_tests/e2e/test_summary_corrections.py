@@ -233,16 +233,23 @@ def test_a_corrected_summarised_order_leaves_its_summary_as_posted(corrected_sum
 
 
 def test_the_correction_moves_no_tax_between_accounts(corrected_summary):
-    """What the reversal's return and its entry take back from the tax and discount accounts
-    in Jurnal is what the journal reverses, within a rupiah (as a per-order correction is)."""
+    """What the reversal's return and its entry take back from the tax, discount and revenue
+    accounts in Jurnal is what the journal reverses, within a rupiah (as a per-order correction
+    is)."""
     week = corrected_summary
     invoices = {i["custom_id"] for i in _records(week.jurnal.client(), "sales_invoices")}
     assert f"{week.order['order_id']}/1" in invoices, "the correction is not made"
     tax = CONFIG.tax_for("JKT")
     assert tax is not None
     after = _gaps(week)
-    # the discount share Jurnal took back from the summary line was other orders' (J-6)
-    for account in (tax.account, CONFIG.account("sales_discount", "JKT")):
+    # the discount share Jurnal took back from the summary line was other orders' (J-6); the
+    # goods' revenue comes back on the sales return account in both
+    for account in (
+        tax.account,
+        CONFIG.account("sales_discount", "JKT"),
+        CONFIG.account("sales", "JKT"),
+        CONFIG.account("sales_return", "JKT"),
+    ):
         assert account is not None
         moved = after.get(account, Decimal(0)) - week.gaps_before.get(account, Decimal(0))
         assert abs(moved) <= 1, f"{account} in Jurnal moved {moved} away from the journal"
