@@ -47,19 +47,13 @@ class Document:
             raise ValueError(f"{self.doc_key}: not a JSON value: {'; '.join(bad[:5])}")
 
     @classmethod
-    def of_checked_payload(cls, **values: Any) -> Document:
-        """A document whose builder has checked every value of its payload already, column
-        by column over the whole day (`invoice_assembly`): made without walking the
-        payload again, which costs more than building it. Every field must be given."""
-        if values.keys() != _FIELD_NAMES:
-            raise TypeError(f"fields {sorted(values)} are not those of a Document")
-        return cls.of_checked_fields(values)
-
-    @classmethod
     def of_checked_fields(cls, fields: dict[str, Any]) -> Document:
-        """`of_checked_payload` of every field given in one dict, which becomes the document's
-        own (not copied, its keys not compared): for a builder that makes a day's documents
-        from one dict literal (`invoice_assembly`)."""
+        """A document whose builder has checked every value of its payload already, column
+        by column over the whole day (`invoice_assembly`): made without walking the payload
+        again, which costs more than building it. ``fields`` (every field, by name) becomes
+        the document's own, not copied."""
+        if fields.keys() != _FIELD_NAMES:
+            raise TypeError(f"fields {sorted(fields)} are not those of a Document")
         document = cls.__new__(cls)
         object.__setattr__(document, "__dict__", fields)  # what the frozen __init__ sets
         return document

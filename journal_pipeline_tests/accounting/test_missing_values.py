@@ -242,17 +242,17 @@ def _fields() -> dict[str, object]:
     }
 
 
-def test_a_document_of_a_checked_payload_is_the_document_its_fields_make():
-    checked = Document.of_checked_payload(**_fields())
+def test_a_document_of_checked_fields_is_the_document_its_fields_make():
+    checked = Document.of_checked_fields(_fields())
     assert checked == Document(**_fields())  # type: ignore[arg-type]
     with pytest.raises(FrozenInstanceError):
         checked.doc_key = "changed"  # type: ignore[misc]
 
 
-def test_a_document_of_a_checked_payload_needs_every_field():
+def test_a_document_of_checked_fields_needs_every_field():
     fields = _fields()
     del fields["custom_id"]
     with pytest.raises(TypeError, match="not those of a Document"):
-        Document.of_checked_payload(**fields)
+        Document.of_checked_fields(fields)
     with pytest.raises(TypeError, match="not those of a Document"):
-        Document.of_checked_payload(**_fields(), extra=1)
+        Document.of_checked_fields({**_fields(), "extra": 1})

@@ -442,6 +442,16 @@ def _accounts(doc) -> dict[str, Decimal]:
     return net
 
 
+#: Order A's goods back against the summary line, its entry as booked (worked out in the test
+#: below): Dr Piutang 56,610 + Diskon Penjualan 5,000 + PPN 550 = 62,160 = Cr Kas.
+ORDER_A_BACK = {
+    "Piutang Usaha": Decimal("56610"),
+    "Diskon Penjualan": Decimal("5000"),
+    "PPN Keluaran": Decimal("550"),
+    "Kas": Decimal("-62160"),
+}
+
+
 def test_a_reversal_priced_from_the_summary_line_books_each_account_as_the_order():
     documents, journal, sale = _kopi_sale()
     body = next(d for d in sale.documents if d.transaction_no == KOPI_SUMMARY)
@@ -460,12 +470,7 @@ def test_a_reversal_priced_from_the_summary_line_books_each_account_as_the_order
     # the order's own invoice: share 0, PPN 6,160. The entry books the difference: Dr Diskon
     # Penjualan 5,000 (the share was other orders'), Dr PPN Keluaran 6,160 - 5,610 = 550,
     # and Dr Piutang 56,610: 56,610 + 5,000 + 550 = 62,160 = Cr Kas; no rounding
-    assert _accounts(entry) == {
-        "Piutang Usaha": Decimal("56610"),
-        "Diskon Penjualan": Decimal("5000"),
-        "PPN Keluaran": Decimal("550"),
-        "Kas": Decimal("-62160"),
-    }
+    assert _accounts(entry) == ORDER_A_BACK
     assert _balanced(entry) and entry.expected_total == 62_160
     # in Jurnal: PPN 5,610 + 550 = 6,160 and the discount 5,000 - 5,000 = 0, as the journal
     # reverses order A: each account as in per-order mode
@@ -514,12 +519,7 @@ def test_a_merged_return_books_each_account_as_the_orders_when_its_lines_say_how
         OWN_POSTINGS not in merged.payload[SALES_RETURN]["transaction_return_lines_attributes"][0]
     )
     (entry,) = [d for d in summary.documents if d.doc_type == JOURNAL_ENTRY]
-    assert _accounts(entry) == {
-        "Piutang Usaha": Decimal("56610"),
-        "Diskon Penjualan": Decimal("5000"),
-        "PPN Keluaran": Decimal("550"),
-        "Kas": Decimal("-62160"),
-    }
+    assert _accounts(entry) == ORDER_A_BACK
     assert _balanced(entry)
 
 
@@ -569,10 +569,5 @@ def test_a_refund_priced_from_the_summary_line_books_each_account_as_the_order()
         assert back.expected_total == 56_610  # half the summary line, as for the reversal
         (entry,) = [d for d in summary.documents if d.doc_type == JOURNAL_ENTRY]
         # Dr Piutang 56,610 + Diskon Penjualan 5,000 + PPN 550 = 62,160 = Cr Kas, the refund
-        assert _accounts(entry) == {
-            "Piutang Usaha": Decimal("56610"),
-            "Diskon Penjualan": Decimal("5000"),
-            "PPN Keluaran": Decimal("550"),
-            "Kas": Decimal("-62160"),
-        }, outlets
+        assert _accounts(entry) == ORDER_A_BACK, outlets
         assert _balanced(entry)
