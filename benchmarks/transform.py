@@ -232,7 +232,10 @@ def _peak_rss_mb() -> float:
 
 
 def _prepare(part: str, input_path: Path) -> tuple[Callable[[], Any], Any]:
-    """What one subprocess times for ``part``, and its input (loaded before the clock)."""
+    """What one subprocess times for ``part``, and its input (loaded before the clock, as the
+    modules it runs: a run imports them once, at its start)."""
+    from journal_pipeline.accounting import invoices, payments, posting_rules  # noqa: F401
+
     config = _config()
     data = pickle.loads(input_path.read_bytes())
     if part == "frames":
