@@ -22,6 +22,15 @@ credits the receivable), and a **journal entry** ``<invoice no>/CJ``:
 so the order's receivable and clearing accounts end at zero in Jurnal as in the journal. The
 accounts are those the order was booked to, so a wrong mapping is reversed where it went.
 
+The entries booked apart against the order's payments (the MDR kept from them and gift cards
+redeemed with them, `accounting.mdr`, entry ids ``money:…``) depend on why it is reversed
+(`ReversalKind`). A **correction** (the order changed, or is posted again under the current
+config) leaves them out: the bank kept the fee, Jurnal's own entry for it stands and the new
+revision does not book it again, so the clearing accounts are reversed as paid and the fee
+stays on its account in both books. A **rollback** of the outlet-day reverses them with the
+rest, and the journal entry ``/CJ`` takes them back from their own accounts (the MDR expense,
+the gift-card liability) rather than through the rounding account.
+
 The new revision is the order as it is now, dated the correction's business date: every
 successful payment of the order is settled on its invoice (deposit and receive payments, as
 at a sale), canonical entry ``sale:<order id>/<n>``.
@@ -34,6 +43,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from typing import Any, cast
 
 from journal_pipeline.accounting import periods
@@ -49,6 +59,7 @@ from journal_pipeline.accounting.documents import (
 )
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.invoices import json_number, sales_invoice
+from journal_pipeline.accounting.mdr import ENTRY_PREFIX as PAYMENT_ENTRY_PREFIX
 from journal_pipeline.accounting.posting_rules import DatedPayment, sale_entry
 from journal_pipeline.accounting.return_arithmetic import (
     OWN_POSTINGS,
@@ -66,6 +77,28 @@ from journal_pipeline.core.orders import LineRow, OrderRow
 MONEY_ROLES = ("receivable",)  # with every ``payment:<method>`` role
 JE_ROLES = ("service_charge", "shipping_income")  # not carried by the sales return
 VOLATILE = ("transaction_no", "custom_id", "memo", "transaction_date", "due_date")
+
+
+class ReversalKind(Enum):
+    """Why a revision is reversed, which decides what becomes of its payments' own entries
+    (MDR, gift card redeemed; see the module docstring)."""
+
+    CORRECTION = "correction"  # the order changed, or is posted again: those entries stand
+    ROLLBACK = "rollback"  # the outlet-day is undone: those entries are reversed with it
+
+
+CORRECTION, ROLLBACK = ReversalKind.CORRECTION, ReversalKind.ROLLBACK
+
+
+#: the entry of a rollback's reversal of the order's payment entries: ``reverse_money:<rid>``
+REVERSED_MONEY = "reverse_money:"
+Key = tuple[str, str | None, bool]  # a canonical line's role, account and estimate flag
+
+
+def is_payment_entry(row: Mapping[str, Any]) -> bool:
+    """A canonical line of an entry booked apart against a payment (`accounting.mdr`), or of
+    a rollback's reversal of such entries."""
+    return str(row["entry_id"]).startswith((PAYMENT_ENTRY_PREFIX, REVERSED_MONEY))
 
 
 @dataclass(frozen=True)
@@ -101,43 +134,56 @@ def reversal(
     *,
     reason: str,
     replaced_by: str | None,
+    kind: ReversalKind,
 ) -> Booked:
-    """Everything still booked for the order reversed on ``day`` (see the module docstring)."""
+    """Everything still booked for the order reversed on ``day`` (see the module docstring);
+    a ``CORRECTION`` leaves the entries booked against its payments (MDR, gift card) standing."""
     rid = revision_id(posted.order_id, posted.revision)
     source_id = f"{rid}{REVERSAL_SUFFIX}"
     outlet = posted.outlet_code
-    net: dict[tuple[str, str | None, bool], int] = {}
+    # the order's own lines, and those of the entries booked against its payments (with what
+    # earlier rollbacks reversed of them): each reversed as an entry of its own
+    order_net: dict[Key, int] = {}
+    apart: dict[Key, int] = {}
     for row in posted.journal:
+        side = apart if is_payment_entry(row) else order_net
         key = (str(row["account_role"]), row["account_name"], bool(row["is_estimate"]))
-        net[key] = net.get(key, 0) + int(row["debit"]) - int(row["credit"])
+        side[key] = side.get(key, 0) + int(row["debit"]) - int(row["credit"])
+    if kind is CORRECTION:
+        apart = {}  # they stand
+    net = dict(order_net)
+    for key, amount in apart.items():
+        net[key] = net.get(key, 0) + amount
     invoice_no = str(posted.invoice["transaction_no"])
     return_no, entry_no = reversal_numbers(invoice_no)
     lines: list[dict[str, Any]] = []
     # the goods' revenue comes back through a sales return, which Jurnal books on the sales
     # return account when there is one: the journal books it there too, as for a refund
     returns_account = config.account("sales_return", outlet)
-    for (role, account, estimate), amount in sorted(net.items(), key=lambda kv: kv[0][:2]):
-        if amount == 0:
-            continue
-        if role == "sales" and returns_account:
-            role, account = "sales_return", returns_account
-        lines.append(
-            {
-                "entry_id": f"reverse:{rid}",
-                "business_date": periods.correction_date(day, config).day,  # as its documents
-                "outlet_code": outlet,
-                "source_type": "reversal",
-                "source_id": source_id,
-                "source_reference": posted.order_reference,
-                "line_no": len(lines) + 1,
-                "account_role": role,
-                "account_name": account,
-                "debit": max(-amount, 0),
-                "credit": max(amount, 0),
-                "description": f"reversal of {invoice_no}: {role}",
-                "is_estimate": estimate,
-            }
-        )
+    for entry, side in ((f"reverse:{rid}", order_net), (f"{REVERSED_MONEY}{rid}", apart)):
+        first = len(lines)
+        for (role, account, estimate), amount in sorted(side.items(), key=lambda kv: kv[0][:2]):
+            if amount == 0:
+                continue
+            if role == "sales" and returns_account:
+                role, account = "sales_return", returns_account
+            lines.append(
+                {
+                    "entry_id": entry,
+                    "business_date": periods.correction_date(day, config).day,  # as its documents
+                    "outlet_code": outlet,
+                    "source_type": "reversal",
+                    "source_id": source_id,
+                    "source_reference": posted.order_reference,
+                    "line_no": len(lines) - first + 1,
+                    "account_role": role,
+                    "account_name": account,
+                    "debit": max(-amount, 0),
+                    "credit": max(amount, 0),
+                    "description": f"reversal of {invoice_no}: {role}",
+                    "is_estimate": estimate,
+                }
+            )
 
     invoice = posted.invoice
     inclusive = bool(invoice.get("use_tax_inclusive"))
@@ -185,6 +231,11 @@ def reversal(
         elif role.startswith("tax:"):
             add(account, Decimal(-amount) - tax_left)
             tax_left = Decimal(0)
+    # what the payments' own entries booked beyond their clearing accounts (the MDR expense, the
+    # gift-card liability): back from those accounts, not through the rounding
+    for (role, account, estimate), amount in sorted(apart.items(), key=lambda kv: kv[0][:2]):
+        if not estimate and not role.startswith("payment:"):
+            add(account, Decimal(-amount))
     add(config.account("rounding", outlet), -sum(amounts.values(), Decimal(0)))
 
     posting = periods.correction_date(day, config)

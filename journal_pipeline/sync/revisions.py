@@ -48,10 +48,8 @@ from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.revisions import RevisionChange, RevisionRow, RevisionStore
 from journal_pipeline.storage.store import JOURNAL_PARTS, StagingStore, loads
+from journal_pipeline.sync.correction_holds import change_waiting
 from journal_pipeline.sync.payment_rollback import day_documents
-
-#: the outbox record of a change after posting that cannot be corrected yet (held, never posted)
-WAITING_CORRECTION = "correction"
 
 OPEN = ("pending", "held", "failed")
 ROLLED_BACK = "rolled_back"
@@ -189,9 +187,12 @@ def decide(
     reverse: bool,
     reason: str,
     command: str,
+    kind: rules.ReversalKind,
 ) -> RevisionChange | str:
     """Reverse the order's live revision on ``day`` (``reverse``) and/or book the order as
-    ``raw`` as its next revision on ``day``; or why not."""
+    ``raw`` as its next revision on ``day``; or why not. ``kind``: a correction leaves the
+    entries booked against the order's payments (MDR, gift card) standing, a rollback reverses
+    them too (`accounting.revisions.reversal`)."""
     revisions = RevisionStore(store.engine)
     rows = revisions.of_orders([order_id]).get(order_id, [])
     first = None
@@ -239,7 +240,7 @@ def decide(
         posted = posted_revision(store, order_id, live.revision, config)
         if isinstance(posted, str):
             return posted
-        undone = rules.reversal(posted, config, day, reason=reason, replaced_by=new_no)
+        undone = rules.reversal(posted, config, day, reason=reason, replaced_by=new_no, kind=kind)
         change.reversed_revision = live.revision
         change.reversal = {
             "lines": [rules.line_json(r) for r in undone.lines],
@@ -303,29 +304,14 @@ def revise_changed_orders(
                 reverse=True,
                 reason="the order changed in iSeller after it was posted",
                 command="sync (order changed in iSeller)",
+                kind=rules.CORRECTION,
             )
             if isinstance(decided, RevisionChange):
                 changes.append(decided)
             else:
-                waiting.append(_change_waiting(current, config, day, decided))
+                waiting.append(change_waiting(current, config, day, decided))
     revisions.record(changes)
     return waiting
-
-
-def _change_waiting(order: Mapping[str, Any], config: MerchantConfig, day: date, why: str) -> Hold:
-    reference = str(order.get("order_reference") or order["order_id"])
-    outlet = str(order.get("outlet_code") or "?")
-    return Hold(
-        "order",
-        f"{order['order_id']}@{day.isoformat()}",  # one record per order and day of change
-        reference,
-        outlet,
-        day,
-        f"Order {reference} (outlet {outlet}) changed in iSeller on {day.isoformat()} after "
-        f"it was posted, but it cannot be corrected yet: {why}. Once that is done, run "
-        f"`journal-pipeline sync --date {day.isoformat()}` again to post the correction.",
-        WAITING_CORRECTION,
-    )
 
 
 def without_later_payments(

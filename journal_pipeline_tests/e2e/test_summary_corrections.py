@@ -255,6 +255,29 @@ def test_the_correction_moves_no_tax_between_accounts(corrected_summary):
         assert abs(moved) <= 1, f"{account} in Jurnal moved {moved} away from the journal"
 
 
+def fees_stand(week) -> None:
+    """After the correction Jurnal's MDR expense equals the journal's over the days (its fee
+    entry stands, the reversal takes none of it back, in either book), and the correction
+    moved the rounding account in Jurnal within a rupiah of the journal's (Jurnal's rounding of
+    the days' tax to the cent stays as it was before)."""
+    fees, rounding = CONFIG.account("payment_fees", "JKT"), CONFIG.account("rounding", "JKT")
+    assert fees is not None and rounding is not None
+    ours = _by_account([week.store.read_journal(day) for day in DAYS])
+    theirs = _trial_balance(week.jurnal.client(), DAYS[0], DAYS[-1])
+    assert ours.get(fees, Decimal(0)) > 0  # the demo's cards and QRIS pay fees
+    assert theirs.get(fees, Decimal(0)) == ours.get(fees, Decimal(0))
+    gap = theirs.get(rounding, Decimal(0)) - ours.get(rounding, Decimal(0))
+    moved = gap - week.gaps_before.get(rounding, Decimal(0))
+    assert abs(moved) <= 1, f"{rounding} in Jurnal moved {moved} away from the journal"
+
+
+def test_the_correction_leaves_the_orders_mdr_standing(corrected_summary):
+    week = corrected_summary
+    invoices = {i["custom_id"] for i in _records(week.jurnal.client(), "sales_invoices")}
+    assert f"{week.order['order_id']}/1" in invoices, "the correction is not made"
+    fees_stand(week)
+
+
 def test_a_summarised_order_refunded_before_its_change_is_held_naming_its_summary(tmp_path):
     """Its refund went onto the summary invoice's line among other orders' units, where the
     units left of it cannot be told: the correction is held, saying so, and nothing is posted."""
