@@ -64,13 +64,11 @@ class OutboxReads:
             t.c.attempts,
             t.c.changed_after_posting,
         ]
+        query = sa.select(*cols).where(t.c.business_date == day).order_by(t.c.doc_key)
         with self.engine.connect() as conn:
-            rows = (
-                conn.execute(sa.select(*cols).where(t.c.business_date == day).order_by(t.c.doc_key))
-                .mappings()
-                .all()
-            )
-        return pd.DataFrame(rows, columns=[c.name for c in cols])
+            rows = [tuple(row) for row in conn.execute(query)]
+        # from tuples: a frame built from row mappings reads every value by name (10x slower)
+        return pd.DataFrame.from_records(rows, columns=[c.name for c in cols])
 
     def status_counts(self, day: date) -> dict[str, int]:
         frame = self.documents(day)

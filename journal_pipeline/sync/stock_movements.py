@@ -22,7 +22,7 @@ or a modified date that reads as one (it cannot be told apart or placed).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -66,7 +66,7 @@ def read_order_movements(
             latest = _merge(by_order, batch, through)
             if store is not None:
                 _keep(store, day, since, latest, full_at, by_order)
-            movements = [m for moved in by_order.values() for m in _thawed(moved)]
+            movements = _thawed(by_order.values())
             return OrderMovements(movements, f"changed since {asked.isoformat()}")
         kept = "full: an order came without an id or a modified date"
     batch = client.get_orders(modified_after=since)
@@ -141,11 +141,22 @@ def _frozen(moved: list[Movement]) -> Frozen:
     return [[m.at.isoformat(), m.outlet_code, m.sku, str(m.quantity), m.source] for m in moved]
 
 
-def _thawed(frozen: Frozen) -> list[Movement]:
-    return [
-        Movement(datetime.fromisoformat(at), outlet, sku, Decimal(str(units)), source)
-        for at, outlet, sku, units, source in frozen
-    ]
+def _thawed(kept: Iterable[Frozen]) -> list[Movement]:
+    """The orders' kept movements as `Movement`s. An order's lines share their time and most
+    quantities repeat: each distinct text is read once (the values are immutable)."""
+    times: dict[str, datetime] = {}
+    quantities: dict[str, Decimal] = {}
+    movements = []
+    for frozen in kept:
+        for at, outlet, sku, units, source in frozen:
+            moment = times.get(at)
+            if moment is None:
+                moment = times[at] = datetime.fromisoformat(at)
+            quantity = quantities.get(units)
+            if quantity is None:
+                quantity = quantities[units] = Decimal(str(units))
+            movements.append(Movement(moment, outlet, sku, quantity, source))
+    return movements
 
 
 def _modified(order: Mapping[str, Any]) -> datetime | None:
