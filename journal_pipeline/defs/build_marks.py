@@ -42,7 +42,6 @@ from typing import Any
 import dagster as dg
 
 from journal_pipeline.config import MerchantConfig
-from journal_pipeline.core.orders import OrderFrames
 from journal_pipeline.defs.checks import day_totals_result
 from journal_pipeline.storage.store import StagingStore, dumps
 from journal_pipeline.sync import completeness
@@ -179,13 +178,13 @@ def day_totals(
     nothing was missed), and the comparison of the staged day with them, made again only when
     the totals iSeller gave or the staged inputs changed (`completeness.verify_day`, in its
     parts). The comparison as a result to report, and the fetch's counts."""
-    outlets, frames = _staged_outlets(store, config, day)
+    outlets, staged = _staged_outlets(store, config, day)
     counts = completeness.fetch_day_totals(source, store, config, day, outlets, datetime.now(UTC))
     inputs = _totals_inputs(store, config, day)
     again = same_build(store, day, inputs, TOTALS_MARK)
     if again is not None:
         return again, counts
-    compared = completeness.check_day(store, config, day, frames)
+    compared = completeness.check_day(store, config, day, staged)
     built: dg.MaterializeResult = dg.MaterializeResult(
         metadata={"complete": compared.complete, "rebuilt": True},
         check_results=[day_totals_result(compared)],
@@ -197,19 +196,19 @@ def day_totals(
 
 def _staged_outlets(
     store: StagingStore, config: MerchantConfig, day: date
-) -> tuple[list[completeness.OutletPair], OrderFrames | None]:
-    """The outlets the day's staged orders name, and the staged frames when they had to be
-    read for it: kept (`OUTLETS_MARK`) with the journal's inputs they were read under, and
-    read again only when those changed (reading every staged order of the day is the cost)."""
-    staged = journal_inputs(store, config, day)
+) -> tuple[list[completeness.OutletPair], completeness.StagedDay | None]:
+    """The outlets the day's staged orders name, and the staged day when it had to be read
+    for it: kept (`OUTLETS_MARK`) with the journal's inputs they were read under, and read
+    again only when those changed (reading every staged order of the day is the cost)."""
+    inputs = journal_inputs(store, config, day)
     mark = store.mark(OUTLETS_MARK, day.isoformat())
-    if mark is not None and mark[0].get("inputs") == staged:
+    if mark is not None and mark[0].get("inputs") == inputs:
         return [(code, ident) for code, ident in mark[0]["outlets"]], None
-    frames = completeness.staged_frames(store, config, day)
-    outlets = completeness.staged_outlets(frames)
-    if journal_inputs(store, config, day) == staged:  # not written to while read
-        store.set_mark(OUTLETS_MARK, day.isoformat(), {"inputs": staged, "outlets": outlets})
-    return outlets, frames
+    staged = completeness.staged_day(store, config, day)
+    outlets = completeness.staged_outlets(staged.frames)
+    if journal_inputs(store, config, day) == inputs:  # not written to while read
+        store.set_mark(OUTLETS_MARK, day.isoformat(), {"inputs": inputs, "outlets": outlets})
+    return outlets, staged
 
 
 def _totals_inputs(store: StagingStore, config: MerchantConfig, day: date) -> str:

@@ -129,12 +129,22 @@ class DayCompleteness:
         }
 
 
-def staged_frames(store: StagingStore, config: MerchantConfig, day: date) -> OrderFrames:
-    """The staged orders any reading of the day's windows may need: closed or changed from a
-    day before the day's earliest outlet window to a day after its latest (a reading that
-    takes the bounds as UTC moves a window by up to 14 hours)."""
+@dataclass(frozen=True)
+class StagedDay:
+    """The staged orders any reading of the day's windows may need, read once: as frames, and
+    those held at the edge (`held_at_edge`)."""
+
+    frames: OrderFrames
+    held: dict[str, list[str]]
+
+
+def staged_day(store: StagingStore, config: MerchantConfig, day: date) -> StagedDay:
+    """The staged orders closed or changed from a day before the day's earliest outlet window
+    to a day after its latest (a reading that takes the bounds as UTC moves a window by up to
+    14 hours)."""
     start, end = merged_window_utc(day, config.zones())
-    return order_frames(store.orders_touching(start - timedelta(days=1), end + timedelta(days=1)))
+    raw = store.orders_touching(start - timedelta(days=1), end + timedelta(days=1))
+    return StagedDay(order_frames(raw), _held(raw))
 
 
 def whole_hours(moment: datetime, zone: str) -> int:
@@ -257,11 +267,13 @@ def fetch_day_totals(
 
 
 def check_day(
-    store: StagingStore, config: MerchantConfig, day: date, frames: OrderFrames | None = None
+    store: StagingStore, config: MerchantConfig, day: date, staged: StagedDay | None = None
 ) -> DayCompleteness:
-    """Compare the day's staged orders with the totals `fetch_day_totals` kept."""
-    if frames is None:
-        frames = staged_frames(store, config, day)
+    """Compare the day's staged orders (``staged``: as `staged_day` read them) with the totals
+    `fetch_day_totals` kept."""
+    if staged is None:
+        staged = staged_day(store, config, day)
+    frames = staged.frames
     rows = store.day_totals(day)
     windows: dict[str, OutletWindow] = {}
     order_parts: list[pd.DataFrame] = []
@@ -311,7 +323,7 @@ def check_day(
         _concat(payment_parts),
         unavailable,
     )
-    findings, excused = excuse_held(findings, held_at_edge(store, config, day))
+    findings, excused = excuse_held(findings, staged.held)
     return DayCompleteness(day, tuple(findings), (*warnings, *excused))
 
 
@@ -319,9 +331,12 @@ def held_at_edge(store: StagingStore, config: MerchantConfig, day: date) -> dict
     """``{OUTLET CODE: [references]}`` of the orders staged for the day's windows that iSeller
     sent in a form that cannot be read (`journal_pipeline.iseller.validation`); ``"*"`` for
     those that name no outlet."""
-    start, end = merged_window_utc(day, config.zones())
+    return staged_day(store, config, day).held
+
+
+def _held(staged: list[dict[str, Any]]) -> dict[str, list[str]]:
     held: dict[str, list[str]] = {}
-    for raw in store.orders_touching(start - timedelta(days=1), end + timedelta(days=1)):
+    for raw in staged:
         if is_held(raw) and not superseded(raw):
             code = str(raw.get("outlet_code") or "*").upper()
             held.setdefault(code, []).append(str(raw["order_reference"]))
@@ -360,9 +375,9 @@ def verify_day(
 ) -> tuple[DayCompleteness, dict[str, int]]:
     """Fetch and keep iSeller's totals of the day, then compare the staged day with them."""
     now = now or datetime.now(UTC)
-    frames = staged_frames(store, config, day)
-    counts = fetch_day_totals(source, store, config, day, staged_outlets(frames), now)
-    return check_day(store, config, day, frames), counts
+    staged = staged_day(store, config, day)
+    counts = fetch_day_totals(source, store, config, day, staged_outlets(staged.frames), now)
+    return check_day(store, config, day, staged), counts
 
 
 def _row(outlet_code: str, endpoint: str, status: str, **values: Any) -> dict[str, Any]:
