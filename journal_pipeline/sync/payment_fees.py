@@ -68,25 +68,26 @@ def _with_new_payments(booked: Mapping[str, Any], current: Mapping[str, Any]) ->
     return {**booked, "transactions": [*(booked.get("transactions") or []), *gained]}
 
 
-def fee_payments(
-    raw_orders: list[dict[str, Any]], config: MerchantConfig, day: date
-) -> list[DatedPayment]:
+def day_payments(raw_orders: list[dict[str, Any]], config: MerchantConfig) -> pd.DataFrame:
+    """Every payment of the orders, dated at its outlet (`dated_payments`)."""
+    frames = order_frames(raw_orders)
+    return dated_payments(frames, with_business_dates(frames.orders, config), config)
+
+
+def fee_payments(every: pd.DataFrame, day: date) -> list[DatedPayment]:
     """Every successful sale payment dated ``day`` at its outlet (`DatedPayment` rows): till
     payments of the day's sales and later payments of on-account orders, whatever became of
-    their order since."""
-    frames = order_frames(raw_orders)
-    dated = dated_payments(frames, with_business_dates(frames.orders, config), config)
-    return payments_at_sale(list(dated.itertuples(index=False)), day)
+    their order since. ``every``: `day_payments`."""
+    return payments_at_sale(list(every.itertuples(index=False)), day)
 
 
 def document_numbers(
-    chosen: list[DatedPayment], raw_orders: list[dict[str, Any]], config: MerchantConfig, day: date
+    chosen: list[DatedPayment], every: pd.DataFrame, config: MerchantConfig, day: date
 ) -> dict[str, str]:
     """Transaction id → the number of the Jurnal document that carries the payment: its
     receive payment's (``<invoice no>/P<n>``: a later payment, or a split payment's other
-    method) when it has one, else its order's invoice number. From the source alone."""
-    frames = order_frames(raw_orders)
-    every = dated_payments(frames, with_business_dates(frames.orders, config), config)
+    method) when it has one, else its order's invoice number. From the source alone
+    (``every``: `day_payments`)."""
     by_order = records_by_order(every)
     numbers: dict[str, str] = {}
     later = [p for p in chosen if p.sale_date != day]
@@ -110,8 +111,9 @@ def build_payment_fees(
 ) -> mdr.PaymentEntries:
     """The fee and gift-card entries of ``day``'s successful sale payments."""
     raw = orders_of_day(store, config, day)
-    chosen = fee_payments(raw, config, day)
-    numbers = document_numbers(chosen, raw, config, day)
+    every = day_payments(raw, config)
+    chosen = fee_payments(every, day)
+    numbers = document_numbers(chosen, every, config, day)
     numbered = [(p, numbers[p.transaction_id]) for p in chosen]
     return mdr.payment_entries(numbered, mdr.reported_fees(raw), config, day)
 
