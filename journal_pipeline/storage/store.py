@@ -323,11 +323,12 @@ class StagingStore:
     def read_journal(self, day: date) -> pd.DataFrame:
         t = tables.journal_lines
         query = sa.select(t).where(t.c.business_date == day).order_by(t.c.entry_id, t.c.line_no)
+        columns = [c.name for c in t.columns]
         with self.engine.connect() as conn:
-            frame = pd.DataFrame(conn.execute(query).mappings().all())
-        if frame.empty:
-            frame = pd.DataFrame(columns=[c.name for c in t.columns])
-        return frame
+            rows = [tuple(row) for row in conn.execute(query)]
+        if not rows:
+            return pd.DataFrame(columns=columns)
+        return pd.DataFrame.from_records(rows, columns=columns)  # tuples: see `documents`
 
     # -- marks: what a step remembers to skip work that would change nothing ----------------
     def mark(self, name: str, scope: str = "*") -> tuple[Any, datetime] | None:
