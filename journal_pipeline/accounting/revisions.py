@@ -2,8 +2,9 @@
 as it is now is posted again under the next revision's keys (`documents.revision_id`).
 
 Nothing posted is edited or deleted. The reversal of revision ``c`` undoes the net of every
-canonical line booked for the order so far (its sale, later payments, refunds), on the
-correction's business date, canonical entry ``reverse:<revision id>``::
+canonical line booked for the order so far (its sale, later payments, refunds; not its
+payments' own entries, below), on the correction's business date, canonical entry
+``reverse:<revision id>``::
 
     every account of the order's booked lines    the opposite of its net (clearing accounts
                                                  credited with what was paid, less refunds)
@@ -19,17 +20,16 @@ credits the receivable), and a **journal entry** ``<invoice no>/CJ``:
     Cr receivable                what was still unpaid on the order
     Dr/Cr rounding               what is left (cents)
 
-so the order's receivable and clearing accounts end at zero in Jurnal as in the journal. The
-accounts are those the order was booked to, so a wrong mapping is reversed where it went.
+so the order's receivable and clearing accounts end at zero in Jurnal as in the journal, but
+for the fees below. The accounts are those the order was booked to, so a wrong mapping is
+reversed where it went.
 
 The entries booked apart against the order's payments (the MDR kept from them and gift cards
-redeemed with them, `accounting.mdr`, entry ids ``money:…``) depend on why it is reversed
-(`ReversalKind`). A **correction** (the order changed, or is posted again under the current
-config) leaves them out: the bank kept the fee, Jurnal's own entry for it stands and the new
-revision does not book it again, so the clearing accounts are reversed as paid and the fee
-stays on its account in both books. A **rollback** of the outlet-day reverses them with the
-rest, and the journal entry ``/CJ`` takes them back from their own accounts (the MDR expense,
-the gift-card liability) rather than through the rounding account.
+redeemed with them, `accounting.mdr`, entry ids ``money:…``) are left out of every reversal, a
+correction's (the order changed, or is posted again under the current config) as a rollback's
+of the outlet-day: the bank kept the fee whatever happens to the sale, Jurnal's own entry for
+it (``<invoice no>/F``) stands and no later revision or repost books it again, so the clearing
+accounts are reversed as paid and the fee stays on its account in both books.
 
 The new revision is the order as it is now, dated the correction's business date: every
 successful payment of the order is settled on its invoice (deposit and receive payments, as
@@ -43,7 +43,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from enum import Enum
 from typing import Any, cast
 
 from journal_pipeline.accounting import periods
@@ -79,26 +78,12 @@ JE_ROLES = ("service_charge", "shipping_income")  # not carried by the sales ret
 VOLATILE = ("transaction_no", "custom_id", "memo", "transaction_date", "due_date")
 
 
-class ReversalKind(Enum):
-    """Why a revision is reversed, which decides what becomes of its payments' own entries
-    (MDR, gift card redeemed; see the module docstring)."""
-
-    CORRECTION = "correction"  # the order changed, or is posted again: those entries stand
-    ROLLBACK = "rollback"  # the outlet-day is undone: those entries are reversed with it
-
-
-CORRECTION, ROLLBACK = ReversalKind.CORRECTION, ReversalKind.ROLLBACK
-
-
-#: the entry of a rollback's reversal of the order's payment entries: ``reverse_money:<rid>``
-REVERSED_MONEY = "reverse_money:"
 Key = tuple[str, str | None, bool]  # a canonical line's role, account and estimate flag
 
 
 def is_payment_entry(row: Mapping[str, Any]) -> bool:
-    """A canonical line of an entry booked apart against a payment (`accounting.mdr`), or of
-    a rollback's reversal of such entries."""
-    return str(row["entry_id"]).startswith((PAYMENT_ENTRY_PREFIX, REVERSED_MONEY))
+    """A canonical line of an entry booked apart against a payment (`accounting.mdr`)."""
+    return str(row["entry_id"]).startswith(PAYMENT_ENTRY_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -134,56 +119,46 @@ def reversal(
     *,
     reason: str,
     replaced_by: str | None,
-    kind: ReversalKind,
 ) -> Booked:
-    """Everything still booked for the order reversed on ``day`` (see the module docstring);
-    a ``CORRECTION`` leaves the entries booked against its payments (MDR, gift card) standing."""
+    """Everything still booked for the order reversed on ``day`` but the entries booked
+    against its payments (MDR, gift card), which stand (see the module docstring)."""
     rid = revision_id(posted.order_id, posted.revision)
     source_id = f"{rid}{REVERSAL_SUFFIX}"
     outlet = posted.outlet_code
-    # the order's own lines, and those of the entries booked against its payments (with what
-    # earlier rollbacks reversed of them): each reversed as an entry of its own
-    order_net: dict[Key, int] = {}
-    apart: dict[Key, int] = {}
+    net: dict[Key, int] = {}
     for row in posted.journal:
-        side = apart if is_payment_entry(row) else order_net
+        if is_payment_entry(row):
+            continue  # the bank's: it stands
         key = (str(row["account_role"]), row["account_name"], bool(row["is_estimate"]))
-        side[key] = side.get(key, 0) + int(row["debit"]) - int(row["credit"])
-    if kind is CORRECTION:
-        apart = {}  # they stand
-    net = dict(order_net)
-    for key, amount in apart.items():
-        net[key] = net.get(key, 0) + amount
+        net[key] = net.get(key, 0) + int(row["debit"]) - int(row["credit"])
     invoice_no = str(posted.invoice["transaction_no"])
     return_no, entry_no = reversal_numbers(invoice_no)
     lines: list[dict[str, Any]] = []
     # the goods' revenue comes back through a sales return, which Jurnal books on the sales
     # return account when there is one: the journal books it there too, as for a refund
     returns_account = config.account("sales_return", outlet)
-    for entry, side in ((f"reverse:{rid}", order_net), (f"{REVERSED_MONEY}{rid}", apart)):
-        first = len(lines)
-        for (role, account, estimate), amount in sorted(side.items(), key=lambda kv: kv[0][:2]):
-            if amount == 0:
-                continue
-            if role == "sales" and returns_account:
-                role, account = "sales_return", returns_account
-            lines.append(
-                {
-                    "entry_id": entry,
-                    "business_date": periods.correction_date(day, config).day,  # as its documents
-                    "outlet_code": outlet,
-                    "source_type": "reversal",
-                    "source_id": source_id,
-                    "source_reference": posted.order_reference,
-                    "line_no": len(lines) - first + 1,
-                    "account_role": role,
-                    "account_name": account,
-                    "debit": max(-amount, 0),
-                    "credit": max(amount, 0),
-                    "description": f"reversal of {invoice_no}: {role}",
-                    "is_estimate": estimate,
-                }
-            )
+    for (role, account, estimate), amount in sorted(net.items(), key=lambda kv: kv[0][:2]):
+        if amount == 0:
+            continue
+        if role == "sales" and returns_account:
+            role, account = "sales_return", returns_account
+        lines.append(
+            {
+                "entry_id": f"reverse:{rid}",
+                "business_date": periods.correction_date(day, config).day,  # as its documents
+                "outlet_code": outlet,
+                "source_type": "reversal",
+                "source_id": source_id,
+                "source_reference": posted.order_reference,
+                "line_no": len(lines) + 1,
+                "account_role": role,
+                "account_name": account,
+                "debit": max(-amount, 0),
+                "credit": max(amount, 0),
+                "description": f"reversal of {invoice_no}: {role}",
+                "is_estimate": estimate,
+            }
+        )
 
     invoice = posted.invoice
     inclusive = bool(invoice.get("use_tax_inclusive"))
@@ -231,11 +206,6 @@ def reversal(
         elif role.startswith("tax:"):
             add(account, Decimal(-amount) - tax_left)
             tax_left = Decimal(0)
-    # what the payments' own entries booked beyond their clearing accounts (the MDR expense, the
-    # gift-card liability): back from those accounts, not through the rounding
-    for (role, account, estimate), amount in sorted(apart.items(), key=lambda kv: kv[0][:2]):
-        if not estimate and not role.startswith("payment:"):
-            add(account, Decimal(-amount))
     add(config.account("rounding", outlet), -sum(amounts.values(), Decimal(0)))
 
     posting = periods.correction_date(day, config)

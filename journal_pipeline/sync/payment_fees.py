@@ -4,8 +4,10 @@ the outbox and posted.
 
 Built apart from the day's sales (document type ``payment_fee``, journal part
 ``payment_fees``): the fee is the bank's whatever happens to the sale afterwards (voided,
-refunded, held, rolled back, revised), so neither build withdraws or replaces the other's.
-A revised order is read as it was first booked, plus any payment it gained since.
+refunded, held, corrected, its outlet-day rolled back or reposted), so neither build withdraws
+or replaces the other's, and no reversal of the order takes the fee back
+(`accounting.revisions.reversal`): it stays posted and in the canonical journal. A revised
+order is read as it was first booked, plus any payment it gained since.
 """
 
 from __future__ import annotations

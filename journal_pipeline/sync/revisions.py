@@ -187,12 +187,10 @@ def decide(
     reverse: bool,
     reason: str,
     command: str,
-    kind: rules.ReversalKind,
 ) -> RevisionChange | str:
     """Reverse the order's live revision on ``day`` (``reverse``) and/or book the order as
-    ``raw`` as its next revision on ``day``; or why not. ``kind``: a correction leaves the
-    entries booked against the order's payments (MDR, gift card) standing, a rollback reverses
-    them too (`accounting.revisions.reversal`)."""
+    ``raw`` as its next revision on ``day``; or why not. The entries booked against the
+    order's payments (MDR, gift card) stand (`accounting.revisions.reversal`)."""
     revisions = RevisionStore(store.engine)
     rows = revisions.of_orders([order_id]).get(order_id, [])
     first = None
@@ -240,7 +238,7 @@ def decide(
         posted = posted_revision(store, order_id, live.revision, config)
         if isinstance(posted, str):
             return posted
-        undone = rules.reversal(posted, config, day, reason=reason, replaced_by=new_no, kind=kind)
+        undone = rules.reversal(posted, config, day, reason=reason, replaced_by=new_no)
         change.reversed_revision = live.revision
         change.reversal = {
             "lines": [rules.line_json(r) for r in undone.lines],
@@ -304,7 +302,6 @@ def revise_changed_orders(
                 reverse=True,
                 reason="the order changed in iSeller after it was posted",
                 command="sync (order changed in iSeller)",
-                kind=rules.CORRECTION,
             )
             if isinstance(decided, RevisionChange):
                 changes.append(decided)

@@ -127,7 +127,7 @@ def plan_rollback(
         order_id, _ = split_revision(row.source_id)
         decided = decide(
             store, config, order_id, day, raw=None, reverse=True,
-            reason=f"outlet {outlet}, {day} rolled back", command=command, kind=rules.ROLLBACK,
+            reason=f"outlet {outlet}, {day} rolled back", command=command,
         )  # fmt: skip
         if isinstance(decided, str):
             plan.blocked.append(f"{row.transaction_no}: {decided}")
@@ -178,15 +178,7 @@ def plan_repost(
             if same:
                 continue  # Jurnal already has what the current config books
         decided = decide(
-            store,
-            config,
-            order_id,
-            day,
-            raw=sale,
-            reverse=True,
-            reason=reason,
-            command=command,
-            kind=rules.CORRECTION,  # posted again from the current config: the fees stand
+            store, config, order_id, day, raw=sale, reverse=True, reason=reason, command=command
         )
         _add(plan, row.transaction_no, int(row.posted_total or 0), decided, config, day)
     for order_id in _rolled_back_orders(store, day, outlet):
@@ -194,15 +186,7 @@ def plan_repost(
         if current is None or current.get("status") != "completed":
             continue
         decided = decide(
-            store,
-            config,
-            order_id,
-            day,
-            raw=current,
-            reverse=False,
-            reason=reason,
-            command=command,
-            kind=rules.CORRECTION,  # nothing reversed
+            store, config, order_id, day, raw=current, reverse=False, reason=reason, command=command
         )
         _add(plan, None, 0, decided, config, day)
     payments = payment_rollback.repost_payments(store, config, day, outlet, reason, command)

@@ -87,14 +87,7 @@ def test_the_reversal_undoes_the_net_of_what_was_booked():
         returned={0: Decimal(1)},
         journal=first.lines,
     )
-    undone = rules.reversal(
-        posted,
-        CONFIG,
-        CHANGED,
-        reason="test",
-        replaced_by="ISL/JKT-000101.1",
-        kind=rules.CORRECTION,
-    )
+    undone = rules.reversal(posted, CONFIG, CHANGED, reason="test", replaced_by="ISL/JKT-000101.1")
     net: dict[str, int] = {}
     for row in first.lines:
         net[row["account_name"]] = net.get(row["account_name"], 0) + row["debit"] - row["credit"]

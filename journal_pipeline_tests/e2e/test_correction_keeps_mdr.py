@@ -1,14 +1,14 @@
-"""A correction leaves the MDR of the order's payment standing, a rollback reverses it, and
-Jurnal agrees with the journal account by account (docs/posting-model.md, "Corrections after
-posting"). Per-order mode, against the emulators: a JKT sale of the first day paid by a method
-with a fee is sold twice the quantity in iSeller on the last day (`test_summary_corrections`),
-that day run again; then the first day's outlet-day is rolled back through the command line.
+"""Every reversal of an order leaves the MDR of its payments standing, a correction's as a
+rollback's, and Jurnal agrees with the journal account by account (docs/posting-model.md,
+"Corrections after posting"). Per-order mode, against the emulators: a JKT sale of the first
+day paid by a method with a fee is sold twice the quantity in iSeller on the last day
+(`test_summary_corrections`), that day run again; then the first day's outlet-day is rolled
+back and posted again through the command line.
 
-The bank kept the fee whatever became of the order's lines: Jurnal's fee entry ``<invoice
-no>/F`` stands and the order's new revision books no fee, so the correction's reversal leaves
-the fee out (its journal entry ``/CJ`` credits the clearing account what was paid, none of it
-through the rounding account). A rollback undoes the outlet-day with its fees: the journal
-reverses them and the entry ``/CJ`` takes them back from the MDR account."""
+The bank kept the fee whatever became of the order: Jurnal's fee entry ``<invoice no>/F``
+stands, the order's new revision books no fee and a repost books none again, so the reversal
+leaves the fee out (its journal entry ``/CJ`` credits the clearing account what was paid, none
+of it through the rounding account) and the MDR account holds the same in both books."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ import pytest
 from click.testing import CliRunner
 
 from journal_pipeline.accounting.documents import PAYMENT_FEE
-from journal_pipeline.accounting.revisions import REVERSED_MONEY
 from journal_pipeline.cli import main
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline_tests.e2e.demo_week import CONFIG
+from journal_pipeline_tests.e2e.test_dialects_week import _by_account
 from journal_pipeline_tests.e2e.test_rollback_repost import _cli_env, _ties_out
 from journal_pipeline_tests.e2e.test_summary_corrections import (
     DAYS,
@@ -68,29 +68,61 @@ def test_a_correction_leaves_the_orders_mdr_standing(corrected):
     journal = week.store.read_journal(DAYS[2])
     reversal = journal[journal["entry_id"] == f"reverse:{week.order['order_id']}"]
     assert len(reversal) and MDR not in set(reversal["account_name"])
-    assert not journal["entry_id"].astype(str).str.startswith(REVERSED_MONEY).any()
     _ties_out(week, DAYS)
 
 
-def test_a_rollback_reverses_the_mdr_from_its_own_account(corrected):
-    """Rolling back the first day at JKT reverses its live invoices with their fees: the MDR
-    account in Jurnal moves as in the journal, the rounding account within a rupiah."""
-    week = corrected
-    day: date = DAYS[0]
-    before = _gaps(week)
-    journal = week.store.read_journal(day)
+def _journal_mdr(week) -> Decimal:
+    """The MDR expense in the canonical journal over the days."""
+    return _by_account([week.store.read_journal(day) for day in DAYS]).get(MDR, Decimal(0))
+
+
+def _posted_fees(week, day: date) -> list[str]:
+    docs = Outbox(week.store).documents(day)
+    fees = docs[(docs["doc_type"] == PAYMENT_FEE) & (docs["outlet_code"] == "JKT")]
+    assert set(fees["status"]) == {"posted"}, fees[["transaction_no", "status"]]
+    return sorted(fees["transaction_no"])
+
+
+def _cli(week, command: str, day: date) -> None:
     done = CliRunner().invoke(
         main,
-        ["rollback", "--date", day.isoformat(), "--outlet", "JKT", "--yes"],
+        [command, "--date", day.isoformat(), "--outlet", "JKT", "--yes"],
         env=_cli_env(week),
     )
     assert done.exit_code == 0, done.output
-    after = _gaps(week)
+
+
+def test_a_rollback_and_repost_leave_the_mdr_standing(corrected):
+    """Rolling back the first day at JKT reverses its live invoices and leaves their fees: the
+    journal's MDR expense does not move, Jurnal's equals it, the rounding account in Jurnal
+    moves within a rupiah; the repost books no fee again."""
+    week = corrected
+    day: date = DAYS[0]
+    before = _gaps(week)
+    mdr = _journal_mdr(week)
+    fees = _posted_fees(week, day)
+    assert mdr > 0 and fees, "the first day's JKT payments bear no fee"
+    assert before.get(MDR, Decimal(0)) == 0
+
+    _cli(week, "rollback", day)
     journal = week.store.read_journal(day)
-    undone = journal[journal["entry_id"].astype(str).str.startswith(REVERSED_MONEY)]
-    taken = int(undone["credit"][undone["account_name"] == MDR].sum())
-    assert taken > 0, "the rollback reversed no fee"
-    assert after.get(MDR, Decimal(0)) == before.get(MDR, Decimal(0)) == 0
+    undone = journal[
+        journal["entry_id"].astype(str).str.startswith("reverse:")
+        & (journal["outlet_code"] == "JKT")
+    ]
+    assert len(undone), "the rollback reversed nothing"
+    assert MDR not in set(undone["account_name"]), "the rollback reversed a fee"
+    after = _gaps(week)
+    assert _journal_mdr(week) == mdr and after.get(MDR, Decimal(0)) == 0
     moved = after.get(ROUNDING, Decimal(0)) - before.get(ROUNDING, Decimal(0))
     assert abs(moved) <= 1, f"the rounding account in Jurnal moved {moved} from the journal"
+    assert _posted_fees(week, day) == fees
+    _ties_out(week, DAYS)
+
+    _cli(week, "repost", day)
+    reposted = _gaps(week)
+    assert _journal_mdr(week) == mdr and reposted.get(MDR, Decimal(0)) == 0
+    moved = reposted.get(ROUNDING, Decimal(0)) - before.get(ROUNDING, Decimal(0))
+    assert abs(moved) <= 1, f"the rounding account in Jurnal moved {moved} from the journal"
+    assert _posted_fees(week, day) == fees  # none booked again
     _ties_out(week, DAYS)

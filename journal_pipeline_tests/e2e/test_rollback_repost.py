@@ -17,6 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from journal_pipeline.accounting.revisions import is_payment_entry
 from journal_pipeline.cli import main
 from journal_pipeline.storage.revisions import RevisionStore
 from journal_pipeline.sync.outbox import Outbox
@@ -209,7 +210,8 @@ def test_a_sync_after_a_rollback_holds_the_outlet_day_until_repost(tmp_path):
 def test_a_payment_of_another_days_invoice_is_rolled_back_and_posted_again(tmp_path):
     """An on-account order sold on one day and paid on a later one: a rollback of the
     payment's outlet-day reverses the receive payment by a journal entry of its own (the
-    invoice's day is untouched), a repost books it again."""
+    invoice's day is untouched), a repost books it again. The MDR the bank kept from the
+    outlet-day's payments stands throughout, in the journal and in Jurnal alike."""
     from journal_pipeline_tests.e2e import test_after_revision as later
 
     with synced_demo_week(tmp_path, later.DAYS, orders_per_outlet_per_day=8, now=FIXED_NOW) as week:
@@ -224,14 +226,23 @@ def test_a_payment_of_another_days_invoice_is_rolled_back_and_posted_again(tmp_p
         assert f"reverse receive payment {number} " in dry.output
         assert f"journal entry {number}/C" in dry.output
 
+        # what the outlet-day's payments put on the clearing account, and the MDR the bank
+        # kept from them (the fee entries, Dr MDR, Cr clearing: `accounting.mdr`)
+        booked = _on(store.read_journal(day), outlet, account)
+        fees = booked[booked.apply(is_payment_entry, axis=1)]
+        fee = int(fees["credit"].sum()) - int(fees["debit"].sum())
+        assert fee > 0, "no payment of the outlet-day on the clearing account bears a fee"
+        gross = _net(booked) + fee
+        assert gross >= int(Decimal(unpaid["total_amount"]))
+
         done = runner.invoke(main, ["rollback", *args, "--yes"], env=env)
         assert done.exit_code == 0, done.output
         entries = _numbers(client, "journal_entries")
         assert entries.count(f"{number}/C") == 1
         _ties_out(week, later.DAYS)
-        journal = store.read_journal(day)
-        moved = journal[(journal["outlet_code"] == outlet) & (journal["account_name"] == account)]
-        assert int(moved["debit"].sum()) == int(moved["credit"].sum()) > 0  # nets to nothing
+        _mdr_ties_out(week, outlet, later.DAYS)
+        # every payment reversed, the fees standing: the clearing account holds them credited
+        assert _net(_on(store.read_journal(day), outlet, account)) == -fee
         invoice_day = later.DAYS[0]
         assert RevisionStore(store.engine).marks(invoice_day) == {}
 
@@ -246,17 +257,34 @@ def test_a_payment_of_another_days_invoice_is_rolled_back_and_posted_again(tmp_p
         entries = _numbers(client, "journal_entries")
         assert entries.count(f"{number}.1") == 1 and entries.count(f"{number}/C") == 1
         _ties_out(week, later.DAYS)
-        journal = store.read_journal(day)
-        moved = journal[
-            (journal["source_reference"] == unpaid["order_reference"])
-            & (journal["account_name"] == account)
-        ]
-        paid = int(Decimal(unpaid["total_amount"]))
-        assert int(moved["debit"].sum()) - int(moved["credit"].sum()) == paid
+        _mdr_ties_out(week, outlet, later.DAYS)
+        # posted again, the fees not booked twice: what the bank deposits, gross less the fees
+        journal = _on(store.read_journal(day), outlet, account)
+        assert _net(journal) == gross - fee
+        mine = journal[journal["source_reference"] == unpaid["order_reference"]]
+        own_fee = -_net(mine[mine.apply(is_payment_entry, axis=1)])
+        assert _net(mine) == int(Decimal(unpaid["total_amount"])) - own_fee
 
         twice = runner.invoke(main, ["repost", *args, "--yes"], env=env)
         assert twice.exit_code == 0, twice.output
         assert "nothing to repost" in twice.output and "0 document(s) posted now" in twice.output
+
+
+def _on(journal, outlet: str, account: str):
+    return journal[(journal["outlet_code"] == outlet) & (journal["account_name"] == account)]
+
+
+def _net(lines) -> int:
+    return int(lines["debit"].sum()) - int(lines["credit"].sum())
+
+
+def _mdr_ties_out(week, outlet: str, days: list[date]) -> None:
+    """Jurnal's MDR expense over the days equals the journal's (the fees stand in both)."""
+    mdr = CONFIG.account("payment_fees", outlet)
+    assert mdr is not None
+    ours = _by_account([week.store.read_journal(day) for day in days]).get(mdr, Decimal(0))
+    theirs = _trial_balance(week.jurnal.client(), days[0], days[-1]).get(mdr, Decimal(0))
+    assert ours > 0 and theirs == ours
 
 
 def _paid_on_a_later_day(week) -> tuple[dict, str, str, dict]:
