@@ -88,6 +88,7 @@ class StagingStore:
                 )
                 existing.update({r.order_id: r for r in rows})
             posted = _posted_invoices(conn, list(existing))
+            new: list[dict[str, Any]] = []  # inserted at once: one statement per order is slow
             for order_id, order in incoming.items():
                 raw = dumps(without_contacts(order))
                 modified_at = parse_utc(order.get("modified_date"))
@@ -102,7 +103,7 @@ class StagingStore:
                 }
                 old = existing.get(order_id)
                 if old is None:
-                    conn.execute(sa.insert(t).values(order_id=order_id, **values))
+                    new.append({"order_id": order_id, **values})
                     counts["inserted"] += 1
                 elif old.raw == raw or _older(modified_at, as_utc(old.modified_at)):
                     counts["unchanged"] += 1
@@ -111,6 +112,8 @@ class StagingStore:
                         values["posted_raw"] = old.raw  # what its posted invoice was built from
                     conn.execute(sa.update(t).where(t.c.order_id == order_id).values(**values))
                     counts["updated"] += 1
+            if new:
+                conn.execute(sa.insert(t), new)
         return counts
 
     def orders_closed_between(self, start: datetime, end: datetime) -> list[dict]:
