@@ -160,6 +160,7 @@ class RateLimiter:
     def acquire(self) -> Slot:
         """Block until a request may go out; the caller must :meth:`release` the slot."""
         started = self.clock()
+        missed = False
         while True:
             granted, wait = self._try_acquire()
             if granted is not None:
@@ -170,8 +171,12 @@ class RateLimiter:
                 raise TimeoutError(
                     f"no Jurnal rate-limit slot within {self.max_wait:.1f}s (next in {wait:.1f}s)"
                 )
-            # a little jitter so that waiting processes do not all wake at once
-            self.sleep(max(wait, 0.001) + random.uniform(0.0, min(0.05 * wait, 0.5)))
+            # The first wait ends when the slot frees: a jitter there would only leave it
+            # unused. Once a slot was missed (another thread or process took it), a little
+            # jitter so that those waiting do not all wake at once again.
+            jitter = random.uniform(0.0, min(0.05 * wait, 0.5)) if missed else 0.0
+            self.sleep(max(wait, 0.001) + jitter)
+            missed = True
 
     def release(self, slot: Slot) -> None:
         """The request's answer (or failure) is back: it counts from now on, not from its lease."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
@@ -47,6 +48,9 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 READ_TIMEOUT_SECONDS = 60.0
 MAX_PAGE_SIZE = 100
 USER_AGENT = "journal-pipeline"
+#: Requests a client with a rate limiter may have in flight at once (`concurrent_requests`):
+#: the limiter decides when each goes out, whatever the number of threads asking.
+CONCURRENT_REQUESTS = 4
 
 
 def _json_default(value: object) -> Any:
@@ -145,6 +149,7 @@ class JurnalTransport:
         self.latency_seconds = 0.0
         self.retries = 0
         self.rate_limited = 0
+        self._counting = threading.Lock()  # threads posting at once share the counters
 
     def close(self) -> None:
         self._session.close()
@@ -152,6 +157,12 @@ class JurnalTransport:
     @property
     def base_url(self) -> str:
         return self._base_url
+
+    @property
+    def concurrent_requests(self) -> int:
+        """How many requests callers may send at once from threads: several with a shared
+        rate limiter (it spaces them), one without."""
+        return CONCURRENT_REQUESTS if self.limiter is not None else 1
 
     @property
     def latency(self) -> float:
@@ -198,7 +209,8 @@ class JurnalTransport:
         """The retry policy of one request (built per request: it reads the settings now)."""
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
-            self.retries += 1
+            with self._counting:
+                self.retries += 1
             error = state.outcome.exception() if state.outcome is not None else None
             logger.info(
                 "Jurnal %s %s: %s; retrying in %.1fs (attempt %d of %d)",
@@ -258,7 +270,8 @@ class JurnalTransport:
         """The decoded body of a 2xx answer, or the JurnalError to act on."""
         slot = self.limiter.acquire() if self.limiter is not None else None
         if slot is not None:
-            self.rate_wait_seconds += slot.waited
+            with self._counting:
+                self.rate_wait_seconds += slot.waited
         started = time.monotonic()
         try:
             response = self._session.request(
@@ -285,8 +298,9 @@ class JurnalTransport:
             )
         finally:
             elapsed = time.monotonic() - started
-            self.calls += 1
-            self.latency_seconds += elapsed
+            with self._counting:
+                self.calls += 1
+                self.latency_seconds += elapsed
             if slot is not None:
                 assert self.limiter is not None
                 self.limiter.release(slot)
@@ -310,7 +324,8 @@ class JurnalTransport:
             return decoded if decoded is not None else {}
         retry_after = None
         if response.status_code == 429:
-            self.rate_limited += 1
+            with self._counting:
+                self.rate_limited += 1
             retry_after = _retry_after_seconds(response.headers.get("Retry-After"), time.time())
         return error_from_response(
             response.status_code,

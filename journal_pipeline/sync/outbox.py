@@ -41,14 +41,20 @@ from journal_pipeline.accounting.documents import (
 )
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.return_arithmetic import OWN_POSTINGS
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.core.money import format_idr, to_rupiah
-from journal_pipeline.jurnal.errors import JurnalRateLimited, JurnalRetryableError
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, dumps, loads
 from journal_pipeline.storage.writing import writing
+from journal_pipeline.sync.batch_posting import post_batches
 from journal_pipeline.sync.outbox_reads import OutboxReads
 from journal_pipeline.sync.ports import BatchItem, JurnalWriter
-from journal_pipeline.sync.waiting_payments import invoice_no_of, invoice_state, waiting_reason
+from journal_pipeline.sync.waiting_payments import (
+    invoice_no_of,
+    invoice_state,
+    posted_invoice_numbers,
+    waiting_reason,
+)
 
 Row: TypeAlias = sa.Row[*tuple[Any, ...]]  # a row of an outbox query, columns by name
 
@@ -278,6 +284,7 @@ class Outbox(OutboxReads):
         return "reversal_needed"
 
     # -- posting -----------------------------------------------------------------------------
+    @cycle_collection_paused()  # invoices, then their payments: `sync.batch_posting`
     def post_pending(self, day: date, client: JurnalWriter) -> PostResult:
         """Post the day's pending invoices and receive payments, invoices first, in batches of
         up to 100 (returns and journal entries: `sync.returns.post_corrections`)."""
@@ -312,8 +319,14 @@ class Outbox(OutboxReads):
         """Receive payments whose invoice is in Jurnal; the others are held until it is, the
         reason naming the day to sync (`sync.waiting_payments`)."""
         ready = []
+        numbers = {row.doc_key: invoice_no_of(row.payload) for row in rows}
+        with self.engine.connect() as conn:
+            posted = posted_invoice_numbers(conn, set(numbers.values()))
         for row in rows:
-            invoice_no = invoice_no_of(row.payload)
+            invoice_no = numbers[row.doc_key]
+            if invoice_no in posted:
+                ready.append(row)
+                continue
             with self.engine.connect() as conn:
                 state = invoice_state(conn, invoice_no, row.source_reference, row.business_date)
             if state.status == "posted":
@@ -327,68 +340,77 @@ class Outbox(OutboxReads):
     def _post_rows(
         self, doc_type: str, rows: Sequence[Row], client: JurnalWriter, result: PostResult
     ) -> bool:
-        kind = KINDS[doc_type]
-        for start in range(0, len(rows), BATCH_SIZE):
-            batch = rows[start : start + BATCH_SIZE]
-            self._count_attempt([r.doc_key for r in batch])
-            try:
-                items = client.batch_create(
-                    kind.resource, kind.root, [loads(r.payload)[kind.root] for r in batch]
-                )
-                result.calls += 1
-            except (JurnalRetryableError, JurnalRateLimited) as exc:
-                # Unknown whether Jurnal kept them: they stay pending, and the next attempt
-                # resolves any that did arrive through the duplicate check.
-                result.interrupted = f"{type(exc).__name__}: {exc}"
-                self._log_many([r.doc_key for r in batch], "retry", result.interrupted)
-                result.left_pending += len(rows) - start
-                return False
-            for row, item in zip(batch, items, strict=True):
-                self._settle(kind, row, item, result)
-        return True
+        """Post ``rows`` in batches of up to 100, several at once when the client's limiter
+        allows (`sync.batch_posting`); False when a retryable error stopped the posting."""
+        return post_batches(self, KINDS[doc_type], rows, client, result, BATCH_SIZE)
 
-    def _settle(self, kind: DocKind, row: Row, item: BatchItem, result: PostResult) -> None:
-        """Record one batch item: created, already there (resolved by the client), or refused."""
-        if item.record is not None:
-            self._mark_posted(kind, row, item.record, "duplicate" if item.duplicate else "posted")
-            if item.duplicate:
-                result.duplicates_resolved += 1
-            else:
-                result.posted += 1
-            return
-        reason = _refusal(row, item)
-        self._mark(row.doc_key, "failed", reason, "failed")
-        result.failed += 1
-        result.failures.append(reason)
+    def _settle_batch(
+        self, kind: DocKind, batch: Sequence[Row], items: Sequence[BatchItem], result: PostResult
+    ) -> None:
+        """Record a batch's items in one transaction: created, already there (resolved by the
+        client), or refused."""
+        now = datetime.now(UTC)
+        posted = []
+        with writing(self.engine) as conn:
+            for row, item in zip(batch, items, strict=True):
+                if item.record is not None:
+                    posted.append((row, item.record, "duplicate" if item.duplicate else "posted"))
+                    if item.duplicate:
+                        result.duplicates_resolved += 1
+                    else:
+                        result.posted += 1
+                    continue
+                reason = _refusal(row, item)
+                self._set(
+                    conn, row.doc_key, now, "failed", message=reason, status="failed", reason=reason
+                )
+                result.failed += 1
+                result.failures.append(reason)
+            self._write_posted(conn, kind, posted, now)
 
     def _mark_posted(self, kind: DocKind, row: Row, record: Mapping[str, Any], event: str) -> None:
-        now = datetime.now(UTC)
-        posted_total = to_rupiah(record.get(kind.total_field))
-        message = f"Jurnal id {record['id']}, total {format_idr(posted_total)}"
-        if event == "duplicate":
-            message = "already in Jurnal (earlier attempt); " + message
         with writing(self.engine) as conn:
-            self._set(
-                conn,
-                row.doc_key,
-                now,
-                event,
-                message=message,
+            self._write_posted(conn, kind, [(row, record, event)], datetime.now(UTC))
+
+    def _write_posted(
+        self,
+        conn: sa.Connection,
+        kind: DocKind,
+        posted: Sequence[tuple[Row, Mapping[str, Any], str]],
+        now: datetime,
+    ) -> None:
+        """Mark documents posted (``event`` posted or duplicate) with Jurnal's id and total,
+        logging each and any total other than expected: one statement each for the batch."""
+        if not posted:
+            return
+        t = tables.outbox
+        updates, logs = [], []
+        for row, record, event in posted:
+            total = to_rupiah(record.get(kind.total_field))
+            message = f"Jurnal id {record['id']}, total {format_idr(total)}"
+            if event == "duplicate":
+                message = "already in Jurnal (earlier attempt); " + message
+            updates.append({"key": row.doc_key, "jurnal": int(record["id"]), "total": total})
+            logs.append(self._log_row(row.doc_key, event, message, now))
+            if row.expected_total is not None and total != row.expected_total:
+                mismatch = (
+                    f"Jurnal total {format_idr(total)} vs expected {format_idr(row.expected_total)}"
+                )
+                logs.append(self._log_row(row.doc_key, "total_mismatch", mismatch, now))
+        conn.execute(
+            sa.update(t)
+            .where(t.c.doc_key == sa.bindparam("key"))
+            .values(
+                updated_at=now,
                 status="posted",
                 reason=None,
-                jurnal_id=int(record["id"]),
-                posted_total=posted_total,
+                jurnal_id=sa.bindparam("jurnal"),
+                posted_total=sa.bindparam("total"),
                 posted_at=now,
-            )
-            if row.expected_total is not None and posted_total != row.expected_total:
-                self._log(
-                    conn,
-                    row.doc_key,
-                    "total_mismatch",
-                    f"Jurnal total {format_idr(posted_total)} vs expected "
-                    f"{format_idr(row.expected_total)}",
-                    now,
-                )
+            ),
+            updates,
+        )
+        conn.execute(sa.insert(tables.outbox_log), logs)
 
     def _mark(self, key: str, status: str, reason: str, event: str) -> None:
         now = datetime.now(UTC)
@@ -424,11 +446,16 @@ class Outbox(OutboxReads):
     def _log(
         self, conn: sa.Connection, key: str, event: str, message: str | None, now: datetime
     ) -> None:
-        conn.execute(
-            sa.insert(tables.outbox_log).values(
-                doc_key=key, at=now, event=event, message=message, run_id=self.run_id
-            )
-        )
+        conn.execute(sa.insert(tables.outbox_log).values(self._log_row(key, event, message, now)))
+
+    def _log_row(self, key: str, event: str, message: str | None, now: datetime) -> dict[str, Any]:
+        return {
+            "doc_key": key,
+            "at": now,
+            "event": event,
+            "message": message,
+            "run_id": self.run_id,
+        }
 
     @staticmethod
     def _row(conn: sa.Connection, key: str) -> Row | None:

@@ -76,6 +76,21 @@ def invoice_state(
     return InvoiceState(None, None, _sale_day(conn, order_reference, payment_day))
 
 
+def posted_invoice_numbers(conn: sa.Connection, numbers: Iterable[str]) -> set[str]:
+    """The invoice numbers among ``numbers`` whose every invoice row is posted: the payments
+    of those are ready without asking `invoice_state` one by one."""
+    t = tables.outbox
+    ordered = sorted(set(numbers))
+    seen: dict[str, bool] = {}
+    for start in range(0, len(ordered), 500):
+        query = sa.select(t.c.transaction_no, t.c.status).where(
+            t.c.doc_type == SALES_INVOICE, t.c.transaction_no.in_(ordered[start : start + 500])
+        )
+        for number, status in conn.execute(query):
+            seen[number] = seen.get(number, True) and status == "posted"
+    return {number for number, all_posted in seen.items() if all_posted}
+
+
 def _sale_day(conn: sa.Connection, order_reference: str | None, payment_day: date) -> date | None:
     """The business day the order was closed on, from the staged order and its outlet's day
     windows: the window that holds the closing moment, else whole days back from the window
