@@ -1,7 +1,8 @@
-"""A fresh merchant for one measurement: both emulators on free ports in this process, the
-merchant config (the demo config with the mode and outlets asked for), a new SQLite staging
-database, and days run as `journal-pipeline backfill` runs them without DAGSTER_HOME (in this
-process, one after the other, oldest first).
+"""A fresh merchant for one measurement: both emulators on free ports (iSeller's in this
+process, Jurnal's in a process of its own, as Jurnal is a server of its own:
+`jurnal_process`), the merchant config (the demo config with the mode and outlets asked
+for), a new SQLite staging database, and days run as `journal-pipeline backfill` runs them
+without DAGSTER_HOME (in this process, one after the other, oldest first).
 
 Jurnal's rate limit is on (30 a minute, 1,800 an hour) with its clock ``time_scale`` times
 faster; the pipeline's limiter runs on the same clock (``JURNAL_RATE_LIMIT_WINDOW_SCALE``).
@@ -26,11 +27,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from benchmarks.bench.jurnal_process import JurnalProcess
 from journal_sandbox.defaults import JURNAL_CLIENT_ID, sandbox_env
-from journal_sandbox.faults import FaultInjector
 from journal_sandbox.http import Request, Response, SandboxServer
 from journal_sandbox.iseller_app import ISellerSandbox
-from journal_sandbox.jurnal_app import JurnalSandbox
 from journal_sandbox.launch import SandboxOptions, extra_warehouses, write_demo_config
 
 MODES = ("per_order", "daily_summary")
@@ -51,7 +51,7 @@ class Merchant:
     workdir: Path
     mode: str
     iseller: ISellerSandbox
-    jurnal: JurnalSandbox
+    jurnal: JurnalProcess
     servers: list[SandboxServer]
     env: dict[str, str]
     days: list[date]
@@ -165,20 +165,19 @@ def fresh_merchant(
         faults="",
         outlet_count=outlets,
     )
-    jurnal = JurnalSandbox(
+    jurnal = JurnalProcess(
         options.state_dir / "jurnal",
         time_scale=time_scale,
-        faults=FaultInjector.from_spec("", seed=seed),  # none, whatever the environment says
+        seed=seed,
+        warehouses=list(extra_warehouses(outlets)),
     )
-    for name, code in extra_warehouses(outlets):
-        jurnal.ensure_warehouse(name, code)
     iseller_log: list[str] = []
 
     def iseller_app(request: Request) -> Response:
         iseller_log.append(f"{request.method} {request.path}")
         return iseller.app(request)
 
-    servers = [SandboxServer(iseller_app).start(), SandboxServer(jurnal.app).start()]
+    servers = [SandboxServer(iseller_app).start()]
     iseller._base_url = servers[0].url  # the token's resource URL: every call is logged
     config = write_demo_config(options, start)
     config.write_text(
@@ -186,7 +185,7 @@ def fresh_merchant(
         encoding="utf-8",
     )
     env = {
-        **sandbox_env(servers[0].url, servers[1].url),
+        **sandbox_env(servers[0].url, jurnal.url),
         "JOURNAL_PIPELINE_CONFIG": str(config),
         "STAGING_DATABASE_URL": f"sqlite:///{workdir / 'staging.db'}",
         "JURNAL_RATE_LIMIT_WINDOW_SCALE": str(time_scale),
