@@ -132,7 +132,7 @@ class DayCompleteness:
 @dataclass(frozen=True)
 class StagedDay:
     """The staged orders any reading of the day's windows may need, read once: as frames, and
-    those held at the edge (`held_at_edge`)."""
+    those held at the edge (`_held`)."""
 
     frames: OrderFrames
     held: dict[str, list[str]]
@@ -327,14 +327,9 @@ def check_day(
     return DayCompleteness(day, tuple(findings), (*warnings, *excused))
 
 
-def held_at_edge(store: StagingStore, config: MerchantConfig, day: date) -> dict[str, list[str]]:
-    """``{OUTLET CODE: [references]}`` of the orders staged for the day's windows that iSeller
-    sent in a form that cannot be read (`journal_pipeline.iseller.validation`); ``"*"`` for
-    those that name no outlet."""
-    return staged_day(store, config, day).held
-
-
 def _held(staged: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """``{OUTLET CODE: [references]}`` of the staged orders iSeller sent in a form that cannot
+    be read (`journal_pipeline.iseller.validation`); ``"*"`` for those that name no outlet."""
     held: dict[str, list[str]] = {}
     for raw in staged:
         if is_held(raw) and not superseded(raw):
