@@ -16,6 +16,7 @@ strings ``"YYYY-MM-DD HH:MM:SS"`` (the API stores UTC and converts on output).
 
 from __future__ import annotations
 
+import bisect
 import random
 import re
 import uuid
@@ -1099,6 +1100,7 @@ class DemoMerchant:
         self._first_sequence: dict[str, dict[date, int]] = {o.outlet_code: {} for o in self.outlets}
         self._day_cache = lru_cache(maxsize=512)(self._generate_day)
         self._cash_cache = lru_cache(maxsize=1024)(self._cash_movements)
+        self._change_cache = lru_cache(maxsize=512)(self._state_changes)
         self._closed_shifts: dict[tuple[str, date], ShiftCash] = {}
 
     @staticmethod
@@ -1333,6 +1335,31 @@ class DemoMerchant:
         if outlet_code not in self._first_sequence:
             raise KeyError(f"unknown outlet code {outlet_code!r}")
         return self._day_cache(outlet_code, business_date)
+
+    def orders_changed(
+        self, outlet_code: str, business_date: date, after: datetime | None, until: datetime
+    ) -> list[GeneratedOrder]:
+        """The orders of a day whose state changed in ``(after, until]``, in the day's order.
+
+        A bisection of the day's sorted change instants: the sandbox asks on every request, and
+        a scan of every order of a busy day each time would grow with the square of its size.
+        """
+        instants, owners = self._change_cache(outlet_code, business_date)
+        first = 0 if after is None else bisect.bisect_right(instants, after)
+        last = bisect.bisect_right(instants, until)
+        orders = self.orders_for_day(outlet_code, business_date)
+        return [orders[index] for index in sorted(set(owners[first:last]))]
+
+    def _state_changes(
+        self, outlet_code: str, business_date: date
+    ) -> tuple[list[datetime], list[int]]:
+        """The day's change instants, sorted, and the index of the order of each."""
+        changes = sorted(
+            (change, index)
+            for index, order in enumerate(self.orders_for_day(outlet_code, business_date))
+            for change in order.state_changes()
+        )
+        return [change for change, _ in changes], [index for _, index in changes]
 
     def expected_orders(
         self, outlet_code: str, business_date: date, *, as_of: datetime | None = None

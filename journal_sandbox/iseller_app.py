@@ -536,12 +536,8 @@ class ISellerSandbox:
                 oldest = watermark.astimezone(zone).date() - timedelta(days=MAX_CHANGE_LAG_DAYS)
                 if day < oldest:
                     continue
-            for order in self.merchant.orders_for_day(outlet_code, day):
-                changed = any(
-                    (watermark is None or change > watermark) and change <= now
-                    for change in order.state_changes()
-                )
-                state = order.state_at(now) if changed else None
+            for order in self.merchant.orders_changed(outlet_code, day, watermark, now):
+                state = order.state_at(now)
                 if state is None:
                     continue
                 shown = state.order

@@ -605,27 +605,30 @@ class JurnalSandbox(
             words = plural.replace("_", " ")
             message = f"maximum {MAX_BATCH_SIZE} {words} per batch, got {len(items)}"
             raise ApiError(422, {plural: [message], "error_full_messages": [f"{label} {message}"]})
-        results = []
-        all_created = True
-        for item in items:
-            data = item.get(singular) if isinstance(item, dict) else None
-            if not isinstance(data, dict):
-                all_created = False
-                content = {singular: ["can't be blank"]}
-                results.append({singular: {"status": 422, "body": item, "content": content}})
-                continue
-            try:
-                record = accept(data)
-            except ApiError as exc:
-                all_created = False
-                body = {singular: {**data, "source": data.get("source") or "apikey"}}
-                content = listify_errors(exc.body)
-                status = 409 if exc.status == 422 and _only_duplicates(content) else exc.status
-                results.append({singular: {"status": status, "body": body, "content": content}})
-                continue
-            results.append({singular: {"status": 201, "content": record}})
+        with self.store.transaction():  # one commit for the batch; each item a savepoint
+            results = [self._batch_item(item, singular, accept) for item in items]
+        all_created = all(result[singular]["status"] == 201 for result in results)
         created_status = 201 if all_created and plural == "sales_invoices" else 200
         return Response(created_status, {plural: results})
+
+    def _batch_item(
+        self, item: Any, singular: str, accept: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """One item's answer; a refused item leaves nothing of its own behind."""
+        data = item.get(singular) if isinstance(item, dict) else None
+        if not isinstance(data, dict):
+            return {
+                singular: {"status": 422, "body": item, "content": {singular: ["can't be blank"]}}
+            }
+        try:
+            with self.store.savepoint():
+                record = accept(data)
+        except ApiError as exc:
+            body = {singular: {**data, "source": data.get("source") or "apikey"}}
+            content = listify_errors(exc.body)
+            status = 409 if exc.status == 422 and _only_duplicates(content) else exc.status
+            return {singular: {"status": status, "body": body, "content": content}}
+        return {singular: {"status": 201, "content": record}}
 
     # --- paging (J-9, J-10) --------------------------------------------------------------
 

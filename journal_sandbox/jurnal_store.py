@@ -382,6 +382,20 @@ class JurnalStore:
             if self._depth == 0:
                 self._conn.execute("COMMIT")
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A transaction inside the current one: a failure undoes the writes made inside it,
+        and the outer transaction's stand (one item of a batch refused, the others kept)."""
+        with self.transaction():
+            self._conn.execute("SAVEPOINT item")
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK TO item")
+                self._conn.execute("RELEASE item")
+                raise
+            self._conn.execute("RELEASE item")
+
     # --- meta and counters ---------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:

@@ -475,3 +475,24 @@ def test_void_is_a_later_modification(merchant: DemoMerchant) -> None:
     assert (after["status"], after["payment_status"]) == ("void", "voided")
     assert after["modified_date"] > before["modified_date"] == before["closed_date"]
     assert len(after["transactions"]) == 2
+
+
+def test_orders_changed_in_a_window_are_those_a_scan_finds(merchant: DemoMerchant) -> None:
+    """The sandbox records what changed since its last request from a sorted index of the day's
+    change instants; every window finds what a scan of the whole day finds, in the day's order."""
+    day = START + timedelta(days=2)
+    orders = merchant.orders_for_day("JKT", day)
+    instants = sorted({change for order in orders for change in order.state_changes()})
+    assert len(instants) > 10
+    edges = [None, instants[0], instants[3], instants[len(instants) // 2], instants[-2]]
+    for after in edges:
+        for until in (instants[4], instants[-1], instants[-1] + timedelta(days=30)):
+            scanned = [
+                order
+                for order in orders
+                if any(
+                    (after is None or after < change) and change <= until
+                    for change in order.state_changes()
+                )
+            ]
+            assert merchant.orders_changed("JKT", day, after, until) == scanned

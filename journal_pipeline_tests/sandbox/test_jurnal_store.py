@@ -204,3 +204,26 @@ def test_running_totals_match_the_documents_after_a_day_over_http(tmp_path: Path
         ):
             assert signed("DELETE", f"{handle.url}/{path}").status_code == 204, path
         assert_totals_exact(handle.sandbox.store)
+
+
+def test_a_savepoint_undoes_only_its_own_writes(tmp_path: Path) -> None:
+    """A batch is one transaction and each item a savepoint: a refused item leaves nothing
+    behind and the items accepted before it stay."""
+    store = JurnalStore(tmp_path)
+    try:
+        with store.transaction():
+            store.insert("tag", {"id": 1, "name": "kept"}, name="kept")
+            with pytest.raises(RuntimeError), store.savepoint():
+                store.insert("tag", {"id": 2, "name": "refused"}, name="refused")
+                raise RuntimeError("refused item")
+            with store.savepoint():
+                store.insert("tag", {"id": 3, "name": "after"}, name="after")
+        assert [doc["name"] for doc in store.all("tag")] == ["kept", "after"]
+        with pytest.raises(RuntimeError), store.transaction():  # the outer one still all or none
+            store.insert("tag", {"id": 4, "name": "gone"}, name="gone")
+            with store.savepoint():
+                store.insert("tag", {"id": 5, "name": "gone too"}, name="gone too")
+            raise RuntimeError("whole batch")
+        assert [doc["name"] for doc in store.all("tag")] == ["kept", "after"]
+    finally:
+        store.close()
