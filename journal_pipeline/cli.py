@@ -251,7 +251,8 @@ class DayReport:
 
     def _read_documents(self) -> None:
         from journal_pipeline.defs.resources import staging_store
-        from journal_pipeline.sync.outbox import OPEN_STATES, Outbox
+        from journal_pipeline.sync.outbox import Outbox
+        from journal_pipeline.sync.outbox_building import OPEN_STATES
 
         try:
             documents = Outbox(staging_store()).documents(self.day)

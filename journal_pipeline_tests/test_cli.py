@@ -14,7 +14,7 @@ import pandas as pd
 from journal_pipeline.cli import DayReport
 from journal_pipeline.environment import missing_variables
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
-from journal_pipeline.sync.outbox import OPEN_STATES
+from journal_pipeline.sync.outbox_building import OPEN_STATES
 from journal_pipeline_tests.conftest import PIPELINE_PREFIXES
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 from journal_sandbox.defaults import DEMO_CONFIG, sandbox_env

@@ -17,7 +17,7 @@ from journal_pipeline.accounting import checks, posting_rules
 from journal_pipeline.defs.metadata import findings_table, markdown_table, rupiah
 from journal_pipeline.sync.completeness import DayCompleteness
 from journal_pipeline.sync.day import DayJournal
-from journal_pipeline.sync.outbox import OPEN_STATES
+from journal_pipeline.sync.outbox_building import OPEN_STATES
 
 JOURNAL_ENTRIES_BALANCE = "journal_entries_balance"
 EVERY_SALE_ACCOUNTED_FOR = "every_sale_accounted_for"

@@ -25,7 +25,8 @@ import pandas as pd
 from journal_pipeline.accounting.completeness import Finding
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.core.money import format_idr
-from journal_pipeline.sync.outbox import OPEN_STATES, STATES
+from journal_pipeline.sync.outbox import STATES
+from journal_pipeline.sync.outbox_building import OPEN_STATES
 from journal_pipeline.sync.summary_day import DaySummary
 
 SHOWN = 50  # rows a metadata table shows; the rest are counted

@@ -23,7 +23,8 @@ from journal_pipeline.config import MerchantConfig
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.reconciliation import receipt_days, received_on
 from journal_pipeline.storage.store import StagingStore
-from journal_pipeline.sync.outbox import OPEN_STATES, Outbox, PostResult
+from journal_pipeline.sync.outbox import Outbox, PostResult
+from journal_pipeline.sync.outbox_building import OPEN_STATES
 from journal_pipeline.sync.ports import JurnalWriter
 
 

@@ -119,7 +119,8 @@ def _by_account(frames: Iterable, *, estimates: bool = False) -> dict[str, Decim
 
 
 def _open_documents(store: StagingStore) -> list[tuple]:
-    from journal_pipeline.sync.outbox import OPEN_STATES, Outbox
+    from journal_pipeline.sync.outbox import Outbox
+    from journal_pipeline.sync.outbox_building import OPEN_STATES
 
     outbox = Outbox(store)
     found = []

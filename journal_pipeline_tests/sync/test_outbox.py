@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from journal_pipeline_tests.accounting.orders import retail_order
 from journal_sandbox.defaults import DEMO_CONFIG
 
 DAY = date(2026, 11, 20)
+NEXT_DAY = DAY + timedelta(days=1)
 CONFIG = load_config(DEMO_CONFIG)
 
 
@@ -238,3 +240,31 @@ def test_a_posted_return_is_not_changed_by_the_own_invoice_note_of_its_lines(out
     # a change Jurnal would see still counts
     more = {**noted, "return_quantity": 2}
     assert outbox.enqueue(DAY, [_refund_return([more])], [])["changed_after_posting"] == 1
+
+
+def _events(outbox, key):
+    t = tables.outbox_log
+    with outbox.store.engine.connect() as conn:
+        query = sa.select(t.c.event).where(t.c.doc_key == key).order_by(t.c.id)
+        return list(conn.execute(query).scalars())
+
+
+def test_a_build_records_each_key_once_wherever_and_however_often_it_comes(outbox):
+    """New rows are written together at the end of a build: a key already recorded under
+    another day is updated, not inserted again, and a key built twice keeps the later one."""
+    moved = dataclasses.replace(_refund_return([{"return_quantity": 1}]), business_date=NEXT_DAY)
+    outbox.enqueue(NEXT_DAY, [moved], [])
+    again = _refund_return([{"return_quantity": 2}])  # the same key, now a document of DAY
+    first = dataclasses.replace(again, doc_key="sales_return:r2", custom_id="r2")
+    later = _refund_return([{"return_quantity": 3}]).payload
+    second = dataclasses.replace(first, expected_total=1, payload=later)
+    hold = Hold("order", "o9", "#JKT-9", "JKT", DAY, "the product is not mapped")
+    counts = outbox.enqueue(DAY, [again, first, second], [hold])
+    assert counts == {"pending": 2, "enqueued": 1, "held": 1}
+    docs = outbox.documents(DAY).set_index("doc_key")
+    assert docs.loc["sales_return:r2", "expected_total"] == 1
+    assert docs.loc[hold.doc_key, "status"] == "held"
+    assert _events(outbox, "sales_return:r2") == ["enqueued", "requeued"]
+    assert _events(outbox, hold.doc_key) == ["held"]
+    assert _events(outbox, again.doc_key) == ["enqueued", "requeued"]
+    assert outbox.enqueue(DAY, [again, second], [hold]) == {"pending": 2, "held": 1}
