@@ -157,8 +157,11 @@ CREATE TABLE IF NOT EXISTS transactions (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS transactions_date ON transactions (transaction_date);
-CREATE INDEX IF NOT EXISTS orders_order_date ON orders (order_date);
-CREATE INDEX IF NOT EXISTS orders_modified_date ON orders (modified_date);
+-- a page of GetOrders walks one of these in its sort order, without sorting the whole window
+DROP INDEX IF EXISTS orders_order_date;
+DROP INDEX IF EXISTS orders_modified_date;
+CREATE INDEX IF NOT EXISTS orders_order_date_id ON orders (order_date, order_id);
+CREATE INDEX IF NOT EXISTS orders_modified_date_id ON orders (modified_date, order_id);
 """
 
 
