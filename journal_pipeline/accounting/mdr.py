@@ -18,6 +18,19 @@ releases the liability the card's sale booked:
     Dr gift_card_liability   the payment
     Cr payment clearing      the payment
 
+Gift card given back: a refund or void paid back onto a gift card (a refund or void
+transaction whose gateway is ``gift_card``) is owed to the card's holder again. The refund's own
+entry credits the method's clearing account as any refund does (`reversals.py`), and an entry
+moves it back to the liability, the release reversed:
+
+    Dr payment clearing      the refund
+    Cr gift_card_liability   the refund
+
+numbered after the refund's journal entry (``<invoice no>/RJ<n>/G``, a void's ``…/VJ/G``),
+custom_id ``<refund transaction id>/G``. A void before the invoice was posted books no reversal
+(nothing was posted), and its release and this entry cancel out on the clearing account and
+the liability alike.
+
 Each entry is one canonical entry (``money:mdr:<transaction id>``,
 ``money:gift_card:<transaction id>``, journal part ``payment_fees``) and one Jurnal journal
 entry (document type ``payment_fee``), dated the payment's business date (the first open day
@@ -49,6 +62,7 @@ FEE, GIFT_CARD = "F", "G"  # suffix of an entry's keys
 ENTRY_PREFIX = "money:"  # the journal part ``payment_fees`` (StagingStore.JOURNAL_PARTS)
 ENTRY_KINDS = {FEE: "mdr", GIFT_CARD: "gift_card"}
 GIFT_CARD_GATEWAY = "gift_card"
+MONEY_BACK = ("refund", "void")  # transactions that pay money back
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,18 @@ def is_gift_card(payment: DatedPayment) -> bool:
     return (text_or_none(payment.gateway) or "").casefold() == GIFT_CARD_GATEWAY
 
 
+def gift_card_returns(payments: Iterable[DatedPayment], day: date) -> list[DatedPayment]:
+    """The successful refunds and voids dated ``day`` that went back onto a gift card."""
+    return [
+        p
+        for p in payments
+        if p.type in MONEY_BACK
+        and p.status == "success"
+        and p.business_date == day
+        and is_gift_card(p)
+    ]
+
+
 def entry_numbers(payments: Iterable[tuple[DatedPayment, str]], suffix: str) -> dict[str, str]:
     """Transaction id → the number of its entry: ``<document no>/<suffix>``, and
     ``/<suffix><n>`` for the n-th (n ≥ 2, in time order) payment under the same document."""
@@ -111,8 +137,11 @@ def payment_entries(
     day: date,
 ) -> PaymentEntries:
     """The fee and gift-card entries of ``day``'s successful sale payments, each given with
-    the number of the Jurnal document that carries it (its invoice or receive payment)."""
-    chosen = [(p, n) for p, n in payments if p.type == "sale" and p.status == "success"]
+    the number of the Jurnal document that carries it (its invoice or receive payment), and of
+    its refunds and voids paid back onto a gift card (`gift_card_returns`), each given with the
+    number of the journal entry that pays it back."""
+    payments = [(p, n) for p, n in payments if p.status == "success"]
+    chosen = [(p, n) for p, n in payments if p.type == "sale"]
     fees = {p.transaction_id: payment_fee(p, reported, config) for p, _ in chosen}
     fee_numbers = entry_numbers([(p, n) for p, n in chosen if fees[p.transaction_id]], FEE)
     gift_numbers = entry_numbers([(p, n) for p, n in chosen if is_gift_card(p)], GIFT_CARD)
@@ -122,15 +151,27 @@ def payment_entries(
         if fee:
             number = fee_numbers[payment.transaction_id]
             _add(result, payment, FEE, "payment_fees", fee, number, config, day)
-        if is_gift_card(payment):
-            liability = config.account("gift_card_liability", payment.outlet_code)
-            clearing = _clearing(payment, config)
-            if clearing is not None and clearing == liability:
-                continue  # the payment itself released the liability
+        if is_gift_card(payment) and not _straight_to_liability(payment, config):
             number = gift_numbers[payment.transaction_id]
             amount = int(payment.amount)
             _add(result, payment, GIFT_CARD, "gift_card_liability", amount, number, config, day)
+    for payment, number in payments:
+        if payment.type not in MONEY_BACK or not is_gift_card(payment):
+            continue
+        if _straight_to_liability(payment, config):
+            continue  # the refund itself credited the liability
+        amount, entry_no = int(payment.amount), f"{number}/{GIFT_CARD}"
+        _add(result, payment, GIFT_CARD, "gift_card_liability", amount, entry_no, config, day)
     return result
+
+
+def _straight_to_liability(payment: DatedPayment, config: MerchantConfig) -> bool:
+    """The method is mapped to the gift-card liability itself: its payments and refunds move
+    the liability directly, with no clearing account between."""
+    clearing = _clearing(payment, config)
+    return clearing is not None and clearing == config.account(
+        "gift_card_liability", payment.outlet_code
+    )
 
 
 def _clearing(payment: DatedPayment, config: MerchantConfig) -> str | None:
@@ -157,6 +198,7 @@ def entry_of_document(custom_id: str) -> str:
 
 
 _TEXT = {FEE: "MDR kept from the {method} payment", GIFT_CARD: "gift card redeemed"}
+_GIVEN_BACK = "{type} given back onto the gift card"
 
 
 def _add(
@@ -175,6 +217,8 @@ def _add(
     custom_id = f"{payment.transaction_id}/{suffix}"
     account = config.account(role, payment.outlet_code)
     clearing = _clearing(payment, config)
+    back = payment.type in MONEY_BACK  # onto the card: the release reversed
+    text = _GIVEN_BACK.format(type=payment.type) if back else _TEXT[suffix].format(method=method)
     if account is None or clearing is None:
         missing = f"accounts.{role}" if account is None else "payment_methods"
         result.holds.append(
@@ -184,14 +228,14 @@ def _add(
                 reference,
                 outlet,
                 day,
-                f"Payment {format_idr(int(payment.amount))} ({method}) of order {reference} "
-                f"(outlet {outlet}, {day.isoformat()}): its {_TEXT[suffix].format(method=method)} "
-                f"of {format_idr(amount)} has no Jurnal account; add {missing}. {FIX_HINT}",
+                f"{str(payment.type).capitalize() if back else 'Payment'} "
+                f"{format_idr(int(payment.amount))} ({method}) of order {reference} "
+                f"(outlet {outlet}, {day.isoformat()}): its {text} of {format_idr(amount)} has "
+                f"no Jurnal account; add {missing}. {FIX_HINT}",
                 PAYMENT_FEE,
             )
         )
         return
-    text = _TEXT[suffix].format(method=method)
     posting = periods.correction_date(day, config)  # a locked day's fee: the first open day
     common = {
         "entry_id": entry_id(suffix, payment.transaction_id),
@@ -206,13 +250,15 @@ def _add(
         "description": text,
         "is_estimate": False,
     }
+    to_role, to_clearing = ({"debit": 0, "credit": amount}, {"debit": amount, "credit": 0})
+    if not back:
+        to_role, to_clearing = to_clearing, to_role
     result.lines.append(
-        {**common, "line_no": 1, "account_role": role, "account_name": account}
-        | {"debit": amount, "credit": 0}
+        {**common, "line_no": 1, "account_role": role, "account_name": account} | to_role
     )
     result.lines.append(
         {**common, "line_no": 2, "account_role": f"payment:{method}", "account_name": clearing}
-        | {"debit": 0, "credit": amount}
+        | to_clearing
     )
     note = f" ({posting.note})" if posting.note else ""
     memo = f"iSeller {text} of order {reference}, outlet {outlet}{note}"
@@ -223,8 +269,8 @@ def _add(
         "memo": memo,
         "tags": [outlet],
         "transaction_account_lines_attributes": [
-            {"account_name": account, "debit": amount, "description": text},
-            {"account_name": clearing, "credit": amount, "description": text},
+            {"account_name": account, **_side(to_role), "description": text},
+            {"account_name": clearing, **_side(to_clearing), "description": text},
         ],
     }
     result.documents.append(
@@ -241,3 +287,8 @@ def _add(
             payload={JOURNAL_ENTRY: body},  # posted as a Jurnal journal entry
         )
     )
+
+
+def _side(amounts: dict[str, int]) -> dict[str, int]:
+    """A journal entry line's one side: ``{"debit": n}`` or ``{"credit": n}``."""
+    return {side: amount for side, amount in amounts.items() if amount}

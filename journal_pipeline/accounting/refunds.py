@@ -98,7 +98,9 @@ def match_refund(refund: DatedPayment, entries: list[RefundRow], used: set[str])
     return min(same, key=lambda e: (distance(e), e.refund_key))
 
 
-def _sequence(payments: list[DatedPayment], transaction_id: str) -> int:
+def refund_sequence(payments: list[DatedPayment], transaction_id: str) -> int:
+    """The n-th (from 1, in time order) of the order's successful refunds ``transaction_id``
+    is (1 when it is none of them)."""
     refunds = sorted(
         (p for p in payments if p.type == "refund" and p.status == "success"),
         key=lambda p: (p.transaction_date or _UNDATED, p.transaction_id),
@@ -215,7 +217,7 @@ def corrections_of_day(
                 gateway=pay.gateway,
                 event_day=day,
                 sale_day=order.business_date,
-                sequence=_sequence(order_pays, pay.transaction_id),
+                sequence=refund_sequence(order_pays, pay.transaction_id),
             )
         )
     return rows, documents, holds

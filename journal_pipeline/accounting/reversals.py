@@ -348,10 +348,7 @@ def reversal(back: MoneyBack, config: MerchantConfig, day: date) -> Reversal | H
         position += 1
 
     posting = periods.correction_date(day, config)
-    letter = "V" if back.kind == "void" else "R"
-    suffix = "" if back.kind == "void" else str(back.sequence)
-    return_no = f"{invoice_no}/{letter}{suffix}"
-    entry_no = f"{invoice_no}/{letter}J{suffix}"
+    return_no, entry_no = money_back_numbers(invoice_no, back.kind, back.sequence)
     note = f"; {posting.note}" if posting.note else ""
     outlet = order.outlet_code or "?"
     documents: list[Document] = []
@@ -383,6 +380,14 @@ def reversal(back: MoneyBack, config: MerchantConfig, day: date) -> Reversal | H
     }
     documents.append(_document(JOURNAL_ENTRY, back, day, entry_no, to_rupiah(debit), body))
     return Reversal(rows, documents)
+
+
+def money_back_numbers(invoice_no: str, kind: str, sequence: int) -> tuple[str, str]:
+    """The numbers of a refund's sales return and journal entry (``<invoice no>/R<n>``,
+    ``/RJ<n>`` for the order's n-th refund), or a void's (``/V``, ``/VJ``)."""
+    letter = "V" if kind == "void" else "R"
+    suffix = "" if kind == "void" else str(sequence)
+    return f"{invoice_no}/{letter}{suffix}", f"{invoice_no}/{letter}J{suffix}"
 
 
 def _entry_lines(

@@ -1,6 +1,6 @@
-"""Payment fees (MDR) and gift-card releases of one business day end to end: the day's
-successful sale payments from the staged orders, their entries (`accounting.mdr`), queued in
-the outbox and posted.
+"""Payment fees (MDR) and gift-card entries of one business day end to end: the day's
+successful sale payments, and its refunds and voids paid back onto a gift card, from the staged
+orders, their entries (`accounting.mdr`), queued in the outbox and posted.
 
 Built apart from the day's sales (document type ``payment_fee``, journal part
 ``payment_fees``): the fee is the bank's whatever happens to the sale afterwards (voided,
@@ -33,6 +33,8 @@ from journal_pipeline.accounting.posting_rules import (
     payments_at_sale,
 )
 from journal_pipeline.accounting.posting_rules import journal_frame as journal_lines_frame
+from journal_pipeline.accounting.refunds import refund_sequence
+from journal_pipeline.accounting.reversals import money_back_numbers
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage import tables
@@ -79,8 +81,10 @@ def day_payments(raw_orders: list[dict[str, Any]], config: MerchantConfig) -> pd
 def fee_payments(every: pd.DataFrame, day: date) -> list[DatedPayment]:
     """Every successful sale payment dated ``day`` at its outlet (`DatedPayment` rows): till
     payments of the day's sales and later payments of on-account orders, whatever became of
-    their order since. ``every``: `day_payments`."""
-    return payments_at_sale(list(every.itertuples(index=False)), day)
+    their order since; and the day's refunds and voids paid back onto a gift card.
+    ``every``: `day_payments`."""
+    rows = list(every.itertuples(index=False))
+    return [*payments_at_sale(rows, day), *mdr.gift_card_returns(rows, day)]
 
 
 def document_numbers(
@@ -92,6 +96,12 @@ def document_numbers(
     (``every``: `day_payments`)."""
     by_order = records_by_order(every)
     numbers: dict[str, str] = {}
+    for back in (p for p in chosen if p.type in mdr.MONEY_BACK):  # its refund's journal entry
+        invoice_no = transaction_no(config, back.order_reference or back.order_id)
+        sequence = refund_sequence(by_order[back.order_id], back.transaction_id)
+        kind = str(back.type)
+        numbers[back.transaction_id] = money_back_numbers(invoice_no, kind, sequence)[1]
+    chosen = [p for p in chosen if p.type == "sale"]
     later = [p for p in chosen if p.sale_date != day]
     if later:
         _, documents, _ = payments.later_payment_entries(pd.DataFrame(later), every, config, day)
