@@ -14,13 +14,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
+from journal_pipeline.core.decimal_json import decimal_loads
 from journal_pipeline.iseller.errors import REDACTED, ISellerApiError, ISellerHttpError, redact
 
 #: One logger for the whole client: ``journal_pipeline.iseller.client`` is the documented name
@@ -139,7 +139,7 @@ class Transport:
     def parse(self, response: requests.Response, endpoint: str) -> dict[str, Any]:
         """The JSON object of an answer, floats as ``Decimal``."""
         try:
-            payload = json.loads(response.content.decode("utf-8-sig"), parse_float=Decimal)
+            payload = decimal_loads(response.content.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise ISellerHttpError(
                 f"iSeller {endpoint} answered HTTP {response.status_code} with a body that is "

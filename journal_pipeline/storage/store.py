@@ -13,9 +13,11 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
+import tenacity
 from sqlalchemy.engine import Engine
 
 from journal_pipeline.core.cash_count import CASH_COUNT_ENTRY
+from journal_pipeline.core.decimal_json import decimal_loads
 from journal_pipeline.core.personal_data import without_contacts
 from journal_pipeline.core.stock import STOCK_ENTRY
 from journal_pipeline.core.timestamps import as_utc, parse_utc
@@ -56,7 +58,7 @@ def dumps(value: object) -> str:
 
 def loads(text: str) -> Any:
     """JSON text as Python values, numbers with a fraction as Decimal."""
-    return json.loads(text, parse_float=Decimal)
+    return decimal_loads(text)
 
 
 class StagingStore:
@@ -473,8 +475,21 @@ def _make_engine(url: str) -> Engine:
 
         @sa.event.listens_for(engine, "connect")
         def _wal(dbapi_conn, _record):  # concurrent Dagster runs read while one writes
-            dbapi_conn.execute("PRAGMA journal_mode=WAL")
             dbapi_conn.execute("PRAGMA busy_timeout=30000")
+            _use_wal(dbapi_conn)
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+@tenacity.retry(
+    retry=tenacity.retry_if_exception(lambda exc: "locked" in str(exc)),
+    wait=tenacity.wait_random(0.01, 0.1),
+    stop=tenacity.stop_after_delay(30),
+    reraise=True,
+)
+def _use_wal(dbapi_conn: Any) -> None:
+    """Switch a SQLite database to WAL. Connections opening a new database at once can be
+    answered "database is locked" at once, whatever the busy timeout: one of them switches
+    it, the others try again and find it switched."""
+    dbapi_conn.execute("PRAGMA journal_mode=WAL")
