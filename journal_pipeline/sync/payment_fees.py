@@ -122,7 +122,14 @@ def build_payment_fees(
     store: StagingStore, config: MerchantConfig, day: date
 ) -> mdr.PaymentEntries:
     """The fee and gift-card entries of ``day``'s successful sale payments."""
-    raw = orders_of_day(store, config, day)
+    return entries_of_orders(orders_of_day(store, config, day), config, day)
+
+
+def entries_of_orders(
+    raw: list[dict[str, Any]], config: MerchantConfig, day: date
+) -> mdr.PaymentEntries:
+    """The fee and gift-card entries of ``day`` from the raw orders that can hold its
+    payments (`orders_of_day`)."""
     every = day_payments(raw, config)
     chosen = fee_payments(every, day)
     numbers = document_numbers(chosen, every, config, day)

@@ -18,7 +18,7 @@ from journal_pipeline.accounting.refunds import corrections_of_day
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.refunds import refund_frames
-from journal_pipeline.sync.payment_fees import day_payments, document_numbers, fee_payments
+from journal_pipeline.sync.payment_fees import entries_of_orders
 from journal_pipeline_tests.accounting.money_orders import payment, untaxed_order
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -59,12 +59,8 @@ def _money_back(order: dict, kind: str, at: str, amount: int) -> dict:
 
 
 def _payment_entries(orders: list[dict], day: date) -> mdr.PaymentEntries:
-    """What the fee build makes of ``day`` (`sync.payment_fees.build_payment_fees`)."""
-    every = day_payments(orders, CONFIG)
-    chosen = fee_payments(every, day)
-    numbers = document_numbers(chosen, every, CONFIG, day)
-    numbered = [(p, numbers[p.transaction_id]) for p in chosen]
-    return mdr.payment_entries(numbered, mdr.reported_fees(orders), CONFIG, day)
+    """What the fee build makes of ``day`` from these staged orders."""
+    return entries_of_orders(orders, CONFIG, day)
 
 
 def _sale_lines(orders: list[dict], day: date) -> pd.DataFrame:
