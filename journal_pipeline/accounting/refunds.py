@@ -26,12 +26,17 @@ from journal_pipeline.accounting.day_sales import (
     records_by_order,
     with_business_dates,
 )
-from journal_pipeline.accounting.documents import SALES_RETURN, Document
+from journal_pipeline.accounting.documents import SALES_RETURN, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.invoices import sales_invoice
 from journal_pipeline.accounting.labels import payment_method
 from journal_pipeline.accounting.posting_rules import DatedPayment, sale_entry
-from journal_pipeline.accounting.reversals import MoneyBack, Reversal, reversal
+from journal_pipeline.accounting.reversals import (
+    MoneyBack,
+    Reversal,
+    money_back_numbers,
+    reversal,
+)
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr
@@ -98,7 +103,7 @@ def match_refund(refund: DatedPayment, entries: list[RefundRow], used: set[str])
     return min(same, key=lambda e: (distance(e), e.refund_key))
 
 
-def refund_sequence(payments: list[DatedPayment], transaction_id: str) -> int:
+def _refund_sequence(payments: list[DatedPayment], transaction_id: str) -> int:
     """The n-th (from 1, in time order) of the order's successful refunds ``transaction_id``
     is (1 when it is none of them)."""
     refunds = sorted(
@@ -107,6 +112,16 @@ def refund_sequence(payments: list[DatedPayment], transaction_id: str) -> int:
     )
     ids = [p.transaction_id for p in refunds]
     return ids.index(transaction_id) + 1 if transaction_id in ids else 1
+
+
+def refund_entry_number(
+    back: DatedPayment, order_payments: list[DatedPayment], config: MerchantConfig
+) -> str:
+    """The number of the journal entry that pays a refund (void) back, from the source alone:
+    ``<invoice no>/RJ<n>`` for the order's n-th refund, ``/VJ`` for its void."""
+    invoice_no = transaction_no(config, back.order_reference or back.order_id)
+    sequence = _refund_sequence(order_payments, back.transaction_id)
+    return money_back_numbers(invoice_no, str(back.type), sequence)[1]
 
 
 def _payment_hold(pay: DatedPayment, day: date, reason: str) -> Hold:
@@ -217,7 +232,7 @@ def corrections_of_day(
                 gateway=pay.gateway,
                 event_day=day,
                 sale_day=order.business_date,
-                sequence=refund_sequence(order_pays, pay.transaction_id),
+                sequence=_refund_sequence(order_pays, pay.transaction_id),
             )
         )
     return rows, documents, holds

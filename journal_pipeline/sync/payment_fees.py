@@ -33,8 +33,7 @@ from journal_pipeline.accounting.posting_rules import (
     payments_at_sale,
 )
 from journal_pipeline.accounting.posting_rules import journal_frame as journal_lines_frame
-from journal_pipeline.accounting.refunds import refund_sequence
-from journal_pipeline.accounting.reversals import money_back_numbers
+from journal_pipeline.accounting.refunds import refund_entry_number
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage import tables
@@ -97,10 +96,7 @@ def document_numbers(
     by_order = records_by_order(every)
     numbers: dict[str, str] = {}
     for back in (p for p in chosen if p.type in mdr.MONEY_BACK):  # its refund's journal entry
-        invoice_no = transaction_no(config, back.order_reference or back.order_id)
-        sequence = refund_sequence(by_order[back.order_id], back.transaction_id)
-        kind = str(back.type)
-        numbers[back.transaction_id] = money_back_numbers(invoice_no, kind, sequence)[1]
+        numbers[back.transaction_id] = refund_entry_number(back, by_order[back.order_id], config)
     chosen = [p for p in chosen if p.type == "sale"]
     later = [p for p in chosen if p.sale_date != day]
     if later:
