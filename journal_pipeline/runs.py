@@ -6,7 +6,10 @@ run launcher and no run worker that Dagster's run monitoring could watch. When i
 dies without cleaning up (SIGKILL, out of memory, a reboot), the run stays STARTED forever and
 keeps the concurrency slot its step held: every later run that needs the pool waits for it.
 
-- `process_tags` names the process (pid, host, start time) in the run's tags;
+- `process_tags` names the process (pid, host, start time) in the run's tags: `sync` names
+  its runs as it starts them, and every other run (launched by the daemon, a backfill or the
+  UI) is named by its run worker as its Jurnal resource starts, before a step takes a slot
+  (`defs.resources.name_the_run_process`);
 - `recover_dead_runs` finds active runs whose process is gone, marks them failed and frees
   their slots (runs without these tags are left to Dagster's run monitoring), and frees the
   slots that runs already ended still hold (a daemon-launched run whose worker was killed is
@@ -24,13 +27,17 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import dagster as dg
 
-PID_TAG = "journal_pipeline/pid"
-HOST_TAG = "journal_pipeline/host"
-PROCESS_START_TAG = "journal_pipeline/process_start"
+from journal_pipeline.core.processes import (
+    HOST_TAG,
+    PID_TAG,
+    PROCESS_START_TAG,
+    process_alive,
+    process_tags,  # noqa: F401 (the CLI and the resources name a run's process with it)
+)
+
 PARTITION_TAG = "dagster/partition"
 ACTIVE_STATUSES = (
     dg.DagsterRunStatus.STARTING,
@@ -39,49 +46,6 @@ ACTIVE_STATUSES = (
 )
 
 Echo = Callable[[str], None]
-
-
-# -- the process that runs a run ------------------------------------------------------------
-def _process_stat(pid: int) -> list[str] | None:
-    """Fields 3.. of ``/proc/<pid>/stat`` (state first), or None where there is no /proc."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()
-
-
-def _process_start(pid: int) -> str | None:
-    """When the process started, in clock ticks since boot: tells a reused pid apart."""
-    fields = _process_stat(pid)
-    return fields[19] if fields and len(fields) > 19 else None
-
-
-def process_tags() -> dict[str, str]:
-    """Run tags naming this process, so that a later process can tell whether it still runs."""
-    tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
-    start = _process_start(os.getpid())
-    if start is not None:
-        tags[PROCESS_START_TAG] = start
-    return tags
-
-
-def process_alive(pid: int, start: str | None = None) -> bool:
-    """Whether process ``pid`` of this host runs (a zombie or a reused pid does not count)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # it exists, under another user
-    fields = _process_stat(pid)
-    if fields is None:
-        return True  # no /proc: the signal check is all there is
-    if fields[0] == "Z":
-        return False
-    return start is None or len(fields) <= 19 or fields[19] == start
 
 
 def run_process_alive(run: dg.DagsterRun) -> bool | None:

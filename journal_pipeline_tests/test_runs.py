@@ -20,8 +20,11 @@ import pytest
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
 
 from journal_pipeline import runs
-from journal_pipeline.definitions import SYNC_JOB
+from journal_pipeline.config import load_config
+from journal_pipeline.core import processes
+from journal_pipeline.definitions import SYNC_JOB, build_definitions
 from journal_pipeline.defs.assets import JURNAL_POOL
+from journal_pipeline.defs.resources import JurnalResource
 from journal_sandbox.defaults import DEMO_CONFIG
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,6 +125,43 @@ def test_a_slot_still_held_by_an_ended_run_is_freed(tmp_path):
         _claim(instance, running, step="jurnal_products")  # the next run gets the slot
         assert runs.recover_dead_runs(instance) == []  # and keeps it while it runs
         assert _holders(instance) == [running.run_id]
+
+
+def test_a_run_is_named_with_its_process_before_its_steps_run(tmp_path):
+    """A run nobody tagged (launched by the daemon, a backfill or the UI) is named with the
+    process running it as its Jurnal resource starts, before any step claims a slot: killed
+    then, the next command finds it dead instead of waiting for Dagster's run monitoring."""
+    seen: dict[str, str] = {}
+
+    @dg.asset(pool=JURNAL_POOL)
+    def posts(context, jurnal: JurnalResource) -> None:
+        seen.update(context.instance.get_run_by_id(context.run.run_id).tags)
+
+    with dg.instance_for_test(temp_dir=str(tmp_path), overrides=POOLS) as instance:
+        result = dg.materialize(
+            [posts], instance=instance, resources={"jurnal": JurnalResource(api_key="k")}
+        )
+        assert result.success
+        tags = instance.get_run_by_id(result.run_id).tags
+        assert seen[runs.PID_TAG] == str(os.getpid())  # already while its step ran
+        assert {key: tags[key] for key in processes.process_tags()} == processes.process_tags()
+
+        run = _add_run(instance, tags)  # as the worker leaves it, had it been killed mid-step
+        _claim(instance, run)
+        assert runs.recover_dead_runs(instance) == []  # its process is alive: the slot stays
+        dead = _add_run(instance, {**tags, runs.PID_TAG: str(_finished_pid())})
+        assert [r.run_id for r in runs.recover_dead_runs(instance)] == [dead.run_id]
+
+
+def test_every_step_of_the_jurnal_pool_starts_the_resource_that_names_its_run():
+    defs = build_definitions(load_config(DEMO_CONFIG), resources={})
+    pool_steps = {
+        asset.op.name: asset.required_resource_keys
+        for asset in defs.assets or []
+        if isinstance(asset, dg.AssetsDefinition) and asset.op.pool == JURNAL_POOL
+    }
+    assert len(pool_steps) >= 8, sorted(pool_steps)
+    assert {name for name, keys in pool_steps.items() if "jurnal" not in keys} == set()
 
 
 def test_waiting_for_a_pool_sleeps_and_names_who_holds_it(tmp_path):
@@ -231,7 +271,7 @@ def _start_holder(env: dict[str, str], day: str) -> tuple[subprocess.Popen, str]
     with that process, whose invoice step has claimed the slot."""
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
     tags = {runs.PID_TAG: str(holder.pid), runs.HOST_TAG: socket.gethostname()}
-    start = runs._process_start(holder.pid)
+    start = processes._process_start(holder.pid)
     if start is not None:
         tags[runs.PROCESS_START_TAG] = start
     instance = dg.DagsterInstance.from_config(env["DAGSTER_HOME"])

@@ -17,6 +17,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from journal_pipeline.config import MerchantConfig, load_config
+from journal_pipeline.core.processes import process_tags
 from journal_pipeline.environment import (
     CONFIG_ENV,
     ISELLER_TOKEN_URL,
@@ -137,6 +138,9 @@ class JurnalResource(dg.ConfigurableResource):
     rate_limit_margin: str = "0"  # share of the budget left unused, e.g. "0.1"
     rate_limit_window_scale: str = "1"  # >1 shortens the windows (sandbox time scale)
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        name_the_run_process(context)
+
     def settings(self) -> JurnalSettings:
         return JurnalSettings(
             base_url=self.base_url,
@@ -173,6 +177,28 @@ class JurnalResource(dg.ConfigurableResource):
             client = JurnalClient(settings, limiter=limiter)
         client.master_data = master_data.shared_for(settings.base_url, settings.credential_key())
         return client
+
+
+def name_the_run_process(context: dg.InitResourceContext) -> None:
+    """Tag the run with the process that runs it (`core.processes.process_tags`) before any of
+    its steps claims a slot of the Jurnal pool (every step of that pool needs this resource).
+
+    A run launched by the daemon, a backfill or the UI runs in a run worker that nothing else
+    names: killed while it holds the slot (SIGKILL, out of memory), it kept the pool taken
+    until Dagster's run monitoring freed it minutes later. Named, the next command finds it
+    dead at once (`runs.recover_dead_runs`). The jobs run every step in the run's own process
+    (the in-process executor, `definitions.py`), so this process is the run's."""
+    run, instance = context.run, context.instance
+    if run is None or instance is None:
+        return  # resources built for a schedule's or a sensor's look, not for a run
+    tags = process_tags()
+    if all(run.tags.get(key) == value for key, value in tags.items()):
+        return  # started in this process, already named (`journal-pipeline sync`)
+    try:
+        instance.add_run_tags(run.run_id, tags)
+    except Exception as exc:  # a run that cannot be named still runs; monitoring covers it
+        if context.log is not None:
+            context.log.warning(f"Could not tag run {run.run_id} with its process: {exc}")
 
 
 def _number(name: str, text: str) -> float:
