@@ -1,10 +1,11 @@
 """Benchmark: the hourly run with nothing new, against a trivial two-asset Dagster run.
 
-    .venv/bin/python benchmarks/hourly_noop.py [--orders-per-day 320] [--repeats 5]
+    .venv/bin/python -m benchmarks.hourly_noop [--orders-per-day 320] [--repeats 5]
         [--sizes 10,1000] [--out FILE.json]
 
-Starts both sandboxes on free ports (fresh state in a temporary directory, Jurnal's rate
-limit on, on a clock `time_scale` times faster than the wall's), syncs yesterday's business
+Starts both sandboxes on free ports in a process of their own (fresh state in a temporary
+directory, Jurnal's rate limit on, on a clock `time_scale` times faster than the wall's),
+syncs yesterday's business
 day once through the pipeline's own job (`journal_pipeline.definitions.build_definitions`,
 the job the hourly schedule launches, executed in process with the definitions' resources)
 and then times runs of the same partition with nothing new in iSeller: the hourly no-op.
@@ -51,14 +52,11 @@ import contextlib
 import json
 import math
 import os
-import re
 import shutil
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
@@ -67,46 +65,21 @@ from typing import Any
 
 import dagster as dg
 
+from benchmarks.bench.emulators_process import EmulatorsProcess
 from journal_pipeline.config import load_config
 from journal_pipeline.definitions import SYNC_JOB, build_definitions
 from journal_pipeline.defs.resources import resources_from_environment
 from journal_sandbox.defaults import sandbox_env
-from journal_sandbox.http import SandboxServer
-from journal_sandbox.launch import SandboxOptions, start_sandboxes
+from journal_sandbox.launch import SandboxOptions
 
 REPO = Path(__file__).resolve().parents[1]
 OUTLETS = 3  # the demo merchant's
 TIME_SCALE = 60.0
-_NUMBER = re.compile(r"/\d+")
-
-
-class RequestCounter:
-    """Counts the requests an emulator answers, by ``METHOD /path`` (numbers folded)."""
-
-    def __init__(self, server: SandboxServer) -> None:
-        handler = server._httpd.RequestHandlerClass  # the class `SandboxServer` made for it
-        app: Callable[[Any], Any] = handler.app  # type: ignore[attr-defined]
-        self.counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-        def counted(request: Any) -> Any:
-            with self._lock:
-                self.counts[f"{request.method} {_NUMBER.sub('/{n}', request.path)}"] += 1
-            return app(request)
-
-        handler.app = staticmethod(counted)  # type: ignore[attr-defined]
-
-    def reset(self) -> None:
-        with self._lock:
-            self.counts.clear()
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return dict(sorted(self.counts.items()))
 
 
 class Merchant:
-    """Both sandboxes of a fresh demo merchant, the pipeline's job and a Dagster instance."""
+    """Both sandboxes of a fresh demo merchant (serving from a process of their own:
+    `benchmarks.bench.emulators_process`), the pipeline's job and a Dagster instance."""
 
     def __init__(self, workdir: Path, orders_per_outlet: int, time_scale: float) -> None:
         self.day = datetime.now(UTC).date() - timedelta(days=1)
@@ -118,10 +91,8 @@ class Merchant:
             start_date=self.day,
             time_scale=time_scale,
         )
-        self.iseller, self.jurnal = start_sandboxes(options)
-        self.iseller_requests = RequestCounter(self.iseller)
-        self.jurnal_requests = RequestCounter(self.jurnal)
-        os.environ.update(sandbox_env(self.iseller.url, self.jurnal.url))
+        self.emulators = EmulatorsProcess(options)
+        os.environ.update(sandbox_env(self.emulators.iseller_url, self.emulators.jurnal_url))
         os.environ["JOURNAL_PIPELINE_CONFIG"] = str(options.demo_config)
         # the client's limiter on the emulator's clock (a minute lasts 60/time_scale seconds)
         os.environ["JURNAL_RATE_LIMIT_WINDOW_SCALE"] = str(time_scale)
@@ -148,8 +119,7 @@ class Merchant:
 
     def stop(self) -> None:
         self.instance.dispose()
-        self.iseller.stop()
-        self.jurnal.stop()
+        self.emulators.close()
 
 
 def failure_of(result: dg.ExecuteInProcessResult) -> str:
@@ -243,16 +213,10 @@ def repeated(
         took, answer = timed(action)
         seconds.append(took)
         answers.append(answer)
-    shop.iseller_requests.reset()
-    shop.jurnal_requests.reset()
+    shop.emulators.reset()
     counted = action()
-    return (
-        seconds,
-        answers,
-        counted,
-        shop.iseller_requests.snapshot(),
-        shop.jurnal_requests.snapshot(),
-    )
+    counts = shop.emulators.counts()
+    return seconds, answers, counted, counts["iseller"], counts["jurnal"]
 
 
 def spread(seconds: list[float]) -> dict[str, Any]:

@@ -27,7 +27,8 @@ def measure(scale: str, repeats: int) -> Section:
     notes = [
         f"The pipeline's job for a day already synced, {ORDERS_PER_DAY[scale]} orders per "
         "outlet, nothing new in iSeller, against a job of two trivial assets on the same "
-        "Dagster instance, both in process (benchmarks/hourly_noop.py); sizes are the day's "
+        "Dagster instance, both in process, the emulators in a process of their own "
+        "(benchmarks/hourly_noop.py); sizes are the day's "
         "orders over its three outlets."
     ]
     error = None

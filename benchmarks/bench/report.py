@@ -59,8 +59,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Written by `make bench` (`{report['command']}`). The emulators serve on loopback: "
         "iSeller's in the measuring process, Jurnal's in a process of its own for the load, "
-        "requests and backfill sections (as Jurnal is a server of its own), both in the "
-        "measuring process for the hourly section; Jurnal's rate limit on (30 requests a "
+        "requests and backfill sections (as Jurnal is a server of its own), both in a "
+        "process of their own for the hourly section; Jurnal's rate limit on (30 requests a "
         "minute, 1,800 an hour per credential, batches of up to 100 documents) with its "
         "clock scaled as each section says; SQLite staging; Dagster in process as "
         "`journal-pipeline` runs it. Each figure gives min / median / max over the repeats "
