@@ -160,7 +160,7 @@ def _run_day(defs, instance, day: date, verbose: bool = False) -> bool:
             instance=instance,
             raise_on_error=False,
             run_id=run_id,
-            tags=runs.process_tags(),
+            tags=runs.process_tags(run_id),
             run_config={"loggers": {"console": {"config": {"log_level": _log_level(verbose)}}}},
         )
     except dg.DagsterError as exc:  # the run did not start, e.g. a date outside the partitions

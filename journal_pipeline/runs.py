@@ -34,6 +34,7 @@ from journal_pipeline.core.processes import (
     HOST_TAG,
     PID_TAG,
     PROCESS_START_TAG,
+    RUN_TAG,
     process_alive,
     process_tags,  # noqa: F401 (the CLI and the resources name a run's process with it)
 )
@@ -48,17 +49,24 @@ ACTIVE_STATUSES = (
 Echo = Callable[[str], None]
 
 
-def run_process_alive(run: dg.DagsterRun) -> bool | None:
-    """True/False for a run tagged by `process_tags` on this host; None when it cannot be told
-    (no tags, or another host)."""
+def named_process(run: dg.DagsterRun) -> tuple[int, str | None] | None:
+    """The pid and start time of the process this host's run is tagged with (`process_tags`);
+    None when it is not tagged, tagged on another host, or its tags were copied from another
+    run (a retry carries its parent's tags until its own worker names itself)."""
     tags = run.tags
-    if tags.get(HOST_TAG) != socket.gethostname():
+    if tags.get(HOST_TAG) != socket.gethostname() or tags.get(RUN_TAG) != run.run_id:
         return None
     try:
-        pid = int(tags.get(PID_TAG, ""))
+        return int(tags.get(PID_TAG, "")), tags.get(PROCESS_START_TAG)
     except ValueError:
         return None
-    return process_alive(pid, tags.get(PROCESS_START_TAG))
+
+
+def run_process_alive(run: dg.DagsterRun) -> bool | None:
+    """True/False for a run named by `process_tags` on this host; None when it cannot be told
+    (`named_process`)."""
+    named = named_process(run)
+    return None if named is None else process_alive(*named)
 
 
 # -- runs whose process is gone -------------------------------------------------------------
@@ -202,7 +210,7 @@ class SlotHolder:
         if self.run is not None and self.run.tags.get(PARTITION_TAG):
             details.append(self.run.tags[PARTITION_TAG])
         details.append(self.step_key)
-        if self.run is not None and self.run.tags.get(PID_TAG):
+        if self.run is not None and named_process(self.run) is not None:
             details.append(f"pid {self.run.tags[PID_TAG]} on {self.run.tags.get(HOST_TAG)}")
         since = f" since {clock(self.since)}" if self.since else ""
         return f"run {short(self.run_id)} ({', '.join(details)}){since}"

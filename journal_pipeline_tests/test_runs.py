@@ -43,15 +43,32 @@ def _finished_pid() -> int:
     return process.pid
 
 
-def _add_run(instance, tags: dict[str, str], day: str = "2026-11-19") -> dg.DagsterRun:
+def _add_run(
+    instance,
+    tags: dict[str, str],
+    day: str = "2026-11-19",
+    *,
+    copied_from: str | None = None,
+    status: dg.DagsterRunStatus = dg.DagsterRunStatus.STARTED,
+) -> dg.DagsterRun:
+    """A run of the sync job. Process tags in ``tags`` name it as `process_tags(run_id)` does,
+    unless they were ``copied_from`` another run (a retry's, before its worker starts)."""
+    run_id = str(uuid.uuid4())
+    if runs.PID_TAG in tags:
+        tags = {**tags, processes.RUN_TAG: copied_from or run_id}
     return instance.add_run(
         dg.DagsterRun(
             job_name=SYNC_JOB,
-            run_id=str(uuid.uuid4()),
-            status=dg.DagsterRunStatus.STARTED,
+            run_id=run_id,
+            status=status,
             tags={**tags, runs.PARTITION_TAG: day},
         )
     )
+
+
+def _this_process() -> dict[str, str]:
+    """This process's tags, for `_add_run` to name its run with."""
+    return runs.process_tags("named by _add_run")
 
 
 def _claim(instance, run: dg.DagsterRun, step: str = "jurnal_sales_invoices") -> None:
@@ -72,8 +89,8 @@ def _status(instance, run: dg.DagsterRun) -> dg.DagsterRunStatus:
 
 # -- the pieces --------------------------------------------------------------------------------
 def test_a_process_is_alive_until_it_ends_and_a_reused_pid_is_not_it():
-    me = runs.process_tags()
-    assert me[runs.PID_TAG] == str(os.getpid())
+    me = runs.process_tags("a-run")
+    assert me[runs.PID_TAG] == str(os.getpid()) and me[processes.RUN_TAG] == "a-run"
     assert runs.process_alive(os.getpid(), me.get(runs.PROCESS_START_TAG))
     assert not runs.process_alive(_finished_pid())
     if runs.PROCESS_START_TAG in me:  # where /proc tells when a process started
@@ -84,7 +101,7 @@ def test_dead_runs_are_marked_failed_and_their_slot_freed(tmp_path):
     with dg.instance_for_test(temp_dir=str(tmp_path), overrides=POOLS) as instance:
         host = socket.gethostname()
         dead = _add_run(instance, {runs.PID_TAG: str(_finished_pid()), runs.HOST_TAG: host})
-        alive = _add_run(instance, runs.process_tags())
+        alive = _add_run(instance, _this_process())
         untagged = _add_run(instance, {})
         elsewhere = _add_run(instance, {runs.PID_TAG: "1", runs.HOST_TAG: f"not-{host}"})
         _claim(instance, dead)
@@ -100,6 +117,30 @@ def test_dead_runs_are_marked_failed_and_their_slot_freed(tmp_path):
         for other in (alive, untagged, elsewhere):
             assert _status(instance, other) == dg.DagsterRunStatus.STARTED
         assert runs.recover_dead_runs(instance) == []  # once is enough
+
+
+def test_a_retry_is_not_judged_by_the_process_tags_it_copied_from_its_parent(tmp_path):
+    """Dagster copies a run's tags to its retry: until the retry's own worker names itself,
+    the dead process its tags name is its parent's, and the retry is left alone."""
+    with dg.instance_for_test(temp_dir=str(tmp_path), overrides=POOLS) as instance:
+        host = socket.gethostname()
+        parent_tags = {runs.PID_TAG: str(_finished_pid()), runs.HOST_TAG: host}
+        parent = _add_run(instance, parent_tags, status=dg.DagsterRunStatus.FAILURE)
+        retry = _add_run(
+            instance,
+            {**parent.tags, "dagster/retry_number": "1"},
+            copied_from=parent.run_id,
+            status=dg.DagsterRunStatus.STARTING,
+        )
+        assert runs.run_process_alive(retry) is None
+        assert runs.recover_dead_runs(instance) == []
+        assert _status(instance, retry) == dg.DagsterRunStatus.STARTING
+
+        # its worker names itself, then dies holding the slot: now it is found
+        instance.add_run_tags(retry.run_id, {processes.RUN_TAG: retry.run_id})
+        _claim(instance, instance.get_run_by_id(retry.run_id))
+        assert [r.run_id for r in runs.recover_dead_runs(instance)] == [retry.run_id]
+        assert _holders(instance) == []
 
 
 def test_a_slot_still_held_by_an_ended_run_is_freed(tmp_path):
@@ -121,7 +162,7 @@ def test_a_slot_still_held_by_an_ended_run_is_freed(tmp_path):
         ), freed[0].describe()
         assert freed[0].describe().endswith("still holding its slot of jurnal_api; freed it.")
         assert _holders(instance) == []
-        running = _add_run(instance, runs.process_tags(), day="2026-11-20")
+        running = _add_run(instance, _this_process(), day="2026-11-20")
         _claim(instance, running, step="jurnal_products")  # the next run gets the slot
         assert runs.recover_dead_runs(instance) == []  # and keeps it while it runs
         assert _holders(instance) == [running.run_id]
@@ -144,9 +185,10 @@ def test_a_run_is_named_with_its_process_before_its_steps_run(tmp_path):
         assert result.success
         tags = instance.get_run_by_id(result.run_id).tags
         assert seen[runs.PID_TAG] == str(os.getpid())  # already while its step ran
-        assert {key: tags[key] for key in processes.process_tags()} == processes.process_tags()
+        named = processes.process_tags(result.run_id)
+        assert {key: tags[key] for key in named} == named
 
-        run = _add_run(instance, tags)  # as the worker leaves it, had it been killed mid-step
+        run = _add_run(instance, tags)  # named as the worker names it, killed mid-step
         _claim(instance, run)
         assert runs.recover_dead_runs(instance) == []  # its process is alive: the slot stays
         dead = _add_run(instance, {**tags, runs.PID_TAG: str(_finished_pid())})
@@ -166,7 +208,7 @@ def test_every_step_of_the_jurnal_pool_starts_the_resource_that_names_its_run():
 
 def test_waiting_for_a_pool_sleeps_and_names_who_holds_it(tmp_path):
     with dg.instance_for_test(temp_dir=str(tmp_path), overrides=POOLS) as instance:
-        holder = _add_run(instance, runs.process_tags())
+        holder = _add_run(instance, _this_process())
         _claim(instance, holder)
         naps: list[float] = []
         said: list[str] = []
@@ -193,7 +235,7 @@ def test_a_step_waiting_for_a_slot_sleeps_between_claims(tmp_path):
     (`interval_to_next_pending_claim_check` returns at most 0); `avoid_busy_wait` fixes that."""
     assert runs.avoid_busy_wait()
     with dg.instance_for_test(temp_dir=str(tmp_path), overrides=POOLS) as instance:
-        holder = _add_run(instance, runs.process_tags())
+        holder = _add_run(instance, _this_process())
         _claim(instance, holder)
         waiting = _add_run(instance, {}, day="2026-11-20")
         with InstanceConcurrencyContext(instance, waiting) as context:
@@ -212,7 +254,7 @@ def test_a_blocked_step_says_which_pool_and_runs_once_the_slot_is_free(tmp_path)
         assets=[posted], jobs=[dg.define_asset_job("post", selection=[posted])]
     ).resolve_job_def("post")
     with dg.instance_for_test(temp_dir=str(tmp_path), overrides=POOLS) as instance:
-        holder = _add_run(instance, runs.process_tags())
+        holder = _add_run(instance, _this_process())
         _claim(instance, holder)
         run_id = str(uuid.uuid4())
         blocked: list[str] = []

@@ -1,5 +1,8 @@
 """The process that runs a run, named in the run's tags so that another process can later
-tell whether it still runs (a pid alone can be reused: the process's start time tells)."""
+tell whether it still runs (a pid alone can be reused: the process's start time tells).
+
+The tags also name the run they were written for: Dagster copies a run's tags to its retry,
+and the retry, queued or starting, is not run by the process its parent's tags name."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from pathlib import Path
 PID_TAG = "journal_pipeline/pid"
 HOST_TAG = "journal_pipeline/host"
 PROCESS_START_TAG = "journal_pipeline/process_start"
+RUN_TAG = "journal_pipeline/process_of_run"  # the run the process tags were written for
 
 
 def _process_stat(pid: int) -> list[str] | None:
@@ -27,9 +31,10 @@ def _process_start(pid: int) -> str | None:
     return fields[19] if fields and len(fields) > 19 else None
 
 
-def process_tags() -> dict[str, str]:
-    """Run tags naming this process, so that a later process can tell whether it still runs."""
-    tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+def process_tags(run_id: str) -> dict[str, str]:
+    """Tags for run ``run_id`` naming this process as the one running it, so that a later
+    process can tell whether it still runs."""
+    tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname(), RUN_TAG: run_id}
     start = _process_start(os.getpid())
     if start is not None:
         tags[PROCESS_START_TAG] = start

@@ -191,7 +191,7 @@ def name_the_run_process(context: dg.InitResourceContext) -> None:
     run, instance = context.run, context.instance
     if run is None or instance is None:
         return  # resources built for a schedule's or a sensor's look, not for a run
-    tags = process_tags()
+    tags = process_tags(run.run_id)
     if all(run.tags.get(key) == value for key, value in tags.items()):
         return  # started in this process, already named (`journal-pipeline sync`)
     try:
