@@ -295,8 +295,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
 def _sales_documents(outbox: Outbox, day: date) -> pd.DataFrame:
     """The day's documents of sales, payments, refunds and voids (not the stock documents,
     which carry quantities and are posted by their own asset)."""
-    documents = outbox.documents(day)
-    return documents[documents["doc_type"].isin(SALES_DOCUMENTS)]
+    return outbox.documents(day, SALES_DOCUMENTS)
 
 
 def _posting_metadata(

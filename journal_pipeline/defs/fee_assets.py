@@ -73,8 +73,7 @@ def build_fee_assets(daily: dg.PartitionsDefinition) -> list:
             )
         if result.failed:
             context.log.warning("; ".join(result.failures[:5]))
-        documents = outbox.documents(day)
-        fees = documents[documents["doc_type"] == PAYMENT_FEE]
+        fees = outbox.documents(day, [PAYMENT_FEE])
         return dg.MaterializeResult(
             metadata=metadata, check_results=[every_record_posted_result(fees, day)]
         )

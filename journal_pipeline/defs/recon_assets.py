@@ -188,9 +188,8 @@ def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
                 metadata=metadata,
             )
         outbox = Outbox(store)
-        frames = [outbox.documents(d) for d in [day, *run.days]]
-        documents = pd.concat(frames).drop_duplicates("doc_key")
-        payouts = documents[documents["doc_type"] == PAYOUT]
+        frames = [outbox.documents(d, [PAYOUT]) for d in [day, *run.days]]
+        payouts = pd.concat(frames).drop_duplicates("doc_key")
         return dg.MaterializeResult(
             metadata=metadata, check_results=[every_record_posted_result(payouts, day)]
         )

@@ -105,8 +105,7 @@ def build_shift_assets(daily: dg.PartitionsDefinition) -> list:
                 f"pending for the next run: {result.interrupted}",
                 metadata=metadata,
             )
-        documents = outbox.documents(day)
-        counts = documents[documents["doc_type"] == CASH_COUNT]
+        counts = outbox.documents(day, [CASH_COUNT])
         return dg.MaterializeResult(
             metadata=metadata, check_results=[every_record_posted_result(counts, day)]
         )

@@ -268,3 +268,22 @@ def test_a_build_records_each_key_once_wherever_and_however_often_it_comes(outbo
     assert _events(outbox, hold.doc_key) == ["held"]
     assert _events(outbox, again.doc_key) == ["enqueued", "requeued"]
     assert outbox.enqueue(DAY, [again, second], [hold]) == {"pending": 2, "held": 1}
+
+
+def test_a_day_s_documents_are_read_all_or_of_the_types_asked(outbox):
+    documents, _ = _documents([_split(_fresh_order()), _fresh_order()])
+    outbox.enqueue(DAY, documents, [])
+    (later,) = _documents([_fresh_order()])[0]
+    outbox.enqueue(NEXT_DAY, [dataclasses.replace(later, business_date=NEXT_DAY)], [])
+
+    every = outbox.documents(DAY)
+    assert sorted(every["doc_type"]) == ["receive_payment", "sales_invoice", "sales_invoice"]
+    assert list(every["doc_key"]) == sorted(d.doc_key for d in documents)
+    payments = outbox.documents(DAY, ["receive_payment"])
+    assert list(payments.columns) == list(every.columns)
+    assert payments.to_dict("records") == every[every["doc_type"] == "receive_payment"].to_dict(
+        "records"
+    )
+    assert len(outbox.documents(DAY, ["sales_invoice", "receive_payment"])) == 3
+    assert outbox.documents(DAY, ["payout"]).empty
+    assert list(outbox.documents(NEXT_DAY, ["sales_invoice"])["doc_key"]) == [later.doc_key]
