@@ -128,7 +128,7 @@ class StockDocumentStatus:
 
 def stock_day_status(outbox: Outbox, day: date, build: StockBuild) -> list[StockDocumentStatus]:
     """Each document the build saw, with its outbox status (posted, held, failed, ...)."""
-    documents = outbox.documents(day)
+    documents = outbox.documents(day, STOCK_DOCUMENTS)  # the build's kinds (`_document`)
     by_key = {row.doc_key: row for row in documents.itertuples()}
     rows = []
     for outcome in build.outcomes:
