@@ -36,7 +36,7 @@ from journal_pipeline.core.processes import (
     PROCESS_START_TAG,
     RUN_TAG,
     process_alive,
-    process_tags,  # noqa: F401 (the CLI and the resources name a run's process with it)
+    process_tags,  # noqa: F401 (the CLI names the process of the runs it starts with it)
 )
 
 PARTITION_TAG = "dagster/partition"
