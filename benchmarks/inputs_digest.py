@@ -2,12 +2,13 @@
 
     .venv/bin/python -m benchmarks.inputs_digest [--rows 100000,1000000] [--url URL]
 
-The digest the build marks and the hourly schedule's look compare aggregates whole staging
-tables (docs: `journal_pipeline/defs/build_marks.py`), so its cost grows with the history
-kept, not with the day. This fills the outbox of a fresh staging database (a temporary SQLite
-file, or a scratch database at ``--url``: its outbox is emptied first, so never a merchant's)
-with posted documents spread over a year, then times the digest three times at each size.
-Prints one line per size: rows, min / median / max seconds.
+The build marks and the hourly schedule's look compare it several times a run. It was a
+digest aggregating whole staging tables, whose cost grew with the history kept (about 0.6 s a
+call at 1,000,000 outbox rows on SQLite, 0.2 s on PostgreSQL); it is now a counter bumped by
+the writes (`storage.writing`), one row to read at any size. This fills the outbox of a fresh
+staging database (a temporary SQLite file, or a scratch database at ``--url``: its outbox is
+emptied first, so never a merchant's) with posted documents spread over a year, then times it
+three times at each size. Prints one line per size: rows, min / median / max seconds.
 """
 
 from __future__ import annotations

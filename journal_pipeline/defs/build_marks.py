@@ -10,8 +10,9 @@ build and, when they are the same, reports that build again (its metadata and it
 The inputs (`journal_inputs`): the business date and whether it is over in the merchant's
 time zone (a daily summary is queued once it is), the merchant config (account mapping, tax,
 periods, posting mode: all of it), the pipeline's own code, and
-`StagingStore.journal_inputs_version`, a digest of the staging tables a build reads (orders,
-refunds, outbox statuses, revisions, closed days, summary members). A new or changed order
+`StagingStore.journal_inputs_version`, the version of the staging tables a build reads (orders,
+refunds, the outbox, revisions, closed days, summary members): a counter every write that
+changes one of them bumps as it commits (`storage.writing`). A new or changed order
 or refund, a document posted, held, failed or queued by any run of any day, a revision, a
 config edit or a new release each change them, and the next run builds.
 

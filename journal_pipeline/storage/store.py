@@ -23,7 +23,7 @@ from journal_pipeline.core.stock import STOCK_ENTRY
 from journal_pipeline.core.timestamps import as_utc, parse_utc
 from journal_pipeline.environment import STAGING_URL_ENV
 from journal_pipeline.storage import migrate, tables
-from journal_pipeline.storage.writing import writing
+from journal_pipeline.storage.writing import JOURNAL_INPUTS, writing
 
 #: The parts of the canonical journal built apart from a day's sales, by entry prefix.
 JOURNAL_PARTS = {
@@ -367,44 +367,21 @@ class StagingStore:
             conn.execute(sa.delete(t).where(t.c.name == name, t.c.scope == scope))
 
     def journal_inputs_version(self) -> str:
-        """A digest of everything a day's journal is built from in staging: the staged orders
-        and refunds (their count and latest fetch: every insert or change of one stamps it),
-        the outbox (documents per type and status, attempts, corrections flagged, latest
-        posting: a document posted, held, failed or queued changes it), the revisions, the
-        days marked closed or reopened, and the daily-summary members. Any write that can
-        change a day's journal changes it; a re-fetch that changed nothing does not.
-        Whole tables, not one day: a change of another day (a refund of an older order, an
-        invoice posted by a backfill) may change this day's journal too."""
-        o, orders, refunds = tables.outbox, tables.iseller_orders, tables.iseller_refunds
-        revisions, marks = tables.order_revisions, tables.outlet_day_marks
-        queries = [
-            sa.select(
-                sa.func.count(),
-                sa.func.max(orders.c.fetched_at),
-                sa.func.count(orders.c.posted_raw),
-            ),
-            sa.select(sa.func.count(), sa.func.max(refunds.c.fetched_at)),
-            sa.select(
-                o.c.doc_type,
-                o.c.status,
-                sa.func.count(),
-                sa.func.sum(o.c.attempts),
-                sa.func.max(o.c.posted_at),
-                sa.func.max(o.c.jurnal_id),
-                sa.func.sum(sa.case((o.c.changed_after_posting, 1), else_=0)),
-            )
-            .group_by(o.c.doc_type, o.c.status)
-            .order_by(o.c.doc_type, o.c.status),
-            sa.select(sa.func.count(), sa.func.max(revisions.c.updated_at)),
-            sa.select(sa.func.count(), sa.func.max(marks.c.at)),
-            sa.select(sa.func.count()).select_from(tables.summary_members),
-        ]
-        digest = hashlib.sha256()
+        """Changes whenever a change to what a day's journal is built from is committed: the
+        staged orders and refunds, the outbox (a document queued, posted, held, failed or
+        tried again), the revisions, the days marked closed or reopened, and the
+        daily-summary members (`storage.writing.JOURNAL_INPUT_TABLES`). It is the counter
+        every such write transaction bumps before it commits (`storage.writing`), so reading
+        it costs one row whatever the history kept. A re-fetch that changed nothing writes
+        nothing and leaves it. Whole tables, not one day: a change of another day (a refund
+        of an older order, an invoice posted by a backfill) may change this day's journal
+        too."""
+        t = tables.staging_changes
         with self.engine.connect() as conn:
-            for query in queries:
-                for row in conn.execute(query):
-                    digest.update(repr(tuple(str(value) for value in row)).encode())
-        return digest.hexdigest()
+            version = conn.execute(
+                sa.select(t.c.version).where(t.c.name == JOURNAL_INPUTS)
+            ).scalar_one_or_none()
+        return f"{JOURNAL_INPUTS} {version}"
 
     def reconciliation_inputs_version(self, day: date) -> str:
         """A digest of what a day's reconciliation reads in staging besides the journal's

@@ -308,3 +308,13 @@ sync_marks = Table(
     Column("value", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+# How often the tables a day's journal is built from have changed (migration 0012): one row,
+# ``journal_inputs``, bumped by every write transaction that changed one of them
+# (`storage.writing`); `StagingStore.journal_inputs_version` reads it.
+staging_changes = Table(
+    "staging_changes",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)

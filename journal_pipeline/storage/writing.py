@@ -11,15 +11,46 @@ by the staging schema (two merchants' schemas in one database do not wait for ea
 Writers wait for each other for the length of a short transaction; readers never wait. A
 writer that cannot get the lock in `LOCK_WAIT` (a stuck process holding it) fails with the
 database's own lock-timeout error instead of waiting for ever, as SQLite's busy timeout does.
+
+A transaction that changed a table a day's journal is built from (`JOURNAL_INPUT_TABLES`: a
+statement of it inserted, updated or deleted a row there) also bumps the counter
+``staging_changes.journal_inputs`` before it commits, in the same transaction: the counter
+changes exactly when such a change is committed, and under the write lock two writers never
+bump it at once. Every staging write goes through here, so the counter misses none.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+
+from journal_pipeline.storage import tables
+
+#: What a day's journal is built from: staged orders and refunds, the outbox (statuses,
+#: attempts, Jurnal ids), revisions, days closed or reopened, daily-summary members.
+JOURNAL_INPUT_TABLES = frozenset(
+    table.name
+    for table in (
+        tables.iseller_orders,
+        tables.iseller_refunds,
+        tables.outbox,
+        tables.order_revisions,
+        tables.outlet_day_marks,
+        tables.summary_members,
+    )
+)
+JOURNAL_INPUTS = "journal_inputs"  # the counter's row in staging_changes
+_WATCHING, _CHANGED = "journal_pipeline.watching", "journal_pipeline.journal_inputs_changed"
+_WRITTEN_TABLE = re.compile(
+    r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+(?:"?\w+"?\.)?"?(\w+)',
+    re.IGNORECASE,
+)
 
 LOCK_WAIT = "SET LOCAL lock_timeout = '60s'"  # how long a PostgreSQL writer waits for the lock
 
@@ -38,9 +69,41 @@ def writing(engine: Engine) -> Iterator[Connection]:
             )
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
             conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+        _watch(engine)
+        conn.info[_WATCHING], conn.info[_CHANGED] = True, False
         try:
             yield conn
+            if conn.info[_CHANGED]:
+                _bump_journal_inputs(conn)
         except BaseException:
             conn.rollback()
             raise
+        finally:
+            conn.info[_WATCHING] = conn.info[_CHANGED] = False  # the pool hands it on
         conn.commit()
+
+
+def _watch(engine: Engine) -> None:
+    if not event.contains(engine, "after_cursor_execute", _note_written_table):
+        event.listen(engine, "after_cursor_execute", _note_written_table)
+
+
+def _note_written_table(
+    conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+) -> None:
+    """Flag the transaction when a statement changed rows of a journal input table (a row
+    count of -1, unknown, counts as changed)."""
+    if not conn.info.get(_WATCHING) or conn.info.get(_CHANGED) or cursor.rowcount == 0:
+        return
+    written = _WRITTEN_TABLE.match(statement)
+    if written is not None and written.group(1).lower() in JOURNAL_INPUT_TABLES:
+        conn.info[_CHANGED] = True
+
+
+def _bump_journal_inputs(conn: Connection) -> None:
+    t = tables.staging_changes
+    bumped = conn.execute(
+        sa.update(t).where(t.c.name == JOURNAL_INPUTS).values(version=t.c.version + 1)
+    )
+    if bumped.rowcount == 0:  # the row is missing: start it, never leave a change uncounted
+        conn.execute(sa.insert(t).values(name=JOURNAL_INPUTS, version=1))

@@ -19,6 +19,7 @@ from journal_pipeline.defs.recon_assets import AS_OF_TAG, build_recon_assets
 from journal_pipeline.defs.resources import MerchantConfigResource
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.bank_statements import stage_statement_lines
+from journal_pipeline.storage.writing import writing
 from journal_pipeline_tests.sync.test_noop_extraction import (
     ASSETS,
     CONFIG,
@@ -76,9 +77,10 @@ def test_a_posting_status_changed_by_another_run_builds_the_day_again(tmp_path):
     with noop_shop(tmp_path) as shop:
         shop.at(local(DAY, 12)).run()
         settle(shop)
-        # an invoice of the day back to pending (as a rollback or a retry leaves it)
+        # an invoice of the day back to pending (as a rollback or a retry leaves it: every
+        # write of a run or a command goes through the staging write lock)
         o = tables.outbox
-        with shop.store.engine.begin() as conn:
+        with writing(shop.store.engine) as conn:
             key = conn.execute(
                 sa.select(o.c.doc_key).where(o.c.status == "posted").limit(1)
             ).scalar_one()
