@@ -140,6 +140,19 @@ def _figures(
             measured_on=measured_on,
         ),
     ]
+    shaped = result.get("same_shape") or {}
+    shaped_runs = shaped.get("runs") or []
+    if shaped_runs and len(shaped_runs) == len(trivial_runs):
+        figures.append(
+            figure(
+                "a job of the sync job's shape whose assets return at once ÷ trivial run",
+                [n / t for n, t in zip(shaped_runs, trivial_runs, strict=True) if t],
+                command=cmd,
+                mode=mode,
+                measured_on=measured_on,
+                note="Dagster's own cost of a run of that shape, the floor for the no-op",
+            )
+        )
     tick = result.get("tick") or {}
     if tick:
         tick_runs = tick.get("runs") or []
