@@ -9,21 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from journal_pipeline.storage import tables
-from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.storage.writing import JOURNAL_INPUT_TABLES, writing
 from journal_pipeline_tests.accounting.orders import retail_order
-from journal_pipeline_tests.databases import postgres_schema_url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        yield StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
-    else:
-        with postgres_schema_url() as url:
-            staging = StagingStore(url)
-            yield staging
-            staging.engine.dispose()
 
 
 def test_a_committed_change_to_an_input_changes_it_and_nothing_else_does(store):

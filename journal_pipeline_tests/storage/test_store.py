@@ -1,26 +1,12 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-import pytest
-
 from journal_pipeline.accounting import posting_rules
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
-from journal_pipeline_tests.databases import postgres_schema_url
 from journal_sandbox.defaults import DEMO_CONFIG
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        yield StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
-    else:
-        with postgres_schema_url() as url:
-            staging = StagingStore(url)
-            yield staging
-            staging.engine.dispose()
 
 
 def test_upsert_keeps_one_row_per_order_and_newest_wins(store):
