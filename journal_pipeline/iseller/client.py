@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,7 +58,7 @@ from journal_pipeline.iseller.transport import (
     Transport,
     build_session,
 )
-from journal_pipeline.iseller.validation import order_problems, page_orders
+from journal_pipeline.iseller.validation import OrderBatch, order_problems, page_orders
 
 __all__ = [
     "CONNECT_TIMEOUT_SECONDS",
@@ -88,21 +87,6 @@ DEFAULT_INCLUDES: tuple[str, ...] = (
     "TrackInventory",
     "MDR",  # the fee iSeller Pay keeps from each payment (accounting/mdr.py)
 )
-
-
-@dataclass
-class OrderBatch:
-    """Every page of a GetOrders query gathered together.
-
-    ``origins[i]`` says where ``orders[i]`` was read (``GetOrders page 2 of the read, item
-    5``), to name an order without id; ``conflicts`` maps the id of an order iSeller sent twice
-    on one page with different contents to what was seen (the first copy is in ``orders``;
-    the order is held, `journal_pipeline.iseller.validation`)."""
-
-    orders: list[dict[str, Any]]
-    refunded_orders: list[dict[str, Any]]
-    origins: list[str] = field(default_factory=list)
-    conflicts: dict[str, str] = field(default_factory=dict)
 
 
 class ISellerClient:
@@ -278,18 +262,24 @@ class ISellerClient:
             modified_after,
             modified_before,
         )
+        problems = [order_problems(order) for order in orders]
+        readable = [order for order, bad in zip(orders, problems, strict=True) if not bad]
         answer = self._zones.adopt(
             "v2/GetOrders",
             {"orders": orders, "refunded_orders": refunds},
             # an order held at the edge (a date of 2999, say) tells nothing of the offset
-            evidence([o for o in orders if not order_problems(o)], bounds, "order_id"),
+            evidence(readable, bounds, "order_id"),
             item_probe(self._call, "GetOrders", "orders", "order_id", by_id=True),
         )
+        adopted = answer["orders"]
+        if adopted is not orders:  # its dates moved to UTC: read as they now are
+            problems = [order_problems(order) for order in adopted]
         return OrderBatch(
-            orders=answer["orders"],
+            orders=adopted,
             refunded_orders=answer["refunded_orders"],
             origins=origins,
             conflicts=conflicts,
+            checked=list(zip(adopted, problems, strict=True)),
         )
 
     # -- every read endpoint ------------------------------------------------------------------

@@ -40,7 +40,7 @@ from journal_pipeline.core.timestamps import parse_utc
 from journal_pipeline.iseller.errors import ISellerApiError, ISellerHttpError
 from journal_pipeline.iseller.learnt import PerEndpoint, SharedFacts
 from journal_pipeline.iseller.transport import logger
-from journal_pipeline.iseller.validation import order_problems
+from journal_pipeline.iseller.validation import batch_problems
 
 #: ``call(endpoint, data, version=...)``: one authenticated read answering a JSON object.
 Call = Callable[..., dict[str, Any]]
@@ -340,8 +340,8 @@ class ChangedOrders:
             modified_before=modified_before,
             **more,
         )
-        for order in batch.orders:
-            moment = _modified(order)
+        for order, problems in zip(batch.orders, batch_problems(batch), strict=True):
+            moment = None if problems else _modified(order)
             if moment is not None and (
                 self.latest_modified is None or moment > self.latest_modified
             ):
@@ -353,8 +353,9 @@ class ChangedOrders:
 
 
 def _modified(order: Any) -> datetime | None:
-    """The order's modified date (UTC), None when it has none that reads as one."""
-    if not isinstance(order, Mapping) or order_problems(order):
+    """The modified date (UTC) of an order without problems, None when it has none that reads
+    as one."""
+    if not isinstance(order, Mapping):
         return None
     try:
         return parse_utc(order.get("modified_date"))

@@ -47,6 +47,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -93,6 +94,10 @@ FIX = "correct it in iSeller; the next sync reads it again and posts it"
 def number(value: object) -> Decimal | None:
     """`value` as an exact finite number, or None when it is not one: a JSON number, or text
     written as one (``"55000.0000"``); never true/false, NaN, Infinity or ``"12.500,00"``."""
+    if type(value) is Decimal:  # the usual case: how the JSON parsers give a fraction
+        return value if value.is_finite() else None
+    if type(value) is int:
+        return Decimal(value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -284,6 +289,37 @@ def order_problems(order: object) -> list[str]:
     if completed and not problems:
         problems += _paid_problems(order, payments or [])
     return problems
+
+
+@dataclass
+class OrderBatch:
+    """Every page of a GetOrders query gathered together.
+
+    ``origins[i]`` says where ``orders[i]`` was read (``GetOrders page 2 of the read, item
+    5``), to name an order without id; ``conflicts`` maps the id of an order iSeller sent twice
+    on one page with different contents to what was seen (the first copy is in ``orders``;
+    the order is held); ``checked`` pairs each order with what `order_problems` found in it, as
+    the client read it (`batch_problems`)."""
+
+    orders: list[dict[str, Any]]
+    refunded_orders: list[dict[str, Any]]
+    origins: list[str] = field(default_factory=list)
+    conflicts: dict[str, str] = field(default_factory=dict)
+    checked: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)
+
+
+def batch_problems(batch: Any) -> list[list[str]]:
+    """`order_problems` of each order of a GetOrders batch (``batch.orders``), each order read
+    once for every reader of the batch: the batch's ``checked`` gives them for the orders it
+    still holds, any other order (one replaced since, or a batch made without) is read now."""
+    checked = getattr(batch, "checked", None) or []
+    orders = batch.orders
+    if len(checked) != len(orders):
+        return [order_problems(order) for order in orders]
+    return [
+        problems if seen is order else order_problems(order)
+        for (seen, problems), order in zip(checked, orders, strict=True)
+    ]
 
 
 def page_orders(items: list[Any], page: int) -> tuple[list[Any], list[str], dict[str, str]]:

@@ -23,10 +23,10 @@ from journal_pipeline.iseller.refunds import refund_frames
 from journal_pipeline.iseller.validation import (
     HELD,
     UNIDENTIFIED,
+    batch_problems,
     held_order,
     held_reason,
     is_held,
-    order_problems,
     superseded,
 )
 from journal_pipeline.storage.store import StagingStore
@@ -74,9 +74,10 @@ def checked_orders(batches: Iterable[Any], fallback: datetime) -> list[dict[str,
     for batch in batches:
         origins = getattr(batch, "origins", None) or []
         conflicts = getattr(batch, "conflicts", None) or {}
+        read = batch_problems(batch)
         for index, order in enumerate(batch.orders):
             where = origins[index] if index < len(origins) else f"GetOrders item {index + 1}"
-            problems = order_problems(order)
+            problems = read[index]
             conflict = (
                 conflicts.get(str(order.get("order_id"))) if isinstance(order, dict) else None
             )

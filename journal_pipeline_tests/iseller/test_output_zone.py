@@ -26,6 +26,7 @@ from journal_pipeline.iseller.output_zone import (
     shift_text,
 )
 from journal_pipeline.iseller.parse import order_summary_frame, transaction_summary_frame
+from journal_pipeline.iseller.validation import order_problems
 from journal_sandbox.dialect import Dialect
 from journal_sandbox.iseller_app import ISellerSandbox
 
@@ -175,6 +176,13 @@ def _day_read(served: SimpleNamespace, spec: str) -> dict[str, Any]:
             modified_after=windows["modified"][0], modified_before=windows["modified"][1]
         )
         orders = [*created.orders, *modified.orders]
+        for batch in (created, modified):  # read once, in UTC, for every reader of the batch
+            assert [seen for seen, _ in batch.checked] == batch.orders
+            pairs = zip(batch.checked, batch.orders, strict=True)
+            assert all(seen is order for (seen, _), order in pairs)
+            assert [found for _, found in batch.checked] == [
+                order_problems(order) for order in batch.orders
+            ]
         summaries = {
             time_zone: (
                 order_summary_frame(

@@ -17,6 +17,7 @@ from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.validation import (
     HELD,
     MAX_TEXT,
+    batch_problems,
     held_order,
     held_reason,
     is_held,
@@ -222,6 +223,31 @@ def test_the_same_id_twice_on_a_page_with_different_contents_is_held():
     assert is_held(staged["o-1"])  # held wins over the copy of the other answer
     assert "2 times on page 3" in held_reason(staged["o-1"])
     assert staged["o-2"] == good_order(order_id="o-2")
+
+
+def test_a_batch_s_orders_are_read_once_and_a_replaced_order_again():
+    kept, replaced, bad = good_order(), good_order(order_id="o-2"), good_order(order_id="o-3")
+    bad["total_amount"] = "12.500,00"
+    batch = OrderBatch(
+        [kept, replaced, bad],
+        [],
+        checked=[(kept, ["as the client read it"]), (replaced, []), (bad, order_problems(bad))],
+    )
+    batch.orders[1] = good_order(order_id="o-2", status="lost")  # changed since it was read
+    assert batch_problems(batch) == [
+        ["as the client read it"],
+        order_problems(batch.orders[1]),
+        order_problems(bad),
+    ]
+    assert batch_problems(batch)[1] and batch_problems(batch)[2]
+    staged = {o["order_id"]: o for o in checked_orders([batch], FALLBACK)}
+    assert "cannot be posted: as the client read it." in held_reason(staged["o-1"])
+    assert is_held(staged["o-2"]) and "status" in held_reason(staged["o-2"])
+    assert "12.500,00" in held_reason(staged["o-3"])
+    # a batch that carries no reading of its orders (or not of all of them) is read whole
+    assert batch_problems(OrderBatch([kept, bad], [])) == [[], order_problems(bad)]
+    partial = OrderBatch([kept, bad], [], checked=[(kept, ["stale"])])
+    assert batch_problems(partial) == [[], order_problems(bad)]
 
 
 def test_orders_held_at_an_outlet_turn_its_disagreement_into_a_warning():
