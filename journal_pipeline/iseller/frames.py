@@ -49,13 +49,14 @@ def _decimal(value: object, default: str = "0") -> Decimal:
 
 
 @lru_cache(maxsize=1 << 16)
-def _known_rupiah(value: Decimal) -> int:
+def _known_rupiah(value: Decimal | str) -> int:
     return to_rupiah(value)
 
 
 def _rupiah(value: object) -> int:
-    """`to_rupiah`, each Decimal amount converted once (a day repeats its prices)."""
-    if type(value) is Decimal:
+    """`to_rupiah`, each amount written as a Decimal or as text (``"58000"``) converted once
+    (a day repeats its prices)."""
+    if type(value) is Decimal or type(value) is str:
         try:
             return _known_rupiah(value)
         except TypeError:  # a signalling NaN cannot be hashed: as to_rupiah reads it
