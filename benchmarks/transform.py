@@ -16,8 +16,12 @@ Parts, each timed in a fresh subprocess pinned to one core (so the peak RSS is t
   `posting_rules.journal_lines`, `payments.later_payment_entries`);
 - ``documents``: the day's sales → per-order Jurnal documents (`invoices.sales_invoices`:
   invoices and the receive payments of split payments);
+- ``documents_floor``: the same documents unpickled (`_documents_floor`): what making their
+  Python objects costs at the least, whatever builds them;
 - ``transform``: ``journal`` then ``documents`` in one process, timed together. This is "the
   transform" (frames in, journal lines and documents out).
+
+Every part's outputs are freed after its clock stops (``free_seconds``).
 
 Prints (and `measure_transform` returns) a dict with the keys documented there.
 """
@@ -48,7 +52,7 @@ SEED = 7
 DAY = date(2026, 11, 18)
 PRIOR_DAYS = 7  # refunds come up to 7 days after the sale, on-account payments up to 5
 PRIOR_VOLUME = 0.1  # the days before, at a tenth of the volume: only their changes are kept
-PARTS = ("frames", "journal", "documents", "transform")
+PARTS = ("frames", "journal", "documents", "documents_floor", "transform")
 ROOT = Path(__file__).resolve().parent.parent
 #: The product code the transform runs (the commit is marked "+uncommitted" when one differs).
 TRANSFORM_SOURCES = (
@@ -198,15 +202,40 @@ def _documents(sales: Any, config: Any, skip: set[str]) -> tuple[list[Any], list
     return documents, holds
 
 
-def _transform(frames: Any, config: Any) -> dict[str, int]:
+def _transform(frames: Any, config: Any) -> tuple[Any, ...]:
+    """Journal lines then documents: every output, kept (as the parts' are) until the clock
+    has stopped, so that freeing them is not counted as building them."""
     sales, (lines, pay_lines, holds, pay_holds), pay_documents = _journal(frames, config)
     documents, invoice_holds = _documents(sales, config, {h.source_id for h in holds})
+    return sales, lines, pay_lines, holds, pay_holds, pay_documents, documents, invoice_holds
+
+
+def _counts(output: tuple[Any, ...]) -> dict[str, int]:
+    sales, lines, pay_lines, holds, pay_holds, pay_documents, documents, invoice_holds = output
     return {
         "sales": len(sales.frames),
         "journal_lines": len(lines) + len(pay_lines),
         "documents": len(documents) + len(pay_documents),
         "holds": len(holds) + len(pay_holds) + len(invoice_holds),
     }
+
+
+def _documents_floor(sales: Any, config: Any, skip: set[str]) -> Callable[[], Any]:
+    """The floor of the documents part: the same documents made by unpickling them, which
+    builds each one's objects (the document, its payload's dicts, lists and text) in C with
+    no decision to take. No builder that gives each document a payload of Python objects
+    goes below it. The cycle collector is paused meanwhile, as the builder pauses it."""
+    from journal_pipeline.core.cycle_collection import cycle_collection_paused
+
+    documents, _ = _documents(sales, config, skip)
+    blob = pickle.dumps(documents, protocol=pickle.HIGHEST_PROTOCOL)
+    del documents
+
+    def unpickled() -> Any:
+        with cycle_collection_paused():
+            return pickle.loads(blob)
+
+    return unpickled
 
 
 def _status_mb(field: str) -> float | None:
@@ -244,12 +273,14 @@ def _prepare(part: str, input_path: Path) -> tuple[Callable[[], Any], Any]:
         return lambda: order_frames(data), data
     if part == "journal":
         return lambda: _journal(data, config), data
-    if part == "documents":
+    if part in ("documents", "documents_floor"):
         from journal_pipeline.accounting import posting_rules
 
         sales = posting_rules.sales_of_day(data, config, DAY)
         _, holds = posting_rules.journal_lines(sales, config)
         skip = {h.source_id for h in holds}
+        if part == "documents_floor":
+            return _documents_floor(sales, config, skip), sales
         return lambda: _documents(sales, config, skip), sales
     if part == "transform":
         return lambda: _transform(data, config), data
@@ -280,7 +311,10 @@ def run_part(part: str, input_path: Path, cpu: int, profile: bool = False) -> di
         result["cpu_seconds"] = time.process_time() - began_cpu
     result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
     if part == "transform":
-        result["outputs"] = output
+        result["outputs"] = _counts(output)
+    freeing = time.perf_counter()
+    del output
+    result["free_seconds"] = time.perf_counter() - freeing
     return result
 
 
@@ -367,7 +401,8 @@ def measure_transform(orders: int = 50_000, repeats: int = 3) -> dict[str, Any]:
           "day": "YYYY-MM-DD", "seed": int, "repeats": int,
           "commit": str | None,      # git HEAD (+"uncommitted" if TRANSFORM_SOURCES differ from it)
           "measured_at": ISO UTC time,
-          "parts": {                 # "frames", "journal", "documents", "transform"
+          "parts": {                 # PARTS: "frames", "journal", "documents",
+                                     # "documents_floor", "transform"
             <part>: {
               "seconds": {"min": float, "median": float, "max": float},
               "orders_per_second": float,       # orders / median seconds
@@ -375,6 +410,7 @@ def measure_transform(orders: int = 50_000, repeats: int = 3) -> dict[str, Any]:
               "cpu_seconds": {"min", "median", "max"},  # the process's CPU time of the part
               "orders_per_cpu_second": float,   # orders / median CPU seconds (less swayed
                                                 # than wall time by other work on the machine)
+              "free_seconds": float,  # median time to free its outputs, after the clock
               "peak_rss_mb": float,   # the largest peak RSS (VmHWM) of its subprocesses
               "input_rss_mb": float,  # RSS with the input loaded, before the clock started
             }
@@ -415,6 +451,7 @@ def measure_transform(orders: int = 50_000, repeats: int = 3) -> dict[str, Any]:
                     "max": round(max(cpu_times), 4),
                 },
                 "orders_per_cpu_second": round(orders / statistics.median(cpu_times), 1),
+                "free_seconds": round(statistics.median(run["free_seconds"] for run in runs), 4),
                 "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
                 "input_rss_mb": max(run["input_rss_mb"] for run in runs),
             }
@@ -438,7 +475,9 @@ def measure_transform(orders: int = 50_000, repeats: int = 3) -> dict[str, Any]:
         "notes": (
             "Each part timed in a fresh subprocess pinned to one core; peak_rss_mb is that "
             "process's peak RSS (VmHWM), its loaded input included (input_rss_mb). "
-            "transform = journal + documents."
+            "transform = journal + documents. documents_floor: the same documents "
+            "unpickled, the least their Python objects cost. Outputs are freed after the "
+            "clock stops (free_seconds)."
         ),
     }
 

@@ -46,6 +46,9 @@ def measure(scale: str, repeats: int) -> Section:
         ]
     else:
         figures += _figures(result, cmd, "now")
+        floor = _floor_note(result)
+        if floor:
+            notes += ["", floor]
         if result.get("profile"):
             notes += ["", "Profile of one transform run (what remains slow):", "", "```"]
             notes += [str(result["profile"]).rstrip(), "```"]
@@ -109,6 +112,17 @@ def _figures(
             check=lambda v: v <= TARGET_MB,
         ),
     ]
+    if transform.get("free_seconds") is not None:
+        figures.append(
+            figure(
+                "seconds to free the transform's outputs (after its clock)",
+                [transform["free_seconds"]],
+                command=cmd,
+                unit="s",
+                mode=mode,
+                measured_on=measured_on,
+            )
+        )
     for part, data in parts.items():
         if part == "transform":
             continue
@@ -123,3 +137,19 @@ def _figures(
             )
         )
     return figures
+
+
+def _floor_note(result: dict[str, Any]) -> str | None:
+    """What the documents' floor leaves of the time the target allows, in words."""
+    parts = result.get("parts") or {}
+    floor = ((parts.get("documents_floor") or {}).get("seconds") or {}).get("median")
+    orders = result.get("orders") or 0
+    if not floor or not orders:
+        return None
+    budget = orders / TARGET_RATE
+    return (
+        f"At {TARGET_RATE:,} orders/s the transform of {orders:,} orders has {budget:.3f} s. "
+        f"Making the day's per-order documents as Python objects takes {floor:.3f} s at the "
+        f"least (documents_floor: the same documents unpickled, built in C), {floor / budget:.0%} "
+        "of that, before any journal line is made."
+    )
