@@ -247,7 +247,9 @@ class MerchantConfig(BaseModel):
     @field_validator("outlets")
     @classmethod
     def _outlet_taxes_exist(cls, outlets: dict[str, OutletConfig], info) -> dict[str, OutletConfig]:
-        taxes = info.data.get("taxes", {})
+        if "taxes" not in info.data:
+            return outlets  # the taxes were refused already: their own error says why
+        taxes = info.data["taxes"]
         for code, outlet in outlets.items():
             if outlet.tax is not None and outlet.tax not in taxes:
                 raise ValueError(f"outlet {code}: tax {outlet.tax!r} is not defined under taxes")

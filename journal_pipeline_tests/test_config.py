@@ -53,6 +53,22 @@ def test_an_unknown_option_is_refused_by_name(tmp_path):
         load_config(path)
 
 
+def test_a_refused_tax_is_named_alone_not_again_as_missing_for_its_outlets(tmp_path):
+    text = (
+        "taxes:\n  PPN: {jurnal_name: PPN, rate: eleven, account: PPN Keluaran}\n"
+        "outlets:\n  JKT: {name: Jakarta, timezone: Asia/Jakarta, tax: PPN}\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(_write(tmp_path, text))
+    message = str(raised.value)
+    assert "taxes.PPN.rate" in message and "eleven" in message
+    assert "not defined under taxes" not in message
+    # a tax that is not there at all is still named for the outlet that uses it
+    missing = "outlets:\n  JKT: {name: Jakarta, timezone: Asia/Jakarta, tax: PB1}\n"
+    with pytest.raises(ConfigError, match="outlet JKT: tax 'PB1' is not defined under taxes"):
+        load_config(_write(tmp_path, missing))
+
+
 def test_without_a_config_path_the_message_names_the_variable_and_the_way_to_try(monkeypatch):
     monkeypatch.delenv("JOURNAL_PIPELINE_CONFIG", raising=False)
     with pytest.raises(ConfigError) as raised:
