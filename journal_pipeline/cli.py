@@ -238,10 +238,11 @@ class DayReport:
         return report
 
     def note_check(self, evaluation) -> None:
-        """Keep each check's outcome, and what a failed or warning check says about the day.
-        A check at severity WARN warns whether or not it passed: it never blocks the day."""
+        """Keep each check's outcome, and what a failed or warning check says about the day,
+        as the Dagster UI shows them: a check that passed passed, whatever its severity; one
+        that did not pass at severity WARN warns (it never blocks the day), else it failed."""
         warned = evaluation.severity.value == "WARN"
-        state = "warns" if warned else "passed" if evaluation.passed else "FAILED"
+        state = "passed" if evaluation.passed else "warns" if warned else "FAILED"
         self.checks[evaluation.check_name] = state
         if state == "passed" or not evaluation.description:
             return

@@ -213,7 +213,7 @@ def test_a_failed_or_warning_check_says_why_in_the_summary():
     warned = dg.AssetCheckEvaluation(
         asset_key=dg.AssetKey("iseller_day_totals"),
         check_name="other_totals",
-        passed=True,
+        passed=False,
         severity=dg.AssetCheckSeverity.WARN,
         description="GetOrderSummary is not available: compared nothing",
     )
@@ -223,13 +223,23 @@ def test_a_failed_or_warning_check_says_why_in_the_summary():
         passed=True,
         description="Every journal entry balances.",
     )
+    # a check of severity WARN that passed passed, as the UI shows it (no warning that says
+    # "No settlement is overdue.")
+    quiet_warning = dg.AssetCheckEvaluation(
+        asset_key=dg.AssetKey("cash_bank_reconciliation"),
+        check_name="settlements_overdue",
+        passed=True,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="No settlement is overdue.",
+    )
     report = DayReport(date(2026, 11, 19), error="1 blocking check failed")
-    for evaluation in (failed, warned, quiet):
+    for evaluation in (failed, warned, quiet, quiet_warning):
         report.note_check(evaluation)
     text = "\n".join(report.failure_lines())
     assert (
-        "Checks: 1 passed, warning: other_totals, FAILED: staged_day_matches_iseller_totals."
+        "Checks: 2 passed, warning: other_totals, FAILED: staged_day_matches_iseller_totals."
     ) in text
+    assert "settlements_overdue" not in text and "No settlement is overdue" not in text
     assert (
         "Check staged_day_matches_iseller_totals FAILED: JKT 2026-11-19: gross sales "
         "Rp 70.000 staged vs Rp 170.000 at iSeller"
