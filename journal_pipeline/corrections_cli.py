@@ -68,6 +68,8 @@ def _run(action: str, day: date, outlet: str | None, yes: bool, dry_run: bool) -
     if dry_run:
         click.echo("Dry run: nothing changed.")
         return
+    if any(plan.refused is not None for plan in plans):
+        raise click.ClickException(f"{action} refused: nothing changed (see REFUSED above).")
     if all(plan.empty for plan in plans):
         click.echo(f"Nothing new to {action}; finishing anything left pending.")
     elif not yes and not click.confirm(f"{action.capitalize()} as listed?", default=False):

@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from journal_pipeline.accounting import revisions as rules
+from journal_pipeline.accounting.daily_summary import is_summary_id
 from journal_pipeline.accounting.documents import (
     RECEIVE_PAYMENT,
     SALES_INVOICE,
@@ -59,6 +60,7 @@ class Plan:
     reversed_total: int = 0
     created_total: int = 0
     marked: dict[str, Any] | None = None  # the outlet-day's mark before the command
+    refused: str | None = None  # why the outlet-day cannot be done at all (nothing is)
 
     @property
     def empty(self) -> bool:
@@ -66,6 +68,8 @@ class Plan:
 
     def listing(self) -> list[str]:
         head = f"{self.action.capitalize()} of outlet {self.outlet}, {self.day.isoformat()}:"
+        if self.refused is not None:
+            return [head, f"  REFUSED: {self.refused}"]
         lines = [head, *(f"  {s}" for s in self.steps), *(f"  NOT DONE {b}" for b in self.blocked)]
         if self.empty:
             lines.append(f"  nothing to {self.action}{self._state()}.")
@@ -118,12 +122,34 @@ def _reversal_text(change: RevisionChange) -> str:
     return named or "nothing left to return"
 
 
+def _summary_refusal(live: list[Any], action: str, day: date, outlet: str) -> str | None:
+    """Why an outlet-day posted as a daily summary is not rolled back or posted again: a
+    summary invoice carries many orders, and reversing it as one order would book the money
+    it was paid with to rounding. Nothing of the outlet-day is done, so it is not left half
+    reversed."""
+    summaries = [row.transaction_no for row in live if is_summary_id(str(row.source_id))]
+    if not summaries:
+        return None
+    return (
+        f"outlet {outlet}, {day.isoformat()} was posted as a daily summary "
+        f"({', '.join(summaries)}), and {action} reverses invoices of single orders only: "
+        "nothing of the outlet-day was changed. A change made in iSeller to an order of the "
+        "summary is still corrected against the summary on the day of the change "
+        "(docs/posting-model.md, daily summary); to undo the whole outlet-day, reverse the "
+        "summary in Jurnal with a sales return and a journal entry of its own."
+    )
+
+
 def plan_rollback(
     store: StagingStore, config: MerchantConfig, day: date, outlet: str, command: str
 ) -> Plan:
     marked = RevisionStore(store.engine).marks(day).get(outlet)
     plan = Plan(ROLLBACK, day, outlet, command, marked=marked)
-    for row in _live_invoices(store, day, outlet):
+    live = _live_invoices(store, day, outlet)
+    plan.refused = _summary_refusal(live, ROLLBACK, day, outlet)
+    if plan.refused is not None:
+        return plan
+    for row in live:
         order_id, _ = split_revision(row.source_id)
         decided = decide(
             store, config, order_id, day, raw=None, reverse=True,
@@ -165,7 +191,11 @@ def plan_repost(
     revisions = RevisionStore(store.engine)
     plan = Plan(REPOST, day, outlet, command, marked=revisions.marks(day).get(outlet))
     reason = f"outlet {outlet}, {day} posted again from the current config"
-    for row in _live_invoices(store, day, outlet):
+    live = _live_invoices(store, day, outlet)
+    plan.refused = _summary_refusal(live, REPOST, day, outlet)
+    if plan.refused is not None:
+        return plan
+    for row in live:
         order_id, revision = split_revision(row.source_id)
         current = _current(store, order_id)
         sale = current if current is not None and current.get("status") == "completed" else None
@@ -286,6 +316,8 @@ def apply(
 ) -> Applied:
     """Write each plan's decisions (one transaction per outlet-day), then build and post the
     day. With nothing decided it still finishes what an interrupted run left pending."""
+    if refused := [plan.refused for plan in plans if plan.refused is not None]:
+        raise ValueError(f"not applied: {refused[0]}")
     revisions = RevisionStore(store.engine)
     for plan in plans:
         state = ROLLED_BACK if plan.action == ROLLBACK else "reposted"
