@@ -382,6 +382,44 @@ def comparable(documents: Iterable[Document | Mapping[str, Any]]) -> list[str]:
     return sorted(shown)
 
 
+#: The fields of an invoice that say how it was paid, not what it books
+SETTLEMENT = ("deposit", "deposit_to_name")
+
+
+def same_booking(
+    candidate: Iterable[Document | Mapping[str, Any]],
+    posted: Iterable[Document | Mapping[str, Any]],
+) -> bool:
+    """Whether Jurnal books the same from both: `comparable`, or the same invoices paid into
+    the same accounts with the same amounts, whether a payment is the invoice's deposit or a
+    receive payment of its own. An order paid after its sale was posted as an invoice and a
+    later receive payment; the same order built again is paid at the sale (a deposit)."""
+    candidate, posted = list(candidate), list(posted)
+    return comparable(candidate) == comparable(posted) or _settled(candidate) == _settled(posted)
+
+
+def _settled(documents: Iterable[Document | Mapping[str, Any]]) -> tuple[list[str], list[Any]]:
+    """The invoices without how they were paid, and every payment as (account, amount)."""
+    invoices: list[str] = []
+    paid: list[tuple[str, Decimal]] = []
+    for doc in documents:
+        payload = doc.payload if isinstance(doc, Document) else doc
+        for doc_type, body in payload.items():
+            if doc_type == SALES_INVOICE:
+                kept = {k: v for k, v in body.items() if k not in (*VOLATILE, *SETTLEMENT)}
+                invoices.append(json.dumps(kept, sort_keys=True, default=str))
+                if body.get("deposit"):
+                    paid.append((str(body.get("deposit_to_name")), _amount(body["deposit"])))
+            elif doc_type == RECEIVE_PAYMENT:
+                account = str(body.get("deposit_to_name"))
+                paid += [(account, _amount(r.get("amount"))) for r in body["records_attributes"]]
+    return sorted(invoices), sorted(paid)
+
+
+def _amount(value: object) -> Decimal:
+    return Decimal(str(value)).normalize()
+
+
 def fingerprint(
     order: OrderRow,
     lines: list[LineRow],

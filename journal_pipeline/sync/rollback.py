@@ -202,9 +202,9 @@ def plan_repost(
         if sale is not None:
             candidate = _candidate(config, sale, day, revision + 1)
             posted = _posted_documents(store, row.source_reference, row.transaction_no)
-            same = not isinstance(candidate, Hold) and rules.comparable(
-                candidate.documents
-            ) == rules.comparable(posted)
+            same = not isinstance(candidate, Hold) and rules.same_booking(
+                candidate.documents, posted
+            )
             if same:
                 continue  # Jurnal already has what the current config books
         decided = decide(

@@ -140,6 +140,38 @@ def test_comparable_leaves_out_keys_dates_and_memos():
     assert rules.comparable(other.documents) != rules.comparable(one.documents)
 
 
+def _paid_later(invoice: dict, account: str = "Kas", amount: object = TOTAL) -> list[dict]:
+    """``invoice`` as posted for an order paid after its sale: no deposit, and a receive
+    payment of its own on a later day."""
+    unpaid = {k: v for k, v in invoice.items() if k not in ("deposit", "deposit_to_name")}
+    payment = {
+        "transaction_date": "2026-11-24",
+        "transaction_no": "ISL/JKT-000101/P1",
+        "deposit_to_name": account,
+        "payment_method_name": "Cash",
+        "records_attributes": [{"transaction_no": invoice["transaction_no"], "amount": amount}],
+    }
+    return [{"sales_invoice": unpaid}, {"receive_payment": payment}]
+
+
+def test_an_order_paid_later_books_the_same_as_the_same_order_paid_at_its_sale():
+    made = _revision(retail_order(), 1, replaces="ISL/JKT-000101")
+    assert isinstance(made, rules.Booked)
+    invoice = made.documents[0].payload["sales_invoice"]
+    assert invoice["deposit_to_name"] == "Kas" and invoice["deposit"] == TOTAL
+    posted = _paid_later(invoice, amount=f"{TOTAL}.0")  # as Jurnal may write the amount
+    assert rules.comparable(made.documents) != rules.comparable(posted)
+    assert rules.same_booking(made.documents, posted)
+    # paid into another account, or another amount, or other lines: not the same
+    assert not rules.same_booking(made.documents, _paid_later(invoice, account="Kas Kecil"))
+    assert not rules.same_booking(made.documents, _paid_later(invoice, amount=TOTAL - 1))
+    renamed = copy.deepcopy(retail_order())
+    renamed["order_details"][0]["product_name"] = "Kopi Robusta 250g"
+    other = _revision(renamed, 1)
+    assert isinstance(other, rules.Booked)
+    assert not rules.same_booking(other.documents, posted)
+
+
 def test_documents_and_lines_survive_json():
     made = _revision(retail_order(), 1)
     assert isinstance(made, rules.Booked)

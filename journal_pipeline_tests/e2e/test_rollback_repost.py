@@ -221,6 +221,13 @@ def test_a_payment_of_another_days_invoice_is_rolled_back_and_posted_again(tmp_p
         runner = CliRunner()
         args = ["--date", day.isoformat(), "--outlet", outlet]
 
+        # the config unchanged, a repost of the sale's day has nothing to do: the order paid
+        # later books the same as it would paid at the sale (a deposit, not a receive payment)
+        sold = ["--date", later.DAYS[0].isoformat(), "--outlet", outlet, "--dry-run"]
+        unchanged = runner.invoke(main, ["repost", *sold], env=env)
+        assert unchanged.exit_code == 0, unchanged.output
+        assert "nothing to repost" in unchanged.output, unchanged.output
+
         dry = runner.invoke(main, ["rollback", *args, "--dry-run"], env=env)
         assert dry.exit_code == 0, dry.output
         assert f"reverse receive payment {number} " in dry.output
