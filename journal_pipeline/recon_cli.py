@@ -1,6 +1,7 @@
 """`journal-pipeline recon --date D [--outlet X]`: the day's cash/bank reconciliation from
-staging (docs/reconciliation.md): each outlet's payment methods, what they took, what should
-reach the bank and when, what did, and the bank lines nothing claimed."""
+staging (docs/reconciliation.md): each outlet's payment methods, what they took, what went
+back (refunds, voids) and what the bank keeps (MDR), so what should reach the bank and when,
+what did, and the bank lines nothing claimed."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ HEADER = (
     "outlet",
     "method",
     "takings",
+    "refunds",
+    "mdr",
     "expected",
     "expected date",
     "received",
@@ -24,11 +27,13 @@ HEADER = (
 
 
 def _money(value: object) -> str:
+    """Rupiah as the finance team writes them: ``1.234.500``, cents after a comma
+    (``1.234.500,50``)."""
     if value is None:
         return ""
     number = Decimal(str(value))
     text = f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
-    return text.replace(",", ".") if "." not in text else text
+    return text.translate(str.maketrans(",.", ".,"))
 
 
 def _cell(value: object) -> str:
@@ -44,6 +49,8 @@ def recon_table(rows: list[dict[str, Any]]) -> list[str]:
             _cell(r["outlet_code"]),
             _cell(r["payment_method"]),
             _money(r["takings"]),
+            _money(r["refunds"]),
+            _money(r["mdr"]),
             _money(r["expected"]),
             _cell(r["expected_date"]),
             _money(r["received"]),

@@ -30,12 +30,15 @@ def test_recon_prints_the_days_rows_and_unmatched_lines(tmp_path, monkeypatch):
     assert shown.exit_code == 0, shown.output
     lines = shown.output.splitlines()
     debit = next(x for x in lines if "Debit BCA" in x).split()
-    # outlet, method (2 words), takings, expected, expected date, received, variance, status, age
+    # outlet, method (2 words), takings, refunds, mdr, expected (takings − refunds − mdr),
+    # expected date, received, variance, status, age
     assert debit == [
         "JKT",
         "Debit",
         "BCA",
         "250.000",
+        "0",
+        "2.500",
         "247.500",
         "2026-11-23",
         "245.000",
@@ -47,3 +50,14 @@ def test_recon_prints_the_days_rows_and_unmatched_lines(tmp_path, monkeypatch):
     assert card[-2:] == ["overdue", "6"]
     assert "Bank lines matching no expected settlement:" in shown.output
     assert "DB Rp 15.000 on 2026-11-20" in shown.output
+
+
+def test_recon_writes_rupiah_with_dots_and_cents_after_a_comma():
+    from journal_pipeline.recon_cli import _money
+
+    assert [_money(v) for v in (1234500, "1234500.50", "-2500", None)] == [
+        "1.234.500",
+        "1.234.500,50",
+        "-2.500",
+        "",
+    ]
