@@ -191,6 +191,9 @@ def _partition_hint(job) -> str:
 
 
 # -- the summary of one day -------------------------------------------------------------------
+_WORSE = {"passed": 0, "warns": 1, "FAILED": 2}  # how a check of several assets counts
+
+
 @dataclass
 class DayReport:
     """What a run of one day did: failed and skipped steps, checks, the day's documents."""
@@ -243,7 +246,10 @@ class DayReport:
         that did not pass at severity WARN warns (it never blocks the day), else it failed."""
         warned = evaluation.severity.value == "WARN"
         state = "passed" if evaluation.passed else "warns" if warned else "FAILED"
-        self.checks[evaluation.check_name] = state
+        # several assets run a check of one name (every_record_posted): the worst one counts
+        known = self.checks.get(evaluation.check_name)
+        if known is None or _WORSE[state] > _WORSE[known]:
+            self.checks[evaluation.check_name] = state
         if state == "passed" or not evaluation.description:
             return
         self.check_notes.append(

@@ -246,3 +246,26 @@ def test_a_failed_or_warning_check_says_why_in_the_summary():
     ) in text
     assert "Check other_totals warns: GetOrderSummary is not available" in text
     assert "journal_entries_balance:" not in text and "balances." not in text
+
+
+def test_a_check_run_by_several_assets_counts_as_its_worst():
+    import dagster as dg
+
+    def posted(asset: str, passed: bool) -> dg.AssetCheckEvaluation:
+        return dg.AssetCheckEvaluation(
+            asset_key=dg.AssetKey(asset),
+            check_name="every_record_posted",
+            passed=passed,
+            severity=dg.AssetCheckSeverity.ERROR if passed else dg.AssetCheckSeverity.WARN,
+            description="Nothing held." if passed else "2 record(s) not in Jurnal (2 held)",
+        )
+
+    report = DayReport(date(2026, 11, 19))
+    for evaluation in (
+        posted("jurnal_sales_invoices", False),
+        posted("jurnal_payouts", True),  # a later asset's passing run does not hide it
+    ):
+        report.note_check(evaluation)
+    text = "\n".join(report.success_lines())
+    assert "Checks: 0 passed, warning: every_record_posted." in text
+    assert "Check every_record_posted warns: 2 record(s) not in Jurnal" in text
