@@ -18,6 +18,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from journal_pipeline.day_report import one_line
+
 MAX_DAYS = 10  # days `status` shows; the rest are counted
 MAX_GROUPS = 4  # reason groups per day
 MAX_TEXT = 160  # characters of one reason
@@ -37,8 +39,7 @@ def _note(text: str) -> None:
 
 
 def _one_line(text: object, limit: int = MAX_TEXT) -> str:
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return one_line(text, limit)
 
 
 def _store():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from journal_pipeline.cli import DayReport
+from journal_pipeline.day_report import DayReport
 from journal_pipeline.environment import missing_variables
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
 from journal_pipeline.sync.outbox_building import OPEN_STATES
