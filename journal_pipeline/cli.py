@@ -187,7 +187,30 @@ def sync(day, verbose):
     """Run one business day headless: extract, journal, post to Jurnal."""
     defs = _definitions()
     instance = _instance()
-    sys.exit(0 if _run_day(defs, instance, day.date(), verbose) else 1)
+    sys.exit(1 if _run_days(defs, instance, [day.date()], verbose) else 0)
+
+
+def _run_days(defs, instance, days: list[date], verbose: bool) -> int:
+    """Run ``days``, then once more each day whose held payments waited for an invoice these
+    runs posted, as the failed-records sensor does under the Dagster daemon (the payment's
+    hold says its day runs again by itself). Returns how many runs failed."""
+    from journal_pipeline.defs.resources import staging_store
+    from journal_pipeline.sync.outbox_log_reads import last_log_id, log_after, payment_days
+
+    store = staging_store()
+    since = last_log_id(store)
+    failures = sum(0 if _run_day(defs, instance, day, verbose) else 1 for day in days)
+    entries = []
+    while batch := log_after(store, since):
+        entries += batch
+        since = batch[-1].id
+    for due in payment_days(store, entries):
+        _note(
+            f"{due.day}: {len(due.payments)} held payment(s) can post now (invoice(s) "
+            f"{', '.join(due.invoices[:5])} posted); running {due.day} again"
+        )
+        failures += 0 if _run_day(defs, instance, due.day, verbose) else 1
+    return failures
 
 
 @main.command()
@@ -241,9 +264,7 @@ def _run_days_here(defs, instance, days: list[str], verbose: bool) -> None:
     # the days share the staging store, the config and Jurnal's reference lists (listed once,
     # learning what the runs create)
     with shared_for_command():
-        failures = sum(
-            0 if _run_day(defs, instance, date.fromisoformat(d), verbose) else 1 for d in days
-        )
+        failures = _run_days(defs, instance, [date.fromisoformat(d) for d in days], verbose)
     if failures:
         _note(f"{failures} day(s) failed; run them again with `journal-pipeline sync --date`")
     sys.exit(1 if failures else 0)

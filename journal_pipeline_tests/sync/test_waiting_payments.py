@@ -45,9 +45,18 @@ def staging_url(iseller_sandbox, tmp_path, monkeypatch):
         yield url
 
 
-def _sync(day: str) -> None:
+def _sync(day: str) -> str:
     result = CliRunner().invoke(main, ["sync", "--date", day])
     assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _one_run(day: str) -> None:
+    """The day's run alone, as the daemon launches it (not `sync`, which also runs the days
+    whose payments waited for the invoices it posts)."""
+    from journal_pipeline import cli
+
+    assert cli._run_day(cli._definitions(), cli._instance(), date.fromisoformat(day))
 
 
 def _payment(day: str):
@@ -83,7 +92,7 @@ def test_a_payment_held_for_its_invoice_posts_on_the_run_after_the_invoice(stagi
     assert requests == []  # nothing to run while the invoice is not posted
 
     # the day it was sold runs: its invoice is posted, and the sensor asks for the payment's day
-    _sync(SOLD)
+    _one_run(SOLD)
     requests, cursor = tick(cursor)
     assert [r.partition_key for r in requests] == [PAID]
     assert requests[0].tags["journal_pipeline/invoice_posted"] == f"{INVOICE}"
@@ -96,6 +105,18 @@ def test_a_payment_held_for_its_invoice_posts_on_the_run_after_the_invoice(stagi
     posted = _payment(PAID)
     assert posted["status"] == "posted", posted["reason"]
     assert tick(cursor)[0] == []
+
+
+def test_sync_of_the_invoice_s_day_runs_the_waiting_payment_s_day_again(staging_url):
+    _sync(PAID)
+    assert _payment(PAID)["status"] == "held"
+    output = _sync(SOLD)  # no daemon here: the command itself runs the payment's day again
+    assert f"{PAID}: 1 held payment(s) can post now (invoice(s) {INVOICE} posted)" in output
+    assert f"running {PAID} again" in output
+    posted = _payment(PAID)
+    assert posted["status"] == "posted", posted["reason"]
+    again = _sync(SOLD)  # nothing waits any more: the payment's day is not run again
+    assert "can post now" not in again
 
 
 def _invoice(reference: str, day: date) -> Document:
