@@ -240,8 +240,12 @@ def preview(day):
         raise click.ClickException(str(exc)) from None
     one = day.date()
     with tempfile.TemporaryDirectory(prefix="journal-preview-") as folder:
-        _note("copying the staging database into a scratch one")
         store, copied = day_preview.scratch_store(default_staging_url(), Path(folder))
+        _note(
+            "working in a scratch copy of the staging database"
+            if copied
+            else "no staging database yet: working in an empty scratch one"
+        )
         try:
             result, journal, documents = day_preview.preview_day(
                 client, store, config, one, progress=_note

@@ -56,6 +56,7 @@ def test_preview_shows_the_day_and_sends_nothing(jurnal):
     assert "(balanced)" in journal, journal
     assert any(re.match(r"    \w+: debit Rp [\d.]+, credit Rp [\d.]+", line) for line in lines)
     assert "extracting orders" in result.stderr  # progress per step
+    assert "no staging database yet: working in an empty scratch one" in result.stderr
     # nothing reached Jurnal, and the real staging database has no document of the day
     assert _invoices(jurnal) == []
     assert Outbox(StagingStore()).documents(DAY).empty
@@ -106,6 +107,7 @@ def test_status_then_retry_failed_posts_them_once(jurnal):
     preview = runner.invoke(main, ["preview", "--date", DAY])
     assert preview.exit_code == 0, preview.output
     assert "built in a copy of the staging database" in preview.stdout
+    assert "working in a scratch copy of the staging database" in preview.stderr
     assert re.search(r"    Invoices: \d+, Rp [\d.]+ \(0 to post, Rp 0\)", preview.stdout)
     pd.testing.assert_frame_equal(outbox.documents(DAY), before)
     assert sorted(_invoices(jurnal)) == sorted(posted)
