@@ -92,14 +92,18 @@ def init(output: Path | None, start_date: datetime | None) -> None:
 )
 def check(config_path: Path | None) -> None:
     """Check the config against iSeller and Jurnal: exit 1 and one line per problem."""
-    problems = _problems(config_path)
+    notes: list[str] = []
+    problems = _problems(config_path, notes)
     for line in problems:
         click.echo(line)
+    for line in notes:
+        click.echo(f"note: {line}")
     click.echo(f"{len(problems)} problem(s)." if problems else "Config fits iSeller and Jurnal.")
     sys.exit(1 if problems else 0)
 
 
-def _problems(config_path: Path | None) -> list[str]:
+def _problems(config_path: Path | None, notes: list[str]) -> list[str]:
+    """The config's problems; ``notes`` gets what may be a mistake but does not stop a run."""
     import yaml
 
     from journal_pipeline.accounting import mapping_checks
@@ -135,4 +139,5 @@ def _problems(config_path: Path | None) -> list[str]:
     problems += mapping_checks.account_problems(config, accounts)
     problems += mapping_checks.warehouse_problems(config, outlets, warehouses)
     problems += mapping_checks.method_problems(config, seen)
+    notes += mapping_checks.unused_method_names(config, seen, LOOKBACK_DAYS)
     return problems

@@ -116,3 +116,29 @@ def method_problems(
                 "Cash & Bank account>` under payment_methods"
             )
     return problems
+
+
+def unused_method_names(
+    config: MerchantConfig, methods_seen: Iterable[tuple[str, str | None]], days: int
+) -> list[str]:
+    """The payment_methods and settlements entries that match no method or gateway iSeller
+    took in the last ``days`` days: not a problem (a method may be unused for a while), but a
+    misspelt name is never used, and its payments go unmapped."""
+    seen = sorted(set(methods_seen), key=lambda m: (m[0], m[1] or ""))
+    names = {name.casefold() for pair in seen for name in pair if name}
+    tables: list[tuple[str, Mapping[str, object]]] = [
+        ("payment_methods", config.payment_methods),
+        ("settlements", config.settlements),
+    ]
+    tables += [
+        (f"outlets.{code}.payment_methods", outlet.payment_methods)
+        for code, outlet in config.outlets.items()
+    ]
+    shown = ", ".join(method for method, _ in seen) or "none"
+    return [
+        f"{prefix}.{key}: no iSeller payment of the last {days} days was made by {key!r} "
+        f"(methods seen: {shown}); check the spelling if it is in use"
+        for prefix, table in tables
+        for key in table
+        if key.casefold() not in names
+    ]

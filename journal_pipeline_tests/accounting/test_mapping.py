@@ -9,7 +9,12 @@ from journal_pipeline.accounting.mapping import (
     choose_warehouse,
     choose_zone,
 )
-from journal_pipeline.accounting.mapping_checks import account_problems, todo_paths
+from journal_pipeline.accounting.mapping_checks import (
+    account_problems,
+    method_problems,
+    todo_paths,
+    unused_method_names,
+)
 from journal_pipeline.config import MerchantConfig
 from journal_sandbox.jurnal_store import SEED_ACCOUNTS, SEED_WAREHOUSES
 
@@ -65,3 +70,37 @@ def test_check_finds_wrong_category_unknown_account_and_todo():
     ]
     raw = {"accounts": {"cogs": "TODO: name it"}, "outlets": {"JKT": {"warehouse": "TODO: x"}}}
     assert todo_paths(raw) == ["accounts.cogs", "outlets.JKT.warehouse"]
+
+
+def test_an_entry_no_recent_payment_used_is_noted_as_a_possible_misspelling():
+    config = MerchantConfig.model_validate(
+        {
+            "payment_methods": {
+                "Tunai": "Kas",
+                "QRIS": "Kliring QRIS",
+                "iseller_pay": "Kliring",
+                "kartu kredit": "Kliring Kartu Kredit",
+            },
+            "settlements": {"Kartu kredit": {"bank_account": "Rekening Bank", "lag_days": 2}},
+            "outlets": {
+                "JKT": {
+                    "name": "Jakarta",
+                    "timezone": "Asia/Jakarta",
+                    "payment_methods": {"GoPay": "Kliring GoPay"},
+                }
+            },
+        }
+    )
+    seen = [("Cash", "cash"), ("QRIS", "iseller_pay"), ("Kartu Kredit", None)]
+    # Cash is what iSeller calls it: unmapped (a problem), and Tunai is noted as never used
+    assert method_problems(config, seen) == [
+        "payment_methods.Cash: iSeller took payments by 'Cash' (gateway cash) and the config "
+        "maps it to no account; add `Cash: <Jurnal Cash & Bank account>` under payment_methods"
+    ]
+    shown = "(methods seen: Cash, Kartu Kredit, QRIS)"
+    assert unused_method_names(config, seen, 30) == [
+        f"payment_methods.Tunai: no iSeller payment of the last 30 days was made by 'Tunai' "
+        f"{shown}; check the spelling if it is in use",
+        f"outlets.JKT.payment_methods.GoPay: no iSeller payment of the last 30 days was made by "
+        f"'GoPay' {shown}; check the spelling if it is in use",
+    ]  # names and gateways match whatever their case (kartu kredit, iseller_pay)
