@@ -73,6 +73,8 @@ def render_config(facts: MerchantFacts) -> str:
         _line(0, "timezone", zone),
         f"start_date: {facts.start_date.isoformat()}  # first business date the pipeline may post",
         "posting_mode: per_order  # one Jurnal sales invoice per completed order",
+        "# posting_mode: daily_summary  # or one summary invoice per outlet and business day",
+        "# posting_mode_since: YYYY-MM-DD  # the first day of the mode; earlier days keep theirs",
         'transaction_no_prefix: "ISL/"  # Jurnal invoice number = prefix + iSeller order reference',
         "walk_in_customer: Pelanggan Umum  # Jurnal customer of orders without one",
         "service_charge_product: Service Charge",
