@@ -165,19 +165,23 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> list[DeadRun]:
 
 
 def free_slots_of_ended_runs(instance: dg.DagsterInstance) -> list[DeadRun]:
-    """Free the slots held by runs that have ended (success, failure, canceled).
+    """Free the slots held by runs that have ended (success, failure, canceled), and their
+    queued claims: a claim already assigned a slot counts as a holder of the pool.
 
     The job's steps run in the run's own process (the in-process executor), so no step of an
     ended run can still use a slot. Dagster frees them itself when a run ends normally; a run
-    whose worker was killed is marked failed by its code server with its slot still taken."""
+    whose worker was killed is marked failed by its code server (or the daemon) with its slot
+    or its assigned claim still taken."""
     if not _supports_pools(instance):
         return []
     storage = instance.event_log_storage
     infos = storage.get_concurrency_infos(sorted(storage.get_concurrency_keys()))
     pools: dict[str, list[str]] = {}
     for key, info in infos.items():
-        for slot in info.claimed_slots:
-            pools.setdefault(slot.run_id, []).append(key)
+        holders = [slot.run_id for slot in info.claimed_slots]
+        holders += [step.run_id for step in info.pending_steps]
+        for run_id in dict.fromkeys(holders):
+            pools.setdefault(run_id, []).append(key)
     freed = []
     for run_id, keys in pools.items():
         record = instance.get_run_record_by_id(run_id)

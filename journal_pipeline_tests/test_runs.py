@@ -168,6 +168,33 @@ def test_a_slot_still_held_by_an_ended_run_is_freed(tmp_path):
         assert _holders(instance) == [running.run_id]
 
 
+def test_an_assigned_claim_of_an_ended_run_is_freed(tmp_path):
+    """A run killed while its step waited for the slot: the slot was assigned to its queued
+    claim when the holder before it finished, the run was marked failed before the step took
+    it, and the assigned claim holds the pool as a slot would."""
+    with dg.instance_for_test(temp_dir=str(tmp_path), overrides=POOLS) as instance:
+        storage = instance.event_log_storage
+        first = _add_run(instance, {})
+        _claim(instance, first)
+        waiting = _add_run(instance, {}, day="2026-11-20")  # launched by the daemon
+        assert not storage.claim_concurrency_slot(
+            JURNAL_POOL, waiting.run_id, "jurnal_cash_counts"
+        ).is_claimed
+        storage.free_concurrency_slots_for_run(first.run_id)  # assigns the slot to the claim
+        instance.report_run_failed(instance.get_run_by_id(first.run_id), "finished")
+        instance.report_run_failed(instance.get_run_by_id(waiting.run_id), "worker killed")
+        holders, _ = runs.pool_holders(instance, JURNAL_POOL)
+        assert [h.run_id for h in holders] == [waiting.run_id]  # assigned, never claimed
+
+        freed = runs.recover_dead_runs(instance)
+
+        assert [r.run_id for r in freed] == [waiting.run_id]
+        assert runs.pool_holders(instance, JURNAL_POOL)[0] == []
+        sleeps: list[float] = []
+        assert runs.wait_for_pool(instance, JURNAL_POOL, print, sleep=sleeps.append) >= 0
+        assert sleeps == []  # the pool is free at once
+
+
 def test_a_run_is_named_with_its_process_before_its_steps_run(tmp_path):
     """A run nobody tagged (launched by the daemon, a backfill or the UI) is named with the
     process running it as its Jurnal resource starts, before any step claims a slot: killed
