@@ -412,7 +412,8 @@ def _settled(documents: Iterable[Document | Mapping[str, Any]]) -> tuple[list[st
                     paid.append((str(body.get("deposit_to_name")), _amount(body["deposit"])))
             elif doc_type == RECEIVE_PAYMENT:
                 account = str(body.get("deposit_to_name"))
-                paid += [(account, _amount(r.get("amount"))) for r in body["records_attributes"]]
+                records = body.get("records_attributes", [])
+                paid += [(account, _amount(r.get("amount"))) for r in records]
     return sorted(invoices), sorted(paid)
 
 
