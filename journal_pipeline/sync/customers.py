@@ -25,6 +25,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from journal_pipeline.accounting.customers import display_name, same_name
+from journal_pipeline.accounting.documents import split_revision
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.timestamps import parse_utc
@@ -98,7 +99,7 @@ def wanted_customers(
     by_order = {str(order.get("order_id")): order for order in orders}
     found: dict[str, WantedCustomer] = {}
     for invoice in sorted(invoices, key=lambda i: str(i.get("reference_no") or "")):
-        order = by_order.get(str(invoice.get("custom_id")))
+        order = by_order.get(_order_id(invoice))
         customer = order_customer(order) if order is not None else None
         if customer is None:
             continue  # a walk-in sale: the walk-in customer
@@ -129,6 +130,12 @@ def wanted_customers(
                 "day again."
             )
     return [found[key] for key in sorted(found)]
+
+
+def _order_id(invoice: Mapping[str, Any]) -> str:
+    """The order an invoice bills: a revision's (``<order id>/<n>``, an order posted again
+    after a correction or a repost) names the order as it is now, as its first invoice did."""
+    return split_revision(str(invoice.get("custom_id")))[0]
 
 
 def _merged(first: OrderCustomer, other: OrderCustomer) -> OrderCustomer:
@@ -298,7 +305,7 @@ def sync_day_customers(
     invoices = Outbox(store).pending_payloads(day)
     named = [i for i in invoices if i.get("person_name") != config.walk_in_customer]
     result = CustomerSync()
-    orders = store.orders_by_id(str(i.get("custom_id")) for i in named)
+    orders = store.orders_by_id(_order_id(i) for i in named)
     wanted = wanted_customers(named, orders, result)
     contacts = _contacts_from(current_order, orders) if current_order else None
     return _ensure(client, wanted, config, result, contacts)

@@ -48,6 +48,7 @@ from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.revisions import RevisionChange, RevisionRow, RevisionStore
 from journal_pipeline.storage.store import JOURNAL_PARTS, StagingStore, loads
+from journal_pipeline.sync import summary_members
 from journal_pipeline.sync.correction_holds import change_waiting
 from journal_pipeline.sync.payment_rollback import day_documents
 
@@ -116,6 +117,8 @@ def _carried(store: StagingStore, order_id: str, refund_of: str = "") -> Any:
 def _own_invoice(store: StagingStore, config: MerchantConfig, order_id: str) -> Any:
     """A summarised order's own invoice as posted (its summary took its lines), or why not."""
     raw = RevisionStore(store.engine).posted_raw([order_id]).get(order_id)
+    if raw is None:  # not changed since it was posted: staged as posted
+        raw = next(iter(store.orders_by_id([order_id])), None)
     view = None if raw is None else OrderView(raw, config)
     if view is None or view.sale_day is None:
         return "the order as posted is not kept"
@@ -445,8 +448,9 @@ def hold_rolled_back(
 def keep_posted_lines(
     store: StagingStore, day: date, lines: pd.DataFrame
 ) -> tuple[pd.DataFrame, set[str]]:
-    """The day's lines, where every entry whose document is posted keeps the lines it was
-    booked with, and is left out on any other day; and the sources left out so."""
+    """The day's lines, where every entry whose document is posted (a sale's: or the daily
+    summary carrying it) keeps the lines it was booked with, and is left out on any other
+    day; and the sources left out so."""
     existing = store.read_journal(day).drop(columns=["id"], errors="ignore")
     # only the sales build's own lines: the parts built apart (stock, fees, …) keep theirs
     existing = existing[
@@ -463,6 +467,9 @@ def keep_posted_lines(
             )
             for row in conn.execute(query):
                 posted_on.setdefault(row.source_id, set()).add(row.business_date)
+    # a sale a posted daily summary carries is in Jurnal too, inside the summary's documents
+    for order_id in summary_members.frozen_orders(store.engine, day) & sources:
+        posted_on.setdefault(order_id, set()).add(day)
     here = {s for s, days in posted_on.items() if day in days}
     elsewhere = set(posted_on) - here
     booked = here & set(existing["source_id"])

@@ -36,11 +36,13 @@ from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.payment_reversals import is_payment_key
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import format_idr
+from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.revisions import RevisionChange, RevisionStore
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import day as day_sync
-from journal_pipeline.sync import payment_rollback, returns
+from journal_pipeline.sync import payment_rollback, returns, revisions, summary_members
+from journal_pipeline.sync.customers import sync_day_customers
 from journal_pipeline.sync.master_data import ensure_products, wanted_products
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.revisions import ROLLED_BACK, OrderView, decide
@@ -88,12 +90,29 @@ class Plan:
         return f" (the outlet-day was {self.marked['state'].replace('_', ' ')} on {at})"
 
 
-def _live_invoices(store: StagingStore, day: date, outlet: str) -> list[Any]:
-    """Posted invoices booked on the outlet-day whose revision is not reversed yet."""
+@dataclass(frozen=True)
+class LiveInvoice:
+    """An invoice booked on the outlet-day whose revision is not reversed yet; an order a
+    daily summary carries is one too (``summary_no``: that summary invoice's number), its
+    reversal a return against the summary's lines (`sync.revisions.decide`)."""
+
+    source_id: str
+    source_reference: str
+    transaction_no: str
+    posted_total: int | None
+    summary_no: str | None = None
+
+
+def _live_invoices(store: StagingStore, day: date, outlet: str) -> list[LiveInvoice]:
+    """Posted invoices booked on the outlet-day whose revision is not reversed yet, each order
+    of a posted daily summary among them."""
     t = tables.outbox
     with store.engine.connect() as conn:
         rows = conn.execute(
-            sa.select(t.c.source_id, t.c.source_reference, t.c.transaction_no, t.c.posted_total)
+            sa.select(
+                t.c.doc_key, t.c.source_id, t.c.source_reference, t.c.transaction_no,
+                t.c.posted_total,
+            )
             .where(
                 t.c.business_date == day,
                 t.c.outlet_code == outlet,
@@ -101,15 +120,44 @@ def _live_invoices(store: StagingStore, day: date, outlet: str) -> list[Any]:
                 t.c.status == "posted",
             )
             .order_by(t.c.transaction_no)
-        ).all()
-    revisions = RevisionStore(store.engine).of_orders(split_revision(r.source_id)[0] for r in rows)
+        ).all()  # fmt: skip
+    found = [
+        LiveInvoice(r.source_id, r.source_reference, r.transaction_no, r.posted_total)
+        for r in rows
+        if not is_summary_id(str(r.source_id))
+    ]
+    summaries = {r.doc_key: r.transaction_no for r in rows if is_summary_id(str(r.source_id))}
+    found += _summarised(store, summaries)
+    revisions = RevisionStore(store.engine).of_orders(split_revision(r.source_id)[0] for r in found)
     live = []
-    for row in rows:
+    for row in found:
         order_id, revision = split_revision(row.source_id)
         mine = [r for r in revisions.get(order_id, []) if r.revision == revision]
         if (mine and mine[0].reversed_on is None) or (not mine and revision == 0):
             live.append(row)
     return live
+
+
+def _summarised(store: StagingStore, summaries: dict[str, str]) -> list[LiveInvoice]:
+    """The orders the summary invoices (doc key → number) carry, as their invoices were
+    summarised: each reversed as its own, against the summary's lines."""
+    members = summary_members.members_of(store.engine, summaries)
+    raws = revisions.as_booked(store, store.orders_by_id([order_id for order_id, _ in members]))
+    orders = order_frames(raws).orders.set_index("order_id")
+    found = []
+    for order_id, key in members:
+        known = order_id in orders.index
+        reference = str(orders.at[order_id, "order_reference"]) if known else order_id
+        total = int(orders.at[order_id, "total_amount"]) if known else None
+        found.append(LiveInvoice(order_id, reference, reference, total, summaries[key]))
+    return found
+
+
+def _named(row: LiveInvoice) -> str:
+    total = format_idr(int(row.posted_total or 0))
+    if row.summary_no is None:
+        return f"invoice {row.transaction_no} ({total})"
+    return f"order {row.source_reference} ({total}) of summary invoice {row.summary_no}"
 
 
 def _reversal_text(change: RevisionChange) -> str:
@@ -122,21 +170,32 @@ def _reversal_text(change: RevisionChange) -> str:
     return named or "nothing left to return"
 
 
-def _summary_refusal(live: list[Any], action: str, day: date, outlet: str) -> str | None:
-    """Why an outlet-day posted as a daily summary is not rolled back or posted again: a
-    summary invoice carries many orders, and reversing it as one order would book the money
-    it was paid with to rounding. Nothing of the outlet-day is done, so it is not left half
-    reversed."""
-    summaries = [row.transaction_no for row in live if is_summary_id(str(row.source_id))]
-    if not summaries:
+def _summary_refusal(
+    store: StagingStore, live: list[LiveInvoice], day: date, outlet: str
+) -> str | None:
+    """Why an outlet-day whose orders a daily summary still carries is not posted again: a
+    repost compares each order's invoice with what the current config books, and a summarised
+    order has none of its own in Jurnal. A rollback reverses them (each against the summary's
+    lines); a repost after it posts each order again on an invoice of its own."""
+    if all(row.summary_no is None for row in live):
         return None
+    t = tables.outbox
+    query = sa.select(t.c.transaction_no).where(
+        t.c.business_date == day,
+        t.c.outlet_code == outlet,
+        t.c.doc_type == SALES_INVOICE,
+        t.c.source_id.like("summary:%"),
+        t.c.status == "posted",
+    )
+    with store.engine.connect() as conn:
+        summaries = sorted(conn.execute(query).scalars())
     return (
-        f"outlet {outlet}, {day.isoformat()} was posted as a daily summary "
-        f"({', '.join(summaries)}), and {action} reverses invoices of single orders only: "
-        "nothing of the outlet-day was changed. A change made in iSeller to an order of the "
-        "summary is still corrected against the summary on the day of the change "
-        "(docs/posting-model.md, daily summary); to undo the whole outlet-day, reverse the "
-        "summary in Jurnal with a sales return and a journal entry of its own."
+        f"outlet {outlet}, {day.isoformat()} is posted as a daily summary "
+        f"({', '.join(summaries)}), and repost compares orders with invoices of their own: "
+        "nothing of the outlet-day was changed. Run `journal-pipeline rollback --date "
+        f"{day.isoformat()} --outlet {outlet}` first (it reverses each order of the summary "
+        "against the summary's lines); a repost then posts each order again on an invoice of "
+        "its own (docs/posting-model.md, daily summary)."
     )
 
 
@@ -146,9 +205,6 @@ def plan_rollback(
     marked = RevisionStore(store.engine).marks(day).get(outlet)
     plan = Plan(ROLLBACK, day, outlet, command, marked=marked)
     live = _live_invoices(store, day, outlet)
-    plan.refused = _summary_refusal(live, ROLLBACK, day, outlet)
-    if plan.refused is not None:
-        return plan
     for row in live:
         order_id, _ = split_revision(row.source_id)
         decided = decide(
@@ -156,15 +212,11 @@ def plan_rollback(
             reason=f"outlet {outlet}, {day} rolled back", command=command,
         )  # fmt: skip
         if isinstance(decided, str):
-            plan.blocked.append(f"{row.transaction_no}: {decided}")
+            plan.blocked.append(f"{_named(row)}: {decided}")
             continue
         plan.changes.append(decided)
         plan.reversed_total += int(row.posted_total or 0)
-        named = _reversal_text(decided)
-        plan.steps.append(
-            f"reverse invoice {row.transaction_no} ({format_idr(int(row.posted_total or 0))}) "
-            f"by {named}"
-        )
+        plan.steps.append(f"reverse {_named(row)} by {_reversal_text(decided)}")
     reason = f"outlet {outlet}, {day} rolled back"
     payments = payment_rollback.rollback_payments(store, config, day, outlet, reason, command)
     _add_payments(plan, payments)
@@ -192,7 +244,7 @@ def plan_repost(
     plan = Plan(REPOST, day, outlet, command, marked=revisions.marks(day).get(outlet))
     reason = f"outlet {outlet}, {day} posted again from the current config"
     live = _live_invoices(store, day, outlet)
-    plan.refused = _summary_refusal(live, REPOST, day, outlet)
+    plan.refused = _summary_refusal(store, live, day, outlet)
     if plan.refused is not None:
         return plan
     for row in live:
@@ -338,6 +390,13 @@ def apply(
         journal = day_sync.build_journal(store, config, day)
         day_sync.record_journal(store, outbox, day, journal)
         ensure_products(client, wanted_products(outbox.pending_payloads(day), config))
+        # an order posted again on an invoice of its own may name a customer Jurnal lacks (a
+        # daily summary names none): created as the sync creates them, without contacts
+        customers = sync_day_customers(store, client, config, day)
+        result.failures.extend([*customers.conflicts, *customers.failed])
+        if customers.conflicts:  # an invoice would land on another customer: none is posted
+            result.failed += len(customers.conflicts)
+            continue
         invoices = outbox.post_pending(day, client)
         for posted in (invoices, returns.post_corrections(outbox, day, client)):
             result.posted += posted.posted

@@ -178,3 +178,17 @@ def replace_members(engine: Engine, day: date, members: Iterable[Member]) -> int
                 ],
             )
     return len(members)
+
+
+def members_of(engine: Engine, summary_keys: Iterable[str]) -> list[tuple[str, str]]:
+    """(order id, summary key) of each order the summaries carry, by order invoice number."""
+    m = tables.summary_members
+    keys = sorted(set(summary_keys))
+    found: list[Any] = []
+    with engine.connect() as conn:
+        for start in range(0, len(keys), 500):
+            query = sa.select(m.c.order_id, m.c.summary_key, m.c.order_invoice_no).where(
+                m.c.summary_key.in_(keys[start : start + 500])
+            )
+            found.extend(conn.execute(query))
+    return [(r.order_id, r.summary_key) for r in sorted(found, key=lambda r: r.order_invoice_no)]

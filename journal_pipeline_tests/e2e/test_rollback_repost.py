@@ -11,6 +11,7 @@ import copy
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -67,6 +68,15 @@ def _cli_env(week) -> dict[str, str]:
     }
 
 
+def cash_moved(config: Path, tmp_path: Path) -> Path:
+    """``config`` with JKT's cash booked to another account from now on (a fixed mapping)."""
+    data = yaml.safe_load(config.read_text())
+    data["outlets"]["JKT"]["payment_methods"] = {"Cash": NEW_CASH}
+    fixed = tmp_path / "fixed.yaml"
+    fixed.write_text(yaml.safe_dump(data))
+    return fixed
+
+
 def _numbers(client, resource: str) -> list[str]:
     return [r["transaction_no"] for r in client.iter_list(resource, resource)]
 
@@ -120,11 +130,7 @@ def test_rollback_then_repost_with_a_new_mapping(tmp_path):
         assert _count(client, "sales_returns") == len(returns)
 
         # a mapping fixed afterwards: JKT's cash goes to another account from now on
-        config = yaml.safe_load(DEMO_CONFIG.read_text())
-        config["outlets"]["JKT"]["payment_methods"] = {"Cash": NEW_CASH}
-        fixed = tmp_path / "fixed.yaml"
-        fixed.write_text(yaml.safe_dump(config))
-        env["JOURNAL_PIPELINE_CONFIG"] = str(fixed)
+        env["JOURNAL_PIPELINE_CONFIG"] = str(cash_moved(DEMO_CONFIG, tmp_path))
         reposted = runner.invoke(main, ["repost", *args, "--yes"], env=env)
         assert reposted.exit_code == 0, reposted.output
         numbers = {

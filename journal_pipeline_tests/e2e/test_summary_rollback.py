@@ -1,22 +1,36 @@
 """`journal-pipeline rollback` and `repost` of an outlet-day posted as a daily summary, through
-the command line against the emulators: refused, naming the summary invoice, with nothing of
-the outlet-day changed (no document posted, no mark), while a per-order outlet-day of the same
-book is still rolled back. A summary reversed as if it were one order would book the money it
-was paid with to rounding."""
+the command line against the emulators. The rollback reverses each order the summary carries
+(a sales return against the summary's lines and a journal entry, as a correction of a summarised
+order is), never the summary as one order; the summary stays as posted. A repost while the
+summary still carries orders is refused, naming it and the rollback to run first; after the
+rollback it posts each order again on an invoice of its own, from the current mapping. Jurnal's
+trial balance equals the canonical journal after each step, and a second run does nothing.
+A posted summary day built again after a mapping change keeps the journal it was posted with."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
 
 from journal_pipeline.cli import main
+from journal_pipeline.config import load_config
 from journal_pipeline.storage.revisions import RevisionStore
+from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline.sync.summary_members import members_of
 from journal_pipeline_tests.e2e.demo_week import synced_demo_week
 from journal_pipeline_tests.e2e.test_daily_summary_week import _config
-from journal_pipeline_tests.e2e.test_rollback_repost import _cli_env, _count
+from journal_pipeline_tests.e2e.test_dialects_week import _by_account, _trial_balance
+from journal_pipeline_tests.e2e.test_rollback_repost import (
+    NEW_CASH,
+    _cli_env,
+    _count,
+    _ties_out,
+    cash_moved,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +44,11 @@ def _counts(client) -> dict[str, int]:
     return {resource: _count(client, resource) for resource in RESOURCES}
 
 
-def test_a_summary_outlet_day_is_refused_whole_and_a_per_order_one_still_rolled_back(tmp_path):
+def _numbers(client, resource: str) -> set[str]:
+    return {r["transaction_no"] for r in client.iter_list(resource, resource)}
+
+
+def test_a_summary_outlet_day_is_rolled_back_order_by_order_then_posted_again(tmp_path):
     config = _config(tmp_path, "summary.yaml", "daily_summary", SWITCH)
     with synced_demo_week(
         tmp_path, DAYS, orders_per_outlet_per_day=4, now=FIXED_NOW, config=config
@@ -38,6 +56,7 @@ def test_a_summary_outlet_day_is_refused_whole_and_a_per_order_one_still_rolled_
         client = week.jurnal.client()
         env = {**_cli_env(week), "JOURNAL_PIPELINE_CONFIG": str(config)}
         runner = CliRunner()
+        args = ["--date", SWITCH.isoformat(), "--outlet", "JKT"]
         invoices = Outbox(week.store).documents(SWITCH)
         summary = invoices[
             (invoices["doc_type"] == "sales_invoice")
@@ -45,32 +64,82 @@ def test_a_summary_outlet_day_is_refused_whole_and_a_per_order_one_still_rolled_
             & (invoices["status"] == "posted")
         ]
         assert len(summary) >= 1 and all(summary["source_id"].str.startswith("summary:JKT:"))
+        members = members_of(week.store.engine, summary["doc_key"])
+        assert len(members) >= 2
         before = _counts(client)
-        for action in ("rollback", "repost"):
-            args = [action, "--date", SWITCH.isoformat(), "--outlet", "JKT"]
-            dry = runner.invoke(main, [*args, "--dry-run"], env=env)
-            assert dry.exit_code == 0, dry.output
-            done = runner.invoke(main, [*args, "--yes"], env=env)
-            assert done.exit_code == 1, done.output
-            for shown in (dry.output, done.output):
-                assert "REFUSED: outlet JKT" in shown and "daily summary" in shown
-                for number in summary["transaction_no"]:
-                    assert number in shown
-            assert "nothing changed" in done.output
-            assert _counts(client) == before
-            assert RevisionStore(week.store.engine).marks(SWITCH) == {}
 
-        # a day before the switch was posted per order: its rollback is done as ever
-        day = DAYS[0]
-        outlet = next(
-            str(row.outlet_code)
-            for row in Outbox(week.store).documents(day).itertuples(index=False)
-            if row.doc_type == "sales_invoice" and row.status == "posted"
+        # a repost while the summary carries its orders: refused, naming what to run first
+        early = runner.invoke(main, ["repost", *args, "--yes"], env=env)
+        assert early.exit_code == 1, early.output
+        assert "REFUSED: outlet JKT" in early.output and "nothing changed" in early.output
+        assert f"journal-pipeline rollback --date {SWITCH.isoformat()} --outlet JKT" in (
+            early.output
         )
-        rolled = runner.invoke(
-            main, ["rollback", "--date", day.isoformat(), "--outlet", outlet, "--yes"], env=env
-        )
-        assert rolled.exit_code == 0, rolled.output
-        assert "REFUSED" not in rolled.output
-        assert RevisionStore(week.store.engine).marks(day)[outlet]["state"] == "rolled_back"
-        assert _count(client, "sales_returns") > before["sales_returns"], rolled.output
+        for number in summary["transaction_no"]:
+            assert number in early.output
+        assert _counts(client) == before
+        assert RevisionStore(week.store.engine).marks(SWITCH) == {}
+
+        dry = runner.invoke(main, ["rollback", *args, "--dry-run"], env=env)
+        assert dry.exit_code == 0, dry.output
+        assert "REFUSED" not in dry.output and "NOT DONE" not in dry.output
+        assert dry.output.count(" of summary invoice ") == len(members), dry.output
+        assert _counts(client) == before
+
+        done = runner.invoke(main, ["rollback", *args, "--yes"], env=env)
+        assert done.exit_code == 0, done.output
+        after = _counts(client)
+        assert after["sales_invoices"] == before["sales_invoices"]  # the summary stays
+        assert after["sales_returns"] > before["sales_returns"], done.output
+        assert RevisionStore(week.store.engine).marks(SWITCH)["JKT"]["state"] == "rolled_back"
+        _ties_out(week, DAYS)
+        # what the outlet-day sold is gone from Jurnal's ledger, as from the canonical journal
+        ours = _by_account([week.store.read_journal(SWITCH)])
+        theirs = _trial_balance(client, SWITCH, SWITCH)
+        assert theirs.get("Kas", Decimal(0)) == ours.get("Kas", Decimal(0))
+        journal = week.store.read_journal(SWITCH)
+        jkt = journal[journal["outlet_code"] == "JKT"]
+        net = (jkt["credit"] - jkt["debit"]).groupby(jkt["account_role"]).sum()
+        income = ("sales", "sales_return", "sales_discount", "tax:PPN", "rounding")
+        assert net["sales"] > 0 and sum(net.get(role, 0) for role in income) == 0
+        assert net["payment:Cash"] == 0  # the MDR kept from card payments stands
+
+        again = runner.invoke(main, ["rollback", *args, "--yes"], env=env)
+        assert again.exit_code == 0, again.output
+        assert "nothing to rollback" in again.output
+        assert _counts(client) == after
+
+        # a mapping fixed afterwards: the repost books JKT's cash to the new account
+        env["JOURNAL_PIPELINE_CONFIG"] = str(cash_moved(config, tmp_path))
+        reposted = runner.invoke(main, ["repost", *args, "--yes"], env=env)
+        assert reposted.exit_code == 0, reposted.output
+        numbers = _numbers(client, "sales_invoices")
+        posted_again = [n for n in numbers if n.endswith(".1")]
+        assert len(posted_again) == len(members), reposted.output
+        assert RevisionStore(week.store.engine).marks(SWITCH)["JKT"]["state"] == "reposted"
+        _ties_out(week, DAYS)
+        ours = _by_account([week.store.read_journal(SWITCH)])
+        theirs = _trial_balance(client, SWITCH, SWITCH)
+        assert theirs.get(NEW_CASH, Decimal(0)) == ours.get(NEW_CASH, Decimal(0)) != 0
+
+        twice = runner.invoke(main, ["repost", *args, "--yes"], env=env)
+        assert twice.exit_code == 0, twice.output
+        assert "nothing to repost" in twice.output and "0 document(s) posted now" in twice.output
+        assert _numbers(client, "sales_invoices") == numbers
+
+
+def test_a_posted_summary_day_built_again_keeps_the_journal_it_was_posted_with(tmp_path):
+    """Jurnal keeps the summary as posted: a build of its day under a changed mapping must
+    not book the summarised sales to the new account, or the journal would leave Jurnal."""
+    config = _config(tmp_path, "summary.yaml", "daily_summary", SWITCH)
+    with synced_demo_week(
+        tmp_path, DAYS, orders_per_outlet_per_day=4, now=FIXED_NOW, config=config
+    ) as week:
+        before = _by_account([week.store.read_journal(SWITCH)])
+        assert before.get("Kas", Decimal(0)) != 0
+        changed = load_config(cash_moved(config, tmp_path))
+        journal = day_sync.build_journal(week.store, changed, SWITCH, FIXED_NOW)
+        day_sync.record_journal(week.store, Outbox(week.store), SWITCH, journal)
+        assert _by_account([week.store.read_journal(SWITCH)]) == before
+        assert NEW_CASH not in before
+        _ties_out(week, DAYS)

@@ -149,3 +149,15 @@ def test_an_invoice_built_from_an_older_state_of_its_order_is_reported():
     assert wanted_customers([stale], [order], result) == []
     (reason,) = result.failed
     assert order["order_reference"] in reason and "Run the day again" in reason
+
+
+def test_an_invoice_of_an_order_posted_again_wants_the_customer_of_its_order():
+    """A revision's invoice (``<order id>/1``: a correction, a repost after a rollback) bills
+    the same order: its customer is wanted as the first invoice's was (a daily summary, which
+    names no customer, may have carried the first)."""
+    customer_id = str(uuid.uuid4())
+    order = _order(customer_id, "Yoga", "Prasetyo")
+    revised = {**_invoice(order), "custom_id": f"{order['order_id']}/1"}
+    (wanted,) = wanted_customers([revised], [order])
+    assert wanted.custom_id == customer_id
+    assert wanted.display_name == display_name(customer_id, "Yoga Prasetyo")
