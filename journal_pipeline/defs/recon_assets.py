@@ -54,8 +54,8 @@ def recon_checks(daily: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
             TAKINGS_MATCH_JOURNAL,
             "cash_bank_reconciliation",
             daily,
-            "Each outlet's takings per payment method equal the canonical journal's clearing "
-            "debits for those payments.",
+            "Each outlet's takings per payment method equal what the canonical journal books "
+            "into clearing for those payments (net of reversals; rolled-back outlets aside).",
             blocking=False,
         ),
         partitioned_check(
@@ -270,7 +270,7 @@ def _takings_check(problems: list[str]) -> dg.AssetCheckResult:
         passed=not problems,
         severity=dg.AssetCheckSeverity.ERROR,
         description=(
-            "Takings per outlet and method equal the journal's clearing debits."
+            "Takings per outlet and method equal what the journal books into clearing."
             if not problems
             else f"{len(problems)} outlet/method total(s) differ; first: {problems[0]}. Run "
             "the day's sync again (its journal may be older than its staged orders)."

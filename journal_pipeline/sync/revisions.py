@@ -415,7 +415,9 @@ def corrections_of_day(
 def hold_rolled_back(
     store: StagingStore, day: date, documents: Sequence[Document]
 ) -> tuple[list[Document], list[Hold]]:
-    """The day's own invoices and payments at rolled-back outlets become holds that say so."""
+    """The day's own invoices and payments at rolled-back outlets become holds that say so;
+    those of orders a posted daily summary carries are left to the summary, which drops them
+    (they are in Jurnal inside it)."""
     marks = {
         outlet: mark
         for outlet, mark in RevisionStore(store.engine).marks(day).items()
@@ -423,12 +425,16 @@ def hold_rolled_back(
     }
     if not marks:
         return list(documents), []
+    carried = summary_members.frozen_invoice_numbers(store.engine, day)
     kept: list[Document] = []
     holds: list[Hold] = []
     for doc in documents:
         mark = marks.get(doc.outlet_code)
         revised = split_revision(doc.source_id)[1] > 0
         if mark is None or doc.doc_type not in (SALES_INVOICE, RECEIVE_PAYMENT) or revised:
+            kept.append(doc)
+            continue
+        if _invoices_of(doc) & carried:
             kept.append(doc)
             continue
         holds.append(
@@ -443,6 +449,14 @@ def hold_rolled_back(
             )
         )
     return kept, holds
+
+
+def _invoices_of(doc: Document) -> set[str]:
+    """The invoice numbers a sales invoice or receive payment stands for or pays."""
+    if doc.doc_type == SALES_INVOICE:
+        return {doc.transaction_no}
+    records = doc.payload.get(RECEIVE_PAYMENT, {}).get("records_attributes") or []
+    return {str(r.get("transaction_no")) for r in records}
 
 
 def keep_posted_lines(

@@ -74,6 +74,18 @@ def frozen_orders(engine: Engine, day: date, doc_type: str = SALES_INVOICE) -> s
         return {row.order_id for row in conn.execute(query)}
 
 
+def frozen_invoice_numbers(engine: Engine, day: date) -> set[str]:
+    """The invoice numbers the orders of ``day`` carried by a summary in Jurnal would have."""
+    m, t = tables.summary_members, tables.outbox
+    query = (
+        sa.select(m.c.order_invoice_no)
+        .join(t, t.c.doc_key == m.c.summary_key)
+        .where(m.c.business_date == day, t.c.status == "posted", t.c.doc_type == SALES_INVOICE)
+    )
+    with engine.connect() as conn:
+        return set(conn.execute(query).scalars())
+
+
 def members_by_invoice_no(engine: Engine, order_invoice_nos: Iterable[str]) -> dict[str, Member]:
     """Order invoice number → its member row, for the orders a summary carries."""
     m = tables.summary_members

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -20,6 +21,7 @@ from journal_pipeline.config import load_config
 from journal_pipeline.storage.revisions import RevisionStore
 from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline.sync.reconciliation import day_expected, journal_takings, takings_differences
 from journal_pipeline.sync.summary_members import members_of
 from journal_pipeline_tests.e2e.demo_week import synced_demo_week
 from journal_pipeline_tests.e2e.test_daily_summary_week import _config
@@ -46,6 +48,12 @@ def _counts(client) -> dict[str, int]:
 
 def _numbers(client, resource: str) -> set[str]:
     return {r["transaction_no"] for r in client.iter_list(resource, resource)}
+
+
+def _takings_differ(week, config: Path) -> list[str]:
+    """What the check `takings_match_journal` of the day reports."""
+    expected = day_expected(week.store, load_config(config), SWITCH)
+    return takings_differences(expected, journal_takings(week.store, SWITCH))
 
 
 def test_a_summary_outlet_day_is_rolled_back_order_by_order_then_posted_again(tmp_path):
@@ -92,7 +100,10 @@ def test_a_summary_outlet_day_is_rolled_back_order_by_order_then_posted_again(tm
         assert after["sales_invoices"] == before["sales_invoices"]  # the summary stays
         assert after["sales_returns"] > before["sales_returns"], done.output
         assert RevisionStore(week.store.engine).marks(SWITCH)["JKT"]["state"] == "rolled_back"
+        # the summarised orders are in Jurnal (and reversed): nothing of them waits as held
+        assert "0 held on the day" in done.output, done.output
         _ties_out(week, DAYS)
+        assert _takings_differ(week, config) == []  # the rolled-back outlet is left aside
         # what the outlet-day sold is gone from Jurnal's ledger, as from the canonical journal
         ours = _by_account([week.store.read_journal(SWITCH)])
         theirs = _trial_balance(client, SWITCH, SWITCH)
@@ -110,7 +121,8 @@ def test_a_summary_outlet_day_is_rolled_back_order_by_order_then_posted_again(tm
         assert _counts(client) == after
 
         # a mapping fixed afterwards: the repost books JKT's cash to the new account
-        env["JOURNAL_PIPELINE_CONFIG"] = str(cash_moved(config, tmp_path))
+        path = cash_moved(config, tmp_path)
+        env["JOURNAL_PIPELINE_CONFIG"] = str(path)
         reposted = runner.invoke(main, ["repost", *args, "--yes"], env=env)
         assert reposted.exit_code == 0, reposted.output
         numbers = _numbers(client, "sales_invoices")
@@ -118,6 +130,8 @@ def test_a_summary_outlet_day_is_rolled_back_order_by_order_then_posted_again(tm
         assert len(posted_again) == len(members), reposted.output
         assert RevisionStore(week.store.engine).marks(SWITCH)["JKT"]["state"] == "reposted"
         _ties_out(week, DAYS)
+        # reversed and posted again on the day: the takings are booked once, net
+        assert _takings_differ(week, path) == []
         ours = _by_account([week.store.read_journal(SWITCH)])
         theirs = _trial_balance(client, SWITCH, SWITCH)
         assert theirs.get(NEW_CASH, Decimal(0)) == ours.get(NEW_CASH, Decimal(0)) != 0
