@@ -64,23 +64,20 @@ def per_order_outlets(engine: Engine, day: date) -> set[str]:
 def frozen_orders(engine: Engine, day: date, doc_type: str = SALES_INVOICE) -> set[str]:
     """Orders of ``day`` already carried by a summary invoice in Jurnal (with ``doc_type``
     sales return: the refunds already carried by a day's merged return)."""
-    m, t = tables.summary_members, tables.outbox
-    query = (
-        sa.select(m.c.order_id)
-        .join(t, t.c.doc_key == m.c.summary_key)
-        .where(m.c.business_date == day, t.c.status == "posted", t.c.doc_type == doc_type)
-    )
-    with engine.connect() as conn:
-        return {row.order_id for row in conn.execute(query)}
+    return _frozen(engine, day, doc_type, tables.summary_members.c.order_id)
 
 
 def frozen_invoice_numbers(engine: Engine, day: date) -> set[str]:
     """The invoice numbers the orders of ``day`` carried by a summary in Jurnal would have."""
+    return _frozen(engine, day, SALES_INVOICE, tables.summary_members.c.order_invoice_no)
+
+
+def _frozen(engine: Engine, day: date, doc_type: str, column: Any) -> set[str]:
     m, t = tables.summary_members, tables.outbox
     query = (
-        sa.select(m.c.order_invoice_no)
+        sa.select(column)
         .join(t, t.c.doc_key == m.c.summary_key)
-        .where(m.c.business_date == day, t.c.status == "posted", t.c.doc_type == SALES_INVOICE)
+        .where(m.c.business_date == day, t.c.status == "posted", t.c.doc_type == doc_type)
     )
     with engine.connect() as conn:
         return set(conn.execute(query).scalars())
