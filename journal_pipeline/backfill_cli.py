@@ -45,6 +45,20 @@ def days_between(start: date, end: date) -> list[str]:
     return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
 
 
+def refuse_outside(days: list[str], partition_keys: list[str]) -> None:
+    """Refuse, before anything runs, days that are not business days of the pipeline."""
+    known = set(partition_keys)
+    outside = [d for d in days if d not in known]
+    if outside:
+        first, last = min(known, default="?"), max(known, default="?")
+        raise click.UsageError(
+            f"{', '.join(outside[:3])}{'…' if len(outside) > 3 else ''} is not a business "
+            f"day of the pipeline, which runs from {first} to {last} (start_date in the "
+            "config; a day can run once it has begun in the merchant's time zone). Nothing "
+            "was run."
+        )
+
+
 def _workspace_yaml(home: Path) -> Path:
     """A workspace file naming the code location as workspace.yaml does."""
     path = home / "journal_pipeline_workspace.yaml"
@@ -91,15 +105,7 @@ def request_backfill(instance, job_name: str, days: list[str], title: str) -> st
         )
         if partition_set is None:
             raise DagsterError(f"The code location has no partitioned job {job_name}.")
-        known = set(partition_set.get_partitions_definition().get_partition_keys())
-        outside = [d for d in days if d not in known]
-        if outside:
-            first, last = min(known, default="?"), max(known, default="?")
-            raise click.UsageError(
-                f"{', '.join(outside[:3])}{'…' if len(outside) > 3 else ''} is not a business "
-                f"day of the pipeline, which runs from {first} to {last} (start_date in the "
-                "config; a day can run once it has begun in the merchant's time zone)."
-            )
+        refuse_outside(days, partition_set.get_partitions_definition().get_partition_keys())
         backfill_id = make_new_backfill_id()
         instance.add_backfill(
             PartitionBackfill(

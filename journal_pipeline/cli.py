@@ -246,6 +246,8 @@ def backfill(start, end, detach, cancel_id, verbose):
     days = backfill_cli.days_between(start.date(), end.date())
     defs = _definitions()
     if not os.environ.get("DAGSTER_HOME"):
+        partitions = defs.resolve_job_def(SYNC_JOB).partitions_def
+        backfill_cli.refuse_outside(days, partitions.get_partition_keys() if partitions else [])
         _note(
             "DAGSTER_HOME is not set: the days run in this process and the UI will not show them."
         )

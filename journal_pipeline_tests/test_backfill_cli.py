@@ -110,6 +110,16 @@ def test_a_day_outside_the_partitions_is_refused_by_name(instance_env, tmp_path)
     assert _instance(instance_env).get_backfills() == []
 
 
+def test_a_day_outside_the_partitions_is_refused_before_any_day_runs_here(instance_env, tmp_path):
+    """Without DAGSTER_HOME the days would run here: none does when one is not a business day
+    (the day before the config's start_date), and the refusal names the range."""
+    env = {k: v for k, v in instance_env.items() if k != "DAGSTER_HOME"}
+    result = _backfill(["--start", "2020-01-01", "--end", DAYS[0]], env, tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "2020-01-01" in result.stderr and "Nothing was run" in result.stderr
+    assert "synced" not in result.stdout and not (tmp_path / "staging.db").exists()
+
+
 def test_cancel_stops_a_requested_backfill(instance_env, tmp_path):
     requested = _backfill(
         ["--start", DAYS[0], "--end", DAYS[-1], "--detach"], instance_env, tmp_path
