@@ -54,8 +54,8 @@ def recon_checks(daily: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
             TAKINGS_MATCH_JOURNAL,
             "cash_bank_reconciliation",
             daily,
-            "Each outlet's takings per payment method equal what the canonical journal books "
-            "into clearing for those payments (net of reversals; rolled-back outlets aside).",
+            "Each outlet's takings per payment method equal the canonical journal's clearing "
+            "debits for those payments, as first posted (corrections aside).",
             blocking=False,
         ),
         partitioned_check(
@@ -115,7 +115,12 @@ def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
                 "expected_vs_received": dg.MetadataValue.md(bar_chart(result.rows)),
             },
             check_results=[
-                _takings_check(takings_differences(result.expected, journal_takings(store, day))),
+                _takings_check(
+                    takings_differences(
+                        result.takings,
+                        journal_takings(store, day),
+                    )
+                ),
                 _overdue_check(result.rows),
             ],
         )
@@ -270,7 +275,7 @@ def _takings_check(problems: list[str]) -> dg.AssetCheckResult:
         passed=not problems,
         severity=dg.AssetCheckSeverity.ERROR,
         description=(
-            "Takings per outlet and method equal what the journal books into clearing."
+            "Takings per outlet and method equal the journal's clearing debits."
             if not problems
             else f"{len(problems)} outlet/method total(s) differ; first: {problems[0]}. Run "
             "the day's sync again (its journal may be older than its staged orders)."

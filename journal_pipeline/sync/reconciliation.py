@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from journal_pipeline.accounting.business_day import merged_window_utc
+from journal_pipeline.accounting.documents import split_revision
 from journal_pipeline.accounting.mdr import reported_fees
 from journal_pipeline.accounting.reconciliation import (
     Expected,
@@ -33,13 +34,10 @@ from journal_pipeline.storage.reconciliation import (
     replace_reconciliation,
     write_csv,
 )
-from journal_pipeline.storage.revisions import RevisionStore
 from journal_pipeline.storage.store import StagingStore
-from journal_pipeline.sync.revisions import ROLLED_BACK
+from journal_pipeline.sync import revisions
 
-# entries that book a payment into its clearing account, and those that reverse them
-TAKINGS_ENTRIES = ("sale:", "payment:", "reverse:")
-SKIPPED = ""  # the method of an outlet `journal_takings` leaves out
+SALE_ENTRIES = ("sale:", "payment:")  # entries that book a payment into its clearing account
 
 
 class JurnalReader(Protocol):
@@ -55,6 +53,7 @@ class DayReconciliation:
     rows: list[ReconRow]
     csv_path: Path | None
     jurnal_lines: int  # money-in lines read from Jurnal's own bank statement
+    takings: list[Expected]  # the day's takings as its journal booked them (`day_takings`)
 
 
 # the name callers of the reconciliation know iSeller's reported fees by
@@ -63,9 +62,13 @@ reported_mdr = reported_fees
 
 def day_expected(store: StagingStore, config: MerchantConfig, day: date) -> list[Expected]:
     """The expected settlements of ``day`` from the staged orders touching it."""
-    start, end = merged_window_utc(day, config.zones())
-    raw = store.orders_touching(start, end)
+    raw = _touching(store, config, day)
     return expected_settlements(order_frames(raw), config, day, reported_fees(raw))
+
+
+def _touching(store: StagingStore, config: MerchantConfig, day: date) -> list[dict[str, Any]]:
+    start, end = merged_window_utc(day, config.zones())
+    return store.orders_touching(start, end)
 
 
 def bank_accounts(config: MerchantConfig) -> list[str]:
@@ -106,7 +109,8 @@ def reconcile_day(
 ) -> DayReconciliation:
     """Match the day's expected settlements with the bank lines staged so far (and
     ``jurnal_lines``), stage the rows and write the CSV file."""
-    expected = day_expected(store, config, day)
+    raw = _touching(store, config, day)
+    expected = expected_settlements(order_frames(raw), config, day, reported_fees(raw))
     window = timedelta(days=config.reconciliation.match_window_days)
     lines = statement_lines(store, day - window, max(as_of, day) + window)
     rows = reconcile(
@@ -114,50 +118,63 @@ def reconcile_day(
     )
     replace_reconciliation(store, day, [row.record() for row in rows], datetime.now().astimezone())
     path = write_csv(export_dir(store), day, [r.record() for r in rows]) if export else None
-    return DayReconciliation(day, expected, rows, path, len(jurnal_lines))
+    takings = day_takings(store, config, day, raw, expected)
+    return DayReconciliation(day, expected, rows, path, len(jurnal_lines), takings)
 
 
 def journal_takings(store: StagingStore, day: date) -> dict[tuple[str, str], int]:
-    """(outlet, method) → what the canonical journal books into the clearing accounts for the
-    day's payments: the sales' debits, net of the reversals booked on the day (an order
-    reversed and posted again on the day counts once). An outlet rolled back on the day and
-    not posted again is left out: its takings are out of the journal until its repost."""
+    """(outlet, method) → what the canonical journal booked into the clearing accounts for the
+    day's sales as first posted. A correction (the reversal and the order's next revision,
+    booked on the day of the change or by a rollback and repost) is left out, as
+    `day_takings` leaves it out of the takings: Jurnal's ledger check covers it."""
     journal = store.read_journal(day)
-    rolled_back = {
-        outlet
-        for outlet, mark in RevisionStore(store.engine).marks(day).items()
-        if mark["state"] == ROLLED_BACK
-    }
     totals: dict[tuple[str, str], int] = {}
     for row in journal.itertuples(index=False):
         role = str(row.account_role)
-        if not role.startswith("payment:") or not str(row.entry_id).startswith(TAKINGS_ENTRIES):
+        if not role.startswith("payment:") or not str(row.entry_id).startswith(SALE_ENTRIES):
             continue
-        if str(row.outlet_code) in rolled_back:
+        if split_revision(str(row.source_id))[1] > 0:
             continue
         key = (str(row.outlet_code), role.split(":", 1)[1])
         totals[key] = totals.get(key, 0) + int(row.debit) - int(row.credit)
-    totals.update({(outlet, SKIPPED): 0 for outlet in rolled_back})
     return totals
+
+
+def day_takings(
+    store: StagingStore,
+    config: MerchantConfig,
+    day: date,
+    raw: list[dict[str, Any]] | None = None,
+    expected: list[Expected] | None = None,
+) -> list[Expected]:
+    """The day's takings as its journal booked them: those of the staged orders touching the
+    day (``raw``, giving ``expected``) as they are now, or, when an order of the day changed
+    after it was posted, as posted (the journal keeps what was posted; the change is a
+    correction)."""
+    raw = _touching(store, config, day) if raw is None else raw
+    # an order whose date or outlet changed after posting is no longer found by its dates
+    moved = revisions.orders_booked_on(store, day, {str(o["order_id"]) for o in raw})
+    booked = revisions.as_booked(store, [*raw, *moved])
+    unchanged = not moved and all(first is now for first, now in zip(booked, raw, strict=True))
+    if unchanged and expected is not None:
+        return expected
+    return expected_settlements(order_frames(booked), config, day, reported_fees(booked))
 
 
 def takings_differences(
     expected: Iterable[Expected], journal: Mapping[tuple[str, str], int]
 ) -> list[str]:
-    """A sentence per outlet and method whose takings differ from what the journal books
-    (`journal_takings`; outlets it left out are not compared)."""
-    skipped = {outlet for outlet, method in journal if method == SKIPPED}
+    """A sentence per outlet and method whose takings differ from the journal's debits."""
     seen = {}
     for row in expected:
-        if row.outlet_code not in skipped:
-            seen[(row.outlet_code, row.method)] = row.booked_takings
+        seen[(row.outlet_code, row.method)] = row.booked_takings
     problems = []
     for key in sorted(set(seen) | {k for k, v in journal.items() if v}):
         ours, booked = seen.get(key, 0), journal.get(key, 0)
         if ours != booked:
             problems.append(
-                f"{key[0]} {key[1]}: payments {ours:,} vs booked into clearing in the journal "
-                f"{booked:,} (difference {ours - booked:,})"
+                f"{key[0]} {key[1]}: payments {ours:,} vs journal clearing debits {booked:,} "
+                f"(difference {ours - booked:,})"
             )
     return problems
 

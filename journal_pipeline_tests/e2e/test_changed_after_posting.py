@@ -15,6 +15,11 @@ from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync import returns
 from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline.sync.reconciliation import (
+    day_takings,
+    journal_takings,
+    takings_differences,
+)
 from journal_pipeline_tests.e2e.demo_week import CONFIG, synced_demo_week
 from journal_pipeline_tests.e2e.test_rollback_repost import _ties_out
 
@@ -97,6 +102,10 @@ def test_changed_orders_are_reversed_and_posted_again(tmp_path):
         next_day = store.read_journal(DAYS[1])
         assert not next_day["source_id"].str.startswith(moved["order_id"]).any()
         _ties_out(week, DAYS)
+        # the takings check compares each day's sales as posted, the corrections aside
+        for day in DAYS:
+            expected = day_takings(store, CONFIG, day)
+            assert takings_differences(expected, journal_takings(store, day)) == [], day
 
         counts = {r: len(list(client.iter_list(r, r))) for r in ("sales_invoices", "sales_returns")}
         assert _sync_staged(store, client) == 0  # a re-run does nothing new
