@@ -19,7 +19,7 @@ from journal_pipeline.defs.fee_assets import build_fee_assets
 from journal_pipeline.defs.partitions import daily_partitions
 from journal_pipeline.defs.recon_assets import build_recon_assets
 from journal_pipeline.defs.resources import resources_from_environment
-from journal_pipeline.defs.schedules import build_schedules, hourly_probe
+from journal_pipeline.defs.schedules import build_schedules, finalize_hour, hourly_probe
 from journal_pipeline.defs.sensors import build_sensors
 from journal_pipeline.defs.shift_assets import build_shift_assets
 from journal_pipeline.defs.shift_sensor import build_shift_close_sensor
@@ -59,7 +59,9 @@ def build_definitions(
         assets=[*assets, *by_hand],
         jobs=[job],
         # the hourly tick looks with the runs' own resources whether its run could do anything
-        schedules=build_schedules(job, config.timezone, hourly_probe(resources, SYNC_JOB)),
+        schedules=build_schedules(
+            job, config.timezone, hourly_probe(resources, SYNC_JOB), finalize_hour(config)
+        ),
         sensors=[
             *build_sensors(job),
             build_shift_close_sensor(job),

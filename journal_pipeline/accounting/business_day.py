@@ -46,6 +46,18 @@ def merged_window_utc(
     return min(starts), max(ends)
 
 
+#: How long after a business day has ended its last orders may still be reaching iSeller (a
+#: till uploading late): a day counts as over, for what is posted once per day, only then.
+SETTLED_AFTER = timedelta(hours=1)
+
+
+def day_over_at(day: date, zones: list[tuple[str, int]]) -> datetime:
+    """When business date ``day`` is over at every (timezone, cut-off) given, and settled: an
+    outlet with a cut-off hour, or in a zone behind the merchant's, ends its day after the
+    merchant's midnight."""
+    return merged_window_utc(day, zones)[1] + SETTLED_AFTER
+
+
 def extraction_windows(
     day: date, zones: list[tuple[str, int]]
 ) -> dict[str, tuple[datetime, datetime]]:

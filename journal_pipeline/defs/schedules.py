@@ -12,13 +12,15 @@ always asks.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from journal_pipeline.accounting.business_day import day_over_at
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.defs.build_marks import JOURNAL_MARK, journal_inputs
 from journal_pipeline.iseller.client import ISellerClient, ISellerSettings
@@ -37,10 +39,28 @@ from journal_pipeline.sync.hourly_probe import (
 HourlyProbe = Callable[[date, dg.DagsterInstance | None], Verdict]
 
 
+NIGHTLY_HOUR = 2  # 02:30: an hour and a half after a day without cut-off has settled
+
+
+def finalize_hour(config: MerchantConfig) -> int:
+    """The hour (merchant time) of the nightly run that finalises yesterday: 02, or later when
+    an outlet's business day is over only later (`day_over_at`: a cut-off hour, a zone behind
+    the merchant's), so that the run finds yesterday over at every outlet (a daily summary is
+    posted only then)."""
+    zone = ZoneInfo(config.timezone)
+    latest = 0.0
+    for day in (date(2026, 1, 15), date(2026, 7, 15)):  # either side of any DST change
+        midnight = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+        late = day_over_at(day, config.zones()) - midnight.astimezone(UTC)
+        latest = max(latest, late.total_seconds() / 3600)
+    return min(23, max(NIGHTLY_HOUR, math.ceil(latest) + 1))
+
+
 def build_schedules(
     job: dg.JobDefinition | dg.UnresolvedAssetJobDefinition,
     timezone: str,
     probe: HourlyProbe | None = None,
+    nightly_hour: int = NIGHTLY_HOUR,
 ):
     zone = ZoneInfo(timezone)
 
@@ -71,14 +91,16 @@ def build_schedules(
 
     @dg.schedule(
         job=job,
-        cron_schedule="30 2 * * *",
+        cron_schedule=f"30 {nightly_hour} * * *",
         execution_timezone=timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="Yesterday's partition once more at 02:30 (merchant time zone), to "
+        description=f"Yesterday's partition once more at {nightly_hour:02d}:30 (merchant time "
+        "zone; later than 02:30 when an outlet's business day ends after midnight), to "
         "finalise it with the sales, refunds and shifts after the last hourly run.",
     )
     def nightly_finalize_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        """Yesterday's partition once more at 02:30, for sales after the last hourly run."""
+        """Yesterday's partition once more after it is over, for sales after the last hourly
+        run."""
         moment = context.scheduled_execution_time.astimezone(zone)
         day = (moment.date() - timedelta(days=1)).isoformat()
         return dg.RunRequest(partition_key=day, run_key=f"final-{day}")

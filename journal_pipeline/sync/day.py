@@ -34,6 +34,7 @@ from journal_pipeline.sync import revisions, summary_members
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.ports import OrderSource
 from journal_pipeline.sync.revision_money import money_of_revised_orders
+from journal_pipeline.sync.rolled_back_days import hold_rolled_back
 from journal_pipeline.sync.summary_day import DaySummary, summary_of_day
 
 
@@ -191,7 +192,7 @@ def build_journal(
     documents, moved_holds = revisions.posted_elsewhere(
         day, [*open_documents, *kept_invoices], moved
     )
-    documents, rolled_back = revisions.hold_rolled_back(store, day, documents)
+    documents, rolled_back = hold_rolled_back(store, day, documents)
     held = [*holds, *invoice_holds, *pay_holds, *locked, *fix_holds, *rev_holds]
     held += money_holds
     held += waiting  # changes after posting that cannot be corrected yet

@@ -45,7 +45,8 @@ from journal_pipeline.sync import payment_rollback, returns, revisions, summary_
 from journal_pipeline.sync.customers import sync_day_customers
 from journal_pipeline.sync.master_data import ensure_products, wanted_products
 from journal_pipeline.sync.outbox import Outbox
-from journal_pipeline.sync.revisions import ROLLED_BACK, OrderView, decide
+from journal_pipeline.sync.revisions import OrderView, decide
+from journal_pipeline.sync.rolled_back_days import ROLLED_BACK
 
 ROLLBACK, REPOST = "rollback", "repost"
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from journal_pipeline.accounting.business_day import day_over_at
 from journal_pipeline.accounting.daily_summary import (
     Member,
     Summary,
@@ -48,10 +49,10 @@ class DaySummary:
 
 
 def is_final(config: MerchantConfig, day: date, now: datetime | None = None) -> bool:
-    """A day is final once it is over in the merchant's time zone (the nightly run and any
-    backfill); a later order of the day goes into a further summary."""
-    now = now or datetime.now(UTC)
-    return day < now.astimezone(config.zone).date()
+    """A day is final once it is over at every outlet, each at its own cut-off in its own
+    zone, and settled (`day_over_at`): the nightly run and any backfill; a later order of the
+    day goes into a further summary."""
+    return (now or datetime.now(UTC)) >= day_over_at(day, config.zones())
 
 
 def summarised_outlets(

@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime
 
 from journal_pipeline.accounting.business_day import (
     business_date,
+    day_over_at,
     day_window_utc,
     extraction_windows,
 )
@@ -33,3 +34,13 @@ def test_extraction_windows_cover_all_outlets():
         datetime(2026, 11, 20, 17, tzinfo=UTC),
     )
     assert windows["created"][0] == datetime(2026, 11, 18, 16, tzinfo=UTC)
+
+
+def test_a_day_is_over_when_its_latest_outlet_has_closed_and_settled():
+    """A WIB merchant with a Bali outlet open until 03:00 WITA: the 20th is over there at
+    19:00 UTC (02:00 WIB on the 21st), after the merchant's midnight, and settled an hour
+    later; without the Bali outlet, an hour after the merchant's midnight."""
+    zones = [("Asia/Jakarta", 0), ("Asia/Makassar", 3)]
+    assert day_over_at(date(2026, 11, 20), zones) == datetime(2026, 11, 20, 20, tzinfo=UTC)
+    only_jakarta = [("Asia/Jakarta", 0)]
+    assert day_over_at(date(2026, 11, 20), only_jakarta) == datetime(2026, 11, 20, 18, tzinfo=UTC)

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -6,6 +6,9 @@ import pytest
 
 from journal_pipeline.definitions import SYNC_JOB, build_definitions
 from journal_pipeline.definitions import defs as lazy_defs
+from journal_pipeline.defs.schedules import finalize_hour
+from journal_pipeline.sync.summary_day import is_final
+from journal_pipeline_tests.e2e.demo_week import CONFIG
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -139,9 +142,23 @@ def test_hourly_schedule_targets_the_local_day_of_the_tick(defs):
 
 def test_nightly_schedule_finalises_yesterday(defs):
     schedule = _schedule(defs, "nightly_finalize_schedule")
-    tick = datetime(2026, 11, 21, 2, 30, tzinfo=JAKARTA)
+    # the demo's Bali outlet ends its business day at 03:00 WITA (02:00 WIB), settled at
+    # 03:00 WIB: the nightly run comes after, so yesterday is over at every outlet
+    assert schedule.cron_schedule == "30 4 * * *"
+    tick = datetime(2026, 11, 21, 4, 30, tzinfo=JAKARTA)
     run = schedule(dg.build_schedule_context(scheduled_execution_time=tick))
     assert run.partition_key == "2026-11-20"
+    assert is_final(CONFIG, date(2026, 11, 20), tick)
+    assert not is_final(CONFIG, date(2026, 11, 20), datetime(2026, 11, 21, 2, 30, tzinfo=JAKARTA))
+
+
+def test_the_nightly_hour_follows_the_latest_outlet_cut_off():
+    plain = CONFIG.model_copy(deep=True)
+    for outlet in plain.outlets.values():
+        outlet.timezone, outlet.cutoff_hour = "Asia/Jakarta", 0
+    assert finalize_hour(plain) == 2  # 02:30: as ever
+    plain.outlets["DPS"].cutoff_hour = 6  # a club open until 06:00 WIB
+    assert finalize_hour(plain) == 8
 
 
 def test_sensors_are_wired_running_and_described(defs):
