@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from journal_pipeline.core.orders import OrderRow
+
+if TYPE_CHECKING:
+    from journal_pipeline.accounting.documents import Document
 
 
 @dataclass(frozen=True)
@@ -56,4 +59,11 @@ def order_hold(
         day,
         f"{order_label(order.order_reference, outlet, day)}: {reason}",
         doc_type,
+    )
+
+
+def document_hold(doc: Document, day: date, reason: str) -> Hold:
+    """Hold a document of an order that is built but must not be posted, and say why."""
+    return Hold(
+        "order", doc.source_id, doc.source_reference, doc.outlet_code, day, reason, doc.doc_type
     )

@@ -40,7 +40,7 @@ from journal_pipeline.accounting.documents import (
     split_revision,
     transaction_no,
 )
-from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.holds import Hold, document_hold
 from journal_pipeline.accounting.payment_reversals import is_payment_key
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.timestamps import parse_utc
@@ -450,17 +450,11 @@ def posted_elsewhere(
         if doc.doc_type != SALES_INVOICE or doc.source_id not in sources:
             kept.append(doc)
             continue
-        holds.append(
-            Hold(
-                "order",
-                doc.source_id,
-                doc.source_reference,
-                doc.outlet_code,
-                day,
-                f"Order {doc.source_reference} (outlet {doc.outlet_code}) is now a sale of "
-                f"{day.isoformat()}, but its invoice is already in Jurnal on another day. The "
-                "correction (a reversal and the order posted again) is booked on the business "
-                "date of the change when that day is synced; nothing to do here.",
-            )
+        reason = (
+            f"Order {doc.source_reference} (outlet {doc.outlet_code}) is now a sale of "
+            f"{day.isoformat()}, but its invoice is already in Jurnal on another day. The "
+            "correction (a reversal and the order posted again) is booked on the business "
+            "date of the change when that day is synced; nothing to do here."
         )
+        holds.append(document_hold(doc, day, reason))
     return kept, holds

@@ -13,7 +13,7 @@ from journal_pipeline.accounting.documents import (
     Document,
     split_revision,
 )
-from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.holds import Hold, document_hold
 from journal_pipeline.storage.revisions import RevisionStore
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import summary_members
@@ -55,17 +55,7 @@ def hold_rolled_back(
         if _invoices_of(doc) & carried:
             kept.append(doc)
             continue
-        holds.append(
-            Hold(
-                "order",
-                doc.source_id,
-                doc.source_reference,
-                doc.outlet_code,
-                day,
-                rolled_back_reason(day, doc.outlet_code, mark),
-                doc.doc_type,
-            )
-        )
+        holds.append(document_hold(doc, day, rolled_back_reason(day, doc.outlet_code, mark)))
     return kept, holds
 
 
