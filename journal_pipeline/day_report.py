@@ -46,6 +46,7 @@ class DayReport:
     other_groups: tuple[int, int] = (0, 0)  # records, groups not shown
     documents_error: str | None = None
     materializations: list[str] = field(default_factory=list)
+    summary_waiting: tuple[int, str] = (0, "")  # daily-summary documents built, posted after
 
     @classmethod
     def from_result(cls, day: date, result, steps: list[str]) -> DayReport:
@@ -73,6 +74,9 @@ class DayReport:
             report.materializations.append(
                 f"{day} {materialization.asset_key.to_user_string()}: {shown}"
             )
+            if shown.get("summary_waiting_for_day_end"):
+                waiting = int(shown["summary_waiting_for_day_end"])
+                report.summary_waiting = (waiting, str(shown.get("summary_posted_after") or ""))
         report._read_documents()
         return report
 
@@ -159,6 +163,13 @@ class DayReport:
 
     def success_lines(self) -> list[str]:
         lines = [f"{self.day} synced.", *self.documents_lines()]
+        waiting, after = self.summary_waiting
+        if waiting:
+            lines.append(
+                f"  Daily summary: {waiting} document(s) built and checked, posted once the day "
+                f"is over at every outlet (from {after or 'the day after'}: the nightly run, or "
+                "any sync of the day then)."
+            )
         if (check := self.checks_line()) is not None:
             lines.append(check)
         if self.counts.get("held") or self.counts.get("failed"):

@@ -269,3 +269,15 @@ def test_a_check_run_by_several_assets_counts_as_its_worst():
     text = "\n".join(report.success_lines())
     assert "Checks: 0 passed, warning: every_record_posted." in text
     assert "Check every_record_posted warns: 2 record(s) not in Jurnal" in text
+
+
+def test_a_day_whose_summary_waits_says_from_when_it_is_posted():
+    report = DayReport(date(2026, 11, 19), summary_waiting=(4, "2026-11-20 03:00 WIB"))
+    lines = report.success_lines()
+    assert lines[2] == (
+        "  Daily summary: 4 document(s) built and checked, posted once the day is over at every "
+        "outlet (from 2026-11-20 03:00 WIB: the nightly run, or any sync of the day then)."
+    )
+    assert not any(
+        "Daily summary" in line for line in DayReport(date(2026, 11, 19)).success_lines()
+    )

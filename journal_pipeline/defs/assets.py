@@ -9,6 +9,7 @@ import dagster as dg
 import pandas as pd
 
 from journal_pipeline.accounting import posting_rules
+from journal_pipeline.accounting.business_day import day_over_at
 from journal_pipeline.defs import build_marks
 from journal_pipeline.defs.checks import (
     day_totals_checks,
@@ -133,7 +134,12 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
                 "held_reasons": dg.MetadataValue.md(held_reasons(journal.holds)),
                 "readings": metadata_value(readings or {}),
                 **queue_counts(written),
-                **summary_counts(merchant.config.mode_of(day), journal.summary),
+                **summary_counts(
+                    merchant.config.mode_of(day),
+                    journal.summary,
+                    day_over_at(day, merchant.config.zones()),
+                    merchant.config.zone,
+                ),
             },
             check_results=journal_check_results(journal, totals),
         )

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
@@ -156,15 +158,22 @@ def _text(value: object) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
-def summary_counts(mode: str, summary: DaySummary | None) -> dict[str, Any]:
+def summary_counts(
+    mode: str, summary: DaySummary | None, over_at: datetime, zone: ZoneInfo
+) -> dict[str, Any]:
     """The day's posting mode and its daily summaries: the same keys every day, zeros when
     nothing is summarised; ``summary_waiting_for_day_end`` counts the documents built and
-    checked but not queued yet (today, in daily-summary mode)."""
+    checked but not queued yet (the day is not over at every outlet), and
+    ``summary_posted_after`` says from when they are (``over_at`` in the merchant's ``zone``;
+    empty when nothing waits)."""
     outlets = summary.outlets if summary is not None else {}
+    waiting = len(summary.waiting) if summary is not None else 0
+    local = over_at.astimezone(zone)
     return {
         "posting_mode": mode,
         "summary_outlets": len(outlets),
         "summary_invoices": sum(o["summary_invoices"] for o in outlets.values()),
         "summary_orders": sum(o["orders"] for o in outlets.values()),
-        "summary_waiting_for_day_end": len(summary.waiting) if summary is not None else 0,
+        "summary_waiting_for_day_end": waiting,
+        "summary_posted_after": f"{local:%Y-%m-%d %H:%M} {local.tzname()}" if waiting else "",
     }

@@ -15,8 +15,10 @@ import pytest
 import sqlalchemy as sa
 
 from benchmarks.reliability.common import journal_movements, jurnal_movements
+from journal_pipeline.accounting.business_day import day_over_at
 from journal_pipeline.accounting.daily_summary import is_summary_id
 from journal_pipeline.config import load_config
+from journal_pipeline.defs.metadata import summary_counts
 from journal_pipeline.defs.resources import MerchantConfigResource
 from journal_pipeline.storage import tables
 from journal_pipeline.sync.day import build_journal, record_journal, unbuilt_days
@@ -203,6 +205,14 @@ def test_the_hourly_run_of_an_open_day_builds_the_summary_but_queues_nothing(sum
     queued = summary_week.hourly_documents
     sales = queued[queued["doc_type"] == "sales_invoice"]
     assert not sales["status"].isin(["pending", "posted"]).any()
+    # the run says from when: the day over at the Bali outlet (03:00 WITA) and settled
+    config, last = summary_week.config, WEEK[-1]
+    counts = summary_counts(
+        "daily_summary", hourly.summary, day_over_at(last, config.zones()), config.zone
+    )
+    assert counts["summary_waiting_for_day_end"] == len(hourly.summary.waiting)
+    after = last + timedelta(days=1)
+    assert counts["summary_posted_after"] == f"{after.isoformat()} 03:00 WIB"
 
 
 def test_switching_modes_never_posts_a_day_twice(summary_week, tmp_path):
