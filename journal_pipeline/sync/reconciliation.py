@@ -123,10 +123,10 @@ def reconcile_day(
 
 
 def journal_takings(store: StagingStore, day: date) -> dict[tuple[str, str], int]:
-    """(outlet, method) → what the canonical journal booked into the clearing accounts for the
-    day's sales as first posted. A correction (the reversal and the order's next revision,
-    booked on the day of the change or by a rollback and repost) is left out, as
-    `day_takings` leaves it out of the takings: Jurnal's ledger check covers it."""
+    """(outlet, method) → the canonical journal's clearing debits for the day's sales as first
+    posted. A correction (the reversal and the order's next revision, booked on the day of the
+    change or by a rollback and repost) is left out, as `day_takings` leaves it out of the
+    takings: Jurnal's ledger check covers it."""
     journal = store.read_journal(day)
     totals: dict[tuple[str, str], int] = {}
     for row in journal.itertuples(index=False):
@@ -136,7 +136,7 @@ def journal_takings(store: StagingStore, day: date) -> dict[tuple[str, str], int
         if split_revision(str(row.source_id))[1] > 0:
             continue
         key = (str(row.outlet_code), role.split(":", 1)[1])
-        totals[key] = totals.get(key, 0) + int(row.debit) - int(row.credit)
+        totals[key] = totals.get(key, 0) + int(row.debit)
     return totals
 
 
