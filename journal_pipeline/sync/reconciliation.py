@@ -62,7 +62,10 @@ reported_mdr = reported_fees
 
 def day_expected(store: StagingStore, config: MerchantConfig, day: date) -> list[Expected]:
     """The expected settlements of ``day`` from the staged orders touching it."""
-    raw = _touching(store, config, day)
+    return _expected_of(_touching(store, config, day), config, day)
+
+
+def _expected_of(raw: list[Any], config: MerchantConfig, day: date) -> list[Expected]:
     return expected_settlements(order_frames(raw), config, day, reported_fees(raw))
 
 
@@ -110,7 +113,7 @@ def reconcile_day(
     """Match the day's expected settlements with the bank lines staged so far (and
     ``jurnal_lines``), stage the rows and write the CSV file."""
     raw = _touching(store, config, day)
-    expected = expected_settlements(order_frames(raw), config, day, reported_fees(raw))
+    expected = _expected_of(raw, config, day)
     window = timedelta(days=config.reconciliation.match_window_days)
     lines = statement_lines(store, day - window, max(as_of, day) + window)
     rows = reconcile(
@@ -158,7 +161,7 @@ def day_takings(
     unchanged = not moved and all(first is now for first, now in zip(booked, raw, strict=True))
     if unchanged and expected is not None:
         return expected
-    return expected_settlements(order_frames(booked), config, day, reported_fees(booked))
+    return _expected_of(booked, config, day)
 
 
 def takings_differences(
