@@ -86,13 +86,16 @@ def _build_fees(
 ) -> dict[str, Any]:
     """Build the day's fee entries and queue them; what was built, as metadata."""
     entries = fee_sync.build_payment_fees(store, config, day)
+    entries, waiting = fee_sync.waiting_for_summary(store, config, day, entries)
     queued = fee_sync.record_payment_fees(store, outbox, day, entries)
     booked = {kind: 0 for kind in FEE_KINDS} | fee_sync.fee_totals(entries)
     return {
         "rebuilt": True,
-        "entries_built": len(entries.documents),
+        "entries_built": len(entries.documents) + waiting,
         **rupiah_each(booked, key="booked_{}_total"),
         "held": len(entries.holds),
+        # a daily-summary day not over yet: posted with its summaries (`waiting_for_summary`)
+        "waiting_for_day_end": waiting,
         **queue_counts(queued),
         "held_reasons": dg.MetadataValue.md(
             markdown_table(

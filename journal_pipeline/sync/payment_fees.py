@@ -13,7 +13,7 @@ order is read as it was first booked, plus any payment it gained since.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -38,9 +38,10 @@ from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore
-from journal_pipeline.sync import revisions
+from journal_pipeline.sync import revisions, summary_members
 from journal_pipeline.sync.outbox import Outbox, PostResult
 from journal_pipeline.sync.ports import JurnalWriter
+from journal_pipeline.sync.summary_day import is_final
 
 JOURNAL_PART = "payment_fees"
 
@@ -131,6 +132,25 @@ def entries_of_orders(
     numbers = document_numbers(chosen, every, config, day)
     numbered = [(p, numbers[p.transaction_id]) for p in chosen]
     return mdr.payment_entries(numbered, mdr.reported_fees(raw), config, day)
+
+
+def waiting_for_summary(
+    store: StagingStore,
+    config: MerchantConfig,
+    day: date,
+    entries: mdr.PaymentEntries,
+    now: datetime | None = None,
+) -> tuple[mdr.PaymentEntries, int]:
+    """The entries to queue now, and how many wait: while a day posted as daily summaries is
+    not over (`summary_day.is_final`), its summarised outlets' entries wait with the summary
+    they go against, so the clearing account never carries a fee before the takings it is
+    kept from. Their canonical lines stay (the journal is the same in both modes)."""
+    if config.mode_of(day) != "daily_summary" or is_final(config, day, now):
+        return entries, 0
+    per_order = summary_members.per_order_outlets(store.engine, day)
+    queued = [d for d in entries.documents if d.outlet_code in per_order]
+    waiting = len(entries.documents) - len(queued)
+    return mdr.PaymentEntries(lines=entries.lines, documents=queued, holds=entries.holds), waiting
 
 
 def journal_frame(entries: mdr.PaymentEntries) -> pd.DataFrame:

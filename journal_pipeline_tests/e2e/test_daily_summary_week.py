@@ -21,6 +21,7 @@ from journal_pipeline.config import load_config
 from journal_pipeline.defs.metadata import summary_counts
 from journal_pipeline.defs.resources import MerchantConfigResource
 from journal_pipeline.storage import tables
+from journal_pipeline.sync import payment_fees as fee_sync
 from journal_pipeline.sync.day import build_journal, record_journal, unbuilt_days
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline_tests.e2e.demo_week import ASSETS, synced_demo_week
@@ -114,6 +115,11 @@ def summary_week(tmp_path_factory):
         during = datetime.combine(last, datetime.min.time(), config.zone) + timedelta(hours=15)
         journal = build_journal(week.store, config, last, now=during)
         record_journal(week.store, Outbox(week.store), last, journal)
+        fees = fee_sync.build_payment_fees(week.store, config, last)
+        fees, week.fees_waiting = fee_sync.waiting_for_summary(
+            week.store, config, last, fees, now=during
+        )
+        fee_sync.record_payment_fees(week.store, Outbox(week.store), last, fees)
         week.hourly = journal
         week.hourly_documents = Outbox(week.store).documents(last)
         result = dg.materialize(ASSETS, partition_key=last.isoformat(), resources=week.resources)
@@ -213,6 +219,18 @@ def test_the_hourly_run_of_an_open_day_builds_the_summary_but_queues_nothing(sum
     assert counts["summary_waiting_for_day_end"] == len(hourly.summary.waiting)
     after = last + timedelta(days=1)
     assert counts["summary_posted_after"] == f"{after.isoformat()} 03:00 WIB"
+
+
+def test_payment_fees_of_an_open_summary_day_wait_for_its_summaries(summary_week):
+    """No fee leaves the clearing account before the takings it is kept from are in it."""
+    queued = summary_week.hourly_documents
+    assert summary_week.fees_waiting > 0
+    assert not (queued["doc_type"] == "payment_fee").any()
+    # once the day is over, they are posted with the summaries
+    final = Outbox(summary_week.store).documents(WEEK[-1])
+    fees = final[final["doc_type"] == "payment_fee"]
+    assert len(fees) == summary_week.fees_waiting
+    assert set(fees["status"]) == {"posted"}
 
 
 def test_switching_modes_never_posts_a_day_twice(summary_week, tmp_path):
