@@ -9,6 +9,7 @@ import dagster as dg
 import yaml
 
 from journal_pipeline.definitions import SYNC_JOB, build_definitions
+from journal_pipeline.sync.catch_up import CATCH_UP_TAG
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -24,6 +25,9 @@ def test_the_instance_is_the_one_retry_policy(sandbox_environment, tmp_path):
         # and a backfill's days run one at a time, in the order they were queued
         limits = yaml.safe_load((REPO / "dagster.yaml").read_text())["concurrency"]["runs"]
         assert {"key": "dagster/backfill", "limit": 1} in limits["tag_concurrency_limits"]
+        # as do the days a sensor catches up on: the tag its requests carry
+        caught_up = {"key": CATCH_UP_TAG, "value": "true", "limit": 1}
+        assert caught_up in limits["tag_concurrency_limits"]
     finally:
         instance.dispose()
 

@@ -125,6 +125,11 @@ def remember_build(
     keep(store, name, day, inputs, inputs_after, result.metadata or {}, checks=checks)
 
 
+def journal_built(store: StagingStore, day: date) -> bool:
+    """Whether the day's journal was ever built (a build of it kept its mark)."""
+    return store.mark(JOURNAL_MARK, day.isoformat()) is not None
+
+
 def kept(store: StagingStore, name: str, day: date, inputs: str) -> dict[str, Any] | None:
     """What `keep` kept of the day's last build by step ``name`` when it was built from
     ``inputs`` (its ``metadata``, marked ``rebuilt: False``); else None."""

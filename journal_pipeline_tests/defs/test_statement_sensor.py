@@ -75,6 +75,11 @@ def test_many_days_are_queued_a_few_per_tick_oldest_first_and_tagged(tmp_path, c
     instance.report_runless_asset_event(
         dg.AssetMaterialization("cash_bank_reconciliation", partition="2026-11-17")
     )
+    # the 17th and the 20th are synced: their sales are in the journal
+    for day in ("2026-11-17", "2026-11-20"):
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization("journal_entries", partition=day)
+        )
     (folder / "mutasi_rekening_20261123.csv").write_text(STATEMENT, encoding="utf-8")
 
     ticks, cursor = [], None
@@ -93,11 +98,19 @@ def test_many_days_are_queued_a_few_per_tick_oldest_first_and_tagged(tmp_path, c
         ran_before = request.partition_key == "2026-11-17"
         assert ("journal_pipeline/catch_up" in request.tags) is not ran_before
         assert request.tags.get("journal_pipeline/catch_up", "true") == "true"
+        # a synced day is reconciled again; a day never synced runs whole (its sales first)
+        if request.partition_key in ("2026-11-17", "2026-11-20"):
+            assert request.asset_selection == [
+                dg.AssetKey("cash_bank_reconciliation"),
+                dg.AssetKey("jurnal_payouts"),
+            ]
+        else:
+            assert request.asset_selection is None
     # the tick's log (the UI shows it with the tick; here Dagster's console copy of it)
     queued = [line for line in capsys.readouterr().err.splitlines() if "queued" in line]
     assert len(queued) == 3, queued
     assert "queued 3 of 8 days (limit 3); the rest follow on the next ticks" in queued[0]
-    assert "2 of them never ran before" in queued[0]
+    assert "2 of them never ran before; 2 never synced, run whole" in queued[0]
     assert "queued 2 of 2 days (limit 3); 2 of them never ran before" in queued[2]
 
 
