@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from benchmarks.reliability.common import REPO, Section, machine
 
-SCENARIOS = ("faults", "kills", "concurrency", "outages")
+SCENARIOS = ("faults", "kills", "summary_kills", "concurrency", "outages")
 MARKDOWN = REPO / "docs" / "reliability.md"
 JSON = REPO / "docs" / "reliability.json"
 

@@ -4,7 +4,8 @@ What A2X, Amaka and Lightspeed post: per outlet and business day one sales invoi
 are the day's lines aggregated per SKU (same product, price, line discount and tax: quantities
 and net amounts add up, so Jurnal still moves stock and books its cost of sales), with the
 day's order discounts, service charge, tax and rounding; what was paid at the till as the
-deposit of the largest payment method and one receive payment per other method.
+deposit of the largest payment method and one receive payment per other method. An order
+not paid in full on the day keeps its own invoice, to its customer (`settled_at_sale`).
 
 The summary is built from the per-order documents (`invoices.sales_invoice`), which are already
 checked against each order's total, so both modes rest on the same canonical journal: the
@@ -123,6 +124,39 @@ def is_summarisable(doc: Document, day: date, outlets: set[str]) -> bool:
     return revision == 0 and doc.outlet_code in outlets and not is_summary_id(doc.source_id)
 
 
+def settled_at_sale(documents: Iterable[Document], day: date) -> set[str]:
+    """Numbers of the day's sales invoices paid in full on the day: their deposit and the day's
+    receive payments of them. An order left owing (on account, partly paid) keeps its own
+    invoice in daily-summary mode: its receivable stays on its customer, and a refund of
+    another order, which lowers a summary invoice's balance in Jurnal, never leaves its later
+    payment greater than what its invoice still owes."""
+    docs = [d for d in documents if d.business_date == day]
+    return settled_numbers(
+        [
+            (d.transaction_no, d.expected_total, d.payload[SALES_INVOICE])
+            for d in docs
+            if d.doc_type == SALES_INVOICE
+        ],
+        [d.payload[RECEIVE_PAYMENT] for d in docs if d.doc_type == RECEIVE_PAYMENT],
+    )
+
+
+def settled_numbers(
+    invoices: Iterable[tuple[str, int | None, Mapping[str, Any]]],
+    payments: Iterable[Mapping[str, Any]],
+) -> set[str]:
+    """``invoices``: (number, total, sales invoice body) of a day; ``payments``: the bodies of
+    its receive payments. The numbers of the invoices their deposit and payments pay in full."""
+    invoices = list(invoices)
+    paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for number, _, body in invoices:
+        paid[number] += Decimal(str(body.get("deposit", 0)))
+    for body in payments:
+        for record in body.get("records_attributes") or []:
+            paid[str(record.get("transaction_no"))] += Decimal(str(record.get("amount", 0)))
+    return {number for number, total, _ in invoices if total is not None and paid[number] >= total}
+
+
 def summarise(
     documents: Iterable[Document],
     config: MerchantConfig,
@@ -135,6 +169,7 @@ def summarise(
     frozen: set[str] | None = None,
     frozen_refunds: set[str] | None = None,
     posted_returns: set[str] | None = None,
+    posted_own: set[str] | None = None,
 ) -> Summary:
     """Replace the per-order invoices of ``outlets`` on ``day`` (and the receive payments of
     their split payments) by summary documents; point every other document that pays an
@@ -146,11 +181,21 @@ def summarise(
     late orders came in after); ``frozen``: orders already in a summary in Jurnal, whose
     per-order documents are dropped. The day's refunds of summarised sales at ``outlets``
     become one return per summary invoice (`summary_returns.merged_returns`; ``frozen_refunds``
-    and ``posted_returns``: those already in Jurnal)."""
+    and ``posted_returns``: those already in Jurnal). An order not paid in full on the day
+    (`settled_at_sale`) keeps its own invoice, as does any order whose own invoice is in
+    Jurnal already (``posted_own``: their order ids)."""
     documents = list(documents)
     sequence = sequence or {}
     frozen = frozen or set()
-    candidates = [d for d in documents if is_summarisable(d, day, outlets)]
+    posted_own = posted_own or set()
+    settled = settled_at_sale(documents, day)
+    candidates = [
+        d
+        for d in documents
+        if is_summarisable(d, day, outlets)
+        and d.source_id not in posted_own
+        and (d.transaction_no in settled or d.source_id in frozen)
+    ]
     invoices = [d for d in candidates if d.source_id not in frozen]
     numbers = {d.transaction_no: d for d in candidates}
     at_sale = [

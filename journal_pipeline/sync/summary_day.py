@@ -20,6 +20,7 @@ from journal_pipeline.accounting.daily_summary import (
     Member,
     Summary,
     is_summarisable,
+    settled_at_sale,
     summarise,
 )
 from journal_pipeline.accounting.documents import (
@@ -65,7 +66,12 @@ def summarised_outlets(
     """``posted``: outlet → the day's summary invoices in Jurnal (`posted_summaries`)."""
     if config.mode_of(day) != "daily_summary":
         return set(posted)
-    candidates = {d.outlet_code for d in documents if is_summarisable(d, day, {d.outlet_code})}
+    settled = settled_at_sale(documents, day)
+    candidates = {
+        d.outlet_code
+        for d in documents
+        if is_summarisable(d, day, {d.outlet_code}) and d.transaction_no in settled
+    }
     return (candidates | set(posted)) - summary_members.per_order_outlets(store.engine, day)
 
 
@@ -89,6 +95,7 @@ def summary_of_day(
     sequence = {outlet: _next_sequence(keys) for outlet, keys in posted.items()}
     frozen = summary_members.frozen_orders(engine, day)
     posted_returns = summary_members.posted_summaries(engine, day, SALES_RETURN)
+    posted_own = set(summary_members.posted_own_invoices(engine, day))
     summary: Summary = summarise(
         documents,
         config,
@@ -100,6 +107,7 @@ def summary_of_day(
         frozen=frozen,
         frozen_refunds=summary_members.frozen_orders(engine, day, SALES_RETURN),
         posted_returns={key for keys in posted_returns.values() for key in keys},
+        posted_own=posted_own,
     )
     members = [*summary.members, *(_as_member(refund) for refund in summary.merged)]
     carried = frozen | {m.order_id for m in summary.members}
@@ -108,6 +116,12 @@ def summary_of_day(
             summary.documents, summary.holds, members, summary.outlets, carried=carried
         )
     built = {d.doc_key for d in summary.documents} - {d.doc_key for d in documents}
+    # an order left owing keeps its own invoice: at a summarised outlet it waits with the day
+    built |= {
+        d.doc_key
+        for d in summary.documents
+        if is_summarisable(d, day, outlets) and d.source_id not in posted_own
+    }
     # what goes against a summary not in Jurnal yet waits with it: a same-day refund's return
     # and its journal entry, a payment of it
     numbers = {d.transaction_no for d in summary.documents if d.doc_key in built}

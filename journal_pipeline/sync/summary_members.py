@@ -13,8 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from journal_pipeline.accounting.daily_summary import Member
-from journal_pipeline.accounting.documents import SALES_INVOICE, split_revision
+from journal_pipeline.accounting.daily_summary import Member, settled_numbers
+from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, SALES_INVOICE, split_revision
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import dumps, loads
 from journal_pipeline.storage.writing import writing
@@ -39,26 +39,53 @@ def posted_summaries(
 
 
 def per_order_outlets(engine: Engine, day: date) -> set[str]:
-    """Outlets with a per-order sales invoice of ``day`` in Jurnal: their day stays per order.
-    A revision's invoice (``<order id>/<n>``, a correction booked on ``day``) does not count:
-    a summarised day's corrections are posted per order too."""
+    """Outlets with a per-order sales invoice of ``day`` in Jurnal of an order paid in full on
+    the day: their day stays per order. An order left owing keeps its own invoice in a
+    summarised day too (`daily_summary.settled_at_sale`), so its invoice says nothing of the
+    day's mode; nor does a revision's (a correction, posted per order in either mode)."""
+    invoices = _posted_own(engine, day, with_payload=True)
+    if not invoices:
+        return set()
     t = tables.outbox
-    posted = sa.and_(
+    with engine.connect() as conn:
+        payments = conn.execute(
+            sa.select(t.c.payload).where(
+                t.c.business_date == day,
+                t.c.doc_type == RECEIVE_PAYMENT,
+                t.c.status != "withdrawn",
+                t.c.payload.is_not(None),
+            )
+        ).scalars()
+        settled = settled_numbers(
+            [
+                (r.transaction_no, r.expected_total, loads(r.payload)[SALES_INVOICE])
+                for r in invoices
+            ],
+            [loads(text)[RECEIVE_PAYMENT] for text in payments],
+        )
+    return {r.outlet_code for r in invoices if r.transaction_no in settled}
+
+
+def posted_own_invoices(engine: Engine, day: date) -> dict[str, str]:
+    """Order id → outlet of the orders of ``day`` whose own sales invoice (revision 0, not a
+    summary) is in Jurnal."""
+    return {r.source_id: r.outlet_code for r in _posted_own(engine, day)}
+
+
+def _posted_own(engine: Engine, day: date, with_payload: bool = False) -> list[Any]:
+    t = tables.outbox
+    columns = [t.c.source_id, t.c.outlet_code]
+    if with_payload:
+        columns += [t.c.transaction_no, t.c.expected_total, t.c.payload]
+    query = sa.select(*columns).where(
         t.c.business_date == day,
         t.c.doc_type == SALES_INVOICE,
         t.c.status == "posted",
         sa.not_(t.c.source_id.like("summary:%")),
     )
-    plain = sa.select(t.c.outlet_code).where(posted, sa.not_(t.c.source_id.like("%/%")))
-    # an id with a slash is a revision's when it ends in /<digits> (`split_revision`); only
-    # those few rows are read one by one
-    slashed = sa.select(t.c.outlet_code, t.c.source_id).where(posted, t.c.source_id.like("%/%"))
     with engine.connect() as conn:
-        found = {row.outlet_code for row in conn.execute(plain.distinct())}
-        for row in conn.execute(slashed):
-            if row.outlet_code not in found and split_revision(row.source_id)[1] == 0:
-                found.add(row.outlet_code)
-    return found
+        rows = conn.execute(query).all()
+    return [r for r in rows if split_revision(r.source_id)[1] == 0]
 
 
 def frozen_orders(engine: Engine, day: date, doc_type: str = SALES_INVOICE) -> set[str]:
