@@ -270,3 +270,30 @@ def test_switching_modes_never_posts_a_day_twice(summary_week, tmp_path):
 def test_summarised_orders_are_not_taken_for_late_orders(summary_week):
     since = datetime(2000, 1, 1, tzinfo=UTC)
     assert unbuilt_days(summary_week.store, summary_week.config, since) == {}
+
+
+def test_a_summary_invoice_is_paid_in_full_on_its_day(summary_week):
+    """What a summary invoice is owed is paid on its day, so the day's refunds (which lower its
+    balance in Jurnal) leave no later payment of an order greater than what it still owes."""
+    checked = 0
+    for day in WEEK[1:]:
+        rows = Outbox(summary_week.store).documents(day)
+        rows = rows[rows["status"] == "posted"]
+        paid: Counter = Counter()
+        for doc_key in rows[rows["doc_type"] == "receive_payment"]["doc_key"]:
+            for record in _payload(summary_week.store, doc_key)["receive_payment"][
+                "records_attributes"
+            ]:
+                paid[record["transaction_no"]] += Decimal(str(record["amount"]))
+        summaries = rows[
+            (rows["doc_type"] == "sales_invoice") & rows["source_id"].str.startswith("summary:")
+        ]
+        for doc_key, number, total in summaries[
+            ["doc_key", "transaction_no", "expected_total"]
+        ].itertuples(index=False):
+            deposit = Decimal(
+                str(_payload(summary_week.store, doc_key)["sales_invoice"].get("deposit", 0))
+            )
+            assert deposit + paid[number] == total, number
+            checked += 1
+    assert checked > 0
