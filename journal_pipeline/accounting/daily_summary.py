@@ -170,6 +170,7 @@ def summarise(
     frozen_refunds: set[str] | None = None,
     posted_returns: set[str] | None = None,
     posted_own: set[str] | None = None,
+    settled: set[str] | None = None,
 ) -> Summary:
     """Replace the per-order invoices of ``outlets`` on ``day`` (and the receive payments of
     their split payments) by summary documents; point every other document that pays an
@@ -183,12 +184,13 @@ def summarise(
     become one return per summary invoice (`summary_returns.merged_returns`; ``frozen_refunds``
     and ``posted_returns``: those already in Jurnal). An order not paid in full on the day
     (`settled_at_sale`) keeps its own invoice, as does any order whose own invoice is in
-    Jurnal already (``posted_own``: their order ids)."""
+    Jurnal already (``posted_own``: their order ids; ``settled``: `settled_at_sale` of the
+    documents, when the caller has it)."""
     documents = list(documents)
     sequence = sequence or {}
     frozen = frozen or set()
     posted_own = posted_own or set()
-    settled = settled_at_sale(documents, day)
+    settled = settled_at_sale(documents, day) if settled is None else settled
     candidates = [
         d
         for d in documents

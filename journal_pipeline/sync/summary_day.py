@@ -62,11 +62,12 @@ def summarised_outlets(
     day: date,
     documents: list[Document],
     posted: dict[str, set[str]],
+    settled: set[str],
 ) -> set[str]:
-    """``posted``: outlet → the day's summary invoices in Jurnal (`posted_summaries`)."""
+    """``posted``: outlet → the day's summary invoices in Jurnal (`posted_summaries`);
+    ``settled``: the day's invoices paid in full on it (`settled_at_sale`)."""
     if config.mode_of(day) != "daily_summary":
         return set(posted)
-    settled = settled_at_sale(documents, day)
     candidates = {
         d.outlet_code
         for d in documents
@@ -86,7 +87,8 @@ def summary_of_day(
     later payments of summarised orders pointed at their summary invoices."""
     engine = store.engine
     posted = summary_members.posted_summaries(engine, day)
-    outlets = summarised_outlets(store, config, day, documents, posted)
+    settled = settled_at_sale(documents, day)
+    outlets = summarised_outlets(store, config, day, documents, posted, settled)
     earlier = summary_members.members_by_invoice_no(engine, _invoices_referred(documents))
     if not outlets and not earlier:
         return DaySummary(documents)
@@ -108,6 +110,7 @@ def summary_of_day(
         frozen_refunds=summary_members.frozen_orders(engine, day, SALES_RETURN),
         posted_returns={key for keys in posted_returns.values() for key in keys},
         posted_own=posted_own,
+        settled=settled,
     )
     members = [*summary.members, *(_as_member(refund) for refund in summary.merged)]
     carried = frozen | {m.order_id for m in summary.members}
