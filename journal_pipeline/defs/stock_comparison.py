@@ -1,7 +1,7 @@
 """Assets: the daily stock comparison (iSeller against Jurnal per warehouse and SKU), and the
 opening stock (`journal-pipeline stock init`), materialized by hand for a chosen date."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from journal_pipeline.accounting.stock_comparison import (
     matters,
 )
 from journal_pipeline.defs.assets import JURNAL_POOL
+from journal_pipeline.defs.build_marks import JOURNAL_MARK
 from journal_pipeline.defs.checks import partitioned_check
 from journal_pipeline.defs.metadata import bullet_list, markdown_table
 from journal_pipeline.defs.partitions import partition_date
@@ -26,6 +27,8 @@ from journal_pipeline.defs.resources import (
     MerchantConfigResource,
     StagingResource,
 )
+from journal_pipeline.storage.stock_comparison import days_with_journal
+from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import opening_stock
 from journal_pipeline.sync.stock_levels import (
     StockComparison,
@@ -132,9 +135,7 @@ def build_stock_comparison_assets(daily: dg.PartitionsDefinition) -> tuple[list,
                 "problems": dg.MetadataValue.md(bullet_list(comparison.problems)),
                 **client.stats(),
             },
-            check_results=[
-                _check(comparison, opened=opening_stock.opening_stock_posted(staging.store))
-            ],
+            check_results=[_check(comparison, *_counted_since(staging.store, day))],
         )
 
     @dg.asset(partitions_def=daily, group_name="stock", pool=JURNAL_POOL, kinds={"api"})
@@ -206,9 +207,24 @@ def _unknown(comparison: StockComparison) -> str:
     return markdown_table(_shown(sorted(rows, key=lambda r: not matters(r))))
 
 
-def _check(comparison: StockComparison, *, opened: bool = True) -> dg.AssetCheckResult:
+def _counted_since(store: StagingStore, day: date) -> tuple[bool, list[date]]:
+    """Whether an opening stock is posted, and the days from the first one it counts to
+    ``day`` whose journal was never built: their sales and returns never moved Jurnal's
+    stock, so a difference is theirs before it is anyone's mistake."""
+    since = opening_stock.opening_stock_since(store)
+    if since is None or since > day:
+        return since is not None, []
+    built = days_with_journal(store, since, day, JOURNAL_MARK)
+    span = (since + timedelta(days=n) for n in range((day - since).days + 1))
+    return True, [d for d in span if d not in built]
+
+
+def _check(
+    comparison: StockComparison, opened: bool = True, unsynced: list[date] | None = None
+) -> dg.AssetCheckResult:
     differing = comparison.differing
     unknown = [r for r in comparison.rows if matters(r)]
+    severity = dg.AssetCheckSeverity.ERROR if differing else dg.AssetCheckSeverity.WARN
     if differing:
         top = differing[0]
         description = (
@@ -222,6 +238,9 @@ def _check(comparison: StockComparison, *, opened: bool = True) -> dg.AssetCheck
                 ". Jurnal has no opening stock yet: run `journal-pipeline stock init --date "
                 "<the first day to post>` once (docs/inventory.md)"
             )
+        elif unsynced:
+            description = f"{_not_synced(unsynced)}. Meanwhile {description}"
+            severity = dg.AssetCheckSeverity.WARN
     elif unknown:
         description = (
             f"Every compared row is equal, but {len(unknown)} row(s) hold units on one side "
@@ -232,13 +251,37 @@ def _check(comparison: StockComparison, *, opened: bool = True) -> dg.AssetCheck
     return dg.AssetCheckResult(
         check_name=STOCK_MATCHES_JURNAL,
         passed=not differing and not unknown,
-        severity=dg.AssetCheckSeverity.ERROR if differing else dg.AssetCheckSeverity.WARN,
+        severity=severity,
         description=description,
         metadata={
             "compared": True,
             **_counts(comparison),
             "first_differing": ", ".join(f"{r.warehouse}/{r.sku}" for r in differing[:20]),
+            "days_never_synced": len(unsynced or []),
         },
+    )
+
+
+def _not_synced(days: list[date]) -> str:
+    """Which days since the opening stock were never synced, and the command that syncs
+    them (one backfill from the first to the last)."""
+    spans: list[list[date]] = []
+    for day in days:
+        if spans and day == spans[-1][1] + timedelta(days=1):
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    shown = ", ".join(
+        first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+        for first, last in spans[:3]
+    )
+    if len(spans) > 3:
+        shown += f" and {len(spans) - 3} more span(s)"
+    return (
+        f"Not comparable yet: {len(days)} day(s) since the opening stock were never synced "
+        f"({shown}), so their sales, returns and transfers never reached Jurnal's stock; "
+        f"sync them with `journal-pipeline backfill --start {days[0].isoformat()} --end "
+        f"{days[-1].isoformat()}` (days already posted cost no Jurnal write)"
     )
 
 

@@ -82,3 +82,19 @@ def write_csv(folder: Path, day: date, rows: Iterable[Mapping[str, Any]]) -> Pat
     reader never sees half a file."""
     path = folder / f"stock_comparison_{day.isoformat()}.csv"
     return write_day_csv(path, CSV_COLUMNS, day, rows)
+
+
+def days_with_journal(store: StagingStore, first: date, last: date, mark: str) -> set[date]:
+    """The days from ``first`` to ``last`` whose journal was built: a canonical journal line
+    belongs to them (dated or built for them), or a build of them kept its ``mark``."""
+    lines, marks = tables.journal_lines, tables.sync_marks
+    dated = sa.select(lines.c.business_date).where(lines.c.business_date.between(first, last))
+    built = sa.select(lines.c.built_for).where(lines.c.built_for.between(first, last))
+    kept = sa.select(marks.c.scope).where(
+        marks.c.name == mark, marks.c.scope.between(first.isoformat(), last.isoformat())
+    )
+    with store.engine.connect() as conn:
+        days = set(conn.execute(dated.union(built)).scalars())
+        scopes = set(conn.execute(kept).scalars())
+    days |= {date.fromisoformat(scope) for scope in scopes if len(scope) == 10}
+    return {day if isinstance(day, date) else date.fromisoformat(str(day)) for day in days}

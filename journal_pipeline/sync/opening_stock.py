@@ -214,9 +214,13 @@ def _open_documents(store: StagingStore, day: date) -> list[Document]:
     return [s.document for key in keys if (s := _stored(store, key)) is not None]
 
 
-def opening_stock_posted(store: StagingStore) -> bool:
-    """Whether an opening stock has ever been posted to Jurnal (`stock init`)."""
+def opening_stock_since(store: StagingStore) -> date | None:
+    """The first day Jurnal counts stock from: the day after the earliest opening stock
+    posted (it is dated the day before the date given to `stock init`); None when none is."""
     t = tables.outbox
-    query = sa.select(sa.func.count()).where(t.c.doc_type == OPENING_STOCK, t.c.status == "posted")
+    query = sa.select(sa.func.min(t.c.business_date)).where(
+        t.c.doc_type == OPENING_STOCK, t.c.status == "posted"
+    )
     with store.engine.connect() as conn:
-        return bool(conn.execute(query).scalar())
+        first = conn.execute(query).scalar()
+    return None if first is None else first + timedelta(days=1)

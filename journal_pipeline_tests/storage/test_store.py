@@ -4,6 +4,7 @@ from decimal import Decimal
 from journal_pipeline.accounting import posting_rules
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline.storage.stock_comparison import days_with_journal
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
 from journal_sandbox.defaults import DEMO_CONFIG
@@ -42,6 +43,21 @@ def test_replace_journal_is_idempotent(store):
     back = store.read_journal(day)
     assert len(back) == len(lines)
     assert int(back["debit"].sum()) == int(back["credit"].sum()) == int(lines["debit"].sum())
+
+
+def test_days_with_journal_are_those_with_lines_or_a_kept_build(store):
+    config = load_config(DEMO_CONFIG)
+    day = date(2026, 11, 20)
+    sales = posting_rules.sales_of_day(order_frames([retail_order()]), config, day)
+    lines, _ = posting_rules.journal_lines(sales, config)
+    store.replace_journal(day, lines)
+    store.set_mark("journal_entries", "2026-11-22", {"inputs": "x"})  # a day with no sale
+    store.set_mark("other_step", "2026-11-23", {"inputs": "x"})  # not a journal build
+    store.set_mark("journal_entries", "2026-12-01", {"inputs": "x"})  # outside the range
+
+    found = days_with_journal(store, date(2026, 11, 19), date(2026, 11, 24), "journal_entries")
+
+    assert found == {date(2026, 11, 20), date(2026, 11, 22)}
 
 
 def test_migrated_schema_matches_the_table_definitions(store):

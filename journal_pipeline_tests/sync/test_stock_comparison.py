@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from journal_pipeline.accounting import iseller_stock, stock_comparison
+from journal_pipeline.defs.build_marks import JOURNAL_MARK
 from journal_pipeline.defs.partitions import daily_partitions
 from journal_pipeline.defs.stock_comparison import build_stock_comparison_assets
 from journal_pipeline.storage.stock_comparison import read_comparison
@@ -123,6 +124,39 @@ def test_a_day_where_jurnal_equals_iseller_passes_and_a_missing_unit_fails(
     assert "Gudang Jakarta Kemang KOP-001" in check.description
     assert "Gudang Jakarta Kemang" in metadata["largest_differences"].value
     assert len(read_comparison(sandboxes.store, DAY)) == metadata["rows"].value  # replaced
+
+
+def test_a_day_after_days_never_synced_warns_and_names_the_backfill(
+    sandboxes, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("STOCK_EXPORT_DIR", str(tmp_path / "exports"))
+    first = date(2026, 11, 17)  # Jurnal counts stock from the 17th (opening stock dated 16th)
+    plans = opening_stock.plan_opening_stock(
+        sandboxes.iseller(), sandboxes.jurnal_client(), sandboxes.store, CONFIG, first
+    )
+    opening_stock.post_opening_stock(sandboxes.store, plans, sandboxes.jurnal_client())
+    assert opening_stock.opening_stock_since(sandboxes.store) == first
+
+    # the 17th's sales never reached Jurnal: its stock differs because the day never synced
+    metadata, check = _compare(sandboxes, tmp_path, first)
+
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert check.description.startswith("Not comparable yet: 1 day(s) since the opening stock")
+    assert "(2026-11-17)" in check.description
+    assert "journal-pipeline backfill --start 2026-11-17 --end 2026-11-17" in check.description
+    assert "warehouse × SKU row(s) differ" in check.description  # the figures still shown
+    assert check.metadata["days_never_synced"].value == 1
+    assert metadata["rows_differing"].value > 0
+
+    # once the day's journal was built, a difference is a difference again
+    sandboxes.store.set_mark(JOURNAL_MARK, first.isoformat(), {"inputs": "built"})
+    try:
+        _, check = _compare(sandboxes, tmp_path, first)
+    finally:
+        sandboxes.store.clear_mark(JOURNAL_MARK, first.isoformat())
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert "Not comparable" not in check.description
+    assert check.metadata["days_never_synced"].value == 0
 
 
 def test_a_day_older_than_comparison_days_is_not_compared(sandboxes, tmp_path):
