@@ -1,5 +1,6 @@
 """Sensor: a register shift closed in iSeller runs its business day again, so the cash counted
-at the close is booked without waiting for the hourly schedule."""
+at the close is booked without waiting for the hourly schedule; the shifts of a day closed
+since the last look share one run."""
 
 from __future__ import annotations
 
@@ -35,10 +36,13 @@ def shift_run_requests(
     cursor: datetime,
     closed_since: datetime | None = None,
 ) -> tuple[list[dg.RunRequest], datetime]:
-    """A run of its business day per closed shift booked on or after the start date, and the
-    next cursor: the latest change (else close, else opening) seen, never before ``cursor``."""
-    requests: list[dg.RunRequest] = []
+    """One run of each business day with a shift closed (booked on or after the start
+    date), and the next cursor: the latest change (else close, else opening) seen, never
+    before ``cursor``. A run of a day books every shift closed by then, so the shifts of a day
+    closed since the last look share one run, keyed by the one that closed last (a shift seen
+    again at the cursor asks for its key again: no second run)."""
     latest = cursor
+    closed: dict[date, list[tuple[datetime, str]]] = {}
     for raw in shifts:
         moments = [parse_utc(raw.get(k)) for k in ("modified_date", "closed_date", "open_date")]
         seen = next((m for m in moments if m is not None), None)
@@ -50,11 +54,17 @@ def shift_run_requests(
             continue
         if closed_since is not None and row["closed_at"] < closed_since:
             continue
+        closed.setdefault(day, []).append((row["closed_at"], str(row["register_shift_id"])))
+    requests = []
+    for day, day_shifts in sorted(closed.items()):
+        at, last = max(day_shifts)
         requests.append(
             dg.RunRequest(
                 partition_key=day.isoformat(),
-                run_key=f"shift-{row['register_shift_id']}-{row['closed_at']:%Y%m%dT%H%M%S}",
-                tags={"journal_pipeline/register_shift": row["register_shift_id"]},
+                run_key=f"shift-{last}-{at:%Y%m%dT%H%M%S}",
+                tags={
+                    "journal_pipeline/register_shift": ",".join(sorted(i for _, i in day_shifts))
+                },
             )
         )
     return requests, latest
@@ -97,10 +107,11 @@ def build_shift_close_sensor(job) -> dg.SensorDefinition:
         iseller: ISellerResource,
         merchant: MerchantConfigResource,
     ):
-        """Runs the business day of each register shift that closed since the last look (a
-        cursor over GetRegisterShifts' modified date), besides the hourly schedule. A shift
-        seen again (its change is the cursor itself) asks for the same run key: no second run.
-        At most ``automation.max_catch_up_runs`` runs per tick; the cursor keeps the rest.
+        """Runs the business day of the register shifts that closed since the last look (a
+        cursor over GetRegisterShifts' modified date), besides the hourly schedule: one run
+        per day, however many of its shifts closed. A shift seen again (its change is the
+        cursor itself) asks for the same run key: no second run. At most
+        ``automation.max_catch_up_runs`` days per tick; the cursor keeps the rest.
         """
         config = merchant.config
         first = start_cursor(config)
@@ -110,9 +121,7 @@ def build_shift_close_sensor(job) -> dg.SensorDefinition:
         requests, latest = shift_run_requests(shifts, config, cursor)
         if seen is None:
             requests, _ = shift_run_requests(shifts, config, cursor, latest - FIRST_LOOK)
-        batch = next_batch(
-            kept, _due(requests), config.automation.max_catch_up_runs, one_per_day=False
-        )
+        batch = next_batch(kept, _due(requests), config.automation.max_catch_up_runs)
         context.update_cursor(_write_cursor(latest, batch.later))
         if not batch.now:
             return dg.SkipReason(f"no register shift closed since {cursor.isoformat()}")

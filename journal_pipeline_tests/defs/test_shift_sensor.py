@@ -1,5 +1,6 @@
-"""The shift-close sensor against the iSeller emulator: each shift that closed since its last
-look runs its business day once; nothing before the config's start date."""
+"""The shift-close sensor against the iSeller emulator: the shifts that closed since its last
+look run their business day once (one run per day, however many shifts closed); nothing
+before the config's start date."""
 
 import json
 from datetime import UTC, date, datetime
@@ -58,27 +59,28 @@ def _evaluate(iseller, merchant, cursor=None):
     return result, context.cursor
 
 
-def test_each_closed_shift_runs_its_business_day_once(tmp_path, iseller, clock):
+def test_the_closed_shifts_of_a_day_run_it_once(tmp_path, iseller, clock):
     merchant = _merchant(tmp_path, START)
     requests, cursor = _evaluate(iseller, merchant)
     # by noon UTC on the 17th every outlet's shift of the 16th has closed; those of the 17th
-    # are open (they close in the evening, local time)
-    assert sorted(r.partition_key for r in requests) == ["2026-11-16"] * 3
-    assert len({r.run_key for r in requests}) == 3
+    # are open (they close in the evening, local time): the three shifts share one run
+    [request] = requests
+    assert request.partition_key == "2026-11-16"
+    assert len(request.tags["journal_pipeline/register_shift"].split(",")) == 3
     assert cursor is not None and datetime.fromisoformat(json.loads(cursor)["seen"]) > datetime(
         2026, 11, 16, tzinfo=UTC
     )
 
-    # looked again at once: only what is at the cursor comes back, under the same run keys
+    # looked again at once: only what is at the cursor comes back, under the same run key
     again, _ = _evaluate(iseller, merchant, cursor)
     again_keys = set() if isinstance(again, dg.SkipReason) else {r.run_key for r in again}
-    assert again_keys <= {r.run_key for r in requests}
+    assert again_keys <= {request.run_key}
 
-    # a day later the 17th's shifts have closed: they run the 17th
+    # a day later the 17th's shifts have closed: they run the 17th, once
     clock[0] = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
     later, _ = _evaluate(iseller, merchant, cursor)
-    new = [r for r in later if r.run_key not in {q.run_key for q in requests}]
-    assert sorted(r.partition_key for r in new) == ["2026-11-17"] * 3
+    new = [r for r in later if r.run_key != request.run_key]
+    assert [r.partition_key for r in new] == ["2026-11-17"]
 
 
 def test_nothing_before_the_start_date_is_run(tmp_path, iseller):
@@ -91,20 +93,22 @@ def test_the_first_look_runs_only_the_latest_day_not_the_history(tmp_path, isell
     # the config starts a week before the clock (noon UTC on the 17th): only the shifts of
     # the 16th run, the older ones are left to the schedules and backfills
     result, cursor = _evaluate(iseller, _merchant(tmp_path, date(2026, 11, 10)))
-    assert sorted(r.partition_key for r in result) == ["2026-11-16"] * 3
+    assert [r.partition_key for r in result] == ["2026-11-16"]
     # once the cursor is set, every shift closed since it runs, however many
     assert cursor is not None
 
 
-def test_more_closed_shifts_than_the_limit_follow_on_the_next_tick(tmp_path, iseller, clock):
-    merchant = _merchant(tmp_path, START, limit=2)
-    first, cursor = _evaluate(iseller, merchant)
-    assert [r.partition_key for r in first] == ["2026-11-16"] * 2
+def test_more_days_than_the_limit_follow_on_the_next_tick(tmp_path, iseller, clock):
+    clock[0] = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # the 16th's and 17th's shifts closed
+    merchant = _merchant(tmp_path, START, limit=1)
+    since = datetime(2026, 11, 16, tzinfo=UTC).isoformat()  # every shift since the start
+    first, cursor = _evaluate(iseller, merchant, since)
+    assert [r.partition_key for r in first] == ["2026-11-16"]  # oldest first
     assert all(r.tags["journal_pipeline/catch_up"] == "true" for r in first)  # never ran
     assert all(r.tags["journal_pipeline/requested_by"].startswith("shift_close") for r in first)
-    assert len(json.loads(cursor)["kept"]) == 1
+    assert [run["day"] for run in json.loads(cursor)["kept"]] == ["2026-11-17"]
     second, cursor = _evaluate(iseller, merchant, cursor)
-    assert [r.partition_key for r in second] == ["2026-11-16"]
+    assert [r.partition_key for r in second] == ["2026-11-17"]
     assert {r.run_key for r in second}.isdisjoint({r.run_key for r in first})
     assert json.loads(cursor)["kept"] == []
 
@@ -112,5 +116,5 @@ def test_more_closed_shifts_than_the_limit_follow_on_the_next_tick(tmp_path, ise
 def test_a_cursor_of_the_older_form_is_read(tmp_path, iseller):
     old = datetime(2026, 11, 16, tzinfo=UTC).isoformat()  # the moment alone, as it was kept
     result, cursor = _evaluate(iseller, _merchant(tmp_path, START), old)
-    assert sorted(r.partition_key for r in result) == ["2026-11-16"] * 3
+    assert [r.partition_key for r in result] == ["2026-11-16"]
     assert json.loads(cursor)["kept"] == []
