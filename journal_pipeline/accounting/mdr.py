@@ -9,7 +9,10 @@ successful sale payment, so the clearing account is settled for less than the pa
 
 The fee is iSeller's own (``transactions[].mdr[].payment_method_fee``, include ``MDR``) when it
 reports one, else ``settlements.<method>.mdr_percent`` of the amount, rounded half-up to the
-rupiah, else none. A refund gives no fee back (iSeller lists ``mdr: []`` on refunds).
+rupiah, else none. What a marketplace or food-delivery platform keeps from an order it sold
+(its profit details' admin fee and commission, `platform_fees.py`) is reported the same way,
+added to its payment's fee: reported, it replaces the config's percentage. A refund gives no
+fee back (iSeller lists ``mdr: []`` on refunds).
 
 Gift card redeemed: a payment by gift card whose clearing account is not the gift-card
 liability itself (Jurnal deposits an invoice's payment only into a Cash & Bank account)
@@ -42,7 +45,7 @@ for a till payment, its receive payment otherwise): ``<number>/F`` (fee) and ``<
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -53,6 +56,7 @@ from journal_pipeline.accounting.day_sales import DatedPayment
 from journal_pipeline.accounting.documents import JOURNAL_ENTRY, PAYMENT_FEE, Document
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.labels import payment_method
+from journal_pipeline.accounting.platform_fees import platform_fees
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
@@ -75,8 +79,10 @@ class PaymentEntries:
 
 
 def reported_fees(raw_orders: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Transaction id → the MDR iSeller reports for it (Σ ``mdr[].payment_method_fee``), for
-    the transactions that list one; a transaction with ``mdr`` empty or absent is left out."""
+    """Transaction id → the fee iSeller reports for it: its MDR (Σ ``mdr[].payment_method_fee``)
+    plus the platform fees of its order (`platform_fees`), for the transactions with either; a
+    transaction with neither (``mdr`` empty or absent) is left out."""
+    raw_orders = list(raw_orders)
     fees: dict[str, int] = {}
     for order in raw_orders:
         for transaction in order.get("transactions") or []:
@@ -85,6 +91,8 @@ def reported_fees(raw_orders: Iterable[Mapping[str, Any]]) -> dict[str, int]:
                 fees[str(transaction.get("transaction_id"))] = sum(
                     to_rupiah(part.get("payment_method_fee")) for part in parts
                 )
+    for transaction_id, fee in platform_fees(raw_orders).items():
+        fees[transaction_id] = fees.get(transaction_id, 0) + fee
     return fees
 
 
@@ -135,11 +143,13 @@ def payment_entries(
     reported: Mapping[str, int],
     config: MerchantConfig,
     day: date,
+    platform: Collection[str] = (),
 ) -> PaymentEntries:
     """The fee and gift-card entries of ``day``'s successful sale payments, each given with
     the number of the Jurnal document that carries it (its invoice or receive payment), and of
     its refunds and voids paid back onto a gift card (`gift_card_returns`), each given with the
-    number of the journal entry that pays it back."""
+    number of the journal entry that pays it back. ``platform``: the transactions whose fee
+    holds a platform's fees (`platform_fees`), said so in the entry's text."""
     payments = [(p, n) for p, n in payments if p.status == "success"]
     chosen = [(p, n) for p, n in payments if p.type == "sale"]
     fees = {p.transaction_id: payment_fee(p, reported, config) for p, _ in chosen}
@@ -150,7 +160,8 @@ def payment_entries(
         fee = fees[payment.transaction_id]
         if fee:
             number = fee_numbers[payment.transaction_id]
-            _add(result, payment, FEE, "payment_fees", fee, number, config, day)
+            text = _PLATFORM if payment.transaction_id in platform else _TEXT[FEE]
+            _add(result, payment, FEE, "payment_fees", fee, number, config, day, text)
         if is_gift_card(payment) and not _straight_to_liability(payment, config):
             number = gift_numbers[payment.transaction_id]
             amount = int(payment.amount)
@@ -198,6 +209,7 @@ def entry_of_document(custom_id: str) -> str:
 
 
 _TEXT = {FEE: "MDR kept from the {method} payment", GIFT_CARD: "gift card redeemed"}
+_PLATFORM = "platform fees kept from the {method} payment"
 _GIVEN_BACK = "{type} given back onto the gift card"
 
 
@@ -210,6 +222,7 @@ def _add(
     number: str,
     config: MerchantConfig,
     day: date,
+    text: str | None = None,
 ) -> None:
     method = payment_method(payment.payment_type_name, payment.gateway) or "payment"
     reference = text_or_none(payment.order_reference) or payment.order_id
@@ -218,7 +231,8 @@ def _add(
     account = config.account(role, payment.outlet_code)
     clearing = _clearing(payment, config)
     back = payment.type in MONEY_BACK  # onto the card: the release reversed
-    text = _GIVEN_BACK.format(type=payment.type) if back else _TEXT[suffix].format(method=method)
+    said = text or _TEXT[suffix]
+    text = _GIVEN_BACK.format(type=payment.type) if back else said.format(method=method)
     if account is None or clearing is None:
         missing = f"accounts.{role}" if account is None else "payment_methods"
         result.holds.append(

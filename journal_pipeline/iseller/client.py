@@ -86,6 +86,7 @@ DEFAULT_INCLUDES: tuple[str, ...] = (
     "PromotionDetails",
     "TrackInventory",
     "MDR",  # the fee iSeller Pay keeps from each payment (accounting/mdr.py)
+    "ProfitDetails",  # what a marketplace keeps from its orders (accounting/platform_fees.py)
 )
 
 

@@ -28,6 +28,7 @@ from journal_pipeline.accounting.day_sales import (
     with_business_dates,
 )
 from journal_pipeline.accounting.documents import PAYMENT_FEE, transaction_no
+from journal_pipeline.accounting.platform_fees import platform_fees
 from journal_pipeline.accounting.posting_rules import (
     JOURNAL_COLUMNS,
     payments_at_sale,
@@ -131,7 +132,8 @@ def entries_of_orders(
     chosen = fee_payments(every, day)
     numbers = document_numbers(chosen, every, config, day)
     numbered = [(p, numbers[p.transaction_id]) for p in chosen]
-    return mdr.payment_entries(numbered, mdr.reported_fees(raw), config, day)
+    platform = set(platform_fees(raw))
+    return mdr.payment_entries(numbered, mdr.reported_fees(raw), config, day, platform)
 
 
 def waiting_for_summary(

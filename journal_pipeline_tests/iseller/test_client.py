@@ -39,6 +39,7 @@ ALL_INCLUDES = (
     "PromotionDetails",
     "TrackInventory",
     "MDR",
+    "ProfitDetails",
 )
 SECRET = "s3cr3t-Do-Not-Leak-7f3a9c"
 LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
