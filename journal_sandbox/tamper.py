@@ -6,8 +6,9 @@
   ``fn`` gets a deep copy of the order as rendered (every date, amount and block as it would go
   out) and returns what is served in its place: a dict (the order changed, even its
   ``order_id``), a list (several items in its place: the same id twice with different contents)
-  or None (served unchanged, ``fn`` having edited the copy). Amounts in the copy are Decimal
-  (JSON numbers); ``float("nan")`` and ``float("inf")`` go out as JSON ``NaN`` / ``Infinity``.
+  or None (served unchanged, ``fn`` having edited the copy). Amounts in the copy are numbers
+  as rendered (Decimal or float: ``Decimal(str(x))`` computes with them exactly);
+  ``float("nan")`` and ``float("inf")`` go out as JSON ``NaN`` / ``Infinity``.
 - ``tamper.raw_answer(body, times=1)``: the next ``times`` GetOrders requests are answered
   HTTP 200 with ``body`` (bytes or text) as it is: a JSON cut short, an HTML error page.
 
