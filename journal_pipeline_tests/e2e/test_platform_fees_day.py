@@ -1,7 +1,8 @@
 """A food-delivery order of a demo day, over HTTP to both emulators: iSeller serves its profit
 details (the platform's admin fee and commission), the sync books them as the fee kept from
 its payment, Jurnal gets one journal entry of that amount, its fee account equals the
-canonical journal's, and the reconciliation expects the payment less the fees at the bank."""
+canonical journal's, and the reconciliation expects the payment less the fees at the bank;
+per order and in daily-summary mode alike."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from journal_pipeline.sync.reconciliation import day_expected
 from journal_pipeline_tests.e2e.demo_week import ASSETS, CONFIG, synced_demo_week
 from journal_pipeline_tests.e2e.test_dialects_week import _by_account, _trial_balance
+from journal_sandbox.defaults import DEMO_CONFIG
 
 FIXED_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 DAY = date(2026, 11, 19)
@@ -43,11 +45,14 @@ def _delivered(fees: dict[str, int]):
     return serve
 
 
-@pytest.fixture(scope="module")
-def day(tmp_path_factory):
-    base = tmp_path_factory.mktemp("platform-fees")
+@pytest.fixture(scope="module", params=["per_order", "daily_summary"])
+def day(request, tmp_path_factory):
+    base = tmp_path_factory.mktemp(f"platform-fees-{request.param}")
+    config = base / "config.yaml"
+    text = DEMO_CONFIG.read_text(encoding="utf-8")
+    config.write_text(text.replace("posting_mode: per_order", f"posting_mode: {request.param}"))
     with synced_demo_week(
-        base, [], orders_per_outlet_per_day=6, now=FIXED_NOW, history_days=2
+        base, [], orders_per_outlet_per_day=6, now=FIXED_NOW, history_days=2, config=config
     ) as week:
         chosen = _gopay_sales(week.iseller.served_orders())[:2]
         assert chosen, "the demo day has GoPay sales"
