@@ -35,6 +35,7 @@ ACCOUNT_ROLES = (
     "goods_received",  # supplier receipts: stock received, not yet billed by the supplier
     "opening_stock",  # `stock init`: the opening stock brought into Jurnal
     "payment_fees",  # MDR: the fee a card scheme, bank or iSeller Pay keeps from a payment
+    "platform_fees",  # a marketplace's or delivery platform's fees (else `payment_fees`)
     "cash_over_short",  # counted cash at shift close less the cash the till expected
     "gift_card_liability",  # gift cards sold and not yet redeemed
 )

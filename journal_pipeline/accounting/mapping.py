@@ -59,6 +59,10 @@ ROLE_RULES: dict[str, RoleRule] = {
         (COST_OF_SALES, EXPENSE, OTHER_EXPENSE),
         ("mdr", "merchant discount", "biaya transaksi", "bank charge", "administrasi bank"),
     ),
+    "platform_fees": RoleRule(
+        (COST_OF_SALES, EXPENSE, OTHER_EXPENSE),
+        ("komisi marketplace", "komisi", "commission", "marketplace", "platform"),
+    ),
     "cash_over_short": RoleRule(
         (OTHER_INCOME, EXPENSE, OTHER_EXPENSE),
         ("selisih kas", "cash over", "beban lain", "other expense"),
@@ -67,6 +71,8 @@ ROLE_RULES: dict[str, RoleRule] = {
         (CURRENT_LIABILITY, PAYABLE), ("gift card", "voucher", "kartu hadiah")
     ),
 }
+#: Roles a config may leave out, and the role booked in their place.
+OPTIONAL_ROLES = {"platform_fees": "payment_fees"}
 CASH_BANK_ROLES = (CASH_BANK,)  # payment clearing and settlement bank accounts
 TAX_ACCOUNT_CATEGORIES = (CURRENT_LIABILITY, PAYABLE)
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from journal_pipeline.accounting.mapping import (
+    OPTIONAL_ROLES,
     ROLE_RULES,
     Choice,
     choose_account,
@@ -57,6 +58,15 @@ def _line(indent: int, key: str, choice: Choice) -> str:
     return f"{' ' * indent}{_scalar(key)}: {_scalar(choice.value)}{mark}{choice.why}"
 
 
+def _role_line(role: str, choice: Choice) -> str:
+    """An account role's line; an optional role with no account found is left commented out,
+    saying what is booked instead."""
+    instead = OPTIONAL_ROLES.get(role)
+    if instead is None or not choice.undecided:
+        return _line(2, role, choice)
+    return f"  # {role}: <account>  # optional, none found: booked to {instead} ({choice.why})"
+
+
 def _zone(facts: MerchantFacts) -> Choice:
     return choose_zone([facts.store.get("address")], DEFAULT_ZONE)
 
@@ -82,7 +92,7 @@ def render_config(facts: MerchantFacts) -> str:
         "",
         "accounts:  # account role → Jurnal account (matched by category and name)",
     ]
-    out += [_line(2, role, choose_account(role, facts.accounts)) for role in ROLE_RULES]
+    out += [_role_line(role, choose_account(role, facts.accounts)) for role in ROLE_RULES]
     stock = StockConfig.model_validate({})
     out += [
         "",

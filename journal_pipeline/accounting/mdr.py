@@ -45,7 +45,7 @@ for a till payment, its receive payment otherwise): ``<number>/F`` (fee) and ``<
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -67,6 +67,7 @@ ENTRY_PREFIX = "money:"  # the journal part ``payment_fees`` (StagingStore.JOURN
 ENTRY_KINDS = {FEE: "mdr", GIFT_CARD: "gift_card"}
 GIFT_CARD_GATEWAY = "gift_card"
 MONEY_BACK = ("refund", "void")  # transactions that pay money back
+FEE_ROLE, PLATFORM_ROLE = "payment_fees", "platform_fees"
 
 
 @dataclass(frozen=True)
@@ -143,13 +144,16 @@ def payment_entries(
     reported: Mapping[str, int],
     config: MerchantConfig,
     day: date,
-    platform: Collection[str] = (),
+    platform: Mapping[str, int] | None = None,
 ) -> PaymentEntries:
     """The fee and gift-card entries of ``day``'s successful sale payments, each given with
     the number of the Jurnal document that carries it (its invoice or receive payment), and of
     its refunds and voids paid back onto a gift card (`gift_card_returns`), each given with the
-    number of the journal entry that pays it back. ``platform``: the transactions whose fee
-    holds a platform's fees (`platform_fees`), said so in the entry's text."""
+    number of the journal entry that pays it back. ``platform``: the platform fees held in a
+    transaction's fee (`platform_fees`): said so in the entry's text, and booked to
+    ``accounts.platform_fees`` when the config names one (else with the MDR, to
+    ``payment_fees``)."""
+    platform = platform or {}
     payments = [(p, n) for p, n in payments if p.status == "success"]
     chosen = [(p, n) for p, n in payments if p.type == "sale"]
     fees = {p.transaction_id: payment_fee(p, reported, config) for p, _ in chosen}
@@ -160,20 +164,32 @@ def payment_entries(
         fee = fees[payment.transaction_id]
         if fee:
             number = fee_numbers[payment.transaction_id]
-            text = _PLATFORM if payment.transaction_id in platform else _TEXT[FEE]
-            _add(result, payment, FEE, "payment_fees", fee, number, config, day, text)
+            kept = min(platform.get(payment.transaction_id, 0), fee)
+            text = _PLATFORM if kept else _TEXT[FEE]
+            parts = _fee_parts(fee, kept, config.account(PLATFORM_ROLE, payment.outlet_code))
+            _add(result, payment, FEE, parts, number, config, day, text)
         if is_gift_card(payment) and not _straight_to_liability(payment, config):
             number = gift_numbers[payment.transaction_id]
             amount = int(payment.amount)
-            _add(result, payment, GIFT_CARD, "gift_card_liability", amount, number, config, day)
+            parts = [("gift_card_liability", amount)]
+            _add(result, payment, GIFT_CARD, parts, number, config, day)
     for payment, number in payments:
         if payment.type not in MONEY_BACK or not is_gift_card(payment):
             continue
         if _straight_to_liability(payment, config):
             continue  # the refund itself credited the liability
         amount, entry_no = int(payment.amount), f"{number}/{GIFT_CARD}"
-        _add(result, payment, GIFT_CARD, "gift_card_liability", amount, entry_no, config, day)
+        parts = [("gift_card_liability", amount)]
+        _add(result, payment, GIFT_CARD, parts, entry_no, config, day)
     return result
+
+
+def _fee_parts(fee: int, platform: int, platform_account: str | None) -> list[tuple[str, int]]:
+    """(account role, amount) of a fee's expense lines: a platform's part on its own role
+    when the config names an account for it, else the whole fee on ``payment_fees``."""
+    if not platform or platform_account is None:
+        return [(FEE_ROLE, fee)]
+    return [(role, n) for role, n in ((PLATFORM_ROLE, platform), (FEE_ROLE, fee - platform)) if n]
 
 
 def _straight_to_liability(payment: DatedPayment, config: MerchantConfig) -> bool:
@@ -217,24 +233,27 @@ def _add(
     result: PaymentEntries,
     payment: DatedPayment,
     suffix: str,
-    role: str,
-    amount: int,
+    parts: Sequence[tuple[str, int]],
     number: str,
     config: MerchantConfig,
     day: date,
     text: str | None = None,
 ) -> None:
+    """One entry: each (role, amount) of ``parts`` against the payment's clearing account,
+    debited (a fee, a release) or credited (a refund given back onto a gift card)."""
     method = payment_method(payment.payment_type_name, payment.gateway) or "payment"
     reference = text_or_none(payment.order_reference) or payment.order_id
     outlet = payment.outlet_code or "?"
     custom_id = f"{payment.transaction_id}/{suffix}"
-    account = config.account(role, payment.outlet_code)
+    amount = sum(n for _, n in parts)
+    accounts = [(role, config.account(role, payment.outlet_code), n) for role, n in parts]
     clearing = _clearing(payment, config)
     back = payment.type in MONEY_BACK  # onto the card: the release reversed
     said = text or _TEXT[suffix]
     text = _GIVEN_BACK.format(type=payment.type) if back else said.format(method=method)
-    if account is None or clearing is None:
-        missing = f"accounts.{role}" if account is None else "payment_methods"
+    unmapped = next((role for role, account, _ in accounts if account is None), None)
+    if unmapped is not None or clearing is None:
+        missing = f"accounts.{unmapped}" if unmapped is not None else "payment_methods"
         result.holds.append(
             Hold(
                 "payment",
@@ -264,16 +283,12 @@ def _add(
         "description": text,
         "is_estimate": False,
     }
-    to_role, to_clearing = ({"debit": 0, "credit": amount}, {"debit": amount, "credit": 0})
-    if not back:
-        to_role, to_clearing = to_clearing, to_role
-    result.lines.append(
-        {**common, "line_no": 1, "account_role": role, "account_name": account} | to_role
-    )
-    result.lines.append(
-        {**common, "line_no": 2, "account_role": f"payment:{method}", "account_name": clearing}
-        | to_clearing
-    )
+    sides = [(role, str(account), _sided(n, debit=not back)) for role, account, n in accounts]
+    sides.append((f"payment:{method}", clearing, _sided(amount, debit=back)))
+    for line_no, (role, account, side) in enumerate(sides, start=1):
+        result.lines.append(
+            {**common, "line_no": line_no, "account_role": role, "account_name": account} | side
+        )
     note = f" ({posting.note})" if posting.note else ""
     memo = f"iSeller {text} of order {reference}, outlet {outlet}{note}"
     body = {
@@ -283,8 +298,8 @@ def _add(
         "memo": memo,
         "tags": [outlet],
         "transaction_account_lines_attributes": [
-            {"account_name": account, **_side(to_role), "description": text},
-            {"account_name": clearing, **_side(to_clearing), "description": text},
+            {"account_name": account, **_side(side), "description": text}
+            for _, account, side in sides
         ],
     }
     result.documents.append(
@@ -301,6 +316,10 @@ def _add(
             payload={JOURNAL_ENTRY: body},  # posted as a Jurnal journal entry
         )
     )
+
+
+def _sided(amount: int, *, debit: bool) -> dict[str, int]:
+    return {"debit": amount, "credit": 0} if debit else {"debit": 0, "credit": amount}
 
 
 def _side(amounts: dict[str, int]) -> dict[str, int]:

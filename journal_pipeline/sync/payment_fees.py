@@ -132,7 +132,7 @@ def entries_of_orders(
     chosen = fee_payments(every, day)
     numbers = document_numbers(chosen, every, config, day)
     numbered = [(p, numbers[p.transaction_id]) for p in chosen]
-    platform = set(platform_fees(raw))
+    platform = platform_fees(raw)
     return mdr.payment_entries(numbered, mdr.reported_fees(raw), config, day, platform)
 
 

@@ -15,6 +15,7 @@ from journal_pipeline.accounting.mapping_checks import (
     todo_paths,
     unused_method_names,
 )
+from journal_pipeline.accounting.mapping_yaml import _role_line
 from journal_pipeline.config import MerchantConfig
 from journal_sandbox.jurnal_store import SEED_ACCOUNTS, SEED_WAREHOUSES
 
@@ -33,6 +34,17 @@ def test_a_role_without_a_fitting_account_is_a_todo():
     only_cash = [a for a in ACCOUNTS if a["category"]["id"] == 3]
     choice = choose_account("inventory", only_cash)
     assert choice.undecided and choice.value.startswith("TODO: ")
+
+
+def test_an_optional_role_is_written_when_found_and_else_left_commented_out():
+    assert choose_account("platform_fees", ACCOUNTS).undecided  # the demo sells at the till
+    commission = {"name": "Beban Komisi Marketplace", "category": {"id": 16}}
+    assert choose_account("platform_fees", [*ACCOUNTS, commission]).value == commission["name"]
+    line = _role_line("platform_fees", choose_account("platform_fees", ACCOUNTS))
+    assert line.startswith("  # platform_fees: ") and "booked to payment_fees" in line
+    assert "TODO" not in line  # `check` does not refuse the file for it
+    found = _role_line("platform_fees", choose_account("platform_fees", [*ACCOUNTS, commission]))
+    assert found.startswith('  "platform_fees": "Beban Komisi Marketplace"  # ')
 
 
 def test_payment_methods_by_name_then_gateway():

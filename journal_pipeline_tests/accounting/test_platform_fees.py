@@ -36,7 +36,7 @@ def _entries(orders):
     pays = posting_rules.payments_at_sale(list(sales.frames.payments.itertuples(index=False)), DAY)
     numbered = [(p, f"ISL/{p.order_reference.lstrip('#')}") for p in pays]
     return mdr.payment_entries(
-        numbered, mdr.reported_fees(orders), CONFIG, DAY, set(platform_fees(orders))
+        numbered, mdr.reported_fees(orders), CONFIG, DAY, platform_fees(orders)
     )
 
 
@@ -122,3 +122,32 @@ def test_the_bank_is_expected_to_receive_the_payment_less_the_platforms_fees():
     [row] = expected_settlements(order_frames(orders), CONFIG, DAY, mdr.reported_fees(orders))
 
     assert (row.method, row.takings, row.mdr) == ("GoPay", 100_000, 20_000)
+
+
+def test_with_a_platform_fees_account_the_platforms_part_is_booked_apart_from_the_mdr():
+    config = CONFIG.model_copy(deep=True)
+    config.accounts["platform_fees"] = "Beban Komisi Marketplace"
+    qris_fee = [{"payment_method_fee": Decimal("490"), "total_amount_fee": Decimal("490")}]
+    paid = [payment("q1", "QRIS", "iseller_pay", 100_000, qris_fee)]
+    orders = [_delivery_order("d7", {"profit_details": FEE_PARTS}, paid)]
+    sales = posting_rules.sales_of_day(order_frames(orders), config, DAY)
+    pays = posting_rules.payments_at_sale(list(sales.frames.payments.itertuples(index=False)), DAY)
+    numbered = [(p, "ISL/JKT-d7") for p in pays]
+
+    entries = mdr.payment_entries(
+        numbered, mdr.reported_fees(orders), config, DAY, platform_fees(orders)
+    )
+
+    assert _fee_lines(entries, "q1") == [
+        ("Beban Komisi Marketplace", 20_000, 0),
+        ("Beban MDR Pembayaran Non Tunai", 490, 0),
+        ("Kliring QRIS iSeller Pay", 0, 20_490),
+    ]
+    (document,) = entries.documents
+    assert document.expected_total == 20_490
+    lines = document.payload["journal_entry"]["transaction_account_lines_attributes"]
+    assert [(a["account_name"], a.get("debit"), a.get("credit")) for a in lines] == [
+        ("Beban Komisi Marketplace", 20_000, None),
+        ("Beban MDR Pembayaran Non Tunai", 490, None),
+        ("Kliring QRIS iSeller Pay", None, 20_490),
+    ]
