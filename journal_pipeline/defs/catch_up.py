@@ -1,10 +1,14 @@
 """Run requests of a sensor's catch-up batch (`journal_pipeline.sync.catch_up`): tagged with
 the sensor that asked and why, ``journal_pipeline/catch_up: "true"`` on the days that never
-ran, and the tick says how many were queued of how many due."""
+ran, and the tick says how many were queued of how many due. A day whose run is already
+waiting in the queue, covering what would be asked (the whole job, or the same assets), is
+not asked again: that run reads everything new when it starts (another sensor, or a schedule,
+may have queued it)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 import dagster as dg
 
@@ -20,6 +24,7 @@ def catch_up_requests(
     ran_asset: str,
     asset_selection: Sequence[dg.AssetKey] | None = None,
     synced_asset: str = SYNCED_ASSET,
+    job_name: str | None = None,
 ) -> list[dg.RunRequest]:
     """One run request per run of ``batch.now``; a day with no materialization of
     ``ran_asset`` in the instance never ran and is tagged as catch-up. ``asset_selection``
@@ -32,13 +37,17 @@ def catch_up_requests(
         if asset_selection
         else set()
     )
-    requests, whole = [], 0
+    waiting = _queued_selections(context.instance, job_name)
+    requests, whole, covered = [], 0, []
     for run in batch.now:
         day = run.day.isoformat()
         tags = {**run.tags, REQUESTED_BY_TAG: requested_by}
         if day not in ran:
             tags[CATCH_UP_TAG] = "true"
         selection = list(asset_selection) if asset_selection and day in synced else None
+        if any(_covers(queued, selection) for queued in waiting.get(day, [])):
+            covered.append(day)
+            continue
         whole += bool(asset_selection) and selection is None
         requests.append(
             dg.RunRequest(
@@ -49,5 +58,33 @@ def catch_up_requests(
     said = f"{requested_by}: {batch.message()}; {never} of them never ran before"
     if whole:
         said += f"; {whole} never synced, run whole"
+    if covered:
+        said += f"; already waiting in the queue, not asked again: {', '.join(covered)}"
     context.log.info(said)
     return requests
+
+
+QUEUED = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
+
+
+def _queued_selections(
+    instance: dg.DagsterInstance, job_name: str | None
+) -> dict[str, list[AbstractSet[dg.AssetKey] | None]]:
+    """Partition → the asset selection of each run of ``job_name`` waiting to start (None: the
+    whole job)."""
+    filters = dg.RunsFilter(statuses=QUEUED, job_name=job_name)
+    waiting: dict[str, list[AbstractSet[dg.AssetKey] | None]] = {}
+    for run in instance.get_runs(filters=filters):
+        day = run.tags.get("dagster/partition")
+        if day:
+            waiting.setdefault(day, []).append(run.asset_selection)
+    return waiting
+
+
+def _covers(
+    queued: AbstractSet[dg.AssetKey] | None, selection: Sequence[dg.AssetKey] | None
+) -> bool:
+    """Whether a queued run of that selection builds everything a run of ``selection`` would."""
+    if queued is None:
+        return True
+    return selection is not None and set(selection) <= queued

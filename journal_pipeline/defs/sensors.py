@@ -66,7 +66,11 @@ def build_sensors(job):
                 return dg.SkipReason(f"{len(still_due)} day(s) asked for, waiting for their runs")
             return dg.SkipReason("every staged completed order has been built into its day")
         return catch_up_requests(
-            context, batch, f"{SENSOR_NAME}: orders fetched after their day ran", RAN_ASSET
+            context,
+            batch,
+            f"{SENSOR_NAME}: orders fetched after their day ran",
+            RAN_ASSET,
+            job_name=job.name,
         )
 
     return [late_orders_sensor]

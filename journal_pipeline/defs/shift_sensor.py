@@ -126,7 +126,7 @@ def build_shift_close_sensor(job) -> dg.SensorDefinition:
         if not batch.now:
             return dg.SkipReason(f"no register shift closed since {cursor.isoformat()}")
         return catch_up_requests(
-            context, batch, f"{SENSOR_NAME}: register shifts closed", RAN_ASSET
+            context, batch, f"{SENSOR_NAME}: register shifts closed", RAN_ASSET, job_name=job.name
         )
 
     return shift_close_sensor

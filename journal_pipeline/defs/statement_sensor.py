@@ -89,6 +89,7 @@ def build_statement_sensor(job) -> dg.SensorDefinition:
             RECONCILED_BY_STATEMENTS[0],
             # what a statement changes is the reconciliation, not the day's postings
             [dg.AssetKey(name) for name in RECONCILED_BY_STATEMENTS],
+            job_name=job.name,
         )
 
     return bank_statement_sensor
