@@ -31,6 +31,7 @@ Everything is a pure function of the merchant and the dates; the CSV layout is a
 from __future__ import annotations
 
 import csv
+import io
 import random
 from collections import defaultdict
 from dataclasses import dataclass, fields, replace
@@ -393,7 +394,8 @@ def write_bank_statements(
     bank_layout: BankLayout | str | None = None,
 ) -> list[Path]:
     """One file per calendar day `start`..`end` (``mutasi_rekening_<YYYYMMDD>.csv``, a header
-    only on a day without lines) in `folder`, written whole (a reader never sees half a file)."""
+    only on a day without lines) in `folder`, written whole (a reader never sees half a file);
+    a file whose content would not change is left as it is, as a bank's export is."""
     layout = (
         bank_layout if isinstance(bank_layout, BankLayout) else BankLayout.from_spec(bank_layout)
     )
@@ -406,13 +408,16 @@ def write_bank_statements(
     day = start
     while day <= end:
         path = folder / FILE_PATTERN.format(day)
-        partial = path.with_suffix(".csv.part")
-        with partial.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, delimiter=DELIMITERS[layout.delimiter])
-            writer.writerow(layout.header)
-            for line in by_day[day]:
-                writer.writerow(layout.row(line))
-        partial.replace(path)
+        text = io.StringIO(newline="")
+        writer = csv.writer(text, delimiter=DELIMITERS[layout.delimiter])
+        writer.writerow(layout.header)
+        for line in by_day[day]:
+            writer.writerow(layout.row(line))
+        content = text.getvalue().encode("utf-8")
+        if not path.exists() or path.read_bytes() != content:
+            partial = path.with_suffix(".csv.part")
+            partial.write_bytes(content)
+            partial.replace(path)
         paths.append(path)
         day += timedelta(days=1)
     return paths

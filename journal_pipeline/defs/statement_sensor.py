@@ -1,9 +1,11 @@
 """Sensor: bank statement files dropped in ``reconciliation.statement_folder`` are staged and
 the business days they may pay are reconciled again.
 
-The cursor remembers each file by name, modification time and size, and the days kept for
-the next ticks (`journal_pipeline.sync.catch_up`); a new or changed file is read (a file
-nobody can read is reported by name, line and fix, and tried again once changed).
+The cursor remembers each file by name, modification time, size and a digest of its content,
+and the days kept for the next ticks (`journal_pipeline.sync.catch_up`); a new file, or one
+whose content changed, is read (a file nobody can read is reported by name, line and fix, and
+tried again once changed). A file written again with the same content (a statement
+downloaded twice, an export rewriting its folder) is not new: its days are not run again.
 Files at the folder's top level are statements of the settlements' bank account (when the
 config names one); a folder named after a Jurnal bank account holds that account's files.
 """
@@ -41,9 +43,20 @@ def statement_files(folder: Path, config: MerchantConfig) -> dict[Path, str]:
     return dict(sorted(found.items()))
 
 
-def _stamp(path: Path) -> str:
+def _stamp(path: Path, known: str | None = None) -> str:
+    """``<mtime>:<size>:<content digest>``; the content is read only when the modification
+    time or size differ from ``known`` (the stamp last seen)."""
     stat = path.stat()
-    return f"{stat.st_mtime_ns}:{stat.st_size}"
+    quick = f"{stat.st_mtime_ns}:{stat.st_size}"
+    if known is not None and known.startswith(f"{quick}:"):
+        return known
+    return f"{quick}:{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"
+
+
+def _content(stamp: str | None) -> str | None:
+    """The content digest of a stamp (None for a stamp of the older form, without one)."""
+    parts = (stamp or "").split(":")
+    return parts[2] if len(parts) == 3 else None
 
 
 def _read_cursor(text: str | None) -> tuple[dict[str, str], list[DueRun]]:
@@ -110,7 +123,14 @@ def _new_statements(
     if not folder.is_dir():
         return [], f"statement folder {folder} does not exist"
     files = statement_files(folder, config)
-    new = {p: a for p, a in files.items() if seen.get(str(p)) != _stamp(p)}
+    new = {}
+    for path, account in files.items():
+        known = seen.get(str(path))
+        stamp = _stamp(path, known)
+        if _content(stamp) != _content(known):
+            new[path] = account
+        else:
+            seen[str(path)] = stamp  # the same content, written again: nothing to read
     if not new:
         return [], f"no new statement file in {folder}"
     readable, lines, refused = {}, [], []
@@ -125,7 +145,7 @@ def _new_statements(
             lines += read
         seen[str(path)] = _stamp(path)
     today = datetime.now(config.zone).date()
-    names = ",".join(sorted(f"{p.name}:{seen[str(p)]}" for p in readable))
+    names = ",".join(sorted(f"{p.name}:{_content(seen[str(p)])}" for p in readable))
     digest = hashlib.sha256(names.encode()).hexdigest()[:12]
     found = [
         DueRun(

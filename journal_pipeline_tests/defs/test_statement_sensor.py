@@ -1,5 +1,6 @@
 """The bank statement sensor stages a new file once and asks for the days it may settle."""
 
+import os
 from datetime import date
 
 import dagster as dg
@@ -58,10 +59,26 @@ def test_a_new_file_is_staged_once_and_its_days_are_requested(tmp_path):
     )
     assert isinstance(again, dg.SkipReason)
 
+    # written again with the same content (a new modification time): not new either
+    path = folder / "mutasi_rekening_20261123.csv"
+    path.write_text(STATEMENT, encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    context = dg.build_sensor_context(instance=instance, resources=resources, cursor=context.cursor)
+    assert isinstance(sensor(context), dg.SkipReason)
+
+    # its content changed (a line added during the day): read, its days asked for again
+    path.write_text(
+        STATEMENT + '23/11/2026,SETORAN TUNAI JKT 20261122,ST-1,"10,000.00",CR,"84,300.00"\n',
+        encoding="utf-8",
+    )
+    changed = dg.build_sensor_context(instance=instance, resources=resources, cursor=context.cursor)
+    assert [r.partition_key for r in sensor(changed)] == days
+    assert len(statement_lines(staging.store, date(2026, 11, 23), date(2026, 11, 23))) == 3
+
     # a copy under another name is read, but stages no line twice
     (folder / "copy.csv").write_text(STATEMENT, encoding="utf-8")
-    sensor(dg.build_sensor_context(instance=instance, resources=resources, cursor=context.cursor))
-    assert len(statement_lines(staging.store, date(2026, 11, 23), date(2026, 11, 23))) == 2
+    sensor(dg.build_sensor_context(instance=instance, resources=resources, cursor=changed.cursor))
+    assert len(statement_lines(staging.store, date(2026, 11, 23), date(2026, 11, 23))) == 3
 
 
 def test_many_days_are_queued_a_few_per_tick_oldest_first_and_tagged(tmp_path, capsys):

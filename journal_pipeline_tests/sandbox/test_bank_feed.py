@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -222,6 +223,14 @@ def test_the_sandbox_writes_every_day_up_to_its_clock(
     assert paths[0].name == "mutasi_rekening_20261109.csv"
     assert paths[-1].name == "mutasi_rekening_20261120.csv" and len(paths) == 12
     assert not list((tmp_path / "bank_statements").glob("*.part"))
+    # written again with nothing new: every file left as it was, as a bank's export is
+    before = {p.name: p.stat().st_mtime_ns for p in paths}
+    old = paths[0].stat().st_mtime_ns - 10**9
+    for path in paths:
+        os.utime(path, ns=(old, old))
+    again = write_statements_until_now(iseller.sandbox, tmp_path / "bank_statements", None)
+    assert [p.name for p in again] == list(before)
+    assert {p.stat().st_mtime_ns for p in again} == {old}
 
 
 def test_a_bad_layout_is_refused(iseller: ISellerSandboxHandle, tmp_path: Path) -> None:
