@@ -1,6 +1,7 @@
 """Run requests of a sensor's catch-up batch (`journal_pipeline.sync.catch_up`): tagged with
 the sensor that asked and why, ``journal_pipeline/catch_up: "true"`` on the days that never
-ran, and the tick says how many were queued of how many due. A day whose run is already
+ran (with a queue priority that launches the oldest first, whichever sensor asked when), and
+the tick says how many were queued of how many due. A day whose run is already
 waiting in the queue, covering what would be asked (the whole job, or the same assets), is
 not asked again: that run reads everything new when it starts (another sensor, or a schedule,
 may have queued it)."""
@@ -12,7 +13,13 @@ from collections.abc import Set as AbstractSet
 
 import dagster as dg
 
-from journal_pipeline.sync.catch_up import CATCH_UP_TAG, REQUESTED_BY_TAG, CatchUp
+from journal_pipeline.sync.catch_up import (
+    CATCH_UP_TAG,
+    PRIORITY_TAG,
+    REQUESTED_BY_TAG,
+    CatchUp,
+    catch_up_priority,
+)
 
 SYNCED_ASSET = "journal_entries"  # materialized for a day: its sales are in the journal
 
@@ -44,6 +51,7 @@ def catch_up_requests(
         tags = {**run.tags, REQUESTED_BY_TAG: requested_by}
         if day not in ran:
             tags[CATCH_UP_TAG] = "true"
+            tags[PRIORITY_TAG] = str(catch_up_priority(run.day))
         selection = list(asset_selection) if asset_selection and day in synced else None
         if any(_covers(queued, selection) for queued in waiting.get(day, [])):
             covered.append(day)

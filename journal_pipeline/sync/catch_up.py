@@ -19,6 +19,8 @@ from datetime import date
 from typing import Any
 
 CATCH_UP_TAG = "journal_pipeline/catch_up"  # "true" on the run of a day that never ran
+PRIORITY_TAG = "dagster/priority"  # the run queue launches a higher priority first
+_PRIORITY_EPOCH = date(2000, 1, 1)
 REQUESTED_BY_TAG = "journal_pipeline/requested_by"  # which sensor asked, and why
 
 
@@ -82,3 +84,10 @@ def dump_runs(runs: Sequence[DueRun]) -> list[dict[str, Any]]:
 
 def load_runs(data: Iterable[Mapping[str, Any]]) -> list[DueRun]:
     return [DueRun.from_json(d) for d in data]
+
+
+def catch_up_priority(day: date) -> int:
+    """The queue priority of a catch-up run of ``day``: the older the day, the higher, so days
+    asked by different sensors at different ticks still run in date order; below zero, so the
+    schedules' runs (priority 0) are not kept waiting behind a backlog."""
+    return -(day - _PRIORITY_EPOCH).days

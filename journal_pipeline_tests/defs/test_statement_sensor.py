@@ -22,6 +22,7 @@ def cash_bank_reconciliation() -> None: ...
 
 
 JOB = dg.define_asset_job("recon_job", selection=[cash_bank_reconciliation])
+CU = "journal_pipeline/catch_up"
 
 
 def _config(tmp_path, folder, **automation):
@@ -114,6 +115,7 @@ def test_many_days_are_queued_a_few_per_tick_oldest_first_and_tagged(tmp_path, c
         assert request.tags["journal_pipeline/requested_by"].startswith("bank_statement_sensor")
         ran_before = request.partition_key == "2026-11-17"
         assert ("journal_pipeline/catch_up" in request.tags) is not ran_before
+        assert ("dagster/priority" in request.tags) is not ran_before
         assert request.tags.get("journal_pipeline/catch_up", "true") == "true"
         # a synced day is reconciled again; a day never synced runs whole (its sales first)
         if request.partition_key in ("2026-11-17", "2026-11-20"):
@@ -123,6 +125,11 @@ def test_many_days_are_queued_a_few_per_tick_oldest_first_and_tagged(tmp_path, c
             ]
         else:
             assert request.asset_selection is None
+    # the queue launches the oldest day first, whichever tick asked for it; after the schedules
+    priorities = [int(r.tags["dagster/priority"]) for r in (*third, *first) if r.tags.get(CU)]
+    days = [r.partition_key for r in (*third, *first) if r.tags.get(CU)]
+    launched = [d for _, d in sorted(zip(priorities, days, strict=True), reverse=True)]
+    assert launched == sorted(days) and max(priorities) < 0
     # the tick's log (the UI shows it with the tick; here Dagster's console copy of it)
     queued = [line for line in capsys.readouterr().err.splitlines() if "queued" in line]
     assert len(queued) == 3, queued
