@@ -79,10 +79,13 @@ class PaymentEntries:
     holds: list[Hold]
 
 
-def reported_fees(raw_orders: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+def reported_fees(
+    raw_orders: Iterable[Mapping[str, Any]], platform: Mapping[str, int] | None = None
+) -> dict[str, int]:
     """Transaction id → the fee iSeller reports for it: its MDR (Σ ``mdr[].payment_method_fee``)
-    plus the platform fees of its order (`platform_fees`), for the transactions with either; a
-    transaction with neither (``mdr`` empty or absent) is left out."""
+    plus the platform fees of its order (``platform``, else `platform_fees` of the orders), for
+    the transactions with either; a transaction with neither (``mdr`` empty or absent) is left
+    out."""
     raw_orders = list(raw_orders)
     fees: dict[str, int] = {}
     for order in raw_orders:
@@ -92,7 +95,9 @@ def reported_fees(raw_orders: Iterable[Mapping[str, Any]]) -> dict[str, int]:
                 fees[str(transaction.get("transaction_id"))] = sum(
                     to_rupiah(part.get("payment_method_fee")) for part in parts
                 )
-    for transaction_id, fee in platform_fees(raw_orders).items():
+    for transaction_id, fee in (
+        platform_fees(raw_orders) if platform is None else platform
+    ).items():
         fees[transaction_id] = fees.get(transaction_id, 0) + fee
     return fees
 

@@ -133,7 +133,7 @@ def entries_of_orders(
     numbers = document_numbers(chosen, every, config, day)
     numbered = [(p, numbers[p.transaction_id]) for p in chosen]
     platform = platform_fees(raw)
-    return mdr.payment_entries(numbered, mdr.reported_fees(raw), config, day, platform)
+    return mdr.payment_entries(numbered, mdr.reported_fees(raw, platform), config, day, platform)
 
 
 def waiting_for_summary(

@@ -15,6 +15,7 @@ import pytest
 from journal_pipeline.sync.reconciliation import day_expected
 from journal_pipeline_tests.e2e.demo_week import ASSETS, CONFIG, synced_demo_week
 from journal_pipeline_tests.e2e.test_dialects_week import _by_account, _trial_balance
+from journal_pipeline_tests.sync.test_payment_fees import _entries
 from journal_sandbox.defaults import DEMO_CONFIG
 
 FIXED_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -61,13 +62,6 @@ def day(request, tmp_path_factory):
         result = dg.materialize(ASSETS, partition_key=DAY.isoformat(), resources=week.resources)
         assert result.success
         yield week
-
-
-def _entries(client) -> dict[str, list[dict]]:
-    found: dict[str, list[dict]] = {}
-    for entry in client.iter_list("journal_entries", "journal_entries"):
-        found.setdefault(str(entry.get("custom_id")), []).append(entry)
-    return found
 
 
 def test_each_platform_fee_is_one_journal_entry_of_its_amount(day):
