@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from journal_pipeline.environment import JURNAL_CREDENTIALS
+
 MAX_GROUPS = 5  # reasons shown per day; the rest are counted
 MAX_TEXT = 300  # characters of one error message or reason
 
@@ -16,7 +18,7 @@ TRANSIENT_ERRORS = frozenset(
     {"JurnalRetryableError", "JurnalRateLimited", "ISellerHttpError", "ConnectionError", "Timeout"}
 )
 CREDENTIALS = {
-    "JurnalAuthError": "JURNAL_CLIENT_ID and JURNAL_CLIENT_SECRET (or JURNAL_API_KEY)",
+    "JurnalAuthError": JURNAL_CREDENTIALS,
     "ISellerAuthError": "ISELLER_CLIENT_ID and ISELLER_CLIENT_SECRET",
 }
 INTERRUPTED = "DagsterExecutionInterruptedError"

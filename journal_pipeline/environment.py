@@ -28,6 +28,11 @@ DAGSTER_WEBSERVER_URL = "http://127.0.0.1:3000"
 
 ISELLER_TOKEN_URL = "https://isellershop.com/oauth/token"
 JURNAL_BASE_URL = "https://api.mekari.com/public/jurnal/api/v1"
+#: Each stands for the HMAC pair: a legacy company API key, a legacy partner app's token.
+JURNAL_ALTERNATIVES = ("JURNAL_API_KEY", "JURNAL_ACCESS_TOKEN")
+JURNAL_CREDENTIALS = (
+    "JURNAL_CLIENT_ID and JURNAL_CLIENT_SECRET (or JURNAL_API_KEY, or JURNAL_ACCESS_TOKEN)"
+)
 
 README_SECTION = 'README.md, section "Pointing it at real iSeller and Jurnal accounts"'
 TRY_LOCALLY = 'eval "$(journal-pipeline sandbox --print-env)"'
@@ -56,10 +61,10 @@ def missing_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     missing = [
         name for name in ("ISELLER_CLIENT_ID", "ISELLER_CLIENT_SECRET") if not _given(env, name)
     ]
-    if not _given(env, "JURNAL_API_KEY"):
+    if not any(_given(env, name) for name in JURNAL_ALTERNATIVES):
         pair = [n for n in ("JURNAL_CLIENT_ID", "JURNAL_CLIENT_SECRET") if not _given(env, n)]
         if len(pair) == 2:
-            missing.append("JURNAL_CLIENT_ID and JURNAL_CLIENT_SECRET (or JURNAL_API_KEY)")
+            missing.append(JURNAL_CREDENTIALS)
         else:
             missing.extend(pair)
     if not _given(env, CONFIG_ENV):

@@ -34,11 +34,13 @@ from journal_pipeline.jurnal.settings import JurnalSettings
 from journal_sandbox.http import SandboxServer
 from journal_sandbox.jurnal_app import (
     CUSTOMER_WALK_IN,
+    DEFAULT_ACCESS_TOKEN,
     DEFAULT_API_KEY,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     LEGACY_PREFIX,
     MAG_PREFIX,
+    PARTNER_PREFIX,
     PRODUCT_SERVICE_CHARGE,
     TERM_COD,
     WAREHOUSE_JAKARTA_CODE,
@@ -54,6 +56,8 @@ class JurnalSandboxHandle:
     legacy_url: str
     env: dict[str, str] = field(default_factory=dict)
     api_key: str = DEFAULT_API_KEY
+    access_token: str = DEFAULT_ACCESS_TOKEN
+    partner_url: str = ""
 
     def client(self, **kwargs: Any) -> JurnalClient:
         """A client of this sandbox (HMAC); keyword arguments go to `JurnalClient`."""
@@ -83,6 +87,8 @@ def running_jurnal_sandbox(state_dir: Path, **kwargs: Any) -> Iterator[JurnalSan
             legacy_url=f"{server.url}{LEGACY_PREFIX.rstrip('/')}",
             env=env,
             api_key=kwargs.get("api_key", DEFAULT_API_KEY),
+            access_token=kwargs.get("access_token", DEFAULT_ACCESS_TOKEN),
+            partner_url=f"{server.url}{PARTNER_PREFIX.rstrip('/')}",
         )
     finally:
         server.stop()

@@ -18,7 +18,7 @@ def test_nothing_set_names_every_required_variable():
     assert missing == [
         "ISELLER_CLIENT_ID",
         "ISELLER_CLIENT_SECRET",
-        "JURNAL_CLIENT_ID and JURNAL_CLIENT_SECRET (or JURNAL_API_KEY)",
+        "JURNAL_CLIENT_ID and JURNAL_CLIENT_SECRET (or JURNAL_API_KEY, or JURNAL_ACCESS_TOKEN)",
         "JOURNAL_PIPELINE_CONFIG",
     ]
 
@@ -30,6 +30,7 @@ def test_the_sandbox_environment_is_complete():
 def test_a_legacy_api_key_stands_for_the_hmac_pair():
     env = {k: v for k, v in sandbox_env().items() if not k.startswith("JURNAL_CLIENT")}
     assert missing_variables({**env, "JURNAL_API_KEY": "k"}) == []
+    assert missing_variables({**env, "JURNAL_ACCESS_TOKEN": "t"}) == []
     assert missing_variables({**env, "JURNAL_CLIENT_ID": "id"}) == ["JURNAL_CLIENT_SECRET"]
 
 
@@ -55,4 +56,5 @@ def test_resources_take_their_fields_from_the_environment(sandbox_environment):
     assert resources["iseller"].client_secret == "ISELLER_CLIENT_SECRET"
     assert type(resources["iseller"].client_secret).__name__ == "EnvVar"
     assert resources["jurnal"].api_key is None  # not set: no EnvVar, no local default
+    assert resources["jurnal"].access_token is None
     assert resources["merchant"].path == "JOURNAL_PIPELINE_CONFIG"

@@ -1,11 +1,13 @@
 """A local emulator of the Mekari Jurnal public API (jurnal.id), for development and tests.
 
 It answers real HTTP (see :mod:`journal_sandbox.http`) under the Mekari API Gateway
-prefix ``/public/jurnal/api/v1/`` and the legacy ``/core/api/v1/`` prefix, authenticates with
-MAG HMAC-SHA256 or a legacy ``apikey`` header, rate-limits per credential like the gateway,
-injects faults on request (:mod:`journal_sandbox.faults`) and keeps one Indonesian
-company in SQLite (:mod:`journal_sandbox.jurnal_store`) with a double-entry ledger
-and per-warehouse moving-average stock.
+prefix ``/public/jurnal/api/v1/`` and the legacy ``/core/api/v1/`` and
+``/partner/core/api/v1/`` prefixes, authenticates with MAG HMAC-SHA256, a legacy ``apikey``
+header or a partner app's access token (:mod:`journal_sandbox.jurnal_gateway_auth`),
+rate-limits per credential like the gateway, injects faults on request
+(:mod:`journal_sandbox.faults`) and keeps one Indonesian company in SQLite
+(:mod:`journal_sandbox.jurnal_store`) with a double-entry ledger and per-warehouse
+moving-average stock.
 
 The resources live in small modules mixed into :class:`JurnalSandbox`: catalog (customers,
 products), masters (taxes, terms, tags, payment methods, warehouses, accounts), invoices,
@@ -18,19 +20,14 @@ statements). Where the public documentation is silent, the choices made are list
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import math
 import os
-import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -41,11 +38,9 @@ from journal_sandbox.jurnal_catalog import CatalogMixin
 from journal_sandbox.jurnal_common import (
     COMPANY_CURRENCY,
     DEFAULT_PAGE_SIZE,
-    INVALID_CREDENTIALS,
     MAX_BATCH_SIZE,
     MAX_PAGE_SIZE,
     RATE_LIMITED,
-    UNAUTHORIZED,
     UNPROCESSABLE,
     UPSTREAM_RESET,
     WIB,
@@ -56,6 +51,7 @@ from journal_sandbox.jurnal_common import (
     positive_int,
 )
 from journal_sandbox.jurnal_entries import EntriesMixin
+from journal_sandbox.jurnal_gateway_auth import GatewayCredentials
 from journal_sandbox.jurnal_invoices import InvoicesMixin
 from journal_sandbox.jurnal_masters import MastersMixin
 from journal_sandbox.jurnal_payments import PaymentsMixin
@@ -145,6 +141,7 @@ __all__ = [
     "ACCOUNT_VAT_IN",
     "ACCOUNT_VAT_OUT",
     "CUSTOMER_WALK_IN",
+    "DEFAULT_ACCESS_TOKEN",
     "DEFAULT_API_KEY",
     "DEFAULT_CLIENT_ID",
     "DEFAULT_CLIENT_SECRET",
@@ -152,6 +149,7 @@ __all__ = [
     "LEGACY_PREFIX",
     "MAG_PREFIX",
     "MAX_BATCH_SIZE",
+    "PARTNER_PREFIX",
     "PRODUCT_SERVICE_CHARGE",
     "PRODUCT_SERVICE_CHARGE_CODE",
     "TAX_PB1",
@@ -168,13 +166,15 @@ __all__ = [
 
 MAG_PREFIX = "/public/jurnal/api/v1/"
 LEGACY_PREFIX = "/core/api/v1/"
-PREFIXES = (MAG_PREFIX, LEGACY_PREFIX)
+PARTNER_PREFIX = "/partner/core/api/v1/"  # the legacy partner (OAuth app) flavour, J-53
+PREFIXES = (MAG_PREFIX, LEGACY_PREFIX, PARTNER_PREFIX)
 #: Sandbox only, read-only, no credential: the traffic each credential sent (`traffic`).
 STATS_PATH = "/_sandbox/stats"
 
 DEFAULT_CLIENT_ID = "sandbox-jurnal-client"
 DEFAULT_CLIENT_SECRET = "sandbox-jurnal-secret"
 DEFAULT_API_KEY = "sandbox-jurnal-apikey"
+DEFAULT_ACCESS_TOKEN = "sandbox-jurnal-access-token"
 ENV_FAULTS = "SANDBOX_JURNAL_FAULTS"
 CLOCK_SKEW_SECONDS = 300
 
@@ -220,24 +220,6 @@ class _Traffic:
         return {**counts, "timeline": list(self.timeline)} if timeline else counts
 
 
-@dataclass
-class _Auth:
-    credential: str | None = None
-    failure: Response | None = None
-
-
-# J-47: the gateway's hmac-auth wording, then what failed (never a credential's value).
-HMAC_NOT_VERIFIED = "HMAC signature cannot be verified"
-HMAC_NO_MATCH = "HMAC signature does not match"
-DATE_HEADERS = ("date", "x-date")
-
-
-def _refused(message: str, reason: str | None = None) -> _Auth:
-    """A 401 of the gateway: ``{"message": "<message>, <reason>"}``."""
-    text = message if reason is None else f"{message}, {reason}"
-    return _Auth(failure=Response(401, {"message": text}))
-
-
 # --- the emulator --------------------------------------------------------------------------
 
 
@@ -268,6 +250,7 @@ class JurnalSandbox(
         client_id: str = DEFAULT_CLIENT_ID,
         client_secret: str = DEFAULT_CLIENT_SECRET,
         api_key: str = DEFAULT_API_KEY,
+        access_token: str = DEFAULT_ACCESS_TOKEN,
         rate_limit_per_minute: int = 30,
         rate_limit_per_hour: int = 1800,
         time_scale: float = 1.0,
@@ -278,6 +261,7 @@ class JurnalSandbox(
 
         ``client_id``/``client_secret``: the MAG HMAC credential accepted;
         ``api_key``: the legacy ``apikey`` accepted;
+        ``access_token``: the legacy partner app's token accepted (bearer or query parameter);
         ``rate_limit_per_minute``/``rate_limit_per_hour``: requests per credential before 429
         (Jurnal's published 30 and 1,800);
         ``time_scale``: speed of the rate-limit clock (60 makes a minute last one second);
@@ -289,8 +273,9 @@ class JurnalSandbox(
             raise ValueError("time_scale must be positive")
         self.state_dir = Path(state_dir)
         self.client_id = client_id
-        self._client_secret = client_secret
-        self._api_key = api_key
+        self._credentials = GatewayCredentials(
+            client_id, client_secret, api_key, access_token, clock=lambda: self.clock()
+        )
         self.rate_limit_per_minute = rate_limit_per_minute
         self.rate_limit_per_hour = rate_limit_per_hour
         self.time_scale = float(time_scale)
@@ -347,12 +332,13 @@ class JurnalSandbox(
             self._buckets.clear()
 
     def traffic(self, *, timeline: bool = False) -> dict[str, dict[str, Any]]:
-        """Per credential (``hmac:<client id>``/``apikey``, never a secret): requests, 429s of
-        the rate limit, requests by route, the scaled clock at the first and last request, and
-        with ``timeline`` every request as (scaled clock, method, refused with a 429)."""
+        """Per credential (``hmac:<client id>``, ``apikey`` or ``bearer``: never a secret):
+        requests, 429s of the rate limit, requests by route, the scaled clock at the first and
+        last request, and with ``timeline`` every request as (scaled clock, method, refused
+        with a 429)."""
         with self._lock:
             return {
-                name.split(":", 1)[0] if name.startswith("apikey:") else name: t.as_dict(
+                name if name.startswith("hmac:") else name.split(":", 1)[0]: t.as_dict(
                     self.time_scale, timeline
                 )
                 for name, t in self._traffic.items()
@@ -385,10 +371,10 @@ class JurnalSandbox(
         if prefix is None:
             return Response(404, {"message": "no Route matched with those values"})
         relative = request.path[len(prefix) :].strip("/")
-        if prefix == LEGACY_PREFIX and relative.endswith(".json"):
+        if prefix != MAG_PREFIX and relative.endswith(".json"):
             relative = relative[: -len(".json")]
         with self._lock:
-            auth = self._authenticate(request)
+            auth = self._credentials.authenticate(request, gateway=prefix == MAG_PREFIX)
             if auth.failure is not None:
                 return auth.failure
             assert auth.credential is not None
@@ -436,84 +422,6 @@ class JurnalSandbox(
         wait = max(1, math.ceil(((int(now // 60) + 1) * 60 - now) / self.time_scale))
         refused = {**headers, "x-ratelimit-remaining-minute": "0", "Retry-After": str(wait)}
         return Response(429, dict(RATE_LIMITED), headers=refused)
-
-    # --- authentication (J-1, J-2, J-47) -------------------------------------------------
-
-    def _authenticate(self, request: Request) -> _Auth:
-        authorization = (request.header("authorization") or "").strip()
-        if authorization.lower().startswith("hmac "):
-            return self._check_hmac(request, authorization[5:])
-        api_key = request.header("apikey")
-        if api_key is not None:
-            if hmac.compare_digest(api_key.encode(), self._api_key.encode()):
-                return _Auth(credential=f"apikey:{self._api_key}")
-            return _Auth(failure=Response(403, dict(INVALID_CREDENTIALS)))
-        if authorization:
-            return _refused(HMAC_NOT_VERIFIED, "the Authorization header is not an hmac credential")
-        return _Auth(failure=Response(401, dict(UNAUTHORIZED)))
-
-    def _check_hmac(self, request: Request, params_text: str) -> _Auth:
-        """J-47: MAG HMAC; each refusal says what failed, never echoing a credential."""
-        params = {k.lower(): v for k, v in re.findall(r'(\w+)\s*=\s*"([^"]*)"', params_text)}
-        username = params.get("username")
-        signature = params.get("signature")
-        if not username or not signature:
-            return _refused(
-                HMAC_NOT_VERIFIED, "the hmac Authorization header needs username and signature"
-            )
-        if params.get("algorithm", "").lower() != "hmac-sha256":
-            return _refused(HMAC_NOT_VERIFIED, "the algorithm must be hmac-sha256")
-        signed_headers = (params.get("headers") or "").lower().split()
-        signed_dates = [name for name in DATE_HEADERS if name in signed_headers]
-        if "request-line" not in signed_headers or not signed_dates:
-            return _refused(
-                HMAC_NOT_VERIFIED,
-                "the signed headers must include request-line and date or x-date",
-            )
-        if not hmac.compare_digest(username.encode(), self.client_id.encode()):
-            return _refused(HMAC_NOT_VERIFIED, "unknown client id")
-        for name in signed_headers:
-            if name != "request-line" and request.header(name) is None:
-                shown = name if re.fullmatch(r"[a-z0-9-]{1,64}", name) else "a signed header"
-                return _refused(HMAC_NOT_VERIFIED, f"signed header {shown} is missing")
-        for name in signed_dates:
-            try:
-                sent_at = parsedate_to_datetime(request.header(name) or "")
-            except (TypeError, ValueError):
-                sent_at = None
-            if sent_at is None or sent_at.tzinfo is None:
-                return _refused(
-                    HMAC_NOT_VERIFIED,
-                    "a valid date or x-date header is required for HMAC Authentication",
-                )
-            if abs(sent_at.timestamp() - self.clock()) > CLOCK_SKEW_SECONDS:
-                return _refused(
-                    HMAC_NOT_VERIFIED,
-                    f"the {name} header is more than {CLOCK_SKEW_SECONDS} seconds "
-                    "off the server clock",
-                )
-        parts = []
-        for name in signed_headers:
-            if name == "request-line":
-                parts.append(f"{request.method} {request.raw_path} HTTP/1.1")
-            else:
-                parts.append(f"{name}: {request.header(name)}")
-        expected = base64.b64encode(
-            hmac.new(
-                self._client_secret.encode(), "\n".join(parts).encode(), hashlib.sha256
-            ).digest()
-        ).decode()
-        if not hmac.compare_digest(expected.encode(), signature.encode()):
-            return _refused(HMAC_NO_MATCH)
-        digest = request.header("digest")
-        if digest is not None:
-            algorithm, _, value = digest.partition("=")
-            computed = base64.b64encode(hashlib.sha256(request.body).digest()).decode()
-            if algorithm.strip().upper() != "SHA-256" or not hmac.compare_digest(
-                value.strip().encode(), computed.encode()
-            ):
-                return _refused(HMAC_NO_MATCH, "the Digest header does not match the body")
-        return _Auth(credential=f"hmac:{self.client_id}")
 
     # --- rate limiting (J-3, J-4) --------------------------------------------------------
 

@@ -127,12 +127,14 @@ class ISellerResource(dg.ConfigurableResource):
 
 
 class JurnalResource(dg.ConfigurableResource):
-    """The merchant's Jurnal company: HMAC credentials (or a legacy API key) and rate limit."""
+    """The merchant's Jurnal company: HMAC credentials (or a legacy API key, or a legacy
+    partner app's access token) and rate limit."""
 
     base_url: str = JURNAL_BASE_URL
     client_id: str | None = None
     client_secret: str | None = None
     api_key: str | None = None
+    access_token: str | None = None
     rate_limit_per_minute: int = 30
     rate_limit_per_hour: int = 1800
     rate_limit_margin: str = "0"  # share of the budget left unused, e.g. "0.1"
@@ -147,6 +149,7 @@ class JurnalResource(dg.ConfigurableResource):
             client_id=self.client_id or None,
             client_secret=self.client_secret or None,
             api_key=self.api_key or None,
+            access_token=self.access_token or None,
             rate_limit_per_minute=self.rate_limit_per_minute,
             rate_limit_per_hour=self.rate_limit_per_hour,
             rate_limit_margin=_number("JURNAL_RATE_LIMIT_MARGIN", self.rate_limit_margin),
@@ -240,6 +243,7 @@ def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
             **_optional("JURNAL_CLIENT_ID"),
             **_optional("JURNAL_CLIENT_SECRET"),
             **_optional("JURNAL_API_KEY"),
+            **_optional("JURNAL_ACCESS_TOKEN"),
             **_optional("JURNAL_RATE_LIMIT_PER_MINUTE", integer=True),
             **_optional("JURNAL_RATE_LIMIT_PER_HOUR", integer=True),
             **_optional("JURNAL_RATE_LIMIT_MARGIN"),

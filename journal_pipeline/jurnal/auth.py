@@ -12,9 +12,10 @@ where the signature is base64(HMAC-SHA256(client secret, signing string)) over
     <METHOD> <path?query as sent> HTTP/1.1
 
 Requests with a body also carry ``Digest: SHA-256=<base64(sha256(body))>`` (body validation).
-The legacy flavour sends the company's API key in an ``apikey`` header instead.
+The legacy flavour sends the company's API key in an ``apikey`` header instead, and the legacy
+partner (OAuth app) flavour its access token as ``Authorization: Bearer <token>``.
 
-Neither class shows its secret in ``repr``; ``redact_headers`` makes headers safe to log.
+No class shows its secret in ``repr``; ``redact_headers`` makes headers safe to log.
 """
 
 from __future__ import annotations
@@ -110,23 +111,45 @@ class JurnalHmacAuth(AuthBase):
         return request
 
 
-class JurnalApiKeyAuth(AuthBase):
-    """The legacy per-company API key (``apikey`` header)."""
+class _StaticCredentialAuth(AuthBase):
+    """One header carrying a fixed credential; equal by value, shown without it."""
 
-    def __init__(self, api_key: str) -> None:
-        self._api_key = api_key
+    header = ""
+
+    def __init__(self, credential: str) -> None:
+        self._credential = credential
+
+    def _value(self) -> str:
+        return self._credential
 
     def __repr__(self) -> str:
-        return "JurnalApiKeyAuth()"
+        return f"{type(self).__name__}()"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, JurnalApiKeyAuth) and hmac.compare_digest(
-            other._api_key, self._api_key
+        return type(other) is type(self) and hmac.compare_digest(
+            other._credential,  # type: ignore[attr-defined]
+            self._credential,
         )
 
     def __hash__(self) -> int:
-        return hash("JurnalApiKeyAuth")
+        return hash(type(self).__name__)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["apikey"] = self._api_key
+        request.headers[self.header] = self._value()
         return request
+
+
+class JurnalApiKeyAuth(_StaticCredentialAuth):
+    """The legacy per-company API key (``apikey`` header)."""
+
+    header = "apikey"
+
+
+class JurnalBearerAuth(_StaticCredentialAuth):
+    """The legacy partner app's access token (``Authorization: Bearer``), as Mekari's own
+    Ruby client sends it on ``/partner/core/api/v1/``."""
+
+    header = "Authorization"
+
+    def _value(self) -> str:
+        return f"Bearer {self._credential}"

@@ -2,7 +2,9 @@
 
 - ``JURNAL_BASE_URL``       default ``https://api.mekari.com/public/jurnal/api/v1``;
 - ``JURNAL_CLIENT_ID`` + ``JURNAL_CLIENT_SECRET``  MAG HMAC credentials (preferred), or
-- ``JURNAL_API_KEY``        the legacy per-company ``apikey``;
+- ``JURNAL_API_KEY``        the legacy per-company ``apikey``, or
+- ``JURNAL_ACCESS_TOKEN``   a legacy partner (OAuth app) access token, sent as a bearer token
+  to ``https://api.jurnal.id/partner/core/api/v1`` (set ``JURNAL_BASE_URL`` to it);
 - ``JURNAL_RATE_LIMIT_PER_MINUTE``/``_PER_HOUR``/``_MARGIN``/``_WINDOW_SCALE`` for the limiter.
 
 Kept apart from the HTTP code so that the Dagster resource can build and show the settings
@@ -19,7 +21,7 @@ from typing import Any
 
 from requests.auth import AuthBase
 
-from journal_pipeline.jurnal.auth import JurnalApiKeyAuth, JurnalHmacAuth
+from journal_pipeline.jurnal.auth import JurnalApiKeyAuth, JurnalBearerAuth, JurnalHmacAuth
 from journal_pipeline.jurnal.errors import JurnalConfigError
 from journal_pipeline.jurnal.rate_limit import (
     DEFAULT_PER_HOUR,
@@ -31,11 +33,15 @@ from journal_pipeline.jurnal.rate_limit import (
 from journal_pipeline.jurnal.rate_limit_sql import SqlRateLimiter
 
 DEFAULT_BASE_URL = "https://api.mekari.com/public/jurnal/api/v1"
+PARTNER_BASE_URL = "https://api.jurnal.id/partner/core/api/v1"
+#: The Mekari API Gateway's path: it signs with HMAC and refuses a bearer token.
+GATEWAY_PATH = "/public/jurnal/"
 
 ENV_BASE_URL = "JURNAL_BASE_URL"
 ENV_CLIENT_ID = "JURNAL_CLIENT_ID"
 ENV_CLIENT_SECRET = "JURNAL_CLIENT_SECRET"
 ENV_API_KEY = "JURNAL_API_KEY"
+ENV_ACCESS_TOKEN = "JURNAL_ACCESS_TOKEN"
 ENV_RATE_PER_MINUTE = "JURNAL_RATE_LIMIT_PER_MINUTE"
 ENV_RATE_PER_HOUR = "JURNAL_RATE_LIMIT_PER_HOUR"
 ENV_RATE_MARGIN = "JURNAL_RATE_LIMIT_MARGIN"
@@ -57,6 +63,7 @@ class JurnalSettings:
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     api_key: str | None = field(default=None, repr=False)
+    access_token: str | None = field(default=None, repr=False)
     rate_limit_per_minute: int = DEFAULT_PER_MINUTE
     rate_limit_per_hour: int = DEFAULT_PER_HOUR
     rate_limit_margin: float = 0.0
@@ -71,6 +78,7 @@ class JurnalSettings:
             "client_id": (env.get(ENV_CLIENT_ID) or "").strip() or None,
             "client_secret": (env.get(ENV_CLIENT_SECRET) or "").strip() or None,
             "api_key": (env.get(ENV_API_KEY) or "").strip() or None,
+            "access_token": (env.get(ENV_ACCESS_TOKEN) or "").strip() or None,
         }
         for key, name, kind in (
             ("rate_limit_per_minute", ENV_RATE_PER_MINUTE, int),
@@ -89,16 +97,21 @@ class JurnalSettings:
 
     @property
     def auth_mode(self) -> str | None:
-        """``"hmac"`` when the client id and secret are set, else ``"apikey"``, else None."""
+        """``"hmac"`` when the client id and secret are set, else ``"apikey"``, else
+        ``"bearer"`` (a partner access token), else None."""
         if self.client_id and self.client_secret:
             return "hmac"
         if self.api_key:
             return "apikey"
+        if self.access_token:
+            return "bearer"
         return None
 
     def credential_key(self) -> str:
         """The SHA-256 naming this credential in the shared rate-limit state."""
-        identity = self.client_id if self.auth_mode == "hmac" else self.api_key
+        identity = {"hmac": self.client_id, "apikey": self.api_key}.get(
+            self.auth_mode or "", self.access_token
+        )
         return credential_key(self.base_url, self.auth_mode, identity)
 
     def rate_limiter(self, database: Any = None, **kwargs: Any) -> RateLimiter:
@@ -123,7 +136,17 @@ class JurnalSettings:
         if self.auth_mode == "apikey":
             assert self.api_key is not None
             return JurnalApiKeyAuth(self.api_key)
+        if self.auth_mode == "bearer":
+            assert self.access_token is not None
+            if GATEWAY_PATH in self.base_url:
+                raise JurnalConfigError(
+                    f"{ENV_ACCESS_TOKEN} is a partner app's token, which the Mekari API "
+                    f"Gateway ({self.base_url}) does not take: set {ENV_BASE_URL} to "
+                    f"{PARTNER_BASE_URL}, or use {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}"
+                )
+            return JurnalBearerAuth(self.access_token)
         raise JurnalConfigError(
             f"Jurnal credentials missing: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} "
-            f"(Mekari API Gateway HMAC), or {ENV_API_KEY} (legacy API key)"
+            f"(Mekari API Gateway HMAC), or {ENV_API_KEY} (legacy API key), or "
+            f"{ENV_ACCESS_TOKEN} (legacy partner app token)"
         )

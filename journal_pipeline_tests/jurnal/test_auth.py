@@ -15,6 +15,7 @@ import requests
 
 from journal_pipeline.jurnal.auth import (
     JurnalApiKeyAuth,
+    JurnalBearerAuth,
     JurnalHmacAuth,
     body_digest,
     http_date,
@@ -98,6 +99,15 @@ def test_api_key_auth_sets_the_apikey_header() -> None:
     JurnalApiKeyAuth("k-123")(prepared)
     assert prepared.headers["apikey"] == "k-123"
     assert "Authorization" not in prepared.headers
+
+
+def test_bearer_auth_sets_the_authorization_header() -> None:
+    prepared = requests.Request("get", "https://api.jurnal.id/partner/core/api/v1/x").prepare()
+    JurnalBearerAuth("t-123")(prepared)
+    assert prepared.headers["Authorization"] == "Bearer t-123"
+    assert "apikey" not in prepared.headers and "Date" not in prepared.headers
+    assert "t-123" not in repr(JurnalBearerAuth("t-123"))
+    assert redact_headers(prepared.headers)["Authorization"] == "***"
 
 
 def test_reprs_and_logged_headers_hide_credentials() -> None:

@@ -52,6 +52,7 @@ TAG = uuid.uuid4().hex[:12]  # every secret is distinctive: no coincidence can m
 ISELLER_SECRET = f"isl-client-secret-{TAG}"
 JURNAL_SECRET = f"jrn-client-secret-{TAG}"
 JURNAL_API_KEY = f"jrn-api-key-{TAG}"
+JURNAL_ACCESS_TOKEN = f"jrn-access-token-{TAG}"
 DB_PASSWORD = f"pg-pass-{TAG}"
 
 # DEBUG everywhere: the root logger to stderr, then the `sync` command (whose --verbose sets
@@ -242,6 +243,7 @@ def written(tmp_path_factory: pytest.TempPathFactory, staging_url: str) -> Writt
                     "JURNAL_CLIENT_ID": jurnal.client_id,
                     "JURNAL_CLIENT_SECRET": JURNAL_SECRET,
                     "JURNAL_API_KEY": JURNAL_API_KEY,
+                    "JURNAL_ACCESS_TOKEN": JURNAL_ACCESS_TOKEN,
                     "JURNAL_RATE_LIMIT_WINDOW_SCALE": str(jurnal.time_scale),
                     "JOURNAL_PIPELINE_CONFIG": str(config),
                     "STAGING_DATABASE_URL": staging_url,
@@ -277,6 +279,7 @@ def written(tmp_path_factory: pytest.TempPathFactory, staging_url: str) -> Writt
         "iSeller client secret": ISELLER_SECRET,
         "Jurnal client secret": JURNAL_SECRET,
         "Jurnal API key": JURNAL_API_KEY,
+        "Jurnal access token": JURNAL_ACCESS_TOKEN,
         "database password": DB_PASSWORD,
         **{f"iSeller token {t[:4]}…": t for t in iseller_recorder.tokens},
         **{f"HMAC signature {s[:4]}…": s for s in jurnal_recorder.signatures},
