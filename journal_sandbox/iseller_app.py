@@ -294,6 +294,9 @@ def _timespan(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}.{fraction:07d}"
 
 
+API_VERSION = "2.0"  # what `/api/v1/version` answers (I-47)
+
+
 def _api_path(path: str) -> str:
     """A route pattern matching `path` case-insensitively (the document's own GetRegisterShifts
     sample calls ``/api/v2/getregistershifts``)."""
@@ -386,6 +389,7 @@ class ISellerSandbox:
         self.router.add("GET", "/oauth/authorize", self._authorize)
         for method in ("GET", "POST"):
             self.router.add(method, _api_path("/api/v[12]/GetStoreInfo"), self._get_store_info)
+            self.router.add(method, _api_path("/api/v1/version"), self._get_version)
         self.router.add("POST", _api_path("/api/v2/GetOrders"), self._get_orders)
         # GetProducts answers carry ``error_detail`` (an integrator's notes); the other v2
         # samples end with error_message, status and time.
@@ -1124,6 +1128,21 @@ class ISellerSandbox:
             200,
             {
                 "store_info": self.merchant.store_info(),
+                "error_message": None,
+                "status": True,
+                "time": _timespan(_time.perf_counter() - started),
+            },
+        )
+
+    def _get_version(self, request: Request) -> Response:
+        """I-47: the document's example first call; the answer's shape is not documented."""
+        started = _time.perf_counter()
+        if not self._authorized(request):
+            return self._unauthorized()
+        return Response(
+            200,
+            {
+                "version": API_VERSION,
                 "error_message": None,
                 "status": True,
                 "time": _timespan(_time.perf_counter() - started),

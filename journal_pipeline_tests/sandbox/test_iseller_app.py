@@ -165,7 +165,7 @@ def test_token_errors(sb: SimpleNamespace, data: dict[str, str], error: str) -> 
     assert "access_token" not in response.json()
 
 
-@pytest.mark.parametrize("path", ["/api/v2/GetOrders", "/api/v2/GetStoreInfo"])
+@pytest.mark.parametrize("path", ["/api/v2/GetOrders", "/api/v2/GetStoreInfo", "/api/v1/version"])
 @pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic abc", "Bearer "])
 def test_api_requires_a_valid_bearer(
     sb: SimpleNamespace, path: str, authorization: str | None
@@ -194,6 +194,20 @@ def test_expired_token_is_refused(running: Any) -> None:
         timeout=TIMEOUT,
     )
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_documents_first_call_answers_with_a_token(sb: SimpleNamespace, method: str) -> None:
+    response = requests.request(
+        method,
+        f"{sb.url}/api/v1/version",
+        headers={"Authorization": f"Bearer {sb.token}"},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["error_message"], body["version"]) == (True, None, "2.0")
+    assert body["time"].startswith("00:00:")
 
 
 # -- GetStoreInfo -----------------------------------------------------------------------------
