@@ -170,6 +170,13 @@ PARTNER_PREFIX = "/partner/core/api/v1/"  # the legacy partner (OAuth app) flavo
 PREFIXES = (MAG_PREFIX, LEGACY_PREFIX, PARTNER_PREFIX)
 #: Sandbox only, read-only, no credential: the traffic each credential sent (`traffic`).
 STATS_PATH = "/_sandbox/stats"
+#: The legacy hosts' health check (J-54): answered without a credential, outside the limit.
+HEALTH_CHECK_PATHS = frozenset(
+    f"/{root}ping/health_check{suffix}"
+    for root in ("core/", "partner/core/")
+    for suffix in ("", ".json")
+)
+HEALTH_CHECK_BODY = "I am alive!\n"
 
 DEFAULT_CLIENT_ID = "sandbox-jurnal-client"
 DEFAULT_CLIENT_SECRET = "sandbox-jurnal-secret"
@@ -367,6 +374,8 @@ class JurnalSandbox(
     def app(self, request: Request) -> Response:
         if request.method == "GET" and request.path.rstrip("/") == STATS_PATH:
             return self._stats(request)
+        if request.method == "GET" and request.path in HEALTH_CHECK_PATHS:
+            return Response(200, HEALTH_CHECK_BODY)
         prefix = next((p for p in PREFIXES if request.path.startswith(p)), None)
         if prefix is None:
             return Response(404, {"message": "no Route matched with those values"})

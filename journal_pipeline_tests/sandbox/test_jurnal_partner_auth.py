@@ -1,6 +1,6 @@
-"""The Jurnal emulator's third credential style: a legacy partner (OAuth app) access token.
+"""The Jurnal emulator's legacy hosts: a partner (OAuth app) access token, and the health check.
 
-Mekari's Ruby client sends it as ``Authorization: Bearer <token>`` to
+Mekari's Ruby client sends the token as ``Authorization: Bearer <token>`` to
 ``/partner/core/api/v1/<resource>.json``; other public snippets pass ``?access_token=``. The
 gateway prefix signs with HMAC only and refuses both. Requests are built by hand here.
 """
@@ -98,3 +98,14 @@ def test_the_token_has_its_own_rate_limit_and_is_never_shown(jurnal: JurnalSandb
     assert TOKEN not in repr(traffic)
     stats = requests.get(f"{jurnal.server.url}/_sandbox/stats", timeout=10)
     assert TOKEN not in stats.text
+
+
+def test_the_legacy_health_check_needs_no_credential(jurnal: JurnalSandboxHandle):
+    before = jurnal.sandbox.traffic()
+    for path in ("/core/ping/health_check.json", "/partner/core/ping/health_check"):
+        alive = requests.get(f"{jurnal.server.url}{path}", timeout=10)
+        assert (alive.status_code, alive.text) == (200, "I am alive!\n")
+        assert alive.headers["Content-Type"].startswith("text/plain")
+    assert jurnal.sandbox.traffic() == before  # no credential, nothing counted
+    missing = requests.get(f"{jurnal.server.url}/public/jurnal/ping/health_check", timeout=10)
+    assert missing.status_code == 404
