@@ -1,9 +1,9 @@
 """Jurnal emulator: reports computed from the ledger and the stock movements.
 
-``trial_balance``, ``profit_and_loss``, ``general_ledger`` and ``warehouse_stock_quantity``
-follow the shapes of the documented examples; ``accounts/{id}/bank_statements`` (documented
-with empty example arrays) has a shape of the emulator's own. J-numbers refer to
-``docs/assumptions/jurnal.md``.
+``trial_balance``, ``profit_and_loss``, ``balance_sheet``, ``general_ledger`` and
+``warehouse_stock_quantity`` follow the shapes of the documented examples;
+``accounts/{id}/bank_statements`` (documented with empty example arrays) has a shape of the
+emulator's own. J-numbers refer to ``docs/assumptions/jurnal.md``.
 """
 
 from __future__ import annotations
@@ -53,6 +53,18 @@ PROFIT_AND_LOSS_SECTIONS: tuple[tuple[str, frozenset[int], int], ...] = (
     ("other_comprehensive_income_loss", frozenset(), -1),
 )
 
+# Balance sheet sections (J-55): (key, category ids, +1 shown debit − credit, −1 credit − debit).
+BALANCE_SHEET_SECTIONS: tuple[tuple[str, frozenset[int], int], ...] = (
+    ("current_assets", frozenset({1, 2, 3, 4}), 1),
+    ("fixed_assets", frozenset({5}), 1),
+    ("other_assets", frozenset({6}), 1),
+    ("depreciations", frozenset({7}), 1),
+    ("current_liabilities", frozenset({8, 9, 10}), -1),
+    ("long_liabilities", frozenset({11}), -1),
+    ("equity", frozenset({12}), -1),
+)
+PROFIT_AND_LOSS_CATEGORIES = frozenset({13, 14, 15, 16, 17})
+
 TRANSACTION_LABELS = {
     "sales_invoice": "Sales Invoice",
     "receive_payment": "Receive Payment",
@@ -99,6 +111,25 @@ def pnl_cell(label: str, key: str, value: Decimal) -> dict[str, Any]:
     }
 
 
+def _sheet_row(
+    label: str,
+    account_id: int,
+    name: str,
+    number: Any,
+    category_id: int,
+    category: str | None,
+    balance: Decimal,
+) -> dict[str, Any]:
+    return {
+        "id": account_id,
+        "name": name,
+        "number": number,
+        "indent": 0,
+        "category": {"id": category_id, "name": category},
+        "data": [pnl_cell(label, "balance", balance)],
+    }
+
+
 class ReportsMixin:
     """Read-only reports."""
 
@@ -107,6 +138,7 @@ class ReportsMixin:
     def _routes_reports(self, r: Router) -> None:
         r.add("GET", r"trial_balance", self._trial_balance)
         r.add("GET", r"profit_and_loss", self._profit_and_loss)
+        r.add("GET", r"balance_sheet", self._balance_sheet)
         r.add("GET", r"general_ledger", self._general_ledger)
         r.add("GET", r"warehouse_stock_quantity", self._warehouse_stock_quantity)
         r.add("GET", r"accounts/(?P<id>\d+)/bank_statements", self._bank_statements)
@@ -114,20 +146,19 @@ class ReportsMixin:
     def _report_period(self, request: Request) -> tuple[date, date]:
         """``start_date``/``end_date`` (dd/mm/yyyy; the other request formats too), default
         today; a bad date is a 422."""
-        days = []
-        for key in ("start_date", "end_date"):
-            value = request.query.get(key)
-            if not value:
-                days.append(self._today())
-                continue
-            day = parse_request_date(value)
-            if day is None:
-                raise ApiError(422, FieldErrors.single(key, f"{value} is not a valid date"))
-            days.append(day)
-        start, end = days
+        start, end = self._report_day(request, "start_date"), self._report_day(request, "end_date")
         if start > end:
             raise ApiError(422, FieldErrors.single("start_date", "must be on or before end_date"))
         return start, end
+
+    def _report_day(self, request: Request, key: str) -> date:
+        value = request.query.get(key)
+        if not value:
+            return self._today()
+        day = parse_request_date(value)
+        if day is None:
+            raise ApiError(422, FieldErrors.single(key, f"{value} is not a valid date"))
+        return day
 
     @staticmethod
     def _split_entries(
@@ -242,6 +273,61 @@ class ReportsMixin:
             "total_comprehensive_income": [pnl_cell(label, "income", comprehensive)],
         }
         return Response(200, {"profit_and_loss": {"header": header, **body}})
+
+    # --- balance sheet (J-55) ------------------------------------------------------------
+
+    def _balance_sheet(self, request: Request) -> Response:
+        """Balances at ``end_date`` in the documented example's shape (one period), the year's
+        earnings shown under equity as the example's computed rows."""
+        end = self._report_day(request, "end_date")
+        year_start = date(end.year, 1, 1)
+        before, this_year = self._split_entries(
+            self.store.ledger_entries(end.isoformat()), year_start
+        )
+        balances = dict(before)
+        for account_id, (debit, credit) in this_year.items():
+            balances[account_id] = balances.get(account_id, ZERO) + debit - credit
+        label = jurnal_date(end)
+        accounts = sorted(self.store.all("account"), key=lambda a: (a["number"], a["id"]))
+        earned = [
+            (-1, "Earnings up to Last Period", -self._sum_of(before, accounts)),
+            (-2, "Current Period Earnings", -self._sum_of(this_year, accounts)),
+            (-3, "Accumulated other comprehensive income", ZERO),
+        ]
+        body: dict[str, Any] = {}
+        totals: dict[str, Decimal] = {}
+        for key, categories, sign in BALANCE_SHEET_SECTIONS:
+            rows = [
+                (a["id"], a["name"], a["number"], a["category_id"], a["category"], net * sign)
+                for a in accounts
+                if a["category_id"] in categories and (net := balances.get(a["id"])) is not None
+            ]
+            if key == "equity":
+                rows += [(i, name, 0, 0, None, amount) for i, name, amount in earned]
+            totals[key] = sum((row[-1] for row in rows), ZERO)
+            body[key] = {
+                "accounts": {"array": [_sheet_row(label, *row) for row in rows]},
+                "total": [pnl_cell(label, "total", totals[key])],
+            }
+        assets = sum(totals[key] for key, _, sign in BALANCE_SHEET_SECTIONS if sign > 0)
+        claims = sum(totals[key] for key, _, sign in BALANCE_SHEET_SECTIONS if sign < 0)
+        header = {
+            "report_date": label,
+            "currency_format": "(in IDR)",
+            "total_assets": [pnl_cell(label, "income", assets)],
+            "total_liability_and_equity": [pnl_cell(label, "income", claims)],
+        }
+        return Response(200, {"balance_sheet": {"header": header, **body}})
+
+    @staticmethod
+    def _sum_of(nets: dict[int, Any], accounts: list[dict[str, Any]]) -> Decimal:
+        """Debit − credit of the income and cost accounts in ``nets`` (a net or a pair)."""
+        total = ZERO
+        for account in accounts:
+            value = nets.get(account["id"])
+            if account["category_id"] in PROFIT_AND_LOSS_CATEGORIES and value is not None:
+                total += value[0] - value[1] if isinstance(value, tuple) else value
+        return total
 
     # --- general ledger (J-42) -----------------------------------------------------------
 

@@ -638,3 +638,65 @@ def test_report_parameters_are_checked(day: dict[str, Any], query: str, field: s
     answer = signed("GET", f"{day['handle'].url}/general_ledger?{query}")
     assert answer.status_code == 422
     assert field in answer.json() and answer.json()["error_full_messages"]
+
+
+def test_balance_sheet_from_the_ledger(day: dict[str, Any]) -> None:
+    """Assets debit − credit, liabilities and equity credit − debit, the year's earnings as the
+    example's computed equity rows; assets = liabilities + equity (hand-computed above)."""
+    handle = day["handle"]
+    answer = signed("GET", f"{handle.url}/balance_sheet?end_date=30/11/2026")
+    assert answer.status_code == 200, answer.text
+    report = answer.json()["balance_sheet"]
+
+    def rows(section: str) -> dict[str, str]:
+        shown = {}
+        for account in report[section]["accounts"]["array"]:
+            assert set(account) == {"id", "name", "number", "indent", "category", "data"}
+            (cell,) = account["data"]
+            assert cell["period"] == "30/11/2026"
+            shown[account["name"]] = cell["balance"]
+        return shown
+
+    def total(section: str) -> str:
+        (cell,) = report[section]["total"]
+        return cell["total"]
+
+    assert rows("current_assets") == {
+        ACCOUNT_CASH: " 33.800,00",
+        ACCOUNT_QRIS_CLEARING: " 20.000,00",
+        ACCOUNT_BANK: "- 440.000,00",
+        ACCOUNT_RECEIVABLE: "- 2.000,00",
+        ACCOUNT_INVENTORY: " 123.500,00",
+    }
+    assert total("current_assets") == "- 264.700,00"
+    for section in ("fixed_assets", "other_assets", "depreciations", "long_liabilities"):
+        assert report[section]["accounts"]["array"] == [] and total(section) == " 0,00"
+    assert rows("current_liabilities") == {ACCOUNT_VAT_OUT: " 8.800,00"}
+    assert rows("equity") == {
+        "Earnings up to Last Period": " 0,00",
+        "Current Period Earnings": "- 273.500,00",  # the year's net income (P&L above)
+        "Accumulated other comprehensive income": " 0,00",
+    }
+    assert [a["id"] for a in report["equity"]["accounts"]["array"]] == [-1, -2, -3]
+    header = report["header"]
+    assert (header["report_date"], header["currency_format"]) == ("30/11/2026", "(in IDR)")
+    (assets,) = header["total_assets"]
+    (claims,) = header["total_liability_and_equity"]
+    assert assets["income"] == claims["income"] == "- 264.700,00"
+
+
+def test_balance_sheet_moves_last_years_earnings_down(day: dict[str, Any]) -> None:
+    handle = day["handle"]
+    report = signed("GET", f"{handle.url}/balance_sheet?end_date=31/01/2027").json()[
+        "balance_sheet"
+    ]
+    equity = {a["name"]: a["data"][0]["balance"] for a in report["equity"]["accounts"]["array"]}
+    assert equity["Earnings up to Last Period"] == "- 273.500,00"
+    assert equity["Current Period Earnings"] == " 0,00"
+    (assets,) = report["header"]["total_assets"]
+    (claims,) = report["header"]["total_liability_and_equity"]
+    assert assets["income"] == claims["income"] == "- 264.700,00"
+    before = signed("GET", f"{handle.url}/balance_sheet?end_date=31/10/2026").json()
+    assert before["balance_sheet"]["current_assets"]["accounts"]["array"] == []
+    bad = signed("GET", f"{handle.url}/balance_sheet?end_date=not-a-date")
+    assert bad.status_code == 422
