@@ -1338,19 +1338,41 @@ def test_company_and_reports_shapes(company: dict[str, Any]) -> None:
         assert_shape(pnl[section]["total"][0], {**period_cell, "total": "str"}, section)
     assert_shape(pnl["cost_of_good_sold"]["gross_profit"][0], {**period_cell, "total": "str"}, "gp")
     income_row = pnl["primary_income"]["accounts"]["array"][0]
-    assert_shape(
-        income_row,
-        {
-            "id": "int",
-            "name": "str",
-            "number": "str",
-            "indent": "int",
-            "category": "dict",
-            "data": "list",
-        },
-        "profit_and_loss row",
-    )
+    income_row_spec = {
+        "id": "int",
+        "name": "str",
+        "number": "str",
+        "indent": "int",
+        "category": "dict",
+        "data": "list",
+    }
+    assert_shape(income_row, income_row_spec, "profit_and_loss row")
     assert_shape(income_row["data"][0], {**period_cell, "balance": "str"}, "row cell")
+    sheet = get(company, "balance_sheet?end_date=31/12/2026").json()["balance_sheet"]
+    parts = (
+        "current_assets",
+        "fixed_assets",
+        "other_assets",
+        "depreciations",
+        "current_liabilities",
+        "long_liabilities",
+        "equity",
+    )
+    assert_shape(sheet, {"header": "dict", **dict.fromkeys(parts, "dict")}, "balance_sheet")
+    sheet_header = {"report_date": "str", "currency_format": "str"}
+    assert_shape(
+        sheet["header"],
+        {**sheet_header, "total_assets": "list", "total_liability_and_equity": "list"},
+        "balance_sheet header",
+    )
+    for key in ("total_assets", "total_liability_and_equity"):
+        assert_shape(sheet["header"][key][0], {**period_cell, "income": "str"}, key)
+    for part in parts:
+        assert_shape(sheet[part], {"accounts": "dict", "total": "list"}, part)
+        assert_shape(sheet[part]["total"][0], {**period_cell, "total": "str"}, part)
+    earnings = sheet["equity"]["accounts"]["array"][-2]  # the example's computed rows close it
+    assert (earnings["id"], earnings["name"]) == (-2, "Current Period Earnings")
+    assert_shape(sheet["current_assets"]["accounts"]["array"][0], income_row_spec, "asset row")
     ledger = get(company, f"general_ledger?{period}").json()["general_ledger"]["report"]
     account = ledger["accounts"][0]
     assert_shape(
