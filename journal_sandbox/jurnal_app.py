@@ -52,6 +52,7 @@ from journal_sandbox.jurnal_common import (
 )
 from journal_sandbox.jurnal_entries import EntriesMixin
 from journal_sandbox.jurnal_gateway_auth import GatewayCredentials
+from journal_sandbox.jurnal_inventory_summary import InventorySummaryMixin
 from journal_sandbox.jurnal_invoices import InvoicesMixin
 from journal_sandbox.jurnal_masters import MastersMixin
 from journal_sandbox.jurnal_payments import PaymentsMixin
@@ -247,6 +248,7 @@ class JurnalSandbox(
     EntriesMixin,
     StockMixin,
     ReportsMixin,
+    InventorySummaryMixin,
 ):
     """The Jurnal emulator: ``app`` is the WSGI-like handler, ``serve`` makes a server."""
 
@@ -474,6 +476,7 @@ class JurnalSandbox(
         self._routes_entries(r)
         self._routes_stock(r)
         self._routes_reports(r)
+        self._routes_inventory_summary(r)
 
     @property
     def _ctx(self) -> _Context:

@@ -1370,6 +1370,28 @@ def test_company_and_reports_shapes(company: dict[str, Any]) -> None:
     for part in parts:
         assert_shape(sheet[part], {"accounts": "dict", "total": "list"}, part)
         assert_shape(sheet[part]["total"][0], {**period_cell, "total": "str"}, part)
+    stock = get(company, f"inventory_summary?{period}").json()["inventory_summary"]
+    assert_shape(stock, {"header": "dict", "list": "list", "grand_total": "dict"}, "inventory")
+    assert_shape(stock["header"], {"report_date": "str", "currency": "str"}, "inventory header")
+    assert_shape(stock["grand_total"], {"total_value": "str"}, "inventory grand total")
+    assert stock["list"], "the contract company holds tracked stock"
+    for row in stock["list"]:
+        assert_shape(
+            row,
+            dict.fromkeys(
+                (
+                    "product_code_url",
+                    "product_name",
+                    "product_name_url",
+                    "quantity",
+                    "buffer_quantity",
+                    "average_cost",
+                    "value",
+                ),
+                "str",
+            ),
+            "inventory row",
+        )
     earnings = sheet["equity"]["accounts"]["array"][-2]  # the example's computed rows close it
     assert (earnings["id"], earnings["name"]) == (-2, "Current Period Earnings")
     assert_shape(sheet["current_assets"]["accounts"]["array"][0], income_row_spec, "asset row")

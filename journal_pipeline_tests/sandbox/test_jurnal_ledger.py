@@ -700,3 +700,36 @@ def test_balance_sheet_moves_last_years_earnings_down(day: dict[str, Any]) -> No
     assert before["balance_sheet"]["current_assets"]["accounts"]["array"] == []
     bad = signed("GET", f"{handle.url}/balance_sheet?end_date=not-a-date")
     assert bad.status_code == 422
+
+
+def test_inventory_summary_values_the_stock_the_inventory_account_holds(
+    day: dict[str, Any],
+) -> None:
+    handle = day["handle"]
+    period = "start_date=01/11/2026&end_date=30/11/2026"
+    summary = signed("GET", f"{handle.url}/inventory_summary?{period}").json()["inventory_summary"]
+    assert summary["header"] == {
+        "report_date": "01/11/2026 - 30/11/2026",
+        "currency": "(dalam IDR)",
+    }
+    (row,) = summary["list"]
+    assert (row["product_code"], row["product_name"], row["units"]) == ("KS-1", "Kopi Susu", "Pcs")
+    assert (row["quantity"], row["average_cost"], row["value"]) == (
+        "13",
+        " 9.500,00",
+        " 123.500,00",
+    )
+    assert row["product_name_url"] == f"/products/detail/{day['product']['id']}"
+    # the stock's value is the Inventory account's balance (EXPECTED_NET above)
+    assert summary["grand_total"] == {"total_value": " 123.500,00"}
+    assert EXPECTED_NET[ACCOUNT_INVENTORY] == 123500
+
+    earlier = signed(
+        "GET", f"{handle.url}/inventory_summary?start_date=10/11/2026&end_date=10/11/2026"
+    ).json()["inventory_summary"]
+    assert earlier["list"][0]["quantity"] == "20"
+    query = "start_date=31/10/2026&end_date=31/10/2026"
+    empty = signed("GET", f"{handle.url}/inventory_summary?{query}").json()["inventory_summary"]
+    assert [(r["quantity"], r["value"]) for r in empty["list"]] == [("0", " 0,00")]
+    skipped = signed("GET", f"{handle.url}/inventory_summary?{query}&excl_empty_stock=true")
+    assert skipped.json()["inventory_summary"]["list"] == []
