@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from journal_pipeline.day_report import DayReport
 from journal_pipeline.environment import missing_variables
@@ -74,15 +75,7 @@ def test_sync_a_date_headless(iseller_sandbox, jurnal_sandbox, tmp_path):
     assert ".0 " not in stock and ".0)" not in stock, stock  # whole units read as such
     assert len(lines) <= 10, result.stdout  # a summary, not a line per document
 
-    merchant = iseller_sandbox.sandbox.merchant
-    expected = {
-        o["order_id"]
-        for outlet in OUTLETS
-        for o in merchant.expected_orders(
-            outlet.outlet_code, date.fromisoformat(day), as_of=iseller_sandbox.now
-        )
-        if o["status"] == "completed"
-    }
+    expected = _completed_orders(iseller_sandbox, day)
     client = JurnalClient(JurnalSettings.from_env(jurnal_sandbox.env))
     posted = {
         i["custom_id"]
@@ -90,6 +83,49 @@ def test_sync_a_date_headless(iseller_sandbox, jurnal_sandbox, tmp_path):
         if i["custom_id"] in expected
     }
     assert posted == expected, result.stdout[-3000:]
+
+
+def _completed_orders(iseller_sandbox, day: str) -> set[str]:
+    """The ids of the demo day's completed orders, as the sandbox made them."""
+    merchant = iseller_sandbox.sandbox.merchant
+    return {
+        o["order_id"]
+        for outlet in OUTLETS
+        for o in merchant.expected_orders(
+            outlet.outlet_code, date.fromisoformat(day), as_of=iseller_sandbox.now
+        )
+        if o["status"] == "completed"
+    }
+
+
+@pytest.mark.parametrize("flavour", ["apikey", "bearer"])
+def test_sync_over_a_legacy_credential(iseller_sandbox, tmp_path, flavour):
+    """A day syncs as well with a legacy company API key on /core/api/v1 or a partner app's
+    token on /partner/core/api/v1 as with the gateway's HMAC pair."""
+    with running_jurnal_sandbox(tmp_path / "jurnal", access_token="partner-token-1") as jurnal:
+        legacy = {
+            "apikey": {"JURNAL_BASE_URL": jurnal.legacy_url, "JURNAL_API_KEY": jurnal.api_key},
+            "bearer": {
+                "JURNAL_BASE_URL": jurnal.partner_url,
+                "JURNAL_ACCESS_TOKEN": "partner-token-1",
+            },
+        }[flavour]
+        scale = {"JURNAL_RATE_LIMIT_WINDOW_SCALE": str(jurnal.sandbox.time_scale)}
+        env = _sync_env(iseller_sandbox.env, {**legacy, **scale}, tmp_path)
+        day = "2026-11-18"
+        result = _run(["sync", "--date", day], env, tmp_path)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.stdout.splitlines()[0] == f"{day} synced.", result.stdout
+        traffic = jurnal.sandbox.traffic()
+        assert set(traffic) == {flavour}  # every request went with that credential
+        posted = traffic[flavour]["routes"]
+        assert posted.get("POST sales_invoices", 0) + posted.get(
+            "POST sales_invoices/batch_create", 0
+        ), posted
+        client = JurnalClient(JurnalSettings.from_env(legacy))
+        expected = _completed_orders(iseller_sandbox, day)
+        invoices = {i["custom_id"] for i in client.iter_list("sales_invoices", "sales_invoices")}
+        assert expected <= invoices
 
 
 def _sync_env(iseller_env, jurnal_env, tmp_path) -> dict[str, str]:
