@@ -27,7 +27,6 @@ DAGSTER_WEBSERVER_URL_ENV = "DAGSTER_WEBSERVER_URL"  # alerts link runs here
 DAGSTER_WEBSERVER_URL = "http://127.0.0.1:3000"
 
 ISELLER_TOKEN_URL = "https://isellershop.com/oauth/token"
-JURNAL_BASE_URL = "https://api.mekari.com/public/jurnal/api/v1"
 #: Each stands for the HMAC pair: a legacy company API key, a legacy partner app's token.
 JURNAL_ALTERNATIVES = ("JURNAL_API_KEY", "JURNAL_ACCESS_TOKEN")
 JURNAL_CREDENTIALS = (

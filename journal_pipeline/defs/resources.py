@@ -21,7 +21,6 @@ from journal_pipeline.core.processes import process_tags
 from journal_pipeline.environment import (
     CONFIG_ENV,
     ISELLER_TOKEN_URL,
-    JURNAL_BASE_URL,
     STAGING_URL_ENV,
     is_set,
     require_environment,
@@ -130,7 +129,7 @@ class JurnalResource(dg.ConfigurableResource):
     """The merchant's Jurnal company: HMAC credentials (or a legacy API key, or a legacy
     partner app's access token) and rate limit."""
 
-    base_url: str = JURNAL_BASE_URL
+    base_url: str = ""  # empty: where the credential's flavour is served (jurnal/settings.py)
     client_id: str | None = None
     client_secret: str | None = None
     api_key: str | None = None

@@ -1,10 +1,11 @@
 """Where Jurnal is, which credential to use and the rate limits, from ``JURNAL_*`` variables.
 
-- ``JURNAL_BASE_URL``       default ``https://api.mekari.com/public/jurnal/api/v1``;
 - ``JURNAL_CLIENT_ID`` + ``JURNAL_CLIENT_SECRET``  MAG HMAC credentials (preferred), or
 - ``JURNAL_API_KEY``        the legacy per-company ``apikey``, or
-- ``JURNAL_ACCESS_TOKEN``   a legacy partner (OAuth app) access token, sent as a bearer token
-  to ``https://api.jurnal.id/partner/core/api/v1`` (set ``JURNAL_BASE_URL`` to it);
+- ``JURNAL_ACCESS_TOKEN``   a legacy partner (OAuth app) access token, sent as a bearer token;
+- ``JURNAL_BASE_URL``       default: where the credential's flavour is served (the gateway's
+  ``https://api.mekari.com/public/jurnal/api/v1`` for HMAC, ``https://api.jurnal.id/core/api/v1``
+  for an API key, ``https://api.jurnal.id/partner/core/api/v1`` for a partner token);
 - ``JURNAL_RATE_LIMIT_PER_MINUTE``/``_PER_HOUR``/``_MARGIN``/``_WINDOW_SCALE`` for the limiter.
 
 Kept apart from the HTTP code so that the Dagster resource can build and show the settings
@@ -33,7 +34,10 @@ from journal_pipeline.jurnal.rate_limit import (
 from journal_pipeline.jurnal.rate_limit_sql import SqlRateLimiter
 
 DEFAULT_BASE_URL = "https://api.mekari.com/public/jurnal/api/v1"
+LEGACY_BASE_URL = "https://api.jurnal.id/core/api/v1"
 PARTNER_BASE_URL = "https://api.jurnal.id/partner/core/api/v1"
+#: Where each credential flavour is served, when JURNAL_BASE_URL does not say.
+BASE_URL_BY_MODE = {"hmac": DEFAULT_BASE_URL, "apikey": LEGACY_BASE_URL, "bearer": PARTNER_BASE_URL}
 #: The Mekari API Gateway's path: it signs with HMAC and refuses a bearer token.
 GATEWAY_PATH = "/public/jurnal/"
 
@@ -59,7 +63,7 @@ def _number(text: str, kind: type) -> Any:
 class JurnalSettings:
     """Where Jurnal is and how to authenticate; secrets are kept out of ``repr``."""
 
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str = ""  # empty: the credential flavour's own URL (BASE_URL_BY_MODE)
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     api_key: str | None = field(default=None, repr=False)
@@ -74,7 +78,7 @@ class JurnalSettings:
         """Settings from ``env`` (default ``os.environ``); non-None ``overrides`` win."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {
-            "base_url": (env.get(ENV_BASE_URL) or "").strip() or DEFAULT_BASE_URL,
+            "base_url": (env.get(ENV_BASE_URL) or "").strip(),
             "client_id": (env.get(ENV_CLIENT_ID) or "").strip() or None,
             "client_secret": (env.get(ENV_CLIENT_SECRET) or "").strip() or None,
             "api_key": (env.get(ENV_API_KEY) or "").strip() or None,
@@ -94,6 +98,11 @@ class JurnalSettings:
                 values[key] = number
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        if not self.base_url:
+            chosen = BASE_URL_BY_MODE.get(self.auth_mode or "", DEFAULT_BASE_URL)
+            object.__setattr__(self, "base_url", chosen)
 
     @property
     def auth_mode(self) -> str | None:
@@ -142,7 +151,8 @@ class JurnalSettings:
                 raise JurnalConfigError(
                     f"{ENV_ACCESS_TOKEN} is a partner app's token, which the Mekari API "
                     f"Gateway ({self.base_url}) does not take: set {ENV_BASE_URL} to "
-                    f"{PARTNER_BASE_URL}, or use {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}"
+                    f"{PARTNER_BASE_URL} (or leave it unset), or use {ENV_CLIENT_ID} and "
+                    f"{ENV_CLIENT_SECRET}"
                 )
             return JurnalBearerAuth(self.access_token)
         raise JurnalConfigError(

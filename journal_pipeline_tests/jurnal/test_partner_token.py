@@ -72,8 +72,26 @@ def test_a_refused_token_never_shows(jurnal: JurnalSandboxHandle, caplog):
     assert "***" in caplog.text  # the Authorization header was logged, redacted
 
 
+def test_each_credential_goes_to_its_flavours_url_unless_told():
+    def url(**env: str) -> str:
+        return JurnalSettings.from_env(env).base_url
+
+    assert url(JURNAL_CLIENT_ID="c", JURNAL_CLIENT_SECRET="s") == (
+        "https://api.mekari.com/public/jurnal/api/v1"
+    )
+    assert url(JURNAL_API_KEY="k") == "https://api.jurnal.id/core/api/v1"
+    assert url(JURNAL_ACCESS_TOKEN=TOKEN) == "https://api.jurnal.id/partner/core/api/v1"
+    assert url(JURNAL_ACCESS_TOKEN=TOKEN, JURNAL_BASE_URL="http://x/y") == "http://x/y"
+    assert JurnalResource(api_key="k").settings().base_url == "https://api.jurnal.id/core/api/v1"
+
+
 def test_the_gateway_url_with_a_token_names_the_fix():
-    settings = JurnalSettings.from_env({"JURNAL_ACCESS_TOKEN": TOKEN})
+    settings = JurnalSettings.from_env(
+        {
+            "JURNAL_ACCESS_TOKEN": TOKEN,
+            "JURNAL_BASE_URL": "https://api.mekari.com/public/jurnal/api/v1",
+        }
+    )
     with pytest.raises(JurnalConfigError) as caught:
         JurnalClient(settings)
     message = str(caught.value)
