@@ -35,6 +35,8 @@ from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import format_idr
 
 PAYOUT_ENTRY = "payout:"  # the journal part "payout" (StagingStore.JOURNAL_PARTS)
+PAYMENT_ROLE = "payment:"  # account role of a method's clearing lines: payment:<method>
+TakingsKey = tuple[str, str, date]  # (outlet, payment method, takings day)
 PAID_STATUSES = ("matched", "short", "over")
 NUMBER_PREFIX = "PAYOUT/"
 READABLE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,29}")
@@ -111,8 +113,16 @@ def payout_numbers(receipts: Iterable[Receipt]) -> dict[str, str]:
     return numbers
 
 
-def payout_entries(receipts: Iterable[Receipt], config: MerchantConfig, day: date) -> PayoutBuild:
-    """The payouts of the receipts that arrived on ``day`` (others are left out)."""
+def payout_entries(
+    receipts: Iterable[Receipt],
+    config: MerchantConfig,
+    day: date,
+    booked: Mapping[TakingsKey, str] | None = None,
+) -> PayoutBuild:
+    """The payouts of the receipts that arrived on ``day`` (others are left out). ``booked``:
+    the clearing account each (outlet, method, takings day) was booked into; a settlement
+    leaves that account even when the config has mapped the method elsewhere since (the
+    config's account serves takings without one)."""
     build = PayoutBuild(day)
     todays = sorted(
         (r for r in receipts if r.received_date == day and r.status in PAID_STATUSES),
@@ -120,7 +130,8 @@ def payout_entries(receipts: Iterable[Receipt], config: MerchantConfig, day: dat
     )
     numbers = payout_numbers(todays)
     for receipt in todays:
-        _add(build, receipt, numbers[receipt.line_key], config)
+        key = (receipt.outlet_code, receipt.method, receipt.takings_date)
+        _add(build, receipt, numbers[receipt.line_key], config, (booked or {}).get(key))
     return build
 
 
@@ -138,8 +149,15 @@ def _hold(build: PayoutBuild, receipt: Receipt, number: str, reason: str) -> Non
     )
 
 
-def _add(build: PayoutBuild, receipt: Receipt, number: str, config: MerchantConfig) -> None:
-    clearing = config.payment_account(receipt.method, None, receipt.outlet_code)
+def _add(
+    build: PayoutBuild,
+    receipt: Receipt,
+    number: str,
+    config: MerchantConfig,
+    booked: str | None,
+) -> None:
+    mapped = config.payment_account(receipt.method, None, receipt.outlet_code)
+    clearing = booked or mapped
     amount = receipt.amount
     if clearing is None:
         _hold(
@@ -171,6 +189,8 @@ def _add(build: PayoutBuild, receipt: Receipt, number: str, config: MerchantConf
         f"{receipt.method} settlement of {receipt.outlet_code} takings "
         f"{receipt.takings_date.isoformat()}: bank reference {receipt.reference or '-'}"
     )
+    if mapped and mapped.casefold() != clearing.casefold():
+        memo += f"; out of {clearing}, where the takings were booked (now mapped to {mapped})"
     if short:
         memo += (
             f"; expected {format_idr(receipt.expected)}, {format_idr(abs(short))} "
@@ -179,7 +199,7 @@ def _add(build: PayoutBuild, receipt: Receipt, number: str, config: MerchantConf
     text = f"{receipt.method} settlement received"
     sides = (
         ("bank", receipt.bank_account, rupiah, 0),
-        (f"payment:{receipt.method}", clearing, 0, rupiah),
+        (f"{PAYMENT_ROLE}{receipt.method}", clearing, 0, rupiah),
     )
     for line_no, (role, account, debit, credit) in enumerate(sides, start=1):
         build.lines.append(

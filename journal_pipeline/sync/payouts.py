@@ -18,7 +18,13 @@ import sqlalchemy as sa
 
 from journal_pipeline.accounting.documents import PAYOUT
 from journal_pipeline.accounting.holds import Hold
-from journal_pipeline.accounting.payouts import PayoutBuild, Receipt, payout_entries
+from journal_pipeline.accounting.payouts import (
+    PAYMENT_ROLE,
+    PayoutBuild,
+    Receipt,
+    TakingsKey,
+    payout_entries,
+)
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.reconciliation import receipt_days, received_on
@@ -29,9 +35,36 @@ from journal_pipeline.sync.ports import JurnalWriter
 
 
 def build_payouts(store: StagingStore, config: MerchantConfig, receipt_day: date) -> PayoutBuild:
-    """The payouts of the settlements whose money arrived on ``receipt_day``."""
+    """The payouts of the settlements whose money arrived on ``receipt_day``, each out of the
+    clearing account its takings were booked into."""
     receipts = [Receipt.from_row(row) for row in received_on(store, receipt_day)]
-    return payout_entries(receipts, config, receipt_day)
+    return payout_entries(receipts, config, receipt_day, booked_clearing(store, receipts))
+
+
+def booked_clearing(store: StagingStore, receipts: Iterable[Receipt]) -> dict[TakingsKey, str]:
+    """(outlet, method, takings day) → the account the canonical journal debited most for
+    that method's takings: the clearing account they are in, whatever the config says now."""
+    wanted = {(r.outlet_code, r.method, r.takings_date) for r in receipts}
+    if not wanted:
+        return {}
+    t = tables.journal_lines
+    query = (
+        sa.select(t.c.outlet_code, t.c.account_role, t.c.business_date, t.c.account_name)
+        .add_columns(sa.func.sum(t.c.debit).label("debit"))
+        .where(
+            t.c.business_date.in_({day for _, _, day in wanted}),
+            t.c.account_role.in_({f"{PAYMENT_ROLE}{method}" for _, method, _ in wanted}),
+            t.c.debit > 0,
+        )
+        .group_by(t.c.outlet_code, t.c.account_role, t.c.business_date, t.c.account_name)
+    )
+    best: dict[TakingsKey, tuple[int, str]] = {}
+    with store.engine.connect() as conn:
+        for outlet, role, day, account, debit in conn.execute(query):
+            key = (outlet, role.removeprefix(PAYMENT_ROLE), day)
+            if key in wanted and account and (key not in best or debit > best[key][0]):
+                best[key] = (int(debit), account)
+    return {key: account for key, (_, account) in best.items()}
 
 
 def record_payouts(

@@ -117,3 +117,18 @@ def test_holds_name_the_receipt_and_the_fix():
     locked = CONFIG.model_copy(update={"lock_date": FRIDAY})
     (hold,) = payout_entries([QRIS], locked, FRIDAY).holds
     assert "lock_date" in hold.reason
+
+
+def test_a_settlement_leaves_the_account_its_takings_were_booked_into():
+    booked = {("JKT", "QRIS", QRIS.takings_date): "Kliring QRIS Lama"}
+    (document,) = payout_entries([QRIS], CONFIG, FRIDAY, booked).documents
+    body = document.payload["bank_transfer"]
+    assert body["refund_from_name"] == "Kliring QRIS Lama"
+    assert body["memo"].endswith(
+        "; out of Kliring QRIS Lama, where the takings were booked "
+        "(now mapped to Kliring QRIS iSeller Pay)"
+    )
+    # takings of another day (or none staged) leave the account the config maps
+    other = {("JKT", "QRIS", date(2026, 11, 18)): "Kliring QRIS Lama"}
+    (document,) = payout_entries([QRIS], CONFIG, FRIDAY, other).documents
+    assert document.payload["bank_transfer"]["refund_from_name"] == "Kliring QRIS iSeller Pay"

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from journal_pipeline.accounting.posting_rules import journal_frame
 from journal_pipeline.config import load_config
 from journal_pipeline.core.statement_lines import MONEY_IN, MONEY_OUT, StatementLine, line_key
 from journal_pipeline.storage.bank_statements import stage_statement_lines
@@ -155,3 +156,48 @@ def test_a_payout_not_posted_is_withdrawn_when_its_row_loses_its_line(store, jur
     assert run.posted.posted == 0 and _transfers(client) == {}
     assert payouts.open_payout_days(store) == set()
     assert store.read_journal(FRIDAY).empty
+
+
+def test_a_settlement_leaves_the_clearing_account_its_takings_were_booked_into(store, jurnal):
+    """Thursday's QRIS takings went into Kliring EDC (the mapping of the time); the config maps
+    QRIS to Kliring QRIS iSeller Pay since. Friday's settlement empties the account the money
+    is in, or both accounts would keep a balance no payout ever settles."""
+
+    def sale_line(line_no, role, account, debit, credit):
+        return {
+            "entry_id": "sale:ORDER-1",
+            "business_date": THURSDAY,
+            "outlet_code": "JKT",
+            "source_type": "order",
+            "source_id": "ORDER-1",
+            "source_reference": "#JKT-000001",
+            "line_no": line_no,
+            "account_role": role,
+            "account_name": account,
+            "debit": debit,
+            "credit": credit,
+            "description": "staged by hand",
+            "is_estimate": False,
+        }
+
+    store.replace_journal(
+        THURSDAY,
+        journal_frame(
+            [
+                sale_line(1, "payment:QRIS", "Kliring EDC", 1_250_000, 0),
+                sale_line(2, "sales", "Penjualan", 0, 1_250_000),
+            ]
+        ),
+    )
+    assert CONFIG.payment_account("QRIS", None, "JKT") == "Kliring QRIS iSeller Pay"
+    replace_reconciliation(
+        store, THURSDAY, [settlement(THURSDAY, "QRIS", 1_191_250, "matched", QRIS_LINE)], AT
+    )
+    client = jurnal.client()
+    run = _run(store, client, THURSDAY)
+    assert (run.posted.posted, run.posted.failed) == (1, 0)
+    transfer = _transfers(client)["PAYOUT/20261120/IPY20261119JKT"]
+    assert transfer["refund_from"]["name"] == "Kliring EDC"
+    assert "now mapped to Kliring QRIS iSeller Pay" in transfer["memo"]
+    payout = store.read_journal(FRIDAY)
+    assert payout.loc[payout["credit"] > 0, "account_name"].tolist() == ["Kliring EDC"]
