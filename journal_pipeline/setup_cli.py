@@ -130,7 +130,7 @@ def _problems(config_path: Path | None, notes: list[str]) -> list[str]:
         seen = methods_seen(recent_payments(iseller, datetime.now(UTC)))
     except Exception as exc:  # unreachable, refused credentials: one line with the cause
         return [*problems, f"iSeller: cannot connect ({exc}); check the ISELLER_* variables"]
-    _progress("Jurnal: accounts and warehouses")
+    _progress(f"Jurnal ({jurnal.settings.describe()}): accounts and warehouses")
     try:
         accounts = jurnal.list_accounts()
         warehouses = jurnal.list_warehouses()

@@ -75,7 +75,11 @@ def test_check_passes_and_the_config_syncs_a_day(written, env, tmp_path):
     result = _check(env, written)
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "Config fits iSeller and Jurnal."
-    assert "… Jurnal: accounts and warehouses" in result.stderr
+    # which credential went where, without its secret
+    base = env["JURNAL_BASE_URL"]
+    shown = f"… Jurnal (HMAC client {env['JURNAL_CLIENT_ID']} at {base}): accounts and warehouses"
+    assert shown in result.stderr
+    assert env["JURNAL_CLIENT_SECRET"] not in result.stderr
 
     process_env = {k: v for k, v in os.environ.items() if not k.startswith(("ISELLER_", "JURNAL_"))}
     process_env.pop("DAGSTER_HOME", None)

@@ -116,6 +116,15 @@ class JurnalSettings:
             return "bearer"
         return None
 
+    def describe(self) -> str:
+        """Which credential goes where, without its secret (for progress lines)."""
+        kind = {
+            "hmac": f"HMAC client {self.client_id}",
+            "apikey": "company API key",
+            "bearer": "partner app token",
+        }.get(self.auth_mode or "", "no credential")
+        return f"{kind} at {self.base_url}"
+
     def credential_key(self) -> str:
         """The SHA-256 naming this credential in the shared rate-limit state."""
         identity = {"hmac": self.client_id, "apikey": self.api_key}.get(

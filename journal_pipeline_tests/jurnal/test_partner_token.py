@@ -83,6 +83,9 @@ def test_each_credential_goes_to_its_flavours_url_unless_told():
     assert url(JURNAL_ACCESS_TOKEN=TOKEN) == "https://api.jurnal.id/partner/core/api/v1"
     assert url(JURNAL_ACCESS_TOKEN=TOKEN, JURNAL_BASE_URL="http://x/y") == "http://x/y"
     assert JurnalResource(api_key="k").settings().base_url == "https://api.jurnal.id/core/api/v1"
+    described = JurnalSettings.from_env({"JURNAL_ACCESS_TOKEN": TOKEN}).describe()
+    assert described == "partner app token at https://api.jurnal.id/partner/core/api/v1"
+    assert TOKEN not in described
 
 
 def test_the_gateway_url_with_a_token_names_the_fix():
