@@ -184,6 +184,9 @@ DEFAULT_CLIENT_SECRET = "sandbox-jurnal-secret"
 DEFAULT_API_KEY = "sandbox-jurnal-apikey"
 DEFAULT_ACCESS_TOKEN = "sandbox-jurnal-access-token"
 ENV_FAULTS = "SANDBOX_JURNAL_FAULTS"
+#: How bank statement rows are written (J-44): plain (default), report or iso.
+ENV_STATEMENT_STYLE = "SANDBOX_JURNAL_STATEMENT_STYLE"
+STATEMENT_STYLES = ("plain", "report", "iso")
 CLOCK_SKEW_SECONDS = 300
 
 # --- rate limiting and fault injection -----------------------------------------------------
@@ -265,6 +268,7 @@ class JurnalSandbox(
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.time,
         faults: FaultInjector | None = None,
+        statement_style: str | None = None,
     ) -> None:
         """Open (or seed) the company kept in ``state_dir``.
 
@@ -276,7 +280,9 @@ class JurnalSandbox(
         ``time_scale``: speed of the rate-limit clock (60 makes a minute last one second);
         ``clock``: seconds since the epoch (tests);
         ``faults``: the fault injector; default from the ``SANDBOX_JURNAL_FAULTS`` spec
-        (``ENDPOINT:key=value,...;...``, see :mod:`journal_sandbox.faults`).
+        (``ENDPOINT:key=value,...;...``, see :mod:`journal_sandbox.faults`);
+        ``statement_style``: how bank statement rows are written (`STATEMENT_STYLES`, J-44);
+        default from ``SANDBOX_JURNAL_STATEMENT_STYLE``, else ``plain``.
         """
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
@@ -293,6 +299,12 @@ class JurnalSandbox(
         self._lock = threading.RLock()
         self._buckets: dict[str, _Bucket] = {}
         self._traffic: dict[str, _Traffic] = {}
+        style = statement_style or os.environ.get(ENV_STATEMENT_STYLE) or "plain"
+        if style not in STATEMENT_STYLES:
+            raise ValueError(
+                f"statement_style is one of {', '.join(STATEMENT_STYLES)}, not {style!r}"
+            )
+        self.statement_style = style
         self.faults = (
             faults if faults is not None else FaultInjector.from_spec(os.environ.get(ENV_FAULTS))
         )

@@ -466,6 +466,32 @@ class ReportsMixin:
 
     # --- bank statements (J-44) ----------------------------------------------------------
 
+    def _statement_row(self, entry: dict[str, Any], day: date, balance: Decimal) -> dict[str, Any]:
+        """One row in the knob's reading (J-44): ``plain`` (dd/mm/yyyy, decimal strings with
+        currency twins), ``report`` (the general ledger's cells: " 88.800,00" and ``*_raw``
+        numbers) or ``iso`` (yyyy-mm-dd, JSON numbers)."""
+        amounts = {"debit": entry["debit"], "credit": entry["credit"], "balance": balance}
+        style = self.statement_style  # type: ignore[attr-defined]
+        row: dict[str, Any] = {
+            "date": day.isoformat() if style == "iso" else jurnal_date(day),
+            "transaction_type": TRANSACTION_LABELS.get(
+                entry["transaction_type"], entry["transaction_type"]
+            ),
+            "transaction_id": entry["transaction_id"],
+            "transaction_no": entry["transaction_no"],
+            "description": entry["description"] or "",
+        }
+        for key, value in amounts.items():
+            if style == "report":
+                row[key], row[f"{key}_raw"] = report_amount(value), amount_number(value)
+            elif style == "iso":
+                row[key] = amount_number(value)
+            else:
+                row[key] = amount_str(value)
+                row[f"{key}_currency_format"] = currency_format(value)
+        row["is_reconciled"] = False
+        return row
+
     def _bank_statements(self, request: Request) -> Response:
         not_found = ApiError(422, {"errors": "Data tidak ditemukan."})
         account = self.store.get("account", int(request.params["id"]))
@@ -486,22 +512,7 @@ class ReportsMixin:
                 continue
             balance += entry["debit"] - entry["credit"]
             statements.append(
-                {
-                    "date": jurnal_date(date.fromisoformat(entry["transaction_date"])),
-                    "transaction_type": TRANSACTION_LABELS.get(
-                        entry["transaction_type"], entry["transaction_type"]
-                    ),
-                    "transaction_id": entry["transaction_id"],
-                    "transaction_no": entry["transaction_no"],
-                    "description": entry["description"] or "",
-                    "debit": amount_str(entry["debit"]),
-                    "credit": amount_str(entry["credit"]),
-                    "balance": amount_str(balance),
-                    "debit_currency_format": currency_format(entry["debit"]),
-                    "credit_currency_format": currency_format(entry["credit"]),
-                    "balance_currency_format": currency_format(balance),
-                    "is_reconciled": False,
-                }
+                self._statement_row(entry, date.fromisoformat(entry["transaction_date"]), balance)
             )
         header = {
             "account": {"id": account["id"], "name": account["name"], "number": account["number"]},

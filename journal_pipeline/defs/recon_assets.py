@@ -91,12 +91,14 @@ def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
         store = staging.store
         window = config.reconciliation.match_window_days
 
+        statement = "read"
         try:
             jurnal_lines = read_jurnal_lines(
                 jurnal.client(store), store, config, day, as_of + timedelta(days=window)
             )
         except Exception as exc:  # Jurnal's statement is a second source: go on without it
-            context.log.warning(f"Jurnal's bank statement not read ({exc}); files only")
+            statement = f"not read, bank statement files only: {exc}"
+            context.log.warning(f"Jurnal's bank statement {statement}")
             jurnal_lines = []
         inputs = build_marks.recon_inputs(store, config, day, as_of, jurnal_lines)
         again = build_marks.same_build(store, day, inputs, build_marks.RECON_MARK)
@@ -111,6 +113,7 @@ def build_recon_assets(daily: dg.PartitionsDefinition) -> list:
                 **counts,
                 **_totals(result.rows),
                 "jurnal_lines_read": result.jurnal_lines,
+                "jurnal_statement": statement,
                 "csv": dg.MetadataValue.path(str(result.csv_path)),
                 "rows": dg.MetadataValue.md(markdown_table(_shown(result.rows))),
                 "expected_vs_received": dg.MetadataValue.md(bar_chart(result.rows)),

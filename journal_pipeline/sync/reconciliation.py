@@ -90,7 +90,8 @@ def read_jurnal_lines(
             continue
         answer = client.get(
             f"accounts/{ids[account]}/bank_statements",
-            {"start_date": f"{start:%d/%m/%Y}", "end_date": f"{end:%d/%m/%Y}"},
+            # the format this endpoint defines (unlike the reports' dd/mm/yyyy)
+            {"start_date": start.isoformat(), "end_date": end.isoformat()},
         )
         lines += jurnal_money_in(answer, account, own)
     return lines
