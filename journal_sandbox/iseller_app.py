@@ -29,6 +29,7 @@ iSeller documents leave open are listed in docs/assumptions/iseller.md.
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import hmac
@@ -45,7 +46,7 @@ from email import policy as email_policy
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
 from journal_sandbox.demo_merchant import (
     DATE_FORMAT,
@@ -301,6 +302,24 @@ def _api_path(path: str) -> str:
     """A route pattern matching `path` case-insensitively (the document's own GetRegisterShifts
     sample calls ``/api/v2/getregistershifts``)."""
     return f"(?i:{path})"
+
+
+def _client_credentials(request: Request, params: dict[str, str]) -> tuple[str, str] | None:
+    """(client id, secret) from the body, or from HTTP Basic as RFC 6749 §2.3.1 lets a client
+    send them (I-3); None when the two disagree or the Basic header is unreadable."""
+    scheme, _, value = (request.header("authorization") or "").strip().partition(" ")
+    body = (params.get("client_id", ""), params.get("client_secret", ""))
+    if scheme.lower() != "basic":
+        return body
+    try:
+        pair = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    client_id, colon, secret = pair.partition(":")
+    if not colon:
+        return None
+    basic = (unquote_plus(client_id), unquote_plus(secret))
+    return None if any(body) and body != basic else basic
 
 
 def _hash(token: str) -> str:
@@ -661,9 +680,12 @@ class ISellerSandbox:
         if grant_type not in ("authorization_code", "client_credentials", "refresh_token"):
             error = "invalid_request" if not grant_type else "unsupported_grant_type"
             return Response(400, {"error": error})
+        client = _client_credentials(request, params)
+        if client is None:
+            return Response(400, {"error": "invalid_request"})
         if not (
-            hmac.compare_digest(params.get("client_id", ""), self.client_id)
-            and hmac.compare_digest(params.get("client_secret", ""), self._client_secret)
+            hmac.compare_digest(client[0], self.client_id)
+            and hmac.compare_digest(client[1], self._client_secret)
         ):
             return Response(400, {"error": "invalid_client"})
         now = self.now()

@@ -165,6 +165,39 @@ def test_token_errors(sb: SimpleNamespace, data: dict[str, str], error: str) -> 
     assert "access_token" not in response.json()
 
 
+def test_client_credentials_as_http_basic(sb: SimpleNamespace) -> None:
+    """RFC 6749 §2.3.1: the client may authenticate with HTTP Basic instead of the body."""
+    basic = requests.auth.HTTPBasicAuth(CLIENT["client_id"], CLIENT["client_secret"])
+    granted = requests.post(
+        f"{sb.url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=basic,
+        timeout=TIMEOUT,
+    )
+    assert granted.status_code == 200, granted.text
+    token = granted.json()["access_token"]
+    assert get_orders(sb.url, token, time_zone=7, created_after="2026-11-20")["status"] is True
+    wrong = requests.auth.HTTPBasicAuth(CLIENT["client_id"], "not-the-secret")
+    refused = requests.post(
+        f"{sb.url}/oauth/token", data={"grant_type": "client_credentials"}, auth=wrong, timeout=10
+    )
+    assert (refused.status_code, refused.json()) == (400, {"error": "invalid_client"})
+    disagreeing = requests.post(
+        f"{sb.url}/oauth/token",
+        data={"grant_type": "client_credentials", **CLIENT, "client_secret": "other"},
+        auth=basic,
+        timeout=TIMEOUT,
+    )
+    assert (disagreeing.status_code, disagreeing.json()) == (400, {"error": "invalid_request"})
+    garbled = requests.post(
+        f"{sb.url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": "Basic %%%"},
+        timeout=TIMEOUT,
+    )
+    assert garbled.json() == {"error": "invalid_request"}
+
+
 @pytest.mark.parametrize("path", ["/api/v2/GetOrders", "/api/v2/GetStoreInfo", "/api/v1/version"])
 @pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic abc", "Bearer "])
 def test_api_requires_a_valid_bearer(
