@@ -54,6 +54,9 @@ shift_cash          the cash fields of a GetRegisterShifts item (I-40): ``docume
                     ``expected_cash``, ``counted_cash``, ``cash_difference``),
                     ``actual`` (the count as ``actual_cash``, its difference as
                     ``difference``) or ``none`` (no cash fields at all)
+envelope            how every v2 answer is sent (I-6): ``object`` (one JSON object) or   object
+                    ``array`` (that object inside a one-element array, as the
+                    document's GetOrders sample shows it)
 ==================  =================================================================  ==========
 
 A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
@@ -84,6 +87,7 @@ VOID_SHAPES = ("transaction", "status_only")
 ORDER_DISCOUNTS = ("order_level", "with_lines")
 OUTPUT_ZONES = ("requested", "store")
 SHIFT_CASH_READINGS = ("documented", "actual", "none")
+ENVELOPES = ("object", "array")
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class Dialect:
     order_discounts: str = "order_level"
     output_zone: str = "requested"
     shift_cash: str = "documented"
+    envelope: str = "object"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -121,6 +126,7 @@ class Dialect:
             ("order_discounts", ORDER_DISCOUNTS),
             ("output_zone", OUTPUT_ZONES),
             ("shift_cash", SHIFT_CASH_READINGS),
+            ("envelope", ENVELOPES),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(

@@ -429,7 +429,9 @@ class ISellerSandbox:
 
         for name, query in erp_endpoints(self).items():
             self.router.add(
-                "POST", _api_path(f"/api/v3/{name}"), self._endpoint(query, error_detail=True)
+                "POST",
+                _api_path(f"/api/v3/{name}"),
+                self._endpoint(query, error_detail=True, v2=False),
             )
 
     # -- public -------------------------------------------------------------------------------
@@ -784,10 +786,15 @@ class ISellerSandbox:
         return self._base_url or "http://127.0.0.1"
 
     def _endpoint(
-        self, query: Callable[[dict[str, str]], dict[str, Any]], *, error_detail: bool = False
+        self,
+        query: Callable[[dict[str, str]], dict[str, Any]],
+        *,
+        error_detail: bool = False,
+        v2: bool = True,
     ) -> Callable[[Request], Response]:
         """A handler: bearer check, parameters, HTTP 200 with ``status`` true or false
-        (with ``error_detail: null`` on success when `error_detail`)."""
+        (with ``error_detail: null`` on success when `error_detail`); a v2 answer in the
+        dialect's envelope."""
 
         def handle(request: Request) -> Response:
             started = _time.perf_counter()
@@ -801,9 +808,13 @@ class ISellerSandbox:
             except _ApiError as exc:
                 body = {"error_message": exc.message, "error_detail": exc.detail, "status": False}
             body["time"] = _timespan(_time.perf_counter() - started)
-            return Response(200, body)
+            return Response(200, self._enveloped(body) if v2 else body)
 
         return handle
+
+    def _enveloped(self, body: Any) -> Any:
+        """A v2 answer as the dialect sends it (I-6): the object, or the object in an array."""
+        return [body] if self.dialect.envelope == "array" and isinstance(body, dict) else body
 
     def materialized(self) -> datetime:
         """Bring the stored orders up to the clock; returns the clock."""
@@ -1148,12 +1159,14 @@ class ISellerSandbox:
             return self._unauthorized()
         return Response(
             200,
-            {
-                "store_info": self.merchant.store_info(),
-                "error_message": None,
-                "status": True,
-                "time": _timespan(_time.perf_counter() - started),
-            },
+            self._enveloped(
+                {
+                    "store_info": self.merchant.store_info(),
+                    "error_message": None,
+                    "status": True,
+                    "time": _timespan(_time.perf_counter() - started),
+                }
+            ),
         )
 
     def _get_version(self, request: Request) -> Response:
@@ -1189,7 +1202,7 @@ class ISellerSandbox:
                 "status": False,
             }
         body["time"] = _timespan(_time.perf_counter() - started)
-        return Response(200, body)
+        return Response(200, self._enveloped(body))
 
     def _query_orders(self, params: dict[str, str]) -> dict[str, Any]:
         time_zone = _parse_time_zone(params.get("time_zone"))

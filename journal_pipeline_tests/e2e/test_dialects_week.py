@@ -6,7 +6,7 @@ spellings and ids, date bounds that leave out their end, money as decimal string
 in .NET's ISO 8601, the rounding with the opposite sign, cost entries priced per line,
 refunds and voids signed below zero, voids shown by the order's status alone, line discounts
 listed on the order too, every date written in the store's offset whatever ``time_zone``
-asked. For
+asked, every answer inside a one-element array as the document's GetOrders sample shows it. For
 each, a week of the demo merchant runs through the Dagster assets into a fresh Jurnal. Every
 run passes its checks (the completeness check against iSeller's own totals included), every
 completed sale is posted exactly once and none is held, Jurnal's trial balance ties out with
@@ -43,7 +43,7 @@ DIALECTS = {
     "signed_status_only_with_lines": (
         "refund_sign=negative,void_shape=status_only,order_discounts=with_lines"
     ),
-    "store_zone_dates": "output_zone=store",
+    "store_zone_dates_in_arrays": "output_zone=store,envelope=array",
 }
 
 

@@ -271,3 +271,21 @@ def test_a_dialect_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monk
         assert sandbox.dialect == Dialect(page_base=0, fulfilment="fulfilment")
     finally:
         sandbox.close()
+
+
+def test_the_array_envelope_wraps_every_v2_answer_and_no_v3_one(api: Api) -> None:
+    """I-6: the document's GetOrders sample shows the answer inside a one-element array."""
+    page = {"page": "1", "page_size": "50"}
+    documented = {path: api(path, **params, **page) for path, params, _, _ in PAGED}
+    api.speak("envelope=array")
+    for path, params, key, _ in PAGED:
+        answer = api(path, **params, **page)
+        if path.startswith("/api/v2/"):
+            assert isinstance(answer, list) and len(answer) == 1, path
+            (answer,) = answer
+        assert isinstance(answer, dict), path
+        assert answer["status"] is True and answer[key] == documented[path][key], path
+    (refused,) = api("/api/v2/GetOrders")  # no date bound: refused, in the array too
+    assert refused["status"] is False
+    (info,) = api("/api/v2/GetStoreInfo")
+    assert info["store_info"]["store_name"]
