@@ -130,12 +130,14 @@ def _problems(config_path: Path | None, notes: list[str]) -> list[str]:
         seen = methods_seen(recent_payments(iseller, datetime.now(UTC)))
     except Exception as exc:  # unreachable, refused credentials: one line with the cause
         return [*problems, f"iSeller: cannot connect ({exc}); check the ISELLER_* variables"]
-    _progress(f"Jurnal ({jurnal.settings.describe()}): accounts and warehouses")
+    _progress(f"Jurnal ({jurnal.settings.describe()}): accounts, warehouses, closed books")
     try:
         accounts = jurnal.list_accounts()
         warehouses = jurnal.list_warehouses()
+        company = jurnal.get("companies/active")
     except Exception as exc:  # unreachable, refused credentials: one line with the cause
         return [*problems, f"Jurnal: cannot connect ({exc}); check the JURNAL_* variables"]
+    problems += mapping_checks.closed_books_problems(config, company)
     problems += mapping_checks.account_problems(config, accounts)
     problems += mapping_checks.warehouse_problems(config, outlets, warehouses)
     problems += mapping_checks.method_problems(config, seen)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,10 @@ def test_check_passes_and_the_config_syncs_a_day(written, env, tmp_path):
     assert result.stdout.strip() == "Config fits iSeller and Jurnal."
     # which credential went where, without its secret
     base = env["JURNAL_BASE_URL"]
-    shown = f"… Jurnal (HMAC client {env['JURNAL_CLIENT_ID']} at {base}): accounts and warehouses"
+    shown = (
+        f"… Jurnal (HMAC client {env['JURNAL_CLIENT_ID']} at {base}): accounts, warehouses, "
+        "closed books"
+    )
     assert shown in result.stderr
     assert env["JURNAL_CLIENT_SECRET"] not in result.stderr
 
@@ -127,6 +131,28 @@ def test_check_names_each_problem_and_its_fix(written, env, tmp_path):
         "payment_methods",
         "4 problem(s).",
     ]
+
+
+def test_check_says_when_jurnal_closed_the_books_after_lock_date(written, env, jurnal, tmp_path):
+    """An accountant closed the books in Jurnal ("tutup buku") up to 31 October and the config
+    does not know: Jurnal would refuse each document of those days, one by one."""
+    jurnal.sandbox.closing_date = date(2026, 10, 31)
+    try:
+        result = _check(env, written)
+        assert result.exit_code == 1
+        assert result.stdout.splitlines() == [
+            "lock_date: Jurnal's books are closed up to 2026-10-31 but lock_date is not set; "
+            "set `lock_date: 2026-10-31` so that nothing is dated in the closed period (Jurnal "
+            "would refuse it)",
+            "1 problem(s).",
+        ]
+
+        def lock(data):
+            data["lock_date"] = "2026-10-31"
+
+        assert _check(env, _edited(written, tmp_path, lock)).exit_code == 0
+    finally:
+        jurnal.sandbox.closing_date = None
 
 
 def test_check_says_when_jurnal_cannot_be_reached(written, env):

@@ -47,7 +47,9 @@ from journal_sandbox.jurnal_common import (
     ZERO,
     ApiError,
     iso_timestamp,
+    jurnal_date,
     listify_errors,
+    parse_request_date,
     positive_int,
 )
 from journal_sandbox.jurnal_entries import EntriesMixin
@@ -269,6 +271,7 @@ class JurnalSandbox(
         clock: Callable[[], float] = time.time,
         faults: FaultInjector | None = None,
         statement_style: str | None = None,
+        closing_date: date | None = None,
     ) -> None:
         """Open (or seed) the company kept in ``state_dir``.
 
@@ -282,7 +285,9 @@ class JurnalSandbox(
         ``faults``: the fault injector; default from the ``SANDBOX_JURNAL_FAULTS`` spec
         (``ENDPOINT:key=value,...;...``, see :mod:`journal_sandbox.faults`);
         ``statement_style``: how bank statement rows are written (`STATEMENT_STYLES`, J-44);
-        default from ``SANDBOX_JURNAL_STATEMENT_STYLE``, else ``plain``.
+        default from ``SANDBOX_JURNAL_STATEMENT_STYLE``, else ``plain``;
+        ``closing_date``: the books closed ("tutup buku") up to that day, J-57 (settable later
+        as ``closing_date``).
         """
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
@@ -305,6 +310,7 @@ class JurnalSandbox(
                 f"statement_style is one of {', '.join(STATEMENT_STYLES)}, not {style!r}"
             )
         self.statement_style = style
+        self.closing_date = closing_date
         self.faults = (
             faults if faults is not None else FaultInjector.from_spec(os.environ.get(ENV_FAULTS))
         )
@@ -509,7 +515,25 @@ class JurnalSandbox(
         expected = list if many else dict
         if not isinstance(data, dict) or not isinstance(data.get(root), expected):
             raise ApiError(400, {"error_full_messages": [f"Please provide `{root}` parameter."]})
+        if not many:
+            self._refuse_closed_books(data[root])
         return data[root]
+
+    def _refuse_closed_books(self, data: dict[str, Any]) -> None:
+        """J-57: nothing is dated on or before the day the books were closed."""
+        if self.closing_date is None:
+            return
+        day = parse_request_date(data.get("transaction_date"))
+        if day is not None and day <= self.closing_date:
+            closed = jurnal_date(self.closing_date)
+            message = f"can't be on or before the closing date ({closed})"
+            raise ApiError(
+                422,
+                {
+                    "transaction_date": [message],
+                    "error_full_messages": [f"Transaction date {message}"],
+                },
+            )
 
     # --- batch create (J-13) -------------------------------------------------------------
 
@@ -553,6 +577,7 @@ class JurnalSandbox(
                 singular: {"status": 422, "body": item, "content": {singular: ["can't be blank"]}}
             }
         try:
+            self._refuse_closed_books(data)
             with self.store.savepoint():
                 record = accept(data)
         except ApiError as exc:
@@ -747,7 +772,9 @@ class JurnalSandbox(
                     "fax": "",
                     "language": {"id": 2, "name": "Bahasa Indonesia"},
                     "company_email": "finance@sandbox.example",
-                    "last_closing_the_book_date": "",
+                    "last_closing_the_book_date": (
+                        jurnal_date(self.closing_date) if self.closing_date else ""
+                    ),
                     "company_billing_details": {
                         "id": COMPANY_ID,
                         "name": COMPANY_NAME,

@@ -16,6 +16,7 @@ from journal_pipeline.accounting.mapping import (
     category_id,
 )
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.jurnal_dates import jurnal_day
 
 
 def todo_paths(data: object, path: str = "") -> list[str]:
@@ -141,4 +142,21 @@ def unused_method_names(
         for prefix, table in tables
         for key in table
         if key.casefold() not in names
+    ]
+
+
+def closed_books_problems(config: MerchantConfig, company: Mapping[str, Any]) -> list[str]:
+    """Jurnal's books closed ("tutup buku") after the config's ``lock_date``: documents of those
+    days would be refused one by one, where a ``lock_date`` dates corrections on the first open
+    day and holds the rest with the reason (``accounting/periods.py``)."""
+    inner = company.get("company")
+    body: Mapping[str, Any] = inner if isinstance(inner, Mapping) else company
+    closed = jurnal_day(body.get("last_closing_the_book_date"))
+    if closed is None or (config.lock_date is not None and config.lock_date >= closed):
+        return []
+    now = f"is {config.lock_date.isoformat()}" if config.lock_date else "is not set"
+    return [
+        f"lock_date: Jurnal's books are closed up to {closed.isoformat()} but lock_date {now}; "
+        f"set `lock_date: {closed.isoformat()}` so that nothing is dated in the closed period "
+        "(Jurnal would refuse it)"
     ]

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Mapping
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from journal_pipeline.core.jurnal_dates import jurnal_day as statement_date
 from journal_pipeline.core.statement_lines import MONEY_IN, StatementLine, line_key
 
 JURNAL_SOURCE = "jurnal"
-DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d")
 GROUPED_DOTS = re.compile(r"\d{1,3}(\.\d{3})+(,\d+)?|\d+,\d+")  # 88.800,00 · 88800,5
 GROUPED_COMMAS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")  # 88,800.00
 PLAIN = re.compile(r"\d+(\.\d+)?")
@@ -67,17 +66,6 @@ def jurnal_money_in(
             )
         )
     return lines
-
-
-def statement_date(value: object) -> date | None:
-    """A date in any form Jurnal writes one (an ISO timestamp's date too); None if none fits."""
-    text = str(value or "").strip()
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(text[:10], fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def statement_amount(value: object) -> Decimal | None:
