@@ -3,6 +3,8 @@ own chart of accounts and warehouses (its seed), without HTTP."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from journal_pipeline.accounting.mapping import (
     choose_account,
     choose_payment_account,
@@ -11,12 +13,14 @@ from journal_pipeline.accounting.mapping import (
 )
 from journal_pipeline.accounting.mapping_checks import (
     account_problems,
+    closed_books_problems,
     method_problems,
     todo_paths,
     unused_method_names,
 )
 from journal_pipeline.accounting.mapping_yaml import _role_line
-from journal_pipeline.config import MerchantConfig
+from journal_pipeline.config import MerchantConfig, load_config
+from journal_sandbox.defaults import DEMO_CONFIG
 from journal_sandbox.jurnal_store import SEED_ACCOUNTS, SEED_WAREHOUSES
 
 ACCOUNTS = [{"name": a.name, "category": {"id": a.category_id}} for a in SEED_ACCOUNTS]
@@ -116,3 +120,22 @@ def test_an_entry_no_recent_payment_used_is_noted_as_a_possible_misspelling():
         f"outlets.JKT.payment_methods.GoPay: no iSeller payment of the last 30 days was made by "
         f"'GoPay' {shown}; check the spelling if it is in use",
     ]  # names and gateways match whatever their case (kartu kredit, iseller_pay)
+
+
+def test_jurnal_closed_after_lock_date_is_named_in_every_date_form():
+    config = load_config(DEMO_CONFIG)  # no lock_date
+    for written in ("31/10/2026", "2026-10-31", "31-10-2026"):
+        (problem,) = closed_books_problems(
+            config, {"company": {"last_closing_the_book_date": written}}
+        )
+        assert "closed up to 2026-10-31 but lock_date is not set" in problem
+    for nothing in ("", None):
+        assert (
+            closed_books_problems(config, {"company": {"last_closing_the_book_date": nothing}})
+            == []
+        )
+    locked = config.model_copy(update={"lock_date": date(2026, 10, 31)})
+    assert closed_books_problems(locked, {"last_closing_the_book_date": "31/10/2026"}) == []
+    earlier = config.model_copy(update={"lock_date": date(2026, 9, 30)})
+    (problem,) = closed_books_problems(earlier, {"last_closing_the_book_date": "31/10/2026"})
+    assert "but lock_date is 2026-09-30; set `lock_date: 2026-10-31`" in problem
