@@ -15,6 +15,7 @@ of creating a second one. Invoices are posted before the receive payments that s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -266,6 +267,10 @@ class Outbox(OutboxBuilding):
             return [loads(r.payload)[root] for r in rows]
 
 
+#: Jurnal's refusal of a date in a closed period (J-57; the wording is assumed, so loosely).
+CLOSED_BOOKS = re.compile(r"clos|tutup buku|locked", re.IGNORECASE)
+
+
 def _refusal(row: Row, item: BatchItem) -> str:
     fields = item.errors or {}
     detail = (
@@ -274,10 +279,16 @@ def _refusal(row: Row, item: BatchItem) -> str:
     what = "Order" if row.doc_key.split(":", 1)[0] in SALES_DOCUMENTS else "Document"
     if is_summary_id(str(row.source_reference or "")):
         what = "Daily summary"
+    fix = "Fix the cause in Jurnal or the config, then run the day again."
+    if CLOSED_BOOKS.search(_text(fields.get("transaction_date", ""))):
+        fix = (
+            "Jurnal's books are closed for that date: set `lock_date` in the config to the "
+            "day they are closed up to (`journal-pipeline check` names it), then run the day "
+            "again; a sale of a closed day is then held and a correction dated the first open day."
+        )
     return (
         f"{what} {row.source_reference} (outlet {row.outlet_code}): Jurnal refused "
-        f"{row.transaction_no}: {detail}. Fix the cause in Jurnal or the config, "
-        "then run the day again."
+        f"{row.transaction_no}: {detail}. {fix}"
     )
 
 

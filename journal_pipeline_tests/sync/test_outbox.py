@@ -287,3 +287,22 @@ def test_a_day_s_documents_are_read_all_or_of_the_types_asked(outbox):
     assert len(outbox.documents(DAY, ["sales_invoice", "receive_payment"])) == 3
     assert outbox.documents(DAY, ["payout"]).empty
     assert list(outbox.documents(NEXT_DAY, ["sales_invoice"])["doc_key"]) == [later.doc_key]
+
+
+def test_a_date_in_jurnals_closed_books_fails_saying_to_set_lock_date(outbox, jurnal_sandbox):
+    """Jurnal closed its books ("tutup buku") past the day and the config does not know: the
+    refusal names the record and the fix (J-57)."""
+    client = JurnalClient(JurnalSettings.from_env(jurnal_sandbox.env))
+    documents, _ = _documents([_fresh_order()])
+    jurnal_sandbox.sandbox.closing_date = DAY
+    try:
+        result = _post(outbox, client, documents)
+    finally:
+        jurnal_sandbox.sandbox.closing_date = None
+    assert (result.posted, result.failed) == (0, 1)
+    (reason,) = result.failures
+    assert "transaction_date: can't be on or before the closing date (20/11/2026)" in reason
+    assert "set `lock_date` in the config" in reason and "journal-pipeline check" in reason
+    assert outbox.documents(DAY).set_index("doc_key").loc[documents[0].doc_key, "status"] == (
+        "failed"
+    )
