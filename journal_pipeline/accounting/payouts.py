@@ -135,6 +135,21 @@ def payout_entries(
     return build
 
 
+def booked_accounts(
+    debits: Iterable[tuple[str, str, date, str | None, int]], wanted: Iterable[TakingsKey]
+) -> dict[TakingsKey, str]:
+    """(outlet, method, takings day) → the account a method's takings are in: of the canonical
+    journal's debits on ``payment:<method>`` lines (outlet, role, day, account, debit), the
+    account debited most that day, whatever the config maps the method to now."""
+    keys = set(wanted)
+    best: dict[TakingsKey, tuple[int, str]] = {}
+    for outlet, role, day, account, debit in debits:
+        key = (outlet, role.removeprefix(PAYMENT_ROLE), day)
+        if key in keys and account and (key not in best or int(debit) > best[key][0]):
+            best[key] = (int(debit), account)
+    return {key: account for key, (_, account) in best.items()}
+
+
 def _hold(build: PayoutBuild, receipt: Receipt, number: str, reason: str) -> None:
     build.holds.append(
         Hold(

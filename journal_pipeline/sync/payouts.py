@@ -23,6 +23,7 @@ from journal_pipeline.accounting.payouts import (
     PayoutBuild,
     Receipt,
     TakingsKey,
+    booked_accounts,
     payout_entries,
 )
 from journal_pipeline.config import MerchantConfig
@@ -42,8 +43,8 @@ def build_payouts(store: StagingStore, config: MerchantConfig, receipt_day: date
 
 
 def booked_clearing(store: StagingStore, receipts: Iterable[Receipt]) -> dict[TakingsKey, str]:
-    """(outlet, method, takings day) → the account the canonical journal debited most for
-    that method's takings: the clearing account they are in, whatever the config says now."""
+    """(outlet, method, takings day) → the clearing account the canonical journal booked the
+    receipts' takings into (`accounting.payouts.booked_accounts`)."""
     wanted = {(r.outlet_code, r.method, r.takings_date) for r in receipts}
     if not wanted:
         return {}
@@ -58,13 +59,9 @@ def booked_clearing(store: StagingStore, receipts: Iterable[Receipt]) -> dict[Ta
         )
         .group_by(t.c.outlet_code, t.c.account_role, t.c.business_date, t.c.account_name)
     )
-    best: dict[TakingsKey, tuple[int, str]] = {}
     with store.engine.connect() as conn:
-        for outlet, role, day, account, debit in conn.execute(query):
-            key = (outlet, role.removeprefix(PAYMENT_ROLE), day)
-            if key in wanted and account and (key not in best or debit > best[key][0]):
-                best[key] = (int(debit), account)
-    return {key: account for key, (_, account) in best.items()}
+        rows = [tuple(row) for row in conn.execute(query)]
+    return booked_accounts(rows, wanted)
 
 
 def record_payouts(

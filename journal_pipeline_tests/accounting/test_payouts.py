@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from journal_pipeline.accounting.documents import PAYOUT
-from journal_pipeline.accounting.payouts import Receipt, payout_entries
+from journal_pipeline.accounting.payouts import Receipt, booked_accounts, payout_entries
 from journal_pipeline.config import load_config
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -132,3 +132,17 @@ def test_a_settlement_leaves_the_account_its_takings_were_booked_into():
     other = {("JKT", "QRIS", date(2026, 11, 18)): "Kliring QRIS Lama"}
     (document,) = payout_entries([QRIS], CONFIG, FRIDAY, other).documents
     assert document.payload["bank_transfer"]["refund_from_name"] == "Kliring QRIS iSeller Pay"
+
+
+def test_the_account_debited_most_for_the_takings_is_where_they_are():
+    thursday = QRIS.takings_date
+    debits = [
+        ("JKT", "payment:QRIS", thursday, "Kliring QRIS Lama", 1_000_000),
+        ("JKT", "payment:QRIS", thursday, "Kliring QRIS iSeller Pay", 250_000),  # a late revision
+        ("JKT", "payment:Cash", thursday, "Kas", 9_000_000),  # another method: not asked
+        ("DPS", "payment:QRIS", thursday, "Kliring Bali", 5_000_000),  # another outlet
+    ]
+    assert booked_accounts(debits, [("JKT", "QRIS", thursday)]) == {
+        ("JKT", "QRIS", thursday): "Kliring QRIS Lama"
+    }
+    assert booked_accounts(debits, [("BDG", "QRIS", thursday)]) == {}

@@ -229,18 +229,21 @@ def test_expired_token_is_refused(running: Any) -> None:
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_the_documents_first_call_answers_with_a_token(sb: SimpleNamespace, method: str) -> None:
+def answered(sb: SimpleNamespace, method: str, path: str) -> dict[str, Any]:
+    """A successful answer to a call with the session's token, envelope checked."""
     response = requests.request(
-        method,
-        f"{sb.url}/api/v1/version",
-        headers={"Authorization": f"Bearer {sb.token}"},
-        timeout=TIMEOUT,
+        method, f"{sb.url}{path}", headers={"Authorization": f"Bearer {sb.token}"}, timeout=TIMEOUT
     )
     assert response.status_code == 200
     body = response.json()
-    assert (body["status"], body["error_message"], body["version"]) == (True, None, "2.0")
+    assert (body["status"], body["error_message"]) == (True, None)
     assert body["time"].startswith("00:00:")
+    return body
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_documents_first_call_answers_with_a_token(sb: SimpleNamespace, method: str) -> None:
+    assert answered(sb, method, "/api/v1/version")["version"] == "2.0"
 
 
 # -- GetStoreInfo -----------------------------------------------------------------------------
@@ -248,17 +251,7 @@ def test_the_documents_first_call_answers_with_a_token(sb: SimpleNamespace, meth
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_get_store_info(sb: SimpleNamespace, method: str) -> None:
-    response = requests.request(
-        method,
-        f"{sb.url}/api/v2/GetStoreInfo",
-        headers={"Authorization": f"Bearer {sb.token}"},
-        timeout=TIMEOUT,
-    )
-    assert response.status_code == 200
-    body = response.json()
-    assert (body["status"], body["error_message"]) == (True, None)
-    assert body["time"].startswith("00:00:")
-    info = body["store_info"]
+    info = answered(sb, method, "/api/v2/GetStoreInfo")["store_info"]
     assert set(info) == {
         "store_name",
         "phone",
