@@ -7,6 +7,8 @@ balance that those movements posted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +20,7 @@ NO_MINIMUM = "-"  # buffer_quantity of a product without a minimum stock
 
 class InventorySummaryMixin:
     store: Any
+    _report_period: Callable[[Request], tuple[date, date]]  # ReportsMixin's
 
     def _routes_inventory_summary(self, r: Router) -> None:
         r.add("GET", r"inventory_summary", self._inventory_summary)
@@ -25,7 +28,7 @@ class InventorySummaryMixin:
     def _inventory_summary(self, request: Request) -> Response:
         """One row per tracked product (``excl_empty_stock=true`` drops those at zero units);
         ``detail`` is accepted and answered with the simple table."""
-        start, end = self._report_period(request)  # type: ignore[attr-defined]
+        start, end = self._report_period(request)
         last = end.isoformat()
         held: dict[int, tuple[Decimal, Decimal]] = {}
         for move in self.store.stock_moves():

@@ -134,6 +134,7 @@ class ReportsMixin:
     """Read-only reports."""
 
     store: Any
+    statement_style: str  # J-44: plain, report or iso (set by JurnalSandbox)
 
     def _routes_reports(self, r: Router) -> None:
         r.add("GET", r"trial_balance", self._trial_balance)
@@ -471,7 +472,7 @@ class ReportsMixin:
         currency twins), ``report`` (the general ledger's cells: " 88.800,00" and ``*_raw``
         numbers) or ``iso`` (yyyy-mm-dd, JSON numbers)."""
         amounts = {"debit": entry["debit"], "credit": entry["credit"], "balance": balance}
-        style = self.statement_style  # type: ignore[attr-defined]
+        style = self.statement_style
         row: dict[str, Any] = {
             "date": day.isoformat() if style == "iso" else jurnal_date(day),
             "transaction_type": TRANSACTION_LABELS.get(
