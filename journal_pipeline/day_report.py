@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from journal_pipeline.environment import JURNAL_CREDENTIALS
+from journal_pipeline.sync.quota import USED_UP
 
 MAX_GROUPS = 5  # reasons shown per day; the rest are counted
 MAX_TEXT = 300  # characters of one error message or reason
@@ -203,6 +204,12 @@ class DayReport:
             )
         if self.error_class == INTERRUPTED:
             return f"run {again} again when you are ready ({safe})."
+        if USED_UP in (self.error or ""):
+            return (
+                "Jurnal's transaction quota is used up: buy more in Jurnal (or wait for the "
+                "next month; `posting_mode: daily_summary` posts one invoice per outlet and "
+                f"day), then run {again} again ({safe})."
+            )
         if self.error_class in TRANSIENT_ERRORS or "left pending for the next run" in (
             self.error or ""
         ):

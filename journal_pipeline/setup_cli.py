@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -127,10 +128,14 @@ def _problems(config_path: Path | None, notes: list[str]) -> list[str]:
         iseller.get_store_info()
         outlets = [o["outlet_code"] for o in iseller.get_outlets() if o.get("is_active", True)]
         _progress(f"iSeller: payments of the last {LOOKBACK_DAYS} days")
-        seen = methods_seen(recent_payments(iseller, datetime.now(UTC)))
+        recent = recent_payments(iseller, datetime.now(UTC))
+        seen = methods_seen(recent)
     except Exception as exc:  # unreachable, refused credentials: one line with the cause
         return [*problems, f"iSeller: cannot connect ({exc}); check the ISELLER_* variables"]
-    _progress(f"Jurnal ({jurnal.settings.describe()}): accounts, warehouses, closed books")
+    _progress(
+        f"Jurnal ({jurnal.settings.describe()}): accounts, warehouses, closed books, "
+        "transaction quota"
+    )
     try:
         accounts = jurnal.list_accounts()
         warehouses = jurnal.list_warehouses()
@@ -142,4 +147,21 @@ def _problems(config_path: Path | None, notes: list[str]) -> list[str]:
     problems += mapping_checks.warehouse_problems(config, outlets, warehouses)
     problems += mapping_checks.method_problems(config, seen)
     notes += mapping_checks.unused_method_names(config, seen, LOOKBACK_DAYS)
+    notes += _quota_notes(jurnal, config, recent, len(outlets))
     return problems
+
+
+def _quota_notes(
+    jurnal: Any, config: Any, payments: list[dict[str, Any]], outlets: int
+) -> list[str]:
+    """The month's transaction quota, and whether per-order posting fits it (J-58)."""
+    from journal_pipeline.jurnal.errors import JurnalError
+    from journal_pipeline.sync.mapping import LOOKBACK_DAYS
+    from journal_pipeline.sync.quota import quota_notes
+
+    try:
+        quota = jurnal.transaction_quota()
+    except JurnalError as exc:  # a note: the quota does not decide whether the config fits
+        return [f"Jurnal's transaction quota could not be read: {exc}"]
+    orders = len({str(p["order_id"]) for p in payments if p.get("order_id")})
+    return quota_notes(quota, config.mode_of(date.today()), orders, outlets, LOOKBACK_DAYS)

@@ -128,6 +128,34 @@ def test_sync_over_a_legacy_credential(iseller_sandbox, tmp_path, flavour):
         assert expected <= invoices
 
 
+def test_a_sync_stopped_by_jurnals_quota_finishes_once_there_is_room(iseller_sandbox, tmp_path):
+    """Jurnal's plan has room for five more invoices this month (J-58): the run posts five,
+    stops saying what to do, and after more quota is bought a plain re-run posts the rest,
+    each order's invoice once."""
+    with running_jurnal_sandbox(tmp_path / "jurnal", invoice_quota=5) as jurnal:
+        env = _sync_env(iseller_sandbox.env, jurnal.env, tmp_path)
+        day = "2026-11-18"
+        stopped = _run(["sync", "--date", day], env, tmp_path)
+        assert stopped.returncode == 1, stopped.stderr[-2000:]
+        lines = stopped.stderr.splitlines()
+        assert "sync FAILED at step jurnal_sales_invoices" in lines[0], lines[0]
+        assert "transaction quota is used up" in lines[0], lines[0]
+        assert lines[-1].startswith("  Next: Jurnal's transaction quota is used up: buy more"), (
+            lines[-1]
+        )
+        assert "failed" not in next(line for line in lines if "Documents:" in line)
+        client = JurnalClient(JurnalSettings.from_env(jurnal.env))
+        assert len(list(client.iter_list("sales_invoices", "sales_invoices"))) == 5
+
+        jurnal.sandbox.invoice_quota = 1000  # the owner bought more
+        finished = _run(["sync", "--date", day], env, tmp_path)
+        assert finished.returncode == 0, finished.stderr[-2000:]
+        assert finished.stdout.splitlines()[0] == f"{day} synced."
+        invoices = [i["custom_id"] for i in client.iter_list("sales_invoices", "sales_invoices")]
+    assert len(invoices) == len(set(invoices))  # nothing twice
+    assert _completed_orders(iseller_sandbox, day) <= set(invoices)
+
+
 def _sync_env(iseller_env, jurnal_env, tmp_path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ISELLER_", "JURNAL_"))}
     env.pop("DAGSTER_HOME", None)

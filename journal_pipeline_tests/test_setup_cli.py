@@ -5,9 +5,10 @@ warehouse, an unmapped method and a TODO each fail `check` with their own line."
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from journal_pipeline.cli import main
 from journal_pipeline.config import load_config
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 from journal_sandbox.defaults import DEMO_CONFIG
+from journal_sandbox.jurnal_common import WIB
 
 DAY = "2026-11-18"  # inside the iSeller fixture's history, within 30 days of the clock
 
@@ -80,7 +82,7 @@ def test_check_passes_and_the_config_syncs_a_day(written, env, tmp_path):
     base = env["JURNAL_BASE_URL"]
     shown = (
         f"… Jurnal (HMAC client {env['JURNAL_CLIENT_ID']} at {base}): accounts, warehouses, "
-        "closed books"
+        "closed books, transaction quota"
     )
     assert shown in result.stderr
     assert env["JURNAL_CLIENT_SECRET"] not in result.stderr
@@ -153,6 +155,28 @@ def test_check_says_when_jurnal_closed_the_books_after_lock_date(written, env, j
         assert _check(env, _edited(written, tmp_path, lock)).exit_code == 0
     finally:
         jurnal.sandbox.closing_date = None
+
+
+def test_check_says_how_much_quota_is_left_and_whether_per_order_fits(written, env, jurnal):
+    """The Jurnal plan allows 40 transactions a month; the store sells more than that: per-order
+    posting would stop mid-month, summaries fit (J-58). Notes only: the config itself fits."""
+    jurnal.sandbox.invoice_quota = 40
+    try:
+        result = _check(env, written)
+    finally:
+        jurnal.sandbox.invoice_quota = None
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stdout.splitlines() if line.startswith("note: ")]
+    month = datetime.now(WIB).strftime("%Y-%m")
+    assert re.fullmatch(rf"note: Jurnal's transaction quota for {month}: \d+ of 40 left", notes[0])
+    assert re.fullmatch(
+        r"note: posting_mode per_order posts at least [\d,]+ sales invoices a month \(one per "
+        r"order iSeller was paid for in the last 30 days\), more than the quota of 40: set "
+        r"`posting_mode: daily_summary` \(about 90 a month, one per outlet and day\) or buy "
+        r"more quota in Jurnal",
+        notes[1],
+    )
+    assert result.stdout.splitlines()[-1] == "Config fits iSeller and Jurnal."
 
 
 def test_check_says_when_jurnal_cannot_be_reached(written, env):

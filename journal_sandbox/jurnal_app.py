@@ -58,6 +58,7 @@ from journal_sandbox.jurnal_inventory_summary import InventorySummaryMixin
 from journal_sandbox.jurnal_invoices import InvoicesMixin
 from journal_sandbox.jurnal_masters import MastersMixin
 from journal_sandbox.jurnal_payments import PaymentsMixin
+from journal_sandbox.jurnal_quota import QUOTA_REFUSALS, QUOTA_SCOPES, ROOT_PATHS, QuotaMixin
 from journal_sandbox.jurnal_reports import ReportsMixin
 from journal_sandbox.jurnal_stock import StockMixin
 from journal_sandbox.jurnal_store import (
@@ -171,6 +172,8 @@ MAG_PREFIX = "/public/jurnal/api/v1/"
 LEGACY_PREFIX = "/core/api/v1/"
 PARTNER_PREFIX = "/partner/core/api/v1/"  # the legacy partner (OAuth app) flavour, J-53
 PREFIXES = (MAG_PREFIX, LEGACY_PREFIX, PARTNER_PREFIX)
+#: Each prefix's API root (the transaction quota lives there, J-58), routed as ``root/…``.
+ROOTS = {prefix.removesuffix("api/v1/"): prefix for prefix in PREFIXES}
 #: Sandbox only, read-only, no credential: the traffic each credential sent (`traffic`).
 STATS_PATH = "/_sandbox/stats"
 #: The legacy hosts' health check (J-54): answered without a credential, outside the limit.
@@ -189,6 +192,8 @@ ENV_FAULTS = "SANDBOX_JURNAL_FAULTS"
 #: How bank statement rows are written (J-44): plain (default), report or iso.
 ENV_STATEMENT_STYLE = "SANDBOX_JURNAL_STATEMENT_STYLE"
 STATEMENT_STYLES = ("plain", "report", "iso")
+#: The monthly transaction quota (J-58): a number, unset for none.
+ENV_INVOICE_QUOTA = "SANDBOX_JURNAL_INVOICE_QUOTA"
 CLOCK_SKEW_SECONDS = 300
 
 # --- rate limiting and fault injection -----------------------------------------------------
@@ -254,6 +259,7 @@ class JurnalSandbox(
     StockMixin,
     ReportsMixin,
     InventorySummaryMixin,
+    QuotaMixin,
 ):
     """The Jurnal emulator: ``app`` is the WSGI-like handler, ``serve`` makes a server."""
 
@@ -272,6 +278,9 @@ class JurnalSandbox(
         faults: FaultInjector | None = None,
         statement_style: str | None = None,
         closing_date: date | None = None,
+        invoice_quota: int | None = None,
+        quota_scope: str = "sales_invoices",
+        quota_refusal: str = "item",
     ) -> None:
         """Open (or seed) the company kept in ``state_dir``.
 
@@ -287,7 +296,12 @@ class JurnalSandbox(
         ``statement_style``: how bank statement rows are written (`STATEMENT_STYLES`, J-44);
         default from ``SANDBOX_JURNAL_STATEMENT_STYLE``, else ``plain``;
         ``closing_date``: the books closed ("tutup buku") up to that day, J-57 (settable later
-        as ``closing_date``).
+        as ``closing_date``);
+        ``invoice_quota``: transactions a month before new ones are refused, J-58 (settable
+        later); default from ``SANDBOX_JURNAL_INVOICE_QUOTA``, else no limit;
+        ``quota_scope``: what the quota counts, ``sales_invoices`` or every ``transactions``
+        document; ``quota_refusal``: a document without room refused alone (``item``) or
+        the whole request that does not fit (``request``).
         """
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
@@ -301,6 +315,7 @@ class JurnalSandbox(
         self.time_scale = float(time_scale)
         self.clock = clock
         self.store = JurnalStore(self.state_dir)
+        self.store.on_insert = self._count_quota
         self._lock = threading.RLock()
         self._buckets: dict[str, _Bucket] = {}
         self._traffic: dict[str, _Traffic] = {}
@@ -311,6 +326,17 @@ class JurnalSandbox(
             )
         self.statement_style = style
         self.closing_date = closing_date
+        if quota_scope not in QUOTA_SCOPES:
+            raise ValueError(
+                f"quota_scope is one of {', '.join(QUOTA_SCOPES)}, not {quota_scope!r}"
+            )
+        self.quota_scope = quota_scope
+        if quota_refusal not in QUOTA_REFUSALS:
+            raise ValueError(
+                f"quota_refusal is one of {', '.join(QUOTA_REFUSALS)}, not {quota_refusal!r}"
+            )
+        self.quota_refusal = quota_refusal
+        self.invoice_quota = invoice_quota if invoice_quota is not None else _quota_from_env()
         self.faults = (
             faults if faults is not None else FaultInjector.from_spec(os.environ.get(ENV_FAULTS))
         )
@@ -397,9 +423,14 @@ class JurnalSandbox(
         if request.method == "GET" and request.path in HEALTH_CHECK_PATHS:
             return Response(200, HEALTH_CHECK_BODY)
         prefix = next((p for p in PREFIXES if request.path.startswith(p)), None)
-        if prefix is None:
-            return Response(404, {"message": "no Route matched with those values"})
-        relative = request.path[len(prefix) :].strip("/")
+        if prefix is not None:
+            relative = request.path[len(prefix) :].strip("/")
+        else:
+            root = next((r for r in ROOTS if request.path.startswith(r)), None)
+            rest = request.path[len(root) :].strip("/") if root else ""
+            if root is None or rest.removesuffix(".json") not in ROOT_PATHS:
+                return Response(404, {"message": "no Route matched with those values"})
+            prefix, relative = ROOTS[root], "root/" + rest.removesuffix(".json")
         if prefix != MAG_PREFIX and relative.endswith(".json"):
             relative = relative[: -len(".json")]
         with self._lock:
@@ -495,6 +526,7 @@ class JurnalSandbox(
         self._routes_stock(r)
         self._routes_reports(r)
         self._routes_inventory_summary(r)
+        self._routes_quota(r)
 
     @property
     def _ctx(self) -> _Context:
@@ -517,6 +549,8 @@ class JurnalSandbox(
             raise ApiError(400, {"error_full_messages": [f"Please provide `{root}` parameter."]})
         if not many:
             self._refuse_closed_books(data[root])
+            if request.method == "POST":
+                self._refuse_over_quota(root)
         return data[root]
 
     def _refuse_closed_books(self, data: dict[str, Any]) -> None:
@@ -561,6 +595,8 @@ class JurnalSandbox(
             words = plural.replace("_", " ")
             message = f"maximum {MAX_BATCH_SIZE} {words} per batch, got {len(items)}"
             raise ApiError(422, {plural: [message], "error_full_messages": [f"{label} {message}"]})
+        if self.quota_refusal == "request":
+            self._refuse_over_quota(singular, len(items))
         with self.store.transaction():  # one commit for the batch; each item a savepoint
             results = [self._batch_item(item, singular, accept) for item in items]
         all_created = all(result[singular]["status"] == 201 for result in results)
@@ -578,6 +614,8 @@ class JurnalSandbox(
             }
         try:
             self._refuse_closed_books(data)
+            if self.quota_refusal == "item":
+                self._refuse_over_quota(singular)
             with self.store.savepoint():
                 record = accept(data)
         except ApiError as exc:
@@ -897,6 +935,15 @@ class JurnalSandbox(
 
 
 FILTER_DATES = ("created_start_date", "created_end_date", "updated_start_date", "updated_end_date")
+
+
+def _quota_from_env() -> int | None:
+    text = os.environ.get(ENV_INVOICE_QUOTA, "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValueError(f"{ENV_INVOICE_QUOTA} is a whole number of transactions, not {text!r}")
+    return int(text)
 
 
 def _only_duplicates(content: dict[str, Any]) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -357,6 +357,8 @@ class JurnalStore:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         self._depth = 0
+        #: called with (kind, document) inside the transaction that inserts it (the quota)
+        self.on_insert: Callable[[str, dict[str, Any]], None] | None = None
         if self.get_meta("totals_version") != _TOTALS_VERSION:
             self._rebuild_totals()
 
@@ -426,7 +428,10 @@ class JurnalStore:
     # --- documents -----------------------------------------------------------------------
 
     def insert(self, kind: str, doc: dict[str, Any], **keys: Any) -> dict[str, Any]:
-        self._write(kind, doc, keys, insert=True)
+        with self.transaction():
+            self._write(kind, doc, keys, insert=True)
+            if self.on_insert is not None:
+                self.on_insert(kind, doc)
         return doc
 
     def update(self, kind: str, doc: dict[str, Any], **keys: Any) -> dict[str, Any]:

@@ -23,7 +23,11 @@ from typing import Any
 import requests
 
 from journal_pipeline.jurnal.endpoints import JurnalEndpoints
-from journal_pipeline.jurnal.errors import JurnalDuplicateError, JurnalValidationError
+from journal_pipeline.jurnal.errors import (
+    JurnalDuplicateError,
+    JurnalQuotaExhausted,
+    JurnalValidationError,
+)
 from journal_pipeline.jurnal.idempotent import MAX_BATCH_SIZE, ItemResult, Lookup
 from journal_pipeline.jurnal.master_data import MasterData
 from journal_pipeline.jurnal.rate_limit import RateLimiter
@@ -198,9 +202,10 @@ class JurnalClient(JurnalEndpoints):
             return super()._request(method, path, params=params, body=body)
         except JurnalValidationError as exc:
             # a refused write may name master data Jurnal does not have (any more): read the
-            # lists again; a duplicate is the record already there, nothing missing
-            duplicate = isinstance(exc, JurnalDuplicateError)
-            if method != "GET" and self.master_data is not None and not duplicate:
+            # lists again; a duplicate is the record already there, a quota refusal says
+            # nothing of the lists
+            kept = isinstance(exc, JurnalDuplicateError | JurnalQuotaExhausted)
+            if method != "GET" and self.master_data is not None and not kept:
                 self.master_data.forget()
             raise
 

@@ -19,6 +19,7 @@ from journal_pipeline.jurnal.errors import (
     duplicated_fields,
 )
 from journal_pipeline.jurnal.idempotent import MAX_BATCH_SIZE, IdempotentWrites, ItemResult
+from journal_pipeline.jurnal.quota import TransactionQuota
 from journal_pipeline.jurnal.resources import spec_for
 
 
@@ -184,3 +185,17 @@ class JurnalEndpoints(IdempotentWrites):
             body,
             lookup=lambda b, existing_id: self._existing_stock_adjustment(b, existing_id),
         )
+
+    # --- the company's transaction quota (J-58) ------------------------------------------
+
+    def transaction_quota(self) -> TransactionQuota | None:
+        """This month's quota (``quota_summary``, at the API's root, beside ``api/v1``), or
+        None where Jurnal does not serve it."""
+        root = self.base_url.removesuffix("/api/v1")
+        try:
+            body = self.get(f"{root}/sales_invoices/quota_summary")
+        except JurnalError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return TransactionQuota.from_body(body)

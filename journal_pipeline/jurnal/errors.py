@@ -6,6 +6,8 @@
 - ``JurnalValidationError``  400/409/422: Jurnal refused the document; ``fields`` says why.
 - ``JurnalDuplicateError``   a validation error that only says "already used/taken";
                              ``existing_id`` is the record Jurnal already has, when it says so.
+- ``JurnalQuotaExhausted``   a refusal that names the company's transaction quota (J-58):
+                             the document is right, the month's quota has no room for it.
 
 No message built here contains a credential or a signature: messages are made from the HTTP
 method, the URL path, the status and Jurnal's answer body only.
@@ -19,6 +21,8 @@ MAX_MESSAGE_CHARS = 500
 
 # Message fragments Jurnal uses for uniqueness violations.
 _DUPLICATE_MARKERS = ("already been used", "already been taken")
+# Words of a refusal for the company's transaction quota (J-58: the wording is not documented).
+_QUOTA_MARKERS = ("quota", "kuota")
 # Fields whose uniqueness makes a create idempotent (a retry meets the earlier record).
 DUPLICATE_FIELDS = frozenset(
     {"custom_id", "transaction_no", "product_code", "display_name", "error"}
@@ -112,6 +116,24 @@ class JurnalDuplicateError(JurnalValidationError):
         self.existing_id = existing_id
 
 
+class JurnalQuotaExhausted(JurnalValidationError):
+    """The company's transaction quota has no room (J-58): the same request succeeds once
+    Jurnal has room again (more quota bought, or the next month), so the document stays
+    pending; the status varies by reading (400, 402, 403, 422)."""
+
+    retryable = True
+
+
+def mentions_quota(messages: object) -> bool:
+    """Whether a refusal (a body, its field messages or a text) speaks of the quota."""
+    if isinstance(messages, dict):
+        return any(mentions_quota(k) or mentions_quota(v) for k, v in messages.items())
+    if isinstance(messages, list | tuple):
+        return any(mentions_quota(m) for m in messages)
+    text = str(messages or "").casefold()
+    return any(marker in text for marker in _QUOTA_MARKERS)
+
+
 def parse_validation_body(body: Any) -> tuple[dict[str, list[str]], list[str], int | None]:
     """(fields, full messages, record id) from any of Jurnal's 4xx body forms.
 
@@ -189,6 +211,15 @@ def error_from_response(
     """The typed error for a non-2xx answer (``path`` must not carry credentials)."""
     where = f"{method} {path}"
     common: dict[str, Any] = {"status": status, "method": method, "path": path, "body": body}
+    if status in (400, 402, 403, 409, 422) and mentions_quota(body):
+        fields, full, _ = parse_validation_body(body)
+        text = _shorten("; ".join(full) or _body_summary(body))
+        return JurnalQuotaExhausted(
+            f"{where}: HTTP {status} transaction quota: {text}",
+            fields=fields,
+            full_messages=full,
+            **common,
+        )
     if status in (401, 403):
         return JurnalAuthError(
             f"{where}: HTTP {status} {_body_summary(body)} (check the Jurnal credentials and "

@@ -14,7 +14,8 @@ What stays as with one batch at a time:
   batch; a document is never in two batches;
 - a retryable error (a timeout, a 5xx, a 429 once the client gave up) stops the claiming: the
   batches in flight are awaited and recorded, the interrupted one and those never sent stay
-  pending (the next run meets Jurnal's duplicate check for any that did arrive);
+  pending (the next run meets Jurnal's duplicate check for any that did arrive); so does
+  Jurnal's transaction quota used up (`sync.quota`), for a whole request or for an item;
 - any other error is raised once the batches in flight are recorded;
 - 429s are handled by the client (its limiter pauses every thread and process of the credential).
 
@@ -32,14 +33,19 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from journal_pipeline.core.cycle_collection import cycle_collection_paused
-from journal_pipeline.jurnal.errors import JurnalRateLimited, JurnalRetryableError
+from journal_pipeline.jurnal.errors import (
+    JurnalQuotaExhausted,
+    JurnalRateLimited,
+    JurnalRetryableError,
+)
 from journal_pipeline.storage.store import loads
 from journal_pipeline.sync.ports import BatchItem, JurnalWriter
+from journal_pipeline.sync.quota import QUOTA_EVENT, quota_stop
 
 if TYPE_CHECKING:
     from journal_pipeline.sync.outbox import DocKind, Outbox, PostResult, Row
 
-RETRYABLE = (JurnalRetryableError, JurnalRateLimited)
+RETRYABLE = (JurnalRetryableError, JurnalRateLimited, JurnalQuotaExhausted)
 
 
 def concurrency(client: object) -> int:
@@ -90,6 +96,9 @@ def _one_at_a_time(
             return False
         result.calls += 1
         outbox._settle_batch(kind, batch, items, result)
+        if result.interrupted:  # an item met the quota: the rest would too
+            result.left_pending += sum(len(b) for b in batches[number + 1 :])
+            return False
     return True
 
 
@@ -122,6 +131,7 @@ def _at_once(
             if error is None:
                 result.calls += 1
                 outbox._settle_batch(kind, batch, future.result(), result)
+                stopped = stopped or result.interrupted is not None
             elif isinstance(error, RETRYABLE):
                 stopped = True
                 _interrupted(outbox, batch, error, result)
@@ -141,6 +151,11 @@ def _interrupted(outbox: Outbox, batch: Sequence[Row], error: BaseException, res
     """Unknown whether Jurnal kept them: they stay pending, and the next attempt resolves any
     that did arrive through the duplicate check."""
     text = f"{type(error).__name__}: {error}"
+    if isinstance(error, JurnalQuotaExhausted):  # nothing of it created; each says why
+        text = quota_stop(str(error))
+        for row in batch:
+            outbox._mark(row.doc_key, "pending", text, QUOTA_EVENT)
+    else:
+        outbox._log_many([r.doc_key for r in batch], "retry", text)
     result.interrupted = result.interrupted or text
-    outbox._log_many([r.doc_key for r in batch], "retry", text)
     result.left_pending += len(batch)

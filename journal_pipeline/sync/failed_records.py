@@ -20,11 +20,12 @@ from typing import Any
 HELD = "held"
 FAILED = "failed"
 RETRYABLE = "retryable"
+QUOTA = "quota"
 RECOVERED = "recovered"
 RETRIES_EXHAUSTED = "retries_exhausted"
 
 # outbox log event → the problem it reports
-PROBLEM_EVENTS = {"held": HELD, "failed": FAILED, "retry": RETRYABLE}
+PROBLEM_EVENTS = {"held": HELD, "failed": FAILED, "retry": RETRYABLE, "quota": QUOTA}
 RECOVERY_EVENTS = ("posted", "duplicate")
 # events that end a record's story without a recovery (it is no longer meant to be posted)
 CLOSING_EVENTS = ("withdrawn",)
@@ -36,6 +37,9 @@ FIXES = {
     "then run the day again.",
     RETRYABLE: "Jurnal was unavailable or rate-limited: the day runs again by itself after a "
     "backoff; nothing to fix unless it keeps failing.",
+    QUOTA: "Jurnal's transaction quota is used up: buy more in Jurnal (or wait for the next "
+    "month, or post daily summaries), then run the day again; the record stays pending and is "
+    "posted once.",
     RETRIES_EXHAUSTED: "Automatic retries are used up: check Jurnal's status and the run's "
     "log, then run the day again by hand.",
     RECOVERED: "Nothing to do: the record is in Jurnal now.",

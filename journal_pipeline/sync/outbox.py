@@ -47,6 +47,7 @@ from journal_pipeline.sync.outbox_building import (
     OutboxBuilding,
 )
 from journal_pipeline.sync.ports import BatchItem, JurnalWriter
+from journal_pipeline.sync.quota import QUOTA_EVENT, is_quota_refusal, quota_stop
 from journal_pipeline.sync.waiting_payments import (
     invoice_no_of,
     invoice_state,
@@ -97,7 +98,8 @@ class PostResult:
     waiting: int = 0  # receive payments whose invoice is not in Jurnal yet
     left_pending: int = 0
     calls: int = 0
-    interrupted: str | None = None  # why posting stopped early (retryable error); None if not
+    # why posting stopped early (a retryable error, the quota used up); None if it did not
+    interrupted: str | None = None
     failures: list[str] = field(default_factory=list)
 
 
@@ -183,6 +185,12 @@ class Outbox(OutboxBuilding):
                         result.duplicates_resolved += 1
                     else:
                         result.posted += 1
+                    continue
+                if is_quota_refusal(item.errors):  # the document is right: it stays pending
+                    stop = quota_stop(_detail(item))
+                    self._set(conn, row.doc_key, now, QUOTA_EVENT, message=stop, reason=stop)
+                    result.left_pending += 1
+                    result.interrupted = result.interrupted or stop
                     continue
                 reason = _refusal(row, item)
                 self._set(
@@ -271,11 +279,16 @@ class Outbox(OutboxBuilding):
 CLOSED_BOOKS = re.compile(r"clos|tutup buku|locked", re.IGNORECASE)
 
 
-def _refusal(row: Row, item: BatchItem) -> str:
+def _detail(item: BatchItem) -> str:
     fields = item.errors or {}
-    detail = (
+    return (
         "; ".join(f"{name}: {_text(msg)}" for name, msg in fields.items()) or f"HTTP {item.status}"
     )
+
+
+def _refusal(row: Row, item: BatchItem) -> str:
+    fields = item.errors or {}
+    detail = _detail(item)
     what = "Order" if row.doc_key.split(":", 1)[0] in SALES_DOCUMENTS else "Document"
     if is_summary_id(str(row.source_reference or "")):
         what = "Daily summary"
