@@ -82,7 +82,7 @@ def test_check_passes_and_the_config_syncs_a_day(written, env, tmp_path):
     base = env["JURNAL_BASE_URL"]
     shown = (
         f"… Jurnal (HMAC client {env['JURNAL_CLIENT_ID']} at {base}): accounts, warehouses, "
-        "closed books, transaction quota"
+        "company settings, closed books, transaction quota"
     )
     assert shown in result.stderr
     assert env["JURNAL_CLIENT_SECRET"] not in result.stderr
@@ -132,6 +132,30 @@ def test_check_names_each_problem_and_its_fix(written, env, tmp_path):
         "config maps it to no account; add `GoPay: <Jurnal Cash & Bank account>` under "
         "payment_methods",
         "4 problem(s).",
+    ]
+
+
+def test_check_names_a_role_mapped_away_from_jurnals_company_setting(written, env, tmp_path):
+    """Jurnal books every invoice's discount and shipping to the accounts of its company
+    settings, whatever the config says: a config naming others would leave Jurnal's ledger
+    and the journal apart, account by account, with every total still agreeing."""
+
+    def elsewhere(data):
+        data["accounts"]["sales_discount"] = "Beban Lain-lain"
+        data["outlets"]["BDG"].setdefault("accounts", {})["shipping_income"] = "Penjualan"
+
+    result = _check(env, _edited(written, tmp_path, elsewhere))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "accounts.sales_discount: Jurnal books invoice discounts to 'Diskon Penjualan' (its "
+        "company setting sale_discount_account), not 'Beban Lain-lain'; name 'Diskon "
+        "Penjualan' here, or change the setting in Jurnal, so that Jurnal's ledger and the "
+        "journal agree",
+        "outlets.BDG.accounts.shipping_income: Jurnal books shipping charged on invoices to "
+        "'Pendapatan Lain-lain' (its company setting sale_shipping_account), not 'Penjualan'; "
+        "name 'Pendapatan Lain-lain' here, or change the setting in Jurnal, so that Jurnal's "
+        "ledger and the journal agree",
+        "2 problem(s).",
     ]
 
 

@@ -157,8 +157,37 @@ def _best(candidates: list[Mapping[str, Any]], words: Iterable[str]) -> tuple[st
     return None
 
 
-def choose_account(role: str, accounts: list[Mapping[str, Any]]) -> Choice:
-    """The Jurnal account of an account role, by category and name."""
+#: Roles whose account Jurnal takes from its company settings (Pengaturan → Pemetaan Akun,
+#: ``companies/active`` ``default_accounts``), not from the document: role → (setting, what).
+JURNAL_SETTINGS = {
+    "sales_discount": ("sale_discount_account", "invoice discounts"),
+    "shipping_income": ("sale_shipping_account", "shipping charged on invoices"),
+    "sales_return": ("default_sales_return_account", "sales returns"),
+}
+
+
+def company_accounts(company: Mapping[str, Any]) -> dict[str, str]:
+    """Role → the account Jurnal's company settings book it to (`JURNAL_SETTINGS`), from
+    ``GET companies/active`` (``default_accounts``, else the same key at the top)."""
+    defaults = company.get("default_accounts")
+    defaults = defaults if isinstance(defaults, Mapping) else {}
+    found = {}
+    for role, (key, _) in JURNAL_SETTINGS.items():
+        account = defaults.get(key) or company.get(key)
+        name = account.get("name") if isinstance(account, Mapping) else None
+        if name:
+            found[role] = str(name)
+    return found
+
+
+def choose_account(
+    role: str, accounts: list[Mapping[str, Any]], settings: Mapping[str, str] | None = None
+) -> Choice:
+    """The Jurnal account of an account role: Jurnal's own company setting where Jurnal
+    decides it (``settings``, `company_accounts`), else by category and name."""
+    if settings and role in settings:
+        key, what = JURNAL_SETTINGS[role]
+        return Choice(settings[role], f"Jurnal books {what} there (company setting {key})")
     rule = ROLE_RULES[role]
     fitting = [a for a in accounts if category_id(a) in rule.categories]
     found = _best(fitting, rule.names)

@@ -10,10 +10,12 @@ from typing import Any
 
 from journal_pipeline.accounting.mapping import (
     CASH_BANK_ROLES,
+    JURNAL_SETTINGS,
     ROLE_RULES,
     TAX_ACCOUNT_CATEGORIES,
     TODO,
     category_id,
+    company_accounts,
 )
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.jurnal_dates import jurnal_day
@@ -160,3 +162,26 @@ def closed_books_problems(config: MerchantConfig, company: Mapping[str, Any]) ->
         f"set `lock_date: {closed.isoformat()}` so that nothing is dated in the closed period "
         "(Jurnal would refuse it)"
     ]
+
+
+def company_setting_problems(config: MerchantConfig, company: Mapping[str, Any]) -> list[str]:
+    """A role Jurnal books to its own company setting (invoice discounts, shipping, sales
+    returns) mapped elsewhere: Jurnal's ledger and the pipeline's journal would disagree on
+    that account. Outlet overrides of these roles count too: Jurnal has one setting."""
+    settings = company_accounts(company)
+    scopes = [("accounts", config.accounts)]
+    scopes += [(f"outlets.{code}.accounts", o.accounts) for code, o in config.outlets.items()]
+    problems = []
+    for prefix, roles in scopes:
+        for role, jurnal_name in settings.items():
+            mapped = roles.get(role)
+            if not mapped or mapped.strip().startswith(TODO):
+                continue
+            if mapped.casefold() != jurnal_name.casefold():
+                key, what = JURNAL_SETTINGS[role]
+                problems.append(
+                    f"{prefix}.{role}: Jurnal books {what} to {jurnal_name!r} (its company "
+                    f"setting {key}), not {mapped!r}; name {jurnal_name!r} here, or change the "
+                    "setting in Jurnal, so that Jurnal's ledger and the journal agree"
+                )
+    return problems

@@ -42,6 +42,8 @@ class MerchantFacts:
     taxes: list[Mapping[str, Any]]
     start_date: date
     notes: list[str] = field(default_factory=list)
+    # role → account Jurnal's company settings book it to (`mapping.company_accounts`)
+    company_accounts: dict[str, str] = field(default_factory=dict)
 
 
 def _scalar(value: Any) -> str:
@@ -92,7 +94,10 @@ def render_config(facts: MerchantFacts) -> str:
         "",
         "accounts:  # account role → Jurnal account (matched by category and name)",
     ]
-    out += [_role_line(role, choose_account(role, facts.accounts)) for role in ROLE_RULES]
+    out += [
+        _role_line(role, choose_account(role, facts.accounts, facts.company_accounts))
+        for role in ROLE_RULES
+    ]
     stock = StockConfig.model_validate({})
     out += [
         "",

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from journal_pipeline.accounting.mapping import company_accounts
 from journal_pipeline.accounting.mapping_yaml import MerchantFacts
 
 LOOKBACK_DAYS = 30  # payment methods "seen lately"
@@ -73,7 +74,7 @@ def read_facts(
         for p in products
         if p.get("sku") and str(p.get("product_type") or "").casefold() == "gift card"
     )
-    progress("Jurnal: accounts, warehouses, taxes")
+    progress("Jurnal: accounts, warehouses, taxes, company settings")
     facts = MerchantFacts(
         store=store,
         outlets=[o for o in outlets if o.get("is_active", True)],
@@ -84,6 +85,7 @@ def read_facts(
         warehouses=jurnal.list_warehouses(),
         taxes=jurnal.list_taxes(),
         start_date=start_date,
+        company_accounts=company_accounts(jurnal.get("companies/active")),
     )
     if not transactions:
         facts.notes.append(

@@ -10,10 +10,12 @@ from journal_pipeline.accounting.mapping import (
     choose_payment_account,
     choose_warehouse,
     choose_zone,
+    company_accounts,
 )
 from journal_pipeline.accounting.mapping_checks import (
     account_problems,
     closed_books_problems,
+    company_setting_problems,
     method_problems,
     todo_paths,
     unused_method_names,
@@ -139,3 +141,36 @@ def test_jurnal_closed_after_lock_date_is_named_in_every_date_form():
     earlier = config.model_copy(update={"lock_date": date(2026, 9, 30)})
     (problem,) = closed_books_problems(earlier, {"last_closing_the_book_date": "31/10/2026"})
     assert "but lock_date is 2026-09-30; set `lock_date: 2026-10-31`" in problem
+
+
+def test_jurnal_s_company_settings_decide_the_roles_jurnal_books_by_itself():
+    """Invoice discounts, shipping and sales returns go where Jurnal's company settings say
+    (``default_accounts``; the documented example also repeats the shipping account at the
+    top): `mapping init` takes those, and `check` names a config that maps elsewhere."""
+    company = {
+        "sale_shipping_account": {"id": 14304, "name": "Other Income"},
+        "default_accounts": {
+            "sale_discount_account": {"id": 7238, "name": "Sales Discount"},
+            "default_sales_return_account": None,
+        },
+    }
+    settings = company_accounts(company)
+    assert settings == {"sales_discount": "Sales Discount", "shipping_income": "Other Income"}
+    chosen = choose_account("sales_discount", ACCOUNTS, settings)
+    assert (chosen.value, chosen.why) == (
+        "Sales Discount",
+        "Jurnal books invoice discounts there (company setting sale_discount_account)",
+    )
+    assert choose_account("sales_return", ACCOUNTS, settings).value == "Retur Penjualan"
+    config = MerchantConfig.model_validate(
+        {
+            "accounts": {"sales_discount": "sales discount", "shipping_income": "Penjualan"},
+            "outlets": {"JKT": {"accounts": {"sales_discount": "Diskon Penjualan"}}},
+        }
+    )
+    problems = company_setting_problems(config, company)
+    assert [p.split(":", 1)[0] for p in problems] == [
+        "accounts.shipping_income",  # the same name in other letters is the same account
+        "outlets.JKT.accounts.sales_discount",
+    ]
+    assert company_setting_problems(config, {}) == []  # Jurnal said nothing: nothing to compare
