@@ -133,18 +133,20 @@ def _problems(config_path: Path | None, notes: list[str]) -> list[str]:
     except Exception as exc:  # unreachable, refused credentials: one line with the cause
         return [*problems, f"iSeller: cannot connect ({exc}); check the ISELLER_* variables"]
     _progress(
-        f"Jurnal ({jurnal.settings.describe()}): accounts, warehouses, company settings, "
-        "closed books, transaction quota"
+        f"Jurnal ({jurnal.settings.describe()}): accounts, warehouses, taxes, "
+        "company settings, closed books, transaction quota"
     )
     try:
         accounts = jurnal.list_accounts()
         warehouses = jurnal.list_warehouses()
+        taxes = jurnal.list_taxes()
         company = jurnal.get("companies/active")
     except Exception as exc:  # unreachable, refused credentials: one line with the cause
         return [*problems, f"Jurnal: cannot connect ({exc}); check the JURNAL_* variables"]
     problems += mapping_checks.closed_books_problems(config, company)
     problems += mapping_checks.account_problems(config, accounts)
     problems += mapping_checks.company_setting_problems(config, company)
+    problems += mapping_checks.tax_problems(config, taxes)
     problems += mapping_checks.warehouse_problems(config, outlets, warehouses)
     problems += mapping_checks.method_problems(config, seen)
     notes += mapping_checks.unused_method_names(config, seen, LOOKBACK_DAYS)

@@ -82,7 +82,7 @@ def test_check_passes_and_the_config_syncs_a_day(written, env, tmp_path):
     base = env["JURNAL_BASE_URL"]
     shown = (
         f"… Jurnal (HMAC client {env['JURNAL_CLIENT_ID']} at {base}): accounts, warehouses, "
-        "company settings, closed books, transaction quota"
+        "taxes, company settings, closed books, transaction quota"
     )
     assert shown in result.stderr
     assert env["JURNAL_CLIENT_SECRET"] not in result.stderr
@@ -135,14 +135,19 @@ def test_check_names_each_problem_and_its_fix(written, env, tmp_path):
     ]
 
 
-def test_check_names_a_role_mapped_away_from_jurnals_company_setting(written, env, tmp_path):
+def test_check_names_what_jurnal_decides_itself_and_the_config_says_otherwise(
+    written, env, tmp_path
+):
     """Jurnal books every invoice's discount and shipping to the accounts of its company
-    settings, whatever the config says: a config naming others would leave Jurnal's ledger
-    and the journal apart, account by account, with every total still agreeing."""
+    settings, and a line's tax at its own tax's rate to that tax's account, whatever the
+    config says: a config saying otherwise would leave Jurnal's ledger and the journal apart,
+    account by account, or refused (a tax Jurnal does not have)."""
 
     def elsewhere(data):
         data["accounts"]["sales_discount"] = "Beban Lain-lain"
         data["outlets"]["BDG"].setdefault("accounts", {})["shipping_income"] = "Penjualan"
+        data["taxes"]["PPN"].update(rate=12, account="Hutang Pajak Restoran (PB1)")
+        data["taxes"]["PB1"]["jurnal_name"] = "Pajak Restoran"
 
     result = _check(env, _edited(written, tmp_path, elsewhere))
     assert result.exit_code == 1
@@ -155,7 +160,14 @@ def test_check_names_a_role_mapped_away_from_jurnals_company_setting(written, en
         "'Pendapatan Lain-lain' (its company setting sale_shipping_account), not 'Penjualan'; "
         "name 'Pendapatan Lain-lain' here, or change the setting in Jurnal, so that Jurnal's "
         "ledger and the journal agree",
-        "2 problem(s).",
+        "taxes.PB1.jurnal_name: Jurnal has no tax 'Pajak Restoran' (it has: PB1, PPN); create "
+        "it in Jurnal or name an existing one",
+        "taxes.PPN.rate: 12 but Jurnal's tax 'PPN' is 11%; Jurnal computes the tax at its own "
+        "rate: make them the same",
+        "taxes.PPN.account: Jurnal books tax 'PPN' to 'PPN Keluaran' (the tax's sell account), "
+        "not 'Hutang Pajak Restoran (PB1)'; name 'PPN Keluaran' here, or change the tax in "
+        "Jurnal, so that Jurnal's ledger and the journal agree",
+        "5 problem(s).",
     ]
 
 

@@ -6,6 +6,7 @@ Pure: one line per problem, each naming the config field and the fix.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from journal_pipeline.accounting.mapping import (
@@ -16,6 +17,7 @@ from journal_pipeline.accounting.mapping import (
     TODO,
     category_id,
     company_accounts,
+    tax_account,
 )
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.jurnal_dates import jurnal_day
@@ -185,3 +187,41 @@ def company_setting_problems(config: MerchantConfig, company: Mapping[str, Any])
                     "setting in Jurnal, so that Jurnal's ledger and the journal agree"
                 )
     return problems
+
+
+def tax_problems(config: MerchantConfig, taxes: list[Mapping[str, Any]]) -> list[str]:
+    """Each configured tax is one Jurnal has, at the same rate, booked to the same account:
+    Jurnal computes an invoice line's tax at its own tax's rate and books it to that tax's
+    sell account, whatever the config says."""
+    known = {str(t.get("name")).casefold(): t for t in taxes if t.get("name")}
+    problems = []
+    for key, tax in config.taxes.items():
+        jurnal = known.get(tax.jurnal_name.casefold())
+        if jurnal is None:
+            names = ", ".join(sorted(str(t.get("name")) for t in taxes)) or "none"
+            problems.append(
+                f"taxes.{key}.jurnal_name: Jurnal has no tax {tax.jurnal_name!r} (it has: "
+                f"{names}); create it in Jurnal or name an existing one"
+            )
+            continue
+        rate = _rate(jurnal.get("rate"))
+        if rate is not None and rate != tax.rate.normalize():
+            problems.append(
+                f"taxes.{key}.rate: {tax.rate} but Jurnal's tax {tax.jurnal_name!r} is "
+                f"{rate}%; Jurnal computes the tax at its own rate: make them the same"
+            )
+        booked = tax_account(jurnal)
+        if booked and booked.casefold() != tax.account.casefold():
+            problems.append(
+                f"taxes.{key}.account: Jurnal books tax {tax.jurnal_name!r} to {booked!r} (the "
+                f"tax's sell account), not {tax.account!r}; name {booked!r} here, or change the "
+                "tax in Jurnal, so that Jurnal's ledger and the journal agree"
+            )
+    return problems
+
+
+def _rate(value: object) -> Decimal | None:
+    try:
+        return Decimal(str(value)).normalize()
+    except ArithmeticError:
+        return None
