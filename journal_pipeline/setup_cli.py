@@ -134,12 +134,13 @@ def _problems(config_path: Path | None, notes: list[str]) -> list[str]:
         return [*problems, f"iSeller: cannot connect ({exc}); check the ISELLER_* variables"]
     _progress(
         f"Jurnal ({jurnal.settings.describe()}): accounts, warehouses, taxes, "
-        "company settings, closed books, transaction quota"
+        "company settings and currency, closed books, transaction quota"
     )
     try:
         accounts = jurnal.list_accounts()
         warehouses = jurnal.list_warehouses()
         taxes = jurnal.list_taxes()
+        currency = _currency(jurnal)
         company = jurnal.get("companies/active")
     except Exception as exc:  # unreachable, refused credentials: one line with the cause
         return [*problems, f"Jurnal: cannot connect ({exc}); check the JURNAL_* variables"]
@@ -147,11 +148,25 @@ def _problems(config_path: Path | None, notes: list[str]) -> list[str]:
     problems += mapping_checks.account_problems(config, accounts)
     problems += mapping_checks.company_setting_problems(config, company)
     problems += mapping_checks.tax_problems(config, taxes)
+    problems += mapping_checks.currency_problems(currency)
     problems += mapping_checks.warehouse_problems(config, outlets, warehouses)
     problems += mapping_checks.method_problems(config, seen)
     notes += mapping_checks.unused_method_names(config, seen, LOOKBACK_DAYS)
     notes += _quota_notes(jurnal, config, recent, len(outlets))
     return problems
+
+
+def _currency(jurnal: Any) -> dict[str, Any] | None:
+    """``companies/get_currency``, or None where Jurnal does not serve it."""
+    from journal_pipeline.jurnal.errors import JurnalError
+
+    try:
+        answer: dict[str, Any] = jurnal.get("companies/get_currency")
+    except JurnalError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return answer
 
 
 def _quota_notes(

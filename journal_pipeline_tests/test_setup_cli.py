@@ -82,7 +82,7 @@ def test_check_passes_and_the_config_syncs_a_day(written, env, tmp_path):
     base = env["JURNAL_BASE_URL"]
     shown = (
         f"… Jurnal (HMAC client {env['JURNAL_CLIENT_ID']} at {base}): accounts, warehouses, "
-        "taxes, company settings, closed books, transaction quota"
+        "taxes, company settings and currency, closed books, transaction quota"
     )
     assert shown in result.stderr
     assert env["JURNAL_CLIENT_SECRET"] not in result.stderr
@@ -213,6 +213,20 @@ def test_check_says_how_much_quota_is_left_and_whether_per_order_fits(written, e
         notes[1],
     )
     assert result.stdout.splitlines()[-1] == "Config fits iSeller and Jurnal."
+
+
+def test_check_refuses_a_jurnal_company_kept_in_another_currency(written, env, jurnal):
+    jurnal.sandbox.currency_code = "USD"
+    try:
+        result = _check(env, written)
+    finally:
+        jurnal.sandbox.currency_code = "IDR"
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "Jurnal: the company keeps its books in USD, and iSeller's amounts are rupiah; connect "
+        "the Jurnal company whose currency is IDR",
+        "1 problem(s).",
+    ]
 
 
 def test_check_says_when_jurnal_cannot_be_reached(written, env):

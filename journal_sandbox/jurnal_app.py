@@ -52,6 +52,7 @@ from journal_sandbox.jurnal_common import (
     parse_request_date,
     positive_int,
 )
+from journal_sandbox.jurnal_company import CURRENCY_FORMATS, CompanyMixin
 from journal_sandbox.jurnal_entries import EntriesMixin
 from journal_sandbox.jurnal_gateway_auth import GatewayCredentials
 from journal_sandbox.jurnal_inventory_summary import InventorySummaryMixin
@@ -260,6 +261,7 @@ class JurnalSandbox(
     ReportsMixin,
     InventorySummaryMixin,
     QuotaMixin,
+    CompanyMixin,
 ):
     """The Jurnal emulator: ``app`` is the WSGI-like handler, ``serve`` makes a server."""
 
@@ -281,6 +283,7 @@ class JurnalSandbox(
         invoice_quota: int | None = None,
         quota_scope: str = "sales_invoices",
         quota_refusal: str = "item",
+        currency_code: str = "IDR",
     ) -> None:
         """Open (or seed) the company kept in ``state_dir``.
 
@@ -301,7 +304,8 @@ class JurnalSandbox(
         later); default from ``SANDBOX_JURNAL_INVOICE_QUOTA``, else no limit;
         ``quota_scope``: what the quota counts, ``sales_invoices`` or every ``transactions``
         document; ``quota_refusal``: a document without room refused alone (``item``) or
-        the whole request that does not fit (``request``).
+        the whole request that does not fit (``request``);
+        ``currency_code``: the company's currency (``companies/get_currency``).
         """
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
@@ -336,6 +340,9 @@ class JurnalSandbox(
                 f"quota_refusal is one of {', '.join(QUOTA_REFUSALS)}, not {quota_refusal!r}"
             )
         self.quota_refusal = quota_refusal
+        if currency_code not in CURRENCY_FORMATS:
+            raise ValueError(f"currency_code is one of {', '.join(CURRENCY_FORMATS)}")
+        self.currency_code = currency_code
         self.invoice_quota = invoice_quota if invoice_quota is not None else _quota_from_env()
         self.faults = (
             faults if faults is not None else FaultInjector.from_spec(os.environ.get(ENV_FAULTS))
@@ -527,6 +534,7 @@ class JurnalSandbox(
         self._routes_reports(r)
         self._routes_inventory_summary(r)
         self._routes_quota(r)
+        self._routes_company(r)
 
     @property
     def _ctx(self) -> _Context:
@@ -870,7 +878,11 @@ class JurnalSandbox(
                     "default_purchase_tax_account": optional("PPN Masukan"),
                     "default_fixed_asset_account": optional("Aset Tetap - Peralatan Outlet"),
                 },
-                "currency": COMPANY_CURRENCY,
+                "currency": {
+                    **COMPANY_CURRENCY,
+                    "code": self.currency_code,
+                    "symbol": CURRENCY_FORMATS[self.currency_code]["symbol"],
+                },
             },
         )
 

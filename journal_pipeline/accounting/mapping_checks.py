@@ -225,3 +225,16 @@ def _rate(value: object) -> Decimal | None:
         return Decimal(str(value)).normalize()
     except ArithmeticError:
         return None
+
+
+def currency_problems(answer: Mapping[str, Any] | None) -> list[str]:
+    """iSeller's amounts are rupiah: the Jurnal company must keep its books in IDR
+    (``companies/get_currency``; None: Jurnal did not say)."""
+    inner = (answer or {}).get("company_currency")
+    code = inner.get("code") if isinstance(inner, Mapping) else None
+    if not code or str(code).upper() == "IDR":
+        return []
+    return [
+        f"Jurnal: the company keeps its books in {code}, and iSeller's amounts are rupiah; "
+        "connect the Jurnal company whose currency is IDR"
+    ]
