@@ -9,10 +9,14 @@ again (more quota bought, or the next month) posts what is left exactly once.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+
+import sqlalchemy as sa
 
 from journal_pipeline.jurnal.errors import mentions_quota
 from journal_pipeline.jurnal.quota import TransactionQuota
+from journal_pipeline.storage import tables
 
 QUOTA_EVENT = "quota"  # outbox log event of a document refused for the quota
 USED_UP = "transaction quota is used up"  # in every message of a stop for the quota
@@ -56,3 +60,30 @@ def quota_notes(
             "month, one per outlet and day) or buy more quota in Jurnal"
         )
     return lines
+
+
+def quota_stop_is_news(engine: sa.Engine, run_id: str, now: datetime, zone: tzinfo) -> bool:
+    """Whether a run's stop for the quota is news: no other run met the quota this month
+    since Jurnal last had room (a document once stopped by it posted). A quota used up for
+    the rest of the month stops every hourly run; people are told once."""
+    local = now.astimezone(zone)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    log = tables.outbox_log
+    stopped = sa.select(log.c.doc_key).where(log.c.event == QUOTA_EVENT, log.c.at >= month_start)
+    room_again = (
+        sa.select(sa.func.max(log.c.at))
+        .where(log.c.event.in_(("posted", "duplicate")), log.c.doc_key.in_(stopped))
+        .scalar_subquery()
+    )
+    earlier = (
+        sa.select(sa.func.count())
+        .select_from(log)
+        .where(
+            log.c.event == QUOTA_EVENT,
+            log.c.run_id != run_id,
+            log.c.at >= month_start,
+            log.c.at > sa.func.coalesce(room_again, sa.literal(month_start, log.c.at.type)),
+        )
+    )
+    with engine.connect() as conn:
+        return not conn.execute(earlier).scalar()

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 
 from journal_pipeline.alerts.channels import WebhookChannel
 from journal_pipeline.defs.alert_sensors import build_run_failure_alert_sensor
-from journal_pipeline.defs.resources import MerchantConfigResource
+from journal_pipeline.defs.resources import MerchantConfigResource, StagingResource
 from journal_pipeline_tests.alerts.receivers import webhook_receiver
 from journal_pipeline_tests.databases import POSTGRES_URL
 from journal_sandbox.defaults import DEMO_CONFIG
@@ -151,7 +151,7 @@ def _sync(env: dict[str, str], out: Path, name: str) -> int:
     return done.returncode
 
 
-def _alert_of_last_failed_run(home: Path) -> list[dict]:
+def _alert_of_last_failed_run(home: Path, staging_url: str) -> list[dict]:
     """The run-failure alert of the failed run on the instance, sent to a webhook receiver."""
     instance = dg.DagsterInstance.from_config(str(home))
     try:
@@ -169,7 +169,10 @@ def _alert_of_last_failed_run(home: Path) -> list[dict]:
                 dagster_instance=instance,
                 dagster_run=run,
                 dagster_event=event,
-                resources={"merchant": MerchantConfigResource(path=str(DEMO_CONFIG))},
+                resources={
+                    "merchant": MerchantConfigResource(path=str(DEMO_CONFIG)),
+                    "staging": StagingResource(url=staging_url),
+                },
             ).for_run_failure()
             sensor(context)
         return list(posted)
@@ -253,7 +256,7 @@ def written(tmp_path_factory: pytest.TempPathFactory, staging_url: str) -> Writt
             # the same day again while Jurnal refuses every call: a failed run, an alert
             jurnal.inject_fault("status", status=500, times=10_000)
             assert _sync(env, out, "failed") == 1, (out / "failed.stderr").read_text()[-3000:]
-            alerts = _alert_of_last_failed_run(home)
+            alerts = _alert_of_last_failed_run(home, staging_url)
         finally:
             jurnal_server.stop()
             jurnal.close()
