@@ -33,7 +33,7 @@ from benchmarks.reliability.common import (
 )
 from journal_pipeline.alerts.channels import WebhookChannel
 from journal_pipeline.defs.alert_sensors import build_run_failure_alert_sensor
-from journal_pipeline.defs.resources import MerchantConfigResource
+from journal_pipeline.defs.resources import MerchantConfigResource, StagingResource
 from journal_pipeline.storage import tables
 from journal_pipeline_tests.alerts.receivers import webhook_receiver
 from journal_sandbox.faults import parse_spec
@@ -231,7 +231,8 @@ def _evaluate_alerts(sensor: dg.SensorDefinition, sandboxes: Sandboxes) -> None:
                     resources={
                         "merchant": MerchantConfigResource(
                             path=sandboxes.env["JOURNAL_PIPELINE_CONFIG"]
-                        )
+                        ),
+                        "staging": StagingResource(url=sandboxes.env["STAGING_DATABASE_URL"]),
                     },
                 ).for_run_failure()
                 sensor(context)
