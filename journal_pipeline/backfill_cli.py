@@ -218,6 +218,7 @@ class Progress:
     days: list[str]
     echo: Echo
     told: dict[str, str] = field(default_factory=dict)
+    quota_stopped: str | None = None  # the first day Jurnal's transaction quota stopped
 
     def update(self, instance, backfill_id: str) -> None:
         import dagster as dg
@@ -234,6 +235,9 @@ class Progress:
                 continue
             self.told[day] = run.status.value
             self.echo(_day_line(day, run))
+            failed = run.status == dg.DagsterRunStatus.FAILURE
+            if failed and self.quota_stopped is None and _stopped_by_quota(instance, run):
+                self.quota_stopped = day
 
     @property
     def failed(self) -> list[str]:
@@ -244,6 +248,35 @@ class Progress:
         return f"{done} of {len(self.days)} day(s) ran: {done - len(self.failed)} succeeded" + (
             f", {len(self.failed)} failed ({', '.join(self.failed)})" if self.failed else ""
         )
+
+
+def _stopped_by_quota(instance, run) -> bool:
+    """Whether a step of the run stopped because Jurnal's transaction quota is used up."""
+    import dagster as dg
+
+    from journal_pipeline.sync.quota import USED_UP
+
+    records = instance.get_records_for_run(
+        run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE
+    ).records
+    for record in records:
+        data = record.event_log_entry.dagster_event.event_specific_data
+        said = getattr(getattr(data, "user_failure_data", None), "description", None) or ""
+        error = getattr(data, "error", None)
+        if USED_UP in said or (error is not None and USED_UP in (error.message or "")):
+            return True
+    return False
+
+
+def _quota_stop(instance, backfill_id: str, progress: Progress, echo: Echo) -> None:
+    """Every later day would stop at the quota too: the rest of the backfill is cancelled."""
+    echo(
+        f"Jurnal's transaction quota is used up ({progress.quota_stopped} stopped at it): the "
+        "days after it would stop there too. " + cancel(instance, backfill_id) + " Buy more "
+        "quota in Jurnal or wait for the next month (`posting_mode: daily_summary` posts one "
+        f"invoice per outlet and day), then run `journal-pipeline backfill --start "
+        f"{progress.quota_stopped} --end {progress.days[-1]}` again: nothing is posted twice."
+    )
 
 
 def _will_retry(instance, run) -> bool:
@@ -262,9 +295,14 @@ def wait_for(instance, backfill_id: str, progress: Progress, echo: Echo) -> str:
     """Reports each day as it ends until the backfill is over; returns its final status."""
     from dagster._core.execution.backfill import BULK_ACTION_TERMINAL_STATUSES
 
+    stopped = False
     while True:
         backfill = instance.get_backfill(backfill_id)
         progress.update(instance, backfill_id)
+        if progress.quota_stopped and not stopped:
+            stopped = True
+            _quota_stop(instance, backfill_id, progress, echo)
+            continue  # the cancelled days are told as they end
         if backfill.status in BULK_ACTION_TERMINAL_STATUSES and not _runs_active(
             instance, backfill_id
         ):
@@ -306,6 +344,7 @@ def _runs_active(instance, backfill_id: str) -> bool:
 
 def cancel(instance, backfill_id: str) -> str:
     """Asks the daemon to cancel a backfill, as the UI's Cancel button does."""
+    import dagster as dg
     from dagster._core.execution.backfill import BulkActionStatus
 
     backfill = instance.get_backfill(backfill_id)
@@ -314,6 +353,12 @@ def cancel(instance, backfill_id: str) -> str:
     if backfill.status != BulkActionStatus.REQUESTED:
         return f"Backfill {backfill_id} is {backfill.status.value.lower()}; nothing to cancel."
     instance.update_backfill(backfill.with_status(BulkActionStatus.CANCELING))
+    # its days already queued are cancelled now, not at the daemon's next look
+    waiting = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
+    for record in instance.get_run_records(
+        filters=dg.RunsFilter(tags={BACKFILL_TAG: backfill_id}, statuses=waiting)
+    ):
+        instance.run_coordinator.cancel_run(record.dagster_run.run_id)
     return f"Backfill {backfill_id} is cancelling: queued days will not start."
 
 

@@ -103,6 +103,30 @@ def test_a_backfill_is_dagsters_own_and_a_second_one_writes_nothing(
         assert jurnal.sandbox.store.get_meta("counter:id") == records_before
 
 
+def test_a_backfill_that_meets_jurnals_quota_stops_there(instance_env, tmp_path):
+    """Jurnal's plan has room for three more invoices this month (J-58): the first day stops
+    at the quota, and the backfill is cancelled rather than run every later day into it (the
+    day already started when the first one ended stops at its first batch too)."""
+    days = ["2026-11-17", *DAYS]
+    with running_jurnal_sandbox(tmp_path / "jurnal", invoice_quota=3) as jurnal:
+        env = {**instance_env, **jurnal.env}
+        result = _backfill(["--start", days[0], "--end", days[-1]], env, tmp_path)
+        invoices = list(jurnal.client().iter_list("sales_invoices", "sales_invoices"))
+    assert result.returncode == 1, result.stderr[-3000:]
+    told = [line for line in result.stdout.splitlines() if line.startswith("2026-")]
+    assert told[0].startswith(f"{days[0]} FAILED"), result.stdout
+    assert not any("synced" in line for line in told), result.stdout
+    last = [line for line in told if line.startswith(days[-1])]
+    assert all(" cancelled " in line for line in last), result.stdout  # or never started
+    said = " ".join(result.stderr.split())
+    assert f"Jurnal's transaction quota is used up ({days[0]} stopped at it)" in said, said
+    assert f"journal-pipeline backfill --start {days[0]} --end {days[-1]}` again" in said
+    assert len(invoices) == 3
+    instance = _instance(env)
+    (backfill,) = instance.get_backfills()
+    assert backfill.status in (BulkActionStatus.CANCELING, BulkActionStatus.CANCELED)
+
+
 def test_a_day_outside_the_partitions_is_refused_by_name(instance_env, tmp_path):
     result = _backfill(["--start", "2020-01-01", "--end", "2020-01-02"], instance_env, tmp_path)
     assert result.returncode == 2, result.stderr
