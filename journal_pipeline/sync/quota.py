@@ -51,12 +51,18 @@ def quota_notes(
             "the quota is used up: Jurnal refuses new documents until it has room again "
             "(buy more in Jurnal, or wait for the next month); runs stop and keep them pending"
         )
-    monthly = orders_seen * 30 // max(days, 1)
+    monthly, summaries = orders_seen * 30 // max(days, 1), outlets * 30
+    if mode == "daily_summary" and quota.total is not None and summaries > quota.total:
+        lines.append(
+            f"posting_mode daily_summary posts about {summaries:,} sales invoices a month (one "
+            f"per outlet and day), more than the quota of {quota.total:,}: buy more quota in "
+            "Jurnal"
+        )
     if mode == "per_order" and quota.total is not None and monthly > quota.total:
         lines.append(
             f"posting_mode per_order posts at least {monthly:,} sales invoices a month (one per "
             f"order iSeller was paid for in the last {days} days), more than the quota of "
-            f"{quota.total:,}: set `posting_mode: daily_summary` (about {outlets * 30:,} a "
+            f"{quota.total:,}: set `posting_mode: daily_summary` (about {summaries:,} a "
             "month, one per outlet and day) or buy more quota in Jurnal"
         )
     return lines

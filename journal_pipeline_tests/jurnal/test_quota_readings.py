@@ -108,6 +108,11 @@ def test_check_says_when_per_order_posting_outgrows_the_quota():
         "quota in Jurnal",
     ]
     assert quota_notes(quota, "daily_summary", 3000, 3, 30) == notes[:1]
+    small = TransactionQuota(12, 2026, 60, 0, 60)
+    assert quota_notes(small, "daily_summary", 3000, 3, 30)[1] == (
+        "posting_mode daily_summary posts about 90 sales invoices a month (one per outlet and "
+        "day), more than the quota of 60: buy more quota in Jurnal"
+    )
     used_up = TransactionQuota(12, 2026, 1000, 1000, 0)
     assert "the quota is used up" in quota_notes(used_up, "daily_summary", 10, 3, 30)[1]
     assert quota_notes(TransactionQuota(12, 2026, None, 5, None), "per_order", 9999, 3, 30) == []
