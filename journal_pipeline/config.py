@@ -17,8 +17,17 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from journal_pipeline.config_history import MappingPeriod, merged_methods, periods_on
 from journal_pipeline.environment import CONFIG_ENV, README_SECTION, TRY_LOCALLY
 
 ACCOUNT_ROLES = (
@@ -237,6 +246,10 @@ class MerchantConfig(BaseModel):
     automation: AutomationConfig = Field(
         default_factory=lambda: AutomationConfig.model_validate({})
     )
+    # what the mapping was before it changed, per date (`config_history`, `on`)
+    mapping_history: list[MappingPeriod] = Field(default_factory=list)
+    _root: MerchantConfig | None = PrivateAttr(default=None)
+    _by_periods: dict[tuple[date, ...], MerchantConfig] = PrivateAttr(default_factory=dict)
 
     _tz = field_validator("timezone")(staticmethod(_check_timezone))
 
@@ -255,6 +268,60 @@ class MerchantConfig(BaseModel):
             if outlet.tax is not None and outlet.tax not in taxes:
                 raise ValueError(f"outlet {code}: tax {outlet.tax!r} is not defined under taxes")
         return outlets
+
+    @model_validator(mode="after")
+    def _history_fits(self) -> MerchantConfig:
+        untils = [p.until for p in self.mapping_history]
+        if len(set(untils)) != len(untils):
+            raise ValueError("mapping_history: two entries end on the same day; merge them")
+        for period in self.mapping_history:
+            unknown = sorted(set(period.outlets) - set(self.outlets))
+            if unknown:
+                raise ValueError(
+                    f"mapping_history (until {period.until}): outlet {', '.join(unknown)} is "
+                    "not under outlets"
+                )
+        return self
+
+    def on(self, day: date) -> MerchantConfig:
+        """The config with the mapping of ``day`` (`config_history`): the current mapping,
+        with what ``mapping_history`` says it was then. Without a history: the config."""
+        root = self._root or self
+        if not root.mapping_history:
+            return root
+        periods = periods_on(root.mapping_history, day)
+        key = tuple(p.until for p in periods)
+        if key not in root._by_periods:
+            root._by_periods[key] = root._mapped(periods)
+        return root._by_periods[key]
+
+    def _mapped(self, periods: list[MappingPeriod]) -> MerchantConfig:
+        accounts, methods = dict(self.accounts), dict(self.payment_methods)
+        outlets = dict(self.outlets)
+        for period in periods:  # the entry nearest the day last: it wins
+            accounts.update(period.accounts)
+            methods = merged_methods(methods, period.payment_methods)
+            for code, earlier in period.outlets.items():
+                outlet = outlets[code]
+                outlets[code] = outlet.model_copy(
+                    update={
+                        "accounts": {**outlet.accounts, **earlier.accounts},
+                        "payment_methods": merged_methods(
+                            outlet.payment_methods, earlier.payment_methods
+                        ),
+                    }
+                )
+        mapped = self.model_copy(
+            update={
+                "accounts": accounts,
+                "payment_methods": methods,
+                "outlets": outlets,
+                "mapping_history": [],
+            }
+        )
+        mapped.__dict__.pop("_outlets_upper", None)  # cached from the outlets copied over
+        mapped._root, mapped._by_periods = self, {}
+        return mapped
 
     @property
     def zone(self) -> ZoneInfo:

@@ -48,7 +48,8 @@ def _run(action: str, day: date, outlet: str | None, yes: bool, dry_run: bool) -
     from journal_pipeline.sync import rollback
 
     try:
-        config = load_config(os.environ.get(CONFIG_ENV))
+        # the mapping of the day (`config_history`): a repost books to the accounts of then
+        config = load_config(os.environ.get(CONFIG_ENV)).on(day)
     except (ConfigError, MissingEnvironmentError) as exc:
         raise click.ClickException(str(exc)) from None
     outlets = [outlet] if outlet else sorted(config.outlets)

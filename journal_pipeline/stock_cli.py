@@ -67,7 +67,7 @@ def init(day, outlet, yes, dry_run):
             iseller,
             client,
             store,
-            config,
+            config.on(day.date()),  # the mapping of the day (`config_history`)
             day.date(),
             [outlet] if outlet else None,
             progress=progress,

@@ -86,3 +86,77 @@ def test_the_catch_up_limit_defaults_to_a_week_and_refuses_nonsense(tmp_path):
         load_config(_write(tmp_path, "automation:\n  max_catch_up_runs: 0\n"))
     with pytest.raises(ConfigError, match="max_runs"):
         load_config(_write(tmp_path, "automation:\n  max_runs: 3\n"))
+
+
+HISTORY = """
+accounts: {payment_fees: Beban MDR Baru, cash_over_short: Selisih Kas}
+payment_methods: {QRIS: Kliring QRIS BCA, Cash: Kas}
+outlets:
+  JKT: {payment_methods: {Cash: Kas JKT}}
+  BDG: {}
+mapping_history:
+  - until: 2026-06-30
+    note: the first QRIS provider
+    payment_methods: {qris: Kliring QRIS Lama}
+    accounts: {payment_fees: Beban MDR Lama}
+  - until: 2026-03-31
+    payment_methods: {QRIS: Kliring QRIS Pertama}
+    outlets: {JKT: {payment_methods: {Cash: Kas Kecil JKT}}}
+"""
+
+
+def test_a_mapping_changed_from_a_date_gives_each_day_the_mapping_of_its_time(tmp_path):
+    config = load_config(_write(tmp_path, HISTORY))
+
+    def mapped(day: date) -> tuple:
+        on = config.on(day)
+        return (
+            on.payment_account("QRIS", None, "BDG"),
+            on.account("payment_fees", None),
+            on.payment_account("Cash", None, "JKT"),
+            on.account("cash_over_short", None),
+        )
+
+    assert mapped(date(2026, 3, 31)) == (
+        "Kliring QRIS Pertama",  # the entry nearest the day wins
+        "Beban MDR Lama",
+        "Kas Kecil JKT",
+        "Selisih Kas",
+    )
+    assert mapped(date(2026, 4, 1)) == (
+        "Kliring QRIS Lama",
+        "Beban MDR Lama",
+        "Kas JKT",
+        "Selisih Kas",
+    )
+    assert mapped(date(2026, 7, 1)) == (
+        "Kliring QRIS BCA",
+        "Beban MDR Baru",
+        "Kas JKT",
+        "Selisih Kas",
+    )
+    assert config.on(date(2026, 4, 1)).on(date(2026, 7, 1)) is config.on(date(2026, 7, 1))
+    # a day's config is the mapping of the day alone: an edit of another period does not
+    # make the day look changed (its build digest)
+    assert config.on(date(2026, 7, 1)).mapping_history == []
+
+
+@pytest.mark.parametrize(
+    ("history", "said"),
+    [
+        ("[{until: 2026-06-30, accounts: {sales: Penjualan Lama}}]", "sales cannot change"),
+        (
+            "[{until: 2026-06-30, outlets: {JKT: {accounts: {receivable: Piutang}}}}]",
+            "receivable cannot change",
+        ),
+        ("[{until: 2026-06-30}, {until: 2026-06-30}]", "two entries end on the same day"),
+        ("[{until: 2026-06-30, outlets: {SBY: {}}}]", "outlet SBY is not under outlets"),
+    ],
+)
+def test_a_history_the_code_cannot_honour_is_refused_saying_why(tmp_path, history, said):
+    """Jurnal books a product's, the company's, a customer's or a tax's accounts by its own
+    records whatever the date: a history of those would part Jurnal's ledger and the journal."""
+    text = f"outlets: {{JKT: {{}}}}\nmapping_history: {history}\n"
+    with pytest.raises(ConfigError) as raised:
+        load_config(_write(tmp_path, text))
+    assert said in str(raised.value)

@@ -65,6 +65,13 @@ def account_problems(config: MerchantConfig, accounts: list[Mapping[str, Any]]) 
         (f"outlets.{code}.accounts", outlet.accounts, outlet.payment_methods)
         for code, outlet in config.outlets.items()
     ]
+    for number, period in enumerate(config.mapping_history):
+        where = f"mapping_history[{number}]"
+        scopes.append((f"{where}.accounts", period.accounts, period.payment_methods))
+        scopes += [
+            (f"{where}.outlets.{code}.accounts", outlet.accounts, outlet.payment_methods)
+            for code, outlet in period.outlets.items()
+        ]
     for prefix, roles, methods in scopes:
         for role, name in roles.items():
             rule = ROLE_RULES.get(role)

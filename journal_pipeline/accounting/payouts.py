@@ -171,7 +171,10 @@ def _add(
     config: MerchantConfig,
     booked: str | None,
 ) -> None:
-    mapped = config.payment_account(receipt.method, None, receipt.outlet_code)
+    # takings never built here: the account mapped on their day (`config_history`)
+    mapped = config.on(receipt.takings_date).payment_account(
+        receipt.method, None, receipt.outlet_code
+    )
     clearing = booked or mapped
     amount = receipt.amount
     if clearing is None:

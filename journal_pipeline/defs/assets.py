@@ -111,11 +111,12 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         """Balanced journal lines for the day's sales, and their invoices queued in the outbox
         (not built again while nothing it is built from has changed: `same_build`)."""
         day = partition_date(context)
-        inputs = build_marks.journal_inputs(staging.store, merchant.config, day)
+        config = merchant.config.on(day)  # the mapping of the day (`config_history`)
+        inputs = build_marks.journal_inputs(staging.store, config, day)
         unchanged = build_marks.same_build(staging.store, day, inputs)
         if unchanged is not None:
             return unchanged
-        journal = day_sync.build_journal(staging.store, merchant.config, day)
+        journal = day_sync.build_journal(staging.store, config, day)
         written = day_sync.record_journal(
             staging.store, Outbox(staging.store, context.run.run_id), day, journal
         )
@@ -135,15 +136,15 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
                 "readings": metadata_value(readings or {}),
                 **queue_counts(written),
                 **summary_counts(
-                    merchant.config.mode_of(day),
+                    config.mode_of(day),
                     journal.summary,
-                    day_over_at(day, merchant.config.zones()),
-                    merchant.config.zone,
+                    day_over_at(day, config.zones()),
+                    config.zone,
                 ),
             },
             check_results=journal_check_results(journal, totals),
         )
-        after = build_marks.journal_inputs(staging.store, merchant.config, day)
+        after = build_marks.journal_inputs(staging.store, config, day)
         build_marks.remember_build(staging.store, day, inputs, after, result)
         return result
 

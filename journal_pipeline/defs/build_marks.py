@@ -63,7 +63,7 @@ def journal_inputs(store: StagingStore, config: MerchantConfig, day: date) -> st
     for part in (
         day.isoformat(),
         f"over={over}",  # a day in daily-summary mode is queued once it is over
-        config.model_dump_json(),
+        config.on(day).model_dump_json(),  # the mapping of the day (`config_history`)
         code_version(),
         store.journal_inputs_version(),
     ):

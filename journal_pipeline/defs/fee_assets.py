@@ -46,7 +46,8 @@ def build_fee_assets(daily: dg.PartitionsDefinition) -> list:
         """The MDR kept from each successful sale payment of the day and each gift card
         redeemed: a journal entry per payment, posted exactly once whatever happens to its sale
         afterwards, and its entry in the canonical journal."""
-        day, store, config = partition_date(context), staging.store, merchant.config
+        day, store = partition_date(context), staging.store
+        config = merchant.config.on(day)  # the mapping of the day (`config_history`)
         client = jurnal.client(store)
         outbox = Outbox(store, context.run.run_id)
         # built and queued again only when what they are built from changed (`build_marks`)

@@ -74,7 +74,7 @@ def build_shift_assets(daily: dg.PartitionsDefinition) -> list:
         day = partition_date(context)
         client = jurnal.client(staging.store)
         outbox = Outbox(staging.store, context.run.run_id)
-        build = shift_sync.build_cash_counts(staging.store, merchant.config, day)
+        build = shift_sync.build_cash_counts(staging.store, merchant.config.on(day), day)
         queued = shift_sync.record_cash_counts(staging.store, outbox, day, build)
         result = shift_sync.post_cash_counts(outbox, day, client)
         metadata: dict[str, Any] = {

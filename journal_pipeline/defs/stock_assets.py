@@ -91,7 +91,7 @@ def build_stock_assets(daily: dg.PartitionsDefinition) -> list:
         day = partition_date(context)
         client = jurnal.client(staging.store)
         outbox = Outbox(staging.store, context.run.run_id)
-        build = stock_sync.build_stock_day(staging.store, merchant.config, day)
+        build = stock_sync.build_stock_day(staging.store, merchant.config.on(day), day)
         queued = stock_sync.record_stock_day(staging.store, outbox, day, build)
         result = stock_sync.post_stock_documents(outbox, day, client)
         statuses = stock_sync.stock_day_status(outbox, day, build)

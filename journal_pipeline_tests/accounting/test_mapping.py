@@ -174,3 +174,24 @@ def test_jurnal_s_company_settings_decide_the_roles_jurnal_books_by_itself():
         "outlets.JKT.accounts.sales_discount",
     ]
     assert company_setting_problems(config, {}) == []  # Jurnal said nothing: nothing to compare
+
+
+def test_check_finds_a_missing_account_in_the_mapping_history():
+    config = MerchantConfig.model_validate(
+        {
+            "outlets": {"JKT": {}},
+            "mapping_history": [
+                {
+                    "until": "2026-06-30",
+                    "payment_methods": {"QRIS": "Kliring QRIS Lama"},
+                    "outlets": {"JKT": {"accounts": {"payment_fees": "Penjualan"}}},
+                }
+            ],
+        }
+    )
+    assert account_problems(config, ACCOUNTS) == [
+        "mapping_history[0].payment_methods.QRIS: Jurnal has no account 'Kliring QRIS Lama'; "
+        "create it in Jurnal or name an existing one",
+        "mapping_history[0].outlets.JKT.accounts.payment_fees: Jurnal account 'Penjualan' is of "
+        "category 13, not 15 or 16 or 17; name an account of a fitting category",
+    ]

@@ -1,0 +1,118 @@
+"""A mapping change from a date (`mapping_history`, anchors rule 14), through Dagster against
+both emulators over HTTP: the outlets' cash went to a petty-cash account up to 18 November and
+to ``Kas`` since. Days backfilled after the change book each to the account of its own time,
+in the journal and in Jurnal; the day after the change books to the current one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from journal_pipeline.config import load_config
+from journal_pipeline.defs.assets import build_assets
+from journal_pipeline.defs.partitions import daily_partitions
+from journal_pipeline.storage import tables
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
+from journal_pipeline_tests.sandbox_resources import sandbox_resources
+from journal_sandbox.defaults import DEMO_CONFIG
+from journal_sandbox.iseller_app import ISellerSandbox
+from journal_sandbox.jurnal_store import ACCOUNT_CASH, ACCOUNT_PETTY_CASH
+
+pytestmark = pytest.mark.e2e
+
+BEFORE, SINCE = date(2026, 11, 18), date(2026, 11, 19)
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+ASSETS = build_assets(daily_partitions(load_config(DEMO_CONFIG)))
+
+
+def _with_history(tmp_path: Path) -> Path:
+    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    assert data["payment_methods"]["Cash"] == ACCOUNT_CASH
+    data["mapping_history"] = [
+        {
+            "until": BEFORE.isoformat(),
+            "note": "cash went to the outlets' petty cash before the safe-deposit contract",
+            "payment_methods": {"cash": ACCOUNT_PETTY_CASH},
+        }
+    ]
+    path = tmp_path / "merchant.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def sandboxes(tmp_path) -> Iterator[tuple[dict, JurnalSandboxHandle]]:
+    iseller = ISellerSandbox(
+        tmp_path / "iseller",
+        orders_per_outlet_per_day=6,
+        history_days=3,
+        now=lambda: NOW,
+        faults="",
+        dialect="",
+    )
+    server = iseller.serve().start()
+    env = {
+        "ISELLER_TOKEN_URL": f"{server.url}/oauth/token",
+        "ISELLER_CLIENT_ID": "sandbox-iseller-client",
+        "ISELLER_CLIENT_SECRET": "sandbox-iseller-secret",
+    }
+    try:
+        with running_jurnal_sandbox(tmp_path / "jurnal") as jurnal:
+            yield env, jurnal
+    finally:
+        server.stop()
+        iseller.close()
+
+
+def _cash_debits(store: StagingStore, day: date) -> dict[str, int]:
+    t = tables.journal_lines
+    query = (
+        sa.select(t.c.account_name, sa.func.sum(t.c.debit))
+        .where(
+            t.c.business_date == day,
+            t.c.account_name.in_((ACCOUNT_CASH, ACCOUNT_PETTY_CASH)),
+            t.c.source_type == "order",
+        )
+        .group_by(t.c.account_name)
+    )
+    with store.engine.connect() as conn:
+        return {name: int(total) for name, total in conn.execute(query) if total}
+
+
+def test_each_day_books_to_the_account_of_its_time(sandboxes, tmp_path) -> None:
+    iseller_env, jurnal = sandboxes
+    staging_url = f"sqlite:///{tmp_path / 'staging.db'}"
+    resources = sandbox_resources(staging_url, _with_history(tmp_path), iseller_env, jurnal.env)
+    for day in (SINCE, BEFORE):  # the earlier day backfilled after the later one
+        result = dg.materialize(ASSETS, partition_key=day.isoformat(), resources=resources)
+        assert result.success
+
+    store = StagingStore(staging_url)
+    before, since = _cash_debits(store, BEFORE), _cash_debits(store, SINCE)
+    assert set(before) == {ACCOUNT_PETTY_CASH} and before[ACCOUNT_PETTY_CASH] > 0
+    assert set(since) == {ACCOUNT_CASH} and since[ACCOUNT_CASH] > 0
+
+    # Jurnal's invoices were paid into the same accounts: each day's cash invoices name them
+    invoices = list(jurnal.client().iter_list("sales_invoices", "sales_invoices"))
+    t = tables.outbox
+    with store.engine.connect() as conn:
+        days = dict(
+            conn.execute(
+                sa.select(t.c.jurnal_id, t.c.business_date).where(
+                    t.c.doc_type == "sales_invoice", t.c.jurnal_id.is_not(None)
+                )
+            ).all()
+        )
+    deposited: dict[date, set[str]] = {}
+    for invoice in invoices:
+        account = (invoice.get("deposit_to") or {}).get("name")
+        if account in (ACCOUNT_CASH, ACCOUNT_PETTY_CASH) and invoice["id"] in days:
+            deposited.setdefault(days[invoice["id"]], set()).add(account)
+    assert deposited == {BEFORE: {ACCOUNT_PETTY_CASH}, SINCE: {ACCOUNT_CASH}}
