@@ -47,6 +47,7 @@ ACCOUNT_ROLES = (
     "platform_fees",  # a marketplace's or delivery platform's fees (else `payment_fees`)
     "cash_over_short",  # counted cash at shift close less the cash the till expected
     "gift_card_liability",  # gift cards sold and not yet redeemed
+    "store_credit_liability",  # store credit given (refunds onto it) and not yet spent
 )
 
 

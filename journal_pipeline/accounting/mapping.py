@@ -70,9 +70,16 @@ ROLE_RULES: dict[str, RoleRule] = {
     "gift_card_liability": RoleRule(
         (CURRENT_LIABILITY, PAYABLE), ("gift card", "voucher", "kartu hadiah")
     ),
+    "store_credit_liability": RoleRule(
+        (CURRENT_LIABILITY, PAYABLE),
+        ("store credit", "saldo pelanggan", "deposit pelanggan", "titipan pelanggan"),
+    ),
 }
-#: Roles a config may leave out, and the role booked in their place.
-OPTIONAL_ROLES = {"platform_fees": "payment_fees"}
+#: Roles a config may leave out, and what is done without them.
+OPTIONAL_ROLES = {
+    "platform_fees": "booked to payment_fees",
+    "store_credit_liability": "a payment by or refund onto store credit is held until it is set",
+}
 CASH_BANK_ROLES = (CASH_BANK,)  # payment clearing and settlement bank accounts
 TAX_ACCOUNT_CATEGORIES = (CURRENT_LIABILITY, PAYABLE)
 

@@ -66,7 +66,7 @@ def _role_line(role: str, choice: Choice) -> str:
     instead = OPTIONAL_ROLES.get(role)
     if instead is None or not choice.undecided:
         return _line(2, role, choice)
-    return f"  # {role}: <account>  # optional, none found: booked to {instead} ({choice.why})"
+    return f"  # {role}: <account>  # optional, none found: {instead} ({choice.why})"
 
 
 def _zone(facts: MerchantFacts) -> Choice:

@@ -1,5 +1,5 @@
 """Entries against a payment's clearing account: the MDR kept back from it, and a gift card
-redeemed with it.
+or store credit spent with it.
 
 MDR (merchant discount rate): the fee a bank, card scheme or iSeller Pay keeps from a
 successful sale payment, so the clearing account is settled for less than the payment:
@@ -34,6 +34,10 @@ custom_id ``<refund transaction id>/G``. A void before the invoice was posted bo
 (nothing was posted), and its release and this entry cancel out on the clearing account and
 the liability alike.
 
+Store credit (gateway ``store_credit``: what a refund gave back onto the customer's account,
+owed until spent) is the same, on ``store_credit_liability``, suffix ``S``: spent, Dr the
+liability / Cr clearing; given back by a refund or void, Dr clearing / Cr the liability.
+
 Each entry is one canonical entry (``money:mdr:<transaction id>``,
 ``money:gift_card:<transaction id>``, journal part ``payment_fees``) and one Jurnal journal
 entry (document type ``payment_fee``), dated the payment's business date (the first open day
@@ -62,10 +66,16 @@ from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
 
 FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
-FEE, GIFT_CARD = "F", "G"  # suffix of an entry's keys
+FEE, GIFT_CARD, STORE_CREDIT = "F", "G", "S"  # suffix of an entry's keys
 ENTRY_PREFIX = "money:"  # the journal part ``payment_fees`` (StagingStore.JOURNAL_PARTS)
-ENTRY_KINDS = {FEE: "mdr", GIFT_CARD: "gift_card"}
+ENTRY_KINDS = {FEE: "mdr", GIFT_CARD: "gift_card", STORE_CREDIT: "store_credit"}
 GIFT_CARD_GATEWAY = "gift_card"
+#: Gateways whose payments spend what the merchant owes its customer: the entry's suffix, the
+#: liability's role, and its name in words.
+LIABILITY_GATEWAYS = {
+    GIFT_CARD_GATEWAY: (GIFT_CARD, "gift_card_liability", "gift card"),
+    "store_credit": (STORE_CREDIT, "store_credit_liability", "store credit"),
+}
 MONEY_BACK = ("refund", "void")  # transactions that pay money back
 FEE_ROLE, PLATFORM_ROLE = "payment_fees", "platform_fees"
 
@@ -114,19 +124,22 @@ def payment_fee(payment: DatedPayment, reported: Mapping[str, int], config: Merc
     return to_rupiah(Decimal(int(payment.amount)) * rule.mdr_percent / 100)
 
 
-def is_gift_card(payment: DatedPayment) -> bool:
-    return (text_or_none(payment.gateway) or "").casefold() == GIFT_CARD_GATEWAY
+def owed_by(payment: DatedPayment) -> tuple[str, str, str] | None:
+    """(entry suffix, liability role, words) of a payment spending what the merchant owes
+    (a gift card, store credit), else None."""
+    return LIABILITY_GATEWAYS.get((text_or_none(payment.gateway) or "").casefold())
 
 
-def gift_card_returns(payments: Iterable[DatedPayment], day: date) -> list[DatedPayment]:
-    """The successful refunds and voids dated ``day`` that went back onto a gift card."""
+def given_back(payments: Iterable[DatedPayment], day: date) -> list[DatedPayment]:
+    """The successful refunds and voids dated ``day`` that went back onto a gift card or
+    store credit."""
     return [
         p
         for p in payments
         if p.type in MONEY_BACK
         and p.status == "success"
         and p.business_date == day
-        and is_gift_card(p)
+        and owed_by(p) is not None
     ]
 
 
@@ -151,19 +164,22 @@ def payment_entries(
     day: date,
     platform: Mapping[str, int] | None = None,
 ) -> PaymentEntries:
-    """The fee and gift-card entries of ``day``'s successful sale payments, each given with
-    the number of the Jurnal document that carries it (its invoice or receive payment), and of
-    its refunds and voids paid back onto a gift card (`gift_card_returns`), each given with the
-    number of the journal entry that pays it back. ``platform``: the platform fees held in a
-    transaction's fee (`platform_fees`): said so in the entry's text, and booked to
-    ``accounts.platform_fees`` when the config names one (else with the MDR, to
-    ``payment_fees``)."""
+    """The fee, gift-card and store-credit entries of ``day``'s successful sale payments, each
+    given with the number of the Jurnal document that carries it (its invoice or receive
+    payment), and of its refunds and voids paid back onto a gift card or store credit
+    (`given_back`), each given with the number of the journal entry that pays it back.
+    ``platform``: the platform fees held in a transaction's fee (`platform_fees`): said so in
+    the entry's text, and booked to ``accounts.platform_fees`` when the config names one (else
+    with the MDR, to ``payment_fees``)."""
     platform = platform or {}
     payments = [(p, n) for p, n in payments if p.status == "success"]
     chosen = [(p, n) for p, n in payments if p.type == "sale"]
     fees = {p.transaction_id: payment_fee(p, reported, config) for p, _ in chosen}
     fee_numbers = entry_numbers([(p, n) for p, n in chosen if fees[p.transaction_id]], FEE)
-    gift_numbers = entry_numbers([(p, n) for p, n in chosen if is_gift_card(p)], GIFT_CARD)
+    owed_numbers: dict[str, str] = {}
+    for suffix, _, _ in LIABILITY_GATEWAYS.values():
+        spent = [(p, n) for p, n in chosen if (owed_by(p) or ("",))[0] == suffix]
+        owed_numbers.update(entry_numbers(spent, suffix))
     result = PaymentEntries([], [], [])
     for payment, _ in chosen:
         fee = fees[payment.transaction_id]
@@ -173,19 +189,19 @@ def payment_entries(
             text = _PLATFORM if kept else _TEXT[FEE]
             parts = _fee_parts(fee, kept, config.account(PLATFORM_ROLE, payment.outlet_code))
             _add(result, payment, FEE, parts, number, config, day, text)
-        if is_gift_card(payment) and not _straight_to_liability(payment, config):
-            number = gift_numbers[payment.transaction_id]
-            amount = int(payment.amount)
-            parts = [("gift_card_liability", amount)]
-            _add(result, payment, GIFT_CARD, parts, number, config, day)
+        owed = owed_by(payment)
+        if owed is not None and not _straight_to_liability(payment, config, owed[1]):
+            number = owed_numbers[payment.transaction_id]
+            _add(result, payment, owed[0], [(owed[1], int(payment.amount))], number, config, day)
     for payment, number in payments:
-        if payment.type not in MONEY_BACK or not is_gift_card(payment):
+        owed = owed_by(payment)
+        if payment.type not in MONEY_BACK or owed is None:
             continue
-        if _straight_to_liability(payment, config):
+        if _straight_to_liability(payment, config, owed[1]):
             continue  # the refund itself credited the liability
-        amount, entry_no = int(payment.amount), f"{number}/{GIFT_CARD}"
-        parts = [("gift_card_liability", amount)]
-        _add(result, payment, GIFT_CARD, parts, entry_no, config, day)
+        suffix, role, _ = owed
+        entry_no = f"{number}/{suffix}"
+        _add(result, payment, suffix, [(role, int(payment.amount))], entry_no, config, day)
     return result
 
 
@@ -197,13 +213,11 @@ def _fee_parts(fee: int, platform: int, platform_account: str | None) -> list[tu
     return [(role, n) for role, n in ((PLATFORM_ROLE, platform), (FEE_ROLE, fee - platform)) if n]
 
 
-def _straight_to_liability(payment: DatedPayment, config: MerchantConfig) -> bool:
-    """The method is mapped to the gift-card liability itself: its payments and refunds move
-    the liability directly, with no clearing account between."""
+def _straight_to_liability(payment: DatedPayment, config: MerchantConfig, role: str) -> bool:
+    """The method is mapped to the liability itself: its payments and refunds move the
+    liability directly, with no clearing account between."""
     clearing = _clearing(payment, config)
-    return clearing is not None and clearing == config.account(
-        "gift_card_liability", payment.outlet_code
-    )
+    return clearing is not None and clearing == config.account(role, payment.outlet_code)
 
 
 def _clearing(payment: DatedPayment, config: MerchantConfig) -> str | None:
@@ -213,25 +227,30 @@ def _clearing(payment: DatedPayment, config: MerchantConfig) -> str | None:
 
 
 def entry_id(suffix: str, transaction_id: str) -> str:
-    """The canonical entry id of a payment's fee (``FEE``) or gift-card release."""
+    """The canonical entry id of a payment's fee (``FEE``) or liability release."""
     return f"{ENTRY_PREFIX}{line_source(suffix, transaction_id)}"
 
 
 def line_source(suffix: str, transaction_id: str) -> str:
-    """The ``source_id`` of a fee's (``FEE``) or gift-card release's canonical lines."""
+    """The ``source_id`` of a fee's (``FEE``) or liability release's canonical lines."""
     return f"{ENTRY_KINDS[suffix]}:{transaction_id}"
 
 
 def entry_of_document(custom_id: str) -> str:
     """The canonical entry id of a fee or release from its document's custom_id
-    (``<transaction id>/F`` or ``/G``)."""
+    (``<transaction id>/F``, ``/G`` or ``/S``)."""
     transaction_id, _, suffix = custom_id.rpartition("/")
     return entry_id(suffix, transaction_id)
 
 
-_TEXT = {FEE: "MDR kept from the {method} payment", GIFT_CARD: "gift card redeemed"}
+_TEXT = {
+    FEE: "MDR kept from the {method} payment",
+    GIFT_CARD: "gift card redeemed",
+    STORE_CREDIT: "store credit spent",
+}
 _PLATFORM = "platform fees kept from the {method} payment"
-_GIVEN_BACK = "{type} given back onto the gift card"
+_GIVEN_BACK = "{type} given back onto the {what}"
+_WORDS = {suffix: words for suffix, _, words in LIABILITY_GATEWAYS.values()}
 
 
 def _add(
@@ -255,7 +274,10 @@ def _add(
     clearing = _clearing(payment, config)
     back = payment.type in MONEY_BACK  # onto the card: the release reversed
     said = text or _TEXT[suffix]
-    text = _GIVEN_BACK.format(type=payment.type) if back else said.format(method=method)
+    if back:
+        text = _GIVEN_BACK.format(type=payment.type, what=_WORDS[suffix])
+    else:
+        text = said.format(method=method)
     unmapped = next((role for role, account, _ in accounts if account is None), None)
     if unmapped is not None or clearing is None:
         missing = f"accounts.{unmapped}" if unmapped is not None else "payment_methods"

@@ -85,7 +85,7 @@ def fee_payments(every: pd.DataFrame, day: date) -> list[DatedPayment]:
     their order since; and the day's refunds and voids paid back onto a gift card.
     ``every``: `day_payments`."""
     rows = list(every.itertuples(index=False))
-    return [*payments_at_sale(rows, day), *mdr.gift_card_returns(rows, day)]
+    return [*payments_at_sale(rows, day), *mdr.given_back(rows, day)]
 
 
 def document_numbers(
