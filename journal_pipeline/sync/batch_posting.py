@@ -91,7 +91,7 @@ def _one_at_a_time(
         try:
             items = send(batch)
         except RETRYABLE as exc:
-            _interrupted(outbox, batch, exc, result)
+            record_stop(outbox, batch, exc, result)
             result.left_pending += sum(len(b) for b in batches[number + 1 :])
             return False
         result.calls += 1
@@ -134,7 +134,7 @@ def _at_once(
                 stopped = stopped or result.interrupted is not None
             elif isinstance(error, RETRYABLE):
                 stopped = True
-                _interrupted(outbox, batch, error, result)
+                record_stop(outbox, batch, error, result)
             else:
                 stopped = True
                 failure = failure or error
@@ -147,11 +147,12 @@ def _at_once(
     return not stopped
 
 
-def _interrupted(outbox: Outbox, batch: Sequence[Row], error: BaseException, result: Any) -> None:
-    """Unknown whether Jurnal kept them: they stay pending, and the next attempt resolves any
-    that did arrive through the duplicate check."""
+def record_stop(outbox: Outbox, batch: Sequence[Row], error: BaseException, result: Any) -> None:
+    """Posting stopped at ``batch``: its documents stay pending. After a retryable error it is
+    unknown whether Jurnal kept them (the next attempt resolves any that did arrive through
+    the duplicate check); refused for the quota, none was created, and each says why."""
     text = f"{type(error).__name__}: {error}"
-    if isinstance(error, JurnalQuotaExhausted):  # nothing of it created; each says why
+    if isinstance(error, JurnalQuotaExhausted):
         text = quota_stop(str(error))
         for row in batch:
             outbox._mark(row.doc_key, "pending", text, QUOTA_EVENT)

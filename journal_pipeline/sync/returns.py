@@ -20,17 +20,12 @@ import sqlalchemy as sa
 
 from journal_pipeline.accounting.documents import JOURNAL_ENTRY, SALES_INVOICE, SALES_RETURN
 from journal_pipeline.accounting.summary_returns import PART, refund_of
-from journal_pipeline.jurnal.errors import (
-    JurnalError,
-    JurnalQuotaExhausted,
-    JurnalRateLimited,
-    JurnalRetryableError,
-)
+from journal_pipeline.jurnal.errors import JurnalError
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import loads
+from journal_pipeline.sync.batch_posting import RETRYABLE, record_stop
 from journal_pipeline.sync.outbox import KINDS, Outbox, PostResult, Row
 from journal_pipeline.sync.ports import JurnalWriter
-from journal_pipeline.sync.quota import QUOTA_EVENT, quota_stop
 from journal_pipeline.sync.waiting_payments import invoice_state, waiting_reason
 
 LINE_INDEX = "invoice_line_index"  # our key in a stored return line, never sent to Jurnal
@@ -161,14 +156,8 @@ def _post_return(outbox: Outbox, row: Row, client: CorrectionWriter, result: Pos
         before = getattr(client, "duplicates_resolved", 0)
         created = client.create("sales_returns", SALES_RETURN, resolved)
         result.calls += 1
-    except (JurnalRetryableError, JurnalRateLimited, JurnalQuotaExhausted) as exc:
-        if isinstance(exc, JurnalQuotaExhausted):  # right as it is: pending, saying why
-            result.interrupted = quota_stop(str(exc))
-            outbox._mark(row.doc_key, "pending", result.interrupted, QUOTA_EVENT)
-        else:
-            result.interrupted = f"{type(exc).__name__}: {exc}"
-            outbox._log_many([row.doc_key], "retry", result.interrupted)
-        result.left_pending += 1
+    except RETRYABLE as exc:  # left pending, saying why (`batch_posting.record_stop`)
+        record_stop(outbox, [row], exc, result)
         return False
     except JurnalError as exc:
         _refused(outbox, row, result, f"Jurnal refused it: {exc} {exc.body or ''}".strip())

@@ -19,10 +19,10 @@ from journal_pipeline.defs.assets import build_assets
 from journal_pipeline.defs.partitions import daily_partitions
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline_tests.iseller_fixtures import running_iseller_sandbox
 from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
 from journal_pipeline_tests.sandbox_resources import sandbox_resources
 from journal_sandbox.defaults import DEMO_CONFIG
-from journal_sandbox.iseller_app import ISellerSandbox
 from journal_sandbox.jurnal_store import ACCOUNT_CASH, ACCOUNT_PETTY_CASH
 
 pytestmark = pytest.mark.e2e
@@ -49,26 +49,12 @@ def _with_history(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def sandboxes(tmp_path) -> Iterator[tuple[dict, JurnalSandboxHandle]]:
-    iseller = ISellerSandbox(
-        tmp_path / "iseller",
-        orders_per_outlet_per_day=6,
-        history_days=3,
-        now=lambda: NOW,
-        faults="",
-        dialect="",
-    )
-    server = iseller.serve().start()
-    env = {
-        "ISELLER_TOKEN_URL": f"{server.url}/oauth/token",
-        "ISELLER_CLIENT_ID": "sandbox-iseller-client",
-        "ISELLER_CLIENT_SECRET": "sandbox-iseller-secret",
-    }
-    try:
-        with running_jurnal_sandbox(tmp_path / "jurnal") as jurnal:
-            yield env, jurnal
-    finally:
-        server.stop()
-        iseller.close()
+    options = {"orders_per_outlet_per_day": 6, "history_days": 3, "now": lambda: NOW}
+    with (
+        running_iseller_sandbox(tmp_path / "iseller", **options) as iseller,
+        running_jurnal_sandbox(tmp_path / "jurnal") as jurnal,
+    ):
+        yield iseller.env, jurnal
 
 
 def _cash_debits(store: StagingStore, day: date) -> dict[str, int]:
