@@ -282,6 +282,28 @@ class MerchantConfig(BaseModel):
                     f"mapping_history (until {period.until}): outlet {', '.join(unknown)} is "
                     "not under outlets"
                 )
+            for code, earlier in period.outlets.items():
+                if earlier.tax is not None and earlier.tax not in self.taxes:
+                    raise ValueError(
+                        f"mapping_history (until {period.until}): outlet {code}: tax "
+                        f"{earlier.tax!r} is not defined under taxes; keep every tax of the "
+                        "history there, with its own Jurnal name and rate"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _one_tax_per_jurnal_name(self) -> MerchantConfig:
+        # documents name a tax by its Jurnal name, and a Jurnal tax has one rate and account
+        seen: dict[str, tuple[str, TaxConfig]] = {}
+        for key, tax in self.taxes.items():
+            other = seen.setdefault(tax.jurnal_name.casefold(), (key, tax))
+            if other[0] != key and (other[1].rate, other[1].account) != (tax.rate, tax.account):
+                raise ValueError(
+                    f"taxes {other[0]} and {key} both name Jurnal's tax {tax.jurnal_name!r} "
+                    "with another rate or account, and a Jurnal tax has one of each. A new rate "
+                    "is a new tax in Jurnal (e.g. 'PPN 12%'): name it under its own key, and "
+                    "say under mapping_history until when an outlet had the old one"
+                )
         return self
 
     def on(self, day: date) -> MerchantConfig:
@@ -304,14 +326,15 @@ class MerchantConfig(BaseModel):
             methods = merged_methods(methods, period.payment_methods)
             for code, earlier in period.outlets.items():
                 outlet = outlets[code]
-                outlets[code] = outlet.model_copy(
-                    update={
-                        "accounts": {**outlet.accounts, **earlier.accounts},
-                        "payment_methods": merged_methods(
-                            outlet.payment_methods, earlier.payment_methods
-                        ),
-                    }
-                )
+                update: dict[str, Any] = {
+                    "accounts": {**outlet.accounts, **earlier.accounts},
+                    "payment_methods": merged_methods(
+                        outlet.payment_methods, earlier.payment_methods
+                    ),
+                }
+                if earlier.names_tax:
+                    update["tax"] = earlier.tax
+                outlets[code] = outlet.model_copy(update=update)
         mapped = self.model_copy(
             update={
                 "accounts": accounts,
@@ -381,8 +404,10 @@ class MerchantConfig(BaseModel):
                 return folded[key.casefold()]
         return None
 
-    def tax_for(self, outlet_code: str | None) -> TaxConfig | None:
-        outlet = self.outlet(outlet_code)
+    def tax_for(self, outlet_code: str | None, sale_day: date | None = None) -> TaxConfig | None:
+        """The outlet's tax; given ``sale_day``, the one of a sale of that day (its history's,
+        `config_history`), whichever day the document for it is made on."""
+        outlet = (self if sale_day is None else self.on(sale_day)).outlet(outlet_code)
         if outlet is None or outlet.tax is None:
             return None
         return self.taxes[outlet.tax]

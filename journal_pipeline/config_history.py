@@ -6,6 +6,10 @@ them were up to and including its ``until`` day. A day is built with the mapping
 (`MerchantConfig.on`), so a backfill or a late order of an earlier day, or a ``repost`` of it,
 books to the accounts of its time; documents already posted stay as they are.
 
+An outlet's ``tax`` has a history too (a new rate from a date, as PPN 11% → 12%, or an outlet
+that starts charging tax): the tax of a sale is the one of its own business day, also in the
+documents made later for it (a refund, a void, a revision), since iSeller taxed it so.
+
 Only roles Jurnal takes from each document can have a history. The others Jurnal takes from
 its own records whatever the document's date (a product's sell, cost and inventory accounts,
 the company's discount, shipping and return accounts, a customer's receivable, a tax's
@@ -37,7 +41,8 @@ def _history_roles(accounts: dict[str, str]) -> dict[str, str]:
             f"{', '.join(refused)} cannot change from a date: Jurnal books them by its own "
             "records (product, company, customer or tax), whatever a document's date; change "
             "them in `accounts` (from the next posting on) and `repost` the days to correct. "
-            f"Roles with a history: {', '.join(HISTORY_ROLES)}, and payment_methods"
+            f"Roles with a history: {', '.join(HISTORY_ROLES)}, payment_methods, and an "
+            "outlet's tax"
         )
     return accounts
 
@@ -46,8 +51,17 @@ class OutletMappingPeriod(BaseModel):
     model_config = ConfigDict(extra="forbid")
     accounts: dict[str, str] = Field(default_factory=dict)
     payment_methods: dict[str, str] = Field(default_factory=dict)
+    tax: str | None = Field(
+        None,
+        description="key into taxes: the outlet's tax then; null (written out) for no tax then",
+    )
 
     _roles = field_validator("accounts")(staticmethod(_history_roles))
+
+    @property
+    def names_tax(self) -> bool:
+        """Whether the entry says what the tax was (``tax: null`` included)."""
+        return "tax" in self.model_fields_set
 
 
 class MappingPeriod(BaseModel):

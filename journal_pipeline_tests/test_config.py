@@ -151,6 +151,10 @@ def test_a_mapping_changed_from_a_date_gives_each_day_the_mapping_of_its_time(tm
         ),
         ("[{until: 2026-06-30}, {until: 2026-06-30}]", "two entries end on the same day"),
         ("[{until: 2026-06-30, outlets: {SBY: {}}}]", "outlet SBY is not under outlets"),
+        (
+            "[{until: 2026-06-30, outlets: {JKT: {tax: PPN11}}}]",
+            "tax 'PPN11' is not defined under taxes",
+        ),
     ],
 )
 def test_a_history_the_code_cannot_honour_is_refused_saying_why(tmp_path, history, said):
@@ -160,3 +164,50 @@ def test_a_history_the_code_cannot_honour_is_refused_saying_why(tmp_path, histor
     with pytest.raises(ConfigError) as raised:
         load_config(_write(tmp_path, text))
     assert said in str(raised.value)
+
+
+TAX_HISTORY = """
+taxes:
+  PPN: {jurnal_name: PPN, rate: 11, account: PPN Keluaran}
+  PPN12: {jurnal_name: PPN 12%, rate: 12, account: PPN Keluaran}
+outlets:
+  JKT: {tax: PPN12}
+  BDG: {tax: PPN12}
+mapping_history:
+  - until: 2024-12-31
+    note: PPN went up to 12%
+    outlets: {JKT: {tax: PPN}}
+  - until: 2023-06-30
+    note: BDG charged no tax before it registered for PPN
+    outlets: {BDG: {tax: null}}
+"""
+
+
+def test_an_outlets_tax_changes_from_a_date(tmp_path):
+    config = load_config(_write(tmp_path, TAX_HISTORY))
+
+    def taxes(day: date) -> tuple:
+        return tuple(
+            (tax.jurnal_name, tax.rate) if tax is not None else None
+            for tax in (config.tax_for("JKT", day), config.tax_for("BDG", day))
+        )
+
+    assert taxes(date(2023, 6, 30)) == (("PPN", 11), None)  # null: no tax then
+    assert taxes(date(2024, 12, 31)) == (("PPN", 11), ("PPN 12%", 12))
+    assert taxes(date(2025, 1, 1)) == (("PPN 12%", 12), ("PPN 12%", 12))
+    # without a day: the tax now; a day's own config gives that day's
+    assert config.tax_for("JKT").jurnal_name == "PPN 12%"
+    assert config.on(date(2024, 1, 1)).tax_for("JKT").jurnal_name == "PPN"
+
+
+def test_one_jurnal_tax_name_with_two_rates_is_refused_naming_the_way(tmp_path):
+    text = """
+taxes:
+  PPN: {jurnal_name: PPN, rate: 11, account: PPN Keluaran}
+  PPN12: {jurnal_name: ppn, rate: 12, account: PPN Keluaran}
+"""
+    with pytest.raises(ConfigError) as raised:
+        load_config(_write(tmp_path, text))
+    said = str(raised.value)
+    assert "PPN and PPN12 both name Jurnal's tax 'ppn'" in said
+    assert "mapping_history" in said

@@ -647,13 +647,17 @@ def generate_orders(
     *,
     orders_per_day: int = DEFAULT_ORDERS_PER_OUTLET_PER_DAY,
     first_sequence: int = 1,
+    tax_rate: Decimal | None = None,
 ) -> list[GeneratedOrder]:
     """All orders of one outlet for one business day, in order of placement.
 
     Depends only on the arguments. `first_sequence` numbers the order references
-    (``#JKT-000123``); `DemoMerchant` chains it across days.
+    (``#JKT-000123``); `DemoMerchant` chains it across days. ``tax_rate`` replaces the
+    outlet's own (a rate that changed from a date, `DemoMerchant.tax_rate_on`).
     """
     outlet = outlet_profile(outlet_code)
+    if tax_rate is not None:
+        outlet = replace(outlet, tax_rate=tax_rate)
     count = day_order_count(seed, outlet_code, business_date, orders_per_day)
     rng = random.Random(f"{seed}|orders|{outlet_code}|{business_date.isoformat()}")
     catalogue = till_catalogue(template_code(outlet_code))
@@ -1080,7 +1084,9 @@ class DemoMerchant:
 
     ``outlet_count`` beyond the catalogue's three adds copies of them (`demo_outlets`): they
     sell, take payments and close shifts like the outlet they copy; stock transfers, stock
-    takes and bank settlements stay those of the three.
+    takes and bank settlements stay those of the three. ``tax_changes`` maps an outlet code to
+    the first business day of a new tax rate and that rate (``{"JKT": (date, Decimal(12))}``):
+    its orders from that day on are taxed at it.
     """
 
     def __init__(
@@ -1090,6 +1096,7 @@ class DemoMerchant:
         orders_per_outlet_per_day: int = DEFAULT_ORDERS_PER_OUTLET_PER_DAY,
         start_date: date,
         outlet_count: int = len(OUTLETS),
+        tax_changes: dict[str, tuple[date, Decimal]] | None = None,
     ):
         if orders_per_outlet_per_day < 0:
             raise ValueError("orders_per_outlet_per_day must be >= 0")
@@ -1097,6 +1104,7 @@ class DemoMerchant:
         self.orders_per_outlet_per_day = orders_per_outlet_per_day
         self.start_date = start_date
         self.outlets = demo_outlets(outlet_count)
+        self.tax_changes = dict(tax_changes or {})
         self._first_sequence: dict[str, dict[date, int]] = {o.outlet_code: {} for o in self.outlets}
         self._day_cache = lru_cache(maxsize=512)(self._generate_day)
         self._cash_cache = lru_cache(maxsize=1024)(self._cash_movements)
@@ -1315,6 +1323,7 @@ class DemoMerchant:
             business_date,
             orders_per_day=self.orders_per_outlet_per_day,
             first_sequence=first,
+            tax_rate=self.tax_rate_on(outlet_code, business_date),
         )
         gift_cards = generate_gift_card_orders(
             self.seed,
@@ -1324,6 +1333,13 @@ class DemoMerchant:
             first_sequence=first + len(ordinary),
         )
         return (*ordinary, *gift_cards)
+
+    def tax_rate_on(self, outlet_code: str, business_date: date) -> Decimal | None:
+        """The outlet's changed tax rate on ``business_date``, None while its own holds."""
+        change = self.tax_changes.get(outlet_code)
+        if change is None or business_date < change[0]:
+            return None
+        return change[1]
 
     def _cash_movements(self, outlet_code: str, business_date: date) -> list[tuple[str, str, int]]:
         from journal_sandbox.register_shifts import cash_movements

@@ -346,6 +346,8 @@ class ISellerSandbox:
     - `dialect`: a `Dialect` or a spec string (`sandbox/dialect.py`), the reading of what the
       document leaves open, e.g. ``loose,page_base=0``; default ``SANDBOX_ISELLER_DIALECT``.
     - `token_ttl_seconds`: lifetime of access tokens (``expires_in``), default 1209599 (~14 d).
+    - `tax_changes`: outlet code → (first business day, new tax rate %): the outlet's orders
+      from that day on are taxed at the new rate (a rate change, as PPN 11% → 12%).
     - `now`: the clock (tests); `client_id` / `client_secret`: the accepted credentials.
     - `tamper` (an attribute, `journal_sandbox.tamper.OrderTamper`): GetOrders serves changed
       orders (``sandbox.tamper.orders({order_id: fn})``) or a raw body with HTTP 200
@@ -367,6 +369,7 @@ class ISellerSandbox:
         faults: FaultInjector | str | None = None,
         dialect: Dialect | str | None = None,
         outlet_count: int = len(OUTLETS_BY_CODE),
+        tax_changes: dict[str, tuple[date, Decimal]] | None = None,
     ):
         """``outlet_count`` beyond three adds copies of the demo outlets (`demo_outlets`)."""
         self.state_dir = Path(state_dir)
@@ -401,6 +404,7 @@ class ISellerSandbox:
             orders_per_outlet_per_day=orders_per_outlet_per_day,
             start_date=start_date,
             outlet_count=outlet_count,
+            tax_changes=tax_changes,
         )
 
         self.router = Router()

@@ -8,6 +8,7 @@ sales on the previous day (a bar that closes at 03:00 uses ``cutoff_hour=3``).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 
@@ -72,3 +73,11 @@ def extraction_windows(
         "created": merged_window_utc(day, zones, days_before=1),
         "modified": merged_window_utc(day, zones),
     }
+
+
+def sold_on(order: Any, default: date | None = None) -> date | None:
+    """The business day ``order`` (a row of orders) was sold on, when the row is dated
+    (`day_sales.with_business_dates`), else ``default``: what taxed the sale
+    (`MerchantConfig.tax_for`), whichever day a document for it is made on."""
+    day = getattr(order, "business_date", None)
+    return day if isinstance(day, date) else default

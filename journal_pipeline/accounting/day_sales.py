@@ -268,7 +268,9 @@ def sales_of_day(frames: OrderFrames, config: MerchantConfig, day: date) -> DayS
             for o in voided.itertuples(index=False)
         ]
     voided_later = voided[(voided["cancel_business_date"] == day) & (voided["business_date"] < day)]
-    charges = charge_readings(sales.orders, sales.lines, config, line_orders=sales.line_orders)
+    charges = charge_readings(  # the day's sales, taxed as on the day
+        sales.orders, sales.lines, config.on(day), line_orders=sales.line_orders
+    )
     other = of_day & ~dated["status"].isin(["completed", "void"]).to_numpy()
     return DaySales(
         day=day,

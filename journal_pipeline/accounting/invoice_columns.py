@@ -156,7 +156,7 @@ def invoice_parts(
     # each order's outlet (0: none) and what the outlet gives it: its code, its tax
     outlet, outlet_codes = _text_codes(orders["outlet_code"].to_numpy(dtype=object))
     codes: list[str | None] = np.array(outlet_codes, dtype=object)[outlet].tolist()
-    outlet_taxes = [config.tax_for(code) for code in outlet_codes]
+    outlet_taxes = [config.tax_for(code, day) for code in outlet_codes]
     tax_names = sorted({tax.jurnal_name for tax in outlet_taxes if tax is not None})
     tax_code = {name: code for code, name in enumerate(tax_names, start=1)}
     order_tax_code = np.array(  # 0: untaxed, else 1 + its place in tax_names

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from journal_pipeline.accounting.business_day import sold_on
 from journal_pipeline.accounting.customers import invoice_person
 from journal_pipeline.accounting.documents import SALES_INVOICE, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold, order_hold
@@ -121,7 +122,7 @@ def _sales_invoice(
     accounts of the day's payment methods found so far (`payments.settle_at_sale`)."""
     outlet_code = text_or_none(order.outlet_code)
     outlet = config.outlet(outlet_code)
-    tax = config.tax_for(outlet_code)
+    tax = config.tax_for(outlet_code, sold_on(order, day))  # as iSeller taxed the sale
 
     def hold(reason: str) -> tuple[None, Hold]:
         return None, order_hold(order, day, reason)
@@ -299,7 +300,7 @@ def sales_invoices(
     if charges is None or not np.array_equal(
         charges["order_id"].to_numpy(dtype=object), orders["order_id"].to_numpy(dtype=object)
     ):
-        charges = charge_readings(orders, frames.lines, config)
+        charges = charge_readings(orders, frames.lines, config.on(sales.day))
     read = [
         (int(stated), int(income), int(tax)) if matched else None  # unmatched: read again, held
         for matched, stated, income, tax in zip(

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from journal_pipeline.accounting.business_day import sold_on
 from journal_pipeline.accounting.cost_of_sales import SOLD_TEXT, split_cost
 from journal_pipeline.accounting.day_sales import (
     DatedPayment,
@@ -172,7 +173,7 @@ def sale_entry(
             f"outlet {order.outlet_code!r}{named} is not in the config. "
             f"Add it under outlets with its time zone and Jurnal warehouse. {FIX_HINT}",
         )
-    tax = config.tax_for(order.outlet_code)
+    tax = config.tax_for(order.outlet_code, sold_on(order, day))  # as iSeller taxed the sale
     entry = _Entry(f"sale:{order.order_id}", order, day, config)
 
     paid = 0
@@ -211,8 +212,11 @@ def sale_entry(
                 order,
                 day,
                 f"line {name} is taxed at {line.tax_percentage}% but outlet "
-                f"{order.outlet_code} is configured for {tax.jurnal_name} {tax.rate}%. "
-                f"Fix the outlet's tax in the config or the product's tax in iSeller.",
+                f"{order.outlet_code} is configured for {tax.jurnal_name} {tax.rate}%. If the "
+                "rate changed, the new one is a new tax in Jurnal and under taxes: make it "
+                "the outlet's tax and say until when the outlet had the old one under "
+                "mapping_history (README: A mapping that changes from a date); else fix the "
+                "product's tax in iSeller.",
             )
         line_tax_total += line.tax_amount
         order_discount = _excluding_tax(line.discount_order_amount, rate, inclusive)

@@ -160,7 +160,7 @@ def canonical_lines(
     """The canonical entry of a refund or void, or why it cannot be made (the arithmetic)."""
     order = back.order
     outlet = order.outlet_code
-    tax = config.tax_for(outlet)
+    tax = config.tax_for(outlet, back.sale_day)  # the sale's, whenever it is given back
     reading = read_service_charge(order, back.lines, config)
     if reading.matched is None:
         return reading.reason()
@@ -394,7 +394,7 @@ def _entry_lines(
     back: MoneyBack, config: MerchantConfig, receivable: Decimal, given: _Given
 ) -> list[dict[str, Any]] | str:
     outlet = back.order.outlet_code
-    tax = config.tax_for(outlet)
+    tax = config.tax_for(outlet, back.sale_day)  # the sale's
     clearing = config.payment_account(
         text_or_none(back.payment_type_name), text_or_none(back.gateway), outlet
     )

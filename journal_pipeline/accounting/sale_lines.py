@@ -101,7 +101,7 @@ def sale_lines(sales: DaySales, config: MerchantConfig) -> tuple[dict[str, Any],
     codes = orders["outlet_code"].to_numpy(dtype=object)
     outlets = _Outlets(codes, config)
     eligible = outlets.flag([config.outlet(c) is not None for c in outlets.codes])
-    outlet_taxes = [config.tax_for(c) for c in outlets.codes]
+    outlet_taxes = [config.tax_for(c, sales.day) for c in outlets.codes]
     has_tax = outlets.flag([t is not None for t in outlet_taxes])
     blocks = LineBlocks()
     everyone = np.arange(n)
@@ -132,7 +132,7 @@ def sale_lines(sales: DaySales, config: MerchantConfig) -> tuple[dict[str, Any],
     # the service charge as the reading its amounts matched gives it, shipping, rounding
     charges = sales.charges
     if charges is None or not np.array_equal(charges["order_id"].to_numpy(dtype=object), order_ids):
-        charges = charge_readings(orders, lines, config, line_orders=line_position)
+        charges = charge_readings(orders, lines, config.on(sales.day), line_orders=line_position)
     eligible &= charges["matched"].to_numpy(dtype=bool)
     stated = charges["stated_charge"].to_numpy(dtype=np.int64)
     charge = charges["charge"].to_numpy(dtype=np.int64)

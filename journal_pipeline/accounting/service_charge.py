@@ -45,11 +45,13 @@ leave nothing to choose: their amounts are read as always (``NOT_APPLICABLE``), 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
+from journal_pipeline.accounting.business_day import sold_on
 from journal_pipeline.accounting.object_arrays import distinct_values, objects, truthy
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import format_idr, to_rupiah
@@ -142,11 +144,14 @@ class OrderReading:
         return text + " The order's amounts are inconsistent; check it in iSeller."
 
 
-def charge_tax_rate(config: MerchantConfig, outlet_code: str | None) -> Decimal:
-    """The rate of tax on an outlet's service charge, in percent: the outlet's tax rate, or 0
-    when it has no tax or its config says ``service_charge_taxed: false``."""
+def charge_tax_rate(
+    config: MerchantConfig, outlet_code: str | None, sale_day: date | None = None
+) -> Decimal:
+    """The rate of tax on an outlet's service charge, in percent: the outlet's tax rate (of a
+    sale of ``sale_day``), or 0 when it has no tax or its config says
+    ``service_charge_taxed: false``."""
     outlet = config.outlet(outlet_code)
-    tax = config.tax_for(outlet_code)
+    tax = config.tax_for(outlet_code, sale_day)
     if outlet is None or tax is None or not outlet.service_charge_taxed:
         return Decimal(0)
     return tax.rate
@@ -177,9 +182,10 @@ def _read_with_rounding(
 ) -> tuple[ChargeReading, ...]:
     """Every reading of ``order``'s service charge, its rounding (``total_amount − amount
     due``) taken as ``rounding``."""
-    tax = config.tax_for(order.outlet_code)
+    sale_day = sold_on(order)  # as iSeller taxed the sale; undated: the config's day
+    tax = config.tax_for(order.outlet_code, sale_day)
     tax_name = tax.jurnal_name if tax is not None else "tax"
-    rate = charge_tax_rate(config, order.outlet_code)
+    rate = charge_tax_rate(config, order.outlet_code, sale_day)
     stated = (
         order.total_additional_subtotal_amount
         + order.total_additional_order_amount

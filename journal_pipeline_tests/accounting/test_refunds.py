@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import yaml
+
 from journal_pipeline.accounting import posting_rules
 from journal_pipeline.accounting.refunds import corrections_of_day
 from journal_pipeline.accounting.return_arithmetic import OWN_POSTINGS
-from journal_pipeline.config import load_config
+from journal_pipeline.config import MerchantConfig, load_config
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.refunds import refund_frames
 from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
@@ -222,3 +224,31 @@ def test_a_refund_of_a_held_sale_is_held_naming_the_order():
     _, documents, holds = _corrections(order, entries, date(2026, 11, 22), status="held")
     assert documents == [] and holds[0].doc_key == "sales_return:r1"
     assert "Order #JKT-000101" in holds[0].reason and "held" in holds[0].reason
+
+
+def test_a_refund_after_a_tax_rate_change_gives_back_the_tax_of_its_sale():
+    # JKT charges PPN 12% from 21 November; the sale of the 20th was taxed at 11%, so its
+    # refund on the 22nd gives back PPN 11% to PPN's account, as in example A
+    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    data["taxes"]["PPN12"] = {"jurnal_name": "PPN 12%", "rate": 12, "account": "PPN 12% Keluaran"}
+    data["outlets"]["JKT"]["tax"] = "PPN12"
+    data["mapping_history"] = [{"until": "2026-11-20", "outlets": {"JKT": {"tax": "PPN"}}}]
+    config = MerchantConfig.model_validate(data)
+    order, entries = _refunded(
+        retail_order(), "2026-11-22 05:00:00", 80_670, ("Cash", "cash"), [("d1", 1)]
+    )
+    frames = order_frames([order])
+    day = date(2026, 11, 22)
+    rows, documents, holds = corrections_of_day(
+        posting_rules.sales_of_day(frames, config.on(day), day),
+        frames,
+        refund_frames(entries),
+        config.on(day),
+        {order["order_id"]: "posted"},
+    )
+    assert holds == []
+    assert _by_account(rows, "refund:")["PPN Keluaran"] == (7_995, 0)
+    assert {r["account_role"] for r in rows if r["account_role"].startswith("tax:")} == {"tax:PPN"}
+    sales_return = next(d for d in documents if d.doc_type == "sales_return")
+    line = sales_return.payload["sales_return"]["transaction_return_lines_attributes"][0]
+    assert line[OWN_POSTINGS]["tax"] == "7994.25"  # Jurnal's PPN 11% on the returned unit
