@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from journal_pipeline.config_history import MappingPeriod, merged_methods, periods_on
+from journal_pipeline.config_settlement import SettlementConfig
 from journal_pipeline.environment import CONFIG_ENV, README_SECTION, TRY_LOCALLY
 
 ACCOUNT_ROLES = (
@@ -135,23 +136,6 @@ class StockConfig(BaseModel):
         ge=0,
         description="how many days back the stock comparison is made: iSeller reports "
         "current stock only, so an older day is rebuilt from every movement since",
-    )
-
-
-class SettlementConfig(BaseModel):
-    """How the takings of one payment method reach the bank (the reconciliation dataset)."""
-
-    model_config = ConfigDict(extra="forbid")
-    bank_account: str = Field(description="the Jurnal cash & bank account the money reaches")
-    lag_days: int = Field(
-        1, ge=0, le=60, description="business days after the takings' day the money arrives"
-    )
-    mdr_percent: Decimal | None = Field(
-        None,
-        ge=0,
-        lt=100,
-        description="the fee kept back, in percent, when iSeller reports no MDR for the "
-        "method (iSeller Pay reports its own)",
     )
 
 
@@ -320,10 +304,11 @@ class MerchantConfig(BaseModel):
 
     def _mapped(self, periods: list[MappingPeriod]) -> MerchantConfig:
         accounts, methods = dict(self.accounts), dict(self.payment_methods)
-        outlets = dict(self.outlets)
+        outlets, settlements = dict(self.outlets), dict(self.settlements)
         for period in periods:  # the entry nearest the day last: it wins
             accounts.update(period.accounts)
             methods = merged_methods(methods, period.payment_methods)
+            settlements = merged_methods(settlements, period.settlements)
             for code, earlier in period.outlets.items():
                 outlet = outlets[code]
                 update: dict[str, Any] = {
@@ -339,6 +324,7 @@ class MerchantConfig(BaseModel):
             update={
                 "accounts": accounts,
                 "payment_methods": methods,
+                "settlements": settlements,
                 "outlets": outlets,
                 "mapping_history": [],
             }
@@ -395,6 +381,13 @@ class MerchantConfig(BaseModel):
                 if key in folded:
                     return folded[key]
         return None
+
+    def all_settlements(self) -> list[SettlementConfig]:
+        """Every settlement rule, now and in the mapping's history (the bank accounts whose
+        statements the reconciliation reads, the longest lag it waits for)."""
+        root = self._root or self
+        earlier = [rule for p in root.mapping_history for rule in p.settlements.values()]
+        return [*root.settlements.values(), *earlier]
 
     def settlement(self, method: str | None, gateway: str | None) -> SettlementConfig | None:
         """How a payment method's takings reach the bank: by name, then by gateway."""

@@ -6,7 +6,9 @@ them were up to and including its ``until`` day. A day is built with the mapping
 (`MerchantConfig.on`), so a backfill or a late order of an earlier day, or a ``repost`` of it,
 books to the accounts of its time; documents already posted stay as they are.
 
-An outlet's ``tax`` has a history too (a new rate from a date, as PPN 11% → 12%, or an outlet
+``settlements`` have one too (a new MDR rate or bank account from a date: the fees of a day,
+and what the reconciliation expects of it, follow the rule of its day). An outlet's ``tax``
+has a history too (a new rate from a date, as PPN 11% → 12%, or an outlet
 that starts charging tax): the tax of a sale is the one of its own business day, also in the
 documents made later for it (a refund, a void, a revision), since iSeller taxed it so.
 
@@ -20,8 +22,13 @@ refused by name.
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from journal_pipeline.config_settlement import SettlementConfig
+
+T = TypeVar("T")
 
 #: Roles whose account each Jurnal document names (journal entries, stock adjustments).
 HISTORY_ROLES = (
@@ -41,8 +48,8 @@ def _history_roles(accounts: dict[str, str]) -> dict[str, str]:
             f"{', '.join(refused)} cannot change from a date: Jurnal books them by its own "
             "records (product, company, customer or tax), whatever a document's date; change "
             "them in `accounts` (from the next posting on) and `repost` the days to correct. "
-            f"Roles with a history: {', '.join(HISTORY_ROLES)}, payment_methods, and an "
-            "outlet's tax"
+            f"Roles with a history: {', '.join(HISTORY_ROLES)}; and payment_methods, "
+            "settlements and an outlet's tax"
         )
     return accounts
 
@@ -72,12 +79,17 @@ class MappingPeriod(BaseModel):
     note: str | None = Field(None, description="why it changed (for people reading the file)")
     accounts: dict[str, str] = Field(default_factory=dict)
     payment_methods: dict[str, str] = Field(default_factory=dict)
+    settlements: dict[str, SettlementConfig] = Field(
+        default_factory=dict,
+        description="how a method's takings reached the bank then (its bank account, lag "
+        "and MDR), each method's rule whole",
+    )
     outlets: dict[str, OutletMappingPeriod] = Field(default_factory=dict)
 
     _roles = field_validator("accounts")(staticmethod(_history_roles))
 
 
-def merged_methods(current: dict[str, str], earlier: dict[str, str]) -> dict[str, str]:
+def merged_methods(current: dict[str, T], earlier: dict[str, T]) -> dict[str, T]:
     """``current`` with ``earlier``'s methods in place of the same names (any letter case)."""
     folded = {name.casefold() for name in earlier}
     kept = {name: account for name, account in current.items() if name.casefold() not in folded}

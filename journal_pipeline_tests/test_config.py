@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -211,3 +212,27 @@ taxes:
     said = str(raised.value)
     assert "PPN and PPN12 both name Jurnal's tax 'ppn'" in said
     assert "mapping_history" in said
+
+
+def test_a_settlement_rule_changes_from_a_date(tmp_path):
+    text = """
+settlements:
+  QRIS: {bank_account: Rekening BCA, lag_days: 1, mdr_percent: 0.3}
+  Cash: {bank_account: Rekening BCA}
+mapping_history:
+  - until: 2025-12-31
+    note: the first acquirer
+    settlements: {qris: {bank_account: Rekening Mandiri, lag_days: 2, mdr_percent: 0.7}}
+"""
+    config = load_config(_write(tmp_path, text))
+    before, since = config.on(date(2025, 12, 31)), config.on(date(2026, 1, 1))
+    assert before.settlement("QRIS", None).model_dump() == {
+        "bank_account": "Rekening Mandiri",
+        "lag_days": 2,
+        "mdr_percent": Decimal("0.7"),
+    }
+    assert since.settlement("QRIS", None).mdr_percent == Decimal("0.3")
+    assert before.settlement("Cash", None).bank_account == "Rekening BCA"  # not named: as now
+    # the reconciliation reads every bank account the takings ever reached, from any day
+    banks = {rule.bank_account for rule in since.all_settlements()}
+    assert banks == {"Rekening BCA", "Rekening Mandiri"}

@@ -82,9 +82,15 @@ def account_problems(config: MerchantConfig, accounts: list[Mapping[str, Any]]) 
             found.append(
                 _account_problem(f"{method_prefix}.{method}", name, CASH_BANK_ROLES, known)
             )
-    for method, settlement in config.settlements.items():
-        field = f"settlements.{method}.bank_account"
-        found.append(_account_problem(field, settlement.bank_account, CASH_BANK_ROLES, known))
+    settlements = [("settlements", config.settlements)]
+    settlements += [
+        (f"mapping_history[{number}].settlements", period.settlements)
+        for number, period in enumerate(config.mapping_history)
+    ]
+    for prefix, rules in settlements:
+        for method, settlement in rules.items():
+            field = f"{prefix}.{method}.bank_account"
+            found.append(_account_problem(field, settlement.bank_account, CASH_BANK_ROLES, known))
     for key, tax in config.taxes.items():
         field = f"taxes.{key}.account"
         found.append(_account_problem(field, tax.account, TAX_ACCOUNT_CATEGORIES, known))

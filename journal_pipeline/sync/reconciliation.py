@@ -66,7 +66,8 @@ def day_expected(store: StagingStore, config: MerchantConfig, day: date) -> list
 
 
 def _expected_of(raw: list[Any], config: MerchantConfig, day: date) -> list[Expected]:
-    return expected_settlements(order_frames(raw), config, day, reported_fees(raw))
+    # the settlement rules of the day (`mapping_history`): its bank account, lag and MDR
+    return expected_settlements(order_frames(raw), config.on(day), day, reported_fees(raw))
 
 
 def _touching(store: StagingStore, config: MerchantConfig, day: date) -> list[dict[str, Any]]:
@@ -75,7 +76,7 @@ def _touching(store: StagingStore, config: MerchantConfig, day: date) -> list[di
 
 
 def bank_accounts(config: MerchantConfig) -> list[str]:
-    return sorted({rule.bank_account for rule in config.settlements.values()})
+    return sorted({rule.bank_account for rule in config.all_settlements()})
 
 
 def read_jurnal_lines(
@@ -200,7 +201,7 @@ def stage_statement_files(
 def days_touched(lines: Iterable[StatementLine], config: MerchantConfig, today: date) -> list[date]:
     """Business days whose settlements the lines may pay: from the longest lag plus the match
     window (and a weekend) before each line's date up to it."""
-    lag = max((rule.lag_days for rule in config.settlements.values()), default=0)
+    lag = max((rule.lag_days for rule in config.all_settlements()), default=0)
     back = timedelta(days=lag + 2 + config.reconciliation.match_window_days)
     days: set[date] = set()
     for line in lines:

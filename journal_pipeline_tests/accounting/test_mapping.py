@@ -184,6 +184,7 @@ def test_check_finds_a_missing_account_in_the_mapping_history():
                 {
                     "until": "2026-06-30",
                     "payment_methods": {"QRIS": "Kliring QRIS Lama"},
+                    "settlements": {"QRIS": {"bank_account": "Rekening Lama"}},
                     "outlets": {"JKT": {"accounts": {"payment_fees": "Penjualan"}}},
                 }
             ],
@@ -194,4 +195,6 @@ def test_check_finds_a_missing_account_in_the_mapping_history():
         "create it in Jurnal or name an existing one",
         "mapping_history[0].outlets.JKT.accounts.payment_fees: Jurnal account 'Penjualan' is of "
         "category 13, not 15 or 16 or 17; name an account of a fitting category",
+        "mapping_history[0].settlements.QRIS.bank_account: Jurnal has no account "
+        "'Rekening Lama'; create it in Jurnal or name an existing one",
     ]

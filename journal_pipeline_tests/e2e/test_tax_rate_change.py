@@ -3,8 +3,8 @@ both emulators over HTTP. iSeller taxes BDG's orders at 12% from 19 November; Ju
 tax "PPN 12%" and the config says under ``mapping_history`` that BDG had PPN until the 18th.
 Each day's sales are invoiced with the tax of their day, and the refund on the 20th of a sale of
 the 18th gives back the tax that sale was charged (PPN), in the journal and in Jurnal, whose
-trial balance ties out with the journal, per order and in daily summaries. Without the history the later days are held, naming
-the rate and the fix."""
+trial balance ties out with the journal, per order and in daily summaries. Without the history
+the sales of the days before the change are held, naming the rate and the fix."""
 
 from __future__ import annotations
 
