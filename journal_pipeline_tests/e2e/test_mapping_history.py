@@ -20,8 +20,8 @@ import yaml
 from journal_pipeline.config import load_config
 from journal_pipeline.defs.assets import build_assets
 from journal_pipeline.defs.fee_assets import build_fee_assets
-from journal_pipeline.defs.recon_assets import build_recon_assets
 from journal_pipeline.defs.partitions import daily_partitions
+from journal_pipeline.defs.recon_assets import build_recon_assets
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline_tests.iseller_fixtures import running_iseller_sandbox
