@@ -49,6 +49,8 @@ ACCOUNT_ROLES = (
     "cash_over_short",  # counted cash at shift close less the cash the till expected
     "gift_card_liability",  # gift cards sold and not yet redeemed
     "store_credit_liability",  # store credit given (refunds onto it) and not yet spent
+    "loyalty_points",  # points redeemed as payment: a discount, promotion or points liability
+    "customer_balance_liability",  # customers' prepaid balances (gateway account_balance)
 )
 
 

@@ -74,11 +74,22 @@ ROLE_RULES: dict[str, RoleRule] = {
         (CURRENT_LIABILITY, PAYABLE),
         ("store credit", "saldo pelanggan", "deposit pelanggan", "titipan pelanggan"),
     ),
+    "loyalty_points": RoleRule(
+        (INCOME, EXPENSE, OTHER_EXPENSE, CURRENT_LIABILITY),
+        ("poin", "point", "loyalty", "reward"),
+    ),
+    "customer_balance_liability": RoleRule(
+        (CURRENT_LIABILITY, PAYABLE),
+        ("saldo pelanggan", "deposit pelanggan", "uang muka pelanggan", "customer deposit"),
+    ),
 }
 #: Roles a config may leave out, and what is done without them.
 OPTIONAL_ROLES = {
     "platform_fees": "booked to payment_fees",
     "store_credit_liability": "a payment by or refund onto store credit is held until it is set",
+    "loyalty_points": "payments by points stay on their payment method's clearing account",
+    "customer_balance_liability": "payments from a customer's balance stay on their payment "
+    "method's clearing account",
 }
 CASH_BANK_ROLES = (CASH_BANK,)  # payment clearing and settlement bank accounts
 TAX_ACCOUNT_CATEGORIES = (CURRENT_LIABILITY, PAYABLE)

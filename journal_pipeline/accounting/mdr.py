@@ -38,6 +38,13 @@ Store credit (gateway ``store_credit``: what a refund gave back onto the custome
 owed until spent) is the same, on ``store_credit_liability``, suffix ``S``: spent, Dr the
 liability / Cr clearing; given back by a refund or void, Dr clearing / Cr the liability.
 
+Loyalty points (gateway ``points``) are no money: a payment by points is moved off the method's
+clearing account to ``loyalty_points`` (a discount or promotion expense, or the points
+liability when the merchant accrues one), suffix ``L``; a customer's prepaid balance (gateway
+``account_balance``) is owed until spent, on ``customer_balance_liability``, suffix ``B``. Both
+roles are optional: without one, those payments stay on the method's clearing account as any
+payment method's do.
+
 Each entry is one canonical entry (``money:mdr:<transaction id>``,
 ``money:gift_card:<transaction id>``, journal part ``payment_fees``) and one Jurnal journal
 entry (document type ``payment_fee``), dated the payment's business date (the first open day
@@ -67,15 +74,27 @@ from journal_pipeline.core.money import format_idr, to_rupiah
 
 FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
 FEE, GIFT_CARD, STORE_CREDIT = "F", "G", "S"  # suffix of an entry's keys
+POINTS, BALANCE = "L", "B"  # not "P": a later payment's receive payment is <invoice no>/P<n>
 ENTRY_PREFIX = "money:"  # the journal part ``payment_fees`` (StagingStore.JOURNAL_PARTS)
-ENTRY_KINDS = {FEE: "mdr", GIFT_CARD: "gift_card", STORE_CREDIT: "store_credit"}
+ENTRY_KINDS = {
+    FEE: "mdr",
+    GIFT_CARD: "gift_card",
+    STORE_CREDIT: "store_credit",
+    POINTS: "loyalty_points",
+    BALANCE: "customer_balance",
+}
 GIFT_CARD_GATEWAY = "gift_card"
-#: Gateways whose payments spend what the merchant owes its customer: the entry's suffix, the
-#: liability's role, and its name in words.
+#: Gateways whose payments spend what the merchant owes its customer (or gives it, points): the
+#: entry's suffix, the account's role, and its name in words.
 LIABILITY_GATEWAYS = {
     GIFT_CARD_GATEWAY: (GIFT_CARD, "gift_card_liability", "gift card"),
     "store_credit": (STORE_CREDIT, "store_credit_liability", "store credit"),
+    "points": (POINTS, "loyalty_points", "loyalty points"),
+    "account_balance": (BALANCE, "customer_balance_liability", "customer balance"),
 }
+#: Of those, the roles a config may leave out: their payments then stay on the method's
+#: clearing account, as any payment method's (the entries are made once the role is set).
+UNHELD_ROLES = ("loyalty_points", "customer_balance_liability")
 MONEY_BACK = ("refund", "void")  # transactions that pay money back
 FEE_ROLE, PLATFORM_ROLE = "payment_fees", "platform_fees"
 
@@ -124,22 +143,28 @@ def payment_fee(payment: DatedPayment, reported: Mapping[str, int], config: Merc
     return to_rupiah(Decimal(int(payment.amount)) * rule.mdr_percent / 100)
 
 
-def owed_by(payment: DatedPayment) -> tuple[str, str, str] | None:
-    """(entry suffix, liability role, words) of a payment spending what the merchant owes
-    (a gift card, store credit), else None."""
-    return LIABILITY_GATEWAYS.get((text_or_none(payment.gateway) or "").casefold())
+def owed_by(payment: DatedPayment, config: MerchantConfig) -> tuple[str, str, str] | None:
+    """(entry suffix, role, words) of a payment spending what the merchant owes (a gift card,
+    store credit, a customer's balance) or gives (loyalty points), else None: also for points
+    and balances whose role the config leaves out (`UNHELD_ROLES`)."""
+    owed = LIABILITY_GATEWAYS.get((text_or_none(payment.gateway) or "").casefold())
+    if owed is None or owed[1] not in UNHELD_ROLES:
+        return owed
+    return owed if config.account(owed[1], payment.outlet_code) is not None else None
 
 
-def given_back(payments: Iterable[DatedPayment], day: date) -> list[DatedPayment]:
-    """The successful refunds and voids dated ``day`` that went back onto a gift card or
-    store credit."""
+def given_back(
+    payments: Iterable[DatedPayment], day: date, config: MerchantConfig
+) -> list[DatedPayment]:
+    """The successful refunds and voids dated ``day`` that went back onto a gift card, store
+    credit, points or a customer's balance (`owed_by`)."""
     return [
         p
         for p in payments
         if p.type in MONEY_BACK
         and p.status == "success"
         and p.business_date == day
-        and owed_by(p) is not None
+        and owed_by(p, config) is not None
     ]
 
 
@@ -178,7 +203,7 @@ def payment_entries(
     fee_numbers = entry_numbers([(p, n) for p, n in chosen if fees[p.transaction_id]], FEE)
     owed_numbers: dict[str, str] = {}
     for suffix, _, _ in LIABILITY_GATEWAYS.values():
-        spent = [(p, n) for p, n in chosen if (owed_by(p) or ("",))[0] == suffix]
+        spent = [(p, n) for p, n in chosen if (owed_by(p, config) or ("",))[0] == suffix]
         owed_numbers.update(entry_numbers(spent, suffix))
     result = PaymentEntries([], [], [])
     for payment, _ in chosen:
@@ -189,12 +214,12 @@ def payment_entries(
             text = _PLATFORM if kept else _TEXT[FEE]
             parts = _fee_parts(fee, kept, config.account(PLATFORM_ROLE, payment.outlet_code))
             _add(result, payment, FEE, parts, number, config, day, text)
-        owed = owed_by(payment)
+        owed = owed_by(payment, config)
         if owed is not None and not _straight_to_liability(payment, config, owed[1]):
             number = owed_numbers[payment.transaction_id]
             _add(result, payment, owed[0], [(owed[1], int(payment.amount))], number, config, day)
     for payment, number in payments:
-        owed = owed_by(payment)
+        owed = owed_by(payment, config)
         if payment.type not in MONEY_BACK or owed is None:
             continue
         if _straight_to_liability(payment, config, owed[1]):
@@ -238,7 +263,7 @@ def line_source(suffix: str, transaction_id: str) -> str:
 
 def entry_of_document(custom_id: str) -> str:
     """The canonical entry id of a fee or release from its document's custom_id
-    (``<transaction id>/F``, ``/G`` or ``/S``)."""
+    (``<transaction id>/F``, ``/G``, ``/S``, ``/L`` or ``/B``)."""
     transaction_id, _, suffix = custom_id.rpartition("/")
     return entry_id(suffix, transaction_id)
 
@@ -247,6 +272,8 @@ _TEXT = {
     FEE: "MDR kept from the {method} payment",
     GIFT_CARD: "gift card redeemed",
     STORE_CREDIT: "store credit spent",
+    POINTS: "loyalty points redeemed",
+    BALANCE: "customer balance spent",
 }
 _PLATFORM = "platform fees kept from the {method} payment"
 _GIVEN_BACK = "{type} given back onto the {what}"

@@ -79,13 +79,14 @@ def day_payments(raw_orders: list[dict[str, Any]], config: MerchantConfig) -> pd
     return dated_payments(frames, with_business_dates(frames.orders, config), config)
 
 
-def fee_payments(every: pd.DataFrame, day: date) -> list[DatedPayment]:
+def fee_payments(every: pd.DataFrame, day: date, config: MerchantConfig) -> list[DatedPayment]:
     """Every successful sale payment dated ``day`` at its outlet (`DatedPayment` rows): till
     payments of the day's sales and later payments of on-account orders, whatever became of
-    their order since; and the day's refunds and voids paid back onto a gift card.
+    their order since; and the day's refunds and voids paid back onto a gift card, store
+    credit, points or a customer's balance (`mdr.given_back`).
     ``every``: `day_payments`."""
     rows = list(every.itertuples(index=False))
-    return [*payments_at_sale(rows, day), *mdr.given_back(rows, day)]
+    return [*payments_at_sale(rows, day), *mdr.given_back(rows, day, config)]
 
 
 def document_numbers(
@@ -129,7 +130,7 @@ def entries_of_orders(
     """The fee and gift-card entries of ``day`` from the raw orders that can hold its
     payments (`orders_of_day`)."""
     every = day_payments(raw, config)
-    chosen = fee_payments(every, day)
+    chosen = fee_payments(every, day, config)
     numbers = document_numbers(chosen, every, config, day)
     numbered = [(p, numbers[p.transaction_id]) for p in chosen]
     platform = platform_fees(raw)
