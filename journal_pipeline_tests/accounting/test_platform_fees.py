@@ -151,3 +151,39 @@ def test_with_a_platform_fees_account_the_platforms_part_is_booked_apart_from_th
         ("Beban MDR Pembayaran Non Tunai", 490, None),
         ("Kliring QRIS iSeller Pay", None, 20_490),
     ]
+
+
+def _marketplace(profit: int | None, **more) -> dict:
+    """A marketplace order of Rp 100,000 (gross 110,000 less the seller's 10,000 discount): an
+    admin fee of 2,000 and 5,000 of shipping the seller covered; ``profit``: its total."""
+    details = {
+        "total_order_amount": Decimal("110000.0"),
+        "discount_by_seller": Decimal("10000.0"),
+        "shipping_by_seller": Decimal("5000.0"),
+        "admin_fee": Decimal("2000.0"),
+        **more,
+    }
+    if profit is not None:
+        details["total_amount_profit"] = Decimal(profit)
+    return _delivery_order("m1", {"profit_details": details})
+
+
+@pytest.mark.parametrize(
+    ("profit", "more", "kept"),
+    [
+        (93_000, {}, 7_000),  # 110,000 − 10,000 − 2,000 − 5,000: the shipping was deducted
+        (96_000, {"additional_shipping_income": 3_000}, 7_000),  # and its extra shipping
+        (98_000, {}, 2_000),  # 110,000 − 10,000 − 2,000: the shipping was not deducted
+        (None, {}, 2_000),  # no total to tell: the shipping is left to the reconciliation
+        (50_000, {}, 2_000),  # a total that fits neither reading
+    ],
+    ids=["deducted", "deducted-with-extra", "not-deducted", "no-total", "neither"],
+)
+def test_shipping_the_seller_covered_is_kept_when_the_profit_total_says_so(profit, more, kept):
+    order = _marketplace(profit, **more)
+
+    assert order_platform_fee(order) == kept
+    entries = _entries([order])
+    assert _fee_lines(entries, "m1-t") == [(FEES[0], kept, 0), (FEES[1], 0, kept)]
+    [row] = expected_settlements(order_frames([order]), CONFIG, DAY, mdr.reported_fees([order]))
+    assert row.takings - row.mdr == 100_000 - kept  # what the bank is expected to receive
