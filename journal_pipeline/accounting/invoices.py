@@ -199,6 +199,12 @@ def _sales_invoice(
                 charge_tax_config.rate if charge_tax_config is not None else None,
             )
         )
+    if not invoice_lines and free_items:
+        return hold(
+            f"every line is at no charge ({', '.join(free_items)}) and Jurnal takes no invoice "
+            "line of Rp 0, so there is no invoice to post and nothing is owed. If the goods are "
+            "tracked in stock, record them leaving it in Jurnal by hand (a stock adjustment)."
+        )
     if not invoice_lines:
         return hold("the order has no lines to invoice. Check it in iSeller.")
     discount = Decimal(sum(line.discount_order_amount for line in lines) + folded_discount)

@@ -4,6 +4,7 @@ from decimal import Decimal
 from journal_pipeline.accounting import invoices, posting_rules
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline_tests.accounting.money_orders import untaxed_order
 from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -125,3 +126,21 @@ def test_free_items_are_named_in_the_memo_not_sent_as_zero_lines():
         line.get("product_code") for line in body["transaction_lines_attributes"]
     ]
     assert body["memo"].endswith("free of charge: 1 × Tas Kain")
+
+
+def test_an_order_given_away_whole_is_held_saying_there_is_nothing_to_invoice():
+    # a complimentary order: its one line discounted 100%, nothing paid, nothing owed
+    order = untaxed_order("c1", payments=[])
+    order.update(total_discount_amount=Decimal(100_000), subtotal=Decimal(0))
+    order.update(total_amount=Decimal(0), payment_status="paid")
+    order["order_details"][0].update(
+        discount_amount=Decimal(100_000), discount_percentage=Decimal(100), subtotal=Decimal(0)
+    )
+    sales = posting_rules.sales_of_day(order_frames([order]), CONFIG, date(2026, 11, 20))
+    lines, journal_holds = posting_rules.journal_lines(sales, CONFIG)
+    assert journal_holds == [] and lines.empty  # nothing owed, nothing earned
+
+    documents, (hold,) = invoices.sales_invoices(sales, CONFIG)
+    assert documents == []
+    assert "every line is at no charge (1 × Kopi Arabika 250g)" in hold.reason
+    assert "stock adjustment" in hold.reason and "Check it in iSeller" not in hold.reason
