@@ -1,5 +1,6 @@
 """A food-delivery order of a demo day, over HTTP to both emulators: iSeller serves its profit
-details (the platform's admin fee and commission), the sync books them as the fee kept from
+details (the platform's admin fee and commission, and the delivery the merchant covered, which
+its profit total says was deducted), the sync books them as the fee kept from
 its payment, Jurnal gets one journal entry of that amount, its fee account equals the
 canonical journal's, and the reconciliation expects the payment less the fees at the bank;
 per order and in daily-summary mode alike."""
@@ -22,6 +23,7 @@ FIXED_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 DAY = date(2026, 11, 19)
 FEES = CONFIG.accounts["payment_fees"]
 ADMIN_FEE, COMMISSION = Decimal("1000"), Decimal("0.20")  # GoFood-like: 20% commission
+SELLER_SHIPPING = Decimal("8000")  # delivery the merchant paid for, kept by the platform
 
 
 def _gopay_sales(orders: list[dict]) -> list[dict]:
@@ -36,12 +38,24 @@ def _gopay_sales(orders: list[dict]) -> list[dict]:
     ]
 
 
-def _delivered(fees: dict[str, int]):
+def _delivered(fees: dict[str, int], shipping: Decimal = Decimal(0)):
+    """Serves the order as a GoFood order: the platform's admin fee and commission and, when
+    ``shipping``, delivery the merchant covered, deducted as the profit total says."""
+
     def serve(order: dict) -> None:
-        commission = (Decimal(str(order["total_amount"])) * COMMISSION).quantize(Decimal("1"))
+        total = Decimal(str(order["total_amount"]))
+        commission = (total * COMMISSION).quantize(Decimal("1"))
         order.update(channel="food_delivery", channel_detail="gofood")
-        order["profit_details"] = [{"admin_fee": ADMIN_FEE, "commission_fee": commission}]
-        fees[order["transactions"][0]["transaction_id"]] = int(ADMIN_FEE + commission)
+        details = {"admin_fee": ADMIN_FEE, "commission_fee": commission}
+        if shipping:
+            profit = total - ADMIN_FEE - commission - shipping
+            details |= {
+                "total_order_amount": total,
+                "shipping_by_seller": shipping,
+                "total_amount_profit": profit,
+            }
+        order["profit_details"] = [details]
+        fees[order["transactions"][0]["transaction_id"]] = int(ADMIN_FEE + commission + shipping)
 
     return serve
 
@@ -58,7 +72,12 @@ def day(request, tmp_path_factory):
         chosen = _gopay_sales(week.iseller.served_orders())[:2]
         assert chosen, "the demo day has GoPay sales"
         week.fees = {}
-        week.iseller.tamper.orders({o["order_id"]: _delivered(week.fees) for o in chosen})
+        week.iseller.tamper.orders(  # the first with delivery the merchant covered
+            {
+                o["order_id"]: _delivered(week.fees, SELLER_SHIPPING if n == 0 else Decimal(0))
+                for n, o in enumerate(chosen)
+            }
+        )
         result = dg.materialize(ASSETS, partition_key=DAY.isoformat(), resources=week.resources)
         assert result.success
         yield week
