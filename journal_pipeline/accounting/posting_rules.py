@@ -156,6 +156,26 @@ def _excluding_tax(amount: int, rate: Decimal, inclusive: bool) -> int:
     return amount - to_rupiah(Decimal(amount) * rate / (100 + rate))
 
 
+def below_zero(line: LineRow, name: str) -> str | None:
+    """Why a line below zero (goods taken back, or a discount rung up as an item) cannot be
+    sold on an invoice, else None: Jurnal refuses an invoice line whose amount is not above
+    zero, and a return must name the invoice it returns."""
+    if line.quantity < 0:
+        return (
+            f"line {name} has quantity {line.quantity}: goods taken back within a sale (an "
+            "exchange). Jurnal takes no invoice line below Rp 1, and a return must name the "
+            "invoice it returns. Refund the goods on the order they were sold with in iSeller, "
+            "or post this order by hand in Jurnal."
+        )
+    if line.total_order_amount < 0 or line.subtotal < 0:
+        return (
+            f"line {name} is priced below zero ({format_idr(line.subtotal)}), a discount rung "
+            "up as an item. Jurnal takes no invoice line below Rp 1. Give it as an order or "
+            "line discount in iSeller, or post this order by hand in Jurnal."
+        )
+    return None
+
+
 def sale_entry(
     order: OrderRow,
     lines: list[LineRow],
@@ -207,6 +227,9 @@ def sale_entry(
     line_tax_total = 0
     for line in lines:
         name = item_name(line.product_name, line.sku) or f"line {line.line_no}"
+        below = below_zero(line, name)
+        if below is not None:
+            return None, order_hold(order, day, below)
         if line.tax_amount and tax is not None and line.tax_percentage != tax.rate:
             return None, order_hold(
                 order,

@@ -127,6 +127,7 @@ def sale_lines(sales: DaySales, config: MerchantConfig) -> tuple[dict[str, Any],
             _item_lines(blocks, sales, line_position, outlets, outlet_taxes, eligible)
         except OverflowError:  # amounts too large for the vectorised tax
             return None
+        eligible[line_position[_below_zero(lines)]] = False  # held (`posting_rules.below_zero`)
     eligible &= ~((orders["total_tax_amount"].to_numpy(dtype=np.int64) != 0) & ~has_tax)
 
     # the service charge as the reading its amounts matched gives it, shipping, rounding
@@ -246,6 +247,14 @@ def _payment_lines(
         )
     )
     return paid
+
+
+def _below_zero(lines: pd.DataFrame) -> np.ndarray:
+    """Lines below zero: a negative quantity or amount."""
+    negative = np.array([q < 0 for q in lines["quantity"].to_numpy(dtype=object)], dtype=bool)
+    for column in ("total_order_amount", "subtotal"):
+        negative |= lines[column].to_numpy(dtype=np.int64) < 0
+    return negative
 
 
 def _item_lines(

@@ -1,8 +1,11 @@
+import copy
 from datetime import date
+from decimal import Decimal
 
 from journal_pipeline.accounting import posting_rules
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline_tests.accounting.money_orders import payment, untaxed_order
 from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -170,3 +173,32 @@ def test_refunds_and_later_voids_are_held_with_the_manual_step():
         "sales_return:t-refund",
     ]
     assert all("by hand" in h.reason for h in holds)
+
+
+def _with_line_below_zero(order_id: str, quantity: int, price: int) -> dict:
+    """An order of Rp 100,000 with a second line of ``quantity`` × ``price`` below zero."""
+    order = untaxed_order(order_id, payments=[payment(f"{order_id}-c", "Cash", "cash", 70_000)])
+    line = copy.deepcopy(order["order_details"][0])
+    amount = Decimal(quantity * price)
+    line.update(order_detail_id=f"{order_id}-d2", sku="TEH-002", product_name="Teh Melati")
+    line.update(quantity=Decimal(quantity), base_price=Decimal(price))
+    line.update(total_order_amount=amount, subtotal=amount)
+    order["order_details"].append(line)
+    for field in ("total_order_amount", "subtotal", "total_amount"):
+        order[field] = Decimal(70_000)
+    return order
+
+
+def test_an_order_with_a_line_below_zero_is_held_saying_what_to_do():
+    exchanged = _with_line_below_zero("x1", -1, 30_000)  # goods taken back in a sale
+    discounted = _with_line_below_zero("x2", 1, -30_000)  # a discount rung up as an item
+    plain = untaxed_order("x3", payments=[payment("x3-c", "Cash", "cash", 100_000)])
+
+    lines, holds = _journal([exchanged, discounted, plain], date(2026, 11, 20))
+
+    assert set(lines["source_id"]) == {"x3"}  # the others book nothing, not a negative credit
+    reasons = {hold.source_id: hold.reason for hold in holds}
+    assert "line Teh Melati has quantity -1: goods taken back within a sale" in reasons["x1"]
+    assert "Refund the goods on the order they were sold with" in reasons["x1"]
+    assert "line Teh Melati is priced below zero (-Rp 30.000)" in reasons["x2"]
+    assert set(reasons) == {"x1", "x2"}
