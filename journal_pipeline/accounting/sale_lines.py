@@ -250,10 +250,15 @@ def _payment_lines(
 
 
 def _below_zero(lines: pd.DataFrame) -> np.ndarray:
-    """Lines below zero: a negative quantity or amount."""
-    negative = np.array([q < 0 for q in lines["quantity"].to_numpy(dtype=object)], dtype=bool)
-    for column in ("total_order_amount", "subtotal"):
-        negative |= lines[column].to_numpy(dtype=np.int64) < 0
+    """Lines below zero: a negative quantity or amount. A negative quantity makes the gross
+    amount negative, or nothing (at no charge), or is at a negative price: only those lines'
+    quantities are read."""
+    price = lines["base_price"].to_numpy(dtype=np.int64)
+    gross = lines["total_order_amount"].to_numpy(dtype=np.int64)
+    negative = (gross < 0) | (lines["subtotal"].to_numpy(dtype=np.int64) < 0)
+    suspect = np.flatnonzero((gross == 0) | (price < 0))
+    quantities = lines["quantity"].to_numpy(dtype=object)[suspect]
+    negative[suspect[np.array([q < 0 for q in quantities], dtype=bool)]] = True
     return negative
 
 

@@ -193,12 +193,14 @@ def test_an_order_with_a_line_below_zero_is_held_saying_what_to_do():
     exchanged = _with_line_below_zero("x1", -1, 30_000)  # goods taken back in a sale
     discounted = _with_line_below_zero("x2", 1, -30_000)  # a discount rung up as an item
     plain = untaxed_order("x3", payments=[payment("x3-c", "Cash", "cash", 100_000)])
+    both = _with_line_below_zero("x4", -1, -30_000)  # below zero twice: a positive amount
 
-    lines, holds = _journal([exchanged, discounted, plain], date(2026, 11, 20))
+    lines, holds = _journal([exchanged, discounted, plain, both], date(2026, 11, 20))
 
     assert set(lines["source_id"]) == {"x3"}  # the others book nothing, not a negative credit
     reasons = {hold.source_id: hold.reason for hold in holds}
     assert "line Teh Melati has quantity -1: goods taken back within a sale" in reasons["x1"]
     assert "Refund the goods on the order they were sold with" in reasons["x1"]
     assert "line Teh Melati is priced below zero (-Rp 30.000)" in reasons["x2"]
-    assert set(reasons) == {"x1", "x2"}
+    assert "has quantity -1" in reasons["x4"]
+    assert set(reasons) == {"x1", "x2", "x4"}
