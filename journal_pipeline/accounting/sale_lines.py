@@ -255,7 +255,7 @@ def _below_zero(lines: pd.DataFrame) -> np.ndarray:
     quantities are read."""
     price = lines["base_price"].to_numpy(dtype=np.int64)
     gross = lines["total_order_amount"].to_numpy(dtype=np.int64)
-    negative = (gross < 0) | (lines["subtotal"].to_numpy(dtype=np.int64) < 0)
+    negative: np.ndarray = (gross < 0) | (lines["subtotal"].to_numpy(dtype=np.int64) < 0)
     suspect = np.flatnonzero((gross == 0) | (price < 0))
     quantities = lines["quantity"].to_numpy(dtype=object)[suspect]
     negative[suspect[np.array([q < 0 for q in quantities], dtype=bool)]] = True
