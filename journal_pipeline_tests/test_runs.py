@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 import uuid
 from pathlib import Path
 
@@ -75,6 +76,12 @@ def _claim(instance, run: dg.DagsterRun, step: str = "jurnal_sales_invoices") ->
     storage = instance.event_log_storage
     storage.initialize_concurrency_limit_to_default(JURNAL_POOL)
     assert storage.claim_concurrency_slot(JURNAL_POOL, run.run_id, step).is_claimed
+
+
+def _stack(thread: threading.Thread) -> str:
+    """Where ``thread`` is, to say why it has not finished."""
+    frame = sys._current_frames().get(thread.ident or 0)
+    return "".join(traceback.format_stack(frame)) if frame is not None else "(no frame)"
 
 
 def _holders(instance) -> list[str]:
@@ -309,7 +316,7 @@ def test_a_blocked_step_says_which_pool_and_runs_once_the_slot_is_free(tmp_path)
             print(f"executor thread CPU while its step waits for the slot: {share:.0%} of a core")
         instance.event_log_storage.free_concurrency_slots_for_run(holder.run_id)
         thread.join(timeout=60)
-        assert not thread.is_alive()
+        assert not thread.is_alive(), _stack(thread)
         assert results and results[0].success
         assert JURNAL_POOL in blocked
 
