@@ -19,6 +19,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
+from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager as NOOP_LOGS
 
 from journal_pipeline import runs
 from journal_pipeline.config import load_config
@@ -30,6 +31,10 @@ from journal_sandbox.defaults import DEMO_CONFIG
 
 ROOT = Path(__file__).resolve().parents[1]
 POOLS = {"concurrency": {"pools": {"default_limit": 1}}}
+# A run in a thread here captures no compute logs: Dagster's capture tails them through two
+# child processes it ends with SIGTERM, waiting up to 30 s for each; under the full parallel
+# suite the run's thread was found still in those waits a minute after its step could run.
+QUIET_LOGS = {"compute_logs": {"module": NOOP_LOGS.__module__, "class": NOOP_LOGS.__name__}}
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 DIED = re.compile(
     r"Run (?P<run>[0-9a-f]{8}) \((?P<day>[\d-]+)\) died at [\d: -]+ without finishing; "
@@ -287,7 +292,8 @@ def test_a_blocked_step_says_which_pool_and_runs_once_the_slot_is_free(tmp_path)
     job = dg.Definitions(
         assets=[posted], jobs=[dg.define_asset_job("post", selection=[posted])]
     ).resolve_job_def("post")
-    with dg.instance_for_test(temp_dir=str(tmp_path), overrides=POOLS) as instance:
+    overrides = {**POOLS, **QUIET_LOGS}
+    with dg.instance_for_test(temp_dir=str(tmp_path), overrides=overrides) as instance:
         holder = _add_run(instance, _this_process())
         _claim(instance, holder)
         run_id = str(uuid.uuid4())
