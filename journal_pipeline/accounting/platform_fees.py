@@ -34,6 +34,7 @@ PROFIT_DETAILS_KEYS = ("profit_details", "profit_detail", "ProfitDetails")
 FEE_FIELDS = ("admin_fee", "commission_fee")  # what the platform deducts from the order
 SELLER_SHIPPING = "shipping_by_seller"
 SELLER_PRICE_CUTS = ("discount_by_seller", "promotion_by_seller")
+PROFIT_TOTALS = ("total_order_amount", "total_amount_profit")  # the block's own arithmetic
 
 
 def _amount(part: Mapping[str, Any], field: str) -> int:
@@ -44,9 +45,7 @@ def shipping_deducted(part: Mapping[str, Any]) -> int:
     """The seller's shipping the platform kept, by the block's own profit total (module
     docstring), else 0."""
     shipping = _amount(part, SELLER_SHIPPING)
-    if not shipping or part.get("total_amount_profit") in (None, ""):
-        return 0
-    if part.get("total_order_amount") in (None, ""):
+    if not shipping or any(part.get(f) in (None, "") for f in PROFIT_TOTALS):
         return 0
     profit = to_rupiah(part.get("total_amount_profit"))
     kept = sum(_amount(part, f) for f in (*FEE_FIELDS, *SELLER_PRICE_CUTS))
