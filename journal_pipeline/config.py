@@ -29,6 +29,7 @@ from pydantic import (
 
 from journal_pipeline.config_history import MappingPeriod, merged_methods, periods_on
 from journal_pipeline.config_settlement import SettlementConfig
+from journal_pipeline.core.bank_calendar import BankCalendar, bank_calendar, supported_countries
 from journal_pipeline.environment import CONFIG_ENV, README_SECTION, TRY_LOCALLY
 
 ACCOUNT_ROLES = (
@@ -173,6 +174,37 @@ class ReconciliationConfig(BaseModel):
     statement_folder: str | None = Field(
         None, description="folder where bank statement CSV files are dropped (a sensor reads them)"
     )
+    holiday_calendar: str | None = Field(
+        "ID",
+        description="country whose public holidays and joint leave days (cuti bersama) the "
+        "bank is closed on, as ISO 3166 code (ID: Indonesia); null: open Monday to Friday",
+    )
+    extra_holidays: list[date] = Field(
+        default_factory=list, description="further days the bank credits nothing"
+    )
+    bank_open_on: list[date] = Field(
+        default_factory=list,
+        description="days the holiday calendar closes but the bank credits settlements",
+    )
+
+    @field_validator("holiday_calendar")
+    @classmethod
+    def _known_calendar(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().upper()
+        if code not in supported_countries():
+            raise ValueError(
+                f"reconciliation.holiday_calendar {value!r} is not a country the holiday "
+                "calendar knows: give its ISO 3166 code (ID for Indonesia), or null for "
+                "Monday to Friday without holidays"
+            )
+        return code
+
+    @cached_property
+    def calendar(self) -> BankCalendar:
+        """The days settlements reach the bank (`core.bank_calendar`)."""
+        return bank_calendar(self.holiday_calendar, self.extra_holidays, self.bank_open_on)
 
 
 class AutomationConfig(BaseModel):

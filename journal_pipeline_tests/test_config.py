@@ -54,6 +54,19 @@ def test_an_unknown_option_is_refused_by_name(tmp_path):
         load_config(path)
 
 
+def test_the_banks_holiday_calendar_is_indonesias_unless_the_config_says_otherwise(tmp_path):
+    default = load_config(_write(tmp_path, "posting_mode: per_order\n"))
+    assert default.reconciliation.holiday_calendar == "ID"
+    assert not default.reconciliation.calendar.is_open(date(2026, 12, 25))
+    lower = "reconciliation:\n  holiday_calendar: sg\n  bank_open_on: [2026-12-25]\n"
+    singapore = load_config(_write(tmp_path, lower)).reconciliation
+    assert singapore.holiday_calendar == "SG" and singapore.calendar.is_open(date(2026, 12, 25))
+    off = load_config(_write(tmp_path, "reconciliation:\n  holiday_calendar: null\n"))
+    assert off.reconciliation.calendar.is_open(date(2026, 12, 25))
+    with pytest.raises(ConfigError, match="holiday_calendar 'Indonesia' is not a country"):
+        load_config(_write(tmp_path, "reconciliation:\n  holiday_calendar: Indonesia\n"))
+
+
 def test_a_refused_tax_is_named_alone_not_again_as_missing_for_its_outlets(tmp_path):
     text = (
         "taxes:\n  PPN: {jurnal_name: PPN, rate: eleven, account: PPN Keluaran}\n"

@@ -16,10 +16,10 @@ Cash            ``SETORAN TUNAI <OUTLET> <YYYYMMDD>``       the shift's counted 
                                                           starting float (I-40)
 ==============  ========================================  ===============================  =====
 
-The lag is in business days (Monday to Friday, no holidays) after the takings day. A
-transaction belongs to the takings day of its local time less `CUTOFF_HOURS` (Bali's sales
-after midnight belong to the evening before). Gift cards, on-account settlements (Transfer
-Bank) and anything else are not part of this feed.
+The lag is in business days (Monday to Friday, less the merchant's ``bank_holidays``, none
+by default) after the takings day. A transaction belongs to the takings day of its local time
+less `CUTOFF_HOURS` (Bali's sales after midnight belong to the evening before). Gift cards,
+on-account settlements (Transfer Bank) and anything else are not part of this feed.
 
 Each ISO week of takings days has its anomalies, drawn from the seed: a settlement of the
 Monday's takings short by a few thousand rupiah, one of Tuesday's 4 business days late, one of
@@ -73,13 +73,17 @@ RULES_BY_METHOD = {r.method: r for r in RULES}
 CASH_DEPOSIT = SettlementRule("Cash", "SETORAN TUNAI", 1, None, "STR")
 
 
-def add_business_days(day: date, count: int) -> date:
-    """The `count`-th Monday–Friday after `day`."""
+def add_business_days(day: date, count: int, holidays: frozenset[date] = frozenset()) -> date:
+    """The `count`-th Monday–Friday after `day` that is not one of the bank's `holidays`."""
     while count > 0:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if day.weekday() < 5 and day not in holidays:
             count -= 1
     return day
+
+
+def _due(merchant: DemoMerchant, day: date, rule: SettlementRule) -> date:
+    return add_business_days(day, rule.lag_days, merchant.bank_holidays)
 
 
 def takings_day(outlet_code: str, utc_text: str) -> date:
@@ -157,14 +161,12 @@ def settlements(merchant: DemoMerchant, day: date) -> tuple[Settlement, ...]:
             rule = RULES_BY_METHOD[method]
             amount = _net(rule, gross, mdr)
             if amount:
-                out.append(
-                    Settlement(code, day, method, amount, add_business_days(day, rule.lag_days))
-                )
+                out.append(Settlement(code, day, method, amount, _due(merchant, day, rule)))
         closed = shift_window(code, day)[1]
         cash = merchant.shift_cash(code, day, closed)
         if cash.counted is not None and cash.counted != cash.starting:
             deposit = cash.counted - cash.starting
-            due = add_business_days(day, CASH_DEPOSIT.lag_days)
+            due = _due(merchant, day, CASH_DEPOSIT)
             out.append(Settlement(code, day, CASH_DEPOSIT.method, deposit, due))
     return tuple(out)
 
@@ -207,8 +209,8 @@ def _monday(day: date) -> date:
 def _raw_lines(merchant: DemoMerchant, day: date) -> list[dict[str, Any]]:
     """The lines dated `day`, without balances."""
     lines = []
-    # settlements due on `day` come from takings at most lag + late days earlier
-    for back in range(1, 3 * 7):
+    # settlements due on `day` come from takings at most lag + late days (+ holidays) earlier
+    for back in range(1, 3 * 7 + len(merchant.bank_holidays)):
         takings_date = day - timedelta(days=back)
         if takings_date < merchant.start_date:
             break
@@ -218,7 +220,9 @@ def _raw_lines(merchant: DemoMerchant, day: date) -> list[dict[str, Any]]:
                 continue
             arrives = settlement.due
             if settlement == week.late:
-                arrives = add_business_days(settlement.due, LATE_BUSINESS_DAYS)
+                arrives = add_business_days(
+                    settlement.due, LATE_BUSINESS_DAYS, merchant.bank_holidays
+                )
             if arrives != day:
                 continue
             amount = settlement.amount

@@ -20,7 +20,7 @@ import bisect
 import random
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -1086,7 +1086,8 @@ class DemoMerchant:
     sell, take payments and close shifts like the outlet they copy; stock transfers, stock
     takes and bank settlements stay those of the three. ``tax_changes`` maps an outlet code to
     the first business day of a new tax rate and that rate (``{"JKT": (date, Decimal(12))}``):
-    its orders from that day on are taxed at it.
+    its orders from that day on are taxed at it. ``bank_holidays``: weekdays the bank credits
+    nothing (a settlement due then arrives on the next open day).
     """
 
     def __init__(
@@ -1097,6 +1098,7 @@ class DemoMerchant:
         start_date: date,
         outlet_count: int = len(OUTLETS),
         tax_changes: dict[str, tuple[date, Decimal]] | None = None,
+        bank_holidays: Iterable[date] = (),
     ):
         if orders_per_outlet_per_day < 0:
             raise ValueError("orders_per_outlet_per_day must be >= 0")
@@ -1105,6 +1107,7 @@ class DemoMerchant:
         self.start_date = start_date
         self.outlets = demo_outlets(outlet_count)
         self.tax_changes = dict(tax_changes or {})
+        self.bank_holidays = frozenset(bank_holidays)
         self._first_sequence: dict[str, dict[date, int]] = {o.outlet_code: {} for o in self.outlets}
         self._day_cache = lru_cache(maxsize=512)(self._generate_day)
         self._cash_cache = lru_cache(maxsize=1024)(self._cash_movements)

@@ -348,6 +348,8 @@ class ISellerSandbox:
     - `token_ttl_seconds`: lifetime of access tokens (``expires_in``), default 1209599 (~14 d).
     - `tax_changes`: outlet code → (first business day, new tax rate %): the outlet's orders
       from that day on are taxed at the new rate (a rate change, as PPN 11% → 12%).
+    - `bank_holidays`: weekdays the demo bank credits nothing: settlements due then arrive on
+      the next open day (`bank_feed`).
     - `now`: the clock (tests); `client_id` / `client_secret`: the accepted credentials.
     - `tamper` (an attribute, `journal_sandbox.tamper.OrderTamper`): GetOrders serves changed
       orders (``sandbox.tamper.orders({order_id: fn})``) or a raw body with HTTP 200
@@ -370,6 +372,7 @@ class ISellerSandbox:
         dialect: Dialect | str | None = None,
         outlet_count: int = len(OUTLETS_BY_CODE),
         tax_changes: dict[str, tuple[date, Decimal]] | None = None,
+        bank_holidays: Iterable[date] = (),
     ):
         """``outlet_count`` beyond three adds copies of the demo outlets (`demo_outlets`)."""
         self.state_dir = Path(state_dir)
@@ -405,6 +408,7 @@ class ISellerSandbox:
             start_date=start_date,
             outlet_count=outlet_count,
             tax_changes=tax_changes,
+            bank_holidays=bank_holidays,
         )
 
         self.router = Router()

@@ -120,6 +120,9 @@ def render_config(facts: MerchantFacts) -> str:
         "  overdue_after_days: 3  # a settlement this many days late is overdue",
         "  match_window_days: 3  # a receipt matches within this many days of its expected date",
         "  statement_folder: null  # folder where bank statement CSVs are dropped, if any",
+        "  holiday_calendar: ID  # settlements skip Indonesia's holidays and cuti bersama",
+        "  extra_holidays: []  # further days the bank credits nothing",
+        "  bank_open_on: []  # days the calendar closes but the bank credits settlements",
     ]
     out += _outlets(facts, zone.value)
     out += [f"# note: {note}" for note in facts.notes]

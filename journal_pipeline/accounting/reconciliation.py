@@ -3,9 +3,10 @@
 Expected, per outlet and payment method, from the day's successful payments (business date at
 the outlet): takings (sales), refunds (refunds and voids), MDR (iSeller's ``mdr[]`` fee, else
 the settlement rule's ``mdr_percent`` of each sale, rounded half-up per transaction), the
-expected settlement = takings − refunds − MDR, due ``lag_days`` business days (Monday–Friday)
-after the day, into the rule's bank account. A method without a settlement rule (gift cards,
-a bank transfer straight to the bank account) is listed as not settled.
+expected settlement = takings − refunds − MDR, due ``lag_days`` days the bank is open
+(Monday–Friday less the config's holiday calendar) after the day, into the rule's bank
+account. A method without a settlement rule (gift cards, a bank transfer straight to the bank
+account) is listed as not settled.
 
 Matching against the bank account's money-in lines; a line is claimed by one row only:
 
@@ -38,6 +39,7 @@ from journal_pipeline.accounting.day_sales import (
 from journal_pipeline.accounting.labels import payment_method
 from journal_pipeline.accounting.mdr import payment_fee
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.bank_calendar import MONDAY_TO_FRIDAY, BankCalendar
 from journal_pipeline.core.missing import is_missing, text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.core.orders import OrderFrames
@@ -133,18 +135,10 @@ class ReconRow:
         }
 
 
-def add_business_days(day: date, count: int) -> date:
-    """``count`` business days (Monday–Friday, no holiday calendar) after ``day``: Friday's
-    and Saturday's next business day are both Monday; 0 is the day itself, or the next
-    business day when it falls on a weekend."""
-    current = day
-    for _ in range(count):
-        current += timedelta(days=1)
-        while current.weekday() >= 5:
-            current += timedelta(days=1)
-    while current.weekday() >= 5:  # count 0 on a weekend
-        current += timedelta(days=1)
-    return current
+def add_business_days(day: date, count: int, calendar: BankCalendar = MONDAY_TO_FRIDAY) -> date:
+    """``count`` days the bank is open after ``day`` (`BankCalendar.add_open_days`): Friday's
+    and Saturday's next business day are both Monday, or later over a holiday."""
+    return calendar.add_open_days(day, count)
 
 
 def expected_settlements(
@@ -154,6 +148,7 @@ def expected_settlements(
     dated = with_business_dates(frames.orders, config)
     payments = dated_payments(frames, dated, config)
     voided_on = _void_dates(dated, config)
+    calendar = config.reconciliation.calendar
     sums: dict[tuple[str, str], _Sums] = {}
     for pay in payments.itertuples(index=False):
         if pay.status != "success" or pay.business_date != day:
@@ -183,7 +178,7 @@ def expected_settlements(
                 mdr=row.mdr,
                 booked_takings=row.booked,
                 bank_account=rule.bank_account if rule else None,
-                expected_date=add_business_days(day, rule.lag_days) if rule else None,
+                expected_date=(add_business_days(day, rule.lag_days, calendar) if rule else None),
             )
         )
     return rows
@@ -357,7 +352,7 @@ def _row(
         row,
         OVERDUE if overdue else PENDING,
         f"{money}; expected {format_idr(row.expected)} in {row.bank_account} on "
-        f"{due.isoformat()}; "
+        f"{due.isoformat()}{_holidays_between(row.business_date, due, config)}; "
         + (
             f"nothing received {late} days later (overdue after "
             f"{config.reconciliation.overdue_after_days}): ask the bank or gateway"
@@ -433,3 +428,16 @@ def status_counts(rows: Iterable[ReconRow]) -> dict[str, int]:
     for row in rows:
         counts[row.status] += 1
     return counts
+
+
+def _holidays_between(day: date, due: date, config: MerchantConfig) -> str:
+    """`` (after the bank's holidays: 2026-12-24 Christmas Joint Holiday, …)`` when weekdays
+    the bank is closed lie between a takings day and its due date, else nothing."""
+    calendar = config.reconciliation.calendar
+    closed = []
+    current = day + timedelta(days=1)
+    while current < due:
+        if current.weekday() < 5 and not calendar.is_open(current):
+            closed.append(f"{current.isoformat()} {calendar.closed_because(current)}")
+        current += timedelta(days=1)
+    return f" (after the bank's holidays: {', '.join(closed)})" if closed else ""

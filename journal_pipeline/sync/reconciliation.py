@@ -200,12 +200,16 @@ def stage_statement_files(
 
 def days_touched(lines: Iterable[StatementLine], config: MerchantConfig, today: date) -> list[date]:
     """Business days whose settlements the lines may pay: from the longest lag plus the match
-    window (and a weekend) before each line's date up to it."""
+    window (and a weekend) before each line's date, further back over the bank's holidays,
+    up to it."""
     lag = max((rule.lag_days for rule in config.all_settlements()), default=0)
-    back = timedelta(days=lag + 2 + config.reconciliation.match_window_days)
+    window = timedelta(days=config.reconciliation.match_window_days)
+    back = window + timedelta(days=lag + 2)
+    calendar = config.reconciliation.calendar
     days: set[date] = set()
     for line in lines:
-        current = line.line_date - back
+        earliest = calendar.earliest_due_on_or_after(line.line_date - window, lag)
+        current = min(line.line_date - back, earliest)
         while current <= min(line.line_date, today):
             if current >= config.start_date:
                 days.add(current)

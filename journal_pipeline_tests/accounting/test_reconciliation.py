@@ -9,7 +9,8 @@ from journal_pipeline.accounting.reconciliation import (
     reconcile,
     status_counts,
 )
-from journal_pipeline.config import load_config
+from journal_pipeline.config import MerchantConfig, load_config
+from journal_pipeline.core.bank_calendar import bank_calendar
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.sync.reconciliation import reported_mdr
 from journal_pipeline_tests.recon_orders import DAY, bank_lines, day_orders, line
@@ -33,6 +34,57 @@ def test_business_days_skip_the_weekend():
     assert add_business_days(friday, 2) == date(2026, 11, 24)
     assert add_business_days(date(2026, 11, 21), 1) == date(2026, 11, 23)  # Saturday's → Monday
     assert add_business_days(date(2026, 11, 18), 2) == date(2026, 11, 20)
+
+
+def test_business_days_skip_indonesias_holidays_and_joint_leave():
+    indonesia = bank_calendar("ID")
+    # Wednesday 23 Dec 2026: Thursday is joint leave (cuti bersama), Friday Christmas
+    assert add_business_days(date(2026, 12, 23), 1, indonesia) == date(2026, 12, 28)
+    assert add_business_days(date(2026, 12, 22), 2, indonesia) == date(2026, 12, 28)
+    assert indonesia.closed_because(date(2026, 12, 25)) == "Christmas Day"
+    # Lebaran 2026: Friday 20 to Tuesday 24 March closed; Wednesday the 18th's next day
+    # (the 19th is Nyepi) is Wednesday the 25th
+    assert add_business_days(date(2026, 3, 18), 1, indonesia) == date(2026, 3, 25)
+    assert add_business_days(date(2026, 3, 18), 1) == date(2026, 3, 19)  # Monday–Friday only
+    # the config corrects the calendar either way
+    fixed = bank_calendar("ID", extra=[date(2026, 12, 28)], open_on=[date(2026, 12, 24)])
+    assert add_business_days(date(2026, 12, 23), 1, fixed) == date(2026, 12, 24)
+    assert add_business_days(date(2026, 12, 24), 1, fixed) == date(2026, 12, 29)
+
+
+def _with_recon(**changes) -> MerchantConfig:
+    data = CONFIG.model_dump()
+    data["reconciliation"].update(changes)
+    return MerchantConfig.model_validate(data)
+
+
+def test_a_holiday_moves_the_due_date_and_the_pending_row_says_why():
+    monday = date(2026, 11, 23)
+    config = _with_recon(holiday_calendar="ID", extra_holidays=[monday])
+    orders = day_orders()
+    rows = {
+        r.method: r
+        for r in expected_settlements(order_frames(orders), config, DAY, reported_mdr(orders))
+    }
+    # Friday's lag-1 takings skip the weekend and Monday; lag 2 lands on Wednesday
+    assert rows["QRIS"].expected_date == rows["Cash"].expected_date == date(2026, 11, 24)
+    assert rows["Kartu Kredit"].expected_date == date(2026, 11, 25)
+    pending = _by_method(reconcile(list(rows.values()), [], config, DAY, as_of=monday))
+    assert pending["QRIS"].status == "pending"
+    assert (
+        "on 2026-11-24 (after the bank's holidays: 2026-11-23 an extra holiday of the config)"
+        in (pending["QRIS"].explanation)
+    )
+    # on Friday the 27th the card money (due Wednesday) is 2 days late: not yet overdue
+    later = _by_method(reconcile(list(rows.values()), [], config, DAY, as_of=date(2026, 11, 27)))
+    assert (later["Kartu Kredit"].status, later["Kartu Kredit"].age_days) == ("pending", 2)
+    # without a calendar the same takings were due Monday and Tuesday
+    plain = _with_recon(holiday_calendar=None)
+    assert [
+        r.expected_date
+        for r in expected_settlements(order_frames(orders), plain, DAY, reported_mdr(orders))
+        if r.method == "QRIS"
+    ] == [monday]
 
 
 def test_expected_settlements_per_method_by_hand():

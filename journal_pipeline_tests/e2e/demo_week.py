@@ -46,6 +46,7 @@ def synced_demo_week(
     before_first_day: Callable[[dict], None] | None = None,
     config: Path = DEMO_CONFIG,
     history_days: int | None = None,
+    bank_holidays: Sequence[date] = (),
 ) -> Iterator[SimpleNamespace]:
     """Yields ``iseller`` (the sandbox), ``jurnal`` (its handle), ``store`` (staging),
     ``results`` (each day's materialization result) and ``resources`` (to run a day again);
@@ -58,6 +59,7 @@ def synced_demo_week(
         now=lambda: now,
         faults="",
         dialect=dialect,
+        bank_holidays=bank_holidays,
     )
     server = iseller.serve().start()
     try:
