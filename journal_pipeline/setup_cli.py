@@ -134,7 +134,7 @@ def _problems(config_path: Path | None, notes: list[str]) -> list[str]:
         return [*problems, f"iSeller: cannot connect ({exc}); check the ISELLER_* variables"]
     _progress(
         f"Jurnal ({jurnal.settings.describe()}): accounts, warehouses, taxes, "
-        "company settings and currency, closed books, transaction quota"
+        "company settings and currency, closed books, the walk-in customer, transaction quota"
     )
     try:
         accounts = jurnal.list_accounts()
@@ -142,6 +142,7 @@ def _problems(config_path: Path | None, notes: list[str]) -> list[str]:
         taxes = jurnal.list_taxes()
         currency = _currency(jurnal)
         company = jurnal.get("companies/active")
+        customers = jurnal.list_customers()
     except Exception as exc:  # unreachable, refused credentials: one line with the cause
         return [*problems, f"Jurnal: cannot connect ({exc}); check the JURNAL_* variables"]
     problems += mapping_checks.closed_books_problems(config, company)
@@ -151,6 +152,9 @@ def _problems(config_path: Path | None, notes: list[str]) -> list[str]:
     problems += mapping_checks.currency_problems(currency)
     problems += mapping_checks.warehouse_problems(config, outlets, warehouses)
     problems += mapping_checks.method_problems(config, seen)
+    walk_in_problems, walk_in_notes = mapping_checks.walk_in_findings(config, customers)
+    problems += walk_in_problems
+    notes += walk_in_notes
     notes += mapping_checks.unused_method_names(config, seen, LOOKBACK_DAYS)
     notes += _quota_notes(jurnal, config, recent, len(outlets))
     return problems

@@ -82,7 +82,8 @@ def test_check_passes_and_the_config_syncs_a_day(written, env, tmp_path):
     base = env["JURNAL_BASE_URL"]
     shown = (
         f"… Jurnal (HMAC client {env['JURNAL_CLIENT_ID']} at {base}): accounts, warehouses, "
-        "taxes, company settings and currency, closed books, transaction quota"
+        "taxes, company settings and currency, closed books, the walk-in customer, "
+        "transaction quota"
     )
     assert shown in result.stderr
     assert env["JURNAL_CLIENT_SECRET"] not in result.stderr
@@ -133,6 +134,37 @@ def test_check_names_each_problem_and_its_fix(written, env, tmp_path):
         "payment_methods",
         "4 problem(s).",
     ]
+
+
+def test_check_names_a_walk_in_customer_keeping_another_receivable(written, env, tmp_path):
+    """Jurnal books an invoice's receivable to its customer's A/R account and a return credits
+    it; the walk-in customer 'Pelanggan Umum' keeps Piutang Usaha, so a config whose
+    receivable is another A/R account would leave both with a balance after each refund."""
+
+    def elsewhere(data):
+        data["accounts"]["receivable"] = "Piutang Belum Ditagih"  # an A/R account too
+
+    result = _check(env, _edited(written, tmp_path, elsewhere))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "walk_in_customer: Jurnal's customer 'Pelanggan Umum' keeps its receivable in "
+        "'Piutang Usaha', not 'Piutang Belum Ditagih' (accounts.receivable): Jurnal books the "
+        "receivable of every sale without a customer there and its returns credit it, while "
+        "the journal books 'Piutang Belum Ditagih'. Set that customer's receivable account to "
+        "'Piutang Belum Ditagih' in Jurnal (Contacts → Pelanggan Umum → Account mapping), or "
+        "name 'Piutang Usaha' in accounts.receivable",
+        "1 problem(s).",
+    ]
+
+    def renamed(data):
+        data["walk_in_customer"] = "Tamu"
+
+    missing = _check(env, _edited(written, tmp_path, renamed))
+    assert missing.exit_code == 0, missing.output
+    assert (
+        "note: walk_in_customer: Jurnal has no customer 'Tamu'; the first sync creates it, its "
+        "receivable 'Piutang Usaha'"
+    ) in missing.stdout.splitlines()
 
 
 def test_check_names_what_jurnal_decides_itself_and_the_config_says_otherwise(

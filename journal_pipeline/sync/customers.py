@@ -50,6 +50,8 @@ class CustomerDirectory(Protocol):
 
     def update_customer(self, customer_id: int, body: Mapping[str, Any]) -> Mapping[str, Any]: ...
 
+    def create_customer(self, body: Mapping[str, Any]) -> Mapping[str, Any]: ...
+
 
 @dataclass(frozen=True)
 class WantedCustomer:
@@ -163,10 +165,12 @@ def _ensure(
     config: MerchantConfig,
     result: CustomerSync,
     contacts: Callable[[WantedCustomer], WantedCustomer] | None = None,
+    known: Sequence[Mapping[str, Any]] | None = None,
 ) -> CustomerSync:
     if not wanted:
         return result
-    known = _safely(client.list_customers, "GET customers")
+    if known is None:
+        known = _safely(client.list_customers, "GET customers")
     by_custom_id = {str(c["custom_id"]): c for c in known if text_or_none(c.get("custom_id"))}
     accounts = _accounts(known, config)
     missing: list[WantedCustomer] = []
@@ -308,7 +312,41 @@ def sync_day_customers(
     orders = store.orders_by_id(_order_id(i) for i in named)
     wanted = wanted_customers(named, orders, result)
     contacts = _contacts_from(current_order, orders) if current_order else None
-    return _ensure(client, wanted, config, result, contacts)
+    known = None
+    if len(named) < len(invoices):  # a sale without a customer names the walk-in customer
+        known = _safely(client.list_customers, "GET customers")
+        known = _with_walk_in(client, known, config, result)
+    return _ensure(client, wanted, config, result, contacts, known)
+
+
+def _with_walk_in(
+    client: CustomerDirectory,
+    known: Sequence[Mapping[str, Any]],
+    config: MerchantConfig,
+    result: CustomerSync,
+) -> Sequence[Mapping[str, Any]]:
+    """The customer list, with the walk-in customer created when Jurnal lacks it (an invoice
+    naming a customer Jurnal does not have is refused, J-11): receivable = the config's."""
+    name = config.walk_in_customer
+    if any(same_name(c.get("display_name"), name) for c in known):
+        return known
+    body: dict[str, Any] = {"display_name": name}
+    receivable = config.account("receivable", None)
+    if receivable:
+        body["default_ar_account_name"] = receivable
+    try:
+        record = client.create_customer(body)
+    except JurnalValidationError as exc:
+        result.failed.append(
+            f"The walk-in customer {name!r} (walk_in_customer in the config) is not in Jurnal "
+            f"and Jurnal refused to create it: {_messages(exc.fields)}. Create it in Jurnal "
+            "(or name an existing customer in walk_in_customer), then run the day again."
+        )
+        return known
+    except JurnalError as exc:
+        raise _clean(exc, "POST customers") from None
+    result.created.append(name)
+    return [*known, record]
 
 
 CurrentOrder = Callable[[str, datetime], Mapping[str, Any] | None]
