@@ -152,9 +152,9 @@ def _problems(config_path: Path | None, notes: list[str]) -> list[str]:
     problems += mapping_checks.currency_problems(currency)
     problems += mapping_checks.warehouse_problems(config, outlets, warehouses)
     problems += mapping_checks.method_problems(config, seen)
-    walk_in_problems, walk_in_notes = mapping_checks.walk_in_findings(config, customers)
-    problems += walk_in_problems
-    notes += walk_in_notes
+    receivable_problems, receivable_notes = mapping_checks.receivable_findings(config, customers)
+    problems += receivable_problems
+    notes += receivable_notes
     notes += mapping_checks.unused_method_names(config, seen, LOOKBACK_DAYS)
     notes += _quota_notes(jurnal, config, recent, len(outlets))
     return problems

@@ -136,7 +136,7 @@ def test_check_names_each_problem_and_its_fix(written, env, tmp_path):
     ]
 
 
-def test_check_names_a_walk_in_customer_keeping_another_receivable(written, env, tmp_path):
+def test_check_names_a_receivable_jurnal_would_not_book(written, env, tmp_path):
     """Jurnal books an invoice's receivable to its customer's A/R account and a return credits
     it; the walk-in customer 'Pelanggan Umum' keeps Piutang Usaha, so a config whose
     receivable is another A/R account would leave both with a balance after each refund."""
@@ -153,6 +153,17 @@ def test_check_names_a_walk_in_customer_keeping_another_receivable(written, env,
         "the journal books 'Piutang Belum Ditagih'. Set that customer's receivable account to "
         "'Piutang Belum Ditagih' in Jurnal (Contacts → Pelanggan Umum → Account mapping), or "
         "name 'Piutang Usaha' in accounts.receivable",
+        "1 problem(s).",
+    ]
+
+    def per_outlet(data):
+        data["outlets"]["DPS"].setdefault("accounts", {})["receivable"] = "Piutang Belum Ditagih"
+
+    outlet = _check(env, _edited(written, tmp_path, per_outlet))
+    assert outlet.stdout.splitlines() == [
+        "outlets.DPS.accounts.receivable: Jurnal books an invoice's receivable to its "
+        "customer's own receivable account, whatever the outlet, not 'Piutang Belum Ditagih'; "
+        "remove this override so the journal books 'Piutang Usaha' as Jurnal does",
         "1 problem(s).",
     ]
 

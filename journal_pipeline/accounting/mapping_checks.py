@@ -203,32 +203,43 @@ def company_setting_problems(config: MerchantConfig, company: Mapping[str, Any])
     return problems
 
 
-def walk_in_findings(
+def receivable_findings(
     config: MerchantConfig, customers: Iterable[Mapping[str, Any]]
 ) -> tuple[list[str], list[str]]:
-    """(problems, notes) of the walk-in customer: Jurnal books the receivable of every invoice
-    to its customer's default A/R account and a sales return credits it (J-19), while the
-    journal books the config's ``receivable``; a walk-in customer keeping another account
-    leaves a balance on both after every refund of a sale without a customer."""
+    """(problems, notes) of the receivable: Jurnal books the receivable of every invoice to
+    its customer's default A/R account and a sales return credits it (J-19), while the journal
+    books the config's ``receivable``. A walk-in customer keeping another account leaves a
+    balance on both after every refund of a sale without a customer; an outlet's own
+    ``receivable`` is one Jurnal never books."""
     name = config.walk_in_customer
     receivable = config.account("receivable", None)
+    problems = [
+        f"outlets.{code}.accounts.receivable: Jurnal books an invoice's receivable to its "
+        f"customer's own receivable account, whatever the outlet, not {own!r}; remove this "
+        f"override so the journal books {receivable!r} as Jurnal does"
+        for code, outlet in sorted(config.outlets.items())
+        if (own := outlet.accounts.get("receivable"))
+        and receivable
+        and own.casefold() != receivable.casefold()
+    ]
     found = next((c for c in customers if same_name(c.get("display_name"), name)), None)
     if found is None:
         made = f", its receivable {receivable!r}" if receivable else ""
-        return [], [
+        return problems, [
             f"walk_in_customer: Jurnal has no customer {name!r}; the first sync creates it{made}"
         ]
     account = found.get("default_ar_account")
     held = account.get("name") if isinstance(account, Mapping) else None
     if not receivable or not held or str(held).casefold() == receivable.casefold():
-        return [], []
-    return [
+        return problems, []
+    problems.append(
         f"walk_in_customer: Jurnal's customer {name!r} keeps its receivable in {held!r}, not "
         f"{receivable!r} (accounts.receivable): Jurnal books the receivable of every sale "
         "without a customer there and its returns credit it, while the journal books "
         f"{receivable!r}. Set that customer's receivable account to {receivable!r} in Jurnal "
         f"(Contacts → {name} → Account mapping), or name {held!r} in accounts.receivable"
-    ], []
+    )
+    return problems, []
 
 
 def tax_problems(config: MerchantConfig, taxes: list[Mapping[str, Any]]) -> list[str]:
