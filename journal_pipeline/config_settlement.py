@@ -3,9 +3,13 @@ history (`config_history`) can say was otherwise before a date."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from journal_pipeline.core.bank_calendar import BankCalendar
 
 
 class SettlementConfig(BaseModel):
@@ -14,8 +18,20 @@ class SettlementConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     bank_account: str = Field(description="the Jurnal cash & bank account the money reaches")
     lag_days: int = Field(
-        1, ge=0, le=60, description="business days after the takings' day the money arrives"
+        1, ge=0, le=60, description="days after the takings' day the money arrives"
     )
+    lag_counts: Literal["business_days", "calendar_days"] = Field(
+        "business_days",
+        description="what lag_days counts: the days the bank is open (Monday to Friday less "
+        "its holidays), or every day (a wallet or gateway that pays out on weekends too)",
+    )
+
+    def due(self, day: date, calendar: BankCalendar) -> date:
+        """When the takings of ``day`` are due in the bank."""
+        if self.lag_counts == "calendar_days":
+            return day + timedelta(days=self.lag_days)
+        return calendar.add_open_days(day, self.lag_days)
+
     mdr_percent: Decimal | None = Field(
         None,
         ge=0,

@@ -242,6 +242,7 @@ mapping_history:
     assert before.settlement("QRIS", None).model_dump() == {
         "bank_account": "Rekening Mandiri",
         "lag_days": 2,
+        "lag_counts": "business_days",
         "mdr_percent": Decimal("0.7"),
     }
     assert since.settlement("QRIS", None).mdr_percent == Decimal("0.3")

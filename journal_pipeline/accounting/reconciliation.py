@@ -178,7 +178,7 @@ def expected_settlements(
                 mdr=row.mdr,
                 booked_takings=row.booked,
                 bank_account=rule.bank_account if rule else None,
-                expected_date=(add_business_days(day, rule.lag_days, calendar) if rule else None),
+                expected_date=rule.due(day, calendar) if rule else None,
             )
         )
     return rows
@@ -352,7 +352,7 @@ def _row(
         row,
         OVERDUE if overdue else PENDING,
         f"{money}; expected {format_idr(row.expected)} in {row.bank_account} on "
-        f"{due.isoformat()}{_holidays_between(row.business_date, due, config)}; "
+        f"{due.isoformat()}{_holidays_between(row, due, config)}; "
         + (
             f"nothing received {late} days later (overdue after "
             f"{config.reconciliation.overdue_after_days}): ask the bank or gateway"
@@ -430,12 +430,16 @@ def status_counts(rows: Iterable[ReconRow]) -> dict[str, int]:
     return counts
 
 
-def _holidays_between(day: date, due: date, config: MerchantConfig) -> str:
+def _holidays_between(row: Expected, due: date, config: MerchantConfig) -> str:
     """`` (after the bank's holidays: 2026-12-24 Christmas Joint Holiday, …)`` when weekdays
-    the bank is closed lie between a takings day and its due date, else nothing."""
+    the bank is closed lie between a takings day and its due date, counted in the bank's open
+    days, else nothing."""
+    rule = config.settlement(row.method, row.gateway)
+    if rule is None or rule.lag_counts != "business_days":
+        return ""
     calendar = config.reconciliation.calendar
     closed = []
-    current = day + timedelta(days=1)
+    current = row.business_date + timedelta(days=1)
     while current < due:
         if current.weekday() < 5 and not calendar.is_open(current):
             closed.append(f"{current.isoformat()} {calendar.closed_because(current)}")

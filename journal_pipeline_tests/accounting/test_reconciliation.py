@@ -87,6 +87,22 @@ def test_a_holiday_moves_the_due_date_and_the_pending_row_says_why():
     ] == [monday]
 
 
+def test_a_wallet_paying_out_every_day_counts_calendar_days():
+    data = CONFIG.model_dump()
+    data["settlements"]["GoPay"].update(lag_days=1, lag_counts="calendar_days")
+    config = MerchantConfig.model_validate(data)
+    orders = day_orders()
+    rows = _by_method(expected_settlements(order_frames(orders), config, DAY, reported_mdr(orders)))
+    # Friday's GoPay money arrives on Saturday; the card money still waits for Tuesday
+    assert rows["GoPay"].expected_date == date(2026, 11, 21)
+    assert rows["Kartu Kredit"].expected_date == date(2026, 11, 24)
+    friday = line(date(2026, 11, 21), "GOPAY SETTLEMENT JKT 20261120", 49_650)
+    matched = _by_method(
+        reconcile(list(rows.values()), [friday], config, DAY, as_of=date(2026, 11, 23))
+    )
+    assert (matched["GoPay"].status, matched["GoPay"].age_days) == ("matched", 0)
+
+
 def test_expected_settlements_per_method_by_hand():
     rows = {r.method: r for r in _expected()}
     qris = rows["QRIS"]  # 100,000 − 10,000 refund − iSeller's MDR 700 = 89,300, Monday
