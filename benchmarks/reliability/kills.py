@@ -264,4 +264,11 @@ def _section(scale, wanted, kills: list[Kill], missed, result, seconds) -> Secti
         notes += ["", "Kill points that never came (the run ended first): " + "; ".join(missed)]
     if result.missing:
         notes += ["", "Missing orders: " + ", ".join(result.missing[:20])]
+    if result.ledger_difference:
+        differing = {a: v for a, v in sorted(result.account_differences.items()) if abs(v) >= 1}
+        notes += [
+            "",
+            "Ledger difference by account (Jurnal less the canonical journal): "
+            + "; ".join(f"{account} {amount}" for account, amount in differing.items()),
+        ]
     return Section(TITLE, COMMAND.format(scale=scale), figures, passed, "\n".join(notes))
