@@ -12,7 +12,7 @@ today builds and checks it, and queues nothing for the summarised outlets until 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from journal_pipeline.accounting.business_day import day_over_at
@@ -114,6 +114,11 @@ def summary_of_day(
     )
     members = [*summary.members, *(_as_member(refund) for refund in summary.merged)]
     carried = frozen | {m.order_id for m in summary.members}
+    built_keys = {d.doc_key for d in summary.documents}
+    kept = [
+        d for d in summary_members.unposted_companions(engine, day) if d.doc_key not in built_keys
+    ]
+    summary = replace(summary, documents=[*summary.documents, *kept])
     if is_final(config, day, now):
         return DaySummary(
             summary.documents, summary.holds, members, summary.outlets, carried=carried

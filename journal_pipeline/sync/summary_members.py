@@ -6,6 +6,7 @@ a summary not posted yet are replaced by every build of their day.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -14,7 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from journal_pipeline.accounting.daily_summary import Member, settled_numbers
-from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, SALES_INVOICE, split_revision
+from journal_pipeline.accounting.documents import (
+    RECEIVE_PAYMENT,
+    SALES_INVOICE,
+    Document,
+    split_revision,
+)
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import dumps, loads
 from journal_pipeline.storage.writing import writing
@@ -89,6 +95,57 @@ def _posted_own(engine: Engine, day: date, with_payload: bool = False) -> list[A
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     return [r for r in rows if split_revision(r.source_id)[1] == 0]
+
+
+SUMMARY_BASE = re.compile(r"^(summary:[^:]+:\d{4}-\d{2}-\d{2}(?:/\d+)?)(?:$|[:/])")
+
+
+def summary_base(source_id: str) -> str | None:
+    """The outlet-day-sequence a summary document belongs to: ``summary:JKT:2026-11-30``
+    for its invoice, its tax-treatment invoices (``…:2``) and its payments (``…/P1``);
+    ``…/2`` for a later summary of the day and its documents."""
+    found = SUMMARY_BASE.match(source_id)
+    return found.group(1) if found else None
+
+
+def unposted_companions(engine: Engine, day: date) -> list[Document]:
+    """The invoices and receive payments built with a summary of ``day`` that is in Jurnal,
+    not in Jurnal themselves (the run stopped between them, or Jurnal refused them).
+
+    A summary is built only while it is not posted: once it is, its orders are frozen and no
+    build makes its documents again. So what was queued with it is kept as it was queued, and
+    posted on the next run; dropping it would leave the summary's takings open in Jurnal."""
+    t = tables.outbox
+    kinds = (SALES_INVOICE, RECEIVE_PAYMENT)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(t).where(
+                t.c.business_date == day,
+                t.c.doc_type.in_(kinds),
+                t.c.source_id.like("summary:%"),
+            )
+        ).all()
+    posted = {
+        summary_base(r.source_id)
+        for r in rows
+        if r.status == "posted" and r.doc_type == SALES_INVOICE
+    } - {None}
+    return [
+        Document(
+            doc_key=r.doc_key,
+            doc_type=r.doc_type,
+            business_date=r.business_date,
+            outlet_code=r.outlet_code,
+            source_id=r.source_id,
+            source_reference=r.source_reference,
+            transaction_no=r.transaction_no,
+            custom_id=r.custom_id,
+            expected_total=r.expected_total,
+            payload=loads(r.payload),
+        )
+        for r in rows
+        if r.status != "posted" and r.payload is not None and summary_base(r.source_id) in posted
+    ]
 
 
 def frozen_orders(engine: Engine, day: date, doc_type: str = SALES_INVOICE) -> set[str]:
