@@ -16,8 +16,10 @@ from sqlalchemy.engine import Engine
 
 from journal_pipeline.accounting.daily_summary import Member, settled_numbers
 from journal_pipeline.accounting.documents import (
+    JOURNAL_ENTRY,
     RECEIVE_PAYMENT,
     SALES_INVOICE,
+    SALES_RETURN,
     Document,
     split_revision,
 )
@@ -109,14 +111,16 @@ def summary_base(source_id: str) -> str | None:
 
 
 def unposted_companions(engine: Engine, day: date) -> list[Document]:
-    """The invoices and receive payments built with a summary of ``day`` that is in Jurnal,
-    not in Jurnal themselves (the run stopped between them, or Jurnal refused them).
+    """The documents built with a summary document of ``day`` that is in Jurnal, not in Jurnal
+    themselves (the run stopped between them, or Jurnal refused them): a summary's other
+    tax-treatment invoices and its receive payments; a merged return's journal entry.
 
-    A summary is built only while it is not posted: once it is, its orders are frozen and no
-    build makes its documents again. So what was queued with it is kept as it was queued, and
-    posted on the next run; dropping it would leave the summary's takings open in Jurnal."""
+    A summary (a merged return) is built only while it is not posted: once it is, its orders
+    (refunds) are frozen and no build makes its documents again. So what was queued with it
+    is kept as it was queued, and posted on the next run; dropping it would leave the
+    summary's takings (the refunds' money) open in Jurnal."""
     t = tables.outbox
-    kinds = (SALES_INVOICE, RECEIVE_PAYMENT)
+    kinds = (SALES_INVOICE, RECEIVE_PAYMENT, SALES_RETURN, JOURNAL_ENTRY)
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(t).where(
@@ -125,11 +129,17 @@ def unposted_companions(engine: Engine, day: date) -> list[Document]:
                 t.c.source_id.like("summary:%"),
             )
         ).all()
-    posted = {
-        summary_base(r.source_id)
-        for r in rows
-        if r.status == "posted" and r.doc_type == SALES_INVOICE
-    } - {None}
+    done = [r for r in rows if r.status == "posted"]
+    summaries = {summary_base(r.source_id) for r in done if r.doc_type == SALES_INVOICE}
+    returns = {r.source_id for r in done if r.doc_type == SALES_RETURN}
+
+    def kept(row: Any) -> bool:
+        if row.status == "posted" or row.payload is None:
+            return False
+        if row.doc_type == JOURNAL_ENTRY:
+            return row.source_id in returns
+        return row.doc_type != SALES_RETURN and summary_base(row.source_id) in summaries
+
     return [
         Document(
             doc_key=r.doc_key,
@@ -144,7 +154,7 @@ def unposted_companions(engine: Engine, day: date) -> list[Document]:
             payload=loads(r.payload),
         )
         for r in rows
-        if r.status != "posted" and r.payload is not None and summary_base(r.source_id) in posted
+        if kept(r)
     ]
 
 

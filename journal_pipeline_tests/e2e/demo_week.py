@@ -47,6 +47,7 @@ def synced_demo_week(
     config: Path = DEMO_CONFIG,
     history_days: int | None = None,
     bank_holidays: Sequence[date] = (),
+    seed: int = 7,
 ) -> Iterator[SimpleNamespace]:
     """Yields ``iseller`` (the sandbox), ``jurnal`` (its handle), ``store`` (staging),
     ``results`` (each day's materialization result) and ``resources`` (to run a day again);
@@ -54,6 +55,7 @@ def synced_demo_week(
     first (e.g. to bring in the opening stock)."""
     iseller = ISellerSandbox(
         base / "iseller",
+        seed=seed,
         orders_per_outlet_per_day=orders_per_outlet_per_day,
         history_days=history_days or len(days),
         now=lambda: now,

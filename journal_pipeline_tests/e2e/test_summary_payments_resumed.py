@@ -1,8 +1,9 @@
 """A summary day whose run stopped after its summary invoices reached Jurnal and before their
-receive payments did (Jurnal unavailable for payments, or the run killed in between): the next
-run of the day posts those payments, each once, and Jurnal's ledger ties out with the
-canonical journal. A posted summary freezes its orders, so no build makes its payments again;
-they are kept as they were queued instead of being withdrawn."""
+receive payments did (Jurnal unavailable for payments, or the run killed in between), or
+after a merged return of the day's refunds reached Jurnal and before its journal entry did:
+the next run of the day posts what was left, each once, and Jurnal's ledger ties out with the
+canonical journal. A posted summary (merged return) freezes its orders (refunds), so no build
+makes its other documents again; they are kept as they were queued instead of withdrawn."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from journal_sandbox.defaults import DEMO_CONFIG
 
 pytestmark = pytest.mark.e2e
 
-DAY = date(2026, 11, 18)
-NOW = datetime(2026, 11, 19, 22, 30, tzinfo=UTC)  # the day is over at every outlet
+DAY = date(2026, 11, 30)  # JKT refunds a sale of the 29th: a merged return and its entry
+BEFORE = [date(2026, 11, 28), date(2026, 11, 29)]
+NOW = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)  # the day is over at every outlet
+SEED = 13  # the demo merchant whose history has that refund
 
 
 def _summary_config(tmp_path):
@@ -37,7 +40,13 @@ def _statuses(store, doc_type: str) -> dict[str, str]:
     return dict(zip(rows["doc_key"], rows["status"], strict=True))
 
 
-def test_payments_of_a_posted_summary_are_posted_by_the_next_run(tmp_path):
+@pytest.mark.parametrize(
+    ("refused", "doc_type"),
+    [("receive_payments", "receive_payment"), ("journal_entries", "journal_entry")],
+)
+def test_what_was_queued_with_a_posted_summary_is_posted_by_the_next_run(
+    tmp_path, refused, doc_type
+):
     path = _summary_config(tmp_path)
     config = load_config(path)
 
@@ -46,39 +55,43 @@ def test_payments_of_a_posted_summary_are_posted_by_the_next_run(tmp_path):
 
     with synced_demo_week(
         tmp_path,
-        [],
-        orders_per_outlet_per_day=6,
+        BEFORE,
+        orders_per_outlet_per_day=8,
         now=NOW,
         history_days=3,
         before_first_day=use_summaries,
+        seed=SEED,
     ) as week:
-        week.jurnal.sandbox.faults.once("receive_payments", "error", times=10_000, status=503)
+        week.jurnal.sandbox.faults.once(refused, "error", times=10_000, status=503)
         first = dg.materialize(
             ASSETS, partition_key=DAY.isoformat(), resources=week.resources, raise_on_error=False
         )
-        assert not first.success  # Jurnal kept refusing the payments
+        assert not first.success  # Jurnal kept refusing them
         invoices = _statuses(week.store, "sales_invoice")
         summaries = {k: s for k, s in invoices.items() if ":summary:" in k}
         assert summaries and set(summaries.values()) == {"posted"}
-        waiting = _statuses(week.store, "receive_payment")
+        if doc_type == "journal_entry":  # the merged return is in Jurnal, its entry is not
+            returns = _statuses(week.store, "sales_return")
+            merged = {k: s for k, s in returns.items() if "/R:" in k}
+            assert merged and set(merged.values()) == {"posted"}
+        waiting = {k: s for k, s in _statuses(week.store, doc_type).items() if ":summary:" in k}
         assert waiting and set(waiting.values()) == {"pending"}
 
         week.jurnal.sandbox.faults.clear()
         again = dg.materialize(ASSETS, partition_key=DAY.isoformat(), resources=week.resources)
         assert again.success
-        assert _statuses(week.store, "receive_payment") == dict.fromkeys(waiting, "posted")
-        client = week.jurnal.client()
-        in_jurnal = [
-            p["transaction_no"] for p in client.iter_list("receive_payments", "receive_payments")
-        ]
-        numbers = {
-            Outbox(week.store).documents(DAY).set_index("doc_key").at[k, "transaction_no"]
-            for k in waiting
-        }
-        assert sorted(n for n in in_jurnal if n in numbers) == sorted(numbers)  # each once
+        now = _statuses(week.store, doc_type)
+        assert {k: now[k] for k in waiting} == dict.fromkeys(waiting, "posted")
+        documents = Outbox(week.store).documents(DAY).set_index("doc_key")
+        numbers = {documents.at[k, "transaction_no"] for k in waiting}
+        resource = {"receive_payment": "receive_payments", "journal_entry": "journal_entries"}
+        listed = week.jurnal.client().iter_list(resource[doc_type], resource[doc_type])
+        in_jurnal = [d["transaction_no"] for d in listed if d["transaction_no"] in numbers]
+        assert sorted(in_jurnal) == sorted(numbers)  # each once
+        days = [*BEFORE, DAY]
         ledger = compare_ledgers(
-            jurnal_movements(week.jurnal.env, DAY, DAY),
-            journal_movements(week.store, [DAY]),
+            jurnal_movements(week.jurnal.env, min(days), DAY),
+            journal_movements(week.store, days),
             config,
         )
         assert ledger.difference == 0, ledger.by_account
