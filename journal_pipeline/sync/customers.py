@@ -21,7 +21,7 @@ import copy
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from journal_pipeline.accounting.customers import display_name, same_name
@@ -313,10 +313,27 @@ def sync_day_customers(
     wanted = wanted_customers(named, orders, result)
     contacts = _contacts_from(current_order, orders) if current_order else None
     known = None
-    if len(named) < len(invoices):  # a sale without a customer names the walk-in customer
+    # a sale without a customer names the walk-in customer: confirmed in Jurnal once a day, as
+    # Jurnal's customer list can only be read whole
+    if len(named) < len(invoices) and not _walk_in_confirmed(store, config):
         known = _safely(client.list_customers, "GET customers")
         known = _with_walk_in(client, known, config, result)
+        if any(same_name(c.get("display_name"), config.walk_in_customer) for c in known):
+            store.set_mark(WALK_IN_MARK, "*", config.walk_in_customer)
     return _ensure(client, wanted, config, result, contacts, known)
+
+
+WALK_IN_MARK = "walk_in_customer"
+WALK_IN_RECHECK = timedelta(days=1)
+
+
+def _walk_in_confirmed(store: StagingStore, config: MerchantConfig) -> bool:
+    """Whether the walk-in customer of the config was seen in Jurnal within a day."""
+    mark = store.mark(WALK_IN_MARK)
+    if mark is None:
+        return False
+    name, at = mark
+    return name == config.walk_in_customer and datetime.now(UTC) - at < WALK_IN_RECHECK
 
 
 def _with_walk_in(

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 
 from journal_pipeline.accounting.customers import display_name
+from journal_pipeline.accounting.documents import Document
 from journal_pipeline.config import load_config
 from journal_pipeline.jurnal.client import JurnalClient
-from journal_pipeline.sync.customers import CustomerSync, ensure_customers, wanted_customers
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync.customers import (
+    CustomerSync,
+    ensure_customers,
+    sync_day_customers,
+    wanted_customers,
+)
+from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline_tests.jurnal_fixtures import invoice_body, running_jurnal_sandbox
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -161,3 +170,39 @@ def test_an_invoice_of_an_order_posted_again_wants_the_customer_of_its_order():
     (wanted,) = wanted_customers([revised], [order])
     assert wanted.custom_id == customer_id
     assert wanted.display_name == display_name(customer_id, "Yoga Prasetyo")
+
+
+def _walk_in_invoice(day: date, n: int) -> Document:
+    body = {"custom_id": f"walk-in-{n}", "transaction_no": f"ISL/W-{n}", "person_name": "Tamu"}
+    return Document(
+        doc_key=f"sales_invoice:walk-in-{n}",
+        doc_type="sales_invoice",
+        business_date=day,
+        outlet_code="JKT",
+        source_id=f"walk-in-{n}",
+        source_reference=f"#W-{n}",
+        transaction_no=f"ISL/W-{n}",
+        custom_id=f"walk-in-{n}",
+        expected_total=10_000,
+        payload={"sales_invoice": body},
+    )
+
+
+def test_a_missing_walk_in_customer_is_created_once_and_then_not_looked_for_all_day(
+    client, tmp_path
+):
+    """Jurnal's customer list is read whole (no filter is documented): the walk-in customer
+    is confirmed once, then the day's runs with only walk-in sales read nothing."""
+    config = CONFIG.model_copy(update={"walk_in_customer": "Tamu"})
+    store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    day = date(2026, 11, 18)
+    Outbox(store).enqueue(day, [_walk_in_invoice(day, 1)], [])
+    first = sync_day_customers(store, client, config, day)
+    assert (first.created, first.failed) == (["Tamu"], [])
+    (tamu,) = [c for c in client.list_customers() if c["display_name"] == "Tamu"]
+    assert tamu["default_ar_account"]["name"] == CONFIG.account("receivable", None)
+
+    Outbox(store).enqueue(day, [_walk_in_invoice(day, 1), _walk_in_invoice(day, 2)], [])
+    calls = client.calls
+    again = sync_day_customers(store, client, config, day)
+    assert (again.created, again.failed, client.calls - calls) == ([], [], 0)
