@@ -138,10 +138,13 @@ def every_record_posted_result(
         }
         for r in open_docs.head(RECORDS_SHOWN).itertuples()
     ]
+    posted = int((documents["status"] == "posted").sum())
+    withdrawn = int((documents["status"] == "withdrawn").sum())
     if open_docs.empty:
         description = (
-            f"Nothing held, failed or pending on {day}: its {len(documents)} document(s) are "
-            "in Jurnal or withdrawn."
+            f"Nothing held, failed or pending on {day}: of its {len(documents)} document(s), "
+            f"{posted} are in Jurnal and {withdrawn} withdrawn (no longer wanted: a sale voided "
+            "or changed before posting, folded into a daily summary, or moved to another day)."
         )
     else:
         first = rows[0]
@@ -163,6 +166,8 @@ def every_record_posted_result(
         description=description,
         metadata={
             "documents": len(documents),
+            "documents_posted": posted,
+            "documents_withdrawn": withdrawn,
             "open_records": len(open_docs),
             **{f"records_{state}": n for state, n in counts.items()},
             "records": dg.MetadataValue.md(

@@ -121,3 +121,8 @@ def test_a_clean_day_passes_with_zeros(sandboxes, tmp_path) -> None:
         assert check.metadata["records"].value == "Nothing open."
     invoices = _evaluations(result, "jurnal_sales_invoices")[EVERY_RECORD_POSTED]
     assert invoices.metadata["documents"].value > 0
+    # what is not in Jurnal is counted apart: a withdrawal is never silent
+    posted = invoices.metadata["documents_posted"].value
+    withdrawn = invoices.metadata["documents_withdrawn"].value
+    assert posted + withdrawn == invoices.metadata["documents"].value and posted > 0
+    assert f"{posted} are in Jurnal and {withdrawn} withdrawn" in (invoices.description or "")
