@@ -141,6 +141,7 @@ def summary_of_day(
         for d in summary.documents
         if d.custom_id in against and d.doc_type in (SALES_RETURN, JOURNAL_ENTRY, RECEIVE_PAYMENT)
     }
+    built -= {d.doc_key for d in kept}  # what goes with a summary in Jurnal posts whenever run
     return DaySummary(
         [d for d in summary.documents if d.doc_key not in built],
         summary.holds,
