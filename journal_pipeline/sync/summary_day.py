@@ -7,7 +7,9 @@ date never posts a day twice. Orders that reach a summarised day after its summa
 (offline uploads) go into a further summary of that day, numbered ``/2``, ``/3``, ….
 
 The summary is posted once the day is over (the nightly run, backfills): the hourly run of
-today builds and checks it, and queues nothing for the summarised outlets until then.
+today builds and checks it, and queues nothing for the summarised outlets until then. What was
+queued with a summary (or merged return) already in Jurnal and is not in Jurnal itself is kept
+as queued (`summary_members.unposted_companions`): no build makes it again.
 """
 
 from __future__ import annotations
