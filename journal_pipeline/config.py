@@ -166,7 +166,10 @@ class ReconciliationConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     overdue_after_days: int = Field(
-        3, ge=0, description="days past its expected date a settlement is reported overdue"
+        3,
+        ge=0,
+        description="days past its expected date a settlement is reported overdue, counted as "
+        "its rule's lag_counts (the bank's open days, unless calendar_days)",
     )
     match_window_days: int = Field(
         3, ge=0, description="days either side of the expected date a receipt may match"

@@ -32,6 +32,14 @@ class SettlementConfig(BaseModel):
             return day + timedelta(days=self.lag_days)
         return calendar.add_open_days(day, self.lag_days)
 
+    def days_late(self, due: date, as_of: date, calendar: BankCalendar) -> int:
+        """How late a settlement due on ``due`` is on ``as_of``, in what ``lag_days`` counts:
+        a bank that was closed meanwhile could not have paid (a Friday's settlement is one
+        day late on Monday, not three)."""
+        if self.lag_counts == "calendar_days":
+            return max((as_of - due).days, 0)
+        return calendar.open_days_after(due, as_of)
+
     mdr_percent: Decimal | None = Field(
         None,
         ge=0,

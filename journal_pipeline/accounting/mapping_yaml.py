@@ -117,7 +117,7 @@ def render_config(facts: MerchantFacts) -> str:
         '  product_types: ["Gift Card"]',
         "",
         "reconciliation:",
-        "  overdue_after_days: 3  # a settlement this many days late is overdue",
+        "  overdue_after_days: 3  # a settlement this many of the bank's open days late is overdue",
         "  match_window_days: 3  # a receipt matches within this many days of its expected date",
         "  statement_folder: null  # folder where bank statement CSVs are dropped, if any",
         "  holiday_calendar: ID  # settlements skip Indonesia's holidays and cuti bersama",

@@ -39,6 +39,7 @@ from journal_pipeline.accounting.day_sales import (
 from journal_pipeline.accounting.labels import payment_method
 from journal_pipeline.accounting.mdr import payment_fee
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.config_settlement import SettlementConfig
 from journal_pipeline.core.bank_calendar import MONDAY_TO_FRIDAY, BankCalendar
 from journal_pipeline.core.missing import is_missing, text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
@@ -347,15 +348,17 @@ def _row(
     if row.expected <= 0:
         return _settlement_row(row, NOTHING_DUE, f"{money}; nothing is due to the bank")
     late = (as_of - due).days
-    overdue = late > config.reconciliation.overdue_after_days
+    rule = config.settlement(row.method, row.gateway)
+    counted = rule.days_late(due, as_of, config.reconciliation.calendar) if rule else late
+    overdue = counted > config.reconciliation.overdue_after_days
     return _settlement_row(
         row,
         OVERDUE if overdue else PENDING,
         f"{money}; expected {format_idr(row.expected)} in {row.bank_account} on "
         f"{due.isoformat()}{_holidays_between(row, due, config)}; "
         + (
-            f"nothing received {late} days later (overdue after "
-            f"{config.reconciliation.overdue_after_days}): ask the bank or gateway"
+            f"nothing received {late} days later{_open_days(counted, late, rule)} (overdue "
+            f"after {config.reconciliation.overdue_after_days}): ask the bank or gateway"
             if overdue
             else "not received yet"
         ),
@@ -428,6 +431,14 @@ def status_counts(rows: Iterable[ReconRow]) -> dict[str, int]:
     for row in rows:
         counts[row.status] += 1
     return counts
+
+
+def _open_days(counted: int, late: int, rule: SettlementConfig | None) -> str:
+    """``, 2 of them the bank's open days`` when the rule counts open days and some of the
+    days late were closed ones."""
+    if rule is None or rule.lag_counts != "business_days" or counted == late:
+        return ""
+    return f", {counted} of them the bank's open days"
 
 
 def _holidays_between(row: Expected, due: date, config: MerchantConfig) -> str:

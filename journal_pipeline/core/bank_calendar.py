@@ -65,6 +65,15 @@ class BankCalendar:
             current = self.next_open(current)
         return self.next_open(current)
 
+    def open_days_after(self, day: date, until: date) -> int:
+        """How many open days lie after ``day``, up to and including ``until`` (0 when
+        ``until`` is not after ``day``)."""
+        count, current = 0, day + timedelta(days=1)
+        while current <= until:
+            count += self.is_open(current)
+            current += timedelta(days=1)
+        return count
+
     def next_open(self, day: date) -> date:
         while not self.is_open(day):
             day += timedelta(days=1)

@@ -159,6 +159,39 @@ def test_before_the_money_is_due_everything_is_pending():
     }
 
 
+def test_overdue_counts_the_days_the_bank_was_open():
+    # the card money is due Tuesday the 24th; overdue after 3 days
+    saturday = _by_method(reconcile(_expected(), [], CONFIG, DAY, as_of=date(2026, 11, 28)))
+    assert saturday["Kartu Kredit"].status == "pending"  # 4 days on, 3 of them open
+    monday = _by_method(reconcile(_expected(), [], CONFIG, DAY, as_of=date(2026, 11, 30)))
+    assert (monday["Kartu Kredit"].status, monday["Kartu Kredit"].age_days) == ("overdue", 6)
+    assert "nothing received 6 days later, 4 of them the bank's open days (overdue after 3)" in (
+        monday["Kartu Kredit"].explanation
+    )
+    # Christmas 2026: due Wednesday the 23rd, the bank closed 24-25 December and the weekend
+    holidays = _with_recon(holiday_calendar="ID")
+    christmas = date(2026, 12, 23)
+    assert holidays.reconciliation.calendar.open_days_after(christmas, date(2026, 12, 28)) == 1
+    rule = holidays.settlement("Kartu Kredit", None)
+    assert (
+        rule is not None
+        and rule.days_late(christmas, date(2026, 12, 29), holidays.reconciliation.calendar) == 2
+    )
+    # a rule counted in calendar days is late every day
+    data = CONFIG.model_dump()
+    data["settlements"]["GoPay"].update(lag_days=1, lag_counts="calendar_days")
+    wallet = MerchantConfig.model_validate(data)
+    rows = _by_method(reconcile(_expected_with(wallet), [], wallet, DAY, as_of=date(2026, 11, 25)))
+    assert rows["GoPay"].expected_date == date(2026, 11, 21)
+    assert (rows["GoPay"].status, rows["GoPay"].age_days) == ("overdue", 4)
+    assert "of them the bank's open days" not in rows["GoPay"].explanation
+
+
+def _expected_with(config: MerchantConfig):
+    orders = day_orders()
+    return expected_settlements(order_frames(orders), config, DAY, reported_mdr(orders))
+
+
 def test_a_settlement_received_late_moves_the_row_from_overdue_to_matched():
     # due Tuesday the 24th, arrives Monday the 30th: 4 business days (6 calendar days) late
     late = line(date(2026, 11, 30), "BCA CC SETTLEMENT JKT 20261120", 326_707)

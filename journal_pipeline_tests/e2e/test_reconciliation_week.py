@@ -37,12 +37,16 @@ WEEK = [date(2026, 11, 16) + timedelta(days=n) for n in range(7)]  # Monday to S
 FIXED_NOW = datetime(2026, 11, 22, 22, 30, tzinfo=UTC)
 AS_OF = date(2026, 11, 23)
 PAYOUTS = ("cash_bank_reconciliation", "jurnal_payouts")
+OVERDUE_AFTER = 1
 
 
 def _config_path(tmp_path):
     """The demo config with the statement folder in the test's own directory."""
     data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
     data["reconciliation"]["statement_folder"] = str(tmp_path / "statements")
+    # overdue after one open day of the bank: by Monday the week's late and missing money
+    # (due Wednesday to Friday) is overdue, Thursday's and Friday's takings are not
+    data["reconciliation"]["overdue_after_days"] = OVERDUE_AFTER
     path = tmp_path / "merchant.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
@@ -141,7 +145,8 @@ def test_a_week_reconciled_with_its_bank(tmp_path):
             overdue = by_key[(late.takings_date, late.outlet_code, late.method)]
             assert (overdue["status"], overdue["received"]) == ("overdue", None)
             assert overdue["expected"] == late.amount and overdue["expected_date"] == late.due
-            assert overdue["age_days"] == (AS_OF - late.due).days > 3
+            assert overdue["age_days"] == (AS_OF - late.due).days
+            assert config.reconciliation.calendar.open_days_after(late.due, AS_OF) > OVERDUE_AFTER
         friday = [s for s in bank_feed.settlements(merchant, WEEK[4]) if s.due > AS_OF]
         assert friday  # the card and GoPay takings of Friday are due on Tuesday
         for due_later in friday:
