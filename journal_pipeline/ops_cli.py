@@ -1,5 +1,5 @@
-"""`journal-pipeline status | retry-failed | preview`: where the days stand, failed records tried
-again, and what a day would post (nothing sent).
+"""`journal-pipeline status | retry-failed | preview | resolve`: where the days stand, failed
+records tried again, what a day would post (nothing sent), and records done by hand.
 
 `retry-failed` runs each day through the same in-process Dagster run as `sync`: `cli.py` hands
 its day runner in (`ops_commands`), since this layer sits below the command line itself.
@@ -24,7 +24,7 @@ MAX_DAYS = 10  # days `status` shows; the rest are counted
 MAX_GROUPS = 4  # reason groups per day
 MAX_TEXT = 160  # characters of one reason
 OPEN = ("pending", "held", "failed")
-STATES = ("posted", *OPEN, "withdrawn")
+STATES = ("posted", "by_hand", *OPEN, "withdrawn")
 TIE_OUT = {
     "sales_invoice": "Invoices",
     "receive_payment": "Payments",
@@ -150,7 +150,7 @@ def _by_type(documents: pd.DataFrame) -> list[str]:
     return lines
 
 
-def day_status_lines(store, day: date) -> list[str]:
+def day_status_lines(store, day: date, records: bool = False) -> list[str]:
     from journal_pipeline.sync.outbox import Outbox
 
     documents = Outbox(store).documents(day)
@@ -160,7 +160,19 @@ def day_status_lines(store, day: date) -> list[str]:
     oldest = _oldest_pending(store, day)
     if oldest is not None:
         lines.append(f"    oldest pending: {oldest[0]}, waiting {_age(oldest[1])}")
-    lines.extend(reason_groups(documents))
+    lines.extend(record_lines(documents) if records else reason_groups(documents))
+    return lines
+
+
+def record_lines(documents: pd.DataFrame) -> list[str]:
+    """Each held, failed or by-hand record: its key (what `resolve` takes), its number and
+    its reason."""
+    shown = documents[documents["status"].isin(("held", "failed", "by_hand"))]
+    lines = []
+    for row in shown.sort_values(["status", "doc_key"]).itertuples(index=False):
+        number = _text(row.transaction_no) or _text(row.source_reference) or "no number"
+        reason = _one_line(_text(row.reason) or "no reason recorded")
+        lines.append(f"    {row.status} {row.doc_key} ({number}): {reason}")
     return lines
 
 
@@ -168,7 +180,12 @@ def day_status_lines(store, day: date) -> list[str]:
 @click.command()
 @click.option("--date", "day", type=_date_option, help="One business date (YYYY-MM-DD).")
 @click.option("--since", type=_date_option, help="Every business date from this one on.")
-def status(day, since):
+@click.option(
+    "--records",
+    is_flag=True,
+    help="List each held, failed or by-hand record with its key (what `resolve` takes).",
+)
+def status(day, since, records):
     """Per business day: documents by status and type, the oldest pending, held and failed
     reasons grouped (read from the staging database; nothing is sent)."""
     if day and since:
@@ -179,7 +196,7 @@ def status(day, since):
         click.echo("No documents in the staging database yet.")
         return
     for one in days[-MAX_DAYS:]:
-        click.echo("\n".join(day_status_lines(store, one)))
+        click.echo("\n".join(day_status_lines(store, one, records)))
     if len(days) > MAX_DAYS:
         click.echo(f"… and {len(days) - MAX_DAYS} earlier day(s); narrow with --date or --since.")
 
@@ -305,6 +322,35 @@ def _journal_lines(frame: pd.DataFrame) -> list[str]:
     return lines
 
 
+@click.command()
+@click.argument("keys", nargs=-1, required=True)
+@click.option("--note", help="What was booked by hand in Jurnal (its number, who, why).")
+@click.option("--undo", is_flag=True, help="Open records done by hand again.")
+def resolve(keys, note, undo):
+    """Mark held or failed records (KEYS, as `status --date D --records` lists them) as done
+    by hand in Jurnal: the pipeline never posts them, and the day's checks pass. --undo opens
+    them again; the next run of their day builds them afresh."""
+    import getpass
+
+    from journal_pipeline.sync import by_hand
+
+    if undo == bool(note):
+        raise click.UsageError("give --note (what was done by hand), or --undo.")
+    store = _store()
+    who = getpass.getuser()
+    results = (
+        by_hand.undo(store.engine, keys, who)
+        if undo
+        else by_hand.resolve(store.engine, keys, note, who)
+    )
+    for result in results:
+        click.echo(result.message if result.done else f"{result.doc_key}: {result.message}")
+    refused = [r for r in results if not r.done]
+    if undo and len(refused) < len(results):
+        click.echo("Run their days again (`journal-pipeline sync --date D`) to build them.")
+    sys.exit(1 if refused else 0)
+
+
 def ops_commands(run_day: Callable[[date], bool]) -> list[click.Command]:
     """The commands, with ``run_day`` (runs one day as `sync` does; True when it succeeded)."""
-    return [status, _retry_command(run_day), preview]
+    return [status, _retry_command(run_day), preview, resolve]

@@ -15,6 +15,7 @@ import pandas as pd
 
 from journal_pipeline.accounting import checks, posting_rules
 from journal_pipeline.defs.metadata import findings_table, markdown_table, rupiah
+from journal_pipeline.sync.by_hand import BY_HAND
 from journal_pipeline.sync.completeness import DayCompleteness
 from journal_pipeline.sync.day import DayJournal
 from journal_pipeline.sync.outbox_building import OPEN_STATES
@@ -140,11 +141,14 @@ def every_record_posted_result(
     ]
     posted = int((documents["status"] == "posted").sum())
     withdrawn = int((documents["status"] == "withdrawn").sum())
+    by_hand = int((documents["status"] == BY_HAND).sum())
     if open_docs.empty:
+        manual = f", {by_hand} booked by hand (`journal-pipeline resolve`)" if by_hand else ""
         description = (
             f"Nothing held, failed or pending on {day}: of its {len(documents)} document(s), "
-            f"{posted} are in Jurnal and {withdrawn} withdrawn (no longer wanted: a sale voided "
-            "or changed before posting, folded into a daily summary, or moved to another day)."
+            f"{posted} are in Jurnal{manual} and {withdrawn} withdrawn (no longer wanted: a "
+            "sale voided or changed before posting, folded into a daily summary, or moved to "
+            "another day)."
         )
     else:
         first = rows[0]
@@ -154,7 +158,8 @@ def every_record_posted_result(
             f"{len(open_docs)} record(s) of {day} not in Jurnal ({counted}); first: "
             f"{first['record']} {first['status']}: {why}. See them with "
             f"`journal-pipeline status --date {day}`, fix the cause, then run "
-            f"`journal-pipeline retry-failed --date {day}`."
+            f"`journal-pipeline retry-failed --date {day}` (one booked by hand in Jurnal: "
+            "`journal-pipeline resolve KEY --note …`)."
         )
     more = len(open_docs) - len(rows)
     return dg.AssetCheckResult(
@@ -168,6 +173,7 @@ def every_record_posted_result(
             "documents": len(documents),
             "documents_posted": posted,
             "documents_withdrawn": withdrawn,
+            "documents_by_hand": by_hand,
             "open_records": len(open_docs),
             **{f"records_{state}": n for state, n in counts.items()},
             "records": dg.MetadataValue.md(

@@ -42,6 +42,7 @@ from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, loads
 from journal_pipeline.storage.writing import writing
 from journal_pipeline.sync.batch_posting import post_batches
+from journal_pipeline.sync.by_hand import BY_HAND
 from journal_pipeline.sync.outbox_building import (
     OPEN_STATES,
     OutboxBuilding,
@@ -58,7 +59,12 @@ from journal_pipeline.sync.waiting_payments import (
 Row: TypeAlias = sa.Row[*tuple[Any, ...]]  # a row of an outbox query, columns by name
 
 BATCH_SIZE = 100
-STATES = ("posted", *OPEN_STATES, "withdrawn")  # every state, in the order people read them
+STATES = (
+    "posted",
+    BY_HAND,
+    *OPEN_STATES,
+    "withdrawn",
+)  # every state, in the order people read them
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from journal_pipeline.accounting.return_arithmetic import OWN_POSTINGS
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import dumps
 from journal_pipeline.storage.writing import writing
+from journal_pipeline.sync.by_hand import BY_HAND
 from journal_pipeline.sync.outbox_reads import OutboxReads, Row
 
 OPEN_STATES = ("pending", "held", "failed")  # not in Jurnal, and still meant to be
@@ -133,6 +134,8 @@ class OutboxBuilding(OutboxReads):
             new.logs.append(self._log_row(doc.doc_key, "enqueued", None, now))
             new.keys.add(doc.doc_key)
             return "enqueued"
+        if row.status == BY_HAND:  # booked by hand in Jurnal: never posted by the pipeline
+            return BY_HAND
         if row.status == "posted":
             if row.payload_hash != digest:
                 self._set(
@@ -161,6 +164,8 @@ class OutboxBuilding(OutboxReads):
         t = tables.outbox
         if row is not None and row.status == "posted":
             return "already_posted"
+        if row is not None and row.status == BY_HAND:
+            return BY_HAND
         if row is None:
             new.holds.append(
                 {

@@ -28,6 +28,7 @@ from journal_pipeline.accounting.stock_records import ADJUSTMENT, TRANSFER, stag
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.storage.stock_documents import stock_documents_of_day, upsert_stock_documents
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync.by_hand import BY_HAND
 from journal_pipeline.sync.one_by_one import OneByOne
 from journal_pipeline.sync.outbox import Outbox, PostResult
 from journal_pipeline.sync.ports import SingleWriter
@@ -123,7 +124,7 @@ class StockDocumentStatus:
 
     @property
     def settled(self) -> bool:
-        return self.status in ("posted", "nothing to post")
+        return self.status in ("posted", BY_HAND, "nothing to post")
 
 
 def stock_day_status(outbox: Outbox, day: date, build: StockBuild) -> list[StockDocumentStatus]:

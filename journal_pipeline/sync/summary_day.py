@@ -111,7 +111,7 @@ def summary_of_day(
         frozen=frozen,
         frozen_refunds=summary_members.frozen_orders(engine, day, SALES_RETURN),
         posted_returns={key for keys in posted_returns.values() for key in keys},
-        posted_own=posted_own,
+        posted_own=posted_own | summary_members.by_hand_orders(engine, day),
         settled=settled,
     )
     members = [*summary.members, *(_as_member(refund) for refund in summary.merged)]

@@ -26,6 +26,7 @@ from journal_pipeline.accounting.documents import (
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import dumps, loads
 from journal_pipeline.storage.writing import writing
+from journal_pipeline.sync.by_hand import BY_HAND
 
 
 def posted_summaries(
@@ -81,6 +82,20 @@ def posted_own_invoices(engine: Engine, day: date) -> dict[str, str]:
     """Order id → outlet of the orders of ``day`` whose own sales invoice (revision 0, not a
     summary) is in Jurnal."""
     return {r.source_id: r.outlet_code for r in _posted_own(engine, day)}
+
+
+def by_hand_orders(engine: Engine, day: date) -> set[str]:
+    """Order ids of ``day`` whose own sales invoice was booked by hand in Jurnal
+    (`sync.by_hand`): no summary carries them, whatever later builds make of them."""
+    t = tables.outbox
+    query = sa.select(t.c.source_id).where(
+        t.c.business_date == day,
+        t.c.doc_type == SALES_INVOICE,
+        t.c.status == BY_HAND,
+        sa.not_(t.c.source_id.like("summary:%")),
+    )
+    with engine.connect() as conn:
+        return {r.source_id for r in conn.execute(query)}
 
 
 def _posted_own(engine: Engine, day: date, with_payload: bool = False) -> list[Any]:

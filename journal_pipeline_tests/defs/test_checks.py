@@ -106,7 +106,8 @@ def test_open_records_warn_naming_the_first_twenty_and_counting_the_rest() -> No
         "28 record(s) of 2026-11-19 not in Jurnal (2 pending, 25 held, 1 failed); first: "
         "#JKT-held-000 held: payment method 'GoPay' has no account mapping. See them with "
         "`journal-pipeline status --date 2026-11-19`, fix the cause, then run "
-        "`journal-pipeline retry-failed --date 2026-11-19`."
+        "`journal-pipeline retry-failed --date 2026-11-19` (one booked by hand in Jurnal: "
+        "`journal-pipeline resolve KEY --note …`)."
     )
 
 
@@ -117,3 +118,15 @@ def test_a_day_with_nothing_open_passes_with_zeros() -> None:
     assert result.metadata["open_records"].value == 0
     assert result.metadata["records_held"].value == 0
     assert result.metadata["records"].value == "Nothing open."
+
+
+def test_records_booked_by_hand_are_settled_and_counted() -> None:
+    documents = pd.DataFrame(
+        _outbox_rows("posted", 3) + _outbox_rows("by_hand", 2, "closed period: booked by hand")
+    )
+    result = every_record_posted_result(documents, DAY)
+    assert result.passed and result.metadata["open_records"].value == 0
+    assert result.metadata["documents_by_hand"].value == 2
+    assert "3 are in Jurnal, 2 booked by hand (`journal-pipeline resolve`)" in (
+        result.description or ""
+    )

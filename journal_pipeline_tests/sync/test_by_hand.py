@@ -1,0 +1,108 @@
+"""Records booked by hand in Jurnal (`sync.by_hand`), at the outbox: later builds leave them
+alone, whatever they make of them, until undone; a daily summary does not carry such an
+order. (The command, end to end: `test_resolve_cli.py`.)"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from journal_pipeline.accounting import invoices, posting_rules
+from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.config import load_config
+from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync import by_hand
+from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline.sync.summary_day import summary_of_day
+from journal_sandbox.defaults import DEMO_CONFIG
+from journal_sandbox.demo_merchant import DemoMerchant
+
+DAY = date(2026, 11, 18)
+CONFIG = load_config(DEMO_CONFIG)
+OVER = datetime(2026, 11, 19, 22, 0, tzinfo=UTC)  # the day is over at every outlet
+
+
+@pytest.fixture
+def outbox(tmp_path):
+    return Outbox(StagingStore(f"sqlite:///{tmp_path / 'staging.db'}"), run_id="test-run")
+
+
+def _day_documents():
+    merchant = DemoMerchant(seed=7, orders_per_outlet_per_day=4, start_date=DAY)
+    orders = [
+        o
+        for outlet in ("JKT", "BDG")
+        for o in merchant.expected_orders(outlet, DAY, as_of=OVER)
+        if o["status"] == "completed"
+    ]
+    sales = posting_rules.sales_of_day(order_frames(orders), CONFIG, DAY)
+    documents, holds = invoices.sales_invoices(sales, CONFIG)
+    assert not holds
+    return documents
+
+
+def _held(document) -> Hold:
+    return Hold(
+        "order",
+        document.source_id,
+        document.source_reference,
+        document.outlet_code,
+        DAY,
+        "held for the test",
+        document.doc_type,
+    )
+
+
+def _status(outbox, key) -> str:
+    documents = outbox.documents(DAY).set_index("doc_key")
+    return str(documents.at[key, "status"])
+
+
+def test_a_record_done_by_hand_stays_so_until_undone(outbox):
+    document = next(d for d in _day_documents() if d.doc_type == "sales_invoice")
+    key = document.doc_key
+    outbox.enqueue(DAY, [], [_held(document)])
+    engine = outbox.store.engine
+    with pytest.raises(ValueError, match="say what was done by hand"):
+        by_hand.resolve(engine, [key], "  ", "ana")
+    (done,) = by_hand.resolve(engine, [key], "INV/0042 by hand", "ana")
+    assert done.done and _status(outbox, key) == "by_hand"
+
+    # built again as a hold, then as a document: neither reopens it, nothing is pending
+    assert outbox.enqueue(DAY, [], [_held(document)])["by_hand"] == 1
+    assert outbox.enqueue(DAY, [document], [])["by_hand"] == 1
+    assert _status(outbox, key) == "by_hand" and outbox.pending_payloads(DAY) == []
+    # no longer built at all: not withdrawn either, it is in Jurnal by hand
+    outbox.enqueue(DAY, [], [])
+    assert _status(outbox, key) == "by_hand"
+
+    (undone,) = by_hand.undo(engine, [key], "ana")
+    assert undone.done and _status(outbox, key) == "held"
+    outbox.enqueue(DAY, [document], [])
+    assert _status(outbox, key) == "pending"
+    # a pending record is the pipeline's to post: not resolved by hand
+    (refused,) = by_hand.resolve(engine, [key], "INV/0042 by hand", "ana")
+    assert not refused.done and "is pending" in refused.message
+    (nothing,) = by_hand.undo(engine, [key], "ana")
+    assert not nothing.done and "nothing to undo" in nothing.message
+
+
+def test_a_summary_does_not_carry_an_order_booked_by_hand(outbox):
+    config = CONFIG.model_copy(update={"posting_mode": "daily_summary"})
+    documents = _day_documents()
+    invoice = next(d for d in documents if d.doc_type == "sales_invoice" and d.outlet_code == "JKT")
+    outbox.enqueue(DAY, [], [_held(invoice)])
+    by_hand.resolve(outbox.store.engine, [invoice.doc_key], "entered by hand", "ana")
+
+    summary = summary_of_day(outbox.store, config, DAY, documents, now=OVER)
+    carried = {m.order_id for m in summary.members}
+    assert carried and invoice.source_id not in carried
+    assert invoice.doc_key in {d.doc_key for d in summary.documents}  # its own, left as is
+    outbox.enqueue(DAY, summary.documents, summary.holds)
+    assert _status(outbox, invoice.doc_key) == "by_hand"
+    # without the resolution the same build carries it
+    fresh = Outbox(StagingStore(f"sqlite:///{outbox.store.engine.url.database}-2"), run_id="t")
+    plain = summary_of_day(fresh.store, config, DAY, documents, now=OVER)
+    assert invoice.source_id in {m.order_id for m in plain.members}
