@@ -160,7 +160,14 @@ def day_status_lines(store, day: date, records: bool = False) -> list[str]:
     oldest = _oldest_pending(store, day)
     if oldest is not None:
         lines.append(f"    oldest pending: {oldest[0]}, waiting {_age(oldest[1])}")
-    lines.extend(record_lines(documents) if records else reason_groups(documents))
+    if records:
+        lines.extend(record_lines(documents))
+    elif documents["status"].isin(("held", "failed")).any():
+        lines.extend(reason_groups(documents))
+        lines.append(
+            f"    each with its key: `journal-pipeline status --date {day} --records`; one "
+            "booked by hand in Jurnal: `journal-pipeline resolve KEY --note …`"
+        )
     return lines
 
 

@@ -83,6 +83,10 @@ def test_status_then_retry_failed_posts_them_once(jurnal):
     assert any(re.match(r"    sales_invoice: posted \d+, failed 2, Rp [\d.]+", x) for x in lines)
     failed = next(line for line in lines if line.startswith("    failed 2: "))
     assert "Jurnal refused it: account: not found." in failed and "(e.g. " in failed
+    assert f"`journal-pipeline status --date {DAY} --records`" in lines[-1]
+    listed = runner.invoke(main, ["status", "--date", DAY, "--records"])
+    for key in invoices["doc_key"]:
+        assert f"    failed {key} (" in listed.output, listed.output
     assert len(lines) <= 24, status.output  # one screen
 
     retried = runner.invoke(main, ["retry-failed"])
