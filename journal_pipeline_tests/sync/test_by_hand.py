@@ -16,6 +16,7 @@ from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import by_hand
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.summary_day import summary_of_day
+from journal_pipeline_tests.databases import postgres_schema_url
 from journal_sandbox.defaults import DEMO_CONFIG
 from journal_sandbox.demo_merchant import DemoMerchant
 
@@ -24,9 +25,15 @@ CONFIG = load_config(DEMO_CONFIG)
 OVER = datetime(2026, 11, 19, 22, 0, tzinfo=UTC)  # the day is over at every outlet
 
 
-@pytest.fixture
-def outbox(tmp_path):
-    return Outbox(StagingStore(f"sqlite:///{tmp_path / 'staging.db'}"), run_id="test-run")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def outbox(request, tmp_path):
+    if request.param == "sqlite":
+        yield Outbox(StagingStore(f"sqlite:///{tmp_path / 'staging.db'}"), run_id="test-run")
+        return
+    with postgres_schema_url() as url:
+        store = StagingStore(url)
+        yield Outbox(store, run_id="test-run")
+        store.engine.dispose()
 
 
 def _day_documents():
@@ -102,7 +109,7 @@ def test_a_summary_does_not_carry_an_order_booked_by_hand(outbox):
     assert invoice.doc_key in {d.doc_key for d in summary.documents}  # its own, left as is
     outbox.enqueue(DAY, summary.documents, summary.holds)
     assert _status(outbox, invoice.doc_key) == "by_hand"
-    # without the resolution the same build carries it
-    fresh = Outbox(StagingStore(f"sqlite:///{outbox.store.engine.url.database}-2"), run_id="t")
-    plain = summary_of_day(fresh.store, config, DAY, documents, now=OVER)
+    # undone, the same build carries it
+    by_hand.undo(outbox.store.engine, [invoice.doc_key], "ana")
+    plain = summary_of_day(outbox.store, config, DAY, documents, now=OVER)
     assert invoice.source_id in {m.order_id for m in plain.members}
