@@ -63,6 +63,8 @@ def init(day, outlet, yes, dry_run):
     client = JurnalClient(settings, limiter=settings.rate_limiter(store.engine))
     progress = lambda text: click.echo(f"… {text}", err=True)  # noqa: E731
     try:
+        if not dry_run:  # Jurnal counts only the products it tracks: the catalogue's first
+            _bring_in_products(iseller, client, store, config.on(day.date()), progress)
         plans = opening_stock.plan_opening_stock(
             iseller,
             client,
@@ -101,3 +103,17 @@ def init(day, outlet, yes, dry_run):
         )
     if result.failed or result.interrupted or any(plan.stock.refused for plan in plans):
         sys.exit(1)
+
+
+def _bring_in_products(iseller, client, store, config, progress) -> None:
+    """Create the catalogue's products Jurnal lacks (tracked as iSeller tracks them), as a
+    sync's products asset does: on a new Jurnal company the opening stock comes before any
+    sale, so no sync has made them yet."""
+    from journal_pipeline.sync.master_data import sync_day_products
+
+    progress("Jurnal: bringing in iSeller's catalogue (products it lacks, tracked as in iSeller)")
+    done = sync_day_products(iseller, client, store, config, [])
+    if done.catalogue.created:
+        click.echo(f"Products: {len(done.catalogue.created)} created in Jurnal.")
+    for problem in done.catalogue.problems[:5]:
+        click.echo(f"  product: {problem}", err=True)

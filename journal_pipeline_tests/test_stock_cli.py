@@ -3,6 +3,7 @@ nothing, the run posts one adjustment per warehouse, the second run says they ar
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -15,10 +16,11 @@ from journal_sandbox.defaults import DEMO_CONFIG
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def sandboxes(tmp_path, monkeypatch):
+@pytest.fixture(params=["tracked"])
+def sandboxes(request, tmp_path, monkeypatch):
     with stock_sandboxes(tmp_path, NOW) as boxes:
-        boxes.track_every_stocked_product()
+        if request.param == "tracked":
+            boxes.track_every_stocked_product()
         for name, value in {
             **boxes.iseller_env,
             **boxes.jurnal.env,
@@ -64,3 +66,25 @@ def test_an_unknown_outlet_is_named(sandboxes):
     result = CliRunner().invoke(main, ["stock", "init", "--date", "2026-11-17", "--outlet", "XX"])
     assert result.exit_code != 0
     assert "outlet XX is not in the config" in result.output
+
+
+@pytest.mark.parametrize("sandboxes", ["new company"], indirect=True)
+def test_on_a_new_jurnal_company_the_products_come_first(sandboxes):
+    # no product in Jurnal yet (no sync has run): the dry run names them, creating nothing
+    command = ["stock", "init", "--date", "2026-11-17", "--outlet", "DPS"]
+    before = _products(sandboxes)
+    dry = CliRunner().invoke(main, [*command, "--dry-run"])
+    assert "without --dry-run creates the catalogue's products first" in dry.output
+    assert _products(sandboxes) == before
+
+    done = CliRunner().invoke(main, [*command, "--yes"])
+    assert done.exit_code == 0, done.output
+    assert re.search(r"Products: \d+ created in Jurnal\.", done.output), done.output
+    assert "1 adjustment(s) posted now" in done.output and "refused:" not in done.output
+    assert _adjustments(sandboxes) == ["STOCK-INIT/DPS/20261117"]
+    assert len(_products(sandboxes)) > len(before)
+
+
+def _products(boxes) -> list[str]:
+    listed = boxes.jurnal_client().iter_list("products", "products")
+    return sorted(str(p.get("product_code")) for p in listed)

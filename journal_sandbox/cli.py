@@ -31,6 +31,7 @@ from journal_sandbox.launch import (
 )
 
 DEFAULT_STATE_DIR = ".sandbox_state"
+OPENING_STOCK_MARK = "opening_stock_posted"  # in the state dir: `dev` posted it once
 
 
 def _sandbox_options(func):
@@ -270,6 +271,7 @@ def dev(options: SandboxOptions, port: int):
     if not instance_yaml.exists() and Path("dagster.yaml").exists():
         shutil.copy("dagster.yaml", instance_yaml)
     click.echo(f"iSeller sandbox {servers[0].url}, Jurnal sandbox {servers[1].url}")
+    post_demo_opening_stock(options, env)
     click.echo(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={home}); Ctrl-C stops all")
     dagster = Path(sys.executable).with_name("dagster")
     _catch_interrupts()  # before the child starts, so it inherits SIGINT's default action
@@ -279,3 +281,29 @@ def dev(options: SandboxOptions, port: int):
         start_new_session=True,
     )
     sys.exit(_wait_for_interrupt(servers, process))
+
+
+def post_demo_opening_stock(options: SandboxOptions, env: dict[str, str]) -> bool:
+    """Once per sandbox state, before anything is posted: the demo merchant's opening stock in
+    Jurnal on its first day, as a merchant starting out does (`journal-pipeline stock init`),
+    so that the daily stock comparison has something to compare with. True when it is in
+    Jurnal (now or from an earlier start); a refusal is printed and the UI starts anyway (the
+    comparison's check then says what to run)."""
+    mark = options.state_dir / OPENING_STOCK_MARK
+    if mark.exists():
+        return True
+    first = history_start(options).isoformat()
+    click.echo(f"Posting the demo's opening stock of {first} (`journal-pipeline stock init`) …")
+    command = [str(Path(sys.executable).with_name("journal-pipeline")), "stock", "init"]
+    command += ["--date", first, "--yes"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    last = (done.stdout.strip().splitlines() or [""])[-1]
+    if done.returncode != 0:
+        click.echo(done.stdout + done.stderr, err=True)
+        click.echo(
+            f"The opening stock of {first} was not posted (above); run it yourself.", err=True
+        )
+        return False
+    mark.write_text(f"{first}\n{last}\n", encoding="utf-8")
+    click.echo(last)
+    return True

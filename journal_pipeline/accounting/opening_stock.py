@@ -18,8 +18,9 @@ from journal_pipeline.config import MerchantConfig
 # -- opening stock --------------------------------------------------------------------------
 
 RUN_A_SYNC = (
-    "run a sync first: the products asset creates tracked products; then run "
-    "`journal-pipeline stock init` again"
+    "`journal-pipeline stock init` without --dry-run creates the catalogue's products first "
+    "(so does a sync's products asset); if it still is not tracked, check the product in "
+    "Jurnal (Inventory → Products: track inventory), then run `stock init` again"
 )
 
 

@@ -230,7 +230,7 @@ def test_the_opening_stock_adjusts_each_differing_sku_and_refuses_untracked_ones
     plan = opening.opening_stock(CONFIG, "JKT", date(2026, 11, 20), target, PRODUCTS, jurnal)
 
     assert [(line.sku, line.difference) for line in plan.lines] == [("KOP-001", Decimal(6))]
-    assert "SKU KOP-002" in plan.refused[0] and "run a sync first" in plan.refused[0]
+    assert "SKU KOP-002" in plan.refused[0] and "without --dry-run creates" in plan.refused[0]
     doc = plan.document
     assert doc is not None and doc.doc_type == OPENING_STOCK
     assert doc.business_date == date(2026, 11, 19)

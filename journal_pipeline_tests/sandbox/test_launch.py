@@ -1,3 +1,5 @@
+import os
+import socket
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -5,7 +7,8 @@ import requests
 from click.testing import CliRunner
 
 from journal_pipeline.config import load_config
-from journal_sandbox.cli import sandbox
+from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
+from journal_sandbox.cli import OPENING_STOCK_MARK, post_demo_opening_stock, sandbox
 from journal_sandbox.defaults import DEMO_CONFIG
 from journal_sandbox.launch import SandboxOptions, history_start, start_sandboxes
 
@@ -89,3 +92,45 @@ def test_print_env_without_a_state_writes_the_first_day_a_new_state_will_have(tm
     now = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # already the 21st in Jakarta
     options = SandboxOptions(state_dir=tmp_path / "other", history_days=14)
     assert history_start(options, now) == date(2026, 11, 7)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_dev_posts_the_demo_opening_stock_once_before_anything_else(tmp_path):
+    options = SandboxOptions(
+        iseller_port=_free_port(),
+        jurnal_port=_free_port(),
+        state_dir=tmp_path / "state",
+        orders_per_day=5,
+        history_days=3,
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ISELLER_", "JURNAL_"))}
+    env.pop("STAGING_DATABASE_URL", None)
+    env.update(options.env, DAGSTER_HOME=str(tmp_path / "home"))
+    servers = start_sandboxes(options)
+    try:
+        client = JurnalClient(JurnalSettings.from_env(env))
+
+        def adjustments() -> list[str]:
+            listed = client.iter_list("stock_adjustments", "stock_adjustments")
+            return sorted(a["transaction_no"] for a in listed)
+
+        assert adjustments() == []
+        assert post_demo_opening_stock(options, env)
+        first = history_start(options).strftime("%Y%m%d")
+        # one per outlet's warehouse, on the sandbox's first day
+        assert adjustments() == [f"STOCK-INIT/{code}/{first}" for code in ("BDG", "DPS", "JKT")]
+        assert (
+            (options.state_dir / OPENING_STOCK_MARK)
+            .read_text()
+            .startswith(history_start(options).isoformat())
+        )
+        assert post_demo_opening_stock(options, env)  # a later start: nothing sent
+        assert len(adjustments()) == 3
+    finally:
+        for server in servers:
+            server.stop()
