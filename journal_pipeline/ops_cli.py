@@ -231,8 +231,8 @@ def _retry_command(run_day: Callable[[date], bool]) -> click.Command:
             if held:
                 click.echo(
                     f"  {sum(held.values())} held record(s) stay held: their cause needs a fix "
-                    "first (then `journal-pipeline sync --date "
-                    f"{one}`)."
+                    f"first (then `journal-pipeline sync --date {one}`), or, once booked by "
+                    "hand in Jurnal, `journal-pipeline resolve KEY --note …`."
                 )
                 for reason, count in sorted(held.items(), key=lambda kv: -kv[1])[:MAX_GROUPS]:
                     click.echo(f"    held {count}: {_one_line(reason)}")

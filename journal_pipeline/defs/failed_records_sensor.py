@@ -33,6 +33,7 @@ from journal_pipeline.alerts.message import Alert, run_url
 from journal_pipeline.defs.resources import MerchantConfigResource, StagingResource
 from journal_pipeline.environment import DAGSTER_WEBSERVER_URL_ENV
 from journal_pipeline.sync.failed_records import (
+    HELD,
     RETRIES_EXHAUSTED,
     DayRetry,
     Finding,
@@ -46,6 +47,7 @@ SENSOR_NAME = "failed_records_sensor"
 RETRY_TAG = "journal_pipeline/failed_records_retry"  # the attempt number of an automatic retry
 INVOICE_POSTED_TAG = "journal_pipeline/invoice_posted"  # the invoices a held payment waited for
 MANUAL_RETRY = "journal-pipeline retry-failed --date {day}"
+MANUAL_RESOLVE = 'journal-pipeline resolve {key} --note "what was booked"'
 
 # the asset whose runs post each document type (where the UI shows its observations)
 ASSET_OF_DOC_TYPE = {
@@ -114,6 +116,13 @@ def alerts_for(
         lines = [f"{f.entry.record}: {f.reason} Fix: {f.fix}" for f in group]
         if kind == RETRIES_EXHAUSTED:
             lines.append(f"Retry by hand: {MANUAL_RETRY.format(day=day.isoformat())}")
+        if kind == HELD:
+            more = " …" if len(group) > 1 else ""
+            lines.append(
+                "Booked by hand in Jurnal instead: "
+                f"{MANUAL_RESOLVE.format(key=group[0].entry.doc_key)}{more} (every key: "
+                f"journal-pipeline status --date {day.isoformat()} --records)"
+            )
         run_id = next((f.entry.run_id for f in group if f.entry.run_id), None)
         alerts.append(
             Alert(

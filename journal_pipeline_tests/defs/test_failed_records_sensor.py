@@ -79,6 +79,10 @@ def test_held_failed_and_retryable_records_are_reported_once_and_retried_up_to_n
         texts = [p["text"] for p in posted]
         assert any("record failed" in t and "Jurnal refused #102" in t for t in texts)
         assert any("3 records held" in t and "Map it." in t for t in texts)
+        held = next(t for t in texts if "3 records held" in t)
+        assert 'journal-pipeline resolve sales_invoice:o-#101 --note "what was booked"' in held
+        failed = next(t for t in texts if "record failed" in t)
+        assert "journal-pipeline resolve" not in failed  # Jurnal refused it: fix and retry
         assert all("/runs/run-1" in t for t in texts)
 
         # a second tick reports nothing
