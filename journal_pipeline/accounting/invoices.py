@@ -202,8 +202,9 @@ def _sales_invoice(
     if not invoice_lines and free_items:
         return hold(
             f"every line is at no charge ({', '.join(free_items)}) and Jurnal takes no invoice "
-            "line of Rp 0, so there is no invoice to post and nothing is owed. If the goods are "
-            "tracked in stock, record them leaving it in Jurnal by hand (a stock adjustment)."
+            "line of Rp 0, so there is no invoice to post and nothing is owed. Goods tracked "
+            "in stock leave it by the order's own stock adjustment (free goods, number "
+            "<invoice no>/G). Nothing is left to do: `journal-pipeline resolve` this record."
         )
     if not invoice_lines:
         return hold("the order has no lines to invoice. Check it in iSeller.")

@@ -167,7 +167,7 @@ def _warehouse_transfer(
         "transaction_date": _jurnal_date(dated.day),
         "transaction_no": transfer.number,
         "custom_id": transfer.transfer_id,
-        "memo": _with_note(memo, dated),
+        "memo": with_note(memo, dated),
         "warehouse_transfer_lines_attributes": [
             {**_product(line.sku, line.product_name), "quantity": json_number(line.accepted or 0)}
             for line in lines
@@ -217,13 +217,13 @@ def _supplier_movement(
             body_line["use_custom_average_price"] = True
             body_line["average_price"] = json_number(line.buying_price or 0)
         body_lines.append(body_line)
-    body = _adjustment(
+    body = adjustment_body(
         transfer.transfer_id,
         transfer.number,
         warehouse,
         config.account("goods_received", outlet),
         dated,
-        _with_note(memo, dated),
+        with_note(memo, dated),
         body_lines,
     )
     _document(build, transfer, day, STOCK_ADJUSTMENT, body)
@@ -277,13 +277,13 @@ def _stock_take(build: StockBuild, count: sr.StockTake, config: MerchantConfig, 
         f"iSeller stock take {count.number} at {outlet}, {day.isoformat()}: counted/system "
         f"{listed}{more}"
     )
-    body = _adjustment(
+    body = adjustment_body(
         count.adjustment_id,
         count.number,
         warehouse,
         config.account("inventory_adjustment", outlet),
         dated,
-        _with_note(memo, dated),
+        with_note(memo, dated),
         [
             {**_product(line.sku, line.product_name), "difference": json_number(line.difference)}
             for line in lines
@@ -351,7 +351,7 @@ class _Entry:
         )
 
 
-def _adjustment(
+def adjustment_body(
     custom_id: str,
     number: str,
     warehouse: str,
@@ -486,5 +486,5 @@ def _jurnal_date(day: date) -> str:
     return day.strftime("%d/%m/%Y")  # the documented form of these two resources
 
 
-def _with_note(memo: str, dated: PostingDate) -> str:
+def with_note(memo: str, dated: PostingDate) -> str:
     return f"{memo} ({dated.note})" if dated.note else memo

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,7 @@ from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.ports import OrderSource
 from journal_pipeline.sync.revision_money import money_of_revised_orders
 from journal_pipeline.sync.rolled_back_days import hold_rolled_back
+from journal_pipeline.sync.stock_documents import FREE_LINE_ORDERS
 from journal_pipeline.sync.summary_day import DaySummary, summary_of_day
 
 
@@ -133,6 +134,9 @@ class DayJournal:
     documents: list[Document]
     holds: list[Hold]
     summary: DaySummary | None = None  # daily-summary mode: what was summarised
+    # orders of the day's build with a line at no charge: where the stock build looks for
+    # free goods (`sync.stock_documents`), so it need not read every order again
+    free_line_orders: list[str] = field(default_factory=list)
 
 
 @cycle_collection_paused()
@@ -207,7 +211,17 @@ def build_journal(
         summary.documents,
         [*held, *moved_holds, *rolled_back, *summary.holds],
         summary,
+        free_line_orders(frames.lines),
     )
+
+
+def free_line_orders(lines: pd.DataFrame) -> list[str]:
+    """Ids of the orders with a line at no charge (`invoices.is_free`), sorted."""
+    if lines.empty:
+        return []
+    gross = pd.to_numeric(lines["total_order_amount"], errors="coerce")
+    off = pd.to_numeric(lines["discount_amount"], errors="coerce")
+    return sorted({str(i) for i in lines.loc[(gross <= off).fillna(False), "order_id"]})
 
 
 def _money_back_orders(sales: posting_rules.DaySales) -> list[str]:
@@ -223,6 +237,9 @@ def record_journal(
     daily-summary mode, record which summary carries each order)."""
     written = store.replace_journal(day, journal.lines)
     queued = outbox.enqueue(day, journal.documents, journal.holds)
+    kept = store.mark(FREE_LINE_ORDERS, day.isoformat())
+    if kept is None or kept[0] != journal.free_line_orders:  # a re-run writes nothing more
+        store.set_mark(FREE_LINE_ORDERS, day.isoformat(), journal.free_line_orders)
     counts = {"journal_lines_written": written, **{f"outbox_{k}": v for k, v in queued.items()}}
     summary = journal.summary
     if summary is not None and (summary.members or summary_members.has_members(store.engine, day)):

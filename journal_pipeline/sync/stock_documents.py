@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from journal_pipeline.accounting import free_goods
 from journal_pipeline.accounting.business_day import merged_window_utc
 from journal_pipeline.accounting.documents import (
     STOCK_ADJUSTMENT,
@@ -20,12 +21,14 @@ from journal_pipeline.accounting.documents import (
     WAREHOUSE_TRANSFER,
 )
 from journal_pipeline.accounting.stock_documents import (
+    Outcome,
     StagedStockDocument,
     StockBuild,
     build_stock_documents,
 )
 from journal_pipeline.accounting.stock_records import ADJUSTMENT, TRANSFER, staging_row
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.iseller.refunds import refund_key
 from journal_pipeline.storage.stock_documents import stock_documents_of_day, upsert_stock_documents
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync.by_hand import BY_HAND
@@ -34,6 +37,7 @@ from journal_pipeline.sync.outbox import Outbox, PostResult
 from journal_pipeline.sync.ports import SingleWriter
 
 POSTING_ORDER = (WAREHOUSE_TRANSFER, STOCK_ADJUSTMENT)  # stock moved between outlets first
+FREE_LINE_ORDERS = "free_line_orders"  # sync mark per day: orders with a line at no charge
 
 
 class StockSource(Protocol):
@@ -75,11 +79,48 @@ def extract_stock_documents(
 
 
 def build_stock_day(store: StagingStore, config: MerchantConfig, day: date) -> StockBuild:
-    """The Jurnal documents, holds and journal lines of the documents booked on ``day``."""
+    """The Jurnal documents, holds and journal lines of the documents booked on ``day``, and
+    the stock adjustments of the free goods given or given back on it
+    (`accounting.free_goods`)."""
     staged = [
         StagedStockDocument(row["kind"], row["raw"]) for row in stock_documents_of_day(store, day)
     ]
-    return build_stock_documents(staged, config, day)
+    build = build_stock_documents(staged, config, day)
+    if config.stock.enabled:
+        _add_free_goods(build, store, config, day)
+    return build
+
+
+def _add_free_goods(
+    build: StockBuild, store: StagingStore, config: MerchantConfig, day: date
+) -> None:
+    """The day's free-goods stock events, from the staged orders of its window with a line at
+    no charge: as the day's sales build listed them (`FREE_LINE_ORDERS`), else every order
+    closed or changed in it or refunded on it."""
+    kept = store.mark(FREE_LINE_ORDERS, day.isoformat())
+    if kept is not None:
+        orders = store.orders_by_id(kept[0])
+    else:
+        start, end = merged_window_utc(day, config.zones())
+        orders = store.orders_touching(start, end)
+        seen = {str(order.get("order_id")) for order in orders}
+        refunded = [i for i in store.refunded_order_ids(start, end) if i not in seen]
+        orders += store.orders_by_id(refunded)
+    orders = [order for order in orders if free_goods.gives_free_units(order)]
+    if not orders:
+        return
+    refunds = store.refunds_of_orders(str(order.get("order_id")) for order in orders)
+    events = free_goods.free_goods_events(
+        orders, [(refund_key(r), r) for r in refunds], config, day
+    )
+    documents, holds = free_goods.free_goods_documents(events, config, day)
+    build.documents.extend(documents)
+    build.holds.extend(holds)
+    named = [(d.source_id, d.source_reference, d.outlet_code, d.doc_key) for d in documents]
+    named += [(h.source_id, h.source_reference, h.outlet_code, h.doc_key) for h in holds]
+    for source_id, reference, outlet, key in named:
+        outcome = Outcome(source_id, "free goods", reference or source_id, None, outlet, key)
+        build.outcomes.append(outcome)
 
 
 def record_stock_day(

@@ -143,4 +143,5 @@ def test_an_order_given_away_whole_is_held_saying_there_is_nothing_to_invoice():
     documents, (hold,) = invoices.sales_invoices(sales, CONFIG)
     assert documents == []
     assert "every line is at no charge (1 × Kopi Arabika 250g)" in hold.reason
-    assert "stock adjustment" in hold.reason and "Check it in iSeller" not in hold.reason
+    assert "leave it by the order's own stock adjustment" in hold.reason
+    assert "Check it in iSeller" not in hold.reason

@@ -1,0 +1,250 @@
+"""Goods given at no charge leave Jurnal's stock as they leave iSeller's. Pure.
+
+iSeller takes a free line's units from stock (its ``units_used``) like any other line's. Jurnal
+refuses an invoice line of Rp 0 (J-46), so the invoice names such a line in its memo and
+moves no stock for it. Each iSeller stock event of free units becomes a Jurnal stock
+adjustment ("Stock In/Out") of its own, keyed by the event and dated its business day, in the
+outlet's warehouse against the outlet's ``cogs`` account (Jurnal books the units at its
+average cost there, as the canonical journal books a free line's cost as cost of sales):
+
+- a sale's free units leave at its closing: ``free_goods:<order id>``, number
+  ``<invoice no>/G``;
+- they come back when the order is voided: ``free_goods:<order id>/V``, ``<invoice no>/GV``
+  (also when voided on its own day: the sale's adjustment may be in Jurnal already, posted by
+  an earlier run of the day);
+- a refund that gives back units of a free line brings those back:
+  ``free_goods:<refund key>``, ``<invoice no>/GR<n>`` (the order's n-th refund, as the
+  refund's own documents are numbered).
+
+Keyed by iSeller's events, not by the sale's accounting: a correction or a repost of the sale
+leaves the goods where they went. A sale changed in iSeller after its adjustment was posted is
+flagged by the outbox (changed after posting) and not posted again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from journal_pipeline.accounting.business_day import business_date
+from journal_pipeline.accounting.documents import STOCK_ADJUSTMENT, Document, transaction_no
+from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.invoices import json_number
+from journal_pipeline.accounting.iseller_stock import quantity, void_instant
+from journal_pipeline.accounting.periods import correction_date
+from journal_pipeline.accounting.stock_documents import adjustment_body, with_note
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.missing import text_or_none
+from journal_pipeline.core.timestamps import parse_utc
+
+SOURCE = "free_goods"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FIX = "in the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
+
+
+@dataclass(frozen=True)
+class FreeUnits:
+    """One stock event of free units: ``units`` SKU → signed quantity (out < 0)."""
+
+    source_id: str
+    number: str
+    custom_id: str
+    outlet_code: str
+    order_reference: str
+    what: str  # for the memo: "given free", "back: voided", "back: refunded"
+    units: dict[str, Decimal]
+
+
+def free_goods_events(
+    orders: Iterable[Mapping[str, Any]],
+    refunds: Iterable[tuple[str, Mapping[str, Any]]],
+    config: MerchantConfig,
+    day: date,
+) -> list[FreeUnits]:
+    """The free-unit stock events of business day ``day`` among staged ``orders`` (raw) and
+    their staged ``refunds`` ((refund key, raw ``refunded_orders[]`` entry))."""
+    by_order: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    for key, refund in refunds:
+        by_order.setdefault(str(refund.get("order_id")), []).append((key, refund))
+    events = []
+    for order in orders:
+        outlet = text_or_none(order.get("outlet_code"))
+        closed = parse_utc(order.get("closed_date"))
+        if outlet is None or closed is None:
+            continue
+        lines = order.get("order_details") or []
+        given = _units(line for line in lines if _is_free(line))
+        zone, cutoff = config.outlet_zone(outlet)
+        sold = business_date(closed, zone, cutoff)
+        voided_at = void_instant(order) if order.get("status") == "void" else None
+        voided = business_date(voided_at, zone, cutoff) if voided_at is not None else None
+        reference = str(order.get("order_reference") or order.get("order_id"))
+        number = transaction_no(config, reference)
+        order_id = str(order.get("order_id"))
+        if given and sold == day:
+            events.append(
+                FreeUnits(
+                    order_id,
+                    f"{number}/G",
+                    f"{order_id}/G",
+                    outlet,
+                    reference,
+                    "given free",
+                    _signed(given, -1),
+                )
+            )
+        if given and voided == day:
+            events.append(
+                FreeUnits(
+                    f"{order_id}/V",
+                    f"{number}/GV",
+                    f"{order_id}/GV",
+                    outlet,
+                    reference,
+                    "back: the order was voided",
+                    given,
+                )
+            )
+        ordered = sorted(by_order.get(order_id, []), key=_refund_order)
+        for n, (refund_key, refund) in enumerate(ordered, start=1):
+            refunded_at = parse_utc(refund.get("refund_date"))
+            if refunded_at is None or business_date(refunded_at, zone, cutoff) != day:
+                continue
+            back = _refunded_free_units(lines, refund.get("refund_details") or [])
+            if back:
+                events.append(
+                    FreeUnits(
+                        refund_key,
+                        f"{number}/GR{n}",
+                        f"{refund_key}/G",
+                        outlet,
+                        reference,
+                        "back: refunded",
+                        back,
+                    )
+                )
+    return events
+
+
+def free_goods_documents(
+    events: Sequence[FreeUnits], config: MerchantConfig, day: date
+) -> tuple[list[Document], list[Hold]]:
+    """A stock adjustment per event, or a hold naming what the config lacks."""
+    documents: list[Document] = []
+    holds: list[Hold] = []
+    dated = correction_date(day, config)
+    for event in events:
+        outlet = config.outlet(event.outlet_code)
+        account = config.account("cogs", event.outlet_code)
+        problem = None
+        if outlet is None or not outlet.warehouse:
+            problem = (
+                f"outlet {event.outlet_code} has no Jurnal warehouse. Add warehouse: <name> "
+                f"under outlets.{event.outlet_code} {FIX}"
+            )
+        elif account is None:
+            problem = f"the account role cogs has no Jurnal account. Add accounts.cogs {FIX}"
+        key = f"{STOCK_ADJUSTMENT}:{SOURCE}:{event.source_id}"
+        if problem is not None:
+            holds.append(
+                Hold(
+                    SOURCE,
+                    f"{SOURCE}:{event.source_id}",
+                    event.order_reference,
+                    event.outlet_code,
+                    day,
+                    f"Free goods of order {event.order_reference} ({event.what}), "
+                    f"{day.isoformat()}: {problem}",
+                    STOCK_ADJUSTMENT,
+                )
+            )
+            continue
+        assert outlet is not None and outlet.warehouse
+        listed = ", ".join(f"{json_number(abs(q))} × {sku}" for sku, q in event.units.items())
+        memo = (
+            f"iSeller order {event.order_reference} at {event.outlet_code}: {event.what} ({listed})"
+        )
+        memo = with_note(memo, dated)
+        lines = [
+            {"product_code": sku, "difference": json_number(units)}
+            for sku, units in sorted(event.units.items())
+        ]
+        body = adjustment_body(
+            event.custom_id, event.number, outlet.warehouse, account, dated, memo, lines
+        )
+        documents.append(
+            Document(
+                doc_key=key,
+                doc_type=STOCK_ADJUSTMENT,
+                business_date=day,
+                outlet_code=event.outlet_code,
+                source_id=f"{SOURCE}:{event.source_id}",
+                source_reference=event.order_reference,
+                transaction_no=event.number,
+                custom_id=event.custom_id,
+                expected_total=None,
+                payload={"stock_adjustment": body},
+            )
+        )
+    return documents, holds
+
+
+def gives_free_units(order: Mapping[str, Any]) -> bool:
+    """Whether any line of ``order`` (raw) takes tracked units at no charge."""
+    return any(_is_free(line) and _units([line]) for line in order.get("order_details") or [])
+
+
+def _is_free(line: Mapping[str, Any]) -> bool:
+    """`invoices.is_free` of a raw line: at no charge, so on no invoice line."""
+    return _money(line.get("total_order_amount")) <= _money(line.get("discount_amount"))
+
+
+def _money(value: object) -> Decimal:
+    try:
+        return quantity(value)
+    except ArithmeticError:
+        return Decimal(0)
+
+
+def _units(lines: Iterable[Mapping[str, Any]], share: Decimal = Decimal(1)) -> dict[str, Decimal]:
+    """SKU → units the lines took from tracked stock (``units_used[].stock``) × ``share``."""
+    units: dict[str, Decimal] = {}
+    for line in lines:
+        for used in line.get("units_used") or []:
+            sku = text_or_none(used.get("sku"))
+            amount = quantity(used.get("stock")) * share
+            if sku and amount:
+                units[sku] = units.get(sku, Decimal(0)) + amount
+    return {sku: q for sku, q in units.items() if q}
+
+
+def _refunded_free_units(
+    lines: Sequence[Mapping[str, Any]], details: Iterable[Mapping[str, Any]]
+) -> dict[str, Decimal]:
+    """SKU → units a refund's details give back of the order's free lines (matched by
+    ``order_detail_id``, in proportion to the line's quantity)."""
+    by_id = {str(line.get("order_detail_id")): line for line in lines}
+    back: dict[str, Decimal] = {}
+    for detail in details:
+        line = by_id.get(str(detail.get("order_detail_id")))
+        if line is None or not _is_free(line):
+            continue
+        ordered = quantity(line.get("quantity"))
+        if not ordered:
+            continue
+        for sku, units in _units([line], quantity(detail.get("quantity")) / ordered).items():
+            back[sku] = back.get(sku, Decimal(0)) + units
+    return back
+
+
+def _signed(units: Mapping[str, Decimal], sign: int) -> dict[str, Decimal]:
+    return {sku: sign * q for sku, q in units.items()}
+
+
+def _refund_order(item: tuple[str, Mapping[str, Any]]) -> tuple[bool, datetime, str]:
+    """Refunds in the order they were made (as staging lists them), undated last."""
+    at = parse_utc(item[1].get("refund_date"))
+    return (at is None, at or EPOCH, item[0])

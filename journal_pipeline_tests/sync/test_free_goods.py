@@ -1,0 +1,155 @@
+"""Free goods against the Jurnal emulator over HTTP: a sale's free tote bags leave Jurnal's
+warehouse when its stock day is built and posted (once, however often the day runs), their
+cost goes to cost of sales, a refund of one of them brings it back on the refund's day, and
+the void of another sale brings its bag back on the void's day."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from journal_pipeline.accounting.stock_comparison import jurnal_stock
+from journal_pipeline.config import load_config
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync import day as day_sync
+from journal_pipeline.sync import stock_documents as stock_sync
+from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline.sync.stock_documents import FREE_LINE_ORDERS
+from journal_pipeline_tests.accounting.test_free_goods import _voided, _with_free_tote
+from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
+from journal_sandbox.defaults import DEMO_CONFIG
+
+CONFIG = load_config(DEMO_CONFIG)
+SALE_DAY, REFUND_DAY, VOID_DAY = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 23)
+WAREHOUSE = CONFIG.outlet("JKT").warehouse
+
+
+@pytest.fixture
+def jurnal(tmp_path):
+    with running_jurnal_sandbox(tmp_path / "jurnal") as handle:
+        client = handle.client()
+        product = {
+            "name": "Tote Bag Kanvas",
+            "product_code": "MRC-002",
+            "track_inventory": True,
+            "inventory_asset_account_name": "Persediaan Barang",
+            "buy_price_per_unit": 40000,
+            "unit_name": "Pcs",
+        }
+        assert all(r.ok for r in client.batch_create("products", "product", [product]))
+        client.post(  # ten bags in the warehouse at Rp 40,000 before the sale
+            "stock_adjustments",
+            {
+                "stock_adjustment": {
+                    "stock_adjustment_type": "General",
+                    "maintain_actual": False,
+                    "warehouse_name": WAREHOUSE,
+                    "account_name": CONFIG.account("opening_stock", "JKT"),
+                    "date": "01/11/2026",
+                    "lines_attributes": [
+                        {"product_code": "MRC-002", "difference": 10, "average_price": 40000}
+                    ],
+                }
+            },
+        )
+        yield client
+
+
+def _run_day(store, client, day):
+    outbox = Outbox(store, "test-run")
+    build = stock_sync.build_stock_day(store, CONFIG, day)
+    stock_sync.record_stock_day(store, outbox, day, build)
+    result = stock_sync.post_stock_documents(outbox, day, client)
+    return build, result
+
+
+def _bags(client, day) -> Decimal | None:
+    report = client.get(
+        "warehouse_stock_quantity", {"start_date": "01/01/2026", "end_date": f"{day:%d/%m/%Y}"}
+    )
+    return jurnal_stock(report).of(WAREHOUSE, "MRC-002")
+
+
+def test_free_bags_leave_jurnals_stock_and_come_back_once(jurnal, tmp_path):
+    store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    order = _with_free_tote("2")
+    store.upsert_orders([order])
+    build, result = _run_day(store, jurnal, SALE_DAY)
+    assert [o.kind for o in build.outcomes] == ["free goods"]
+    assert result.posted == 1 and _bags(jurnal, SALE_DAY) == Decimal(8)
+    (adjustment,) = [
+        a
+        for a in jurnal.iter_list("stock_adjustments", "stock_adjustments")
+        if a.get("transaction_no") == "ISL/JKT-000101/G"
+    ]
+    assert adjustment["custom_id"] == f"{order['order_id']}/G"
+    assert _movement(jurnal, CONFIG.account("cogs", "JKT"), SALE_DAY) == Decimal(80_000)
+    statuses = stock_sync.stock_day_status(Outbox(store), SALE_DAY, build)
+    assert [s.status for s in statuses] == ["posted"]
+    _, again = _run_day(store, jurnal, SALE_DAY)  # the day again: nothing twice
+    assert again.posted == 0 and _bags(jurnal, SALE_DAY) == Decimal(8)
+
+    store.upsert_refunds(
+        [
+            {
+                "refund_id": "refund-1",
+                "order_id": order["order_id"],
+                "refund_date": "2026-11-21 05:00:00",
+                "refund_amount": "0",
+                "refund_details": [{"order_detail_id": "d9", "quantity": "1"}],
+            }
+        ]
+    )
+    _, refunded = _run_day(store, jurnal, REFUND_DAY)
+    assert refunded.posted == 1 and _bags(jurnal, REFUND_DAY) == Decimal(9)
+
+    # another sale of the day with a free bag, voided two days later
+    other = _with_free_tote("1")
+    other.update(order_id="22222222-2222-2222-2222-222222222222", order_reference="#JKT-000102")
+    store.upsert_orders([other])
+    _, sold = _run_day(store, jurnal, SALE_DAY)
+    assert sold.posted == 1 and _bags(jurnal, VOID_DAY) == Decimal(8)
+    store.upsert_orders([_voided(other, "2026-11-23 04:00:00")])
+    _, voided = _run_day(store, jurnal, VOID_DAY)
+    assert voided.posted == 1 and _bags(jurnal, VOID_DAY) == Decimal(9)
+    numbers = {
+        a.get("transaction_no") for a in jurnal.iter_list("stock_adjustments", "stock_adjustments")
+    }
+    assert {
+        "ISL/JKT-000101/G",
+        "ISL/JKT-000101/GR1",
+        "ISL/JKT-000102/G",
+        "ISL/JKT-000102/GV",
+    } <= numbers
+
+
+def _movement(client, account: str | None, day: date) -> Decimal:
+    """Debit less credit of ``account`` in Jurnal's trial balance of ``day``."""
+    window = {"start_date": f"{day:%d/%m/%Y}", "end_date": f"{day:%d/%m/%Y}"}
+    report = client.get("trial_balance", window)["trial_balance"]
+    for group, rows in report.items():
+        for row in rows if group.endswith("_accounts") else []:
+            if row["account"]["name"] == account:
+                moved = row["account"]["movement"]
+                return Decimal(str(moved["debit_raw"])) - Decimal(str(moved["credit_raw"]))
+    return Decimal(0)
+
+
+def test_the_stock_build_looks_where_the_sales_build_found_lines_at_no_charge(tmp_path):
+    store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    order = _with_free_tote("2")
+    paid = _with_free_tote("1")
+    paid.update(order_id="33333333-3333-3333-3333-333333333333", order_reference="#JKT-000103")
+    paid["order_details"].pop()  # no free line
+    store.upsert_orders([order, paid])
+    journal = day_sync.build_journal(store, CONFIG, SALE_DAY)
+    assert journal.free_line_orders == [order["order_id"]]
+    day_sync.record_journal(store, Outbox(store, "test-run"), SALE_DAY, journal)
+    assert store.mark(FREE_LINE_ORDERS, SALE_DAY.isoformat())[0] == [order["order_id"]]
+    build = stock_sync.build_stock_day(store, CONFIG, SALE_DAY)
+    assert [d.transaction_no for d in build.documents] == ["ISL/JKT-000101/G"]
+    # the mark is what the stock build reads: one that names no order finds nothing
+    store.set_mark(FREE_LINE_ORDERS, SALE_DAY.isoformat(), [])
+    assert stock_sync.build_stock_day(store, CONFIG, SALE_DAY).documents == []
