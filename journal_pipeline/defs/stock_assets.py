@@ -86,8 +86,9 @@ def build_stock_assets(daily: dg.PartitionsDefinition) -> list:
         merchant: MerchantConfigResource,
     ) -> dg.MaterializeResult:
         """The day's stock documents in Jurnal: a warehouse transfer per outlet transfer
-        received, a stock adjustment per supplier receipt and per stock take with a
-        difference, each posted exactly once; their stock entries in the canonical journal."""
+        received, a stock adjustment per supplier receipt, per stock take with a difference
+        and per sale, void or refund that moved goods given free, each posted exactly once;
+        their stock entries in the canonical journal."""
         day = partition_date(context)
         client = jurnal.client(staging.store)
         outbox = Outbox(staging.store, context.run.run_id)
