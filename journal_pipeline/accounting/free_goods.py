@@ -29,6 +29,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
+
 from journal_pipeline.accounting.business_day import business_date
 from journal_pipeline.accounting.documents import STOCK_ADJUSTMENT, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold
@@ -190,6 +192,16 @@ def free_goods_documents(
             )
         )
     return documents, holds
+
+
+def free_line_orders(lines: pd.DataFrame) -> list[str]:
+    """Ids of the orders with a line at no charge among the frames' ``lines`` (the rule of
+    `invoices.is_free`, for every line at once), sorted."""
+    if lines.empty:
+        return []
+    gross = pd.to_numeric(lines["total_order_amount"], errors="coerce")
+    off = pd.to_numeric(lines["discount_amount"], errors="coerce")
+    return sorted({str(i) for i in lines.loc[(gross <= off).fillna(False), "order_id"]})
 
 
 def gives_free_units(order: Mapping[str, Any]) -> bool:

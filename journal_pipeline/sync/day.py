@@ -9,7 +9,14 @@ from typing import Any
 
 import pandas as pd
 
-from journal_pipeline.accounting import invoices, payments, periods, posting_rules, refunds
+from journal_pipeline.accounting import (
+    free_goods,
+    invoices,
+    payments,
+    periods,
+    posting_rules,
+    refunds,
+)
 from journal_pipeline.accounting.business_day import extraction_windows, merged_window_utc
 from journal_pipeline.accounting.documents import (
     Document,
@@ -211,17 +218,8 @@ def build_journal(
         summary.documents,
         [*held, *moved_holds, *rolled_back, *summary.holds],
         summary,
-        free_line_orders(frames.lines),
+        free_goods.free_line_orders(frames.lines),
     )
-
-
-def free_line_orders(lines: pd.DataFrame) -> list[str]:
-    """Ids of the orders with a line at no charge (`invoices.is_free`), sorted."""
-    if lines.empty:
-        return []
-    gross = pd.to_numeric(lines["total_order_amount"], errors="coerce")
-    off = pd.to_numeric(lines["discount_amount"], errors="coerce")
-    return sorted({str(i) for i in lines.loc[(gross <= off).fillna(False), "order_id"]})
 
 
 def _money_back_orders(sales: posting_rules.DaySales) -> list[str]:
