@@ -34,7 +34,7 @@ import pandas as pd
 from journal_pipeline.accounting.business_day import business_date
 from journal_pipeline.accounting.documents import STOCK_ADJUSTMENT, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold
-from journal_pipeline.accounting.invoices import json_number
+from journal_pipeline.accounting.invoices import free_lines, json_number
 from journal_pipeline.accounting.iseller_stock import quantity, void_instant
 from journal_pipeline.accounting.periods import correction_date
 from journal_pipeline.accounting.stock_documents import adjustment_body, with_note
@@ -199,9 +199,7 @@ def free_line_orders(lines: pd.DataFrame) -> list[str]:
     `invoices.is_free`, for every line at once), sorted."""
     if lines.empty:
         return []
-    gross = pd.to_numeric(lines["total_order_amount"], errors="coerce")
-    off = pd.to_numeric(lines["discount_amount"], errors="coerce")
-    return sorted({str(i) for i in lines.loc[(gross <= off).fillna(False), "order_id"]})
+    return sorted({str(i) for i in lines.loc[free_lines(lines), "order_id"]})
 
 
 def gives_free_units(order: Mapping[str, Any]) -> bool:

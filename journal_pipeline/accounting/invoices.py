@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from journal_pipeline.accounting.business_day import sold_on
 from journal_pipeline.accounting.customers import invoice_person
@@ -77,6 +78,13 @@ def is_free(line: LineRow) -> bool:
     """A line at no charge (a free modifier, a 100% line discount): Jurnal refuses a line whose
     amount is not above zero, so the invoice names it in its memo instead of a line."""
     return line.total_order_amount <= line.discount_amount
+
+
+def free_lines(lines: pd.DataFrame) -> pd.Series:
+    """`is_free` of every row of the frames' ``lines`` at once (a missing amount: not free)."""
+    gross = pd.to_numeric(lines["total_order_amount"], errors="coerce")
+    off = pd.to_numeric(lines["discount_amount"], errors="coerce")
+    return (gross <= off).fillna(False).astype(bool)
 
 
 def line_product(line: LineRow) -> dict[str, str] | None:
@@ -200,6 +208,8 @@ def _sales_invoice(
             )
         )
     if not invoice_lines and free_items:
+        # a hold, not nothing: the outbox's row is how later runs know the order was built
+        # (`StagingStore.completed_orders_without_documents`)
         return hold(
             f"every line is at no charge ({', '.join(free_items)}) and Jurnal takes no invoice "
             "line of Rp 0, so there is no invoice to post and nothing is owed. Goods tracked "
