@@ -24,7 +24,7 @@ MAX_DAYS = 10  # days `status` shows; the rest are counted
 MAX_GROUPS = 4  # reason groups per day
 MAX_TEXT = 160  # characters of one reason
 OPEN = ("pending", "held", "failed")
-STATES = ("posted", "by_hand", *OPEN, "withdrawn")
+STATES = ("posted", "by_hand", "nothing_to_post", *OPEN, "withdrawn")
 TIE_OUT = {
     "sales_invoice": "Invoices",
     "receive_payment": "Payments",

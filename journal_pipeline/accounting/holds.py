@@ -1,4 +1,5 @@
-"""A record the pipeline will not post until someone fixes its cause, with the fix."""
+"""A record the pipeline will not post until someone fixes its cause, with the fix; or one it
+built and found nothing to post for (`Hold.nothing_to_post`), settled as it is."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from journal_pipeline.core.orders import OrderRow
 if TYPE_CHECKING:
     from journal_pipeline.accounting.documents import Document
 
+# the outbox status of a record built with nothing to post: settled without a document
+NOTHING_TO_POST = "nothing_to_post"
+
 
 @dataclass(frozen=True)
 class Hold:
@@ -21,6 +25,9 @@ class Hold:
     business_date: date
     reason: str  # the record, the cause and the fix, in words a finance user can act on
     doc_type: str = "sales_invoice"  # the document that cannot be posted
+    # nothing is owed and nothing earned (an order given away whole): no document is wanted, the
+    # record is settled as built, and ``reason`` says why
+    nothing_to_post: bool = False
 
     @property
     def doc_key(self) -> str:
@@ -48,6 +55,7 @@ def order_hold(
     *,
     doc_type: str = "sales_invoice",
     source_id: str | None = None,
+    nothing_to_post: bool = False,
 ) -> Hold:
     """Hold a document of an iSeller order (a row of the orders frame), naming the order."""
     outlet = order.outlet_code or "?"
@@ -59,6 +67,7 @@ def order_hold(
         day,
         f"{order_label(order.order_reference, outlet, day)}: {reason}",
         doc_type,
+        nothing_to_post,
     )
 
 

@@ -207,17 +207,25 @@ def _sales_invoice(
                 charge_tax_config.rate if charge_tax_config is not None else None,
             )
         )
-    if not invoice_lines and free_items:
-        # a hold, not nothing: the outbox's row is how later runs know the order was built
-        # (`StagingStore.completed_orders_without_documents`)
-        return hold(
-            f"every line is at no charge ({', '.join(free_items)}) and Jurnal takes no invoice "
-            "line of Rp 0, so there is no invoice to post and nothing is owed. Goods tracked "
-            "in stock leave it by the order's own stock adjustment (free goods, number "
-            "<invoice no>/G). Nothing is left to do: `journal-pipeline resolve` this record."
+    if not invoice_lines and free_items and not order.total_amount:
+        # nothing owed, nothing earned: no invoice, but a row in the outbox all the same, as the
+        # record that the order was built (`StagingStore.completed_orders_without_documents`)
+        return None, order_hold(
+            order,
+            day,
+            f"every line is at no charge ({', '.join(free_items)}): nothing is owed and "
+            "nothing earned, and Jurnal takes no invoice line of Rp 0, so there is no invoice "
+            "to post. Goods tracked in stock leave it by the order's own stock adjustment "
+            "(free goods, number <invoice no>/G). Nothing to do.",
+            nothing_to_post=True,
         )
     if not invoice_lines:
-        return hold("the order has no lines to invoice. Check it in iSeller.")
+        return hold(
+            f"the order has no lines to invoice ({', '.join(free_items) or 'none'} at no "
+            f"charge) but its total is {format_idr(order.total_amount)}. Check it in iSeller."
+            if order.total_amount
+            else "the order has no lines to invoice. Check it in iSeller."
+        )
     discount = Decimal(sum(line.discount_order_amount for line in lines) + folded_discount)
     fit = fit_total(
         model_lines,

@@ -435,7 +435,8 @@ def summary(
         "journal_lines": len(lines),
         "total_debit": int(lines["debit"].sum()) if len(lines) else 0,
         "total_credit": int(lines["credit"].sum()) if len(lines) else 0,
-        "held": len(holds),
+        "held": sum(not hold.nothing_to_post for hold in holds),
+        "nothing_to_post": sum(hold.nothing_to_post for hold in holds),
         "by_role": {}
         if by_role is None
         else {

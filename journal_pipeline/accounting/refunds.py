@@ -27,7 +27,7 @@ from journal_pipeline.accounting.day_sales import (
     with_business_dates,
 )
 from journal_pipeline.accounting.documents import SALES_RETURN, Document, transaction_no
-from journal_pipeline.accounting.holds import Hold, order_hold
+from journal_pipeline.accounting.holds import NOTHING_TO_POST, Hold, order_hold
 from journal_pipeline.accounting.invoices import sales_invoice
 from journal_pipeline.accounting.labels import payment_method
 from journal_pipeline.accounting.posting_rules import DatedPayment, sale_entry
@@ -183,6 +183,8 @@ def corrections_of_day(
             holds.append(_payment_hold(pay, day, "its order is not staged; sync its sale day."))
             continue
         status = invoice_status.get(order.order_id)
+        if status == NOTHING_TO_POST:  # given away whole: no invoice to reverse or return
+            continue
         if pay.type == "void" and status != "posted" and order.business_date >= config.start_date:
             if status in NOT_POSTED:
                 holds.append(_not_posted(order, pay, day, status))

@@ -132,6 +132,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
                 **rupiah("total_debit", totals["total_debit"]),
                 **rupiah("total_credit", totals["total_credit"]),
                 "held": totals["held"],
+                "nothing_to_post": totals["nothing_to_post"],
                 "held_reasons": dg.MetadataValue.md(held_reasons(journal.holds)),
                 "readings": metadata_value(readings or {}),
                 **queue_counts(written),

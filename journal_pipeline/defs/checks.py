@@ -14,6 +14,7 @@ import dagster as dg
 import pandas as pd
 
 from journal_pipeline.accounting import checks, posting_rules
+from journal_pipeline.accounting.holds import NOTHING_TO_POST
 from journal_pipeline.defs.metadata import findings_table, markdown_table, rupiah
 from journal_pipeline.sync.by_hand import BY_HAND
 from journal_pipeline.sync.completeness import DayCompleteness
@@ -142,8 +143,11 @@ def every_record_posted_result(
     posted = int((documents["status"] == "posted").sum())
     withdrawn = int((documents["status"] == "withdrawn").sum())
     by_hand = int((documents["status"] == BY_HAND).sum())
+    nothing = int((documents["status"] == NOTHING_TO_POST).sum())
     if open_docs.empty:
         manual = f", {by_hand} booked by hand (`journal-pipeline resolve`)" if by_hand else ""
+        if nothing:
+            manual += f", {nothing} with nothing to post (an order given away whole)"
         description = (
             f"Nothing held, failed or pending on {day}: of its {len(documents)} document(s), "
             f"{posted} are in Jurnal{manual} and {withdrawn} withdrawn (no longer wanted: a "
@@ -174,6 +178,7 @@ def every_record_posted_result(
             "documents_posted": posted,
             "documents_withdrawn": withdrawn,
             "documents_by_hand": by_hand,
+            "documents_nothing_to_post": nothing,
             "open_records": len(open_docs),
             **{f"records_{state}": n for state, n in counts.items()},
             "records": dg.MetadataValue.md(

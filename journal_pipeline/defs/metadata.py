@@ -75,6 +75,8 @@ def status_counts(documents: pd.DataFrame) -> dict[str, int]:
 
 
 def held_reasons(holds: list[Hold]) -> str:
+    """The held records and why; one with nothing to post (`Hold.nothing_to_post`) is not."""
+    holds = [hold for hold in holds if not hold.nothing_to_post]
     if not holds:
         return "Nothing held."
     rows = "\n".join(f"| {_cell(h.source_reference)} | {_cell(h.reason)} |" for h in holds[:SHOWN])

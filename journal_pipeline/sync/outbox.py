@@ -36,6 +36,7 @@ from journal_pipeline.accounting.documents import (
     STOCK_ADJUSTMENT,
     WAREHOUSE_TRANSFER,
 )
+from journal_pipeline.accounting.holds import NOTHING_TO_POST
 from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.storage import tables
@@ -62,6 +63,7 @@ BATCH_SIZE = 100
 STATES = (
     "posted",
     BY_HAND,
+    NOTHING_TO_POST,
     *OPEN_STATES,
     "withdrawn",
 )  # every state, in the order people read them

@@ -27,7 +27,7 @@ from journal_pipeline.accounting.documents import (
     STOCK_DOCUMENTS,
     Document,
 )
-from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.holds import NOTHING_TO_POST, Hold
 from journal_pipeline.accounting.return_arithmetic import OWN_POSTINGS
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import dumps
@@ -101,7 +101,7 @@ class OutboxBuilding(OutboxReads):
                     continue
                 if not _in_scope(row.doc_type, scope):  # built by another part of the pipeline
                     continue
-                if row.status in OPEN_STATES:
+                if row.status in (*OPEN_STATES, NOTHING_TO_POST):
                     self._set(
                         conn, key, now, "withdrawn", status="withdrawn", reason=WITHDRAWN_REASON
                     )
@@ -166,28 +166,29 @@ class OutboxBuilding(OutboxReads):
             return "already_posted"
         if row is not None and row.status == BY_HAND:
             return BY_HAND
+        status = NOTHING_TO_POST if hold.nothing_to_post else "held"
         if row is None:
             new.holds.append(
                 {
                     **_identity(hold),
-                    "status": "held",
+                    "status": status,
                     "reason": hold.reason,
                     "attempts": 0,
                     "created_at": now,
                     "updated_at": now,
                 }
             )
-            new.logs.append(self._log_row(hold.doc_key, "held", hold.reason, now))
+            new.logs.append(self._log_row(hold.doc_key, status, hold.reason, now))
             new.keys.add(hold.doc_key)
         else:
-            if row.status != "held":
-                self._log(conn, hold.doc_key, "held", hold.reason, now)
+            if row.status != status:
+                self._log(conn, hold.doc_key, status, hold.reason, now)
             conn.execute(
                 sa.update(t)
                 .where(t.c.doc_key == hold.doc_key)
-                .values(status="held", reason=hold.reason, updated_at=now)
+                .values(status=status, reason=hold.reason, updated_at=now)
             )
-        return "held"
+        return status
 
     def _flag_reversal(
         self, conn: sa.Connection, day: date, invoice_row: Row, now: datetime

@@ -128,20 +128,40 @@ def test_free_items_are_named_in_the_memo_not_sent_as_zero_lines():
     assert body["memo"].endswith("free of charge: 1 × Tas Kain")
 
 
-def test_an_order_given_away_whole_is_held_saying_there_is_nothing_to_invoice():
+def _given_away_whole(shipping: int = 0) -> dict:
     # a complimentary order: its one line discounted 100%, nothing paid, nothing owed
     order = untaxed_order("c1", payments=[])
     order.update(total_discount_amount=Decimal(100_000), subtotal=Decimal(0))
-    order.update(total_amount=Decimal(0), payment_status="paid")
+    order.update(total_amount=Decimal(shipping), payment_status="paid")
+    order.update(total_shipping_amount=Decimal(shipping))
     order["order_details"][0].update(
         discount_amount=Decimal(100_000), discount_percentage=Decimal(100), subtotal=Decimal(0)
     )
-    sales = posting_rules.sales_of_day(order_frames([order]), CONFIG, date(2026, 11, 20))
+    return order
+
+
+def test_an_order_given_away_whole_has_nothing_to_post():
+    sales = posting_rules.sales_of_day(
+        order_frames([_given_away_whole()]), CONFIG, date(2026, 11, 20)
+    )
     lines, journal_holds = posting_rules.journal_lines(sales, CONFIG)
     assert journal_holds == [] and lines.empty  # nothing owed, nothing earned
 
     documents, (hold,) = invoices.sales_invoices(sales, CONFIG)
     assert documents == []
+    assert hold.nothing_to_post  # settled as built, not a hold for a person
     assert "every line is at no charge (1 × Kopi Arabika 250g)" in hold.reason
     assert "leave it by the order's own stock adjustment" in hold.reason
     assert "Check it in iSeller" not in hold.reason
+    totals = posting_rules.summary(lines, [hold])
+    assert (totals["held"], totals["nothing_to_post"]) == (0, 1)
+
+
+def test_free_lines_with_a_total_to_pay_are_held():
+    # every line free but a shipping charge to pay: no invoice line can carry what is owed
+    sales = posting_rules.sales_of_day(
+        order_frames([_given_away_whole(shipping=15_000)]), CONFIG, date(2026, 11, 20)
+    )
+    _, (hold,) = invoices.sales_invoices(sales, CONFIG)
+    assert not hold.nothing_to_post
+    assert "its total is Rp 15.000" in hold.reason and "Check it in iSeller" in hold.reason

@@ -5,16 +5,20 @@ the void of another sale brings its bag back on the void's day."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from journal_pipeline.accounting.stock_comparison import jurnal_stock
 from journal_pipeline.config import load_config
+from journal_pipeline.defs.checks import every_record_posted_result
+from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync import stock_documents as stock_sync
+from journal_pipeline.sync.failed_records import PROBLEM_EVENTS
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.stock_documents import FREE_LINE_ORDERS
 from journal_pipeline_tests.accounting.test_free_goods import _voided, _with_free_tote
@@ -153,3 +157,98 @@ def test_the_stock_build_looks_where_the_sales_build_found_lines_at_no_charge(tm
     # the mark is what the stock build reads: one that names no order finds nothing
     store.set_mark(FREE_LINE_ORDERS, SALE_DAY.isoformat(), [])
     assert stock_sync.build_stock_day(store, CONFIG, SALE_DAY).documents == []
+
+
+def _given_away_whole() -> dict:
+    """A tote bag given away alone: nothing paid, nothing owed."""
+    order = _with_free_tote("1")
+    order.update(order_id="44444444-4444-4444-4444-444444444444", order_reference="#JKT-000104")
+    order["order_details"] = order["order_details"][-1:]
+    order.update(
+        total_order_amount="85000",
+        total_discount_amount="85000",
+        subtotal="0",
+        total_tax_amount="0",
+        total_amount="0",
+        buying_price="40000",
+        discounts=[],
+        transactions=[],
+    )
+    return order
+
+
+def test_an_order_given_away_whole_is_settled_with_nothing_to_post(jurnal, tmp_path):
+    store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    order = _given_away_whole()
+    store.upsert_orders([order])
+    outbox = Outbox(store, "test-run")
+    key = f"sales_invoice:{order['order_id']}"
+
+    def sales_day(day: date) -> None:
+        journal = day_sync.build_journal(store, CONFIG, day)
+        day_sync.record_journal(store, outbox, day, journal)
+        outbox.post_pending(day, jurnal)
+
+    sales_day(SALE_DAY)
+    documents = outbox.documents(SALE_DAY)
+    (row,) = documents[documents["doc_key"] == key].itertuples()
+    assert row.status == "nothing_to_post" and "nothing is owed" in row.reason
+    # built, so the late-orders sensor does not ask for the day again; settled, so the day's
+    # check passes with nothing held and nothing for a person to resolve
+    assert store.completed_orders_without_documents(datetime(2026, 1, 1, tzinfo=UTC)) == []
+    check = every_record_posted_result(documents, SALE_DAY)
+    assert check.passed, check.description
+    assert "1 with nothing to post" in check.description
+    assert check.metadata["documents_nothing_to_post"].value == 1
+    with store.engine.connect() as conn:  # no event the held-records alert reads
+        events = conn.execute(
+            sa.select(tables.outbox_log.c.event).where(tables.outbox_log.c.doc_key == key)
+        ).scalars()
+        assert set(events) == {"nothing_to_post"} and not set(events) & set(PROBLEM_EVENTS)
+    _run_day(store, jurnal, SALE_DAY)  # its bag leaves the warehouse all the same
+    assert _bags(jurnal, SALE_DAY) == Decimal(9)
+    sales_day(SALE_DAY)  # the day again: still settled, nothing in Jurnal
+    assert outbox.documents(SALE_DAY).set_index("doc_key").at[key, "status"] == "nothing_to_post"
+    assert not [
+        i for i in jurnal.iter_list("sales_invoices", "sales_invoices") if i.get("custom_id")
+    ]
+
+    # its bag brought back later: no invoice to return against, nothing held on the refund's
+    # day; the bag comes back by its own stock adjustment
+    store.upsert_refunds(
+        [
+            {
+                "refund_id": "refund-4",
+                "order_id": order["order_id"],
+                "refund_date": "2026-11-21 05:00:00",
+                "refund_amount": "0",
+                "refund_details": [{"order_detail_id": "d9", "quantity": "1"}],
+            }
+        ]
+    )
+    refunded = order | {
+        "transactions": [
+            {"type": "refund", "status": "success", "transaction_date": "2026-11-21 05:00:00"}
+            | {"amount": "0", "transaction_id": "t-refund-4", "gateway": "cash"}
+        ]
+    }
+    store.upsert_orders([refunded | {"modified_date": "2026-11-21 05:00:00"}])
+    sales_day(REFUND_DAY)
+    later = outbox.documents(REFUND_DAY)
+    assert not later["status"].isin(("held", "failed", "pending")).any(), later.to_dict("records")
+    _run_day(store, jurnal, REFUND_DAY)
+    assert _bags(jurnal, REFUND_DAY) == Decimal(10)
+
+
+def test_a_paid_line_added_before_posting_turns_nothing_to_post_into_an_invoice(tmp_path):
+    store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    order = _given_away_whole()
+    store.upsert_orders([order])
+    outbox = Outbox(store, "test-run")
+    key = f"sales_invoice:{order['order_id']}"
+    for built in (order, {**_with_free_tote("1"), "order_id": order["order_id"]}):
+        store.upsert_orders([{**built, "modified_date": "2026-11-20 05:00:00"}])
+        journal = day_sync.build_journal(store, CONFIG, SALE_DAY)
+        day_sync.record_journal(store, outbox, SALE_DAY, journal)
+    documents = outbox.documents(SALE_DAY).set_index("doc_key")
+    assert documents.at[key, "status"] == "pending"  # now owed: an invoice, posted as any
