@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 # the outbox status of a record built with nothing to post: settled without a document
 NOTHING_TO_POST = "nothing_to_post"
+# the outbox status of a record a person booked in Jurnal (`sync.by_hand`)
+BY_HAND = "by_hand"
 
 
 @dataclass(frozen=True)

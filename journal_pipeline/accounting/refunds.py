@@ -10,7 +10,8 @@ nothing is guessed. A void of a posted sale gives back every unit (`reversals.py
 Whether the sale's invoice is in Jurnal is the outbox's knowledge, handed in as
 ``invoice_status`` (order id → outbox status of its invoice): a void reverses only a posted
 invoice (before posting nothing was posted, as before); a refund or void of a sale whose invoice
-is held or failed, or that lies before ``start_date``, is held naming the order.
+is held or failed, or that lies before ``start_date``, is held naming the order, and one of a
+sale booked by hand (`sync.by_hand`) is held for a person to book the same way.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from journal_pipeline.accounting.day_sales import (
     with_business_dates,
 )
 from journal_pipeline.accounting.documents import SALES_RETURN, Document, transaction_no
-from journal_pipeline.accounting.holds import NOTHING_TO_POST, Hold, order_hold
+from journal_pipeline.accounting.holds import BY_HAND, NOTHING_TO_POST, Hold, order_hold
 from journal_pipeline.accounting.invoices import sales_invoice
 from journal_pipeline.accounting.labels import payment_method
 from journal_pipeline.accounting.posting_rules import DatedPayment, sale_entry
@@ -185,6 +186,9 @@ def corrections_of_day(
         status = invoice_status.get(order.order_id)
         if status == NOTHING_TO_POST:  # given away whole: no invoice to reverse or return
             continue
+        if status == BY_HAND:  # its invoice is a person's, so is its correction
+            holds.append(_sale_booked_by_hand(order, pay, day))
+            continue
         if pay.type == "void" and status != "posted" and order.business_date >= config.start_date:
             if status in NOT_POSTED:
                 holds.append(_not_posted(order, pay, day, status))
@@ -249,6 +253,23 @@ def _not_posted(order: Any, pay: DatedPayment, day: date, status: str | None) ->
         "first (see its reason), then run this day again.",
         doc_type=SALES_RETURN,
         source_id=pay.transaction_id,
+    )
+
+
+def _sale_booked_by_hand(order: Any, pay: DatedPayment, day: date) -> Hold:
+    source_id = text_or_none(pay.transaction_id) or order.order_id  # as `order_hold` keys it
+    key = f"{SALES_RETURN}:{source_id}"
+    undone = "reverse" if pay.type == "void" else "return against"
+    return order_hold(
+        order,
+        day,
+        f"{pay.type} of {format_idr(abs(int(pay.amount or order.total_amount)))} of the sale of "
+        f"{order.business_date}, whose invoice was booked by hand in Jurnal "
+        f"(`journal-pipeline resolve`): the pipeline has no invoice of its own to {undone}. Book "
+        f"the {pay.type} by hand against that invoice too, then "
+        f'`journal-pipeline resolve {key} --note "…"`.',
+        doc_type=SALES_RETURN,
+        source_id=source_id,
     )
 
 

@@ -1,6 +1,6 @@
 """Records done by hand in Jurnal: `journal-pipeline resolve` closes a held or failed record
-the pipeline cannot post itself (a locked day, a sale given away whole, a correction of a
-summarised order, …) once someone has booked it by hand, with a note saying how.
+the pipeline cannot post itself (a locked day, a correction of a summarised order, a refund of
+a sale booked by hand, …) once someone has booked it by hand, with a note saying how.
 
 A record done by hand is never posted by the pipeline, whatever later builds make of it: it
 stands like a posted one (the checks pass, the failed-records sensor is silent), and its log
@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from journal_pipeline.accounting.holds import BY_HAND
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.writing import writing
 
-BY_HAND = "by_hand"
+__all__ = ["BY_HAND", "RESOLVABLE", "resolve", "undo"]
 RESOLVABLE = ("held", "failed")  # what the pipeline cannot post without a person
 RESOLVED_EVENT = "resolved_by_hand"
 UNDONE_EVENT = "by_hand_undone"

@@ -14,8 +14,11 @@ from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import by_hand
+from journal_pipeline.sync import day as day_sync
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.summary_day import summary_of_day
+from journal_pipeline_tests.accounting.orders import retail_order
+from journal_pipeline_tests.accounting.test_free_goods import _voided
 from journal_pipeline_tests.databases import postgres_schema_url
 from journal_sandbox.defaults import DEMO_CONFIG
 from journal_sandbox.demo_merchant import DemoMerchant
@@ -113,3 +116,56 @@ def test_a_summary_does_not_carry_an_order_booked_by_hand(outbox):
     by_hand.undo(outbox.store.engine, [invoice.doc_key], "ana")
     plain = summary_of_day(outbox.store, config, DAY, documents, now=OVER)
     assert invoice.source_id in {m.order_id for m in plain.members}
+
+
+def test_a_void_or_refund_of_a_sale_booked_by_hand_is_held_for_a_person(outbox):
+    """The pipeline has no invoice of its own to reverse: the correction is held naming what
+    to do, never dropped, and resolved the same way."""
+    store = outbox.store
+    sold, void_day = date(2026, 11, 20), date(2026, 11, 21)
+    order = retail_order()
+    refunded = {**retail_order(), "order_id": "55555555-5555-5555-5555-555555555555"}
+    refunded["order_reference"] = "#JKT-000105"
+    store.upsert_orders([order, refunded])
+    journal = day_sync.build_journal(store, CONFIG, sold)
+    keys = [f"sales_invoice:{o['order_id']}" for o in (order, refunded)]
+    outbox.enqueue(sold, [], [_held(d) for d in journal.documents if d.doc_key in keys])
+    assert all(r.done for r in by_hand.resolve(store.engine, keys, "INV/0042-43", "ana"))
+
+    store.upsert_orders([_voided(order, "2026-11-21 04:00:00")])
+    back = "2026-11-21 05:00:00"
+    refund = {"transaction_id": "t-refund", "transaction_date": back, "type": "refund"}
+    refund |= {"status": "success", "gateway": "cash", "payment_type_name": "Cash"}
+    refunded["transactions"] = [*refunded["transactions"], refund | {"amount": "-23750"}]
+    store.upsert_orders([refunded | {"modified_date": back}])
+    store.upsert_refunds(
+        [
+            {
+                "refund_id": "r1",
+                "order_id": refunded["order_id"],
+                "refund_date": back,
+                "refund_amount": "23750",
+                "refund_details": [{"order_detail_id": "d2", "quantity": "1"}],
+            }
+        ]
+    )
+    journal = day_sync.build_journal(store, CONFIG, void_day)
+    held = {h.source_reference: h for h in journal.holds}
+    assert set(held) == {"#JKT-000101", "#JKT-000105"}, [h.reason for h in journal.holds]
+    assert "void of Rp 187.702" in held["#JKT-000101"].reason
+    assert "no invoice of its own to reverse" in held["#JKT-000101"].reason
+    assert "return against" in held["#JKT-000105"].reason
+    for hold in held.values():
+        assert f"journal-pipeline resolve {hold.doc_key}" in hold.reason
+    day_sync.record_journal(store, outbox, void_day, journal)
+    documents = outbox.documents(void_day)
+    assert set(documents.loc[documents["status"] == "held", "doc_key"]) == {
+        h.doc_key for h in held.values()
+    }
+    # booked by hand in turn: the day again leaves them so, nothing for the pipeline to post
+    by_hand.resolve(store.engine, [h.doc_key for h in held.values()], "SR/0007-8", "ana")
+    day_sync.record_journal(
+        store, outbox, void_day, day_sync.build_journal(store, CONFIG, void_day)
+    )
+    documents = outbox.documents(void_day)
+    assert not documents["status"].isin(("held", "failed", "pending")).any()
