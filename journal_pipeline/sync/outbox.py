@@ -167,7 +167,9 @@ class Outbox(OutboxBuilding):
                 ready.append(row)
                 continue
             result.waiting += 1
-            reason = waiting_reason(row.source_reference, invoice_no, state, row.business_date)
+            reason = waiting_reason(
+                row.source_reference, invoice_no, state, row.business_date, key=row.doc_key
+            )
             self._mark(row.doc_key, "held", reason, "held")
         return ready
 

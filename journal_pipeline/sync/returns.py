@@ -137,7 +137,7 @@ def _post_return(outbox: Outbox, row: Row, client: CorrectionWriter, result: Pos
             state = invoice_state(conn, invoice_no, row.source_reference, row.business_date)
         document = f"Sales return {row.transaction_no}"
         reason = waiting_reason(
-            row.source_reference, invoice_no, state, row.business_date, document
+            row.source_reference, invoice_no, state, row.business_date, document, row.doc_key
         )
         outbox._mark(row.doc_key, "held", reason, "held")
         return True

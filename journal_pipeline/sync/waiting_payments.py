@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from journal_pipeline.accounting.documents import RECEIVE_PAYMENT, SALES_INVOICE, SALES_RETURN
+from journal_pipeline.accounting.holds import BY_HAND
 from journal_pipeline.core.timestamps import as_utc
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import loads
@@ -130,9 +131,18 @@ def waiting_reason(
     state: InvoiceState,
     payment_day: date,
     document: str = "Payment",
+    key: str = "KEY",
 ) -> str:
     """Why a payment (or a sales return) is held: the invoice, where it stands, and the day to
-    sync."""
+    sync; or, for an invoice booked by hand, that it is a person's to book too (``key``: the
+    held record's, what `journal-pipeline resolve` takes)."""
+    if state.status == BY_HAND:
+        return (
+            f"{document} of order {order_reference} goes against invoice {invoice_no}, which "
+            "was booked by hand in Jurnal (`journal-pipeline resolve`): the pipeline pays and "
+            "returns against only the invoices it posted. Book it by hand against that invoice "
+            f'too, then `journal-pipeline resolve {key} --note "…"`.'
+        )
     head = f"{document} of order {order_reference} waits for its invoice {invoice_no}, "
     again = f"then {payment_day.isoformat()} runs again by itself once the invoice is posted."
     if state.business_date is not None:

@@ -15,10 +15,12 @@ import pytest
 from click.testing import CliRunner
 
 from journal_pipeline.accounting.documents import Document
+from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.cli import main
 from journal_pipeline.defs.failed_records_sensor import build_failed_records_sensor
 from journal_pipeline.defs.resources import MerchantConfigResource, StagingResource
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync import by_hand
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.outbox_log_reads import log_after, payment_days
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
@@ -200,3 +202,24 @@ def test_a_held_refund_of_another_day_runs_again_once_its_invoice_posts(tmp_path
     outbox._mark("sales_invoice:o-D", "posted", "Jurnal id 1", "posted")
     (due,) = payment_days(store, log_after(store, 0))
     assert (due.day, due.invoices, due.payments) == (refunded, ("ISL/D",), ("sales_return:r-D",))
+
+
+def test_a_payment_of_an_invoice_booked_by_hand_is_held_for_a_person(tmp_path):
+    """It would wait for ever (the pipeline never posts that invoice): held saying to book it
+    by hand too, and resolved the same way."""
+    store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    outbox = Outbox(store)
+    sold, paid = date(2026, 11, 17), date(2026, 11, 18)
+    held = Hold("order", "o-E", "#E", "JKT", sold, "a locked day: post it by hand")
+    outbox.enqueue(sold, [], [held])
+    assert by_hand.resolve(store.engine, [held.doc_key], "INV/0099 by hand", "ana")[0].done
+    outbox.enqueue(paid, [_receive_payment("E", paid)], [])
+    with running_jurnal_sandbox(tmp_path / "jurnal") as handle:
+        result = outbox.post_pending(paid, handle.client())
+    assert (result.posted, result.waiting) == (0, 1)
+    row = outbox.documents(paid).set_index("doc_key").loc["receive_payment:t-E"]
+    assert row.status == "held"
+    assert "booked by hand in Jurnal" in row.reason
+    assert "journal-pipeline resolve receive_payment:t-E" in row.reason
+    assert "runs again by itself" not in row.reason  # nothing will post that invoice
+    assert by_hand.resolve(store.engine, ["receive_payment:t-E"], "paid by hand", "ana")[0].done
