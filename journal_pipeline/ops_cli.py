@@ -172,9 +172,9 @@ def day_status_lines(store, day: date, records: bool = False) -> list[str]:
 
 
 def record_lines(documents: pd.DataFrame) -> list[str]:
-    """Each held, failed or by-hand record: its key (what `resolve` takes), its number and
-    its reason."""
-    shown = documents[documents["status"].isin(("held", "failed", "by_hand"))]
+    """Each held, failed, by-hand or nothing-to-post record: its key (what `resolve` takes),
+    its number and its reason."""
+    shown = documents[documents["status"].isin(("held", "failed", "by_hand", "nothing_to_post"))]
     lines = []
     for row in shown.sort_values(["status", "doc_key"]).itertuples(index=False):
         number = _text(row.transaction_no) or _text(row.source_reference) or "no number"
@@ -190,7 +190,7 @@ def record_lines(documents: pd.DataFrame) -> list[str]:
 @click.option(
     "--records",
     is_flag=True,
-    help="List each held, failed or by-hand record with its key (what `resolve` takes).",
+    help="List each held, failed, by-hand or nothing-to-post record with its key and reason.",
 )
 def status(day, since, records):
     """Per business day: documents by status and type, the oldest pending, held and failed

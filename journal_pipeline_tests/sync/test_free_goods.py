@@ -10,8 +10,10 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from journal_pipeline.accounting.stock_comparison import jurnal_stock
+from journal_pipeline.cli import main
 from journal_pipeline.config import load_config
 from journal_pipeline.defs.checks import every_record_posted_result
 from journal_pipeline.storage import tables
@@ -26,6 +28,7 @@ from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 from journal_sandbox.defaults import DEMO_CONFIG
 
 CONFIG = load_config(DEMO_CONFIG)
+DEMO = str(DEMO_CONFIG)
 SALE_DAY, REFUND_DAY, VOID_DAY = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 23)
 WAREHOUSE = CONFIG.outlet("JKT").warehouse
 
@@ -205,6 +208,12 @@ def test_an_order_given_away_whole_is_settled_with_nothing_to_post(jurnal, tmp_p
             sa.select(tables.outbox_log.c.event).where(tables.outbox_log.c.doc_key == key)
         ).scalars()
         assert set(events) == {"nothing_to_post"} and not set(events) & set(PROBLEM_EVENTS)
+    listed = CliRunner().invoke(
+        main,
+        ["status", "--date", SALE_DAY.isoformat(), "--records"],
+        env={"STAGING_DATABASE_URL": str(store.engine.url), "JOURNAL_PIPELINE_CONFIG": DEMO},
+    )
+    assert f"nothing_to_post {key} (#JKT-000104): " in listed.output, listed.output
     _run_day(store, jurnal, SALE_DAY)  # its bag leaves the warehouse all the same
     assert _bags(jurnal, SALE_DAY) == Decimal(9)
     sales_day(SALE_DAY)  # the day again: still settled, nothing in Jurnal
