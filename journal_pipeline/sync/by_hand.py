@@ -4,7 +4,9 @@ a sale booked by hand, …) once someone has booked it by hand, with a note sayi
 
 A record done by hand is never posted by the pipeline, whatever later builds make of it: it
 stands like a posted one (the checks pass, the failed-records sensor is silent), and its log
-keeps the note. ``--undo`` opens it again: the next run of its day builds it afresh.
+keeps the note; a change of its source afterwards is held for a person
+(`outbox_building.BY_HAND_CHANGE`). ``--undo`` opens it again: the next run of its day builds
+it afresh.
 """
 
 from __future__ import annotations

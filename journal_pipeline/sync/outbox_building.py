@@ -38,6 +38,8 @@ from journal_pipeline.sync.outbox_reads import OutboxReads, Row
 OPEN_STATES = ("pending", "held", "failed")  # not in Jurnal, and still meant to be
 WITHDRAWN_REASON = "no longer an event of this business date (voided or moved)"
 REVERSAL = "reversal"
+# a record booked by hand whose source changed since: the hand-booked document needs a person
+BY_HAND_CHANGE = "by_hand_change"
 # built apart from the day's sales, each by its own asset
 SEPARATE_BUILDS = (*STOCK_DOCUMENTS, OPENING_STOCK, CASH_COUNT, PAYMENT_FEE, PAYOUT)
 _LOOKUP_CHUNK = 500  # keys per IN (...) look-up, well under every database's parameter limit
@@ -97,7 +99,7 @@ class OutboxBuilding(OutboxReads):
                     counts[self._put_hold(conn, item, row, now, new)] += 1
             new.write(conn)
             for key, row in current.items():
-                if key in wanted or row.doc_type == REVERSAL:  # reversals wait for a person
+                if key in wanted or row.doc_type in (REVERSAL, BY_HAND_CHANGE):  # for a person
                     continue
                 if not _in_scope(row.doc_type, scope):  # built by another part of the pipeline
                     continue
@@ -135,6 +137,7 @@ class OutboxBuilding(OutboxReads):
             new.keys.add(doc.doc_key)
             return "enqueued"
         if row.status == BY_HAND:  # booked by hand in Jurnal: never posted by the pipeline
+            self._follow_by_hand(conn, doc, row, digest, now)
             return BY_HAND
         if row.status == "posted":
             if row.payload_hash != digest:
@@ -189,6 +192,40 @@ class OutboxBuilding(OutboxReads):
                 .values(status=status, reason=hold.reason, updated_at=now)
             )
         return status
+
+    def _follow_by_hand(
+        self, conn: sa.Connection, doc: Document, row: Row, digest: str, now: datetime
+    ) -> None:
+        """A record booked by hand keeps the first document built of it since as what was
+        booked; a later build that differs from it (the order changed in iSeller) is held for
+        a person to correct the hand-booked document, once per change."""
+        t = tables.outbox
+        if row.payload_hash == digest:
+            return
+        conn.execute(
+            sa.update(t)
+            .where(t.c.doc_key == doc.doc_key)
+            .values(payload=dumps(doc.payload), payload_hash=digest, updated_at=now)
+        )
+        if row.payload_hash is None:  # the first document built since it was resolved
+            return
+        hold = Hold(
+            "order",
+            f"{doc.source_id}:{digest[:12]}",
+            doc.source_reference,
+            doc.outlet_code,
+            doc.business_date,
+            f"{doc.source_reference} (outlet {doc.outlet_code}, {doc.business_date}) changed "
+            f"in iSeller after its {doc.doc_type.replace('_', ' ')} was booked by hand in "
+            f"Jurnal ({doc.doc_key}): the pipeline does not touch it. Correct it in Jurnal by "
+            "hand with a new document (posted documents are never edited), then "
+            f"`journal-pipeline resolve {BY_HAND_CHANGE}:{doc.source_id}:{digest[:12]} "
+            '--note "…"`.',
+            BY_HAND_CHANGE,
+        )
+        new = _NewRows()
+        self._put_hold(conn, hold, _rows_of(conn, {hold.doc_key}).get(hold.doc_key), now, new)
+        new.write(conn)
 
     def _flag_reversal(
         self, conn: sa.Connection, day: date, invoice_row: Row, now: datetime
@@ -275,7 +312,6 @@ def _rows_of(conn: sa.Connection, keys: set[str]) -> dict[str, Row]:
     return found
 
 
-#####HASH
 def _hash(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(dumps(_as_compared(payload)).encode("utf-8")).hexdigest()
 

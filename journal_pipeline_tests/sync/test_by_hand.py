@@ -4,6 +4,8 @@ order. (The command, end to end: `test_resolve_cli.py`.)"""
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -169,3 +171,41 @@ def test_a_void_or_refund_of_a_sale_booked_by_hand_is_held_for_a_person(outbox):
     )
     documents = outbox.documents(void_day)
     assert not documents["status"].isin(("held", "failed", "pending")).any()
+
+
+def _changed(document):
+    """The same document of an order changed in iSeller since (another rate on its first line)."""
+    payload = copy.deepcopy(document.payload)
+    payload["sales_invoice"]["transaction_lines_attributes"][0]["rate"] += 1000
+    return replace(document, payload=payload)
+
+
+@pytest.mark.parametrize("resolved_from", ["hold", "failed document"])
+def test_a_change_after_booking_by_hand_is_held_for_a_person_once(outbox, resolved_from):
+    document = next(d for d in _day_documents() if d.doc_type == "sales_invoice")
+    key, engine = document.doc_key, outbox.store.engine
+    if resolved_from == "hold":
+        outbox.enqueue(DAY, [], [_held(document)])
+    else:
+        outbox.enqueue(DAY, [document], [])
+        outbox._mark(key, "failed", "Jurnal refused it", "failed")
+    by_hand.resolve(engine, [key], "INV/0042 by hand", "ana")
+    outbox.enqueue(DAY, [document], [])  # as booked: nothing to say
+    assert set(outbox.documents(DAY)["status"]) == {"by_hand"}
+
+    outbox.enqueue(DAY, [_changed(document)], [])
+    outbox.enqueue(DAY, [_changed(document)], [])  # the same change again: one record
+    documents = outbox.documents(DAY).set_index("doc_key")
+    (change,) = [k for k in documents.index if k.startswith("by_hand_change:")]
+    assert documents.at[change, "status"] == "held" and documents.at[key, "status"] == "by_hand"
+    reason = documents.at[change, "reason"]
+    assert f"changed in iSeller after its sales invoice was booked by hand in Jurnal ({key})" in (
+        reason
+    )
+    assert f"`journal-pipeline resolve {change} --note" in reason, reason
+    assert outbox.pending_payloads(DAY) == []  # nothing for the pipeline to post
+    outbox.enqueue(DAY, [], [])  # no longer built: the change still waits for a person
+    assert outbox.documents(DAY).set_index("doc_key").at[change, "status"] == "held"
+    assert by_hand.resolve(engine, [change], "credit note CN/0003 by hand", "ana")[0].done
+    outbox.enqueue(DAY, [_changed(document)], [])
+    assert not outbox.documents(DAY)["status"].isin(("held", "failed", "pending")).any()
