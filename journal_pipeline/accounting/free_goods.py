@@ -17,8 +17,10 @@ average cost there, as the canonical journal books a free line's cost as cost of
   refund's own documents are numbered).
 
 Keyed by iSeller's events, not by the sale's accounting: a correction or a repost of the sale
-leaves the goods where they went. A sale changed in iSeller after its adjustment was posted is
-flagged by the outbox (changed after posting) and not posted again.
+leaves the goods where they went. A sale whose free lines change in iSeller after its
+adjustment is in Jurnal (a free item added, taken off, or now charged) gets an adjustment of
+the difference on the business day of the change (`free_goods_changes`): ``<order id>/G<n>``,
+number ``<invoice no>/G<n>`` (n = 2, 3, … in the order they are posted); the posted ones stand.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.timestamps import parse_utc
 
 SOURCE = "free_goods"
+CHANGED = "changed in iSeller after posting"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FIX = "in the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
 
@@ -131,6 +134,65 @@ def free_goods_events(
     return events
 
 
+@dataclass(frozen=True)
+class PostedSale:
+    """A sale's free-goods adjustments in Jurnal: how many (its first and each change), and the
+    units (SKU → signed quantity) they moved together."""
+
+    count: int
+    units: dict[str, Decimal]
+
+
+def sale_units(order: Mapping[str, Any]) -> dict[str, Decimal]:
+    """SKU → units (out < 0) the free lines of ``order`` (raw) take: what its sale's
+    adjustments in Jurnal should add up to."""
+    lines = order.get("order_details") or []
+    return _signed(_units(line for line in lines if _is_free(line)), -1)
+
+
+def free_goods_changes(
+    orders: Iterable[Mapping[str, Any]], posted: Mapping[str, PostedSale], config: MerchantConfig
+) -> list[FreeUnits]:
+    """For each of ``orders`` (raw, as iSeller has them now) whose sale's adjustments are in
+    Jurnal (``posted``, by order id), the event of the difference between what its free lines
+    take now and what those moved; none when they agree. A voided order is left to its void,
+    which gives back what its free lines take."""
+    events = []
+    for order in orders:
+        order_id = str(order.get("order_id"))
+        outlet = text_or_none(order.get("outlet_code"))
+        done = posted.get(order_id)
+        if done is None or outlet is None or order.get("status") == "void":
+            continue
+        wanted = sale_units(order)
+        skus = sorted(set(wanted) | set(done.units))
+        delta = {sku: wanted.get(sku, Decimal(0)) - done.units.get(sku, Decimal(0)) for sku in skus}
+        delta = {sku: q for sku, q in delta.items() if q}
+        if not delta:
+            continue
+        n = done.count + 1
+        reference = str(order.get("order_reference") or order_id)
+        number = transaction_no(config, reference)
+        events.append(
+            FreeUnits(
+                f"{order_id}/G{n}",
+                f"{number}/G{n}",
+                f"{order_id}/G{n}",
+                outlet,
+                reference,
+                CHANGED,
+                delta,
+            )
+        )
+    return events
+
+
+def posted_units(payload: Mapping[str, Any]) -> dict[str, Decimal]:
+    """SKU → units a free-goods adjustment's payload moved."""
+    lines = payload["stock_adjustment"]["lines_attributes"]
+    return {str(line["product_code"]): Decimal(str(line["difference"])) for line in lines}
+
+
 def free_goods_documents(
     events: Sequence[FreeUnits], config: MerchantConfig, day: date
 ) -> tuple[list[Document], list[Hold]]:
@@ -149,7 +211,7 @@ def free_goods_documents(
             )
         elif account is None:
             problem = f"the account role cogs has no Jurnal account. Add accounts.cogs {FIX}"
-        key = f"{STOCK_ADJUSTMENT}:{SOURCE}:{event.source_id}"
+        key = document_key(event)
         if problem is not None:
             holds.append(
                 Hold(
@@ -165,7 +227,10 @@ def free_goods_documents(
             )
             continue
         assert outlet is not None and outlet.warehouse
-        listed = ", ".join(f"{json_number(abs(q))} × {sku}" for sku, q in event.units.items())
+        signed = event.what == CHANGED  # a change can take some units and give back others
+        listed = ", ".join(
+            f"{json_number(q if signed else abs(q))} × {sku}" for sku, q in event.units.items()
+        )
         memo = (
             f"iSeller order {event.order_reference} at {event.outlet_code}: {event.what} ({listed})"
         )
@@ -192,6 +257,10 @@ def free_goods_documents(
             )
         )
     return documents, holds
+
+
+def document_key(event: FreeUnits) -> str:
+    return f"{STOCK_ADJUSTMENT}:{SOURCE}:{event.source_id}"
 
 
 def free_line_orders(lines: pd.DataFrame) -> list[str]:

@@ -164,6 +164,22 @@ class StagingStore:
     def _time(self, moment: datetime | None) -> datetime | None:
         return None if moment is None else _db_time(self.engine, moment)
 
+    def modified_orders_with_posted(
+        self, source_prefix: str, start: datetime, end: datetime
+    ) -> list[dict]:
+        """Raw orders last modified in [start, end) UTC that have a posted outbox document
+        whose source id is ``source_prefix`` followed by the order's id."""
+        t, o = tables.iseller_orders, tables.outbox
+        query = (
+            sa.select(t.c.order_id)
+            .join(o, o.c.source_id == sa.literal(source_prefix) + t.c.order_id)
+            .where(o.c.status == "posted")
+            .where(t.c.modified_at >= self._time(start), t.c.modified_at < self._time(end))
+        )
+        with self.engine.connect() as conn:
+            ids = sorted({str(order_id) for order_id in conn.execute(query).scalars()})
+        return self.orders_by_id(ids) if ids else []
+
     def completed_orders_without_documents(self, since: datetime) -> list[tuple]:
         """(order_id, outlet_code, closed_at UTC) of completed orders fetched since ``since``
         that no journal build has seen: no document, hold or withdrawal in the outbox."""

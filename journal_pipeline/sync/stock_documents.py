@@ -31,6 +31,7 @@ from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.refunds import refund_key
 from journal_pipeline.storage.stock_documents import stock_documents_of_day, upsert_stock_documents
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync import free_goods as free_goods_sync
 from journal_pipeline.sync.by_hand import BY_HAND
 from journal_pipeline.sync.one_by_one import OneByOne
 from journal_pipeline.sync.outbox import Outbox, PostResult
@@ -96,7 +97,8 @@ def _add_free_goods(
 ) -> None:
     """The day's free-goods stock events, from the staged orders of its window with a line at
     no charge: as the day's sales build listed them (`FREE_LINE_ORDERS`), else every order
-    closed or changed in it or refunded on it."""
+    closed or changed in it or refunded on it; and the difference for each sale whose
+    adjustment is in Jurnal and whose order iSeller changed during the day."""
     kept = store.mark(FREE_LINE_ORDERS, day.isoformat())
     if kept is not None:
         orders = store.orders_by_id(kept[0])
@@ -107,17 +109,29 @@ def _add_free_goods(
         refunded = [i for i in store.refunded_order_ids(start, end) if i not in seen]
         orders += store.orders_by_id(refunded)
     orders = [order for order in orders if free_goods.gives_free_units(order)]
-    if not orders:
+    changed = free_goods_sync.changed_on(store, config, day)
+    if not orders and not changed:
         return
     refunds = store.refunds_of_orders(str(order.get("order_id")) for order in orders)
     events = free_goods.free_goods_events(
         orders, [(refund_key(r), r) for r in refunds], config, day
     )
+    posted = free_goods_sync.posted_sales(
+        store.engine, [str(o.get("order_id")) for o in [*orders, *changed]]
+    )
+    # a sale's adjustment in Jurnal stands: what changed since goes by an adjustment of its own
+    standing = [e for e in events if e.source_id in posted]
+    events = [e for e in events if e.source_id not in posted]
+    events += free_goods.free_goods_changes(changed, posted, config)
     documents, holds = free_goods.free_goods_documents(events, config, day)
     build.documents.extend(documents)
     build.holds.extend(holds)
     named = [(d.source_id, d.source_reference, d.outlet_code, d.doc_key) for d in documents]
     named += [(h.source_id, h.source_reference, h.outlet_code, h.doc_key) for h in holds]
+    named += [
+        (e.source_id, e.order_reference, e.outlet_code, free_goods.document_key(e))
+        for e in standing
+    ]
     for source_id, reference, outlet, key in named:
         outcome = Outcome(source_id, "free goods", reference or source_id, None, outlet, key)
         build.outcomes.append(outcome)

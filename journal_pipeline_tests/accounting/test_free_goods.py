@@ -8,9 +8,13 @@ from datetime import date
 from decimal import Decimal
 
 from journal_pipeline.accounting.free_goods import (
+    CHANGED,
+    PostedSale,
+    free_goods_changes,
     free_goods_documents,
     free_goods_events,
     gives_free_units,
+    posted_units,
 )
 from journal_pipeline.config import load_config
 from journal_pipeline_tests.accounting.orders import retail_order
@@ -19,6 +23,7 @@ from journal_sandbox.defaults import DEMO_CONFIG
 CONFIG = load_config(DEMO_CONFIG)
 SALE_DAY = date(2026, 11, 20)  # closed 03:15 UTC: 10:15 in Jakarta
 NEXT_DAY = date(2026, 11, 21)
+ORDER_ID = retail_order()["order_id"]
 
 
 def _with_free_tote(quantity: str = "2") -> dict:
@@ -120,3 +125,36 @@ def test_untracked_free_lines_move_nothing_and_a_missing_account_holds_naming_th
     assert documents == []
     assert hold.doc_key == f"stock_adjustment:free_goods:{retail_order()['order_id']}"
     assert "Free goods of order #JKT-000101" in hold.reason and "accounts.cogs" in hold.reason
+
+
+def _charged(order: dict) -> dict:
+    """The order with its tote bag charged: no longer free."""
+    changed = copy.deepcopy(order)
+    changed["order_details"][-1].update(discount_amount="0", subtotal="85000")
+    return changed
+
+
+def test_a_change_of_free_lines_after_posting_books_only_the_difference():
+    posted = {ORDER_ID: PostedSale(1, {"MRC-002": Decimal(-2)})}  # two bags out, in Jurnal
+    assert free_goods_changes([_with_free_tote("2")], posted, CONFIG) == []  # as posted
+
+    (more,) = free_goods_changes([_with_free_tote("3")], posted, CONFIG)  # a third bag free
+    assert (more.number, more.custom_id) == ("ISL/JKT-000101/G2", f"{ORDER_ID}/G2")
+    assert more.units == {"MRC-002": Decimal(-1)} and more.what == CHANGED
+    (document,), holds = free_goods_documents([more], CONFIG, NEXT_DAY)
+    body = document.payload["stock_adjustment"]
+    assert holds == [] and document.doc_key == f"stock_adjustment:free_goods:{ORDER_ID}/G2"
+    assert body["lines_attributes"] == [{"product_code": "MRC-002", "difference": -1}]
+    assert "changed in iSeller after posting (-1 × MRC-002)" in body["memo"]
+    assert posted_units(document.payload) == {"MRC-002": Decimal(-1)}
+
+    # then charged: every bag the free lines moved comes back (the invoice takes them now)
+    moved = {ORDER_ID: PostedSale(2, {"MRC-002": Decimal(-3)})}
+    (back,) = free_goods_changes([_charged(_with_free_tote("3"))], moved, CONFIG)
+    assert (back.number, back.units) == ("ISL/JKT-000101/G3", {"MRC-002": Decimal(3)})
+    # voided, the void gives back what the free lines take; not a sale in Jurnal: nothing
+    assert (
+        free_goods_changes([_voided(_with_free_tote("3"), "2026-11-22 04:00:00")], moved, CONFIG)
+        == []
+    )
+    assert free_goods_changes([_with_free_tote("3")], {}, CONFIG) == []

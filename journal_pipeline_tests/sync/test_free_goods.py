@@ -24,6 +24,7 @@ from journal_pipeline.sync.failed_records import PROBLEM_EVENTS
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.stock_documents import FREE_LINE_ORDERS
 from journal_pipeline_tests.accounting.test_free_goods import _voided, _with_free_tote
+from journal_pipeline_tests.databases import postgres_schema_url
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -261,3 +262,48 @@ def test_a_paid_line_added_before_posting_turns_nothing_to_post_into_an_invoice(
         day_sync.record_journal(store, outbox, SALE_DAY, journal)
     documents = outbox.documents(SALE_DAY).set_index("doc_key")
     assert documents.at[key, "status"] == "pending"  # now owed: an invoice, posted as any
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def staging(request, tmp_path):
+    if request.param == "sqlite":
+        yield StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+        return
+    with postgres_schema_url() as url:
+        store = StagingStore(url)
+        yield store
+        store.engine.dispose()
+
+
+def test_free_lines_changed_after_posting_move_only_the_difference(jurnal, staging):
+    store = staging
+    order = _with_free_tote("2")
+    store.upsert_orders([order])
+    _, first = _run_day(store, jurnal, SALE_DAY)
+    assert first.posted == 1 and _bags(jurnal, SALE_DAY) == Decimal(8)
+
+    # the next day a third bag is given free on the same order
+    store.upsert_orders([{**_with_free_tote("3"), "modified_date": "2026-11-21 05:00:00"}])
+    build, more = _run_day(store, jurnal, REFUND_DAY)
+    assert more.posted == 1 and _bags(jurnal, REFUND_DAY) == Decimal(7)
+    assert [d.transaction_no for d in build.documents] == ["ISL/JKT-000101/G2"]
+    for day in (SALE_DAY, REFUND_DAY):  # each day again: nothing more, the first stands
+        _, again = _run_day(store, jurnal, day)
+        assert again.posted == 0 and _bags(jurnal, REFUND_DAY) == Decimal(7)
+    documents = Outbox(store).documents(SALE_DAY).set_index("doc_key")
+    first_key = f"stock_adjustment:free_goods:{order['order_id']}"
+    assert documents.at[first_key, "status"] == "posted"
+    assert not documents.at[first_key, "changed_after_posting"]
+
+    # then charged: the invoice of the change takes the bags, so all three come back
+    charged = _with_free_tote("3")
+    charged["order_details"][-1].update(discount_amount="0", subtotal="255000")
+    store.upsert_orders([{**charged, "modified_date": "2026-11-23 04:00:00"}])
+    _, back = _run_day(store, jurnal, VOID_DAY)
+    assert back.posted == 1 and _bags(jurnal, VOID_DAY) == Decimal(10)
+    numbers = [
+        a.get("transaction_no")
+        for a in jurnal.iter_list("stock_adjustments", "stock_adjustments")
+        if str(a.get("transaction_no")).startswith("ISL/JKT-000101/G")
+    ]
+    assert sorted(numbers) == ["ISL/JKT-000101/G", "ISL/JKT-000101/G2", "ISL/JKT-000101/G3"]
