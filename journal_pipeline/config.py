@@ -174,6 +174,12 @@ class ReconciliationConfig(BaseModel):
     match_window_days: int = Field(
         3, ge=0, description="days either side of the expected date a receipt may match"
     )
+    cash_difference_tolerance: int = Field(
+        100_000,
+        ge=0,
+        description="largest cash over/short in rupiah of one register shift taken without a "
+        "warning (the entry is booked as counted either way); 0: every difference warns",
+    )
     statement_folder: str | None = Field(
         None, description="folder where bank statement CSV files are dropped (a sensor reads them)"
     )

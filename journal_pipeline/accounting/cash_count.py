@@ -82,6 +82,21 @@ def staging_row(shift: Mapping[str, Any], config: MerchantConfig) -> dict[str, A
     }
 
 
+@dataclass(frozen=True)
+class ShiftDifference:
+    """A closed shift whose counted cash is not what the till expected."""
+
+    number: str  # its journal entry's, SHIFT/<outlet>/<YYYYMMDD>[/<n>]
+    outlet_code: str
+    register: str
+    difference: int  # counted less expected, whole rupiah (negative: short)
+
+    @property
+    def words(self) -> str:
+        what = "short" if self.difference < 0 else "over"
+        return f"{self.number} ({self.register}) {format_idr(abs(self.difference))} {what}"
+
+
 @dataclass
 class CashCountBuild:
     """The cash-count entries of one business day, and how the shifts read."""
@@ -92,6 +107,13 @@ class CashCountBuild:
     holds: list[Hold] = field(default_factory=list)
     readings: Counter[str] = field(default_factory=Counter)  # reading → shifts
     open_shifts: int = 0
+    differences: list[ShiftDifference] = field(default_factory=list)
+
+    def beyond(self, tolerance: int) -> list[ShiftDifference]:
+        """The shifts more than ``tolerance`` rupiah off the till's expected cash, largest
+        first."""
+        large = [d for d in self.differences if abs(d.difference) > tolerance]
+        return sorted(large, key=lambda d: (-abs(d.difference), d.number))
 
     def journal_frame(self) -> pd.DataFrame:
         return journal_frame(self.lines)
@@ -118,7 +140,11 @@ def cash_count_entries(
         difference = cash_difference(raw)
         if not difference:
             continue
-        _add(build, row, difference, numbers[row["register_shift_id"]], config)
+        number = numbers[row["register_shift_id"]]
+        register = text_or_none(raw.get("register_name")) or "register"
+        outlet = row["outlet_code"] or "?"
+        build.differences.append(ShiftDifference(number, outlet, register, difference))
+        _add(build, row, difference, number, config)
     return build
 
 

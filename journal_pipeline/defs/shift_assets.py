@@ -6,6 +6,7 @@ import dagster as dg
 
 from journal_pipeline.accounting.documents import CASH_COUNT
 from journal_pipeline.defs.assets import JURNAL_POOL
+from journal_pipeline.defs.cash_checks import cash_tolerance_check, cash_tolerance_result
 from journal_pipeline.defs.checks import every_record_posted_check, every_record_posted_result
 from journal_pipeline.defs.metadata import markdown_table, queue_counts, rupiah
 from journal_pipeline.defs.partitions import partition_date
@@ -59,7 +60,8 @@ def build_shift_assets(daily: dg.PartitionsDefinition) -> list:
         pool=JURNAL_POOL,
         kinds={"api"},
         check_specs=[
-            every_record_posted_check("jurnal_cash_counts", "cash over/short entries", daily)
+            every_record_posted_check("jurnal_cash_counts", "cash over/short entries", daily),
+            cash_tolerance_check("jurnal_cash_counts", daily),
         ],
     )
     def jurnal_cash_counts(
@@ -74,7 +76,8 @@ def build_shift_assets(daily: dg.PartitionsDefinition) -> list:
         day = partition_date(context)
         client = jurnal.client(staging.store)
         outbox = Outbox(staging.store, context.run.run_id)
-        build = shift_sync.build_cash_counts(staging.store, merchant.config.on(day), day)
+        config = merchant.config.on(day)
+        build = shift_sync.build_cash_counts(staging.store, config, day)
         queued = shift_sync.record_cash_counts(staging.store, outbox, day, build)
         result = shift_sync.post_cash_counts(outbox, day, client)
         metadata: dict[str, Any] = {
@@ -106,8 +109,13 @@ def build_shift_assets(daily: dg.PartitionsDefinition) -> list:
                 metadata=metadata,
             )
         counts = outbox.documents(day, [CASH_COUNT])
+        tolerance = config.reconciliation.cash_difference_tolerance
         return dg.MaterializeResult(
-            metadata=metadata, check_results=[every_record_posted_result(counts, day)]
+            metadata=metadata,
+            check_results=[
+                every_record_posted_result(counts, day),
+                cash_tolerance_result(build, tolerance, day),
+            ],
         )
 
     return [iseller_register_shifts, jurnal_cash_counts]

@@ -111,3 +111,20 @@ def test_an_unknown_outlet_is_held_naming_the_shift_and_the_fix():
     (hold,) = build.holds
     assert hold.doc_key == "cash_count:s12/CASH"
     assert "SHIFT/SBY/20261120" in hold.reason and "outlet SBY under outlets" in hold.reason
+
+
+def test_shifts_beyond_the_tolerance_are_named_largest_first_and_still_booked():
+    late = {"open_date": "2026-11-20 02:30:00"}  # the outlet's third shift of the day
+    build = _build(
+        documented("s1", -12_500),
+        documented("s2", 250_000, **late),
+        documented("s3", 0),
+        documented("s9", -300_000, outlet="ZZZ"),  # no such outlet: held, still named
+    )
+    assert [d.words for d in build.beyond(100_000)] == [
+        "SHIFT/ZZZ/20261120 (Register #1) Rp 300.000 short",
+        "SHIFT/JKT/20261120/3 (Register #1) Rp 250.000 over",
+    ]
+    assert [d.number for d in build.beyond(0)][-1] == "SHIFT/JKT/20261120"
+    assert build.beyond(300_000) == []
+    assert {d.custom_id for d in build.documents} == {"s1/CASH", "s2/CASH"}  # booked as counted

@@ -59,7 +59,11 @@ def test_assets_and_checks_are_wired(defs):
         "stock_matches_jurnal",
         "takings_match_journal",
         "settlements_overdue",
+        "cash_differences_within_tolerance",
     }
+    cash = next(k for k in graph.asset_check_keys if k.name == "cash_differences_within_tolerance")
+    assert cash.asset_key == dg.AssetKey("jurnal_cash_counts")
+    assert not graph.get_check_spec(cash).blocking  # booked as counted all the same
     for name in ("journal_entries_balance", "staged_day_matches_iseller_totals"):
         check = next(k for k in graph.asset_check_keys if k.name == name)
         assert graph.get_check_spec(check).blocking, name
