@@ -51,6 +51,20 @@ def _store():
         raise click.ClickException(f"Cannot open the staging database: {_one_line(exc)}") from None
 
 
+def _which_database(store) -> str:
+    """The database read, without its password, and how to read another (`make dev` keeps
+    its staging beside its Dagster instance, which a second shell does not name by itself)."""
+    url = store.engine.url.render_as_string(hide_password=True)
+    if os.environ.get("STAGING_DATABASE_URL"):
+        return f"{url} (STAGING_DATABASE_URL)."
+    named = "DAGSTER_HOME" if os.environ.get("DAGSTER_HOME") else "no DAGSTER_HOME set"
+    return (
+        f"{url} (the default, {named}). `make dev` keeps its staging in .dagster_home/: "
+        "`export DAGSTER_HOME=$PWD/.dagster_home` in the project's folder reads it; "
+        "STAGING_DATABASE_URL names any other."
+    )
+
+
 # -- reading the outbox ------------------------------------------------------------------------
 def _days_in_outbox(store, since: date | None) -> list[date]:
     """Days with documents (from ``since`` on), or, without ``since``, the days with open
@@ -200,7 +214,7 @@ def status(day, since, records):
     store = _store()
     days = [day.date()] if day else _days_in_outbox(store, since.date() if since else None)
     if not days:
-        click.echo("No documents in the staging database yet.")
+        click.echo(f"No documents in the staging database yet: {_which_database(store)}")
         return
     for one in days[-MAX_DAYS:]:
         click.echo("\n".join(day_status_lines(store, one, records)))

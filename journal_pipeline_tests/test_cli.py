@@ -345,3 +345,21 @@ def test_a_day_whose_summary_waits_says_from_when_it_is_posted():
     assert not any(
         "Daily summary" in line for line in DayReport(date(2026, 11, 19)).success_lines()
     )
+
+
+def test_status_of_an_empty_staging_database_names_it_and_where_make_dev_keeps_its_own(
+    tmp_path,
+):
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "STAGING_DATABASE_URL")}
+    result = _run(["status"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    expected = f"sqlite:///{(tmp_path / '.staging' / 'staging.db').resolve()}"
+    assert f"No documents in the staging database yet: {expected} (the default" in result.stdout
+    assert "export DAGSTER_HOME=$PWD/.dagster_home" in result.stdout
+
+    env["STAGING_DATABASE_URL"] = f"postgresql://jp:secret@127.0.0.1:1/{tmp_path.name}"
+    named = _run(["status"], env, tmp_path)
+    assert "Cannot open the staging database" in named.stderr and "secret" not in named.stderr
+    env["STAGING_DATABASE_URL"] = f"sqlite:///{tmp_path / 'other.db'}"
+    other = _run(["status"], env, tmp_path)
+    assert f"{tmp_path / 'other.db'} (STAGING_DATABASE_URL)." in other.stdout
