@@ -51,6 +51,7 @@ from journal_pipeline.sync.outbox import (
     Outbox,
     PostResult,
 )
+from journal_pipeline.sync.outbox_building import FOR_A_PERSON
 
 JURNAL_POOL = "jurnal_api"
 
@@ -249,7 +250,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
             result, client, documents, calls="batch_calls", waiting="waiting_for_invoice"
         )
         _fail_if_interrupted(result, "invoice(s)", metadata)
-        invoices = documents[documents["doc_type"].isin(INVOICE_DOCUMENTS)]
+        invoices = invoice_check_records(outbox, day, documents)
         return dg.MaterializeResult(
             metadata=metadata,
             check_results=[
@@ -298,6 +299,18 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
         jurnal_sales_invoices,
         jurnal_sales_returns,
     ]
+
+
+def invoice_check_records(
+    outbox: Outbox, day: date, documents: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """What the invoices' `every_record_posted` answers for: the day's invoices and receive
+    payments, and the records left for a person (a posted invoice to reverse by hand, a change
+    after booking by hand). ``documents``: the day's sales documents, when read already."""
+    sales = _sales_documents(outbox, day) if documents is None else documents
+    invoices = sales[sales["doc_type"].isin(INVOICE_DOCUMENTS)]
+    left = outbox.documents(day, FOR_A_PERSON)
+    return pd.concat([invoices, left], ignore_index=True) if len(left) else invoices
 
 
 def _sales_documents(outbox: Outbox, day: date) -> pd.DataFrame:

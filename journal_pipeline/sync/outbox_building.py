@@ -40,6 +40,7 @@ WITHDRAWN_REASON = "no longer an event of this business date (voided or moved)"
 REVERSAL = "reversal"
 # a record booked by hand whose source changed since: the hand-booked document needs a person
 BY_HAND_CHANGE = "by_hand_change"
+FOR_A_PERSON = (REVERSAL, BY_HAND_CHANGE)  # held records no build withdraws
 # built apart from the day's sales, each by its own asset
 SEPARATE_BUILDS = (*STOCK_DOCUMENTS, OPENING_STOCK, CASH_COUNT, PAYMENT_FEE, PAYOUT)
 _LOOKUP_CHUNK = 500  # keys per IN (...) look-up, well under every database's parameter limit
@@ -99,7 +100,7 @@ class OutboxBuilding(OutboxReads):
                     counts[self._put_hold(conn, item, row, now, new)] += 1
             new.write(conn)
             for key, row in current.items():
-                if key in wanted or row.doc_type in (REVERSAL, BY_HAND_CHANGE):  # for a person
+                if key in wanted or row.doc_type in FOR_A_PERSON:
                     continue
                 if not _in_scope(row.doc_type, scope):  # built by another part of the pipeline
                     continue

@@ -13,6 +13,8 @@ import pytest
 from journal_pipeline.accounting import invoices, posting_rules
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.config import load_config
+from journal_pipeline.defs.assets import invoice_check_records
+from journal_pipeline.defs.checks import every_record_posted_result
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import by_hand
@@ -204,8 +206,11 @@ def test_a_change_after_booking_by_hand_is_held_for_a_person_once(outbox, resolv
     )
     assert f"`journal-pipeline resolve {change} --note" in reason, reason
     assert outbox.pending_payloads(DAY) == []  # nothing for the pipeline to post
+    check = every_record_posted_result(invoice_check_records(outbox, DAY), DAY)  # the warning
+    assert not check.passed and change in check.description, check.description
     outbox.enqueue(DAY, [], [])  # no longer built: the change still waits for a person
     assert outbox.documents(DAY).set_index("doc_key").at[change, "status"] == "held"
     assert by_hand.resolve(engine, [change], "credit note CN/0003 by hand", "ana")[0].done
     outbox.enqueue(DAY, [_changed(document)], [])
     assert not outbox.documents(DAY)["status"].isin(("held", "failed", "pending")).any()
+    assert every_record_posted_result(invoice_check_records(outbox, DAY), DAY).passed
