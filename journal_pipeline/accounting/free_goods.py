@@ -11,7 +11,8 @@ average cost there, as the canonical journal books a free line's cost as cost of
   ``<invoice no>/G``;
 - they come back when the order is voided: ``free_goods:<order id>/V``, ``<invoice no>/GV``
   (also when voided on its own day: the sale's adjustment may be in Jurnal already, posted by
-  an earlier run of the day);
+  an earlier run of the day); once the sale's adjustments are in Jurnal, the void gives back
+  what they moved (`voids_of_posted`), a change of its free lines never posted included;
 - a refund that gives back units of a free line brings those back:
   ``free_goods:<refund key>``, ``<invoice no>/GR<n>`` (the order's n-th refund, as the
   refund's own documents are numbered).
@@ -102,17 +103,7 @@ def free_goods_events(
                 )
             )
         if given and voided == day:
-            events.append(
-                FreeUnits(
-                    f"{order_id}/V",
-                    f"{number}/GV",
-                    f"{order_id}/GV",
-                    outlet,
-                    reference,
-                    "back: the order was voided",
-                    given,
-                )
-            )
+            events.append(_void(order_id, number, outlet, reference, given))
         ordered = sorted(by_order.get(order_id, []), key=_refund_order)
         for n, (refund_key, refund) in enumerate(ordered, start=1):
             refunded_at = parse_utc(refund.get("refund_date"))
@@ -185,6 +176,50 @@ def free_goods_changes(
             )
         )
     return events
+
+
+def voids_of_posted(
+    orders: Iterable[Mapping[str, Any]],
+    posted: Mapping[str, PostedSale],
+    config: MerchantConfig,
+    day: date,
+) -> list[FreeUnits]:
+    """The void, on business day ``day``, of each of ``orders`` whose sale's adjustments are in
+    Jurnal (``posted``): it gives back what they moved, which is what its free lines take
+    now only when no change of them is still to post (`free_goods_events` gives a void of a
+    sale not posted yet)."""
+    events = []
+    for order in orders:
+        order_id = str(order.get("order_id"))
+        outlet = text_or_none(order.get("outlet_code"))
+        done = posted.get(order_id)
+        if done is None or outlet is None or order.get("status") != "void":
+            continue
+        voided_at = void_instant(order)
+        zone, cutoff = config.outlet_zone(outlet)
+        if voided_at is None or business_date(voided_at, zone, cutoff) != day:
+            continue
+        back = {sku: -q for sku, q in sorted(done.units.items()) if q}
+        if not back:
+            continue
+        reference = str(order.get("order_reference") or order_id)
+        events.append(_void(order_id, transaction_no(config, reference), outlet, reference, back))
+    return events
+
+
+def _void(
+    order_id: str, number: str, outlet: str, reference: str, units: dict[str, Decimal]
+) -> FreeUnits:
+    """The free units of an order given back by its void."""
+    return FreeUnits(
+        f"{order_id}/V",
+        f"{number}/GV",
+        f"{order_id}/GV",
+        outlet,
+        reference,
+        "back: the order was voided",
+        units,
+    )
 
 
 def posted_units(payload: Mapping[str, Any]) -> dict[str, Decimal]:

@@ -119,10 +119,14 @@ def _add_free_goods(
     posted = free_goods_sync.posted_sales(
         store.engine, [str(o.get("order_id")) for o in [*orders, *changed]]
     )
-    # a sale's adjustment in Jurnal stands: what changed since goes by an adjustment of its own
+    # a sale's adjustment in Jurnal stands: what changed since goes by an adjustment of its own,
+    # and its void gives back what it moved
     standing = [e for e in events if e.source_id in posted]
-    events = [e for e in events if e.source_id not in posted]
+    voids = {f"{order_id}/V" for order_id in posted}
+    events = [e for e in events if e.source_id not in posted and e.source_id not in voids]
     events += free_goods.free_goods_changes(changed, posted, config)
+    both = {str(o.get("order_id")): o for o in [*orders, *changed]}
+    events += free_goods.voids_of_posted(both.values(), posted, config, day)
     documents, holds = free_goods.free_goods_documents(events, config, day)
     build.documents.extend(documents)
     build.holds.extend(holds)

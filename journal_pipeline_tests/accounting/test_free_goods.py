@@ -15,6 +15,7 @@ from journal_pipeline.accounting.free_goods import (
     free_goods_events,
     gives_free_units,
     posted_units,
+    voids_of_posted,
 )
 from journal_pipeline.config import load_config
 from journal_pipeline_tests.accounting.orders import retail_order
@@ -158,3 +159,14 @@ def test_a_change_of_free_lines_after_posting_books_only_the_difference():
         == []
     )
     assert free_goods_changes([_with_free_tote("3")], {}, CONFIG) == []
+
+
+def test_the_void_of_a_posted_sale_gives_back_what_its_adjustments_moved():
+    moved = {ORDER_ID: PostedSale(1, {"MRC-002": Decimal(-2)})}
+    voided = _voided(_with_free_tote("3"), "2026-11-21 04:00:00")  # changed, then voided
+    (back,) = voids_of_posted([voided], moved, CONFIG, NEXT_DAY)
+    assert (back.number, back.custom_id) == ("ISL/JKT-000101/GV", f"{ORDER_ID}/GV")
+    assert back.units == {"MRC-002": Decimal(2)}  # not the three its lines take now
+    assert voids_of_posted([voided], moved, CONFIG, SALE_DAY) == []  # not the void's day
+    assert voids_of_posted([voided], {}, CONFIG, NEXT_DAY) == []  # not posted: its own void
+    assert voids_of_posted([_with_free_tote("3")], moved, CONFIG, NEXT_DAY) == []  # not void

@@ -307,3 +307,19 @@ def test_free_lines_changed_after_posting_move_only_the_difference(jurnal, stagi
         if str(a.get("transaction_no")).startswith("ISL/JKT-000101/G")
     ]
     assert sorted(numbers) == ["ISL/JKT-000101/G", "ISL/JKT-000101/G2", "ISL/JKT-000101/G3"]
+
+
+def test_a_void_gives_back_what_jurnal_moved_when_a_change_was_never_posted(jurnal, tmp_path):
+    store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    store.upsert_orders([_with_free_tote("2")])
+    _, first = _run_day(store, jurnal, SALE_DAY)
+    assert first.posted == 1 and _bags(jurnal, SALE_DAY) == Decimal(8)
+    # a third bag given free the next day, the order voided before that day was built
+    changed = {**_with_free_tote("3"), "modified_date": "2026-11-21 05:00:00"}
+    store.upsert_orders([_voided(changed, "2026-11-23 04:00:00")])
+    build, voided = _run_day(store, jurnal, VOID_DAY)
+    assert [d.transaction_no for d in build.documents] == ["ISL/JKT-000101/GV"]
+    assert voided.posted == 1 and _bags(jurnal, VOID_DAY) == Decimal(10)  # two out, two back
+    for day in (SALE_DAY, REFUND_DAY, VOID_DAY):  # every day again: nothing more
+        _, again = _run_day(store, jurnal, day)
+        assert again.posted == 0 and _bags(jurnal, VOID_DAY) == Decimal(10)
