@@ -94,8 +94,21 @@ class TaxConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     jurnal_name: str
-    rate: Decimal = Field(gt=0, lt=100)
+    rate: Decimal = Field(gt=0, lt=100, description="percent of the price charged (and Jurnal's)")
     account: str
+    stated_rate: Decimal | None = Field(
+        None,
+        gt=0,
+        lt=100,
+        description="the percentage iSeller states on the lines when it is not the rate charged "
+        "on the price: PPN 12% on a tax base of 11/12 (DPP nilai lain) states 12 and charges 11 "
+        "(rate: 11, stated_rate: 12)",
+    )
+
+    @property
+    def iseller_rate(self) -> Decimal:
+        """The percentage iSeller's lines state for this tax."""
+        return self.stated_rate if self.stated_rate is not None else self.rate
 
 
 class OutletConfig(BaseModel):

@@ -119,7 +119,8 @@ def _sandbox_options(func):
             "money_format=number|string, date_format=space|iso, rounding_sign=added|subtracted, "
             "cogs_price=unit|total, refund_sign=positive|negative, "
             "void_shape=transaction|status_only, order_discounts=order_level|with_lines, "
-            "output_zone=requested|store, shift_cash=documented|actual|none; "
+            "output_zone=requested|store, shift_cash=documented|actual|none, "
+            "ppn_stated=charged|nominal; "
             "presets: documented, loose). "
             "[env: SANDBOX_ISELLER_DIALECT]",
         ),

@@ -57,6 +57,9 @@ shift_cash          the cash fields of a GetRegisterShifts item (I-40): ``docume
 envelope            how every v2 answer is sent (I-6): ``object`` (one JSON object) or   object
                     ``array`` (that object inside a one-element array, as the
                     document's GetOrders sample shows it)
+ppn_stated          the ``tax_percentage`` a line charged PPN at 11% of its price         charged
+                    states: ``charged`` (11) or ``nominal`` (12: PPN 12% on a tax base
+                    of 11/12, DPP nilai lain, the amounts unchanged)
 ==================  =================================================================  ==========
 
 A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
@@ -88,6 +91,7 @@ ORDER_DISCOUNTS = ("order_level", "with_lines")
 OUTPUT_ZONES = ("requested", "store")
 SHIFT_CASH_READINGS = ("documented", "actual", "none")
 ENVELOPES = ("object", "array")
+PPN_STATED = ("charged", "nominal")
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ class Dialect:
     output_zone: str = "requested"
     shift_cash: str = "documented"
     envelope: str = "object"
+    ppn_stated: str = "charged"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -127,6 +132,7 @@ class Dialect:
             ("output_zone", OUTPUT_ZONES),
             ("shift_cash", SHIFT_CASH_READINGS),
             ("envelope", ENVELOPES),
+            ("ppn_stated", PPN_STATED),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(
@@ -189,9 +195,15 @@ def _value(key: str, text: str) -> Any:
 def serve_order(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     """A rendered order (`iseller_app.render_order`) as the dialect serves it (the stored
     order first listed by `dialect_shapes.list_discounts`)."""
-    from journal_sandbox.dialect_money import state_cogs, state_money, state_payments
+    from journal_sandbox.dialect_money import (
+        state_cogs,
+        state_money,
+        state_payments,
+        state_ppn,
+    )
     from journal_sandbox.dialect_shapes import shape_order
     from journal_sandbox.dialect_text import state_text
 
-    money = state_payments(state_cogs(state_money(order, dialect), dialect), dialect)
+    stated = state_ppn(order, dialect)  # before the numbers' format, as any stored value
+    money = state_payments(state_cogs(state_money(stated, dialect), dialect), dialect)
     return state_text(shape_order(money, dialect), dialect)

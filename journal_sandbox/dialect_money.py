@@ -126,6 +126,27 @@ def state_cogs(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     }
 
 
+PPN_CHARGED, PPN_NOMINAL = Decimal(11), Decimal(12)  # 12% of a tax base of 11/12 is 11%
+
+
+def state_ppn(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """The order with each line charged PPN at 11% stating 12 (``dialect.ppn_stated``
+    ``nominal``), its amounts as they are. A new dict when anything changes."""
+    details = order.get("order_details")
+    if dialect.ppn_stated == "charged" or not details:
+        return order
+    return {
+        **order,
+        "order_details": [
+            {**line, "tax_percentage": _like(line["tax_percentage"], int(PPN_NOMINAL))}
+            if line.get("tax_percentage") is not None
+            and Decimal(str(line["tax_percentage"])) == PPN_CHARGED
+            else line
+            for line in details
+        ],
+    }
+
+
 #: The transaction types that give money back (I-22): signed below zero under
 #: ``refund_sign=negative``.
 MONEY_BACK = ("refund", "void")

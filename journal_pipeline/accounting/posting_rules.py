@@ -230,16 +230,16 @@ def sale_entry(
         below = below_zero(line, name)
         if below is not None:
             return None, order_hold(order, day, below)
-        if line.tax_amount and tax is not None and line.tax_percentage != tax.rate:
+        if line.tax_amount and tax is not None and line.tax_percentage != tax.iseller_rate:
             return None, order_hold(
                 order,
                 day,
                 f"line {name} is taxed at {line.tax_percentage}% but outlet "
-                f"{order.outlet_code} is configured for {tax.jurnal_name} {tax.rate}%. If the "
-                "rate changed, the new one is a new tax in Jurnal and under taxes: make it "
-                "the outlet's tax and say until when the outlet had the old one under "
-                "mapping_history (README: A mapping that changes from a date); else fix the "
-                "product's tax in iSeller.",
+                f"{order.outlet_code} is configured for {tax.jurnal_name} "
+                f"{tax.iseller_rate}%. If the rate changed, the new one is a new tax in "
+                "Jurnal and under taxes: make it the outlet's tax and say until when the "
+                "outlet had the old one under mapping_history (README: A mapping that "
+                "changes from a date); else fix the product's tax in iSeller.",
             )
         line_tax_total += line.tax_amount
         order_discount = _excluding_tax(line.discount_order_amount, rate, inclusive)

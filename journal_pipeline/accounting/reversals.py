@@ -213,9 +213,8 @@ def canonical_lines(
             )
             revenue = subtotal - (line_tax if inclusive else 0)
             service = _share(services[line.line_no], units, line.quantity)
-            service_tax = (
-                to_rupiah(Decimal(service) * line.tax_percentage / 100) if charge.charge_tax else 0
-            )
+            charged = rate if tax is not None else line.tax_percentage  # not a stated_rate
+            service_tax = to_rupiah(Decimal(service) * charged / 100) if charge.charge_tax else 0
             entry.add(
                 sales_role,
                 config.account(sales_role, outlet),

@@ -281,7 +281,8 @@ def _item_lines(
     checked = np.flatnonzero(
         (tax_amount != 0) & np.array([t is not None for t in outlet_taxes])[line_slot]
     )
-    eligible[line_position[checked[_mistaxed(lines, checked, line_slot, rates)]]] = False
+    stated = [t.iseller_rate if t is not None else Decimal(0) for t in outlet_taxes]
+    eligible[line_position[checked[_mistaxed(lines, checked, line_slot, stated)]]] = False
     line_inclusive = truthy(orders["tax_inclusive"].to_numpy(dtype=object))[line_position]
     order_share = lines["discount_order_amount"].to_numpy(dtype=np.int64)
     contained = rates_at(order_share, rates, line_slot, contained=True)
@@ -336,8 +337,9 @@ def _item_lines(
 def _mistaxed(
     lines: pd.DataFrame, checked: np.ndarray, line_slot: np.ndarray, rates: list[Decimal]
 ) -> np.ndarray:
-    """Which ``checked`` lines state another tax percentage than their outlet's rate, compared
-    once per (percentage, outlet): equal Decimals compare alike."""
+    """Which ``checked`` lines state another tax percentage than their outlet's tax states
+    (``rates``: `TaxConfig.iseller_rate` per outlet slot), compared once per (percentage,
+    outlet): equal Decimals compare alike."""
     percentages = lines["tax_percentage"].to_numpy(dtype=object)[checked]
     codes, found = pd.factorize(percentages)
     slots = line_slot[checked]

@@ -165,3 +165,31 @@ def test_free_lines_with_a_total_to_pay_are_held():
     _, (hold,) = invoices.sales_invoices(sales, CONFIG)
     assert not hold.nothing_to_post
     assert "its total is Rp 15.000" in hold.reason and "Check it in iSeller" in hold.reason
+
+
+def _stating(percentage: str) -> dict:
+    """The retail order with its lines stating ``percentage`` and charged 11% as before."""
+    order = retail_order()
+    for line in order["order_details"]:
+        line["tax_percentage"] = Decimal(percentage)
+    return order
+
+
+def test_ppn_12_on_a_tax_base_of_11_12_is_booked_at_the_rate_charged():
+    # PPN 12% on 11/12 of the price (DPP nilai lain): iSeller states 12 and charges 11
+    data = CONFIG.model_dump()
+    data["taxes"]["PPN"].update(rate=Decimal(11), stated_rate=Decimal(12))
+    dpp = type(CONFIG).model_validate(data)
+    day = date(2026, 11, 20)
+    sales = posting_rules.sales_of_day(order_frames([_stating("12")]), dpp, day)
+    lines, holds = posting_rules.journal_lines(sales, dpp)
+    assert holds == [] and lines["debit"].sum() == lines["credit"].sum()
+    tax = lines.loc[lines["account_role"] == "tax:PPN", "credit"].sum()
+    assert tax == 18_602  # as iSeller charged it: 11% of the lines' net
+    (document,), invoice_holds = invoices.sales_invoices(sales, dpp)
+    assert invoice_holds == [] and document.expected_total == 187_702
+
+    # the same lines against a tax that does not say so: held, naming both percentages
+    plain = posting_rules.sales_of_day(order_frames([_stating("12")]), CONFIG, day)
+    _, (hold,) = posting_rules.journal_lines(plain, CONFIG)
+    assert "is taxed at 12% but outlet JKT is configured for PPN 11%" in hold.reason

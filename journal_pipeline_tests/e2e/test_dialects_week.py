@@ -16,6 +16,7 @@ goods included.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -25,11 +26,13 @@ import pytest
 
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline_tests.e2e.demo_week import CONFIG, synced_demo_week
+from journal_sandbox.defaults import DEMO_CONFIG
 from journal_sandbox.demo_merchant import OUTLETS
 
 pytestmark = pytest.mark.e2e
 
 FIXED_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 WEEK = [date(2026, 11, 13) + timedelta(days=n) for n in range(7)]  # 13th..19th
 ORDERS_PER_OUTLET_PER_DAY = 8
 ESTIMATES = {"Beban Pokok Pendapatan", "Persediaan Barang"}  # Jurnal books its own cost
@@ -43,8 +46,10 @@ DIALECTS = {
     "signed_status_only_with_lines": (
         "refund_sign=negative,void_shape=status_only,order_discounts=with_lines"
     ),
-    "store_zone_dates_in_arrays": "output_zone=store,envelope=array",
+    # PPN 12% on a tax base of 11/12: lines state 12, the config says so (`stated_rate`)
+    "store_zone_arrays_ppn_nominal": "output_zone=store,envelope=array,ppn_stated=nominal",
 }
+PPN_NOMINAL = "ppn_stated=nominal"
 
 
 def _trial_balance(client, first: date, last: date) -> dict[str, Decimal]:
@@ -64,9 +69,28 @@ def _trial_balance(client, first: date, last: date) -> dict[str, Decimal]:
     return movements
 
 
+def _config_for(base, spec: str):
+    """The demo config, its PPN stating 12% when the dialect's lines do."""
+    if PPN_NOMINAL not in spec:
+        return DEMO_CONFIG
+    path = base / "config.yaml"
+    text = DEMO_CONFIG.read_text()
+    stated = re.sub(
+        r"(?m)^(  PPN:\n    jurnal_name: PPN\n    rate: 11\n)", r"\1    stated_rate: 12\n", text
+    )
+    assert stated != text
+    path.write_text(stated)
+    return path
+
+
 def _sync_week(base, spec: str) -> SimpleNamespace:
     with synced_demo_week(
-        base, WEEK, orders_per_outlet_per_day=ORDERS_PER_OUTLET_PER_DAY, now=FIXED_NOW, dialect=spec
+        base,
+        WEEK,
+        orders_per_outlet_per_day=ORDERS_PER_OUTLET_PER_DAY,
+        now=FIXED_NOW,
+        dialect=spec,
+        config=_config_for(base, spec),
     ) as week:
         checks: dict[str, bool] = {}
         readings: dict[str, int] = {}
@@ -94,6 +118,11 @@ def _sync_week(base, spec: str) -> SimpleNamespace:
         return SimpleNamespace(
             money_back=sum(
                 t["type"] in ("refund", "void") for o in served for t in o["transactions"]
+            ),
+            stating_12=sum(  # as the pipeline staged what was served
+                Decimal(str(line.get("tax_percentage") or 0)) == 12
+                for o in week.store.orders_touching(EPOCH, FIXED_NOW)
+                for line in o.get("order_details") or []
             ),
             checks=checks,
             readings=readings,
@@ -183,6 +212,8 @@ def test_the_readings_were_really_exercised(weeks):
     assert "cogs:unmatched" not in other
     assert not any(":" in reading for reading in weeks["documented"].readings)
     assert weeks["signed_status_only_with_lines"].money_back > 0  # refunds and voids to read
+    assert weeks["store_zone_arrays_ppn_nominal"].stating_12 > 0  # PPN lines stating 12%
+    assert weeks["documented"].stating_12 == 0
 
 
 def test_every_dialect_books_the_same_ledger(weeks):
