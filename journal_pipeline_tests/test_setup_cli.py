@@ -276,3 +276,44 @@ def test_check_says_when_jurnal_cannot_be_reached(written, env):
     result = _check({**env, "JURNAL_BASE_URL": "http://127.0.0.1:9/public/jurnal/api/v1"}, written)
     assert result.exit_code == 1
     assert "Jurnal: cannot connect" in result.stdout and "JURNAL_*" in result.stdout
+
+
+def test_init_reads_ppn_on_a_tax_base_of_11_12_from_the_amounts(jurnal, tmp_path):
+    """Lines stating 12% and charging 11% of the price (dialect ppn_stated=nominal): the tax is
+    Jurnal's 11% one, stated_rate 12, and the config loads with every outlet's tax."""
+    from datetime import UTC
+
+    from journal_sandbox.iseller_app import ISellerSandbox
+
+    sandbox = ISellerSandbox(
+        tmp_path / "iseller",
+        orders_per_outlet_per_day=8,
+        history_days=3,
+        now=lambda: datetime(2026, 11, 20, 15, 0, tzinfo=UTC),
+        faults="",
+        dialect="ppn_stated=nominal",
+    )
+    server = sandbox.serve().start()
+    try:
+        env = {
+            "ISELLER_TOKEN_URL": f"{server.url}/oauth/token",
+            "ISELLER_CLIENT_ID": "sandbox-iseller-client",
+            "ISELLER_CLIENT_SECRET": "sandbox-iseller-secret",
+            **jurnal.env,
+        }
+        path = tmp_path / "merchant.yaml"
+        result = CliRunner().invoke(
+            main, ["mapping", "init", "--output", str(path), "--start-date", "2026-11-01"], env=env
+        )
+    finally:
+        server.stop()
+        sandbox.close()
+    assert result.exit_code == 0, result.output
+    config, demo = load_config(path), load_config(DEMO_CONFIG)
+    ppn = config.taxes["PPN"]
+    assert (ppn.rate, ppn.stated_rate, ppn.iseller_rate) == (11, 12, 12)
+    assert config.taxes["PB1"] == demo.taxes["PB1"]  # a tax charged as it states: as before
+    assert {code: o.tax for code, o in config.outlets.items()} == {
+        code: o.tax for code, o in demo.outlets.items()
+    }
+    assert "stated_rate: 12  # iSeller's lines state it (DPP nilai lain)" in path.read_text()

@@ -301,6 +301,24 @@ def choose_tax(
     return str(tax["name"]), tax, f"its orders charge {rate}%, Jurnal tax {tax['name']}"
 
 
+DPP_NILAI_LAIN = Decimal(11) / Decimal(12)  # PPN's tax base from 2025 for most goods
+
+
+def charged_rate(stated: Decimal, implied: list[Decimal]) -> Decimal:
+    """The percent of the price an outlet's lines stating ``stated`` charged: ``stated`` on a
+    tax base of 11/12 (PPN 12% → 11) when their tax amounts (``implied``: each line's tax over
+    its net, in percent) say so by their median, else ``stated``."""
+    if not implied or not stated:
+        return stated
+    ordered = sorted(implied)
+    median = ordered[len(ordered) // 2]
+    on_base = (stated * DPP_NILAI_LAIN).quantize(Decimal("0.01"))
+    whole = on_base == on_base.to_integral_value()  # 12 → 11; a rate no tax has is not read
+    if whole and abs(median - on_base) < Decimal("0.05") and abs(median - stated) > Decimal("0.5"):
+        return on_base.normalize()
+    return stated
+
+
 def _rate(tax: Mapping[str, Any]) -> Decimal | None:
     try:
         return Decimal(str(tax.get("rate"))).normalize()

@@ -44,6 +44,8 @@ class MerchantFacts:
     notes: list[str] = field(default_factory=list)
     # role → account Jurnal's company settings book it to (`mapping.company_accounts`)
     company_accounts: dict[str, str] = field(default_factory=dict)
+    # outlet code → the tax % its lines state where it is not the % charged (DPP nilai lain)
+    outlet_stated_rates: dict[str, Decimal] = field(default_factory=dict)
 
 
 def _scalar(value: Any) -> str:
@@ -135,10 +137,14 @@ def _tax_key(facts: MerchantFacts, code: str) -> tuple[str | None, Mapping[str, 
 
 def _taxes(facts: MerchantFacts) -> list[str]:
     used: dict[str, Mapping[str, Any]] = {}
+    stated: dict[str, Decimal] = {}
     for outlet in facts.outlets:
-        key, tax, _ = _tax_key(facts, str(outlet.get("outlet_code")))
+        code = str(outlet.get("outlet_code"))
+        key, tax, _ = _tax_key(facts, code)
         if key and tax is not None:
             used[key] = tax
+            if code in facts.outlet_stated_rates:
+                stated[key] = facts.outlet_stated_rates[code]
     lines = ["", "taxes:  # the sales taxes the outlets charge, as Jurnal names them"]
     if not used:
         return [*lines[:1], "taxes: {}  # no outlet charged a tax Jurnal knows"]
@@ -148,6 +154,11 @@ def _taxes(facts: MerchantFacts) -> list[str]:
             f"  {_scalar(key)}:",
             f"    jurnal_name: {_scalar(tax['name'])}",
             f"    rate: {Decimal(str(tax['rate'])).normalize()}",
+            *(
+                [f"    stated_rate: {stated[key]}  # iSeller's lines state it (DPP nilai lain)"]
+                if key in stated
+                else []
+            ),
             _line(
                 4,
                 "account",

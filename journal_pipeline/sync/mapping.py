@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from journal_pipeline.accounting.mapping import company_accounts
+from journal_pipeline.accounting.mapping import charged_rate, company_accounts
 from journal_pipeline.accounting.mapping_yaml import MerchantFacts
 
 LOOKBACK_DAYS = 30  # payment methods "seen lately"
@@ -36,22 +36,51 @@ def methods_seen(transactions: Sequence[Mapping[str, Any]]) -> list[tuple[str, s
 
 def _outlet_tax_rates(
     iseller: Any, transactions: Sequence[Mapping[str, Any]]
-) -> dict[str, Decimal | None]:
-    """Outlet code → the tax percent most lines of its orders charged, from the orders of the
-    day before the latest payment (a day of trading, not 30)."""
+) -> tuple[dict[str, Decimal | None], dict[str, Decimal]]:
+    """Outlet code → the tax percent of the price most lines of its orders charged, from the
+    orders of the day before the latest payment (a day of trading, not 30); and outlet code →
+    the percent those lines state, where it is another (PPN 12% on a tax base of 11/12)."""
     dates = [str(t.get("transaction_date") or "") for t in transactions]
     latest = max((d for d in dates if d), default=None)
     if latest is None:
-        return {}
+        return {}, {}
     end = datetime.fromisoformat(latest[:19]).replace(tzinfo=UTC)  # the client's dates are UTC
     orders = iseller.get_orders(created_after=end - timedelta(days=1), created_before=end).orders
     rates: dict[str, Counter[Decimal]] = {}
+    implied: dict[tuple[str, Decimal], list[Decimal]] = {}
     for order in orders:
-        counter = rates.setdefault(str(order.get("outlet_code")), Counter())
+        code = str(order.get("outlet_code"))
+        counter = rates.setdefault(code, Counter())
         for line in order.get("order_details") or []:
             rate = line.get("tax_percentage")
-            counter[Decimal(str(rate)).normalize() if rate else Decimal(0)] += 1
-    return {code: c.most_common(1)[0][0] for code, c in rates.items() if c}
+            stated = Decimal(str(rate)).normalize() if rate else Decimal(0)
+            counter[stated] += 1
+            share = _implied_rate(line, bool(order.get("tax_inclusive")))
+            if share is not None:
+                implied.setdefault((code, stated), []).append(share)
+    charged: dict[str, Decimal | None] = {}
+    stated_rates: dict[str, Decimal] = {}
+    for code, counter in rates.items():
+        if not counter:
+            continue
+        stated = counter.most_common(1)[0][0]
+        charged[code] = charged_rate(stated, implied.get((code, stated), []))
+        if charged[code] != stated:
+            stated_rates[code] = stated
+    return charged, stated_rates
+
+
+def _implied_rate(line: Mapping[str, Any], inclusive: bool) -> Decimal | None:
+    """A line's tax over its net, in percent (None without tax)."""
+    try:
+        tax = Decimal(str(line.get("tax_amount") or 0))
+        subtotal = Decimal(str(line.get("subtotal") or 0))
+    except ArithmeticError:
+        return None
+    net = subtotal - tax if inclusive else subtotal
+    if tax <= 0 or net <= 0:
+        return None
+    return (tax * 100 / net).quantize(Decimal("0.01"))
 
 
 def read_facts(
@@ -66,7 +95,7 @@ def read_facts(
     payments = [(str(p["name"]), p.get("gateway")) for p in store.get("active_payments") or []]
     payments += [m for m in methods_seen(transactions) if m[0] not in {p[0] for p in payments}]
     progress("iSeller: taxes of recent orders")
-    rates = _outlet_tax_rates(iseller, transactions)
+    rates, stated_rates = _outlet_tax_rates(iseller, transactions)
     progress("iSeller: products")
     products = iseller.get_products()
     gift_cards = sorted(
@@ -80,6 +109,7 @@ def read_facts(
         outlets=[o for o in outlets if o.get("is_active", True)],
         payments=payments,
         outlet_tax_rates=rates,
+        outlet_stated_rates=stated_rates,
         gift_card_skus=gift_cards,
         accounts=jurnal.list_accounts(),
         warehouses=jurnal.list_warehouses(),

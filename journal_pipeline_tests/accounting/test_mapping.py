@@ -4,8 +4,10 @@ own chart of accounts and warehouses (its seed), without HTTP."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from journal_pipeline.accounting.mapping import (
+    charged_rate,
     choose_account,
     choose_payment_account,
     choose_warehouse,
@@ -198,3 +200,13 @@ def test_check_finds_a_missing_account_in_the_mapping_history():
         "mapping_history[0].settlements.QRIS.bank_account: Jurnal has no account "
         "'Rekening Lama'; create it in Jurnal or name an existing one",
     ]
+
+
+def test_the_rate_charged_is_read_from_the_tax_amounts():
+    d = Decimal
+    # PPN 12% on 11/12 of the price: Rp 11.000 on Rp 100.000, a line rounded to the rupiah
+    assert charged_rate(d(12), [d("11.00"), d("11.00"), d("10.99")]) == 11
+    assert charged_rate(d(12), [d("12.00"), d("11.99")]) == 12  # charged as stated
+    assert charged_rate(d(10), [d("10.00")]) == 10  # PB1
+    assert charged_rate(d(12), []) == 12  # nothing to tell by: as stated
+    assert charged_rate(d(11), [d("10.08")]) == 11  # 11 on 11/12 is not a rate iSeller charges
