@@ -99,6 +99,26 @@ def line_product(line: LineRow) -> dict[str, str] | None:
     return None
 
 
+def _on_a_tax_base_of_11_12(lines: list[LineRow], tax: Any, inclusive: bool) -> str | None:
+    """The fix when the lines' tax is the outlet's rate on 11/12 of their price (PPN 12% on a
+    tax base of 11/12, DPP nilai lain) while Jurnal's tax charges the whole rate; else None."""
+    if tax is None or tax.stated_rate is not None:
+        return None
+    taxed = sum(line.tax_amount for line in lines)
+    net = sum(line.subtotal - (line.tax_amount if inclusive else 0) for line in lines)
+    if taxed <= 0 or net <= 0:
+        return None
+    on_base = tax.rate * 11 / 12
+    if abs(Decimal(taxed) * 100 / Decimal(net) - on_base) > Decimal("0.05"):
+        return None
+    return (
+        f"Its lines' tax is {tax.rate}% of 11/12 of their price ({on_base.normalize():f}% of "
+        f"it: PPN on a tax base of 11/12, DPP nilai lain) while {tax.jurnal_name} charges "
+        f"{tax.rate}%: give the tax rate: {on_base.normalize():f} (a Jurnal tax of that rate) "
+        f"and stated_rate: {tax.rate} in the config (README, taxes), then run the day again."
+    )
+
+
 def sales_invoice(
     order: OrderRow,
     lines: list[LineRow],
@@ -244,7 +264,11 @@ def _sales_invoice(
         return hold(
             f"Jurnal would compute {format_idr(to_rupiah(expected))} (exactly {expected}) for its "
             f"invoice but the order's total is {format_idr(order.total_amount)}, more than "
-            "rounding apart. Correct the order's tax and discounts in iSeller or post it by hand."
+            "rounding apart. "
+            + (
+                _on_a_tax_base_of_11_12(lines, tax, bool(order.tax_inclusive))
+                or "Correct the order's tax and discounts in iSeller or post it by hand."
+            )
         )
     discount += fit.extra_discount
     if fit.rounding:

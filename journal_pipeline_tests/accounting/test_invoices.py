@@ -193,3 +193,21 @@ def test_ppn_12_on_a_tax_base_of_11_12_is_booked_at_the_rate_charged():
     plain = posting_rules.sales_of_day(order_frames([_stating("12")]), CONFIG, day)
     _, (hold,) = posting_rules.journal_lines(plain, CONFIG)
     assert "is taxed at 12% but outlet JKT is configured for PPN 11%" in hold.reason
+
+
+def test_a_tax_charged_on_11_12_of_the_price_is_held_saying_how_to_configure_it():
+    # the config says PPN 12% as the lines state it, but they charge 12% of 11/12 of the price
+    data = CONFIG.model_dump()
+    data["taxes"]["PPN"].update(rate=Decimal(12))
+    twelve = type(CONFIG).model_validate(data)
+    sales = posting_rules.sales_of_day(order_frames([_stating("12")]), twelve, date(2026, 11, 20))
+    documents, (hold,) = invoices.sales_invoices(sales, twelve)
+    assert documents == []
+    assert "Its lines' tax is 12% of 11/12 of their price (11% of it" in hold.reason
+    assert "give the tax rate: 11 (a Jurnal tax of that rate) and stated_rate: 12" in hold.reason
+    # an order whose total is off for another cause is not told so
+    other = retail_order()
+    other["total_amount"] = Decimal(190_000)
+    sales = posting_rules.sales_of_day(order_frames([other]), CONFIG, date(2026, 11, 20))
+    _, holds = invoices.sales_invoices(sales, CONFIG)
+    assert holds and all("11/12" not in h.reason for h in holds)
