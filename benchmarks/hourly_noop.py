@@ -100,7 +100,7 @@ class Merchant:
         config = load_config()
         self.zone = config.zone
         self.defs = build_definitions(config, resources_from_environment())
-        self.job = self.defs.get_job_def(SYNC_JOB)
+        self.job = self.defs.resolve_job_def(SYNC_JOB)
         self.instance = temporary_instance(workdir / "dagster_home")
 
     def run(self) -> dg.ExecuteInProcessResult:
@@ -155,7 +155,7 @@ def trivial_job() -> dg.JobDefinition:
         jobs=[dg.define_asset_job("trivial_job", executor_def=dg.in_process_executor)],
         executor=dg.in_process_executor,
     )
-    return defs.get_job_def("trivial_job")
+    return defs.resolve_job_def("trivial_job")
 
 
 def same_shape_job(job: dg.JobDefinition) -> dg.JobDefinition:
@@ -176,7 +176,7 @@ def same_shape_job(job: dg.JobDefinition) -> dg.JobDefinition:
         jobs=[dg.define_asset_job("same_shape_job", executor_def=dg.in_process_executor)],
         executor=dg.in_process_executor,
     )
-    return defs.get_job_def("same_shape_job")
+    return defs.resolve_job_def("same_shape_job")
 
 
 def _instant_asset(
