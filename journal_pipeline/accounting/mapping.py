@@ -289,12 +289,17 @@ def choose_zone(texts: Iterable[str | None], default: str) -> Choice:
 
 
 def choose_tax(
-    rate: Decimal | None, taxes: list[Mapping[str, Any]]
+    rate: Decimal | None, taxes: list[Mapping[str, Any]], stated: Decimal | None = None
 ) -> tuple[str | None, Mapping[str, Any] | None, str]:
-    """(config key, Jurnal tax, why) of the tax an outlet charges at `rate` percent."""
+    """(config key, Jurnal tax, why) of the tax an outlet charges at `rate` percent; of two
+    or more at that rate, the one whose name says the percent its lines state (``stated``:
+    "PPN 12% DPP 11/12" beside the older "PPN", both at 11%)."""
     if rate is None or rate == 0:
         return None, None, "its recent orders carry no tax"
     fitting = [t for t in taxes if _rate(t) == rate and not t.get("is_witholding")]
+    if len(fitting) > 1 and stated is not None:
+        named = [t for t in fitting if f"{stated.normalize():f}" in str(t.get("name") or "")]
+        fitting = named if len(named) == 1 else fitting
     if len(fitting) != 1:
         return None, None, f"{len(fitting)} Jurnal taxes have rate {rate}%"
     tax = fitting[0]

@@ -132,7 +132,8 @@ def render_config(facts: MerchantFacts) -> str:
 
 
 def _tax_key(facts: MerchantFacts, code: str) -> tuple[str | None, Mapping[str, Any] | None, str]:
-    return choose_tax(facts.outlet_tax_rates.get(code), facts.taxes)
+    stated = facts.outlet_stated_rates.get(code)
+    return choose_tax(facts.outlet_tax_rates.get(code), facts.taxes, stated)
 
 
 def _taxes(facts: MerchantFacts) -> list[str]:

@@ -10,6 +10,7 @@ from journal_pipeline.accounting.mapping import (
     charged_rate,
     choose_account,
     choose_payment_account,
+    choose_tax,
     choose_warehouse,
     choose_zone,
     company_accounts,
@@ -210,3 +211,13 @@ def test_the_rate_charged_is_read_from_the_tax_amounts():
     assert charged_rate(d(10), [d("10.00")]) == 10  # PB1
     assert charged_rate(d(12), []) == 12  # nothing to tell by: as stated
     assert charged_rate(d(11), [d("10.08")]) == 11  # 11 on 11/12 is not a rate iSeller charges
+
+
+def test_of_two_taxes_at_the_rate_charged_the_one_named_for_the_stated_rate_is_chosen():
+    old = {"name": "PPN", "rate": "11.0", "sell_tax_account": {"name": "PPN Keluaran"}}
+    new = {"name": "PPN 12% DPP 11/12", "rate": 11, "sell_tax_account": {"name": "PPN Keluaran"}}
+    key, tax, why = choose_tax(Decimal(11), [old, new], Decimal(12))
+    assert (key, tax) == ("PPN 12% DPP 11/12", new) and "11%" in why
+    # without a stated rate there is nothing to tell them apart by: left for a person
+    assert choose_tax(Decimal(11), [old, new]) == (None, None, "2 Jurnal taxes have rate 11%")
+    assert choose_tax(Decimal(11), [old], Decimal(12))[1] == old  # one at that rate: it
