@@ -26,7 +26,8 @@ _CHUNK = 500
 def posted_sales(engine: Engine, order_ids: Iterable[str]) -> dict[str, free_goods.PostedSale]:
     """Order id → its sale's free-goods adjustments in Jurnal (the first, ``<order id>``, and
     each change, ``<order id>/G<n>``), for those of ``order_ids`` that have any."""
-    wanted = sorted(set(order_ids))
+    asked = set(order_ids)
+    wanted = sorted(asked)
     o = tables.outbox
     posted = sa.and_(o.c.doc_type == STOCK_ADJUSTMENT, o.c.status == "posted")
     rows: list[Any] = []
@@ -43,7 +44,7 @@ def posted_sales(engine: Engine, order_ids: Iterable[str]) -> dict[str, free_goo
     found: dict[str, free_goods.PostedSale] = {}
     for row in rows:
         order_id = str(row.source_id).removeprefix(PREFIX).split("/G", 1)[0]
-        if order_id not in wanted or row.payload is None:
+        if order_id not in asked or row.payload is None:
             continue
         done = found.get(order_id, free_goods.PostedSale(0, {}))
         units = dict(done.units)
