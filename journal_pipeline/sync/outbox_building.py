@@ -30,7 +30,7 @@ from journal_pipeline.accounting.documents import (
 from journal_pipeline.accounting.holds import NOTHING_TO_POST, Hold
 from journal_pipeline.accounting.return_arithmetic import OWN_POSTINGS
 from journal_pipeline.storage import tables
-from journal_pipeline.storage.store import dumps
+from journal_pipeline.storage.store import dumps, loads
 from journal_pipeline.storage.writing import writing
 from journal_pipeline.sync.by_hand import BY_HAND
 from journal_pipeline.sync.outbox_reads import OutboxReads, Row
@@ -198,17 +198,22 @@ class OutboxBuilding(OutboxReads):
         self, conn: sa.Connection, doc: Document, row: Row, digest: str, now: datetime
     ) -> None:
         """A record booked by hand keeps the first document built of it since as what was
-        booked; a later build that differs from it (the order changed in iSeller) is held for
-        a person to correct the hand-booked document, once per change."""
+        booked; a later build that differs from it in what was sold, for how much, when or to
+        whom (the order changed in iSeller; not a wording or account of a newer release or
+        config, `_content`) is held for a person to correct the hand-booked document, once per
+        change."""
         t = tables.outbox
         if row.payload_hash == digest:
             return
+        kept = conn.execute(sa.select(t.c.payload).where(t.c.doc_key == doc.doc_key)).scalar()
         conn.execute(
             sa.update(t)
             .where(t.c.doc_key == doc.doc_key)
             .values(payload=dumps(doc.payload), payload_hash=digest, updated_at=now)
         )
-        if row.payload_hash is None:  # the first document built since it was resolved
+        if kept is None:  # the first document built since it was resolved
+            return
+        if _content(loads(kept)) == _content(loads(dumps(doc.payload))):
             return
         hold = Hold(
             "order",
@@ -311,6 +316,27 @@ def _rows_of(conn: sa.Connection, keys: set[str]) -> dict[str, Row]:
         where = tables.outbox.c.doc_key.in_(chunk)
         found.update((row.doc_key, row) for row in conn.execute(_rows().where(where)))
     return found
+
+
+# the texts that say what was sold, when and to whom; every other text (memos, descriptions,
+# account and warehouse names) may change with a release or the config
+_CONTENT_TEXTS = frozenset(
+    {"transaction_date", "due_date", "date", "product_code", "product_name", "person_name"}
+)
+
+
+def _content(value: Any) -> Any:
+    """A payload's numbers and the texts of `_CONTENT_TEXTS`: what a change of the source
+    changes."""
+    if isinstance(value, Mapping):
+        return {
+            key: _content(item)
+            for key, item in value.items()
+            if not isinstance(item, str) or key in _CONTENT_TEXTS
+        }
+    if isinstance(value, list):
+        return [_content(item) for item in value]
+    return value
 
 
 def _hash(payload: Mapping[str, Any]) -> str:
