@@ -228,6 +228,22 @@ def posted_units(payload: Mapping[str, Any]) -> dict[str, Decimal]:
     return {str(line["product_code"]): Decimal(str(line["difference"])) for line in lines}
 
 
+def posted_sales(
+    documents: Iterable[tuple[str, Mapping[str, Any]]],
+) -> dict[str, PostedSale]:
+    """Order id → its sale's adjustments in Jurnal, from (outbox source id, payload) of each
+    posted one: the first, ``free_goods:<order id>``, and each change, ``…/G<n>``."""
+    found: dict[str, PostedSale] = {}
+    for source_id, payload in documents:
+        order_id = source_id.removeprefix(f"{SOURCE}:").split("/G", 1)[0]
+        done = found.get(order_id, PostedSale(0, {}))
+        units = dict(done.units)
+        for sku, moved in posted_units(payload).items():
+            units[sku] = units.get(sku, Decimal(0)) + moved
+        found[order_id] = PostedSale(done.count + 1, units)
+    return found
+
+
 def free_goods_documents(
     events: Sequence[FreeUnits], config: MerchantConfig, day: date
 ) -> tuple[list[Document], list[Hold]]:

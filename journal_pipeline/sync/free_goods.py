@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,17 +40,10 @@ def posted_sales(engine: Engine, order_ids: Iterable[str]) -> dict[str, free_goo
                 posted, o.c.source_id.like(f"{PREFIX}%/G%")
             )
             rows += conn.execute(changes).all()
-    found: dict[str, free_goods.PostedSale] = {}
-    for row in rows:
-        order_id = str(row.source_id).removeprefix(PREFIX).split("/G", 1)[0]
-        if order_id not in asked or row.payload is None:
-            continue
-        done = found.get(order_id, free_goods.PostedSale(0, {}))
-        units = dict(done.units)
-        for sku, quantity in free_goods.posted_units(loads(row.payload)).items():
-            units[sku] = units.get(sku, Decimal(0)) + quantity
-        found[order_id] = free_goods.PostedSale(done.count + 1, units)
-    return found
+    found = free_goods.posted_sales(
+        (str(row.source_id), loads(row.payload)) for row in rows if row.payload is not None
+    )
+    return {order_id: sale for order_id, sale in found.items() if order_id in asked}
 
 
 def changed_on(store: StagingStore, config: MerchantConfig, day: date) -> list[dict[str, Any]]:
