@@ -324,6 +324,19 @@ def charged_rate(stated: Decimal, implied: list[Decimal]) -> Decimal:
     return stated
 
 
+def implied_rate(line: Mapping[str, Any], inclusive: bool) -> Decimal | None:
+    """A line's tax over its net, in percent (None without tax)."""
+    try:
+        tax = Decimal(str(line.get("tax_amount") or 0))
+        subtotal = Decimal(str(line.get("subtotal") or 0))
+    except ArithmeticError:
+        return None
+    net = subtotal - tax if inclusive else subtotal
+    if tax <= 0 or net <= 0:
+        return None
+    return (tax * 100 / net).quantize(Decimal("0.01"))
+
+
 def _rate(tax: Mapping[str, Any]) -> Decimal | None:
     try:
         return Decimal(str(tax.get("rate"))).normalize()

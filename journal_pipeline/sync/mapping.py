@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from journal_pipeline.accounting.mapping import charged_rate, company_accounts
+from journal_pipeline.accounting.mapping import charged_rate, company_accounts, implied_rate
 from journal_pipeline.accounting.mapping_yaml import MerchantFacts
 
 LOOKBACK_DAYS = 30  # payment methods "seen lately"
@@ -55,7 +55,7 @@ def _outlet_tax_rates(
             rate = line.get("tax_percentage")
             stated = Decimal(str(rate)).normalize() if rate else Decimal(0)
             counter[stated] += 1
-            share = _implied_rate(line, bool(order.get("tax_inclusive")))
+            share = implied_rate(line, bool(order.get("tax_inclusive")))
             if share is not None:
                 implied.setdefault((code, stated), []).append(share)
     charged: dict[str, Decimal | None] = {}
@@ -68,19 +68,6 @@ def _outlet_tax_rates(
         if charged[code] != stated:
             stated_rates[code] = stated
     return charged, stated_rates
-
-
-def _implied_rate(line: Mapping[str, Any], inclusive: bool) -> Decimal | None:
-    """A line's tax over its net, in percent (None without tax)."""
-    try:
-        tax = Decimal(str(line.get("tax_amount") or 0))
-        subtotal = Decimal(str(line.get("subtotal") or 0))
-    except ArithmeticError:
-        return None
-    net = subtotal - tax if inclusive else subtotal
-    if tax <= 0 or net <= 0:
-        return None
-    return (tax * 100 / net).quantize(Decimal("0.01"))
 
 
 def read_facts(
