@@ -36,6 +36,7 @@ from journal_pipeline.accounting.invoice_assembly import Built, day_invoices, in
 from journal_pipeline.accounting.invoice_columns import invoice_parts
 from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine, fit_total, invoice_totals
 from journal_pipeline.accounting.labels import item_name, line_description
+from journal_pipeline.accounting.mapping import DPP_NILAI_LAIN
 from journal_pipeline.accounting.payments import (
     AccountMemo,
     Settlement,
@@ -108,7 +109,7 @@ def _on_a_tax_base_of_11_12(lines: list[LineRow], tax: Any, inclusive: bool) -> 
     net = sum(line.subtotal - (line.tax_amount if inclusive else 0) for line in lines)
     if taxed <= 0 or net <= 0:
         return None
-    on_base = tax.rate * 11 / 12
+    on_base = (tax.rate * DPP_NILAI_LAIN).quantize(Decimal("0.01"))
     if abs(Decimal(taxed) * 100 / Decimal(net) - on_base) > Decimal("0.05"):
         return None
     return (
