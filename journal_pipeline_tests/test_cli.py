@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from journal_pipeline.day_report import DayReport
 from journal_pipeline.environment import missing_variables
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
 from journal_pipeline.sync.outbox_building import OPEN_STATES
+from journal_pipeline_tests.cli_process import run_cli
 from journal_pipeline_tests.conftest import PIPELINE_PREFIXES
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 from journal_sandbox.defaults import DEMO_CONFIG, sandbox_env
@@ -23,20 +22,9 @@ from journal_sandbox.demo_merchant import OUTLETS
 from journal_sandbox.faults import FaultInjector
 
 
-def _run(args, env, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "journal_pipeline.cli", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_print_env_points_at_the_sandboxes(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ISELLER_", "JURNAL_"))}
-    result = _run(["sandbox", "--print-env", "--iseller-port", "9801"], env, tmp_path)
+    result = run_cli(["sandbox", "--print-env", "--iseller-port", "9801"], env, tmp_path)
     assert result.returncode == 0
     lines = dict(line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines())
     assert lines["ISELLER_TOKEN_URL"] == "http://127.0.0.1:9801/oauth/token"
@@ -59,7 +47,7 @@ def test_sync_a_date_headless(iseller_sandbox, jurnal_sandbox, tmp_path):
     env["JOURNAL_PIPELINE_CONFIG"] = str(config)
     env["STAGING_DATABASE_URL"] = f"sqlite:///{tmp_path / 'staging.db'}"
     day = "2026-11-18"
-    result = _run(["sync", "--date", day], env, tmp_path)
+    result = run_cli(["sync", "--date", day], env, tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.splitlines()
     assert lines[0] == f"{day} synced."
@@ -113,7 +101,7 @@ def test_sync_over_a_legacy_credential(iseller_sandbox, tmp_path, flavour):
         scale = {"JURNAL_RATE_LIMIT_WINDOW_SCALE": str(jurnal.sandbox.time_scale)}
         env = _sync_env(iseller_sandbox.env, {**legacy, **scale}, tmp_path)
         day = "2026-11-18"
-        result = _run(["sync", "--date", day], env, tmp_path)
+        result = run_cli(["sync", "--date", day], env, tmp_path)
         assert result.returncode == 0, result.stderr[-2000:]
         assert result.stdout.splitlines()[0] == f"{day} synced.", result.stdout
         traffic = jurnal.sandbox.traffic()
@@ -135,7 +123,7 @@ def test_a_sync_stopped_by_jurnals_quota_finishes_once_there_is_room(iseller_san
     with running_jurnal_sandbox(tmp_path / "jurnal", invoice_quota=5) as jurnal:
         env = _sync_env(iseller_sandbox.env, jurnal.env, tmp_path)
         day = "2026-11-18"
-        stopped = _run(["sync", "--date", day], env, tmp_path)
+        stopped = run_cli(["sync", "--date", day], env, tmp_path)
         assert stopped.returncode == 1, stopped.stderr[-2000:]
         lines = stopped.stderr.splitlines()
         assert "sync FAILED at step jurnal_sales_invoices" in lines[0], lines[0]
@@ -148,7 +136,7 @@ def test_a_sync_stopped_by_jurnals_quota_finishes_once_there_is_room(iseller_san
         assert len(list(client.iter_list("sales_invoices", "sales_invoices"))) == 5
 
         jurnal.sandbox.invoice_quota = 1000  # the owner bought more
-        finished = _run(["sync", "--date", day], env, tmp_path)
+        finished = run_cli(["sync", "--date", day], env, tmp_path)
         assert finished.returncode == 0, finished.stderr[-2000:]
         assert finished.stdout.splitlines()[0] == f"{day} synced."
         invoices = [i["custom_id"] for i in client.iter_list("sales_invoices", "sales_invoices")]
@@ -173,7 +161,7 @@ def test_a_failed_sync_ends_with_one_summary(iseller_sandbox, tmp_path):
     with running_jurnal_sandbox(tmp_path / "jurnal", faults=faults) as jurnal:
         env = _sync_env(iseller_sandbox.env, jurnal.env, tmp_path)
         day = "2026-11-19"
-        result = _run(["sync", "--date", day], env, tmp_path)
+        result = run_cli(["sync", "--date", day], env, tmp_path)
 
     output = result.stdout + result.stderr
     assert result.returncode == 1, output[-3000:]
@@ -200,7 +188,7 @@ def test_sync_names_a_missing_variable(tmp_path):
     env.update(sandbox_env())
     env.pop("ISELLER_CLIENT_ID")
     env["STAGING_DATABASE_URL"] = f"sqlite:///{tmp_path / 'staging.db'}"
-    result = _run(["sync", "--date", "2026-11-19"], env, tmp_path)
+    result = run_cli(["sync", "--date", "2026-11-19"], env, tmp_path)
     assert result.returncode != 0
     assert result.stdout == ""
     assert result.stderr.startswith("Error: Not set: ISELLER_CLIENT_ID."), result.stderr
@@ -351,15 +339,15 @@ def test_status_of_an_empty_staging_database_names_it_and_where_make_dev_keeps_i
     tmp_path,
 ):
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "STAGING_DATABASE_URL")}
-    result = _run(["status"], env, tmp_path)
+    result = run_cli(["status"], env, tmp_path)
     assert result.returncode == 0, result.stderr
     expected = f"sqlite:///{(tmp_path / '.staging' / 'staging.db').resolve()}"
     assert f"No documents in the staging database yet: {expected} (the default" in result.stdout
     assert "export DAGSTER_HOME=$PWD/.dagster_home" in result.stdout
 
     env["STAGING_DATABASE_URL"] = f"postgresql://jp:secret@127.0.0.1:1/{tmp_path.name}"
-    named = _run(["status"], env, tmp_path)
+    named = run_cli(["status"], env, tmp_path)
     assert "Cannot open the staging database" in named.stderr and "secret" not in named.stderr
     env["STAGING_DATABASE_URL"] = f"sqlite:///{tmp_path / 'other.db'}"
-    other = _run(["status"], env, tmp_path)
+    other = run_cli(["status"], env, tmp_path)
     assert f"{tmp_path / 'other.db'} (STAGING_DATABASE_URL)." in other.stdout

@@ -7,30 +7,18 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 
 import sqlalchemy as sa
 
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline_tests.cli_process import run_cli
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 from journal_sandbox.defaults import DEMO_CONFIG
 
 DAY = "2026-11-17"
 RECORD = re.compile(r"^    (held|failed|by_hand) (\S+) \(")
-
-
-def _run(args, env, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "journal_pipeline.cli", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def _env(iseller_sandbox, jurnal_sandbox, tmp_path):
@@ -47,7 +35,7 @@ def _env(iseller_sandbox, jurnal_sandbox, tmp_path):
 
 def _records(env, tmp_path) -> dict[str, str]:
     """doc key → status of the day's held, failed and by-hand records, as `status` lists them."""
-    shown = _run(["status", "--date", DAY, "--records"], env, tmp_path)
+    shown = run_cli(["status", "--date", DAY, "--records"], env, tmp_path)
     assert shown.returncode == 0, shown.stderr[-2000:]
     found = [RECORD.match(line) for line in shown.stdout.splitlines()]
     return {m.group(2): m.group(1) for m in found if m}
@@ -79,7 +67,7 @@ def test_records_resolved_by_hand_stay_unposted_and_the_day_passes(iseller_sandb
 
 def _resolved_by_hand(iseller_sandbox, jurnal_sandbox, tmp_path):
     env = _env(iseller_sandbox, jurnal_sandbox, tmp_path)
-    first = _run(["sync", "--date", DAY], env, tmp_path)
+    first = run_cli(["sync", "--date", DAY], env, tmp_path)
     assert "every_record_posted" in first.stdout, first.stdout  # a warning: the day is locked
     held = _records(env, tmp_path)
     assert held and set(held.values()) == {"held"}, held
@@ -87,28 +75,28 @@ def _resolved_by_hand(iseller_sandbox, jurnal_sandbox, tmp_path):
 
     # nothing that is not held or failed is resolved; an unknown key is named
     posted = [k for k, s in _statuses(env).items() if s == "posted"]
-    refused = _run(["resolve", "no-such-record", *posted[:1], "--note", "x"], env, tmp_path)
+    refused = run_cli(["resolve", "no-such-record", *posted[:1], "--note", "x"], env, tmp_path)
     assert refused.returncode == 1
     assert "no-such-record: no such record in the outbox" in refused.stdout
     if posted:
         assert f"{posted[0]}: is posted by the pipeline" in refused.stdout
-    assert _run(["resolve", keys[0]], env, tmp_path).returncode == 2  # a note is required
+    assert run_cli(["resolve", keys[0]], env, tmp_path).returncode == 2  # a note is required
 
     note = "entered by hand in Jurnal as INV/2026/11/0042"
-    done = _run(["resolve", *keys, "--note", note], env, tmp_path)
+    done = run_cli(["resolve", *keys, "--note", note], env, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("held → by_hand") == len(keys)
     assert set(_records(env, tmp_path).values()) == {"by_hand"}
     events = _log(env, keys[0])
     assert events[-1][0] == "resolved_by_hand" and note in events[-1][1]
-    again = _run(["resolve", keys[0], "--note", note], env, tmp_path)
+    again = run_cli(["resolve", keys[0], "--note", note], env, tmp_path)
     assert (again.returncode, f"{keys[0]}: is done by hand already") == (
         1,
         again.stdout.strip(),
     )
 
     # the day again: the records stay by hand, nothing of them reaches Jurnal, the checks pass
-    rerun = _run(["sync", "--date", DAY], env, tmp_path)
+    rerun = run_cli(["sync", "--date", DAY], env, tmp_path)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr[-2000:]
     assert "every_record_posted" not in rerun.stdout, rerun.stdout
     assert {k: _statuses(env)[k] for k in keys} == dict.fromkeys(keys, "by_hand")
@@ -118,9 +106,9 @@ def _resolved_by_hand(iseller_sandbox, jurnal_sandbox, tmp_path):
     assert len(resolved) == len(keys) and not (resolved & in_jurnal)
 
     # undone, the next run of the day holds it again, for the reason it had
-    undone = _run(["resolve", "--undo", keys[0]], env, tmp_path)
+    undone = run_cli(["resolve", "--undo", keys[0]], env, tmp_path)
     assert undone.returncode == 0 and "by_hand → held" in undone.stdout, undone.stdout
-    _run(["sync", "--date", DAY], env, tmp_path)
+    run_cli(["sync", "--date", DAY], env, tmp_path)
     assert _records(env, tmp_path)[keys[0]] == "held"
     assert all(_statuses(env)[k] == "by_hand" for k in keys[1:])
 
