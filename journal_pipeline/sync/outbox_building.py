@@ -141,7 +141,7 @@ class OutboxBuilding(OutboxReads):
             self._follow_by_hand(conn, doc, row, digest, now)
             return BY_HAND
         if row.status == "posted":
-            if row.payload_hash != digest:
+            if row.payload_hash != digest and not self._same_content(conn, doc):
                 self._set(
                     conn,
                     doc.doc_key,
@@ -194,6 +194,14 @@ class OutboxBuilding(OutboxReads):
             )
         return status
 
+    def _same_content(self, conn: sa.Connection, doc: Document) -> bool:
+        """Whether the document built now says what its posted one says: a memo worded anew
+        by a release, or an account the config names now, is no change of the source, and no
+        correction follows it."""
+        t = tables.outbox
+        posted = conn.execute(sa.select(t.c.payload).where(t.c.doc_key == doc.doc_key)).scalar()
+        return posted is not None and _says_the_same(posted, doc)
+
     def _follow_by_hand(
         self, conn: sa.Connection, doc: Document, row: Row, digest: str, now: datetime
     ) -> None:
@@ -213,7 +221,7 @@ class OutboxBuilding(OutboxReads):
         )
         if kept is None:  # the first document built since it was resolved
             return
-        if _content(loads(kept)) == _content(loads(dumps(doc.payload))):
+        if _says_the_same(kept, doc):
             return
         hold = Hold(
             "order",
@@ -323,6 +331,11 @@ def _rows_of(conn: sa.Connection, keys: set[str]) -> dict[str, Row]:
 _CONTENT_TEXTS = frozenset(
     {"transaction_date", "due_date", "date", "product_code", "product_name", "person_name"}
 )
+
+
+def _says_the_same(kept: str, doc: Document) -> bool:
+    """Whether a stored payload and a document built now differ in no `_content`."""
+    return _content(_as_compared(loads(kept))) == _content(_as_compared(loads(dumps(doc.payload))))
 
 
 def _content(value: Any) -> Any:

@@ -133,13 +133,30 @@ def test_posted_documents_are_never_edited(outbox, client):
         "order_id": order["order_id"],
         "order_reference": order["order_reference"],
     }
-    changed["order_details"][1]["product_name"] = "Teh Melati Premium"
+    changed["order_details"][1]["product_name"] = "Teh Hijau"  # another product sold
+    changed["order_details"][1]["sku"] = "TEH-003"
     redone, _ = _documents([changed])
     counts = outbox.enqueue(DAY, redone, [])
     assert counts["changed_after_posting"] == 1
     (row,) = outbox.documents(DAY).itertuples()
     assert row.status == "posted" and row.changed_after_posting
     assert len(_invoices_with(client, order["order_id"])) == 1
+
+
+def test_a_posted_document_reworded_or_remapped_is_not_taken_for_a_changed_one(outbox, client):
+    order = _fresh_order()
+    documents, _ = _documents([order])
+    _post(outbox, client, documents)
+    (posted,) = documents
+    body = posted.payload["sales_invoice"]
+    reworded = {**body, "memo": f"{body.get('memo', '')} (worded by a newer release)"}
+    reworded["deposit_to_name"] = "Kas Besar"  # the config maps the method elsewhere now
+    again = dataclasses.replace(posted, payload={"sales_invoice": reworded})
+    counts = outbox.enqueue(DAY, [again], [])
+    assert counts == {"already_posted": 1}
+    (row,) = outbox.documents(DAY).itertuples()
+    assert row.status == "posted" and not row.changed_after_posting
+    assert "changed_after_posting" not in _events(outbox, posted.doc_key)
 
 
 def _split(order):
