@@ -335,7 +335,8 @@ _CONTENT_TEXTS = frozenset(
 
 def _says_the_same(kept: str, doc: Document) -> bool:
     """Whether a stored payload and a document built now differ in no `_content`."""
-    return _content(_as_compared(loads(kept))) == _content(_as_compared(loads(dumps(doc.payload))))
+    before: Any = _content(_as_compared(loads(kept)))
+    return bool(before == _content(_as_compared(loads(dumps(doc.payload)))))
 
 
 def _content(value: Any) -> Any:
