@@ -120,7 +120,7 @@ def _sandbox_options(func):
             "cogs_price=unit|total, refund_sign=positive|negative, "
             "void_shape=transaction|status_only, order_discounts=order_level|with_lines, "
             "output_zone=requested|store, shift_cash=documented|actual|none, "
-            "ppn_stated=charged|nominal; "
+            "ppn_stated=charged|nominal, sets=composite|comboset; "
             "presets: documented, loose). "
             "[env: SANDBOX_ISELLER_DIALECT]",
         ),

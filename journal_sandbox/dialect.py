@@ -60,6 +60,12 @@ envelope            how every v2 answer is sent (I-6): ``object`` (one JSON obje
 ppn_stated          the ``tax_percentage`` a line charged PPN at 11% of its price         charged
                     states: ``charged`` (11) or ``nominal`` (12: PPN 12% on a tax base
                     of 11/12, DPP nilai lain, the amounts unchanged)
+sets                how a package of products (the demo's ``PKT-*``) is sold:          composite
+                    ``composite`` (I-35: ``type: composite``, its components in
+                    GetProducts' ``ingredients[]`` and the line's
+                    ``product_composites[]``) or ``comboset`` (a combo set: ``type:
+                    comboset``, its items in GetProducts' ``bundles[]`` and the line's
+                    ``product_combos[]``); ``units_used[]`` and every amount unchanged
 ==================  =================================================================  ==========
 
 A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
@@ -92,6 +98,7 @@ OUTPUT_ZONES = ("requested", "store")
 SHIFT_CASH_READINGS = ("documented", "actual", "none")
 ENVELOPES = ("object", "array")
 PPN_STATED = ("charged", "nominal")
+SETS = ("composite", "comboset")
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,7 @@ class Dialect:
     shift_cash: str = "documented"
     envelope: str = "object"
     ppn_stated: str = "charged"
+    sets: str = "composite"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -133,6 +141,7 @@ class Dialect:
             ("shift_cash", SHIFT_CASH_READINGS),
             ("envelope", ENVELOPES),
             ("ppn_stated", PPN_STATED),
+            ("sets", SETS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(
@@ -201,9 +210,11 @@ def serve_order(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
         state_payments,
         state_ppn,
     )
-    from journal_sandbox.dialect_shapes import shape_order
+    from journal_sandbox.dialect_shapes import sell_sets, shape_order
     from journal_sandbox.dialect_text import state_text
 
-    stated = state_ppn(order, dialect)  # before the numbers' format, as any stored value
+    stated = state_ppn(
+        sell_sets(order, dialect), dialect
+    )  # before the numbers' format, as any stored value
     money = state_payments(state_cogs(state_money(stated, dialect), dialect), dialect)
     return state_text(shape_order(money, dialect), dialect)

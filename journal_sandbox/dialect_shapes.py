@@ -18,6 +18,11 @@
   discounts there too, after them, each with ``order_detail_id`` (the order-level ones with
   ``order_detail_id: null``), so a sum of the list counts the line discounts twice. The line
   ``discounts[]`` and every amount stay as they are.
+- ``sets``: ``composite`` (documented, I-35) sells the demo's packages as composites;
+  ``comboset`` as combo sets: the line's ``type`` is ``comboset`` and its items move from
+  ``product_composites[]`` to ``product_combos[]`` (`sell_sets`); GetProducts lists them in
+  ``bundles[]`` (ProductCombos) instead of ``ingredients[]`` (`list_set`). ``units_used[]``,
+  ``cogs[]`` and every amount stay.
 
 Money is not touched here (`dialect_money`). A key moved or added keeps its place: the new one
 comes right after the documented one.
@@ -31,6 +36,7 @@ from journal_sandbox.dialect import Dialect
 
 ORDER_FIELD = "fulfillment_status"
 LINE_FIELD = "fulfilment_status"
+COMBO_SET = "comboset"
 
 
 def _with_key(item: dict[str, Any], after: str, key: str, value: Any) -> dict[str, Any]:
@@ -98,3 +104,38 @@ def shape_order(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
             for d in discounts
         ]
     return out
+
+
+def sell_sets(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """A stored order with its composite lines sold as combo sets under ``sets=comboset``; a
+    new dict when anything changes."""
+    details = order.get("order_details")
+    if dialect.sets == "composite" or not isinstance(details, list):
+        return order
+    lines = []
+    for line in details:
+        if line.get("type") == "composite":
+            items = line.get("product_composites") or []
+            line = {**line, "type": COMBO_SET, "product_composites": [], "product_combos": items}
+        lines.append(line)
+    return {**order, "order_details": lines}
+
+
+def list_set(product: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """A GetProducts row of a composite listed as a combo set under ``sets=comboset``: its
+    ``ingredients[]`` become ``bundles[]`` (ProductCombos); a new dict when anything
+    changes."""
+    if dialect.sets == "composite" or product.get("type") != "composite":
+        return product
+    bundles = [
+        {
+            "product_id": item.get("product_id"),
+            "sku": item.get("sku"),
+            "category": None,
+            "product_name": item.get("name"),
+            "variant_name": None,
+            "quantity": item.get("quantity"),
+        }
+        for item in product.get("ingredients") or []
+    ]
+    return {**product, "type": COMBO_SET, "ingredients": [], "bundles": bundles}

@@ -60,7 +60,7 @@ from journal_sandbox.demo_merchant import (
 )
 from journal_sandbox.dialect import DIALECT_ENV, Dialect, serve_order
 from journal_sandbox.dialect_money import state_payment
-from journal_sandbox.dialect_shapes import list_discounts
+from journal_sandbox.dialect_shapes import list_discounts, list_set
 from journal_sandbox.dialect_shifts import serve_shift
 from journal_sandbox.dialect_text import state_text, written_offset
 from journal_sandbox.faults import FaultInjector
@@ -848,7 +848,7 @@ class ISellerSandbox:
         modified_after = _parse_filter_date("modified_after", params["modified_after"], 0)
         page, page_size = _paging(params)
         includes = parse_includes(params.get("includes"))
-        products = self.merchant.products(includes)
+        products = [list_set(p, self.dialect) for p in self.merchant.products(includes)]
         products = [p for p in products if p["modified_date"] >= (modified_after or "")]
         if tracked:
             products = [p for p in products if p["track_inventory"]]

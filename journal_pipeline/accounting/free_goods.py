@@ -1,11 +1,19 @@
-"""Goods given at no charge leave Jurnal's stock as they leave iSeller's. Pure.
+"""Goods no invoice line moves leave Jurnal's stock as they leave iSeller's. Pure.
 
-iSeller takes a free line's units from stock (its ``units_used``) like any other line's. Jurnal
-refuses an invoice line of Rp 0 (J-46), so the invoice names such a line in its memo and
-moves no stock for it. Each iSeller stock event of free units becomes a Jurnal stock
-adjustment ("Stock In/Out") of its own, keyed by the event and dated its business day, in the
-outlet's warehouse against the outlet's ``cogs`` account (Jurnal books the units at its
-average cost there, as the canonical journal books a free line's cost as cost of sales):
+iSeller takes every line's units from stock (its ``units_used``). A Jurnal invoice moves stock
+only for a line of a tracked product (or a bundle of tracked ones), so two kinds of line take
+goods Jurnal's invoice leaves in the warehouse (`moves_apart`):
+
+- a free line: Jurnal refuses an invoice line of Rp 0 (J-46), so the invoice names it in its
+  memo and has no line for it;
+- a line of a combo set (``type: comboset``): its Jurnal product is untracked (the set's items
+  are chosen at the till, so no fixed bundle stands for it), while iSeller takes the items
+  chosen (docs/assumptions/products.md).
+
+Each iSeller stock event of such units becomes a Jurnal stock adjustment ("Stock In/Out") of
+its own, keyed by the event and dated its business day, in the outlet's warehouse against the
+outlet's ``cogs`` account (Jurnal books the units at its average cost there, as the canonical
+journal books the cost of units taken from tracked stock as cost of sales):
 
 - a sale's free units leave at its closing: ``free_goods:<order id>``, number
   ``<invoice no>/G``;
@@ -40,12 +48,14 @@ from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.invoices import free_lines, json_number
 from journal_pipeline.accounting.iseller_stock import quantity, void_instant
 from journal_pipeline.accounting.periods import correction_date
+from journal_pipeline.accounting.products import is_combo_set
 from journal_pipeline.accounting.stock_documents import adjustment_body, with_note
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.timestamps import parse_utc
 
 SOURCE = "free_goods"
+TAKEN_BY_ITEMS = "items of combo sets sold"
 CHANGED = "changed in iSeller after posting"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FIX = "in the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
@@ -60,7 +70,7 @@ class FreeUnits:
     custom_id: str
     outlet_code: str
     order_reference: str
-    what: str  # for the memo: "given free", "back: voided", "back: refunded"
+    what: str  # for the memo: "given free", "back: voided", "back: refunded", …
     units: dict[str, Decimal]
 
 
@@ -82,7 +92,7 @@ def free_goods_events(
         if outlet is None or closed is None:
             continue
         lines = order.get("order_details") or []
-        given = _units(line for line in lines if _is_free(line))
+        given = _units(line for line in lines if moves_apart(line))
         zone, cutoff = config.outlet_zone(outlet)
         sold = business_date(closed, zone, cutoff)
         voided_at = void_instant(order) if order.get("status") == "void" else None
@@ -98,7 +108,7 @@ def free_goods_events(
                     f"{order_id}/G",
                     outlet,
                     reference,
-                    "given free",
+                    _taken(lines),
                     _signed(given, -1),
                 )
             )
@@ -135,10 +145,10 @@ class PostedSale:
 
 
 def sale_units(order: Mapping[str, Any]) -> dict[str, Decimal]:
-    """SKU → units (out < 0) the free lines of ``order`` (raw) take: what its sale's
-    adjustments in Jurnal should add up to."""
+    """SKU → units (out < 0) the lines of ``order`` (raw) no invoice line moves take
+    (`moves_apart`): what its sale's adjustments in Jurnal should add up to."""
     lines = order.get("order_details") or []
-    return _signed(_units(line for line in lines if _is_free(line)), -1)
+    return _signed(_units(line for line in lines if moves_apart(line)), -1)
 
 
 def free_goods_changes(
@@ -314,17 +324,41 @@ def document_key(event: FreeUnits) -> str:
     return f"{STOCK_ADJUSTMENT}:{SOURCE}:{event.source_id}"
 
 
-def free_line_orders(lines: pd.DataFrame) -> list[str]:
-    """Ids of the orders with a line at no charge among the frames' ``lines`` (the rule of
-    `invoices.is_free`, for every line at once), sorted."""
-    if lines.empty:
-        return []
-    return sorted({str(i) for i in lines.loc[free_lines(lines), "order_id"]})
+def free_line_orders(lines: pd.DataFrame, orders: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Ids of the orders with a line whose units no invoice line moves (`moves_apart`): a line
+    at no charge among the frames' ``lines`` (`invoices.is_free`, for every line at once) or a
+    combo set's line among the raw ``orders``, sorted."""
+    combos = {
+        str(order.get("order_id"))
+        for order in orders
+        if any(is_combo_set(line.get("type")) for line in order.get("order_details") or [])
+    }
+    free = set() if lines.empty else {str(i) for i in lines.loc[free_lines(lines), "order_id"]}
+    return sorted(free | combos)
 
 
 def gives_free_units(order: Mapping[str, Any]) -> bool:
-    """Whether any line of ``order`` (raw) takes tracked units at no charge."""
-    return any(_is_free(line) and _units([line]) for line in order.get("order_details") or [])
+    """Whether any line of ``order`` (raw) takes tracked units no invoice line moves."""
+    return any(moves_apart(line) and _units([line]) for line in order.get("order_details") or [])
+
+
+def moves_apart(line: Mapping[str, Any]) -> bool:
+    """Whether the units a raw line takes leave Jurnal's stock by an adjustment of their own,
+    not by the invoice: a line at no charge (`invoices.is_free`: on no invoice line) or a
+    combo set's (an untracked Jurnal product, `products.is_combo_set`)."""
+    return _is_free(line) or is_combo_set(line.get("type"))
+
+
+def _taken(lines: Sequence[Mapping[str, Any]]) -> str:
+    """What the sale's adjustment says of its units: given free, taken by combo sets, or
+    both."""
+    free = any(_is_free(line) and _units([line]) for line in lines)
+    other = any(
+        not _is_free(line) and is_combo_set(line.get("type")) and _units([line]) for line in lines
+    )
+    if free and other:
+        return f"given free and {TAKEN_BY_ITEMS}"
+    return TAKEN_BY_ITEMS if other else "given free"
 
 
 def _is_free(line: Mapping[str, Any]) -> bool:
@@ -360,7 +394,7 @@ def _refunded_free_units(
     back: dict[str, Decimal] = {}
     for detail in details:
         line = by_id.get(str(detail.get("order_detail_id")))
-        if line is None or not _is_free(line):
+        if line is None or not moves_apart(line):
             continue
         ordered = quantity(line.get("quantity"))
         if not ordered:

@@ -5,9 +5,11 @@ Every sellable row of GetProducts (a variant is its own row) becomes one Jurnal 
 ``product_code`` = its SKU. A product iSeller tracks becomes a Jurnal inventory product
 (inventory, cost of sales and sales accounts of the config's roles); any other product, a
 modifier (it holds no stock in iSeller) and everything when ``stock.enabled`` is false stay
-untracked. A gift card (`config.gift_cards`) is an untracked product whose sell account is
-the gift-card liability. A composite becomes a Jurnal bundle of its tracked components, which Jurnal
-requires to be tracked: an untracked component carries no stock and no cost in Jurnal.
+untracked, and so does a combo set (its items, chosen at the till, leave stock by adjustments
+of their own: `accounting.free_goods`). A gift card (`config.gift_cards`) is an untracked
+product whose sell account is the gift-card liability. A composite becomes a Jurnal bundle of
+its tracked components, which Jurnal requires to be tracked: an untracked component carries no
+stock and no cost in Jurnal.
 A composite without a tracked component is an untracked product.
 
 Pure: frames in (``iseller.parse.product_frames``), dicts out.
@@ -27,6 +29,7 @@ from journal_pipeline.core.missing import text_or_none
 
 BUNDLE_KEY = "product_bundles_attributes"
 PRICE_FIELDS = ("sell_price_per_unit", "buy_price_per_unit")
+COMBO_SET = "comboset"
 
 
 @dataclass
@@ -47,6 +50,14 @@ class CatalogueProducts:
 
     def __len__(self) -> int:
         return len(self.products) + len(self.bundles)
+
+
+def is_combo_set(kind: object) -> bool:
+    """Whether a product's or an order line's ``type`` is a combo set: its Jurnal product is
+    untracked, the items chosen at the till leave stock by adjustments of their own
+    (`accounting.free_goods`)."""
+    text = text_or_none(kind)
+    return text is not None and text.casefold() == COMBO_SET
 
 
 def fold(value: object) -> str | None:
@@ -151,7 +162,12 @@ def catalogue_products(
             composites.append((key, row))
             continue
         gift_card = config.gift_cards.matches(sku, row.get("product_type"))
-        tracked = can_track and bool(row.get("track_inventory")) and not gift_card
+        tracked = (
+            can_track
+            and bool(row.get("track_inventory"))
+            and not gift_card
+            and not is_combo_set(row.get("type"))
+        )
         result.products[key] = bodies.body(
             name=product_name(row.get("name"), row.get("variant"), sku),
             sku=sku,

@@ -141,8 +141,9 @@ class DayJournal:
     documents: list[Document]
     holds: list[Hold]
     summary: DaySummary | None = None  # daily-summary mode: what was summarised
-    # orders of the day's build with a line at no charge: where the stock build looks for
-    # free goods (`sync.stock_documents`), so it need not read every order again
+    # orders of the day's build with a line at no charge or of a combo set: where the stock
+    # build looks for goods no invoice line moves (`sync.stock_documents`), so it need not
+    # read every order again
     free_line_orders: list[str] = field(default_factory=list)
 
 
@@ -218,7 +219,7 @@ def build_journal(
         summary.documents,
         [*held, *moved_holds, *rolled_back, *summary.holds],
         summary,
-        free_goods.free_line_orders(frames.lines),
+        free_goods.free_line_orders(frames.lines, booked),
     )
 
 

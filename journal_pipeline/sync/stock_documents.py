@@ -38,7 +38,8 @@ from journal_pipeline.sync.outbox import Outbox, PostResult
 from journal_pipeline.sync.ports import SingleWriter
 
 POSTING_ORDER = (WAREHOUSE_TRANSFER, STOCK_ADJUSTMENT)  # stock moved between outlets first
-FREE_LINE_ORDERS = "free_line_orders"  # sync mark per day: orders with a line at no charge
+# sync mark per day: orders with a line at no charge or of a combo set
+FREE_LINE_ORDERS = "free_line_orders"
 
 
 class StockSource(Protocol):
@@ -95,10 +96,11 @@ def build_stock_day(store: StagingStore, config: MerchantConfig, day: date) -> S
 def _add_free_goods(
     build: StockBuild, store: StagingStore, config: MerchantConfig, day: date
 ) -> None:
-    """The day's free-goods stock events, from the staged orders of its window with a line at
-    no charge: as the day's sales build listed them (`FREE_LINE_ORDERS`), else every order
-    closed or changed in it or refunded on it; and the difference for each sale whose
-    adjustment is in Jurnal and whose order iSeller changed during the day."""
+    """The day's stock events of goods no invoice line moves (free lines, combo sets), from
+    the staged orders of its window with such a line: as the day's sales build listed them
+    (`FREE_LINE_ORDERS`), else every order closed or changed in it or refunded on it; and the
+    difference for each sale whose adjustment is in Jurnal and whose order iSeller changed
+    during the day."""
     kept = store.mark(FREE_LINE_ORDERS, day.isoformat())
     if kept is not None:
         orders = store.orders_by_id(kept[0])

@@ -7,12 +7,15 @@ import copy
 from datetime import date
 from decimal import Decimal
 
+import pandas as pd
+
 from journal_pipeline.accounting.free_goods import (
     CHANGED,
     PostedSale,
     free_goods_changes,
     free_goods_documents,
     free_goods_events,
+    free_line_orders,
     gives_free_units,
     posted_units,
     voids_of_posted,
@@ -44,6 +47,36 @@ def _with_free_tote(quantity: str = "2") -> dict:
             "tax_amount": "0",
             "cogs": [{"sku": "MRC-002", "quantity": quantity, "buying_price": "40000"}],
             "units_used": [{"sku": "MRC-002", "stock": quantity}],
+        }
+    )
+    return order
+
+
+def _with_combo_set(quantity: str = "1") -> dict:
+    """The retail order with a combo set sold at full price: a coffee and two tote bags
+    chosen, per set."""
+    order = copy.deepcopy(retail_order())
+    n = int(quantity)
+    order["order_details"].append(
+        {
+            "order_detail_id": "d8",
+            "product_id": "p8",
+            "product_name": "Paket Hemat",
+            "sku": "CMB-001",
+            "type": "comboset",
+            "quantity": quantity,
+            "base_price": "150000",
+            "total_order_amount": str(150000 * n),
+            "discount_amount": "0",
+            "subtotal": str(150000 * n),
+            "product_combos": [
+                {"product_sku": "KOP-001", "quantity": quantity},
+                {"product_sku": "MRC-002", "quantity": str(2 * n)},
+            ],
+            "units_used": [
+                {"sku": "KOP-001", "stock": quantity},
+                {"sku": "MRC-002", "stock": str(2 * n)},
+            ],
         }
     )
     return order
@@ -170,3 +203,44 @@ def test_the_void_of_a_posted_sale_gives_back_what_its_adjustments_moved():
     assert voids_of_posted([voided], moved, CONFIG, SALE_DAY) == []  # not the void's day
     assert voids_of_posted([voided], {}, CONFIG, NEXT_DAY) == []  # not posted: its own void
     assert voids_of_posted([_with_free_tote("3")], moved, CONFIG, NEXT_DAY) == []  # not void
+
+
+def test_a_combo_sets_items_leave_stock_by_an_adjustment_of_their_own():
+    order = _with_combo_set("2")
+    assert gives_free_units(order)
+    assert free_line_orders(pd.DataFrame(), [order, retail_order()]) == [ORDER_ID]
+    (event,) = free_goods_events([order], [], CONFIG, SALE_DAY)
+    assert event.units == {"KOP-001": Decimal(-2), "MRC-002": Decimal(-4)}
+    (document,), _ = free_goods_documents([event], CONFIG, SALE_DAY)
+    body = document.payload["stock_adjustment"]
+    assert body["transaction_no"] == "ISL/JKT-000101/G"
+    assert body["account_name"] == CONFIG.account("cogs", "JKT")
+    assert "items of combo sets sold (2 × KOP-001, 4 × MRC-002)" in body["memo"]
+
+
+def test_free_lines_and_combo_sets_of_one_sale_are_one_adjustment():
+    order = _with_combo_set("1")
+    order["order_details"].append(_with_free_tote("1")["order_details"][-1])
+    (event,) = free_goods_events([order], [], CONFIG, SALE_DAY)
+    assert event.units == {"KOP-001": Decimal(-1), "MRC-002": Decimal(-3)}
+    assert event.what == "given free and items of combo sets sold"
+
+
+def test_a_combo_set_refunded_or_voided_brings_its_items_back():
+    order = _with_combo_set("2")
+    back = {
+        "order_id": order["order_id"],
+        "refund_date": "2026-11-21 05:00:00",
+        "refund_details": [{"order_detail_id": "d8", "quantity": "1"}],  # one of the two sets
+    }
+    (refunded,) = free_goods_events([order], [("r1", back)], CONFIG, NEXT_DAY)
+    assert refunded.units == {"KOP-001": Decimal(1), "MRC-002": Decimal(2)}
+    (voided,) = free_goods_events([_voided(order, "2026-11-21 04:00:00")], [], CONFIG, NEXT_DAY)
+    assert voided.units == {"KOP-001": Decimal(2), "MRC-002": Decimal(4)}
+
+
+def test_a_combo_set_changed_after_its_adjustment_moves_the_difference():
+    posted = {ORDER_ID: PostedSale(1, {"KOP-001": Decimal(-1), "MRC-002": Decimal(-2)})}
+    (change,) = free_goods_changes([_with_combo_set("2")], posted, CONFIG)
+    assert (change.source_id, change.what) == (f"{ORDER_ID}/G2", CHANGED)
+    assert change.units == {"KOP-001": Decimal(-1), "MRC-002": Decimal(-2)}

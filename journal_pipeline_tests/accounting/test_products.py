@@ -140,6 +140,20 @@ def test_an_untracked_product_is_sold_not_bought_and_has_no_inventory_account():
     assert (body["sell_price_per_unit"], body["buy_price_per_unit"]) == (10000, 0)
 
 
+def test_a_combo_set_is_untracked_even_when_iseller_tracks_it():
+    combo = row(
+        "CMB-001",
+        "Paket Hemat",
+        type="comboset",
+        track_inventory=True,
+        bundles=[{"product_id": "id-KOP-001", "sku": "KOP-001", "quantity": 1}],
+    )
+    body = catalogue([*CATALOGUE, combo]).body("CMB-001")
+    # its items, chosen at the till, leave stock by adjustments of their own (free_goods)
+    assert body["track_inventory"] is False and "inventory_asset_account_name" not in body
+    assert BUNDLE_KEY not in body
+
+
 def test_variants_are_one_product_each_named_with_their_option():
     products = catalogue()
     assert products.body("KAOS-M")["name"] == "Kaos Nusantara - M"

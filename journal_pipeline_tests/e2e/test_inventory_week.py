@@ -1,7 +1,8 @@
 """A demo week with stock: the opening stock brought in, outlet transfers, supplier receipts and
 stock takes posted beside the sales. Afterwards Jurnal's stock per warehouse and SKU equals
 iSeller's exactly, Jurnal's cost of sales ties out with the canonical journal, goods received
-to the rupiah, and running the week again posts nothing new."""
+to the rupiah, and running the week again posts nothing new; whether the packages are sold as
+composites or as combo sets."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 import yaml
 
 from journal_pipeline.accounting.cost_of_sales import tracked_cost_of_sales
+from journal_pipeline.accounting.free_goods import TAKEN_BY_ITEMS
 from journal_pipeline.config import load_config
 from journal_pipeline.defs.assets import build_assets
 from journal_pipeline.defs.partitions import daily_partitions
@@ -51,7 +53,10 @@ def _documents(client, resource: str) -> dict[str, dict]:
     return {d["transaction_no"]: d for d in client.iter_list(resource, resource)}
 
 
-def test_a_week_of_stock_reaches_jurnal_and_ties_out(tmp_path):
+@pytest.mark.parametrize("sets", ["composite", "comboset"])
+def test_a_week_of_stock_reaches_jurnal_and_ties_out(tmp_path, sets):
+    """Under both readings of a package (`sets`): a composite is a Jurnal bundle, whose sale
+    moves its components; a combo set an untracked product, whose items move by adjustments."""
     path = _config_path(tmp_path)
     config = load_config(path)
     daily = daily_partitions(config)
@@ -77,6 +82,7 @@ def test_a_week_of_stock_reaches_jurnal_and_ties_out(tmp_path):
         now=FIXED_NOW,
         assets=assets,
         before_first_day=bring_in_opening_stock,
+        dialect=f"sets={sets}",
     ) as week:
         assert week.iseller.merchant.start_date == WEEK[0]  # the opening stock is iSeller's
         client = week.jurnal.client()
@@ -87,6 +93,8 @@ def test_a_week_of_stock_reaches_jurnal_and_ties_out(tmp_path):
         # Tuesday's and Friday's supplier deliveries, Monday's stock takes, the opening stock
         kinds = {no.split("/")[0] for no in [*transfers, *adjustments]}
         assert {"TO", "TI", "SO", "STOCK-INIT"} <= kinds, kinds
+        combo_sets = [a for a in adjustments.values() if TAKEN_BY_ITEMS in (a.get("memo") or "")]
+        assert bool(combo_sets) == (sets == "comboset")  # the packages' items, set by set
         assert all(no.startswith("TO/") for no in transfers)
         statuses = {}
         for day in WEEK:

@@ -289,3 +289,45 @@ def test_the_array_envelope_wraps_every_v2_answer_and_no_v3_one(api: Api) -> Non
     assert refused["status"] is False
     (info,) = api("/api/v2/GetStoreInfo")
     assert info["store_info"]["store_name"]
+
+
+# -- packages sold as combo sets ----------------------------------------------------------------
+
+
+def test_packages_sold_as_combo_sets_list_their_items_as_the_set_s(api: Api) -> None:
+    products = {
+        "track_inventory": "false",
+        "modified_after": "2026-01-01T00:00:00",
+        "page": "1",
+        "page_size": "500",
+    }
+    composites = {
+        p["sku"]: p
+        for p in api.ok("/api/v2/GetProducts", **products)["products"]
+        if p["type"] == "composite"
+    }
+    plain = {o["order_id"]: o for o in api.orders()}
+    api.speak("sets=comboset")
+    listed = {p["sku"]: p for p in api.ok("/api/v2/GetProducts", **products)["products"]}
+    assert composites
+    for sku, composite in composites.items():
+        combo = listed[sku]
+        assert combo["type"] == "comboset" and combo["ingredients"] == []
+        assert [(b["sku"], b["product_name"], b["quantity"]) for b in combo["bundles"]] == [
+            (i["sku"], i["name"], i["quantity"]) for i in composite["ingredients"]
+        ]
+    sold = 0
+    for order in api.orders():
+        before = plain[order["order_id"]]
+        for line, was in zip(order["order_details"], before["order_details"], strict=True):
+            if was["type"] != "composite":
+                assert line == was
+                continue
+            sold += 1
+            assert line["type"] == "comboset" and line["product_composites"] == []
+            assert line["product_combos"] == was["product_composites"]
+            assert line["units_used"] == was["units_used"] and line["cogs"] == was["cogs"]
+        assert order["total_amount"] == before["total_amount"]
+    assert sold  # the window sells packages
+    # the pipeline reads the same money and stock from either
+    assert order_frames(api.orders()).lines.equals(order_frames(list(plain.values())).lines)

@@ -23,7 +23,11 @@ from journal_pipeline.sync import stock_documents as stock_sync
 from journal_pipeline.sync.failed_records import PROBLEM_EVENTS
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.stock_documents import FREE_LINE_ORDERS
-from journal_pipeline_tests.accounting.test_free_goods import _voided, _with_free_tote
+from journal_pipeline_tests.accounting.test_free_goods import (
+    _voided,
+    _with_combo_set,
+    _with_free_tote,
+)
 from journal_pipeline_tests.databases import postgres_schema_url
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 from journal_sandbox.defaults import DEMO_CONFIG
@@ -73,6 +77,18 @@ def _run_day(store, client, day):
     return build, result
 
 
+def _refund_one(store, refund_id: str, order: dict, detail: str, amount: str) -> None:
+    """One unit of the order's line ``detail`` refunded on the refund day."""
+    refund = {
+        "refund_id": refund_id,
+        "order_id": order["order_id"],
+        "refund_date": "2026-11-21 05:00:00",
+        "refund_amount": amount,
+        "refund_details": [{"order_detail_id": detail, "quantity": "1"}],
+    }
+    store.upsert_refunds([refund])
+
+
 def _bags(client, day) -> Decimal | None:
     report = client.get(
         "warehouse_stock_quantity", {"start_date": "01/01/2026", "end_date": f"{day:%d/%m/%Y}"}
@@ -99,17 +115,7 @@ def test_free_bags_leave_jurnals_stock_and_come_back_once(jurnal, tmp_path):
     _, again = _run_day(store, jurnal, SALE_DAY)  # the day again: nothing twice
     assert again.posted == 0 and _bags(jurnal, SALE_DAY) == Decimal(8)
 
-    store.upsert_refunds(
-        [
-            {
-                "refund_id": "refund-1",
-                "order_id": order["order_id"],
-                "refund_date": "2026-11-21 05:00:00",
-                "refund_amount": "0",
-                "refund_details": [{"order_detail_id": "d9", "quantity": "1"}],
-            }
-        ]
-    )
+    _refund_one(store, "refund-1", order, "d9", "0")
     _, refunded = _run_day(store, jurnal, REFUND_DAY)
     assert refunded.posted == 1 and _bags(jurnal, REFUND_DAY) == Decimal(9)
 
@@ -323,3 +329,31 @@ def test_a_void_gives_back_what_jurnal_moved_when_a_change_was_never_posted(jurn
     for day in (SALE_DAY, REFUND_DAY, VOID_DAY):  # every day again: nothing more
         _, again = _run_day(store, jurnal, day)
         assert again.posted == 0 and _bags(jurnal, VOID_DAY) == Decimal(10)
+
+
+def test_a_combo_sets_chosen_items_leave_jurnals_stock_and_a_refund_brings_them_back(
+    jurnal, tmp_path
+):
+    store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    order = _with_combo_set("1")
+    combo = order["order_details"][-1]
+    combo["units_used"] = [{"sku": "MRC-002", "stock": "2"}]  # two tote bags chosen
+    store.upsert_orders([order])
+    journal = day_sync.build_journal(store, CONFIG, SALE_DAY)
+    assert journal.free_line_orders == [order["order_id"]]
+    day_sync.record_journal(store, Outbox(store, "test-run"), SALE_DAY, journal)
+    _, result = _run_day(store, jurnal, SALE_DAY)
+    assert result.posted == 1 and _bags(jurnal, SALE_DAY) == Decimal(8)
+    assert _movement(jurnal, CONFIG.account("cogs", "JKT"), SALE_DAY) == Decimal(80_000)
+    (adjustment,) = [
+        a
+        for a in jurnal.iter_list("stock_adjustments", "stock_adjustments")
+        if a.get("transaction_no") == "ISL/JKT-000101/G"
+    ]
+    assert "items of combo sets sold (2 × MRC-002)" in adjustment["memo"]
+    _, again = _run_day(store, jurnal, SALE_DAY)
+    assert again.posted == 0 and _bags(jurnal, SALE_DAY) == Decimal(8)
+
+    _refund_one(store, "refund-combo", order, "d8", "150000")
+    _, refunded = _run_day(store, jurnal, REFUND_DAY)
+    assert refunded.posted == 1 and _bags(jurnal, REFUND_DAY) == Decimal(10)
