@@ -1,9 +1,13 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pandas as pd
+import sqlalchemy as sa
+
 from journal_pipeline.accounting import posting_rules
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline.storage import tables
 from journal_pipeline.storage.stock_comparison import days_with_journal
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
@@ -43,6 +47,44 @@ def test_replace_journal_is_idempotent(store):
     back = store.read_journal(day)
     assert len(back) == len(lines)
     assert int(back["debit"].sum()) == int(back["credit"].sum()) == int(lines["debit"].sum())
+
+
+def test_a_rebuilt_journal_writes_only_the_lines_that_differ(store):
+    config = load_config(DEMO_CONFIG)
+    day = date(2026, 11, 20)
+    sales = posting_rules.sales_of_day(order_frames([retail_order()]), config, day)
+    lines, _ = posting_rules.journal_lines(sales, config)
+    doubled = pd.concat([lines, lines.iloc[[0]]], ignore_index=True)  # a line twice
+    store.replace_journal(day, doubled)
+    before = _ids(store, day)
+    store.replace_journal(day, doubled)  # the same build again: nothing rewritten
+    assert _ids(store, day) == before
+
+    changed = doubled.copy()
+    changed.loc[1, "description"] = "worded anew"  # one line differs
+    changed = changed.drop(index=len(changed) - 1)  # the second copy is gone
+    extra = changed.iloc[[0]].assign(entry_id="sale:extra", source_id="extra")
+    changed = pd.concat([changed, extra], ignore_index=True)  # and one is new
+    store.replace_journal(day, changed)
+    after = _ids(store, day)
+    kept = before & after
+    assert len(kept) == len(lines) - 1  # all but the changed line and the dropped copy
+    back = store.read_journal(day)
+    columns = ["entry_id", "line_no", "account_role", "debit", "credit", "description"]
+    assert sorted(back[columns].itertuples(index=False, name=None)) == sorted(
+        changed[columns].itertuples(index=False, name=None)
+    )
+
+
+def _ids(store, day) -> set[tuple]:
+    """(id, entry, line, description) of the day's rows: a row rewritten gets a new id (or a
+    freed one, with other values)."""
+    t = tables.journal_lines
+    query = sa.select(t.c.id, t.c.entry_id, t.c.line_no, t.c.description).where(
+        t.c.business_date == day
+    )
+    with store.engine.connect() as conn:
+        return {tuple(row) for row in conn.execute(query)}
 
 
 def test_days_with_journal_are_those_with_lines_or_a_kept_build(store):
