@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,7 +22,7 @@ from journal_pipeline.core.personal_data import without_contacts
 from journal_pipeline.core.stock import STOCK_ENTRY
 from journal_pipeline.core.timestamps import as_utc, parse_utc
 from journal_pipeline.environment import STAGING_URL_ENV
-from journal_pipeline.storage import migrate, tables
+from journal_pipeline.storage import journal_rows, migrate, tables
 from journal_pipeline.storage.writing import JOURNAL_INPUTS, writing
 
 #: The parts of the canonical journal built apart from a day's sales, by entry prefix.
@@ -51,51 +50,6 @@ def _json_default(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"cannot store {type(value).__name__}")
-
-
-_LINE_CHUNK = 500  # ids per DELETE … IN
-
-
-def _line_tuples(lines: pd.DataFrame, names: list[str], day: date) -> list[tuple[Any, ...]]:
-    """The journal lines as the table's rows (``names``, ``built_for`` = ``day``), each value
-    as the table gives it back: Python numbers, dates, None for a missing value."""
-    if lines.empty:
-        return []
-    frame = pd.DataFrame(index=lines.index)
-    for name in names:
-        default = tables.journal_lines.c[name].default  # what the insert gave a column left out
-        missing = (
-            default.arg if isinstance(default, sa.ColumnDefault) and default.is_scalar else None
-        )
-        column = lines[name] if name in lines else pd.Series(missing, index=lines.index)
-        if name == "built_for":
-            column = pd.Series([day] * len(lines), index=lines.index, dtype=object)
-        elif pd.api.types.is_datetime64_any_dtype(column):
-            column = column.dt.date
-        column = column.astype(object)
-        frame[name] = column.where(column.notna(), None)
-    return list(frame.itertuples(index=False, name=None))
-
-
-def _line_changes(
-    existing: list[tuple[Any, ...]], records: list[tuple[Any, ...]]
-) -> tuple[list[int], list[tuple[Any, ...]]]:
-    """(ids of the ``existing`` rows, ``(id, *values)``, no record equals; the records no row
-    equals): equal lines, counted as many times as each occurs, stay as they are."""
-    wanted = Counter(records)
-    stale: list[int] = []
-    for row in existing:
-        values = row[1:]
-        if wanted[values] > 0:
-            wanted[values] -= 1
-        else:
-            stale.append(row[0])
-    fresh = []
-    for record in records:
-        if wanted[record] > 0:  # one more of these than the table holds
-            wanted[record] -= 1
-            fresh.append(record)
-    return stale, fresh
 
 
 def dumps(value: object) -> str:
@@ -371,7 +325,7 @@ class StagingStore:
             raise ValueError(f"unknown journal part {chosen!r}; one of {sorted(JOURNAL_PARTS)}")
         t = tables.journal_lines
         names = [c.name for c in t.columns if c.name != "id"]
-        records = _line_tuples(lines, names, day)
+        records = journal_rows.as_rows(lines, names, day)
         own = (t.c.built_for == day) | (t.c.built_for.is_(None) & (t.c.business_date == day))
         if chosen is not None:
             own &= t.c.entry_id.like(f"{JOURNAL_PARTS[chosen]}%")
@@ -381,9 +335,10 @@ class StagingStore:
         with writing(self.engine) as conn:
             # a rebuild mostly writes what is there: only the lines that differ are written
             existing = conn.execute(sa.select(t.c.id, *(t.c[n] for n in names)).where(own))
-            stale, fresh = _line_changes([tuple(row) for row in existing], records)
-            for start in range(0, len(stale), _LINE_CHUNK):
-                conn.execute(sa.delete(t).where(t.c.id.in_(stale[start : start + _LINE_CHUNK])))
+            stale, fresh = journal_rows.changes([tuple(row) for row in existing], records)
+            for start in range(0, len(stale), journal_rows.CHUNK):
+                chunk = stale[start : start + journal_rows.CHUNK]
+                conn.execute(sa.delete(t).where(t.c.id.in_(chunk)))
             if fresh:
                 conn.execute(sa.insert(t), [dict(zip(names, line, strict=True)) for line in fresh])
         return len(records)
