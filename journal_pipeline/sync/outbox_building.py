@@ -141,7 +141,9 @@ class OutboxBuilding(OutboxReads):
             self._follow_by_hand(conn, doc, row, digest, now)
             return BY_HAND
         if row.status == "posted":
-            if row.payload_hash != digest and not self._same_content(conn, doc):
+            if row.payload_hash == digest or self._same_content(conn, doc):
+                return "already_posted"
+            if not row.changed_after_posting:  # said once, not at every build of the day
                 self._set(
                     conn,
                     doc.doc_key,
@@ -151,8 +153,7 @@ class OutboxBuilding(OutboxReads):
                     "change books the correction (a reversal and a new revision)",
                     changed_after_posting=True,
                 )
-                return "changed_after_posting"
-            return "already_posted"
+            return "changed_after_posting"
         if row.status != "pending" or row.payload_hash != digest:
             self._log(conn, doc.doc_key, "requeued", f"was {row.status}", now)
         conn.execute(
@@ -307,6 +308,7 @@ def _rows() -> sa.Select[Any]:
         t.c.source_id,
         t.c.source_reference,
         t.c.outlet_code,
+        t.c.changed_after_posting,
     )
 
 

@@ -141,6 +141,10 @@ def test_posted_documents_are_never_edited(outbox, client):
     (row,) = outbox.documents(DAY).itertuples()
     assert row.status == "posted" and row.changed_after_posting
     assert len(_invoices_with(client, order["order_id"])) == 1
+    # the day built again (the next hour): still counted, said once
+    assert outbox.enqueue(DAY, redone, [])["changed_after_posting"] == 1
+    events = _events(outbox, redone[0].doc_key)
+    assert events.count("changed_after_posting") == 1
 
 
 def test_a_posted_document_reworded_or_remapped_is_not_taken_for_a_changed_one(outbox, client):
