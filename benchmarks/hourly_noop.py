@@ -28,6 +28,10 @@ instead of running.
   dependencies, partitions and checks) whose assets return at once: Dagster's own cost of a
   run of that shape, the floor for the no-op; ``same_shape_ratio_median``: its median over
   the trivial one's;
+- ``skipped_shape``: the same spread for a job of that shape whose roots give nothing, so
+  that Dagster skips every other step: the least any run of the job's shape costs;
+  ``skipped_shape_ratio_median``: its median over the trivial one's; ``job_assets``,
+  ``job_checks``: how many the sync job has;
 - ``noop_requests``: ``{"jurnal": n, "iseller": n, "jurnal_by_path": {...},
   "iseller_by_path": {...}}``, every HTTP request the two emulators answered during one
   no-op run, by method and path (numbers in paths folded to ``{n}``);
@@ -179,6 +183,43 @@ def same_shape_job(job: dg.JobDefinition) -> dg.JobDefinition:
     return defs.resolve_job_def("same_shape_job")
 
 
+def skipped_shape_job(job: dg.JobDefinition) -> dg.JobDefinition:
+    """A job of ``job``'s shape whose roots give nothing, so that Dagster skips every other
+    step: the least any run of that shape costs, however little the pipeline's code does."""
+    graph = job.asset_layer.asset_graph
+    assets = []
+    for key in graph.toposorted_asset_keys:
+        node = graph.get(key)
+        checks = [
+            dg.AssetCheckSpec(check.name, asset=key)
+            for check in graph.get_check_keys_for_assets({key})
+        ]
+        assets.append(_skipping_asset(key, sorted(node.parent_keys), checks, node.partitions_def))
+    defs = dg.Definitions(
+        assets=assets,
+        jobs=[dg.define_asset_job("skipped_shape_job", executor_def=dg.in_process_executor)],
+        executor=dg.in_process_executor,
+    )
+    return defs.resolve_job_def("skipped_shape_job")
+
+
+def _skipping_asset(
+    key: dg.AssetKey,
+    parents: list[dg.AssetKey],
+    checks: list[dg.AssetCheckSpec],
+    partitions: dg.PartitionsDefinition | None,
+) -> dg.AssetsDefinition:
+    ins = {f"in_{n}": dg.AssetIn(key=parent) for n, parent in enumerate(parents)}
+
+    @dg.asset(
+        key=key, ins=ins, check_specs=checks, partitions_def=partitions, output_required=False
+    )
+    def gives_nothing(**upstream: int) -> Iterator[dg.Output[int]]:
+        yield from ()  # a root gives no output: every step after it is skipped
+
+    return gives_nothing
+
+
 def _instant_asset(
     key: dg.AssetKey,
     parents: list[dg.AssetKey],
@@ -294,6 +335,16 @@ def measure_merchant(
             )
             run_shaped()  # warm-up
             measured["same_shape"] = spread([timed(run_shaped)[0] for _ in range(repeats)])
+            graph = shop.job.asset_layer.asset_graph
+            keys = set(graph.toposorted_asset_keys)
+            measured["job_assets"] = len(keys)
+            measured["job_checks"] = len(graph.get_check_keys_for_assets(keys))
+            skipping = skipped_shape_job(shop.job)
+            run_skipping = lambda: skipping.execute_in_process(  # noqa: E731
+                partition_key=shop.day.isoformat(), instance=shop.instance
+            )
+            run_skipping()  # warm-up
+            measured["skipped_shape"] = spread([timed(run_skipping)[0] for _ in range(repeats)])
             measured.update(measure_tick(shop, repeats))
         return measured
 
@@ -330,6 +381,9 @@ def measure_hourly_noop(
         "ratio_median": round(main["noop"]["median"] / main["trivial"]["median"], 2),
         "same_shape_ratio_median": round(
             main["same_shape"]["median"] / main["trivial"]["median"], 2
+        ),
+        "skipped_shape_ratio_median": round(
+            main["skipped_shape"]["median"] / main["trivial"]["median"], 2
         ),
         "tick_ratio_median": round(main["tick"]["median"] / main["trivial"]["median"], 2),
         "sizes": [],
