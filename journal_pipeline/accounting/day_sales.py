@@ -173,7 +173,28 @@ def _dated_payments(
             outlet_business_date(p.transaction_date, p.outlet_code, config)
             for p in payments.itertuples(index=False)
         ]
+    _not_before_the_sale(payments)
     return payments, order_rows
+
+
+def _not_before_the_sale(payments: pd.DataFrame) -> None:
+    """Date a sale payment made before its order's business day on that day, in place.
+
+    A down payment, or one taken seconds before the day's cut-off for an order closed after
+    it, is paid at the sale: the sale's day books it (the deposit of its invoice), where no
+    day would (the day it was made has no sale to book it with, and it is not a later payment
+    of an earlier sale)."""
+    if not len(payments):
+        return
+    own = payments["business_date"].to_numpy(dtype=object)
+    sold = payments["sale_date"].to_numpy(dtype=object)
+    dated = (payments["type"].to_numpy(dtype=object) == "sale") & pd.notna(own) & pd.notna(sold)
+    early = np.zeros(len(own), dtype=bool)
+    early[dated] = own[dated] < sold[dated]
+    if early.any():
+        own = own.copy()
+        own[early] = sold[early]
+        payments["business_date"] = own
 
 
 def _with_order_info(

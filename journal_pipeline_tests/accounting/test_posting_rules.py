@@ -153,6 +153,36 @@ def test_on_account_sale_goes_to_receivable_and_the_later_payment_settles_it():
     assert body["records_attributes"] == [{"transaction_no": "ISL/JKT-000101", "amount": 187_702}]
 
 
+def test_a_payment_made_before_the_sales_business_day_is_booked_with_the_sale():
+    # closed 00:00:05 WIB on the 21st, paid at 23:59:55 WIB on the 20th, and a down payment
+    # of Rp 100,000 two days before: no day may lose them
+    from journal_pipeline.accounting import invoices
+
+    order = retail_order()
+    order["order_date"] = order["closed_date"] = "2026-11-20 17:00:05"
+    order["modified_date"] = "2026-11-20 17:00:05"
+    till = order["transactions"][0]
+    till.update(amount=87_702, transaction_date="2026-11-20 16:59:55")
+    order["transactions"].append(
+        {
+            **till,
+            "transaction_id": "t-down",
+            "amount": 100_000,
+            "transaction_date": "2026-11-18 04:00:00",
+        }
+    )
+    for earlier in (date(2026, 11, 18), date(2026, 11, 20)):
+        sales = posting_rules.sales_of_day(order_frames([order]), CONFIG, earlier)
+        assert len(sales.frames) == 0 and len(sales.later_payments) == 0
+    lines, holds = _journal([order], date(2026, 11, 21))
+    assert holds == []
+    sale = _by_account(lines, "sale:11111111-1111-1111-1111-111111111111")
+    assert sale["Kas"] == (187_702, 0) and "Piutang Usaha" not in sale
+    sales = posting_rules.sales_of_day(order_frames([order]), CONFIG, date(2026, 11, 21))
+    documents, _ = invoices.sales_invoices(sales, CONFIG)
+    assert [d.payload["sales_invoice"]["deposit"] for d in documents] == [187_702]
+
+
 def test_refunds_and_later_voids_are_held_with_the_manual_step():
     refunded = retail_order()
     refunded["transactions"].append(
