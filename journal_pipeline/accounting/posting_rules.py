@@ -242,7 +242,10 @@ def sale_entry(
                 "changes from a date); else fix the product's tax in iSeller.",
             )
         line_tax_total += line.tax_amount
-        order_discount = _excluding_tax(line.discount_order_amount, rate, inclusive)
+        # an untaxed line's share of the order discount holds no tax to take out
+        order_discount = _excluding_tax(
+            line.discount_order_amount, rate, inclusive and bool(line.tax_amount)
+        )
         net = line.subtotal - (line.tax_amount if inclusive else 0)
         # a gift card sold is owed to its holder until redeemed (accounting/mdr.py), not revenue
         sold_as = "gift_card_liability" if is_gift_card_line(line, config) else "sales"

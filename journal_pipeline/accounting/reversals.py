@@ -208,8 +208,9 @@ def canonical_lines(
             name = item_name(line.product_name, line.sku) or f"line {line.line_no}"
             subtotal = _share(line.subtotal, units, line.quantity)
             line_tax = _share(line.tax_amount, units, line.quantity)
+            taxed = inclusive and bool(line.tax_amount)  # as the sale took it (`sale_entry`)
             discount = _share(
-                _excluding_tax(line.discount_order_amount, rate, inclusive), units, line.quantity
+                _excluding_tax(line.discount_order_amount, rate, taxed), units, line.quantity
             )
             revenue = subtotal - (line_tax if inclusive else 0)
             service = _share(services[line.line_no], units, line.quantity)

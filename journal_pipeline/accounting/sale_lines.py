@@ -286,7 +286,9 @@ def _item_lines(
     line_inclusive = truthy(orders["tax_inclusive"].to_numpy(dtype=object))[line_position]
     order_share = lines["discount_order_amount"].to_numpy(dtype=np.int64)
     contained = rates_at(order_share, rates, line_slot, contained=True)
-    discount = np.where(line_inclusive & (order_share != 0), order_share - contained, order_share)
+    # an untaxed line's share of the order discount holds no tax to take out
+    taxed_share = line_inclusive & (order_share != 0) & (tax_amount != 0)
+    discount = np.where(taxed_share, order_share - contained, order_share)
     net = lines["subtotal"].to_numpy(dtype=np.int64) - np.where(line_inclusive, tax_amount, 0)
     names = _item_names(lines)
     quantities = lines["quantity"].to_numpy(dtype=object)

@@ -183,6 +183,63 @@ def test_a_payment_made_before_the_sales_business_day_is_booked_with_the_sale():
     assert [d.payload["sales_invoice"]["deposit"] for d in documents] == [187_702]
 
 
+def _inclusive_order_with_an_untaxed_line() -> dict:
+    """Prices include PPN 11%: Kopi 1,000,000 (taxed) and Buku 1,000,000 (untaxed), an order
+    discount of 200,000 shared 100,000 / 100,000. Kopi: 900,000 of which PPN 89,189."""
+    order = retail_order()
+    order.update(
+        tax_inclusive=True,
+        total_order_amount=Decimal(2_000_000),
+        total_discount_amount=Decimal(200_000),
+        subtotal=Decimal(1_800_000),
+        total_tax_amount=Decimal(89_189),
+        total_amount=Decimal(1_800_000),
+        buying_price=Decimal(0),
+        discounts=[{"discount_name": "Member", "discount_amount": Decimal(200_000)}],
+    )
+    kopi, buku = order["order_details"]
+    for line, taxed in ((kopi, True), (buku, False)):
+        line.update(
+            quantity=Decimal(1),
+            base_price=Decimal(1_000_000),
+            total_order_amount=Decimal(1_000_000),
+            discount_amount=Decimal(0),
+            discount_percentage=Decimal(0),
+            discount_order_amount=Decimal(100_000),
+            subtotal=Decimal(900_000),
+            taxable=taxed,
+            tax_percentage=Decimal(11 if taxed else 0),
+            tax_amount=Decimal(89_189 if taxed else 0),
+            cogs=[],
+        )
+    buku.update(product_name="Buku Tulis", sku="BUK-003")
+    order["transactions"][0]["amount"] = Decimal(1_800_000)
+    return order
+
+
+def test_an_untaxed_lines_order_discount_keeps_its_whole_amount_in_a_tax_inclusive_order():
+    lines, holds = _journal([_inclusive_order_with_an_untaxed_line()], date(2026, 11, 20))
+    assert holds == []
+    entry = lines[lines["entry_id"] == "sale:11111111-1111-1111-1111-111111111111"]
+    by_text = {row.description: (int(row.debit), int(row.credit)) for row in entry.itertuples()}
+    # Kopi: 900,000 − PPN 89,189 = 810,811 net; its share 100,000 holds 9,910 of PPN
+    assert by_text["1 × Kopi Arabika 250g"] == (0, 810_811 + 90_090)
+    assert by_text["order discount on Kopi Arabika 250g"] == (90_090, 0)
+    # Buku carries no tax: sold for 1,000,000, discounted by the whole 100,000
+    assert by_text["1 × Buku Tulis"] == (0, 1_000_000)
+    assert by_text["order discount on Buku Tulis"] == (100_000, 0)
+    assert int(entry["debit"].sum()) == int(entry["credit"].sum())
+    # the order by order rules (corrections, revisions) book it the same
+    frames = order_frames([_inclusive_order_with_an_untaxed_line()])
+    dated = posting_rules.with_business_dates(frames.orders, CONFIG)
+    order = next(dated.itertuples(index=False))
+    paid = list(posting_rules.dated_payments(frames, dated, CONFIG).itertuples(index=False))
+    one, _ = posting_rules.sale_entry(
+        order, list(frames.lines.itertuples(index=False)), paid, CONFIG, date(2026, 11, 20)
+    )
+    assert {line["description"]: (line["debit"], line["credit"]) for line in one} == by_text
+
+
 def test_refunds_and_later_voids_are_held_with_the_manual_step():
     refunded = retail_order()
     refunded["transactions"].append(
