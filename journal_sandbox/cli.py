@@ -120,7 +120,8 @@ def _sandbox_options(func):
             "cogs_price=unit|total, refund_sign=positive|negative, "
             "void_shape=transaction|status_only, order_discounts=order_level|with_lines, "
             "output_zone=requested|store, shift_cash=documented|actual|none, "
-            "ppn_stated=charged|nominal, sets=composite|comboset; "
+            "ppn_stated=charged|nominal, sets=composite|comboset, "
+            "next_flag=everywhere|orders_only, shift_bound=both|modified_date; "
             "presets: documented, loose). "
             "[env: SANDBOX_ISELLER_DIALECT]",
         ),

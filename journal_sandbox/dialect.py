@@ -66,6 +66,15 @@ sets                how a package of products (the demo's ``PKT-*``) is sold:   
                     ``product_composites[]``) or ``comboset`` (a combo set: ``type:
                     comboset``, its items in GetProducts' ``bundles[]`` and the line's
                     ``product_combos[]``); ``units_used[]`` and every amount unchanged
+next_flag           which paged answers carry ``has_next_item`` (I-7):                 everywhere
+                    ``everywhere`` (every paged list of v2 and v3) or ``orders_only``
+                    (GetOrders only, as the document's tables have it: GetProducts,
+                    GetTransactions, GetRegisterShifts and the v3 reads answer
+                    without it; an empty page ends their reads)
+shift_bound         the lower modified bound GetRegisterShifts reads (I-40): ``both``  both
+                    (the documented ``modified_date``, and ``modified_after`` as the
+                    other reads name it) or ``modified_date`` (the document's name
+                    only; ``modified_after`` is ignored, as any unknown parameter)
 ==================  =================================================================  ==========
 
 A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
@@ -99,6 +108,8 @@ SHIFT_CASH_READINGS = ("documented", "actual", "none")
 ENVELOPES = ("object", "array")
 PPN_STATED = ("charged", "nominal")
 SETS = ("composite", "comboset")
+NEXT_FLAGS = ("everywhere", "orders_only")
+SHIFT_BOUNDS = ("both", "modified_date")
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,8 @@ class Dialect:
     envelope: str = "object"
     ppn_stated: str = "charged"
     sets: str = "composite"
+    next_flag: str = "everywhere"
+    shift_bound: str = "both"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -142,6 +155,8 @@ class Dialect:
             ("envelope", ENVELOPES),
             ("ppn_stated", PPN_STATED),
             ("sets", SETS),
+            ("next_flag", NEXT_FLAGS),
+            ("shift_bound", SHIFT_BOUNDS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(

@@ -7,7 +7,8 @@ Serves the demo merchant of `demo_merchant` over real HTTP (see `sandbox/http.py
 - ``GET|POST /api/v2/GetStoreInfo`` (also on ``/api/v1``);
 - ``POST /api/v2/GetOrders``: filters (dates, outlet, order, customer, ``payment_status``,
   ``fulfillment_status``), sorting, paging from 1 (or 0 under the ``page_base=0`` dialect)
-  with ``has_next_item``, every ``includes`` (``TrackInventory`` adds ``refunded_orders``,
+  with ``has_next_item`` (under ``next_flag=orders_only`` the other paged reads answer
+  without it), every ``includes`` (``TrackInventory`` adds ``refunded_orders``,
   ``MDR`` the fees) and ``time_zone`` conversion of filters and output, as iSeller documents
   them; the dialect (`dialect`) may leave out items at exactly a ``*_before`` bound and send
   numbers and dates in other forms, or write dates in the store's offset whatever was asked;
@@ -61,7 +62,7 @@ from journal_sandbox.demo_merchant import (
 from journal_sandbox.dialect import DIALECT_ENV, Dialect, serve_order
 from journal_sandbox.dialect_money import state_payment
 from journal_sandbox.dialect_shapes import list_discounts, list_set
-from journal_sandbox.dialect_shifts import serve_shift
+from journal_sandbox.dialect_shifts import serve_shift, shift_params
 from journal_sandbox.dialect_text import state_text, written_offset
 from journal_sandbox.faults import FaultInjector
 from journal_sandbox.http import Request, Response, Router, SandboxServer
@@ -802,7 +803,8 @@ class ISellerSandbox:
     ) -> Callable[[Request], Response]:
         """A handler: bearer check, parameters, HTTP 200 with ``status`` true or false
         (with ``error_detail: null`` on success when `error_detail`); a v2 answer in the
-        dialect's envelope."""
+        dialect's envelope. Every paged read but GetOrders (`_get_orders`) comes here: under
+        ``next_flag=orders_only`` its answer has no ``has_next_item``."""
 
         def handle(request: Request) -> Response:
             started = _time.perf_counter()
@@ -810,6 +812,8 @@ class ISellerSandbox:
                 return self._unauthorized()
             try:
                 body = json_numbers(query(self._params(request)))
+                if self.dialect.next_flag == "orders_only":
+                    body.pop("has_next_item", None)
                 body.update(error_message=None, status=True)
                 if error_detail:
                     body["error_detail"] = None
@@ -1115,8 +1119,7 @@ class ISellerSandbox:
 
     def _query_register_shifts(self, params: dict[str, str]) -> dict[str, Any]:
         time_zone = _parse_time_zone(params.get("time_zone"))
-        if "modified_date" in params and "modified_after" not in params:
-            params = {**params, "modified_after": params["modified_date"]}
+        params = shift_params(params, self.dialect)  # modified_date, as the dialect reads it
         bounds = {
             name: _parse_filter_date(name, params.get(name), time_zone)
             for name in ("created_after", "created_before", "modified_after", "modified_before")

@@ -11,9 +11,10 @@ its parameters. The work is done by:
 - ``auth``: the OAuth token (cached until expiry, one re-authentication on a 401);
 - ``transport``: the session (retries, backoff, ``Retry-After``), timeouts, JSON with
   ``Decimal``, ``status: false`` as :class:`ISellerApiError`, counters, redacted debug logs;
-- ``paging``: paged reads while ``has_next_item`` from the first page, whose index (0 or 1) is
-  learnt once per endpoint and credential; items repeated across pages kept once; and the
-  date-window parameters;
+- ``paging``: paged reads from the first page, whose index (0 or 1) is learnt once per
+  endpoint and credential, while ``has_next_item`` (without it, until a page comes back empty);
+  items repeated across pages kept once; list keys in any case, a renamed one an error; and
+  the date-window parameters;
 - ``output_zone``: the offset the service writes its dates in, learnt once per endpoint and
   credential from the windows asked (I-14); every answer's dates are returned in UTC (the
   summaries' day labels in the ``time_zone`` asked), whichever reading the service follows.
@@ -247,7 +248,7 @@ class ISellerClient:
             ),
             start=1,
         ):
-            kept, where, twice = page_orders(payload.get("orders") or [], page)
+            kept, where, twice = page_orders(page_items(payload, "orders", "GetOrders"), page)
             orders.extend(kept)
             origins.extend(where)
             conflicts.update(twice)
@@ -294,13 +295,9 @@ class ISellerClient:
         version: str = "v2",
         page_size: int = 100,
     ) -> Iterator[dict[str, Any]]:
-        """Every page (the whole answer) of a paged read while ``has_next_item``, from the
-        endpoint's first page (0 or 1, learnt on the first read and remembered); an item seen
-        on an earlier page is left out of a later one.
-
-        Stops at a page without items too, so a server that keeps saying ``has_next_item``
-        cannot loop forever.
-        """
+        """Every page (the whole answer) of a paged read (`paging.iter_pages`: from the
+        endpoint's first page, learnt once; while ``has_next_item``, or until a page comes back
+        empty when the answer has no such key; an item seen on an earlier page left out)."""
         return paging.iter_pages(
             self._call,
             endpoint,
@@ -324,7 +321,7 @@ class ISellerClient:
         for payload in self.iter_pages(
             endpoint, params, list_key=list_key, version=version, page_size=page_size
         ):
-            yield from page_items(payload, list_key)
+            yield from page_items(payload, list_key, endpoint)
 
     def get_outlets(self, *, includes: Iterable[str] = ("OutletGroups",)) -> list[dict[str, Any]]:
         """``/api/v3/GetOutlets``: every outlet (list key ``Outlets``; ``outlets`` accepted)."""
@@ -401,7 +398,7 @@ class ISellerClient:
         params = window_params(created_after, created_before, None, None, time_zone=time_zone)
         add_filters(params, outlet_id=outlet_id)
         payload = self._call("GetTransactionSummary", params)
-        items = page_items(payload, "transaction_summaries")
+        items = page_items(payload, "transaction_summaries", "GetTransactionSummary")
         return self._zones.summary("v2/GetTransactionSummary", items, time_zone)
 
     def get_order_summary(
@@ -419,7 +416,7 @@ class ISellerClient:
         params.update(includes_param(includes))
         add_filters(params, outlet_id=outlet_id)
         payload = self._call("GetOrderSummary", params)
-        items = page_items(payload, "order_summaries")
+        items = page_items(payload, "order_summaries", "GetOrderSummary")
         return self._zones.summary("v2/GetOrderSummary", items, time_zone)
 
     def get_register_shifts(
@@ -433,10 +430,13 @@ class ISellerClient:
         register_id: str | None = None,
         page_size: int = 100,
     ) -> list[dict[str, Any]]:
-        """``/api/v2/GetRegisterShifts``: shifts opened (created_*) or changed in a window."""
+        """``/api/v2/GetRegisterShifts``: shifts opened (created_*) or changed in a window (the
+        lower modified bound sent as the documented ``modified_date`` and as ``modified_after``)."""
         params = window_params(
             created_after, created_before, modified_after, modified_before, required=False
         )
+        if "modified_after" in params:
+            params["modified_date"] = params["modified_after"]
         add_filters(params, outlet_id=outlet_id, register_id=register_id)
         return list(
             self.iter_items(

@@ -14,15 +14,31 @@ base. The first read of an endpoint asks for page 0 and page 1 and decides:
 The base found is remembered per client (:class:`PageBases`) and in the process, per resource
 URL, client id and endpoint, so it costs at most one request per endpoint and credential: the
 page-0 probe of a 1-based endpoint, or the look past the end of a 0-based endpoint whose items
-fit in page 0. Pages then go from that base while ``has_next_item`` is true, and stop at a page
-without items too, so a server that keeps saying ``has_next_item`` cannot loop forever; a page
-identical to the one before (a server ignoring ``page``) stops the read as well. An item a server
+fit in page 0. Pages then go from that base until the answer says the list has ended:
+
+- an answer carrying ``has_next_item`` (GetOrders documents it, changelog of 21 December 2021)
+  ends the read when it is false;
+- an answer without the key (GetProducts, GetRegisterShifts, GetTransactions and the v3 reads
+  document none) ends it at a page without items: a read costs one more request, answered
+  empty, and a service that serves fewer items a page than asked (a cap of its own) loses no
+  page, as it would if a short page ended the read.
+
+A page without items ends the read in both cases, so a server that keeps saying
+``has_next_item`` cannot loop forever; a page identical to the one before (a server ignoring
+``page``) stops the read as well. An item a server
 repeats on two pages (by its id: ``order_id``, ``transaction_id``, ``product_id``, ...) is kept
 once, on the first page it appears on; one repeated on the same page is kept once when the copies
 are the same, and every copy is kept when they differ (the caller decides: GetOrders holds such an
 order, `journal_pipeline.iseller.client`). A page whose body is not JSON (cut short, an HTML
 error page with HTTP 200) fails the read with an `ISellerHttpError` naming the endpoint and the
 page: nothing of the read is returned, so no day is built from part of its orders.
+
+The list of an answer is found under its key (``orders``, ``register_shifts``, ...) or a known
+alias (``order_summary``, ``outlets``), in any case (``Transfers``, ``Register_Shifts``). A
+successful answer holding no list under any of those spellings reads as empty only when it holds
+no list at all and its ``count`` is 0 or absent (or the key is there, null); one that holds
+another list instead, or a ``count`` above 0, fails with an `ISellerApiError` naming the
+endpoint, the key expected and the keys found: a renamed key is not read as "nothing".
 
 Dates are sent in UTC with ``time_zone=0`` (the summaries accept another whole-hour offset), so
 under the documented reading every date string returned is UTC; the client checks that and
@@ -72,17 +88,54 @@ ITEM_IDS = {
 }
 
 
+def _spellings(payload: Mapping[str, Any], list_key: str) -> list[str]:
+    """The keys of `payload` that spell `list_key` or an alias of it (exact ones first, then
+    in any case)."""
+    names = _LIST_KEY_ALIASES.get(list_key, (list_key,))
+    wanted = {name.lower() for name in names}
+    return [name for name in names if name in payload] + [
+        key
+        for key in payload
+        if isinstance(key, str) and key not in names and key.lower() in wanted
+    ]
+
+
 def _found_key(payload: Mapping[str, Any], list_key: str) -> str | None:
-    for key in _LIST_KEY_ALIASES.get(list_key, (list_key,)):
-        if isinstance(payload.get(key), list):
-            return key
-    return None
+    return next((k for k in _spellings(payload, list_key) if isinstance(payload[k], list)), None)
 
 
-def page_items(payload: Mapping[str, Any], list_key: str) -> list[dict[str, Any]]:
-    """The items of one answer under `list_key` (or a known alias); [] when absent."""
+def _count(payload: Mapping[str, Any]) -> int:
+    try:
+        return int(payload.get("count") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def page_items(
+    payload: Mapping[str, Any], list_key: str, endpoint: str = "read"
+) -> list[dict[str, Any]]:
+    """The items of one answer under `list_key` (a known alias, in any case). With no list
+    there, [] when ``count`` is 0 or absent and the key is null or the answer holds no list at
+    all; anything else (another list instead: a renamed key; the key holding something else; a
+    ``count`` above 0) is an `ISellerApiError` naming `endpoint`, the key and the keys found."""
     key = _found_key(payload, list_key)
-    return payload[key] if key is not None else []
+    if key is not None:
+        return payload[key]
+    if payload.get("status") is False:  # a refusal: the transport raised it already
+        return []
+    spelt = _spellings(payload, list_key)
+    others = [str(k) for k, v in payload.items() if isinstance(v, list)]
+    null = bool(spelt) and all(payload[k] is None for k in spelt)
+    if _count(payload) <= 0 and (null or not (spelt or others)):
+        return []
+    found = ", ".join(f"{k} (a list)" if k in others else str(k) for k in map(str, payload))
+    raise ISellerApiError(
+        f"the answer has no list under {list_key!r} (in any spelling); keys found: "
+        f"{found or 'none'}",
+        f"count {payload.get('count')!r}; a list key spelt otherwise is not read as no items, "
+        "so nothing of this read was kept",
+        endpoint,
+    )
 
 
 def item_key(item: Any, list_key: str) -> Hashable:
@@ -127,7 +180,7 @@ def _same_items(first: list[Any], second: list[Any], list_key: str) -> bool:
 
 
 def _detect_base(
-    fetch: Callable[[int], dict[str, Any]], list_key: str
+    fetch: Callable[[int], dict[str, Any]], list_key: str, endpoint: str
 ) -> tuple[int | None, str, dict[int, dict[str, Any]]]:
     """Ask pages 0 and 1: (the base, or None when nothing tells; why; the answers to keep,
     by page). An error on page 1 is raised: nothing is learnt from a refused request."""
@@ -136,10 +189,10 @@ def _detect_base(
     except ISellerApiError:
         zero = None
     one = fetch(1)
-    one_items = page_items(one, list_key)
+    one_items = page_items(one, list_key, endpoint)
     if zero is None:
         return 1, "page 0 refused", {1: one}
-    zero_items = page_items(zero, list_key)
+    zero_items = page_items(zero, list_key, endpoint)
     if not zero_items and not one_items:
         return None, "pages 0 and 1 empty", {1: one}
     if not zero_items:
@@ -208,8 +261,9 @@ def iter_pages(
     page_size: int = 100,
     bases: PageBases | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every page (the whole answer) of a paged read while ``has_next_item``, from the
-    endpoint's first page (learnt once, remembered in `bases`; see the module's docstring).
+    """Every page (the whole answer) of a paged read while ``has_next_item`` (an answer
+    without the key: until a page comes back empty), from the endpoint's first page (learnt once,
+    remembered in `bases`; see the module's docstring).
 
     Each answer's list holds only the items not seen on an earlier page of this read.
     """
@@ -235,7 +289,7 @@ def iter_pages(
     first = bases.get(name)
     fetched: dict[int, dict[str, Any]] = {}
     if first is None:
-        first, how, fetched = _detect_base(fetch, list_key)
+        first, how, fetched = _detect_base(fetch, list_key, endpoint)
         if first is None:
             first = FIRST_PAGE
         else:
@@ -245,7 +299,7 @@ def iter_pages(
     page = first
     while True:
         payload = fetched.pop(page) if page in fetched else fetch(page)
-        items = page_items(payload, list_key)
+        items = page_items(payload, list_key, endpoint)
         keys = [item_key(item, list_key) for item in items]
         if keys and keys == previous:
             logger.warning(
@@ -266,10 +320,19 @@ def iter_pages(
         if len(fresh) < len(items):
             payload = {**payload, _found_key(payload, list_key) or list_key: fresh}
         yield payload
-        if not payload.get("has_next_item") or not items:
+        if not items or not _more(payload):
             return
         previous = keys
         page += 1
+
+
+def _more(payload: Mapping[str, Any]) -> bool:
+    """Whether a page with items may have a next one: ``has_next_item`` when the answer carries
+    it, else yes. A short page does not end a read without the flag: a service that serves
+    fewer items a page than asked (a cap of its own) would lose every later page."""
+    if "has_next_item" in payload:
+        return bool(payload["has_next_item"])
+    return True
 
 
 def order_pages(

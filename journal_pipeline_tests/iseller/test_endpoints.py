@@ -7,6 +7,7 @@ reading) and against 0-based pages (dialect ``page_base=0``); the client learns 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -282,6 +283,99 @@ def test_the_base_is_learnt_once_per_endpoint_and_credential(own: Any) -> None:
     before = second.calls
     customers = second.get_customers(page_size=5)  # another endpoint: learnt on its own
     assert second.calls - before == -(-len(customers) // 5) + probe
+
+
+def test_lists_without_has_next_item_are_read_to_their_end(own: Any) -> None:
+    """``next_flag=orders_only``: only GetOrders says ``has_next_item``, as the document has it
+    (I-7); every other list is read while its pages come back full, each item once."""
+    sandbox, make = own
+    sandbox.dialect = replace(sandbox.dialect, next_flag="orders_only")
+    merchant, now = sandbox.merchant, sandbox.now()
+    client = make()
+    products = client.get_products(page_size=4)
+    assert [p["product_id"] for p in products] == [p["product_id"] for p in merchant.products()]
+    truth = [s["register_shift_id"] for s in merchant.register_shifts(now)]
+    shifts = client.get_register_shifts(page_size=2)
+    assert len(truth) > 2 and sorted(s["register_shift_id"] for s in shifts) == sorted(truth)
+    served = sandbox.served_orders()
+    paid = [t["transaction_id"] for o in served for t in o["transactions"]]
+    transactions = client.get_transactions(created_after=LONG_AGO, page_size=4)
+    assert len(paid) > 4 and sorted(t["transaction_id"] for t in transactions) == sorted(paid)
+    customers = client.get_customers(page_size=5)
+    assert sorted(c["customer_id"] for c in customers) == sorted(
+        c["customer_id"] for c in merchant.customers()
+    )
+    assert len(client.get_orders(created_after=LONG_AGO, page_size=4).orders) == len(served)
+
+
+def test_without_has_next_item_a_read_ends_at_an_empty_page(own: Any) -> None:
+    sandbox, make = own
+    sandbox.dialect = replace(sandbox.dialect, next_flag="orders_only")
+    count = len(sandbox.merchant.products())
+    size = next(d for d in range(3, count) if count % d == 0)  # every page full
+    client = make()
+    client.get_store_info()  # the token
+    before = client.calls
+    assert len(client.get_products(page_size=size)) == count
+    probe = 1 if sandbox.dialect.page_base == 1 else 0  # a 0-based server's page 0 is used
+    assert client.calls - before == count // size + 1 + probe  # the last page, then an empty one
+    before = client.calls
+    assert len(client.get_products(page_size=size + 1)) == count
+    # a short last page does not end the read (a service may cap its pages): an empty one does
+    assert client.calls - before == -(-count // (size + 1)) + 1
+
+
+@pytest.mark.parametrize("shift_bound", ["both", "modified_date"])
+def test_register_shifts_changed_in_a_window(own: Any, shift_bound: str) -> None:
+    """GetRegisterShifts documents its lower modified bound as ``modified_date`` (I-40); the
+    client sends it and ``modified_after``, so either reading returns only the shifts changed
+    in the window."""
+    sandbox, make = own
+    sandbox.dialect = replace(sandbox.dialect, shift_bound=shift_bound)
+    truth = sandbox.merchant.register_shifts(sandbox.now())
+    dates = sorted({parse_time(s["modified_date"]) for s in truth})
+    start, end = dates[len(dates) // 2], dates[-2]
+    changed = [
+        s["register_shift_id"] for s in truth if start <= parse_time(s["modified_date"]) <= end
+    ]
+    assert 0 < len(changed) < len(truth)
+    shifts = make().get_register_shifts(modified_after=start, modified_before=end, page_size=2)
+    assert sorted(s["register_shift_id"] for s in shifts) == sorted(changed)
+
+
+def _answer(**lists: Any) -> dict[str, Any]:
+    body = {**lists, "count": sum(len(v) for v in lists.values()), "error_message": None}
+    return body | {"status": True, "time": "00:00:00.0010000"}
+
+
+def test_a_list_key_in_another_case_is_read(own: Any) -> None:
+    sandbox, make = own
+    shifts = [{"register_shift_id": "shift-1"}, {"register_shift_id": "shift-2"}]
+    body = _answer(Register_Shifts=shifts)
+    sandbox.inject_fault("GetRegisterShifts", status=200, body=body, times=2)  # pages 0 and 1
+    with make() as client:  # pages 0 and 1 answer alike: 1-based, and a short page ends it
+        assert client.get_register_shifts() == shifts
+
+
+@pytest.mark.parametrize(
+    ("path", "endpoint", "expected", "answers"),
+    [
+        ("GetRegisterShifts", "get_register_shifts", "register_shifts", 2),  # pages 0 and 1
+        ("GetOrderSummary", "get_order_summary", "order_summaries", 1),
+    ],
+)
+def test_a_renamed_list_key_fails_naming_what_was_expected_and_found(
+    own: Any, path: str, endpoint: str, expected: str, answers: int
+) -> None:
+    """A successful answer holding another list where the read's list should be is not read as
+    "no items": the read fails, naming the endpoint, the key and the keys found."""
+    sandbox, make = own
+    body = _answer(shifts=[{"register_shift_id": "a"}])
+    sandbox.inject_fault(path, status=200, body=body, times=answers)
+    with make() as client, pytest.raises(ISellerApiError) as raised:
+        getattr(client, endpoint)(created_after=LONG_AGO)
+    assert raised.value.endpoint == path
+    assert repr(expected) in str(raised.value) and "shifts (a list)" in str(raised.value)
 
 
 def test_token_expiring_mid_run(own: Any) -> None:

@@ -222,6 +222,51 @@ def test_page_base_zero_serves_the_first_page_at_zero(
     assert past[key] == [] and past["has_next_item"] is False
 
 
+def test_the_paging_keys_parse_validate_and_round_trip() -> None:
+    assert (Dialect().next_flag, Dialect().shift_bound) == ("everywhere", "both")
+    dialect = Dialect.from_spec("next_flag=orders_only,shift_bound=modified_date")
+    assert (dialect.next_flag, dialect.shift_bound) == ("orders_only", "modified_date")
+    assert Dialect.from_spec(dialect.spec) == dialect
+    assert Dialect.from_spec("next_flag=everywhere,shift_bound=both").spec == ""
+    for bad in ("next_flag=never", "shift_bound=modified_after"):
+        with pytest.raises(ValueError, match=bad.split("=")[0]):
+            Dialect.from_spec(bad)
+
+
+@pytest.mark.parametrize(("path", "params", "key", "id_key"), PAGED)
+def test_next_flag_orders_only_leaves_has_next_item_to_get_orders(
+    api: Api, path: str, params: dict[str, str], key: str, id_key: str
+) -> None:
+    """The document lists ``has_next_item`` for GetOrders only (changelog of 21 December 2021)."""
+    page = {"page": "1", "page_size": "2"}
+    everywhere = api.ok(path, **params, **page)
+    assert "has_next_item" in everywhere
+    api.speak("next_flag=orders_only")
+    answer = api.ok(path, **params, **page)
+    assert ("has_next_item" in answer) is (key == "orders")
+    assert answer[key] == everywhere[key]
+    assert {k: v for k, v in answer.items() if k not in ("has_next_item", "time")} == {
+        k: v for k, v in everywhere.items() if k not in ("has_next_item", "time")
+    }
+
+
+@pytest.mark.parametrize(("shift_bound", "after_read"), [("both", True), ("modified_date", False)])
+def test_the_lower_modified_bound_of_get_register_shifts(
+    api: Api, shift_bound: str, after_read: bool
+) -> None:
+    """The document names it ``modified_date``; ``shift_bound=modified_date`` reads that name
+    only, ``modified_after`` being an unknown parameter there."""
+    path, query = "/api/v2/GetRegisterShifts", {"time_zone": "0", "page_size": "1000"}
+    every = api.ok(path, **query)["register_shifts"]
+    bound = "2026-11-19T12:00:00"
+    changed = [s for s in every if (s["closed_date"] or s["open_date"]) >= bound.replace("T", " ")]
+    assert 0 < len(changed) < len(every)
+    api.speak(f"shift_bound={shift_bound}")
+    for name, read in (("modified_after", after_read), ("modified_date", True)):
+        answer = api.ok(path, **query, **{name: bound})["register_shifts"]
+        assert answer == (changed if read else every), name
+
+
 def test_page_base_zero_without_page_is_the_first_page(api: Api) -> None:
     first = api.ok("/api/v2/GetOrders", **WINDOW, page_size=5)["orders"]
     api.speak("page_base=0")
