@@ -61,7 +61,7 @@ from journal_sandbox.jurnal_masters import MastersMixin
 from journal_sandbox.jurnal_payments import PaymentsMixin
 from journal_sandbox.jurnal_quota import QUOTA_REFUSALS, QUOTA_SCOPES, ROOT_PATHS, QuotaMixin
 from journal_sandbox.jurnal_reports import ReportsMixin
-from journal_sandbox.jurnal_stock import StockMixin
+from journal_sandbox.jurnal_stock import STOCK_KEYS, StockMixin
 from journal_sandbox.jurnal_store import (
     ACCOUNT_BANK,
     ACCOUNT_CASH,
@@ -193,6 +193,8 @@ ENV_FAULTS = "SANDBOX_JURNAL_FAULTS"
 #: How bank statement rows are written (J-44): plain (default), report or iso.
 ENV_STATEMENT_STYLE = "SANDBOX_JURNAL_STATEMENT_STYLE"
 STATEMENT_STYLES = ("plain", "report", "iso")
+#: How stock documents' answers show their keys (J-60): echoed (default) or documented.
+ENV_STOCK_KEYS = "SANDBOX_JURNAL_STOCK_KEYS"
 #: The monthly transaction quota (J-58): a number, unset for none.
 ENV_INVOICE_QUOTA = "SANDBOX_JURNAL_INVOICE_QUOTA"
 CLOCK_SKEW_SECONDS = 300
@@ -284,6 +286,7 @@ class JurnalSandbox(
         quota_scope: str = "sales_invoices",
         quota_refusal: str = "item",
         currency_code: str = "IDR",
+        stock_keys: str | None = None,
     ) -> None:
         """Open (or seed) the company kept in ``state_dir``.
 
@@ -305,7 +308,10 @@ class JurnalSandbox(
         ``quota_scope``: what the quota counts, ``sales_invoices`` or every ``transactions``
         document; ``quota_refusal``: a document without room refused alone (``item``) or
         the whole request that does not fit (``request``);
-        ``currency_code``: the company's currency (``companies/get_currency``).
+        ``currency_code``: the company's currency (``companies/get_currency``);
+        ``stock_keys``: how stock adjustments' and warehouse transfers' answers show the
+        ``custom_id`` and number they were sent with (`STOCK_KEYS`, J-60; settable later);
+        default from ``SANDBOX_JURNAL_STOCK_KEYS``, else ``echoed``.
         """
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
@@ -329,6 +335,10 @@ class JurnalSandbox(
                 f"statement_style is one of {', '.join(STATEMENT_STYLES)}, not {style!r}"
             )
         self.statement_style = style
+        keys = stock_keys or os.environ.get(ENV_STOCK_KEYS) or "echoed"
+        if keys not in STOCK_KEYS:
+            raise ValueError(f"stock_keys is one of {', '.join(STOCK_KEYS)}, not {keys!r}")
+        self.stock_keys = keys
         self.closing_date = closing_date
         if quota_scope not in QUOTA_SCOPES:
             raise ValueError(

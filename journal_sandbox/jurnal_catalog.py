@@ -445,7 +445,9 @@ class CatalogMixin:
             errors.add("name", "can't be blank")
         elif taken(name=name):
             errors.add("name", "has already been taken")  # J-16
-        if code and taken(code=code):
+        if code is None and existing is None:
+            errors.add("product_code", "can't be blank")  # J-16: required to create
+        elif code and taken(code=code):
             errors.add("product_code", "has already been taken")
         if custom_id and taken(custom_id=custom_id):
             errors.add("custom_id", "has already been taken")

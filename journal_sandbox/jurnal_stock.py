@@ -5,6 +5,12 @@ Every stock movement (invoice line, sales return line, transfer, adjustment) goe
 :meth:`StockMixin._stock_move`, which keeps quantity and value per product and warehouse and
 records the movement so that it can be undone when its document is deleted or rewritten.
 J-numbers refer to ``docs/assumptions/jurnal.md``.
+
+The knob ``stock_keys`` (J-60) sets how the answers show the keys a document was sent with:
+``echoed`` (the default) shows ``custom_id`` and ``transaction_no`` on every answer;
+``documented`` answers as the API document's examples do: no ``custom_id`` anywhere, a stock
+adjustment's number only as ``entry.transaction_number`` (``"Stock In/Out#1001"``), a warehouse
+transfer's ``transaction_no`` on its create and ``GET`` answers but not in the list.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ from journal_sandbox.jurnal_store import (
 )
 
 UNASSIGNED = {"id": UNASSIGNED_WAREHOUSE_ID, "name": UNASSIGNED_WAREHOUSE, "code": None}
+#: How stock documents' answers show their keys (J-60): ``echoed`` or ``documented``.
+STOCK_KEYS = ("echoed", "documented")
 ADJUSTMENT_TYPES = {"adjustment": True, "movement": False}  # transaction_type -> maintain_actual
 
 
@@ -59,6 +67,20 @@ class StockMixin:
     """Stock levels and the documents that move stock without a sale."""
 
     store: Any
+    stock_keys: str  # J-60: echoed or documented (set by JurnalSandbox)
+
+    def _shown_transfer(self, transfer: dict[str, Any], listed: bool = False) -> dict[str, Any]:
+        """A warehouse transfer as an answer shows it (J-60)."""
+        if self.stock_keys != "documented":
+            return transfer
+        hidden = ("custom_id", "transaction_no") if listed else ("custom_id",)
+        return {k: v for k, v in transfer.items() if k not in hidden}
+
+    def _shown_adjustment(self, adjustment: dict[str, Any]) -> dict[str, Any]:
+        """A stock adjustment as an answer shows it (J-60)."""
+        if self.stock_keys != "documented":
+            return adjustment
+        return {k: v for k, v in adjustment.items() if k not in ("custom_id", "transaction_no")}
 
     def _routes_stock(self, r: Router) -> None:
         r.add("GET", r"warehouse_transfers", self._list_warehouse_transfers)
@@ -249,11 +271,12 @@ class StockMixin:
             "warehouse_transfer",
             "warehouse_transfers",
             {"transaction_date": "tx_date", "created_at": "created_at"},
+            render=lambda transfer: self._shown_transfer(transfer, listed=True),
         )
 
     def _get_warehouse_transfer(self, request: Request) -> Response:
         transfer = self._record_or_422("warehouse_transfer", request.params["id"])
-        return Response(200, {"warehouse_transfer": transfer})
+        return Response(200, {"warehouse_transfer": self._shown_transfer(transfer)})
 
     def _create_warehouse_transfer(self, request: Request) -> Response:
         data = self._json_body(request, "warehouse_transfer")
@@ -336,7 +359,7 @@ class StockMixin:
                 tx_date=day.isoformat(),
                 created_at=now,
             )
-        return Response(200, {"warehouse_transfer": transfer})
+        return Response(200, {"warehouse_transfer": self._shown_transfer(transfer)})
 
     def _delete_warehouse_transfer(self, request: Request) -> Response:
         transfer = self._record_or_422("warehouse_transfer", request.params["id"])
@@ -359,6 +382,7 @@ class StockMixin:
                 "warehouse_id": lambda d: (d.get("warehouse") or {}).get("id") or 0,
                 "tags_name": lambda d: d.get("tags_string") or "",
             },
+            render=self._shown_adjustment,
             records=self._created_updated_filtered(request, "stock_adjustment"),
         )
 
@@ -369,7 +393,7 @@ class StockMixin:
         transaction_type = request.query.get("transaction_type")
         if search_by is None and transaction_type is None:
             adjustment = self._record_or_422("stock_adjustment", request.params["id"])
-            return Response(200, {"stock_adjustment": adjustment})
+            return Response(200, {"stock_adjustment": self._shown_adjustment(adjustment)})
         if search_by is None or transaction_type is None:
             missing = "search_by" if search_by is None else "transaction_type"
             raise ApiError(400, {"error_full_messages": [f"Please provide `{missing}` parameter."]})
@@ -386,7 +410,7 @@ class StockMixin:
         number = unquote(request.params["id"])
         for adjustment in self.store.find_all("stock_adjustment", transaction_no=number):
             if adjustment["maintain_actual"] == ADJUSTMENT_TYPES[transaction_type]:
-                return Response(200, {"stock_adjustment": adjustment})
+                return Response(200, {"stock_adjustment": self._shown_adjustment(adjustment)})
         raise ApiError(422, dict(UNPROCESSABLE))
 
     def _create_stock_adjustment(self, request: Request) -> Response:
@@ -394,7 +418,7 @@ class StockMixin:
         with self.store.transaction():
             self._check_unique_number("stock_adjustment", data)
             adjustment = self._accept_stock_adjustment(data)
-        return Response(201, {"stock_adjustment": adjustment})
+        return Response(201, {"stock_adjustment": self._shown_adjustment(adjustment)})
 
     def _update_stock_adjustment(self, request: Request) -> Response:
         """J-34: the sent fields replace the stored ones; sent lines replace all lines; the
@@ -417,7 +441,8 @@ class StockMixin:
             self.store.delete("stock_adjustment", adjustment["id"])
             self._check_unique_number("stock_adjustment", merged)
             updated = self._accept_stock_adjustment(merged, existing=adjustment)
-        return Response(201, {"stock_adjustment": updated})  # as documented for this PATCH
+        shown = self._shown_adjustment(updated)
+        return Response(201, {"stock_adjustment": shown})  # as documented for this PATCH
 
     def _accept_stock_adjustment(
         self, data: dict[str, Any], existing: dict[str, Any] | None = None

@@ -21,7 +21,13 @@ from journal_pipeline.jurnal.errors import (
     is_duplicate,
     parse_validation_body,
 )
-from journal_pipeline.jurnal.resources import RESOURCES, ResourceSpec, same_document, spec_for
+from journal_pipeline.jurnal.resources import (
+    RESOURCES,
+    ResourceSpec,
+    same_document,
+    shown_key,
+    spec_for,
+)
 from journal_pipeline.jurnal.transport import MAX_PAGE_SIZE, JurnalTransport
 
 MAX_BATCH_SIZE = 100
@@ -201,10 +207,8 @@ class IdempotentWrites(JurnalTransport):
             keys = {identity[0] for identity in remaining if identity is not None}
             for seen, record in enumerate(self.iter_newest_first(spec.path), start=1):
                 for key in keys:
-                    value = record.get(key)
-                    if value is None and key == "product_code":
-                        value = record.get("code")
-                    identity = (key, str(value)) if value is not None else None
+                    value = shown_key(spec, record, key)
+                    identity = (key, value) if value is not None else None
                     if identity is not None and identity in remaining:
                         for index in by_identity[identity]:
                             found.setdefault(index, record)
@@ -254,6 +258,8 @@ class IdempotentWrites(JurnalTransport):
             return self.find_sales_invoice(**match)
         if spec.path == "products" and key == "product_code":
             return self.find_product(product_code=value)
+        if spec.unshown:  # its answers may not show the key: matched as `same_document` does
+            return self._newest_same(spec, body)
         return self.find(spec.path, **match)
 
     def _existing_stock_adjustment(
@@ -271,9 +277,13 @@ class IdempotentWrites(JurnalTransport):
             found = self.find_stock_adjustment(str(number), kind)
             if found is not None and same_document(spec, body, found):
                 return found
-        identity = spec.identity(body)
-        if identity is not None and identity[0] == "custom_id":
-            return self.find(spec.path, custom_id=identity[1])
+        return self._newest_same(spec, body)
+
+    def _newest_same(self, spec: ResourceSpec, body: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The newest listed record that is the document ``body`` describes, or None."""
+        for record in self.iter_newest_first(spec.path):
+            if same_document(spec, body, record):
+                return record
         return None
 
     # --- look-ups ------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Master data before documents: every product an invoice names must exist in Jurnal.
 
-Products are matched on ``product_code`` = iSeller SKU; a line without a SKU names its
-product by name, and that product is matched and created by name, with no ``product_code``.
+Products are matched on ``product_code`` = iSeller SKU. A line without a SKU names its product
+by name; Jurnal requires a ``product_code`` to create one, so such a product is created with a
+code made from its name (`name_code`, ``NOSKU-PEMBULATAN``), and it is already in Jurnal when
+Jurnal has a product of that name (made earlier without a code, or by hand) or of that code.
 A SKU iSeller's catalogue has is created as the catalogue makes it (`sync.products`: tracked,
 bundle or not, with its accounts), so a product is the same whichever step creates it first;
 any other SKU, and every SKU when no catalogue is given, is created untracked with the
@@ -12,6 +14,8 @@ are read through `text_or_none`.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,7 +35,36 @@ from journal_pipeline.sync.products import (
     read_catalogue,
 )
 
-__all__ = ["DayProducts", "ProductSync", "ensure_products", "sync_day_products", "wanted_products"]
+__all__ = [
+    "DayProducts",
+    "ProductSync",
+    "ensure_products",
+    "name_code",
+    "sync_day_products",
+    "wanted_products",
+]
+
+NAME_CODE_PREFIX = "NOSKU"
+NAME_CODE_MAX = 40  # characters of a code made from a name, its hash suffix included
+_PLAIN_NAME = re.compile(r"[a-z0-9]+( [a-z0-9]+)*")
+_NOT_CODE = re.compile(r"[^A-Z0-9]+")
+
+
+def name_code(name: str) -> str:
+    """The ``product_code`` of a product named only by its name: ``NOSKU-`` and the name in
+    capitals, each run of characters other than A–Z and 0–9 turned into one ``-`` (``Es Jeruk``
+    → ``NOSKU-ES-JERUK``). The same whatever the case and spacing of the name, as Jurnal's
+    names compare. A name of plain words (letters and digits) gives its words back exactly; any
+    other name (punctuation, accents, too long to keep whole) also gets ``_`` and six hex
+    digits of its hash, so that two names never share a code (``Kopi (Large)`` →
+    ``NOSKU-KOPI-LARGE_33268F``; ``_`` never occurs in the words part)."""
+    folded = " ".join(name.split()).casefold()
+    words = _NOT_CODE.sub("-", folded.upper()).strip("-")
+    code = f"{NAME_CODE_PREFIX}-{words}" if words else NAME_CODE_PREFIX
+    if _PLAIN_NAME.fullmatch(folded) and len(code) <= NAME_CODE_MAX:
+        return code
+    digest = hashlib.sha256(folded.encode()).hexdigest()[:6].upper()
+    return f"{code[: NAME_CODE_MAX - 7].rstrip('-')}_{digest}"
 
 
 def wanted_products(
@@ -41,8 +74,8 @@ def wanted_products(
 ) -> list[dict[str, Any]]:
     """Jurnal product bodies for each product the invoices name: by SKU (from the catalogue
     when it has the SKU, a bundle after its components; else named like the line's
-    description), else by name (the service-charge and rounding products on their own
-    accounts, any other on the sales account)."""
+    description), else by name with the name's `name_code` (the service-charge and rounding
+    products on their own accounts, any other on the sales account)."""
     products: dict[str, dict[str, Any]] = {}
     by_name = {
         config.service_charge_product: "service_charge",
@@ -62,9 +95,9 @@ def wanted_products(
                 elif sku not in products:
                     title = text_or_none(line.get("description")) or name or sku
                     products[sku] = _product(title, sku, rate, sales_account, unit)
-            elif name and f"name:{name}" not in products:
+            elif name and (key := f"name:{name_code(name)}") not in products:
                 role = by_name.get(name)
-                products[f"name:{name}"] = (
+                products[key] = (
                     _product(name, None, 0, config.account(role, None), unit)
                     if role
                     else _product(name, None, rate, sales_account, unit)
@@ -98,8 +131,7 @@ def _product(
         "track_inventory": False,
         "unit_name": unit,
     }
-    if sku:
-        body["product_code"] = sku
+    body["product_code"] = sku or name_code(name)
     if sell_account:
         body["sell_account_name"] = sell_account
     return body
@@ -115,8 +147,10 @@ def ensure_products(
     wanted: list[dict[str, Any]],
     known: Sequence[Mapping[str, Any]] | None = None,
 ) -> ProductSync:
-    """Create, in batches of 100, the wanted products Jurnal does not have (by code, else name).
-    `known`: Jurnal's products when just listed, else listed here."""
+    """Create, in batches of 100, the wanted products Jurnal does not have: by code; a product
+    named only by its name (no code, or its `name_code`) also by name. A product without a
+    code is created with its `name_code`. `known`: Jurnal's products when just listed, else
+    listed here."""
     result = ProductSync()
     known = client.list_products() if known is None else known
     codes = {code for p in known if (code := _folded(p.get("product_code")))}
@@ -125,10 +159,13 @@ def ensure_products(
     for body in wanted:
         code = _folded(body.get("product_code"))
         name = _folded(body.get("name"))
-        if (code and code in codes) or (not code and name in names):
+        by_name = name is not None and (not code or code == name_code(name).casefold())
+        if (code and code in codes) or (by_name and name in names):
             result.unchanged += 1
         elif not code and not name:
             result.problems.append(f"a product without name or code was not created: {body}")
+        elif not code:
+            missing.append({**body, "product_code": name_code(str(body["name"]).strip())})
         else:
             missing.append(body)
     create_products(client, missing, result)
@@ -230,7 +267,9 @@ def _still_applied(
     for invoice in invoices:
         for line in invoice.get("transaction_lines_attributes", []):
             code, name = _folded(line.get("product_code")), _folded(line.get("product_name"))
-            if (code and code not in codes) or (not code and name and name not in names):
+            if code and code not in codes:
+                return False
+            if not code and name and name not in names and name_code(name).casefold() not in codes:
                 return False
     changed = iseller.get_products(
         modified_after=read_at - CATALOGUE_OVERLAP,

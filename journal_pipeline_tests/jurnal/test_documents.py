@@ -1,15 +1,26 @@
 """Idempotent batches and creates of the other documents the pipeline posts (journal entries,
-receive payments, products, customers, stock adjustments), lost answers included."""
+receive payments, products, customers, stock adjustments, warehouse transfers), lost answers
+included."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from journal_pipeline.accounting.documents import (
+    STOCK_ADJUSTMENT,
+    STOCK_DOCUMENTS,
+    WAREHOUSE_TRANSFER,
+    Document,
+)
 from journal_pipeline.jurnal.client import JurnalClient
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline.sync.stock_documents import post_stock_documents
 from journal_pipeline_tests.jurnal.test_resources import inject
 from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
 from journal_sandbox.jurnal_app import (
@@ -18,6 +29,8 @@ from journal_sandbox.jurnal_app import (
     ACCOUNT_SALES,
     CUSTOMER_WALK_IN,
     PRODUCT_SERVICE_CHARGE,
+    WAREHOUSE_BANDUNG,
+    WAREHOUSE_JAKARTA,
     WAREHOUSE_JAKARTA_CODE,
 )
 
@@ -167,6 +180,83 @@ def test_stock_adjustment_lost_answer_and_documented_lookup(fresh: JurnalSandbox
     assert found is not None and found["id"] == created["id"]
     assert client.find_stock_adjustment("no-such-number", "adjustment") is None
     assert count(client, "stock_adjustments", transaction_no=body["transaction_no"]) == 1
+
+
+def _stock_document(doc_type: str, body: dict[str, Any]) -> Document:
+    root = "warehouse_transfer" if doc_type == WAREHOUSE_TRANSFER else "stock_adjustment"
+    return Document(
+        doc_key=f"{doc_type}:{body['custom_id']}",
+        doc_type=doc_type,
+        business_date=date(2026, 11, 20),
+        outlet_code="JKT",
+        source_id=body["custom_id"],
+        source_reference=body["transaction_no"],
+        transaction_no=body["transaction_no"],
+        custom_id=body["custom_id"],
+        expected_total=None,
+        payload={root: body},
+    )
+
+
+def test_stock_documents_answered_without_custom_id_are_recognised_after_a_lost_answer(
+    tmp_path: Path,
+) -> None:
+    """Jurnal's documented stock answers carry no custom_id (J-60, ``stock_keys=documented``):
+    a transfer and an adjustment whose answers were lost are found by their numbers (the
+    adjustment's only in ``entry.transaction_number``), recorded posted, never sent twice."""
+    with running_jurnal_sandbox(tmp_path / "jurnal", stock_keys="documented") as handle:
+        client = handle.client(backoff_base=0.01)
+        code = unique("BEAN")
+        client.create_product(
+            {
+                "name": unique("Biji Kopi"),
+                "product_code": code,
+                "track_inventory": True,
+                "inventory_asset_account_name": ACCOUNT_INVENTORY,
+                "unit_name": "Pcs",
+            }
+        )
+        transfer = {
+            "from_warehouse_name": WAREHOUSE_JAKARTA,
+            "to_warehouse_name": WAREHOUSE_BANDUNG,
+            "transaction_date": "20/11/2026",
+            "transaction_no": unique("TI-JKT-BDG"),
+            "custom_id": unique("TRF"),
+            "warehouse_transfer_lines_attributes": [{"product_code": code, "quantity": 2}],
+        }
+        adjustment = {
+            "stock_adjustment_type": "General",
+            "maintain_actual": False,
+            "warehouse_name": WAREHOUSE_JAKARTA,
+            "date": "20/11/2026",
+            "transaction_no": unique("#SUP-JKT"),  # a number with a "#" of its own
+            "custom_id": unique("RCV"),
+            "lines_attributes": [{"product_code": code, "difference": 10}],
+        }
+        outbox = Outbox(StagingStore(f"sqlite:///{tmp_path / 'staging.db'}"))
+        day = date(2026, 11, 20)
+        documents = [
+            _stock_document(WAREHOUSE_TRANSFER, transfer),
+            _stock_document(STOCK_ADJUSTMENT, adjustment),
+        ]
+        outbox.enqueue(day, documents, [], doc_types=STOCK_DOCUMENTS)
+        handle.sandbox.faults.once("/warehouse_transfers", "lost")
+        handle.sandbox.faults.once("/stock_adjustments", "lost")
+
+        result = post_stock_documents(outbox, day, client)
+        assert (result.posted, result.duplicates_resolved, result.failed) == (0, 2, 0)
+        assert result.failures == []
+        transfers = list(client.iter_list("warehouse_transfers", "warehouse_transfers"))
+        adjustments = list(client.iter_list("stock_adjustments", "stock_adjustments"))
+        assert len(transfers) == len(adjustments) == 1
+        assert "custom_id" not in transfers[0] and "custom_id" not in adjustments[0]
+        rows = outbox.documents(day, STOCK_DOCUMENTS)
+        assert rows["status"].tolist() == ["posted", "posted"]
+        assert sorted(rows["jurnal_id"]) == sorted([transfers[0]["id"], adjustments[0]["id"]])
+
+        calls = client.calls
+        again = post_stock_documents(outbox, day, client)  # nothing left pending
+        assert (again.posted, again.duplicates_resolved, client.calls) == (0, 0, calls)
 
 
 def test_list_paging_edge_cases(fresh: JurnalSandboxHandle) -> None:

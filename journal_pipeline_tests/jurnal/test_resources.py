@@ -18,7 +18,7 @@ from journal_pipeline.jurnal.errors import (
 )
 from journal_pipeline.jurnal.rate_limit import MemoryRateLimiter
 from journal_pipeline.jurnal.rate_limit_sql import SqlRateLimiter
-from journal_pipeline.jurnal.resources import spec_for
+from journal_pipeline.jurnal.resources import same_document, spec_for
 from journal_pipeline_tests.jurnal_fixtures import JurnalSandboxHandle, running_jurnal_sandbox
 from journal_sandbox.jurnal_app import (
     CUSTOMER_WALK_IN,
@@ -198,6 +198,29 @@ def test_resource_specs() -> None:
         spec_for("other_things")
     with pytest.raises(ValueError):
         JurnalClient.find_stock_adjustment(None, "X", "both")  # type: ignore[arg-type]
+
+
+def test_a_record_that_does_not_show_a_key_is_matched_on_the_next() -> None:
+    """The documented answers (swagger examples) of stock documents carry no custom_id; a
+    stock adjustment shows its number only as ``entry.transaction_number``."""
+    adjustments, transfers = spec_for("stock_adjustments"), spec_for("warehouse_transfers")
+    sent = {"custom_id": "rcv-1", "transaction_no": "1001", "maintain_actual": False}
+    shown = {"id": 148, "memo": "memo here", "entry": {"transaction_number": "Stock In/Out#1001"}}
+    assert same_document(adjustments, sent, shown)
+    assert same_document(adjustments, sent, {**shown, "custom_id": None})
+    assert not same_document(adjustments, {**sent, "transaction_no": "1002"}, shown)
+    assert not same_document(adjustments, sent, {**shown, "custom_id": "rcv-2"})  # another's
+    assert not same_document(adjustments, sent, {"id": 108, "memo": None})  # nothing to go by
+    counted = {"id": 9, "entry": {"transaction_number": "Stock Adjustment##SO-1"}}
+    assert same_document(adjustments, {**sent, "transaction_no": "#SO-1"}, counted)
+    assert not same_document(adjustments, {**sent, "transaction_no": "SO-1"}, counted)
+    got = {"id": 21, "transaction_date": "2016-07-18", "transaction_no": "1001", "memo": "memo"}
+    assert same_document(transfers, sent, got)
+    assert not same_document(transfers, {**sent, "transaction_no": "1002"}, got)
+    # an invoice shows its custom_id: one held by hand without it is another document
+    invoices = spec_for("sales_invoices")
+    assert not same_document(invoices, sent, {"custom_id": None, "transaction_no": "1001"})
+    assert same_document(invoices, sent, {"custom_id": "rcv-1", "transaction_no": "X"})
 
 
 # --- fault kinds --------------------------------------------------------------------------

@@ -649,11 +649,19 @@ def test_products_create_list_and_duplicates(fresh: JurnalSandboxHandle) -> None
     unknown_account = signed(
         "POST",
         f"{fresh.url}/products",
-        {"product": {"name": "Teh", "sell_account_name": "Pendapatan Hilang"}},
+        {
+            "product": {
+                "name": "Teh",
+                "product_code": "TEH",
+                "sell_account_name": "Pendapatan Hilang",
+            }
+        },
     )
     assert unknown_account.json()["sell_account_name"] == ["Pendapatan Hilang not exist"]
     tracked = signed(
-        "POST", f"{fresh.url}/products", {"product": {"name": "Gula", "track_inventory": "true"}}
+        "POST",
+        f"{fresh.url}/products",
+        {"product": {"name": "Gula", "product_code": "GULA", "track_inventory": "true"}},
     )
     assert tracked.json()["inventory_asset_account"] == ["can't be blank"]
 

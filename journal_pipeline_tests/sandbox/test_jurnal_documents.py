@@ -29,6 +29,7 @@ from journal_sandbox.jurnal_app import (
     WAREHOUSE_BANDUNG,
     WAREHOUSE_BANDUNG_CODE,
     WAREHOUSE_JAKARTA,
+    JurnalSandbox,
 )
 
 
@@ -500,6 +501,80 @@ def test_bank_documents(jurnal: JurnalSandboxHandle) -> None:
 
 
 # --- stock documents --------------------------------------------------------------------
+
+
+def test_stock_keys_documented_answers_as_the_examples_show(tmp_path, monkeypatch) -> None:
+    """J-60 ``stock_keys=documented``: no custom_id on stock documents' answers, a stock
+    adjustment's number only in ``entry.transaction_number``, a transfer's on create and GET
+    but not in the list; the documents are kept with both keys (the duplicate check holds)."""
+    with running_jurnal_sandbox(tmp_path / "j", stock_keys="documented") as handle:
+        code = unique("SKU")
+        created = post(
+            handle,
+            "products",
+            {
+                "product": {
+                    "name": unique("Kopi"),
+                    "product_code": code,
+                    "track_inventory": True,
+                    "inventory_asset_account_name": ACCOUNT_INVENTORY,
+                }
+            },
+        )
+        assert created.status_code == 201, created.text
+        number, custom_id = unique("SA"), unique("CID")
+        adjustment = {
+            "transaction_no": number,
+            "custom_id": custom_id,
+            "date": "2026-11-20",
+            "maintain_actual": False,
+            "lines_attributes": [{"product_code": code, "difference": 5}],
+        }
+        answer = post(handle, "stock_adjustments", {"stock_adjustment": adjustment})
+        assert answer.status_code == 201, answer.text
+        made = answer.json()["stock_adjustment"]
+        by_number = signed(
+            "GET",
+            f"{handle.url}/stock_adjustments/{quote(number, safe='')}"
+            "?search_by=transaction_no&transaction_type=movement",
+        ).json()["stock_adjustment"]
+        by_id = signed("GET", f"{handle.url}/stock_adjustments/{made['id']}").json()
+        (listed,) = signed("GET", f"{handle.url}/stock_adjustments").json()["stock_adjustments"]
+        for shown in (made, by_number, by_id["stock_adjustment"], listed):
+            assert "custom_id" not in shown and "transaction_no" not in shown
+            assert shown["entry"]["transaction_number"] == f"Stock In/Out#{number}"
+        again = post(handle, "stock_adjustments", {"stock_adjustment": adjustment})
+        assert again.status_code == 422 and again.json()["id"] == made["id"]
+
+        transfer = {
+            "transaction_no": unique("WT"),
+            "custom_id": unique("CID"),
+            "from_warehouse_name": WAREHOUSE_JAKARTA,
+            "to_warehouse_name": WAREHOUSE_BANDUNG,
+            "transaction_date": "2026-11-20",
+            "warehouse_transfer_lines_attributes": [{"product_code": code, "quantity": 2}],
+        }
+        sent = post(handle, "warehouse_transfers", {"warehouse_transfer": transfer})
+        assert sent.status_code == 200, sent.text
+        moved = sent.json()["warehouse_transfer"]
+        got = signed("GET", f"{handle.url}/warehouse_transfers/{moved['id']}").json()
+        for shown in (moved, got["warehouse_transfer"]):
+            assert (
+                "custom_id" not in shown and shown["transaction_no"] == transfer["transaction_no"]
+            )
+        (row,) = signed("GET", f"{handle.url}/warehouse_transfers").json()["warehouse_transfers"]
+        assert "custom_id" not in row and "transaction_no" not in row
+        handle.sandbox.stock_keys = "echoed"  # settable later: every key shown again
+        row = signed("GET", f"{handle.url}/warehouse_transfers").json()["warehouse_transfers"][0]
+        assert (row["custom_id"], row["transaction_no"]) == (
+            transfer["custom_id"],
+            transfer["transaction_no"],
+        )
+    monkeypatch.setenv("SANDBOX_JURNAL_STOCK_KEYS", "documented")
+    with running_jurnal_sandbox(tmp_path / "env") as handle:
+        assert handle.sandbox.stock_keys == "documented"
+    with pytest.raises(ValueError, match="stock_keys"):
+        JurnalSandbox(tmp_path / "bad", stock_keys="hidden")
 
 
 def test_stock_documents_contract(jurnal: JurnalSandboxHandle) -> None:

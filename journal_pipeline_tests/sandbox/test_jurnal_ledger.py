@@ -558,6 +558,7 @@ def test_negative_stock_is_costed_at_the_last_known_cost(tmp_path: Path) -> None
             {
                 "product": {
                     "name": "Donat",
+                    "product_code": "DNT-1",
                     "track_inventory": True,
                     "inventory_asset_account_name": ACCOUNT_INVENTORY,
                     "buy_price_per_unit": 5000,

@@ -4,6 +4,7 @@ customers (batches), accounts, taxes, terms, tags, payment methods, warehouses, 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -69,7 +70,13 @@ def test_products_batch_and_tracked_products(jurnal: JurnalSandboxHandle) -> Non
             }
         },
         {"product": {"name": unique("Roti"), "product_code": code}},
-        {"product": {"name": unique("Teh"), "inventory_asset_account_name": "x"}},
+        {
+            "product": {
+                "name": unique("Teh"),
+                "product_code": unique("TEH"),
+                "inventory_asset_account_name": "x",
+            }
+        },
     ]
     answer = post(jurnal, "products/batch_create", {"products": items})
     assert answer.status_code == 200
@@ -86,6 +93,7 @@ def test_products_batch_and_tracked_products(jurnal: JurnalSandboxHandle) -> Non
         {
             "product": {
                 "name": unique("Gula"),
+                "product_code": unique("GUL"),
                 "track_inventory": True,
                 "inventory_asset_account_name": "Kas",
             }
@@ -239,6 +247,52 @@ def test_legacy_api_key_writes_and_paging_of_new_lists(jurnal: JurnalSandboxHand
     assert len(page["journal_entries"]) == 2
 
 
+def test_a_product_is_created_only_with_a_code(jurnal: JurnalSandboxHandle) -> None:
+    """``product_code`` is required to create a product (swagger: POST products and
+    products/batch_create), alone and in a batch; a product made without one (by hand in
+    Jurnal) can still be edited without giving one."""
+    name = unique("Es Teh")
+    alone = post(jurnal, "products", {"product": {"name": name, "unit_name": "Pcs"}})
+    assert alone.status_code == 422
+    assert alone.json()["product_code"] == ["can't be blank"]
+    answer = post(
+        jurnal,
+        "products/batch_create",
+        {
+            "products": [
+                {"product": {"name": name, "product_code": " "}},
+                {"product": {"name": name, "product_code": unique("TEH")}},
+            ]
+        },
+    )
+    refused, created = (r["product"] for r in answer.json()["products"])
+    assert refused["status"] == 422 and refused["content"]["product_code"] == ["can't be blank"]
+    assert refused["body"]["product"]["name"] == name
+    assert created["status"] == 201 and created["content"]["name"] == name
+    sandbox = jurnal.sandbox
+    with sandbox._lock, sandbox.store.transaction():
+        by_hand = sandbox._new_product(
+            name=unique("Air Mineral"),
+            code=None,
+            custom_id=None,
+            description=None,
+            unit_name="Pcs",
+            sell_account=None,
+            buy_account=None,
+            inventory_account=None,
+            track_inventory=False,
+            sell_price=Decimal(0),
+            buy_price=Decimal(0),
+        )
+    patched = signed(
+        "PATCH",
+        f"{jurnal.url}/products/{by_hand['id']}",
+        {"product": {"sell_price_per_unit": 5000}},
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["product"]["product_code"] is None
+
+
 def test_patch_product_and_customer(jurnal: JurnalSandboxHandle) -> None:
     code = unique("SKU")
     product = post(
@@ -257,7 +311,9 @@ def test_patch_product_and_customer(jurnal: JurnalSandboxHandle) -> None:
         product["created_at"],
     )
     assert body["sell_price_per_unit"] == "32000.0" and body["description"] == "Bakso urat"
-    other = post(jurnal, "products", {"product": {"name": unique("Mie")}}).json()["product"]
+    other = post(
+        jurnal, "products", {"product": {"name": unique("Mie"), "product_code": unique("MIE")}}
+    ).json()["product"]
     clash = signed(
         "PATCH", f"{jurnal.url}/products/{other['id']}", {"product": {"product_code": code}}
     )

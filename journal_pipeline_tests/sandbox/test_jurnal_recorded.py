@@ -92,7 +92,7 @@ def subscription(jurnal: JurnalSandboxHandle) -> str:
     answer = signed(
         "POST",
         f"{jurnal.url}/products",
-        {"product": {"name": name, "sell_price_per_unit": 750000}},
+        {"product": {"name": name, "product_code": unique("TLN"), "sell_price_per_unit": 750000}},
     )
     assert answer.status_code == 201, answer.text
     return name
