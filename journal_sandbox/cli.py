@@ -121,7 +121,8 @@ def _sandbox_options(func):
             "void_shape=transaction|status_only, order_discounts=order_level|with_lines, "
             "output_zone=requested|store, shift_cash=documented|actual|none, "
             "ppn_stated=charged|nominal, sets=composite|comboset, "
-            "next_flag=everywhere|orders_only, shift_bound=both|modified_date; "
+            "next_flag=everywhere|orders_only, shift_bound=both|modified_date, "
+            "order_modified=field|absent; "
             "presets: documented, loose). "
             "[env: SANDBOX_ISELLER_DIALECT]",
         ),

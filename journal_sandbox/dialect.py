@@ -71,6 +71,9 @@ next_flag           which paged answers carry ``has_next_item`` (I-7):          
                     (GetOrders only, as the document's tables have it: GetProducts,
                     GetTransactions, GetRegisterShifts and the v3 reads answer
                     without it; an empty page ends their reads)
+order_modified      whether an order carries ``modified_date`` (I-12): ``field`` (every  field
+                    order, the last change) or ``absent`` (none, as the document's Order
+                    table has it; the ``modified_*`` filters still read the last change)
 shift_bound         the lower modified bound GetRegisterShifts reads (I-40): ``both``  both
                     (the documented ``modified_date``, and ``modified_after`` as the
                     other reads name it) or ``modified_date`` (the document's name
@@ -110,6 +113,7 @@ PPN_STATED = ("charged", "nominal")
 SETS = ("composite", "comboset")
 NEXT_FLAGS = ("everywhere", "orders_only")
 SHIFT_BOUNDS = ("both", "modified_date")
+ORDER_MODIFIED = ("field", "absent")
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,7 @@ class Dialect:
     sets: str = "composite"
     next_flag: str = "everywhere"
     shift_bound: str = "both"
+    order_modified: str = "field"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -157,6 +162,7 @@ class Dialect:
             ("sets", SETS),
             ("next_flag", NEXT_FLAGS),
             ("shift_bound", SHIFT_BOUNDS),
+            ("order_modified", ORDER_MODIFIED),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(

@@ -76,6 +76,8 @@ def list_discounts(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
 def shape_order(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     """The order's fields as the dialect spells them; a new dict when anything changes, the
     argument is not changed (the documented reading: the order as is)."""
+    if dialect.order_modified == "absent" and "modified_date" in order:
+        order = {k: v for k, v in order.items() if k != "modified_date"}
     transactions = order.get("transactions")
     if dialect.void_shape == "status_only" and transactions:
         order = {**order, "transactions": [t for t in transactions if t.get("type") != "void"]}

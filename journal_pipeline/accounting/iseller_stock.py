@@ -27,6 +27,7 @@ from typing import Any
 from journal_pipeline.accounting.business_day import day_window_utc
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
+from journal_pipeline.core.order_changes import changed_at
 from journal_pipeline.core.timestamps import parse_utc
 
 Key = tuple[str, str]  # (outlet code, SKU)
@@ -121,7 +122,7 @@ def void_instant(order: Mapping[str, Any]) -> datetime | None:
     for transaction in order.get("transactions") or []:
         if transaction.get("type") == "void" and transaction.get("transaction_date"):
             return parse_utc(transaction["transaction_date"])
-    return parse_utc(order.get("modified_date"))
+    return parse_utc(order.get("cancel_date")) or changed_at(order)
 
 
 def order_movements(

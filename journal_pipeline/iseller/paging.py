@@ -52,7 +52,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from journal_pipeline.core.timestamps import parse_utc
+from journal_pipeline.core.order_changes import changed_at
 from journal_pipeline.iseller.errors import ISellerApiError, ISellerHttpError
 from journal_pipeline.iseller.learnt import PerEndpoint, SharedFacts
 from journal_pipeline.iseller.transport import logger
@@ -416,11 +416,8 @@ class ChangedOrders:
 
 
 def _modified(order: Any) -> datetime | None:
-    """The modified date (UTC) of an order without problems, None when it has none that reads
-    as one."""
+    """When an order without problems last changed (UTC, `changed_at`: its modified date,
+    else the latest moment it dates), None when it has none that reads as one."""
     if not isinstance(order, Mapping):
         return None
-    try:
-        return parse_utc(order.get("modified_date"))
-    except (TypeError, ValueError):
-        return None
+    return changed_at(order)

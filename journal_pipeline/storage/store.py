@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from journal_pipeline.core.cash_count import CASH_COUNT_ENTRY
 from journal_pipeline.core.decimal_json import decimal_loads
+from journal_pipeline.core.order_changes import changed_at
 from journal_pipeline.core.personal_data import without_contacts
 from journal_pipeline.core.stock import STOCK_ENTRY
 from journal_pipeline.core.timestamps import as_utc, parse_utc
@@ -93,7 +94,7 @@ class StagingStore:
             new: list[dict[str, Any]] = []  # inserted at once: one statement per order is slow
             for order_id, order in incoming.items():
                 raw = dumps(without_contacts(order))
-                modified_at = parse_utc(order.get("modified_date"))
+                modified_at = changed_at(order)
                 values = {
                     "order_reference": str(order.get("order_reference") or order_id),
                     "outlet_code": order.get("outlet_code"),

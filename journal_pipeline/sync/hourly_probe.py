@@ -48,7 +48,8 @@ from requests.adapters import HTTPAdapter
 
 from journal_pipeline.accounting.business_day import extraction_windows
 from journal_pipeline.config import MerchantConfig
-from journal_pipeline.core.timestamps import as_utc, parse_utc
+from journal_pipeline.core.order_changes import changed_at
+from journal_pipeline.core.timestamps import as_utc
 from journal_pipeline.iseller.paging import EPOCH
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore
@@ -192,7 +193,7 @@ def changed_orders(
         includes=(),
         page_size=size,
     )
-    sent = {str(o.get("order_id")): parse_utc(o.get("modified_date")) for o in batch.orders}
+    sent = {str(o.get("order_id")): changed_at(o) for o in batch.orders}
     if batch.conflicts:  # an order sent twice, differently: the run holds it, so run
         return max(len(sent), 1)
     staged = _staged_modified(store, sent)

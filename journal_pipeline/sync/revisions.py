@@ -43,7 +43,7 @@ from journal_pipeline.accounting.documents import (
 from journal_pipeline.accounting.holds import Hold, document_hold
 from journal_pipeline.accounting.payment_reversals import is_payment_key
 from journal_pipeline.config import MerchantConfig
-from journal_pipeline.core.timestamps import parse_utc
+from journal_pipeline.core.order_changes import changed_at
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.revisions import RevisionChange, RevisionRow, RevisionStore
@@ -72,7 +72,7 @@ class OrderView:
 
 
 def _changed_on(raw: Mapping[str, Any], config: MerchantConfig) -> date | None:
-    return outlet_business_date(parse_utc(raw.get("modified_date")), raw.get("outlet_code"), config)
+    return outlet_business_date(changed_at(raw), raw.get("outlet_code"), config)
 
 
 def _live(rows: Sequence[RevisionRow]) -> RevisionRow | None:

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from journal_pipeline.accounting import iseller_stock
 from journal_pipeline.accounting.iseller_stock import Movement
+from journal_pipeline.core.order_changes import changed_at
 from journal_pipeline.core.timestamps import parse_utc
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync.order_marks import FULL_EVERY, OVERLAP
@@ -160,7 +161,4 @@ def _thawed(kept: Iterable[Frozen]) -> list[Movement]:
 
 
 def _modified(order: Mapping[str, Any]) -> datetime | None:
-    try:
-        return parse_utc(order.get("modified_date"))
-    except (TypeError, ValueError):
-        return None
+    return changed_at(order)

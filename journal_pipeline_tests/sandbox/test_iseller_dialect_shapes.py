@@ -376,3 +376,20 @@ def test_packages_sold_as_combo_sets_list_their_items_as_the_set_s(api: Api) -> 
     assert sold  # the window sells packages
     # the pipeline reads the same money and stock from either
     assert order_frames(api.orders()).lines.equals(order_frames(list(plain.values())).lines)
+
+
+def test_orders_without_modified_date_are_still_filtered_by_their_last_change(api: Api) -> None:
+    """I-12: under ``order_modified=absent`` no order carries ``modified_date``, as the
+    document's Order table has it, and the ``modified_*`` filters answer the same orders."""
+    window = {"time_zone": "0", "page_size": "1000", "includes": "Transactions"}
+    window |= {"modified_after": "2026-11-19T00:00:00", "modified_before": "2026-11-19T23:59:59"}
+    stamped = api.ok("/api/v2/GetOrders", **window)["orders"]
+    assert stamped and all("modified_date" in order for order in stamped)
+    api.speak("order_modified=absent")
+    bare = api.ok("/api/v2/GetOrders", **window)["orders"]
+    assert not any("modified_date" in order for order in bare)
+    assert [o["order_id"] for o in bare] == [o["order_id"] for o in stamped]
+    assert [{k: v for k, v in o.items() if k != "modified_date"} for o in stamped] == bare
+    assert Dialect.from_spec("order_modified=absent").spec == "order_modified=absent"
+    with pytest.raises(ValueError, match="order_modified"):
+        Dialect.from_spec("order_modified=sometimes")

@@ -29,6 +29,27 @@ def test_upsert_keeps_one_row_per_order_and_newest_wins(store):
     assert str(stored["total_amount"]) == "187702.0000"  # money survives as exact text
 
 
+def test_an_order_without_modified_date_is_found_on_the_day_it_was_voided(store):
+    # the document's Order table has no modified_date (I-12): the void dates the change
+    order = {k: v for k, v in retail_order().items() if k != "modified_date"}
+    store.upsert_orders([order])
+    voided = {**order, "status": "void", "cancel_date": "2026-11-22 02:00:00"}
+    assert store.upsert_orders([voided])["updated"] == 1
+    touched = store.orders_touching(
+        datetime(2026, 11, 21, 17, tzinfo=UTC), datetime(2026, 11, 22, 17, tzinfo=UTC)
+    )
+    assert [o["status"] for o in touched] == ["void"]
+    refunded = {
+        **order,
+        "refunded_orders": [{"refund_date": "2026-11-24 05:00:00", "refund_amount": 25000}],
+    }
+    assert store.upsert_orders([refunded])["updated"] == 1
+    touched = store.orders_touching(
+        datetime(2026, 11, 23, 17, tzinfo=UTC), datetime(2026, 11, 24, 17, tzinfo=UTC)
+    )
+    assert [o["order_id"] for o in touched] == [order["order_id"]]
+
+
 def test_closed_window_is_half_open(store):
     store.upsert_orders([retail_order(), restaurant_order()])
     found = store.orders_closed_between(
