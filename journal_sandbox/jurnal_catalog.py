@@ -170,6 +170,14 @@ class CatalogMixin:
         person = self._record_or_422("person", request.params["id"])
         data = self._json_body(request, "customer")
         errors = FieldErrors()
+        # the PATCH schema requires the name and both default accounts (by name or id)
+        if clean_text(data.get("display_name")) is None:
+            errors.add("display_name", "can't be blank")
+        for side in ("ar", "ap"):
+            if all(
+                data.get(f"default_{side}_account_{key}") in (None, "") for key in ("name", "id")
+            ):
+                errors.add(f"default_{side}_account", "can't be blank")
         display_name = clean_text(data.get("display_name")) or person["display_name"]
         other = self.store.find("person", name=display_name)
         if other is not None and other["id"] != person["id"]:
@@ -421,6 +429,10 @@ class CatalogMixin:
         """J-16: the sent fields replace the stored ones; stock and history are kept."""
         product = self._record_or_422("product", request.params["id"])
         patch = self._json_body(request, "product")
+        if clean_text(patch.get("name")) is None:  # the PATCH schema requires it
+            missing = FieldErrors()
+            missing.add("name", "can't be blank")
+            missing.raise_if_any()
         original = json.loads(self.store.get_meta(f"body:product:{product['id']}") or "{}")
         if not original:
             original = {"name": product["name"], "product_code": product.get("product_code")}

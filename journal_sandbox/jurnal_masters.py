@@ -178,10 +178,28 @@ class MastersMixin:
             return debit - credit
         return credit - debit
 
+    def archive_account(self, name: str) -> None:
+        """Archive an account as a user would in Jurnal's UI (no API call documents it)."""
+        account = self.store.find("account", name=name)
+        if account is None:
+            raise KeyError(name)
+        with self.store.transaction():
+            self.store.update(
+                "account",
+                {**account, "archive": True},
+                name=account["name"],
+                code=account["number"],
+                custom_id=account.get("custom_id"),
+            )
+
     def _list_accounts(self, request: Request) -> Response:
         totals = self.store.ledger_totals()
         accounts = []
+        # `include_archive` defaults to true: archived accounts are listed unless asked not to
+        hide_archived = (request.query.get("include_archive") or "").lower() == "false"
         for account in self.store.all("account"):
+            if hide_archived and account.get("archive"):
+                continue
             balance = self._account_balance(account, totals)
             accounts.append(
                 {

@@ -46,7 +46,8 @@ def _account_problem(
         return None  # reported once, as a TODO
     if name.casefold() not in known:
         return (
-            f"{field}: Jurnal has no account {name!r}; create it in Jurnal or name an existing one"
+            f"{field}: Jurnal has no account {name!r} (or it is archived); create it in Jurnal, "
+            "unarchive it, or name an existing one"
         )
     found = known[name.casefold()]
     if found not in fitting:

@@ -29,7 +29,10 @@ class JurnalEndpoints(IdempotentWrites):
     # --- reference lists -----------------------------------------------------------------
 
     def list_accounts(self) -> list[dict[str, Any]]:
-        return list(self.get("accounts").get("accounts") or [])
+        """The accounts documents can be posted to: archived ones left out (Jurnal lists them
+        unless asked not to, and refuses a document on one)."""
+        answer = self.get("accounts", {"include_archive": "false"})
+        return list(answer.get("accounts") or [])
 
     def list_warehouses(self) -> list[dict[str, Any]]:
         return list(self.iter_list("warehouses", "warehouses"))

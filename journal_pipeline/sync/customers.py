@@ -220,7 +220,8 @@ def _keep(
         result.existing += 1
         return
     try:
-        client.update_customer(int(record["id"]), {"display_name": customer.display_name})
+        renamed = {"display_name": customer.display_name, **_kept_accounts(record)}
+        client.update_customer(int(record["id"]), renamed)
     except JurnalValidationError as exc:
         messages = _scrub(_messages(exc.fields), customer.private_values())
         result.failed.append(
@@ -233,6 +234,19 @@ def _keep(
     except JurnalError as exc:
         raise _clean(exc, "PATCH customers") from None
     result.renamed.append(customer.display_name)
+
+
+def _kept_accounts(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The customer's own receivable and payable, which Jurnal's PATCH customers requires
+    with the name: sent as they are, so a rename changes nothing else."""
+    kept = {}
+    for side in ("ar", "ap"):
+        account = record.get(f"default_{side}_account")
+        if isinstance(account, Mapping) and account.get("id") is not None:
+            kept[f"default_{side}_account_id"] = account["id"]
+        elif isinstance(account, Mapping) and account.get("name"):
+            kept[f"default_{side}_account_name"] = account["name"]
+    return kept
 
 
 def _accounts(known: Sequence[Mapping[str, Any]], config: MerchantConfig) -> dict[str, Any]:

@@ -88,13 +88,26 @@ def create_products(
     jurnal: JurnalWriter, bodies: Sequence[Mapping[str, Any]], result: ProductSync
 ) -> None:
     """Create products in batches of 100; a refusal is a problem naming the product."""
-    created = jurnal.batch_create("products", "product", list(bodies))
+    created = jurnal.batch_create("products", "product", [_as_sent(body) for body in bodies])
     for sent, item in zip(bodies, created, strict=True):
         label = str(sent.get("product_code") or sent["name"])
         if item.record is not None:
             result.created.append(label)
         else:
             result.problems.append(f"product {label}: {_refusal(sent, item.errors)}")
+
+
+def _named(existing: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """A product's update with its name, which Jurnal's PATCH products requires whatever
+    else changes (the patch's own name, if it renames)."""
+    return {"name": existing["name"], **patch} if existing.get("name") else dict(patch)
+
+
+def _as_sent(body: Mapping[str, Any]) -> dict[str, Any]:
+    """An untracked product's body without ``track_inventory: false``: Jurnal's product
+    document says that when ``track_inventory`` is sent, ``inventory_asset_account`` must be
+    sent too, and a product is untracked without it."""
+    return {k: v for k, v in body.items() if k != "track_inventory" or v}
 
 
 def _refusal(sent: Mapping[str, Any], errors: Mapping[str, Any] | None) -> str:
@@ -119,7 +132,7 @@ def _bring_in_line(
     patch = master_data_patch(wanted, existing)
     if patch:
         try:
-            jurnal.update_product(int(existing["id"]), patch)
+            jurnal.update_product(int(existing["id"]), _named(existing, patch))
             changed = True
         except JurnalError as exc:
             result.problems.append(
@@ -129,7 +142,7 @@ def _bring_in_line(
     tracking = tracking_patch(wanted, existing)
     if tracking:
         try:
-            jurnal.update_product(int(existing["id"]), tracking)
+            jurnal.update_product(int(existing["id"]), _named(existing, tracking))
             changed = True
         except JurnalError as exc:
             kind = (

@@ -86,8 +86,8 @@ def test_check_finds_wrong_category_unknown_account_and_todo():
     assert account_problems(config, ACCOUNTS) == [
         "accounts.inventory: Jurnal account 'Penjualan' is of category 13, not 4; name an "
         "account of a fitting category",
-        "accounts.sales: Jurnal has no account 'Pendapatan Usaha'; create it in Jurnal or name "
-        "an existing one",
+        "accounts.sales: Jurnal has no account 'Pendapatan Usaha' (or it is archived); create it "
+        "in Jurnal, unarchive it, or name an existing one",
     ]
     raw = {"accounts": {"cogs": "TODO: name it"}, "outlets": {"JKT": {"warehouse": "TODO: x"}}}
     assert todo_paths(raw) == ["accounts.cogs", "outlets.JKT.warehouse"]
@@ -194,12 +194,13 @@ def test_check_finds_a_missing_account_in_the_mapping_history():
         }
     )
     assert account_problems(config, ACCOUNTS) == [
-        "mapping_history[0].payment_methods.QRIS: Jurnal has no account 'Kliring QRIS Lama'; "
-        "create it in Jurnal or name an existing one",
+        "mapping_history[0].payment_methods.QRIS: Jurnal has no account 'Kliring QRIS Lama' (or "
+        "it is archived); create it in Jurnal, unarchive it, or name an existing one",
         "mapping_history[0].outlets.JKT.accounts.payment_fees: Jurnal account 'Penjualan' is of "
         "category 13, not 15 or 16 or 17; name an account of a fitting category",
         "mapping_history[0].settlements.QRIS.bank_account: Jurnal has no account "
-        "'Rekening Lama'; create it in Jurnal or name an existing one",
+        "'Rekening Lama' (or it is archived); create it in Jurnal, unarchive it, or name an "
+        "existing one",
     ]
 
 

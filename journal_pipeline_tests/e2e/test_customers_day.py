@@ -164,7 +164,11 @@ def test_personal_data_reaches_jurnal_and_nothing_else(tmp_path, caplog):
         failure = next(e for e in stopped.all_events if e.is_step_failure)
         assert failure.step_key == "jurnal_customers"
         assert buyers[0] in failure.event_specific_data.error.message
-        client.update_customer(squatter["id"], {"display_name": "Pelanggan Lama"})
+        accounts = {
+            f"default_{side}_account_id": squatter[f"default_{side}_account"]["id"]
+            for side in ("ar", "ap")
+        }
+        client.update_customer(squatter["id"], {"display_name": "Pelanggan Lama", **accounts})
         done = dg.materialize(ASSETS, partition_key=DAY.isoformat(), resources=day.resources)
         assert done.success
 

@@ -115,6 +115,24 @@ def test_reference_lists(client: JurnalClient) -> None:
     assert {t["name"] for t in client.list_taxes()} >= {TAX_PPN}
 
 
+def test_an_archived_account_is_not_taken_for_one_documents_can_use(tmp_path: Path) -> None:
+    from journal_pipeline.accounting.mapping_checks import account_problems
+    from journal_pipeline.config import load_config
+    from journal_sandbox.defaults import DEMO_CONFIG
+
+    config = load_config(DEMO_CONFIG)
+    with running_jurnal_sandbox(tmp_path) as jurnal:
+        client = jurnal.client()
+        assert account_problems(config, client.list_accounts()) == []
+        jurnal.sandbox.archive_account("Kliring EDC")
+        # Jurnal lists archived accounts unless asked not to (include_archive defaults to true)
+        listed = {a["name"] for a in client.get("accounts")["accounts"]}
+        assert "Kliring EDC" in listed
+        assert "Kliring EDC" not in {a["name"] for a in client.list_accounts()}
+        problems = account_problems(config, client.list_accounts())
+        assert problems and all("'Kliring EDC' (or it is archived)" in p for p in problems)
+
+
 def test_iter_list_walks_every_page(client: JurnalClient) -> None:
     one_by_one = list(client.iter_list("warehouses", "warehouses", page_size=1))
     assert [w["id"] for w in one_by_one] == [w["id"] for w in client.list_warehouses()]

@@ -205,6 +205,7 @@ def test_an_untracked_product_is_patched_into_a_tracked_bundle(
         f"products/{old['id']}",
         {
             "product": {
+                "name": old["name"],
                 "track_inventory": True,
                 "inventory_asset_account_name": ACCOUNT_INVENTORY,
                 "product_bundles_attributes": [{"product_code": "B-GUL", "quantity": 3}],

@@ -1125,8 +1125,13 @@ def test_customer_shape_list_batch_and_delete(company: dict[str, Any]) -> None:
     assert item["status"] == 201
     assert_shape(item["content"], CUSTOMER, "batch customer")
     assert item["content"]["default_ap_account"]["name"] == "Hutang Usaha"
+    content = item["content"]
+    required = {"display_name": content["display_name"]} | {
+        f"default_{side}_account_id": content[f"default_{side}_account"]["id"]
+        for side in ("ar", "ap")
+    }
     patched = signed(
-        "PATCH", f"{base}/customers/{item['content']['id']}", {"customer": {"phone": "0812"}}
+        "PATCH", f"{base}/customers/{content['id']}", {"customer": {**required, "phone": "0812"}}
     )
     assert patched.status_code == 200 and patched.json()["customer"]["phone"] == "0812"
     assert signed("DELETE", f"{base}/customers/{item['content']['id']}").status_code == 204

@@ -287,7 +287,7 @@ def test_a_product_is_created_only_with_a_code(jurnal: JurnalSandboxHandle) -> N
     patched = signed(
         "PATCH",
         f"{jurnal.url}/products/{by_hand['id']}",
-        {"product": {"sell_price_per_unit": 5000}},
+        {"product": {"name": by_hand["name"], "sell_price_per_unit": 5000}},
     )
     assert patched.status_code == 200, patched.text
     assert patched.json()["product"]["product_code"] is None
@@ -298,10 +298,20 @@ def test_patch_product_and_customer(jurnal: JurnalSandboxHandle) -> None:
     product = post(
         jurnal, "products", {"product": {"name": unique("Bakso"), "product_code": code}}
     ).json()["product"]
+    nameless = signed(
+        "PATCH", f"{jurnal.url}/products/{product['id']}", {"product": {"description": "x"}}
+    )
+    assert nameless.status_code == 422 and nameless.json()["name"] == ["can't be blank"]
     patched = signed(
         "PATCH",
         f"{jurnal.url}/products/{product['id']}",
-        {"product": {"sell_price_per_unit": 32000, "description": "Bakso urat"}},
+        {
+            "product": {
+                "name": product["name"],
+                "sell_price_per_unit": 32000,
+                "description": "Bakso urat",
+            }
+        },
     )
     assert patched.status_code == 200, patched.text
     body = patched.json()["product"]
@@ -315,18 +325,36 @@ def test_patch_product_and_customer(jurnal: JurnalSandboxHandle) -> None:
         jurnal, "products", {"product": {"name": unique("Mie"), "product_code": unique("MIE")}}
     ).json()["product"]
     clash = signed(
-        "PATCH", f"{jurnal.url}/products/{other['id']}", {"product": {"product_code": code}}
+        "PATCH",
+        f"{jurnal.url}/products/{other['id']}",
+        {"product": {"name": other["name"], "product_code": code}},
     )
     assert clash.status_code == 422 and clash.json()["product_code"] == ["has already been taken"]
 
     name = unique("Siti")
     person = post(jurnal, "customers", {"customer": {"display_name": name}}).json()["customer"]
+    bare = signed(
+        "PATCH", f"{jurnal.url}/customers/{person['id']}", {"customer": {"phone": "0812"}}
+    )
+    assert bare.status_code == 422
+    assert set(bare.json()) >= {"display_name", "default_ar_account", "default_ap_account"}
+    accounts = {
+        f"default_{side}_account_id": person[f"default_{side}_account"]["id"]
+        for side in ("ar", "ap")
+    }
     renamed = signed(
         "PATCH",
         f"{jurnal.url}/customers/{person['id']}",
-        {"customer": {"email": "siti@example.com", "phone": "0812"}},
+        {
+            "customer": {
+                "display_name": name,
+                "email": "siti@example.com",
+                "phone": "0812",
+                **accounts,
+            }
+        },
     )
-    assert renamed.status_code == 200
+    assert renamed.status_code == 200, renamed.text
     assert renamed.json()["customer"]["email"] == "siti@example.com"
     assert renamed.json()["customer"]["display_name"] == name
 

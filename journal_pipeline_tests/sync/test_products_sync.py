@@ -132,7 +132,7 @@ def test_a_product_jurnal_keeps_untracked_is_a_problem_naming_the_fix(
     client = jurnal.client()
     sync_catalogue(iseller, client, CONFIG)
     tea = by_code(client)["TEH-001"]
-    client.update_product(tea["id"], {"track_inventory": False})  # as an older version left it
+    client.update_product(tea["id"], {"name": tea["name"], "track_inventory": False})  # as before
     jurnal.sandbox.inject_fault(status=422, path_contains=f"products/{tea['id']}")
 
     result = sync_catalogue(iseller, client, CONFIG)
