@@ -120,6 +120,21 @@ def _on_a_tax_base_of_11_12(lines: list[LineRow], tax: Any, inclusive: bool) -> 
     )
 
 
+def _rounded_down(rounding: int, excess: int) -> str | None:
+    """The fix when the excess of Jurnal's total is the till's rounding down of the amount due
+    (either sign reading of ``rounding_amount``, I-31), else None."""
+    if not rounding or excess <= 0 or abs(excess - abs(rounding)) > 100:
+        return None
+    return (
+        f"The till rounded the amount due down by {format_idr(abs(rounding))} "
+        "(rounding_amount), more than an invoice discount may take without changing the tax, "
+        "and a Jurnal invoice line cannot be below zero. The order's journal is booked (the "
+        "rounding on the rounding account): post its invoice by hand in Jurnal for the amount "
+        f"due with a {format_idr(abs(rounding))} deduction (Pemotongan) on the rounding "
+        'account, then say so: journal-pipeline resolve <its key> --note "booked by hand".'
+    )
+
+
 def sales_invoice(
     order: OrderRow,
     lines: list[LineRow],
@@ -254,6 +269,8 @@ def _sales_invoice(
         discount_value=discount,
         tax_inclusive=bool(order.tax_inclusive),
         shipping=Decimal(order.total_shipping_amount),
+        # the till's own rounding up (either sign reading, I-31) goes on the rounding line
+        max_shortfall=Decimal(100 + abs(order.rounding_amount)),
     )
     if fit is None:
         expected = invoice_totals(
@@ -268,6 +285,7 @@ def _sales_invoice(
             "rounding apart. "
             + (
                 _on_a_tax_base_of_11_12(lines, tax, bool(order.tax_inclusive))
+                or _rounded_down(order.rounding_amount, to_rupiah(expected) - order.total_amount)
                 or "Correct the order's tax and discounts in iSeller or post it by hand."
             )
         )

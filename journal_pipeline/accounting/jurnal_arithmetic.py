@@ -102,13 +102,16 @@ def fit_total(
     tax_inclusive: bool = False,
     shipping: Decimal = Decimal(0),
     max_gap: Decimal = Decimal(100),
+    max_shortfall: Decimal | None = None,
 ) -> Fit | None:
     """Smallest adjustment so the invoice total is exactly ``target``, or None.
 
     iSeller rounds tax to the rupiah per line while Jurnal keeps cents, so the two totals can
     differ by a fraction of a rupiah per line. A shortfall is filled by a non-taxable rounding
     line; an excess (a line cannot be negative) by a slightly larger invoice discount first.
-    Gaps above ``max_gap`` are not rounding and are not fitted.
+    Gaps above ``max_gap`` are not rounding and are not fitted; a shortfall may reach
+    ``max_shortfall`` (default ``max_gap``): a till that rounded the amount due up by more
+    than that (to Rp 500 or 1,000) leaves it to the rounding line, which carries no tax.
     """
 
     def exact_total(extra: Decimal, rounding: Decimal) -> Decimal:
@@ -130,7 +133,9 @@ def fit_total(
         return known[extra, rounding]
 
     gap = target - total(Decimal(0), Decimal(0))
-    if abs(gap) > max_gap:
+    if gap > (max_gap if max_shortfall is None else max(max_gap, max_shortfall)):
+        return None
+    if -gap > max_gap:
         return None
     extra = Decimal(0)
     if gap < 0:  # the smallest extra discount that brings the invoice down to the target

@@ -103,10 +103,11 @@ def test_a_line_without_sku_names_its_product_by_name(missing, pandas_made):
         "rate": 25_000,
         "line_tax_name": "PPN",
     }
-    # and the product is wanted by that name, without a product_code key
+    # and the product is wanted by that name, with the code made from it (Jurnal requires one)
     wanted = {p["name"]: p for p in wanted_products([body], CONFIG)}
     assert wanted["Teh Melati"] == {
         "name": "Teh Melati",
+        "product_code": "NOSKU-TEH-MELATI",
         "is_sold": True,
         "is_bought": False,
         "sell_price_per_unit": 25_000,

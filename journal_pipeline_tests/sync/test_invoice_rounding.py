@@ -17,6 +17,7 @@ from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync.master_data import ensure_products, wanted_products
 from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline_tests.accounting.orders import retail_order
 from journal_pipeline_tests.accounting.rounding_orders import tied_share_order
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -61,3 +62,52 @@ def test_a_tied_discount_share_posts_to_the_orders_total_and_the_payment_settles
     ]
     assert Decimal(str(posted["original_amount"])) == Decimal(368_520)
     assert Decimal(str(posted["remaining"])) == 0
+
+
+def _rounded(total: int, rounding: int) -> dict:
+    """The worked retail order (187,702 due) as a till rounding its cash total gives it."""
+    order = retail_order()
+    order.update(
+        order_id=str(uuid.uuid4()),
+        order_reference=f"#JKT-{uuid.uuid4().hex[:8]}",
+        rounding_amount=Decimal(rounding),
+        total_amount=Decimal(total),
+    )
+    order["transactions"][0]["amount"] = Decimal(total)
+    return order
+
+
+def test_a_till_rounding_up_by_more_than_a_hundred_posts_with_its_rounding_line(outbox, client):
+    # rounded up to Rp 500: 187,702 → 188,000, the 298 on the rounding line, untaxed
+    order = _rounded(188_000, 298)
+    sales = posting_rules.sales_of_day(order_frames([order]), CONFIG, DAY)
+    lines, journal_holds = posting_rules.journal_lines(sales, CONFIG)
+    documents, holds = invoices.sales_invoices(sales, CONFIG)
+    assert (journal_holds, holds) == ([], [])
+    body = documents[0].payload["sales_invoice"]
+    rounding = body["transaction_lines_attributes"][-1]
+    assert rounding["product_name"] == CONFIG.rounding_product and "line_tax_name" not in rounding
+    outbox.enqueue(DAY, documents, [])
+    ensure_products(client, wanted_products(outbox.pending_payloads(DAY), CONFIG))
+    assert outbox.post_pending(DAY, client).failed == 0
+    (posted,) = [
+        i
+        for i in client.iter_list("sales_invoices", "sales_invoices")
+        if i["custom_id"] == order["order_id"]
+    ]
+    assert Decimal(str(posted["original_amount"])) == Decimal(188_000)
+    assert Decimal(str(posted["remaining"])) == 0
+    # Jurnal's tax is iSeller's, to within the cents Jurnal keeps per line
+    assert abs(Decimal(str(posted["tax_amount"])) - 18_602) < 1
+
+
+def test_a_till_rounding_down_by_more_than_a_hundred_is_held_saying_how_to_book_it():
+    order = _rounded(187_500, -202)
+    sales = posting_rules.sales_of_day(order_frames([order]), CONFIG, DAY)
+    _, journal_holds = posting_rules.journal_lines(sales, CONFIG)
+    assert journal_holds == []  # the journal books the rounding on the rounding account
+    documents, holds = invoices.sales_invoices(sales, CONFIG)
+    assert documents == []
+    (hold,) = holds
+    assert "rounded the amount due down by Rp 202" in hold.reason
+    assert "Pemotongan" in hold.reason
