@@ -166,26 +166,20 @@ def same_shape_job(job: dg.JobDefinition) -> dg.JobDefinition:
     """A job shaped like ``job`` (the same asset keys, dependencies, partitions and asset
     checks) whose every asset returns at once with its checks passed: what Dagster alone
     costs for a run of that shape, the floor no change in the pipeline's code goes below."""
-    graph = job.asset_layer.asset_graph
-    assets = []
-    for key in graph.toposorted_asset_keys:
-        node = graph.get(key)
-        checks = [
-            dg.AssetCheckSpec(check.name, asset=key)
-            for check in graph.get_check_keys_for_assets({key})
-        ]
-        assets.append(_instant_asset(key, sorted(node.parent_keys), checks, node.partitions_def))
-    defs = dg.Definitions(
-        assets=assets,
-        jobs=[dg.define_asset_job("same_shape_job", executor_def=dg.in_process_executor)],
-        executor=dg.in_process_executor,
-    )
-    return defs.resolve_job_def("same_shape_job")
+    return _job_of_shape(job, _instant_asset, "same_shape_job")
 
 
 def skipped_shape_job(job: dg.JobDefinition) -> dg.JobDefinition:
     """A job of ``job``'s shape whose roots give nothing, so that Dagster skips every other
     step: the least any run of that shape costs, however little the pipeline's code does."""
+    return _job_of_shape(job, _skipping_asset, "skipped_shape_job")
+
+
+def _job_of_shape(
+    job: dg.JobDefinition, make: Callable[..., dg.AssetsDefinition], name: str
+) -> dg.JobDefinition:
+    """``job``'s asset keys, dependencies, partitions and checks, each asset made by ``make``
+    (key, parents, checks, partitions)."""
     graph = job.asset_layer.asset_graph
     assets = []
     for key in graph.toposorted_asset_keys:
@@ -194,13 +188,13 @@ def skipped_shape_job(job: dg.JobDefinition) -> dg.JobDefinition:
             dg.AssetCheckSpec(check.name, asset=key)
             for check in graph.get_check_keys_for_assets({key})
         ]
-        assets.append(_skipping_asset(key, sorted(node.parent_keys), checks, node.partitions_def))
+        assets.append(make(key, sorted(node.parent_keys), checks, node.partitions_def))
     defs = dg.Definitions(
         assets=assets,
-        jobs=[dg.define_asset_job("skipped_shape_job", executor_def=dg.in_process_executor)],
+        jobs=[dg.define_asset_job(name, executor_def=dg.in_process_executor)],
         executor=dg.in_process_executor,
     )
-    return defs.resolve_job_def("skipped_shape_job")
+    return defs.resolve_job_def(name)
 
 
 def _skipping_asset(

@@ -152,33 +152,25 @@ def _figures(
             measured_on=measured_on,
         ),
     ]
-    shaped = result.get("same_shape") or {}
-    shaped_runs = shaped.get("runs") or []
-    if shaped_runs and len(shaped_runs) == len(trivial_runs):
-        figures.append(
-            figure(
-                "a job of the sync job's shape whose assets return at once ÷ trivial run",
-                [n / t for n, t in zip(shaped_runs, trivial_runs, strict=True) if t],
-                command=cmd,
-                mode=mode,
-                measured_on=measured_on,
-                note="Dagster's own cost of a run of that shape, the floor for the no-op",
+    for key, name, note in (
+        (
+            "same_shape",
+            "a job of the sync job's shape whose assets return at once ÷ trivial run",
+            "Dagster's own cost of a run of that shape, the floor for the no-op",
+        ),
+        (
+            "skipped_shape",
+            "a job of the sync job's shape whose every step is skipped ÷ trivial run",
+            "its roots give nothing, Dagster skips the rest: the least any run of the job's "
+            "shape costs",
+        ),
+    ):
+        runs = (result.get(key) or {}).get("runs") or []
+        if runs and len(runs) == len(trivial_runs):
+            ratios = [n / t for n, t in zip(runs, trivial_runs, strict=True) if t]
+            figures.append(
+                figure(name, ratios, command=cmd, mode=mode, measured_on=measured_on, note=note)
             )
-        )
-    skipping = result.get("skipped_shape") or {}
-    skipping_runs = skipping.get("runs") or []
-    if skipping_runs and len(skipping_runs) == len(trivial_runs):
-        figures.append(
-            figure(
-                "a job of the sync job's shape whose every step is skipped ÷ trivial run",
-                [n / t for n, t in zip(skipping_runs, trivial_runs, strict=True) if t],
-                command=cmd,
-                mode=mode,
-                measured_on=measured_on,
-                note="its roots give nothing, Dagster skips the rest: the least any run of "
-                "the job's shape costs",
-            )
-        )
     tick = result.get("tick") or {}
     if tick:
         tick_runs = tick.get("runs") or []
