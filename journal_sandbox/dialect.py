@@ -78,6 +78,10 @@ shift_bound         the lower modified bound GetRegisterShifts reads (I-40): ``b
                     (the documented ``modified_date``, and ``modified_after`` as the
                     other reads name it) or ``modified_date`` (the document's name
                     only; ``modified_after`` is ignored, as any unknown parameter)
+shift_outlet        whether a GetRegisterShifts item names its outlet (I-40):          given
+                    ``given`` (``outlet_id`` and ``outlet_code`` on every shift) or
+                    ``absent`` (neither, as the document's RegisterShifts table has it;
+                    the ``outlet_id`` filter still reads each shift's outlet)
 ==================  =================================================================  ==========
 
 A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
@@ -114,6 +118,7 @@ SETS = ("composite", "comboset")
 NEXT_FLAGS = ("everywhere", "orders_only")
 SHIFT_BOUNDS = ("both", "modified_date")
 ORDER_MODIFIED = ("field", "absent")
+SHIFT_OUTLETS = ("given", "absent")
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,7 @@ class Dialect:
     next_flag: str = "everywhere"
     shift_bound: str = "both"
     order_modified: str = "field"
+    shift_outlet: str = "given"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -163,6 +169,7 @@ class Dialect:
             ("next_flag", NEXT_FLAGS),
             ("shift_bound", SHIFT_BOUNDS),
             ("order_modified", ORDER_MODIFIED),
+            ("shift_outlet", SHIFT_OUTLETS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(

@@ -1,8 +1,10 @@
-"""How a dialect serves a register shift's cash (`Dialect.shift_cash`, I-40) and reads its
-lower modified bound (`Dialect.shift_bound`).
+"""How a dialect serves a register shift's outlet (`Dialect.shift_outlet`) and cash
+(`Dialect.shift_cash`, I-40) and reads its lower modified bound (`Dialect.shift_bound`).
 
 iSeller's GetRegisterShifts document lists only ids, the register and the open and close dates.
-The emulator adds the outlet (``outlet_id``, ``outlet_code``) in every reading, and the cash:
+The emulator adds the outlet (``outlet_id``, ``outlet_code``) under ``shift_outlet=given`` and
+leaves it out under ``absent``, as the document's RegisterShifts table has it (the request's
+``outlet_id`` filter still reads each shift's outlet). It adds the cash:
 
 - ``documented``: ``starting_cash``, ``cash_sales``, ``cash_refunds``, ``expected_cash``,
   ``counted_cash``, ``cash_difference`` (the last two null while the shift is open);
@@ -34,20 +36,11 @@ ACTUAL_NAMES = {"counted_cash": "actual_cash", "cash_difference": "difference"}
 
 
 def serve_shift(shift: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
-    """The cash of a shift (`register_shifts.register_shifts`, dates already written) as the
-    dialect names it; a new dict."""
-    out = {
-        name: shift[name]
-        for name in (
-            "register_name",
-            "register_id",
-            "register_shift_id",
-            "outlet_id",
-            "outlet_code",
-            "open_date",
-            "closed_date",
-        )
-    }
+    """The outlet and the cash of a shift (`register_shifts.register_shifts`, dates already
+    written) as the dialect names them; a new dict."""
+    outlet = ("outlet_id", "outlet_code") if dialect.shift_outlet == "given" else ()
+    names = ("register_name", "register_id", "register_shift_id", *outlet)
+    out = {name: shift[name] for name in (*names, "open_date", "closed_date")}
     if dialect.shift_cash == "none":
         return out
     for name in CASH_FIELDS:

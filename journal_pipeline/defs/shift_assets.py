@@ -33,9 +33,11 @@ def build_shift_assets(daily: dg.PartitionsDefinition) -> list:
         """iSeller's register shifts opened or changed during the business day, staged with
         the day each is booked on (its outlet's business day of opening)."""
         client = iseller.client()
-        counts, rows = shift_sync.extract_register_shifts(
+        counts, rows, notes = shift_sync.extract_register_shifts(
             client, staging.store, merchant.config, partition_date(context)
         )
+        for note in notes:
+            context.log.warning(note)
         table = [
             {
                 "shift": r["register_shift_id"],
@@ -49,6 +51,7 @@ def build_shift_assets(daily: dg.PartitionsDefinition) -> list:
             metadata={
                 **counts,
                 "shifts": dg.MetadataValue.md(markdown_table(table)),
+                "without_outlet": dg.MetadataValue.md("\n\n".join(notes)),
                 **client.stats(),
             }
         )

@@ -15,6 +15,7 @@ from journal_pipeline.core.timestamps import parse_utc
 from journal_pipeline.defs.catch_up import catch_up_requests
 from journal_pipeline.defs.resources import ISellerResource, MerchantConfigResource
 from journal_pipeline.sync.catch_up import DueRun, dump_runs, load_runs, next_batch
+from journal_pipeline.sync.register_shifts import ShiftReader
 
 SENSOR_NAME = "shift_close_sensor"
 RAN_ASSET = "jurnal_cash_counts"  # a day that never ran has no cash count posted
@@ -111,20 +112,26 @@ def build_shift_close_sensor(job) -> dg.SensorDefinition:
         cursor over GetRegisterShifts' modified date), besides the hourly schedule: one run
         per day, however many of its shifts closed. A shift seen again (its change is the
         cursor itself) asks for the same run key: no second run. At most
-        ``automation.max_catch_up_runs`` days per tick; the cursor keeps the rest.
+        ``automation.max_catch_up_runs`` days per tick; the cursor keeps the rest. A shift
+        naming no outlet gets it from GetRegisterShifts asked per outlet (`ShiftReader`, I-40);
+        one that cannot is named, with the fix, in the log and the skip reason.
         """
         config = merchant.config
         first = start_cursor(config)
         seen, kept = _read_cursor(context.cursor)
         cursor = max(seen or first, first)
-        shifts = iseller.client().get_register_shifts(modified_after=cursor)
+        reader = ShiftReader(iseller.client(), config)  # each shift with its outlet (I-40)
+        shifts = reader.read(modified_after=cursor)
+        for note in reader.notes:
+            context.log.warning(note)
         requests, latest = shift_run_requests(shifts, config, cursor)
         if seen is None:
             requests, _ = shift_run_requests(shifts, config, cursor, latest - FIRST_LOOK)
         batch = next_batch(kept, _due(requests), config.automation.max_catch_up_runs)
         context.update_cursor(_write_cursor(latest, batch.later))
         if not batch.now:
-            return dg.SkipReason(f"no register shift closed since {cursor.isoformat()}")
+            reason = f"no register shift closed since {cursor.isoformat()}"
+            return dg.SkipReason("; ".join([reason, *reader.notes]))
         return catch_up_requests(
             context, batch, f"{SENSOR_NAME}: register shifts closed", RAN_ASSET, job_name=job.name
         )

@@ -1,6 +1,7 @@
 """The shift-close sensor against the iSeller emulator: the shifts that closed since its last
 look run their business day once (one run per day, however many shifts closed); nothing
-before the config's start date."""
+before the config's start date. Each test runs with the shifts naming their outlet and without
+(``shift_outlet=absent``, as the document's RegisterShifts table has it, I-40)."""
 
 import json
 from datetime import UTC, date, datetime
@@ -27,10 +28,14 @@ def clock():
     return [datetime(2026, 11, 17, 12, 0, tzinfo=UTC)]
 
 
-@pytest.fixture
-def iseller(tmp_path, clock):
+@pytest.fixture(params=["shift_outlet=given", "shift_outlet=absent"])
+def iseller(tmp_path, clock, request):
     with running_iseller_sandbox(
-        tmp_path / "iseller", start_date=START, history_days=0, now=lambda: clock[0]
+        tmp_path / "iseller",
+        start_date=START,
+        history_days=0,
+        now=lambda: clock[0],
+        dialect=request.param,
     ) as handle:
         yield ISellerResource(
             token_url=handle.env["ISELLER_TOKEN_URL"],
@@ -39,10 +44,13 @@ def iseller(tmp_path, clock):
         )
 
 
-def _merchant(tmp_path, start: date, limit: int = 7) -> MerchantConfigResource:
+def _merchant(
+    tmp_path, start: date, limit: int = 7, outlets: tuple[str, ...] = ()
+) -> MerchantConfigResource:
     data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
     data["start_date"] = start
     data["automation"] = {"max_catch_up_runs": limit}
+    data["outlets"].update({code: {"timezone": "Asia/Jakarta"} for code in outlets})
     path = tmp_path / f"config-{start}-{limit}.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return MerchantConfigResource(path=str(path))
@@ -87,6 +95,18 @@ def test_nothing_before_the_start_date_is_run(tmp_path, iseller):
     result, cursor = _evaluate(iseller, _merchant(tmp_path, date(2026, 11, 17)))
     assert isinstance(result, dg.SkipReason)
     assert cursor is not None
+
+
+def test_an_outlet_iseller_does_not_list_is_named_when_the_shifts_name_none(
+    tmp_path, iseller, request
+):
+    # SBY is configured but not in iSeller: its shifts could not be asked for by outlet_id
+    absent = request.node.callspec.params["iseller"] == "shift_outlet=absent"
+    result, _ = _evaluate(iseller, _merchant(tmp_path, date(2026, 11, 17), outlets=("SBY",)))
+    assert isinstance(result, dg.SkipReason)
+    message = result.skip_message or ""
+    assert message.startswith("no register shift closed since")
+    assert ("Outlet SBY: " in message and "JOURNAL_PIPELINE_CONFIG" in message) is absent
 
 
 def test_the_first_look_runs_only_the_latest_day_not_the_history(tmp_path, iseller):

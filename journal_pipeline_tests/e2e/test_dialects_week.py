@@ -7,12 +7,12 @@ in .NET's ISO 8601, the rounding with the opposite sign, cost entries priced per
 refunds and voids signed below zero, voids shown by the order's status alone, line discounts
 listed on the order too, every date written in the store's offset whatever ``time_zone``
 asked, every answer inside a one-element array as the document's GetOrders sample shows it,
-orders without ``modified_date`` and lists without ``has_next_item`` as its tables have them. For
-each, a week of the demo merchant runs through the Dagster assets into a fresh Jurnal. Every
-run passes its checks (the completeness check against iSeller's own totals included), every
-completed sale is posted exactly once and none is held, Jurnal's trial balance ties out with
-the canonical journal, and both are the same in every dialect, the estimates of the cost of
-goods included.
+orders without ``modified_date``, lists without ``has_next_item`` and register shifts without
+their outlet as its tables have them. For each, a week of the demo merchant runs through the
+Dagster assets into a fresh Jurnal. Every run passes its checks (the completeness check
+against iSeller's own totals included), every completed sale is posted exactly once and none
+is held, Jurnal's trial balance ties out with the canonical journal, and both are the same in
+every dialect, the estimates of the cost of goods and the shifts' cash over/short included.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from journal_pipeline.defs.partitions import daily_partitions
+from journal_pipeline.defs.shift_assets import build_shift_assets
 from journal_pipeline.storage.store import StagingStore
-from journal_pipeline_tests.e2e.demo_week import CONFIG, synced_demo_week
+from journal_pipeline_tests.e2e.demo_week import ASSETS, CONFIG, synced_demo_week
 from journal_sandbox.defaults import DEMO_CONFIG
 from journal_sandbox.demo_merchant import OUTLETS
 
@@ -50,10 +52,14 @@ DIALECTS = {
     # PPN 12% on a tax base of 11/12: lines state 12, the config says so (`stated_rate`)
     "store_zone_arrays_ppn_nominal": "output_zone=store,envelope=array,ppn_stated=nominal",
     # only what the document's tables list: no order modified_date, has_next_item on GetOrders
-    # only, GetRegisterShifts' lower bound named modified_date
-    "document_tables": "order_modified=absent,next_flag=orders_only,shift_bound=modified_date",
+    # only, GetRegisterShifts' lower bound named modified_date, no outlet on a register shift
+    "document_tables": (
+        "order_modified=absent,next_flag=orders_only,shift_bound=modified_date,shift_outlet=absent"
+    ),
 }
 PPN_NOMINAL = "ppn_stated=nominal"
+# the day's sales and fees, and the cash over/short of its register shifts
+WEEK_ASSETS = [*ASSETS, *build_shift_assets(daily_partitions(CONFIG))]
 
 
 def _trial_balance(client, first: date, last: date) -> dict[str, Decimal]:
@@ -95,6 +101,7 @@ def _sync_week(base, spec: str) -> SimpleNamespace:
         now=FIXED_NOW,
         dialect=spec,
         config=_config_for(base, spec),
+        assets=WEEK_ASSETS,
     ) as week:
         checks: dict[str, bool] = {}
         readings: dict[str, int] = {}
@@ -130,6 +137,10 @@ def _sync_week(base, spec: str) -> SimpleNamespace:
             ),
             checks=checks,
             readings=readings,
+            cash_counts=sum(  # the shifts' cash over/short entries
+                int(frame["entry_id"].astype(str).str.startswith("cash_over_short:").sum())
+                for frame in journal
+            ),
             invoices=invoices,
             ledger=ledger,
             expected=expected,
@@ -223,6 +234,7 @@ def test_the_readings_were_really_exercised(weeks):
 def test_every_dialect_books_the_same_ledger(weeks):
     documented = weeks["documented"]
     assert documented.estimates  # the week has cost-of-goods estimates to compare
+    assert documented.cash_counts  # and cash over/short at shift close
     for name in DIALECTS:
         assert weeks[name].journal == documented.journal, name
         # the cost-of-goods estimates, per account, too (Dr cogs / Cr inventory)

@@ -1,6 +1,6 @@
 """Register shifts carry the cash of the contract (I-40), equal to the cash transactions the
 emulator serves between each shift's open and close; the ``shift_cash`` dialect renames or
-drops those fields."""
+drops those fields, the ``shift_outlet`` dialect the outlet's."""
 
 from __future__ import annotations
 
@@ -72,8 +72,8 @@ def _money(value: float) -> Decimal:
     return Decimal(str(value))
 
 
-def _shifts(handle: ISellerSandboxHandle) -> list[dict[str, Any]]:
-    return _all(handle, "GetRegisterShifts", "register_shifts")
+def _shifts(handle: ISellerSandboxHandle, **filters: Any) -> list[dict[str, Any]]:
+    return _all(handle, "GetRegisterShifts", "register_shifts", **filters)
 
 
 def test_shift_cash_equals_the_served_cash_transactions(iseller: ISellerSandboxHandle) -> None:
@@ -135,3 +135,36 @@ def test_shift_cash_dialects(iseller: ISellerSandboxHandle) -> None:
 def test_unknown_shift_cash_reading_is_refused() -> None:
     with pytest.raises(ValueError, match="shift_cash is one of documented, actual, none"):
         Dialect.from_spec("shift_cash=counted")
+
+
+def test_shift_outlet_absent_leaves_the_outlet_out_and_the_filter_still_reads_it(
+    iseller: ISellerSandboxHandle,
+) -> None:
+    given = _shifts(iseller)
+    try:
+        iseller.sandbox.dialect = Dialect.from_spec("shift_outlet=absent")
+        bare = _shifts(iseller)
+        # the documented outlet_id filter (a GUID, read in any case) still picks each outlet's
+        by_outlet = {
+            s["outlet_id"]: _shifts(iseller, outlet_id=s["outlet_id"].upper()) for s in given
+        }
+    finally:
+        iseller.sandbox.dialect = Dialect()
+    assert not any({"outlet_id", "outlet_code"} & set(s) for s in bare)
+    outlet_fields = ("outlet_id", "outlet_code")
+    assert bare == [{k: v for k, v in s.items() if k not in outlet_fields} for s in given]
+    assert len(by_outlet) == 3
+    for outlet_id, answer in by_outlet.items():
+        assert [s["register_shift_id"] for s in answer] == [
+            s["register_shift_id"] for s in given if s["outlet_id"] == outlet_id
+        ]
+
+
+def test_the_shift_outlet_key_parses_validates_and_round_trips() -> None:
+    assert Dialect().shift_outlet == "given"
+    dialect = Dialect.from_spec("shift_outlet=absent")
+    assert dialect.shift_outlet == "absent" and dialect.spec == "shift_outlet=absent"
+    assert Dialect.from_spec(dialect.spec) == dialect
+    assert Dialect.from_spec("shift_outlet=given").spec == ""
+    with pytest.raises(ValueError, match="shift_outlet is one of given, absent"):
+        Dialect.from_spec("shift_outlet=hidden")
