@@ -53,12 +53,12 @@ from journal_sandbox.jurnal_common import (
     positive_int,
 )
 from journal_sandbox.jurnal_company import CURRENCY_FORMATS, CompanyMixin
-from journal_sandbox.jurnal_entries import EntriesMixin
+from journal_sandbox.jurnal_entries import TRANSFER_BATCHES, EntriesMixin
 from journal_sandbox.jurnal_gateway_auth import GatewayCredentials
 from journal_sandbox.jurnal_inventory_summary import InventorySummaryMixin
 from journal_sandbox.jurnal_invoices import InvoicesMixin
 from journal_sandbox.jurnal_masters import MastersMixin
-from journal_sandbox.jurnal_payments import PaymentsMixin
+from journal_sandbox.jurnal_payments import RETURN_KEYS, PaymentsMixin
 from journal_sandbox.jurnal_quota import QUOTA_REFUSALS, QUOTA_SCOPES, ROOT_PATHS, QuotaMixin
 from journal_sandbox.jurnal_reports import ReportsMixin
 from journal_sandbox.jurnal_stock import STOCK_KEYS, StockMixin
@@ -195,6 +195,10 @@ ENV_STATEMENT_STYLE = "SANDBOX_JURNAL_STATEMENT_STYLE"
 STATEMENT_STYLES = ("plain", "report", "iso")
 #: How stock documents' answers show their keys (J-60): echoed (default) or documented.
 ENV_STOCK_KEYS = "SANDBOX_JURNAL_STOCK_KEYS"
+#: What sales returns do with their keys (J-37): echoed (default) or documented (ignored).
+ENV_RETURN_KEYS = "SANDBOX_JURNAL_RETURN_KEYS"
+#: How bank_transfers/batch_create answers (J-45): per_item (default) or documented (echo).
+ENV_TRANSFER_BATCH = "SANDBOX_JURNAL_TRANSFER_BATCH"
 #: The monthly transaction quota (J-58): a number, unset for none.
 ENV_INVOICE_QUOTA = "SANDBOX_JURNAL_INVOICE_QUOTA"
 CLOCK_SKEW_SECONDS = 300
@@ -287,6 +291,8 @@ class JurnalSandbox(
         quota_refusal: str = "item",
         currency_code: str = "IDR",
         stock_keys: str | None = None,
+        return_keys: str | None = None,
+        transfer_batch: str | None = None,
     ) -> None:
         """Open (or seed) the company kept in ``state_dir``.
 
@@ -311,7 +317,15 @@ class JurnalSandbox(
         ``currency_code``: the company's currency (``companies/get_currency``);
         ``stock_keys``: how stock adjustments' and warehouse transfers' answers show the
         ``custom_id`` and number they were sent with (`STOCK_KEYS`, J-60; settable later);
-        default from ``SANDBOX_JURNAL_STOCK_KEYS``, else ``echoed``.
+        default from ``SANDBOX_JURNAL_STOCK_KEYS``, else ``echoed``;
+        ``return_keys``: whether sales returns keep the ``custom_id`` and ``transaction_no``
+        they are sent with (``echoed``) or ignore them as the documented request has neither
+        (``documented``: ``custom_id`` null, an automatic number) (`RETURN_KEYS`, J-37;
+        settable later); default from ``SANDBOX_JURNAL_RETURN_KEYS``, else ``echoed``;
+        ``transfer_batch``: how ``bank_transfers/batch_create`` answers, each item's status
+        and record (``per_item``) or the items echoed as sent (``documented``)
+        (`TRANSFER_BATCHES`, J-45; settable later); default from
+        ``SANDBOX_JURNAL_TRANSFER_BATCH``, else ``per_item``.
         """
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
@@ -339,6 +353,12 @@ class JurnalSandbox(
         if keys not in STOCK_KEYS:
             raise ValueError(f"stock_keys is one of {', '.join(STOCK_KEYS)}, not {keys!r}")
         self.stock_keys = keys
+        self.return_keys = _choice(
+            "return_keys", return_keys, ENV_RETURN_KEYS, RETURN_KEYS, "echoed"
+        )
+        self.transfer_batch = _choice(
+            "transfer_batch", transfer_batch, ENV_TRANSFER_BATCH, TRANSFER_BATCHES, "per_item"
+        )
         self.closing_date = closing_date
         if quota_scope not in QUOTA_SCOPES:
             raise ValueError(
@@ -957,6 +977,15 @@ class JurnalSandbox(
 
 
 FILTER_DATES = ("created_start_date", "created_end_date", "updated_start_date", "updated_end_date")
+
+
+def _choice(name: str, given: str | None, env: str, allowed: tuple[str, ...], default: str) -> str:
+    """A knob's value: as given, else from the environment variable ``env``, else the default;
+    anything else is refused naming the values allowed."""
+    value = given or os.environ.get(env) or default
+    if value not in allowed:
+        raise ValueError(f"{name} is one of {', '.join(allowed)}, not {value!r}")
+    return value
 
 
 def _quota_from_env() -> int | None:

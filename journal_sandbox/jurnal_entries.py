@@ -52,10 +52,16 @@ CASH_DOCUMENTS: dict[str, tuple[str, str, str, int, dict[str, Any]]] = {
 }
 
 
+#: How ``bank_transfers/batch_create`` answers (J-45): ``per_item`` (each item's status and
+#: record, as every other batch) or ``documented`` (the items echoed as sent, as its example).
+TRANSFER_BATCHES = ("per_item", "documented")
+
+
 class EntriesMixin:
     """Free-form postings: journal entries and money moved in, out and between accounts."""
 
     store: Any
+    transfer_batch: str  # J-45: per_item or documented (set by JurnalSandbox)
 
     def _routes_entries(self, r: Router) -> None:
         r.add("GET", r"journal_entries", self._list_journal_entries)
@@ -464,7 +470,14 @@ class EntriesMixin:
         return Response(200, {"bank_transfer": transfer})
 
     def _batch_create_bank_transfers(self, request: Request) -> Response:
-        return self._batch(request, "bank_transfers", "bank_transfer", self._accept_bank_transfer)
+        answer = self._batch(request, "bank_transfers", "bank_transfer", self._accept_bank_transfer)
+        if self.transfer_batch != "documented":
+            return answer
+        # J-45: as the documented example, the items as sent: no status, no record, whatever
+        # became of each (created, or refused as a duplicate or for a field)
+        return Response(
+            200, {"bank_transfers": self._json_body(request, "bank_transfers", many=True)}
+        )
 
     def _accept_bank_transfer(
         self, data: dict[str, Any], existing: dict[str, Any] | None = None

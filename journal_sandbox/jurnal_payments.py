@@ -42,12 +42,18 @@ from journal_sandbox.jurnal_store import (
 )
 
 OVERPAID = "(Value received cannot be greater than remaining balance.)"
+#: What becomes of the ``custom_id`` and ``transaction_no`` a sales return is sent with (J-37):
+#: ``echoed`` (kept, unique, shown on every answer) or ``documented`` (ignored, as the documented
+#: request has neither: every answer shows ``custom_id`` null and an automatic number).
+RETURN_KEYS = ("echoed", "documented")
+IGNORED_RETURN_KEYS = ("custom_id", "transaction_no")
 
 
 class PaymentsMixin:
     """Receive payments against invoices and sales returns of invoice lines."""
 
     store: Any
+    return_keys: str  # J-37: echoed or documented (set by JurnalSandbox)
 
     def _routes_payments(self, r: Router) -> None:
         r.add("GET", r"receive_payments", self._list_receive_payments)
@@ -380,6 +386,8 @@ class PaymentsMixin:
 
     def _create_sales_return(self, request: Request) -> Response:
         data = self._json_body(request, "sales_return")
+        if self.return_keys == "documented":  # J-37: not documented, so not kept
+            data = {k: v for k, v in data.items() if k not in IGNORED_RETURN_KEYS}
         with self.store.transaction():
             self._check_unique_number("sales_return", data)
             sales_return = self._accept_sales_return(data)

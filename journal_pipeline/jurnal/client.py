@@ -28,7 +28,7 @@ from journal_pipeline.jurnal.errors import (
     JurnalQuotaExhausted,
     JurnalValidationError,
 )
-from journal_pipeline.jurnal.idempotent import MAX_BATCH_SIZE, ItemResult, Lookup
+from journal_pipeline.jurnal.idempotent import MAX_BATCH_SIZE, ItemResult, Lookup, LostLookup
 from journal_pipeline.jurnal.master_data import MasterData
 from journal_pipeline.jurnal.rate_limit import RateLimiter
 from journal_pipeline.jurnal.rate_limit_sql import SqlRateLimiter
@@ -141,8 +141,11 @@ class JurnalClient(JurnalEndpoints):
         body: Mapping[str, Any],
         *,
         lookup: Lookup | None = None,
+        lookup_if_lost: LostLookup | None = None,
     ) -> dict[str, Any]:
-        record = super().create(resource, root_key, body, lookup=lookup)
+        record = super().create(
+            resource, root_key, body, lookup=lookup, lookup_if_lost=lookup_if_lost
+        )
         self._learn(spec_for(resource, root_key).path, [record], [body])
         return record
 
@@ -174,8 +177,9 @@ class JurnalClient(JurnalEndpoints):
         self, spec: ResourceSpec, items: list[Mapping[str, Any]], *, offset: int
     ) -> list[ItemResult]:
         results = super()._batch_post(spec, items, offset=offset)
+        # an answer that does not say what became of an item (J-45) says nothing of the lists
         if self.master_data is not None and any(
-            r.record is None and not r.duplicate for r in results
+            r.record is None and not r.duplicate and not r.unknown for r in results
         ):
             self.master_data.forget()
         return results

@@ -4,22 +4,29 @@ Every document carries a deterministic ``custom_id`` and/or ``transaction_no`` (
 ``product_code``). When Jurnal answers that it is already used (a retry after a lost answer, a
 re-run), the record already there is looked up and returned if it *is* the same document
 (:func:`~journal_pipeline.jurnal.resources.same_document`); a number held by another document
-stays a conflict. The look-ups (``find*``, ``iter_newest_first``, ``get_record``) live here
-because resolving duplicates is what they are for.
+stays a conflict. A batch item whose answer does not say whether Jurnal took it (J-45,
+`batch_answers`) is looked up the same way, and is never read as refused. A document Jurnal's
+duplicate check may not recognise (a sales return, J-37) is posted once per attempt: after an
+answer that leaves its outcome unknown, the caller's look-up runs before anything is sent again.
+The look-ups (``find*``, ``iter_newest_first``, ``get_record``) live here because resolving
+duplicates is what they are for.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import tenacity
+
+from journal_pipeline.jurnal.batch_answers import NOT_FOUND, ItemResult, read_batch_answer
 from journal_pipeline.jurnal.errors import (
     JurnalDuplicateError,
     JurnalError,
-    is_duplicate,
-    parse_validation_body,
+    JurnalRateLimited,
+    JurnalRetryableError,
 )
 from journal_pipeline.jurnal.resources import (
     RESOURCES,
@@ -33,35 +40,16 @@ from journal_pipeline.jurnal.transport import MAX_PAGE_SIZE, JurnalTransport
 MAX_BATCH_SIZE = 100
 
 Lookup = Callable[[Mapping[str, Any], int | None], dict[str, Any] | None]
+#: Finds the record a create whose outcome is unknown may have made (None: not there).
+LostLookup = Callable[[], dict[str, Any] | None]
+
+__all__ = ["MAX_BATCH_SIZE", "IdempotentWrites", "ItemResult", "Lookup", "LostLookup"]
 
 
 def _truthy(value: object) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "yes")
     return bool(value)
-
-
-@dataclass(frozen=True)
-class ItemResult:
-    """The outcome of one item of a batch.
-
-    - created: ``record`` set, ``duplicate`` False;
-    - already in Jurnal (a retried or repeated batch): ``duplicate`` True, ``existing_id`` the
-      record Jurnal named or found, ``record`` set once looked up (``batch_create``) or None
-      (``batch_create_sales_invoices``, or when the record there is another document);
-    - refused: ``record`` None, ``errors`` maps each field to Jurnal's messages.
-    """
-
-    index: int
-    status: int
-    record: dict[str, Any] | None
-    errors: dict[str, list[str]] | None
-    duplicate: bool = False
-    existing_id: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.record is not None
 
 
 class IdempotentWrites(JurnalTransport):
@@ -81,6 +69,7 @@ class IdempotentWrites(JurnalTransport):
         body: Mapping[str, Any],
         *,
         lookup: Lookup | None = None,
+        lookup_if_lost: LostLookup | None = None,
     ) -> dict[str, Any]:
         """Create one record idempotently and return it.
 
@@ -88,10 +77,21 @@ class IdempotentWrites(JurnalTransport):
         ``lookup(body, existing_id)`` (default: by the identity of the resource) finds the
         record already there, which is returned instead; no lookup result raises the
         :class:`JurnalDuplicateError`.
+
+        With ``lookup_if_lost`` (a document Jurnal's duplicate check may not recognise, such
+        as a sales return whose keys Jurnal may ignore, J-37), the POST is sent once: a 429 is
+        waited out and sent again (Jurnal did not take it), but after a timeout, a broken
+        connection or a 5xx ``lookup_if_lost()`` looks for the record the POST may have made
+        and returns it; when it finds none the error is raised and the caller tries again
+        later, looking first, instead of posting a second copy now.
         """
         spec = spec_for(resource, root_key)
+        request = {spec.root: dict(body)}
         try:
-            data = self.post(spec.path, {spec.root: dict(body)})
+            if lookup_if_lost is None:
+                data = self.post(spec.path, request)
+            else:
+                data = self._post_once(spec.path, request)
         except JurnalDuplicateError as exc:
             finder = lookup or (
                 lambda b, existing_id: self.existing_record(spec.path, b, existing_id)
@@ -101,10 +101,35 @@ class IdempotentWrites(JurnalTransport):
                 raise
             self.duplicates_resolved += 1
             return existing
+        except JurnalRetryableError:
+            if lookup_if_lost is None:
+                raise
+            existing = lookup_if_lost()
+            if existing is None:
+                raise
+            self.duplicates_resolved += 1
+            return existing
         record = spec.unwrap(data)
         if record is None:
             raise JurnalError(f"POST {spec.path}: answer without {spec.root!r}", body=data)
         return record
+
+    def _post_once(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``post`` without sending it again after an answer that leaves its outcome unknown
+        (only a 429, refused before Jurnal took it, is sent again)."""
+        flag = self.__dict__.setdefault("_sent_once", threading.local())
+        flag.active = True
+        try:
+            return self.post(path, body)
+        finally:
+            flag.active = False
+
+    def _retrying(self, method: str, url_path: str) -> tenacity.Retrying:
+        retrying = super()._retrying(method, url_path)
+        flag = self.__dict__.get("_sent_once")
+        if flag is not None and getattr(flag, "active", False):
+            return retrying.copy(retry=tenacity.retry_if_exception_type(JurnalRateLimited))
+        return retrying
 
     def batch_create(
         self,
@@ -120,13 +145,17 @@ class IdempotentWrites(JurnalTransport):
         (a retried batch whose first answer was lost, a re-run) is looked up by its identity
         (``custom_id``, else ``transaction_no``; products by ``product_code``) and returned as
         ``record`` with ``duplicate=True``; when the existing record is a different document
-        (the same ``transaction_no`` under another ``custom_id``), ``record`` stays None.
+        (the same ``transaction_no`` under another ``custom_id``), ``record`` stays None. An
+        item whose answer does not say what became of it (``unknown``, J-45) is looked up the
+        same way: found, it is ``record``; not found, ``record`` stays None (neither created
+        nor refused as far as is known: the caller tries it again later).
         """
         spec = spec_for(resource, root_key)
         results: list[ItemResult] = []
         for start in range(0, len(items), MAX_BATCH_SIZE):
             chunk = list(items[start : start + MAX_BATCH_SIZE])
             chunk_results = self._batch_post(spec, chunk, offset=start)
+            chunk_results = self._resolve_unknown(spec, chunk, chunk_results, start)
             if resolve_duplicates:
                 chunk_results = self._resolve_duplicates(spec, chunk, chunk_results, start)
             results.extend(chunk_results)
@@ -143,25 +172,48 @@ class IdempotentWrites(JurnalTransport):
         rows = rows if isinstance(rows, list) else []
         if len(rows) != len(items):
             raise JurnalError(f"POST {path}: {len(rows)} results for {len(items)} items", body=data)
-        results = []
-        for index, row in enumerate(rows, start=offset):
-            item = row.get(spec.root) if isinstance(row, dict) else None
-            item = item if isinstance(item, dict) else {}
-            try:
-                status = int(item.get("status") or 0)
-            except (TypeError, ValueError):
-                status = 0
-            content = item.get("content")
-            if 200 <= status < 300 and isinstance(content, dict) and content.get("id") is not None:
-                results.append(ItemResult(index, status, content, None))
+        return read_batch_answer(spec, rows, offset)
+
+    def _resolve_unknown(
+        self,
+        spec: ResourceSpec,
+        items: list[Mapping[str, Any]],
+        results: list[ItemResult],
+        offset: int,
+    ) -> list[ItemResult]:
+        """Each item whose outcome the answer left unknown: the document found in Jurnal by
+        its identity (created), else left without a record and saying why."""
+        pending = {
+            r.index: items[r.index - offset]
+            for r in results
+            if r.unknown and r.record is None and spec.identity(items[r.index - offset])
+        }
+        if not pending:
+            return results
+        named = {r.index: r.existing_id for r in results if r.index in pending and r.existing_id}
+        found = self._find_existing(spec, pending, named)
+        resolved = []
+        for r in results:
+            if r.index not in pending:
+                resolved.append(r)
                 continue
-            fields, full, record_id = parse_validation_body(content)
-            errors = fields or {"error": full or [f"HTTP {status}"]}
-            duplicate = is_duplicate(fields)
-            results.append(
-                ItemResult(index, status, None, errors, duplicate, record_id if duplicate else None)
+            existing = found.get(r.index)
+            if existing is None:
+                errors = {"error": [NOT_FOUND]}
+                resolved.append(ItemResult(r.index, r.status, None, errors, unknown=True))
+                continue
+            record_id = existing.get("id")
+            resolved.append(
+                ItemResult(
+                    r.index,
+                    r.status,
+                    existing,
+                    None,
+                    existing_id=int(record_id) if record_id is not None else None,
+                    unknown=True,
+                )
             )
-        return results
+        return resolved
 
     def _resolve_duplicates(
         self,
@@ -170,11 +222,7 @@ class IdempotentWrites(JurnalTransport):
         results: list[ItemResult],
         offset: int,
     ) -> list[ItemResult]:
-        """Replace each duplicate result by the existing record, when it is the same document.
-
-        Reads the list newest first once for all of them (a lost batch is the newest records),
-        then falls back to the ids Jurnal named.
-        """
+        """Replace each duplicate result by the existing record, when it is the same document."""
         pending = {
             r.index: items[r.index - offset]
             for r in results
@@ -182,18 +230,50 @@ class IdempotentWrites(JurnalTransport):
         }
         if not pending:
             return results
+        named = {r.index: r.existing_id for r in results if r.index in pending and r.existing_id}
+        found = self._find_existing(spec, pending, named)
+        resolved = []
+        for result in results:
+            existing = found.get(result.index)
+            if existing is None:
+                resolved.append(result)
+                continue
+            self.duplicates_resolved += 1
+            existing_id = existing.get("id")
+            resolved.append(
+                ItemResult(
+                    result.index,
+                    result.status,
+                    existing,
+                    result.errors,
+                    True,
+                    int(existing_id) if existing_id is not None else result.existing_id,
+                )
+            )
+        return resolved
+
+    def _find_existing(
+        self,
+        spec: ResourceSpec,
+        pending: Mapping[int, Mapping[str, Any]],
+        named: Mapping[int, int | None],
+    ) -> dict[int, dict[str, Any]]:
+        """The record in Jurnal of each pending body (by index) that is there.
+
+        Reads the list newest first once for all of them (a lost batch is the newest records),
+        then falls back to the ids Jurnal named; a record is taken only when it is the same
+        document (`same_document`)."""
         found: dict[int, dict[str, Any]] = {}
         wanted = {index: spec.identity(body) for index, body in pending.items()}
         by_identity: dict[tuple[str, str], list[int]] = {}
         for index, identity in wanted.items():
             assert identity is not None
             by_identity.setdefault(identity, []).append(index)
-        named = {r.index: r.existing_id for r in results if r.index in pending and r.existing_id}
         read: set[int] = set()
 
         def read_named(indexes: Iterable[int]) -> None:
             for index in indexes:
-                if index in found or index not in named or index in read:
+                if index in found or not named.get(index) or index in read:
                     continue
                 read.add(index)
                 record = self.get_record(spec.path, int(named[index]))  # type: ignore[arg-type]
@@ -216,25 +296,7 @@ class IdempotentWrites(JurnalTransport):
                 if not remaining or seen >= self.duplicate_scan_limit:
                     break
         read_named([i for i in pending if i not in found])
-        resolved = []
-        for result in results:
-            existing = found.get(result.index)
-            if existing is None:
-                resolved.append(result)
-                continue
-            self.duplicates_resolved += 1
-            existing_id = existing.get("id")
-            resolved.append(
-                ItemResult(
-                    result.index,
-                    result.status,
-                    existing,
-                    result.errors,
-                    True,
-                    int(existing_id) if existing_id is not None else result.existing_id,
-                )
-            )
-        return resolved
+        return found
 
     # --- the record already there --------------------------------------------------------
 

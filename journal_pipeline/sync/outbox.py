@@ -10,7 +10,9 @@ States of a document (one row per deterministic ``doc_key``):
 
 A timeout or lost response leaves the document pending; the next attempt meets Jurnal's
 duplicate check on ``custom_id``/``transaction_no`` and records the existing document instead
-of creating a second one. Invoices are posted before the receive payments that settle them.
+of creating a second one. A batch answer that does not say whether an item was created
+(J-45) is never read as a refusal: the document is looked up by its keys and recorded posted
+when found, else left pending. Invoices are posted before the receive payments that settle them.
 """
 
 from __future__ import annotations
@@ -144,6 +146,7 @@ class Outbox(OutboxBuilding):
                     t.c.custom_id,
                     t.c.transaction_no,
                     t.c.business_date,
+                    t.c.attempts,
                 )
                 .where(t.c.business_date == day, t.c.status == "pending", t.c.doc_type == doc_type)
                 .order_by(t.c.doc_key)
@@ -184,7 +187,7 @@ class Outbox(OutboxBuilding):
         self, kind: DocKind, batch: Sequence[Row], items: Sequence[BatchItem], result: PostResult
     ) -> None:
         """Record a batch's items in one transaction: created, already there (resolved by the
-        client), or refused."""
+        client), not said by Jurnal's answer and not found (left pending), or refused."""
         now = datetime.now(UTC)
         posted = []
         with writing(self.engine) as conn:
@@ -195,6 +198,11 @@ class Outbox(OutboxBuilding):
                         result.duplicates_resolved += 1
                     else:
                         result.posted += 1
+                    continue
+                if getattr(item, "unknown", False):  # J-45: neither created nor refused
+                    stay = _unknown_outcome(row, item)
+                    self._set(conn, row.doc_key, now, "retry", message=stay, reason=stay)
+                    result.left_pending += 1
                     continue
                 if is_quota_refusal(item.errors):  # the document is right: it stays pending
                     stop = quota_stop(_detail(item))
@@ -293,6 +301,15 @@ def _detail(item: BatchItem) -> str:
     fields = item.errors or {}
     return (
         "; ".join(f"{name}: {_text(msg)}" for name, msg in fields.items()) or f"HTTP {item.status}"
+    )
+
+
+def _unknown_outcome(row: Row, item: BatchItem) -> str:
+    """Why a document Jurnal's answer said nothing about stays pending (J-45)."""
+    return (
+        f"{row.transaction_no} ({row.source_reference}): {_detail(item)}. It stays pending: "
+        "the next run sends it again, Jurnal's duplicate check on its custom_id and number "
+        "keeps a second copy out, and it is looked up again."
     )
 
 

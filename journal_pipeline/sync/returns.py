@@ -4,7 +4,12 @@ A sales return waits until its invoice is in Jurnal (as a receive payment does).
 name the invoice's lines by ``transaction_line_id``: the outbox knows the invoice's Jurnal id,
 so the invoice is read back and each line we return is matched by its position on the invoice
 we built, its product checked. Jurnal has no batch create for returns (J-37), so each is
-created on its own, idempotently (a retry finds the return by ``custom_id``). A refund's journal
+created on its own, idempotently. Jurnal's documented return has no ``custom_id`` or
+``transaction_no`` (J-37), so a return is never sent twice blindly: it is posted once per
+attempt, and after an answer that leaves its outcome unknown, or before posting a return an
+earlier attempt may have sent, it is looked for in Jurnal by its keys when Jurnal shows them,
+else by its invoice, date and lines (`jurnal.return_lookup`); found, it is recorded posted
+(``duplicate``), else it stays pending or is posted. A refund's journal
 entry waits until its return is posted (it debits what the return credited; a refund split over
 daily summary invoices: every part of it), then goes in batches like the other documents.
 Nothing posted is ever edited.
@@ -12,7 +17,7 @@ Nothing posted is ever edited.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any, Protocol
 
@@ -21,6 +26,8 @@ import sqlalchemy as sa
 from journal_pipeline.accounting.documents import JOURNAL_ENTRY, SALES_INVOICE, SALES_RETURN
 from journal_pipeline.accounting.summary_returns import PART, refund_of
 from journal_pipeline.jurnal.errors import JurnalError
+from journal_pipeline.jurnal.idempotent import LostLookup
+from journal_pipeline.jurnal.return_lookup import OtherReturns, ReturnReader, find_sales_return
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import loads
 from journal_pipeline.sync.batch_posting import RETRYABLE, record_stop
@@ -31,14 +38,18 @@ from journal_pipeline.sync.waiting_payments import invoice_state, waiting_reason
 LINE_INDEX = "invoice_line_index"  # our key in a stored return line, never sent to Jurnal
 
 
-class CorrectionWriter(JurnalWriter, Protocol):
-    """Jurnal as the corrections need it: a single idempotent create and a read by id."""
+class CorrectionWriter(JurnalWriter, ReturnReader, Protocol):
+    """Jurnal as the corrections need it: a single idempotent create, a read by id and the
+    returns list (to find a return sent before)."""
 
     def create(
-        self, resource: str, root_key: str | None, body: Mapping[str, Any]
+        self,
+        resource: str,
+        root_key: str | None,
+        body: Mapping[str, Any],
+        *,
+        lookup_if_lost: LostLookup | None = None,
     ) -> dict[str, Any]: ...
-
-    def get_record(self, resource: str, record_id: int) -> dict[str, Any] | None: ...
 
 
 def resolve_return_lines(
@@ -141,9 +152,11 @@ def _post_return(outbox: Outbox, row: Row, client: CorrectionWriter, result: Pos
         )
         outbox._mark(row.doc_key, "held", reason, "held")
         return True
+    sent_before = bool(getattr(row, "attempts", 0))  # an earlier attempt may have reached Jurnal
     outbox._count_attempt([row.doc_key])
+    invoice_id = int(invoice.jurnal_id)
     try:
-        record = client.get_record("sales_invoices", int(invoice.jurnal_id))
+        record = client.get_record("sales_invoices", invoice_id)
         result.calls += 1
         resolved = (
             f"invoice {invoice_no} (Jurnal id {invoice.jurnal_id}) is not in Jurnal"
@@ -153,8 +166,19 @@ def _post_return(outbox: Outbox, row: Row, client: CorrectionWriter, result: Pos
         if isinstance(resolved, str):
             _refused(outbox, row, result, resolved)
             return True
+        sent = resolved
+
+        def look(read: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+            result.calls += 1
+            return find_sales_return(client, sent, invoice_id, _others(outbox, row), read)
+
+        found = look(record) if sent_before else None
+        if found is not None:
+            outbox._mark_posted(KINDS[SALES_RETURN], row, found, "duplicate")
+            result.duplicates_resolved += 1
+            return True
         before = getattr(client, "duplicates_resolved", 0)
-        created = client.create("sales_returns", SALES_RETURN, resolved)
+        created = client.create("sales_returns", SALES_RETURN, resolved, lookup_if_lost=look)
         result.calls += 1
     except RETRYABLE as exc:  # left pending, saying why (`batch_posting.record_stop`)
         record_stop(outbox, [row], exc, result)
@@ -169,6 +193,26 @@ def _post_return(outbox: Outbox, row: Row, client: CorrectionWriter, result: Pos
     else:
         result.posted += 1
     return True
+
+
+def _others(outbox: Outbox, row: Row) -> OtherReturns:
+    """What the outbox knows of the sales returns other than ``row``'s: which Jurnal ids are
+    recorded for them, and the bodies of those not recorded yet (`jurnal.return_lookup`)."""
+    t = tables.outbox
+    theirs = sa.and_(t.c.doc_type == SALES_RETURN, t.c.doc_key != row.doc_key)
+
+    def recorded(ids: Collection[int]) -> set[int]:
+        if not ids:
+            return set()
+        query = sa.select(t.c.jurnal_id).where(theirs, t.c.jurnal_id.in_(list(ids)))
+        with outbox.engine.connect() as conn:
+            return {int(value) for value in conn.execute(query).scalars()}
+
+    query = sa.select(t.c.payload).where(theirs, t.c.jurnal_id.is_(None), t.c.payload.is_not(None))
+    with outbox.engine.connect() as conn:
+        payloads = list(conn.execute(query).scalars())
+    bodies = [loads(payload).get(SALES_RETURN) or {} for payload in payloads]
+    return OtherReturns(recorded, bodies)
 
 
 def _refused(outbox: Outbox, row: Row, result: PostResult, cause: str) -> None:

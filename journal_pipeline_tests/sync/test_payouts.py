@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
 from journal_pipeline.accounting.posting_rules import journal_frame
@@ -201,3 +202,78 @@ def test_a_settlement_leaves_the_clearing_account_its_takings_were_booked_into(s
     assert "now mapped to Kliring QRIS iSeller Pay" in transfer["memo"]
     payout = store.read_journal(FRIDAY)
     assert payout.loc[payout["credit"] > 0, "account_name"].tolist() == ["Kliring EDC"]
+
+
+def _payout_rows(store) -> dict[str, tuple]:
+    frame = Outbox(store).documents(FRIDAY)
+    return {
+        row.transaction_no: (
+            row.status,
+            None if pd.isna(row.jurnal_id) else int(row.jurnal_id),
+            None if pd.isna(row.reason) else row.reason,
+        )
+        for row in frame.itertuples()
+        if row.doc_type == "payout"
+    }
+
+
+@pytest.mark.parametrize("answer", ["answered", "lost"])
+def test_a_batch_answer_that_only_echoes_the_transfers_posts_each_once(tmp_path, store, answer):
+    """J-45 ``transfer_batch=documented``: ``bank_transfers/batch_create`` answers the items as
+    sent, with no status and no record. Each payout is looked up by its keys and recorded posted
+    with its Jurnal id, never failed; a lost answer (the batch sent again by the client, which
+    Jurnal refuses as duplicates and echoes again) changes nothing; a re-run posts nothing."""
+    replace_reconciliation(
+        store, THURSDAY, [settlement(THURSDAY, "QRIS", 1_191_250, "matched", QRIS_LINE)], AT
+    )
+    replace_reconciliation(
+        store, WEDNESDAY, [settlement(WEDNESDAY, "Kartu Kredit", 1_960_000, "short", CARD_LINE)], AT
+    )
+    with running_jurnal_sandbox(tmp_path / "echo", transfer_batch="documented") as handle:
+        client = handle.client()
+        if answer == "lost":
+            handle.sandbox.faults.once("bank_transfers/batch_create", "lost")
+        run = _run(store, client, THURSDAY)
+        assert (run.posted.posted, run.posted.failed, run.posted.left_pending) == (2, 0, 0)
+        assert handle.sandbox.faults.injected["lost"] == (answer == "lost")
+        transfers = _transfers(client)
+        assert set(transfers) == {
+            "PAYOUT/20261120/IPY20261119JKT",
+            "PAYOUT/20261120/BCC20261118JKT",
+        }
+        rows = _payout_rows(store)
+        assert {n: (s, j) for n, (s, j, _) in rows.items()} == {
+            number: ("posted", transfer["id"]) for number, transfer in transfers.items()
+        }
+
+        again = _run(store, client, THURSDAY)
+        assert (again.posted.posted, again.posted.calls) == (0, 0)
+        assert again.queued["outbox_already_posted"] == 2
+        assert _transfers(client).keys() == transfers.keys()
+
+
+def test_a_transfer_an_echoing_answer_leaves_unknown_stays_pending_not_failed(tmp_path, store):
+    """J-45: a transfer Jurnal refused while its answer only echoed it (here: the books were
+    closed for its date) is not in Jurnal: it stays pending, saying why, and is not marked
+    failed; once Jurnal takes it, the next run posts it once."""
+    replace_reconciliation(
+        store, THURSDAY, [settlement(THURSDAY, "QRIS", 1_191_250, "matched", QRIS_LINE)], AT
+    )
+    with running_jurnal_sandbox(tmp_path / "echo", transfer_batch="documented") as handle:
+        client = handle.client()
+        handle.sandbox.closing_date = FRIDAY
+        run = _run(store, client, THURSDAY)
+        assert (run.posted.posted, run.posted.failed, run.posted.left_pending) == (0, 0, 1)
+        ((status, jurnal_id, reason),) = _payout_rows(store).values()
+        assert (status, jurnal_id) == ("pending", None)
+        assert "did not say whether it was created" in reason and "stays pending" in reason
+        assert _transfers(client) == {}
+        assert payouts.open_payout_days(store) == {FRIDAY}
+
+        handle.sandbox.closing_date = None
+        again = _run(store, client, THURSDAY)
+        assert (again.posted.posted, again.posted.failed) == (1, 0)
+        (transfer,) = _transfers(client).values()
+        ((status, jurnal_id, reason),) = _payout_rows(store).values()
+        assert (status, jurnal_id, reason) == ("posted", transfer["id"], None)
+        assert payouts.open_payout_days(store) == set()
