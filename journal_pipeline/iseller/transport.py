@@ -170,7 +170,10 @@ class Transport:
                 status_code=response.status_code,
             )
         payload = self.parse(response, endpoint)
-        if payload.get("status") is not True:
+        # the document's GetTransactions sample answers without `status`: an answer without
+        # it and without an error message is taken as a success
+        unstated = "status" not in payload and not payload.get("error_message")
+        if payload.get("status") is not True and not unstated:
             raise ISellerApiError(
                 self.redacted(payload.get("error_message")),
                 self.redacted(payload.get("error_detail")),

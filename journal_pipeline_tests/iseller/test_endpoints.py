@@ -461,3 +461,18 @@ def test_an_answer_wrapped_in_an_array_is_read(own: Any) -> None:
     with make() as client:
         batch = client.get_orders(created_after=datetime(2026, 11, 19, tzinfo=UTC))
     assert batch.orders == []
+
+
+def test_an_answer_without_status_is_read_as_the_document_s_sample_shows_it(own: Any) -> None:
+    """The document's GetTransactions sample has `count` and `transactions` but no `status`:
+    such an answer is a success; one without `status` but with an error message is not."""
+    sandbox, make = own
+    shifts = [{"register_shift_id": "shift-1"}]
+    bare = {"count": 1, "register_shifts": shifts}
+    sandbox.inject_fault("GetRegisterShifts", status=200, body=bare, times=2)  # pages 0 and 1
+    with make() as client:
+        assert client.get_register_shifts() == shifts
+    failed = {"count": 0, "register_shifts": [], "error_message": "Invalid date."}
+    sandbox.inject_fault("GetRegisterShifts", status=200, body=failed, times=2)
+    with make() as client, pytest.raises(ISellerApiError, match="Invalid date"):
+        client.get_register_shifts()
