@@ -263,15 +263,15 @@ def preview(day):
     """What a sync of --date would post and its tie-out totals; nothing is sent to Jurnal (the
     day is built in a scratch copy of the staging database)."""
     from journal_pipeline.config import ConfigError, load_config
+    from journal_pipeline.defs.resources import iseller_client_from_env
     from journal_pipeline.environment import CONFIG_ENV, MissingEnvironmentError
-    from journal_pipeline.iseller.client import ISellerClient
     from journal_pipeline.iseller.errors import ISellerError
     from journal_pipeline.storage.store import default_staging_url
     from journal_pipeline.sync import preview as day_preview
 
     try:
         config = load_config(os.environ.get(CONFIG_ENV))
-        client = ISellerClient.from_env(os.environ)
+        client = iseller_client_from_env(os.environ)
     except (ConfigError, MissingEnvironmentError) as exc:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:  # a missing or malformed ISELLER_* variable names itself

@@ -20,12 +20,12 @@ def _progress(text: str) -> None:
 
 
 def _clients():
-    from journal_pipeline.iseller.client import ISellerClient
+    from journal_pipeline.defs.resources import iseller_client_from_env
     from journal_pipeline.jurnal.client import JurnalClient
     from journal_pipeline.jurnal.settings import JurnalSettings
 
     try:
-        iseller = ISellerClient.from_env(os.environ)
+        iseller = iseller_client_from_env(os.environ)
         jurnal = JurnalClient(JurnalSettings.from_env(os.environ))
     except Exception as exc:  # a missing or malformed ISELLER_* / JURNAL_* variable names itself
         raise click.ClickException(str(exc)) from None

@@ -37,8 +37,8 @@ def stock() -> None:
 def init(day, outlet, yes, dry_run):
     """Bring each Jurnal warehouse to iSeller's stock at the start of --date."""
     from journal_pipeline.config import ConfigError, load_config
+    from journal_pipeline.defs.resources import iseller_client_from_env
     from journal_pipeline.environment import CONFIG_ENV, MissingEnvironmentError
-    from journal_pipeline.iseller.client import ISellerClient
     from journal_pipeline.iseller.errors import ISellerError
     from journal_pipeline.jurnal.client import JurnalClient
     from journal_pipeline.jurnal.errors import JurnalError
@@ -55,7 +55,7 @@ def init(day, outlet, yes, dry_run):
             f"outlet {outlet} is not in the config; known: {', '.join(sorted(config.outlets))}."
         )
     try:
-        iseller = ISellerClient.from_env(os.environ)
+        iseller = iseller_client_from_env(os.environ)
         settings = JurnalSettings.from_env(os.environ)
     except Exception as exc:  # a missing or malformed ISELLER_* / JURNAL_* variable names itself
         raise click.ClickException(str(exc)) from None

@@ -203,7 +203,11 @@ def _print_env(env: dict[str, str]) -> None:
     help="Print `export NAME=value` lines that point the pipeline at the sandboxes, then exit.",
 )
 def sandbox(options: SandboxOptions, print_env: bool):
-    """Run local emulators of iSeller and Jurnal with a seeded demo merchant."""
+    """Run local emulators of iSeller and Jurnal with a seeded demo merchant.
+
+    With SANDBOX_ISELLER_ROTATE_REFRESH_TOKENS=1 the iSeller emulator rotates refresh tokens:
+    each refresh grant returns a new one and refuses the one used from then on.
+    """
     if print_env:
         # the config the variables name: the demo config from the sandbox's first day
         write_demo_config(options, history_start(options))

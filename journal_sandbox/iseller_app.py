@@ -19,7 +19,9 @@ Serves the demo merchant of `demo_merchant` over real HTTP (see `sandbox/http.py
 
 A refused bearer gets HTTP 401; any other refusal is HTTP 200 with ``status: false``. Every
 request first passes the `FaultInjector` (`faults`; default spec from
-``SANDBOX_ISELLER_FAULTS``).
+``SANDBOX_ISELLER_FAULTS``). Refresh tokens do not rotate (I-2) unless asked
+(`rotate_refresh_tokens`, ``SANDBOX_ISELLER_ROTATE_REFRESH_TOKENS=1``): then each refresh grant
+answers with a new refresh token and the one used is refused from then on.
 
 State lives in SQLite under `state_dir`: the issued tokens, and the orders and transactions
 served so far. Orders are taken from the generator as the clock passes each of their changes
@@ -129,6 +131,8 @@ SERVER_ERROR_MESSAGE = "An error has occurred."
 TOO_MANY_REQUESTS_MESSAGE = "Too Many Requests"
 #: Environment variable holding the default fault spec (see `sandbox/faults.py`).
 FAULTS_ENV = "SANDBOX_ISELLER_FAULTS"
+#: Environment variable: ``1`` (or ``true``, ``yes``) rotates refresh tokens (assumption I-2).
+ROTATE_REFRESH_TOKENS_ENV = "SANDBOX_ISELLER_ROTATE_REFRESH_TOKENS"
 
 _ORDER_DATE_FIELDS = ("order_date", "closed_date", "modified_date", "cancel_date")
 _SCHEMA = """
@@ -347,6 +351,9 @@ class ISellerSandbox:
     - `dialect`: a `Dialect` or a spec string (`sandbox/dialect.py`), the reading of what the
       document leaves open, e.g. ``loose,page_base=0``; default ``SANDBOX_ISELLER_DIALECT``.
     - `token_ttl_seconds`: lifetime of access tokens (``expires_in``), default 1209599 (~14 d).
+    - `rotate_refresh_tokens`: each refresh grant returns a new refresh token and invalidates
+      the one used (the reading of I-2 the document leaves open); default
+      ``SANDBOX_ISELLER_ROTATE_REFRESH_TOKENS``, else no rotation.
     - `tax_changes`: outlet code → (first business day, new tax rate %): the outlet's orders
       from that day on are taxed at the new rate (a rate change, as PPN 11% → 12%).
     - `bank_holidays`: weekdays the demo bank credits nothing: settlements due then arrive on
@@ -374,6 +381,7 @@ class ISellerSandbox:
         outlet_count: int = len(OUTLETS_BY_CODE),
         tax_changes: dict[str, tuple[date, Decimal]] | None = None,
         bank_holidays: Iterable[date] = (),
+        rotate_refresh_tokens: bool | None = None,
     ):
         """``outlet_count`` beyond three adds copies of the demo outlets (`demo_outlets`)."""
         self.state_dir = Path(state_dir)
@@ -384,6 +392,10 @@ class ISellerSandbox:
         if token_ttl_seconds < 0:
             raise ValueError("token_ttl_seconds must be >= 0 (0: every token is born expired)")
         self.token_ttl_seconds = token_ttl_seconds
+        if rotate_refresh_tokens is None:
+            flag = os.environ.get(ROTATE_REFRESH_TOKENS_ENV, "").strip().lower()
+            rotate_refresh_tokens = flag in ("1", "true", "yes")
+        self.rotate_refresh_tokens = rotate_refresh_tokens
         if faults is None or isinstance(faults, str):
             spec = os.environ.get(FAULTS_ENV) if faults is None else faults
             faults = FaultInjector.from_spec(spec, seed=seed)
@@ -719,7 +731,12 @@ class ISellerSandbox:
                 ).fetchone()
                 if row is None or row[0] != self.client_id:
                     return Response(400, {"error": "invalid_grant"})
-            else:  # client_credentials, authorization_code: a new refresh token
+                if self.rotate_refresh_tokens:  # the one used is spent
+                    self._db.execute(
+                        "DELETE FROM tokens WHERE token_hash = ? AND kind = 'refresh'",
+                        (_hash(refresh_token),),
+                    )
+            if grant_type != "refresh_token" or self.rotate_refresh_tokens:  # a new one
                 refresh_token = secrets.token_urlsafe(32)
                 self._db.execute(
                     "INSERT INTO tokens (token_hash, kind, client_id, issued_at, expires_at) "

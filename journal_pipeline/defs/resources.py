@@ -8,12 +8,14 @@ variable is missing, with one message naming each (`journal_pipeline.environment
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import dagster as dg
+import requests
 from pydantic import PrivateAttr
 
 from journal_pipeline.config import MerchantConfig, load_config
@@ -27,6 +29,7 @@ from journal_pipeline.environment import (
 )
 from journal_pipeline.iseller.client import ISellerClient, ISellerSettings
 from journal_pipeline.iseller.client_tokens import SharedTokenSource
+from journal_pipeline.iseller.token_keeper import REFRESH_TOKEN_MARK, keeper_scope
 from journal_pipeline.jurnal import master_data
 from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
 from journal_pipeline.jurnal.errors import JurnalConfigError
@@ -102,27 +105,70 @@ class MerchantConfigResource(dg.ConfigurableResource):
 
 
 class ISellerResource(dg.ConfigurableResource):
-    """The merchant's iSeller app (OAuth client credentials, or a refresh token)."""
+    """The merchant's iSeller app (OAuth client credentials, or a refresh token). A refresh
+    token iSeller rotates is kept in the staging database (``staging_url``, the environment's
+    by default) for the next runs (I-2)."""
 
     client_id: str
     client_secret: str
     token_url: str = ISELLER_TOKEN_URL
     resource_url: str | None = None
     refresh_token: str | None = None
+    staging_url: str | None = None
 
-    def client(self) -> ISellerClient:
+    def client(self, session: requests.Session | None = None) -> ISellerClient:
         """A client whose access token is shared with the other clients this process makes
         with the same credentials (each step of each run makes one), until it expires."""
-        return ISellerClient(
-            ISellerSettings(
-                token_url=self.token_url,
-                resource_url=self.resource_url or None,
-                client_id=self.client_id,
-                client_secret=self.client_secret,
-                refresh_token=self.refresh_token or None,
-            ),
-            tokens=SharedTokenSource,
+        settings = ISellerSettings(
+            token_url=self.token_url,
+            resource_url=self.resource_url or None,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            refresh_token=self.refresh_token or None,
         )
+        return iseller_client(settings, self.staging_url, session)
+
+
+def iseller_client(
+    settings: ISellerSettings, staging_url: str | None, session: requests.Session | None = None
+) -> ISellerClient:
+    """A client sharing its access token within the process and keeping a refresh token
+    iSeller rotates in the staging database at ``staging_url`` (None: the default one), as
+    every run and command does, so that none of them spends a token the others still hold."""
+    keeper = MarkKeeper(staging_url, REFRESH_TOKEN_MARK, keeper_scope(settings))
+    tokens = functools.partial(SharedTokenSource, keeper=keeper)
+    return ISellerClient(settings, session, tokens=tokens)
+
+
+def iseller_client_from_env(env: Mapping[str, str]) -> ISellerClient:
+    """`iseller_client` of the ``ISELLER_*`` variables of ``env`` (the commands outside a
+    run); a missing or malformed variable raises, naming itself."""
+    return iseller_client(ISellerSettings.from_env(env), env.get(STAGING_URL_ENV) or None)
+
+
+class MarkKeeper:
+    """One text value kept as a staging mark (an `iseller.token_keeper.TokenKeeper`); the
+    store is opened on first use."""
+
+    def __init__(self, url: str | None, name: str, scope: str):
+        self._url, self._name, self._scope = url, name, scope
+        self._store: StagingStore | None = None
+
+    def __repr__(self) -> str:
+        return f"MarkKeeper(name={self._name!r})"
+
+    @property
+    def store(self) -> StagingStore:
+        if self._store is None:
+            self._store = staging_store(self._url)
+        return self._store
+
+    def load(self) -> str | None:
+        found = self.store.mark(self._name, self._scope)
+        return found[0] if found is not None and isinstance(found[0], str) else None
+
+    def save(self, value: str) -> None:
+        self.store.set_mark(self._name, self._scope, value)
 
 
 class JurnalResource(dg.ConfigurableResource):
@@ -236,6 +282,7 @@ def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
             **_optional("ISELLER_TOKEN_URL"),
             **_optional("ISELLER_RESOURCE_URL"),
             **_optional("ISELLER_REFRESH_TOKEN"),
+            **_optional(STAGING_URL_ENV, "staging_url"),
         ),
         "jurnal": JurnalResource(
             **_optional("JURNAL_BASE_URL"),

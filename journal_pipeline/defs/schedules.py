@@ -23,7 +23,7 @@ import dagster as dg
 from journal_pipeline.accounting.business_day import day_over_at
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.defs.build_marks import JOURNAL_MARK, journal_inputs
-from journal_pipeline.iseller.client import ISellerClient, ISellerSettings
+from journal_pipeline.iseller.client import ISellerSettings
 from journal_pipeline.iseller.errors import ISellerError
 from journal_pipeline.storage.store import StagingStore, default_staging_url
 from journal_pipeline.sync.hourly_probe import (
@@ -157,7 +157,7 @@ def hourly_probe(
             last=last_run(instance, job_name, day),
             journal_current=lambda store: journal_current(store, config, day),
             orders=lambda: reuse(
-                "iseller", settings, lambda: ISellerClient(settings, session=hurried_session())
+                "iseller", settings, lambda: iseller.client(session=hurried_session())
             ),
             now=clock() if clock else datetime.now(UTC),
         )

@@ -7,6 +7,13 @@ restart, a clock ahead of ours): one new token and one retry of the call, no mor
 credentials fail fast. The token answer also tells the store's API base URL when it is not
 configured.
 
+A refresh token the token endpoint answers with in place of the one sent (iSeller rotating
+refresh tokens, I-2) is used from then on and kept by the `TokenKeeper` given
+(`token_keeper`), so the next process starts from it rather than from ``ISELLER_REFRESH_TOKEN``.
+A refresh grant refused with ``invalid_grant`` tries the next of: the token this process
+holds, the kept one (read again: another process may have rotated it since), the configured
+one; when every one is refused, the :class:`ISellerAuthError` says what to do.
+
 Only a refusal of the credentials is an :class:`ISellerAuthError`: a 401 or 403, or a 400 whose
 OAuth ``error`` is ``invalid_client``, ``invalid_grant`` or ``unauthorized_client``. A token
 endpoint that fails (5xx, 408, 429, a time-out, a broken connection, an answer that is not
@@ -23,7 +30,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import requests
 
@@ -34,6 +41,7 @@ from journal_pipeline.iseller.errors import (
     redact,
 )
 from journal_pipeline.iseller.settings import ISellerSettings
+from journal_pipeline.iseller.token_keeper import TokenKeeper, keep_token, kept_token
 from journal_pipeline.iseller.transport import Transport, logger
 
 #: A token is renewed this long before the expiry the token endpoint announced.
@@ -51,9 +59,14 @@ class TokenSource:
     `access_token` and `refresh_token` are exposed for diagnostics and tests: never log them.
     """
 
-    def __init__(self, settings: ISellerSettings, transport: Transport):
+    def __init__(
+        self, settings: ISellerSettings, transport: Transport, keeper: TokenKeeper | None = None
+    ):
+        """``keeper``: where a rotated refresh token is kept for later processes."""
         self.settings = settings
         self._transport = transport
+        self._keeper = keeper
+        self._seen: set[str] = set()  # every refresh token sent or received, for `secrets`
         self._lock = threading.RLock()
         self._access_token: str | None = None
         self._expires_at = 0.0  # time.monotonic()
@@ -78,6 +91,7 @@ class TokenSource:
             self.settings.refresh_token,
             self._refresh_token,
             self._access_token,
+            *self._seen,
         ]
 
     def token(self, *, renew_after: str | None = None) -> str:
@@ -118,34 +132,31 @@ class TokenSource:
 
     def _authenticate(self) -> str:
         settings = self.settings
+        client = {"client_id": settings.client_id, "client_secret": settings.client_secret}
+        self._access_token = None
+        used: str | None = None
         if self._refresh_token and settings.refresh_token:
             grant = "refresh_token"
-            data = {
-                "grant_type": grant,
-                "refresh_token": self._refresh_token,
-                "client_id": settings.client_id,
-                "client_secret": settings.client_secret,
-            }
+            response, used = self._refresh(client)
         else:
             grant = "client_credentials"
-            data = {
-                "grant_type": grant,
-                "client_id": settings.client_id,
-                "client_secret": settings.client_secret,
-            }
-        self._access_token = None
-        try:
-            response = self._transport.send(settings.token_url, endpoint=TOKEN_ENDPOINT, data=data)
-        except ISellerHttpError as exc:  # a time-out or broken connection, after the retries
-            raise _not_answering("its token request failed", None, detail=str(exc)) from None
-        if response.status_code != 200:
-            raise self._refusal(response, grant)
+            response = self._post({"grant_type": grant, **client})
+            if response.status_code != 200:
+                raise self._refusal(response, grant)
         try:
             payload = self._transport.parse(response, TOKEN_ENDPOINT)
         except ISellerHttpError:
             raise _not_answering(
                 "its token endpoint answered HTTP 200 with a body that is not a JSON object", 200
             ) from None
+        refresh_token = payload.get("refresh_token")
+        if isinstance(refresh_token, str) and refresh_token:
+            self._seen.add(refresh_token)
+            self._refresh_token = refresh_token
+            if used is not None and refresh_token != used:
+                self._keep(refresh_token)
+        elif used is not None:
+            self._refresh_token = used
         access_token = payload.get("access_token")
         if not isinstance(access_token, str) or not access_token:
             raise _not_answering(
@@ -159,9 +170,6 @@ class TokenSource:
         self._expires_at = time.monotonic() + max(
             0.0, expires_in - min(TOKEN_EXPIRY_MARGIN_SECONDS, expires_in / 2)
         )
-        refresh_token = payload.get("refresh_token")
-        if isinstance(refresh_token, str) and refresh_token:
-            self._refresh_token = refresh_token
         if self.resource_url is None:
             resource_url = payload.get("resource_url")
             if not isinstance(resource_url, str) or not resource_url:
@@ -176,6 +184,72 @@ class TokenSource:
             self.resource_url,
         )
         return access_token
+
+    def _post(self, data: Mapping[str, str]) -> requests.Response:
+        try:
+            return self._transport.send(self.settings.token_url, endpoint=TOKEN_ENDPOINT, data=data)
+        except ISellerHttpError as exc:  # a time-out or broken connection, after the retries
+            raise _not_answering("its token request failed", None, detail=str(exc)) from None
+
+    def _refresh(self, client: Mapping[str, str]) -> tuple[requests.Response, str]:
+        """The 200 answer of the first refresh token iSeller accepts, and that token."""
+        refused: ISellerAuthError | None = None
+        for candidate in self._refresh_tokens():
+            self._seen.add(candidate)
+            data = {"grant_type": "refresh_token", "refresh_token": candidate, **client}
+            response = self._post(data)
+            if response.status_code == 200:
+                return response, candidate
+            error = self._refusal(response, "refresh_token")
+            if not isinstance(error, ISellerAuthError) or error.error != "invalid_grant":
+                raise error
+            refused = error
+        assert refused is not None  # the configured token is always tried
+        raise ISellerAuthError(
+            f"{refused}: the refresh token was refused. iSeller may have rotated it in an "
+            "earlier run (each refresh token good for one use) without the new one being "
+            "kept. Authorise the app in iSeller again and set ISELLER_REFRESH_TOKEN to the "
+            "new refresh token",
+            status_code=refused.status_code,
+            error=refused.error,
+        )
+
+    def _refresh_tokens(self) -> Iterator[str]:
+        """The refresh tokens to try, best first: the one this process holds (rotated here),
+        the one kept by an earlier process (read when reached), the configured one."""
+        configured = self.settings.refresh_token or ""
+        tried: list[str] = []
+        held = self._refresh_token
+        if held and held != configured:
+            tried.append(held)
+            yield held
+        kept = kept_token(self._keeper, configured)
+        if kept and kept not in tried:
+            tried.append(kept)
+            logger.info("iSeller refresh token: using the one kept from an earlier run (I-2)")
+            yield kept
+        if configured not in tried:
+            yield configured
+
+    def _keep(self, token: str) -> None:
+        """Keeps a rotated refresh token for later processes; a failure is logged, not raised
+        (this run has its access token; the next may be refused and says so)."""
+        if self._keeper is None:
+            logger.warning(
+                "iSeller returned a new refresh token; it is used by this process only, and "
+                "a later one starting from ISELLER_REFRESH_TOKEN may be refused"
+            )
+            return
+        try:
+            keep_token(self._keeper, self.settings.refresh_token or "", token)
+        except Exception as exc:
+            logger.warning(
+                "iSeller returned a new refresh token that could not be kept (%s); a later "
+                "process starting from ISELLER_REFRESH_TOKEN may be refused",
+                redact(f"{type(exc).__name__}: {exc}", self.secrets()),
+            )
+            return
+        logger.info("iSeller returned a new refresh token; kept for the next runs")
 
     def _refusal(self, response: requests.Response, grant: str) -> Exception:
         """The error of a token request answered with another status than 200: refused

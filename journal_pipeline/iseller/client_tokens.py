@@ -4,8 +4,10 @@ Every step of every run makes its own `ISellerClient` (`defs.resources.ISellerRe
 a token of its own each, a backfill asked iSeller for a new token several times a day it ran.
 `SharedTokenSource` keeps the token (and a refresh token iSeller rotated) per token URL and
 credential in this process's memory, for every client made with the same settings, until the
-expiry iSeller announced; a token the API refuses (401) is replaced for all of them. Nothing
-is written anywhere: another process asks for its own.
+expiry iSeller announced; a token the API refuses (401) is replaced for all of them. Access
+tokens are not written anywhere: another process asks for its own. A rotated refresh token is
+also given to the `TokenKeeper` of the client that received it (`auth`, `token_keeper`), so
+another process starts from it.
 """
 
 from __future__ import annotations
