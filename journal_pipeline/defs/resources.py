@@ -116,17 +116,20 @@ class ISellerResource(dg.ConfigurableResource):
     refresh_token: str | None = None
     staging_url: str | None = None
 
-    def client(self, session: requests.Session | None = None) -> ISellerClient:
-        """A client whose access token is shared with the other clients this process makes
-        with the same credentials (each step of each run makes one), until it expires."""
-        settings = ISellerSettings(
+    @property
+    def settings(self) -> ISellerSettings:
+        return ISellerSettings(
             token_url=self.token_url,
             resource_url=self.resource_url or None,
             client_id=self.client_id,
             client_secret=self.client_secret,
             refresh_token=self.refresh_token or None,
         )
-        return iseller_client(settings, self.staging_url, session)
+
+    def client(self, session: requests.Session | None = None) -> ISellerClient:
+        """A client whose access token is shared with the other clients this process makes
+        with the same credentials (each step of each run makes one), until it expires."""
+        return iseller_client(self.settings, self.staging_url, session)
 
 
 def iseller_client(

@@ -23,7 +23,6 @@ import dagster as dg
 from journal_pipeline.accounting.business_day import day_over_at
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.defs.build_marks import JOURNAL_MARK, journal_inputs
-from journal_pipeline.iseller.client import ISellerSettings
 from journal_pipeline.iseller.errors import ISellerError
 from journal_pipeline.storage.store import StagingStore, default_staging_url
 from journal_pipeline.sync.hourly_probe import (
@@ -143,13 +142,7 @@ def hourly_probe(
             return run("no staging database yet")
         config: MerchantConfig = resources["merchant"].process_config_and_initialize().config
         iseller = resources["iseller"].process_config_and_initialize()
-        settings = ISellerSettings(
-            token_url=iseller.token_url,
-            resource_url=iseller.resource_url or None,
-            client_id=iseller.client_id,
-            client_secret=iseller.client_secret,
-            refresh_token=iseller.refresh_token or None,
-        )
+        settings = iseller.settings
         return look(
             store=lambda: reuse("store", url, lambda: StagingStore(url)),
             config=config,

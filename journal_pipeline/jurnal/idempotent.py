@@ -183,15 +183,12 @@ class IdempotentWrites(JurnalTransport):
     ) -> list[ItemResult]:
         """Each item whose outcome the answer left unknown: the document found in Jurnal by
         its identity (created), else left without a record and saying why."""
+        found = self._found(spec, items, results, offset, lambda r: r.unknown)
         pending = {
-            r.index: items[r.index - offset]
+            r.index
             for r in results
             if r.unknown and r.record is None and spec.identity(items[r.index - offset])
         }
-        if not pending:
-            return results
-        named = {r.index: r.existing_id for r in results if r.index in pending and r.existing_id}
-        found = self._find_existing(spec, pending, named)
         resolved = []
         for r in results:
             if r.index not in pending:
@@ -223,15 +220,9 @@ class IdempotentWrites(JurnalTransport):
         offset: int,
     ) -> list[ItemResult]:
         """Replace each duplicate result by the existing record, when it is the same document."""
-        pending = {
-            r.index: items[r.index - offset]
-            for r in results
-            if r.duplicate and r.record is None and spec.identity(items[r.index - offset])
-        }
-        if not pending:
+        found = self._found(spec, items, results, offset, lambda r: r.duplicate)
+        if not found:
             return results
-        named = {r.index: r.existing_id for r in results if r.index in pending and r.existing_id}
-        found = self._find_existing(spec, pending, named)
         resolved = []
         for result in results:
             existing = found.get(result.index)
@@ -251,6 +242,26 @@ class IdempotentWrites(JurnalTransport):
                 )
             )
         return resolved
+
+    def _found(
+        self,
+        spec: ResourceSpec,
+        items: list[Mapping[str, Any]],
+        results: list[ItemResult],
+        offset: int,
+        which: Callable[[ItemResult], bool],
+    ) -> dict[int, dict[str, Any]]:
+        """The record in Jurnal (by index) of each result ``which`` picks that has none and
+        whose item carries an identity (`_find_existing`)."""
+        pending = {
+            r.index: items[r.index - offset]
+            for r in results
+            if which(r) and r.record is None and spec.identity(items[r.index - offset])
+        }
+        if not pending:
+            return {}
+        named = {r.index: r.existing_id for r in results if r.index in pending and r.existing_id}
+        return self._find_existing(spec, pending, named)
 
     def _find_existing(
         self,
