@@ -207,6 +207,13 @@ def sandbox(options: SandboxOptions, print_env: bool):
 
     With SANDBOX_ISELLER_ROTATE_REFRESH_TOKENS=1 the iSeller emulator rotates refresh tokens:
     each refresh grant returns a new one and refuses the one used from then on.
+
+    The Jurnal emulator reads more of what Jurnal's document leaves open from the environment
+    (docs/assumptions/jurnal.md): SANDBOX_JURNAL_STATEMENT_STYLE (plain, report, iso),
+    SANDBOX_JURNAL_STOCK_KEYS (echoed, documented: stock documents answered without
+    custom_id), SANDBOX_JURNAL_RETURN_KEYS (echoed, documented: sales returns' keys ignored),
+    SANDBOX_JURNAL_TRANSFER_BATCH (per_item, documented: a bank-transfer batch answered by
+    echoing its items) and SANDBOX_JURNAL_INVOICE_QUOTA (a monthly transaction quota).
     """
     if print_env:
         # the config the variables name: the demo config from the sandbox's first day
