@@ -122,7 +122,7 @@ def _sandbox_options(func):
             "output_zone=requested|store, shift_cash=documented|actual|none, "
             "ppn_stated=charged|nominal, sets=composite|comboset, "
             "next_flag=everywhere|orders_only, shift_bound=both|modified_date, "
-            "order_modified=field|absent, shift_outlet=given|absent; "
+            "order_modified=field|absent, shift_outlet=given|absent, order_bound=created|either; "
             "presets: documented, loose). "
             "[env: SANDBOX_ISELLER_DIALECT]",
         ),

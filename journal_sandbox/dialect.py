@@ -82,6 +82,10 @@ shift_outlet        whether a GetRegisterShifts item names its outlet (I-40):   
                     ``given`` (``outlet_id`` and ``outlet_code`` on every shift) or
                     ``absent`` (neither, as the document's RegisterShifts table has it;
                     the ``outlet_id`` filter still reads each shift's outlet)
+order_bound         the lower date bound GetOrders needs (I-9): ``created``            created
+                    (``created_after`` always, as the document's table marks it
+                    required: a modified window alone is refused) or ``either``
+                    (``created_after`` or, in its place, ``modified_after``)
 ==================  =================================================================  ==========
 
 A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
@@ -119,6 +123,7 @@ NEXT_FLAGS = ("everywhere", "orders_only")
 SHIFT_BOUNDS = ("both", "modified_date")
 ORDER_MODIFIED = ("field", "absent")
 SHIFT_OUTLETS = ("given", "absent")
+ORDER_BOUNDS = ("created", "either")
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,7 @@ class Dialect:
     shift_bound: str = "both"
     order_modified: str = "field"
     shift_outlet: str = "given"
+    order_bound: str = "created"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -170,6 +176,7 @@ class Dialect:
             ("shift_bound", SHIFT_BOUNDS),
             ("order_modified", ORDER_MODIFIED),
             ("shift_outlet", SHIFT_OUTLETS),
+            ("order_bound", ORDER_BOUNDS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(

@@ -1238,6 +1238,8 @@ class ISellerSandbox:
             name: _parse_filter_date(name, params.get(name), time_zone)
             for name in ("created_after", "created_before", "modified_after", "modified_before")
         }
+        if bounds["created_after"] is None and self.dialect.order_bound == "created":
+            raise _ApiError("created_after is required.", "GetOrders needs created_after.")
         if bounds["created_after"] is None and bounds["modified_after"] is None:
             raise _ApiError(
                 "Either created_after or modified_after is required.",

@@ -353,8 +353,10 @@ def order_pages(
     if page_size < 1:
         raise ValueError("page_size must be >= 1")
     params: dict[str, str] = {"time_zone": "0"}
+    # the document's table marks created_after required (I-9): a modified window is asked of
+    # every order created since EPOCH, so it means the same whether or not iSeller needs it
     for name, value in (
-        ("created_after", created_after),
+        ("created_after", created_after if created_after is not None else EPOCH),
         ("created_before", created_before),
         ("modified_after", modified_after),
         ("modified_before", modified_before),

@@ -205,7 +205,7 @@ def test_windows_are_sent_in_utc(client: ISellerClient, iseller_sandbox: SimpleN
 
 def test_status_false_raises_api_error(client: ISellerClient) -> None:
     with pytest.raises(ISellerApiError) as caught:
-        client.get_orders()  # no lower date bound: the API refuses
+        client._call("GetOrders", {"time_zone": "0"})  # no created_after: the API refuses
     assert caught.value.endpoint == "GetOrders"
     assert "created_after" in (caught.value.error_message or "")
     assert "created_after" in str(caught.value)
@@ -271,7 +271,7 @@ def test_secrets_never_leak(own_sandbox: Any, caplog: pytest.LogCaptureFixture) 
 
     good = ISellerClient.from_env(env)
     with pytest.raises(ISellerApiError) as api_error:
-        good.get_orders()
+        good._call("GetOrders", {"time_zone": "0"})
     access_token = good._tokens.access_token
     refresh_token = good._tokens.refresh_token
     assert access_token and refresh_token

@@ -8,6 +8,7 @@ import pickle
 import socket
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,8 @@ def test_no_secret_on_any_error_path(tmp_path: Path, caplog: pytest.LogCaptureFi
             expect(ISellerAuthError, stale.get_store_info)  # 400 invalid_grant
             good = client()
             assert good.get_store_info()
-            expect(ISellerApiError, good.get_orders)  # status:false
+            # GetOrders without created_after: status:false
+            expect(ISellerApiError, partial(good._call, "GetOrders", {"time_zone": "0"}))
             for kind in ("error", "burst429", "timeout", "lost"):
                 sandbox.faults.once("/api/v2/GetTransactions", kind, times=2, status=503)
                 with pytest.raises(ISellerHttpError) as caught:

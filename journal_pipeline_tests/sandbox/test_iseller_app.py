@@ -478,6 +478,7 @@ def test_filters_and_sorting(sb: SimpleNamespace) -> None:
         sb.url,
         sb.token,
         time_zone=0,
+        created_after="2000-01-01",
         modified_after="2026-11-20T00:00:00",
         modified_before="2026-11-20 23:59:59",
     )["orders"]
@@ -574,7 +575,9 @@ def test_a_void_shows_up_as_a_modification(running: Any) -> None:
 
     clock.advance(seconds=1)
     since = (clock.value - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
-    (after,) = get_orders(url, token, modified_after=since, **params)["orders"]
+    (after,) = get_orders(url, token, created_after="2000-01-01", modified_after=since, **params)[
+        "orders"
+    ]
     assert (after["status"], after["payment_status"]) == ("void", "voided")
     assert after["cancel_date"] == after["modified_date"] > before["modified_date"]
     assert [t["type"] for t in after["transactions"]] == ["sale", "void"]

@@ -807,6 +807,7 @@ def test_date_bounds_are_inclusive(sb: SimpleNamespace) -> None:
     hit = sb.api.ok(
         "/api/v2/GetOrders",
         time_zone=7,
+        created_after="2000-01-01",
         modified_after=modified,
         modified_before=modified,
         page_size=1000,

@@ -267,6 +267,25 @@ def test_the_lower_modified_bound_of_get_register_shifts(
         assert answer == (changed if read else every), name
 
 
+@pytest.mark.parametrize("order_bound", ["created", "either"])
+def test_get_orders_lower_bound(api: Api, order_bound: str) -> None:
+    """The document's table marks ``created_after`` required (I-9): under the documented
+    ``order_bound=created`` a modified window alone is refused; ``either`` takes it in its
+    place. A modified window asked from a ``created_after`` far back answers alike in both."""
+    window = {"time_zone": "0", "page_size": "1000"}
+    window |= {"modified_after": "2026-11-20T00:00:00", "modified_before": "2026-11-20T23:59:59"}
+    api.speak(f"order_bound={order_bound}")
+    alone = api("/api/v2/GetOrders", **window)
+    assert alone["status"] is (order_bound == "either"), alone
+    if order_bound == "created":
+        assert "created_after" in alone["error_message"]
+    changed = api.ok("/api/v2/GetOrders", created_after="2000-01-01", **window)["orders"]
+    assert changed and all(o["modified_date"][:10] == "2026-11-20" for o in changed)
+    assert any(o["order_date"][:10] < "2026-11-20" for o in changed)  # changed after their day
+    if order_bound == "either":
+        assert [o["order_id"] for o in alone["orders"]] == [o["order_id"] for o in changed]
+
+
 def test_page_base_zero_without_page_is_the_first_page(api: Api) -> None:
     first = api.ok("/api/v2/GetOrders", **WINDOW, page_size=5)["orders"]
     api.speak("page_base=0")
@@ -382,7 +401,11 @@ def test_orders_without_modified_date_are_still_filtered_by_their_last_change(ap
     """I-12: under ``order_modified=absent`` no order carries ``modified_date``, as the
     document's Order table has it, and the ``modified_*`` filters answer the same orders."""
     window = {"time_zone": "0", "page_size": "1000", "includes": "Transactions"}
-    window |= {"modified_after": "2026-11-19T00:00:00", "modified_before": "2026-11-19T23:59:59"}
+    window |= {
+        "created_after": "2000-01-01",
+        "modified_after": "2026-11-19T00:00:00",
+        "modified_before": "2026-11-19T23:59:59",
+    }
     stamped = api.ok("/api/v2/GetOrders", **window)["orders"]
     assert stamped and all("modified_date" in order for order in stamped)
     api.speak("order_modified=absent")

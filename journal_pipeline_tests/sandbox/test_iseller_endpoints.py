@@ -567,6 +567,7 @@ def test_refunds_show_in_track_inventory_and_move_modified_date(big: SimpleNames
         "/api/v2/GetOrders",
         "orders",
         time_zone=0,
+        created_after="2000-01-01",
         modified_after=f"{day}T00:00:00",
         modified_before=f"{day}T23:59:59",
     )
