@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -250,19 +251,26 @@ def _kept_accounts(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _accounts(known: Sequence[Mapping[str, Any]], config: MerchantConfig) -> dict[str, Any]:
-    """The receivable of the config, and the payable of the walk-in customer (a batch create
-    requires both; the pipeline has no payable of its own)."""
+    """The receivable of the config, and the payable of the walk-in customer, else the one
+    most of Jurnal's customers have (a batch create requires both; the pipeline has no payable
+    of its own, and Jurnal gives every customer the company's default one)."""
     accounts: dict[str, Any] = {}
     receivable = config.account("receivable", None)
     if receivable:
         accounts["default_ar_account_name"] = receivable
-    walk_in = next(
-        (c for c in known if same_name(c.get("display_name"), config.walk_in_customer)), None
-    )
-    payable = (walk_in or {}).get("default_ap_account") or {}
-    if isinstance(payable, Mapping) and payable.get("id") is not None:
-        accounts["default_ap_account_id"] = payable["id"]
+    walk_in = [c for c in known if same_name(c.get("display_name"), config.walk_in_customer)]
+    payable = next((p for c in walk_in if (p := _payable_id(c)) is not None), None)
+    if payable is None:
+        common = Counter(p for c in known if (p := _payable_id(c)) is not None).most_common(1)
+        payable = common[0][0] if common else None
+    if payable is not None:
+        accounts["default_ap_account_id"] = payable
     return accounts
+
+
+def _payable_id(customer: Mapping[str, Any]) -> Any:
+    payable = customer.get("default_ap_account")
+    return payable.get("id") if isinstance(payable, Mapping) else None
 
 
 def _orders(customer: WantedCustomer) -> str:

@@ -206,3 +206,21 @@ def test_a_missing_walk_in_customer_is_created_once_and_then_not_looked_for_all_
     calls = client.calls
     again = sync_day_customers(store, client, config, day)
     assert (again.created, again.failed, client.calls - calls) == ([], [], 0)
+
+
+def test_new_customers_take_the_payable_jurnal_gives_its_customers(client):
+    """A batch create requires a payable account and the pipeline has none of its own: new
+    customers take the walk-in customer's, or, without a walk-in customer in Jurnal, the one
+    most of Jurnal's customers have, not Jurnal's first account of the kind."""
+    payable = client.post(
+        "accounts",
+        {"account": {"name": "Hutang Usaha Toko", "number": "2-20199", "category_id": 8}},
+    )["account"]
+    for name in ("Pemasok A", "Pemasok B"):
+        client.create_customer({"display_name": name, "default_ap_account_id": payable["id"]})
+    config = CONFIG.model_copy(update={"walk_in_customer": "Tamu"})  # not in Jurnal
+    orders = [_order(str(uuid.uuid4()), "Rina", "Wati")]
+    result = ensure_customers(client, _wanted(orders), config)
+    assert (len(result.created), result.failed) == (1, [])
+    (made,) = _ours(client).values()
+    assert made["default_ap_account"]["id"] == payable["id"]
