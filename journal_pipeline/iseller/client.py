@@ -33,6 +33,7 @@ import requests
 
 from journal_pipeline.iseller import paging
 from journal_pipeline.iseller.auth import TOKEN_EXPIRY_MARGIN_SECONDS, TokenSource
+from journal_pipeline.iseller.cancelled_lines import without_cancelled_lines
 from journal_pipeline.iseller.errors import (
     ISellerApiError,
     ISellerAuthError,
@@ -249,7 +250,7 @@ class ISellerClient:
             start=1,
         ):
             kept, where, twice = page_orders(page_items(payload, "orders", "GetOrders"), page)
-            orders.extend(kept)
+            orders.extend(without_cancelled_lines(order) for order in kept)
             origins.extend(where)
             conflicts.update(twice)
             for refund in payload.get("refunded_orders") or []:
