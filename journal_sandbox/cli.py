@@ -122,7 +122,8 @@ def _sandbox_options(func):
             "output_zone=requested|store, shift_cash=documented|actual|none, "
             "ppn_stated=charged|nominal, sets=composite|comboset, "
             "next_flag=everywhere|orders_only, shift_bound=both|modified_date, "
-            "order_modified=field|absent, shift_outlet=given|absent, order_bound=created|either; "
+            "order_modified=field|absent, shift_outlet=given|absent, order_bound=created|either, "
+            "modifier_sku=own|parent; "
             "presets: documented, loose). "
             "[env: SANDBOX_ISELLER_DIALECT]",
         ),

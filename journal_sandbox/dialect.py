@@ -86,6 +86,10 @@ order_bound         the lower date bound GetOrders needs (I-9): ``created``     
                     (``created_after`` always, as the document's table marks it
                     required: a modified window alone is refused) or ``either``
                     (``created_after`` or, in its place, ``modified_after``)
+modifier_sku        a modifier line's ``sku`` (I-35): ``own`` (the modifier's, as in    own
+                    ``product_modifier_sku``) or ``parent`` (the SKU of the line it
+                    modifies; the modifier's own only in ``product_modifier_sku`` and
+                    ``modifier_product_sku``)
 ==================  =================================================================  ==========
 
 A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
@@ -124,6 +128,7 @@ SHIFT_BOUNDS = ("both", "modified_date")
 ORDER_MODIFIED = ("field", "absent")
 SHIFT_OUTLETS = ("given", "absent")
 ORDER_BOUNDS = ("created", "either")
+MODIFIER_SKUS = ("own", "parent")
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,7 @@ class Dialect:
     order_modified: str = "field"
     shift_outlet: str = "given"
     order_bound: str = "created"
+    modifier_sku: str = "own"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -177,6 +183,7 @@ class Dialect:
             ("order_modified", ORDER_MODIFIED),
             ("shift_outlet", SHIFT_OUTLETS),
             ("order_bound", ORDER_BOUNDS),
+            ("modifier_sku", MODIFIER_SKUS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(

@@ -24,6 +24,11 @@
   ``bundles[]`` (ProductCombos) instead of ``ingredients[]`` (`list_set`). ``units_used[]``,
   ``cogs[]`` and every amount stay.
 
+- ``modifier_sku`` (I-35): ``own`` (the emulator's reading) gives a modifier line the
+  modifier's SKU in ``sku``, ``product_modifier_sku`` and ``modifier_product_sku``; ``parent``
+  gives its ``sku`` as the SKU of the line it modifies (the product the detail is "associated
+  to"), the modifier's own SKU only in the other two (`_modifier_skus`).
+
 Money is not touched here (`dialect_money`). A key moved or added keeps its place: the new one
 comes right after the documented one.
 """
@@ -81,6 +86,8 @@ def shape_order(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     transactions = order.get("transactions")
     if dialect.void_shape == "status_only" and transactions:
         order = {**order, "transactions": [t for t in transactions if t.get("type") != "void"]}
+    if dialect.modifier_sku == "parent":
+        order = _modifier_skus(order)
     if dialect.fulfilment == "fulfillment" and not dialect.order_ids:
         return order
     out = dict(order)
@@ -106,6 +113,22 @@ def shape_order(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
             for d in discounts
         ]
     return out
+
+
+def _modifier_skus(order: dict[str, Any]) -> dict[str, Any]:
+    """Each modifier line's ``sku`` as the SKU of the line before it that it modifies."""
+    details = order.get("order_details")
+    if not isinstance(details, list):
+        return order
+    lines: list[Any] = []
+    parent_sku = None
+    for line in details:
+        if line.get("product_modifier_id"):
+            line = {**line, "sku": parent_sku}
+        else:
+            parent_sku = line.get("sku")
+        lines.append(line)
+    return {**order, "order_details": lines}
 
 
 def sell_sets(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:

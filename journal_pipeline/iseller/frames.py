@@ -236,6 +236,17 @@ _PAYMENT_AS_IS = tuple(
 )
 
 
+def line_sku(detail: Mapping[str, Any]) -> Any:
+    """A line's SKU: a modifier's own (``product_modifier_sku``, or ``modifier_product_sku``
+    as the OrderDetail table names it, I-35) when the line is a modifier and names one, as its
+    ``sku`` may be read as the SKU of the product it modifies; else ``sku``."""
+    if text_or_none(detail.get("product_modifier_id")):
+        for key in ("product_modifier_sku", "modifier_product_sku"):
+            if (own := text_or_none(detail.get(key))) is not None:
+                return own
+    return detail.get("sku")
+
+
 def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
     orders: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
@@ -273,6 +284,7 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
             line["order_id"] = order_id
             line["line_no"] = index + 1
             line["variant_name"] = line_get("product_variant_name")
+            line["sku"] = line_sku(detail)
             line["quantity"] = _decimal(line_get("quantity"), "0")
             line["tax_percentage"] = _decimal(line_get("tax_percentage"))
             line["discount_percentage"] = _decimal(line_get("discount_percentage"))

@@ -52,9 +52,11 @@ DIALECTS = {
     # PPN 12% on a tax base of 11/12: lines state 12, the config says so (`stated_rate`)
     "store_zone_arrays_ppn_nominal": "output_zone=store,envelope=array,ppn_stated=nominal",
     # only what the document's tables list: no order modified_date, has_next_item on GetOrders
-    # only, GetRegisterShifts' lower bound named modified_date, no outlet on a register shift
+    # only, GetRegisterShifts' lower bound named modified_date, no outlet on a register shift,
+    # a modifier line's sku that of the product it modifies
     "document_tables": (
-        "order_modified=absent,next_flag=orders_only,shift_bound=modified_date,shift_outlet=absent"
+        "order_modified=absent,next_flag=orders_only,shift_bound=modified_date,"
+        "shift_outlet=absent,modifier_sku=parent"
     ),
 }
 PPN_NOMINAL = "ppn_stated=nominal"

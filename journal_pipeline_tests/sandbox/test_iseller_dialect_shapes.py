@@ -299,11 +299,17 @@ def test_page_base_zero_without_page_is_the_first_page(api: Api) -> None:
 # -- the pipeline reads every shape ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("spec", ["loose", "fulfilment=fulfilment", "loose,page_base=0"])
+@pytest.mark.parametrize(
+    "spec", ["loose", "fulfilment=fulfilment", "loose,page_base=0", "modifier_sku=parent"]
+)
 def test_the_pipeline_parses_every_shape_alike(api: Api, spec: str) -> None:
     documented = order_frames(api.orders())
     api.speak(spec)
-    shaped = order_frames(api.orders(page=0) if "page_base=0" in spec else api.orders())
+    raw = api.orders(page=0) if "page_base=0" in spec else api.orders()
+    if spec == "modifier_sku=parent":  # the modifiers' own SKUs only in product_modifier_sku
+        modifiers = [d for o in raw for d in o["order_details"] if d["product_modifier_id"]]
+        assert modifiers and all(d["sku"] != d["product_modifier_sku"] for d in modifiers)
+    shaped = order_frames(raw)
     for name in ("orders", "lines", "payments"):
         pd.testing.assert_frame_equal(getattr(shaped, name), getattr(documented, name))
 
