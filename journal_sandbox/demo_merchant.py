@@ -648,12 +648,14 @@ def generate_orders(
     orders_per_day: int = DEFAULT_ORDERS_PER_OUTLET_PER_DAY,
     first_sequence: int = 1,
     tax_rate: Decimal | None = None,
+    cash_rounding: int = CASH_ROUNDING,
 ) -> list[GeneratedOrder]:
     """All orders of one outlet for one business day, in order of placement.
 
     Depends only on the arguments. `first_sequence` numbers the order references
     (``#JKT-000123``); `DemoMerchant` chains it across days. ``tax_rate`` replaces the
     outlet's own (a rate that changed from a date, `DemoMerchant.tax_rate_on`).
+    ``cash_rounding``: the multiple a cash-only order's amount due is rounded to, half up.
     """
     outlet = outlet_profile(outlet_code)
     if tax_rate is not None:
@@ -732,7 +734,7 @@ def generate_orders(
             service_charge_rate=outlet.service_charge_rate,
             order_discount_percentage=MEMBER_DISCOUNT_PERCENT if member_discount else Decimal(0),
             promotion_amount=promotion.amount if promoted else 0,
-            round_to=CASH_ROUNDING if cash_only else 0,
+            round_to=cash_rounding if cash_only else 0,
         )
         details = []
         buying_price = 0
@@ -1099,9 +1101,13 @@ class DemoMerchant:
         outlet_count: int = len(OUTLETS),
         tax_changes: dict[str, tuple[date, Decimal]] | None = None,
         bank_holidays: Iterable[date] = (),
+        cash_rounding: int = CASH_ROUNDING,
     ):
         if orders_per_outlet_per_day < 0:
             raise ValueError("orders_per_outlet_per_day must be >= 0")
+        if cash_rounding < 1:
+            raise ValueError("cash_rounding must be >= 1 (1: no rounding)")
+        self.cash_rounding = cash_rounding
         self.seed = seed
         self.orders_per_outlet_per_day = orders_per_outlet_per_day
         self.start_date = start_date
@@ -1327,6 +1333,7 @@ class DemoMerchant:
             orders_per_day=self.orders_per_outlet_per_day,
             first_sequence=first,
             tax_rate=self.tax_rate_on(outlet_code, business_date),
+            cash_rounding=self.cash_rounding,
         )
         gift_cards = generate_gift_card_orders(
             self.seed,
@@ -1334,6 +1341,7 @@ class DemoMerchant:
             business_date,
             orders_per_day=self.orders_per_outlet_per_day,
             first_sequence=first + len(ordinary),
+            cash_rounding=self.cash_rounding,
         )
         return (*ordinary, *gift_cards)
 

@@ -45,6 +45,7 @@ def generate_gift_card_orders(
     *,
     orders_per_day: int,
     first_sequence: int,
+    cash_rounding: int | None = None,
 ) -> list[Any]:
     """The gift-card orders of one outlet's business day (`GeneratedOrder`s), numbered from
     `first_sequence`."""
@@ -85,7 +86,7 @@ def generate_gift_card_orders(
             tax_rate=Decimal(0),
             tax_inclusive=False,
             service_charge_rate=Decimal(0),
-            round_to=CASH_ROUNDING if method.gateway == "cash" else 0,
+            round_to=(cash_rounding or CASH_ROUNDING) if method.gateway == "cash" else 0,
         )
         line = money.lines[0]
         product_id = catalogue_uuid(seed, "product", GIFT_CARD.sku)

@@ -52,6 +52,7 @@ from typing import Any
 from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
 from journal_sandbox.demo_merchant import (
+    CASH_ROUNDING,
     DATE_FORMAT,
     DEFAULT_ORDERS_PER_OUTLET_PER_DAY,
     MAX_CHANGE_LAG_DAYS,
@@ -133,6 +134,18 @@ TOO_MANY_REQUESTS_MESSAGE = "Too Many Requests"
 FAULTS_ENV = "SANDBOX_ISELLER_FAULTS"
 #: Environment variable: ``1`` (or ``true``, ``yes``) rotates refresh tokens (assumption I-2).
 ROTATE_REFRESH_TOKENS_ENV = "SANDBOX_ISELLER_ROTATE_REFRESH_TOKENS"
+CASH_ROUNDING_ENV = "SANDBOX_ISELLER_CASH_ROUNDING"
+
+
+def _cash_rounding_from_env() -> int:
+    """The till's cash rounding (`SANDBOX_ISELLER_CASH_ROUNDING`, rupiah), else the demo's."""
+    text = os.environ.get(CASH_ROUNDING_ENV, "").strip()
+    if not text:
+        return CASH_ROUNDING
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{CASH_ROUNDING_ENV} is a whole number of rupiah >= 1, not {text!r}")
+    return int(text)
+
 
 _ORDER_DATE_FIELDS = ("order_date", "closed_date", "modified_date", "cancel_date")
 _SCHEMA = """
@@ -356,6 +369,9 @@ class ISellerSandbox:
       ``SANDBOX_ISELLER_ROTATE_REFRESH_TOKENS``, else no rotation.
     - `tax_changes`: outlet code → (first business day, new tax rate %): the outlet's orders
       from that day on are taxed at the new rate (a rate change, as PPN 11% → 12%).
+    - `cash_rounding`: the multiple a cash-only order's amount due is rounded to, half up
+      (I-31), default ``SANDBOX_ISELLER_CASH_ROUNDING``, else 100; 500 or 1,000 as some tills
+      round, so that orders are rounded down (and up) by more than Rp 100.
     - `bank_holidays`: weekdays the demo bank credits nothing: settlements due then arrive on
       the next open day (`bank_feed`).
     - `now`: the clock (tests); `client_id` / `client_secret`: the accepted credentials.
@@ -382,6 +398,7 @@ class ISellerSandbox:
         tax_changes: dict[str, tuple[date, Decimal]] | None = None,
         bank_holidays: Iterable[date] = (),
         rotate_refresh_tokens: bool | None = None,
+        cash_rounding: int | None = None,
     ):
         """``outlet_count`` beyond three adds copies of the demo outlets (`demo_outlets`)."""
         self.state_dir = Path(state_dir)
@@ -422,6 +439,7 @@ class ISellerSandbox:
             outlet_count=outlet_count,
             tax_changes=tax_changes,
             bank_holidays=bank_holidays,
+            cash_rounding=cash_rounding or _cash_rounding_from_env(),
         )
 
         self.router = Router()

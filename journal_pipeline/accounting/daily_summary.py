@@ -112,6 +112,8 @@ class _Group:
     target: Decimal = ZERO  # what Jurnal computes for these lines in their own orders
     shipping: Decimal = ZERO
     unpaid: Decimal = ZERO  # what the orders it carries still owe (on account)
+    deduction: Decimal = ZERO  # the tills' roundings down deducted (Pemotongan), not owed
+    rounding: Decimal = ZERO  # the orders' own rounding lines (a till's rounding up among them)
     orders: set[str] = field(default_factory=set)
 
 
@@ -349,9 +351,11 @@ def _outlet_summary(
         carrier = max((g for g in groups.values() if id(g) in parts), key=lambda g: parts[id(g)])
         carrier_of[doc.source_id] = carrier
         carrier.target += rest
+        carrier.rounding += rest - Decimal(str(body.get("shipping_price", 0)))
         carrier.shipping += Decimal(str(body.get("shipping_price", 0)))
         paid = _paid_at_sale(body, payments_by_invoice.get(doc.transaction_no, []))
         carrier.unpaid += Decimal(doc.expected_total or 0) - sum((a for _, a, _ in paid), ZERO)
+        carrier.deduction += Decimal(str(body.get("witholding_value", 0)))
         for account, amount, method in paid:
             by_account[account] += amount
             if method and account not in method_names:
@@ -380,7 +384,7 @@ def _outlet_summary(
         )
         for doc in docs
     ]
-    paid_on = [group.target - group.unpaid for group in ordered]
+    paid_on = [group.target - group.deduction - group.unpaid for group in ordered]
     documents = summary_documents(
         invoices, paid_on, by_account, method_names, config, day, outlet, sequence
     )
@@ -455,7 +459,7 @@ def _summary_invoice(
         tax_inclusive=group.inclusive,
         shipping=shipping,
         # the orders' own rounding lines (iSeller's cash rounding among them), plus cents
-        max_gap=Decimal(100) * (order_count + 1) + len(model),
+        max_gap=Decimal(100) * (order_count + 1) + len(model) + abs(group.rounding),
     )
     discount = group.discount
     if fit is None:
@@ -501,4 +505,8 @@ def _summary_invoice(
         body["discount_unit"] = json_number(discount)
     if shipping:
         body["shipping_price"] = json_number(shipping)
-    return {"body": body, "total": target, "orders": group.orders}
+    if group.deduction:  # as each order's invoice deducts it (`invoices._rounded_down_by`)
+        body["witholding_type"] = "value"
+        body["witholding_value"] = json_number(group.deduction)
+        body["witholding_account_name"] = config.account("rounding", outlet)
+    return {"body": body, "total": target - group.deduction, "orders": group.orders}

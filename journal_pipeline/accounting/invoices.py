@@ -120,18 +120,35 @@ def _on_a_tax_base_of_11_12(lines: list[LineRow], tax: Any, inclusive: bool) -> 
     )
 
 
+def _rounded_down_by(order: OrderRow, lines: list[InvoiceLine], discount: Decimal) -> int:
+    """How much the till rounded the order's amount due down when that is more than an invoice
+    discount may take (Jurnal's total of its lines above ``total_amount`` by the rounding,
+    under either sign reading of ``rounding_amount``, I-31); 0 otherwise."""
+    rounding = abs(order.rounding_amount)
+    if rounding <= 100:
+        return 0
+    expected = invoice_totals(
+        lines,
+        discount_value=discount,
+        tax_inclusive=bool(order.tax_inclusive),
+        shipping=Decimal(order.total_shipping_amount),
+    ).total
+    excess = to_rupiah(expected) - order.total_amount
+    return rounding if abs(excess - rounding) <= 100 else 0
+
+
 def _rounded_down(rounding: int, excess: int) -> str | None:
     """The fix when the excess of Jurnal's total is the till's rounding down of the amount due
-    (either sign reading of ``rounding_amount``, I-31), else None."""
+    (either sign reading of ``rounding_amount``, I-31) and no rounding account is mapped to
+    deduct it on, else None."""
     if not rounding or excess <= 0 or abs(excess - abs(rounding)) > 100:
         return None
     return (
         f"The till rounded the amount due down by {format_idr(abs(rounding))} "
         "(rounding_amount), more than an invoice discount may take without changing the tax, "
-        "and a Jurnal invoice line cannot be below zero. The order's journal is booked (the "
-        "rounding on the rounding account): post its invoice by hand in Jurnal for the amount "
-        f"due with a {format_idr(abs(rounding))} deduction (Pemotongan) on the rounding "
-        'account, then say so: journal-pipeline resolve <its key> --note "booked by hand".'
+        "and the invoice deducts it (Pemotongan) on the rounding account, which the config "
+        "does not map. Map the rounding role under accounts (README, accounts), then run the "
+        "day again."
     )
 
 
@@ -272,6 +289,24 @@ def _sales_invoice(
         # the till's own rounding up (either sign reading, I-31) goes on the rounding line
         max_shortfall=Decimal(100 + abs(order.rounding_amount)),
     )
+    deduction = 0
+    rounding_account = config.account("rounding", outlet_code)
+    if (
+        fit is None
+        and rounding_account
+        and (deduction := _rounded_down_by(order, model_lines, discount))
+    ):
+        # the till rounded the amount due down: the invoice is for the amount due, the rounding
+        # a deduction (Pemotongan) on the rounding account, so Jurnal's tax stays iSeller's
+        fit = fit_total(
+            model_lines,
+            Decimal(order.total_amount + deduction),
+            discount_value=discount,
+            tax_inclusive=bool(order.tax_inclusive),
+            shipping=Decimal(order.total_shipping_amount),
+        )
+        if fit is None:
+            deduction = 0
     if fit is None:
         expected = invoice_totals(
             model_lines,
@@ -328,6 +363,10 @@ def _sales_invoice(
         body["discount_unit"] = json_number(discount)
     if order.total_shipping_amount:
         body["shipping_price"] = order.total_shipping_amount
+    if deduction:
+        body["witholding_type"] = "value"
+        body["witholding_value"] = deduction
+        body["witholding_account_name"] = rounding_account
     if settlement.deposit:
         body["deposit_to_name"] = settlement.deposit_account
         body["deposit"] = settlement.deposit

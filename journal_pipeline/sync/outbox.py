@@ -78,10 +78,18 @@ class DocKind:
     resource: str
     root: str
     total_field: str
+    less_field: str | None = None  # taken off the total: what the customer owes is the rest
+
+    def total(self, record: Mapping[str, Any]) -> int:
+        total = to_rupiah(record.get(self.total_field))
+        return total - to_rupiah(record.get(self.less_field) or 0) if self.less_field else total
 
 
 KINDS = {
-    SALES_INVOICE: DocKind("sales_invoices", "sales_invoice", "original_amount"),
+    # a deduction (the till's rounding down, Pemotongan) is not owed: the order's total is
+    SALES_INVOICE: DocKind(
+        "sales_invoices", "sales_invoice", "original_amount", "witholding_amount"
+    ),
     RECEIVE_PAYMENT: DocKind("receive_payments", "receive_payment", "total"),
     SALES_RETURN: DocKind("sales_returns", "sales_return", "return_amount"),
     JOURNAL_ENTRY: DocKind("journal_entries", "journal_entry", "total_debit"),
@@ -236,7 +244,7 @@ class Outbox(OutboxBuilding):
         t = tables.outbox
         updates, logs = [], []
         for row, record, event in posted:
-            total = to_rupiah(record.get(kind.total_field))
+            total = kind.total(record)
             message = f"Jurnal id {record['id']}, total {format_idr(total)}"
             if event == "duplicate":
                 message = "already in Jurnal (earlier attempt); " + message

@@ -48,6 +48,7 @@ def synced_demo_week(
     history_days: int | None = None,
     bank_holidays: Sequence[date] = (),
     seed: int = 7,
+    cash_rounding: int | None = None,
 ) -> Iterator[SimpleNamespace]:
     """Yields ``iseller`` (the sandbox), ``jurnal`` (its handle), ``store`` (staging),
     ``results`` (each day's materialization result) and ``resources`` (to run a day again);
@@ -62,6 +63,7 @@ def synced_demo_week(
         faults="",
         dialect=dialect,
         bank_holidays=bank_holidays,
+        cash_rounding=cash_rounding,
     )
     server = iseller.serve().start()
     try:

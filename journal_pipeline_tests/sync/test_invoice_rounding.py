@@ -101,13 +101,49 @@ def test_a_till_rounding_up_by_more_than_a_hundred_posts_with_its_rounding_line(
     assert abs(Decimal(str(posted["tax_amount"])) - 18_602) < 1
 
 
-def test_a_till_rounding_down_by_more_than_a_hundred_is_held_saying_how_to_book_it():
+def test_a_till_rounding_down_by_more_than_a_hundred_is_deducted_on_the_rounding_account(
+    outbox, client
+):
+    # rounded down to Rp 500: 187,702 → 187,500; the invoice is for the amount due, the 202 a
+    # deduction (Pemotongan) on the rounding account, so Jurnal's tax stays iSeller's
     order = _rounded(187_500, -202)
     sales = posting_rules.sales_of_day(order_frames([order]), CONFIG, DAY)
     _, journal_holds = posting_rules.journal_lines(sales, CONFIG)
-    assert journal_holds == []  # the journal books the rounding on the rounding account
     documents, holds = invoices.sales_invoices(sales, CONFIG)
+    assert (journal_holds, holds) == ([], [])
+    body = documents[0].payload["sales_invoice"]
+    rounding_account = CONFIG.account("rounding", "JKT")
+    assert (body["witholding_type"], body["witholding_value"]) == ("value", 202)
+    assert body["witholding_account_name"] == rounding_account
+    assert body["deposit"] == 187_500 and documents[0].expected_total == 187_500
+    outbox.enqueue(DAY, documents, [])
+    ensure_products(client, wanted_products(outbox.pending_payloads(DAY), CONFIG))
+    result = outbox.post_pending(DAY, client)
+    assert (result.posted, result.failed) == (1, 0)
+    (posted,) = [
+        i
+        for i in client.iter_list("sales_invoices", "sales_invoices")
+        if i["custom_id"] == order["order_id"]
+    ]
+    assert Decimal(str(posted["original_amount"])) == Decimal(187_702)
+    assert Decimal(str(posted["witholding_amount"])) == Decimal(202)
+    assert Decimal(str(posted["remaining"])) == 0
+    # Jurnal's tax is the unrounded order's (iSeller's 18,602 less the rupiah its per-line
+    # rounding adds, which the order's Pembulatan line of Rp 1 carries)
+    assert Decimal(str(posted["tax_amount"])) == Decimal(18_601)
+    # the outbox compares what the customer owes, the order's total
+    (row,) = [r for r in outbox.documents(DAY).itertuples() if r.doc_type == "sales_invoice"]
+    assert (row.status, row.posted_total, row.expected_total) == ("posted", 187_500, 187_500)
+
+
+def test_a_till_rounding_down_without_a_rounding_account_is_held_naming_the_role():
+    order = _rounded(187_500, -202)
+    config = CONFIG.model_copy(
+        update={"accounts": {k: v for k, v in CONFIG.accounts.items() if k != "rounding"}}
+    )
+    sales = posting_rules.sales_of_day(order_frames([order]), config, DAY)
+    documents, holds = invoices.sales_invoices(sales, config)
     assert documents == []
     (hold,) = holds
     assert "rounded the amount due down by Rp 202" in hold.reason
-    assert "Pemotongan" in hold.reason
+    assert "Pemotongan" in hold.reason and "rounding role" in hold.reason
