@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
+from journal_pipeline.core.database_url import with_installed_driver
 from journal_pipeline.jurnal.rate_limit import RateLimiter, Window
 
 DEFAULT_TABLE_PREFIX = "jurnal_rate_limit"
@@ -60,7 +61,9 @@ class SqlRateLimiter(RateLimiter):
             url = database.url
             engine = database
         else:
-            url = sa.make_url(database)
+            url = sa.make_url(
+                with_installed_driver(database) if isinstance(database, str) else database
+            )
             engine = None
         self._dialect = url.get_backend_name()
         self._owns_engine = engine is None or self._dialect == "sqlite"

@@ -17,6 +17,7 @@ import tenacity
 from sqlalchemy.engine import Engine
 
 from journal_pipeline.core.cash_count import CASH_COUNT_ENTRY
+from journal_pipeline.core.database_url import with_installed_driver
 from journal_pipeline.core.decimal_json import decimal_loads
 from journal_pipeline.core.order_changes import changed_at
 from journal_pipeline.core.personal_data import without_contacts
@@ -466,6 +467,7 @@ def _db_time(engine: Engine, moment: datetime) -> datetime:
 
 
 def _make_engine(url: str) -> Engine:
+    url = with_installed_driver(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30})
 
