@@ -120,21 +120,13 @@ def _on_a_tax_base_of_11_12(lines: list[LineRow], tax: Any, inclusive: bool) -> 
     )
 
 
-def _rounded_down_by(order: OrderRow, lines: list[InvoiceLine], discount: Decimal) -> int:
+def _rounded_down_by(order: OrderRow, expected: Decimal) -> int:
     """How much the till rounded the order's amount due down when that is more than an invoice
-    discount may take (Jurnal's total of its lines above ``total_amount`` by the rounding,
-    under either sign reading of ``rounding_amount``, I-31); 0 otherwise."""
+    discount may take (Jurnal's total of its lines, ``expected``, above ``total_amount`` by
+    the rounding, under either sign reading of ``rounding_amount``, I-31); 0 otherwise."""
     rounding = abs(order.rounding_amount)
-    if rounding <= 100:
-        return 0
-    expected = invoice_totals(
-        lines,
-        discount_value=discount,
-        tax_inclusive=bool(order.tax_inclusive),
-        shipping=Decimal(order.total_shipping_amount),
-    ).total
     excess = to_rupiah(expected) - order.total_amount
-    return rounding if abs(excess - rounding) <= 100 else 0
+    return rounding if rounding > 100 and abs(excess - rounding) <= 100 else 0
 
 
 def _rounded_down(rounding: int, excess: int) -> str | None:
@@ -291,22 +283,6 @@ def _sales_invoice(
     )
     deduction = 0
     rounding_account = config.account("rounding", outlet_code)
-    if (
-        fit is None
-        and rounding_account
-        and (deduction := _rounded_down_by(order, model_lines, discount))
-    ):
-        # the till rounded the amount due down: the invoice is for the amount due, the rounding
-        # a deduction (Pemotongan) on the rounding account, so Jurnal's tax stays iSeller's
-        fit = fit_total(
-            model_lines,
-            Decimal(order.total_amount + deduction),
-            discount_value=discount,
-            tax_inclusive=bool(order.tax_inclusive),
-            shipping=Decimal(order.total_shipping_amount),
-        )
-        if fit is None:
-            deduction = 0
     if fit is None:
         expected = invoice_totals(
             model_lines,
@@ -314,13 +290,33 @@ def _sales_invoice(
             tax_inclusive=bool(order.tax_inclusive),
             shipping=Decimal(order.total_shipping_amount),
         ).total
+        deduction = _rounded_down_by(order, expected) if rounding_account else 0
+        if deduction:
+            # the till rounded the amount due down: the invoice is for the amount due, the
+            # rounding a deduction (Pemotongan) on the rounding account, so Jurnal's tax stays
+            # iSeller's
+            fit = fit_total(
+                model_lines,
+                Decimal(order.total_amount + deduction),
+                discount_value=discount,
+                tax_inclusive=bool(order.tax_inclusive),
+                shipping=Decimal(order.total_shipping_amount),
+            )
+            deduction = deduction if fit is not None else 0
+    if fit is None:
         return hold(
             f"Jurnal would compute {format_idr(to_rupiah(expected))} (exactly {expected}) for its "
             f"invoice but the order's total is {format_idr(order.total_amount)}, more than "
             "rounding apart. "
             + (
                 _on_a_tax_base_of_11_12(lines, tax, bool(order.tax_inclusive))
-                or _rounded_down(order.rounding_amount, to_rupiah(expected) - order.total_amount)
+                or (
+                    None
+                    if rounding_account
+                    else _rounded_down(
+                        order.rounding_amount, to_rupiah(expected) - order.total_amount
+                    )
+                )
                 or "Correct the order's tax and discounts in iSeller or post it by hand."
             )
         )
