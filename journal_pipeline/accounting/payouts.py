@@ -13,6 +13,11 @@ row posts nothing. Keys follow the statement line: entry ``payout:<line key>``, 
 ``PAYOUT/<line key>``, number ``PAYOUT/<YYYYMMDD receipt>/<bank reference>`` (the line key's
 first 16 characters instead when the reference is empty, long, or shared by another receipt of
 the day).
+
+A payout posted for a line that no row holds any more (the row matched another line since) is
+not posted again nor undone silently: it is a held record of its receipt day naming the transfer
+and how to reverse it (``payout:STANDING/<line key>``), and while it stands, no other payout of
+the same row (outlet, method, takings day) is posted; each is held, naming it.
 """
 
 from __future__ import annotations
@@ -41,6 +46,10 @@ PAID_STATUSES = ("matched", "short", "over")
 NUMBER_PREFIX = "PAYOUT/"
 READABLE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,29}")
 FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
+STANDING = "STANDING/"  # source id prefix of the hold of a payout whose line no row holds
+MEMO_HEAD = re.compile(
+    r"^(?P<method>.+?) settlement of (?P<outlet>\S+) takings (?P<day>[-\d]{10}):"
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,54 @@ class Receipt:
         )
 
 
+@dataclass(frozen=True)
+class StandingPayout:
+    """A payout posted to Jurnal for a bank line that no reconciliation row holds any more."""
+
+    line_key: str
+    number: str
+    amount: int
+    received_date: date
+    outlet_code: str
+    clearing: str
+    bank_account: str
+    memo: str
+    jurnal_id: int | None = None
+
+    @property
+    def row(self) -> TakingsKey | None:
+        """(outlet, method, takings day) its memo names (`memo_head`), if it names one."""
+        found = MEMO_HEAD.match(self.memo)
+        if found is None:
+            return None
+        try:
+            return (found["outlet"], found["method"], date.fromisoformat(found["day"]))
+        except ValueError:
+            return None
+
+    @property
+    def label(self) -> str:
+        jurnal = f", Jurnal id {self.jurnal_id}" if self.jurnal_id is not None else ""
+        return (
+            f"payout {self.number} ({format_idr(self.amount)} from {self.clearing} to "
+            f"{self.bank_account} on {self.received_date.isoformat()}{jurnal})"
+        )
+
+    @property
+    def reversal(self) -> str:
+        return (
+            f"If that line was not this settlement, delete the bank transfer {self.number} in "
+            f"Jurnal (or transfer {format_idr(self.amount)} back from {self.bank_account} to "
+            f"{self.clearing}), then run: journal-pipeline resolve "
+            f'{PAYOUT}:{STANDING}{self.line_key} --note "<what was done>"'
+        )
+
+
+def memo_head(method: str, outlet_code: str, takings_date: date) -> str:
+    """The start of a payout's memo: it names the row the payout settles."""
+    return f"{method} settlement of {outlet_code} takings {takings_date.isoformat()}"
+
+
 @dataclass
 class PayoutBuild:
     """The payouts of one receipt day."""
@@ -118,12 +175,29 @@ def payout_entries(
     config: MerchantConfig,
     day: date,
     booked: Mapping[TakingsKey, str] | None = None,
+    standing: Iterable[StandingPayout] = (),
 ) -> PayoutBuild:
     """The payouts of the receipts that arrived on ``day`` (others are left out). ``booked``:
     the clearing account each (outlet, method, takings day) was booked into; a settlement
     leaves that account even when the config has mapped the method elsewhere since (the
-    config's account serves takings without one)."""
+    config's account serves takings without one). ``standing``: payouts posted for lines no
+    row holds any more; each is held on its receipt day, and blocks its row's other payouts."""
     build = PayoutBuild(day)
+    standing = list(standing)
+    for old in standing:
+        if old.received_date == day:
+            build.holds.append(
+                Hold(
+                    "bank_statement_line",
+                    f"{STANDING}{old.line_key}",
+                    old.number,
+                    old.outlet_code,
+                    day,
+                    f"The {old.label} moved money for a bank line that no reconciliation row "
+                    f"holds any more ({old.memo}). {old.reversal}",
+                    PAYOUT,
+                )
+            )
     todays = sorted(
         (r for r in receipts if r.received_date == day and r.status in PAID_STATUSES),
         key=lambda r: (r.outlet_code, r.method, r.takings_date, r.line_key),
@@ -131,6 +205,17 @@ def payout_entries(
     numbers = payout_numbers(todays)
     for receipt in todays:
         key = (receipt.outlet_code, receipt.method, receipt.takings_date)
+        earlier = [old for old in standing if old.row == key and old.line_key != receipt.line_key]
+        if earlier:
+            _hold(
+                build,
+                receipt,
+                numbers[receipt.line_key],
+                f"the {earlier[0].label} already moved this settlement's money out of clearing, "
+                f"for another bank line; it is not posted a second time. {earlier[0].reversal}; "
+                "the next run posts this one",
+            )
+            continue
         _add(build, receipt, numbers[receipt.line_key], config, (booked or {}).get(key))
     return build
 
@@ -140,12 +225,15 @@ def booked_accounts(
 ) -> dict[TakingsKey, str]:
     """(outlet, method, takings day) → the account a method's takings are in: of the canonical
     journal's debits on ``payment:<method>`` lines (outlet, role, day, account, debit), the
-    account debited most that day, whatever the config maps the method to now."""
-    keys = set(wanted)
+    account debited most that day, whatever the config maps the method to now (a method
+    compared without case: the journal books it as each payment spells it)."""
+    keys = {
+        (outlet, method.casefold(), day): (outlet, method, day) for outlet, method, day in wanted
+    }
     best: dict[TakingsKey, tuple[int, str]] = {}
     for outlet, role, day, account, debit in debits:
-        key = (outlet, role.removeprefix(PAYMENT_ROLE), day)
-        if key in keys and account and (key not in best or int(debit) > best[key][0]):
+        key = keys.get((outlet, role.removeprefix(PAYMENT_ROLE).casefold(), day))
+        if key and account and (key not in best or int(debit) > best[key][0]):
             best[key] = (int(debit), account)
     return {key: account for key, (_, account) in best.items()}
 
@@ -204,8 +292,8 @@ def _add(
     custom_id = f"{NUMBER_PREFIX}{receipt.line_key}"
     short = receipt.expected - rupiah
     memo = (
-        f"{receipt.method} settlement of {receipt.outlet_code} takings "
-        f"{receipt.takings_date.isoformat()}: bank reference {receipt.reference or '-'}"
+        f"{memo_head(receipt.method, receipt.outlet_code, receipt.takings_date)}: "
+        f"bank reference {receipt.reference or '-'}"
     )
     if mapped and mapped.casefold() != clearing.casefold():
         memo += f"; out of {clearing}, where the takings were booked (now mapped to {mapped})"

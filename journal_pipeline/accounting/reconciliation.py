@@ -13,12 +13,14 @@ Matching against the bank account's money-in lines; a line is claimed by one row
 1. a line naming the outlet code, the day (``YYYYMMDD``) and a keyword of the method, dated
    from ``match_window_days`` before the expected date on (however late it arrives);
 2. else a line of exactly the expected amount within ``match_window_days`` of the due date;
-3. else the line nearest the due date within the window.
+3. else the line nearest the due date within the window whose amount is within
+   ``cash_difference_tolerance`` of the expected one: only a suggestion (status
+   ``suggested``), for a person to confirm; no payout moves money on it.
 
 Lines that name an outlet and a day (another row's) are left to step 1. Status: ``matched``
-(received = expected), ``short`` / ``over`` (received, with a variance), ``pending`` (nothing
-yet, not overdue), ``overdue`` (nothing, more than ``overdue_after_days`` past the due date),
-``nothing_due`` (refunds took all), ``not_settled`` (no settlement rule).
+(received = expected), ``short`` / ``over`` (received, with a variance), ``suggested`` (step 3),
+``pending`` (nothing yet, not overdue), ``overdue`` (nothing, more than ``overdue_after_days``
+past the due date), ``nothing_due`` (refunds took all), ``not_settled`` (no settlement rule).
 """
 
 from __future__ import annotations
@@ -47,10 +49,11 @@ from journal_pipeline.core.orders import OrderFrames
 from journal_pipeline.core.statement_lines import StatementLine
 
 MATCHED, SHORT, OVER, PENDING, OVERDUE = "matched", "short", "over", "pending", "overdue"
-NOTHING_DUE, NOT_SETTLED = "nothing_due", "not_settled"
-STATUSES = (MATCHED, SHORT, OVER, PENDING, OVERDUE, NOTHING_DUE, NOT_SETTLED)
+NOTHING_DUE, NOT_SETTLED, SUGGESTED = "nothing_due", "not_settled", "suggested"
+STATUSES = (MATCHED, SHORT, OVER, SUGGESTED, PENDING, OVERDUE, NOTHING_DUE, NOT_SETTLED)
 SETTLEMENT, NOT_SETTLED_ROW, UNMATCHED_LINE = "settlement", "not_settled", "unmatched_line"
 MONEY_BACK = ("refund", "void")
+DAY_NAMED = re.compile(r"(?<!\d)20\d{6}(?!\d)")  # a day a line names: YYYYMMDD
 
 # words a bank or gateway writes on a settlement line, by iSeller gateway (I-22); the method's
 # own name counts too
@@ -155,8 +158,10 @@ def expected_settlements(
         if pay.status != "success" or pay.business_date != day:
             continue
         method = payment_method(pay.payment_type_name, pay.gateway) or "unknown"
-        key = (pay.outlet_code or "?", method)
-        row = sums.setdefault(key, _Sums(gateway=text_or_none(pay.gateway)))
+        key = (pay.outlet_code or "?", method.casefold())  # one row however it is spelled
+        row = sums.setdefault(
+            key, _Sums(gateway=text_or_none(pay.gateway), method=canonical_method(method, config))
+        )
         amount = int(pay.amount)
         if pay.type == "sale":
             row.takings += amount
@@ -166,7 +171,8 @@ def expected_settlements(
         elif pay.type in MONEY_BACK:
             row.refunds += amount
     rows = []
-    for (outlet, method), row in sorted(sums.items()):
+    for (outlet, _), row in sorted(sums.items(), key=lambda item: (item[0][0], item[1].method)):
+        method = row.method
         rule = config.settlement(method, row.gateway)
         rows.append(
             Expected(
@@ -190,10 +196,20 @@ class _Sums:
     """Running totals of one outlet's payment method over the day."""
 
     gateway: str | None
+    method: str
     takings: int = 0
     refunds: int = 0
     mdr: int = 0
     booked: int = 0
+
+
+def canonical_method(method: str, config: MerchantConfig) -> str:
+    """The method as the config spells it now (``settlements``, ``payment_methods``, compared
+    without case; then its history's), else as given: "DEBIT BCA" is "Debit BCA"."""
+    root = config._root or config  # one spelling whichever period the day is of
+    names = [name for c in (root, config) for name in (*c.settlements, *c.payment_methods)]
+    names += [name for outlet in config.outlets.values() for name in outlet.payment_methods]
+    return next((name for name in names if name.casefold() == method.casefold()), method)
 
 
 def _void_dates(dated: pd.DataFrame, config: MerchantConfig) -> dict[str, date | None]:
@@ -235,9 +251,23 @@ def names_row(line: StatementLine, row: Expected) -> bool:
 def addressed(line: StatementLine, outlets: Iterable[str]) -> bool:
     """The line names an outlet and a day: it belongs to that row only (step 1)."""
     text = _text(line)
-    return re.search(r"(?<!\d)20\d{6}(?!\d)", text) is not None and any(
+    return DAY_NAMED.search(text) is not None and any(
         _has_word(text, code.casefold()) for code in outlets
     )
+
+
+def named_days(line: StatementLine, outlets: Iterable[str]) -> set[date]:
+    """The business days an addressed line names (``YYYYMMDD``), the days it may settle
+    however late it arrives; none for a line that names no outlet."""
+    if not addressed(line, outlets):
+        return set()
+    days = set()
+    for digits in DAY_NAMED.findall(_text(line)):
+        try:
+            days.add(date(int(digits[:4]), int(digits[4:6]), int(digits[6:])))
+        except ValueError:
+            continue  # digits that are no date
+    return days
 
 
 def reconcile(
@@ -252,6 +282,7 @@ def reconcile(
     dated ``day`` that no row (of this day or, ``claimed_elsewhere``, another) claimed."""
     rows = list(expected)
     window = timedelta(days=config.reconciliation.match_window_days)
+    tolerance = config.reconciliation.cash_difference_tolerance
     candidates = [
         line for line in lines if line.money_in and line.line_key not in claimed_elsewhere
     ]
@@ -260,7 +291,7 @@ def reconcile(
         (r for r in rows if r.bank_account is not None and r.expected > 0),
         key=lambda r: (r.expected_date, r.outlet_code, r.method),
     )
-    matches: dict[str, tuple[StatementLine, str]] = {}
+    matches: dict[str, tuple[StatementLine, str | None]] = {}  # None: a suggestion
     taken: set[str] = set()
 
     def usable(row: Expected, line: StatementLine) -> bool:
@@ -295,15 +326,15 @@ def reconcile(
                 if usable(row, line)
                 and abs(line.line_date - due) <= window
                 and not addressed(line, outlets)
-                and (not exact or line.amount == row.expected)
+                and (
+                    line.amount == row.expected
+                    if exact
+                    else abs(line.amount - row.expected) <= tolerance
+                )
             ]
             if found:
                 best = min(found, key=lambda x: (abs((x.line_date - due).days), x.line_key))
-                why = (
-                    "the same amount, the nearest date in the match window"
-                    if exact
-                    else "the nearest line in the match window (amount differs)"
-                )
+                why = "the same amount, the nearest date in the match window" if exact else None
                 matches[row.row_key] = (best, why)
                 taken.add(best.line_key)
     result = [_row(r, matches.get(r.row_key), config, as_of) for r in rows]
@@ -315,7 +346,10 @@ def reconcile(
 
 
 def _row(
-    row: Expected, match: tuple[StatementLine, str] | None, config: MerchantConfig, as_of: date
+    row: Expected,
+    match: tuple[StatementLine, str | None] | None,
+    config: MerchantConfig,
+    as_of: date,
 ) -> ReconRow:
     money = f"took {format_idr(row.takings)}"
     if row.refunds:
@@ -336,6 +370,12 @@ def _row(
         variance = line.amount - row.expected
         status = MATCHED if variance == 0 else SHORT if variance < 0 else OVER
         said = "" if variance == 0 else f"; {format_idr(abs(to_rupiah(variance)))} {status}"
+        if why is None:  # step 3: a line that may be this settlement, for a person to say
+            status, why = SUGGESTED, "the nearest line in the match window, amount differs"
+            said += (
+                "; a suggested match: the line names neither the outlet nor the day, so no "
+                "payout moves it; if the bank confirms it, book its transfer from clearing by hand"
+            )
         return _settlement_row(
             row,
             status,

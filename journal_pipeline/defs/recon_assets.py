@@ -16,6 +16,7 @@ import pandas as pd
 from journal_pipeline.accounting.documents import PAYOUT
 from journal_pipeline.accounting.reconciliation import (
     OVERDUE,
+    SUGGESTED,
     UNMATCHED_LINE,
     ReconRow,
     status_counts,
@@ -239,11 +240,13 @@ def _idr(amount: int | Decimal | None) -> str:
 
 
 def _totals(rows: list[ReconRow]) -> dict[str, Any]:
-    """Rupiah expected of the day's settlements, and received against them."""
+    """Rupiah expected of the day's settlements, and received against them (a suggested
+    match is not received until a person confirms it)."""
     settlements = [r for r in rows if r.kind != UNMATCHED_LINE and r.expected is not None]
+    received = [r for r in settlements if r.status != SUGGESTED]
     return {
         **rupiah("expected_total", sum(r.expected or 0 for r in settlements)),
-        **rupiah("received_total", sum(to_rupiah(r.received or 0) for r in settlements)),
+        **rupiah("received_total", sum(to_rupiah(r.received or 0) for r in received)),
     }
 
 

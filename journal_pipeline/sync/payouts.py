@@ -5,7 +5,9 @@ queued in the outbox and posted once.
 Payouts are built apart from the day's sales (document type ``payout``, journal part
 ``payout``). A receipt day's payouts are rebuilt whole from every staged reconciliation row
 paid that day, whatever business day the row is of, so running any day again never posts a
-receipt twice and withdraws an unposted payout whose line no row claims any more.
+receipt twice and withdraws an unposted payout whose line no row claims any more. A posted
+payout whose line no row claims any more is held on its receipt day for a person, and blocks a
+second payout of its row (`accounting.payouts.StandingPayout`).
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from datetime import date
 import sqlalchemy as sa
 
 from journal_pipeline.accounting.documents import PAYOUT
-from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.holds import BY_HAND, Hold
 from journal_pipeline.accounting.payouts import (
+    NUMBER_PREFIX,
     PAYMENT_ROLE,
+    STANDING,
     PayoutBuild,
     Receipt,
+    StandingPayout,
     TakingsKey,
     booked_accounts,
     payout_entries,
@@ -29,7 +34,7 @@ from journal_pipeline.accounting.payouts import (
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.reconciliation import receipt_days, received_on
-from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.storage.store import StagingStore, loads
 from journal_pipeline.sync.outbox import Outbox, PostResult
 from journal_pipeline.sync.outbox_building import OPEN_STATES
 from journal_pipeline.sync.ports import JurnalWriter
@@ -39,7 +44,54 @@ def build_payouts(store: StagingStore, config: MerchantConfig, receipt_day: date
     """The payouts of the settlements whose money arrived on ``receipt_day``, each out of the
     clearing account its takings were booked into."""
     receipts = [Receipt.from_row(row) for row in received_on(store, receipt_day)]
-    return payout_entries(receipts, config, receipt_day, booked_clearing(store, receipts))
+    booked = booked_clearing(store, receipts)
+    return payout_entries(receipts, config, receipt_day, booked, standing_payouts(store))
+
+
+def standing_payouts(store: StagingStore) -> list[StandingPayout]:
+    """Payouts posted for bank lines that no staged reconciliation row holds any more, less
+    those a person has settled (their hold resolved by hand)."""
+    t, recon = tables.outbox, tables.cash_bank_reconciliation
+    with store.engine.connect() as conn:
+        posted = conn.execute(
+            sa.select(t).where(t.c.doc_type == PAYOUT, t.c.status == "posted")
+        ).all()
+        held = set(
+            conn.execute(
+                sa.select(recon.c.line_key).where(
+                    recon.c.row_kind == "settlement", recon.c.line_key.is_not(None)
+                )
+            ).scalars()
+        )
+        settled = set(
+            conn.execute(
+                sa.select(t.c.source_id).where(
+                    t.c.doc_type == PAYOUT,
+                    t.c.status == BY_HAND,
+                    t.c.source_id.startswith(STANDING),
+                )
+            ).scalars()
+        )
+    standing = []
+    for row in posted:
+        line_key = str(row.source_id).removeprefix(NUMBER_PREFIX)
+        if line_key in held or f"{STANDING}{line_key}" in settled:
+            continue
+        body = loads(row.payload or "{}").get("bank_transfer", {})
+        standing.append(
+            StandingPayout(
+                line_key=line_key,
+                number=str(row.transaction_no),
+                amount=int(row.expected_total or 0),
+                received_date=row.business_date,
+                outlet_code=str(row.outlet_code or ""),
+                clearing=str(body.get("refund_from_name", "")),
+                bank_account=str(body.get("deposit_to_name", "")),
+                memo=str(body.get("memo", "")),
+                jurnal_id=None if row.jurnal_id is None else int(row.jurnal_id),
+            )
+        )
+    return standing
 
 
 def booked_clearing(store: StagingStore, receipts: Iterable[Receipt]) -> dict[TakingsKey, str]:
@@ -54,7 +106,9 @@ def booked_clearing(store: StagingStore, receipts: Iterable[Receipt]) -> dict[Ta
         .add_columns(sa.func.sum(t.c.debit).label("debit"))
         .where(
             t.c.business_date.in_({day for _, _, day in wanted}),
-            t.c.account_role.in_({f"{PAYMENT_ROLE}{method}" for _, method, _ in wanted}),
+            sa.func.lower(t.c.account_role).in_(
+                {f"{PAYMENT_ROLE}{method}".lower() for _, method, _ in wanted}
+            ),
             t.c.debit > 0,
         )
         .group_by(t.c.outlet_code, t.c.account_role, t.c.business_date, t.c.account_name)
@@ -91,9 +145,10 @@ def open_payout_days(store: StagingStore) -> set[date]:
 
 
 def payout_days(store: StagingStore, day: date) -> list[date]:
-    """The receipt days to build after reconciling ``day``: those its rows were paid on, and
-    those with a payout still to post."""
-    return sorted(set(receipt_days(store, day)) | open_payout_days(store))
+    """The receipt days to build after reconciling ``day``: those its rows were paid on, those
+    with a payout still to post, and those of a posted payout whose line no row holds."""
+    standing = {old.received_date for old in standing_payouts(store)}
+    return sorted(set(receipt_days(store, day)) | open_payout_days(store) | standing)
 
 
 @dataclass

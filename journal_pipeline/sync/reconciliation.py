@@ -19,6 +19,7 @@ from journal_pipeline.accounting.reconciliation import (
     Expected,
     ReconRow,
     expected_settlements,
+    named_days,
     reconcile,
 )
 from journal_pipeline.bank.jurnal_statement import jurnal_money_in
@@ -71,8 +72,16 @@ def _expected_of(raw: list[Any], config: MerchantConfig, day: date) -> list[Expe
 
 
 def _touching(store: StagingStore, config: MerchantConfig, day: date) -> list[dict[str, Any]]:
+    """The staged orders the day's takings, refunds and voids are in, found as the journal
+    build finds them (`sync.day.build_journal`): closed or last modified on the day, refunded
+    on it (an order changed again later is no longer found by its dates), or booked on it."""
     start, end = merged_window_utc(day, config.zones())
-    return store.orders_touching(start, end)
+    raw = store.orders_touching(start, end)
+    seen = {str(order["order_id"]) for order in raw}
+    margin = timedelta(days=1)
+    refunded = [i for i in store.refunded_order_ids(start - margin, end + margin) if i not in seen]
+    raw = [*raw, *store.orders_by_id(refunded)]
+    return [*raw, *revisions.orders_booked_on(store, day, {str(o["order_id"]) for o in raw})]
 
 
 def bank_accounts(config: MerchantConfig) -> list[str]:
@@ -169,13 +178,19 @@ def day_takings(
 def takings_differences(
     expected: Iterable[Expected], journal: Mapping[tuple[str, str], int]
 ) -> list[str]:
-    """A sentence per outlet and method whose takings differ from the journal's debits."""
-    seen = {}
+    """A sentence per outlet and method whose takings differ from the journal's debits (a
+    method compared without case: the journal books it as each payment spells it)."""
+    seen: dict[tuple[str, str], int] = {}
     for row in expected:
         seen[(row.outlet_code, row.method)] = row.booked_takings
+    named = {(outlet, method.casefold()): method for outlet, method in seen}
+    booked_as: dict[tuple[str, str], int] = {}
+    for (outlet, method), debit in journal.items():
+        key = (outlet, named.get((outlet, method.casefold()), method))
+        booked_as[key] = booked_as.get(key, 0) + debit
     problems = []
-    for key in sorted(set(seen) | {k for k, v in journal.items() if v}):
-        ours, booked = seen.get(key, 0), journal.get(key, 0)
+    for key in sorted(set(seen) | {k for k, v in booked_as.items() if v}):
+        ours, booked = seen.get(key, 0), booked_as.get(key, 0)
         if ours != booked:
             problems.append(
                 f"{key[0]} {key[1]}: payments {ours:,} vs journal clearing debits {booked:,} "
@@ -201,7 +216,8 @@ def stage_statement_files(
 def days_touched(lines: Iterable[StatementLine], config: MerchantConfig, today: date) -> list[date]:
     """Business days whose settlements the lines may pay: from the longest lag plus the match
     window (and a weekend) before each line's date, further back over the bank's holidays,
-    up to it."""
+    up to it; and the day a money-in line names with its outlet, however long before (step 1
+    matches a named line however late it arrives)."""
     lag = max((rule.lag_days for rule in config.all_settlements()), default=0)
     window = timedelta(days=config.reconciliation.match_window_days)
     back = window + timedelta(days=lag + 2)
@@ -214,4 +230,7 @@ def days_touched(lines: Iterable[StatementLine], config: MerchantConfig, today: 
             if current >= config.start_date:
                 days.add(current)
             current += timedelta(days=1)
+        if line.money_in:
+            named = named_days(line, config.outlets)
+            days |= {d for d in named if config.start_date <= d <= min(line.line_date, today)}
     return sorted(days)

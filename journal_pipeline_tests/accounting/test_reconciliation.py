@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from journal_pipeline.accounting.payouts import Receipt, payout_entries
 from journal_pipeline.accounting.reconciliation import (
     add_business_days,
     expected_settlements,
@@ -13,7 +14,7 @@ from journal_pipeline.config import MerchantConfig, load_config
 from journal_pipeline.core.bank_calendar import bank_calendar
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.sync.reconciliation import reported_mdr
-from journal_pipeline_tests.recon_orders import DAY, bank_lines, day_orders, line
+from journal_pipeline_tests.recon_orders import DAY, bank_lines, day_orders, line, paid_order
 from journal_sandbox.defaults import DEMO_CONFIG
 
 CONFIG = load_config(DEMO_CONFIG)
@@ -211,3 +212,41 @@ def test_a_line_is_claimed_once_and_a_line_named_for_another_day_is_left_alone()
     assert by["Debit BCA"].status == "pending"  # the other line names Thursday's payout
     claimed = [r.line_key for r in rows if r.line_key and r.kind == "settlement"]
     assert len(claimed) == len(set(claimed)) == 1
+
+
+def test_an_unnamed_line_near_the_amount_is_only_a_suggestion():
+    """The card settlement (expected 326,707, due Tuesday the 24th) has not arrived. A
+    customer's transfer of 5,000,000 on the 24th names no outlet or day: 4,673,293 off, beyond
+    the tolerance (Rp 100,000), it settles nothing. A line of 320,000 (6,707 short, within the
+    tolerance) is suggested, for a person to confirm, and pays nothing out."""
+    stranger = line(date(2026, 11, 24), "TRSF E-BANKING CR PT SUMBER REJEKI INV-0042", 5_000_000)
+    rows = reconcile(_expected(), [*bank_lines(), stranger], CONFIG, DAY, date(2026, 11, 30))
+    card = _by_method(rows)["Kartu Kredit"]
+    assert (card.status, card.received, card.line_key) == ("overdue", None, None)
+    assert stranger.line_key not in {r.line_key for r in rows if r.kind == "settlement"}
+
+    near = line(date(2026, 11, 24), "TRSF E-BANKING CR 2411 WS95031", 320_000)
+    rows = reconcile(_expected(), [*bank_lines(), near], CONFIG, DAY, date(2026, 11, 30))
+    card = _by_method(rows)["Kartu Kredit"]
+    assert (card.status, card.received, card.variance) == ("suggested", 320_000, -6_707)
+    assert "a suggested match" in card.explanation and "no payout moves it" in card.explanation
+    assert status_counts(rows)["suggested"] == 1
+    receipt = Receipt.from_row({**card.record(), "payment_method": card.method})
+    assert payout_entries([receipt], CONFIG, date(2026, 11, 24)).documents == []
+
+
+def test_a_method_spelled_two_ways_is_one_row_named_as_the_config_names_it():
+    """Debit BCA 100,000, "DEBIT BCA" 50,000 and "debit bca" 10,000: one row, named as the
+    config names it, 160,000 less 1% (1,600) = 158,400."""
+    orders = [
+        paid_order(1, [("sale", "Debit BCA", "external_debit", 100_000, [])]),
+        paid_order(2, [("sale", "DEBIT BCA", "external_debit", 50_000, [])]),
+        paid_order(3, [("sale", "debit bca", "external_debit", 10_000, [])]),
+    ]
+    (row,) = expected_settlements(order_frames(orders), CONFIG, DAY, reported_mdr(orders))
+    assert (row.method, row.takings, row.mdr, row.expected) == (
+        "Debit BCA",
+        160_000,
+        1_600,
+        158_400,
+    )

@@ -17,7 +17,7 @@ from journal_pipeline.core.statement_lines import MONEY_IN, MONEY_OUT, Statement
 from journal_pipeline.storage.bank_statements import stage_statement_lines
 from journal_pipeline.storage.reconciliation import replace_reconciliation
 from journal_pipeline.storage.store import StagingStore
-from journal_pipeline.sync import payouts
+from journal_pipeline.sync import by_hand, payouts
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 from journal_sandbox.defaults import DEMO_CONFIG
@@ -277,3 +277,47 @@ def test_a_transfer_an_echoing_answer_leaves_unknown_stays_pending_not_failed(tm
         ((status, jurnal_id, reason),) = _payout_rows(store).values()
         assert (status, jurnal_id, reason) == ("posted", transfer["id"], None)
         assert payouts.open_payout_days(store) == set()
+
+
+def test_a_payout_posted_for_a_line_its_row_let_go_is_held_and_never_doubled(store, jurnal):
+    """Thursday's QRIS takings (expected 1,191,250) first matched an unnamed line of exactly
+    that amount on Friday, and were paid out. On Monday the line naming them arrives and the
+    row holds it instead. The Friday payout stands in Jurnal: it is held for a person, naming
+    its transfer and how to reverse it, and Monday's payout of the same row is held, not
+    posted a second time, until that person has settled the first."""
+    client = jurnal.client()
+    unnamed = line("TRSF E-BANKING CR 2011 WS95031", 1_191_250)
+    stage_statement_lines(store, [unnamed])
+    replace_reconciliation(
+        store, THURSDAY, [settlement(THURSDAY, "QRIS", 1_191_250, "matched", unnamed)], AT
+    )
+    assert _run(store, client, THURSDAY).posted.posted == 1
+    first = f"PAYOUT/20261120/{unnamed.line_key[:16]}"  # the reference has spaces
+    assert set(_transfers(client)) == {first}
+
+    monday = date(2026, 11, 23)
+    named = line("IPY20261119JKT", 1_191_250, day=monday)
+    stage_statement_lines(store, [named])
+    replace_reconciliation(
+        store, THURSDAY, [settlement(THURSDAY, "QRIS", 1_191_250, "matched", named)], AT
+    )
+    run = _run(store, client, THURSDAY)
+    assert run.days == [FRIDAY, monday]
+    assert run.posted.posted == 0 and set(_transfers(client)) == {first}
+    reasons = {h.source_reference: h.reason for h in run.holds}
+    assert set(reasons) == {first, "PAYOUT/20261123/IPY20261119JKT"}
+    assert "no reconciliation row holds any more" in reasons[first]
+    assert f"delete the bank transfer {first} in Jurnal" in reasons[first]
+    assert "not posted a second time" in reasons["PAYOUT/20261123/IPY20261119JKT"]
+    held = f"payout:STANDING/{unnamed.line_key}"
+    assert f"journal-pipeline resolve {held}" in reasons[first]
+    again = _run(store, client, THURSDAY)  # running again changes nothing
+    assert again.posted.posted == 0 and set(_transfers(client)) == {first}
+
+    # the finance team deletes the Friday transfer in Jurnal and says so
+    (done,) = by_hand.resolve(store.engine, [held], "deleted the transfer in Jurnal", "finance")
+    assert done.done
+    client._request("DELETE", f"bank_transfers/{_transfers(client)[first]['id']}")
+    settled = _run(store, client, THURSDAY)
+    assert settled.posted.posted == 1 and not settled.holds
+    assert set(_transfers(client)) == {"PAYOUT/20261123/IPY20261119JKT"}
