@@ -28,8 +28,7 @@ from pydantic import (
 )
 
 from journal_pipeline.config_history import MappingPeriod, merged_methods, periods_on
-from journal_pipeline.config_settlement import SettlementConfig
-from journal_pipeline.core.bank_calendar import BankCalendar, bank_calendar, supported_countries
+from journal_pipeline.config_settlement import ReconciliationConfig, SettlementConfig
 from journal_pipeline.environment import CONFIG_ENV, README_SECTION, TRY_LOCALLY
 
 ACCOUNT_ROLES = (
@@ -58,10 +57,13 @@ ACCOUNT_ROLES = (
 def _problem(err: Any) -> str:
     """``field: message``, naming the value given when it is a plain one (a mode, a name)."""
     where = ".".join(str(p) for p in err["loc"])
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if not where:  # the whole config's (a model validator's): the message names its fields
+        return message
     given = err.get("input")
     if isinstance(given, str | int | float) and err.get("type") != "extra_forbidden":
-        return f"{where}: {given!r} is not accepted: {err['msg']}"
-    return f"{where}: {err['msg']}"
+        return f"{where}: {given!r} is not accepted: {message}"
+    return f"{where}: {message}"
 
 
 def _known_account_roles(accounts: dict[str, str]) -> dict[str, str]:
@@ -79,7 +81,9 @@ class ConfigError(ValueError):
     """The config file is missing or invalid; the message names the file and the field."""
 
 
-def _check_timezone(value: str) -> str:
+def _check_timezone(value: str | None) -> str | None:
+    if value is None:
+        return None  # an outlet's: the merchant's zone (MerchantConfig.timezone cannot be null)
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -114,7 +118,9 @@ class TaxConfig(BaseModel):
 class OutletConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = None
-    timezone: str = "Asia/Jakarta"
+    timezone: str | None = Field(
+        None, description="IANA time zone of the outlet's business day; unset: the merchant's"
+    )
     cutoff_hour: int = Field(0, ge=0, le=12)
     warehouse: str | None = None
     tax: str | None = None  # key into MerchantConfig.taxes
@@ -172,61 +178,6 @@ class GiftCardConfig(BaseModel):
         return (isinstance(sku, str) and sku.strip().casefold() in skus) or (
             isinstance(product_type, str) and product_type.strip().casefold() in types
         )
-
-
-class ReconciliationConfig(BaseModel):
-    """Matching what reached the bank with what the tills took."""
-
-    model_config = ConfigDict(extra="forbid")
-    overdue_after_days: int = Field(
-        3,
-        ge=0,
-        description="days past its expected date a settlement is reported overdue, counted as "
-        "its rule's lag_counts (the bank's open days, unless calendar_days)",
-    )
-    match_window_days: int = Field(
-        3, ge=0, description="days either side of the expected date a receipt may match"
-    )
-    cash_difference_tolerance: int = Field(
-        100_000,
-        ge=0,
-        description="largest cash over/short in rupiah of one register shift taken without a "
-        "warning (the entry is booked as counted either way); 0: every difference warns",
-    )
-    statement_folder: str | None = Field(
-        None, description="folder where bank statement CSV files are dropped (a sensor reads them)"
-    )
-    holiday_calendar: str | None = Field(
-        "ID",
-        description="country whose public holidays and joint leave days (cuti bersama) the "
-        "bank is closed on, as ISO 3166 code (ID: Indonesia); null: open Monday to Friday",
-    )
-    extra_holidays: list[date] = Field(
-        default_factory=list, description="further days the bank credits nothing"
-    )
-    bank_open_on: list[date] = Field(
-        default_factory=list,
-        description="days the holiday calendar closes but the bank credits settlements",
-    )
-
-    @field_validator("holiday_calendar")
-    @classmethod
-    def _known_calendar(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        code = value.strip().upper()
-        if code not in supported_countries():
-            raise ValueError(
-                f"reconciliation.holiday_calendar {value!r} is not a country the holiday "
-                "calendar knows: give its ISO 3166 code (ID for Indonesia), or null for "
-                "Monday to Friday without holidays"
-            )
-        return code
-
-    @cached_property
-    def calendar(self) -> BankCalendar:
-        """The days settlements reach the bank (`core.bank_calendar`)."""
-        return bank_calendar(self.holiday_calendar, self.extra_holidays, self.bank_open_on)
 
 
 class AutomationConfig(BaseModel):
@@ -332,6 +283,31 @@ class MerchantConfig(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _keys_differ_by_more_than_case(self) -> MerchantConfig:
+        # outlets and payment methods are looked up whatever the case: "JKT" and "jkt" would be
+        # one outlet, and one of the two entries silently ignored
+        tables: list[tuple[str, dict[str, Any]]] = [
+            ("outlets", self.outlets),
+            ("payment_methods", self.payment_methods),
+            ("settlements", self.settlements),
+        ]
+        tables += [
+            (f"outlets.{code}.payment_methods", o.payment_methods)
+            for code, o in self.outlets.items()
+        ]
+        for where, table in tables:
+            seen: dict[str, str] = {}
+            for key in table:
+                other = seen.setdefault(key.casefold(), key)
+                if other != key:
+                    raise ValueError(
+                        f"{where}: {other!r} and {key!r} differ only by case and name the same "
+                        f"{'outlet' if where == 'outlets' else 'payment method'} (iSeller's "
+                        "names are matched whatever the case); keep one of them"
+                    )
+        return self
+
+    @model_validator(mode="after")
     def _one_tax_per_jurnal_name(self) -> MerchantConfig:
         # documents name a tax by its Jurnal name, and a Jurnal tax has one rate and account
         seen: dict[str, tuple[str, TaxConfig]] = {}
@@ -404,7 +380,7 @@ class MerchantConfig(BaseModel):
         outlet = self.outlet(code)
         if outlet is None:
             return self.timezone, 0
-        return outlet.timezone, outlet.cutoff_hour
+        return outlet.timezone or self.timezone, outlet.cutoff_hour
 
     def mode_of(self, day: date) -> str:
         """The posting mode the config gives ``day`` (`posting_mode_since`)."""
@@ -413,7 +389,7 @@ class MerchantConfig(BaseModel):
         return "per_order" if self.posting_mode == "daily_summary" else "daily_summary"
 
     def zones(self) -> list[tuple[str, int]]:
-        zones = {(o.timezone, o.cutoff_hour) for o in self.outlets.values()}
+        zones = {self.outlet_zone(code) for code in self.outlets}
         zones.add((self.timezone, 0))
         return sorted(zones)
 
@@ -472,13 +448,34 @@ def load_config(path: str | os.PathLike[str] | None = None) -> MerchantConfig:
         )
     chosen = Path(given)
     try:
-        data = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(chosen.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(
             f"config file {chosen} not found; set {CONFIG_ENV} to the merchant config YAML"
         ) from exc
+    except OSError as exc:  # a directory, no permission to read it
+        raise ConfigError(
+            f"config file {chosen} cannot be read ({exc.strerror or type(exc).__name__}); set "
+            f"{CONFIG_ENV} to the merchant config YAML file, readable by this user"
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"config file {chosen} is not UTF-8 text; save it as UTF-8 (e.g. with `iconv -f "
+            f"latin1 -t utf-8`), or set {CONFIG_ENV} to the merchant config YAML"
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"config file {chosen} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not data.get("outlets"):
+        what = "names no outlets"
+        if not data:
+            what = "is empty"
+        elif not isinstance(data, dict):
+            what = "is not a YAML mapping"
+        raise ConfigError(
+            f"config file {chosen} {what}: a merchant config maps at least one outlet, with its "
+            "accounts and payment methods (`journal-pipeline mapping init` writes one; the demo "
+            f"merchant's is journal_sandbox/demo_config.yaml); set {CONFIG_ENV} to it"
+        )
     try:
         return MerchantConfig.model_validate(data)
     except ValidationError as exc:

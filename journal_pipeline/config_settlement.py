@@ -1,15 +1,17 @@
-"""How a payment method's takings reach the bank: a part of the config that the mapping's
-history (`config_history`) can say was otherwise before a date."""
+"""How a payment method's takings reach the bank (a part of the config that the mapping's
+history, `config_history`, can say was otherwise before a date), and how the reconciliation
+matches what reached the bank with what the tills took."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from journal_pipeline.core.bank_calendar import BankCalendar
+from journal_pipeline.core.bank_calendar import BankCalendar, bank_calendar, supported_countries
 
 
 class SettlementConfig(BaseModel):
@@ -47,3 +49,58 @@ class SettlementConfig(BaseModel):
         description="the fee kept back, in percent, when iSeller reports no MDR for the "
         "method (iSeller Pay reports its own)",
     )
+
+
+class ReconciliationConfig(BaseModel):
+    """Matching what reached the bank with what the tills took."""
+
+    model_config = ConfigDict(extra="forbid")
+    overdue_after_days: int = Field(
+        3,
+        ge=0,
+        description="days past its expected date a settlement is reported overdue, counted as "
+        "its rule's lag_counts (the bank's open days, unless calendar_days)",
+    )
+    match_window_days: int = Field(
+        3, ge=0, description="days either side of the expected date a receipt may match"
+    )
+    cash_difference_tolerance: int = Field(
+        100_000,
+        ge=0,
+        description="largest cash over/short in rupiah of one register shift taken without a "
+        "warning (the entry is booked as counted either way); 0: every difference warns",
+    )
+    statement_folder: str | None = Field(
+        None, description="folder where bank statement CSV files are dropped (a sensor reads them)"
+    )
+    holiday_calendar: str | None = Field(
+        "ID",
+        description="country whose public holidays and joint leave days (cuti bersama) the "
+        "bank is closed on, as ISO 3166 code (ID: Indonesia); null: open Monday to Friday",
+    )
+    extra_holidays: list[date] = Field(
+        default_factory=list, description="further days the bank credits nothing"
+    )
+    bank_open_on: list[date] = Field(
+        default_factory=list,
+        description="days the holiday calendar closes but the bank credits settlements",
+    )
+
+    @field_validator("holiday_calendar")
+    @classmethod
+    def _known_calendar(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().upper()
+        if code not in supported_countries():
+            raise ValueError(
+                f"reconciliation.holiday_calendar {value!r} is not a country the holiday "
+                "calendar knows: give its ISO 3166 code (ID for Indonesia), or null for "
+                "Monday to Friday without holidays"
+            )
+        return code
+
+    @cached_property
+    def calendar(self) -> BankCalendar:
+        """The days settlements reach the bank (`core.bank_calendar`)."""
+        return bank_calendar(self.holiday_calendar, self.extra_holidays, self.bank_open_on)

@@ -122,6 +122,8 @@ def _problems(config_path: Path | None, notes: list[str]) -> list[str]:
         f"{where}: still TODO; replace it with the value it asks for"
         for where in mapping_checks.todo_paths(raw)
     ]
+    problems += mapping_checks.missing_role_problems(config)
+    notes += mapping_checks.missing_role_problems(config, mapping_checks.WHEN_CHARGED_ROLES)
     iseller, jurnal = _clients()
     _progress("iSeller: store and outlets")
     try:

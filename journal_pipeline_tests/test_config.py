@@ -12,6 +12,9 @@ from journal_sandbox.defaults import DEMO_CONFIG
 
 
 def _write(tmp_path, text: str):
+    """The config ``text`` as a file; one that maps no outlet gets one, as a config must."""
+    if not ("\n" + text).count("\noutlets:"):
+        text += "outlets:\n  JKT: {name: Jakarta}\n"
     path = tmp_path / "merchant.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -250,3 +253,76 @@ mapping_history:
     # the reconciliation reads every bank account the takings ever reached, from any day
     banks = {rule.bank_account for rule in since.all_settlements()}
     assert banks == {"Rekening BCA", "Rekening Mandiri"}
+
+
+def test_an_outlet_without_a_time_zone_keeps_the_merchants(tmp_path):
+    from datetime import UTC, datetime
+
+    from journal_pipeline.accounting.business_day import business_date
+
+    text = (
+        "timezone: Asia/Makassar\n"
+        "outlets:\n"
+        "  DPS: {name: Denpasar, cutoff_hour: 2}\n"
+        "  JKT: {name: Jakarta, timezone: Asia/Jakarta}\n"
+    )
+    config = load_config(_write(tmp_path, text))
+    assert config.outlets["DPS"].timezone is None  # not written: the merchant's, read late
+    assert config.outlet_zone("DPS") == ("Asia/Makassar", 2)
+    assert config.outlet_zone("JKT") == ("Asia/Jakarta", 0)
+    assert config.zones() == [("Asia/Jakarta", 0), ("Asia/Makassar", 0), ("Asia/Makassar", 2)]
+    # 20 Nov 18:30 UTC is 21 Nov 02:30 in Makassar (UTC+8), past DPS's 02:00 cut-off: the 21st
+    # (in Jakarta, UTC+7, it would still be the 21st at 01:30, before the cut-off: the 20th)
+    moment = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)
+    assert business_date(moment, *config.outlet_zone("DPS")) == date(2026, 11, 21)
+    assert business_date(moment, "Asia/Jakarta", 2) == date(2026, 11, 20)
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        ("outlets:\n  JKT: {warehouse: Gudang}\n  jkt: {warehouse: Lain}\n", "JKT", "jkt"),
+        ("payment_methods: {Cash: Kas, cash: Kas Lain}\n", "Cash", "cash"),
+        ("settlements: {QRIS: {bank_account: BCA}, qris: {bank_account: BRI}}\n", "QRIS", "qris"),
+        (
+            "outlets:\n  JKT: {payment_methods: {GoPay: Kliring, GOPAY: Kliring Lain}}\n",
+            "GoPay",
+            "GOPAY",
+        ),
+    ],
+)
+def test_two_keys_differing_only_by_case_are_refused_naming_both(tmp_path, text, first, second):
+    with pytest.raises(ConfigError) as raised:
+        load_config(_write(tmp_path, text))
+    message = str(raised.value)
+    assert f"{first!r} and {second!r} differ only by case" in message, message
+    assert "keep one of them" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"", "is empty"),
+        (b"# nothing yet\n", "is empty"),
+        (b"name: Toko\n", "names no outlets"),
+        (b"name: Toko\noutlets: {}\n", "names no outlets"),
+        (b"- JKT\n- BDG\n", "is not a YAML mapping"),
+        ("name: Toko Caf\u00e9\noutlets: {JKT: {}}\n".encode("latin-1"), "is not UTF-8 text"),
+    ],
+)
+def test_a_file_that_is_no_config_is_refused_naming_it_and_the_fix(tmp_path, content, said):
+    path = tmp_path / "merchant.yaml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    message = str(raised.value)
+    assert message.startswith(f"config file {path} {said}"), message
+    assert "JOURNAL_PIPELINE_CONFIG" in message
+
+
+def test_a_directory_given_as_the_config_is_refused_naming_it(tmp_path):
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    message = str(raised.value)
+    assert message.startswith(f"config file {tmp_path} cannot be read (Is a directory)")
+    assert "set JOURNAL_PIPELINE_CONFIG to the merchant config YAML file" in message

@@ -136,6 +136,26 @@ def test_check_names_each_problem_and_its_fix(written, env, tmp_path):
     ]
 
 
+def test_check_names_each_account_role_a_sale_needs_and_the_config_lacks(written, env, tmp_path):
+    def left_out(data):
+        del data["accounts"]["sales"]
+        shipping = data["accounts"].pop("shipping_income")
+        data["outlets"]["JKT"].setdefault("accounts", {})["shipping_income"] = shipping
+
+    result = _check(env, _edited(written, tmp_path, left_out))
+    assert result.exit_code == 1
+    fix = "(`journal-pipeline mapping init` writes one matched by category and name)"
+    # every sale needs the sales account; only a sale charging shipping needs shipping_income
+    assert result.stdout.splitlines() == [
+        "accounts.sales: not set; it books a sale's revenue, and a sale needing it is held. "
+        f"Add `sales: <Jurnal account>` under accounts {fix}",
+        "note: accounts.shipping_income: not set, nor under outlets.<code>.accounts for BDG, "
+        "DPS; it books shipping charged to customers, and a sale needing it is held. Add "
+        f"`shipping_income: <Jurnal account>` under accounts {fix}",
+        "1 problem(s).",
+    ]
+
+
 def test_check_names_a_receivable_jurnal_would_not_book(written, env, tmp_path):
     """Jurnal books an invoice's receivable to its customer's A/R account and a return credits
     it; the walk-in customer 'Pelanggan Umum' keeps Piutang Usaha, so a config whose

@@ -23,6 +23,49 @@ from journal_pipeline.accounting.mapping import (
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.jurnal_dates import jurnal_day
 
+#: The roles a sale is booked to (`posting_rules.sale_entry` and its cost of sales), and what
+#: each carries: a sale needing one its outlet cannot resolve is held, never posted elsewhere.
+SALE_ROLES = {
+    "sales": "a sale's revenue",
+    "sales_discount": "order discounts",
+    "receivable": "what a sale leaves unpaid (on account, partly paid)",
+    "service_charge": "service charges",
+    "shipping_income": "shipping charged to customers",
+    "rounding": "cash rounding and sub-rupiah differences",
+    "cogs": "the cost of the goods sold",
+    "inventory": "the stock the goods sold leave",
+}
+
+
+#: Roles only a sale that charges or gives them needs: a shop without them can leave them out.
+WHEN_CHARGED_ROLES = ("sales_discount", "service_charge", "shipping_income")
+#: Roles every sale needs.
+REQUIRED_ROLES = tuple(role for role in SALE_ROLES if role not in WHEN_CHARGED_ROLES)
+
+
+def missing_role_problems(
+    config: MerchantConfig, roles: tuple[str, ...] = REQUIRED_ROLES
+) -> list[str]:
+    """Each of ``roles`` that the config leaves unset, merchant-wide and for the outlets
+    without their own (the history's mappings only say what an account was)."""
+    problems = []
+    for role in roles:
+        carries = SALE_ROLES[role]
+        if role in config.accounts:
+            continue
+        without = sorted(code for code, o in config.outlets.items() if role not in o.accounts)
+        if not without:
+            continue
+        where = f", nor under outlets.<code>.accounts for {', '.join(without)}"
+        if len(without) == len(config.outlets):
+            where = ""
+        problems.append(
+            f"accounts.{role}: not set{where}; it books {carries}, and a sale needing it is "
+            f"held. Add `{role}: <Jurnal account>` under accounts (`journal-pipeline mapping "
+            "init` writes one matched by category and name)"
+        )
+    return problems
+
 
 def todo_paths(data: object, path: str = "") -> list[str]:
     """Where the raw config still holds a ``TODO:`` value (dotted paths)."""

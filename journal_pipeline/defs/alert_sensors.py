@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster._core.execution.plan.objects import StepFailureData
 
-from journal_pipeline.alerts.channels import Channel, channels_from_environment, send
+from journal_pipeline.alerts.channels import Channel, deliver
 from journal_pipeline.alerts.message import Alert, run_url
 from journal_pipeline.defs.resources import MerchantConfigResource, StagingResource
 from journal_pipeline.environment import DAGSTER_WEBSERVER_URL_ENV
@@ -104,8 +104,6 @@ def build_run_failure_alert_sensor(
             context.log.info(f"run {run.run_id} met the quota already alerted on: no alert")
             return
         alert = failure_alert(context, merchant.config.name)
-        targets = channels_from_environment() if channels is None else channels
-        for problem in send(alert, targets):
-            context.log.warning(f"alert not delivered: {problem}")
+        deliver([alert], channels, context.log.warning)
 
     return run_failure_alert_sensor

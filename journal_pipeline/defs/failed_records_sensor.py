@@ -28,7 +28,7 @@ from journal_pipeline.accounting.documents import (
     STOCK_ADJUSTMENT,
     WAREHOUSE_TRANSFER,
 )
-from journal_pipeline.alerts.channels import Channel, channels_from_environment, send
+from journal_pipeline.alerts.channels import Channel, deliver
 from journal_pipeline.alerts.message import Alert, run_url
 from journal_pipeline.defs.resources import MerchantConfigResource, StagingResource
 from journal_pipeline.environment import DAGSTER_WEBSERVER_URL_ENV
@@ -176,11 +176,10 @@ def build_failed_records_sensor(
         for finding in found:
             context.instance.report_runless_asset_event(_observation(finding))
         webserver = os.environ.get(DAGSTER_WEBSERVER_URL_ENV)
-        targets = channels_from_environment() if channels is None else channels
-        for alert in alerts_for(found, merchant.config.name, policy, webserver):
+        alerts = alerts_for(found, merchant.config.name, policy, webserver)
+        for alert in alerts:
             context.log.info(alert.text)
-            for problem in send(alert, targets):
-                context.log.warning(f"alert not delivered: {problem}")
+        deliver(alerts, channels, context.log.warning)
 
         requests = [
             dg.RunRequest(

@@ -7,7 +7,8 @@
 - ``ISELLER_REFRESH_TOKEN``: when set, tokens are obtained with the ``refresh_token`` grant
   instead of ``client_credentials``.
 
-The secrets are left out of the repr, so settings can be logged or shown in an error.
+The secrets are left out of the repr, so settings can be logged or shown in an error. Values
+are trimmed of surrounding whitespace wherever the settings are built.
 """
 
 from __future__ import annotations
@@ -38,11 +39,11 @@ class ISellerSettings:
         """
         env = os.environ if env is None else env
         values: dict[str, Any] = {
-            "token_url": env.get("ISELLER_TOKEN_URL") or DEFAULT_TOKEN_URL,
-            "resource_url": env.get("ISELLER_RESOURCE_URL") or None,
-            "client_id": env.get("ISELLER_CLIENT_ID") or "",
-            "client_secret": env.get("ISELLER_CLIENT_SECRET") or "",
-            "refresh_token": env.get("ISELLER_REFRESH_TOKEN") or None,
+            "token_url": _trimmed(env.get("ISELLER_TOKEN_URL")) or DEFAULT_TOKEN_URL,
+            "resource_url": _trimmed(env.get("ISELLER_RESOURCE_URL")),
+            "client_id": _trimmed(env.get("ISELLER_CLIENT_ID")) or "",
+            "client_secret": _trimmed(env.get("ISELLER_CLIENT_SECRET")) or "",
+            "refresh_token": _trimmed(env.get("ISELLER_REFRESH_TOKEN")),
         }
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
@@ -60,3 +61,17 @@ class ISellerSettings:
         if missing:
             raise ISellerConfigError(f"iSeller settings missing: {', '.join(missing)}")
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        # however the settings are built (`from_env` for the commands, the run's resource from
+        # its EnvVars), a value pasted with a space or a newline around it is the value
+        object.__setattr__(self, "token_url", _trimmed(self.token_url) or DEFAULT_TOKEN_URL)
+        for name in ("resource_url", "refresh_token"):
+            object.__setattr__(self, name, _trimmed(getattr(self, name)))
+        for name in ("client_id", "client_secret"):
+            object.__setattr__(self, name, _trimmed(getattr(self, name)) or "")
+
+
+def _trimmed(value: str | None) -> str | None:
+    """A setting's text without the spaces and newlines around it; None when nothing is left."""
+    return (value or "").strip() or None

@@ -10,7 +10,7 @@
 
 Kept apart from the HTTP code so that the Dagster resource can build and show the settings
 without a session. Secrets stay out of ``repr``, and a malformed number names its variable,
-never its value.
+never its value. Values are trimmed of surrounding whitespace wherever the settings are built.
 """
 
 from __future__ import annotations
@@ -50,6 +50,11 @@ ENV_RATE_PER_MINUTE = "JURNAL_RATE_LIMIT_PER_MINUTE"
 ENV_RATE_PER_HOUR = "JURNAL_RATE_LIMIT_PER_HOUR"
 ENV_RATE_MARGIN = "JURNAL_RATE_LIMIT_MARGIN"
 ENV_RATE_WINDOW_SCALE = "JURNAL_RATE_LIMIT_WINDOW_SCALE"
+
+
+def _trimmed(value: str | None) -> str | None:
+    """A setting's text without the spaces and newlines around it; None when nothing is left."""
+    return (value or "").strip() or None
 
 
 def _number(text: str, kind: type) -> Any:
@@ -100,6 +105,11 @@ class JurnalSettings:
         return cls(**values)
 
     def __post_init__(self) -> None:
+        # however the settings are built (`from_env` for the commands, the run's resource from
+        # its EnvVars), a value pasted with a space or a newline around it is the value
+        object.__setattr__(self, "base_url", (self.base_url or "").strip())
+        for name in ("client_id", "client_secret", "api_key", "access_token"):
+            object.__setattr__(self, name, _trimmed(getattr(self, name)))
         if not self.base_url:
             chosen = BASE_URL_BY_MODE.get(self.auth_mode or "", DEFAULT_BASE_URL)
             object.__setattr__(self, "base_url", chosen)

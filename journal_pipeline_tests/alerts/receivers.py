@@ -16,17 +16,18 @@ from aiosmtpd.controller import Controller
 
 
 @contextmanager
-def webhook_receiver() -> Iterator[tuple[str, list[dict]]]:
-    """Yields the URL and the list the received JSON bodies are appended to."""
+def webhook_receiver(status: int = 200) -> Iterator[tuple[str, list[dict]]]:
+    """Yields the URL and the list the received JSON bodies are appended to; every POST is
+    answered with ``status`` (a refusal answers with the path it was sent to, as some do)."""
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             length = int(self.headers["Content-Length"])
             received.append(json.loads(self.rfile.read(length)))
-            self.send_response(200)
+            self.send_response(status)
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(b"ok" if status < 400 else f"no_service {self.path}".encode())
 
         def log_message(self, *args):
             pass

@@ -113,3 +113,52 @@ def test_held_failed_and_retryable_records_are_reported_once_and_retried_up_to_n
         result, cursor = _tick(sensor, instance, staging, cursor)
         assert "1 record recovered" in posted[-1]["text"]
         assert ("recovered", "sales_invoice:o-#101") in _observations(instance)
+
+
+def _one_held_day(tmp_path):
+    staging = StagingResource(url=f"sqlite:///{tmp_path / 'staging.db'}")
+    Outbox(staging.store, run_id="run-1").enqueue(DAY, [], [_held("#101")])
+    return staging
+
+
+def test_a_malformed_smtp_port_leaves_out_email_only_and_is_logged_once(
+    tmp_path, monkeypatch, capfd
+):
+    staging = _one_held_day(tmp_path)
+    instance = dg.DagsterInstance.ephemeral()
+    sensor = build_failed_records_sensor(JOB, RetryPolicy(max_retries=2))
+    with webhook_receiver() as (url, posted):
+        monkeypatch.setenv("ALERT_WEBHOOK_URL", url)
+        monkeypatch.setenv("ALERT_SMTP_HOST", "smtp.toko.test")
+        monkeypatch.setenv("ALERT_SMTP_PORT", "smtps")
+        monkeypatch.setenv("ALERT_EMAIL_TO", "finance@toko.test")
+        result, cursor = _tick(sensor, instance, staging, None)
+
+    # the tick went through: the record is reported, on the webhook and as an observation
+    assert cursor is not None and not result.run_requests
+    assert [p["text"].splitlines()[0] for p in posted] == [
+        "[Toko Demo Nusantara] 2026-11-20: 1 record held"
+    ]
+    assert _observations(instance) == [("held", "sales_invoice:o-#101")]
+    logged = capfd.readouterr().err  # the sensor's log (Dagster's console logger)
+    warnings = [line for line in logged.splitlines() if "ALERT_SMTP_PORT" in line]
+    assert len(warnings) == 1, logged
+    assert "WARNING - alert channel left out" in warnings[0]
+    assert "'smtps'" in warnings[0] and "e-mail alerts are off" in warnings[0]
+    assert "Set ALERT_SMTP_PORT to" in warnings[0] and "587" in warnings[0]
+
+
+def test_a_refused_webhook_is_logged_by_host_and_status_never_by_its_url(
+    tmp_path, monkeypatch, capfd
+):
+    secret = "XXXXWEBHOOKSECRET0123"
+    staging = _one_held_day(tmp_path)
+    sensor = build_failed_records_sensor(JOB, RetryPolicy(max_retries=2))
+    with webhook_receiver(status=404) as (url, posted):
+        monkeypatch.setenv("ALERT_WEBHOOK_URL", f"{url}/services/T000/B000/{secret}")
+        _tick(sensor, dg.DagsterInstance.ephemeral(), staging, None)
+
+    assert len(posted) == 1  # the webhook was called, and refused it
+    logged = capfd.readouterr().err  # the sensor's log (Dagster's console logger)
+    assert "alert not delivered: webhook: DeliveryError: HTTP 404 from 127.0.0.1" in logged
+    assert secret not in logged and "/services/" not in logged
