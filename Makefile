@@ -21,8 +21,10 @@ install: $(STAMP)
 dev: $(STAMP)
 	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/journal-pipeline dev
 
-# one worker per core; a module's tests stay on one worker (they share its synced weeks)
-PYTEST_ARGS ?= -n auto --dist loadscope --durations=15
+# two workers per core, eight at most: a worker waits on its sandboxes and Dagster processes
+# about half the time; a module's tests stay on one worker (they share its synced weeks)
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); w=$$((2 * n)); [ $$w -gt 8 ] && w=8; echo $$w)
+PYTEST_ARGS ?= -n $(TEST_WORKERS) --dist loadscope --durations=15
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

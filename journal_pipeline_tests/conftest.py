@@ -66,3 +66,27 @@ def iseller_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simple
     finally:
         server.stop()
         sandbox.close()
+
+
+#: Test modules that run for a minute or more (real Dagster processes, killed runs, backfills):
+#: started first, so that `make test`'s workers (xdist, one module each at a time) do not end
+#: with one of them running alone after the rest are done.
+LONGEST_FIRST = (
+    "reliability/",
+    "security/test_no_secrets_leak.py",
+    "test_backfill_cli.py",
+    "benchmarks/test_bench_report.py",
+    "test_resolve_cli.py",
+    "defs/test_hourly_schedule.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0].removeprefix("journal_pipeline_tests/")
+        return next(
+            (n for n, head in enumerate(LONGEST_FIRST) if path.startswith(head)),
+            len(LONGEST_FIRST),
+        )
+
+    items.sort(key=rank)  # stable: every module keeps its tests together and in order
