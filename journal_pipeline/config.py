@@ -322,10 +322,15 @@ class MerchantConfig(BaseModel):
                 )
         return self
 
+    @property
+    def current(self) -> MerchantConfig:
+        """The config as written (today's mapping), also from a day's mapped copy (`on`)."""
+        return self._root or self
+
     def on(self, day: date) -> MerchantConfig:
         """The config with the mapping of ``day`` (`config_history`): the current mapping,
         with what ``mapping_history`` says it was then. Without a history: the config."""
-        root = self._root or self
+        root = self.current
         if not root.mapping_history:
             return root
         periods = periods_on(root.mapping_history, day)
@@ -417,7 +422,7 @@ class MerchantConfig(BaseModel):
     def all_settlements(self) -> list[SettlementConfig]:
         """Every settlement rule, now and in the mapping's history (the bank accounts whose
         statements the reconciliation reads, the longest lag it waits for)."""
-        root = self._root or self
+        root = self.current
         earlier = [rule for p in root.mapping_history for rule in p.settlements.values()]
         return [*root.settlements.values(), *earlier]
 

@@ -206,7 +206,7 @@ class _Sums:
 def canonical_method(method: str, config: MerchantConfig) -> str:
     """The method as the config spells it now (``settlements``, ``payment_methods``, compared
     without case; then its history's), else as given: "DEBIT BCA" is "Debit BCA"."""
-    root = config._root or config  # one spelling whichever period the day is of
+    root = config.current  # one spelling whichever period the day is of
     names = [name for c in (root, config) for name in (*c.settlements, *c.payment_methods)]
     names += [name for outlet in config.outlets.values() for name in outlet.payment_methods]
     return next((name for name in names if name.casefold() == method.casefold()), method)
