@@ -505,7 +505,7 @@ def _summary_invoice(
         body["discount_unit"] = json_number(discount)
     if shipping:
         body["shipping_price"] = json_number(shipping)
-    if group.deduction:  # as each order's invoice deducts it (`invoices._rounded_down_by`)
+    if group.deduction:  # as each order's invoice deducts it (`order_fit.rounded_down_by`)
         body["witholding_type"] = "value"
         body["witholding_value"] = json_number(group.deduction)
         body["witholding_account_name"] = config.account("rounding", outlet)

@@ -255,6 +255,15 @@ def invoice_parts(
     charged = fast & (stated != 0)
     charge_rate = np.where(charged, income + np.where(inclusive, charge_tax, 0), 0)
     charge_taxed = charged & (order_tax_code > 0) & (charge_tax != 0)
+    # an invoice discount over lines of different tax: read one by one, which places it
+    # where Jurnal's tax stays iSeller's (`discount_placement`)
+    line_taxed = ~free & taxed_lines & (order_tax_code[position] > 0)
+    taxed_count = np.bincount(position[line_taxed], minlength=n) + charge_taxed
+    untaxed_count = np.bincount(position[~free & ~line_taxed], minlength=n) + (
+        charged & ~charge_taxed
+    )
+    fast &= (order_discount == 0) | (taxed_count == 0) | (untaxed_count == 0)
+    charged &= fast
     charges = np.flatnonzero(charged)
     charge_tax_code = np.where(charge_taxed, order_tax_code, 0)[charges]
     charge_shape, charge_first = _shapes(charge_rate[charges], charge_tax_code)

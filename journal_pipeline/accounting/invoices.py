@@ -30,13 +30,15 @@ import pandas as pd
 
 from journal_pipeline.accounting.business_day import sold_on
 from journal_pipeline.accounting.customers import invoice_person
+from journal_pipeline.accounting.discount_placement import nearer_in_lines
 from journal_pipeline.accounting.documents import SALES_INVOICE, Document, transaction_no
 from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.invoice_assembly import Built, day_invoices, invoice_memo
 from journal_pipeline.accounting.invoice_columns import invoice_parts
-from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine, fit_total, invoice_totals
+from journal_pipeline.accounting.jurnal_arithmetic import InvoiceLine
 from journal_pipeline.accounting.labels import item_name, line_description
 from journal_pipeline.accounting.mapping import DPP_NILAI_LAIN
+from journal_pipeline.accounting.order_fit import fitted
 from journal_pipeline.accounting.payments import (
     AccountMemo,
     Settlement,
@@ -120,15 +122,6 @@ def _on_a_tax_base_of_11_12(lines: list[LineRow], tax: Any, inclusive: bool) -> 
     )
 
 
-def _rounded_down_by(order: OrderRow, expected: Decimal) -> int:
-    """How much the till rounded the order's amount due down when that is more than an invoice
-    discount may take (Jurnal's total of its lines, ``expected``, above ``total_amount`` by
-    the rounding, under either sign reading of ``rounding_amount``, I-31); 0 otherwise."""
-    rounding = abs(order.rounding_amount)
-    excess = to_rupiah(expected) - order.total_amount
-    return rounding if rounding > 100 and abs(excess - rounding) <= 100 else 0
-
-
 def _rounded_down(rounding: int, excess: int) -> str | None:
     """The fix when the excess of Jurnal's total is the till's rounding down of the amount due
     (either sign reading of ``rounding_amount``, I-31) and no rounding account is mapped to
@@ -187,6 +180,7 @@ def _sales_invoice(
     model_lines: list[InvoiceLine] = []
     folded_discount = 0
     free_items = []
+    goods: list[LineRow] = []  # the priced lines, in the invoice's order
     for line in lines:
         if is_free(line):
             name = item_name(line.product_name, line.sku) or "item without a name"
@@ -214,6 +208,7 @@ def _sales_invoice(
         if taxed_as is not None:
             attrs["line_tax_name"] = taxed_as.jurnal_name
         invoice_lines.append(attrs)
+        goods.append(line)
         model_lines.append(
             InvoiceLine(
                 line.quantity,
@@ -272,37 +267,19 @@ def _sales_invoice(
             else "the order has no lines to invoice. Check it in iSeller."
         )
     discount = Decimal(sum(line.discount_order_amount for line in lines) + folded_discount)
-    fit = fit_total(
-        model_lines,
-        Decimal(order.total_amount),
-        discount_value=discount,
-        tax_inclusive=bool(order.tax_inclusive),
-        shipping=Decimal(order.total_shipping_amount),
-        # the till's own rounding up (either sign reading, I-31) goes on the rounding line
-        max_shortfall=Decimal(100 + abs(order.rounding_amount)),
-    )
-    deduction = 0
     rounding_account = config.account("rounding", outlet_code)
-    if fit is None:
-        expected = invoice_totals(
-            model_lines,
-            discount_value=discount,
-            tax_inclusive=bool(order.tax_inclusive),
-            shipping=Decimal(order.total_shipping_amount),
-        ).total
-        deduction = _rounded_down_by(order, expected) if rounding_account else 0
-        if deduction:
-            # the till rounded the amount due down: the invoice is for the amount due, the
-            # rounding a deduction (Pemotongan) on the rounding account, so Jurnal's tax stays
-            # iSeller's
-            fit = fit_total(
-                model_lines,
-                Decimal(order.total_amount + deduction),
-                discount_value=discount,
-                tax_inclusive=bool(order.tax_inclusive),
-                shipping=Decimal(order.total_shipping_amount),
-            )
-            deduction = deduction if fit is not None else 0
+    fit, deduction, expected = fitted(model_lines, discount, order, rounding_account)
+    iseller_tax = Decimal(sum(line.tax_amount for line in lines) + charge_tax)
+    placed = nearer_in_lines(
+        goods, model_lines, discount, fit, order, rounding_account, iseller_tax
+    )
+    if placed is not None:  # the discount inside the lines' own: Jurnal's tax is iSeller's
+        in_lines, fit, deduction = placed
+        discount, model_lines = Decimal(0), in_lines.model
+        for attrs, percent in zip(invoice_lines, in_lines.percents, strict=False):
+            attrs.pop("discount", None)
+            if percent:
+                attrs["discount"] = json_number(percent)
     if fit is None:
         return hold(
             f"Jurnal would compute {format_idr(to_rupiah(expected))} (exactly {expected}) for its "

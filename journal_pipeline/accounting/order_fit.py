@@ -1,0 +1,78 @@
+"""An order's invoice fitted to the order's total: `jurnal_arithmetic.fit_total`, and the till's
+rounding down deducted (Pemotongan) on the rounding account when more than an invoice discount
+may take."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from journal_pipeline.accounting.jurnal_arithmetic import (
+    Fit,
+    InvoiceLine,
+    fit_total,
+    invoice_totals,
+)
+from journal_pipeline.core.money import to_rupiah
+from journal_pipeline.core.orders import OrderRow
+
+
+def rounded_down_by(order: OrderRow, expected: Decimal) -> int:
+    """How much the till rounded the order's amount due down when that is more than an invoice
+    discount may take (Jurnal's total of its lines, ``expected``, above ``total_amount`` by
+    the rounding, under either sign reading of ``rounding_amount``, I-31); 0 otherwise."""
+    rounding = abs(order.rounding_amount)
+    excess = to_rupiah(expected) - order.total_amount
+    return rounding if rounding > 100 and abs(excess - rounding) <= 100 else 0
+
+
+def fitted(
+    model: list[InvoiceLine],
+    discount: Decimal,
+    order: OrderRow,
+    rounding_account: str | None,
+    drift: Decimal = Decimal(0),
+) -> tuple[Fit | None, int, Decimal]:
+    """How the invoice's total is fitted to the order's (`jurnal_arithmetic.fit_total`), the
+    till's rounding down deducted on the rounding account when more than an invoice discount
+    may take (the deduction, else 0), and Jurnal's unfitted total; ``drift``: how far our own
+    line percentages may move the lines' amounts (`discount_placement`)."""
+    inclusive, shipping = bool(order.tax_inclusive), Decimal(order.total_shipping_amount)
+    fit = fit_total(
+        model,
+        Decimal(order.total_amount),
+        discount_value=discount,
+        tax_inclusive=inclusive,
+        shipping=shipping,
+        max_gap=Decimal(100) + drift,
+        # the till's own rounding up (either sign reading, I-31) goes on the rounding line
+        max_shortfall=Decimal(100 + abs(order.rounding_amount)) + drift,
+    )
+    expected = invoice_totals(
+        model, discount_value=discount, tax_inclusive=inclusive, shipping=shipping
+    ).total
+    deduction = rounded_down_by(order, expected) if fit is None and rounding_account else 0
+    if deduction:
+        # the till rounded the amount due down: the invoice is for the amount due, the
+        # rounding a deduction (Pemotongan) on the rounding account, so Jurnal's tax stays
+        # iSeller's
+        fit = fit_total(
+            model,
+            Decimal(order.total_amount + deduction),
+            discount_value=discount,
+            tax_inclusive=inclusive,
+            shipping=shipping,
+            max_gap=Decimal(100) + drift,
+        )
+        deduction = deduction if fit is not None else 0
+    return fit, deduction, expected
+
+
+def fitted_tax(model: list[InvoiceLine], discount: Decimal, fit: Fit, order: OrderRow) -> Decimal:
+    """Jurnal's tax of the fitted invoice (its rounding line and extra discount included)."""
+    lines = [*model, InvoiceLine(Decimal(1), fit.rounding)] if fit.rounding else model
+    return invoice_totals(
+        lines,
+        discount_value=discount + fit.extra_discount,
+        tax_inclusive=bool(order.tax_inclusive),
+        shipping=Decimal(order.total_shipping_amount),
+    ).tax
