@@ -14,6 +14,7 @@ from journal_pipeline.accounting.return_arithmetic import OWN_POSTINGS
 from journal_pipeline.config import MerchantConfig, load_config
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.refunds import refund_frames
+from journal_pipeline_tests.accounting.mixed_tax_orders import ON_KOPI, mixed_order
 from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -252,3 +253,25 @@ def test_a_refund_after_a_tax_rate_change_gives_back_the_tax_of_its_sale():
     sales_return = next(d for d in documents if d.doc_type == "sales_return")
     line = sales_return.payload["sales_return"]["transaction_return_lines_attributes"][0]
     assert line[OWN_POSTINGS]["tax"] == "7994.25"  # Jurnal's PPN 11% on the returned unit
+
+
+def test_a_refund_of_a_promoted_line_returns_isellers_ppn_from_its_line_discount():
+    """The coffee of an order whose promotion was on it alone (its invoice carries the 20% in
+    the line, `discount_placement`): the return gives back iSeller's PPN and leaves nothing."""
+    order, entries = _refunded(
+        mixed_order(ON_KOPI), "2026-11-22 05:00:00", 800_000, ("Cash", "cash"), [("mix-0-k", 1)]
+    )
+    rows, documents, holds = _corrections(order, entries, date(2026, 11, 22))
+    assert holds == []
+    # 800,000 paid for it: PPN 79,279 inside; sold at 1,000,000 (net 900,901) less 180,180
+    assert _by_account(rows, "refund:") == {
+        "Retur Penjualan": (900_901, 0),
+        "Diskon Penjualan": (0, 180_180),
+        "PPN Keluaran": (79_279, 0),
+        "Kas": (0, 800_000),
+    }
+    # Jurnal returns the line as it posted it: 800,000.00 less PPN 79,279.28, no invoice share
+    body = next(d for d in documents if d.doc_type == "sales_return").payload["sales_return"]
+    (line,) = body["transaction_return_lines_attributes"]
+    assert line[OWN_POSTINGS] == {"revenue": "720720.72", "share": "0.00", "tax": "79279.28"}
+    assert _entry_lines(documents) == {"Piutang Usaha": ("800000", "0"), "Kas": ("0", "800000")}
