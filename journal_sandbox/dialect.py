@@ -90,6 +90,11 @@ modifier_sku        a modifier line's ``sku`` (I-35): ``own`` (the modifier's, a
                     ``product_modifier_sku``) or ``parent`` (the SKU of the line it
                     modifies; the modifier's own only in ``product_modifier_sku`` and
                     ``modifier_product_sku``)
+line_money          which money an order line carries (I-18): ``full`` (also               full
+                    ``total_order_amount``, ``discount_order_amount``, ``subtotal``
+                    and ``additional_charge``, I-20) or ``table`` (only what the
+                    document's OrderDetail table lists: ``base_price``,
+                    ``discount_amount``, ``tax_amount``)
 ==================  =================================================================  ==========
 
 A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
@@ -129,6 +134,7 @@ ORDER_MODIFIED = ("field", "absent")
 SHIFT_OUTLETS = ("given", "absent")
 ORDER_BOUNDS = ("created", "either")
 MODIFIER_SKUS = ("own", "parent")
+LINE_MONEY = ("full", "table")
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,7 @@ class Dialect:
     shift_outlet: str = "given"
     order_bound: str = "created"
     modifier_sku: str = "own"
+    line_money: str = "full"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -184,6 +191,7 @@ class Dialect:
             ("shift_outlet", SHIFT_OUTLETS),
             ("order_bound", ORDER_BOUNDS),
             ("modifier_sku", MODIFIER_SKUS),
+            ("line_money", LINE_MONEY),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(

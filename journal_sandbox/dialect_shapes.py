@@ -29,8 +29,13 @@
   gives its ``sku`` as the SKU of the line it modifies (the product the detail is "associated
   to"), the modifier's own SKU only in the other two (`_modifier_skus`).
 
-Money is not touched here (`dialect_money`). A key moved or added keeps its place: the new one
-comes right after the documented one.
+- ``line_money`` (I-18): ``full`` (the emulator's reading) gives each line
+  ``total_order_amount``, ``discount_order_amount``, ``subtotal`` and ``additional_charge``;
+  ``table`` leaves them out, as the document's OrderDetail table lists none of them (every
+  amount the table lists, and the order's, stays).
+
+Money is not touched here otherwise (`dialect_money`). A key moved or added keeps its place:
+the new one comes right after the documented one.
 """
 
 from __future__ import annotations
@@ -42,6 +47,10 @@ from journal_sandbox.dialect import Dialect
 ORDER_FIELD = "fulfillment_status"
 LINE_FIELD = "fulfilment_status"
 COMBO_SET = "comboset"
+#: line money the document's OrderDetail table does not list (I-18)
+UNLISTED_LINE_MONEY = frozenset(
+    {"total_order_amount", "discount_order_amount", "subtotal", "additional_charge"}
+)
 
 
 def _with_key(item: dict[str, Any], after: str, key: str, value: Any) -> dict[str, Any]:
@@ -88,6 +97,14 @@ def shape_order(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
         order = {**order, "transactions": [t for t in transactions if t.get("type") != "void"]}
     if dialect.modifier_sku == "parent":
         order = _modifier_skus(order)
+    if dialect.line_money == "table" and isinstance(order.get("order_details"), list):
+        order = {
+            **order,
+            "order_details": [
+                {k: v for k, v in line.items() if k not in UNLISTED_LINE_MONEY}
+                for line in order["order_details"]
+            ],
+        }
     if dialect.fulfilment == "fulfillment" and not dialect.order_ids:
         return order
     out = dict(order)

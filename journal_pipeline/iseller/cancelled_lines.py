@@ -3,8 +3,9 @@
 The document gives the status (``fulfilled``, ``none``, ``cancel``) but not whether a cancelled
 line still counts in the order's money. Read against the order's own totals:
 
-- the lines without the cancelled ones add up to the order's ``subtotal`` (or, without one,
-  its ``total_order_amount``) and the lines with them do not: the totals leave them out;
+- the lines without the cancelled ones add up to the order's ``subtotal`` (or, without one or
+  when the lines carry none, I-18, its ``total_order_amount``) and the lines with them do not:
+  the totals leave them out;
 - every cancelled line carries no money at all: nothing was charged for it.
 
 Either way the line was not sold, and no goods left for it: it is moved out of
@@ -53,7 +54,12 @@ def _chargeless(lines: list[Mapping[str, Any]]) -> bool:
 def _left_out_of_totals(
     order: Mapping[str, Any], kept: list[Any], every: list[Mapping[str, Any]]
 ) -> bool:
-    field = "subtotal" if order.get("subtotal") is not None else "total_order_amount"
+    lines_say_subtotal = all(isinstance(d, Mapping) and "subtotal" in d for d in every)
+    field = (
+        "subtotal"
+        if order.get("subtotal") is not None and lines_say_subtotal
+        else "total_order_amount"
+    )
     total = _number(order[field]) if order.get(field) is not None else None
     if total is None:
         return False

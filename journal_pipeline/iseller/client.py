@@ -41,6 +41,7 @@ from journal_pipeline.iseller.errors import (
     ISellerError,
     ISellerHttpError,
 )
+from journal_pipeline.iseller.line_money import with_line_gross, with_line_money
 from journal_pipeline.iseller.output_zone import OutputZones, evidence, item_probe, window_bounds
 from journal_pipeline.iseller.paging import (
     EPOCH,
@@ -250,7 +251,9 @@ class ISellerClient:
             start=1,
         ):
             kept, where, twice = page_orders(page_items(payload, "orders", "GetOrders"), page)
-            orders.extend(without_cancelled_lines(order) for order in kept)
+            orders.extend(
+                with_line_money(without_cancelled_lines(with_line_gross(order))) for order in kept
+            )
             origins.extend(where)
             conflicts.update(twice)
             for refund in payload.get("refunded_orders") or []:

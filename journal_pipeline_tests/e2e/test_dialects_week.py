@@ -53,10 +53,11 @@ DIALECTS = {
     "store_zone_arrays_ppn_nominal": "output_zone=store,envelope=array,ppn_stated=nominal",
     # only what the document's tables list: no order modified_date, has_next_item on GetOrders
     # only, GetRegisterShifts' lower bound named modified_date, no outlet on a register shift,
-    # a modifier line's sku that of the product it modifies
+    # a modifier line's sku that of the product it modifies, lines without the money the
+    # OrderDetail table does not list
     "document_tables": (
         "order_modified=absent,next_flag=orders_only,shift_bound=modified_date,"
-        "shift_outlet=absent,modifier_sku=parent"
+        "shift_outlet=absent,modifier_sku=parent,line_money=table"
     ),
 }
 PPN_NOMINAL = "ppn_stated=nominal"
