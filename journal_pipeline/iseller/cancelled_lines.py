@@ -48,7 +48,7 @@ def _cancelled(detail: Any) -> bool:
 
 
 def _chargeless(lines: list[Mapping[str, Any]]) -> bool:
-    return all(_number(line.get(field)) == 0 for line in lines for field in _LINE_MONEY)
+    return all(number_or_none(line.get(field)) == 0 for line in lines for field in _LINE_MONEY)
 
 
 def _left_out_of_totals(
@@ -60,7 +60,7 @@ def _left_out_of_totals(
         if order.get("subtotal") is not None and lines_say_subtotal
         else "total_order_amount"
     )
-    total = _number(order[field]) if order.get(field) is not None else None
+    total = number_or_none(order[field]) if order.get(field) is not None else None
     if total is None:
         return False
     without, with_them = _sum(kept, field), _sum(every, field)
@@ -70,14 +70,15 @@ def _left_out_of_totals(
 def _sum(lines: list[Any], field: str) -> Decimal | None:
     total = Decimal(0)
     for line in lines:
-        value = _number(line.get(field)) if isinstance(line, Mapping) else None
+        value = number_or_none(line.get(field)) if isinstance(line, Mapping) else None
         if value is None:
             return None
         total += value
     return total
 
 
-def _number(value: Any) -> Decimal | None:
+def number_or_none(value: Any) -> Decimal | None:
+    """An amount as a Decimal (absent: 0), None when it is not a finite number."""
     if value is None:
         return Decimal(0)
     if isinstance(value, bool):

@@ -22,8 +22,10 @@ by the posting rules as any other, showing the arithmetic.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from journal_pipeline.iseller.cancelled_lines import number_or_none as _number
 
 GROSS, SHARE, SUBTOTAL, CHARGE = (
     "total_order_amount",
@@ -32,18 +34,6 @@ GROSS, SHARE, SUBTOTAL, CHARGE = (
     "additional_charge",
 )
 MADE = (GROSS, SHARE, SUBTOTAL, CHARGE)
-
-
-def _number(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return Decimal(0)
-    if isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 def _rupiah(value: Decimal) -> int:
