@@ -5,6 +5,7 @@ its share (J-6); a promotion iSeller gave one line alone would move tax between 
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from journal_pipeline_tests.accounting.mixed_tax_orders import (
     PRO_RATA,
     mixed_order,
 )
+from journal_pipeline_tests.accounting.test_service_charge_readings import restaurant_sale
 from journal_sandbox.defaults import DEMO_CONFIG
 
 DAY = date(2026, 11, 20)
@@ -131,3 +133,49 @@ def test_the_daily_summary_keeps_ppn_to_a_rupiah_an_order():
     assert sum(totals) == sum(o["total_amount"] for o in orders)
     iseller_tax = sum(o["total_tax_amount"] for o in orders)
     assert abs(sum(taxes) - iseller_tax) <= 5  # the odd share's two-place percentage
+
+
+def _with_member_discount(order: dict) -> dict:
+    """The restaurant sale at an outlet whose service charge is untaxed, 10% member discount:
+    Nasi Campur 68,000 − 6,800 and 2 × Es Jeruk 36,000 − 3,600 (PB1 10% inside: 5,564 and
+    2,945); the charge 5% of 85,091 (their net of PB1) = 4,255, untaxed; due 97,855."""
+    order = copy.deepcopy(order)
+    for line, share, tax, charge in zip(
+        order["order_details"], (6_800, 3_600), (5_564, 2_945), (2_782, 1_473), strict=True
+    ):
+        line.update(
+            discount_order_amount=Decimal(share),
+            subtotal=line["total_order_amount"] - share,
+            tax_amount=Decimal(tax),
+            additional_charge=Decimal(charge),
+        )
+    order.update(
+        total_discount_amount=Decimal(10_400),
+        subtotal=Decimal(93_600),
+        total_tax_amount=Decimal(8_509),
+        total_additional_subtotal_amount=Decimal(4_255),
+        total_amount=Decimal(97_855),
+        discounts=[{"discount_name": "Member", "discount_amount": Decimal(10_400)}],
+    )
+    order["transactions"][0]["amount"] = Decimal(97_855)
+    return order
+
+
+def test_an_untaxed_service_charge_takes_none_of_the_order_discount():
+    """Jurnal would share the 10,400 over the charge line too (408.78 of it), and tax the
+    food on 408.78 more: PB1 37 high. In the lines' own discounts it is iSeller's."""
+    config = CONFIG.model_copy(deep=True)
+    config.outlets["DPS"].service_charge_taxed = False
+    order = _with_member_discount(restaurant_sale("gross_untaxed_total"))
+    sales = posting_rules.sales_of_day(order_frames([order]), config, DAY)
+    documents, holds = invoices.sales_invoices(sales, config)
+    assert holds == []
+    body = documents[0].payload[SALES_INVOICE]
+    assert "discount_unit" not in body
+    assert [line.get("discount") for line in body["transaction_lines_attributes"]] == [
+        10,
+        10,
+        None,  # the charge, 4,255 whole
+    ]
+    tax, total = _jurnal(body)
+    assert (tax, total) == (Decimal("8509.09"), Decimal(97_855))
