@@ -258,7 +258,8 @@ def bar_chart(rows: list[ReconRow]) -> str:
             continue
         pair = totals.setdefault(row.method, [0, 0])
         pair[0] += row.expected
-        pair[1] += to_rupiah(row.received or 0)
+        if row.status != SUGGESTED:  # not received until a person confirms it
+            pair[1] += to_rupiah(row.received or 0)
     if not totals:
         return "Nothing expected."
     top = max(max(pair) for pair in totals.values()) or 1

@@ -12,6 +12,7 @@ from journal_pipeline.accounting.reconciliation import (
 )
 from journal_pipeline.config import MerchantConfig, load_config
 from journal_pipeline.core.bank_calendar import bank_calendar
+from journal_pipeline.defs.recon_assets import bar_chart
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.sync.reconciliation import reported_mdr
 from journal_pipeline_tests.recon_orders import DAY, bank_lines, day_orders, line, paid_order
@@ -233,6 +234,11 @@ def test_an_unnamed_line_near_the_amount_is_only_a_suggestion():
     assert status_counts(rows)["suggested"] == 1
     receipt = Receipt.from_row({**card.record(), "payment_method": card.method})
     assert payout_entries([receipt], CONFIG, date(2026, 11, 24)).documents == []
+    # the asset's chart shows it expected, not received
+    chart = bar_chart(rows).splitlines()
+    expected_at = next(i for i, text in enumerate(chart) if text.startswith("Kartu Kredit"))
+    assert chart[expected_at].endswith("Rp 326.707")
+    assert "received" in chart[expected_at + 1] and chart[expected_at + 1].endswith(" Rp 0")
 
 
 def test_a_method_spelled_two_ways_is_one_row_named_as_the_config_names_it():
