@@ -17,6 +17,7 @@ from journal_pipeline.defs.checks import (
     invoice_checks,
     journal_check_results,
     journal_checks,
+    posted_tax_result,
     posted_total,
     posted_totals_result,
     return_checks,
@@ -52,6 +53,7 @@ from journal_pipeline.sync.outbox import (
     PostResult,
 )
 from journal_pipeline.sync.outbox_building import FOR_A_PERSON
+from journal_pipeline.sync.posted_tax import compare_posted_tax
 
 JURNAL_POOL = "jurnal_api"
 
@@ -255,6 +257,7 @@ def build_assets(daily: dg.PartitionsDefinition) -> list:
             metadata=metadata,
             check_results=[
                 posted_totals_result(documents),
+                posted_tax_result(compare_posted_tax(staging.store, day, documents)),
                 every_record_posted_result(invoices, day),
             ],
         )

@@ -20,10 +20,12 @@ from journal_pipeline.sync.by_hand import BY_HAND
 from journal_pipeline.sync.completeness import DayCompleteness
 from journal_pipeline.sync.day import DayJournal
 from journal_pipeline.sync.outbox_building import OPEN_STATES
+from journal_pipeline.sync.posted_tax import TaxComparison
 
 JOURNAL_ENTRIES_BALANCE = "journal_entries_balance"
 EVERY_SALE_ACCOUNTED_FOR = "every_sale_accounted_for"
 POSTED_TOTALS_MATCH_SOURCE = "posted_totals_match_source"
+POSTED_TAX_MATCHES_SOURCE = "posted_tax_matches_source"
 STAGED_DAY_MATCHES_ISELLER = "staged_day_matches_iseller_totals"
 EVERY_RECORD_POSTED = "every_record_posted"
 RECORDS_SHOWN = 20  # records an open-records result names; the rest are counted
@@ -83,6 +85,15 @@ def invoice_checks(daily: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
             "jurnal_sales_invoices",
             daily,
             "Every posted document's total in Jurnal equals the total from iSeller.",
+            blocking=False,
+        ),
+        partitioned_check(
+            POSTED_TAX_MATCHES_SOURCE,
+            "jurnal_sales_invoices",
+            daily,
+            "The tax Jurnal computed for the day's posted sales invoices equals iSeller's tax "
+            "of the same sales, to a rupiah an order (Jurnal keeps cents); a difference is a "
+            "warning naming the documents.",
             blocking=False,
         ),
         every_record_posted_check(
@@ -260,6 +271,27 @@ def posted_totals_result(documents: pd.DataFrame, asset: str | None = None) -> d
             "first_mismatched": ", ".join(mismatched["doc_key"].head(20)),
             **rupiah("source_total", int(posted["expected_total"].sum())),
             **rupiah("posted_total", posted_total(documents)),
+        },
+    )
+
+
+def posted_tax_result(comparison: TaxComparison) -> dg.AssetCheckResult:
+    """`sync.posted_tax.compare_posted_tax` as the check's result: a warning naming each
+    document whose tax is off."""
+    off = comparison.off
+    return dg.AssetCheckResult(
+        check_name=POSTED_TAX_MATCHES_SOURCE,
+        passed=not off,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "documents_compared": comparison.compared,
+            "jurnal_tax": str(comparison.jurnal_tax),
+            "iseller_tax": comparison.iseller_tax,
+            "documents_off": len(off),
+            "first_off": ", ".join(
+                f"{key}: Jurnal {tax} vs iSeller {source} (±{tolerance:.2f})"
+                for key, tax, source, tolerance in off[:RECORDS_SHOWN]
+            ),
         },
     )
 

@@ -122,6 +122,8 @@ outbox = Table(
     Column("reason", Text),
     Column("expected_total", BigInteger),
     Column("posted_total", BigInteger),
+    # Jurnal's tax of a posted sales invoice, in cents (migration 0013; null: not known)
+    Column("posted_tax_cents", BigInteger),
     Column("jurnal_id", BigInteger),
     Column("attempts", Integer, nullable=False, default=0),
     Column("changed_after_posting", Boolean, nullable=False, default=False),

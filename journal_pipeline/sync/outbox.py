@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeAlias
 
 import sqlalchemy as sa
@@ -83,6 +84,19 @@ class DocKind:
     def total(self, record: Mapping[str, Any]) -> int:
         total = to_rupiah(record.get(self.total_field))
         return total - to_rupiah(record.get(self.less_field) or 0) if self.less_field else total
+
+
+def tax_cents(record: Mapping[str, Any]) -> int | None:
+    """Jurnal's ``tax_amount`` of an invoice answer in whole cents; None when not stated."""
+    value = record.get("tax_amount")
+    try:
+        return (
+            None
+            if value in (None, "")
+            else int((Decimal(str(value)) * 100).to_integral_value(ROUND_HALF_UP))
+        )
+    except (InvalidOperation, ValueError):
+        return None
 
 
 KINDS = {
@@ -248,7 +262,14 @@ class Outbox(OutboxBuilding):
             message = f"Jurnal id {record['id']}, total {format_idr(total)}"
             if event == "duplicate":
                 message = "already in Jurnal (earlier attempt); " + message
-            updates.append({"key": row.doc_key, "jurnal": int(record["id"]), "total": total})
+            updates.append(
+                {
+                    "key": row.doc_key,
+                    "jurnal": int(record["id"]),
+                    "total": total,
+                    "tax": tax_cents(record) if kind is KINDS[SALES_INVOICE] else None,
+                }
+            )
             logs.append(self._log_row(row.doc_key, event, message, now))
             if row.expected_total is not None and total != row.expected_total:
                 mismatch = (
@@ -264,6 +285,7 @@ class Outbox(OutboxBuilding):
                 reason=None,
                 jurnal_id=sa.bindparam("jurnal"),
                 posted_total=sa.bindparam("total"),
+                posted_tax_cents=sa.bindparam("tax"),
                 posted_at=now,
             ),
             updates,

@@ -62,6 +62,7 @@ class OutboxReads:
             t.c.reason,
             t.c.expected_total,
             t.c.posted_total,
+            t.c.posted_tax_cents,
             t.c.jurnal_id,
             t.c.attempts,
             t.c.changed_after_posting,

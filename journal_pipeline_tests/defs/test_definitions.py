@@ -54,6 +54,7 @@ def test_assets_and_checks_are_wired(defs):
         "journal_entries_balance",
         "every_sale_accounted_for",
         "posted_totals_match_source",
+        "posted_tax_matches_source",
         "every_record_posted",
         "every_stock_document_posted",
         "stock_matches_jurnal",

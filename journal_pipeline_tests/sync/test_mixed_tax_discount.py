@@ -18,6 +18,7 @@ from journal_pipeline.jurnal.client import JurnalClient, JurnalSettings
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync.master_data import ensure_products, wanted_products
 from journal_pipeline.sync.outbox import Outbox
+from journal_pipeline.sync.posted_tax import compare_posted_tax
 from journal_pipeline_tests.accounting.mixed_tax_orders import (
     ODD_ON_KOPI,
     ON_BUKU,
@@ -96,3 +97,27 @@ def test_the_days_summary_carries_isellers_ppn(outbox, client):
     )
     tax = sum(Decimal(str(i["tax_amount"])) for i in posted)
     assert abs(tax - sum(o["total_tax_amount"] for o in orders)) < 5
+
+
+def test_the_posted_tax_check_names_an_invoice_whose_ppn_is_not_isellers(outbox, client):
+    """The check of `jurnal_sales_invoices`: Jurnal's tax of each posted invoice against the
+    journal's (iSeller's). The coffee's invoice posted as before the placement (its promotion
+    as the invoice discount, which Jurnal shares over the book too) is named, the rest pass."""
+    orders = _orders()
+    sales = posting_rules.sales_of_day(order_frames(orders), CONFIG, DAY)
+    lines, _ = posting_rules.journal_lines(sales, CONFIG)
+    outbox.store.replace_journal(DAY, lines)
+    documents = _sales(orders)
+    body = documents[0].payload["sales_invoice"]
+    assert body["reference_no"] == orders[0]["order_reference"]  # 200,000 off the coffee
+    body.update(discount_type_name="Value", discount_unit=200_000)
+    for line in body["transaction_lines_attributes"]:
+        line.pop("discount", None)
+    _post(outbox, client, documents)
+
+    comparison = compare_posted_tax(outbox.store, DAY, outbox.documents(DAY))
+    assert comparison.compared == len(CASES)
+    ((key, jurnal, iseller, _),) = comparison.off
+    assert key == f"sales_invoice:{orders[0]['order_id']}"
+    assert (jurnal, iseller) == (Decimal("84234.23"), 79_279)
+    assert comparison.iseller_tax == sum(int(o["total_tax_amount"]) for o in orders)
