@@ -91,7 +91,7 @@ def day_invoices(
     references = orders["order_reference"].tolist()
     shipping = orders["total_shipping_amount"].tolist()
     constants = [config.term_name, config.walk_in_customer, config.rounding_product]
-    money = [shipping, parts.discount, parts.rounding, accounts, deposits]
+    money = [shipping, parts.discount, parts.rounding, accounts, deposits, parts.deduction]
     checked = _plain_columns([order_ids, references, *money, list(warehouses.values()), constants])
     make: Callable[[dict[str, Any]], Document] = (
         Document.of_checked_fields if checked else lambda fields: Document(**fields)
@@ -132,6 +132,8 @@ def day_invoices(
         accounts,
         deposits,
         orders["total_amount"].tolist(),
+        parts.deduction,
+        parts.deduction_account,
         strict=True,
     )
     for position, (
@@ -149,6 +151,8 @@ def day_invoices(
         account,
         deposit,
         total,
+        deduction,
+        deduction_account,
     ) in enumerate(columns):
         if not fast:
             if position in one_by_one:
@@ -180,6 +184,10 @@ def day_invoices(
             body["discount_unit"] = discount
         if shipping_price:
             body["shipping_price"] = shipping_price
+        if deduction:  # the till's rounding down (`order_fit`)
+            body["witholding_type"] = "value"
+            body["witholding_value"] = deduction
+            body["witholding_account_name"] = deduction_account
         if deposit:
             body["deposit_to_name"] = account
             body["deposit"] = deposit

@@ -48,6 +48,8 @@ class InvoiceParts:
     deposit_account: list[str | None]
     deposit: list[int]
     split: np.ndarray  # bool: paid with more than one payment at the sale (read one by one)
+    deduction: list[int]  # the till's rounding down, deducted (witholding_value); 0: none
+    deduction_account: list[str | None]  # the outlet's rounding account
 
 
 def json_cents(cents: int) -> int | str:
@@ -314,7 +316,23 @@ def invoice_parts(
     discount = order_discount * 100
     shipping = orders["total_shipping_amount"].to_numpy(dtype=np.int64) * 100
     target = orders["total_amount"].to_numpy(dtype=np.int64) * 100
-    fitted, extra, rounding = fit_orders(cent_lines, fast, discount, shipping, target, inclusive)
+    # the till's rounding down, deducted on the outlet's rounding account (`order_fit`): the
+    # invoice fitted to the amount due, the rounding line and extra discount within the
+    # rounding's reach (Rp 100 above Rp 100, else half of it), so a rounding up is not one
+    till = np.abs(orders["rounding_amount"].to_numpy(dtype=np.int64))
+    rounding_accounts = [config.account("rounding", code) for code in outlet_codes]
+    account_of = np.array([a is not None for a in rounding_accounts], dtype=bool)[outlet]
+    reach = np.where(till > 100, 10_000, till // 2 * 100)
+    tried = fast & (till > 0) & account_of
+    kept, kept_extra, kept_line = fit_orders(
+        cent_lines, tried, discount, shipping, target + till * 100, inclusive
+    )
+    deducted = kept & (np.abs(kept_line) <= reach) & (kept_extra <= reach) & (kept_line >= 0)
+    fitted, extra, rounding = fit_orders(
+        cent_lines, fast & ~deducted, discount, shipping, target, inclusive
+    )
+    fitted = np.where(deducted, True, fitted)
+    extra, rounding = np.where(deducted, kept_extra, extra), np.where(deducted, kept_line, rounding)
     fast &= fitted
     discounts = discount + extra
     rounding_json = _json_cents_where(rounding, fast & (rounding != 0))
@@ -331,6 +349,8 @@ def invoice_parts(
         deposit_account=account,
         deposit=deposit,
         split=split,
+        deduction=np.where(deducted & fast, till, 0).tolist(),
+        deduction_account=np.array(rounding_accounts, dtype=object)[outlet].tolist(),
     )
 
 

@@ -1,6 +1,5 @@
 """An order's invoice fitted to the order's total: `jurnal_arithmetic.fit_total`, and the till's
-rounding down deducted (Pemotongan) on the rounding account when more than an invoice discount
-may take."""
+rounding down deducted (Pemotongan) on the rounding account."""
 
 from __future__ import annotations
 
@@ -17,12 +16,14 @@ from journal_pipeline.core.orders import OrderRow
 
 
 def rounded_down_by(order: OrderRow, expected: Decimal) -> int:
-    """How much the till rounded the order's amount due down when that is more than an invoice
-    discount may take (Jurnal's total of its lines, ``expected``, above ``total_amount`` by
-    the rounding, under either sign reading of ``rounding_amount``, I-31); 0 otherwise."""
+    """How much the till rounded the order's amount due down (Jurnal's total of its lines,
+    ``expected``, above ``total_amount`` by the rounding, under either sign reading of
+    ``rounding_amount``, I-31: within Rp 100 for a rounding above Rp 100, else within half of
+    it, so that a rounding up is never read as one down); 0 otherwise."""
     rounding = abs(order.rounding_amount)
     excess = to_rupiah(expected) - order.total_amount
-    return rounding if rounding > 100 and abs(excess - rounding) <= 100 else 0
+    limit = 100 if rounding > 100 else rounding // 2
+    return rounding if rounding and excess > 0 and abs(excess - rounding) <= limit else 0
 
 
 def fitted(
@@ -33,10 +34,30 @@ def fitted(
     drift: Decimal = Decimal(0),
 ) -> tuple[Fit | None, int, Decimal]:
     """How the invoice's total is fitted to the order's (`jurnal_arithmetic.fit_total`), the
-    till's rounding down deducted on the rounding account when more than an invoice discount
-    may take (the deduction, else 0), and Jurnal's unfitted total; ``drift``: how far our own
-    line percentages may move the lines' amounts (`discount_placement`)."""
+    till's rounding down deducted on the rounding account (the deduction, else 0), and
+    Jurnal's unfitted total; ``drift``: how far our own line percentages may move the lines'
+    amounts (`discount_placement`).
+
+    The rounding down is a deduction (Pemotongan) whatever its size, not invoice discount:
+    Jurnal would tax the lines after a discount, so its tax would be iSeller's less the tax
+    on the rounding, and the rounding would land on the discount account."""
     inclusive, shipping = bool(order.tax_inclusive), Decimal(order.total_shipping_amount)
+    expected = invoice_totals(
+        model, discount_value=discount, tax_inclusive=inclusive, shipping=shipping
+    ).total
+    deduction = rounded_down_by(order, expected) if rounding_account else 0
+    if deduction:
+        # the invoice is for the amount due, the rounding a deduction on the rounding account
+        fit = fit_total(
+            model,
+            Decimal(order.total_amount + deduction),
+            discount_value=discount,
+            tax_inclusive=inclusive,
+            shipping=shipping,
+            max_gap=Decimal(100) + drift,
+        )
+        if fit is not None:
+            return fit, deduction, expected
     fit = fit_total(
         model,
         Decimal(order.total_amount),
@@ -47,24 +68,7 @@ def fitted(
         # the till's own rounding up (either sign reading, I-31) goes on the rounding line
         max_shortfall=Decimal(100 + abs(order.rounding_amount)) + drift,
     )
-    expected = invoice_totals(
-        model, discount_value=discount, tax_inclusive=inclusive, shipping=shipping
-    ).total
-    deduction = rounded_down_by(order, expected) if fit is None and rounding_account else 0
-    if deduction:
-        # the till rounded the amount due down: the invoice is for the amount due, the
-        # rounding a deduction (Pemotongan) on the rounding account, so Jurnal's tax stays
-        # iSeller's
-        fit = fit_total(
-            model,
-            Decimal(order.total_amount + deduction),
-            discount_value=discount,
-            tax_inclusive=inclusive,
-            shipping=shipping,
-            max_gap=Decimal(100) + drift,
-        )
-        deduction = deduction if fit is not None else 0
-    return fit, deduction, expected
+    return fit, 0, expected
 
 
 def fitted_tax(model: list[InvoiceLine], discount: Decimal, fit: Fit, order: OrderRow) -> Decimal:

@@ -8,8 +8,9 @@ the posted tax is compared too: each per-order invoice with its order's ``sale:`
 outlet-day's summary invoices together with their member orders' entries.
 
 A document's tolerance: for each of its orders a rupiah (iSeller rounds each line's tax to the
-rupiah, Jurnal keeps cents) and 12% of its till rounding (a rounding down of up to Rp 100 is
-taken as invoice discount, which Jurnal taxes after, docs/posting-model.md), and 0.005% of each
+rupiah, Jurnal keeps cents) and 12% of its till rounding (without a rounding account, a
+rounding down of up to Rp 100 is taken as invoice discount, which Jurnal taxes after,
+docs/posting-model.md), and 0.005% of each
 taxed line's price (a line discount Jurnal holds to two places). Documents changed after
 posting, not posted, or posted before Jurnal's tax was kept are left out.
 """

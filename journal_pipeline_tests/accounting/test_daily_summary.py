@@ -45,6 +45,12 @@ def day_documents():
 
 
 def _jurnal_total(body: dict) -> Decimal:
+    """What Jurnal's invoice leaves owing: its total less any deduction (the till's rounding
+    down, Pemotongan)."""
+    return _jurnal_original(body) - Decimal(str(body.get("witholding_value", 0)))
+
+
+def _jurnal_original(body: dict) -> Decimal:
     return invoice_totals(
         invoice_model(body, CONFIG),
         discount_value=Decimal(str(body.get("discount_unit", 0))),
