@@ -136,6 +136,35 @@ def test_a_till_rounding_down_by_more_than_a_hundred_is_deducted_on_the_rounding
     assert (row.status, row.posted_total, row.expected_total) == ("posted", 187_500, 187_500)
 
 
+def test_a_till_rounding_down_to_the_hundred_is_deducted_too(outbox, client):
+    """187,702 rounded down to 187,650: the Rp 52 is a deduction as a larger rounding is, not
+    invoice discount (which Jurnal would tax the lines after: PPN Rp 5 low, the 52 on the
+    discount account); the invoice's discount is the unrounded order's."""
+    order = _rounded(187_650, -52)
+    unrounded = retail_order()
+    bodies = []
+    for one in (order, unrounded):
+        sales = posting_rules.sales_of_day(order_frames([one]), CONFIG, DAY)
+        documents, holds = invoices.sales_invoices(sales, CONFIG)
+        assert holds == []
+        bodies.append(documents[0].payload["sales_invoice"])
+    body, plain = bodies
+    assert (body["witholding_value"], body["discount_unit"]) == (52, plain["discount_unit"])
+    assert "witholding_value" not in plain
+    sales = posting_rules.sales_of_day(order_frames([order]), CONFIG, DAY)
+    documents, _ = invoices.sales_invoices(sales, CONFIG)
+    outbox.enqueue(DAY, documents, [])
+    ensure_products(client, wanted_products(outbox.pending_payloads(DAY), CONFIG))
+    assert outbox.post_pending(DAY, client).posted == 1
+    (posted,) = [
+        i
+        for i in client.iter_list("sales_invoices", "sales_invoices")
+        if i["custom_id"] == order["order_id"]
+    ]
+    assert Decimal(str(posted["tax_amount"])) == Decimal(18_601)  # as unrounded
+    assert Decimal(str(posted["remaining"])) == 0
+
+
 def test_a_till_rounding_down_without_a_rounding_account_is_held_naming_the_role():
     order = _rounded(187_500, -202)
     config = CONFIG.model_copy(
