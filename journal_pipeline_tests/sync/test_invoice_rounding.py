@@ -138,7 +138,7 @@ def test_a_till_rounding_down_by_more_than_a_hundred_is_deducted_on_the_rounding
 
 def test_a_till_rounding_down_to_the_hundred_is_deducted_too(outbox, client):
     """187,702 rounded down to 187,650: the Rp 52 is a deduction as a larger rounding is, not
-    invoice discount (which Jurnal would tax the lines after: PPN Rp 5 low, the 52 on the
+    invoice discount (which Jurnal would tax the lines after: PPN Rp 5.72 low, the 52 on the
     discount account); the invoice's discount is the unrounded order's."""
     order = _rounded(187_650, -52)
     unrounded = retail_order()
