@@ -24,6 +24,7 @@ import pandas as pd
 
 from journal_pipeline.accounting.invoice_fits import CentLines, fit_orders
 from journal_pipeline.accounting.labels import line_description
+from journal_pipeline.accounting.order_fit import rounding_reach
 from journal_pipeline.accounting.payments import AccountMemo
 from journal_pipeline.accounting.sale_lines import text_or_none_all
 from journal_pipeline.config import MerchantConfig
@@ -317,12 +318,12 @@ def invoice_parts(
     shipping = orders["total_shipping_amount"].to_numpy(dtype=np.int64) * 100
     target = orders["total_amount"].to_numpy(dtype=np.int64) * 100
     # the till's rounding down, deducted on the outlet's rounding account (`order_fit`): the
-    # invoice fitted to the amount due, the rounding line and extra discount within the
-    # rounding's reach (Rp 100 above Rp 100, else half of it), so a rounding up is not one
+    # invoice fitted to the amount due, the rounding line and extra discount within
+    # `order_fit.rounding_reach`, so a rounding up is not one
     till = np.abs(orders["rounding_amount"].to_numpy(dtype=np.int64))
     rounding_accounts = [config.account("rounding", code) for code in outlet_codes]
     account_of = np.array([a is not None for a in rounding_accounts], dtype=bool)[outlet]
-    reach = np.where(till > 100, 10_000, till // 2 * 100)
+    reach = rounding_reach(till) * 100  # in cents
     tried = fast & (till > 0) & account_of
     kept, kept_extra, kept_line = fit_orders(
         cent_lines, tried, discount, shipping, target + till * 100, inclusive
@@ -331,7 +332,7 @@ def invoice_parts(
     fitted, extra, rounding = fit_orders(
         cent_lines, fast & ~deducted, discount, shipping, target, inclusive
     )
-    fitted = np.where(deducted, True, fitted)
+    fitted |= deducted
     extra, rounding = np.where(deducted, kept_extra, extra), np.where(deducted, kept_line, rounding)
     fast &= fitted
     discounts = discount + extra

@@ -4,6 +4,9 @@ rounding down deducted (Pemotongan) on the rounding account."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+
+import numpy as np
 
 from journal_pipeline.accounting.jurnal_arithmetic import (
     Fit,
@@ -18,12 +21,18 @@ from journal_pipeline.core.orders import OrderRow
 def rounded_down_by(order: OrderRow, expected: Decimal) -> int:
     """How much the till rounded the order's amount due down (Jurnal's total of its lines,
     ``expected``, above ``total_amount`` by the rounding, under either sign reading of
-    ``rounding_amount``, I-31: within Rp 100 for a rounding above Rp 100, else within half of
-    it, so that a rounding up is never read as one down); 0 otherwise."""
+    ``rounding_amount``, I-31, within `rounding_reach`); 0 otherwise."""
     rounding = abs(order.rounding_amount)
     excess = to_rupiah(expected) - order.total_amount
-    limit = 100 if rounding > 100 else rounding // 2
-    return rounding if rounding and excess > 0 and abs(excess - rounding) <= limit else 0
+    near = abs(excess - rounding) <= int(rounding_reach(rounding))
+    return rounding if rounding and excess > 0 and near else 0
+
+
+def rounding_reach(rounding: Any) -> Any:
+    """How far from a till's rounding (its size, rupiah; an int or a numpy array) Jurnal's
+    excess over the order's total may be and still be that rounding down: Rp 100 for a
+    rounding above Rp 100, else half of it, so a rounding up is never read as one down."""
+    return np.where(rounding > 100, 100, rounding // 2)
 
 
 def fitted(

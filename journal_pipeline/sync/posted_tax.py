@@ -7,12 +7,8 @@ shares over lines of different tax, a line percentage Jurnal reads otherwise tha
 the posted tax is compared too: each per-order invoice with its order's ``sale:`` entry, each
 outlet-day's summary invoices together with their member orders' entries.
 
-A document's tolerance: for each of its orders a rupiah (iSeller rounds each line's tax to the
-rupiah, Jurnal keeps cents) and 12% of its till rounding (without a rounding account, a
-rounding down of up to Rp 100 is taken as invoice discount, which Jurnal taxes after,
-docs/posting-model.md), and 0.005% of each
-taxed line's price (a line discount Jurnal holds to two places). Documents changed after
-posting, not posted, or posted before Jurnal's tax was kept are left out.
+A document's tolerance is `accounting.tax_tolerance`'s. Documents changed after posting, not
+posted, or posted before Jurnal's tax was kept are left out.
 """
 
 from __future__ import annotations
@@ -28,12 +24,11 @@ import sqlalchemy as sa
 
 from journal_pipeline.accounting.daily_summary import is_summary_id
 from journal_pipeline.accounting.documents import SALES_INVOICE
+from journal_pipeline.accounting.tax_tolerance import lines_reach, orders_reach
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, loads
 
 CENT = Decimal("0.01")
-#: the most tax a rupiah of till rounding taken as invoice discount moves (PPN 12% on top)
-ROUNDING_TAX = Decimal("0.12")
 _GROUP = re.compile(r":\d+$")  # a summary's further tax-treatment invoice: `…:<k>`
 
 
@@ -59,10 +54,14 @@ def compare_posted_tax(store: StagingStore, day: date, documents: pd.DataFrame) 
         return result
     taxes = _sale_taxes(store, day)
     groups: dict[str, list[Any]] = {}
+    summaries: set[str] = set()
     for row in posted.itertuples(index=False):
-        key = _GROUP.sub("", row.doc_key) if is_summary_id(row.source_id) else row.doc_key
+        key = row.doc_key
+        if is_summary_id(row.source_id):
+            key = _GROUP.sub("", key)
+            summaries.add(key)
         groups.setdefault(key, []).append(row)
-    members = _members(store, [k for k in groups if k.startswith(f"{SALES_INVOICE}:summary:")])
+    members = _members(store, sorted(summaries))
     beyond: list[tuple[str, list[Any], Decimal, int, Decimal]] = []
     for key, rows in groups.items():
         summary = key in members
@@ -74,7 +73,7 @@ def compare_posted_tax(store: StagingStore, day: date, documents: pd.DataFrame) 
         jurnal = sum((Decimal(int(r.posted_tax_cents)) * CENT for r in rows), Decimal(0))
         booked = [taxes.get(f"sale:{order}", (0, 0)) for order in orders]
         iseller = sum(tax for tax, _ in booked)
-        base = sum((1 + ROUNDING_TAX * rounding for _, rounding in booked), Decimal(0))
+        base = orders_reach(rounding for _, rounding in booked)
         result.compared += len(rows)
         result.jurnal_tax += jurnal
         result.iseller_tax += iseller
@@ -82,7 +81,7 @@ def compare_posted_tax(store: StagingStore, day: date, documents: pd.DataFrame) 
             beyond.append((key, rows, jurnal, iseller, base))
     payloads = _payloads(store, [row.doc_key for _, rows, *_ in beyond for row in rows])
     for key, rows, jurnal, iseller, base in beyond:
-        tolerance = base + sum((_two_places(payloads.get(r.doc_key)) for r in rows), Decimal(0))
+        tolerance = base + sum((lines_reach(payloads.get(r.doc_key)) for r in rows), Decimal(0))
         if abs(jurnal - iseller) > tolerance:
             result.off.append((key, jurnal, iseller, tolerance))
     return result
@@ -137,13 +136,3 @@ def _payloads(store: StagingStore, keys: list[str]) -> dict[str, dict[str, Any]]
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(t.c.doc_key, t.c.payload).where(t.c.doc_key.in_(keys)))
         return {key: loads(payload) for key, payload in rows if payload}
-
-
-def _two_places(payload: dict[str, Any] | None) -> Decimal:
-    """0.005% of the price of each taxed line of an invoice payload."""
-    body = (payload or {}).get(SALES_INVOICE) or {}
-    total = Decimal(0)
-    for line in body.get("transaction_lines_attributes") or []:
-        if line.get("line_tax_name"):
-            total += Decimal(str(line.get("quantity", 0))) * Decimal(str(line.get("rate", 0)))
-    return total * Decimal("0.00005")
