@@ -206,8 +206,10 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _raw_lines(merchant: DemoMerchant, day: date) -> list[dict[str, Any]]:
-    """The lines dated `day`, without balances."""
+def _raw_lines(
+    merchant: DemoMerchant, day: date, iseller_pay: str = "per_outlet"
+) -> list[dict[str, Any]]:
+    """The lines dated `day`, without balances; iSeller Pay's as `iseller_pay` says."""
     lines = []
     # settlements due on `day` come from takings at most lag + late days (+ holidays) earlier
     for back in range(1, 3 * 7 + len(merchant.bank_holidays)):
@@ -244,6 +246,8 @@ def _raw_lines(merchant: DemoMerchant, day: date) -> list[dict[str, Any]]:
                     "expected_date": settlement.due,
                 }
             )
+    if iseller_pay == "all_outlets":
+        lines = _one_payout_a_day(lines)
     if day == anomalies(merchant, _monday(day)).fee_date and day > merchant.start_date:
         lines.append(
             {
@@ -263,8 +267,39 @@ def _raw_lines(merchant: DemoMerchant, day: date) -> list[dict[str, Any]]:
     return lines
 
 
-def bank_statement_lines(merchant: DemoMerchant, start: date, end: date) -> list[dict[str, Any]]:
-    """Every line of the bank account dated `start`..`end`, in statement order.
+def _one_payout_a_day(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """iSeller Pay's money-in lines of one takings day as one transfer for all outlets
+    (``ISELLER PAY PAYOUT <YYYYMMDD>``, reference ``IPY<YYYYMMDD>``; B-6 reading (b)); a late
+    outlet's money comes in a transfer of its own, named the same way."""
+    rule = RULES_BY_METHOD["QRIS"]
+    together: dict[date, list[dict[str, Any]]] = defaultdict(list)
+    kept = []
+    for line in lines:
+        if line["method"] == rule.method and line["direction"] == "CR":
+            together[line["takings_date"]].append(line)
+        else:
+            kept.append(line)
+    for takings_date, paid in sorted(together.items()):
+        stamp = f"{takings_date:%Y%m%d}"
+        kept.append(
+            {
+                **paid[0],
+                "description": f"{rule.description} {stamp}",
+                "reference": f"{rule.code}{stamp}",
+                "amount": sum((line["amount"] for line in paid), Decimal(0)),
+                "outlet_code": None,
+                "outlets": tuple(line["outlet_code"] for line in paid),
+                "expected_amount": sum((line["expected_amount"] for line in paid), Decimal(0)),
+            }
+        )
+    return kept
+
+
+def bank_statement_lines(
+    merchant: DemoMerchant, start: date, end: date, iseller_pay: str = "per_outlet"
+) -> list[dict[str, Any]]:
+    """Every line of the bank account dated `start`..`end`, in statement order; iSeller Pay's
+    one per outlet and takings day, or (``all_outlets``) one per takings day for all outlets.
 
     Each line: ``date``, ``description``, ``reference``, ``amount`` (Decimal, positive),
     ``direction`` (``CR`` money in, ``DB`` money out), ``balance`` (after the line, from
@@ -276,7 +311,7 @@ def bank_statement_lines(merchant: DemoMerchant, start: date, end: date) -> list
     out = []
     day = merchant.start_date
     while day <= end:
-        for line in _raw_lines(merchant, day):
+        for line in _raw_lines(merchant, day, iseller_pay):
             signed = line["amount"] if line["direction"] == "CR" else -line["amount"]
             balance += signed
             if day >= start:
@@ -293,6 +328,7 @@ COLUMNS = ("mutasi", "debit_credit")
 DATES = ("dmy", "iso")
 AMOUNTS = ("comma_thousands", "plain", "dot_thousands")
 DELIMITERS = {"comma": ",", "semicolon": ";"}
+ISELLER_PAY = ("per_outlet", "all_outlets")
 
 
 @dataclass(frozen=True)
@@ -304,17 +340,21 @@ class BankLayout:
     - ``dates``: ``dmy`` (documented, ``dd/mm/yyyy``) or ``iso`` (``yyyy-mm-dd``);
     - ``amounts``: ``comma_thousands`` (documented, ``1,234,500.00``), ``plain``
       (``1234500.00``) or ``dot_thousands`` (``1.234.500,00``);
-    - ``delimiter``: ``comma`` (documented) or ``semicolon``.
+    - ``delimiter``: ``comma`` (documented) or ``semicolon``;
+    - ``iseller_pay``: ``per_outlet`` (one payout per outlet and takings day, the emulator's
+      reading) or ``all_outlets`` (one payout per takings day for all outlets, naming the day
+      but no outlet: B-6 reading (b)).
 
     A spec is comma-separated ``key=value`` pairs and presets: ``documented``,
     ``debit_credit``, ``iso_dates``, ``plain_amounts``, ``european`` (dot thousands, comma
-    decimals, semicolons).
+    decimals, semicolons), ``one_iseller_payout`` (``iseller_pay=all_outlets``).
     """
 
     columns: str = "mutasi"
     dates: str = "dmy"
     amounts: str = "comma_thousands"
     delimiter: str = "comma"
+    iseller_pay: str = "per_outlet"
 
     def __post_init__(self) -> None:
         for name, allowed in (
@@ -322,6 +362,7 @@ class BankLayout:
             ("dates", DATES),
             ("amounts", AMOUNTS),
             ("delimiter", tuple(DELIMITERS)),
+            ("iseller_pay", ISELLER_PAY),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(
@@ -387,6 +428,7 @@ LAYOUT_PRESETS: dict[str, dict[str, str]] = {
     "iso_dates": {"dates": "iso"},
     "plain_amounts": {"amounts": "plain"},
     "european": {"amounts": "dot_thousands", "delimiter": "semicolon"},
+    "one_iseller_payout": {"iseller_pay": "all_outlets"},
 }
 
 
@@ -406,7 +448,7 @@ def write_bank_statements(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
-    for line in bank_statement_lines(merchant, start, end):
+    for line in bank_statement_lines(merchant, start, end, layout.iseller_pay):
         by_day[line["date"]].append(line)
     paths = []
     day = start

@@ -159,8 +159,9 @@ def _sandbox_options(func):
             default=None,
             help="Layout of the bank statement CSVs, e.g. 'debit_credit,dates=iso' (keys: "
             "columns=mutasi|debit_credit, dates=dmy|iso, "
-            "amounts=comma_thousands|plain|dot_thousands, delimiter=comma|semicolon; presets: "
-            "documented, debit_credit, iso_dates, plain_amounts, european).",
+            "amounts=comma_thousands|plain|dot_thousands, delimiter=comma|semicolon, "
+            "iseller_pay=per_outlet|all_outlets; presets: documented, debit_credit, iso_dates, "
+            "plain_amounts, european, one_iseller_payout).",
         ),
         click.option(
             "--time-scale",

@@ -3,7 +3,8 @@ clearing account (docs/reconciliation.md, "Payouts"). Pure.
 
 Each money-in line of a bank statement file that the reconciliation matched to an expected
 settlement (status matched, short or over) is one canonical entry and one Jurnal bank transfer,
-dated the day the money arrived, for the amount received:
+dated the day the money arrived, for the amount received (a line that paid several outlets'
+rows at once, one per row for its part, `shared_settlements`; their keys end ``/<outlet>``):
 
     Dr the settlement's bank account / Cr the method's clearing account
 
@@ -157,16 +158,36 @@ class PayoutBuild:
         return sum(d.expected_total or 0 for d in self.documents)
 
 
-def payout_numbers(receipts: Iterable[Receipt]) -> dict[str, str]:
-    """line key → the transfer's number: readable from the bank's reference when that is
-    short, plain and the only one of its day; else from the line key."""
+def payout_keys(receipts: Iterable[Receipt]) -> dict[Receipt, str]:
+    """Each receipt's payout key: its line's key, followed by ``/<outlet>`` when the line paid
+    several rows (one transfer each)."""
     receipts = list(receipts)
-    shared = Counter((r.received_date, r.reference) for r in receipts)
+    rows_of_line = Counter(r.line_key for r in receipts)
+    return {
+        r: r.line_key if rows_of_line[r.line_key] == 1 else f"{r.line_key}/{r.outlet_code}"
+        for r in receipts
+    }
+
+
+def line_of(payout_key: str) -> str:
+    """The statement line a payout key is of."""
+    return payout_key.split("/", 1)[0]
+
+
+def payout_numbers(receipts: Iterable[Receipt]) -> dict[Receipt, str]:
+    """Receipt → its transfer's number: readable from the bank's reference when that is short,
+    plain and the only line of its day with it, else from the line key; ``/<outlet>`` after it
+    for a line that paid several rows."""
+    receipts = list(receipts)
+    keys = payout_keys(receipts)
+    lines = {(r.received_date, r.reference, r.line_key) for r in receipts}
+    shared = Counter((day, reference) for day, reference, _ in lines)
     numbers = {}
     for r in receipts:
         readable = READABLE_REFERENCE.fullmatch(r.reference) is not None
         tail = r.reference if readable and shared[(r.received_date, r.reference)] == 1 else None
-        numbers[r.line_key] = f"{NUMBER_PREFIX}{r.received_date:%Y%m%d}/{tail or r.line_key[:16]}"
+        own = "" if keys[r] == r.line_key else f"/{r.outlet_code}"
+        numbers[r] = f"{NUMBER_PREFIX}{r.received_date:%Y%m%d}/{tail or r.line_key[:16]}{own}"
     return numbers
 
 
@@ -202,21 +223,24 @@ def payout_entries(
         (r for r in receipts if r.received_date == day and r.status in PAID_STATUSES),
         key=lambda r: (r.outlet_code, r.method, r.takings_date, r.line_key),
     )
-    numbers = payout_numbers(todays)
+    numbers, keys = payout_numbers(todays), payout_keys(todays)
     for receipt in todays:
         key = (receipt.outlet_code, receipt.method, receipt.takings_date)
-        earlier = [old for old in standing if old.row == key and old.line_key != receipt.line_key]
+        earlier = [
+            old for old in standing if old.row == key and line_of(old.line_key) != receipt.line_key
+        ]
         if earlier:
             _hold(
                 build,
                 receipt,
-                numbers[receipt.line_key],
+                keys[receipt],
+                numbers[receipt],
                 f"the {earlier[0].label} already moved this settlement's money out of clearing, "
                 f"for another bank line; it is not posted a second time. {earlier[0].reversal}; "
                 "the next run posts this one",
             )
             continue
-        _add(build, receipt, numbers[receipt.line_key], config, (booked or {}).get(key))
+        _add(build, receipt, keys[receipt], numbers[receipt], config, (booked or {}).get(key))
     return build
 
 
@@ -238,11 +262,11 @@ def booked_accounts(
     return {key: account for key, (_, account) in best.items()}
 
 
-def _hold(build: PayoutBuild, receipt: Receipt, number: str, reason: str) -> None:
+def _hold(build: PayoutBuild, receipt: Receipt, key: str, number: str, reason: str) -> None:
     build.holds.append(
         Hold(
             "bank_statement_line",
-            f"{NUMBER_PREFIX}{receipt.line_key}",
+            f"{NUMBER_PREFIX}{key}",
             number,
             receipt.outlet_code,
             build.day,
@@ -255,6 +279,7 @@ def _hold(build: PayoutBuild, receipt: Receipt, number: str, reason: str) -> Non
 def _add(
     build: PayoutBuild,
     receipt: Receipt,
+    key: str,
     number: str,
     config: MerchantConfig,
     booked: str | None,
@@ -269,6 +294,7 @@ def _add(
         _hold(
             build,
             receipt,
+            key,
             number,
             f"the payment method {receipt.method} has no clearing account; add it under "
             f"payment_methods. {FIX_HINT}",
@@ -280,21 +306,24 @@ def _add(
         _hold(
             build,
             receipt,
+            key,
             number,
             f"the amount {amount} is not a whole, positive number of rupiah; move it from "
             f"{clearing} to {receipt.bank_account} by hand with a bank transfer in Jurnal",
         )
         return
     if is_locked(day := build.day, config):
-        _hold(build, receipt, number, locked_reason(day, config))
+        _hold(build, receipt, key, number, locked_reason(day, config))
         return
     rupiah = int(amount)
-    custom_id = f"{NUMBER_PREFIX}{receipt.line_key}"
+    custom_id = f"{NUMBER_PREFIX}{key}"
     short = receipt.expected - rupiah
     memo = (
         f"{memo_head(receipt.method, receipt.outlet_code, receipt.takings_date)}: "
         f"bank reference {receipt.reference or '-'}"
     )
+    if key != receipt.line_key:
+        memo += "; its part of one transfer for several outlets"
     if mapped and mapped.casefold() != clearing.casefold():
         memo += f"; out of {clearing}, where the takings were booked (now mapped to {mapped})"
     if short:
@@ -310,11 +339,11 @@ def _add(
     for line_no, (role, account, debit, credit) in enumerate(sides, start=1):
         build.lines.append(
             {
-                "entry_id": f"{PAYOUT_ENTRY}{receipt.line_key}",
+                "entry_id": f"{PAYOUT_ENTRY}{key}",
                 "business_date": day,
                 "outlet_code": receipt.outlet_code,
                 "source_type": "bank_statement_line",
-                "source_id": receipt.line_key,
+                "source_id": key,
                 "source_reference": number,
                 "line_no": line_no,
                 "account_role": role,

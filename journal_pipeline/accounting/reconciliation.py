@@ -17,7 +17,10 @@ Matching against the bank account's money-in lines; a line is claimed by one row
    ``cash_difference_tolerance`` of the expected one: only a suggestion (status
    ``suggested``), for a person to confirm; no payout moves money on it.
 
-Lines that name an outlet and a day (another row's) are left to step 1. Status: ``matched``
+Lines that name an outlet and a day (another row's) are left to step 1, and lines that name a
+method and another day to that day's rows. A line that pays several outlets' rows at once
+(one transfer for all outlets, `shared_settlements`) is found between steps 1 and 2 when it
+names the day and the method, between steps 2 and 3 by its amount. Status: ``matched``
 (received = expected), ``short`` / ``over`` (received, with a variance), ``suggested`` (step 3),
 ``pending`` (nothing yet, not overdue), ``overdue`` (nothing, more than ``overdue_after_days``
 past the due date), ``nothing_due`` (refunds took all), ``not_settled`` (no settlement rule).
@@ -25,7 +28,6 @@ past the due date), ``nothing_due`` (refunds took all), ``not_settled`` (no sett
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -40,6 +42,14 @@ from journal_pipeline.accounting.day_sales import (
 )
 from journal_pipeline.accounting.labels import payment_method
 from journal_pipeline.accounting.mdr import payment_fee
+from journal_pipeline.accounting.shared_settlements import Match, named_shared, summed_shared
+from journal_pipeline.accounting.statement_text import (
+    addressed,
+    named_days,
+    names_day_and_method,
+    names_outlet,
+    settlement_keywords,
+)
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.config_settlement import SettlementConfig
 from journal_pipeline.core.bank_calendar import MONDAY_TO_FRIDAY, BankCalendar
@@ -53,16 +63,6 @@ NOTHING_DUE, NOT_SETTLED, SUGGESTED = "nothing_due", "not_settled", "suggested"
 STATUSES = (MATCHED, SHORT, OVER, SUGGESTED, PENDING, OVERDUE, NOTHING_DUE, NOT_SETTLED)
 SETTLEMENT, NOT_SETTLED_ROW, UNMATCHED_LINE = "settlement", "not_settled", "unmatched_line"
 MONEY_BACK = ("refund", "void")
-DAY_NAMED = re.compile(r"(?<!\d)20\d{6}(?!\d)")  # a day a line names: YYYYMMDD
-
-# words a bank or gateway writes on a settlement line, by iSeller gateway (I-22); the method's
-# own name counts too
-GATEWAY_KEYWORDS = {
-    "cash": ("setoran tunai", "tunai", "cash"),
-    "iseller_pay": ("iseller pay", "iseller", "qris"),
-    "external_debit": ("edc", "debit"),
-    "external_credit": ("cc", "credit", "kredit"),
-}
 
 
 @dataclass(frozen=True)
@@ -226,48 +226,11 @@ def _void_dates(dated: pd.DataFrame, config: MerchantConfig) -> dict[str, date |
 # --- matching --------------------------------------------------------------------------------
 
 
-def method_keywords(method: str, gateway: str | None) -> tuple[str, ...]:
-    return (method.casefold(), *GATEWAY_KEYWORDS.get((gateway or "").casefold(), ()))
-
-
-def _has_word(text: str, word: str) -> bool:
-    return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text) is not None
-
-
-def _text(line: StatementLine) -> str:
-    return f"{line.reference} {line.description}".casefold()
-
-
 def names_row(line: StatementLine, row: Expected) -> bool:
     """The line's reference or description names the row's outlet, day and method."""
-    text = _text(line)
-    return (
-        _has_word(text, row.outlet_code.casefold())
-        and row.business_date.strftime("%Y%m%d") in text
-        and any(_has_word(text, word) for word in method_keywords(row.method, row.gateway))
+    return names_outlet(line, row.outlet_code) and names_day_and_method(
+        line, row.business_date, row.method, row.gateway
     )
-
-
-def addressed(line: StatementLine, outlets: Iterable[str]) -> bool:
-    """The line names an outlet and a day: it belongs to that row only (step 1)."""
-    text = _text(line)
-    return DAY_NAMED.search(text) is not None and any(
-        _has_word(text, code.casefold()) for code in outlets
-    )
-
-
-def named_days(line: StatementLine, outlets: Iterable[str]) -> set[date]:
-    """The business days an addressed line names (``YYYYMMDD``), the days it may settle
-    however late it arrives; none for a line that names no outlet."""
-    if not addressed(line, outlets):
-        return set()
-    days = set()
-    for digits in DAY_NAMED.findall(_text(line)):
-        try:
-            days.add(date(int(digits[:4]), int(digits[4:6]), int(digits[6:])))
-        except ValueError:
-            continue  # digits that are no date
-    return days
 
 
 def reconcile(
@@ -287,11 +250,12 @@ def reconcile(
         line for line in lines if line.money_in and line.line_key not in claimed_elsewhere
     ]
     outlets = list(config.outlets)
+    keywords = settlement_keywords(config.settlements)
     settled = sorted(
         (r for r in rows if r.bank_account is not None and r.expected > 0),
         key=lambda r: (r.expected_date, r.outlet_code, r.method),
     )
-    matches: dict[str, tuple[StatementLine, str | None]] = {}  # None: a suggestion
+    matches: dict[str, Match] = {}
     taken: set[str] = set()
 
     def usable(row: Expected, line: StatementLine) -> bool:
@@ -299,6 +263,17 @@ def reconcile(
             line.line_key not in taken
             and line.account.casefold() == (row.bank_account or "").casefold()
         )
+
+    def claim(found: dict[str, Match]) -> None:
+        matches.update(found)
+        taken.update(m.line.line_key for m in found.values())
+
+    def spoken_for(line: StatementLine) -> bool:
+        """Named for another row: an outlet and a day (step 1), or a method and another day."""
+        return addressed(line, outlets) or bool(named_days(line, outlets, keywords) - {day})
+
+    def still_open() -> list[Expected]:
+        return [r for r in settled if r.row_key not in matches]
 
     for row in settled:  # 1. named
         assert row.expected_date is not None
@@ -312,12 +287,14 @@ def reconcile(
         if found:
             due = row.expected_date
             best = min(found, key=lambda x: (abs((x.line_date - due).days), x.line_key))
-            matches[row.row_key] = (best, "its reference names the outlet, the day and the method")
-            taken.add(best.line_key)
+            claim(
+                {row.row_key: Match(best, "its reference names the outlet, the day and the method")}
+            )
+    claim(named_shared(still_open(), candidates, usable, outlets, window))  # 1b. several outlets
     for exact in (True, False):  # 2. exact amount, 3. nearest date
-        for row in settled:
-            if row.row_key in matches:
-                continue
+        if not exact:  # 2b. several rows' amount together
+            claim(summed_shared(still_open(), candidates, usable, window))
+        for row in still_open():
             assert row.expected_date is not None
             due = row.expected_date
             found = [
@@ -325,7 +302,7 @@ def reconcile(
                 for line in candidates
                 if usable(row, line)
                 and abs(line.line_date - due) <= window
-                and not addressed(line, outlets)
+                and not spoken_for(line)
                 and (
                     line.amount == row.expected
                     if exact
@@ -335,8 +312,7 @@ def reconcile(
             if found:
                 best = min(found, key=lambda x: (abs((x.line_date - due).days), x.line_key))
                 why = "the same amount, the nearest date in the match window" if exact else None
-                matches[row.row_key] = (best, why)
-                taken.add(best.line_key)
+                claim({row.row_key: Match(best, why)})
     result = [_row(r, matches.get(r.row_key), config, as_of) for r in rows]
     for line in lines:
         if line.line_date != day or line.line_key in taken or line.line_key in claimed_elsewhere:
@@ -347,7 +323,7 @@ def reconcile(
 
 def _row(
     row: Expected,
-    match: tuple[StatementLine, str | None] | None,
+    match: Match | None,
     config: MerchantConfig,
     as_of: date,
 ) -> ReconRow:
@@ -366,8 +342,8 @@ def _row(
         )
     due = row.expected_date
     if match is not None:
-        line, why = match
-        variance = line.amount - row.expected
+        line, why, received = match.line, match.why, match.received
+        variance = received - row.expected
         status = MATCHED if variance == 0 else SHORT if variance < 0 else OVER
         said = "" if variance == 0 else f"; {format_idr(abs(to_rupiah(variance)))} {status}"
         if why is None:  # step 3: a line that may be this settlement, for a person to say
@@ -380,9 +356,10 @@ def _row(
             row,
             status,
             f"{money}; expected {format_idr(row.expected)} on {due.isoformat()}; "
-            f"received {format_idr(to_rupiah(line.amount))} on {line.line_date.isoformat()} "
+            f"received {format_idr(to_rupiah(received))} on {line.line_date.isoformat()} "
             f"({line.source} line {line.line_no}: {why}){said}",
             line=line,
+            received=received,
             age_days=(line.line_date - due).days,
         )
     if row.expected <= 0:
@@ -413,6 +390,7 @@ def _settlement_row(
     *,
     kind: str = SETTLEMENT,
     line: StatementLine | None = None,
+    received: Decimal | None = None,
     age_days: int | None = None,
 ) -> ReconRow:
     """The reconciliation row of an expected settlement, with the line that paid it, if any."""
@@ -428,9 +406,9 @@ def _settlement_row(
         mdr=row.mdr,
         expected=row.expected,
         expected_date=row.expected_date,
-        received=line.amount if line is not None else None,
+        received=received,
         received_date=line.line_date if line is not None else None,
-        variance=line.amount - row.expected if line is not None else None,
+        variance=received - row.expected if received is not None else None,
         status=status,
         age_days=age_days,
         line_key=line.line_key if line is not None else None,

@@ -29,6 +29,7 @@ from journal_pipeline.accounting.payouts import (
     StandingPayout,
     TakingsKey,
     booked_accounts,
+    line_of,
     payout_entries,
 )
 from journal_pipeline.config import MerchantConfig
@@ -75,7 +76,7 @@ def standing_payouts(store: StagingStore) -> list[StandingPayout]:
     standing = []
     for row in posted:
         line_key = str(row.source_id).removeprefix(NUMBER_PREFIX)
-        if line_key in held or f"{STANDING}{line_key}" in settled:
+        if line_of(line_key) in held or f"{STANDING}{line_key}" in settled:
             continue
         body = loads(row.payload or "{}").get("bank_transfer", {})
         standing.append(

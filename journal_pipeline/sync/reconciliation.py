@@ -19,9 +19,9 @@ from journal_pipeline.accounting.reconciliation import (
     Expected,
     ReconRow,
     expected_settlements,
-    named_days,
     reconcile,
 )
+from journal_pipeline.accounting.statement_text import named_days, settlement_keywords
 from journal_pipeline.bank.jurnal_statement import jurnal_money_in
 from journal_pipeline.bank.statements import read_statement_file
 from journal_pipeline.config import MerchantConfig
@@ -216,8 +216,8 @@ def stage_statement_files(
 def days_touched(lines: Iterable[StatementLine], config: MerchantConfig, today: date) -> list[date]:
     """Business days whose settlements the lines may pay: from the longest lag plus the match
     window (and a weekend) before each line's date, further back over the bank's holidays,
-    up to it; and the day a money-in line names with its outlet, however long before (step 1
-    matches a named line however late it arrives)."""
+    up to it; and the day a money-in line names with its outlet or a method (a transfer for
+    several outlets), however long before (a named line matches however late it arrives)."""
     lag = max((rule.lag_days for rule in config.all_settlements()), default=0)
     window = timedelta(days=config.reconciliation.match_window_days)
     back = window + timedelta(days=lag + 2)
@@ -231,6 +231,6 @@ def days_touched(lines: Iterable[StatementLine], config: MerchantConfig, today: 
                 days.add(current)
             current += timedelta(days=1)
         if line.money_in:
-            named = named_days(line, config.outlets)
+            named = named_days(line, config.outlets, settlement_keywords(config.settlements))
             days |= {d for d in named if config.start_date <= d <= min(line.line_date, today)}
     return sorted(days)

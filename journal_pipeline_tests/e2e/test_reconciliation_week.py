@@ -8,8 +8,11 @@ exactly what the dataset says is still in transit."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 import dagster as dg
 import pytest
@@ -85,7 +88,10 @@ def _posted_now(result) -> int:
     return result.asset_materializations_for_node("jurnal_payouts")[0].metadata["posted_now"].value
 
 
-def test_a_week_reconciled_with_its_bank(tmp_path):
+@contextmanager
+def bank_week(tmp_path, bank_layout: str | None = None) -> Iterator[SimpleNamespace]:
+    """The demo week synced, its bank's statement files (in ``bank_layout``) written up to
+    the Monday after and staged: ``week`` (`synced_demo_week`), ``config``, ``assets``."""
     path = _config_path(tmp_path)
     config = load_config(path)
     assets = [*ASSETS, *build_recon_assets(daily_partitions(config))]
@@ -100,14 +106,20 @@ def test_a_week_reconciled_with_its_bank(tmp_path):
         now=FIXED_NOW,
         before_first_day=use_config_copy,
     ) as week:
-        merchant = week.iseller.merchant
         folder = tmp_path / "statements"
-        written = bank_feed.write_bank_statements(merchant, WEEK[0], AS_OF, folder)
+        written = bank_feed.write_bank_statements(
+            week.iseller.merchant, WEEK[0], AS_OF, folder, bank_layout
+        )
         files = statement_files(folder, config)
         assert sorted(files) == sorted(written)
-        staged = _stage(files, week.store)
-        assert staged > 0
+        assert _stage(files, week.store) > 0
+        yield SimpleNamespace(week=week, config=config, assets=assets)
 
+
+def test_a_week_reconciled_with_its_bank(tmp_path):
+    with bank_week(tmp_path) as bank:
+        week, config, assets = bank.week, bank.config, bank.assets
+        merchant = week.iseller.merchant
         results = _reconcile_week(assets, week.resources)
         rows = _rows(week.store)
         by_key = {(r["business_date"], r["outlet_code"], r["payment_method"]): r for r in rows}

@@ -23,7 +23,12 @@ from journal_pipeline_tests.iseller_fixtures import (
     read_all,
     running_iseller_sandbox,
 )
-from journal_sandbox.bank_feed import LAYOUT_PRESETS, bank_statement_lines, write_bank_statements
+from journal_sandbox.bank_feed import (
+    LAYOUT_PRESETS,
+    BankLayout,
+    bank_statement_lines,
+    write_bank_statements,
+)
 from journal_sandbox.launch import write_statements_until_now
 
 NOW = datetime(2026, 11, 20, 15, tzinfo=UTC)  # Friday 22:00 in Jakarta
@@ -188,7 +193,7 @@ def test_each_layout_reads_back_to_the_same_lines(
         f"mutasi_rekening_{first + timedelta(days=n):%Y%m%d}.csv" for n in range(6)
     ]
     read = [row for path in paths for row in _read(path, LAYOUT_PRESETS[preset])]
-    lines = bank_statement_lines(merchant, first, last)
+    lines = bank_statement_lines(merchant, first, last, BankLayout.from_spec(preset).iseller_pay)
     assert read == [
         (
             line["date"],
@@ -203,6 +208,49 @@ def test_each_layout_reads_back_to_the_same_lines(
     assert len(read) > 50
     weekend = (tmp_path / "mutasi_rekening_20261115.csv").read_text(encoding="utf-8")
     assert len(weekend.splitlines()) == 1  # header only: nothing moves on a Sunday
+
+
+def test_one_iseller_pay_transfer_a_day_carries_the_same_money(
+    iseller: ISellerSandboxHandle,
+) -> None:
+    """``iseller_pay=all_outlets``: each takings day's iSeller Pay money in is one line naming
+    the day and no outlet, the sum of the outlets' lines; everything else, and the balance at
+    the end of each day, as with a line per outlet."""
+    merchant = iseller.sandbox.merchant
+    first, last = date(2026, 11, 12), date(2026, 11, 20)
+    apart = bank_statement_lines(merchant, first, last)
+    together = bank_statement_lines(merchant, first, last, "all_outlets")
+
+    def qris_in(lines: list[dict[str, Any]]) -> dict[tuple[date, date], Decimal]:
+        sums: dict[tuple[date, date], Decimal] = defaultdict(Decimal)
+        for line in lines:
+            if line["method"] == "QRIS" and line["direction"] == "CR":
+                sums[(line["date"], line["takings_date"])] += line["amount"]
+        return dict(sums)
+
+    assert qris_in(together) == qris_in(apart)
+    shared = [x for x in together if x["method"] == "QRIS" and x["direction"] == "CR"]
+    assert len(shared) == len(qris_in(apart)) < len([x for x in apart if x["method"] == "QRIS"])
+    for line in shared:
+        stamp = f"{line['takings_date']:%Y%m%d}"
+        assert (line["description"], line["reference"]) == (
+            f"ISELLER PAY PAYOUT {stamp}",
+            f"IPY{stamp}",
+        )
+
+    def unshared(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {k: v for k, v in x.items() if k != "balance"}
+            for x in lines
+            if not (x["method"] == "QRIS" and x["direction"] == "CR")
+        ]
+
+    assert unshared(together) == unshared(apart)
+
+    def closing(lines: list[dict[str, Any]]) -> dict[date, Decimal]:
+        return {line["date"]: line["balance"] for line in lines}
+
+    assert closing(together) == closing(apart)
 
 
 def test_documented_layout_text(iseller: ISellerSandboxHandle, tmp_path: Path) -> None:

@@ -71,7 +71,12 @@ def test_a_named_settlement_arriving_late_reconciles_the_day_it_names():
     # the Monday it names
     assert days == [MONDAY, *(date(2026, 11, 20) + timedelta(days=n) for n in range(8))]
 
-    # a line without an outlet, a day it has not reached yet, or money going out: no more
+    # one transfer for every outlet names the day and the method, not the outlet: the same
+    shared = line(date(2026, 11, 27), "ISELLER PAY PAYOUT 20261116", 299_300)
+    assert days_touched([shared], CONFIG, date(2026, 11, 27)) == days
+
+    # a line naming neither outlet nor method, a day it has not reached yet, or money going
+    # out: no more
     assert MONDAY not in days_touched(
         [line(date(2026, 11, 27), "TRSF E-BANKING CR 20261116", 99_300)], CONFIG, date(2026, 11, 27)
     )
