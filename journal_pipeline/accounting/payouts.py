@@ -8,6 +8,9 @@ rows at once, one per row for its part, `shared_settlements`; their keys end ``/
 
     Dr the settlement's bank account / Cr the method's clearing account
 
+and the other way for a money-out line that took back what a day's refunds above its takings
+left owing (a row with a negative ``received``).
+
 A short settlement leaves its difference in the clearing account (and an over one takes more
 out): the clearing account then shows what is still to be explained. A line that matches no
 row posts nothing. Keys follow the statement line: entry ``payout:<line key>``, custom_id
@@ -302,20 +305,20 @@ def _add(
         return
     if clearing.casefold() == receipt.bank_account.casefold():
         return  # paid straight into the bank account: nothing to move
-    if amount <= 0 or amount != amount.to_integral_value():
+    if amount == 0 or amount != amount.to_integral_value():
         _hold(
             build,
             receipt,
             key,
             number,
-            f"the amount {amount} is not a whole, positive number of rupiah; move it from "
-            f"{clearing} to {receipt.bank_account} by hand with a bank transfer in Jurnal",
+            f"the amount {amount} is not a whole, non-zero number of rupiah; move it between "
+            f"{clearing} and {receipt.bank_account} by hand with a bank transfer in Jurnal",
         )
         return
     if is_locked(day := build.day, config):
         _hold(build, receipt, key, number, locked_reason(day, config))
         return
-    rupiah = int(amount)
+    rupiah = int(amount)  # negative: the gateway took back what refunds left owing
     custom_id = f"{NUMBER_PREFIX}{key}"
     short = receipt.expected - rupiah
     memo = (
@@ -326,16 +329,23 @@ def _add(
         memo += "; its part of one transfer for several outlets"
     if mapped and mapped.casefold() != clearing.casefold():
         memo += f"; out of {clearing}, where the takings were booked (now mapped to {mapped})"
-    if short:
+    if rupiah < 0:
+        memo += f"; refunds above the takings, {format_idr(-receipt.expected)} owed back"
+        if short:
+            memo += f", {format_idr(abs(short))} {'more' if short > 0 else 'less'} taken"
+    elif short:
         memo += (
             f"; expected {format_idr(receipt.expected)}, {format_idr(abs(short))} "
             f"{'short (left in the clearing account)' if short > 0 else 'over'}"
         )
-    text = f"{receipt.method} settlement received"
-    sides = (
-        ("bank", receipt.bank_account, rupiah, 0),
-        (f"{PAYMENT_ROLE}{receipt.method}", clearing, 0, rupiah),
+    text = f"{receipt.method} settlement {'received' if rupiah > 0 else 'taken back'}"
+    into, out_of = (
+        (receipt.bank_account, clearing) if rupiah > 0 else (clearing, receipt.bank_account)
     )
+    moved = abs(rupiah)
+    into_role = "bank" if rupiah > 0 else f"{PAYMENT_ROLE}{receipt.method}"
+    out_role = f"{PAYMENT_ROLE}{receipt.method}" if rupiah > 0 else "bank"
+    sides = ((into_role, into, moved, 0), (out_role, out_of, 0, moved))
     for line_no, (role, account, debit, credit) in enumerate(sides, start=1):
         build.lines.append(
             {
@@ -355,9 +365,9 @@ def _add(
             }
         )
     body = {
-        "refund_from_name": clearing,
-        "deposit_to_name": receipt.bank_account,
-        "transfer_amount": rupiah,
+        "refund_from_name": out_of,
+        "deposit_to_name": into,
+        "transfer_amount": moved,
         "transaction_date": day.isoformat(),
         "transaction_no": number,
         "custom_id": custom_id,
@@ -374,7 +384,7 @@ def _add(
             source_reference=number,
             transaction_no=number,
             custom_id=custom_id,
-            expected_total=rupiah,
+            expected_total=moved,
             payload={"bank_transfer": body},
         )
     )

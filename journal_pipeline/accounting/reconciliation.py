@@ -24,6 +24,10 @@ names the day and the method, between steps 2 and 3 by its amount. Status: ``mat
 (received = expected), ``short`` / ``over`` (received, with a variance), ``suggested`` (step 3),
 ``pending`` (nothing yet, not overdue), ``overdue`` (nothing, more than ``overdue_after_days``
 past the due date), ``nothing_due`` (refunds took all), ``not_settled`` (no settlement rule).
+
+A day whose refunds were above its takings owes the difference back: a money-out line naming
+the row (step 1) or of exactly that amount (step 2) is the gateway taking it, matched with
+``received`` negative; until one comes the row is ``nothing_due``.
 """
 
 from __future__ import annotations
@@ -246,15 +250,19 @@ def reconcile(
     rows = list(expected)
     window = timedelta(days=config.reconciliation.match_window_days)
     tolerance = config.reconciliation.cash_difference_tolerance
-    candidates = [
-        line for line in lines if line.money_in and line.line_key not in claimed_elsewhere
-    ]
+    fresh = [line for line in lines if line.line_key not in claimed_elsewhere]
+    money_in = [line for line in fresh if line.money_in]
+    money_out = [line for line in fresh if not line.money_in]
     outlets = list(config.outlets)
     keywords = settlement_keywords(config.settlements)
-    settled = sorted(
-        (r for r in rows if r.bank_account is not None and r.expected > 0),
-        key=lambda r: (r.expected_date, r.outlet_code, r.method),
-    )
+
+    def due_rows(sign: int) -> list[Expected]:
+        return sorted(
+            (r for r in rows if r.bank_account is not None and r.expected * sign > 0),
+            key=lambda r: (r.expected_date, r.outlet_code, r.method),
+        )
+
+    settled, owed = due_rows(1), due_rows(-1)  # owed: refunds above takings, taken back
     matches: dict[str, Match] = {}
     taken: set[str] = set()
 
@@ -272,53 +280,57 @@ def reconcile(
         """Named for another row: an outlet and a day (step 1), or a method and another day."""
         return addressed(line, outlets) or bool(named_days(line, outlets, keywords) - {day})
 
-    def still_open() -> list[Expected]:
-        return [r for r in settled if r.row_key not in matches]
+    def still_open(of: list[Expected]) -> list[Expected]:
+        return [r for r in of if r.row_key not in matches]
 
-    for row in settled:  # 1. named
-        assert row.expected_date is not None
-        found = [
-            line
-            for line in candidates
-            if usable(row, line)
-            and line.line_date >= row.expected_date - window
-            and names_row(line, row)
-        ]
-        if found:
-            due = row.expected_date
-            best = min(found, key=lambda x: (abs((x.line_date - due).days), x.line_key))
-            claim(
-                {row.row_key: Match(best, "its reference names the outlet, the day and the method")}
-            )
-    claim(named_shared(still_open(), candidates, usable, outlets, window))  # 1b. several outlets
-    for exact in (True, False):  # 2. exact amount, 3. nearest date
-        if not exact:  # 2b. several rows' amount together
-            claim(summed_shared(still_open(), candidates, usable, window))
-        for row in still_open():
-            assert row.expected_date is not None
-            due = row.expected_date
+    def nearest(found: list[StatementLine], due: date) -> StatementLine:
+        return min(found, key=lambda x: (abs((x.line_date - due).days), x.line_key))
+
+    def named(of: list[Expected], candidates: list[StatementLine]) -> None:  # 1.
+        for row in of:
+            due = _due(row)
+            found = [
+                line
+                for line in candidates
+                if usable(row, line) and line.line_date >= due - window and names_row(line, row)
+            ]
+            if found:
+                why = "its reference names the outlet, the day and the method"
+                claim({row.row_key: Match(nearest(found, due), why)})
+
+    def by_amount(of: list[Expected], candidates: list[StatementLine], exact: bool) -> None:
+        for row in still_open(of):  # 2. exact amount, 3. nearest date within the tolerance
+            due, amount = _due(row), abs(row.expected)
             found = [
                 line
                 for line in candidates
                 if usable(row, line)
                 and abs(line.line_date - due) <= window
                 and not spoken_for(line)
-                and (
-                    line.amount == row.expected
-                    if exact
-                    else abs(line.amount - row.expected) <= tolerance
-                )
+                and (line.amount == amount if exact else abs(line.amount - amount) <= tolerance)
             ]
             if found:
-                best = min(found, key=lambda x: (abs((x.line_date - due).days), x.line_key))
                 why = "the same amount, the nearest date in the match window" if exact else None
-                claim({row.row_key: Match(best, why)})
+                claim({row.row_key: Match(nearest(found, due), why)})
+
+    named(settled, money_in)
+    claim(named_shared(still_open(settled), money_in, usable, outlets, window))  # 1b.
+    by_amount(settled, money_in, exact=True)
+    claim(summed_shared(still_open(settled), money_in, usable, window))  # 2b.
+    by_amount(settled, money_in, exact=False)
+    named(owed, money_out)  # what the gateway took back: named or exact, never suggested
+    by_amount(owed, money_out, exact=True)
     result = [_row(r, matches.get(r.row_key), config, as_of) for r in rows]
     for line in lines:
         if line.line_date != day or line.line_key in taken or line.line_key in claimed_elsewhere:
             continue
         result.append(_unmatched(line, day))
     return result
+
+
+def _due(row: Expected) -> date:
+    assert row.expected_date is not None  # a settled row
+    return row.expected_date
 
 
 def _row(
@@ -352,17 +364,34 @@ def _row(
                 "; a suggested match: the line names neither the outlet nor the day, so no "
                 "payout moves it; if the bank confirms it, book its transfer from clearing by hand"
             )
+        if row.expected < 0:  # the gateway took back what refunds left owing
+            what = (
+                f"refunds above the takings: {format_idr(-row.expected)} owed back, due "
+                f"{due.isoformat()}; {format_idr(-to_rupiah(received))} taken from "
+                f"{row.bank_account} on {line.line_date.isoformat()}"
+            )
+        else:
+            what = (
+                f"expected {format_idr(row.expected)} on {due.isoformat()}; received "
+                f"{format_idr(to_rupiah(received))} on {line.line_date.isoformat()}"
+            )
         return _settlement_row(
             row,
             status,
-            f"{money}; expected {format_idr(row.expected)} on {due.isoformat()}; "
-            f"received {format_idr(to_rupiah(received))} on {line.line_date.isoformat()} "
-            f"({line.source} line {line.line_no}: {why}){said}",
+            f"{money}; {what} ({line.source} line {line.line_no}: {why}){said}",
             line=line,
             received=received,
             age_days=(line.line_date - due).days,
         )
-    if row.expected <= 0:
+    if row.expected < 0:
+        return _settlement_row(
+            row,
+            NOTHING_DUE,
+            f"{money}; refunds above the takings: {format_idr(-row.expected)} owed back to the "
+            f"gateway, not taken from {row.bank_account} so far (it may come off a later "
+            "settlement)",
+        )
+    if row.expected == 0:
         return _settlement_row(row, NOTHING_DUE, f"{money}; nothing is due to the bank")
     late = (as_of - due).days
     rule = config.settlement(row.method, row.gateway)

@@ -50,7 +50,10 @@ class Match:
 
     @property
     def received(self) -> Decimal:
-        return self.line.amount if self.part is None else self.part
+        """The row's money: what came in, or (negative) what went out."""
+        if self.part is not None:
+            return self.part
+        return self.line.amount if self.line.money_in else -self.line.amount
 
 
 Usable = Callable[["Expected", StatementLine], bool]

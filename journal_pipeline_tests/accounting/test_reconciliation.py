@@ -12,6 +12,7 @@ from journal_pipeline.accounting.reconciliation import (
 )
 from journal_pipeline.config import MerchantConfig, load_config
 from journal_pipeline.core.bank_calendar import bank_calendar
+from journal_pipeline.core.statement_lines import MONEY_OUT
 from journal_pipeline.defs.recon_assets import bar_chart
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.sync.reconciliation import reported_mdr
@@ -256,3 +257,51 @@ def test_a_method_spelled_two_ways_is_one_row_named_as_the_config_names_it():
         1_600,
         158_400,
     )
+
+
+def test_refunds_above_the_takings_are_owed_back_and_the_banks_debit_settles_them():
+    """JKT's QRIS on Friday: a sale of 20,000 (iSeller's MDR 140) and a refund of 50,000 of an
+    earlier sale: 30,140 owed back to iSeller Pay. Until the bank shows it taken the row is
+    nothing_due, saying so; a money-out line naming the row, or one of exactly 30,140, is the
+    gateway taking it: matched, received −30,140, and one bank transfer from the bank back into
+    the clearing account (its refunds left it owing that much)."""
+    fee = [{"payment_method_fee": Decimal("140"), "total_amount_fee": Decimal("19860")}]
+    orders = [
+        paid_order(7, [("sale", "QRIS", "iseller_pay", 20_000, fee)]),
+        paid_order(8, [("refund", "QRIS", "iseller_pay", 50_000, [])]),
+    ]
+    (row,) = expected_settlements(order_frames(orders), CONFIG, DAY, reported_mdr(orders))
+    assert row.expected == 20_000 - 50_000 - 140 == -30_140
+    monday = date(2026, 11, 23)
+    (waiting,) = reconcile([row], [], CONFIG, DAY, as_of=monday)
+    assert (waiting.status, waiting.received) == ("nothing_due", None)
+    assert "Rp 30.140 owed back to the gateway, not taken from Rekening Bank so far" in (
+        waiting.explanation
+    )
+
+    fee_line = line(DAY, "BIAYA ADM", 15_000, MONEY_OUT)  # listed on its day, not taken
+    for debit in (
+        line(monday, "ISELLER PAY PAYOUT JKT 20261120", 30_140, MONEY_OUT),
+        line(monday, "DEBIT QRIS ISELLER", 30_140, MONEY_OUT, nth=2),
+    ):
+        taken, unmatched = reconcile([row], [debit, fee_line], CONFIG, DAY, as_of=monday)
+        assert (taken.status, taken.received, taken.variance) == ("matched", -30_140, 0)
+        assert taken.line_key == debit.line_key
+        assert "Rp 30.140 owed back, due 2026-11-23; Rp 30.140 taken from Rekening Bank" in (
+            taken.explanation
+        )
+        assert (unmatched.kind, unmatched.received) == ("unmatched_line", -15_000)
+
+    receipt = Receipt.from_row({**taken.record(), "payment_method": taken.method})
+    build = payout_entries([receipt], CONFIG, monday)
+    (transfer,) = [d.payload["bank_transfer"] for d in build.documents]
+    clearing = CONFIG.payment_account("QRIS", None, "JKT")
+    assert (transfer["refund_from_name"], transfer["deposit_to_name"]) == (
+        "Rekening Bank",
+        clearing,
+    )
+    assert transfer["transfer_amount"] == 30_140
+    assert "Rp 30.140 owed back" in transfer["memo"]
+    sides = build.journal_frame().set_index("account_name")[["debit", "credit"]]
+    assert sides.loc[clearing].tolist() == [30_140, 0]
+    assert sides.loc["Rekening Bank"].tolist() == [0, 30_140]

@@ -169,14 +169,20 @@ def test_a_week_reconciled_with_its_bank(tmp_path):
             # the bank takes its fee off the day's total, the pipeline off each payment
             assert abs(pending["expected"] - due_later.amount) <= 1
 
-        # every settlement received is one bank transfer from clearing to the bank
+        # every settlement received is one bank transfer from clearing to the bank, and what
+        # a day's refunds above its takings left owing one from the bank back into clearing
         client = week.jurnal.client()
         received = [r for r in rows if r["received"] is not None and r["row_kind"] == "settlement"]
         transfers = _transfers(client)
         assert sum(_posted_now(r) for r in results.values()) == len(transfers) == len(received)
-        assert sorted(Decimal(t["transfer_amount"]) for t in transfers.values()) == sorted(
+        assert sorted(_signed(t) for t in transfers.values()) == sorted(
             Decimal(str(r["received"])) for r in received
         )
+        owed = [s for day in WEEK for s in bank_feed.settlements(merchant, day) if s.amount < 0]
+        assert owed  # the week has a day whose refunds were above its takings
+        for settlement in owed:
+            row = by_key[(settlement.takings_date, settlement.outlet_code, settlement.method)]
+            assert (row["status"], row["received"]) == ("matched", settlement.amount)
         card = transfers[f"PAYOUT/{settled.due:%Y%m%d}/{_reference(settled)}"]
         assert Decimal(card["transfer_amount"]) == settled.amount - lacking
         assert card["refund_from"]["name"] == config.payment_account(settled.method, None, "JKT")
@@ -203,6 +209,12 @@ def _statuses(rows) -> dict:
 
 def _reference(settlement) -> str:
     return f"{settlement.rule.code}{settlement.takings_date:%Y%m%d}{settlement.outlet_code}"
+
+
+def _signed(transfer: dict) -> Decimal:
+    """A bank transfer's amount, negative when it left the bank (money taken back)."""
+    amount = Decimal(transfer["transfer_amount"])
+    return -amount if transfer["refund_from"]["name"] == "Rekening Bank" else amount
 
 
 def _transfers(client) -> dict[str, dict]:
