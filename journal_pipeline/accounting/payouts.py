@@ -165,16 +165,22 @@ def payout_keys(receipts: Iterable[Receipt]) -> dict[Receipt, str]:
     """Each receipt's payout key: its line's key, followed by ``/<outlet>`` when the line paid
     several rows (one transfer each)."""
     receipts = list(receipts)
-    rows_of_line = Counter(r.line_key for r in receipts)
+    keys = _keys([(r.line_key, r.outlet_code) for r in receipts])
+    return {r: keys[(r.line_key, r.outlet_code)] for r in receipts}
+
+
+def held_payout_keys(rows: Iterable[tuple[str, str]]) -> set[str]:
+    """The payout keys the staged rows (line key, outlet) hold now: a payout posted under
+    another key (its line paid one row then, several now, or the other way) no row holds."""
+    return set(_keys(list(rows)).values())
+
+
+def _keys(rows: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    rows_of_line = Counter(line for line, _ in rows)
     return {
-        r: r.line_key if rows_of_line[r.line_key] == 1 else f"{r.line_key}/{r.outlet_code}"
-        for r in receipts
+        (line, outlet): line if rows_of_line[line] == 1 else f"{line}/{outlet}"
+        for line, outlet in rows
     }
-
-
-def line_of(payout_key: str) -> str:
-    """The statement line a payout key is of."""
-    return payout_key.split("/", 1)[0]
 
 
 def payout_numbers(receipts: Iterable[Receipt]) -> dict[Receipt, str]:
@@ -229,9 +235,7 @@ def payout_entries(
     numbers, keys = payout_numbers(todays), payout_keys(todays)
     for receipt in todays:
         key = (receipt.outlet_code, receipt.method, receipt.takings_date)
-        earlier = [
-            old for old in standing if old.row == key and line_of(old.line_key) != receipt.line_key
-        ]
+        earlier = [old for old in standing if old.row == key and old.line_key != keys[receipt]]
         if earlier:
             _hold(
                 build,

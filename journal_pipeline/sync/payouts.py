@@ -29,7 +29,7 @@ from journal_pipeline.accounting.payouts import (
     StandingPayout,
     TakingsKey,
     booked_accounts,
-    line_of,
+    held_payout_keys,
     payout_entries,
 )
 from journal_pipeline.config import MerchantConfig
@@ -57,13 +57,11 @@ def standing_payouts(store: StagingStore) -> list[StandingPayout]:
         posted = conn.execute(
             sa.select(t).where(t.c.doc_type == PAYOUT, t.c.status == "posted")
         ).all()
-        held = set(
-            conn.execute(
-                sa.select(recon.c.line_key).where(
-                    recon.c.row_kind == "settlement", recon.c.line_key.is_not(None)
-                )
-            ).scalars()
-        )
+        rows = conn.execute(
+            sa.select(recon.c.line_key, recon.c.outlet_code).where(
+                recon.c.row_kind == "settlement", recon.c.line_key.is_not(None)
+            )
+        ).all()
         settled = set(
             conn.execute(
                 sa.select(t.c.source_id).where(
@@ -73,10 +71,11 @@ def standing_payouts(store: StagingStore) -> list[StandingPayout]:
                 )
             ).scalars()
         )
+    held = held_payout_keys((str(key), str(outlet)) for key, outlet in rows)
     standing = []
     for row in posted:
         line_key = str(row.source_id).removeprefix(NUMBER_PREFIX)
-        if line_of(line_key) in held or f"{STANDING}{line_key}" in settled:
+        if line_key in held or f"{STANDING}{line_key}" in settled:
             continue
         body = loads(row.payload or "{}").get("bank_transfer", {})
         standing.append(

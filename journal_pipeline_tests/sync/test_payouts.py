@@ -321,3 +321,47 @@ def test_a_payout_posted_for_a_line_its_row_let_go_is_held_and_never_doubled(sto
     settled = _run(store, client, THURSDAY)
     assert settled.posted.posted == 1 and not settled.holds
     assert set(_transfers(client)) == {"PAYOUT/20261123/IPY20261119JKT"}
+
+
+def test_a_line_paid_out_for_one_row_then_found_to_pay_two_is_never_moved_twice(store, jurnal):
+    """Thursday's QRIS transfer for every outlet (1,500,000, naming the day, no outlet) was first
+    read when only JKT's takings were staged: all of it went out of clearing for JKT. Once DPS's
+    takings are in, the line pays JKT 1,191,250 and DPS 308,750. The first transfer stands in
+    Jurnal: it is held for a person, JKT's new part is held behind it (never moved twice), DPS's
+    part is posted. Once the person has reversed the first, JKT's part is posted."""
+    client = jurnal.client()
+    shared = line("IPY20261119", 1_500_000)
+    stage_statement_lines(store, [shared])
+    alone = settlement(THURSDAY, "QRIS", 1_191_250, "over", shared)
+    replace_reconciliation(store, THURSDAY, [alone], AT)
+    assert _run(store, client, THURSDAY).posted.posted == 1
+    first = "PAYOUT/20261120/IPY20261119"
+    assert Decimal(_transfers(client)[first]["transfer_amount"]) == 1_500_000
+
+    def part(outlet: str, expected: int) -> dict:
+        row = settlement(THURSDAY, "QRIS", expected, "matched", shared)
+        return {
+            **row,
+            "row_key": f"{outlet}|QRIS",
+            "outlet_code": outlet,
+            "received": expected,
+            "variance": 0,
+        }
+
+    replace_reconciliation(store, THURSDAY, [part("JKT", 1_191_250), part("DPS", 308_750)], AT)
+    run = _run(store, client, THURSDAY)
+    assert run.posted.posted == 1
+    assert set(_transfers(client)) == {first, f"{first}/DPS"}
+    reasons = {h.source_reference: h.reason for h in run.holds}
+    assert set(reasons) == {first, f"{first}/JKT"}
+    assert "no reconciliation row holds any more" in reasons[first]
+    assert "not posted a second time" in reasons[f"{first}/JKT"]
+    assert _run(store, client, THURSDAY).posted.posted == 0  # again: nothing new
+
+    held = f"payout:STANDING/{shared.line_key}"
+    by_hand.resolve(store.engine, [held], "reversed the transfer in Jurnal", "finance")
+    client._request("DELETE", f"bank_transfers/{_transfers(client)[first]['id']}")
+    settled = _run(store, client, THURSDAY)
+    assert settled.posted.posted == 1 and not settled.holds
+    amounts = {n: Decimal(t["transfer_amount"]) for n, t in _transfers(client).items()}
+    assert amounts == {f"{first}/JKT": 1_191_250, f"{first}/DPS": 308_750}
