@@ -163,24 +163,38 @@ class PayoutBuild:
 
 def payout_keys(receipts: Iterable[Receipt]) -> dict[Receipt, str]:
     """Each receipt's payout key: its line's key, followed by ``/<outlet>`` when the line paid
-    several rows (one transfer each)."""
+    several rows (one transfer each), and ``/<method>`` too when it paid two of one outlet."""
     receipts = list(receipts)
-    keys = _keys([(r.line_key, r.outlet_code) for r in receipts])
-    return {r: keys[(r.line_key, r.outlet_code)] for r in receipts}
+    keys = _keys([(r.line_key, r.outlet_code, r.method) for r in receipts])
+    return {r: keys[(r.line_key, r.outlet_code, r.method)] for r in receipts}
 
 
-def held_payout_keys(rows: Iterable[tuple[str, str]]) -> set[str]:
-    """The payout keys the staged rows (line key, outlet) hold now: a payout posted under
-    another key (its line paid one row then, several now, or the other way) no row holds."""
+def held_payout_keys(rows: Iterable[tuple[str, str, str]]) -> set[str]:
+    """The payout keys the staged rows (line key, outlet, method) hold now: a payout posted
+    under another key (its line paid one row then, several now, or the other way) no row
+    holds."""
     return set(_keys(list(rows)).values())
 
 
-def _keys(rows: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    rows_of_line = Counter(line for line, _ in rows)
-    return {
-        (line, outlet): line if rows_of_line[line] == 1 else f"{line}/{outlet}"
-        for line, outlet in rows
-    }
+Row = tuple[str, str, str]  # (line key, outlet, method)
+
+
+def _keys(rows: list[Row]) -> dict[Row, str]:
+    by_line: dict[str, list[Row]] = {}
+    for row in rows:
+        by_line.setdefault(row[0], []).append(row)
+    keys = {}
+    for line, paid in by_line.items():
+        outlets = Counter(outlet for _, outlet, _ in paid)
+        for row in paid:
+            _, outlet, method = row
+            if len(paid) == 1:
+                keys[row] = line
+            elif outlets[outlet] == 1:
+                keys[row] = f"{line}/{outlet}"
+            else:
+                keys[row] = f"{line}/{outlet}/{re.sub(r'[^A-Za-z0-9]+', '-', method)}"
+    return keys
 
 
 def payout_numbers(receipts: Iterable[Receipt]) -> dict[Receipt, str]:
@@ -195,7 +209,7 @@ def payout_numbers(receipts: Iterable[Receipt]) -> dict[Receipt, str]:
     for r in receipts:
         readable = READABLE_REFERENCE.fullmatch(r.reference) is not None
         tail = r.reference if readable and shared[(r.received_date, r.reference)] == 1 else None
-        own = "" if keys[r] == r.line_key else f"/{r.outlet_code}"
+        own = keys[r].removeprefix(r.line_key)
         numbers[r] = f"{NUMBER_PREFIX}{r.received_date:%Y%m%d}/{tail or r.line_key[:16]}{own}"
     return numbers
 

@@ -4,12 +4,13 @@ Pay paying all outlets together). Pure.
 
 After each row's own named line (step 1), before lines of one row's amount (step 2):
 
-- a line naming the takings day and the method but no outlet (``ISELLER PAY PAYOUT 20261120``)
-  pays the open rows of that method and bank account whose expected amounts add up to it: all of
-  them, else the only largest set of them that does (the rows left out stay open: their money
-  came apart, late or not at all); a named line that no set adds up to pays every open row, its
-  difference shown on the largest (the line does not say whose it is); one that two sets of
-  rows add up to pays none (which it pays cannot be told: a person matches it);
+- a line naming the takings day and the method (or its gateway) but no outlet (``ISELLER PAY
+  PAYOUT 20261120``) pays the open rows of the methods it names, into its bank account, whose
+  expected amounts add up to it: all of them, else the only largest set of them that does (the
+  rows left out stay open: their money came apart, late or not at all); a named line that no
+  set adds up to pays every open row it names, its difference shown on the largest (the line
+  does not say whose it is); one that two sets of rows add up to pays none (which it pays
+  cannot be told: a person matches it);
 
 after lines of one row's amount (step 2), before suggestions (step 3):
 
@@ -66,40 +67,41 @@ def named_shared(
     outlets: Iterable[str],
     window: timedelta,
 ) -> dict[str, Match]:
-    """Rows paid by lines naming their day and method but no outlet (the first rule above)."""
+    """Rows paid by lines naming their day and method but no outlet (the first rule above). A
+    line may name the gateway rather than one method (``ISELLER PAY``): it pays the rows of
+    every method it names."""
     outlets = list(outlets)
-    lines = [line for line in lines if not addressed(line, outlets)]
+    found = sorted(
+        (line for line in lines if not addressed(line, outlets)),
+        key=lambda x: (x.line_date, x.line_key),
+    )
     matches: dict[str, Match] = {}
     spent: set[str] = set()  # lines this step gave
-    for group in _groups(rows, by_due=False):
-        first = group[0]
-        earliest = min(_due(r) for r in group) - window
-        found = sorted(
-            (
-                line
-                for line in lines
-                if usable(first, line)
-                and line.line_date >= earliest
-                and names_day_and_method(line, first.business_date, first.method, first.gateway)
-            ),
-            key=lambda x: (abs((x.line_date - _due(first)).days), x.line_key),
-        )
-        for exact in (True, False):
-            for line in found:
-                open_rows = [r for r in group if r.row_key not in matches]
-                if not open_rows:
-                    break
-                if line.line_key in spent:
-                    continue
-                sets = _adding_up(open_rows, line.amount)
-                if exact and len(sets) == 1:
-                    paid = sets[0]
-                elif not exact and not sets:  # its difference shown on the largest row
-                    paid = open_rows
-                else:
-                    continue  # none add up to it yet, or it cannot be told which do
-                matches.update(_shared(paid, line, "it names the day and the method"))
-                spent.add(line.line_key)
+
+    def named_by(line: StatementLine) -> list[Expected]:
+        return [
+            r
+            for r in rows
+            if r.row_key not in matches
+            and usable(r, line)
+            and line.line_date >= _due(r) - window
+            and names_day_and_method(line, r.business_date, r.method, r.gateway)
+        ]
+
+    for exact in (True, False):
+        for line in found:
+            open_rows = named_by(line)
+            if not open_rows or line.line_key in spent:
+                continue
+            sets = _adding_up(open_rows, line.amount)
+            if exact and len(sets) == 1:
+                paid = sets[0]
+            elif not exact and not sets:  # its difference shown on the largest row
+                paid = open_rows
+            else:
+                continue  # none add up to it yet, or it cannot be told which do
+            matches.update(_shared(paid, line, "it names the day and the method"))
+            spent.add(line.line_key)
     return matches
 
 
@@ -112,7 +114,7 @@ def summed_shared(
     """Rows paid together by a line of exactly their sum that names no day (the second rule)."""
     lines = [line for line in lines if not names_a_day(line)]
     matches: dict[str, Match] = {}
-    for group in _groups(rows, by_due=True):
+    for group in _groups(rows):
         if len(group) < 2:
             continue
         due, total = _due(group[0]), sum(r.expected for r in group)
@@ -134,12 +136,12 @@ def _due(row: Expected) -> date:
     return row.expected_date
 
 
-def _groups(rows: Sequence[Expected], by_due: bool) -> list[list[Expected]]:
-    """The rows by method and bank account (and due date), each group's rows by outlet."""
+def _groups(rows: Sequence[Expected]) -> list[list[Expected]]:
+    """The rows by method, bank account and due date, each group's rows by outlet."""
     groups: dict[tuple[object, ...], list[Expected]] = defaultdict(list)
     for row in rows:
         key = (row.method.casefold(), (row.bank_account or "").casefold())
-        groups[(*key, _due(row)) if by_due else key].append(row)
+        groups[(*key, _due(row))].append(row)
     return [sorted(g, key=lambda r: r.row_key) for _, g in sorted(groups.items())]
 
 
@@ -162,9 +164,14 @@ def _shared(paid: list[Expected], line: StatementLine, why: str) -> dict[str, Ma
     total = sum(r.expected for r in paid)
     difference = line.amount - total
     largest = max(paid, key=lambda r: (r.expected, r.row_key))
-    outlets = ", ".join(sorted(r.outlet_code for r in paid))
+    one_method = len({r.method.casefold() for r in paid}) == 1
+    names = sorted(r.outlet_code if one_method else f"{r.outlet_code} {r.method}" for r in paid)
     said = f"one transfer of {format_idr(to_rupiah(line.amount))} for "
-    said += f"{len(paid)} outlets ({outlets}): {why}" if len(paid) > 1 else f"this row: {why}"
+    if len(paid) == 1:
+        said += f"this row: {why}"
+    else:
+        said += f"{len(paid)} {'outlets' if one_method else 'settlements'} ({', '.join(names)}): "
+        said += why
     matches = {}
     for row in paid:
         text = said

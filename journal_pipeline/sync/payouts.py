@@ -58,7 +58,7 @@ def standing_payouts(store: StagingStore) -> list[StandingPayout]:
             sa.select(t).where(t.c.doc_type == PAYOUT, t.c.status == "posted")
         ).all()
         rows = conn.execute(
-            sa.select(recon.c.line_key, recon.c.outlet_code).where(
+            sa.select(recon.c.line_key, recon.c.outlet_code, recon.c.payment_method).where(
                 recon.c.row_kind == "settlement", recon.c.line_key.is_not(None)
             )
         ).all()
@@ -71,7 +71,7 @@ def standing_payouts(store: StagingStore) -> list[StandingPayout]:
                 )
             ).scalars()
         )
-    held = held_payout_keys((str(key), str(outlet)) for key, outlet in rows)
+    held = held_payout_keys((str(key), str(outlet), str(method)) for key, outlet, method in rows)
     standing = []
     for row in posted:
         line_key = str(row.source_id).removeprefix(NUMBER_PREFIX)

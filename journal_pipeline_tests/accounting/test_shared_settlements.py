@@ -152,3 +152,39 @@ def test_each_outlets_part_is_its_own_transfer_out_of_clearing():
         .all()
     )
     assert int(lines["debit"].sum()) == int(paid.amount)
+
+
+def test_a_transfer_naming_the_gateway_pays_every_method_it_settles():
+    """JKT takes QRIS (89,300) and cards (110,700) through iSeller Pay; its one transfer of
+    200,000 names iSeller Pay and the day: it pays both rows, each its own transfer out of its
+    own clearing account. Debit BCA's 50,000, another gateway the line does not name, stays
+    open."""
+    expected = [
+        _row("JKT", 89_300),
+        _row("JKT", 110_700, "Kartu iSeller Pay", "iseller_pay"),
+        _row("JKT", 50_000, "Debit BCA", "external_debit"),
+    ]
+    paid = line(MONDAY, "ISELLER PAY PAYOUT 20261120", 200_000)
+    result = reconcile(expected, [paid], CONFIG, DAY, as_of=MONDAY)
+    rows = {r.method: r for r in result if r.kind == "settlement"}
+    assert {m: (r.status, r.received) for m, r in rows.items()} == {
+        "QRIS": ("matched", 89_300),
+        "Kartu iSeller Pay": ("matched", 110_700),
+        "Debit BCA": ("pending", None),
+    }
+    assert "for 2 settlements (JKT Kartu iSeller Pay, JKT QRIS)" in rows["QRIS"].explanation
+    receipts = [
+        Receipt.from_row(
+            {**r.record(), "payment_method": r.method, "line_reference": "IPY20261120"}
+        )
+        for r in rows.values()
+        if r.received is not None
+    ]
+    build = payout_entries(receipts, CONFIG, MONDAY)
+    # QRIS's part is posted; the card method has no clearing account in the demo config: held,
+    # naming its own part of the line
+    assert [d.transaction_no for d in build.documents] == ["PAYOUT/20261123/IPY20261120/JKT/QRIS"]
+    (held,) = build.holds
+    assert held.source_reference == "PAYOUT/20261123/IPY20261120/JKT/Kartu-iSeller-Pay"
+    assert held.source_id == f"PAYOUT/{paid.line_key}/JKT/Kartu-iSeller-Pay"
+    assert "has no clearing account" in held.reason
