@@ -276,9 +276,15 @@ def reconcile(
         matches.update(found)
         taken.update(m.line.line_key for m in found.values())
 
+    # named for another row: an outlet and a day (step 1), or a method and another day
+    spoken = {
+        line.line_key
+        for line in fresh
+        if addressed(line, outlets) or named_days(line, outlets, keywords) - {day}
+    }
+
     def spoken_for(line: StatementLine) -> bool:
-        """Named for another row: an outlet and a day (step 1), or a method and another day."""
-        return addressed(line, outlets) or bool(named_days(line, outlets, keywords) - {day})
+        return line.line_key in spoken
 
     def still_open(of: list[Expected]) -> list[Expected]:
         return [r for r in of if r.row_key not in matches]
