@@ -4,7 +4,8 @@ clearing account (docs/reconciliation.md, "Payouts"). Pure.
 Each money-in line of a bank statement file that the reconciliation matched to an expected
 settlement (status matched, short or over) is one canonical entry and one Jurnal bank transfer,
 dated the day the money arrived, for the amount received (a line that paid several outlets'
-rows at once, one per row for its part, `shared_settlements`; their keys end ``/<outlet>``):
+rows at once, one per row for its part, `shared_settlements`; their keys end with the row's
+takings day, outlet and method, `payout_key`):
 
     Dr the settlement's bank account / Cr the method's clearing account
 
@@ -26,6 +27,7 @@ the same row (outlet, method, takings day) is posted; each is held, naming it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -48,6 +50,9 @@ PAYMENT_ROLE = "payment:"  # account role of a method's clearing lines: payment:
 TakingsKey = tuple[str, str, date]  # (outlet, payment method, takings day)
 PAID_STATUSES = ("matched", "short", "over")
 NUMBER_PREFIX = "PAYOUT/"
+PART_DIGEST = 8  # hex digits naming a row's part of a shared line in its payout key
+OUTLET_IN_NUMBER = 10  # an outlet code's characters in the number of a part
+NUMBER_LENGTH = 64  # the longest number staged (outbox source_reference)
 READABLE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,29}")
 FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
 STANDING = "STANDING/"  # source id prefix of the hold of a payout whose line no row holds
@@ -70,6 +75,7 @@ class Receipt:
     expected: int
     status: str
     reference: str  # the bank's reference, else its description
+    line_amount: Decimal | None = None  # the whole line's (a row may have a part of it)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Receipt:
@@ -85,6 +91,9 @@ class Receipt:
             expected=int(row["expected"]),
             status=str(row["status"]),
             reference=str(row.get("line_reference") or row.get("reference") or ""),
+            line_amount=None
+            if row.get("line_amount") is None
+            else Decimal(str(row["line_amount"])),
         )
 
     @property
@@ -161,56 +170,61 @@ class PayoutBuild:
         return sum(d.expected_total or 0 for d in self.documents)
 
 
-def payout_keys(receipts: Iterable[Receipt]) -> dict[Receipt, str]:
-    """Each receipt's payout key: its line's key, followed by ``/<outlet>`` when the line paid
-    several rows (one transfer each), and ``/<method>`` too when it paid two of one outlet."""
+def payout_key(line_key: str, whole: bool, takings_date: date, outlet: str, method: str) -> str:
+    """A payout's key: its line's key when the row took the whole line, else (the row's part of
+    a line it shares with other rows, of its day or others) followed by a digest of the row's
+    takings day, outlet and method, so that the key stays the same as other rows join the line
+    (and short: the memo names the row)."""
+    if whole:
+        return line_key
+    return f"{line_key}/{part_digest(takings_date, outlet, method)}"
+
+
+def part_digest(takings_date: date, outlet: str, method: str) -> str:
+    text = f"{takings_date:%Y%m%d}|{outlet}|{method.casefold()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:PART_DIGEST]
+
+
+def whole_line(received: Decimal | None, line_amount: Decimal | None) -> bool:
+    """A row took the whole of its line (not a part it shares), as far as is known."""
+    return received is None or line_amount is None or abs(received) == line_amount
+
+
+def receipt_keys(receipts: Iterable[Receipt]) -> dict[Receipt, str]:
+    """Each receipt's payout key (`payout_key`): a part when its line pays other receipts too,
+    or when it took less than the whole line."""
     receipts = list(receipts)
-    keys = _keys([(r.line_key, r.outlet_code, r.method) for r in receipts])
-    return {r: keys[(r.line_key, r.outlet_code, r.method)] for r in receipts}
-
-
-def held_payout_keys(rows: Iterable[tuple[str, str, str]]) -> set[str]:
-    """The payout keys the staged rows (line key, outlet, method) hold now: a payout posted
-    under another key (its line paid one row then, several now, or the other way) no row
-    holds."""
-    return set(_keys(list(rows)).values())
-
-
-Row = tuple[str, str, str]  # (line key, outlet, method)
-
-
-def _keys(rows: list[Row]) -> dict[Row, str]:
-    by_line: dict[str, list[Row]] = {}
-    for row in rows:
-        by_line.setdefault(row[0], []).append(row)
-    keys = {}
-    for line, paid in by_line.items():
-        outlets = Counter(outlet for _, outlet, _ in paid)
-        for row in paid:
-            _, outlet, method = row
-            if len(paid) == 1:
-                keys[row] = line
-            elif outlets[outlet] == 1:
-                keys[row] = f"{line}/{outlet}"
-            else:
-                keys[row] = f"{line}/{outlet}/{re.sub(r'[^A-Za-z0-9]+', '-', method)}"
-    return keys
+    rows_of_line = Counter(r.line_key for r in receipts)
+    return {
+        r: payout_key(
+            r.line_key,
+            rows_of_line[r.line_key] == 1 and whole_line(r.amount, r.line_amount),
+            r.takings_date,
+            r.outlet_code,
+            r.method,
+        )
+        for r in receipts
+    }
 
 
 def payout_numbers(receipts: Iterable[Receipt]) -> dict[Receipt, str]:
     """Receipt → its transfer's number: readable from the bank's reference when that is short,
-    plain and the only line of its day with it, else from the line key; ``/<outlet>`` after it
-    for a line that paid several rows."""
+    plain and the only line of its day with it, else from the line key; for its part of a line
+    it shares, the row's outlet and the start of its key's digest after it."""
     receipts = list(receipts)
-    keys = payout_keys(receipts)
+    keys = receipt_keys(receipts)
     lines = {(r.received_date, r.reference, r.line_key) for r in receipts}
     shared = Counter((day, reference) for day, reference, _ in lines)
     numbers = {}
     for r in receipts:
         readable = READABLE_REFERENCE.fullmatch(r.reference) is not None
         tail = r.reference if readable and shared[(r.received_date, r.reference)] == 1 else None
-        own = keys[r].removeprefix(r.line_key)
-        numbers[r] = f"{NUMBER_PREFIX}{r.received_date:%Y%m%d}/{tail or r.line_key[:16]}{own}"
+        digest = keys[r].removeprefix(r.line_key).removeprefix("/")
+        own = f"/{r.outlet_code[:OUTLET_IN_NUMBER]}-{digest[:6]}" if digest else ""
+        head = f"{NUMBER_PREFIX}{r.received_date:%Y%m%d}/"
+        if len(f"{head}{tail}{own}") > NUMBER_LENGTH:
+            tail = None
+        numbers[r] = f"{head}{tail or r.line_key[:16]}{own}"
     return numbers
 
 
@@ -246,7 +260,7 @@ def payout_entries(
         (r for r in receipts if r.received_date == day and r.status in PAID_STATUSES),
         key=lambda r: (r.outlet_code, r.method, r.takings_date, r.line_key),
     )
-    numbers, keys = payout_numbers(todays), payout_keys(todays)
+    numbers, keys = payout_numbers(todays), receipt_keys(todays)
     for receipt in todays:
         key = (receipt.outlet_code, receipt.method, receipt.takings_date)
         earlier = [old for old in standing if old.row == key and old.line_key != keys[receipt]]

@@ -86,7 +86,12 @@ def received_on(store: StagingStore, receipt_day: date) -> list[dict[str, Any]]:
     a staged statement file (lines read from Jurnal's own statement are booked already)."""
     t, lines = tables.cash_bank_reconciliation, tables.bank_statement_lines
     query = (
-        sa.select(t, lines.c.source, lines.c.reference.label("line_reference"))
+        sa.select(
+            t,
+            lines.c.source,
+            lines.c.reference.label("line_reference"),
+            lines.c.amount.label("line_amount"),
+        )
         .join(lines, lines.c.line_key == t.c.line_key)
         .where(t.c.row_kind == SETTLEMENT, t.c.received_date == receipt_day)
         .order_by(t.c.line_key)

@@ -12,9 +12,11 @@ second payout of its row (`accounting.payouts.StandingPayout`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -29,8 +31,9 @@ from journal_pipeline.accounting.payouts import (
     StandingPayout,
     TakingsKey,
     booked_accounts,
-    held_payout_keys,
     payout_entries,
+    payout_key,
+    whole_line,
 )
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.storage import tables
@@ -57,10 +60,18 @@ def standing_payouts(store: StagingStore) -> list[StandingPayout]:
         posted = conn.execute(
             sa.select(t).where(t.c.doc_type == PAYOUT, t.c.status == "posted")
         ).all()
+        lines = tables.bank_statement_lines
         rows = conn.execute(
-            sa.select(recon.c.line_key, recon.c.outlet_code, recon.c.payment_method).where(
-                recon.c.row_kind == "settlement", recon.c.line_key.is_not(None)
+            sa.select(
+                recon.c.line_key,
+                recon.c.received,
+                lines.c.amount,
+                recon.c.business_date,
+                recon.c.outlet_code,
+                recon.c.payment_method,
             )
+            .outerjoin(lines, lines.c.line_key == recon.c.line_key)
+            .where(recon.c.row_kind == "settlement", recon.c.line_key.is_not(None))
         ).all()
         settled = set(
             conn.execute(
@@ -71,7 +82,18 @@ def standing_payouts(store: StagingStore) -> list[StandingPayout]:
                 )
             ).scalars()
         )
-    held = held_payout_keys((str(key), str(outlet), str(method)) for key, outlet, method in rows)
+    rows_of_line = Counter(row.line_key for row in rows)
+    held = {
+        payout_key(
+            str(row.line_key),
+            rows_of_line[row.line_key] == 1
+            and whole_line(_decimal(row.received), _decimal(row.amount)),
+            row.business_date,
+            str(row.outlet_code),
+            str(row.payment_method),
+        )
+        for row in rows
+    }
     standing = []
     for row in posted:
         line_key = str(row.source_id).removeprefix(NUMBER_PREFIX)
@@ -92,6 +114,10 @@ def standing_payouts(store: StagingStore) -> list[StandingPayout]:
             )
         )
     return standing
+
+
+def _decimal(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def booked_clearing(store: StagingStore, receipts: Iterable[Receipt]) -> dict[TakingsKey, str]:

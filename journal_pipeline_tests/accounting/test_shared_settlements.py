@@ -4,8 +4,15 @@ transfer, docs/assumptions/bank.md B-6 (b)), worked by hand: QRIS takings of Fri
 all)."""
 
 from datetime import date
+from decimal import Decimal
 
-from journal_pipeline.accounting.payouts import Receipt, payout_entries
+from journal_pipeline.accounting.payouts import (
+    Receipt,
+    part_digest,
+    payout_entries,
+    payout_numbers,
+    receipt_keys,
+)
 from journal_pipeline.accounting.reconciliation import Expected, reconcile, status_counts
 from journal_pipeline.config import load_config
 from journal_pipeline_tests.recon_orders import BANK, DAY, line
@@ -131,16 +138,17 @@ def test_each_outlets_part_is_its_own_transfer_out_of_clearing():
     ]
     build = payout_entries(receipts, CONFIG, MONDAY)
     transfers = {d.transaction_no: d.payload["bank_transfer"] for d in build.documents}
+    parts = {o: part_digest(DAY, o, "QRIS") for o in QRIS}  # each row's part of the line
     assert {n: t["transfer_amount"] for n, t in transfers.items()} == {
-        "PAYOUT/20261123/IPY20261120/BDG": 60_700,
-        "PAYOUT/20261123/IPY20261120/DPS": 147_500,
-        "PAYOUT/20261123/IPY20261120/JKT": 89_300,
+        f"PAYOUT/20261123/IPY20261120/BDG-{parts['BDG'][:6]}": 60_700,
+        f"PAYOUT/20261123/IPY20261120/DPS-{parts['DPS'][:6]}": 147_500,
+        f"PAYOUT/20261123/IPY20261120/JKT-{parts['JKT'][:6]}": 89_300,
     }
     assert sum(t["transfer_amount"] for t in transfers.values()) == paid.amount
     assert {t["custom_id"] for t in transfers.values()} == {
-        f"PAYOUT/{paid.line_key}/{o}" for o in QRIS
+        f"PAYOUT/{paid.line_key}/{parts[o]}" for o in QRIS
     }
-    dps = transfers["PAYOUT/20261123/IPY20261120/DPS"]
+    dps = transfers[f"PAYOUT/20261123/IPY20261120/DPS-{parts['DPS'][:6]}"]
     assert dps["tags"] == ["DPS"] and "its part of one transfer for several outlets" in dps["memo"]
     assert "Rp 2.500 short (left in the clearing account)" in dps["memo"]
     lines = build.journal_frame()
@@ -183,8 +191,41 @@ def test_a_transfer_naming_the_gateway_pays_every_method_it_settles():
     build = payout_entries(receipts, CONFIG, MONDAY)
     # QRIS's part is posted; the card method has no clearing account in the demo config: held,
     # naming its own part of the line
-    assert [d.transaction_no for d in build.documents] == ["PAYOUT/20261123/IPY20261120/JKT/QRIS"]
+    qris, card = part_digest(DAY, "JKT", "QRIS"), part_digest(DAY, "JKT", "Kartu iSeller Pay")
+    assert qris != card
+    assert [d.transaction_no for d in build.documents] == [
+        f"PAYOUT/20261123/IPY20261120/JKT-{qris[:6]}"
+    ]
     (held,) = build.holds
-    assert held.source_reference == "PAYOUT/20261123/IPY20261120/JKT/Kartu-iSeller-Pay"
-    assert held.source_id == f"PAYOUT/{paid.line_key}/JKT/Kartu-iSeller-Pay"
+    assert held.source_reference == f"PAYOUT/20261123/IPY20261120/JKT-{card[:6]}"
+    assert held.source_id == f"PAYOUT/{paid.line_key}/{card}"
     assert "has no clearing account" in held.reason
+
+
+def test_a_parts_keys_and_numbers_fit_what_is_staged_however_long_the_names():
+    """An outlet code of 20 characters, a method of 40 and a reference of 30 shared by two
+    rows: each part's custom_id fits the outbox's source id (64), its number the staged
+    reference (64), and the two stay apart."""
+    outlet, method = "JAKARTA-KEMANG-RAYA1", "Kartu Kredit BCA Visa Mastercard Premium"
+    reference = "IPY20261120ALLOUTLETSPAYOUT123"
+    receipts = [
+        Receipt(
+            line_key="f" * 32,
+            received_date=MONDAY,
+            amount=Decimal(amount),
+            bank_account=BANK,
+            outlet_code=code,
+            method=method,
+            takings_date=DAY,
+            expected=amount,
+            status="matched",
+            reference=reference,
+            line_amount=Decimal(300_000),
+        )
+        for code, amount in ((outlet, 100_000), (f"{outlet[:-1]}2", 200_000))
+    ]
+    numbers = payout_numbers(receipts)
+    keys = receipt_keys(receipts)
+    assert len(set(numbers.values())) == len(set(keys.values())) == 2
+    assert all(len(n) <= 64 for n in numbers.values()), numbers
+    assert all(len(f"PAYOUT/{k}") <= 64 for k in keys.values()), keys

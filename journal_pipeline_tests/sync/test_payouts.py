@@ -11,6 +11,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from journal_pipeline.accounting.payouts import part_digest
 from journal_pipeline.accounting.posting_rules import journal_frame
 from journal_pipeline.config import load_config
 from journal_pipeline.core.statement_lines import MONEY_IN, MONEY_OUT, StatementLine, line_key
@@ -351,11 +352,13 @@ def test_a_line_paid_out_for_one_row_then_found_to_pay_two_is_never_moved_twice(
     replace_reconciliation(store, THURSDAY, [part("JKT", 1_191_250), part("DPS", 308_750)], AT)
     run = _run(store, client, THURSDAY)
     assert run.posted.posted == 1
-    assert set(_transfers(client)) == {first, f"{first}/DPS"}
+    jkt = f"{first}/JKT-{part_digest(THURSDAY, 'JKT', 'QRIS')[:6]}"
+    dps = f"{first}/DPS-{part_digest(THURSDAY, 'DPS', 'QRIS')[:6]}"
+    assert set(_transfers(client)) == {first, dps}
     reasons = {h.source_reference: h.reason for h in run.holds}
-    assert set(reasons) == {first, f"{first}/JKT"}
+    assert set(reasons) == {first, jkt}
     assert "no reconciliation row holds any more" in reasons[first]
-    assert "not posted a second time" in reasons[f"{first}/JKT"]
+    assert "not posted a second time" in reasons[jkt]
     assert _run(store, client, THURSDAY).posted.posted == 0  # again: nothing new
 
     held = f"payout:STANDING/{shared.line_key}"
@@ -364,4 +367,4 @@ def test_a_line_paid_out_for_one_row_then_found_to_pay_two_is_never_moved_twice(
     settled = _run(store, client, THURSDAY)
     assert settled.posted.posted == 1 and not settled.holds
     amounts = {n: Decimal(t["transfer_amount"]) for n, t in _transfers(client).items()}
-    assert amounts == {f"{first}/JKT": 1_191_250, f"{first}/DPS": 308_750}
+    assert amounts == {jkt: 1_191_250, dps: 308_750}
