@@ -10,6 +10,7 @@ import copy
 from datetime import date
 from decimal import Decimal
 
+from journal_pipeline.accounting.reconciliation import Expected
 from journal_pipeline.core.statement_lines import MONEY_IN, MONEY_OUT, StatementLine, line_key
 from journal_pipeline_tests.accounting.orders import retail_order
 
@@ -90,3 +91,21 @@ def bank_lines() -> list[StatementLine]:
         line(monday, "SETORAN TUNAI JKT 20261120", 187_702),
         line(wednesday, "TRANSFER MASUK", 49_650),
     ]
+
+
+def expected_row(
+    day: date, outlet: str, method: str, gateway: str, expected: int, due: date
+) -> Expected:
+    """An expected settlement of ``expected`` rupiah (no refunds or fee), due ``due``."""
+    return Expected(
+        business_date=day,
+        outlet_code=outlet,
+        method=method,
+        gateway=gateway,
+        takings=expected,
+        refunds=0,
+        mdr=0,
+        booked_takings=expected,
+        bank_account=BANK,
+        expected_date=due,
+    )

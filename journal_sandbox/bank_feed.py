@@ -148,7 +148,7 @@ class Settlement:
 
     @property
     def rule(self) -> SettlementRule:
-        return CASH_DEPOSIT if self.method == CASH_DEPOSIT.method else RULES_BY_METHOD[self.method]
+        return _rule_of(self.method)
 
 
 @lru_cache(maxsize=1024)
@@ -207,9 +207,10 @@ def _monday(day: date) -> date:
 
 
 def _raw_lines(
-    merchant: DemoMerchant, day: date, iseller_pay: str = "per_outlet"
+    merchant: DemoMerchant, day: date, iseller_pay: str = "per_outlet", days: str = "apart"
 ) -> list[dict[str, Any]]:
-    """The lines dated `day`, without balances; iSeller Pay's as `iseller_pay` says."""
+    """The lines dated `day`, without balances; iSeller Pay's as `iseller_pay` says, several
+    takings days' together as `days` says."""
     lines = []
     # settlements due on `day` come from takings at most lag + late days (+ holidays) earlier
     for back in range(1, 3 * 7 + len(merchant.bank_holidays)):
@@ -246,6 +247,8 @@ def _raw_lines(
                     "expected_date": settlement.due,
                 }
             )
+    if days == "together":
+        lines = _days_together(lines, day)
     if iseller_pay == "all_outlets":
         lines = _one_payout_a_day(lines)
     if day == anomalies(merchant, _monday(day)).fee_date and day > merchant.start_date:
@@ -267,6 +270,49 @@ def _raw_lines(
     return lines
 
 
+def _days_together(lines: list[dict[str, Any]], day: date) -> list[dict[str, Any]]:
+    """The money in of one outlet and method due on `day` from several takings days (a
+    weekend's) as one line naming no day (``BCA EDC SETTLEMENT JKT``, reference
+    ``EDCJKT1123``); a late settlement still comes alone."""
+    together: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    kept = []
+    for line in lines:
+        on_time = line["expected_date"] == day and line["direction"] == "CR"
+        if on_time and line["method"] is not None:
+            together[(line["outlet_code"], line["method"])].append(line)
+        else:
+            kept.append(line)
+    for (outlet, method), paid in sorted(together.items()):
+        if len(paid) == 1:
+            kept += paid
+            continue
+        rule = _rule_of(method)
+        kept.append(
+            _one_line(
+                paid,
+                description=f"{rule.description} {outlet}",
+                reference=f"{rule.code}{outlet}{day:%m%d}",
+                takings_date=None,
+                takings_dates=tuple(line["takings_date"] for line in paid),
+            )
+        )
+    return kept
+
+
+def _one_line(paid: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    """The lines ``paid`` as one line of their sum, with ``fields`` in place of the first's."""
+    return {
+        **paid[0],
+        "amount": sum((line["amount"] for line in paid), Decimal(0)),
+        "expected_amount": sum((line["expected_amount"] for line in paid), Decimal(0)),
+        **fields,
+    }
+
+
+def _rule_of(method: str) -> SettlementRule:
+    return CASH_DEPOSIT if method == CASH_DEPOSIT.method else RULES_BY_METHOD[method]
+
+
 def _one_payout_a_day(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """iSeller Pay's money-in lines of one takings day as one transfer for all outlets
     (``ISELLER PAY PAYOUT <YYYYMMDD>``, reference ``IPY<YYYYMMDD>``; B-6 reading (b)); a late
@@ -275,31 +321,36 @@ def _one_payout_a_day(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     together: dict[date, list[dict[str, Any]]] = defaultdict(list)
     kept = []
     for line in lines:
-        if line["method"] == rule.method and line["direction"] == "CR":
+        if line["method"] == rule.method and line["direction"] == "CR" and line["takings_date"]:
             together[line["takings_date"]].append(line)
         else:
             kept.append(line)
     for takings_date, paid in sorted(together.items()):
         stamp = f"{takings_date:%Y%m%d}"
+        outlets = tuple(line["outlet_code"] for line in paid)
         kept.append(
-            {
-                **paid[0],
-                "description": f"{rule.description} {stamp}",
-                "reference": f"{rule.code}{stamp}",
-                "amount": sum((line["amount"] for line in paid), Decimal(0)),
-                "outlet_code": None,
-                "outlets": tuple(line["outlet_code"] for line in paid),
-                "expected_amount": sum((line["expected_amount"] for line in paid), Decimal(0)),
-            }
+            _one_line(
+                paid,
+                description=f"{rule.description} {stamp}",
+                reference=f"{rule.code}{stamp}",
+                outlet_code=None,
+                outlets=outlets,
+            )
         )
     return kept
 
 
 def bank_statement_lines(
-    merchant: DemoMerchant, start: date, end: date, iseller_pay: str = "per_outlet"
+    merchant: DemoMerchant,
+    start: date,
+    end: date,
+    iseller_pay: str = "per_outlet",
+    days: str = "apart",
 ) -> list[dict[str, Any]]:
     """Every line of the bank account dated `start`..`end`, in statement order; iSeller Pay's
-    one per outlet and takings day, or (``all_outlets``) one per takings day for all outlets.
+    one per outlet and takings day, or (``all_outlets``) one per takings day for all outlets;
+    ``days="together"``: an outlet's money of one method due the same day from several takings
+    days in one line.
 
     Each line: ``date``, ``description``, ``reference``, ``amount`` (Decimal, positive),
     ``direction`` (``CR`` money in, ``DB`` money out), ``balance`` (after the line, from
@@ -311,7 +362,7 @@ def bank_statement_lines(
     out = []
     day = merchant.start_date
     while day <= end:
-        for line in _raw_lines(merchant, day, iseller_pay):
+        for line in _raw_lines(merchant, day, iseller_pay, days):
             signed = line["amount"] if line["direction"] == "CR" else -line["amount"]
             balance += signed
             if day >= start:
@@ -329,6 +380,7 @@ DATES = ("dmy", "iso")
 AMOUNTS = ("comma_thousands", "plain", "dot_thousands")
 DELIMITERS = {"comma": ",", "semicolon": ";"}
 ISELLER_PAY = ("per_outlet", "all_outlets")
+DAYS = ("apart", "together")
 
 
 @dataclass(frozen=True)
@@ -343,11 +395,15 @@ class BankLayout:
     - ``delimiter``: ``comma`` (documented) or ``semicolon``;
     - ``iseller_pay``: ``per_outlet`` (one payout per outlet and takings day, the emulator's
       reading) or ``all_outlets`` (one payout per takings day for all outlets, naming the day
-      but no outlet: B-6 reading (b)).
+      but no outlet: B-6 reading (b));
+    - ``days``: ``apart`` (a line per takings day) or ``together`` (an outlet's money of one
+      method due the same day from several takings days, a weekend's, in one line naming no
+      day).
 
     A spec is comma-separated ``key=value`` pairs and presets: ``documented``,
     ``debit_credit``, ``iso_dates``, ``plain_amounts``, ``european`` (dot thousands, comma
-    decimals, semicolons), ``one_iseller_payout`` (``iseller_pay=all_outlets``).
+    decimals, semicolons), ``one_iseller_payout`` (``iseller_pay=all_outlets``),
+    ``weekend_together`` (``days=together``).
     """
 
     columns: str = "mutasi"
@@ -355,6 +411,7 @@ class BankLayout:
     amounts: str = "comma_thousands"
     delimiter: str = "comma"
     iseller_pay: str = "per_outlet"
+    days: str = "apart"
 
     def __post_init__(self) -> None:
         for name, allowed in (
@@ -363,6 +420,7 @@ class BankLayout:
             ("amounts", AMOUNTS),
             ("delimiter", tuple(DELIMITERS)),
             ("iseller_pay", ISELLER_PAY),
+            ("days", DAYS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(
@@ -429,6 +487,7 @@ LAYOUT_PRESETS: dict[str, dict[str, str]] = {
     "plain_amounts": {"amounts": "plain"},
     "european": {"amounts": "dot_thousands", "delimiter": "semicolon"},
     "one_iseller_payout": {"iseller_pay": "all_outlets"},
+    "weekend_together": {"days": "together"},
 }
 
 
@@ -448,7 +507,7 @@ def write_bank_statements(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
-    for line in bank_statement_lines(merchant, start, end, layout.iseller_pay):
+    for line in bank_statement_lines(merchant, start, end, layout.iseller_pay, layout.days):
         by_day[line["date"]].append(line)
     paths = []
     day = start

@@ -160,8 +160,9 @@ def _sandbox_options(func):
             help="Layout of the bank statement CSVs, e.g. 'debit_credit,dates=iso' (keys: "
             "columns=mutasi|debit_credit, dates=dmy|iso, "
             "amounts=comma_thousands|plain|dot_thousands, delimiter=comma|semicolon, "
-            "iseller_pay=per_outlet|all_outlets; presets: documented, debit_credit, iso_dates, "
-            "plain_amounts, european, one_iseller_payout).",
+            "iseller_pay=per_outlet|all_outlets, days=apart|together; presets: documented, "
+            "debit_credit, iso_dates, plain_amounts, european, one_iseller_payout, "
+            "weekend_together).",
         ),
         click.option(
             "--time-scale",

@@ -84,7 +84,7 @@ def named_shared(
             for r in rows
             if r.row_key not in matches
             and usable(r, line)
-            and line.line_date >= _due(r) - window
+            and line.line_date >= due_date(r) - window
             and names_day_and_method(line, r.business_date, r.method, r.gateway)
         ]
 
@@ -93,7 +93,7 @@ def named_shared(
             open_rows = named_by(line)
             if not open_rows or line.line_key in spent:
                 continue
-            sets = _adding_up(open_rows, line.amount)
+            sets = adding_up(open_rows, line.amount)
             if exact and len(sets) == 1:
                 paid = sets[0]
             elif not exact and not sets:  # its difference shown on the largest row
@@ -117,7 +117,7 @@ def summed_shared(
     for group in _groups(rows):
         if len(group) < 2:
             continue
-        due, total = _due(group[0]), sum(r.expected for r in group)
+        due, total = due_date(group[0]), sum(r.expected for r in group)
         found = [
             line
             for line in lines
@@ -131,7 +131,7 @@ def summed_shared(
     return matches
 
 
-def _due(row: Expected) -> date:
+def due_date(row: Expected) -> date:
     assert row.expected_date is not None  # settled rows only
     return row.expected_date
 
@@ -141,11 +141,11 @@ def _groups(rows: Sequence[Expected]) -> list[list[Expected]]:
     groups: dict[tuple[object, ...], list[Expected]] = defaultdict(list)
     for row in rows:
         key = (row.method.casefold(), (row.bank_account or "").casefold())
-        groups[(*key, _due(row))].append(row)
+        groups[(*key, due_date(row))].append(row)
     return [sorted(g, key=lambda r: r.row_key) for _, g in sorted(groups.items())]
 
 
-def _adding_up(rows: list[Expected], amount: Decimal) -> list[list[Expected]]:
+def adding_up(rows: list[Expected], amount: Decimal) -> list[list[Expected]]:
     """All the rows if their expected amounts add up to ``amount``, else every set of the
     largest size that does (two or more: which rows the line pays cannot be told)."""
     if sum(r.expected for r in rows) == amount:

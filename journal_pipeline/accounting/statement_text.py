@@ -40,10 +40,13 @@ def line_text(line: StatementLine) -> str:
 
 def names_day_and_method(line: StatementLine, day: date, method: str, gateway: str | None) -> bool:
     """The line's reference or description names the takings day and the method."""
+    return day.strftime("%Y%m%d") in line_text(line) and names_method(line, method, gateway)
+
+
+def names_method(line: StatementLine, method: str, gateway: str | None) -> bool:
+    """The line's reference or description names the method (or its gateway)."""
     text = line_text(line)
-    return day.strftime("%Y%m%d") in text and any(
-        has_word(text, word) for word in method_keywords(method, gateway)
-    )
+    return any(has_word(text, word) for word in method_keywords(method, gateway))
 
 
 def names_outlet(line: StatementLine, outlet_code: str) -> bool:

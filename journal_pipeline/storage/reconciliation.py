@@ -4,8 +4,9 @@ in ``$RECON_EXPORT_DIR``, else ``exports/reconciliation`` beside the staging dat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,44 @@ def claimed_elsewhere(store: StagingStore, day: date) -> set[str]:
     )
     with store.engine.connect() as conn:
         return set(conn.execute(query).scalars())
+
+
+def settlements_around(store: StagingStore, day: date, days: int) -> list[dict[str, Any]]:
+    """The staged settlement rows of the ``days`` days either side of ``day`` (not its own)
+    that expect money at a bank account."""
+    t = tables.cash_bank_reconciliation
+    query = sa.select(t).where(
+        t.c.business_date.between(day - timedelta(days=days), day + timedelta(days=days)),
+        t.c.business_date != day,
+        t.c.row_kind == SETTLEMENT,
+        t.c.bank_account.is_not(None),
+        t.c.expected > 0,
+    )
+    with store.engine.connect() as conn:
+        return [
+            dict(row)
+            for row in conn.execute(query.order_by(t.c.business_date, t.c.row_key)).mappings()
+        ]
+
+
+def lines_not_yet_whole(store: StagingStore, line_keys: Sequence[str]) -> set[str]:
+    """Of ``line_keys`` (money-in statement lines), those whose staged rows' parts do not add
+    up to the line yet."""
+    if not line_keys:
+        return set()
+    t, lines = tables.cash_bank_reconciliation, tables.bank_statement_lines
+    query = (
+        sa.select(lines.c.line_key, lines.c.amount, sa.func.sum(t.c.received))
+        .join(t, t.c.line_key == lines.c.line_key)
+        .where(lines.c.line_key.in_(list(line_keys)), t.c.row_kind == SETTLEMENT)
+        .group_by(lines.c.line_key, lines.c.amount)
+    )
+    with store.engine.connect() as conn:
+        return {
+            key
+            for key, amount, parts in conn.execute(query)
+            if Decimal(str(parts or 0)) != Decimal(str(amount))
+        }
 
 
 def received_on(store: StagingStore, receipt_day: date) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from journal_pipeline.accounting.documents import PAYOUT
 from journal_pipeline.accounting.holds import BY_HAND, Hold
 from journal_pipeline.accounting.payouts import (
     NUMBER_PREFIX,
+    PAID_STATUSES,
     PAYMENT_ROLE,
     STANDING,
     PayoutBuild,
@@ -71,7 +72,11 @@ def standing_payouts(store: StagingStore) -> list[StandingPayout]:
                 recon.c.payment_method,
             )
             .outerjoin(lines, lines.c.line_key == recon.c.line_key)
-            .where(recon.c.row_kind == "settlement", recon.c.line_key.is_not(None))
+            .where(
+                recon.c.row_kind == "settlement",
+                recon.c.line_key.is_not(None),
+                recon.c.status.in_(PAID_STATUSES),
+            )
         ).all()
         settled = set(
             conn.execute(

@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from journal_pipeline.accounting.business_day import merged_window_utc
 from journal_pipeline.accounting.documents import split_revision
 from journal_pipeline.accounting.mdr import reported_fees
+from journal_pipeline.accounting.multi_day_settlements import Neighbour
 from journal_pipeline.accounting.reconciliation import (
+    SUGGESTED,
     Expected,
     ReconRow,
     expected_settlements,
@@ -32,13 +34,17 @@ from journal_pipeline.storage.bank_statements import stage_statement_lines, stat
 from journal_pipeline.storage.reconciliation import (
     claimed_elsewhere,
     export_dir,
+    lines_not_yet_whole,
     replace_reconciliation,
+    settlements_around,
     write_csv,
 )
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import revisions
 
 SALE_ENTRIES = ("sale:", "payment:")  # entries that book a payment into its clearing account
+PAID = ("matched", "short", "over")
+NEIGHBOUR_SLACK_DAYS = 7  # a weekend and the longest run of bank holidays (Lebaran)
 
 
 class JurnalReader(Protocol):
@@ -120,20 +126,83 @@ def reconcile_day(
     as_of: date,
     jurnal_lines: Sequence[StatementLine] = (),
     export: bool = True,
+    revisit: bool = True,
 ) -> DayReconciliation:
     """Match the day's expected settlements with the bank lines staged so far (and
-    ``jurnal_lines``), stage the rows and write the CSV file."""
+    ``jurnal_lines``), stage the rows and write the CSV file. When the day's rows took parts
+    of a line that other days' open rows share (one transfer for several days), those days
+    are reconciled again (once) so that the line is read whole at once."""
     raw = _touching(store, config, day)
     expected = _expected_of(raw, config, day)
     window = timedelta(days=config.reconciliation.match_window_days)
     lines = statement_lines(store, day - window, max(as_of, day) + window)
     rows = reconcile(
-        expected, [*lines, *jurnal_lines], config, day, as_of, claimed_elsewhere(store, day)
+        expected,
+        [*lines, *jurnal_lines],
+        config,
+        day,
+        as_of,
+        claimed_elsewhere(store, day),
+        neighbours(store, config, day),
     )
     replace_reconciliation(store, day, [row.record() for row in rows], datetime.now().astimezone())
+    if revisit:
+        for other in sharing_days(store, config, day, rows):
+            reconcile_day(store, config, other, as_of, jurnal_lines, export, revisit=False)
     path = write_csv(export_dir(store), day, [r.record() for r in rows]) if export else None
     takings = day_takings(store, config, day, raw, expected)
     return DayReconciliation(day, expected, rows, path, len(jurnal_lines), takings)
+
+
+def sharing_days(
+    store: StagingStore, config: MerchantConfig, day: date, rows: Sequence[ReconRow]
+) -> list[date]:
+    """Days around ``day`` with open rows of the method of a line ``day``'s rows took a part
+    of, while the staged parts of that line do not yet add up to it, and days that suggested
+    a line ``day``'s rows now hold."""
+    parted = {
+        r.line_key: r for r in rows if r.line_key and r.status in PAID and (r.received or 0) > 0
+    }
+    unpaid = lines_not_yet_whole(store, list(parted))
+    wanted = {
+        (parted[key].method or "").casefold() + "|" + (parted[key].bank_account or "").casefold()
+        for key in unpaid
+    }
+    around = neighbours(store, config, day)
+    days = {
+        n.row.business_date
+        for n in around
+        if n.open and f"{n.row.method.casefold()}|{(n.row.bank_account or '').casefold()}" in wanted
+    }
+    # a day that only suggested a line the day's rows now hold: its suggestion goes
+    days |= {n.row.business_date for n in around if n.suggested and n.line_key in parted}
+    return sorted(days)
+
+
+def neighbours(store: StagingStore, config: MerchantConfig, day: date) -> list[Neighbour]:
+    """The staged settlement rows of the days whose money may arrive with ``day``'s (twice the
+    match window and the longest lag either side, a week more for holidays)."""
+    lag = max((rule.lag_days for rule in config.all_settlements()), default=0)
+    reach = 2 * config.reconciliation.match_window_days + lag + NEIGHBOUR_SLACK_DAYS
+    return [
+        Neighbour(
+            Expected(
+                business_date=row["business_date"],
+                outlet_code=str(row["outlet_code"]),
+                method=str(row["payment_method"]),
+                gateway=None,
+                takings=int(row["takings"] or 0),
+                refunds=int(row["refunds"] or 0),
+                mdr=int(row["mdr"] or 0),
+                booked_takings=int(row["takings"] or 0),
+                bank_account=row["bank_account"],
+                expected_date=row["expected_date"],
+            ),
+            row["line_key"],
+            suggested=row["status"] == SUGGESTED,
+        )
+        for row in settlements_around(store, day, reach)
+    ]
 
 
 def journal_takings(store: StagingStore, day: date) -> dict[tuple[str, str], int]:

@@ -13,9 +13,9 @@ from journal_pipeline.accounting.payouts import (
     payout_numbers,
     receipt_keys,
 )
-from journal_pipeline.accounting.reconciliation import Expected, reconcile, status_counts
+from journal_pipeline.accounting.reconciliation import reconcile, status_counts
 from journal_pipeline.config import load_config
-from journal_pipeline_tests.recon_orders import BANK, DAY, line
+from journal_pipeline_tests.recon_orders import BANK, DAY, expected_row, line
 from journal_sandbox.defaults import DEMO_CONFIG
 
 CONFIG = load_config(DEMO_CONFIG)
@@ -24,18 +24,7 @@ QRIS = {"JKT": 89_300, "DPS": 150_000, "BDG": 60_700}
 
 
 def _row(outlet: str, expected: int, method: str = "QRIS", gateway: str = "iseller_pay"):
-    return Expected(
-        business_date=DAY,
-        outlet_code=outlet,
-        method=method,
-        gateway=gateway,
-        takings=expected,
-        refunds=0,
-        mdr=0,
-        booked_takings=expected,
-        bank_account=BANK,
-        expected_date=MONDAY,
-    )
+    return expected_row(DAY, outlet, method, gateway, expected, MONDAY)
 
 
 def _reconcile(*lines, rows=None):

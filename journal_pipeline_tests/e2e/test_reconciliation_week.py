@@ -258,7 +258,8 @@ def _assert_clearing_is_in_transit(client, config, rows) -> None:
         if r["row_kind"] != "settlement" or r["bank_account"] is None:
             continue
         account = config.payment_account(r["payment_method"], None, r["outlet_code"])
-        transit[account] += Decimal(r["expected"]) - Decimal(str(r["received"] or 0))
+        paid = r["status"] in ("matched", "short", "over")  # a suggestion moves nothing
+        transit[account] += Decimal(r["expected"]) - Decimal(str(r["received"] if paid else 0))
     assert set(transit) == {
         "Kas",
         "Kliring EDC",

@@ -193,7 +193,8 @@ def test_each_layout_reads_back_to_the_same_lines(
         f"mutasi_rekening_{first + timedelta(days=n):%Y%m%d}.csv" for n in range(6)
     ]
     read = [row for path in paths for row in _read(path, LAYOUT_PRESETS[preset])]
-    lines = bank_statement_lines(merchant, first, last, BankLayout.from_spec(preset).iseller_pay)
+    layout = BankLayout.from_spec(preset)
+    lines = bank_statement_lines(merchant, first, last, layout.iseller_pay, layout.days)
     assert read == [
         (
             line["date"],
