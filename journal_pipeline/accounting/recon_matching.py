@@ -10,8 +10,9 @@ Matching against the bank account's money-in lines; a line is claimed by one row
    ``cash_difference_tolerance`` of the expected one: only a suggestion (status
    ``suggested``), for a person to confirm; no payout moves money on it.
 
-Lines that name an outlet and a day (another row's) are left to step 1, and lines that name a
-method and another day to that day's rows. A line that pays several outlets' rows at once
+Lines that name an outlet and a day (another row's) are left to step 1; lines that name a
+method and another day match only by their exact amount (the day may be the one the money
+arrived). A line that pays several outlets' rows at once
 (one transfer for all outlets, `shared_settlements`) is found between steps 1 and 2 when it
 names the day and the method, between steps 2 and 3 by its amount; one that pays several days'
 rows (`multi_day_settlements`) between steps 2 and 3. Money-out lines pay what a day whose
@@ -89,15 +90,18 @@ def match_lines(
         matches.update(found)
         taken.update(m.line.line_key for m in found.values())
 
-    # named for another row: an outlet and a day (step 1), or a method and another day
-    spoken = {
-        line.line_key
-        for line in fresh
-        if addressed(line, outlets) or named_days(line, outlets, keywords) - {day}
-    }
+    # named for a row: an outlet and a day (step 1's, this day's or another's); a method and
+    # a day (a transfer for several outlets: this day's 1b, another day's rows')
+    addressed_lines = {line.line_key for line in fresh if addressed(line, outlets)}
+    named_for = {line.line_key: named_days(line, outlets, keywords) for line in fresh}
 
-    def spoken_for(line: StatementLine) -> bool:
-        return line.line_key in spoken
+    def spoken_for(line: StatementLine, exact: bool) -> bool:
+        """Left to other rules: a line naming an outlet and a day, and (but for an exact
+        amount: the day it names may be the day the money arrived) one naming a method and
+        another day."""
+        if line.line_key in addressed_lines:
+            return True
+        return not exact and bool(named_for.get(line.line_key, set()) - {day})
 
     def still_open(of: list[Expected]) -> list[Expected]:
         return [r for r in of if r.row_key not in matches]
@@ -125,7 +129,7 @@ def match_lines(
                 for line in candidates
                 if usable(row, line)
                 and abs(line.line_date - due) <= window
-                and not spoken_for(line)
+                and not spoken_for(line, exact)
                 and (line.amount == amount if exact else abs(line.amount - amount) <= tolerance)
             ]
             if found:
@@ -135,7 +139,18 @@ def match_lines(
     named(settled, money_in)
     claim(named_shared(still_open(settled), money_in, usable, outlets, window))  # 1b.
     by_amount(settled, money_in, exact=True)
-    claim(summed_shared(still_open(settled), money_in, usable, window))  # 2b.
+    claim(  # 2b. one day's rows together, from a line no other rule names for them
+        summed_shared(
+            still_open(settled),
+            [
+                x
+                for x in money_in
+                if x.line_key not in addressed_lines and day not in named_for[x.line_key]
+            ],
+            usable,
+            window,
+        )
+    )
     every_money_in = [line for line in lines if line.money_in]  # those of other days' rows too
     claim(  # 2c. several days
         across_days(

@@ -14,8 +14,9 @@ After each row's own named line (step 1), before lines of one row's amount (step
 
 after lines of one row's amount (step 2), before suggestions (step 3):
 
-- a line naming no day whose amount is exactly the sum of the open rows of one method due the
-  same day into the same account (two rows or more), within the match window, pays them.
+- a line naming neither an outlet and a day nor this day whose amount is exactly the sum of the
+  open rows of one method due the same day into the same account (two rows or more), within
+  the match window, pays them (the day a line names may be the day the money arrived).
 
 Each row it pays receives its own expected amount (the largest also the difference): the rows'
 ``received`` add up to the line, and each row's payout moves its own part out of clearing.
@@ -31,7 +32,7 @@ from decimal import Decimal
 from itertools import combinations
 from typing import TYPE_CHECKING
 
-from journal_pipeline.accounting.statement_text import addressed, names_a_day, names_day_and_method
+from journal_pipeline.accounting.statement_text import addressed, names_day_and_method
 from journal_pipeline.core.money import format_idr, to_rupiah
 from journal_pipeline.core.statement_lines import StatementLine
 
@@ -111,8 +112,8 @@ def summed_shared(
     usable: Usable,
     window: timedelta,
 ) -> dict[str, Match]:
-    """Rows paid together by a line of exactly their sum that names no day (the second rule)."""
-    lines = [line for line in lines if not names_a_day(line)]
+    """Rows paid together by a line of exactly their sum (the second rule), of ``lines`` no
+    other rule names for a row."""
     matches: dict[str, Match] = {}
     for group in _groups(rows):
         if len(group) < 2:

@@ -305,3 +305,16 @@ def test_refunds_above_the_takings_are_owed_back_and_the_banks_debit_settles_the
     sides = build.journal_frame().set_index("account_name")[["debit", "credit"]]
     assert sides.loc[clearing].tolist() == [30_140, 0]
     assert sides.loc["Rekening Bank"].tolist() == [0, 30_140]
+
+
+def test_a_deposit_naming_the_day_it_was_made_still_matches_its_exact_amount():
+    """Friday's cash (187,702, due Monday) deposited on Monday, the bank writing the deposit's
+    own date: ``SETORAN TUNAI 20261123``. Its exact amount matches it (the day a line names
+    may be the day the money arrived); a line naming another day and a method is only kept
+    from suggestions."""
+    deposit = line(date(2026, 11, 23), "SETORAN TUNAI 20261123", 187_702)
+    cash = _by_method(reconcile(_expected(), [deposit], CONFIG, DAY, as_of=date(2026, 11, 23)))
+    assert (cash["Cash"].status, cash["Cash"].line_key) == ("matched", deposit.line_key)
+    near = line(date(2026, 11, 23), "SETORAN TUNAI 20261123", 180_000)
+    rows = _by_method(reconcile(_expected(), [near], CONFIG, DAY, as_of=date(2026, 11, 23)))
+    assert rows["Cash"].status == "pending"  # not suggested: it names another day
