@@ -362,7 +362,7 @@ def _add(
     if mapped and mapped.casefold() != clearing.casefold():
         memo += f"; out of {clearing}, where the takings were booked (now mapped to {mapped})"
     if rupiah < 0:
-        memo += f"; refunds above the takings, {format_idr(-receipt.expected)} owed back"
+        memo += f"; {format_idr(-receipt.expected)} owed back (refunds and fees above the takings)"
         if short:
             memo += f", {format_idr(abs(short))} {'more' if short > 0 else 'less'} taken"
     elif short:

@@ -271,7 +271,7 @@ def _row(
             )
         if row.expected < 0:  # the gateway took back what refunds left owing
             what = (
-                f"refunds above the takings: {format_idr(-row.expected)} owed back, due "
+                f"{_owing(row)}: {format_idr(-row.expected)} owed back, due "
                 f"{due.isoformat()}; {format_idr(-to_rupiah(received))} taken from "
                 f"{row.bank_account} on {line.line_date.isoformat()}"
             )
@@ -292,7 +292,7 @@ def _row(
         return _settlement_row(
             row,
             NOTHING_DUE,
-            f"{money}; refunds above the takings: {format_idr(-row.expected)} owed back to the "
+            f"{money}; {_owing(row)}: {format_idr(-row.expected)} owed back to the "
             f"gateway, not taken from {row.bank_account} so far (it may come off a later "
             "settlement)",
         )
@@ -315,6 +315,14 @@ def _row(
         ),
         age_days=max(late, 0),
     )
+
+
+def _owing(row: Expected) -> str:
+    """Why a row owes the gateway: refunds above its takings, or a fee above what refunds left
+    (a sale refunded or voided in full keeps its fee)."""
+    if row.takings - row.refunds < 0:
+        return "refunds above the takings"
+    return "the fee above what the refunds left"
 
 
 def _settlement_row(

@@ -318,3 +318,18 @@ def test_a_deposit_naming_the_day_it_was_made_still_matches_its_exact_amount():
     near = line(date(2026, 11, 23), "SETORAN TUNAI 20261123", 180_000)
     rows = _by_method(reconcile(_expected(), [near], CONFIG, DAY, as_of=date(2026, 11, 23)))
     assert rows["Cash"].status == "pending"  # not suggested: it names another day
+
+
+def test_a_card_sale_refunded_in_full_owes_its_fee_and_says_so():
+    """A Debit BCA sale of 100,000 refunded in full the same day: the 1% fee (1,000) stays with
+    the bank (a refund gives no fee back), so the row owes 1,000; it says the fee, not the
+    refunds, is above what is left."""
+    orders = [
+        paid_order(9, [("sale", "Debit BCA", "external_debit", 100_000, [])]),
+        paid_order(10, [("refund", "Debit BCA", "external_debit", 100_000, [])]),
+    ]
+    (row,) = expected_settlements(order_frames(orders), CONFIG, DAY, reported_mdr(orders))
+    assert (row.takings, row.refunds, row.mdr, row.expected) == (100_000, 100_000, 1_000, -1_000)
+    (waiting,) = reconcile([row], [], CONFIG, DAY, as_of=date(2026, 11, 23))
+    assert waiting.status == "nothing_due"
+    assert "the fee above what the refunds left: Rp 1.000 owed back" in waiting.explanation
