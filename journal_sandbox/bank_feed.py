@@ -25,20 +25,18 @@ Each ISO week of takings days has its anomalies, drawn from the seed: a settleme
 Monday's takings short by a few thousand rupiah, one of Tuesday's 4 business days late, one of
 Wednesday's never arriving, and a bank fee (``BIAYA ADM``, a debit) on the Friday.
 
-Everything is a pure function of the merchant and the dates; the CSV layout is a `BankLayout`.
+Everything is a pure function of the merchant and the dates; the files are written in a
+`bank_files.BankLayout`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 from collections import defaultdict
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from journal_sandbox.demo_merchant import MAX_CHANGE_LAG_DAYS, DemoMerchant, parse_dt
@@ -48,7 +46,6 @@ from journal_sandbox.register_shifts import shift_window
 BANK_ACCOUNT = "Rekening Bank"
 OPENING_BALANCE = Decimal(250_000_000)
 CUTOFF_HOURS = 3
-FILE_PATTERN = "mutasi_rekening_{:%Y%m%d}.csv"
 BANK_FEE = ("BIAYA ADM", Decimal(15_000))
 LATE_BUSINESS_DAYS = 4
 SHORT_RANGE = (2_000, 9_500)  # a few thousand rupiah, in steps of 500
@@ -369,163 +366,6 @@ def bank_statement_lines(
                 out.append({**line, "balance": balance})
         day += timedelta(days=1)
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# CSV layouts
-# ---------------------------------------------------------------------------------------------
-
-COLUMNS = ("mutasi", "debit_credit")
-DATES = ("dmy", "iso")
-AMOUNTS = ("comma_thousands", "plain", "dot_thousands")
-DELIMITERS = {"comma": ",", "semicolon": ";"}
-ISELLER_PAY = ("per_outlet", "all_outlets")
-DAYS = ("apart", "together")
-
-
-@dataclass(frozen=True)
-class BankLayout:
-    """How a statement file is written (docs/assumptions/bank.md).
-
-    - ``columns``: ``mutasi`` (documented: ``Mutasi`` amount and ``Jenis`` CR/DB) or
-      ``debit_credit`` (``Debet`` and ``Kredit`` columns, one of them empty);
-    - ``dates``: ``dmy`` (documented, ``dd/mm/yyyy``) or ``iso`` (``yyyy-mm-dd``);
-    - ``amounts``: ``comma_thousands`` (documented, ``1,234,500.00``), ``plain``
-      (``1234500.00``) or ``dot_thousands`` (``1.234.500,00``);
-    - ``delimiter``: ``comma`` (documented) or ``semicolon``;
-    - ``iseller_pay``: ``per_outlet`` (one payout per outlet and takings day, the emulator's
-      reading) or ``all_outlets`` (one payout per takings day for all outlets, naming the day
-      but no outlet: B-6 reading (b));
-    - ``days``: ``apart`` (a line per takings day) or ``together`` (an outlet's money of one
-      method due the same day from several takings days, a weekend's, in one line naming no
-      day).
-
-    A spec is comma-separated ``key=value`` pairs and presets: ``documented``,
-    ``debit_credit``, ``iso_dates``, ``plain_amounts``, ``european`` (dot thousands, comma
-    decimals, semicolons), ``one_iseller_payout`` (``iseller_pay=all_outlets``),
-    ``weekend_together`` (``days=together``).
-    """
-
-    columns: str = "mutasi"
-    dates: str = "dmy"
-    amounts: str = "comma_thousands"
-    delimiter: str = "comma"
-    iseller_pay: str = "per_outlet"
-    days: str = "apart"
-
-    def __post_init__(self) -> None:
-        for name, allowed in (
-            ("columns", COLUMNS),
-            ("dates", DATES),
-            ("amounts", AMOUNTS),
-            ("delimiter", tuple(DELIMITERS)),
-            ("iseller_pay", ISELLER_PAY),
-            ("days", DAYS),
-        ):
-            if getattr(self, name) not in allowed:
-                raise ValueError(
-                    f"bank_layout: {name} is one of {', '.join(allowed)}, "
-                    f"not {getattr(self, name)!r}"
-                )
-
-    @classmethod
-    def from_spec(cls, spec: str | None) -> BankLayout:
-        layout = cls()
-        for part in (spec or "").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if part in LAYOUT_PRESETS:
-                layout = replace(layout, **LAYOUT_PRESETS[part])
-                continue
-            key, sep, value = part.partition("=")
-            names = {f.name for f in fields(cls)}
-            if not sep or key.strip() not in names:
-                known = ", ".join([*LAYOUT_PRESETS, *(f"{n}=…" for n in names)])
-                raise ValueError(f"bank_layout part {part!r} is not known (known: {known})")
-            layout = replace(layout, **{key.strip(): value.strip()})
-        return layout
-
-    @property
-    def header(self) -> list[str]:
-        if self.columns == "debit_credit":
-            return ["Tanggal", "Keterangan", "Referensi", "Debet", "Kredit", "Saldo"]
-        return ["Tanggal", "Keterangan", "Referensi", "Mutasi", "Jenis", "Saldo"]
-
-    def date_text(self, day: date) -> str:
-        return day.isoformat() if self.dates == "iso" else f"{day:%d/%m/%Y}"
-
-    def amount_text(self, amount: Decimal) -> str:
-        text = f"{amount:,.2f}"
-        if self.amounts == "plain":
-            return text.replace(",", "")
-        if self.amounts == "dot_thousands":
-            return text.replace(",", "_").replace(".", ",").replace("_", ".")
-        return text
-
-    def row(self, line: dict[str, Any]) -> list[str]:
-        amount = self.amount_text(line["amount"])
-        if self.columns == "debit_credit":
-            debit = amount if line["direction"] == "DB" else ""
-            credit = amount if line["direction"] == "CR" else ""
-            middle = [debit, credit]
-        else:
-            middle = [amount, line["direction"]]
-        return [
-            self.date_text(line["date"]),
-            line["description"],
-            line["reference"],
-            *middle,
-            self.amount_text(line["balance"]),
-        ]
-
-
-LAYOUT_PRESETS: dict[str, dict[str, str]] = {
-    "documented": {},
-    "debit_credit": {"columns": "debit_credit"},
-    "iso_dates": {"dates": "iso"},
-    "plain_amounts": {"amounts": "plain"},
-    "european": {"amounts": "dot_thousands", "delimiter": "semicolon"},
-    "one_iseller_payout": {"iseller_pay": "all_outlets"},
-    "weekend_together": {"days": "together"},
-}
-
-
-def write_bank_statements(
-    merchant: DemoMerchant,
-    start: date,
-    end: date,
-    folder: Path,
-    bank_layout: BankLayout | str | None = None,
-) -> list[Path]:
-    """One file per calendar day `start`..`end` (``mutasi_rekening_<YYYYMMDD>.csv``, a header
-    only on a day without lines) in `folder`, written whole (a reader never sees half a file);
-    a file whose content would not change is left as it is, as a bank's export is."""
-    layout = (
-        bank_layout if isinstance(bank_layout, BankLayout) else BankLayout.from_spec(bank_layout)
-    )
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
-    for line in bank_statement_lines(merchant, start, end, layout.iseller_pay, layout.days):
-        by_day[line["date"]].append(line)
-    paths = []
-    day = start
-    while day <= end:
-        path = folder / FILE_PATTERN.format(day)
-        text = io.StringIO(newline="")
-        writer = csv.writer(text, delimiter=DELIMITERS[layout.delimiter])
-        writer.writerow(layout.header)
-        for line in by_day[day]:
-            writer.writerow(layout.row(line))
-        content = text.getvalue().encode("utf-8")
-        if not path.exists() or path.read_bytes() != content:
-            partial = path.with_suffix(".csv.part")
-            partial.write_bytes(content)
-            partial.replace(path)
-        paths.append(path)
-        day += timedelta(days=1)
-    return paths
 
 
 def statement_days(merchant: DemoMerchant, now: datetime) -> tuple[date, date]:

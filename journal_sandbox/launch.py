@@ -52,7 +52,7 @@ class SandboxOptions:
     rate_limit_per_minute: int = 30
     rate_limit_per_hour: int = 1800
     bank_statements: Path | None = None  # default: <state_dir>/bank_statements
-    bank_layout: str | None = None  # `bank_feed.BankLayout` spec
+    bank_layout: str | None = None  # `bank_files.BankLayout` spec
     outlets: int = DEMO_OUTLETS  # more add copies of the three (JKT2, DPS2, BDG2, JKT3, ...)
 
     @property
@@ -213,7 +213,7 @@ def with_extra_outlets(config_text: str, outlet_count: int) -> str:
 def _keep_bank_statements(sandbox: ISellerSandbox, options: SandboxOptions) -> None:
     """Write the bank statement files up to the clock now, then again every few minutes in a
     daemon thread, so new days appear while the sandbox runs."""
-    from journal_sandbox.bank_feed import BankLayout
+    from journal_sandbox.bank_files import BankLayout
 
     layout = BankLayout.from_spec(options.bank_layout)  # a bad spec fails before serving
     folder = options.bank_statement_folder
@@ -229,7 +229,8 @@ def _keep_bank_statements(sandbox: ISellerSandbox, options: SandboxOptions) -> N
 
 def write_statements_until_now(sandbox: ISellerSandbox, folder: Path, layout: Any) -> list[Path]:
     """The bank statement files of every day from the merchant's first day to the clock's."""
-    from journal_sandbox.bank_feed import statement_days, write_bank_statements
+    from journal_sandbox.bank_feed import statement_days
+    from journal_sandbox.bank_files import write_bank_statements
 
     first, last = statement_days(sandbox.merchant, sandbox.now())
     return write_bank_statements(sandbox.merchant, first, last, folder, layout)

@@ -12,8 +12,10 @@ detected from its header and its cells:
 - amounts ``1,234,500.00``, ``1.234.500,00`` or plain ``1234500``.
 
 Lines above the header (account number, period) and lines without a date (opening and closing
-balance, totals) are skipped. A file nobody can read is refused with a `StatementError` naming
-the file, the line and the fix.
+balance, totals) are skipped, as are lines not booked yet (``PEND``). KlikBCA's export is read
+too: cells kept as text (``'01/11``, ``='0000'``), dates without a year (the period's, above the
+header), and the direction in a column without a name. A file nobody can read is refused with
+a `StatementError` naming the file, the line and the fix.
 
 Each line gets a key: a digest of (account, date, reference, amount, direction, its order
 among the file's lines with the same five values), so a file read twice, or two exports
@@ -44,6 +46,8 @@ COLUMN_NAMES = {
     "balance": ("saldo", "balance"),
 }
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y")
+SHORT_DATE = re.compile(r"\d{1,2}/\d{1,2}")  # KlikBCA: the year is the period's
+PENDING = "pend"  # KlikBCA's date cell of a transaction not booked yet
 DIRECTION_WORDS = {
     "cr": MONEY_IN,
     "k": MONEY_IN,
@@ -92,10 +96,12 @@ def parse_statement(text: str, account: str, source: str) -> list[StatementLine]
     body = [
         (number, row)
         for number, row in rows[header_at + 1 :]
-        if any(cell.strip() for cell in row) and _cell(row, columns, "date")
+        if _booked(_cell(row, columns, "date"))
     ]
     if not body:
         return []  # a day without movements: the bank still writes the header
+    columns = _with_direction(columns, rows[header_at][1], body)
+    body = _with_years(body, columns, rows[:header_at], source)
     date_format = _date_format(body, columns, source)
     amount_cells = [
         _cell(row, columns, name)
@@ -136,7 +142,79 @@ def _rows(text: str, source: str) -> list[tuple[int, list[str]]]:
     if delimiter is None:
         raise StatementError(source, None, "no header row naming a date and an amount column")
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    return [(reader.line_num, [cell.strip() for cell in row]) for row in reader]
+    return [(reader.line_num, [_unquoted(cell) for cell in row]) for row in reader]
+
+
+def _unquoted(cell: str) -> str:
+    """A cell without the marks a spreadsheet export adds to keep text as text: ``'01/11``,
+    ``='0000'`` (KlikBCA)."""
+    text = cell.strip()
+    if text.startswith("="):
+        text = text[1:].strip()
+    if text.startswith("'"):
+        text = text[1:].removesuffix("'")
+    return text.strip()
+
+
+def _booked(date_cell: str) -> bool:
+    """A line of a booked transaction: its date cell holds a date, not a label (opening and
+    closing balance, totals: no digit) nor ``PEND`` (a transaction not booked yet: a later
+    export has it, dated)."""
+    return any(c.isdigit() for c in date_cell) and date_cell.casefold() != PENDING
+
+
+def _with_direction(
+    columns: dict[str, int], header: Sequence[str], body: list[tuple[int, list[str]]]
+) -> dict[str, int]:
+    """The columns, with the direction found in a column without a name whose cells are all
+    ``CR`` / ``DB`` (KlikBCA: ``Tanggal,Keterangan,Cabang,Jumlah,,Saldo``)."""
+    if "direction" in columns or "amount" not in columns:
+        return columns
+    for index, name in enumerate(header):
+        if name or index in columns.values():
+            continue
+        cells = [row[index] if index < len(row) else "" for _, row in body]
+        words = [c for c in cells if c]
+        if words and all(c.casefold() in DIRECTION_WORDS for c in words):
+            return {**columns, "direction": index}
+    return columns
+
+
+def _with_years(
+    body: list[tuple[int, list[str]]],
+    columns: dict[str, int],
+    above: list[tuple[int, list[str]]],
+    source: str,
+) -> list[tuple[int, list[str]]]:
+    """The body with each date given its year when the file writes none (``dd/mm``, KlikBCA):
+    the year of the period above the header (``Periode,=,01/12/2026 - 05/01/2027``: a date
+    before the period's start is of its end's year), else of the day a file name
+    (``mutasi_rekening_YYYYMMDD``) holds."""
+    index = columns["date"]
+    if not all(SHORT_DATE.fullmatch(row[index]) for _, row in body):
+        return body
+    period = [
+        datetime.strptime(found, "%d/%m/%Y").date()
+        for _, row in above
+        for found in re.findall(r"\d{1,2}/\d{1,2}/\d{4}", " ".join(row))
+    ]
+    named = re.search(r"(20\d{2})(\d{2})(\d{2})", source)
+    if not period and not named:
+        raise StatementError(
+            source, body[0][0], f"date {body[0][1][index]!r} has no year and no period is given"
+        )
+    first, last = (min(period), max(period)) if period else (None, None)
+    year = first.year if first else int(named.group(1)) if named else 0
+    dated = []
+    for number, row in body:
+        day, month = (int(part) for part in row[index].split("/"))
+        when_year = year
+        if first and last and first.year != last.year and (month, day) < (first.month, first.day):
+            when_year = last.year
+        cells = list(row)
+        cells[index] = f"{day:02d}/{month:02d}/{when_year}"
+        dated.append((number, cells))
+    return dated
 
 
 def _delimiter(lines: Sequence[str]) -> str | None:

@@ -106,3 +106,53 @@ def test_a_file_nobody_can_read_is_refused_naming_file_line_and_fix(text, said):
 def test_a_day_without_movements_is_a_header_and_no_line():
     header = "Tanggal,Keterangan,Referensi,Mutasi,Jenis,Saldo\n"
     assert parse_statement(header, "Rekening Bank", "mutasi_rekening_20261116.csv") == []
+
+
+# KlikBCA's export: account details above the header, dates without a year kept as text, the
+# branch, plain amounts with CR / DB in a column without a name, a line not booked yet (PEND),
+# and the totals below
+KLIKBCA = """No. Rekening,=,'1234567890
+Nama,=,PT DEMO RETAIL
+Periode,=,23/11/2026 - 23/11/2026
+Mata Uang,=,IDR
+
+Tanggal,Keterangan,Cabang,Jumlah,,Saldo
+'23/11,ISELLER PAY PAYOUT JKT 20261120,'0000,1234500.00,CR,11234500.00
+'23/11,BIAYA ADM,'0000,15000.00,DB,11219500.00
+'PEND,TRSF E-BANKING CR 2311 WS95031,'0000,50000.00,CR,
+Saldo Awal,=,10000000.00
+Mutasi Kredit,=,1234500.00,1
+Mutasi Debet,=,15000.00,1
+Saldo Akhir,=,11219500.00
+"""
+
+
+def test_klikbcas_export_reads_its_lines_each_way_round():
+    lines = parse_statement(KLIKBCA, ACCOUNT, "mutasi_rekening_20261123.csv")
+    assert [(x.line_date, x.description, x.amount, x.direction, x.balance) for x in lines] == [
+        (
+            date(2026, 11, 23),
+            "ISELLER PAY PAYOUT JKT 20261120",
+            Decimal("1234500.00"),
+            "CR",
+            Decimal("11234500.00"),
+        ),
+        (date(2026, 11, 23), "BIAYA ADM", Decimal("15000.00"), "DB", Decimal("11219500.00")),
+    ]  # the fee is money out, the PEND line not booked yet, the totals no lines
+
+
+def test_dates_without_a_year_take_the_period_or_the_file_names_year():
+    over_new_year = KLIKBCA.replace("23/11/2026 - 23/11/2026", "28/12/2026 - 03/01/2027")
+    over_new_year = over_new_year.replace("'23/11,ISELLER", "'30/12,ISELLER")
+    over_new_year = over_new_year.replace("'23/11,BIAYA", "'02/01,BIAYA")
+    lines = parse_statement(over_new_year, ACCOUNT, "statement.csv")
+    assert [x.line_date for x in lines] == [date(2026, 12, 30), date(2027, 1, 2)]
+
+    no_period = "\n".join(x for x in KLIKBCA.splitlines() if not x.startswith("Periode"))
+    named = parse_statement(no_period, ACCOUNT, "mutasi_rekening_20261123.csv")
+    assert [x.line_date for x in named] == [date(2026, 11, 23)] * 2
+    with pytest.raises(StatementError) as caught:
+        parse_statement(no_period, ACCOUNT, "export.csv")
+    assert "export.csv, line 6: date '23/11' has no year and no period is given" in str(
+        caught.value
+    )

@@ -20,7 +20,7 @@ from journal_pipeline.defs.statement_sensor import statement_files
 from journal_pipeline.storage.reconciliation import read_reconciliation
 from journal_pipeline.sync.reconciliation import stage_statement_files
 from journal_pipeline_tests.e2e.demo_week import ASSETS, synced_demo_week
-from journal_sandbox import bank_feed
+from journal_sandbox import bank_feed, bank_files
 from journal_sandbox.defaults import DEMO_CONFIG
 
 pytestmark = pytest.mark.e2e
@@ -76,7 +76,7 @@ def test_settlements_over_idul_adha_are_expected_when_the_bank_pays_them(tmp_pat
         merchant = week.iseller.merchant
         files = statement_files(tmp_path / "statements", config)
         assert not files
-        bank_feed.write_bank_statements(merchant, DAYS[0], AS_OF, tmp_path / "statements")
+        bank_files.write_bank_statements(merchant, DAYS[0], AS_OF, tmp_path / "statements")
         for path, account in statement_files(tmp_path / "statements", config).items():
             if len(path.read_text(encoding="utf-8").splitlines()) > 1:  # a day with lines
                 stage_statement_files([path], {path: account}, week.store)

@@ -30,7 +30,7 @@ from journal_pipeline.storage.reconciliation import read_reconciliation
 from journal_pipeline.sync.reconciliation import stage_statement_files
 from journal_pipeline_tests.e2e.demo_week import ASSETS, CONFIG, synced_demo_week
 from journal_pipeline_tests.e2e.test_dialects_week import _trial_balance
-from journal_sandbox import bank_feed
+from journal_sandbox import bank_feed, bank_files
 from journal_sandbox.defaults import DEMO_CONFIG
 
 pytestmark = pytest.mark.e2e
@@ -107,7 +107,7 @@ def bank_week(tmp_path, bank_layout: str | None = None) -> Iterator[SimpleNamesp
         before_first_day=use_config_copy,
     ) as week:
         folder = tmp_path / "statements"
-        written = bank_feed.write_bank_statements(
+        written = bank_files.write_bank_statements(
             week.iseller.merchant, WEEK[0], AS_OF, folder, bank_layout
         )
         files = statement_files(folder, config)

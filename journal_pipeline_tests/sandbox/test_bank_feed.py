@@ -23,12 +23,8 @@ from journal_pipeline_tests.iseller_fixtures import (
     read_all,
     running_iseller_sandbox,
 )
-from journal_sandbox.bank_feed import (
-    LAYOUT_PRESETS,
-    BankLayout,
-    bank_statement_lines,
-    write_bank_statements,
-)
+from journal_sandbox.bank_feed import bank_statement_lines
+from journal_sandbox.bank_files import LAYOUT_PRESETS, BankLayout, write_bank_statements
 from journal_sandbox.launch import write_statements_until_now
 
 NOW = datetime(2026, 11, 20, 15, tzinfo=UTC)  # Friday 22:00 in Jakarta
