@@ -16,7 +16,8 @@ from journal_sandbox.bank_feed import bank_statement_lines
 from journal_sandbox.demo_merchant import DemoMerchant
 
 FILE_PATTERN = "mutasi_rekening_{:%Y%m%d}.csv"
-COLUMNS = ("mutasi", "debit_credit")
+COLUMNS = ("mutasi", "debit_credit", "klikbca")
+KLIKBCA_ACCOUNT = ("0123456789", "PT DEMO RITEL NUSANTARA")  # the demo account's number, name
 DATES = ("dmy", "iso")
 AMOUNTS = ("comma_thousands", "plain", "dot_thousands")
 DELIMITERS = {"comma": ",", "semicolon": ";"}
@@ -28,8 +29,11 @@ DAYS = ("apart", "together")
 class BankLayout:
     """How a statement file is written (docs/assumptions/bank.md).
 
-    - ``columns``: ``mutasi`` (documented: ``Mutasi`` amount and ``Jenis`` CR/DB) or
-      ``debit_credit`` (``Debet`` and ``Kredit`` columns, one of them empty);
+    - ``columns``: ``mutasi`` (documented: ``Mutasi`` amount and ``Jenis`` CR/DB),
+      ``debit_credit`` (``Debet`` and ``Kredit`` columns, one of them empty) or ``klikbca``
+      (KlikBCA's export: account details above ``Tanggal,Keterangan,Cabang,Jumlah,,Saldo``,
+      dates ``'dd/mm`` without a year, the branch ``'0000``, plain amounts with ``CR`` / ``DB``
+      in the column without a name, the totals below; ``dates`` and ``amounts`` do not apply);
     - ``dates``: ``dmy`` (documented, ``dd/mm/yyyy``) or ``iso`` (``yyyy-mm-dd``);
     - ``amounts``: ``comma_thousands`` (documented, ``1,234,500.00``), ``plain``
       (``1234500.00``) or ``dot_thousands`` (``1.234.500,00``);
@@ -43,8 +47,8 @@ class BankLayout:
 
     A spec is comma-separated ``key=value`` pairs and presets: ``documented``,
     ``debit_credit``, ``iso_dates``, ``plain_amounts``, ``european`` (dot thousands, comma
-    decimals, semicolons), ``one_iseller_payout`` (``iseller_pay=all_outlets``),
-    ``weekend_together`` (``days=together``).
+    decimals, semicolons), ``klikbca`` (``columns=klikbca``), ``one_iseller_payout``
+    (``iseller_pay=all_outlets``), ``weekend_together`` (``days=together``).
     """
 
     columns: str = "mutasi"
@@ -89,6 +93,8 @@ class BankLayout:
 
     @property
     def header(self) -> list[str]:
+        if self.columns == "klikbca":
+            return ["Tanggal", "Keterangan", "Cabang", "Jumlah", "", "Saldo"]
         if self.columns == "debit_credit":
             return ["Tanggal", "Keterangan", "Referensi", "Debet", "Kredit", "Saldo"]
         return ["Tanggal", "Keterangan", "Referensi", "Mutasi", "Jenis", "Saldo"]
@@ -105,6 +111,15 @@ class BankLayout:
         return text
 
     def row(self, line: dict[str, Any]) -> list[str]:
+        if self.columns == "klikbca":
+            return [
+                f"'{line['date']:%d/%m}",
+                line["description"],
+                "'0000",
+                f"{line['amount']:.2f}",
+                line["direction"],
+                f"{line['balance']:.2f}",
+            ]
         amount = self.amount_text(line["amount"])
         if self.columns == "debit_credit":
             debit = amount if line["direction"] == "DB" else ""
@@ -127,6 +142,7 @@ LAYOUT_PRESETS: dict[str, dict[str, str]] = {
     "iso_dates": {"dates": "iso"},
     "plain_amounts": {"amounts": "plain"},
     "european": {"amounts": "dot_thousands", "delimiter": "semicolon"},
+    "klikbca": {"columns": "klikbca"},
     "one_iseller_payout": {"iseller_pay": "all_outlets"},
     "weekend_together": {"days": "together"},
 }
@@ -140,8 +156,9 @@ def write_bank_statements(
     bank_layout: BankLayout | str | None = None,
 ) -> list[Path]:
     """One file per calendar day `start`..`end` (``mutasi_rekening_<YYYYMMDD>.csv``, a header
-    only on a day without lines) in `folder`, written whole (a reader never sees half a file);
-    a file whose content would not change is left as it is, as a bank's export is."""
+    only on a day without lines, KlikBCA's account details and totals around it) in `folder`,
+    written whole (a reader never sees half a file); a file whose content would not change is
+    left as it is, as a bank's export is."""
     layout = (
         bank_layout if isinstance(bank_layout, BankLayout) else BankLayout.from_spec(bank_layout)
     )
@@ -152,13 +169,20 @@ def write_bank_statements(
         by_day[line["date"]].append(line)
     paths = []
     day = start
+    balance = _opening(by_day, start, end)
     while day <= end:
         path = folder / FILE_PATTERN.format(day)
         text = io.StringIO(newline="")
         writer = csv.writer(text, delimiter=DELIMITERS[layout.delimiter])
+        lines = by_day[day]
+        if layout.columns == "klikbca":
+            writer.writerows(_klikbca_above(day))
         writer.writerow(layout.header)
-        for line in by_day[day]:
+        for line in lines:
             writer.writerow(layout.row(line))
+        if layout.columns == "klikbca":
+            writer.writerows(_klikbca_below(lines, balance))
+        balance = lines[-1]["balance"] if lines else balance
         content = text.getvalue().encode("utf-8")
         if not path.exists() or path.read_bytes() != content:
             partial = path.with_suffix(".csv.part")
@@ -167,3 +191,38 @@ def write_bank_statements(
         paths.append(path)
         day += timedelta(days=1)
     return paths
+
+
+def _opening(by_day: dict[date, list[dict[str, Any]]], start: date, end: date) -> Decimal:
+    """The balance before `start`: the first line's balance less its own movement."""
+    for day in sorted(d for d in by_day if start <= d <= end):
+        first = by_day[day][0]
+        return first["balance"] - _signed(first)
+    return Decimal(0)
+
+
+def _signed(line: dict[str, Any]) -> Decimal:
+    return line["amount"] if line["direction"] == "CR" else -line["amount"]
+
+
+def _klikbca_above(day: date) -> list[list[str]]:
+    number, name = KLIKBCA_ACCOUNT
+    return [
+        ["No. Rekening", "=", f"'{number}"],
+        ["Nama", "=", name],
+        ["Periode", "=", f"{day:%d/%m/%Y} - {day:%d/%m/%Y}"],
+        ["Mata Uang", "=", "IDR"],
+        [],
+    ]
+
+
+def _klikbca_below(lines: list[dict[str, Any]], opening: Decimal) -> list[list[str]]:
+    money_in = [x["amount"] for x in lines if x["direction"] == "CR"]
+    money_out = [x["amount"] for x in lines if x["direction"] == "DB"]
+    closing = opening + sum(money_in, Decimal(0)) - sum(money_out, Decimal(0))
+    return [
+        ["Saldo Awal", "=", f"{opening:.2f}"],
+        ["Mutasi Kredit", "=", f"{sum(money_in, Decimal(0)):.2f}", str(len(money_in))],
+        ["Mutasi Debet", "=", f"{sum(money_out, Decimal(0)):.2f}", str(len(money_out))],
+        ["Saldo Akhir", "=", f"{closing:.2f}"],
+    ]

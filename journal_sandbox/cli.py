@@ -158,10 +158,10 @@ def _sandbox_options(func):
             "--bank-layout",
             default=None,
             help="Layout of the bank statement CSVs, e.g. 'debit_credit,dates=iso' (keys: "
-            "columns=mutasi|debit_credit, dates=dmy|iso, "
+            "columns=mutasi|debit_credit|klikbca, dates=dmy|iso, "
             "amounts=comma_thousands|plain|dot_thousands, delimiter=comma|semicolon, "
             "iseller_pay=per_outlet|all_outlets, days=apart|together; presets: documented, "
-            "debit_credit, iso_dates, plain_amounts, european, one_iseller_payout, "
+            "debit_credit, iso_dates, plain_amounts, european, klikbca, one_iseller_payout, "
             "weekend_together).",
         ),
         click.option(
