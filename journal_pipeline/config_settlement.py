@@ -49,6 +49,12 @@ class SettlementConfig(BaseModel):
         description="the fee kept back, in percent, when iSeller reports no MDR for the "
         "method (iSeller Pay reports its own)",
     )
+    fee_on_void: Literal["kept", "returned"] = Field(
+        "kept",
+        description="the fee of a sale payment voided: kept (the bank keeps it, as on a "
+        "refund) or returned (a void is cancelled before the bank settles it, so no fee: the "
+        "fee booked at the sale is given back on the void's day)",
+    )
 
 
 class ReconciliationConfig(BaseModel):

@@ -247,6 +247,7 @@ mapping_history:
         "lag_days": 2,
         "lag_counts": "business_days",
         "mdr_percent": Decimal("0.7"),
+        "fee_on_void": "kept",
     }
     assert since.settlement("QRIS", None).mdr_percent == Decimal("0.3")
     assert before.settlement("Cash", None).bank_account == "Rekening BCA"  # not named: as now

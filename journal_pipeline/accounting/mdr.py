@@ -143,6 +143,42 @@ def payment_fee(payment: DatedPayment, reported: Mapping[str, int], config: Merc
     return to_rupiah(Decimal(int(payment.amount)) * rule.mdr_percent / 100)
 
 
+def void_fees(
+    payments: Iterable[DatedPayment], reported: Mapping[str, int], config: MerchantConfig
+) -> dict[str, int]:
+    """Void transaction id → the fee it gives back, for the successful voids of methods whose
+    settlement rule returns the fee on a void (``fee_on_void: returned``): the fees of its
+    order's sale payments of the same method (iSeller's, else the rule's percentage), or the
+    rule's percentage of the voided amount when those are not at hand."""
+    payments = list(payments)
+    fees: dict[str, int] = {}
+    for void in payments:
+        if void.type != "void" or void.status != "success":
+            continue
+        method, gateway = text_or_none(void.payment_type_name), text_or_none(void.gateway)
+        rule = config.settlement(method, gateway)
+        if rule is None or rule.fee_on_void != "returned":
+            continue
+        sales = [
+            p
+            for p in payments
+            if p.order_id == void.order_id
+            and p.type == "sale"
+            and p.status == "success"
+            and (text_or_none(p.payment_type_name) or "").casefold() == (method or "").casefold()
+        ]
+        paid = sum(int(p.amount) for p in sales)
+        if sales and paid == int(void.amount):
+            fee = sum(payment_fee(p, reported, config) for p in sales)
+        elif rule.mdr_percent is not None:
+            fee = to_rupiah(Decimal(int(void.amount)) * rule.mdr_percent / 100)
+        else:
+            fee = 0
+        if fee:
+            fees[str(void.transaction_id)] = fee
+    return fees
+
+
 def owed_by(payment: DatedPayment, config: MerchantConfig) -> tuple[str, str, str] | None:
     """(entry suffix, role, words) of a payment spending what the merchant owes (a gift card,
     store credit, a customer's balance) or gives (loyalty points), else None: also for points
@@ -188,6 +224,7 @@ def payment_entries(
     config: MerchantConfig,
     day: date,
     platform: Mapping[str, int] | None = None,
+    voided: Mapping[str, int] | None = None,
 ) -> PaymentEntries:
     """The fee, gift-card and store-credit entries of ``day``'s successful sale payments, each
     given with the number of the Jurnal document that carries it (its invoice or receive
@@ -195,8 +232,10 @@ def payment_entries(
     (`given_back`), each given with the number of the journal entry that pays it back.
     ``platform``: the platform fees held in a transaction's fee (`platform_fees`): said so in
     the entry's text, and booked to ``accounts.platform_fees`` when the config names one (else
-    with the MDR, to ``payment_fees``)."""
+    with the MDR, to ``payment_fees``). ``voided``: the fees voids of ``payments`` give back
+    (`void_fees`), each entered against its void's journal entry number."""
     platform = platform or {}
+    voided = voided or {}
     payments = [(p, n) for p, n in payments if p.status == "success"]
     chosen = [(p, n) for p, n in payments if p.type == "sale"]
     fees = {p.transaction_id: payment_fee(p, reported, config) for p, _ in chosen}
@@ -219,6 +258,10 @@ def payment_entries(
             number = owed_numbers[payment.transaction_id]
             _add(result, payment, owed[0], [(owed[1], int(payment.amount))], number, config, day)
     for payment, number in payments:
+        back_fee = voided.get(str(payment.transaction_id), 0)
+        if payment.type == "void" and back_fee:
+            text = "MDR given back: the {method} payment voided"
+            _add(result, payment, FEE, [(FEE_ROLE, back_fee)], f"{number}/F", config, day, text)
         owed = owed_by(payment, config)
         if payment.type not in MONEY_BACK or owed is None:
             continue
@@ -299,9 +342,9 @@ def _add(
     amount = sum(n for _, n in parts)
     accounts = [(role, config.account(role, payment.outlet_code), n) for role, n in parts]
     clearing = _clearing(payment, config)
-    back = payment.type in MONEY_BACK  # onto the card: the release reversed
+    back = payment.type in MONEY_BACK  # onto the card: the release (or the fee) reversed
     said = text or _TEXT[suffix]
-    if back:
+    if back and suffix in _WORDS:
         text = _GIVEN_BACK.format(type=payment.type, what=_WORDS[suffix])
     else:
         text = said.format(method=method)

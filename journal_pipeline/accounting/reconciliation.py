@@ -34,7 +34,7 @@ from journal_pipeline.accounting.day_sales import (
     with_business_dates,
 )
 from journal_pipeline.accounting.labels import payment_method
-from journal_pipeline.accounting.mdr import payment_fee
+from journal_pipeline.accounting.mdr import payment_fee, void_fees
 from journal_pipeline.accounting.multi_day_settlements import Neighbour
 from journal_pipeline.accounting.recon_matching import match_lines
 from journal_pipeline.accounting.shared_settlements import Match
@@ -142,7 +142,9 @@ def expected_settlements(
     voided_on = _void_dates(dated, config)
     calendar = config.reconciliation.calendar
     sums: dict[tuple[str, str], _Sums] = {}
-    for pay in payments.itertuples(index=False):
+    rows = list(payments.itertuples(index=False))
+    fees_back = void_fees(rows, reported_mdr, config)  # a void returning its sale's fee
+    for pay in rows:
         if pay.status != "success" or pay.business_date != day:
             continue
         method = payment_method(pay.payment_type_name, pay.gateway) or "unknown"
@@ -158,6 +160,7 @@ def expected_settlements(
                 row.booked += amount
         elif pay.type in MONEY_BACK:
             row.refunds += amount
+            row.mdr -= fees_back.get(str(pay.transaction_id), 0)
     rows = []
     for (outlet, _), row in sorted(sums.items(), key=lambda item: (item[0][0], item[1].method)):
         method = row.method

@@ -131,10 +131,22 @@ def entries_of_orders(
     payments (`orders_of_day`)."""
     every = day_payments(raw, config)
     chosen = fee_payments(every, day, config)
+    platform = platform_fees(raw)
+    reported = mdr.reported_fees(raw, platform)
+    # voids of the day that give their sale's fee back (``fee_on_void: returned``)
+    rows = list(every.itertuples(index=False))
+    voided = mdr.void_fees(rows, reported, config)
+    known = {p.transaction_id for p in chosen}
+    chosen += [
+        p
+        for p in rows
+        if str(p.transaction_id) in voided
+        and p.business_date == day
+        and p.transaction_id not in known
+    ]
     numbers = document_numbers(chosen, every, config, day)
     numbered = [(p, numbers[p.transaction_id]) for p in chosen]
-    platform = platform_fees(raw)
-    return mdr.payment_entries(numbered, mdr.reported_fees(raw, platform), config, day, platform)
+    return mdr.payment_entries(numbered, reported, config, day, platform, voided)
 
 
 def waiting_for_summary(

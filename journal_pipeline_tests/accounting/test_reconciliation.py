@@ -333,3 +333,30 @@ def test_a_card_sale_refunded_in_full_owes_its_fee_and_says_so():
     (waiting,) = reconcile([row], [], CONFIG, DAY, as_of=date(2026, 11, 23))
     assert waiting.status == "nothing_due"
     assert "the fee above what the refunds left: Rp 1.000 owed back" in waiting.explanation
+
+
+def test_a_void_gives_its_fee_back_where_the_rule_says_so():
+    """The same Debit BCA sale voided instead of refunded: with ``fee_on_void: returned`` the
+    bank never settled it, so no fee; the row expects nothing. By default (kept) it owes the
+    fee as a refunded sale does."""
+    orders = [
+        paid_order(
+            11,
+            [
+                ("sale", "Debit BCA", "external_debit", 100_000, []),
+                ("void", "Debit BCA", "external_debit", 100_000, []),
+            ],
+        )
+    ]
+    data = CONFIG.model_dump()
+    data["settlements"]["Debit BCA"]["fee_on_void"] = "returned"
+    returning = MerchantConfig.model_validate(data)
+    (row,) = expected_settlements(order_frames(orders), returning, DAY, reported_mdr(orders))
+    assert (row.takings, row.refunds, row.mdr, row.expected) == (100_000, 100_000, 0, 0)
+    (nothing,) = reconcile([row], [], returning, DAY, as_of=date(2026, 11, 23))
+    assert (nothing.status, nothing.explanation.endswith("nothing is due to the bank")) == (
+        "nothing_due",
+        True,
+    )
+    (kept,) = expected_settlements(order_frames(orders), CONFIG, DAY, reported_mdr(orders))
+    assert (kept.mdr, kept.expected) == (1_000, -1_000)

@@ -152,3 +152,38 @@ def test_a_posted_fee_stays_when_its_payment_leaves_the_day(day):
     assert int(kept["debit"].sum()) == expected[sale["transaction_id"]]
     theirs = _trial_balance(client, DAY, DAY)
     assert theirs[FEES] == _by_account([journal])[FEES]
+
+
+def test_a_void_gives_its_sales_fee_back_where_the_rule_says_a_void_is_never_settled(day):
+    """QRIS's rule says a void is cancelled before iSeller Pay settles it (``fee_on_void:
+    returned``): a QRIS sale of DAY voided the next day keeps its fee entry of DAY, and the void's
+    day books the same fee given back (Dr clearing, Cr MDR), posted once to Jurnal as its own
+    journal entry ``<invoice no>/VJ/F``. The reconciliation of that day expects the fee back."""
+    data = CONFIG.model_dump()
+    data["settlements"]["QRIS"]["fee_on_void"] = "returned"
+    returning = type(CONFIG).model_validate(data)
+    store, client = day.store, day.jurnal.client()
+    expected = _qris_fees(day.iseller.served_orders())
+    order = _qris_sales(store, expected)[1]
+    (sale,) = order["transactions"]
+    store.upsert_orders([_voided(order)])
+    void_id, after = f"{sale['transaction_id']}-void", DAY + timedelta(days=1)
+    outbox = Outbox(store)
+    entries = fee_sync.build_payment_fees(store, returning, after)
+    given = [d for d in entries.documents if d.custom_id == f"{void_id}/F"]
+    assert len(given) == 1 and given[0].transaction_no.endswith("/VJ/F")
+    lines = given[0].payload["journal_entry"]["transaction_account_lines_attributes"]
+    fee = expected[sale["transaction_id"]]
+    clearing = returning.payment_account("QRIS", "iseller_pay", order["outlet_code"])
+    assert {(x["account_name"], x.get("debit"), x.get("credit")) for x in lines} == {
+        (FEES, None, fee),
+        (clearing, fee, None),
+    }
+    fee_sync.record_payment_fees(store, outbox, after, entries)
+    assert fee_sync.post_payment_fees(outbox, after, client).posted >= 1
+    (posted,) = _entries(client)[f"{void_id}/F"]
+    assert Decimal(str(posted["total_debit"])) == fee
+    assert fee_sync.post_payment_fees(outbox, after, client).posted == 0  # once
+    # under the rule's default (kept) the void gives nothing back
+    kept = fee_sync.build_payment_fees(store, CONFIG, after)
+    assert not [d for d in kept.documents if d.custom_id == f"{void_id}/F"]
