@@ -136,18 +136,13 @@ def reconcile_day(
     expected = _expected_of(raw, config, day)
     window = timedelta(days=config.reconciliation.match_window_days)
     lines = statement_lines(store, day - window, max(as_of, day) + window)
+    around = neighbours(store, config, day)
     rows = reconcile(
-        expected,
-        [*lines, *jurnal_lines],
-        config,
-        day,
-        as_of,
-        claimed_elsewhere(store, day),
-        neighbours(store, config, day),
+        expected, [*lines, *jurnal_lines], config, day, as_of, claimed_elsewhere(store, day), around
     )
     replace_reconciliation(store, day, [row.record() for row in rows], datetime.now().astimezone())
     if revisit:
-        for other in sharing_days(store, config, day, rows):
+        for other in sharing_days(store, rows, around):
             reconcile_day(store, config, other, as_of, jurnal_lines, export, revisit=False)
     path = write_csv(export_dir(store), day, [r.record() for r in rows]) if export else None
     takings = day_takings(store, config, day, raw, expected)
@@ -155,24 +150,26 @@ def reconcile_day(
 
 
 def sharing_days(
-    store: StagingStore, config: MerchantConfig, day: date, rows: Sequence[ReconRow]
+    store: StagingStore, rows: Sequence[ReconRow], around: Sequence[Neighbour]
 ) -> list[date]:
-    """Days around ``day`` with open rows of the method of a line ``day``'s rows took a part
-    of, while the staged parts of that line do not yet add up to it, and days that suggested
-    a line ``day``'s rows now hold."""
+    """Days of ``around`` (the day's neighbours) with open rows of the method of a line the
+    day's ``rows`` took a part of, while the staged parts of that line do not yet add up to
+    it, and days that suggested a line the day's rows now hold."""
     parted = {
         r.line_key: r for r in rows if r.line_key and r.status in PAID and (r.received or 0) > 0
     }
-    unpaid = lines_not_yet_whole(store, list(parted))
+
+    def group(method: str | None, bank: str | None) -> tuple[str, str]:
+        return ((method or "").casefold(), (bank or "").casefold())
+
     wanted = {
-        (parted[key].method or "").casefold() + "|" + (parted[key].bank_account or "").casefold()
-        for key in unpaid
+        group(parted[key].method, parted[key].bank_account)
+        for key in lines_not_yet_whole(store, list(parted))
     }
-    around = neighbours(store, config, day)
     days = {
         n.row.business_date
         for n in around
-        if n.open and f"{n.row.method.casefold()}|{(n.row.bank_account or '').casefold()}" in wanted
+        if n.open and group(n.row.method, n.row.bank_account) in wanted
     }
     # a day that only suggested a line the day's rows now hold: its suggestion goes
     days |= {n.row.business_date for n in around if n.suggested and n.line_key in parted}
