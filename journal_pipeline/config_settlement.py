@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from journal_pipeline.core.bank_calendar import BankCalendar, bank_calendar, supported_countries
 
@@ -55,6 +55,27 @@ class SettlementConfig(BaseModel):
         "refund) or returned (a void is cancelled before the bank settles it, so no fee: the "
         "fee booked at the sale is given back on the void's day)",
     )
+    fee_basis: Literal["payment", "day"] = Field(
+        "payment",
+        description="what mdr_percent is taken of: each sale payment, rounded to the rupiah "
+        "(a refund or void keeps its fee), or the day's net takings of the method at the "
+        "outlet (sales less refunds and voids), rounded once, as a bank charging its fee on "
+        "the day's settlement batch does",
+    )
+
+    @model_validator(mode="after")
+    def _fee_basis_has_a_rate(self) -> SettlementConfig:
+        if self.fee_basis == "day" and self.mdr_percent is None:
+            raise ValueError(
+                "fee_basis: day takes mdr_percent of the day's net takings; set mdr_percent, "
+                "or leave fee_basis out (iSeller's own fee is per payment)"
+            )
+        if self.fee_basis == "day" and self.fee_on_void == "returned":
+            raise ValueError(
+                "fee_on_void: returned does not apply with fee_basis: day (the day's fee is "
+                "taken of its takings less its voids already); leave fee_on_void out"
+            )
+        return self
 
 
 class ReconciliationConfig(BaseModel):

@@ -248,12 +248,31 @@ mapping_history:
         "lag_counts": "business_days",
         "mdr_percent": Decimal("0.7"),
         "fee_on_void": "kept",
+        "fee_basis": "payment",
     }
     assert since.settlement("QRIS", None).mdr_percent == Decimal("0.3")
     assert before.settlement("Cash", None).bank_account == "Rekening BCA"  # not named: as now
     # the reconciliation reads every bank account the takings ever reached, from any day
     banks = {rule.bank_account for rule in since.all_settlements()}
     assert banks == {"Rekening BCA", "Rekening Mandiri"}
+
+
+@pytest.mark.parametrize(
+    ("rule", "said"),
+    [
+        ("{bank_account: Rekening BCA, fee_basis: day}", "set mdr_percent"),
+        (
+            "{bank_account: Rekening BCA, mdr_percent: 1, fee_basis: day, fee_on_void: returned}",
+            "fee_on_void: returned does not apply with fee_basis: day",
+        ),
+        ("{bank_account: Rekening BCA, mdr_percent: 1, fee_basis: batch}", "fee_basis"),
+    ],
+)
+def test_a_fee_basis_the_code_cannot_apply_is_refused_naming_it(tmp_path, rule, said):
+    with pytest.raises(ConfigError) as raised:
+        load_config(_write(tmp_path, f"settlements:\n  Debit BCA: {rule}\n"))
+    assert said in str(raised.value)
+    assert "Debit BCA" in str(raised.value)
 
 
 def test_an_outlet_without_a_time_zone_keeps_the_merchants(tmp_path):

@@ -9,12 +9,16 @@ method          description                               amount                
 ==============  ========================================  ===============================  =====
 QRIS            ``ISELLER PAY PAYOUT <OUTLET> <YYYYMMDD>``  sales − refunds/voids − iSeller's  1
                                                           MDR (the ``mdr`` of its sales)
-Debit BCA       ``BCA EDC SETTLEMENT <OUTLET> <YYYYMMDD>``  sales − refunds/voids, less 1%     1
-Kartu Kredit    ``BCA CC SETTLEMENT <OUTLET> <YYYYMMDD>``   sales − refunds/voids, less 2%     2
-GoPay           ``GOPAY SETTLEMENT <OUTLET> <YYYYMMDD>``    sales − refunds/voids, less 0.7%   2
+Debit BCA       ``BCA EDC SETTLEMENT <OUTLET> <YYYYMMDD>``  sales − refunds/voids − 1% fee     1
+Kartu Kredit    ``BCA CC SETTLEMENT <OUTLET> <YYYYMMDD>``   sales − refunds/voids − 2% fee     2
+GoPay           ``GOPAY SETTLEMENT <OUTLET> <YYYYMMDD>``    sales − refunds/voids − 0.7% fee   2
 Cash            ``SETORAN TUNAI <OUTLET> <YYYYMMDD>``       the shift's counted cash less its  1
                                                           starting float (I-40)
 ==============  ========================================  ===============================  =====
+
+A percentage fee is taken as ``fees`` says (docs/assumptions/bank.md B-7): ``payment`` (the
+default) of each sale, rounded half-up to the rupiah, a refund or void keeping its fee; ``day``
+of the day's sales less refunds and voids, rounded once.
 
 The lag is in business days (Monday to Friday, less the merchant's ``bank_holidays``, none
 by default) after the takings day. A transaction belongs to the takings day of its local time
@@ -49,6 +53,7 @@ CUTOFF_HOURS = 3
 BANK_FEE = ("BIAYA ADM", Decimal(15_000))
 LATE_BUSINESS_DAYS = 4
 SHORT_RANGE = (2_000, 9_500)  # a few thousand rupiah, in steps of 500
+FEES = ("payment", "day")  # what a percentage fee is taken of (module docstring)
 
 
 @dataclass(frozen=True)
@@ -92,9 +97,10 @@ def takings_day(outlet_code: str, utc_text: str) -> date:
 @lru_cache(maxsize=2048)
 def _order_day_takings(
     merchant: DemoMerchant, outlet_code: str, order_day: date
-) -> dict[tuple[date, str], tuple[int, int]]:
-    """(takings day, method) → (sales − refunds/voids, iSeller's MDR) of one order day."""
-    totals: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
+) -> dict[tuple[date, str], tuple[int, int, int]]:
+    """(takings day, method) → (sales − refunds/voids, iSeller's MDR, the rule's percentage
+    of each sale rounded) of one order day."""
+    totals: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for order in merchant.orders_for_day(outlet_code, order_day):
         for transaction in order.states[-1].order["transactions"]:
             method = transaction["payment_type_name"]
@@ -105,32 +111,40 @@ def _order_day_takings(
             if transaction["type"] == "sale":
                 totals[key][0] += amount
                 totals[key][1] += sum(int(m["payment_method_fee"]) for m in transaction["mdr"])
+                totals[key][2] += _fee(RULES_BY_METHOD[method], amount)
             else:
                 totals[key][0] -= amount
-    return {k: (v[0], v[1]) for k, v in totals.items()}
+    return {k: (v[0], v[1], v[2]) for k, v in totals.items()}
 
 
-def takings(merchant: DemoMerchant, outlet_code: str, day: date) -> dict[str, tuple[int, int]]:
-    """method → (sales − refunds/voids, iSeller's MDR) of an outlet's takings day."""
-    result: dict[str, tuple[int, int]] = {}
+def takings(merchant: DemoMerchant, outlet_code: str, day: date) -> dict[str, tuple[int, int, int]]:
+    """method → (sales − refunds/voids, iSeller's MDR, the percentage fees of each sale) of
+    an outlet's takings day."""
+    result: dict[str, tuple[int, int, int]] = {}
     for back in range(MAX_CHANGE_LAG_DAYS + 2):
         order_day = day - timedelta(days=back)
         if order_day < merchant.start_date:
             break
-        for (when, method), (gross, mdr) in _order_day_takings(
-            merchant, outlet_code, order_day
-        ).items():
+        for (when, method), sums in _order_day_takings(merchant, outlet_code, order_day).items():
             if when == day:
-                before = result.get(method, (0, 0))
-                result[method] = (before[0] + gross, before[1] + mdr)
+                before = result.get(method, (0, 0, 0))
+                result[method] = (before[0] + sums[0], before[1] + sums[1], before[2] + sums[2])
     return result
 
 
-def _net(rule: SettlementRule, gross: int, mdr: int) -> int:
+def _fee(rule: SettlementRule, amount: int) -> int:
+    """The rule's percentage of ``amount``, rounded half-up to the rupiah (0 without one)."""
+    if rule.fee_percent is None:
+        return 0
+    fee = (Decimal(amount) * rule.fee_percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(fee)
+
+
+def _net(rule: SettlementRule, takings: tuple[int, int, int], fees: str) -> int:
+    gross, mdr, per_sale = takings
     if rule.fee_percent is None:
         return gross - mdr
-    fee = (Decimal(gross) * rule.fee_percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return gross - int(fee)
+    return gross - (per_sale if fees == "payment" else _fee(rule, gross))
 
 
 @dataclass(frozen=True)
@@ -149,14 +163,17 @@ class Settlement:
 
 
 @lru_cache(maxsize=1024)
-def settlements(merchant: DemoMerchant, day: date) -> tuple[Settlement, ...]:
-    """Every settlement of the takings of `day` (all outlets), before anomalies."""
+def settlements(merchant: DemoMerchant, day: date, fees: str = "payment") -> tuple[Settlement, ...]:
+    """Every settlement of the takings of `day` (all outlets), before anomalies; percentage
+    fees taken as ``fees`` says (module docstring)."""
+    if fees not in FEES:
+        raise ValueError(f"fees is one of {', '.join(FEES)}, not {fees!r}")
     out = []
     for outlet in OUTLETS:
         code = outlet.outlet_code
-        for method, (gross, mdr) in sorted(takings(merchant, code, day).items()):
+        for method, sums in sorted(takings(merchant, code, day).items()):
             rule = RULES_BY_METHOD[method]
-            amount = _net(rule, gross, mdr)
+            amount = _net(rule, sums, fees)
             if amount:
                 out.append(Settlement(code, day, method, amount, _due(merchant, day, rule)))
         closed = shift_window(code, day)[1]
@@ -177,7 +194,7 @@ class WeekAnomalies:
 
 
 @lru_cache(maxsize=256)
-def anomalies(merchant: DemoMerchant, monday: date) -> WeekAnomalies:
+def anomalies(merchant: DemoMerchant, monday: date, fees: str = "payment") -> WeekAnomalies:
     """The anomalies of the ISO week starting `monday` (of its takings days)."""
     rng = random.Random(f"{merchant.seed}|bank-anomalies|{monday.isoformat()}")
 
@@ -185,7 +202,9 @@ def anomalies(merchant: DemoMerchant, monday: date) -> WeekAnomalies:
         if day < merchant.start_date:
             return None
         candidates = [
-            s for s in settlements(merchant, day) if s.method in RULES_BY_METHOD and s.amount > 0
+            s
+            for s in settlements(merchant, day, fees)
+            if s.method in RULES_BY_METHOD and s.amount > 0
         ]
         return rng.choice(candidates) if candidates else None
 
@@ -204,18 +223,22 @@ def _monday(day: date) -> date:
 
 
 def _raw_lines(
-    merchant: DemoMerchant, day: date, iseller_pay: str = "per_outlet", days: str = "apart"
+    merchant: DemoMerchant,
+    day: date,
+    iseller_pay: str = "per_outlet",
+    days: str = "apart",
+    fees: str = "payment",
 ) -> list[dict[str, Any]]:
     """The lines dated `day`, without balances; iSeller Pay's as `iseller_pay` says, several
-    takings days' together as `days` says."""
+    takings days' together as `days` says, fees as `fees` says."""
     lines = []
     # settlements due on `day` come from takings at most lag + late days (+ holidays) earlier
     for back in range(1, 3 * 7 + len(merchant.bank_holidays)):
         takings_date = day - timedelta(days=back)
         if takings_date < merchant.start_date:
             break
-        week = anomalies(merchant, _monday(takings_date))
-        for settlement in settlements(merchant, takings_date):
+        week = anomalies(merchant, _monday(takings_date), fees)
+        for settlement in settlements(merchant, takings_date, fees):
             if settlement == week.missing:
                 continue
             arrives = settlement.due
@@ -248,7 +271,7 @@ def _raw_lines(
         lines = _days_together(lines, day)
     if iseller_pay == "all_outlets":
         lines = _one_payout_a_day(lines)
-    if day == anomalies(merchant, _monday(day)).fee_date and day > merchant.start_date:
+    if day == anomalies(merchant, _monday(day), fees).fee_date and day > merchant.start_date:
         lines.append(
             {
                 "date": day,
@@ -343,11 +366,12 @@ def bank_statement_lines(
     end: date,
     iseller_pay: str = "per_outlet",
     days: str = "apart",
+    fees: str = "payment",
 ) -> list[dict[str, Any]]:
     """Every line of the bank account dated `start`..`end`, in statement order; iSeller Pay's
     one per outlet and takings day, or (``all_outlets``) one per takings day for all outlets;
     ``days="together"``: an outlet's money of one method due the same day from several takings
-    days in one line.
+    days in one line; ``fees="day"``: percentage fees of the day's net takings.
 
     Each line: ``date``, ``description``, ``reference``, ``amount`` (Decimal, positive),
     ``direction`` (``CR`` money in, ``DB`` money out), ``balance`` (after the line, from
@@ -359,7 +383,7 @@ def bank_statement_lines(
     out = []
     day = merchant.start_date
     while day <= end:
-        for line in _raw_lines(merchant, day, iseller_pay, days):
+        for line in _raw_lines(merchant, day, iseller_pay, days, fees):
             signed = line["amount"] if line["direction"] == "CR" else -line["amount"]
             balance += signed
             if day >= start:

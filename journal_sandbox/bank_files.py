@@ -23,6 +23,7 @@ AMOUNTS = ("comma_thousands", "plain", "dot_thousands")
 DELIMITERS = {"comma": ",", "semicolon": ";"}
 ISELLER_PAY = ("per_outlet", "all_outlets")
 DAYS = ("apart", "together")
+FEES = ("payment", "day")
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,15 @@ class BankLayout:
       but no outlet: B-6 reading (b));
     - ``days``: ``apart`` (a line per takings day) or ``together`` (an outlet's money of one
       method due the same day from several takings days, a weekend's, in one line naming no
-      day).
+      day);
+    - ``fees``: ``payment`` (a percentage fee of each sale, rounded; a refund keeps its fee) or
+      ``day`` (of the day's sales less refunds and voids, rounded once; B-7).
 
     A spec is comma-separated ``key=value`` pairs and presets: ``documented``,
     ``debit_credit``, ``iso_dates``, ``plain_amounts``, ``european`` (dot thousands, comma
     decimals, semicolons), ``klikbca`` (``columns=klikbca``), ``one_iseller_payout``
-    (``iseller_pay=all_outlets``), ``weekend_together`` (``days=together``).
+    (``iseller_pay=all_outlets``), ``weekend_together`` (``days=together``), ``fee_of_day``
+    (``fees=day``).
     """
 
     columns: str = "mutasi"
@@ -57,6 +61,7 @@ class BankLayout:
     delimiter: str = "comma"
     iseller_pay: str = "per_outlet"
     days: str = "apart"
+    fees: str = "payment"
 
     def __post_init__(self) -> None:
         for name, allowed in (
@@ -66,6 +71,7 @@ class BankLayout:
             ("delimiter", tuple(DELIMITERS)),
             ("iseller_pay", ISELLER_PAY),
             ("days", DAYS),
+            ("fees", FEES),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(
@@ -145,6 +151,7 @@ LAYOUT_PRESETS: dict[str, dict[str, str]] = {
     "klikbca": {"columns": "klikbca"},
     "one_iseller_payout": {"iseller_pay": "all_outlets"},
     "weekend_together": {"days": "together"},
+    "fee_of_day": {"fees": "day"},
 }
 
 
@@ -165,7 +172,9 @@ def write_bank_statements(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
-    for line in bank_statement_lines(merchant, start, end, layout.iseller_pay, layout.days):
+    for line in bank_statement_lines(
+        merchant, start, end, layout.iseller_pay, layout.days, layout.fees
+    ):
         by_day[line["date"]].append(line)
     paths = []
     day = start

@@ -160,9 +160,9 @@ def _sandbox_options(func):
             help="Layout of the bank statement CSVs, e.g. 'debit_credit,dates=iso' (keys: "
             "columns=mutasi|debit_credit|klikbca, dates=dmy|iso, "
             "amounts=comma_thousands|plain|dot_thousands, delimiter=comma|semicolon, "
-            "iseller_pay=per_outlet|all_outlets, days=apart|together; presets: documented, "
-            "debit_credit, iso_dates, plain_amounts, european, klikbca, one_iseller_payout, "
-            "weekend_together).",
+            "iseller_pay=per_outlet|all_outlets, days=apart|together, fees=payment|day; "
+            "presets: documented, debit_credit, iso_dates, plain_amounts, european, klikbca, "
+            "one_iseller_payout, weekend_together, fee_of_day).",
         ),
         click.option(
             "--time-scale",

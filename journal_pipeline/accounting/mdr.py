@@ -12,7 +12,8 @@ reports one, else ``settlements.<method>.mdr_percent`` of the amount, rounded ha
 rupiah, else none. What a marketplace or food-delivery platform keeps from an order it sold
 (its profit details' admin fee and commission, `platform_fees.py`) is reported the same way,
 added to its payment's fee: reported, it replaces the config's percentage. A refund gives no
-fee back (iSeller lists ``mdr: []`` on refunds).
+fee back (iSeller lists ``mdr: []`` on refunds), unless the method's rule takes its fee of the
+day's net takings (``fee_basis: day``, `day_fees`).
 
 Gift card redeemed: a payment by gift card whose clearing account is not the gift-card
 liability itself (Jurnal deposits an invoice's payment only into a Cash & Bank account)
@@ -74,10 +75,12 @@ from journal_pipeline.core.money import format_idr, to_rupiah
 
 FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
 FEE, GIFT_CARD, STORE_CREDIT = "F", "G", "S"  # suffix of an entry's keys
+DAY_FEE = "D"  # a day's fee beyond its payments' (`day_fees`, ``fee_basis: day``)
 POINTS, BALANCE = "L", "B"  # not "P": a later payment's receive payment is <invoice no>/P<n>
 ENTRY_PREFIX = "money:"  # the journal part ``payment_fees`` (StagingStore.JOURNAL_PARTS)
 ENTRY_KINDS = {
     FEE: "mdr",
+    DAY_FEE: "mdr_day",
     GIFT_CARD: "gift_card",
     STORE_CREDIT: "store_credit",
     POINTS: "loyalty_points",
@@ -157,7 +160,7 @@ def void_fees(
             continue
         method, gateway = text_or_none(void.payment_type_name), text_or_none(void.gateway)
         rule = config.settlement(method, gateway)
-        if rule is None or rule.fee_on_void != "returned":
+        if rule is None or rule.fee_on_void != "returned" or rule.fee_basis == "day":
             continue
         sales = [
             p

@@ -28,6 +28,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from journal_pipeline.accounting.day_fees import day_fees
 from journal_pipeline.accounting.day_sales import (
     dated_payments,
     outlet_business_date,
@@ -161,6 +162,10 @@ def expected_settlements(
         elif pay.type in MONEY_BACK:
             row.refunds += amount
             row.mdr -= fees_back.get(str(pay.transaction_id), 0)
+    # a fee taken of the day's net takings (``fee_basis: day``) in place of its payments'
+    for key, fee in day_fees(rows, reported_mdr, config, day).items():
+        if key in sums:
+            sums[key].mdr = fee.fee
     rows = []
     for (outlet, _), row in sorted(sums.items(), key=lambda item: (item[0][0], item[1].method)):
         method = row.method

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from journal_pipeline.accounting import mdr, payments
+from journal_pipeline.accounting import day_fees, mdr, payments
 from journal_pipeline.accounting.business_day import merged_window_utc
 from journal_pipeline.accounting.day_sales import (
     DatedPayment,
@@ -118,17 +118,28 @@ def document_numbers(
 
 
 def build_payment_fees(
-    store: StagingStore, config: MerchantConfig, day: date
+    store: StagingStore, config: MerchantConfig, day: date, now: datetime | None = None
 ) -> mdr.PaymentEntries:
-    """The fee and gift-card entries of ``day``'s successful sale payments."""
-    return entries_of_orders(orders_of_day(store, config, day), config, day)
+    """The fee and gift-card entries of ``day``'s successful sale payments; once the day is
+    final (`summary_day.is_final`), and its fee is the day's net takings' (``fee_basis: day``),
+    the entries of what each outlet's and method's day's fee is beyond its payments' (against
+    the entries already posted, as posted: a later change is a further entry)."""
+    raw = orders_of_day(store, config, day)
+    entries = entries_of_orders(raw, config, day)
+    if not is_final(config, day, now):
+        return entries
+    every = list(day_payments(raw, config).itertuples(index=False))
+    fees = day_fees.day_fees(every, mdr.reported_fees(raw), config, day)
+    if not fees:
+        return entries
+    return day_fees.with_day_fees(keep_posted(store, day, entries), fees, config, day)
 
 
 def entries_of_orders(
     raw: list[dict[str, Any]], config: MerchantConfig, day: date
 ) -> mdr.PaymentEntries:
-    """The fee and gift-card entries of ``day`` from the raw orders that can hold its
-    payments (`orders_of_day`)."""
+    """The fee and gift-card entries of ``day``'s payments from the raw orders that can hold
+    them (`orders_of_day`), each payment's own (a day's fee beyond them: `build_payment_fees`)."""
     every = day_payments(raw, config)
     chosen = fee_payments(every, day, config)
     platform = platform_fees(raw)
@@ -226,9 +237,16 @@ def post_payment_fees(outbox: Outbox, day: date, client: JurnalWriter) -> PostRe
 
 
 def fee_totals(entries: mdr.PaymentEntries) -> dict[str, int]:
-    """Rupiah booked per kind of entry (``mdr``, ``gift_card``), from the canonical lines."""
+    """Rupiah booked per kind of entry (``mdr``, ``gift_card``, ``mdr_day``: negative when the
+    day's fee gives back), from the canonical lines."""
     totals: dict[str, int] = {}
     for line in entries.lines:
         kind = str(line["entry_id"]).removeprefix(mdr.ENTRY_PREFIX).split(":", 1)[0]
-        totals[kind] = totals.get(kind, 0) + int(line["debit"])
+        if kind == mdr.ENTRY_KINDS[mdr.DAY_FEE]:
+            amount = int(line["debit"]) - int(line["credit"])
+            if str(line["account_role"]).startswith(day_fees.CLEARING_ROLE):
+                continue  # the fee side carries its sign
+        else:
+            amount = int(line["debit"])
+        totals[kind] = totals.get(kind, 0) + amount
     return totals

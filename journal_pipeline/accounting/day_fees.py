@@ -1,0 +1,237 @@
+"""The fee a bank takes of a day's net takings (``settlements.<method>.fee_basis: day``).
+
+A bank may charge its fee on the day's settlement batch rather than on each payment: the
+outlet's takings of the method on the business day, less its refunds and voids, times the
+rule's ``mdr_percent``, rounded half-up once (docs/assumptions/bank.md B-7). Taken per payment
+(`mdr.payment_fee`), each rounded, the fees add up to a few rupiah more or less, and a refund
+keeps its fee; the bank's statement then never matches to the rupiah.
+
+Each sale payment's fee is still booked as it comes (`mdr`: hourly, the clearing account never
+carries takings without their fee); once the day is final, one entry per outlet and method
+books what the day's fee is beyond them (its refunds' and voids' part given back, the
+rounding):
+
+    Dr payment_fees          the difference (Dr clearing / Cr payment_fees when negative)
+    Cr payment clearing
+
+custom_id ``<outlet>-<YYYYMMDD>-<method>/D``, number ``MDR/<outlet>/<YYYYMMDD>/<method>``. A
+change to the day after it was posted (a refund staged late) is a further entry of what is
+left (``….2``, ``….3``): posted entries are never edited. Fees iSeller reports itself are per
+payment and stay as they are. Pure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from journal_pipeline.accounting import periods
+from journal_pipeline.accounting.day_sales import DatedPayment
+from journal_pipeline.accounting.documents import JOURNAL_ENTRY, PAYMENT_FEE, Document
+from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.labels import payment_method
+from journal_pipeline.accounting.mdr import (
+    DAY_FEE,
+    ENTRY_PREFIX,
+    FEE_ROLE,
+    FIX_HINT,
+    MONEY_BACK,
+    PaymentEntries,
+    entry_id,
+    line_source,
+)
+from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.missing import text_or_none
+from journal_pipeline.core.money import format_idr, to_rupiah
+
+CLEARING_ROLE = "payment:"  # the role prefix of a fee entry's clearing line (`mdr._add`)
+FEE_ENTRIES = (f"{ENTRY_PREFIX}mdr:", f"{ENTRY_PREFIX}mdr_day:")
+
+
+@dataclass(frozen=True)
+class DayFee:
+    """What the bank keeps of one outlet's takings of one method on one day."""
+
+    outlet_code: str
+    method: str  # as the payments name it (`payment_method`)
+    gateway: str | None
+    percent: Decimal
+    net: int  # sales without a fee iSeller reports, less the day's refunds and voids
+    reported: int  # the fees iSeller reports on the day's sales of the method
+    fee: int  # reported + net × percent, rounded half-up once
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.outlet_code, self.method.casefold())
+
+
+def day_fees(
+    payments: Iterable[DatedPayment],
+    reported: Mapping[str, int],
+    config: MerchantConfig,
+    day: date,
+) -> dict[tuple[str, str], DayFee]:
+    """(outlet, method casefolded) → the day's fee, for each outlet and method of ``day``'s
+    successful payments whose settlement rule takes its fee of the day (``fee_basis: day``)."""
+    sums: dict[tuple[str, str], list[Any]] = {}
+    for pay in payments:
+        if pay.status != "success" or pay.business_date != day:
+            continue
+        if pay.type != "sale" and pay.type not in MONEY_BACK:
+            continue
+        name, gateway = text_or_none(pay.payment_type_name), text_or_none(pay.gateway)
+        rule = config.settlement(name, gateway)
+        if rule is None or rule.fee_basis != "day" or rule.mdr_percent is None:
+            continue
+        method = payment_method(name, gateway) or "payment"
+        key = (pay.outlet_code or "?", method.casefold())
+        entry = sums.setdefault(key, [method, gateway, rule.mdr_percent, 0, 0])
+        amount = int(pay.amount)
+        if pay.type != "sale":
+            entry[3] -= amount
+        elif str(pay.transaction_id) in reported:
+            entry[4] += reported[str(pay.transaction_id)]
+        else:
+            entry[3] += amount
+    return {
+        key: DayFee(
+            key[0],
+            method,
+            gateway,
+            percent,
+            net,
+            fee,
+            fee + to_rupiah(Decimal(net) * percent / 100),
+        )
+        for key, (method, gateway, percent, net, fee) in sums.items()
+    }
+
+
+def booked_fees(lines: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(outlet, method casefolded) → (fee booked, day entries among it) by the fee entries of
+    ``lines`` (the day's payment-fee build, its posted entries as recorded): each entry's
+    clearing line, credited by a fee and debited by a fee given back."""
+    booked: dict[tuple[str, str], int] = {}
+    day_entries: dict[tuple[str, str], set[str]] = {}
+    for line in lines:
+        entry, role = str(line["entry_id"]), str(line["account_role"])
+        if not entry.startswith(FEE_ENTRIES) or not role.startswith(CLEARING_ROLE):
+            continue
+        key = (str(line["outlet_code"]), role.removeprefix(CLEARING_ROLE).casefold())
+        booked[key] = booked.get(key, 0) + int(line["credit"]) - int(line["debit"])
+        if entry.startswith(FEE_ENTRIES[1]):
+            day_entries.setdefault(key, set()).add(entry)
+    return {key: (n, len(day_entries.get(key, ()))) for key, n in booked.items()}
+
+
+def with_day_fees(
+    entries: PaymentEntries,
+    fees: Mapping[tuple[str, str], DayFee],
+    config: MerchantConfig,
+    day: date,
+) -> PaymentEntries:
+    """``entries`` (the final day's fee build) with an entry for each outlet and method whose
+    day's fee differs from what its entries book."""
+    booked = booked_fees(entries.lines)
+    result = PaymentEntries(list(entries.lines), list(entries.documents), list(entries.holds))
+    for key, fee in sorted(fees.items()):
+        already, revisions = booked.get(key, (0, 0))
+        if fee.fee != already:
+            _add(result, fee, fee.fee - already, already, revisions + 1, config, day)
+    return result
+
+
+def _base_id(fee: DayFee, day: date) -> tuple[str, str]:
+    """(the custom_id before its suffix, the Jurnal number) of an outlet-method-day's entry:
+    the method in capitals and a digest of it (two spellings never share a number)."""
+    slug = re.sub(r"[^A-Z0-9]", "", fee.method.upper())[:16] or "METHOD"
+    digest = hashlib.sha1(fee.method.casefold().encode("utf-8")).hexdigest()[:4]
+    name = f"{slug}-{digest}"
+    return f"{fee.outlet_code}-{day:%Y%m%d}-{name}", f"MDR/{fee.outlet_code}/{day:%Y%m%d}/{name}"
+
+
+def _add(
+    result: PaymentEntries,
+    fee: DayFee,
+    amount: int,
+    booked: int,
+    revision: int,
+    config: MerchantConfig,
+    day: date,
+) -> None:
+    """One entry of ``amount`` (negative: a fee given back) for the outlet-method-day."""
+    base, number = _base_id(fee, day)
+    if revision > 1:
+        base, number = f"{base}.{revision}", f"{number}.{revision}"
+    custom_id = f"{base}/{DAY_FEE}"
+    outlet, method = fee.outlet_code, fee.method
+    fee_account = config.account(FEE_ROLE, outlet)
+    clearing = config.payment_account(method, fee.gateway, outlet)
+    text = (
+        f"MDR of {fee.percent}% on the day's net {method} takings of {format_idr(fee.net)}: "
+        f"{format_idr(fee.fee)}, {format_idr(booked)} booked on its payments"
+    )
+    if fee_account is None or clearing is None:
+        missing = "accounts.payment_fees" if fee_account is None else "payment_methods"
+        reason = (
+            f"{method} takings of outlet {outlet} on {day.isoformat()}: the day's fee "
+            f"difference of {format_idr(amount)} has no Jurnal account; add {missing}. {FIX_HINT}"
+        )
+        result.holds.append(Hold("payment", custom_id, number, outlet, day, reason, PAYMENT_FEE))
+        return
+    posting = periods.correction_date(day, config)  # a locked day's: the first open day
+    common = {
+        "entry_id": entry_id(DAY_FEE, base),
+        "business_date": posting.day,
+        "outlet_code": outlet,
+        "source_type": "payment",
+        "source_id": line_source(DAY_FEE, base),
+        "source_reference": number,
+        "description": text,
+        "is_estimate": False,
+    }
+    size = abs(amount)
+    fee_side, clearing_side = (
+        ({"debit": size, "credit": 0}, {"debit": 0, "credit": size})
+        if amount > 0
+        else ({"debit": 0, "credit": size}, {"debit": size, "credit": 0})
+    )
+    sides: Sequence[tuple[str, str, dict[str, int]]] = (
+        (FEE_ROLE, fee_account, fee_side),
+        (f"{CLEARING_ROLE}{method}", clearing, clearing_side),
+    )
+    for line_no, (role, account, side) in enumerate(sides, start=1):
+        result.lines.append(
+            {**common, "line_no": line_no, "account_role": role, "account_name": account} | side
+        )
+    note = f" ({posting.note})" if posting.note else ""
+    body = {
+        "transaction_date": posting.day.isoformat(),
+        "transaction_no": number,
+        "custom_id": custom_id,
+        "memo": f"iSeller {text}, outlet {outlet}, {day.isoformat()}{note}",
+        "tags": [outlet],
+        "transaction_account_lines_attributes": [
+            {"account_name": account, **{k: n for k, n in side.items() if n}, "description": text}
+            for _, account, side in sides
+        ],
+    }
+    result.documents.append(
+        Document(
+            doc_key=f"{PAYMENT_FEE}:{custom_id}",
+            doc_type=PAYMENT_FEE,
+            business_date=day,
+            outlet_code=outlet,
+            source_id=custom_id,
+            source_reference=number,
+            transaction_no=number,
+            custom_id=custom_id,
+            expected_total=size,
+            payload={JOURNAL_ENTRY: body},
+        )
+    )
