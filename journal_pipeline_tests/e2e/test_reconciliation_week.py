@@ -43,9 +43,13 @@ PAYOUTS = ("cash_bank_reconciliation", "jurnal_payouts")
 OVERDUE_AFTER = 1
 
 
-def _config_path(tmp_path):
-    """The demo config with the statement folder in the test's own directory."""
+def _config_path(tmp_path, fee_basis: str | None = None):
+    """The demo config with the statement folder in the test's own directory (and, given
+    ``fee_basis``, each percentage fee taken as it says)."""
     data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    for rule in data["settlements"].values():
+        if fee_basis and rule.get("mdr_percent") is not None:
+            rule["fee_basis"] = fee_basis
     data["reconciliation"]["statement_folder"] = str(tmp_path / "statements")
     # overdue after one open day of the bank: by Monday the week's late and missing money
     # (due Wednesday to Friday) is overdue, Thursday's and Friday's takings are not
@@ -89,10 +93,13 @@ def _posted_now(result) -> int:
 
 
 @contextmanager
-def bank_week(tmp_path, bank_layout: str | None = None) -> Iterator[SimpleNamespace]:
+def bank_week(
+    tmp_path, bank_layout: str | None = None, fee_basis: str | None = None
+) -> Iterator[SimpleNamespace]:
     """The demo week synced, its bank's statement files (in ``bank_layout``) written up to
-    the Monday after and staged: ``week`` (`synced_demo_week`), ``config``, ``assets``."""
-    path = _config_path(tmp_path)
+    the Monday after and staged: ``week`` (`synced_demo_week`), ``config`` (percentage fees
+    taken as ``fee_basis`` says, else the demo's), ``assets``."""
+    path = _config_path(tmp_path, fee_basis)
     config = load_config(path)
     assets = [*ASSETS, *build_recon_assets(daily_partitions(config))]
 
@@ -146,6 +153,8 @@ def test_a_week_reconciled_with_its_bank(tmp_path):
         assert matched["status"] == "matched"
         assert matched["expected"] == sold - back - mdr == line["amount"] == matched["received"]
         assert matched["received_date"] == line["date"] == date(2026, 11, 17)  # next business day
+        # the bank takes a card's fee of each sale, as the demo config reads it: to the rupiah
+        assert_matched_to_the_rupiah(rows, paid_in_full(merchant, "payment"))
 
         anomalies = bank_feed.anomalies(merchant, WEEK[0])
         settled, lacking = anomalies.short
@@ -166,8 +175,7 @@ def test_a_week_reconciled_with_its_bank(tmp_path):
             assert (pending["status"], pending["received"]) == ("pending", None)
             sold, back, mdr = _served(served, WEEK[4], due_later.outlet_code, due_later.method)
             assert pending["expected"] == sold - back - mdr
-            # the bank takes its fee off the day's total, the pipeline off each payment
-            assert abs(pending["expected"] - due_later.amount) <= 1
+            assert pending["expected"] == due_later.amount  # each sale's fee, as the bank
 
         # every settlement received is one bank transfer from clearing to the bank, and what
         # a day's refunds above its takings left owing one from the bank back into clearing
@@ -197,6 +205,29 @@ def test_a_week_reconciled_with_its_bank(tmp_path):
         assert _transfers(client).keys() == transfers.keys()
         assert _statuses(_rows(week.store)) == _statuses(rows)
         _assert_clearing_is_in_transit(client, config, rows)
+
+
+def paid_in_full(merchant, fees: str) -> list[bank_feed.Settlement]:
+    """The week's settlements through a gateway or card terminal (cash is counted, not
+    charged) the bank paid by the Monday after, on time and in full."""
+    anomalies = bank_feed.anomalies(merchant, WEEK[0], fees)
+    odd = {anomalies.late, anomalies.missing, anomalies.short[0] if anomalies.short else None}
+    return [
+        s
+        for day in WEEK
+        for s in bank_feed.settlements(merchant, day, fees)
+        if s.due <= AS_OF and s not in odd and s.method in bank_feed.RULES_BY_METHOD
+    ]
+
+
+def assert_matched_to_the_rupiah(rows: list[dict], paid: list[bank_feed.Settlement]) -> None:
+    by_key = {(r["business_date"], r["outlet_code"], r["payment_method"]): r for r in rows}
+    assert len(paid) > 30
+    assert {s.method for s in paid} >= {"Debit BCA", "Kartu Kredit", "GoPay"}
+    for settlement in paid:
+        row = by_key[(settlement.takings_date, settlement.outlet_code, settlement.method)]
+        assert (row["status"], row["expected"]) == ("matched", settlement.amount), settlement
+        assert Decimal(str(row["received"])) == settlement.amount, settlement
 
 
 def _rows(store) -> list[dict]:
