@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from journal_pipeline.accounting import periods
 from journal_pipeline.accounting.day_sales import DatedPayment
-from journal_pipeline.accounting.documents import JOURNAL_ENTRY, PAYMENT_FEE, Document
+from journal_pipeline.accounting.documents import PAYMENT_FEE
+from journal_pipeline.accounting.fee_entries import CLEARING_ROLE, SignedEntry, add_signed_entry
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.labels import payment_method
 from journal_pipeline.accounting.mdr import (
@@ -42,14 +42,11 @@ from journal_pipeline.accounting.mdr import (
     FIX_HINT,
     MONEY_BACK,
     PaymentEntries,
-    entry_id,
-    line_source,
 )
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
 
-CLEARING_ROLE = "payment:"  # the role prefix of a fee entry's clearing line (`mdr._add`)
 FEE_ENTRIES = (f"{ENTRY_PREFIX}mdr:", f"{ENTRY_PREFIX}mdr_day:")
 
 
@@ -168,7 +165,6 @@ def _add(
     base, number = _base_id(fee, day)
     if revision > 1:
         base, number = f"{base}.{revision}", f"{number}.{revision}"
-    custom_id = f"{base}/{DAY_FEE}"
     outlet, method = fee.outlet_code, fee.method
     fee_account = config.account(FEE_ROLE, outlet)
     clearing = config.payment_account(method, fee.gateway, outlet)
@@ -182,56 +178,9 @@ def _add(
             f"{method} takings of outlet {outlet} on {day.isoformat()}: the day's fee "
             f"difference of {format_idr(amount)} has no Jurnal account; add {missing}. {FIX_HINT}"
         )
+        custom_id = f"{base}/{DAY_FEE}"
         result.holds.append(Hold("payment", custom_id, number, outlet, day, reason, PAYMENT_FEE))
         return
-    posting = periods.correction_date(day, config)  # a locked day's: the first open day
-    common = {
-        "entry_id": entry_id(DAY_FEE, base),
-        "business_date": posting.day,
-        "outlet_code": outlet,
-        "source_type": "payment",
-        "source_id": line_source(DAY_FEE, base),
-        "source_reference": number,
-        "description": text,
-        "is_estimate": False,
-    }
-    size = abs(amount)
-    fee_side, clearing_side = (
-        ({"debit": size, "credit": 0}, {"debit": 0, "credit": size})
-        if amount > 0
-        else ({"debit": 0, "credit": size}, {"debit": size, "credit": 0})
-    )
-    sides: Sequence[tuple[str, str, dict[str, int]]] = (
-        (FEE_ROLE, fee_account, fee_side),
-        (f"{CLEARING_ROLE}{method}", clearing, clearing_side),
-    )
-    for line_no, (role, account, side) in enumerate(sides, start=1):
-        result.lines.append(
-            {**common, "line_no": line_no, "account_role": role, "account_name": account} | side
-        )
-    note = f" ({posting.note})" if posting.note else ""
-    body = {
-        "transaction_date": posting.day.isoformat(),
-        "transaction_no": number,
-        "custom_id": custom_id,
-        "memo": f"iSeller {text}, outlet {outlet}, {day.isoformat()}{note}",
-        "tags": [outlet],
-        "transaction_account_lines_attributes": [
-            {"account_name": account, **{k: n for k, n in side.items() if n}, "description": text}
-            for _, account, side in sides
-        ],
-    }
-    result.documents.append(
-        Document(
-            doc_key=f"{PAYMENT_FEE}:{custom_id}",
-            doc_type=PAYMENT_FEE,
-            business_date=day,
-            outlet_code=outlet,
-            source_id=custom_id,
-            source_reference=number,
-            transaction_no=number,
-            custom_id=custom_id,
-            expected_total=size,
-            payload={JOURNAL_ENTRY: body},
-        )
-    )
+    memo = f"iSeller {text}, outlet {outlet}, {day.isoformat()}"
+    entry = SignedEntry(DAY_FEE, base, number, number, outlet, method, clearing, text, memo)
+    add_signed_entry(result, entry, [(FEE_ROLE, fee_account, amount)], day, config)

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from journal_pipeline.accounting import day_fees, mdr, payments
+from journal_pipeline.accounting import day_fees, fee_changes, mdr, payments
 from journal_pipeline.accounting.business_day import merged_window_utc
 from journal_pipeline.accounting.day_sales import (
     DatedPayment,
@@ -120,12 +120,15 @@ def document_numbers(
 def build_payment_fees(
     store: StagingStore, config: MerchantConfig, day: date, now: datetime | None = None
 ) -> mdr.PaymentEntries:
-    """The fee and gift-card entries of ``day``'s successful sale payments; once the day is
-    final (`summary_day.is_final`), and its fee is the day's net takings' (``fee_basis: day``),
-    the entries of what each outlet's and method's day's fee is beyond its payments' (against
-    the entries already posted, as posted: a later change is a further entry)."""
+    """The fee and gift-card entries of ``day``'s successful sale payments, and of what a fee
+    posted became since (`fee_changes`); once the day is final (`summary_day.is_final`), for a
+    fee of the day's net takings (``fee_basis: day``), the entries of what each outlet's and
+    method's day's fee is beyond its payments' (against the entries already posted, as
+    posted: a later change is a further entry)."""
     raw = orders_of_day(store, config, day)
     entries = entries_of_orders(raw, config, day)
+    # a fee that changed since its entry was posted: a further entry of the difference
+    entries = fee_changes.with_fee_changes(entries, posted_entries(store, day)[1], config, day)
     if not is_final(config, day, now):
         return entries
     every = list(day_payments(raw, config).itertuples(index=False))
@@ -195,10 +198,9 @@ def record_payment_fees(
     return {"journal_lines_written": written, **{f"outbox_{k}": v for k, v in queued.items()}}
 
 
-def keep_posted(store: StagingStore, day: date, entries: mdr.PaymentEntries) -> mdr.PaymentEntries:
-    """The build with each entry of ``day`` already posted as it was recorded: its canonical
-    lines as written then (posted documents are never edited, and the canonical journal must
-    stay what Jurnal holds), its document and any hold on it left out of the new build."""
+def posted_entries(store: StagingStore, day: date) -> tuple[set[str], list[dict[str, Any]]]:
+    """The source ids of ``day``'s fee and gift-card entries in Jurnal, and their canonical
+    lines as recorded when they were posted."""
     o, j = tables.outbox, tables.journal_lines
     with store.engine.connect() as conn:
         posted = set(
@@ -209,7 +211,7 @@ def keep_posted(store: StagingStore, day: date, entries: mdr.PaymentEntries) -> 
             ).scalars()
         )
         if not posted:
-            return entries
+            return posted, []
         columns = [j.c[name] for name in JOURNAL_COLUMNS]
         wanted = sorted(mdr.entry_of_document(source) for source in posted)
         recorded = [
@@ -221,6 +223,16 @@ def keep_posted(store: StagingStore, day: date, entries: mdr.PaymentEntries) -> 
                 .order_by(j.c.entry_id, j.c.line_no)
             ).mappings()
         ]
+    return posted, recorded
+
+
+def keep_posted(store: StagingStore, day: date, entries: mdr.PaymentEntries) -> mdr.PaymentEntries:
+    """The build with each entry of ``day`` already posted as it was recorded: its canonical
+    lines as written then (posted documents are never edited, and the canonical journal must
+    stay what Jurnal holds), its document and any hold on it left out of the new build."""
+    posted, recorded = posted_entries(store, day)
+    if not posted:
+        return entries
     kept = {str(line["entry_id"]) for line in recorded}
     return mdr.PaymentEntries(
         lines=[*(ln for ln in entries.lines if ln["entry_id"] not in kept), *recorded],

@@ -71,7 +71,7 @@ def _qris_sales(store, expected: dict[str, int]) -> list[dict]:
 @pytest.fixture(scope="module")
 def day(tmp_path_factory):
     base = tmp_path_factory.mktemp("fees")
-    with synced_demo_week(base, [DAY], orders_per_outlet_per_day=6, now=FIXED_NOW) as week:
+    with synced_demo_week(base, [DAY], orders_per_outlet_per_day=10, now=FIXED_NOW) as week:
         yield week
 
 
@@ -187,3 +187,33 @@ def test_a_void_gives_its_sales_fee_back_where_the_rule_says_a_void_is_never_set
     # under the rule's default (kept) the void gives nothing back
     kept = fee_sync.build_payment_fees(store, CONFIG, after)
     assert not [d for d in kept.documents if d.custom_id == f"{void_id}/F"]
+
+
+def test_a_fee_iseller_reports_anew_after_posting_is_booked_by_a_further_entry(day):
+    """iSeller reports a QRIS payment's MDR anew after its entry was posted (a larger fee): the
+    posted entry stands, one further journal entry ``<fee no>.2`` books the difference in
+    Jurnal, the fee account in Jurnal equals the canonical journal's, and nothing is posted
+    again. Before, the new fee was dropped with the posted entry's document."""
+    store, client = day.store, day.jurnal.client()
+    expected = _qris_fees(day.iseller.served_orders())
+    order = copy.deepcopy(_qris_sales(store, expected)[-1])  # one no other test voided
+    (sale,) = order["transactions"]
+    was = expected[sale["transaction_id"]]
+    sale["mdr"] = [{**sale["mdr"][0], "payment_method_fee": Decimal(was + 150)}]
+    store.upsert_orders([order])
+    outbox = Outbox(store)
+    entries = fee_sync.build_payment_fees(store, CONFIG, DAY)
+    fee_sync.record_payment_fees(store, outbox, DAY, entries)
+    assert fee_sync.post_payment_fees(outbox, DAY, client).posted == 1
+    found = _entries(client)
+    (first,) = found[f"{sale['transaction_id']}/F"]
+    (further,) = found[f"{sale['transaction_id']}.2/F"]
+    assert Decimal(str(first["total_debit"])) == was
+    assert Decimal(str(further["total_debit"])) == 150
+    assert further["transaction_no"] == f"{first['transaction_no']}.2"
+    journal = store.read_journal(DAY)
+    assert _trial_balance(client, DAY, DAY)[FEES] == _by_account([journal])[FEES]
+    again = fee_sync.build_payment_fees(store, CONFIG, DAY)
+    fee_sync.record_payment_fees(store, outbox, DAY, again)
+    assert fee_sync.post_payment_fees(outbox, DAY, client).posted == 0
+    assert len(_entries(client)[f"{sale['transaction_id']}.2/F"]) == 1
