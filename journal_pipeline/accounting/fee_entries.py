@@ -42,7 +42,9 @@ def add_signed_entry(
     """Add one entry of ``parts`` ((role, account, signed amount), none zero) dated ``day``
     (the first open day when that one is locked) to ``result``."""
     total = sum(amount for _, _, amount in parts)
-    sides = [*parts, (f"{CLEARING_ROLE}{entry.method}", entry.clearing, -total)]
+    sides = [*parts]
+    if total:  # a fee moved between accounts alone leaves the clearing account as it was
+        sides.append((f"{CLEARING_ROLE}{entry.method}", entry.clearing, -total))
     posting = periods.correction_date(day, config)
     common = {
         "entry_id": entry_id(entry.suffix, entry.key),

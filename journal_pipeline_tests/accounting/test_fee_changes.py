@@ -96,3 +96,17 @@ def test_a_fee_never_posted_or_unchanged_books_nothing_more():
     fresh = _entries(_qris(700))
     assert with_fee_changes(fresh, [], CONFIG, DAY).documents == fresh.documents
     assert _further(with_fee_changes(fresh, fresh.lines, CONFIG, DAY)) == []
+
+
+def test_a_platform_account_named_later_moves_the_posted_fee_to_it_alone():
+    order = paid_order(1, [("sale", "GoPay", "custom", 100_000, [])])
+    sold = dict(order, profit_details={"admin_fee": 2_000, "commission_fee": 3_000})
+    posted = _entries(sold).lines  # the platform's 5,000 on payment_fees: no account for it
+    data = CONFIG.model_dump()
+    data["accounts"]["platform_fees"] = "Beban Komisi Marketplace"
+    config = MerchantConfig.model_validate(data)
+    (further,) = _further(with_fee_changes(_entries(sold, config), posted, config, DAY))
+    assert sorted(further[2], key=str) == [
+        ("Beban Komisi Marketplace", 5_000, None),
+        (FEES, None, 5_000),
+    ]
