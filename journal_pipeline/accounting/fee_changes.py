@@ -2,22 +2,24 @@
 
 A fee is posted as soon as its payment is seen (`mdr`), and a posted entry is never edited. What
 it is built from can still change afterwards: iSeller reports its MDR, or a marketplace's profit
-details (`platform_fees`), later than the payment; the day's settlement rule is corrected
-(`mapping_history`). Left at the posted amount, the clearing account would keep the difference
-forever and the reconciliation, which reads the fee as it is now, would never tie out.
+details (`platform_fees`), later than the payment, or anew. Left at the posted amount, the clearing
+account would keep the difference forever and the reconciliation, which reads the fee as it is
+now, would never tie out.
 
-So when the fee built now differs from what the payment's posted entries book, account by
-account, a further entry books the difference (a part above zero keeps more, below zero gives
+So when iSeller reports a payment's fee (its MDR, its order's platform fees) and the fee built
+now differs from what the payment's posted entries book, account by account, a further entry
+books the difference (a part above zero keeps more, below zero gives
 back): custom_id ``<transaction id>.<n>/F``, number ``<fee entry number>.<n>``, n counting the
 payment's fee entries posted (2 for the first change). Once posted, it is among them, and the
-next build finds nothing left. Pure.
+next build finds nothing left. A change of the config alone (a rate, an account) is no change
+of the source, and posts nothing, as for the sales (`mapping_history` dates a change). Pure.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -67,12 +69,13 @@ def _of(lines: Iterable[Mapping[str, Any]], known: set[str] | None) -> dict[str,
 def with_fee_changes(
     fresh: PaymentEntries,
     posted: Iterable[Mapping[str, Any]],
+    reported: Collection[str],
     config: MerchantConfig,
     day: date,
 ) -> PaymentEntries:
-    """``fresh`` (the day's fee entries built now) with a further entry for each payment
-    whose fee differs from what its posted entries book (``posted``: their canonical lines as
-    recorded when posted)."""
+    """``fresh`` (the day's fee entries built now) with a further entry for each payment whose
+    fee iSeller reports (``reported``: transaction ids, `mdr.reported_fees`) and differs from
+    what its posted entries book (``posted``: their canonical lines as recorded when posted)."""
     now = _of(fresh.lines, None)
     before = _of(posted, set(now))
     numbers = {d.custom_id: d.transaction_no for d in fresh.documents}
@@ -82,6 +85,8 @@ def with_fee_changes(
         number = numbers.get(f"{transaction}/{FEE}")
         if booked is None or fee.clearing is None or number is None:
             continue  # never posted (the fresh entry is it), or held
+        if transaction not in reported:
+            continue  # the config's percentage: a change of the config is not reposted
         accounts = set(fee.parts) | set(booked.parts)
         parts = [
             (
@@ -92,8 +97,8 @@ def with_fee_changes(
             for role, account in sorted(accounts)
         ]
         parts = [part for part in parts if part[2]]
-        if not parts:
-            continue
+        if not sum(amount for _, _, amount in parts):
+            continue  # the same fee, only on other accounts: the config's change, not reposted
         revision = len(booked.entries) + 1
         method, clearing = fee.clearing
         was, is_now = sum(booked.parts.values()), sum(fee.parts.values())

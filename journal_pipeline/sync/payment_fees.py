@@ -127,12 +127,14 @@ def build_payment_fees(
     posted: a later change is a further entry)."""
     raw = orders_of_day(store, config, day)
     entries = entries_of_orders(raw, config, day)
-    # a fee that changed since its entry was posted: a further entry of the difference
-    entries = fee_changes.with_fee_changes(entries, posted_entries(store, day)[1], config, day)
+    reported = mdr.reported_fees(raw)
+    # a fee iSeller reports anew after its entry was posted: a further entry of the difference
+    posted = posted_entries(store, day)[1]
+    entries = fee_changes.with_fee_changes(entries, posted, set(reported), config, day)
     if not is_final(config, day, now):
         return entries
     every = list(day_payments(raw, config).itertuples(index=False))
-    fees = day_fees.day_fees(every, mdr.reported_fees(raw), config, day)
+    fees = day_fees.day_fees(every, reported, config, day)
     if not fees:
         return entries
     return day_fees.with_day_fees(keep_posted(store, day, entries), fees, config, day)

@@ -32,6 +32,12 @@ def _entries(order: dict, config: MerchantConfig = CONFIG) -> mdr.PaymentEntries
     return mdr.payment_entries(numbered, reported, config, DAY, platform)
 
 
+def _changed(order: dict, posted, config: MerchantConfig = CONFIG) -> mdr.PaymentEntries:
+    """The order's fee entries built now, with a further one for what changed since ``posted``."""
+    reported = mdr.reported_fees([order], platform_fees([order]))
+    return with_fee_changes(_entries(order, config), posted, set(reported), config, DAY)
+
+
 def _further(entries: mdr.PaymentEntries) -> list[tuple[str, str, list]]:
     return [
         (
@@ -49,7 +55,7 @@ def _further(entries: mdr.PaymentEntries) -> list[tuple[str, str, list]]:
 
 def test_a_fee_reported_higher_after_posting_books_the_difference():
     posted = _entries(_qris(500)).lines  # iSeller first reported 500
-    now = with_fee_changes(_entries(_qris(700)), posted, CONFIG, DAY)
+    now = _changed(_qris(700), posted)
     assert _further(now) == [
         ("t1-0.2/F", "ISL/JKT-000001/F.2", [(FEES, 200, None), (QRIS, None, 200)])
     ]
@@ -60,14 +66,14 @@ def test_a_fee_reported_higher_after_posting_books_the_difference():
 
 def test_a_fee_lower_after_posting_gives_the_difference_back_and_is_then_settled():
     posted = _entries(_qris(900)).lines
-    now = with_fee_changes(_entries(_qris(700)), posted, CONFIG, DAY)
+    now = _changed(_qris(700), posted)
     assert _further(now) == [
         ("t1-0.2/F", "ISL/JKT-000001/F.2", [(FEES, None, 200), (QRIS, 200, None)])
     ]
     further = [ln for ln in now.lines if ln["entry_id"] == "money:mdr:t1-0.2"]
     # posted too: nothing left; a third change is the third entry
-    assert _further(with_fee_changes(_entries(_qris(700)), [*posted, *further], CONFIG, DAY)) == []
-    third = with_fee_changes(_entries(_qris(650)), [*posted, *further], CONFIG, DAY)
+    assert _further(_changed(_qris(700), [*posted, *further])) == []
+    third = _changed(_qris(650), [*posted, *further])
     assert [c for c, _, _ in _further(third)] == ["t1-0.3/F"]
     assert _further(third)[0][2] == [(FEES, None, 50), (QRIS, 50, None)]
 
@@ -79,7 +85,7 @@ def test_a_platforms_part_found_later_goes_to_its_own_account():
     order = paid_order(1, [("sale", "GoPay", "custom", 100_000, [])])  # 0.7%: 700
     posted = _entries(order, config).lines
     sold = dict(order, profit_details={"admin_fee": 2_000, "commission_fee": 3_000})
-    now = with_fee_changes(_entries(sold, config), posted, config, DAY)
+    now = _changed(sold, posted, config)
     (further,) = _further(now)
     # the platform's 5,000 replaces the percentage: 700 given back, 5,000 kept on its account
     assert sorted(further[2], key=str) == sorted(
@@ -94,19 +100,21 @@ def test_a_platforms_part_found_later_goes_to_its_own_account():
 
 def test_a_fee_never_posted_or_unchanged_books_nothing_more():
     fresh = _entries(_qris(700))
-    assert with_fee_changes(fresh, [], CONFIG, DAY).documents == fresh.documents
-    assert _further(with_fee_changes(fresh, fresh.lines, CONFIG, DAY)) == []
+    assert _changed(_qris(700), []).documents == fresh.documents
+    assert _further(_changed(_qris(700), fresh.lines)) == []
 
 
-def test_a_platform_account_named_later_moves_the_posted_fee_to_it_alone():
+def test_a_change_of_the_config_alone_reposts_nothing():
+    """A rate or an account changed in the config without `mapping_history` is no change of
+    the source: the fee posted stands, as a sales invoice does."""
     order = paid_order(1, [("sale", "GoPay", "custom", 100_000, [])])
+    posted = _entries(order).lines  # 0.7%: 700
+    data = CONFIG.model_dump()
+    data["settlements"]["GoPay"]["mdr_percent"] = Decimal("0.8")
+    assert _further(_changed(order, posted, MerchantConfig.model_validate(data))) == []
     sold = dict(order, profit_details={"admin_fee": 2_000, "commission_fee": 3_000})
-    posted = _entries(sold).lines  # the platform's 5,000 on payment_fees: no account for it
     data = CONFIG.model_dump()
     data["accounts"]["platform_fees"] = "Beban Komisi Marketplace"
     config = MerchantConfig.model_validate(data)
-    (further,) = _further(with_fee_changes(_entries(sold, config), posted, config, DAY))
-    assert sorted(further[2], key=str) == [
-        ("Beban Komisi Marketplace", 5_000, None),
-        (FEES, None, 5_000),
-    ]
+    # the same fee iSeller reported, an account for the platform's part named since: it stays
+    assert _further(_changed(sold, _entries(sold).lines, config)) == []
