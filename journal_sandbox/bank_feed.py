@@ -269,8 +269,8 @@ def _raw_lines(
             )
     if days == "together":
         lines = _days_together(lines, day)
-    if iseller_pay == "all_outlets":
-        lines = _one_payout_a_day(lines)
+    if iseller_pay in ("all_outlets", "all_outlets_netted"):
+        lines = _one_payout_a_day(lines, netted=iseller_pay == "all_outlets_netted")
     if day == anomalies(merchant, _monday(day), fees).fee_date and day > merchant.start_date:
         lines.append(
             {
@@ -333,21 +333,28 @@ def _rule_of(method: str) -> SettlementRule:
     return CASH_DEPOSIT if method == CASH_DEPOSIT.method else RULES_BY_METHOD[method]
 
 
-def _one_payout_a_day(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _one_payout_a_day(lines: list[dict[str, Any]], netted: bool = False) -> list[dict[str, Any]]:
     """iSeller Pay's money-in lines of one takings day as one transfer for all outlets
     (``ISELLER PAY PAYOUT <YYYYMMDD>``, reference ``IPY<YYYYMMDD>``; B-6 reading (b)); a late
-    outlet's money comes in a transfer of its own, named the same way."""
+    outlet's money comes in a transfer of its own, named the same way. ``netted``: an outlet-day
+    owing money back (refunds above its takings) is taken off that transfer, not debited apart."""
     rule = RULES_BY_METHOD["QRIS"]
     together: dict[date, list[dict[str, Any]]] = defaultdict(list)
     kept = []
     for line in lines:
-        if line["method"] == rule.method and line["direction"] == "CR" and line["takings_date"]:
+        joins = line["direction"] == "CR" or netted
+        if line["method"] == rule.method and joins and line["takings_date"]:
             together[line["takings_date"]].append(line)
         else:
             kept.append(line)
     for takings_date, paid in sorted(together.items()):
         stamp = f"{takings_date:%Y%m%d}"
         outlets = tuple(line["outlet_code"] for line in paid)
+        signed = sum(
+            (x["amount"] if x["direction"] == "CR" else -x["amount"] for x in paid), Decimal(0)
+        )
+        if not signed:
+            continue
         kept.append(
             _one_line(
                 paid,
@@ -355,6 +362,8 @@ def _one_payout_a_day(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 reference=f"{rule.code}{stamp}",
                 outlet_code=None,
                 outlets=outlets,
+                amount=abs(signed),
+                direction="CR" if signed > 0 else "DB",
             )
         )
     return kept

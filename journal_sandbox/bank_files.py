@@ -21,7 +21,7 @@ KLIKBCA_ACCOUNT = ("0123456789", "PT DEMO RITEL NUSANTARA")  # the demo account'
 DATES = ("dmy", "iso")
 AMOUNTS = ("comma_thousands", "plain", "dot_thousands")
 DELIMITERS = {"comma": ",", "semicolon": ";"}
-ISELLER_PAY = ("per_outlet", "all_outlets")
+ISELLER_PAY = ("per_outlet", "all_outlets", "all_outlets_netted")
 DAYS = ("apart", "together")
 FEES = ("payment", "day")
 
@@ -41,7 +41,8 @@ class BankLayout:
     - ``delimiter``: ``comma`` (documented) or ``semicolon``;
     - ``iseller_pay``: ``per_outlet`` (one payout per outlet and takings day, the emulator's
       reading) or ``all_outlets`` (one payout per takings day for all outlets, naming the day
-      but no outlet: B-6 reading (b));
+      but no outlet: B-6 reading (b)), or ``all_outlets_netted`` (the same, an outlet-day owing
+      money back taken off the day's transfer rather than debited apart);
     - ``days``: ``apart`` (a line per takings day) or ``together`` (an outlet's money of one
       method due the same day from several takings days, a weekend's, in one line naming no
       day);
@@ -51,8 +52,9 @@ class BankLayout:
     A spec is comma-separated ``key=value`` pairs and presets: ``documented``,
     ``debit_credit``, ``iso_dates``, ``plain_amounts``, ``european`` (dot thousands, comma
     decimals, semicolons), ``klikbca`` (``columns=klikbca``), ``one_iseller_payout``
-    (``iseller_pay=all_outlets``), ``weekend_together`` (``days=together``), ``fee_of_day``
-    (``fees=day``).
+    (``iseller_pay=all_outlets``), ``one_iseller_payout_netted``
+    (``iseller_pay=all_outlets_netted``), ``weekend_together`` (``days=together``),
+    ``fee_of_day`` (``fees=day``).
     """
 
     columns: str = "mutasi"
@@ -150,6 +152,7 @@ LAYOUT_PRESETS: dict[str, dict[str, str]] = {
     "european": {"amounts": "dot_thousands", "delimiter": "semicolon"},
     "klikbca": {"columns": "klikbca"},
     "one_iseller_payout": {"iseller_pay": "all_outlets"},
+    "one_iseller_payout_netted": {"iseller_pay": "all_outlets_netted"},
     "weekend_together": {"days": "together"},
     "fee_of_day": {"fees": "day"},
 }

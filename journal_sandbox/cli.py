@@ -160,9 +160,10 @@ def _sandbox_options(func):
             help="Layout of the bank statement CSVs, e.g. 'debit_credit,dates=iso' (keys: "
             "columns=mutasi|debit_credit|klikbca, dates=dmy|iso, "
             "amounts=comma_thousands|plain|dot_thousands, delimiter=comma|semicolon, "
-            "iseller_pay=per_outlet|all_outlets, days=apart|together, fees=payment|day; "
-            "presets: documented, debit_credit, iso_dates, plain_amounts, european, klikbca, "
-            "one_iseller_payout, weekend_together, fee_of_day).",
+            "iseller_pay=per_outlet|all_outlets|all_outlets_netted, days=apart|together, "
+            "fees=payment|day; presets: documented, debit_credit, iso_dates, plain_amounts, "
+            "european, klikbca, one_iseller_payout, one_iseller_payout_netted, "
+            "weekend_together, fee_of_day).",
         ),
         click.option(
             "--time-scale",

@@ -137,7 +137,7 @@ def match_lines(
                 claim({row.row_key: Match(nearest(found, due), why)})
 
     named(settled, money_in)
-    claim(named_shared(still_open(settled), money_in, usable, outlets, window))  # 1b.
+    claim(named_shared(still_open([*settled, *owed]), money_in, usable, outlets, window))  # 1b.
     by_amount(settled, money_in, exact=True)
     claim(  # 2b. one day's rows together, from a line no other rule names for them
         summed_shared(

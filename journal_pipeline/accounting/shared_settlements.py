@@ -7,10 +7,12 @@ After each row's own named line (step 1), before lines of one row's amount (step
 - a line naming the takings day and the method (or its gateway) but no outlet (``ISELLER PAY
   PAYOUT 20261120``) pays the open rows of the methods it names, into its bank account, whose
   expected amounts add up to it: all of them, else the only largest set of them that does (the
-  rows left out stay open: their money came apart, late or not at all); a named line that no
-  set adds up to pays every open row it names, its difference shown on the largest (the line
-  does not say whose it is); one that two sets of rows add up to pays none (which it pays
-  cannot be told: a person matches it);
+  rows left out stay open: their money came apart, late or not at all); an outlet-day owing
+  money back (refunds above its takings) is among them when the gateway took it off the
+  transfer, else left for its own debit; a named line that no set adds up to pays every open
+  row it names that is owed money, its difference shown on the largest (the line does not say
+  whose it is); one that two sets of rows add up to pays none (which it pays cannot be told: a
+  person matches it);
 
 after lines of one row's amount (step 2), before suggestions (step 3):
 
@@ -94,11 +96,13 @@ def named_shared(
             open_rows = named_by(line)
             if not open_rows or line.line_key in spent:
                 continue
-            sets = adding_up(open_rows, line.amount)
+            # an outlet-day owing money back may be taken off the transfer, or debited apart
+            settled = [r for r in open_rows if r.expected > 0]
+            sets = adding_up(open_rows, line.amount) or adding_up(settled, line.amount)
             if exact and len(sets) == 1:
                 paid = sets[0]
-            elif not exact and not sets:  # its difference shown on the largest row
-                paid = open_rows
+            elif not exact and not sets and settled:  # the difference shown on the largest
+                paid = settled
             else:
                 continue  # none add up to it yet, or it cannot be told which do
             matches.update(_shared(paid, line, "it names the day and the method"))

@@ -15,6 +15,7 @@ from journal_pipeline.accounting.payouts import (
 )
 from journal_pipeline.accounting.reconciliation import reconcile, status_counts
 from journal_pipeline.config import load_config
+from journal_pipeline.core.statement_lines import MONEY_OUT
 from journal_pipeline_tests.recon_orders import BANK, DAY, expected_row, line
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -218,3 +219,41 @@ def test_a_parts_keys_and_numbers_fit_what_is_staged_however_long_the_names():
     assert len(set(numbers.values())) == len(set(keys.values())) == 2
     assert all(len(n) <= 64 for n in numbers.values()), numbers
     assert all(len(f"PAYOUT/{k}") <= 64 for k in keys.values()), keys
+
+
+def _with_bdg_owing():
+    """BDG's refunds were 20,000 above its QRIS takings: it owes iSeller Pay 20,000."""
+    return [_row("JKT", 89_300), _row("DPS", 150_000), _row("BDG", -20_000)]
+
+
+def test_an_outlet_owing_money_back_taken_off_the_days_transfer_is_paid_by_it():
+    """iSeller Pay nets BDG's 20,000 owed into the day's one transfer: 219,300 pays all three
+    rows, BDG's part negative (its payout moves 20,000 from the bank back into clearing)."""
+    paid = line(MONDAY, "ISELLER PAY PAYOUT 20261120", 219_300)
+    rows, result = _reconcile(paid, rows=_with_bdg_owing())
+    assert {o: (r.status, r.received) for o, r in rows.items()} == {
+        "JKT": ("matched", 89_300),
+        "DPS": ("matched", 150_000),
+        "BDG": ("matched", -20_000),
+    }
+    assert sum(r.received for r in rows.values()) == paid.amount
+    assert status_counts(result)["unmatched"] == 0
+
+
+def test_an_outlet_owing_money_back_debited_apart_is_left_for_its_debit():
+    """The other reading: the transfer pays the two outlets owed money (239,300) and the
+    gateway debits BDG's 20,000 in a line of its own."""
+    paid = line(MONDAY, "ISELLER PAY PAYOUT 20261120", 239_300)
+    taken = line(MONDAY, "ISELLER PAY PAYOUT BDG 20261120", 20_000, MONEY_OUT)
+    rows, result = _reconcile(paid, taken, rows=_with_bdg_owing())
+    assert status_counts(result)["unmatched"] == 0
+    assert {o: (r.status, r.received, r.line_key) for o, r in rows.items()} == {
+        "JKT": ("matched", 89_300, paid.line_key),
+        "DPS": ("matched", 150_000, paid.line_key),
+        "BDG": ("matched", -20_000, taken.line_key),
+    }
+    # a short transfer is still shown on the largest row owed money, BDG left to its debit
+    short = line(MONDAY, "ISELLER PAY PAYOUT 20261120", 237_300)
+    rows, _ = _reconcile(short, taken, rows=_with_bdg_owing())
+    assert (rows["DPS"].status, rows["DPS"].variance) == ("short", -2_000)
+    assert (rows["BDG"].status, rows["BDG"].line_key) == ("matched", taken.line_key)

@@ -2,7 +2,9 @@
 in one transfer naming the day but no outlet (docs/assumptions/bank.md B-6 (b), the bank
 emulator's ``one_iseller_payout``): each outlet's row is paid its own part of that line, a
 row whose money came late or not at all stays open, each part is its own bank transfer out of
-clearing in Jurnal, and each clearing account ends at exactly what is still in transit."""
+clearing in Jurnal, and each clearing account ends at exactly what is still in transit. An
+outlet-day owing money back is debited apart, or (``one_iseller_payout_netted``) taken off the
+day's transfer, its part then a transfer from the bank back into clearing."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from journal_pipeline_tests.e2e.test_reconciliation_week import (
     _posted_now,
     _reconcile_week,
     _rows,
+    _signed,
     _transfers,
     bank_week,
 )
@@ -26,11 +29,13 @@ from journal_sandbox import bank_feed
 pytestmark = pytest.mark.e2e
 
 
-def test_one_iseller_pay_transfer_a_day_for_every_outlet(tmp_path):
-    with bank_week(tmp_path, "one_iseller_payout") as bank:
+@pytest.mark.parametrize("iseller_pay", ["all_outlets", "all_outlets_netted"])
+def test_one_iseller_pay_transfer_a_day_for_every_outlet(tmp_path, iseller_pay):
+    netted = iseller_pay == "all_outlets_netted"
+    with bank_week(tmp_path, f"iseller_pay={iseller_pay}") as bank:
         week, config, assets = bank.week, bank.config, bank.assets
         merchant = week.iseller.merchant
-        feed = bank_feed.bank_statement_lines(merchant, WEEK[0], AS_OF, "all_outlets")
+        feed = bank_feed.bank_statement_lines(merchant, WEEK[0], AS_OF, iseller_pay)
         shared = [x for x in feed if x["method"] == "QRIS" and x["direction"] == "CR"]
         assert shared and all(x["outlet_code"] is None for x in shared)
         assert any(len(x["outlets"]) > 1 for x in shared)
@@ -42,7 +47,7 @@ def test_one_iseller_pay_transfer_a_day_for_every_outlet(tmp_path):
         }
         by_line: dict[tuple, list[dict]] = defaultdict(list)
         for row in qris.values():
-            if row["received"] is not None and row["expected"] > 0:
+            if row["received"] is not None and (row["expected"] > 0 or netted):
                 by_line[(row["received_date"], row["reference"])].append(row)
         paid = {(x["date"], x["reference"]): x for x in shared}
         assert by_line.keys() == paid.keys()  # every transfer paid rows, no other line did
@@ -63,8 +68,12 @@ def test_one_iseller_pay_transfer_a_day_for_every_outlet(tmp_path):
             row = qris[(settlement.takings_date, settlement.outlet_code)]
             if settlement in (anomalies.late, anomalies.missing):
                 assert (row["status"], row["received"]) == ("overdue", None)
-            elif settlement.amount < 0:  # refunds above the takings: its own debit, taken back
+            elif settlement.amount < 0:  # refunds above the takings: taken back
                 assert (row["status"], row["received"]) == ("matched", settlement.amount)
+                owed = [x for x in feed if settlement.outlet_code in x.get("outlets", ())]
+                assert (
+                    bool([x for x in owed if x["takings_date"] == row["business_date"]]) == netted
+                )
             else:
                 assert row["received_date"] == settlement.due, settlement
 
@@ -79,7 +88,7 @@ def test_one_iseller_pay_transfer_a_day_for_every_outlet(tmp_path):
             if len(line["outlets"]) > 1:
                 outlets = [n.split("/")[3].split("-")[0] for n in mine]  # …/<outlet>-<digest>
                 assert sorted(outlets) == sorted(line["outlets"])
-            assert sum(Decimal(t["transfer_amount"]) for t in mine.values()) == line["amount"]
+            assert sum(_signed(t) for t in mine.values()) == line["amount"]
         _assert_clearing_is_in_transit(client, config, rows)
 
         # the week again: the same dataset, nothing new reaches Jurnal
