@@ -144,7 +144,7 @@ def cash_count_entries(
         register = text_or_none(raw.get("register_name")) or "register"
         outlet = row["outlet_code"] or "?"
         build.differences.append(ShiftDifference(number, outlet, register, difference))
-        _add(build, row, difference, number, config)
+        add_entry(build, row, difference, number, config)
     return build
 
 
@@ -161,14 +161,18 @@ def _numbers(shifts: list[Mapping[str, Any]], day: date) -> dict[str, str]:
     return numbers
 
 
-def _add(
+def add_entry(
     build: CashCountBuild,
     row: Mapping[str, Any],
     difference: int,
     number: str,
     config: MerchantConfig,
+    key: str | None = None,
+    said: str | None = None,
 ) -> None:
-    shift_id = row["register_shift_id"]
+    """The entry of a shift's ``difference`` (negative: short), keyed by its shift id, or by
+    ``key`` (a further entry of a count corrected after posting, worded ``said``)."""
+    shift_id = key or row["register_shift_id"]
     outlet = row["outlet_code"] or "?"
     register = text_or_none(row["raw"].get("register_name")) or "register"
     custom_id = f"{shift_id}/CASH"
@@ -198,7 +202,7 @@ def _add(
         )
         return
     amount = abs(difference)
-    text = f"cash {what} at shift close ({register})"
+    text = said or f"cash {what} at shift close ({register})"
     sides = [("cash_over_short", over_short), (f"payment:{CASH_METHOD}", cash)]
     if difference > 0:
         sides.reverse()  # over: the till holds more than expected

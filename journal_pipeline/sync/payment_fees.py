@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 
 from journal_pipeline.accounting import day_fees, fee_changes, mdr, payments
 from journal_pipeline.accounting.business_day import merged_window_utc
@@ -29,19 +28,18 @@ from journal_pipeline.accounting.day_sales import (
 )
 from journal_pipeline.accounting.documents import PAYMENT_FEE, transaction_no
 from journal_pipeline.accounting.platform_fees import platform_fees
+from journal_pipeline.accounting.posting_rules import journal_frame as journal_lines_frame
 from journal_pipeline.accounting.posting_rules import (
-    JOURNAL_COLUMNS,
     payments_at_sale,
 )
-from journal_pipeline.accounting.posting_rules import journal_frame as journal_lines_frame
 from journal_pipeline.accounting.refunds import refund_entry_number
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.frames import order_frames
-from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import revisions, summary_members
 from journal_pipeline.sync.outbox import Outbox, PostResult
 from journal_pipeline.sync.ports import JurnalWriter
+from journal_pipeline.sync.posted_lines import posted_lines
 from journal_pipeline.sync.summary_day import is_final
 
 JOURNAL_PART = "payment_fees"
@@ -203,29 +201,7 @@ def record_payment_fees(
 def posted_entries(store: StagingStore, day: date) -> tuple[set[str], list[dict[str, Any]]]:
     """The source ids of ``day``'s fee and gift-card entries in Jurnal, and their canonical
     lines as recorded when they were posted."""
-    o, j = tables.outbox, tables.journal_lines
-    with store.engine.connect() as conn:
-        posted = set(
-            conn.execute(
-                sa.select(o.c.source_id).where(
-                    o.c.business_date == day, o.c.doc_type == PAYMENT_FEE, o.c.status == "posted"
-                )
-            ).scalars()
-        )
-        if not posted:
-            return posted, []
-        columns = [j.c[name] for name in JOURNAL_COLUMNS]
-        wanted = sorted(mdr.entry_of_document(source) for source in posted)
-        recorded = [
-            dict(row)
-            for start in range(0, len(wanted), 500)
-            for row in conn.execute(
-                sa.select(*columns)
-                .where(j.c.built_for == day, j.c.entry_id.in_(wanted[start : start + 500]))
-                .order_by(j.c.entry_id, j.c.line_no)
-            ).mappings()
-        ]
-    return posted, recorded
+    return posted_lines(store, day, PAYMENT_FEE, mdr.entry_of_document)
 
 
 def keep_posted(store: StagingStore, day: date, entries: mdr.PaymentEntries) -> mdr.PaymentEntries:

@@ -19,13 +19,16 @@ from typing import Any, Protocol
 
 from journal_pipeline.accounting.business_day import merged_window_utc
 from journal_pipeline.accounting.cash_count import CashCountBuild, cash_count_entries, staging_row
+from journal_pipeline.accounting.cash_recounts import with_recounts
 from journal_pipeline.accounting.documents import CASH_COUNT
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.cash_count import CASH_COUNT_ENTRY
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.storage.register_shifts import register_shifts_of_day, upsert_register_shifts
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync.outbox import Outbox, PostResult
 from journal_pipeline.sync.ports import JurnalWriter
+from journal_pipeline.sync.posted_lines import posted_lines
 
 # a shift opened on the day may close after midnight (and after the cut-off hour): its close
 # is fetched by the modified window of the day it closes, and also by this margin
@@ -192,8 +195,16 @@ def extract_register_shifts(
 
 
 def build_cash_counts(store: StagingStore, config: MerchantConfig, day: date) -> CashCountBuild:
-    """The cash over/short entries of the shifts booked on ``day``."""
-    return cash_count_entries(register_shifts_of_day(store, day), config, day)
+    """The cash over/short entries of the shifts booked on ``day``: those in Jurnal already as
+    posted, and a further entry for a count corrected since (`cash_recounts`)."""
+    shifts = register_shifts_of_day(store, day)
+    recorded = posted_lines(store, day, CASH_COUNT, _entry_of)[1]
+    return with_recounts(cash_count_entries(shifts, config, day), shifts, recorded, config)
+
+
+def _entry_of(source_id: str) -> str:
+    """A cash-count document's entry id from its source id (``<shift id>[.<n>]/CASH``)."""
+    return f"{CASH_COUNT_ENTRY}{source_id.removesuffix('/CASH')}"
 
 
 def record_cash_counts(

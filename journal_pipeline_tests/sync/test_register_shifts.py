@@ -241,3 +241,58 @@ def test_shifts_naming_no_outlet_are_booked_on_their_outlets_day_as_when_they_na
     document = booked[f"{short['register_shift_id']}/CASH"]
     assert document.expected_total == abs(short["cash_difference"])
     assert (document.outlet_code, document.business_date) == (short["outlet_code"], day)
+
+
+def _jurnal_lines(client, entry_id: int) -> set[tuple[str, int, int]]:
+    entry = client.get_record("journal_entries", entry_id)
+    return {
+        (line["account"]["name"], int(float(line["debit"])), int(float(line["credit"])))
+        for line in entry["transaction_account_lines"]
+    }
+
+
+def test_a_count_corrected_after_posting_is_a_further_entry_the_first_standing(tmp_path, jurnal):
+    """The JKT shift was posted 12,500 short; its manager recounts: 10,000 short. The posted
+    entry stands and one further entry ``SHIFT/JKT/20261120.2`` books 2,500 over; Jurnal's
+    over/short and the canonical journal both say 10,000; a run with nothing new posts
+    nothing; a second recount (to even) is a third entry. Before, the journal said 10,000
+    while Jurnal kept 12,500."""
+    store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    client = jurnal.client()
+    _run(ShiftFeed([documented("s-jkt", -12_500)]), store, client)
+    recounted = documented("s-jkt", -10_000) | {"closed_date": "2026-11-20 15:45:00"}
+    _, build, result = _run(ShiftFeed([recounted]), store, client)
+    assert (result.posted, result.failed) == (1, 0)
+    (counted,) = build.differences  # what the tolerance check reads: the count as it is now
+    assert counted.difference == -10_000
+    documents = Outbox(store).documents(DAY).set_index("doc_key")
+    assert set(documents["status"]) == {"posted"}
+    first, further = (
+        documents.loc["cash_count:s-jkt/CASH"],
+        documents.loc["cash_count:s-jkt.2/CASH"],
+    )
+    assert (first.transaction_no, first.posted_total) == ("SHIFT/JKT/20261120", 12_500)
+    assert (further.transaction_no, further.posted_total) == ("SHIFT/JKT/20261120.2", 2_500)
+    assert _jurnal_lines(client, int(further.jurnal_id)) == {
+        ("Kas", 2_500, 0),
+        ("Beban Lain-lain", 0, 2_500),
+    }
+    journal = store.read_journal(DAY)
+    expense = journal[journal["account_name"] == "Beban Lain-lain"]
+    assert int(expense["debit"].sum() - expense["credit"].sum()) == 10_000
+
+    _, _, again = _run(ShiftFeed([recounted]), store, client)
+    assert (again.posted, again.calls) == (0, 0)
+
+    even = documented("s-jkt", 0) | {"closed_date": "2026-11-20 16:45:00"}
+    _, _, third = _run(ShiftFeed([even]), store, client)
+    assert third.posted == 1
+    row = Outbox(store).documents(DAY).set_index("doc_key").loc["cash_count:s-jkt.3/CASH"]
+    assert _jurnal_lines(client, int(row.jurnal_id)) == {
+        ("Kas", 10_000, 0),
+        ("Beban Lain-lain", 0, 10_000),
+    }
+    journal = store.read_journal(DAY)
+    assert int(journal["debit"].sum()) == int(journal["credit"].sum()) == 25_000
+    kas = journal[journal["account_name"] == "Kas"]
+    assert int(kas["debit"].sum() - kas["credit"].sum()) == 0
