@@ -62,9 +62,14 @@ class DayFee:
     reported: int  # the fees iSeller reports on the day's sales of the method
     fee: int  # reported + net × percent, rounded half-up once
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.outlet_code, self.method.casefold())
+
+@dataclass
+class _Takings:
+    method: str
+    gateway: str | None
+    percent: Decimal
+    net: int = 0
+    reported: int = 0
 
 
 def day_fees(
@@ -75,7 +80,7 @@ def day_fees(
 ) -> dict[tuple[str, str], DayFee]:
     """(outlet, method casefolded) → the day's fee, for each outlet and method of ``day``'s
     successful payments whose settlement rule takes its fee of the day (``fee_basis: day``)."""
-    sums: dict[tuple[str, str], list[Any]] = {}
+    sums: dict[tuple[str, str], _Takings] = {}
     for pay in payments:
         if pay.status != "success" or pay.business_date != day:
             continue
@@ -87,25 +92,25 @@ def day_fees(
             continue
         method = payment_method(name, gateway) or "payment"
         key = (pay.outlet_code or "?", method.casefold())
-        entry = sums.setdefault(key, [method, gateway, rule.mdr_percent, 0, 0])
+        takings = sums.setdefault(key, _Takings(method, gateway, rule.mdr_percent))
         amount = int(pay.amount)
         if pay.type != "sale":
-            entry[3] -= amount
+            takings.net -= amount
         elif str(pay.transaction_id) in reported:
-            entry[4] += reported[str(pay.transaction_id)]
+            takings.reported += reported[str(pay.transaction_id)]
         else:
-            entry[3] += amount
+            takings.net += amount
     return {
         key: DayFee(
             key[0],
-            method,
-            gateway,
-            percent,
-            net,
-            fee,
-            fee + to_rupiah(Decimal(net) * percent / 100),
+            t.method,
+            t.gateway,
+            t.percent,
+            t.net,
+            t.reported,
+            t.reported + to_rupiah(Decimal(t.net) * t.percent / 100),
         )
-        for key, (method, gateway, percent, net, fee) in sums.items()
+        for key, t in sums.items()
     }
 
 

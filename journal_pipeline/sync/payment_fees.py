@@ -27,6 +27,7 @@ from journal_pipeline.accounting.day_sales import (
     with_business_dates,
 )
 from journal_pipeline.accounting.documents import PAYMENT_FEE, transaction_no
+from journal_pipeline.accounting.fee_entries import CLEARING_ROLE
 from journal_pipeline.accounting.platform_fees import platform_fees
 from journal_pipeline.accounting.posting_rules import journal_frame as journal_lines_frame
 from journal_pipeline.accounting.posting_rules import (
@@ -234,7 +235,7 @@ def fee_totals(entries: mdr.PaymentEntries) -> dict[str, int]:
         kind = str(line["entry_id"]).removeprefix(mdr.ENTRY_PREFIX).split(":", 1)[0]
         if kind == mdr.ENTRY_KINDS[mdr.DAY_FEE]:
             amount = int(line["debit"]) - int(line["credit"])
-            if str(line["account_role"]).startswith(day_fees.CLEARING_ROLE):
+            if str(line["account_role"]).startswith(CLEARING_ROLE):
                 continue  # the fee side carries its sign
         else:
             amount = int(line["debit"])
