@@ -308,6 +308,23 @@ class MerchantConfig(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _statement_names_name_something(self) -> MerchantConfig:
+        # a word read as naming nothing would leave its lines to the amount rules unnoticed
+        methods = [m.casefold() for m in (*self.settlements, *self.payment_methods)]
+        for word, named in self.reconciliation.statement_names.items():
+            said = f" {named.casefold()} "
+            if not word.strip() or not (
+                any(f" {code.casefold()} " in said for code in self.outlets)
+                or any(f" {method} " in said for method in methods)
+            ):
+                raise ValueError(
+                    f"reconciliation.statement_names: {word!r}: {named!r} names no outlet "
+                    "under outlets and no payment method under settlements; write the outlet "
+                    "code and or the method the bank's word stands for (e.g. 'JKT Debit BCA')"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _one_tax_per_jurnal_name(self) -> MerchantConfig:
         # documents name a tax by its Jurnal name, and a Jurnal tax has one rate and account
         seen: dict[str, tuple[str, TaxConfig]] = {}

@@ -100,6 +100,12 @@ class ReconciliationConfig(BaseModel):
     statement_folder: str | None = Field(
         None, description="folder where bank statement CSV files are dropped (a sensor reads them)"
     )
+    statement_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="a word or number the bank writes on a settlement line (a merchant or "
+        "terminal id, a branch's name) → the outlet code and or payment method it stands "
+        "for, e.g. '885001234567: JKT Debit BCA'",
+    )
     holiday_calendar: str | None = Field(
         "ID",
         description="country whose public holidays and joint leave days (cuti bersama) the "

@@ -20,6 +20,10 @@ A percentage fee is taken as ``fees`` says (docs/assumptions/bank.md B-7): ``pay
 default) of each sale, rounded half-up to the rupiah, a refund or void keeping its fee; ``day``
 of the day's sales less refunds and voids, rounded once.
 
+A line names its outlet by its code (``outlets="codes"``, the default) or, as banks write,
+by the merchant id the bank gave it (``merchant_ids``: ``BCA EDC SETTLEMENT MID 8850001001
+20261120``, `MERCHANT_IDS`; the pipeline's ``reconciliation.statement_names`` reads them).
+
 The lag is in business days (Monday to Friday, less the merchant's ``bank_holidays``, none
 by default) after the takings day. A transaction belongs to the takings day of its local time
 less `CUTOFF_HOURS` (Bali's sales after midnight belong to the evening before). Gift cards,
@@ -36,6 +40,7 @@ Everything is a pure function of the merchant and the dates; the files are writt
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -54,6 +59,9 @@ BANK_FEE = ("BIAYA ADM", Decimal(15_000))
 LATE_BUSINESS_DAYS = 4
 SHORT_RANGE = (2_000, 9_500)  # a few thousand rupiah, in steps of 500
 FEES = ("payment", "day")  # what a percentage fee is taken of (module docstring)
+OUTLET_NAMES = ("codes", "merchant_ids")  # how a line names its outlet (module docstring)
+#: the merchant id the demo bank gives each outlet (its EDC terminals' and deposits' lines)
+MERCHANT_IDS = {"JKT": "8850001001", "BDG": "8850001002", "DPS": "8850001003"}
 
 
 @dataclass(frozen=True)
@@ -228,9 +236,10 @@ def _raw_lines(
     iseller_pay: str = "per_outlet",
     days: str = "apart",
     fees: str = "payment",
+    outlets: str = "codes",
 ) -> list[dict[str, Any]]:
     """The lines dated `day`, without balances; iSeller Pay's as `iseller_pay` says, several
-    takings days' together as `days` says, fees as `fees` says."""
+    takings days' together as `days` says, fees as `fees` says, outlets as `outlets` says."""
     lines = []
     # settlements due on `day` come from takings at most lag + late days (+ holidays) earlier
     for back in range(1, 3 * 7 + len(merchant.bank_holidays)):
@@ -286,8 +295,24 @@ def _raw_lines(
                 "expected_date": None,
             }
         )
+    if outlets == "merchant_ids":
+        lines = [_by_merchant_id(line) for line in lines]
     lines.sort(key=lambda line: (line["description"].startswith(BANK_FEE[0]), line["reference"]))
     return lines
+
+
+def _by_merchant_id(line: dict[str, Any]) -> dict[str, Any]:
+    """The line naming its outlet by the merchant id the bank gave it, not by its code."""
+    code = line["outlet_code"]
+    if code is None:
+        return line
+    merchant_id = MERCHANT_IDS[code]
+    word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z0-9])")
+    return {
+        **line,
+        "description": word.sub(f"MID {merchant_id}", line["description"]),
+        "reference": line["reference"].replace(code, merchant_id),
+    }
 
 
 def _days_together(lines: list[dict[str, Any]], day: date) -> list[dict[str, Any]]:
@@ -376,11 +401,13 @@ def bank_statement_lines(
     iseller_pay: str = "per_outlet",
     days: str = "apart",
     fees: str = "payment",
+    outlets: str = "codes",
 ) -> list[dict[str, Any]]:
     """Every line of the bank account dated `start`..`end`, in statement order; iSeller Pay's
     one per outlet and takings day, or (``all_outlets``) one per takings day for all outlets;
     ``days="together"``: an outlet's money of one method due the same day from several takings
-    days in one line; ``fees="day"``: percentage fees of the day's net takings.
+    days in one line; ``fees="day"``: percentage fees of the day's net takings;
+    ``outlets="merchant_ids"``: outlets named by the bank's merchant ids.
 
     Each line: ``date``, ``description``, ``reference``, ``amount`` (Decimal, positive),
     ``direction`` (``CR`` money in, ``DB`` money out), ``balance`` (after the line, from
@@ -392,7 +419,7 @@ def bank_statement_lines(
     out = []
     day = merchant.start_date
     while day <= end:
-        for line in _raw_lines(merchant, day, iseller_pay, days, fees):
+        for line in _raw_lines(merchant, day, iseller_pay, days, fees, outlets):
             signed = line["amount"] if line["direction"] == "CR" else -line["amount"]
             balance += signed
             if day >= start:

@@ -24,6 +24,7 @@ DELIMITERS = {"comma": ",", "semicolon": ";"}
 ISELLER_PAY = ("per_outlet", "all_outlets", "all_outlets_netted")
 DAYS = ("apart", "together")
 FEES = ("payment", "day")
+OUTLET_NAMES = ("codes", "merchant_ids")
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,16 @@ class BankLayout:
       method due the same day from several takings days, a weekend's, in one line naming no
       day);
     - ``fees``: ``payment`` (a percentage fee of each sale, rounded; a refund keeps its fee) or
-      ``day`` (of the day's sales less refunds and voids, rounded once; B-7).
+      ``day`` (of the day's sales less refunds and voids, rounded once; B-7);
+    - ``outlets``: ``codes`` (a line names its outlet by code) or ``merchant_ids`` (by the
+      merchant id the bank gave it, ``MID 8850001001``; B-2).
 
     A spec is comma-separated ``key=value`` pairs and presets: ``documented``,
     ``debit_credit``, ``iso_dates``, ``plain_amounts``, ``european`` (dot thousands, comma
     decimals, semicolons), ``klikbca`` (``columns=klikbca``), ``one_iseller_payout``
     (``iseller_pay=all_outlets``), ``one_iseller_payout_netted``
     (``iseller_pay=all_outlets_netted``), ``weekend_together`` (``days=together``),
-    ``fee_of_day`` (``fees=day``).
+    ``fee_of_day`` (``fees=day``), ``merchant_ids`` (``outlets=merchant_ids``).
     """
 
     columns: str = "mutasi"
@@ -64,6 +67,7 @@ class BankLayout:
     iseller_pay: str = "per_outlet"
     days: str = "apart"
     fees: str = "payment"
+    outlets: str = "codes"
 
     def __post_init__(self) -> None:
         for name, allowed in (
@@ -74,6 +78,7 @@ class BankLayout:
             ("iseller_pay", ISELLER_PAY),
             ("days", DAYS),
             ("fees", FEES),
+            ("outlets", OUTLET_NAMES),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(
@@ -155,6 +160,7 @@ LAYOUT_PRESETS: dict[str, dict[str, str]] = {
     "one_iseller_payout_netted": {"iseller_pay": "all_outlets_netted"},
     "weekend_together": {"days": "together"},
     "fee_of_day": {"fees": "day"},
+    "merchant_ids": {"outlets": "merchant_ids"},
 }
 
 
@@ -176,7 +182,7 @@ def write_bank_statements(
     folder.mkdir(parents=True, exist_ok=True)
     by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
     for line in bank_statement_lines(
-        merchant, start, end, layout.iseller_pay, layout.days, layout.fees
+        merchant, start, end, layout.iseller_pay, layout.days, layout.fees, layout.outlets
     ):
         by_day[line["date"]].append(line)
     paths = []

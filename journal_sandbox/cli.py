@@ -161,9 +161,9 @@ def _sandbox_options(func):
             "columns=mutasi|debit_credit|klikbca, dates=dmy|iso, "
             "amounts=comma_thousands|plain|dot_thousands, delimiter=comma|semicolon, "
             "iseller_pay=per_outlet|all_outlets|all_outlets_netted, days=apart|together, "
-            "fees=payment|day; presets: documented, debit_credit, iso_dates, plain_amounts, "
-            "european, klikbca, one_iseller_payout, one_iseller_payout_netted, "
-            "weekend_together, fee_of_day).",
+            "fees=payment|day, outlets=codes|merchant_ids; presets: documented, "
+            "debit_credit, iso_dates, plain_amounts, european, klikbca, one_iseller_payout, "
+            "one_iseller_payout_netted, weekend_together, fee_of_day, merchant_ids).",
         ),
         click.option(
             "--time-scale",

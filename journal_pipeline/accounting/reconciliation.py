@@ -39,6 +39,7 @@ from journal_pipeline.accounting.mdr import payment_fee, void_fees
 from journal_pipeline.accounting.multi_day_settlements import Neighbour
 from journal_pipeline.accounting.recon_matching import match_lines
 from journal_pipeline.accounting.shared_settlements import Match
+from journal_pipeline.accounting.statement_text import with_names
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.config_settlement import SettlementConfig
 from journal_pipeline.core.bank_calendar import MONDAY_TO_FRIDAY, BankCalendar
@@ -231,7 +232,8 @@ def reconcile(
     """The day's rows: each expected settlement with its match and status, then the lines
     dated ``day`` that no row (of this day or, ``claimed_elsewhere``, another) claimed.
     ``neighbours``: the staged rows of the days around, for lines paying several days."""
-    rows, lines = list(expected), list(lines)
+    rows = list(expected)
+    lines = with_names(lines, config.reconciliation.statement_names)
     matches, taken = match_lines(rows, lines, config, day, claimed_elsewhere, neighbours)
     result = [_row(r, matches.get(r.row_key), config, as_of) for r in rows]
     for line in lines:

@@ -4,7 +4,8 @@ names (the reconciliation's matching reads them). Pure."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 
 from journal_pipeline.core.statement_lines import StatementLine
@@ -35,7 +36,20 @@ def has_word(text: str, word: str) -> bool:
 
 
 def line_text(line: StatementLine) -> str:
-    return f"{line.reference} {line.description}".casefold()
+    return f"{line.reference} {line.description} {line.names}".casefold()
+
+
+def with_names(lines: Iterable[StatementLine], names: Mapping[str, str]) -> list[StatementLine]:
+    """Each line with what ``names`` (``reconciliation.statement_names``: a word a bank writes
+    → the outlet and or method it stands for) says its words name: a merchant or terminal id,
+    a branch's name, read as the outlet code or method it is."""
+    folded = {word.casefold(): named for word, named in names.items()}
+    named_lines = []
+    for line in lines:
+        text = f"{line.reference} {line.description}".casefold()
+        said = " ".join(named for word, named in folded.items() if has_word(text, word))
+        named_lines.append(replace(line, names=said) if said != line.names else line)
+    return named_lines
 
 
 def names_day_and_method(line: StatementLine, day: date, method: str, gateway: str | None) -> bool:

@@ -26,6 +26,9 @@ class StatementLine:
     balance: Decimal | None
     source: str  # the file name (or "jurnal" for Jurnal's own bank statement)
     line_no: int  # the line in the source
+    # what the config's ``reconciliation.statement_names`` say the line's words name (an
+    # outlet, a method), read with its own words by the matching; never stored
+    names: str = ""
 
     @property
     def money_in(self) -> bool:

@@ -23,7 +23,11 @@ from journal_pipeline.accounting.reconciliation import (
     expected_settlements,
     reconcile,
 )
-from journal_pipeline.accounting.statement_text import named_days, settlement_keywords
+from journal_pipeline.accounting.statement_text import (
+    named_days,
+    settlement_keywords,
+    with_names,
+)
 from journal_pipeline.bank.jurnal_statement import jurnal_money_in
 from journal_pipeline.bank.statements import read_statement_file
 from journal_pipeline.config import MerchantConfig
@@ -289,7 +293,7 @@ def days_touched(lines: Iterable[StatementLine], config: MerchantConfig, today: 
     back = window + timedelta(days=lag + 2)
     calendar = config.reconciliation.calendar
     days: set[date] = set()
-    for line in lines:
+    for line in with_names(lines, config.reconciliation.statement_names):
         earliest = calendar.earliest_due_on_or_after(line.line_date - window, lag)
         current = min(line.line_date - back, earliest)
         while current <= min(line.line_date, today):

@@ -3,6 +3,8 @@
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from journal_pipeline.accounting.payouts import Receipt, payout_entries
 from journal_pipeline.accounting.reconciliation import (
     add_business_days,
@@ -16,7 +18,14 @@ from journal_pipeline.core.statement_lines import MONEY_OUT
 from journal_pipeline.defs.recon_assets import bar_chart
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.sync.reconciliation import reported_mdr
-from journal_pipeline_tests.recon_orders import DAY, bank_lines, day_orders, line, paid_order
+from journal_pipeline_tests.recon_orders import (
+    DAY,
+    bank_lines,
+    day_orders,
+    expected_row,
+    line,
+    paid_order,
+)
 from journal_sandbox.defaults import DEMO_CONFIG
 
 CONFIG = load_config(DEMO_CONFIG)
@@ -360,3 +369,33 @@ def test_a_void_gives_its_fee_back_where_the_rule_says_so():
     )
     (kept,) = expected_settlements(order_frames(orders), CONFIG, DAY, reported_mdr(orders))
     assert (kept.mdr, kept.expected) == (1_000, -1_000)
+
+
+def test_a_line_naming_the_outlet_by_the_banks_merchant_id_is_named_for_its_row():
+    """A bank writes its merchant id (MID) for the outlet, not the merchant's outlet code:
+    with ``statement_names`` saying 8850001001 is JKT, ``BCA EDC SETTLEMENT MID 8850001001
+    20261120`` names JKT's Debit BCA row of the day and pays it, 2,500 short; BDG's stays open.
+    Without, the line names the day and the method only, and is read as one transfer for both
+    outlets, BDG's 100,000 and all counted as JKT's shortfall."""
+    monday = date(2026, 11, 23)
+    rows = [
+        expected_row(DAY, "JKT", "Debit BCA", "external_debit", 247_500, monday),
+        expected_row(DAY, "BDG", "Debit BCA", "external_debit", 100_000, monday),
+    ]
+    paid = line(monday, "BCA EDC SETTLEMENT MID 8850001001 20261120", 245_000)
+    found = {r.outlet_code: r for r in reconcile(rows, [paid], CONFIG, DAY, as_of=monday)}
+    assert (found["JKT"].status, found["JKT"].received, found["JKT"].variance) == (
+        "short",
+        245_000,
+        -2_500,
+    )
+    assert "names the outlet, the day and the method" in found["JKT"].explanation
+    assert (found["BDG"].status, found["BDG"].received) == ("pending", None)
+    unnamed = _with_recon(statement_names={})
+    found = {r.outlet_code: r for r in reconcile(rows, [paid], unnamed, DAY, as_of=monday)}
+    assert found["BDG"].received == 100_000 and found["JKT"].variance == -102_500
+    # a name standing for no outlet and no method is refused, naming the word
+    with pytest.raises(ValueError, match="'8850009999': 'SBY' names no outlet"):
+        _with_recon(statement_names={"8850009999": "SBY"})
+    terminal = _with_recon(statement_names={"TID 00123": "JKT Debit BCA"})
+    assert terminal.reconciliation.statement_names == {"TID 00123": "JKT Debit BCA"}

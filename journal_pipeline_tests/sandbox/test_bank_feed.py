@@ -236,7 +236,7 @@ def test_each_layout_reads_back_to_the_same_lines(
     klikbca = layout.columns == "klikbca"  # read as the pipeline reads it: no reference column
     read = [row for path in paths for row in _read(path, LAYOUT_PRESETS[preset])]
     lines = bank_statement_lines(
-        merchant, first, last, layout.iseller_pay, layout.days, layout.fees
+        merchant, first, last, layout.iseller_pay, layout.days, layout.fees, layout.outlets
     )
     assert read == [
         (
