@@ -45,7 +45,9 @@ def build_fee_assets(daily: dg.PartitionsDefinition) -> list:
     ) -> dg.MaterializeResult:
         """The MDR kept from each successful sale payment of the day and each gift card
         redeemed: a journal entry per payment, posted exactly once whatever happens to its sale
-        afterwards, and its entry in the canonical journal."""
+        afterwards, and its entry in the canonical journal; a further entry when iSeller
+        reports a posted fee anew, and, once the day is final, one per outlet and method whose
+        bank takes its fee of the day's net takings (``fee_basis: day``)."""
         day, store = partition_date(context), staging.store
         config = merchant.config.on(day)  # the mapping of the day (`config_history`)
         client = jurnal.client(store)
