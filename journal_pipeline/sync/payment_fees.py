@@ -128,15 +128,15 @@ def build_payment_fees(
     entries = entries_of_orders(raw, config, day)
     reported = mdr.reported_fees(raw)
     # a fee iSeller reports anew after its entry was posted: a further entry of the difference
-    posted = posted_entries(store, day)[1]
-    entries = fee_changes.with_fee_changes(entries, posted, set(reported), config, day)
+    posted = posted_entries(store, day)
+    entries = fee_changes.with_fee_changes(entries, posted[1], set(reported), config, day)
     if not is_final(config, day, now):
         return entries
     every = list(day_payments(raw, config).itertuples(index=False))
     fees = day_fees.day_fees(every, reported, config, day)
     if not fees:
         return entries
-    return day_fees.with_day_fees(keep_posted(store, day, entries), fees, config, day)
+    return day_fees.with_day_fees(keep_posted(store, day, entries, posted), fees, config, day)
 
 
 def entries_of_orders(
@@ -205,11 +205,17 @@ def posted_entries(store: StagingStore, day: date) -> tuple[set[str], list[dict[
     return posted_lines(store, day, PAYMENT_FEE, mdr.entry_of_document)
 
 
-def keep_posted(store: StagingStore, day: date, entries: mdr.PaymentEntries) -> mdr.PaymentEntries:
+def keep_posted(
+    store: StagingStore,
+    day: date,
+    entries: mdr.PaymentEntries,
+    read: tuple[set[str], list[dict[str, Any]]] | None = None,
+) -> mdr.PaymentEntries:
     """The build with each entry of ``day`` already posted as it was recorded: its canonical
     lines as written then (posted documents are never edited, and the canonical journal must
-    stay what Jurnal holds), its document and any hold on it left out of the new build."""
-    posted, recorded = posted_entries(store, day)
+    stay what Jurnal holds), its document and any hold on it left out of the new build.
+    ``read``: `posted_entries` of the day, when the caller has it already."""
+    posted, recorded = read if read is not None else posted_entries(store, day)
     if not posted:
         return entries
     kept = {str(line["entry_id"]) for line in recorded}
