@@ -32,17 +32,17 @@ from typing import Any
 
 from journal_pipeline.accounting.day_sales import DatedPayment
 from journal_pipeline.accounting.documents import PAYMENT_FEE
-from journal_pipeline.accounting.fee_entries import CLEARING_ROLE, SignedEntry, add_signed_entry
-from journal_pipeline.accounting.holds import Hold
-from journal_pipeline.accounting.labels import payment_method
-from journal_pipeline.accounting.mdr import (
+from journal_pipeline.accounting.fee_entries import (
+    CLEARING_ROLE,
     DAY_FEE,
     ENTRY_PREFIX,
-    FEE_ROLE,
-    FIX_HINT,
-    MONEY_BACK,
     PaymentEntries,
+    SignedEntry,
+    add_signed_entry,
 )
+from journal_pipeline.accounting.holds import Hold
+from journal_pipeline.accounting.labels import payment_method
+from journal_pipeline.accounting.mdr import FEE_ROLE, FIX_HINT, MONEY_BACK
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah

@@ -23,8 +23,14 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from journal_pipeline.accounting.fee_entries import CLEARING_ROLE, SignedEntry, add_signed_entry
-from journal_pipeline.accounting.mdr import FEE, PaymentEntries, entry_id
+from journal_pipeline.accounting.fee_entries import (
+    CLEARING_ROLE,
+    FEE,
+    PaymentEntries,
+    SignedEntry,
+    add_signed_entry,
+    entry_id,
+)
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.money import format_idr
 

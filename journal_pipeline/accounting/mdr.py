@@ -58,14 +58,22 @@ for a till payment, its receive payment otherwise): ``<number>/F`` (fee) and ``<
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from journal_pipeline.accounting import periods
 from journal_pipeline.accounting.day_sales import DatedPayment
-from journal_pipeline.accounting.documents import JOURNAL_ENTRY, PAYMENT_FEE, Document
+from journal_pipeline.accounting.documents import PAYMENT_FEE
+from journal_pipeline.accounting.fee_entries import (
+    BALANCE,
+    FEE,
+    GIFT_CARD,
+    POINTS,
+    STORE_CREDIT,
+    PaymentEntries,
+    SignedEntry,
+    add_signed_entry,
+)
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.labels import payment_method
 from journal_pipeline.accounting.platform_fees import platform_fees
@@ -74,18 +82,6 @@ from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
 
 FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
-FEE, GIFT_CARD, STORE_CREDIT = "F", "G", "S"  # suffix of an entry's keys
-DAY_FEE = "D"  # a day's fee beyond its payments' (`day_fees`, ``fee_basis: day``)
-POINTS, BALANCE = "L", "B"  # not "P": a later payment's receive payment is <invoice no>/P<n>
-ENTRY_PREFIX = "money:"  # the journal part ``payment_fees`` (StagingStore.JOURNAL_PARTS)
-ENTRY_KINDS = {
-    FEE: "mdr",
-    DAY_FEE: "mdr_day",
-    GIFT_CARD: "gift_card",
-    STORE_CREDIT: "store_credit",
-    POINTS: "loyalty_points",
-    BALANCE: "customer_balance",
-}
 GIFT_CARD_GATEWAY = "gift_card"
 #: Gateways whose payments spend what the merchant owes its customer (or gives it, points): the
 #: entry's suffix, the account's role, and its name in words.
@@ -100,15 +96,6 @@ LIABILITY_GATEWAYS = {
 UNHELD_ROLES = ("loyalty_points", "customer_balance_liability")
 MONEY_BACK = ("refund", "void")  # transactions that pay money back
 FEE_ROLE, PLATFORM_ROLE = "payment_fees", "platform_fees"
-
-
-@dataclass(frozen=True)
-class PaymentEntries:
-    """Canonical lines, Jurnal journal entries and holds of the day's payment entries."""
-
-    lines: list[dict[str, Any]]
-    documents: list[Document]
-    holds: list[Hold]
 
 
 def reported_fees(
@@ -297,23 +284,6 @@ def _clearing(payment: DatedPayment, config: MerchantConfig) -> str | None:
     )
 
 
-def entry_id(suffix: str, transaction_id: str) -> str:
-    """The canonical entry id of a payment's fee (``FEE``) or liability release."""
-    return f"{ENTRY_PREFIX}{line_source(suffix, transaction_id)}"
-
-
-def line_source(suffix: str, transaction_id: str) -> str:
-    """The ``source_id`` of a fee's (``FEE``) or liability release's canonical lines."""
-    return f"{ENTRY_KINDS[suffix]}:{transaction_id}"
-
-
-def entry_of_document(custom_id: str) -> str:
-    """The canonical entry id of a fee or release from its document's custom_id
-    (``<transaction id>/F``, ``/G``, ``/S``, ``/L`` or ``/B``)."""
-    transaction_id, _, suffix = custom_id.rpartition("/")
-    return entry_id(suffix, transaction_id)
-
-
 _TEXT = {
     FEE: "MDR kept from the {method} payment",
     GIFT_CARD: "gift card redeemed",
@@ -369,59 +339,17 @@ def _add(
             )
         )
         return
-    posting = periods.correction_date(day, config)  # a locked day's fee: the first open day
-    common = {
-        "entry_id": entry_id(suffix, payment.transaction_id),
-        "business_date": posting.day,
-        "outlet_code": payment.outlet_code,
-        "source_type": "payment",
-        # ``mdr:<id>`` / ``gift_card:<id>``: never the source of a posted document (the
-        # outbox knows the fee as <id>/F), so the sales build, which keeps the lines of its
-        # posted documents by source, never takes these for its own
-        "source_id": line_source(suffix, payment.transaction_id),
-        "source_reference": reference,
-        "description": text,
-        "is_estimate": False,
-    }
-    sides = [(role, str(account), _sided(n, debit=not back)) for role, account, n in accounts]
-    sides.append((f"payment:{method}", clearing, _sided(amount, debit=back)))
-    for line_no, (role, account, side) in enumerate(sides, start=1):
-        result.lines.append(
-            {**common, "line_no": line_no, "account_role": role, "account_name": account} | side
-        )
-    note = f" ({posting.note})" if posting.note else ""
-    memo = f"iSeller {text} of order {reference}, outlet {outlet}{note}"
-    body = {
-        "transaction_date": posting.day.isoformat(),
-        "transaction_no": number,
-        "custom_id": custom_id,
-        "memo": memo,
-        "tags": [outlet],
-        "transaction_account_lines_attributes": [
-            {"account_name": account, **_side(side), "description": text}
-            for _, account, side in sides
-        ],
-    }
-    result.documents.append(
-        Document(
-            doc_key=f"{PAYMENT_FEE}:{custom_id}",
-            doc_type=PAYMENT_FEE,
-            business_date=day,
-            outlet_code=outlet,
-            source_id=custom_id,
-            source_reference=reference,
-            transaction_no=number,
-            custom_id=custom_id,
-            expected_total=amount,
-            payload={JOURNAL_ENTRY: body},  # posted as a Jurnal journal entry
-        )
+    sign = -1 if back else 1  # onto the card: the parts credited, the clearing account debited
+    entry = SignedEntry(
+        suffix=suffix,
+        key=str(payment.transaction_id),
+        number=number,
+        reference=reference,
+        outlet=payment.outlet_code,
+        method=method,
+        clearing=clearing,
+        text=text,
+        memo=f"iSeller {text} of order {reference}, outlet {outlet}",
     )
-
-
-def _sided(amount: int, *, debit: bool) -> dict[str, int]:
-    return {"debit": amount, "credit": 0} if debit else {"debit": 0, "credit": amount}
-
-
-def _side(amounts: dict[str, int]) -> dict[str, int]:
-    """A journal entry line's one side: ``{"debit": n}`` or ``{"credit": n}``."""
-    return {side: amount for side, amount in amounts.items() if amount}
+    signed = [(role, str(account), sign * n) for role, account, n in accounts]
+    add_signed_entry(result, entry, signed, day, config)

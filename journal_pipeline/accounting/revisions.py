@@ -56,9 +56,9 @@ from journal_pipeline.accounting.documents import (
     revision_id,
     revision_no,
 )
+from journal_pipeline.accounting.fee_entries import ENTRY_PREFIX as PAYMENT_ENTRY_PREFIX
 from journal_pipeline.accounting.holds import Hold
 from journal_pipeline.accounting.invoices import json_number, sales_invoice
-from journal_pipeline.accounting.mdr import ENTRY_PREFIX as PAYMENT_ENTRY_PREFIX
 from journal_pipeline.accounting.posting_rules import DatedPayment, sale_entry
 from journal_pipeline.accounting.return_arithmetic import (
     OWN_POSTINGS,

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from journal_pipeline.accounting import day_fees, fee_changes, mdr, payments
+from journal_pipeline.accounting import day_fees, fee_changes, fee_entries, mdr, payments
 from journal_pipeline.accounting.business_day import merged_window_utc
 from journal_pipeline.accounting.day_sales import (
     DatedPayment,
@@ -27,7 +27,6 @@ from journal_pipeline.accounting.day_sales import (
     with_business_dates,
 )
 from journal_pipeline.accounting.documents import PAYMENT_FEE, transaction_no
-from journal_pipeline.accounting.fee_entries import CLEARING_ROLE
 from journal_pipeline.accounting.platform_fees import platform_fees
 from journal_pipeline.accounting.posting_rules import journal_frame as journal_lines_frame
 from journal_pipeline.accounting.posting_rules import (
@@ -118,7 +117,7 @@ def document_numbers(
 
 def build_payment_fees(
     store: StagingStore, config: MerchantConfig, day: date, now: datetime | None = None
-) -> mdr.PaymentEntries:
+) -> fee_entries.PaymentEntries:
     """The fee and gift-card entries of ``day``'s successful sale payments, and of what a fee
     posted became since (`fee_changes`); once the day is final (`summary_day.is_final`), for a
     fee of the day's net takings (``fee_basis: day``), the entries of what each outlet's and
@@ -141,7 +140,7 @@ def build_payment_fees(
 
 def entries_of_orders(
     raw: list[dict[str, Any]], config: MerchantConfig, day: date
-) -> mdr.PaymentEntries:
+) -> fee_entries.PaymentEntries:
     """The fee and gift-card entries of ``day``'s payments from the raw orders that can hold
     them (`orders_of_day`), each payment's own (a day's fee beyond them: `build_payment_fees`)."""
     every = day_payments(raw, config)
@@ -168,9 +167,9 @@ def waiting_for_summary(
     store: StagingStore,
     config: MerchantConfig,
     day: date,
-    entries: mdr.PaymentEntries,
+    entries: fee_entries.PaymentEntries,
     now: datetime | None = None,
-) -> tuple[mdr.PaymentEntries, int]:
+) -> tuple[fee_entries.PaymentEntries, int]:
     """The entries to queue now, and how many wait: while a day posted as daily summaries is
     not over (`summary_day.is_final`), its summarised outlets' entries wait with the summary
     they go against, so the clearing account never carries a fee before the takings it is
@@ -180,15 +179,17 @@ def waiting_for_summary(
     per_order = summary_members.per_order_outlets(store.engine, day)
     queued = [d for d in entries.documents if d.outlet_code in per_order]
     waiting = len(entries.documents) - len(queued)
-    return mdr.PaymentEntries(lines=entries.lines, documents=queued, holds=entries.holds), waiting
+    return fee_entries.PaymentEntries(
+        lines=entries.lines, documents=queued, holds=entries.holds
+    ), waiting
 
 
-def journal_frame(entries: mdr.PaymentEntries) -> pd.DataFrame:
+def journal_frame(entries: fee_entries.PaymentEntries) -> pd.DataFrame:
     return journal_lines_frame(entries.lines)
 
 
 def record_payment_fees(
-    store: StagingStore, outbox: Outbox, day: date, entries: mdr.PaymentEntries
+    store: StagingStore, outbox: Outbox, day: date, entries: fee_entries.PaymentEntries
 ) -> dict[str, int]:
     """Replace the day's fee and gift-card entries and queue their journal entries and holds
     (the day's sales, stock and cash counts are left alone). An entry already in Jurnal keeps
@@ -202,15 +203,15 @@ def record_payment_fees(
 def posted_entries(store: StagingStore, day: date) -> tuple[set[str], list[dict[str, Any]]]:
     """The source ids of ``day``'s fee and gift-card entries in Jurnal, and their canonical
     lines as recorded when they were posted."""
-    return posted_lines(store, day, PAYMENT_FEE, mdr.entry_of_document)
+    return posted_lines(store, day, PAYMENT_FEE, fee_entries.entry_of_document)
 
 
 def keep_posted(
     store: StagingStore,
     day: date,
-    entries: mdr.PaymentEntries,
+    entries: fee_entries.PaymentEntries,
     read: tuple[set[str], list[dict[str, Any]]] | None = None,
-) -> mdr.PaymentEntries:
+) -> fee_entries.PaymentEntries:
     """The build with each entry of ``day`` already posted as it was recorded: its canonical
     lines as written then (posted documents are never edited, and the canonical journal must
     stay what Jurnal holds), its document and any hold on it left out of the new build.
@@ -219,7 +220,7 @@ def keep_posted(
     if not posted:
         return entries
     kept = {str(line["entry_id"]) for line in recorded}
-    return mdr.PaymentEntries(
+    return fee_entries.PaymentEntries(
         lines=[*(ln for ln in entries.lines if ln["entry_id"] not in kept), *recorded],
         documents=[d for d in entries.documents if d.source_id not in posted],
         holds=[h for h in entries.holds if h.source_id not in posted],
@@ -233,15 +234,15 @@ def post_payment_fees(outbox: Outbox, day: date, client: JurnalWriter) -> PostRe
     return result
 
 
-def fee_totals(entries: mdr.PaymentEntries) -> dict[str, int]:
+def fee_totals(entries: fee_entries.PaymentEntries) -> dict[str, int]:
     """Rupiah booked per kind of entry (``mdr``, ``gift_card``, ``mdr_day``: negative when the
     day's fee gives back), from the canonical lines."""
     totals: dict[str, int] = {}
     for line in entries.lines:
-        kind = str(line["entry_id"]).removeprefix(mdr.ENTRY_PREFIX).split(":", 1)[0]
-        if kind == mdr.ENTRY_KINDS[mdr.DAY_FEE]:
+        kind = str(line["entry_id"]).removeprefix(fee_entries.ENTRY_PREFIX).split(":", 1)[0]
+        if kind == fee_entries.ENTRY_KINDS[fee_entries.DAY_FEE]:
             amount = int(line["debit"]) - int(line["credit"])
-            if str(line["account_role"]).startswith(CLEARING_ROLE):
+            if str(line["account_role"]).startswith(fee_entries.CLEARING_ROLE):
                 continue  # the fee side carries its sign
         else:
             amount = int(line["debit"])

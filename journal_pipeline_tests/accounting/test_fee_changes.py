@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from journal_pipeline.accounting import mdr
+from journal_pipeline.accounting import fee_entries, mdr
 from journal_pipeline.accounting.day_sales import dated_payments, with_business_dates
 from journal_pipeline.accounting.fee_changes import with_fee_changes
 from journal_pipeline.accounting.platform_fees import platform_fees
@@ -23,7 +23,7 @@ def _qris(fee: int) -> dict:
     return paid_order(1, [("sale", "QRIS", "iseller_pay", 100_000, reported)])
 
 
-def _entries(order: dict, config: MerchantConfig = CONFIG) -> mdr.PaymentEntries:
+def _entries(order: dict, config: MerchantConfig = CONFIG) -> fee_entries.PaymentEntries:
     frames = order_frames([order])
     rows = dated_payments(frames, with_business_dates(frames.orders, config), config)
     numbered = [(p, "ISL/JKT-000001") for p in rows.itertuples(index=False)]
@@ -32,13 +32,13 @@ def _entries(order: dict, config: MerchantConfig = CONFIG) -> mdr.PaymentEntries
     return mdr.payment_entries(numbered, reported, config, DAY, platform)
 
 
-def _changed(order: dict, posted, config: MerchantConfig = CONFIG) -> mdr.PaymentEntries:
+def _changed(order: dict, posted, config: MerchantConfig = CONFIG) -> fee_entries.PaymentEntries:
     """The order's fee entries built now, with a further one for what changed since ``posted``."""
     reported = mdr.reported_fees([order], platform_fees([order]))
     return with_fee_changes(_entries(order, config), posted, set(reported), config, DAY)
 
 
-def _further(entries: mdr.PaymentEntries) -> list[tuple[str, str, list]]:
+def _further(entries: fee_entries.PaymentEntries) -> list[tuple[str, str, list]]:
     return [
         (
             d.custom_id,

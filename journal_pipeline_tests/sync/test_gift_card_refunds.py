@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from journal_pipeline.accounting import mdr, posting_rules
+from journal_pipeline.accounting import fee_entries, posting_rules
 from journal_pipeline.accounting.refunds import corrections_of_day
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
@@ -58,7 +58,7 @@ def _money_back(order: dict, kind: str, at: str, amount: int) -> dict:
     return order
 
 
-def _payment_entries(orders: list[dict], day: date) -> mdr.PaymentEntries:
+def _payment_entries(orders: list[dict], day: date) -> fee_entries.PaymentEntries:
     """What the fee build makes of ``day`` from these staged orders."""
     return entries_of_orders(orders, CONFIG, day)
 
