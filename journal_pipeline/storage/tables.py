@@ -100,7 +100,8 @@ journal_lines = Table(
     # first open day but belongs to the build of the day it happened (null: its own date)
     Column("built_for", Date),
     Index("ix_journal_lines_date", "business_date"),
-    Index("ix_journal_lines_built_for", "built_for"),
+    # a day's lines by entry id (migration 0014); by built_for alone too
+    Index("ix_journal_lines_built_for_entry", "built_for", "entry_id"),
 )
 
 # Every document we intend to post to Jurnal, keyed deterministically. Status:
@@ -132,6 +133,8 @@ outbox = Table(
     Column("posted_at", DateTime(timezone=True)),
     Index("ix_outbox_date_status", "business_date", "status"),
     Index("ix_outbox_transaction_no", "transaction_no"),
+    Index("ix_outbox_source_id", "source_id"),  # is this order posted, and when (0014)
+    Index("ix_outbox_type_status", "doc_type", "status"),  # every posted payout, … (0014)
 )
 
 # Daily-summary mode: the summary invoice that carries each order (migration 0010). A later
@@ -148,6 +151,7 @@ summary_members = Table(
     Column("line_map", Text),  # per line of that invoice: [k, i], line i of summary invoice k
     Index("ix_summary_members_key", "summary_key"),
     Index("ix_summary_members_order_no", "order_invoice_no"),
+    Index("ix_summary_members_date", "business_date"),  # a day's members (0014)
 )
 
 # Append-only log of every attempt and every state change (what the failed-records sensor reads).

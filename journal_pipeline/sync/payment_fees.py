@@ -124,26 +124,31 @@ def build_payment_fees(
     method's day's fee is beyond its payments' (against the entries already posted, as
     posted: a later change is a further entry)."""
     raw = orders_of_day(store, config, day)
-    entries = entries_of_orders(raw, config, day)
+    every = day_payments(raw, config)  # read once: the day's fee below needs them too
+    entries = entries_of_orders(raw, config, day, every)
     reported = mdr.reported_fees(raw)
     # a fee iSeller reports anew after its entry was posted: a further entry of the difference
     posted = posted_entries(store, day)
     entries = fee_changes.with_fee_changes(entries, posted[1], set(reported), config, day)
     if not is_final(config, day, now):
         return entries
-    every = list(day_payments(raw, config).itertuples(index=False))
-    fees = day_fees.day_fees(every, reported, config, day)
+    rows = list(every.itertuples(index=False))
+    fees = day_fees.day_fees(rows, reported, config, day)
     if not fees:
         return entries
     return day_fees.with_day_fees(keep_posted(store, day, entries, posted), fees, config, day)
 
 
 def entries_of_orders(
-    raw: list[dict[str, Any]], config: MerchantConfig, day: date
+    raw: list[dict[str, Any]],
+    config: MerchantConfig,
+    day: date,
+    every: pd.DataFrame | None = None,
 ) -> fee_entries.PaymentEntries:
     """The fee and gift-card entries of ``day``'s payments from the raw orders that can hold
-    them (`orders_of_day`), each payment's own (a day's fee beyond them: `build_payment_fees`)."""
-    every = day_payments(raw, config)
+    them (`orders_of_day`), each payment's own (a day's fee beyond them: `build_payment_fees`).
+    ``every``: `day_payments` of ``raw``, when the caller has them already."""
+    every = day_payments(raw, config) if every is None else every
     chosen = fee_payments(every, day, config)
     platform = platform_fees(raw)
     reported = mdr.reported_fees(raw, platform)

@@ -50,6 +50,8 @@ SALE_ENTRIES = ("sale:", "payment:")  # entries that book a payment into its cle
 PAID = ("matched", "short", "over")
 NEIGHBOUR_SLACK_DAYS = 7  # a weekend and the longest run of bank holidays (Lebaran)
 
+_CHUNK = 500  # numbers per look-up
+
 
 class JurnalReader(Protocol):
     def list_accounts(self) -> list[dict[str, Any]]: ...
@@ -103,24 +105,41 @@ def read_jurnal_lines(
 ) -> list[StatementLine]:
     """Money into each settlement bank account in Jurnal (J-44) that the pipeline did not post."""
     ids = {a.get("name"): a.get("id") for a in client.list_accounts()}
-    own = _own_numbers(store)
-    lines: list[StatementLine] = []
-    for account in bank_accounts(config):
-        if ids.get(account) is None:
-            continue
-        answer = client.get(
-            f"accounts/{ids[account]}/bank_statements",
-            # the format this endpoint defines (unlike the reports' dd/mm/yyyy)
-            {"start_date": start.isoformat(), "end_date": end.isoformat()},
+    answers = [
+        (
+            account,
+            client.get(
+                f"accounts/{ids[account]}/bank_statements",
+                # the format this endpoint defines (unlike the reports' dd/mm/yyyy)
+                {"start_date": start.isoformat(), "end_date": end.isoformat()},
+            ),
         )
-        lines += jurnal_money_in(answer, account, own)
-    return lines
+        for account in bank_accounts(config)
+        if ids.get(account) is not None
+    ]
+    numbers = {
+        str(row.get("transaction_no") or "")
+        for _, answer in answers
+        for row in answer.get("bank_statements") or []
+    }
+    own = _own_numbers(store, numbers)
+    return [line for account, answer in answers for line in jurnal_money_in(answer, account, own)]
 
 
-def _own_numbers(store: StagingStore) -> set[str]:
-    t = tables.outbox
+def _own_numbers(store: StagingStore, numbers: set[str]) -> set[str]:
+    """Those of ``numbers`` that are of documents the pipeline posted (or queued), looked up
+    by number: the outbox of every day kept is not read."""
+    t, wanted = tables.outbox, sorted(n for n in numbers if n)
     with store.engine.connect() as conn:
-        return {n for n in conn.execute(sa.select(t.c.transaction_no).distinct()).scalars() if n}
+        return {
+            n
+            for start in range(0, len(wanted), _CHUNK)
+            for n in conn.execute(
+                sa.select(t.c.transaction_no)
+                .where(t.c.transaction_no.in_(wanted[start : start + _CHUNK]))
+                .distinct()
+            ).scalars()
+        }
 
 
 def reconcile_day(
