@@ -186,13 +186,14 @@ class StagingStore:
         """(order_id, outlet_code, closed_at UTC) of completed orders fetched since ``since``
         that no journal build has seen: no document, hold or withdrawal in the outbox."""
         t, o = tables.iseller_orders, tables.outbox
-        seen = sa.select(o.c.source_id).where(o.c.doc_type == "sales_invoice")
+        # each order looked up by its id: not the list of every invoice ever queued
+        seen = sa.exists().where(o.c.source_id == t.c.order_id, o.c.doc_type == "sales_invoice")
         query = (
             sa.select(t.c.order_id, t.c.outlet_code, t.c.closed_at)
             .where(t.c.status == "completed")
             .where(t.c.fetched_at >= self._time(since))
             .where(t.c.closed_at.is_not(None))
-            .where(t.c.order_id.not_in(seen))
+            .where(~seen)
         )
         with self.engine.connect() as conn:
             return [(r.order_id, r.outlet_code, as_utc(r.closed_at)) for r in conn.execute(query)]

@@ -41,6 +41,7 @@ iseller_orders = Table(
     Column("posted_raw", Text),
     Index("ix_iseller_orders_closed_at", "closed_at"),
     Index("ix_iseller_orders_modified_at", "modified_at"),
+    Index("ix_iseller_orders_fetched_at", "fetched_at"),  # what came since (0014)
 )
 
 # One row per ``refunded_orders[]`` entry (what a refund gave back, I-33), raw JSON kept. Keyed by

@@ -3,17 +3,19 @@ with the orders kept (a year of a busy merchant is millions of outbox rows and j
 so an hourly run costs what its day holds, not what the history holds.
 
 The day runs through Dagster on both sandboxes twice (the second rebuilds against what the
-first posted); every SELECT it sent to staging is then explained by SQLite."""
+first posted), then every sensor and schedule looks once; every SELECT they sent to staging is
+then explained by SQLite."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -67,7 +69,9 @@ def staged_selects(tmp_path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
         event.remove(Engine, "before_cursor_execute", capture)
 
 
-def test_a_days_runs_read_no_growing_table_whole(iseller_sandbox, jurnal_sandbox, staged_selects):
+def test_a_days_runs_and_the_sensors_read_no_growing_table_whole(
+    iseller_sandbox, jurnal_sandbox, staged_selects
+):
     path, selects = staged_selects
     resources = {
         "staging": StagingResource(url=f"sqlite:///{path}"),
@@ -83,10 +87,15 @@ def test_a_days_runs_read_no_growing_table_whole(iseller_sandbox, jurnal_sandbox
             client_secret=jurnal_sandbox.env["JURNAL_CLIENT_SECRET"],
         ),
     }
-    job = build_definitions(CONFIG, resources).resolve_job_def(SYNC_JOB)
-    for _ in range(2):  # every asset and check of the hourly job
-        result = job.execute_in_process(partition_key=DAY.isoformat(), raise_on_error=False)
-        assert result.success
+    defs = build_definitions(CONFIG, resources)
+    job = defs.resolve_job_def(SYNC_JOB)
+    with dg.DagsterInstance.ephemeral() as instance:
+        for _ in range(2):  # every asset and check of the hourly job
+            result = job.execute_in_process(
+                partition_key=DAY.isoformat(), instance=instance, raise_on_error=False
+            )
+            assert result.success
+        _evaluate_sensors_and_schedules(defs, instance, resources)
     assert any("FROM outbox" in s for s in selects)  # the run did read staging
 
     scans: list[str] = []
@@ -97,3 +106,23 @@ def test_a_days_runs_read_no_growing_table_whole(iseller_sandbox, jurnal_sandbox
             if whole:
                 scans.append(f"{', '.join(whole)}: {' '.join(statement.split())[:300]}")
     assert not scans, "\n".join(scans)
+
+
+def _evaluate_sensors_and_schedules(
+    defs: dg.Definitions, instance: dg.DagsterInstance, resources: dict[str, Any]
+) -> None:
+    """One tick of every sensor (but those that watch runs) and schedule: they look every
+    half minute or hour for as long as the pipeline runs."""
+    for sensor in defs.sensors:
+        if isinstance(sensor, dg.RunStatusSensorDefinition):
+            continue
+        with dg.build_sensor_context(
+            instance=instance, definitions=defs, resources=resources
+        ) as context:
+            sensor(context)
+    for schedule in defs.schedules:
+        moment = datetime.combine(DAY, datetime.min.time(), tzinfo=UTC).replace(hour=6)
+        with dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=moment, resources=resources
+        ) as context:
+            schedule(context)
