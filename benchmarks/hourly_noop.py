@@ -37,6 +37,10 @@ instead of running.
   no-op run, by method and path (numbers in paths folded to ``{n}``);
 - ``noop_steps``: seconds per step (one per asset) of that no-op run, from its
   STEP_SUCCESS events; ``noop_ok``: every timed no-op run succeeded;
+- ``noop_rebuilt``: how many timed no-op runs built the day's journal again, and
+  ``noop_orders_changed``: per timed run, the orders it found new or changed in iSeller (the
+  emulator's clock runs ``time_scale`` times the wall's, so during a long run the day's
+  refunds and late payments arrive: such a run is a rebuild, not a no-op);
 - ``tick``: the same spread for the hourly tick with nothing new (the schedule evaluated,
   its look included, after one warm-up tick); ``tick_ratio_median``: its median over the
   trivial run's (target ≤ 2; ``ratio_median`` stays the forced run's); ``tick_skipped``:
@@ -44,7 +48,8 @@ instead of running.
   ``tick_requests``: ``{"iseller": n, "jurnal": n, "iseller_by_path": {...}}``, the
   requests of one tick;
 - ``sizes``: one entry per requested size, each ``{"orders_requested", "orders_per_outlet",
-  "orders", "first_sync_seconds", "noop_seconds" (median of `repeats`),
+  "orders", "first_sync_seconds", "noop_seconds" (median of `repeats`), "noop_rebuilt",
+  "noop_orders_changed",
   "noop_requests": {"jurnal", "iseller"}}``: a size is the day's orders over all outlets,
   spread evenly (the sandbox draws each outlet's count ±20% around that mean).
 """
@@ -271,6 +276,21 @@ def step_seconds(result: dg.ExecuteInProcessResult) -> dict[str, float]:
     }
 
 
+def rebuilt(result: dg.ExecuteInProcessResult) -> bool:
+    """Whether the run built the day's journal again (its inputs had changed)."""
+    materialized = result.asset_materializations_for_node("journal_entries")
+    return bool(materialized) and bool(materialized[0].metadata["rebuilt"].value)
+
+
+def orders_changed(result: dg.ExecuteInProcessResult) -> int:
+    """Orders the run found new or changed in iSeller (`iseller_orders` metadata)."""
+    materialized = result.asset_materializations_for_node("iseller_orders")
+    if not materialized:
+        return 0
+    metadata = materialized[0].metadata
+    return sum(int(metadata[k].value) for k in ("inserted", "updated") if k in metadata)
+
+
 def completed_orders(result: dg.ExecuteInProcessResult) -> int:
     materialized = result.asset_materializations_for_node("journal_entries")
     return int(materialized[0].metadata["orders_completed"].value) if materialized else 0
@@ -313,6 +333,10 @@ def measure_merchant(
                 "iseller_by_path": iseller,
             },
             "noop_steps": step_seconds(counted),
+            # the emulator's clock runs `time_scale` times the wall's: during a long run the
+            # day's refunds and late payments may arrive, and the next run builds again
+            "noop_rebuilt": sum(rebuilt(r) for r in results),
+            "noop_orders_changed": [orders_changed(r) for r in results],
         }
         if trivial:
             job = trivial_job()
@@ -392,6 +416,8 @@ def measure_hourly_noop(
                 "orders": measured["orders"],
                 "first_sync_seconds": measured["first_sync_seconds"],
                 "noop_seconds": measured["noop"]["median"],
+                "noop_rebuilt": measured["noop_rebuilt"],
+                "noop_orders_changed": measured["noop_orders_changed"],
                 "noop_requests": {
                     "jurnal": measured["noop_requests"]["jurnal"],
                     "iseller": measured["noop_requests"]["iseller"],
