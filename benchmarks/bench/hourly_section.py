@@ -215,7 +215,7 @@ def _figures(
             ),
             figure(
                 f"day of {n:,} orders: no-op run",
-                [size.get("noop_seconds")],
+                spread_values(size["noop"]) if size.get("noop") else [size.get("noop_seconds")],
                 command=cmd,
                 unit="s",
                 mode=mode,
