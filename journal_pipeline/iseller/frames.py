@@ -247,9 +247,12 @@ def line_sku(detail: Mapping[str, Any]) -> Any:
     return detail.get("sku")
 
 
-def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
+def order_frames(raw_orders: Iterable[Mapping[str, Any]], *, lines: bool = True) -> OrderFrames:
+    """The orders, lines and payments of ``raw_orders``. ``lines=False``: an empty lines frame
+    and no ``cost_reading``, for readers of orders and payments alone (the fees, the
+    reconciliation, the comparison with iSeller's totals): the lines are most of the work."""
     orders: list[dict[str, Any]] = []
-    lines: list[dict[str, Any]] = []
+    line_rows: list[dict[str, Any]] = []
     payments: list[dict[str, Any]] = []
     for order in raw_orders:
         if is_held(order):  # held at the edge: not an order to read (`validation`)
@@ -271,9 +274,9 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
         row["order_promotions"] = sum(
             _rupiah(p.get("promotion_amount")) for p in get("promotions") or []
         )
-        details = get("order_details") or []
+        details = (get("order_details") or []) if lines else []
         costs = [_line_costs(detail) for detail in details]
-        row["cost_reading"] = reading = _cost_reading(order, costs)
+        row["cost_reading"] = reading = _cost_reading(order, costs) if lines else None
         read_as = "total" if reading == "total" else "unit"
         orders.append(row)
         for index, (detail, cost) in enumerate(zip(details, costs, strict=True)):
@@ -291,7 +294,7 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
             line["taxable"] = bool(line_get("taxable", True))
             line["cost"] = cost[read_as, False]
             line["stock_cost"] = cost[read_as, True]
-            lines.append(line)
+            line_rows.append(line)
         for payment in get("transactions") or []:
             pay = {c: payment.get(c) for c in _PAYMENT_AS_IS}
             pay["order_id"] = order_id
@@ -301,7 +304,7 @@ def order_frames(raw_orders: Iterable[Mapping[str, Any]]) -> OrderFrames:
         payments.extend(implied_voids(order))
     return OrderFrames(
         _frame(orders, ORDER_COLUMNS, ORDER_MONEY),
-        _frame(lines, LINE_COLUMNS, (*LINE_MONEY, "cost", "stock_cost", "line_no")),
+        _frame(line_rows, LINE_COLUMNS, (*LINE_MONEY, "cost", "stock_cost", "line_no")),
         _frame(payments, PAYMENT_COLUMNS, ("amount",)),
     )
 

@@ -131,8 +131,8 @@ class DayCompleteness:
 
 @dataclass(frozen=True)
 class StagedDay:
-    """The staged orders any reading of the day's windows may need, read once: as frames, and
-    those held at the edge (`_held`)."""
+    """The staged orders any reading of the day's windows may need, read once: as frames (their
+    orders and payments; no lines), and those held at the edge (`_held`)."""
 
     frames: OrderFrames
     held: dict[str, list[str]]
@@ -144,7 +144,7 @@ def staged_day(store: StagingStore, config: MerchantConfig, day: date) -> Staged
     14 hours)."""
     start, end = merged_window_utc(day, config.zones())
     raw = store.orders_touching(start - timedelta(days=1), end + timedelta(days=1))
-    return StagedDay(order_frames(raw), _held(raw))
+    return StagedDay(order_frames(raw, lines=False), _held(raw))
 
 
 def whole_hours(moment: datetime, zone: str) -> int:

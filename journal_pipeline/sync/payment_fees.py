@@ -73,7 +73,7 @@ def _with_new_payments(booked: Mapping[str, Any], current: Mapping[str, Any]) ->
 
 def day_payments(raw_orders: list[dict[str, Any]], config: MerchantConfig) -> pd.DataFrame:
     """Every payment of the orders, dated at its outlet (`dated_payments`)."""
-    frames = order_frames(raw_orders)
+    frames = order_frames(raw_orders, lines=False)  # payments and their orders alone
     return dated_payments(frames, with_business_dates(frames.orders, config), config)
 
 

@@ -80,7 +80,8 @@ def day_expected(store: StagingStore, config: MerchantConfig, day: date) -> list
 
 def _expected_of(raw: list[Any], config: MerchantConfig, day: date) -> list[Expected]:
     # the settlement rules of the day (`mapping_history`): its bank account, lag and MDR
-    return expected_settlements(order_frames(raw), config.on(day), day, reported_fees(raw))
+    frames = order_frames(raw, lines=False)  # the takings: payments and their orders alone
+    return expected_settlements(frames, config.on(day), day, reported_fees(raw))
 
 
 def _touching(store: StagingStore, config: MerchantConfig, day: date) -> list[dict[str, Any]]:
