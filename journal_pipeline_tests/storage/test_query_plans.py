@@ -22,14 +22,9 @@ from sqlalchemy.engine import Engine
 
 from journal_pipeline.config import load_config
 from journal_pipeline.definitions import SYNC_JOB, build_definitions
-from journal_pipeline.defs.resources import (
-    ISellerResource,
-    JurnalResource,
-    MerchantConfigResource,
-    StagingResource,
-)
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline_tests.sandbox_resources import sandbox_resources
 from journal_sandbox.defaults import DEMO_CONFIG
 
 DAY = date(2026, 11, 19)  # a whole day before the iSeller sandbox's clock
@@ -73,20 +68,9 @@ def test_a_days_runs_and_the_sensors_read_no_growing_table_whole(
     iseller_sandbox, jurnal_sandbox, staged_selects
 ):
     path, selects = staged_selects
-    resources = {
-        "staging": StagingResource(url=f"sqlite:///{path}"),
-        "merchant": MerchantConfigResource(path=str(DEMO_CONFIG)),
-        "iseller": ISellerResource(
-            token_url=iseller_sandbox.env["ISELLER_TOKEN_URL"],
-            client_id=iseller_sandbox.env["ISELLER_CLIENT_ID"],
-            client_secret=iseller_sandbox.env["ISELLER_CLIENT_SECRET"],
-        ),
-        "jurnal": JurnalResource(
-            base_url=jurnal_sandbox.env["JURNAL_BASE_URL"],
-            client_id=jurnal_sandbox.env["JURNAL_CLIENT_ID"],
-            client_secret=jurnal_sandbox.env["JURNAL_CLIENT_SECRET"],
-        ),
-    }
+    resources = sandbox_resources(
+        f"sqlite:///{path}", DEMO_CONFIG, iseller_sandbox.env, jurnal_sandbox.env
+    )
     defs = build_definitions(CONFIG, resources)
     job = defs.resolve_job_def(SYNC_JOB)
     with dg.DagsterInstance.ephemeral() as instance:
