@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -38,6 +38,7 @@ from journal_pipeline.iseller.validation import (
 )
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import revisions, summary_members
+from journal_pipeline.sync.day_orders import orders_of_day
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline.sync.ports import OrderSource
 from journal_pipeline.sync.revision_money import money_of_revised_orders
@@ -153,14 +154,7 @@ def build_journal(
 ) -> DayJournal:
     """Journal lines and documents for ``day`` from the staged orders; in daily-summary mode
     the summarised outlets' sales documents are folded into summaries (`summary_day.py`)."""
-    start, end = merged_window_utc(day, config.zones())
-    raw = store.orders_touching(start, end)
-    # an order refunded on the day but changed again later is found by its refund
-    seen = {str(order["order_id"]) for order in raw}
-    margin = timedelta(days=1)
-    refunded = [i for i in store.refunded_order_ids(start - margin, end + margin) if i not in seen]
-    raw = [*raw, *store.orders_by_id(refunded)]
-    raw = [*raw, *revisions.orders_booked_on(store, day, {str(o["order_id"]) for o in raw})]
+    raw = orders_of_day(store, config, day)
     edge = edge_holds([o for o in raw if is_held(o)], config, day)
     raw = [o for o in raw if not is_held(o)]
     # changes after posting are corrected on the day of the change; a revised order's own

@@ -13,13 +13,12 @@ order is read as it was first booked, plus any payment it gained since.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 
 from journal_pipeline.accounting import day_fees, fee_changes, fee_entries, mdr, payments
-from journal_pipeline.accounting.business_day import merged_window_utc
 from journal_pipeline.accounting.day_sales import (
     DatedPayment,
     dated_payments,
@@ -36,7 +35,7 @@ from journal_pipeline.accounting.refunds import refund_entry_number
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage.store import StagingStore
-from journal_pipeline.sync import revisions, summary_members
+from journal_pipeline.sync import day_orders, revisions, summary_members
 from journal_pipeline.sync.outbox import Outbox, PostResult
 from journal_pipeline.sync.ports import JurnalWriter
 from journal_pipeline.sync.posted_lines import posted_lines
@@ -45,17 +44,13 @@ from journal_pipeline.sync.summary_day import is_final
 JOURNAL_PART = "payment_fees"
 
 
-def orders_of_day(store: StagingStore, config: MerchantConfig, day: date) -> list[dict[str, Any]]:
+def orders_as_booked(
+    store: StagingStore, config: MerchantConfig, day: date
+) -> list[dict[str, Any]]:
     """The staged orders that can hold a payment of ``day`` (what the sales build reads: closed
     or changed on the day, refunded around it, booked on it), each as first booked with the
     payments it gained since."""
-    start, end = merged_window_utc(day, config.zones())
-    raw = store.orders_touching(start, end)
-    seen = {str(order["order_id"]) for order in raw}
-    margin = timedelta(days=1)
-    refunded = [i for i in store.refunded_order_ids(start - margin, end + margin) if i not in seen]
-    raw = [*raw, *store.orders_by_id(refunded)]
-    raw = [*raw, *revisions.orders_booked_on(store, day, {str(o["order_id"]) for o in raw})]
+    raw = day_orders.orders_of_day(store, config, day)
     booked = revisions.as_booked(store, raw)
     return [_with_new_payments(first, now) for first, now in zip(booked, raw, strict=True)]
 
@@ -123,7 +118,7 @@ def build_payment_fees(
     fee of the day's net takings (``fee_basis: day``), the entries of what each outlet's and
     method's day's fee is beyond its payments' (against the entries already posted, as
     posted: a later change is a further entry)."""
-    raw = orders_of_day(store, config, day)
+    raw = orders_as_booked(store, config, day)
     every = day_payments(raw, config)  # read once: the day's fee below needs them too
     entries = entries_of_orders(raw, config, day, every)
     reported = mdr.reported_fees(raw)
@@ -146,7 +141,7 @@ def entries_of_orders(
     every: pd.DataFrame | None = None,
 ) -> fee_entries.PaymentEntries:
     """The fee and gift-card entries of ``day``'s payments from the raw orders that can hold
-    them (`orders_of_day`), each payment's own (a day's fee beyond them: `build_payment_fees`).
+    them (`orders_as_booked`), each payment's own (a day's fee beyond them: `build_payment_fees`).
     ``every``: `day_payments` of ``raw``, when the caller has them already."""
     every = day_payments(raw, config) if every is None else every
     chosen = fee_payments(every, day, config)

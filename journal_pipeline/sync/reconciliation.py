@@ -12,7 +12,6 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from journal_pipeline.accounting.business_day import merged_window_utc
 from journal_pipeline.accounting.documents import split_revision
 from journal_pipeline.accounting.mdr import reported_fees
 from journal_pipeline.accounting.multi_day_settlements import Neighbour
@@ -45,6 +44,7 @@ from journal_pipeline.storage.reconciliation import (
 )
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import revisions
+from journal_pipeline.sync.day_orders import orders_of_day
 
 SALE_ENTRIES = ("sale:", "payment:")  # entries that book a payment into its clearing account
 PAID = ("matched", "short", "over")
@@ -75,26 +75,13 @@ reported_mdr = reported_fees
 
 def day_expected(store: StagingStore, config: MerchantConfig, day: date) -> list[Expected]:
     """The expected settlements of ``day`` from the staged orders touching it."""
-    return _expected_of(_touching(store, config, day), config, day)
+    return _expected_of(orders_of_day(store, config, day), config, day)
 
 
 def _expected_of(raw: list[Any], config: MerchantConfig, day: date) -> list[Expected]:
     # the settlement rules of the day (`mapping_history`): its bank account, lag and MDR
     frames = order_frames(raw, lines=False)  # the takings: payments and their orders alone
     return expected_settlements(frames, config.on(day), day, reported_fees(raw))
-
-
-def _touching(store: StagingStore, config: MerchantConfig, day: date) -> list[dict[str, Any]]:
-    """The staged orders the day's takings, refunds and voids are in, found as the journal
-    build finds them (`sync.day.build_journal`): closed or last modified on the day, refunded
-    on it (an order changed again later is no longer found by its dates), or booked on it."""
-    start, end = merged_window_utc(day, config.zones())
-    raw = store.orders_touching(start, end)
-    seen = {str(order["order_id"]) for order in raw}
-    margin = timedelta(days=1)
-    refunded = [i for i in store.refunded_order_ids(start - margin, end + margin) if i not in seen]
-    raw = [*raw, *store.orders_by_id(refunded)]
-    return [*raw, *revisions.orders_booked_on(store, day, {str(o["order_id"]) for o in raw})]
 
 
 def bank_accounts(config: MerchantConfig) -> list[str]:
@@ -156,7 +143,7 @@ def reconcile_day(
     ``jurnal_lines``), stage the rows and write the CSV file. When the day's rows took parts
     of a line that other days' open rows share (one transfer for several days), those days
     are reconciled again (once) so that the line is read whole at once."""
-    raw = _touching(store, config, day)
+    raw = orders_of_day(store, config, day)
     expected = _expected_of(raw, config, day)
     window = timedelta(days=config.reconciliation.match_window_days)
     lines = statement_lines(store, day - window, max(as_of, day) + window)
@@ -255,7 +242,7 @@ def day_takings(
     day (``raw``, giving ``expected``) as they are now, or, when an order of the day changed
     after it was posted, as posted (the journal keeps what was posted; the change is a
     correction)."""
-    raw = _touching(store, config, day) if raw is None else raw
+    raw = orders_of_day(store, config, day) if raw is None else raw
     # an order whose date or outlet changed after posting is no longer found by its dates
     moved = revisions.orders_booked_on(store, day, {str(o["order_id"]) for o in raw})
     booked = revisions.as_booked(store, [*raw, *moved])
