@@ -1052,13 +1052,14 @@ class ISellerSandbox:
         dialect states it (`dialect_money.state_money`), as GetOrders serves them. Summing a
         busy day's orders again takes a quarter of a second; an answer is kept for as long as
         no order is written (the stored orders' version: this connection's changes and other
-        connections' commits)."""
+        connections' commits) and the dialect stays."""
         self.materialized()
-        key = (tuple(sorted(params.items())), self._orders_version())
+        # the dialect too: it can be switched while the sandbox serves (the dialect tests do)
+        key = (tuple(sorted(params.items())), self.dialect, self._orders_version())
         kept = self._summaries.get(key)
         if kept is None:
             kept = self._order_summary(params)
-            if self._orders_version() == key[1]:  # else written meanwhile: not kept
+            if self._orders_version() == key[-1]:  # else written meanwhile: not kept
                 if len(self._summaries) >= 32:
                     self._summaries.clear()
                 self._summaries[key] = kept
