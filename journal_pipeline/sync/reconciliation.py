@@ -239,14 +239,13 @@ def day_takings(
     expected: list[Expected] | None = None,
 ) -> list[Expected]:
     """The day's takings as its journal booked them: those of the staged orders touching the
-    day (``raw``, giving ``expected``) as they are now, or, when an order of the day changed
-    after it was posted, as posted (the journal keeps what was posted; the change is a
-    correction)."""
+    day (``raw``: `orders_of_day`, giving ``expected``) as they are now, or, when an order of
+    the day changed after it was posted, as posted (the journal keeps what was posted; the
+    change is a correction). ``raw`` holds the orders booked on the day whose date or outlet
+    changed since, which their dates no longer find."""
     raw = orders_of_day(store, config, day) if raw is None else raw
-    # an order whose date or outlet changed after posting is no longer found by its dates
-    moved = revisions.orders_booked_on(store, day, {str(o["order_id"]) for o in raw})
-    booked = revisions.as_booked(store, [*raw, *moved])
-    unchanged = not moved and all(first is now for first, now in zip(booked, raw, strict=True))
+    booked = revisions.as_booked(store, raw)
+    unchanged = all(first is now for first, now in zip(booked, raw, strict=True))
     if unchanged and expected is not None:
         return expected
     return _expected_of(booked, config, day)
