@@ -424,7 +424,6 @@ class ISellerSandbox:
         self._fault_bodies: dict[str, Any] = {}
         self.tamper = OrderTamper()
         self._lock = threading.RLock()
-        self._summaries: dict[tuple[Any, ...], dict[str, Any]] = {}  # `_query_order_summary`
         self._base_url: str | None = None
         self._db = sqlite3.connect(
             self.state_dir / STATE_FILE, check_same_thread=False, isolation_level=None
@@ -1049,27 +1048,7 @@ class ISellerSandbox:
 
     def _query_order_summary(self, params: dict[str, str]) -> dict[str, Any]:
         """Completed orders per UTC day of ``order_date`` (I-39), their money summed as the
-        dialect states it (`dialect_money.state_money`), as GetOrders serves them. Summing a
-        busy day's orders again takes a quarter of a second; an answer is kept for as long as
-        no order is written (the stored orders' version: this connection's changes and other
-        connections' commits) and the dialect stays."""
-        self.materialized()
-        # the dialect too: it can be switched while the sandbox serves (the dialect tests do)
-        key = (tuple(sorted(params.items())), self.dialect, self._orders_version())
-        kept = self._summaries.get(key)
-        if kept is None:
-            kept = self._order_summary(params)
-            if self._orders_version() == key[-1]:  # else written meanwhile: not kept
-                if len(self._summaries) >= 32:
-                    self._summaries.clear()
-                self._summaries[key] = kept
-        return copy.deepcopy(kept)
-
-    def _orders_version(self) -> tuple[int, int]:
-        with self._lock:
-            return self._db.total_changes, self._db.execute("PRAGMA data_version").fetchone()[0]
-
-    def _order_summary(self, params: dict[str, str]) -> dict[str, Any]:
+        dialect states it (`dialect_money.state_money`), as GetOrders serves them."""
         from journal_sandbox.dialect_money import state_money
 
         time_zone = _parse_time_zone(params.get("time_zone"))
@@ -1077,6 +1056,7 @@ class ISellerSandbox:
         time_zone = written_offset(self.dialect, time_zone)  # of the labels, from here on
         _summary_paging(params)
         track = "trackinventory" in parse_includes(params.get("includes"))
+        self.materialized()
         rows = self.query_db(
             "SELECT body, refunds FROM orders WHERE json_extract(body, '$.status') = 'completed' "
             + (f"AND {' AND '.join(where)} " if where else "")
