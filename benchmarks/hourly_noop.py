@@ -35,6 +35,9 @@ instead of running.
 - ``noop_requests``: ``{"jurnal": n, "iseller": n, "jurnal_by_path": {...},
   "iseller_by_path": {...}}``, every HTTP request the two emulators answered during one
   no-op run, by method and path (numbers in paths folded to ``{n}``);
+- ``noop_answering_seconds``: ``{"iseller": s, "jurnal": s}``, the seconds each emulator
+  spent answering that run's requests: what the run waited on the remotes (the network
+  aside), the part of its time that is theirs, not the pipeline's;
 - ``noop_steps``: seconds per step (one per asset) of that no-op run, from its
   STEP_SUCCESS events; ``noop_ok``: every timed no-op run succeeded;
 - ``noop_rebuilt``: how many timed no-op runs built the day's journal again, and
@@ -50,8 +53,9 @@ instead of running.
 - ``sizes``: one entry per requested size, each ``{"orders_requested", "orders_per_outlet",
   "orders", "first_sync_seconds", "noop_seconds" (median of `repeats`), "noop" (their
   spread, as ``noop`` above), "noop_rebuilt", "noop_orders_changed",
-  "noop_requests": {"jurnal", "iseller"}}``: a size is the day's orders over all outlets,
-  spread evenly (the sandbox draws each outlet's count ±20% around that mean).
+  "noop_requests": {"jurnal", "iseller"}, "noop_answering_seconds"}``: a size is the
+  day's orders over all outlets, spread evenly (the sandbox draws each outlet's count ±20%
+  around that mean).
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import dagster as dg
 
@@ -242,11 +246,21 @@ def timed(run: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - began, result
 
 
-def repeated(
-    shop: Merchant, action: Callable[[], Any], repeats: int
-) -> tuple[list[float], list[Any], Any, dict[str, int], dict[str, int]]:
+class Counted(NamedTuple):
+    """The timed runs of `repeated`, and the one more whose requests were counted."""
+
+    seconds: list[float]
+    answers: list[Any]
+    counted: Any
+    iseller: dict[str, int]  # requests by path
+    jurnal: dict[str, int]
+    answering: dict[str, float]  # seconds each emulator spent answering them
+
+
+def repeated(shop: Merchant, action: Callable[[], Any], repeats: int) -> Counted:
     """One warm-up of ``action``, ``repeats`` timed ones (seconds, answers), then one more
-    whose HTTP requests are counted: its answer and the iSeller and Jurnal requests by path."""
+    whose HTTP requests are counted: its answer, the iSeller and Jurnal requests by path and
+    the seconds each emulator spent answering them."""
     action()  # warm-up
     seconds, answers = [], []
     for _ in range(repeats):
@@ -256,7 +270,8 @@ def repeated(
     shop.emulators.reset()
     counted = action()
     counts = shop.emulators.counts()
-    return seconds, answers, counted, counts["iseller"], counts["jurnal"]
+    answering = shop.emulators.answering_seconds()
+    return Counted(seconds, answers, counted, counts["iseller"], counts["jurnal"], answering)
 
 
 def spread(seconds: list[float]) -> dict[str, Any]:
@@ -319,7 +334,8 @@ def measure_merchant(
         first_seconds, first = timed(shop.run)
         if not first.success:
             raise RuntimeError(f"the first sync of {shop.day} failed: {failure_of(first)}")
-        noop_seconds, results, counted, iseller, jurnal = repeated(shop, shop.run, repeats)
+        runs = repeated(shop, shop.run, repeats)
+        noop_seconds, results, counted, iseller, jurnal = runs[:5]
         measured: dict[str, Any] = {
             "day": shop.day.isoformat(),
             "orders": completed_orders(first),
@@ -332,6 +348,7 @@ def measure_merchant(
                 "jurnal_by_path": jurnal,
                 "iseller_by_path": iseller,
             },
+            "noop_answering_seconds": runs.answering,
             "noop_steps": step_seconds(counted),
             # the emulator's clock runs `time_scale` times the wall's: during a long run the
             # day's refunds and late payments may arrive, and the next run builds again
@@ -370,7 +387,7 @@ def measure_merchant(
 def measure_tick(shop: Merchant, repeats: int) -> dict[str, Any]:
     """The hourly tick with nothing new: a warm-up tick, `repeats` timed ones, one counted."""
     # the warm-up takes the iSeller token and the page base
-    seconds, answers, counted, iseller, jurnal = repeated(shop, shop.tick, repeats)
+    seconds, answers, counted, iseller, jurnal, _ = repeated(shop, shop.tick, repeats)
     skipped = [a for a in [*answers, counted] if isinstance(a, dg.SkipReason)]
     ran = [a for a in [*answers, counted] if not isinstance(a, dg.SkipReason)]
     return {
@@ -423,6 +440,7 @@ def measure_hourly_noop(
                     "jurnal": measured["noop_requests"]["jurnal"],
                     "iseller": measured["noop_requests"]["iseller"],
                 },
+                "noop_answering_seconds": measured["noop_answering_seconds"],
             }
         )
     return result

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
+from journal_sandbox import order_summary
 from journal_sandbox.demo_merchant import (
     CASH_ROUNDING,
     DATE_FORMAT,
@@ -101,20 +102,6 @@ SUMMARY_GATEWAYS = (
     "points",
     "store_credit",
     "account_balance",
-)
-#: Money fields of a GetOrderSummary item.
-SUMMARY_FIELDS = (
-    "total_order_amount",
-    "total_discount_amount",
-    "total_promotion_amount",
-    "total_additional_order_amount",
-    "total_additional_subtotal_amount",
-    "subtotal",
-    "total_tax_amount",
-    "total_additional_final_amount",
-    "rounding_amount",
-    "total_amount",
-    "total_shipping_amount",
 )
 
 DEFAULT_PAGE_SIZE = 100
@@ -421,6 +408,7 @@ class ISellerSandbox:
             spec = os.environ.get(DIALECT_ENV) if dialect is None else dialect
             dialect = Dialect.from_spec(spec)
         self.dialect = dialect
+        self._summary_parts = order_summary.SummaryParts()  # GetOrderSummary's decoded orders
         self._fault_bodies: dict[str, Any] = {}
         self.tamper = OrderTamper()
         self._lock = threading.RLock()
@@ -1049,8 +1037,6 @@ class ISellerSandbox:
     def _query_order_summary(self, params: dict[str, str]) -> dict[str, Any]:
         """Completed orders per UTC day of ``order_date`` (I-39), their money summed as the
         dialect states it (`dialect_money.state_money`), as GetOrders serves them."""
-        from journal_sandbox.dialect_money import state_money
-
         time_zone = _parse_time_zone(params.get("time_zone"))
         where, args = self._order_summary_where(params, time_zone)
         time_zone = written_offset(self.dialect, time_zone)  # of the labels, from here on
@@ -1058,72 +1044,17 @@ class ISellerSandbox:
         track = "trackinventory" in parse_includes(params.get("includes"))
         self.materialized()
         rows = self.query_db(
-            "SELECT body, refunds FROM orders WHERE json_extract(body, '$.status') = 'completed' "
+            "SELECT order_id, body, refunds FROM orders "
+            "WHERE json_extract(body, '$.status') = 'completed' "
             + (f"AND {' AND '.join(where)} " if where else "")
             + "ORDER BY order_date",
             args,
         )
-        buckets: dict[str, dict[str, Any]] = {}
-        for body, refunds in rows:
-            order = state_money(json.loads(body, parse_float=Decimal), self.dialect)
-            day = _shift(order["order_date"][:10] + " 00:00:00", time_zone) or ""
-            bucket = buckets.setdefault(
-                day,
-                {
-                    **dict.fromkeys(SUMMARY_FIELDS, Decimal(0)),
-                    "used": {},
-                    "returned": {},
-                    "fulfilled": {},
-                    "hpp": {},
-                },
-            )
-            for name in SUMMARY_FIELDS:
-                bucket[name] += Decimal(order[name] or 0)
-            for line in order["order_details"]:
-                for unit in line["units_used"]:
-                    _add_units(bucket["used"], unit)
-                _add_units(
-                    bucket["fulfilled"],
-                    {
-                        "product_name": line["product_name"],
-                        "product_id": line["product_id"],
-                        "sku": line["sku"],
-                        "stock": line["quantity"],
-                        "serial_numbers": None,
-                    },
-                )
-                for cogs in line["cogs"]:
-                    own = cogs["product_id"] == line["product_id"]
-                    selling = Decimal(line["base_price"]) if own else Decimal(0)
-                    key = (cogs["product_id"], selling, Decimal(cogs["buying_price"]))
-                    hpp = bucket["hpp"].setdefault(
-                        key,
-                        {
-                            "product_id": cogs["product_id"],
-                            "product_name": line["product_name"] if own else cogs["sku"],
-                            "sku": cogs["sku"],
-                            "quantity": Decimal(0),
-                            "selling_price": selling,
-                            "buying_price": Decimal(cogs["buying_price"]),
-                        },
-                    )
-                    hpp["quantity"] += Decimal(cogs["quantity"])
-            for entry in json.loads(refunds, parse_float=Decimal):
-                for unit in entry["units_returned"]:
-                    _add_units(bucket["returned"], unit)
-        summaries = []
-        for day, bucket in sorted(buckets.items()):
-            item: dict[str, Any] = {"order_date": day, "currency": "IDR"}
-            item.update({name: bucket[name] for name in SUMMARY_FIELDS})
-            item["total_weight"] = 0
-            for name, key in (
-                ("units_used", "used"),
-                ("units_returned", "returned"),
-                ("units_fulfilled", "fulfilled"),
-                ("units_hpp", "hpp"),
-            ):
-                item[name] = list(bucket[key].values()) if track else None
-            summaries.append(item)
+        summaries = order_summary.summaries(
+            self._summary_parts.parts(rows, self.dialect),
+            lambda utc_day: _shift(utc_day + " 00:00:00", time_zone) or "",
+            track,
+        )
         return {"count": len(summaries), "order_summaries": state_text(summaries, self.dialect)}
 
     def _order_summary_where(

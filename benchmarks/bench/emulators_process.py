@@ -14,6 +14,7 @@ import contextlib
 import multiprocessing
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -26,24 +27,32 @@ _NUMBER = re.compile(r"/\d+")
 
 
 class RequestCounter:
-    """Counts the requests an emulator answers, by ``METHOD /path`` (numbers folded)."""
+    """Counts the requests an emulator answers, by ``METHOD /path`` (numbers folded), and the
+    seconds it spent answering them (what a run waits on the remote, its network aside)."""
 
     def __init__(self, server: SandboxServer) -> None:
         handler = server._httpd.RequestHandlerClass  # the class `SandboxServer` made for it
         app: Callable[[Any], Any] = handler.app  # type: ignore[attr-defined]
         self.counts: Counter[str] = Counter()
+        self.seconds = 0.0
         self._lock = threading.Lock()
 
         def counted(request: Any) -> Any:
             with self._lock:
                 self.counts[f"{request.method} {_NUMBER.sub('/{n}', request.path)}"] += 1
-            return app(request)
+            began = time.perf_counter()
+            try:
+                return app(request)
+            finally:
+                with self._lock:
+                    self.seconds += time.perf_counter() - began
 
         handler.app = staticmethod(counted)  # type: ignore[attr-defined]
 
     def reset(self) -> None:
         with self._lock:
             self.counts.clear()
+            self.seconds = 0.0
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
@@ -59,6 +68,8 @@ def _serve(conn: Connection, options: SandboxOptions) -> None:
             what = conn.recv()
             if what == "counts":
                 conn.send({name: counter.snapshot() for name, counter in counters.items()})
+            elif what == "seconds":
+                conn.send({name: round(c.seconds, 3) for name, c in counters.items()})
             elif what == "reset":
                 for counter in counters.values():
                     counter.reset()
@@ -74,7 +85,7 @@ def _serve(conn: Connection, options: SandboxOptions) -> None:
 
 class EmulatorsProcess:
     """Both emulators serving from a spawned process: ``iseller_url``, ``jurnal_url``,
-    `counts`, `reset`, `close`."""
+    `counts`, `answering_seconds`, `reset`, `close`."""
 
     def __init__(self, options: SandboxOptions) -> None:
         context = multiprocessing.get_context("spawn")
@@ -90,6 +101,13 @@ class EmulatorsProcess:
         """``{"iseller": {path: n}, "jurnal": {path: n}}`` since the last `reset`."""
         self._conn.send("counts")
         answer: dict[str, dict[str, int]] = self._conn.recv()
+        return answer
+
+    def answering_seconds(self) -> dict[str, float]:
+        """``{"iseller": s, "jurnal": s}``: seconds each spent answering since the last
+        `reset` (requests answered side by side count each)."""
+        self._conn.send("seconds")
+        answer: dict[str, float] = self._conn.recv()
         return answer
 
     def reset(self) -> None:

@@ -59,6 +59,12 @@ def measure(scale: str, repeats: int) -> Section:
                     }.items()
                 ),
             ]
+        answering = result.get("noop_answering_seconds")
+        if answering:
+            notes.append(
+                f"Of that run, the emulators spent {_answering(answering)} answering: time the "
+                "run waited on the remotes, theirs and not the pipeline's."
+            )
         if result.get("tick"):
             ticked = result.get("tick_requests") or {}
             outcome = "skipped" if result.get("tick_skipped") else "ran"
@@ -223,7 +229,25 @@ def _figures(
                 note=_rebuilds(size),
             ),
         ]
+        answering = size.get("noop_answering_seconds")
+        if answering:
+            figures.append(
+                figure(
+                    f"day of {n:,} orders: of one no-op run, the emulators answering",
+                    [round(sum(answering.values()), 3)],
+                    command=cmd,
+                    unit="s",
+                    mode=mode,
+                    measured_on=measured_on,
+                    note=f"{_answering(answering)}: the remotes' share of the run, which "
+                    "grows with the day they sum",
+                )
+            )
     return figures
+
+
+def _answering(seconds: dict[str, float]) -> str:
+    return ", ".join(f"{name} {value:.2f} s" for name, value in sorted(seconds.items()))
 
 
 def _rebuilds(size: dict[str, Any]) -> str:
