@@ -1003,12 +1003,19 @@ class ISellerSandbox:
             args,
         )
         buckets: dict[str, dict[str, Any]] = {}
+        labels: dict[str, str] = {}  # a UTC day's label, worked out once per call
         for transaction_date, body in rows:
             transaction = json.loads(body, parse_float=Decimal)
-            bucket = buckets.setdefault(
-                _shift(transaction_date[:10] + " 00:00:00", time_zone) or "",
-                {"customs": {}, **dict.fromkeys(SUMMARY_GATEWAYS, Decimal(0))},
-            )
+            utc_day = transaction_date[:10]
+            label = labels.get(utc_day)
+            if label is None:
+                label = labels[utc_day] = _shift(utc_day + " 00:00:00", time_zone) or ""
+            bucket = buckets.get(label)
+            if bucket is None:
+                bucket = buckets[label] = {
+                    "customs": {},
+                    **dict.fromkeys(SUMMARY_GATEWAYS, Decimal(0)),
+                }
             sign = 1 if transaction["type"] == "sale" else -1
             amount = sign * Decimal(transaction["amount"])
             if transaction["gateway"] == "custom":

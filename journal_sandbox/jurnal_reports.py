@@ -499,11 +499,7 @@ class ReportsMixin:
         if account is None or account["category_id"] != CATEGORY_CASH_AND_BANK:
             raise not_found
         start, end = self._report_period(request)
-        entries = [
-            e
-            for e in self.store.ledger_entries(end.isoformat())
-            if e["account_id"] == account["id"]
-        ]
+        entries = self.store.ledger_entries(end.isoformat(), account_id=account["id"])
         opening, _ = self._split_entries(entries, start)
         balance = before = opening.get(account["id"], ZERO)
         first = start.isoformat()
