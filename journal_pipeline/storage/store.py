@@ -17,6 +17,7 @@ import tenacity
 from sqlalchemy.engine import Engine
 
 from journal_pipeline.core.cash_count import CASH_COUNT_ENTRY
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.core.database_url import with_installed_driver
 from journal_pipeline.core.decimal_json import decimal_loads
 from journal_pipeline.core.order_changes import changed_at
@@ -61,6 +62,14 @@ def dumps(value: object) -> str:
 def loads(text: str) -> Any:
     """JSON text as Python values, numbers with a fraction as Decimal."""
     return decimal_loads(text)
+
+
+@cycle_collection_paused()
+def loads_many(texts: Iterable[str]) -> list[Any]:
+    """`loads` of each text. A day's staged orders decode into hundreds of thousands of small
+    dicts and lists that stay alive: the cycle collector is paused meanwhile, or it walks every
+    live object again and again to find nothing (`core.cycle_collection`)."""
+    return [decimal_loads(text) for text in texts]
 
 
 class StagingStore:
@@ -132,7 +141,7 @@ class StagingStore:
         seen = {key for key, _ in closed}
         # most orders are in both: each one's JSON is read once (its row's key is its id)
         modified = [r for r in self._raw_between(t.c.modified_at, start, end) if r[0] not in seen]
-        return [loads(raw) for _, raw in [*closed, *modified]]
+        return loads_many(raw for _, raw in [*closed, *modified])
 
     def orders_touching_with_prefix(self, prefix: str, start: datetime, end: datetime) -> int:
         """How many staged orders whose id starts with ``prefix`` were closed or last modified
@@ -149,7 +158,7 @@ class StagingStore:
             return int(conn.execute(query).scalar_one())
 
     def _orders_between(self, column, start: datetime, end: datetime) -> list[dict]:
-        return [loads(raw) for _, raw in self._raw_between(column, start, end)]
+        return loads_many(raw for _, raw in self._raw_between(column, start, end))
 
     def _raw_between(self, column, start: datetime, end: datetime) -> list[tuple[str, str]]:
         """(order_id, raw JSON) of the staged orders with ``column`` in [start, end) UTC."""
@@ -234,7 +243,7 @@ class StagingStore:
         """The staged ``refunded_orders[]`` entries of these orders (raw, as fetched)."""
         t = tables.iseller_refunds
         ids = sorted(set(order_ids))
-        found: list[dict] = []
+        found: list[str] = []
         with self.engine.connect() as conn:
             for start in range(0, len(ids), 500):
                 query = (
@@ -242,8 +251,8 @@ class StagingStore:
                     .where(t.c.order_id.in_(ids[start : start + 500]))
                     .order_by(t.c.order_id, t.c.refund_at, t.c.refund_key)
                 )
-                found.extend(loads(row.raw) for row in conn.execute(query))
-        return found
+                found.extend(row.raw for row in conn.execute(query))
+        return loads_many(found)
 
     def refunded_order_ids(self, start: datetime, end: datetime) -> list[str]:
         """Ids of the orders with a staged refund dated in [start, end) UTC."""
@@ -261,12 +270,12 @@ class StagingStore:
         """The staged raw orders with these ids."""
         t = tables.iseller_orders
         ids = sorted(set(order_ids))
-        found: list[dict] = []
+        found: list[str] = []
         with self.engine.connect() as conn:
             for start in range(0, len(ids), 500):
                 query = sa.select(t.c.raw).where(t.c.order_id.in_(ids[start : start + 500]))
-                found.extend(loads(row.raw) for row in conn.execute(query))
-        return found
+                found.extend(row.raw for row in conn.execute(query))
+        return loads_many(found)
 
     # -- iSeller's day totals ----------------------------------------------------------------
     def replace_day_totals(

@@ -39,6 +39,7 @@ from journal_pipeline.accounting.completeness import (
     compare_day,
 )
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.core.orders import OrderFrames
 from journal_pipeline.iseller.errors import ISellerError
 from journal_pipeline.iseller.frames import order_frames
@@ -138,6 +139,7 @@ class StagedDay:
     held: dict[str, list[str]]
 
 
+@cycle_collection_paused()  # a day's orders and what is built of them stay alive
 def staged_day(store: StagingStore, config: MerchantConfig, day: date) -> StagedDay:
     """The staged orders closed or changed from a day before the day's earliest outlet window
     to a day after its latest (a reading that takes the bounds as UTC moves a window by up to

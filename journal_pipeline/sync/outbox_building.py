@@ -29,6 +29,7 @@ from journal_pipeline.accounting.documents import (
 )
 from journal_pipeline.accounting.holds import NOTHING_TO_POST, Hold
 from journal_pipeline.accounting.return_arithmetic import OWN_POSTINGS
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import dumps, loads
 from journal_pipeline.storage.writing import writing
@@ -68,6 +69,7 @@ class _NewRows:
 class OutboxBuilding(OutboxReads):
     run_id: str | None
 
+    @cycle_collection_paused()  # a busy day's documents and their rows stay alive meanwhile
     def enqueue(
         self,
         day: date,

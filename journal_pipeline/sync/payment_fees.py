@@ -33,6 +33,7 @@ from journal_pipeline.accounting.posting_rules import (
 )
 from journal_pipeline.accounting.refunds import refund_entry_number
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import day_orders, revisions, summary_members
@@ -110,6 +111,7 @@ def document_numbers(
     return numbers
 
 
+@cycle_collection_paused()  # a day's orders and what is built of them stay alive
 def build_payment_fees(
     store: StagingStore, config: MerchantConfig, day: date, now: datetime | None = None
 ) -> fee_entries.PaymentEntries:

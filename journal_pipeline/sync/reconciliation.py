@@ -30,6 +30,7 @@ from journal_pipeline.accounting.statement_text import (
 from journal_pipeline.bank.jurnal_statement import jurnal_money_in
 from journal_pipeline.bank.statements import read_statement_file
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.core.statement_lines import StatementLine
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.storage import tables
@@ -130,6 +131,7 @@ def _own_numbers(store: StagingStore, numbers: set[str]) -> set[str]:
         }
 
 
+@cycle_collection_paused()  # a day's orders and what is built of them stay alive
 def reconcile_day(
     store: StagingStore,
     config: MerchantConfig,

@@ -89,6 +89,48 @@ def test_no_collection_runs_while_a_day_is_built():
     assert set(during) == {"spend_unpaused"}
 
 
+#: What reads a day's staged orders, or builds from them, in the other steps of a run
+STAGED_DAY_READERS = {"loads_many", "build_payment_fees", "reconcile_day", "staged_day"}
+
+
+def test_no_collection_runs_while_a_days_staged_orders_are_read_or_built_from(tmp_path):
+    from journal_pipeline.accounting.business_day import merged_window_utc
+    from journal_pipeline.storage.store import StagingStore
+    from journal_pipeline.sync import completeness, payment_fees, reconciliation
+
+    store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
+    orders = [retail_order(), restaurant_order()]
+    store.upsert_orders(orders)
+    start, end = merged_window_utc(DAY, CONFIG.zones())
+    during: list[str] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        frame = sys._getframe(1)
+        while phase == "start" and frame is not None:
+            if frame.f_code.co_name in STAGED_DAY_READERS | {"spend_unpaused"}:
+                during.append(frame.f_code.co_name)
+                return
+            frame = frame.f_back
+
+    threshold = gc.get_threshold()
+    gc.callbacks.append(count)
+    gc.set_threshold(1)
+    try:
+        staged = store.orders_touching(start, end)
+        by_id = store.orders_by_id(str(o["order_id"]) for o in orders)
+        fees = payment_fees.build_payment_fees(store, CONFIG, DAY)
+        reconciled = reconciliation.reconcile_day(store, CONFIG, DAY, DAY, export=False)
+        day = completeness.staged_day(store, CONFIG, DAY)
+        spend_unpaused()
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*threshold)
+    assert len(staged) == len(by_id) == 2
+    assert not fees.holds and reconciled.expected and len(day.frames.orders) == 2
+    assert set(during) == {"spend_unpaused"}
+    assert gc.isenabled()
+
+
 class _Node:
     def __init__(self) -> None:
         self.me = self
