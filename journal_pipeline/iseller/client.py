@@ -31,6 +31,7 @@ from typing import Any
 
 import requests
 
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.iseller import paging
 from journal_pipeline.iseller.auth import TOKEN_EXPIRY_MARGIN_SECONDS, TokenSource
 from journal_pipeline.iseller.cancelled_lines import without_cancelled_lines
@@ -216,6 +217,7 @@ class ISellerClient:
             outlet_id=outlet_id,
         ).orders
 
+    @cycle_collection_paused()  # a day's orders, decoded page by page, stay alive
     def get_orders(
         self,
         *,

@@ -324,6 +324,7 @@ class StagingStore:
         return rows
 
     # -- canonical journal -------------------------------------------------------------------
+    @cycle_collection_paused()  # a busy day's lines and their rows stay alive meanwhile
     def replace_journal(
         self, day: date, lines: pd.DataFrame, *, stock: bool = False, part: str | None = None
     ) -> int:

@@ -24,6 +24,7 @@ from journal_pipeline.accounting import iseller_stock, stock_comparison
 from journal_pipeline.accounting.iseller_stock import Key, Movement, StockedProduct
 from journal_pipeline.accounting.stock_comparison import ComparisonRow, JurnalStock
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.storage.stock_comparison import export_dir, replace_comparison, write_csv
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync.stock_movements import read_order_movements
@@ -80,6 +81,7 @@ class ISellerStock:
         return iseller_stock.in_transit(self.transfers, instants)
 
 
+@cycle_collection_paused()  # every order since the day's end, decoded, stays alive
 def read_iseller_stock(
     client: StockSource,
     since: datetime,

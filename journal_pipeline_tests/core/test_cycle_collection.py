@@ -90,10 +90,18 @@ def test_no_collection_runs_while_a_day_is_built():
 
 
 #: What reads a day's staged orders, or builds from them, in the other steps of a run
-STAGED_DAY_READERS = {"loads_many", "build_payment_fees", "reconcile_day", "staged_day"}
+STAGED_DAY_READERS = {
+    "loads_many",
+    "build_payment_fees",
+    "reconcile_day",
+    "staged_day",
+    "replace_journal",
+}
 
 
-def test_no_collection_runs_while_a_days_staged_orders_are_read_or_built_from(tmp_path):
+def test_no_collection_runs_while_a_days_staged_orders_are_read_built_from_or_written(
+    tmp_path,
+):
     from journal_pipeline.accounting.business_day import merged_window_utc
     from journal_pipeline.storage.store import StagingStore
     from journal_pipeline.sync import completeness, payment_fees, reconciliation
@@ -102,6 +110,9 @@ def test_no_collection_runs_while_a_days_staged_orders_are_read_or_built_from(tm
     orders = [retail_order(), restaurant_order()]
     store.upsert_orders(orders)
     start, end = merged_window_utc(DAY, CONFIG.zones())
+    journal, _ = posting_rules.journal_lines(
+        posting_rules.sales_of_day(order_frames(orders), CONFIG, DAY), CONFIG
+    )
     during: list[str] = []
 
     def count(phase: str, info: dict[str, int]) -> None:
@@ -121,14 +132,46 @@ def test_no_collection_runs_while_a_days_staged_orders_are_read_or_built_from(tm
         fees = payment_fees.build_payment_fees(store, CONFIG, DAY)
         reconciled = reconciliation.reconcile_day(store, CONFIG, DAY, DAY, export=False)
         day = completeness.staged_day(store, CONFIG, DAY)
+        written = store.replace_journal(DAY, journal)
         spend_unpaused()
     finally:
         gc.callbacks.remove(count)
         gc.set_threshold(*threshold)
     assert len(staged) == len(by_id) == 2
     assert not fees.holds and reconciled.expected and len(day.frames.orders) == 2
+    assert written == len(journal) > 0
     assert set(during) == {"spend_unpaused"}
     assert gc.isenabled()
+
+
+def test_no_collection_runs_while_isellers_orders_are_read(iseller_sandbox):
+    from datetime import timedelta
+
+    from journal_pipeline.iseller.client import ISellerClient
+
+    during: list[str] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        frame = sys._getframe(1)
+        while phase == "start" and frame is not None:
+            if frame.f_code.co_name in ("get_orders", "spend_unpaused"):
+                during.append(frame.f_code.co_name)
+                return
+            frame = frame.f_back
+
+    with ISellerClient.from_env(iseller_sandbox.env) as client:
+        client.get_orders(created_after=iseller_sandbox.now - timedelta(hours=1))  # the token
+        threshold = gc.get_threshold()
+        gc.callbacks.append(count)
+        gc.set_threshold(1)
+        try:
+            read = client.get_orders(created_after=iseller_sandbox.now - timedelta(days=2))
+            spend_unpaused()
+        finally:
+            gc.callbacks.remove(count)
+            gc.set_threshold(*threshold)
+    assert read.orders
+    assert set(during) == {"spend_unpaused"}
 
 
 class _Node:
