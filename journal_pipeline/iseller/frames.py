@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from journal_pipeline.core.cycle_collection import cycle_collection_paused
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import to_rupiah
 from journal_pipeline.core.orders import (
@@ -247,6 +248,7 @@ def line_sku(detail: Mapping[str, Any]) -> Any:
     return detail.get("sku")
 
 
+@cycle_collection_paused()  # a row per order, line and payment: all alive till the end
 def order_frames(raw_orders: Iterable[Mapping[str, Any]], *, lines: bool = True) -> OrderFrames:
     """The orders, lines and payments of ``raw_orders``. ``lines=False``: an empty lines frame
     and no ``cost_reading``, for readers of orders and payments alone (the fees, the
