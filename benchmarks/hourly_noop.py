@@ -44,6 +44,9 @@ instead of running.
   ``noop_orders_changed``: per timed run, the orders it found new or changed in iSeller (the
   emulator's clock runs ``time_scale`` times the wall's, so during a long run the day's
   refunds and late payments arrive: such a run is a rebuild, not a no-op);
+- ``rebuild``: the same spread for runs of the same day each after its last builds were
+  forgotten (`forget_builds`): what an hourly run costs once any order or refund of the day
+  is new (the day's journal, fees, totals comparison and reconciliation built again);
 - ``tick``: the same spread for the hourly tick with nothing new (the schedule evaluated,
   its look included, after one warm-up tick); ``tick_ratio_median``: its median over the
   trivial run's (target ≤ 2; ``ratio_median`` stays the forced run's); ``tick_skipped``:
@@ -53,7 +56,7 @@ instead of running.
 - ``sizes``: one entry per requested size, each ``{"orders_requested", "orders_per_outlet",
   "orders", "first_sync_seconds", "noop_seconds" (median of `repeats`), "noop" (their
   spread, as ``noop`` above), "noop_rebuilt", "noop_orders_changed",
-  "noop_requests": {"jurnal", "iseller"}, "noop_answering_seconds"}``: a size is the
+  "noop_requests": {"jurnal", "iseller"}, "noop_answering_seconds", "rebuild"}``: a size is the
   day's orders over all outlets, spread evenly (the sandbox draws each outlet's count ±20%
   around that mean).
 """
@@ -81,12 +84,23 @@ import dagster as dg
 from benchmarks.bench.emulators_process import EmulatorsProcess
 from journal_pipeline.config import load_config
 from journal_pipeline.definitions import SYNC_JOB, build_definitions
-from journal_pipeline.defs.resources import resources_from_environment
+from journal_pipeline.defs import build_marks
+from journal_pipeline.defs.fee_assets import FEES_MARK
+from journal_pipeline.defs.resources import resources_from_environment, staging_store
 from journal_sandbox.defaults import sandbox_env
 from journal_sandbox.launch import SandboxOptions
 
 REPO = Path(__file__).resolve().parents[1]
 OUTLETS = 3  # the demo merchant's
+#: The marks of a day's last builds (`journal_pipeline.defs.build_marks`): forgotten, the next
+#: run builds the day again, as a run does once any order or refund of the day is new.
+BUILD_MARKS = (
+    build_marks.JOURNAL_MARK,
+    build_marks.TOTALS_MARK,
+    build_marks.RECON_MARK,
+    build_marks.OUTLETS_MARK,
+    FEES_MARK,
+)
 TIME_SCALE = 60.0
 
 
@@ -274,6 +288,28 @@ def repeated(shop: Merchant, action: Callable[[], Any], repeats: int) -> Counted
     return Counted(seconds, answers, counted, counts["iseller"], counts["jurnal"], answering)
 
 
+def forget_builds(shop: Merchant) -> None:
+    store = staging_store()  # the merchant's (its STAGING_DATABASE_URL)
+    for name in BUILD_MARKS:
+        store.clear_mark(name, shop.day.isoformat())
+
+
+def rebuilds(shop: Merchant, repeats: int) -> dict[str, Any]:
+    """``repeats`` timed runs, each after the day's last builds were forgotten: what an hourly
+    run costs once anything of the day is new (every build of the day made again, with the
+    same orders, so that each run does the same work)."""
+    seconds = []
+    for _ in range(repeats):
+        forget_builds(shop)
+        took, result = timed(shop.run)
+        if not result.success:
+            raise RuntimeError(f"a run with the day's builds forgotten: {failure_of(result)}")
+        if not rebuilt(result):
+            raise RuntimeError("a run with the day's builds forgotten did not build it again")
+        seconds.append(took)
+    return spread(seconds)
+
+
 def spread(seconds: list[float]) -> dict[str, Any]:
     return {
         "min": round(min(seconds), 3),
@@ -354,6 +390,7 @@ def measure_merchant(
             # day's refunds and late payments may arrive, and the next run builds again
             "noop_rebuilt": sum(rebuilt(r) for r in results),
             "noop_orders_changed": [orders_changed(r) for r in results],
+            "rebuild": rebuilds(shop, repeats),
         }
         if trivial:
             job = trivial_job()
@@ -441,6 +478,7 @@ def measure_hourly_noop(
                     "iseller": measured["noop_requests"]["iseller"],
                 },
                 "noop_answering_seconds": measured["noop_answering_seconds"],
+                "rebuild": measured["rebuild"],
             }
         )
     return result

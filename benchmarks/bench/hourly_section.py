@@ -159,6 +159,8 @@ def _figures(
             measured_on=measured_on,
         ),
     ]
+    if result.get("rebuild"):
+        figures.append(_rebuild_figure("hourly run that builds the day again", result, cmd, mode))
     for key, name, note in (
         (
             "same_shape",
@@ -229,6 +231,16 @@ def _figures(
                 note=_rebuilds(size),
             ),
         ]
+        if size.get("rebuild"):
+            figures.append(
+                _rebuild_figure(
+                    f"day of {n:,} orders: run that builds the day again",
+                    size,
+                    cmd,
+                    mode,
+                    measured_on,
+                )
+            )
         answering = size.get("noop_answering_seconds")
         if answering:
             figures.append(
@@ -244,6 +256,26 @@ def _figures(
                 )
             )
     return figures
+
+
+def _rebuild_figure(
+    name: str,
+    result: dict[str, Any],
+    cmd: str,
+    mode: str,
+    measured_on: dict[str, Any] | str | None = None,
+) -> dict[str, Any]:
+    return figure(
+        name,
+        spread_values(result["rebuild"]),
+        command=cmd,
+        unit="s",
+        mode=mode,
+        measured_on=measured_on,
+        note="each run after the day's last builds were forgotten: what an hourly run costs "
+        "once any order or refund of the day is new (journal, fees, totals comparison and "
+        "reconciliation built again; nothing new to post)",
+    )
 
 
 def _answering(seconds: dict[str, float]) -> str:
