@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
 
 from journal_pipeline.environment import MissingEnvironmentError, missing_variables
+from journal_pipeline.sync.day_orders import VERIFY_ENV
 from journal_pipeline_tests.jurnal_fixtures import jurnal_sandbox  # noqa: F401
 from journal_sandbox.defaults import sandbox_env
 
 PIPELINE_PREFIXES = ("ISELLER_", "JURNAL_", "JOURNAL_PIPELINE_", "STAGING_DATABASE_URL")
+# every test, and every process a test starts, checks that no reader of a day's staged orders
+# changes the orders the run's steps share
+os.environ[VERIFY_ENV] = "1"
 
 
 @pytest.fixture
@@ -22,7 +27,7 @@ def sandbox_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> dict[str, 
     import os
 
     for name in list(os.environ):
-        if name.startswith(PIPELINE_PREFIXES):
+        if name.startswith(PIPELINE_PREFIXES) and name != VERIFY_ENV:
             monkeypatch.delenv(name)
     env = {**sandbox_env(), "STAGING_DATABASE_URL": f"sqlite:///{tmp_path / 'staging.db'}"}
     for name, value in env.items():

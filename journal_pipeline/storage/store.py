@@ -26,7 +26,7 @@ from journal_pipeline.core.stock import STOCK_ENTRY
 from journal_pipeline.core.timestamps import as_utc, parse_utc
 from journal_pipeline.environment import STAGING_URL_ENV
 from journal_pipeline.storage import journal_rows, migrate, tables
-from journal_pipeline.storage.writing import JOURNAL_INPUTS, writing
+from journal_pipeline.storage.writing import JOURNAL_INPUTS, STAGED_ORDERS, writing
 
 #: The parts of the canonical journal built apart from a day's sales, by entry prefix.
 JOURNAL_PARTS = {
@@ -407,12 +407,20 @@ class StagingStore:
         nothing and leaves it. Whole tables, not one day: a change of another day (a refund
         of an older order, an invoice posted by a backfill) may change this day's journal
         too."""
+        return self._counter(JOURNAL_INPUTS)
+
+    def staged_orders_version(self) -> str:
+        """Changes whenever a change to the staged orders or refunds is committed (the counter
+        `storage.writing` bumps for `STAGED_ORDER_TABLES`), and only then."""
+        return self._counter(STAGED_ORDERS)
+
+    def _counter(self, name: str) -> str:
         t = tables.staging_changes
         with self.engine.connect() as conn:
             version = conn.execute(
-                sa.select(t.c.version).where(t.c.name == JOURNAL_INPUTS)
+                sa.select(t.c.version).where(t.c.name == name)
             ).scalar_one_or_none()
-        return f"{JOURNAL_INPUTS} {version}"
+        return f"{name} {version}"
 
     def reconciliation_inputs_version(self, day: date) -> str:
         """A digest of what a day's reconciliation reads in staging besides the journal's

@@ -16,7 +16,9 @@ A transaction that changed a table a day's journal is built from (`JOURNAL_INPUT
 statement of it inserted, updated or deleted a row there) also bumps the counter
 ``staging_changes.journal_inputs`` before it commits, in the same transaction: the counter
 changes exactly when such a change is committed, and under the write lock two writers never
-bump it at once. Every staging write goes through here, so the counter misses none.
+bump it at once. Every staging write goes through here, so the counter misses none. The
+counter ``staged_orders`` is bumped the same way by a change of the staged orders or refunds
+alone (`STAGED_ORDER_TABLES`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ JOURNAL_INPUT_TABLES = frozenset(
     )
 )
 JOURNAL_INPUTS = "journal_inputs"  # the counter's row in staging_changes
+#: The staged orders and refunds alone: what the readers of a day's orders share within a run
+#: (`sync.day_orders`) is good while this counter stands.
+STAGED_ORDER_TABLES = frozenset(t.name for t in (tables.iseller_orders, tables.iseller_refunds))
+STAGED_ORDERS = "staged_orders"
 _WATCHING, _CHANGED = "journal_pipeline.watching", "journal_pipeline.journal_inputs_changed"
 _WRITTEN_TABLE = re.compile(
     r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+(?:"?\w+"?\.)?"?(\w+)',
@@ -70,16 +76,16 @@ def writing(engine: Engine) -> Iterator[Connection]:
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
             conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
         _watch(engine)
-        conn.info[_WATCHING], conn.info[_CHANGED] = True, False
+        conn.info[_WATCHING], conn.info[_CHANGED] = True, set()
         try:
             yield conn
-            if conn.info[_CHANGED]:
-                _bump_journal_inputs(conn)
+            for counter in sorted(conn.info[_CHANGED]):
+                _bump(conn, counter)
         except BaseException:
             conn.rollback()
             raise
         finally:
-            conn.info[_WATCHING] = conn.info[_CHANGED] = False  # the pool hands it on
+            conn.info[_WATCHING], conn.info[_CHANGED] = False, set()  # the pool hands it on
         conn.commit()
 
 
@@ -91,19 +97,22 @@ def _watch(engine: Engine) -> None:
 def _note_written_table(
     conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
 ) -> None:
-    """Flag the transaction when a statement changed rows of a journal input table (a row
-    count of -1, unknown, counts as changed)."""
-    if not conn.info.get(_WATCHING) or conn.info.get(_CHANGED) or cursor.rowcount == 0:
+    """Note the counters a statement that changed rows of a watched table bumps (a row count
+    of -1, unknown, counts as changed)."""
+    if not conn.info.get(_WATCHING) or cursor.rowcount == 0:
         return
     written = _WRITTEN_TABLE.match(statement)
-    if written is not None and written.group(1).lower() in JOURNAL_INPUT_TABLES:
-        conn.info[_CHANGED] = True
+    if written is None:
+        return
+    table = written.group(1).lower()
+    if table in JOURNAL_INPUT_TABLES:
+        conn.info[_CHANGED].add(JOURNAL_INPUTS)
+    if table in STAGED_ORDER_TABLES:
+        conn.info[_CHANGED].add(STAGED_ORDERS)
 
 
-def _bump_journal_inputs(conn: Connection) -> None:
+def _bump(conn: Connection, counter: str) -> None:
     t = tables.staging_changes
-    bumped = conn.execute(
-        sa.update(t).where(t.c.name == JOURNAL_INPUTS).values(version=t.c.version + 1)
-    )
+    bumped = conn.execute(sa.update(t).where(t.c.name == counter).values(version=t.c.version + 1))
     if bumped.rowcount == 0:  # the row is missing: start it, never leave a change uncounted
-        conn.execute(sa.insert(t).values(name=JOURNAL_INPUTS, version=1))
+        conn.execute(sa.insert(t).values(name=counter, version=1))

@@ -91,3 +91,29 @@ def _value(column: sa.Column):
 def test_every_input_table_is_one_of_the_staging_tables():
     assert set(tables.metadata.tables) >= JOURNAL_INPUT_TABLES
     assert "sync_marks" not in JOURNAL_INPUT_TABLES  # the builds' own memory is no input
+
+
+def test_the_staged_orders_version_changes_with_the_orders_and_refunds_alone(store):
+    first = store.staged_orders_version()
+    order = retail_order()
+    store.upsert_orders([order])
+    staged = store.staged_orders_version()
+    assert staged != first
+
+    store.upsert_orders([order])  # nothing written
+    o = tables.outbox  # a journal input, but not an order: a posted document changes no order
+    with writing(store.engine) as conn:
+        conn.execute(
+            sa.insert(o).values(**{c.name: _value(c) for c in o.columns if not c.nullable})
+        )
+    inputs = store.journal_inputs_version()
+    assert store.staged_orders_version() == staged
+
+    refund = {
+        "order_id": order["order_id"],
+        "refund_date": "2026-11-21 02:00:00",
+        "refund_details": [],
+    }
+    store.upsert_refunds([refund])
+    assert store.staged_orders_version() != staged
+    assert store.journal_inputs_version() != inputs
