@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import gc
 import sys
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
 
 import pytest
 
 from journal_pipeline.accounting import invoices, posting_rules
+from journal_pipeline.accounting.business_day import merged_window_utc
 from journal_pipeline.config import load_config
 from journal_pipeline.core.cycle_collection import cycle_collection_paused
+from journal_pipeline.iseller.client import ISellerClient
 from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync import completeness, payment_fees, reconciliation
 from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -48,17 +54,29 @@ def test_left_off_when_it_was_off():
     assert not gc.isenabled()
 
 
-BUILDERS = {"sales_of_day", "journal_lines", "sales_invoices", "spend_unpaused"}
+@contextmanager
+def collections_started_in(names: set[str]) -> Iterator[list[str]]:
+    """Inside: a collection at nearly every allocation (threshold 1); yields the list of the
+    functions of ``names`` (or `spend_unpaused`) on the stack when one started, innermost."""
+    watched = names | {"spend_unpaused"}
+    during: list[str] = []
 
+    def count(phase: str, info: dict[str, int]) -> None:
+        frame = sys._getframe(1)
+        while phase == "start" and frame is not None:
+            if frame.f_code.co_name in watched:
+                during.append(frame.f_code.co_name)
+                return
+            frame = frame.f_back
 
-def _builder_running() -> str | None:
-    """The name of a day builder on the stack, if one is running."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code.co_name in BUILDERS:
-            return frame.f_code.co_name
-        frame = frame.f_back
-    return None
+    threshold = gc.get_threshold()
+    gc.callbacks.append(count)
+    gc.set_threshold(1)
+    try:
+        yield during
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*threshold)
 
 
 def spend_unpaused() -> None:
@@ -68,23 +86,11 @@ def spend_unpaused() -> None:
 
 def test_no_collection_runs_while_a_day_is_built():
     frames = order_frames([retail_order(), restaurant_order()])
-    during: list[str] = []
-
-    def count(phase: str, info: dict[str, int]) -> None:
-        if phase == "start" and (builder := _builder_running()) is not None:
-            during.append(builder)
-
-    threshold = gc.get_threshold()
-    gc.callbacks.append(count)
-    gc.set_threshold(1)  # a collection at nearly every allocation
-    try:
+    with collections_started_in({"sales_of_day", "journal_lines", "sales_invoices"}) as during:
         sales = posting_rules.sales_of_day(frames, CONFIG, DAY)
         posting_rules.journal_lines(sales, CONFIG)
         documents, _ = invoices.sales_invoices(sales, CONFIG)
         spend_unpaused()
-    finally:
-        gc.callbacks.remove(count)
-        gc.set_threshold(*threshold)
     assert documents
     assert set(during) == {"spend_unpaused"}
 
@@ -102,10 +108,6 @@ STAGED_DAY_READERS = {
 def test_no_collection_runs_while_a_days_staged_orders_are_read_built_from_or_written(
     tmp_path,
 ):
-    from journal_pipeline.accounting.business_day import merged_window_utc
-    from journal_pipeline.storage.store import StagingStore
-    from journal_pipeline.sync import completeness, payment_fees, reconciliation
-
     store = StagingStore(f"sqlite:///{tmp_path / 'staging.db'}")
     orders = [retail_order(), restaurant_order()]
     store.upsert_orders(orders)
@@ -113,20 +115,7 @@ def test_no_collection_runs_while_a_days_staged_orders_are_read_built_from_or_wr
     journal, _ = posting_rules.journal_lines(
         posting_rules.sales_of_day(order_frames(orders), CONFIG, DAY), CONFIG
     )
-    during: list[str] = []
-
-    def count(phase: str, info: dict[str, int]) -> None:
-        frame = sys._getframe(1)
-        while phase == "start" and frame is not None:
-            if frame.f_code.co_name in STAGED_DAY_READERS | {"spend_unpaused"}:
-                during.append(frame.f_code.co_name)
-                return
-            frame = frame.f_back
-
-    threshold = gc.get_threshold()
-    gc.callbacks.append(count)
-    gc.set_threshold(1)
-    try:
+    with collections_started_in(STAGED_DAY_READERS) as during:
         staged = store.orders_touching(start, end)
         by_id = store.orders_by_id(str(o["order_id"]) for o in orders)
         fees = payment_fees.build_payment_fees(store, CONFIG, DAY)
@@ -134,9 +123,6 @@ def test_no_collection_runs_while_a_days_staged_orders_are_read_built_from_or_wr
         day = completeness.staged_day(store, CONFIG, DAY)
         written = store.replace_journal(DAY, journal)
         spend_unpaused()
-    finally:
-        gc.callbacks.remove(count)
-        gc.set_threshold(*threshold)
     assert len(staged) == len(by_id) == 2
     assert not fees.holds and reconciled.expected and len(day.frames.orders) == 2
     assert written == len(journal) > 0
@@ -145,31 +131,11 @@ def test_no_collection_runs_while_a_days_staged_orders_are_read_built_from_or_wr
 
 
 def test_no_collection_runs_while_isellers_orders_are_read(iseller_sandbox):
-    from datetime import timedelta
-
-    from journal_pipeline.iseller.client import ISellerClient
-
-    during: list[str] = []
-
-    def count(phase: str, info: dict[str, int]) -> None:
-        frame = sys._getframe(1)
-        while phase == "start" and frame is not None:
-            if frame.f_code.co_name in ("get_orders", "spend_unpaused"):
-                during.append(frame.f_code.co_name)
-                return
-            frame = frame.f_back
-
     with ISellerClient.from_env(iseller_sandbox.env) as client:
         client.get_orders(created_after=iseller_sandbox.now - timedelta(hours=1))  # the token
-        threshold = gc.get_threshold()
-        gc.callbacks.append(count)
-        gc.set_threshold(1)
-        try:
+        with collections_started_in({"get_orders"}) as during:
             read = client.get_orders(created_after=iseller_sandbox.now - timedelta(days=2))
             spend_unpaused()
-        finally:
-            gc.callbacks.remove(count)
-            gc.set_threshold(*threshold)
     assert read.orders
     assert set(during) == {"spend_unpaused"}
 
