@@ -72,6 +72,25 @@ def read_reconciliation(
         return [dict(row) for row in conn.execute(query).mappings()]
 
 
+def clearing_debits(
+    store: StagingStore, day: date, entry_prefixes: Sequence[str]
+) -> list[tuple[str, str, str, str, int]]:
+    """(entry id, outlet, account role, source id, debit) of the day's journal lines booked to a
+    payment's clearing account (role ``payment:<method>``) by entries whose id starts with one
+    of ``entry_prefixes``: the takings' lines alone, not the day's whole journal. (LIKE finds
+    them, without case on SQLite: the caller compares the prefixes again.)"""
+    t = tables.journal_lines
+    query = sa.select(
+        t.c.entry_id, t.c.outlet_code, t.c.account_role, t.c.source_id, t.c.debit
+    ).where(
+        t.c.business_date == day,
+        t.c.account_role.startswith("payment:", autoescape=True),
+        sa.or_(*(t.c.entry_id.startswith(p, autoescape=True) for p in entry_prefixes)),
+    )
+    with store.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+
+
 def claimed_elsewhere(store: StagingStore, day: date) -> set[str]:
     """Statement lines the staged rows of other days matched."""
     t = tables.cash_bank_reconciliation

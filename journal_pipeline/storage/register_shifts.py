@@ -40,10 +40,10 @@ def upsert_register_shifts(
             values = {
                 "outlet_code": row.get("outlet_code"),
                 "business_date": row.get("business_date"),
-                "open_at": _db_time(store, row.get("open_at")),
-                "closed_at": _db_time(store, row.get("closed_at")),
+                "open_at": store.db_time(row.get("open_at")),
+                "closed_at": store.db_time(row.get("closed_at")),
                 "raw": raw,
-                "fetched_at": _db_time(store, fetched_at),
+                "fetched_at": store.db_time(fetched_at),
             }
             if shift_id not in existing:
                 conn.execute(sa.insert(t).values(register_shift_id=shift_id, **values))
@@ -76,11 +76,3 @@ def register_shifts_of_day(store: StagingStore, day: date) -> list[dict[str, Any
         }
         for row in rows
     ]
-
-
-def _db_time(store: StagingStore, moment: datetime | None) -> datetime | None:
-    # SQLite compares text: naive UTC there; PostgreSQL takes aware values
-    if moment is None:
-        return None
-    moment = moment.astimezone(UTC)
-    return moment.replace(tzinfo=None) if store.engine.dialect.name == "sqlite" else moment

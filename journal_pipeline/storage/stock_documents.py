@@ -42,9 +42,9 @@ def upsert_stock_documents(
             modified_at = row.get("modified_at")
             values = {
                 **{c: row.get(c) for c in COLUMNS if c != "document_id"},
-                "modified_at": _db_time(store, modified_at),
+                "modified_at": store.db_time(modified_at),
                 "raw": raw,
-                "fetched_at": _db_time(store, fetched_at),
+                "fetched_at": store.db_time(fetched_at),
             }
             old = existing.get(document_id)
             if old is None:
@@ -93,11 +93,3 @@ def _read(store: StagingStore, where: Any) -> list[dict[str, Any]]:
 
 def _older(new: datetime | None, old: datetime | None) -> bool:
     return new is not None and old is not None and new < old
-
-
-def _db_time(store: StagingStore, moment: datetime | None) -> datetime | None:
-    # SQLite compares text: naive UTC there; PostgreSQL takes aware values
-    if moment is None:
-        return None
-    moment = moment.astimezone(UTC)
-    return moment.replace(tzinfo=None) if store.engine.dialect.name == "sqlite" else moment

@@ -109,10 +109,10 @@ class StagingStore:
                     "order_reference": str(order.get("order_reference") or order_id),
                     "outlet_code": order.get("outlet_code"),
                     "status": order.get("status"),
-                    "closed_at": self._time(parse_utc(order.get("closed_date"))),
-                    "modified_at": self._time(modified_at),
+                    "closed_at": self.db_time(parse_utc(order.get("closed_date"))),
+                    "modified_at": self.db_time(modified_at),
                     "raw": raw,
-                    "fetched_at": self._time(fetched_at),
+                    "fetched_at": self.db_time(fetched_at),
                 }
                 old = existing.get(order_id)
                 if old is None:
@@ -148,8 +148,8 @@ class StagingStore:
         in [start, end) UTC (the envelopes of orders iSeller sent without an id)."""
         t = tables.iseller_orders
         inside = sa.or_(
-            sa.and_(t.c.closed_at >= self._time(start), t.c.closed_at < self._time(end)),
-            sa.and_(t.c.modified_at >= self._time(start), t.c.modified_at < self._time(end)),
+            sa.and_(t.c.closed_at >= self.db_time(start), t.c.closed_at < self.db_time(end)),
+            sa.and_(t.c.modified_at >= self.db_time(start), t.c.modified_at < self.db_time(end)),
         )
         query = sa.select(sa.func.count()).where(
             t.c.order_id.startswith(prefix, autoescape=True), inside
@@ -165,14 +165,15 @@ class StagingStore:
         t = tables.iseller_orders
         query = (
             sa.select(t.c.order_id, t.c.raw)
-            .where(column >= self._time(start))
-            .where(column < self._time(end))
+            .where(column >= self.db_time(start))
+            .where(column < self.db_time(end))
             .order_by(column, t.c.order_id)
         )
         with self.engine.connect() as conn:
             return [(row.order_id, row.raw) for row in conn.execute(query)]
 
-    def _time(self, moment: datetime | None) -> datetime | None:
+    def db_time(self, moment: datetime | None) -> datetime | None:
+        """``moment`` as this database stores and compares times (None stays None)."""
         return None if moment is None else _db_time(self.engine, moment)
 
     def modified_orders_with_posted(
@@ -185,7 +186,7 @@ class StagingStore:
             sa.select(t.c.order_id)
             .join(o, o.c.source_id == sa.literal(source_prefix) + t.c.order_id)
             .where(o.c.status == "posted")
-            .where(t.c.modified_at >= self._time(start), t.c.modified_at < self._time(end))
+            .where(t.c.modified_at >= self.db_time(start), t.c.modified_at < self.db_time(end))
         )
         with self.engine.connect() as conn:
             ids = sorted({str(order_id) for order_id in conn.execute(query).scalars()})
@@ -200,7 +201,7 @@ class StagingStore:
         query = (
             sa.select(t.c.order_id, t.c.outlet_code, t.c.closed_at)
             .where(t.c.status == "completed")
-            .where(t.c.fetched_at >= self._time(since))
+            .where(t.c.fetched_at >= self.db_time(since))
             .where(t.c.closed_at.is_not(None))
             .where(~seen)
         )
@@ -226,9 +227,9 @@ class StagingStore:
                 key = str(entry.get("refund_id") or "") or hashlib.sha256(raw.encode()).hexdigest()
                 values = {
                     "order_id": str(entry["order_id"]),
-                    "refund_at": self._time(parse_utc(entry.get("refund_date"))),
+                    "refund_at": self.db_time(parse_utc(entry.get("refund_date"))),
                     "raw": raw,
-                    "fetched_at": self._time(fetched_at),
+                    "fetched_at": self.db_time(fetched_at),
                 }
                 old = conn.execute(sa.select(t.c.raw).where(t.c.refund_key == key)).first()
                 if old is None:
@@ -259,8 +260,8 @@ class StagingStore:
         t = tables.iseller_refunds
         query = (
             sa.select(t.c.order_id)
-            .where(t.c.refund_at >= self._time(start))
-            .where(t.c.refund_at < self._time(end))
+            .where(t.c.refund_at >= self.db_time(start))
+            .where(t.c.refund_at < self.db_time(end))
             .distinct()
         )
         with self.engine.connect() as conn:
@@ -293,14 +294,14 @@ class StagingStore:
                 "outlet_code": row["outlet_code"],
                 "endpoint": row["endpoint"],
                 "outlet_id": row.get("outlet_id"),
-                "window_start": self._time(row.get("window_start")),
-                "window_end": self._time(row.get("window_end")),
+                "window_start": self.db_time(row.get("window_start")),
+                "window_end": self.db_time(row.get("window_end")),
                 "time_zone": row.get("time_zone"),
                 "day_open": bool(row.get("day_open", False)),
                 "status": row["status"],
                 "reason": row.get("reason"),
                 "items": None if row.get("items") is None else dumps(row["items"]),
-                "fetched_at": self._time(fetched_at),
+                "fetched_at": self.db_time(fetched_at),
             }
             for row in rows
         ]
@@ -380,7 +381,7 @@ class StagingStore:
         """Keep ``value`` under ``name`` and ``scope``, replacing what was kept there. Callers
         keep a mark only after the work it describes is committed."""
         t = tables.sync_marks
-        values = {"value": dumps(value), "at": self._time(at or datetime.now(UTC))}
+        values = {"value": dumps(value), "at": self.db_time(at or datetime.now(UTC))}
         with writing(self.engine) as conn:
             found = conn.execute(
                 sa.select(t.c.name).where(t.c.name == name, t.c.scope == scope)

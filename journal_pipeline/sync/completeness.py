@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from journal_pipeline.accounting.business_day import day_window_utc, merged_window_utc
+from journal_pipeline.accounting.business_day import day_window_utc
 from journal_pipeline.accounting.completeness import (
     MISMATCH,
     ORDERS,
@@ -46,6 +46,7 @@ from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.parse import order_summary_frame, transaction_summary_frame
 from journal_pipeline.iseller.validation import is_held, superseded
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync.day_orders import orders_around
 from journal_pipeline.sync.ports import DayTotalsSource
 
 #: How long before now a day that has not ended is compared up to: orders closed or voided
@@ -144,8 +145,7 @@ def staged_day(store: StagingStore, config: MerchantConfig, day: date) -> Staged
     """The staged orders closed or changed from a day before the day's earliest outlet window
     to a day after its latest (a reading that takes the bounds as UTC moves a window by up to
     14 hours)."""
-    start, end = merged_window_utc(day, config.zones())
-    raw = store.orders_touching(start - timedelta(days=1), end + timedelta(days=1))
+    raw = orders_around(store, config, day, timedelta(days=1))
     return StagedDay(order_frames(raw, lines=False), _held(raw))
 
 

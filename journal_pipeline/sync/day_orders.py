@@ -18,8 +18,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import sqlalchemy as sa
+
 from journal_pipeline.accounting.business_day import merged_window_utc
 from journal_pipeline.config import MerchantConfig
+from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, dumps
 from journal_pipeline.sync import revisions
 
@@ -38,6 +41,41 @@ def orders_of_day(store: StagingStore, config: MerchantConfig, day: date) -> lis
     start, end = merged_window_utc(day, config.zones())
     raw = _dated(store, start, end)
     return [*raw, *revisions.orders_booked_on(store, day, {str(o["order_id"]) for o in raw})]
+
+
+def orders_around(
+    store: StagingStore, config: MerchantConfig, day: date, margin: timedelta
+) -> list[dict[str, Any]]:
+    """`StagingStore.orders_touching` over the day's window widened by ``margin`` on each
+    side, in its order: the orders of the window itself are those the day's other readers
+    share (`_dated`); only the others are read and decoded."""
+    start, end = merged_window_utc(day, config.zones())
+    version = store.staged_orders_version()
+    wanted = _ids_touching(store, start - margin, end + margin)
+    shared = {str(order["order_id"]): order for order in _dated(store, start, end)}
+    if store.staged_orders_version() != version:  # written meanwhile: one read of them all
+        return store.orders_touching(start - margin, end + margin)
+    read = {
+        str(order["order_id"]): order
+        for order in store.orders_by_id([i for i in wanted if i not in shared])
+    }
+    return [shared[i] if i in shared else read[i] for i in wanted if i in shared or i in read]
+
+
+def _ids_touching(store: StagingStore, start: datetime, end: datetime) -> list[str]:
+    """The ids `StagingStore.orders_touching` finds, in its order: closed in [start, end) by
+    closing time, then the others modified in it by modification time."""
+    t = tables.iseller_orders
+    ids: list[str] = []
+    with store.engine.connect() as conn:
+        for column in (t.c.closed_at, t.c.modified_at):
+            query = (
+                sa.select(t.c.order_id)
+                .where(column >= store.db_time(start), column < store.db_time(end))
+                .order_by(column, t.c.order_id)
+            )
+            ids.extend(conn.execute(query).scalars())
+    return list(dict.fromkeys(ids))
 
 
 def _dated(store: StagingStore, start: datetime, end: datetime) -> list[dict[str, Any]]:

@@ -37,6 +37,7 @@ from journal_pipeline.storage import tables
 from journal_pipeline.storage.bank_statements import stage_statement_lines, statement_lines
 from journal_pipeline.storage.reconciliation import (
     claimed_elsewhere,
+    clearing_debits,
     export_dir,
     lines_not_yet_whole,
     replace_reconciliation,
@@ -220,16 +221,14 @@ def journal_takings(store: StagingStore, day: date) -> dict[tuple[str, str], int
     posted. A correction (the reversal and the order's next revision, booked on the day of the
     change or by a rollback and repost) is left out, as `day_takings` leaves it out of the
     takings: Jurnal's ledger check covers it."""
-    journal = store.read_journal(day)
     totals: dict[tuple[str, str], int] = {}
-    for row in journal.itertuples(index=False):
-        role = str(row.account_role)
-        if not role.startswith("payment:") or not str(row.entry_id).startswith(SALE_ENTRIES):
+    for entry, outlet, role, source_id, debit in clearing_debits(store, day, SALE_ENTRIES):
+        if not role.startswith("payment:") or not entry.startswith(SALE_ENTRIES):
             continue
-        if split_revision(str(row.source_id))[1] > 0:
+        if split_revision(str(source_id))[1] > 0:
             continue
-        key = (str(row.outlet_code), role.split(":", 1)[1])
-        totals[key] = totals.get(key, 0) + int(row.debit)
+        key = (str(outlet), role.split(":", 1)[1])
+        totals[key] = totals.get(key, 0) + int(debit)
     return totals
 
 
