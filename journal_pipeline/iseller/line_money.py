@@ -8,7 +8,8 @@ made from what is documented, as I-20 states them:
 - ``total_order_amount`` = ``base_price`` × ``quantity`` (half up to the rupiah);
 - ``discount_order_amount``: the order-level discounts and promotions (Σ line net less the
   order's ``subtotal``; without one, ``total_discount_amount`` less Σ line ``discount_amount``
-  plus ``total_promotion_amount``), shared over the lines by their net (``total_order_amount``
+  plus ``total_promotion_amount``): a line's own ``promotions[]`` (a promotion on one item)
+  goes to that line, the rest is shared over the lines by their net (``total_order_amount``
   − ``discount_amount``), largest remainder, ties to the earlier line;
 - ``subtotal`` = ``total_order_amount`` − ``discount_amount`` − ``discount_order_amount``;
 - ``additional_charge``: the order's ``total_additional_subtotal_amount`` shared likewise by the
@@ -140,4 +141,39 @@ def _shares(
         )
     if order_level < 0:
         return None
-    return shared(order_level, nets)
+    own = _line_promotions(details)
+    if (
+        own is None
+        or not any(own)
+        or sum(own) > order_level
+        or any(o > n for o, n in zip(own, nets, strict=True))
+    ):
+        return shared(order_level, nets)
+    # the rest (an order discount besides) over what each line comes to after its own
+    rest = shared(order_level - sum(own), [n - o for n, o in zip(nets, own, strict=True)])
+    return None if rest is None else [o + r for o, r in zip(own, rest, strict=True)]
+
+
+def _line_promotions(details: list[dict[str, Any]]) -> list[int] | None:
+    """Each line's own promotions (its ``promotions[]``, with PromotionDetails): a promotion
+    on one item is that line's share of the order-level money, not everyone's. None when one
+    is not a whole amount. More than the order-level money (a reading where they are inside
+    the lines' ``discount_amount`` already), or more than a line's net, leaves every share
+    pro rata."""
+    own = []
+    for detail in details:
+        promotions = detail.get("promotions") or []
+        if not isinstance(promotions, list):
+            return None
+        total = Decimal(0)
+        for promotion in promotions:
+            amount = (
+                _number(promotion.get("promotion_amount"))
+                if isinstance(promotion, Mapping)
+                else None
+            )
+            if amount is None or amount != amount.to_integral_value() or amount < 0:
+                return None
+            total += amount
+        own.append(int(total))
+    return own

@@ -19,11 +19,13 @@ from journal_pipeline.iseller.cancelled_lines import CANCELLED_KEY, without_canc
 from journal_pipeline.iseller.client import ISellerClient
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.line_money import MADE, shared, with_line_gross, with_line_money
+from journal_pipeline_tests.accounting.mixed_tax_orders import ON_BUKU, mixed_order
 from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
 from journal_sandbox.defaults import DEMO_CONFIG
 from journal_sandbox.iseller_app import ISellerSandbox
 
 CONFIG = load_config(DEMO_CONFIG)
+DAY = date(2026, 11, 20)  # the day of the sample orders
 
 
 def _as_table(order: dict[str, Any]) -> dict[str, Any]:
@@ -85,6 +87,52 @@ def test_a_cancelled_line_the_totals_leave_out_is_set_apart_from_the_tables_line
     read = with_line_money(without_cancelled_lines(with_line_gross(order)))
     assert [line["order_detail_id"] for line in read[CANCELLED_KEY]] == ["d9"]
     assert [line["discount_order_amount"] for line in read["order_details"]] == [7_650, 1_250]
+
+
+def _promoted_book() -> dict[str, Any]:
+    """Rp 100,000 off the untaxed book of an order mixing it with taxed coffee, listed as a
+    promotion on the book's line (PromotionDetails) and in the order's promotion total."""
+    order = mixed_order(ON_BUKU)
+    promotion = {
+        "promotion_id": "promo-buku",
+        "promotion_name": "Buku",
+        "promotion_amount": 100_000,
+    }
+    kopi, buku = order["order_details"]
+    kopi["promotions"], buku["promotions"] = [], [dict(promotion)]
+    order.update(
+        total_discount_amount=Decimal(0),
+        discounts=[],
+        total_promotion_amount=Decimal(100_000),
+        promotions=[dict(promotion)],
+    )
+    return order
+
+
+@pytest.mark.parametrize("with_subtotal", [True, False], ids=["subtotal", "no subtotal"])
+def test_a_promotion_on_one_item_is_that_lines_share(with_subtotal):
+    """Shared by net, half of it would be on the taxed coffee: Jurnal's PPN and the journal's
+    tax base would then differ from iSeller's line tax."""
+    full = _promoted_book()
+    table = _as_table(full)
+    if not with_subtotal:
+        table.pop("subtotal")
+    made = with_line_money(table)
+    assert [line["discount_order_amount"] for line in made["order_details"]] == [0, 100_000]
+    full_books, bare_books = _books([full], DAY), _books([made], DAY)
+    pd.testing.assert_frame_equal(bare_books[0], full_books[0])
+    assert bare_books[1] == full_books[1]
+
+
+def test_a_line_promotion_inside_the_lines_own_discount_is_not_taken_twice():
+    """Read the other way, the promotion is already the line's ``discount_amount``: the order's
+    subtotal leaves nothing at order level, and nothing more is put on the line."""
+    order = _as_table(_promoted_book())
+    book = order["order_details"][1]
+    book.update(discount_amount=Decimal(100_000), discount_percentage=Decimal(10))
+    made = with_line_money(order)
+    assert [line["discount_order_amount"] for line in made["order_details"]] == [0, 0]
+    assert made["order_details"][1]["subtotal"] == 900_000
 
 
 def test_what_is_not_a_number_is_left_for_the_orders_checks():
