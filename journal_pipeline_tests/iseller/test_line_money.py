@@ -211,3 +211,30 @@ def test_orders_served_with_the_tables_lines_are_read_whole(table_sandbox, isell
             assert {f: Decimal(str(line[f])) for f in MADE} == {
                 f: Decimal(str(full_line[f])) for f in MADE
             }, made["order_reference"]
+
+
+def test_a_line_promotion_served_over_http_is_that_lines_share(table_sandbox):
+    """Over HTTP, the emulator serving the table's lines: an order whose promotion is on its
+    book alone (a tampered answer: the demo's promotions are order-level) reaches the client
+    with the promotion on the book's line."""
+    sandbox, env = table_sandbox
+    start = datetime(2026, 11, 18, 17, tzinfo=UTC)
+    window = {"created_after": start, "created_before": start.replace(day=19, hour=16)}
+    with ISellerClient.from_env(env) as client:
+        first = client.get_orders(**window).orders[0]
+    dates = ("order_date", "closed_date", "modified_date")
+    promoted = _as_table(_promoted_book())
+    sandbox.tamper.orders(
+        {
+            first["order_id"]: lambda served: {
+                **promoted,
+                **{key: served[key] for key in ("order_id", "order_reference", *dates)},
+            }
+        }
+    )
+    with ISellerClient.from_env(env) as client:
+        read = {o["order_id"]: o for o in client.get_orders(**window).orders}
+    lines = read[first["order_id"]]["order_details"]
+    assert [line["product_name"] for line in lines] == ["Kopi Arabika 250g", "Buku Tulis"]
+    assert [line["discount_order_amount"] for line in lines] == [0, 100_000]
+    assert [line["subtotal"] for line in lines] == [1_000_000, 900_000]
