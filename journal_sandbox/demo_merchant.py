@@ -288,12 +288,15 @@ def compute_order_money(
     service_charge_rate: Decimal,
     order_discount_percentage: Decimal = Decimal(0),
     promotion_amount: int = 0,
+    promotion_line: int | None = None,
     round_to: int = 0,
 ) -> OrderMoney:
     """The order arithmetic of the demo merchant (docs/assumptions/iseller.md, I-20).
 
     `round_to` > 0 rounds the amount due half-up to a multiple of it (cash orders: 100); the
-    difference is `rounding_amount`, positive or negative.
+    difference is `rounding_amount`, positive or negative. `promotion_line`: the promotion is
+    on that line alone (an item promotion), the order discount shared over what each line comes
+    to after it; else the promotion is shared over every line with the order discount.
     """
     gross = [line.base_price * line.quantity for line in lines]
     line_discounts = [
@@ -304,7 +307,14 @@ def compute_order_money(
     order_discount = round_rupiah(sum(nets) * order_discount_percentage / HUNDRED)
     if order_discount + promotion_amount > sum(nets):
         raise ValueError("order-level discounts and promotions exceed the order")
-    order_shares = allocate(order_discount + promotion_amount, nets)
+    if promotion_line is None:
+        order_shares = allocate(order_discount + promotion_amount, nets)
+    else:
+        if promotion_amount > nets[promotion_line]:
+            raise ValueError("an item promotion exceeds its line")
+        own = [promotion_amount if i == promotion_line else 0 for i in range(len(nets))]
+        after = [n - o for n, o in zip(nets, own, strict=True)]
+        order_shares = [o + s for o, s in zip(own, allocate(order_discount, after), strict=True)]
     subtotals = [n - s for n, s in zip(nets, order_shares, strict=True)]
     if tax_inclusive:
         taxes = [round_rupiah(s * tax_rate / (HUNDRED + tax_rate)) for s in subtotals]
@@ -627,6 +637,29 @@ def _cogs_and_units(
     return cogs, units, []
 
 
+def _promoted_line(lines: Sequence[LineInput], amount: int) -> int | None:
+    """The line an item promotion of ``amount`` is taken off: the largest by net of its line
+    discount (the earliest of equals), when it covers the promotion; else None."""
+    nets = [
+        li.base_price * li.quantity
+        - round_rupiah(li.base_price * li.quantity * li.discount_percentage / HUNDRED)
+        for li in lines
+    ]
+    largest = max(range(len(nets)), key=lambda i: (nets[i], -i))
+    return largest if nets[largest] >= amount else None
+
+
+def _promotion_block(seed: int, promotion: Promotion, kind: str) -> dict[str, Any]:
+    """A Promotion as an order or a line lists it (PromotionDetails)."""
+    return {
+        "promotion_id": catalogue_uuid(seed, "promotion", promotion.key),
+        "promotion_name": promotion.name,
+        "promotion_type": kind,
+        "promotion_amount": Decimal(promotion.amount),
+        "external_id": None,
+    }
+
+
 def _line_specs(rng: random.Random, catalogue: list[Product]) -> list[_LineSpec]:
     n_products = _pick_weighted(rng, (1, 2, 3, 4), (40, 30, 20, 10))
     specs: list[_LineSpec] = []
@@ -649,6 +682,7 @@ def generate_orders(
     first_sequence: int = 1,
     tax_rate: Decimal | None = None,
     cash_rounding: int = CASH_ROUNDING,
+    item_promotions: bool = False,
 ) -> list[GeneratedOrder]:
     """All orders of one outlet for one business day, in order of placement.
 
@@ -656,6 +690,8 @@ def generate_orders(
     (``#JKT-000123``); `DemoMerchant` chains it across days. ``tax_rate`` replaces the
     outlet's own (a rate that changed from a date, `DemoMerchant.tax_rate_on`).
     ``cash_rounding``: the multiple a cash-only order's amount due is rounded to, half up.
+    ``item_promotions``: the outlet's promotion is taken off the order's largest line alone
+    (listed in that line's ``promotions[]`` too) when that line covers it.
     """
     outlet = outlet_profile(outlet_code)
     if tax_rate is not None:
@@ -727,6 +763,7 @@ def generate_orders(
             and nets - member_cut >= promotion.minimum
         )
         cash_only = method.gateway == "cash" and not split and not on_account
+        promoted_line = _promoted_line(line_inputs, promotion.amount) if item_promotions else None
         money = compute_order_money(
             line_inputs,
             tax_rate=outlet.tax_rate,
@@ -734,6 +771,7 @@ def generate_orders(
             service_charge_rate=outlet.service_charge_rate,
             order_discount_percentage=MEMBER_DISCOUNT_PERCENT if member_discount else Decimal(0),
             promotion_amount=promotion.amount if promoted else 0,
+            promotion_line=promoted_line if promoted else None,
             round_to=cash_rounding if cash_only else 0,
         )
         details = []
@@ -806,7 +844,11 @@ def generate_orders(
                         if spec.discounted
                         else []
                     ),
-                    "promotions": [],
+                    "promotions": (
+                        [_promotion_block(seed, promotion, "item")]
+                        if promoted and promoted_line == line_no
+                        else []
+                    ),
                     "track_inventory": bool(units_used),
                     "units_used": units_used,
                 }
@@ -905,15 +947,7 @@ def generate_orders(
             "order_type": order_type,
             "order_details": details,
             "promotions": (
-                [
-                    {
-                        "promotion_id": catalogue_uuid(seed, "promotion", promotion.key),
-                        "promotion_name": promotion.name,
-                        "promotion_type": "order",
-                        "promotion_amount": Decimal(promotion.amount),
-                        "external_id": None,
-                    }
-                ]
+                [_promotion_block(seed, promotion, "order" if promoted_line is None else "item")]
                 if promoted
                 else []
             ),
@@ -1102,12 +1136,14 @@ class DemoMerchant:
         tax_changes: dict[str, tuple[date, Decimal]] | None = None,
         bank_holidays: Iterable[date] = (),
         cash_rounding: int = CASH_ROUNDING,
+        item_promotions: bool = False,
     ):
         if orders_per_outlet_per_day < 0:
             raise ValueError("orders_per_outlet_per_day must be >= 0")
         if cash_rounding < 1:
             raise ValueError("cash_rounding must be >= 1 (1: no rounding)")
         self.cash_rounding = cash_rounding
+        self.item_promotions = item_promotions
         self.seed = seed
         self.orders_per_outlet_per_day = orders_per_outlet_per_day
         self.start_date = start_date
@@ -1334,6 +1370,7 @@ class DemoMerchant:
             first_sequence=first,
             tax_rate=self.tax_rate_on(outlet_code, business_date),
             cash_rounding=self.cash_rounding,
+            item_promotions=self.item_promotions,
         )
         gift_cards = generate_gift_card_orders(
             self.seed,

@@ -122,6 +122,13 @@ FAULTS_ENV = "SANDBOX_ISELLER_FAULTS"
 #: Environment variable: ``1`` (or ``true``, ``yes``) rotates refresh tokens (assumption I-2).
 ROTATE_REFRESH_TOKENS_ENV = "SANDBOX_ISELLER_ROTATE_REFRESH_TOKENS"
 CASH_ROUNDING_ENV = "SANDBOX_ISELLER_CASH_ROUNDING"
+#: Environment variable: ``1`` (or ``true``, ``yes``) puts each outlet's promotion on one item.
+ITEM_PROMOTIONS_ENV = "SANDBOX_ISELLER_ITEM_PROMOTIONS"
+
+
+def _flag(name: str) -> bool:
+    """Whether the environment variable ``name`` says yes (``1``, ``true``, ``yes``)."""
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
 
 
 def _cash_rounding_from_env() -> int:
@@ -359,6 +366,9 @@ class ISellerSandbox:
     - `cash_rounding`: the multiple a cash-only order's amount due is rounded to, half up
       (I-31), default ``SANDBOX_ISELLER_CASH_ROUNDING``, else 100; 500 or 1,000 as some tills
       round, so that orders are rounded down (and up) by more than Rp 100.
+    - `item_promotions`: each outlet's promotion is taken off the order's largest line alone
+      and listed in that line's ``promotions[]`` (a promotion on one item), not shared over
+      the order; default ``SANDBOX_ISELLER_ITEM_PROMOTIONS``, else order-level.
     - `bank_holidays`: weekdays the demo bank credits nothing: settlements due then arrive on
       the next open day (`bank_feed`).
     - `now`: the clock (tests); `client_id` / `client_secret`: the accepted credentials.
@@ -386,6 +396,7 @@ class ISellerSandbox:
         bank_holidays: Iterable[date] = (),
         rotate_refresh_tokens: bool | None = None,
         cash_rounding: int | None = None,
+        item_promotions: bool | None = None,
     ):
         """``outlet_count`` beyond three adds copies of the demo outlets (`demo_outlets`)."""
         self.state_dir = Path(state_dir)
@@ -397,8 +408,7 @@ class ISellerSandbox:
             raise ValueError("token_ttl_seconds must be >= 0 (0: every token is born expired)")
         self.token_ttl_seconds = token_ttl_seconds
         if rotate_refresh_tokens is None:
-            flag = os.environ.get(ROTATE_REFRESH_TOKENS_ENV, "").strip().lower()
-            rotate_refresh_tokens = flag in ("1", "true", "yes")
+            rotate_refresh_tokens = _flag(ROTATE_REFRESH_TOKENS_ENV)
         self.rotate_refresh_tokens = rotate_refresh_tokens
         if faults is None or isinstance(faults, str):
             spec = os.environ.get(FAULTS_ENV) if faults is None else faults
@@ -428,6 +438,9 @@ class ISellerSandbox:
             tax_changes=tax_changes,
             bank_holidays=bank_holidays,
             cash_rounding=cash_rounding or _cash_rounding_from_env(),
+            item_promotions=(
+                _flag(ITEM_PROMOTIONS_ENV) if item_promotions is None else item_promotions
+            ),
         )
 
         self.router = Router()

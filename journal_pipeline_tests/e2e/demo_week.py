@@ -49,6 +49,7 @@ def synced_demo_week(
     bank_holidays: Sequence[date] = (),
     seed: int = 7,
     cash_rounding: int | None = None,
+    item_promotions: bool = False,
 ) -> Iterator[SimpleNamespace]:
     """Yields ``iseller`` (the sandbox), ``jurnal`` (its handle), ``store`` (staging),
     ``results`` (each day's materialization result) and ``resources`` (to run a day again);
@@ -64,6 +65,7 @@ def synced_demo_week(
         dialect=dialect,
         bank_holidays=bank_holidays,
         cash_rounding=cash_rounding,
+        item_promotions=item_promotions,
     )
     server = iseller.serve().start()
     try:

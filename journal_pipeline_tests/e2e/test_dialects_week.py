@@ -60,6 +60,13 @@ DIALECTS = {
         "shift_outlet=absent,modifier_sku=parent,line_money=table"
     ),
 }
+#: The week again with each outlet's promotion on one item (`item_promotions`): as served in
+#: full, and with lines as the OrderDetail table lists them (the share made from the line's
+#: own ``promotions[]``). Their money differs from the weeks above; they book one ledger.
+ITEM_PROMOTION_DIALECTS = {
+    "item_promotions": "",
+    "item_promotions_document_tables": DIALECTS["document_tables"],
+}
 PPN_NOMINAL = "ppn_stated=nominal"
 # the day's sales and fees, and the cash over/short of its register shifts
 WEEK_ASSETS = [*ASSETS, *build_shift_assets(daily_partitions(CONFIG))]
@@ -96,7 +103,7 @@ def _config_for(base, spec: str):
     return path
 
 
-def _sync_week(base, spec: str) -> SimpleNamespace:
+def _sync_week(base, spec: str, item_promotions: bool = False) -> SimpleNamespace:
     with synced_demo_week(
         base,
         WEEK,
@@ -105,6 +112,7 @@ def _sync_week(base, spec: str) -> SimpleNamespace:
         dialect=spec,
         config=_config_for(base, spec),
         assets=WEEK_ASSETS,
+        item_promotions=item_promotions,
     ) as week:
         checks: dict[str, bool] = {}
         readings: dict[str, int] = {}
@@ -132,6 +140,9 @@ def _sync_week(base, spec: str) -> SimpleNamespace:
         return SimpleNamespace(
             money_back=sum(
                 t["type"] in ("refund", "void") for o in served for t in o["transactions"]
+            ),
+            line_promotions=sum(
+                bool(line.get("promotions")) for o in served for line in o["order_details"]
             ),
             stating_12=sum(  # as the pipeline staged what was served
                 Decimal(str(line.get("tax_percentage") or 0)) == 12
@@ -185,14 +196,16 @@ def weeks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SimpleNamespace
 
     class Weeks(dict):
         def __missing__(self, name: str) -> SimpleNamespace:
-            synced[name] = _sync_week(tmp_path_factory.mktemp(name), DIALECTS[name])
+            on_items = name in ITEM_PROMOTION_DIALECTS
+            spec = ITEM_PROMOTION_DIALECTS[name] if on_items else DIALECTS[name]
+            synced[name] = _sync_week(tmp_path_factory.mktemp(name), spec, on_items)
             self[name] = synced[name]
             return synced[name]
 
     return Weeks()
 
 
-@pytest.mark.parametrize("name", list(DIALECTS))
+@pytest.mark.parametrize("name", [*DIALECTS, *ITEM_PROMOTION_DIALECTS])
 def test_every_sale_of_the_week_is_posted_once_and_every_check_passes(weeks, name):
     week = weeks[name]
     assert week.checks and all(week.checks.values()), [k for k, ok in week.checks.items() if not ok]
@@ -205,7 +218,7 @@ def test_every_sale_of_the_week_is_posted_once_and_every_check_passes(weeks, nam
     assert "staged_day_matches_iseller_totals" in checked  # complete against iSeller's totals
 
 
-@pytest.mark.parametrize("name", list(DIALECTS))
+@pytest.mark.parametrize("name", [*DIALECTS, *ITEM_PROMOTION_DIALECTS])
 def test_jurnal_trial_balance_ties_out_with_the_canonical_journal(weeks, name):
     week = weeks[name]
     ours, theirs = week.journal, week.ledger
@@ -246,3 +259,14 @@ def test_every_dialect_books_the_same_ledger(weeks):
         assert sorted(i["custom_id"] for i in weeks[name].invoices) == sorted(
             i["custom_id"] for i in documented.invoices
         ), name
+
+
+def test_a_promotion_on_one_item_books_the_same_ledger_from_full_or_table_lines(weeks):
+    full, table = (weeks[name] for name in ITEM_PROMOTION_DIALECTS)
+    assert full.line_promotions > 0 and table.line_promotions == full.line_promotions
+    assert full.journal != weeks["documented"].journal  # the promotions moved between lines
+    assert table.journal == full.journal
+    assert table.ledger == full.ledger
+    assert sorted(i["custom_id"] for i in table.invoices) == sorted(
+        i["custom_id"] for i in full.invoices
+    )
