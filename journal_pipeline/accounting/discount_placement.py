@@ -11,7 +11,11 @@ taxed and untaxed amounts: the total still fits, but Jurnal's PPN would differ f
 Such an invoice can carry each line's share inside the line's own discount percentage instead,
 to the two places Jurnal holds: its tax is then iSeller's to a few rupiah, and the order's
 discount is in the line amounts (net revenue in Jurnal) rather than on the discount account.
-`invoices` takes that placement only when it brings Jurnal's tax nearer iSeller's.
+`invoices` takes that placement when it brings Jurnal's tax nearer iSeller's; and, on lines of
+one tax, when iSeller did not share the discount pro rata over them (a promotion on one
+item): the invoice's tax is the same either way, but a later return of part of the order takes
+back the returned line's share of the invoice discount as Jurnal shares it (J-37), not as
+iSeller did, and so other revenue and tax than iSeller's refund.
 """
 
 from __future__ import annotations
@@ -39,6 +43,18 @@ class InLines:
 def differs_in_tax(model: Sequence[InvoiceLine]) -> bool:
     """Whether the invoice's lines are not all of one tax (rate, or none)."""
     return len({line.tax_rate for line in model}) > 1
+
+
+def shared_by_amount(goods: Sequence[LineRow]) -> bool:
+    """Whether iSeller shared the order's discount over the goods lines as Jurnal shares an
+    invoice discount: pro rata by their amount after their own discount, a rupiah a line
+    apart at most."""
+    amounts = [line.total_order_amount - line.discount_amount for line in goods]
+    shares = [line.discount_order_amount for line in goods]
+    whole, shared = sum(amounts), sum(shares)
+    if whole <= 0:
+        return True
+    return all(abs(s * whole - shared * a) <= whole for s, a in zip(shares, amounts, strict=True))
 
 
 def shares_in_lines(goods: Sequence[LineRow], model: Sequence[InvoiceLine]) -> InLines | None:
@@ -73,8 +89,12 @@ def nearer_in_lines(
 ) -> tuple[InLines, Fit, int] | None:
     """The invoice with every line's discount inside its own percentage (`discount_placement`),
     fitted (its fit and deduction), when its invoice discount would fall on lines of different
-    tax and this brings Jurnal's tax a rupiah or more nearer iSeller's; else None."""
-    if not discount or not differs_in_tax(model):
+    tax and this brings Jurnal's tax a rupiah or more nearer iSeller's, or on lines of one tax
+    that iSeller did not share it over pro rata and Jurnal's tax stays as near; else None."""
+    if not discount:
+        return None
+    mixed = differs_in_tax(model)
+    if not mixed and shared_by_amount(goods):
         return None
     in_lines = shares_in_lines(goods, model)
     if in_lines is None:
@@ -84,6 +104,8 @@ def nearer_in_lines(
     if in_fit is None:
         return None
     off = abs(fitted_tax(in_lines.model, Decimal(0), in_fit, order) - iseller_tax)
-    if fit is not None and off + 1 > abs(fitted_tax(model, discount, fit, order) - iseller_tax):
-        return None
+    if fit is not None:
+        before = abs(fitted_tax(model, discount, fit, order) - iseller_tax)
+        if off + 1 > before if mixed else off > max(before, Decimal(1)):
+            return None
     return in_lines, in_fit, deduction

@@ -114,6 +114,20 @@ def _text_codes(values: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
     return codes + 1, [None, *text_or_none_all(uniques.tolist())]
 
 
+def _off_pro_rata(
+    position: np.ndarray, goods: np.ndarray, amount: np.ndarray, share: np.ndarray, n: int
+) -> np.ndarray:
+    """Per line: whether its order's discount is not shared over the order's ``goods`` lines
+    pro rata by ``amount``, a rupiah a line apart at most (`discount_placement.shared_by_amount`;
+    in floats, exact enough against a tolerance of a rupiah times the order's amount)."""
+    amount = np.where(goods, amount, 0).astype(float)
+    share = np.where(goods, share, 0).astype(float)
+    whole = np.bincount(position, amount, minlength=n)[position]
+    shared = np.bincount(position, share, minlength=n)[position]
+    off: np.ndarray = goods & (whole > 0) & (np.abs(share * whole - shared * amount) > whole)
+    return off
+
+
 def _shapes(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A code for each distinct row of the integer ``columns`` (0, 1, … in the order they
     first appear) and the first row of each code."""
@@ -183,7 +197,8 @@ def invoice_parts(
     gross, line_discount = column("total_order_amount"), column("discount_amount")
     rate, line_tax = column("base_price"), column("tax_amount")
     order_discount = np.zeros(n, dtype=np.int64)
-    np.add.at(order_discount, position, column("discount_order_amount"))
+    share = column("discount_order_amount")
+    np.add.at(order_discount, position, share)
     free = gross <= line_discount
     # the line discount as a percentage in hundredths, when it is one (`invoices._percent`)
     usual = free | ((line_discount >= 0) & (gross > 0) & (np.abs(line_discount) < 10**14))
@@ -266,6 +281,9 @@ def invoice_parts(
         charged & ~charge_taxed
     )
     fast &= (order_discount == 0) | (taxed_count == 0) | (untaxed_count == 0)
+    # a discount iSeller did not share pro rata over the lines (a promotion on one item): read
+    # one by one, which carries each line's share in the line (`discount_placement`)
+    fast[position[_off_pro_rata(position, ~free, gross - line_discount, share, n)]] = False
     charged &= fast
     charges = np.flatnonzero(charged)
     charge_tax_code = np.where(charge_taxed, order_tax_code, 0)[charges]

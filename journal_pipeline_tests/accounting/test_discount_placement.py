@@ -15,7 +15,7 @@ from journal_pipeline.accounting import invoices, posting_rules
 from journal_pipeline.accounting.daily_summary import summarise
 from journal_pipeline.accounting.documents import SALES_INVOICE
 from journal_pipeline.accounting.jurnal_arithmetic import invoice_totals
-from journal_pipeline.accounting.return_arithmetic import invoice_model
+from journal_pipeline.accounting.return_arithmetic import invoice_line_facts, invoice_model
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline_tests.accounting.mixed_tax_orders import (
@@ -97,6 +97,7 @@ def test_a_discount_shared_pro_rata_stays_the_invoice_discount():
 def test_each_order_read_alone_gives_the_same_invoice():
     """`sales_invoice` (corrections, revisions) places the discount as the day's build does."""
     orders = [mixed_order(case, n) for n, case in enumerate((ON_KOPI, ON_BUKU, PRO_RATA))]
+    orders.append(_one_tax_order(book_share=100_000, coffee_share=0))
     day = _invoices(orders)
     frames = order_frames(orders)
     dated = posting_rules.with_business_dates(frames.orders, CONFIG)
@@ -179,3 +180,64 @@ def test_an_untaxed_service_charge_takes_none_of_the_order_discount():
     ]
     tax, total = _jurnal(body)
     assert (tax, total) == (Decimal("8509.09"), Decimal(97_855))
+
+
+def _one_tax_order(book_share: int, coffee_share: int) -> dict:
+    """Coffee and a book both taxed (PPN 11% inside), 1,000,000 each, with the order's
+    discount shared as given: a promotion on the book alone, or pro rata."""
+    order = mixed_order(PRO_RATA, 7)
+    kopi, buku = order["order_details"]
+    total, tax = 0, 0
+    for line, share in ((kopi, coffee_share), (buku, book_share)):
+        net = 1_000_000 - share
+        line_tax = (Decimal(net) * 11 / 111).quantize(Decimal(1))
+        line.update(
+            base_price=Decimal(1_000_000),
+            total_order_amount=Decimal(1_000_000),
+            taxable=True,
+            tax_percentage=Decimal(11),
+            discount_order_amount=Decimal(share),
+            subtotal=Decimal(net),
+            tax_amount=line_tax,
+        )
+        total, tax = total + net, tax + line_tax
+    order.update(
+        total_order_amount=Decimal(2_000_000),
+        total_discount_amount=Decimal(book_share + coffee_share),
+        subtotal=Decimal(total),
+        total_tax_amount=tax,
+        total_amount=Decimal(total),
+    )
+    order["discounts"][0]["discount_amount"] = Decimal(book_share + coffee_share)
+    order["transactions"][0]["amount"] = Decimal(total)
+    return order
+
+
+def _held_per_line(body: dict) -> list[Decimal]:
+    """Each line's amount less its share of the invoice discount, as Jurnal holds them (J-6):
+    what a return of the line takes back (J-37)."""
+    facts = invoice_line_facts(
+        invoice_model(body, CONFIG),
+        discount_value=Decimal(str(body.get("discount_unit", 0))),
+        tax_inclusive=bool(body["use_tax_inclusive"]),
+    )
+    return [fact.amount - fact.share for fact in facts]
+
+
+def test_a_promotion_on_one_item_of_one_tax_is_carried_in_its_line_for_returns():
+    """Jurnal's tax of the invoice is the same either way; but an invoice discount would be
+    shared 50,000 / 50,000 and a return of the book would take back 50,000 of discount (and
+    its tax) that iSeller never gave it."""
+    order = _one_tax_order(book_share=100_000, coffee_share=0)
+    (body,) = _invoices([order])
+    assert "discount_unit" not in body
+    assert _held_per_line(body) == [Decimal(1_000_000), Decimal(900_000)]
+    tax, total = _jurnal(body)
+    assert total == order["total_amount"] and abs(tax - order["total_tax_amount"]) < 1
+
+
+def test_a_discount_shared_pro_rata_over_one_tax_stays_the_invoice_discount():
+    order = _one_tax_order(book_share=50_000, coffee_share=50_000)
+    (body,) = _invoices([order])
+    assert body["discount_unit"] == 100_000
+    assert _held_per_line(body) == [Decimal(950_000), Decimal(950_000)]
