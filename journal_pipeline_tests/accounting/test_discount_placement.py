@@ -124,6 +124,7 @@ def test_the_journal_keeps_the_promotion_on_the_discount_account():
 def test_the_daily_summary_keeps_ppn_to_a_rupiah_an_order():
     cases = (ON_KOPI, ON_BUKU, PRO_RATA, ODD_ON_KOPI)
     orders = [mixed_order(case, n) for n, case in enumerate(cases)]
+    orders.append(_one_tax_order(book_share=100_000, coffee_share=0))
     sales = posting_rules.sales_of_day(order_frames(orders), CONFIG, DAY)
     documents, _ = invoices.sales_invoices(sales, CONFIG)
     summary = summarise(documents, CONFIG, DAY, {"JKT"})
