@@ -106,6 +106,7 @@ def nearer_in_lines(
     off = abs(fitted_tax(in_lines.model, Decimal(0), in_fit, order) - iseller_tax)
     if fit is not None:
         before = abs(fitted_tax(model, discount, fit, order) - iseller_tax)
-        if off + 1 > before if mixed else off > max(before, Decimal(1)):
+        # mixed: a rupiah nearer; one tax: within a rupiah of iSeller's, or no further
+        if (off + 1 > before) if mixed else (off > max(before, Decimal(1))):
             return None
     return in_lines, in_fit, deduction
