@@ -34,6 +34,7 @@ from journal_pipeline.accounting.labels import payment_method
 from journal_pipeline.accounting.posting_rules import DatedPayment, sale_entry
 from journal_pipeline.accounting.reversals import (
     MoneyBack,
+    PostedInvoice,
     Reversal,
     money_back_numbers,
     reversal,
@@ -147,9 +148,10 @@ def corrections_of_day(
     refunds: RefundFrames,
     config: MerchantConfig,
     invoice_status: Mapping[str, str],
+    posted: PostedInvoice | None = None,
 ) -> tuple[list[dict[str, Any]], list[Document], list[Hold]]:
     """Canonical lines, sales returns, journal entries and holds for the day's refunds and
-    voids of posted sales."""
+    voids of posted sales; ``posted``: the sales invoices as Jurnal holds them (`reversal`)."""
     day = sales.day
     dated = with_business_dates(frames.orders, config)
     orders = {o.order_id: o for o in dated.itertuples(index=False)}
@@ -163,7 +165,7 @@ def corrections_of_day(
     holds: list[Hold] = []
 
     def book(back: MoneyBack) -> None:
-        made = reversal(back, config, day)
+        made = reversal(back, config, day, posted)
         if isinstance(made, Reversal):
             rows.extend(made.lines)
             documents.extend(made.documents)

@@ -23,6 +23,7 @@ the return credited, by Jurnal's arithmetic), Dr service charge and its tax, Dr 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -287,8 +288,17 @@ def canonical_lines(
     return entry.rows, given
 
 
-def reversal(back: MoneyBack, config: MerchantConfig, day: date) -> Reversal | Hold:
-    """The canonical lines, the sales return and the journal entry of a refund or void."""
+#: The body of the sales invoice Jurnal holds under a number (as it was posted), if posted.
+PostedInvoice = Callable[[str], Mapping[str, Any] | None]
+
+
+def reversal(
+    back: MoneyBack, config: MerchantConfig, day: date, posted: PostedInvoice | None = None
+) -> Reversal | Hold:
+    """The canonical lines, the sales return and the journal entry of a refund or void.
+    What Jurnal's return will compute is modelled on the invoice as ``posted`` (when it gives
+    one whose lines are the sale's): an earlier release may have placed its discount
+    otherwise than the invoice built now."""
     order = back.order
     what = "void" if back.kind == "void" else "refund"
 
@@ -318,7 +328,8 @@ def reversal(back: MoneyBack, config: MerchantConfig, day: date) -> Reversal | H
     if isinstance(built, str):
         return hold(built)
     rows, given = built
-    invoice = invoice_docs[0].payload["sales_invoice"]
+    sold = sum(1 for line in back.lines if not is_free(line))
+    invoice = _as_posted(invoice_docs[0].payload["sales_invoice"], posted, sold)
     invoice_no = invoice["transaction_no"]
     inclusive = bool(invoice["use_tax_inclusive"])
     facts = invoice_line_facts(
@@ -380,6 +391,24 @@ def reversal(back: MoneyBack, config: MerchantConfig, day: date) -> Reversal | H
     }
     documents.append(_document(JOURNAL_ENTRY, back, day, entry_no, to_rupiah(debit), body))
     return Reversal(rows, documents)
+
+
+def _as_posted(
+    built: Mapping[str, Any], posted: PostedInvoice | None, sold: int
+) -> Mapping[str, Any]:
+    """The invoice as posted when its first ``sold`` lines (the goods, which the return names
+    by place) are those of ``built``: the same products, quantities and prices; else
+    ``built``. The lines after them (service charge, rounding) may differ."""
+    found = posted(built["transaction_no"]) if posted is not None else None
+    if found is None:
+        return built
+
+    def goods(body: Mapping[str, Any]) -> list[tuple[str, ...]]:
+        keys = ("product_code", "product_name", "quantity", "rate")
+        lines = list(body.get("transaction_lines_attributes") or [])
+        return [tuple(str(line.get(key)) for key in keys) for line in lines[:sold]]
+
+    return found if goods(found) == goods(built) else built
 
 
 def money_back_numbers(invoice_no: str, kind: str, sequence: int) -> tuple[str, str]:

@@ -172,7 +172,8 @@ def build_journal(
     )
     open_documents, locked = periods.hold_locked([*documents, *pay_documents], config)
     # refunds and voids of posted sales: dated the first open day when theirs is locked
-    statuses = Outbox(store).invoice_status(frames.orders["order_id"])
+    outbox = Outbox(store)
+    statuses = outbox.invoice_status(frames.orders["order_id"])
     kept_lines, kept_invoices = refunds.posted_void_sales(frames, config, day, statuses)
     fix_lines, fix_documents, fix_holds = refunds.corrections_of_day(
         sales,
@@ -180,6 +181,7 @@ def build_journal(
         refund_frames(store.refunds_of_orders(_money_back_orders(sales))),
         config,
         statuses,
+        outbox.posted_invoice,  # a return is modelled on the invoice Jurnal holds
     )
     rev_lines, rev_documents, rev_holds = revisions.corrections_of_day(store, config, day)
     # refunds and later payments of revised orders go against the live revision's invoice

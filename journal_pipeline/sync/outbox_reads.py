@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from journal_pipeline.accounting.documents import SALES_INVOICE
 from journal_pipeline.storage import tables
+from journal_pipeline.storage.store import loads
 from journal_pipeline.sync.summary_members import summary_status
 
 Row: TypeAlias = sa.Row[*tuple[Any, ...]]  # a row of an outbox query, columns by name
@@ -36,6 +37,22 @@ class OutboxReads:
                 found.update({row.source_id: row.status for row in conn.execute(query)})
         # an order carried by a daily summary: the summary invoice's status
         return {**summary_status(self.engine, set(ids) - set(found)), **found}
+
+    def posted_invoice(self, transaction_no: str) -> dict[str, Any] | None:
+        """The sales invoice posted under ``transaction_no``, its body as it was sent; None
+        when none is posted under it."""
+        t = tables.outbox
+        query = sa.select(t.c.payload).where(
+            t.c.doc_type == SALES_INVOICE,
+            t.c.transaction_no == transaction_no,
+            t.c.status == "posted",
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None or not row.payload:
+            return None
+        body: dict[str, Any] = loads(row.payload)[SALES_INVOICE]
+        return body
 
     def document_row(self, doc_type: str, transaction_no: str) -> Row | None:
         """Status and Jurnal id of the document of this type and number, if queued."""

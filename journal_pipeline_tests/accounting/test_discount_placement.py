@@ -15,9 +15,15 @@ from journal_pipeline.accounting import invoices, posting_rules
 from journal_pipeline.accounting.daily_summary import summarise
 from journal_pipeline.accounting.documents import SALES_INVOICE
 from journal_pipeline.accounting.jurnal_arithmetic import invoice_totals
-from journal_pipeline.accounting.return_arithmetic import invoice_line_facts, invoice_model
+from journal_pipeline.accounting.refunds import corrections_of_day
+from journal_pipeline.accounting.return_arithmetic import (
+    OWN_POSTINGS,
+    invoice_line_facts,
+    invoice_model,
+)
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline.iseller.refunds import refund_frames
 from journal_pipeline_tests.accounting.mixed_tax_orders import (
     ODD_ON_KOPI,
     ON_BUKU,
@@ -25,6 +31,7 @@ from journal_pipeline_tests.accounting.mixed_tax_orders import (
     PRO_RATA,
     mixed_order,
 )
+from journal_pipeline_tests.accounting.test_refunds import _refunded
 from journal_pipeline_tests.accounting.test_service_charge_readings import restaurant_sale
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -242,3 +249,48 @@ def test_a_discount_shared_pro_rata_over_one_tax_stays_the_invoice_discount():
     (body,) = _invoices([order])
     assert body["discount_unit"] == 100_000
     assert _held_per_line(body) == [Decimal(950_000), Decimal(950_000)]
+
+
+def test_a_return_is_modelled_on_the_invoice_as_posted():
+    """The same sale posted by an earlier release, its promotion as an invoice discount: a
+    return of the book is modelled on that invoice, which Jurnal holds (half the discount on
+    each line), not on the invoice built now (the book's own share inside its line)."""
+    order = _one_tax_order(book_share=100_000, coffee_share=0)
+    (built,) = _invoices([order])
+    earlier = {
+        **built,
+        "discount_type_name": "Value",
+        "discount_unit": 100_000,
+        "transaction_lines_attributes": [
+            {k: v for k, v in line.items() if k != "discount"}
+            for line in built["transaction_lines_attributes"]
+        ],
+    }
+    refunded, entries = _refunded(
+        order, "2026-11-22 05:00:00", 900_000, ("Cash", "cash"), [("mix-7-b", 1)]
+    )
+    frames = order_frames([refunded])
+    sales = posting_rules.sales_of_day(frames, CONFIG, date(2026, 11, 22))
+
+    def returned(posted) -> tuple[dict, int | None]:
+        _, documents, holds = corrections_of_day(
+            sales, frames, refund_frames(entries), CONFIG, {order["order_id"]: "posted"}, posted
+        )
+        assert holds == []
+        (document,) = [d for d in documents if d.doc_type == "sales_return"]
+        (line,) = document.payload["sales_return"]["transaction_return_lines_attributes"]
+        return line[OWN_POSTINGS], document.expected_total
+
+    built_now = returned(None)
+    # tax inside: revenue is the line's amount less its tax
+    assert built_now[0] == {"revenue": "810810.81", "share": "0.00", "tax": "89189.19"}
+    as_posted = returned(lambda number: earlier if number == built["transaction_no"] else None)
+    assert as_posted[0] == {"revenue": "905855.86", "share": "50000.00", "tax": "94144.14"}
+    assert (built_now[1], as_posted[1]) == (900_000, 950_000)  # Jurnal's receivable credit
+    # a posted invoice whose goods are not the sale's (another order under the number) is
+    # not taken: the return names the invoice's lines by place
+    other = {
+        **earlier,
+        "transaction_lines_attributes": earlier["transaction_lines_attributes"][::-1],
+    }
+    assert returned(lambda number: other)[0] == built_now[0]

@@ -81,6 +81,19 @@ def test_posts_once_and_a_rerun_is_a_no_op(outbox, client):
     assert row.posted_total == row.expected_total == 187_702
 
 
+def test_the_posted_invoice_is_read_back_as_it_was_sent(outbox, client):
+    """What a later return is modelled on (`reversals.reversal`): the invoice as posted."""
+    order = _fresh_order()
+    documents, _ = _documents([order])
+    number = documents[0].transaction_no
+    outbox.enqueue(DAY, documents, [])
+    assert outbox.posted_invoice(number) is None  # queued, not posted
+    ensure_products(client, wanted_products(outbox.pending_payloads(DAY), CONFIG))
+    assert outbox.post_pending(DAY, client).posted == 1
+    assert outbox.posted_invoice(number) == documents[0].payload["sales_invoice"]
+    assert outbox.posted_invoice(f"{number}-none") is None
+
+
 def test_a_lost_response_is_resolved_to_the_existing_invoice(outbox, client):
     order = _fresh_order()
     documents, _ = _documents([order])
