@@ -637,14 +637,10 @@ def _cogs_and_units(
     return cogs, units, []
 
 
-def _promoted_line(lines: Sequence[LineInput], amount: int) -> int | None:
-    """The line an item promotion of ``amount`` is taken off: the largest by net of its line
-    discount (the earliest of equals), when it covers the promotion; else None."""
-    nets = [
-        li.base_price * li.quantity
-        - round_rupiah(li.base_price * li.quantity * li.discount_percentage / HUNDRED)
-        for li in lines
-    ]
+def _promoted_line(nets: Sequence[int], amount: int) -> int | None:
+    """The line an item promotion of ``amount`` is taken off: the largest by ``nets`` (each
+    line's net of its line discount; the earliest of equals), when it covers the promotion;
+    else None."""
     largest = max(range(len(nets)), key=lambda i: (nets[i], -i))
     return largest if nets[largest] >= amount else None
 
@@ -750,11 +746,12 @@ def generate_orders(
             )
             for s in specs
         ]
-        nets = sum(
+        line_nets = [
             li.base_price * li.quantity
             - round_rupiah(li.base_price * li.quantity * li.discount_percentage / HUNDRED)
             for li in line_inputs
-        )
+        ]
+        nets = sum(line_nets)
         member_cut = (
             round_rupiah(nets * MEMBER_DISCOUNT_PERCENT / HUNDRED) if member_discount else 0
         )
@@ -763,7 +760,7 @@ def generate_orders(
             and nets - member_cut >= promotion.minimum
         )
         cash_only = method.gateway == "cash" and not split and not on_account
-        promoted_line = _promoted_line(line_inputs, promotion.amount) if item_promotions else None
+        promoted_line = _promoted_line(line_nets, promotion.amount) if item_promotions else None
         money = compute_order_money(
             line_inputs,
             tax_rate=outlet.tax_rate,
