@@ -32,9 +32,9 @@ from journal_pipeline.accounting.holds import BY_HAND, NOTHING_TO_POST, Hold, or
 from journal_pipeline.accounting.invoices import sales_invoice
 from journal_pipeline.accounting.labels import payment_method
 from journal_pipeline.accounting.posting_rules import DatedPayment, sale_entry
+from journal_pipeline.accounting.return_arithmetic import PostedInvoice
 from journal_pipeline.accounting.reversals import (
     MoneyBack,
-    PostedInvoice,
     Reversal,
     money_back_numbers,
     reversal,

@@ -8,7 +8,7 @@ the receivable with amount − discount share (+ tax when the invoice is tax-exc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -125,3 +125,25 @@ def invoice_model(body: Mapping[str, Any], config: MerchantConfig) -> list[Invoi
             )
         )
     return model
+
+
+#: The body of the sales invoice Jurnal holds under a number (as it was posted), if posted.
+PostedInvoice = Callable[[str], Mapping[str, Any] | None]
+
+
+def as_posted(
+    built: Mapping[str, Any], posted: PostedInvoice | None, sold: int
+) -> Mapping[str, Any]:
+    """The invoice as posted when its first ``sold`` lines (the goods, which the return names
+    by place) are those of ``built``: the same products, quantities and prices; else
+    ``built``. The lines after them (service charge, rounding) may differ."""
+    found = posted(built["transaction_no"]) if posted is not None else None
+    if found is None:
+        return built
+
+    def goods(body: Mapping[str, Any]) -> list[tuple[str, ...]]:
+        keys = ("product_code", "product_name", "quantity", "rate")
+        lines = list(body.get("transaction_lines_attributes") or [])
+        return [tuple(str(line.get(key)) for key in keys) for line in lines[:sold]]
+
+    return found if goods(found) == goods(built) else built

@@ -19,11 +19,15 @@ the product lines (Jurnal reverses their revenue, discount share and tax in prop
 credits the receivable, J-37), and a **journal entry** pays the customer: Dr receivable (what
 the return credited, by Jurnal's arithmetic), Dr service charge and its tax, Dr shipping,
 ± rounding, Cr the method's clearing account with the refund. The invoice is never edited.
+
+Jurnal's return takes back the discount share Jurnal gave the line, iSeller's refund the one
+iSeller gave it (a service charge takes none of iSeller's order discount, yet a share of
+Jurnal's invoice discount). Beyond Jurnal's cents (a rupiah a returned line), the entry books
+the difference on the tax and discount accounts (`_as_isellers`): both end as iSeller's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -42,6 +46,8 @@ from journal_pipeline.accounting.labels import item_name, payment_method
 from journal_pipeline.accounting.posting_rules import DatedPayment, _excluding_tax, sale_entry
 from journal_pipeline.accounting.return_arithmetic import (
     OWN_POSTINGS,
+    PostedInvoice,
+    as_posted,
     invoice_line_facts,
     invoice_model,
     postings,
@@ -288,10 +294,6 @@ def canonical_lines(
     return entry.rows, given
 
 
-#: The body of the sales invoice Jurnal holds under a number (as it was posted), if posted.
-PostedInvoice = Callable[[str], Mapping[str, Any] | None]
-
-
 def reversal(
     back: MoneyBack, config: MerchantConfig, day: date, posted: PostedInvoice | None = None
 ) -> Reversal | Hold:
@@ -329,7 +331,7 @@ def reversal(
         return hold(built)
     rows, given = built
     sold = sum(1 for line in back.lines if not is_free(line))
-    invoice = _as_posted(invoice_docs[0].payload["sales_invoice"], posted, sold)
+    invoice = as_posted(invoice_docs[0].payload["sales_invoice"], posted, sold)
     invoice_no = invoice["transaction_no"]
     inclusive = bool(invoice["use_tax_inclusive"])
     facts = invoice_line_facts(
@@ -338,7 +340,7 @@ def reversal(
         tax_inclusive=inclusive,
     )
     return_lines: list[dict[str, Any]] = []
-    receivable = Decimal(0)
+    receivable = returned_tax = Decimal(0)
     position = 0
     for line in back.lines:
         if is_free(line):
@@ -347,6 +349,7 @@ def reversal(
         if units:
             part = returned_part(facts[position], units, tax_inclusive=inclusive)
             receivable += part.receivable
+            returned_tax += part.tax
             return_lines.append(
                 {
                     "invoice_line_index": position,  # resolved to its line id when posted
@@ -375,7 +378,8 @@ def reversal(
             "transaction_return_lines_attributes": return_lines,
         }
         documents.append(_document(SALES_RETURN, back, day, return_no, to_rupiah(receivable), body))
-    je_lines = _entry_lines(back, config, receivable, given)
+    differences = _as_isellers(back, config, rows, given, receivable, returned_tax)
+    je_lines = _entry_lines(back, config, receivable, given, differences)
     if isinstance(je_lines, str):
         return hold(je_lines)
     debit = sum((Decimal(str(ln.get("debit", 0))) for ln in je_lines), Decimal(0))
@@ -393,24 +397,6 @@ def reversal(
     return Reversal(rows, documents)
 
 
-def _as_posted(
-    built: Mapping[str, Any], posted: PostedInvoice | None, sold: int
-) -> Mapping[str, Any]:
-    """The invoice as posted when its first ``sold`` lines (the goods, which the return names
-    by place) are those of ``built``: the same products, quantities and prices; else
-    ``built``. The lines after them (service charge, rounding) may differ."""
-    found = posted(built["transaction_no"]) if posted is not None else None
-    if found is None:
-        return built
-
-    def goods(body: Mapping[str, Any]) -> list[tuple[str, ...]]:
-        keys = ("product_code", "product_name", "quantity", "rate")
-        lines = list(body.get("transaction_lines_attributes") or [])
-        return [tuple(str(line.get(key)) for key in keys) for line in lines[:sold]]
-
-    return found if goods(found) == goods(built) else built
-
-
 def money_back_numbers(invoice_no: str, kind: str, sequence: int) -> tuple[str, str]:
     """The numbers of a refund's sales return and journal entry (``<invoice no>/R<n>``,
     ``/RJ<n>`` for the order's n-th refund), or a void's (``/V``, ``/VJ``)."""
@@ -419,15 +405,67 @@ def money_back_numbers(invoice_no: str, kind: str, sequence: int) -> tuple[str, 
     return f"{invoice_no}/{letter}{suffix}", f"{invoice_no}/{letter}J{suffix}"
 
 
+#: (role, account, amount debited, description) of a journal entry line to be
+_Wanted = tuple[str, str | None, Decimal, str]
+
+
+def _as_isellers(
+    back: MoneyBack,
+    config: MerchantConfig,
+    rows: list[dict[str, Any]],
+    given: _Given,
+    receivable: Decimal,
+    returned_tax: Decimal,
+) -> list[_Wanted]:
+    """The entry's lines that bring the tax and discount the sales return books (Jurnal's
+    shares) to those of the canonical entry ``rows`` (iSeller's), when they differ by more
+    than a rupiah a returned line; none otherwise (Jurnal's cents stay on rounding)."""
+    outlet = back.order.outlet_code
+    sales_roles = {"sales", "sales_return", "sales_discount"}
+    goods = tax = -Decimal(given.service_tax)  # the service charge's tax is the entry's own
+    for row in rows:
+        role, net = row["account_role"], Decimal(row["debit"] - row["credit"])
+        if role.startswith("tax:"):
+            tax, goods = tax + net, goods + net
+        elif role in sales_roles:
+            goods += net
+    tax_gap = tax - returned_tax  # debited: the return took back too little tax
+    discount_gap = goods - receivable - tax_gap  # debited: it took back too much discount
+    lines = sum(1 for units in back.returned.values() if units)
+    if max(abs(tax_gap), abs(discount_gap)) <= lines:
+        return []
+    sale_tax = config.tax_for(outlet, back.sale_day)
+    discount_account = config.account("sales_discount", outlet)
+    return [
+        (
+            "tax",
+            sale_tax.account if sale_tax is not None else None,
+            tax_gap,
+            f"tax as iSeller's refund gives it back (the sales return's: {returned_tax})",
+        ),
+        (
+            "sales_discount",
+            discount_account,
+            discount_gap,
+            "order discount as iSeller's refund shares it "
+            f"(the sales return's differs by {-discount_gap})",
+        ),
+    ]
+
+
 def _entry_lines(
-    back: MoneyBack, config: MerchantConfig, receivable: Decimal, given: _Given
+    back: MoneyBack,
+    config: MerchantConfig,
+    receivable: Decimal,
+    given: _Given,
+    differences: list[_Wanted],
 ) -> list[dict[str, Any]] | str:
     outlet = back.order.outlet_code
     tax = config.tax_for(outlet, back.sale_day)  # the sale's
     clearing = config.payment_account(
         text_or_none(back.payment_type_name), text_or_none(back.gateway), outlet
     )
-    wanted = [
+    wanted: list[_Wanted] = [
         ("receivable", config.account("receivable", outlet), receivable, "sales return credit"),
         (
             "service_charge",
@@ -447,6 +485,7 @@ def _entry_lines(
             Decimal(given.shipping),
             "shipping given back",
         ),
+        *differences,
     ]
     rounding = Decimal(back.amount) - sum((amount for _, _, amount, _ in wanted), Decimal(0))
     wanted.append(("rounding", config.account("rounding", outlet), rounding, "rounding"))

@@ -31,7 +31,7 @@ from journal_pipeline_tests.accounting.mixed_tax_orders import (
     PRO_RATA,
     mixed_order,
 )
-from journal_pipeline_tests.accounting.test_refunds import _refunded
+from journal_pipeline_tests.accounting.test_refunds import _entry_lines, _refunded
 from journal_pipeline_tests.accounting.test_service_charge_readings import restaurant_sale
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -272,14 +272,14 @@ def test_a_return_is_modelled_on_the_invoice_as_posted():
     frames = order_frames([refunded])
     sales = posting_rules.sales_of_day(frames, CONFIG, date(2026, 11, 22))
 
-    def returned(posted) -> tuple[dict, int | None]:
+    def returned(posted) -> tuple[dict, int | None, dict]:
         _, documents, holds = corrections_of_day(
             sales, frames, refund_frames(entries), CONFIG, {order["order_id"]: "posted"}, posted
         )
         assert holds == []
         (document,) = [d for d in documents if d.doc_type == "sales_return"]
         (line,) = document.payload["sales_return"]["transaction_return_lines_attributes"]
-        return line[OWN_POSTINGS], document.expected_total
+        return line[OWN_POSTINGS], document.expected_total, _entry_lines(documents)
 
     built_now = returned(None)
     # tax inside: revenue is the line's amount less its tax
@@ -287,6 +287,18 @@ def test_a_return_is_modelled_on_the_invoice_as_posted():
     as_posted = returned(lambda number: earlier if number == built["transaction_no"] else None)
     assert as_posted[0] == {"revenue": "905855.86", "share": "50000.00", "tax": "94144.14"}
     assert (built_now[1], as_posted[1]) == (900_000, 950_000)  # Jurnal's receivable credit
+    # the journal entry pays back iSeller's 900,000. From the invoice built now, Jurnal's
+    # return is iSeller's refund but for 0.19 of PPN (Jurnal's cents, not booked again).
+    # From the invoice as posted, it took back 4,955.14 of PPN and 45,044.86 of discount
+    # more than iSeller's refund (PPN 89,189; the book's whole 100,000 promotion less its
+    # tax, 90,090): the entry books both back, and nothing is left to rounding
+    assert built_now[2] == {"Piutang Usaha": ("900000", "0"), "Kas": ("0", "900000")}
+    assert as_posted[2] == {
+        "Piutang Usaha": ("950000", "0"),
+        "PPN Keluaran": ("0", "4955.14"),
+        "Diskon Penjualan": ("0", "45044.86"),
+        "Kas": ("0", "900000"),
+    }
     # a posted invoice whose goods are not the sale's (another order under the number) is
     # not taken: the return names the invoice's lines by place
     other = {

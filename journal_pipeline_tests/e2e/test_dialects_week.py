@@ -230,8 +230,10 @@ def test_jurnal_trial_balance_ties_out_with_the_canonical_journal(weeks, name):
     money = set(CONFIG.payment_methods.values()) | {CONFIG.accounts["receivable"]}
     assert {a: diff(a) for a in money & accounts if diff(a)} == {}  # money: to the rupiah
     assert sum(diff(a) for a in accounts - money) == 0  # income, tax, discounts together
-    for tax in CONFIG.taxes.values():  # Jurnal keeps cents of tax per line; under Rp 1/order
-        assert abs(diff(tax.account)) < len(week.invoices), tax.account
+    # Jurnal keeps cents of tax per line; a return's tax as iSeller gave it back (a service
+    # charge, a promotion on one item: Jurnal's shares of the discount are not iSeller's)
+    for tax in CONFIG.taxes.values():
+        assert abs(diff(tax.account)) < len(week.invoices) / 10, (tax.account, diff(tax.account))
 
 
 def test_the_readings_were_really_exercised(weeks):
