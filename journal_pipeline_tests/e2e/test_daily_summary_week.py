@@ -71,6 +71,10 @@ def _ties_out(env: dict, store, config) -> None:
     money = set(config.payment_methods.values()) | {config.accounts["receivable"]}
     assert {a: diff(a) for a in money & accounts if diff(a)} == {}  # to the rupiah
     assert sum(diff(a) for a in accounts - money) == 0  # income, tax, discounts together
+    # each tax payable as iSeller has it but for Jurnal's cents: a tenth of a rupiah an entry
+    entries = sum(store.read_journal(day)["entry_id"].nunique() for day in WEEK)
+    taxes = {tax.account for tax in config.taxes.values()}
+    assert {a: diff(a) for a in taxes if abs(diff(a)) >= entries / 10} == {}
 
 
 def _open_or_failed(store) -> list[tuple]:

@@ -42,9 +42,13 @@ POSTING = [  # the assets that build and post a day from what is staged
 ]
 
 
+TAXES = {tax.account for tax in CONFIG.taxes.values()}
+
+
 def _ties_out(week, days: list[date] = DAYS) -> None:
     client = week.jurnal.client()
-    ours = _by_account([week.store.read_journal(day) for day in days])
+    journal = [week.store.read_journal(day) for day in days]
+    ours = _by_account(journal)
     theirs = _trial_balance(client, days[0], days[-1])
     accounts = (set(ours) | set(theirs)) - ESTIMATES
 
@@ -54,6 +58,9 @@ def _ties_out(week, days: list[date] = DAYS) -> None:
     money = {*CONFIG.payment_methods.values(), CONFIG.accounts["receivable"], NEW_CASH}
     assert {a: diff(a) for a in money & accounts if diff(a)} == {}  # to the rupiah
     assert sum(diff(a) for a in accounts - money) == 0  # income, tax, discounts together
+    # each tax payable as iSeller has it but for Jurnal's cents: a tenth of a rupiah an entry
+    entries = sum(frame["entry_id"].nunique() for frame in journal)
+    assert {a: diff(a) for a in TAXES if abs(diff(a)) >= entries / 10} == {}
 
 
 def _cli_env(week) -> dict[str, str]:
@@ -295,7 +302,8 @@ def _mdr_ties_out(week, outlet: str, days: list[date]) -> None:
     """Jurnal's MDR expense over the days equals the journal's (the fees stand in both)."""
     mdr = CONFIG.account("payment_fees", outlet)
     assert mdr is not None
-    ours = _by_account([week.store.read_journal(day) for day in days]).get(mdr, Decimal(0))
+    journal = [week.store.read_journal(day) for day in days]
+    ours = _by_account(journal).get(mdr, Decimal(0))
     theirs = _trial_balance(week.jurnal.client(), days[0], days[-1]).get(mdr, Decimal(0))
     assert ours > 0 and theirs == ours
 
