@@ -18,7 +18,8 @@ credits the receivable), and a **journal entry** ``<invoice no>/CJ``:
     Dr tax                       the booked tax less what the return reversed
     Cr payment clearing          what was paid by each method, less refunds, as booked
     Cr receivable                what was still unpaid on the order
-    Dr/Cr rounding               what is left (cents)
+    Dr/Cr sales_discount         what the return's discount shares leave, beyond cents
+    Dr/Cr rounding               the booked rounding given back, and cents
 
 so the order's receivable and clearing accounts end at zero in Jurnal as in the journal, but
 for the fees below. The accounts are those the order was booked to, so a wrong mapping is
@@ -206,6 +207,13 @@ def reversal(
         elif role.startswith("tax:"):
             add(account, Decimal(-amount) - tax_left)
             tax_left = Decimal(0)
+    # what the return's discount shares leave beyond Jurnal's cents (a restaurant's service
+    # charge takes a share of Jurnal's invoice discount, none of iSeller's) is the discount's,
+    # not rounding's: rounding keeps the booked rounding given back
+    booked_rounding = sum(amount for (role, _, _), amount in net.items() if role == "rounding")
+    gap = booked_rounding - sum(amounts.values(), Decimal(0))
+    if abs(gap) > max(1, len(return_lines)):
+        add(config.account("sales_discount", outlet), gap)
     add(config.account("rounding", outlet), -sum(amounts.values(), Decimal(0)))
 
     posting = periods.correction_date(day, config)

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from journal_pipeline.accounting import invoices, posting_rules
+from journal_pipeline.accounting import invoices, posting_rules, revisions
 from journal_pipeline.accounting.daily_summary import summarise
 from journal_pipeline.accounting.documents import SALES_INVOICE
 from journal_pipeline.accounting.jurnal_arithmetic import invoice_totals
@@ -306,3 +306,74 @@ def test_a_return_is_modelled_on_the_invoice_as_posted():
         "transaction_lines_attributes": earlier["transaction_lines_attributes"][::-1],
     }
     assert returned(lambda number: other)[0] == built_now[0]
+
+
+def test_a_reversal_after_a_return_books_the_discount_left_on_the_discount_account():
+    """The sale posted with its promotion as an invoice discount (Jurnal: 50,000 on each
+    line), its book refunded, then the order changed: the reversal returns the coffee, whose
+    50,000 of Jurnal's discount iSeller never gave it. Across the invoice, both returns and
+    both journal entries, Jurnal's discount, tax and rounding accounts end where the journal's
+    do (to the cents), none of the 45,045 on rounding."""
+    order = _one_tax_order(book_share=100_000, coffee_share=0)
+    (built,) = _invoices([order])
+    posted = {
+        **built,
+        "discount_type_name": "Value",
+        "discount_unit": 100_000,
+        "transaction_lines_attributes": [
+            {k: v for k, v in line.items() if k != "discount"}
+            for line in built["transaction_lines_attributes"]
+        ],
+    }
+    frames = order_frames([order])
+    sales = posting_rules.sales_of_day(frames, CONFIG, DAY)
+    sale_lines, held = posting_rules.journal_lines(sales, CONFIG)
+    assert held == []
+    refunded, entries = _refunded(
+        order, "2026-11-22 05:00:00", 900_000, ("Cash", "cash"), [("mix-7-b", 1)]
+    )
+    refund_rows, refund_docs, holds = corrections_of_day(
+        posting_rules.sales_of_day(order_frames([refunded]), CONFIG, date(2026, 11, 22)),
+        order_frames([refunded]),
+        refund_frames(entries),
+        CONFIG,
+        {order["order_id"]: "posted"},
+        lambda number: posted if number == built["transaction_no"] else None,
+    )
+    assert holds == []
+    booked = [
+        row
+        for row in [*sale_lines.to_dict("records"), *refund_rows]
+        if row["source_id"] == order["order_id"] or row["entry_id"].startswith("refund:")
+    ]
+    undone = revisions.reversal(
+        revisions.PostedRevision(
+            order_id=order["order_id"],
+            revision=0,
+            order_reference=order["order_reference"],
+            outlet_code=order["outlet_code"],
+            invoice=posted,
+            returned={1: Decimal(1)},  # the book
+            journal=booked,
+        ),
+        CONFIG,
+        date(2026, 11, 23),
+        reason="test",
+        replaced_by=None,
+    )
+    jurnal: dict[str, Decimal] = {"Diskon Penjualan": Decimal(100_000)}  # the invoice's
+    for document in [*refund_docs, *undone.documents]:
+        body = document.payload[document.doc_type]
+        for line in body.get("transaction_return_lines_attributes", []):
+            share, tax = (Decimal(line[OWN_POSTINGS][k]) for k in ("share", "tax"))
+            jurnal["Diskon Penjualan"] -= share
+            jurnal["PPN Keluaran"] = jurnal.get("PPN Keluaran", Decimal(0)) + tax
+        for line in body.get("transaction_account_lines_attributes", []):
+            net = Decimal(str(line.get("debit", 0))) - Decimal(str(line.get("credit", 0)))
+            jurnal[line["account_name"]] = jurnal.get(line["account_name"], Decimal(0)) + net
+    ours: dict[str, int] = {}
+    for row in [*booked, *undone.lines]:
+        ours[row["account_name"]] = ours.get(row["account_name"], 0) + row["debit"] - row["credit"]
+    jurnal["PPN Keluaran"] -= Decimal(188_288)  # the invoice's, iSeller's to the rupiah
+    for account in ("Diskon Penjualan", "PPN Keluaran", "Selisih Pembulatan"):
+        assert abs(jurnal.get(account, Decimal(0)) - ours.get(account, 0)) < 1, account
