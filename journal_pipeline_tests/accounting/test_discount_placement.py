@@ -251,21 +251,27 @@ def test_a_discount_shared_pro_rata_over_one_tax_stays_the_invoice_discount():
     assert _held_per_line(body) == [Decimal(950_000), Decimal(950_000)]
 
 
+def _as_invoice_discount(built: dict, discount: int) -> dict:
+    """``built`` as an earlier release posted it: the order's discount as the invoice's,
+    which Jurnal shares over the lines pro rata, none inside the lines."""
+    return {
+        **built,
+        "discount_type_name": "Value",
+        "discount_unit": discount,
+        "transaction_lines_attributes": [
+            {k: v for k, v in line.items() if k != "discount"}
+            for line in built["transaction_lines_attributes"]
+        ],
+    }
+
+
 def test_a_return_is_modelled_on_the_invoice_as_posted():
     """The same sale posted by an earlier release, its promotion as an invoice discount: a
     return of the book is modelled on that invoice, which Jurnal holds (half the discount on
     each line), not on the invoice built now (the book's own share inside its line)."""
     order = _one_tax_order(book_share=100_000, coffee_share=0)
     (built,) = _invoices([order])
-    earlier = {
-        **built,
-        "discount_type_name": "Value",
-        "discount_unit": 100_000,
-        "transaction_lines_attributes": [
-            {k: v for k, v in line.items() if k != "discount"}
-            for line in built["transaction_lines_attributes"]
-        ],
-    }
+    earlier = _as_invoice_discount(built, 100_000)
     refunded, entries = _refunded(
         order, "2026-11-22 05:00:00", 900_000, ("Cash", "cash"), [("mix-7-b", 1)]
     )
@@ -316,15 +322,7 @@ def test_a_reversal_after_a_return_books_the_discount_left_on_the_discount_accou
     do (to the cents), none of the 45,045 on rounding."""
     order = _one_tax_order(book_share=100_000, coffee_share=0)
     (built,) = _invoices([order])
-    posted = {
-        **built,
-        "discount_type_name": "Value",
-        "discount_unit": 100_000,
-        "transaction_lines_attributes": [
-            {k: v for k, v in line.items() if k != "discount"}
-            for line in built["transaction_lines_attributes"]
-        ],
-    }
+    posted = _as_invoice_discount(built, 100_000)
     frames = order_frames([order])
     sales = posting_rules.sales_of_day(frames, CONFIG, DAY)
     sale_lines, held = posting_rules.journal_lines(sales, CONFIG)
