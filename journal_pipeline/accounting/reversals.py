@@ -407,6 +407,8 @@ def money_back_numbers(invoice_no: str, kind: str, sequence: int) -> tuple[str, 
 
 #: (role, account, amount debited, description) of a journal entry line to be
 _Wanted = tuple[str, str | None, Decimal, str]
+#: canonical roles of a refund that its journal entry books, not its sales return
+_NOT_RETURNED = ("service_charge", "shipping_income", "rounding", "receivable")
 
 
 def _as_isellers(
@@ -418,17 +420,15 @@ def _as_isellers(
     returned_tax: Decimal,
 ) -> list[_Wanted]:
     """The entry's lines that bring the tax and discount the sales return books (Jurnal's
-    shares) to those of the canonical entry ``rows`` (iSeller's), when they differ by more
-    than a rupiah a returned line; none otherwise (Jurnal's cents stay on rounding)."""
+    shares) to the canonical ``rows``' (iSeller's) beyond a rupiah a returned line."""
     outlet = back.order.outlet_code
-    sales_roles = {"sales", "sales_return", "sales_discount"}
     goods = tax = -Decimal(given.service_tax)  # the service charge's tax is the entry's own
-    for row in rows:
+    for row in rows:  # what the return carries: the lines but the entry's own and the money
         role, net = row["account_role"], Decimal(row["debit"] - row["credit"])
-        if role.startswith("tax:"):
-            tax, goods = tax + net, goods + net
-        elif role in sales_roles:
-            goods += net
+        if row["is_estimate"] or role in _NOT_RETURNED or role.startswith("payment:"):
+            continue
+        goods += net
+        tax += net if role.startswith("tax:") else 0
     tax_gap = tax - returned_tax  # debited: the return took back too little tax
     discount_gap = goods - receivable - tax_gap  # debited: it took back too much discount
     lines = sum(1 for units in back.returned.values() if units)

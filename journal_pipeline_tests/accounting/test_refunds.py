@@ -15,6 +15,7 @@ from journal_pipeline.config import MerchantConfig, load_config
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.refunds import refund_frames
 from journal_pipeline_tests.accounting.mixed_tax_orders import ON_KOPI, mixed_order
+from journal_pipeline_tests.accounting.money_orders import payment, untaxed_order
 from journal_pipeline_tests.accounting.orders import restaurant_order, retail_order
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -201,6 +202,23 @@ def test_d_void_after_posting_reverses_the_whole_sale():
     }
     # voided before its invoice was posted: nothing to reverse
     assert _corrections(order, [], day, status="withdrawn")[1] == []
+
+
+def test_a_void_of_a_gift_card_sale_gives_the_card_back_without_a_discount_line():
+    """The card's line sells to the liability, not to sales: the void's return takes it back
+    from the invoice, and the entry pays the cash back with nothing to bring to iSeller's."""
+    order = untaxed_order(
+        "g1", sku="GC-100", name="Gift Card 100K", payments=[payment("t1", "Cash", "cash", 100_000)]
+    )
+    order.update(status="void", payment_status="voided", cancel_date="2026-11-20 03:30:00")
+    order["transactions"] = [
+        *order["transactions"],
+        {**order["transactions"][0], "transaction_id": "v1", "type": "void"},
+    ]
+    rows, documents, holds = _corrections(order, [], date(2026, 11, 20))
+    assert holds == []
+    assert _by_account(rows, "void:") == {"Hutang Gift Card": (100_000, 0), "Kas": (0, 100_000)}
+    assert _entry_lines(documents) == {"Piutang Usaha": ("100000", "0"), "Kas": ("0", "100000")}
 
 
 def test_a_refund_nothing_explains_is_held_with_the_arithmetic():
