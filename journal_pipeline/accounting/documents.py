@@ -91,3 +91,11 @@ def split_revision(source_id: str) -> tuple[str, int]:
     if sep and tail.isdigit():
         return head, int(tail)
     return source_id, 0
+
+
+def money_back_numbers(invoice_no: str, kind: str, sequence: int) -> tuple[str, str]:
+    """The numbers of a refund's sales return and journal entry (``<invoice no>/R<n>``,
+    ``/RJ<n>`` for the order's n-th refund), or a void's (``/V``, ``/VJ``)."""
+    letter = "V" if kind == "void" else "R"
+    suffix = "" if kind == "void" else str(sequence)
+    return f"{invoice_no}/{letter}{suffix}", f"{invoice_no}/{letter}J{suffix}"

@@ -27,7 +27,12 @@ from journal_pipeline.accounting.day_sales import (
     records_by_order,
     with_business_dates,
 )
-from journal_pipeline.accounting.documents import SALES_RETURN, Document, transaction_no
+from journal_pipeline.accounting.documents import (
+    SALES_RETURN,
+    Document,
+    money_back_numbers,
+    transaction_no,
+)
 from journal_pipeline.accounting.holds import BY_HAND, NOTHING_TO_POST, Hold, order_hold
 from journal_pipeline.accounting.invoices import sales_invoice
 from journal_pipeline.accounting.labels import payment_method
@@ -36,7 +41,6 @@ from journal_pipeline.accounting.return_arithmetic import PostedInvoice
 from journal_pipeline.accounting.reversals import (
     MoneyBack,
     Reversal,
-    money_back_numbers,
     reversal,
 )
 from journal_pipeline.config import MerchantConfig

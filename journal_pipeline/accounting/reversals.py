@@ -39,11 +39,17 @@ from journal_pipeline.accounting.documents import (
     JOURNAL_ENTRY,
     SALES_RETURN,
     Document,
+    money_back_numbers,
 )
 from journal_pipeline.accounting.holds import Hold, order_hold
 from journal_pipeline.accounting.invoices import is_free, json_number, line_product, sales_invoice
 from journal_pipeline.accounting.labels import item_name, payment_method
-from journal_pipeline.accounting.posting_rules import DatedPayment, _excluding_tax, sale_entry
+from journal_pipeline.accounting.posting_rules import (
+    DatedPayment,
+    _excluding_tax,
+    is_gift_card_line,
+    sale_entry,
+)
 from journal_pipeline.accounting.return_arithmetic import (
     OWN_POSTINGS,
     PostedInvoice,
@@ -223,9 +229,11 @@ def canonical_lines(
             service = _share(services[line.line_no], units, line.quantity)
             charged = rate if tax is not None else line.tax_percentage  # not a stated_rate
             service_tax = to_rupiah(Decimal(service) * charged / 100) if charge.charge_tax else 0
+            # a gift card given back is owed no more, as its sale owed it (`sale_entry`)
+            given_as = "gift_card_liability" if is_gift_card_line(line, config) else sales_role
             entry.add(
-                sales_role,
-                config.account(sales_role, outlet),
+                given_as,
+                config.account(given_as, outlet),
                 revenue + discount,
                 0,
                 f"{kind}: {units} × {name}",
@@ -395,14 +403,6 @@ def reversal(
     }
     documents.append(_document(JOURNAL_ENTRY, back, day, entry_no, to_rupiah(debit), body))
     return Reversal(rows, documents)
-
-
-def money_back_numbers(invoice_no: str, kind: str, sequence: int) -> tuple[str, str]:
-    """The numbers of a refund's sales return and journal entry (``<invoice no>/R<n>``,
-    ``/RJ<n>`` for the order's n-th refund), or a void's (``/V``, ``/VJ``)."""
-    letter = "V" if kind == "void" else "R"
-    suffix = "" if kind == "void" else str(sequence)
-    return f"{invoice_no}/{letter}{suffix}", f"{invoice_no}/{letter}J{suffix}"
 
 
 #: (role, account, amount debited, description) of a journal entry line to be

@@ -221,6 +221,24 @@ def test_a_void_of_a_gift_card_sale_gives_the_card_back_without_a_discount_line(
     assert _entry_lines(documents) == {"Piutang Usaha": ("100000", "0"), "Kas": ("0", "100000")}
 
 
+def test_a_gift_card_given_back_reduces_what_is_owed_not_sales():
+    """One of two cards refunded: it is owed no more, as the void of both would book; the
+    liability is debited, not sales or its return."""
+    order = untaxed_order(
+        "g2", sku="GC-100", name="Gift Card 100K", payments=[payment("t1", "Cash", "cash", 200_000)]
+    )
+    (line,) = order["order_details"]
+    line.update(quantity=Decimal(2), total_order_amount=Decimal(200_000), subtotal=Decimal(200_000))
+    order.update(total_order_amount=Decimal(200_000), subtotal=Decimal(200_000))
+    order["total_amount"] = Decimal(200_000)
+    refunded, entries = _refunded(
+        order, "2026-11-22 05:00:00", 100_000, ("Cash", "cash"), [("g2-d1", 1)]
+    )
+    rows, _, holds = _corrections(refunded, entries, date(2026, 11, 22))
+    assert holds == []
+    assert _by_account(rows, "refund:") == {"Hutang Gift Card": (100_000, 0), "Kas": (0, 100_000)}
+
+
 def test_a_refund_nothing_explains_is_held_with_the_arithmetic():
     order, entries = _refunded(
         retail_order(), "2026-11-22 05:00:00", 80_000, ("Cash", "cash"), [("d1", 1)]
