@@ -37,7 +37,7 @@ from journal_pipeline.accounting.holds import BY_HAND, NOTHING_TO_POST, Hold, or
 from journal_pipeline.accounting.invoices import sales_invoice
 from journal_pipeline.accounting.labels import payment_method
 from journal_pipeline.accounting.posting_rules import DatedPayment, sale_entry
-from journal_pipeline.accounting.return_arithmetic import PostedInvoice
+from journal_pipeline.accounting.return_arithmetic import PostedInvoices
 from journal_pipeline.accounting.reversals import (
     MoneyBack,
     Reversal,
@@ -152,10 +152,11 @@ def corrections_of_day(
     refunds: RefundFrames,
     config: MerchantConfig,
     invoice_status: Mapping[str, str],
-    posted: PostedInvoice | None = None,
+    posted: PostedInvoices | None = None,
 ) -> tuple[list[dict[str, Any]], list[Document], list[Hold]]:
     """Canonical lines, sales returns, journal entries and holds for the day's refunds and
-    voids of posted sales; ``posted``: the sales invoices as Jurnal holds them (`reversal`)."""
+    voids of posted sales; ``posted``: the sales invoices of orders as Jurnal holds them
+    (`reversal`), read once for the day's orders given money back."""
     day = sales.day
     dated = with_business_dates(frames.orders, config)
     orders = {o.order_id: o for o in dated.itertuples(index=False)}
@@ -168,8 +169,10 @@ def corrections_of_day(
     documents: list[Document] = []
     holds: list[Hold] = []
 
+    as_posted: Mapping[str, Mapping[str, Any]] = {}
+
     def book(back: MoneyBack) -> None:
-        made = reversal(back, config, day, posted)
+        made = reversal(back, config, day, as_posted.get)
         if isinstance(made, Reversal):
             rows.extend(made.lines)
             documents.extend(made.documents)
@@ -182,9 +185,10 @@ def corrections_of_day(
         if len(payments)
         else payments
     )
+    of_day = of_day[of_day["type"].isin(("refund", "void"))] if len(of_day) else of_day
+    if posted is not None and len(of_day):
+        as_posted = posted(set(of_day["order_id"]))
     for pay in of_day.itertuples(index=False):
-        if pay.type not in ("refund", "void"):
-            continue
         order = orders.get(pay.order_id)
         if order is None:
             holds.append(_payment_hold(pay, day, "its order is not staged; sync its sale day."))

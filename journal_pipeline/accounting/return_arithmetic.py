@@ -8,7 +8,7 @@ the receivable with amount − discount share (+ tax when the invoice is tax-exc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -129,6 +129,8 @@ def invoice_model(body: Mapping[str, Any], config: MerchantConfig) -> list[Invoi
 
 #: The body of the sales invoice Jurnal holds under a number (as it was posted), if posted.
 PostedInvoice = Callable[[str], Mapping[str, Any] | None]
+#: The posted sales invoices of these orders, by number, their bodies as sent: read at once.
+PostedInvoices = Callable[[Iterable[str]], Mapping[str, Mapping[str, Any]]]
 
 
 def as_posted(

@@ -181,7 +181,7 @@ def build_journal(
         refund_frames(store.refunds_of_orders(_money_back_orders(sales))),
         config,
         statuses,
-        outbox.posted_invoice,  # a return is modelled on the invoice Jurnal holds
+        outbox.posted_invoices,  # a return is modelled on the invoice Jurnal holds
     )
     rev_lines, rev_documents, rev_holds = revisions.corrections_of_day(store, config, day)
     # refunds and later payments of revised orders go against the live revision's invoice

@@ -38,21 +38,23 @@ class OutboxReads:
         # an order carried by a daily summary: the summary invoice's status
         return {**summary_status(self.engine, set(ids) - set(found)), **found}
 
-    def posted_invoice(self, transaction_no: str) -> dict[str, Any] | None:
-        """The sales invoice posted under ``transaction_no``, its body as it was sent; None
-        when none is posted under it."""
+    def posted_invoices(self, order_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The posted sales invoices of these orders by number, their bodies as they were
+        sent (what a later return is modelled on)."""
         t = tables.outbox
-        query = sa.select(t.c.payload).where(
-            t.c.doc_type == SALES_INVOICE,
-            t.c.transaction_no == transaction_no,
-            t.c.status == "posted",
-        )
+        ids = sorted(set(order_ids))
+        found: dict[str, dict[str, Any]] = {}
         with self.engine.connect() as conn:
-            row = conn.execute(query).first()
-        if row is None or not row.payload:
-            return None
-        body: dict[str, Any] = loads(row.payload)[SALES_INVOICE]
-        return body
+            for start in range(0, len(ids), 500):
+                query = sa.select(t.c.transaction_no, t.c.payload).where(
+                    t.c.doc_type == SALES_INVOICE,
+                    t.c.source_id.in_(ids[start : start + 500]),
+                    t.c.status == "posted",
+                )
+                for row in conn.execute(query):
+                    if row.payload:
+                        found[row.transaction_no] = loads(row.payload)[SALES_INVOICE]
+        return found
 
     def document_row(self, doc_type: str, transaction_no: str) -> Row | None:
         """Status and Jurnal id of the document of this type and number, if queued."""

@@ -290,7 +290,7 @@ def test_a_return_is_modelled_on_the_invoice_as_posted():
     built_now = returned(None)
     # tax inside: revenue is the line's amount less its tax
     assert built_now[0] == {"revenue": "810810.81", "share": "0.00", "tax": "89189.19"}
-    as_posted = returned(lambda number: earlier if number == built["transaction_no"] else None)
+    as_posted = returned(lambda orders: {built["transaction_no"]: earlier})
     assert as_posted[0] == {"revenue": "905855.86", "share": "50000.00", "tax": "94144.14"}
     assert (built_now[1], as_posted[1]) == (900_000, 950_000)  # Jurnal's receivable credit
     # the journal entry pays back iSeller's 900,000. From the invoice built now, Jurnal's
@@ -311,7 +311,7 @@ def test_a_return_is_modelled_on_the_invoice_as_posted():
         **earlier,
         "transaction_lines_attributes": earlier["transaction_lines_attributes"][::-1],
     }
-    assert returned(lambda number: other)[0] == built_now[0]
+    assert returned(lambda orders: {built["transaction_no"]: other})[0] == built_now[0]
 
 
 def test_a_reversal_after_a_return_books_the_discount_left_on_the_discount_account():
@@ -336,7 +336,7 @@ def test_a_reversal_after_a_return_books_the_discount_left_on_the_discount_accou
         refund_frames(entries),
         CONFIG,
         {order["order_id"]: "posted"},
-        lambda number: posted if number == built["transaction_no"] else None,
+        lambda orders: {built["transaction_no"]: posted},
     )
     assert holds == []
     booked = [

@@ -87,11 +87,11 @@ def test_the_posted_invoice_is_read_back_as_it_was_sent(outbox, client):
     documents, _ = _documents([order])
     number = documents[0].transaction_no
     outbox.enqueue(DAY, documents, [])
-    assert outbox.posted_invoice(number) is None  # queued, not posted
+    assert outbox.posted_invoices([order["order_id"]]) == {}  # queued, not posted
     ensure_products(client, wanted_products(outbox.pending_payloads(DAY), CONFIG))
     assert outbox.post_pending(DAY, client).posted == 1
-    assert outbox.posted_invoice(number) == documents[0].payload["sales_invoice"]
-    assert outbox.posted_invoice(f"{number}-none") is None
+    posted = outbox.posted_invoices([order["order_id"], "another-order"])
+    assert posted == {number: documents[0].payload["sales_invoice"]}
 
 
 def test_a_lost_response_is_resolved_to_the_existing_invoice(outbox, client):
