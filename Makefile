@@ -24,7 +24,7 @@ dev: $(STAMP)
 # two workers per core, eight at most: a worker waits on its sandboxes and Dagster processes
 # about half the time; a module's tests stay on one worker (they share its synced weeks)
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); w=$$((2 * n)); [ $$w -gt 8 ] && w=8; echo $$w)
-PYTEST_ARGS ?= -n $(TEST_WORKERS) --dist loadscope --durations=15
+PYTEST_ARGS ?= -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=15
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -73,16 +73,32 @@ def iseller_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simple
         sandbox.close()
 
 
-#: Test modules that run for a minute or more (real Dagster processes, killed runs, backfills):
-#: started first, so that `make test`'s workers (xdist, one module each at a time) do not end
-#: with one of them running alone after the rest are done.
+#: Test modules that run for a minute or more (real Dagster processes, killed runs, backfills,
+#: weeks synced in many dialects), longest first: started first, so that `make test`'s workers
+#: (xdist, one module each at a time, in this order: the Makefile turns off xdist's own
+#: reordering by test count, which put these one-test modules last) do not end with one of
+#: them running alone after the rest are done.
 LONGEST_FIRST = (
-    "reliability/",
-    "security/test_no_secrets_leak.py",
     "test_backfill_cli.py",
+    "e2e/test_dialects_week.py",
+    "reliability/test_runs_at_once.py",
+    "reliability/test_killed_runs.py",
+    "security/test_no_secrets_leak.py",
+    "test_cli.py",
     "benchmarks/test_bench_report.py",
-    "test_resolve_cli.py",
+    "reliability/test_killed_summary_runs.py",
+    "reliability/test_outages.py",
+    "e2e/test_rollback_repost.py",
+    "e2e/test_daily_summary_week.py",
+    "e2e/test_inventory_week.py",
+    "e2e/test_summary_payments_resumed.py",
+    "test_runs.py",
+    "e2e/test_shared_payouts_week.py",
     "defs/test_hourly_schedule.py",
+    "test_resolve_cli.py",
+    "sync/test_noop_journal.py",
+    "test_cli_outage.py",
+    "reliability/",
 )
 
 
