@@ -19,6 +19,7 @@ import re
 import shutil
 import sqlite3
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -96,6 +97,15 @@ def _counting(name: str, app: Callable[[Request], Response], calls: Counter):
         return app(request)
 
     return counted
+
+
+@contextmanager
+def scratch_workdir(prefix: str) -> Iterator[Path]:
+    """A work directory for one scenario under the temp dir, removed when it ends: its
+    figures and notes are what it leaves (each measurement made about 10 MB of databases and
+    logs there)."""
+    with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as scratch:
+        yield Path(scratch) / "run"
 
 
 @contextmanager

@@ -18,14 +18,18 @@ from __future__ import annotations
 import os
 import re
 import signal
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
-from benchmarks.reliability.common import Sandboxes, Section, audit, running_sandboxes
+from benchmarks.reliability.common import (
+    Sandboxes,
+    Section,
+    audit,
+    running_sandboxes,
+    scratch_workdir,
+)
 from benchmarks.reliability.kill_helpers import Command, cpu_share, start
 
 TITLE = "Runs at once: the same day twice, a schedule tick during a backfill, a dead daemon run"
@@ -186,14 +190,16 @@ def dead_daemon_run(box: Sandboxes, day: date) -> Outcome:
 def measure(scale: str) -> Section:
     days, per_outlet = SCALES[scale]
     began = time.perf_counter()
-    workdir = Path(tempfile.mkdtemp(prefix="jp-concurrency-")) / "run"
-    with running_sandboxes(
-        workdir,
-        days=days,
-        orders_per_outlet_per_day=per_outlet,
-        jurnal_faults=JURNAL_FAULTS,
-        seed=SEED,
-    ) as box:
+    with (
+        scratch_workdir("jp-concurrency-") as workdir,
+        running_sandboxes(
+            workdir,
+            days=days,
+            orders_per_outlet_per_day=per_outlet,
+            jurnal_faults=JURNAL_FAULTS,
+            seed=SEED,
+        ) as box,
+    ):
         twice = same_day_twice(box, box.days[0])
         tick = tick_during_backfill(box, box.days[1:-1] or box.days[1:2])
         dead = dead_daemon_run(box, box.days[-1])

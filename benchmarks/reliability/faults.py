@@ -6,11 +6,15 @@ journal."""
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 
-from benchmarks.reliability.common import Section, audit, run_until_done, running_sandboxes
+from benchmarks.reliability.common import (
+    Section,
+    audit,
+    run_until_done,
+    running_sandboxes,
+    scratch_workdir,
+)
 
 TITLE = "Faults at scale"
 COMMAND = "python -m benchmarks.reliability --scale {scale} --only faults"
@@ -33,15 +37,17 @@ MAX_RUNS_PER_DAY = 10
 def measure(scale: str) -> Section:
     days, per_outlet = SCALES[scale]
     began = time.perf_counter()
-    workdir = Path(tempfile.mkdtemp(prefix="jp-faults-")) / "run"
-    with running_sandboxes(
-        workdir,
-        days=days,
-        orders_per_outlet_per_day=per_outlet,
-        iseller_faults=SPECS[scale],
-        jurnal_faults=SPECS[scale],
-        seed=11,
-    ) as sandboxes:
+    with (
+        scratch_workdir("jp-faults-") as workdir,
+        running_sandboxes(
+            workdir,
+            days=days,
+            orders_per_outlet_per_day=per_outlet,
+            iseller_faults=SPECS[scale],
+            jurnal_faults=SPECS[scale],
+            seed=11,
+        ) as sandboxes,
+    ):
         runs = {
             day: run_until_done(sandboxes.env, day, max_runs=MAX_RUNS_PER_DAY)
             for day in sandboxes.days

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import random
 import statistics
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +30,7 @@ from benchmarks.reliability.common import (
     audit,
     jurnal_duplicates,
     running_sandboxes,
+    scratch_workdir,
 )
 from benchmarks.reliability.kill_helpers import (
     Command,
@@ -183,15 +183,17 @@ def measure_mode(scale: str, posting_mode: str, title: str, command: str) -> Sec
     kinds = [KINDS[n % len(KINDS)] for n in range(wanted)]
     rng.shuffle(kinds)
     began = time.perf_counter()
-    workdir = Path(tempfile.mkdtemp(prefix="jp-kills-")) / "run"
-    with running_sandboxes(
-        workdir,
-        days=wanted + 2,  # spare days for a kill point that never came
-        orders_per_outlet_per_day=per_outlet,
-        jurnal_faults=JURNAL_FAULTS,
-        seed=SEED,
-        posting_mode=posting_mode,
-    ) as box:
+    with (
+        scratch_workdir("jp-kills-") as workdir,
+        running_sandboxes(
+            workdir,
+            days=wanted + 2,  # spare days for a kill point that never came
+            orders_per_outlet_per_day=per_outlet,
+            jurnal_faults=JURNAL_FAULTS,
+            seed=SEED,
+            posting_mode=posting_mode,
+        ) as box,
+    ):
         kills: list[Kill] = []
         missed: list[str] = []
         days = iter(box.days)

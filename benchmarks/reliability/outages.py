@@ -12,12 +12,10 @@ a re-run posts the day.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
@@ -30,6 +28,7 @@ from benchmarks.reliability.common import (
     jurnal_duplicates,
     run_day,
     running_sandboxes,
+    scratch_workdir,
 )
 from journal_pipeline.alerts.channels import WebhookChannel
 from journal_pipeline.defs.alert_sensors import build_run_failure_alert_sensor
@@ -53,8 +52,8 @@ def measure(scale: str) -> Section:
     before the re-run that posts the day."""
     full = scale == "full"
     began = time.perf_counter()
-    workdir = Path(tempfile.mkdtemp(prefix="jp-outages-")) / "run"
     with (
+        scratch_workdir("jp-outages-") as workdir,
         running_sandboxes(
             workdir,
             days=3 if full else 1,

@@ -5,6 +5,9 @@ own, so the two long scenarios can run on two test workers.)"""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from benchmarks.reliability import faults
@@ -13,7 +16,10 @@ pytestmark = pytest.mark.e2e
 
 
 def test_faults_leave_no_duplicate_no_missing_order_and_the_ledger_equal():
+    before = set(Path(tempfile.gettempdir()).glob("jp-faults-*"))
     section = faults.measure("ci")
+    # the scenario's sandboxes, databases and logs are gone with it
+    assert set(Path(tempfile.gettempdir()).glob("jp-faults-*")) <= before
     figures = section.figures
     assert figures["duplicates in Jurnal"] == 0
     assert figures["missing orders"] == 0
