@@ -136,7 +136,7 @@ class _Entry:
 
 def is_gift_card_line(line: LineRow, config: MerchantConfig) -> bool:
     """A line selling a gift card (by SKU or iSeller product type, `config.gift_cards`)."""
-    return config.gift_cards.matches(line.sku, getattr(line, "product_type", None))
+    return config.gift_cards.matches(line.sku, line.product_type)
 
 
 def payments_at_sale(payments: list[DatedPayment], day: date) -> list[DatedPayment]:

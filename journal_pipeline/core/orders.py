@@ -82,6 +82,7 @@ LINE_COLUMNS = (
     "sku",
     "product_id",
     "product_name",
+    "product_type",  # the product's type in iSeller's web admin (gift cards known by it)
     "variant_name",
     "quantity",
     "taxable",
@@ -139,6 +140,7 @@ class LineRow(Protocol):
     product_id: object
     sku: str | None
     product_name: str | None
+    product_type: str | None
     variant_name: str | None
     quantity: Decimal
     tax_percentage: Decimal

@@ -63,6 +63,22 @@ def test_a_card_sold_for_100_000_and_redeemed_for_60_000_leaves_40_000_owed():
     assert (document.transaction_no, document.custom_id) == ("ISL/JKT-g2/G", "t2a/G")
 
 
+def test_a_sale_line_of_a_gift_card_product_type_is_owed_whatever_its_sku():
+    """iSeller names each line's product type (``order_details[].product_type``): a card whose
+    SKU the config does not list is known by its type, as its Jurnal product is."""
+    voucher = untaxed_order(
+        "g5",
+        sku="VOUCHER-X",
+        name="Voucher 100K",
+        product_type="gift card",
+        payments=[payment("t5", "Cash", "cash", 100_000)],
+    )
+    lines, holds, _ = _day([voucher])
+    assert holds == []
+    assert _balance(lines, LIABILITY) == 100_000
+    assert _balance(lines, "Penjualan") == 0
+
+
 def test_a_gift_card_is_known_by_its_sku_or_product_type_in_any_case():
     cards = CONFIG.gift_cards
     assert cards.matches("gc-100", None)
