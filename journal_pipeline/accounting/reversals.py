@@ -23,7 +23,9 @@ the return credited, by Jurnal's arithmetic), Dr service charge and its tax, Dr 
 Jurnal's return takes back the discount share Jurnal gave the line, iSeller's refund the one
 iSeller gave it (a service charge takes none of iSeller's order discount, yet a share of
 Jurnal's invoice discount). Beyond Jurnal's cents (a rupiah a returned line), the entry books
-the difference on the tax and discount accounts (`_as_isellers`): both end as iSeller's.
+the difference on the tax and discount accounts (`refund_entry.as_isellers`): both end as
+iSeller's. A gift card given back is not returned: the entry debits the liability
+(`refund_entry`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from journal_pipeline.accounting.posting_rules import (
     is_gift_card_line,
     sale_entry,
 )
+from journal_pipeline.accounting.refund_entry import FIX_HINT, as_isellers, entry_lines
 from journal_pipeline.accounting.return_arithmetic import (
     OWN_POSTINGS,
     PostedInvoice,
@@ -65,8 +68,6 @@ from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import allocate, format_idr, to_rupiah
 from journal_pipeline.core.orders import LineRow, OrderRow
-
-FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
 
 
 @dataclass(frozen=True)
@@ -144,12 +145,13 @@ class _Lines:
 
 
 @dataclass
-class _Given:
+class GivenBack:
     """What the canonical entry gives back, beyond the returned lines' revenue and tax."""
 
     service: int = 0
     service_tax: int = 0
     shipping: int = 0
+    gift_cards: int = 0  # paid back by the entry, not returned (`refund_entry`)
 
 
 def _share(amount: int, units: Decimal, of: Decimal) -> int:
@@ -169,7 +171,7 @@ def _service_shares(back: MoneyBack, charge: int) -> dict[int, int]:
 
 def canonical_lines(
     back: MoneyBack, config: MerchantConfig, day: date
-) -> tuple[list[dict[str, Any]], _Given] | str:
+) -> tuple[list[dict[str, Any]], GivenBack] | str:
     """The canonical entry of a refund or void, or why it cannot be made (the arithmetic)."""
     order = back.order
     outlet = order.outlet_code
@@ -189,7 +191,7 @@ def canonical_lines(
     kind = "void" if back.kind == "void" else "refund"
     entry = _Lines(back, f"{kind}:{back.transaction_id}", day)
     sales_role = "sales_return" if config.account("sales_return", outlet) else "sales"
-    given = _Given()
+    given = GivenBack()
     if back.full:
         sale, hold = sale_entry(order, back.lines, back.payments, config, back.sale_day)
         if hold is not None or sale is None:
@@ -209,7 +211,7 @@ def canonical_lines(
                 row["debit"],
                 f"{kind}: {row['description']}",
             )
-        given = _Given(charge.charge, charge.charge_tax, order.total_shipping_amount)
+        given = GivenBack(charge.charge, charge.charge_tax, order.total_shipping_amount)
     else:
         rate = tax.rate if tax is not None else Decimal(0)
         inclusive = bool(order.tax_inclusive)
@@ -293,6 +295,9 @@ def canonical_lines(
             cogs = config.account("cogs", outlet)
             stock.add("cogs", cogs, 0, amount, RETURNED_TEXT[part], estimate=True)
         entry.rows.extend(stock.rows)
+    given.gift_cards = sum(
+        r["debit"] - r["credit"] for r in entry.rows if r["account_role"] == "gift_card_liability"
+    )
     missing = sorted({r["account_role"] for r in entry.rows if r["account_name"] is None})
     if missing:
         return (
@@ -354,7 +359,7 @@ def reversal(
         if is_free(line):
             continue
         units = back.returned.get(line.line_no, Decimal(0))
-        if units:
+        if units and not is_gift_card_line(line, config):  # the entry pays a card back
             part = returned_part(facts[position], units, tax_inclusive=inclusive)
             receivable += part.receivable
             returned_tax += part.tax
@@ -386,8 +391,8 @@ def reversal(
             "transaction_return_lines_attributes": return_lines,
         }
         documents.append(_document(SALES_RETURN, back, day, return_no, to_rupiah(receivable), body))
-    differences = _as_isellers(back, config, rows, given, receivable, returned_tax)
-    je_lines = _entry_lines(back, config, receivable, given, differences)
+    differences = as_isellers(back, config, rows, given, receivable, returned_tax)
+    je_lines = entry_lines(back, config, receivable, given, differences)
     if isinstance(je_lines, str):
         return hold(je_lines)
     debit = sum((Decimal(str(ln.get("debit", 0))) for ln in je_lines), Decimal(0))
@@ -403,104 +408,6 @@ def reversal(
     }
     documents.append(_document(JOURNAL_ENTRY, back, day, entry_no, to_rupiah(debit), body))
     return Reversal(rows, documents)
-
-
-#: (role, account, amount debited, description) of a journal entry line to be
-_Wanted = tuple[str, str | None, Decimal, str]
-#: canonical roles of a refund that its journal entry books, not its sales return
-_NOT_RETURNED = ("service_charge", "shipping_income", "rounding", "receivable")
-
-
-def _as_isellers(
-    back: MoneyBack,
-    config: MerchantConfig,
-    rows: list[dict[str, Any]],
-    given: _Given,
-    receivable: Decimal,
-    returned_tax: Decimal,
-) -> list[_Wanted]:
-    """The entry's lines that bring the tax and discount the sales return books (Jurnal's
-    shares) to the canonical ``rows``' (iSeller's) beyond a rupiah a returned line."""
-    outlet = back.order.outlet_code
-    goods = tax = -Decimal(given.service_tax)  # the service charge's tax is the entry's own
-    for row in rows:  # what the return carries: the lines but the entry's own and the money
-        role, net = row["account_role"], Decimal(row["debit"] - row["credit"])
-        if row["is_estimate"] or role in _NOT_RETURNED or role.startswith("payment:"):
-            continue
-        goods += net
-        tax += net if role.startswith("tax:") else 0
-    tax_gap = tax - returned_tax  # debited: the return took back too little tax
-    discount_gap = goods - receivable - tax_gap  # debited: it took back too much discount
-    lines = sum(1 for units in back.returned.values() if units)
-    if max(abs(tax_gap), abs(discount_gap)) <= lines:
-        return []
-    sale_tax = config.tax_for(outlet, back.sale_day)
-    discount_account = config.account("sales_discount", outlet)
-    return [
-        (
-            "tax",
-            sale_tax.account if sale_tax is not None else None,
-            tax_gap,
-            f"tax as iSeller's refund gives it back (the sales return's: {returned_tax})",
-        ),
-        (
-            "sales_discount",
-            discount_account,
-            discount_gap,
-            "order discount as iSeller's refund shares it "
-            f"(the sales return's differs by {-discount_gap})",
-        ),
-    ]
-
-
-def _entry_lines(
-    back: MoneyBack,
-    config: MerchantConfig,
-    receivable: Decimal,
-    given: _Given,
-    differences: list[_Wanted],
-) -> list[dict[str, Any]] | str:
-    outlet = back.order.outlet_code
-    tax = config.tax_for(outlet, back.sale_day)  # the sale's
-    clearing = config.payment_account(
-        text_or_none(back.payment_type_name), text_or_none(back.gateway), outlet
-    )
-    wanted: list[_Wanted] = [
-        ("receivable", config.account("receivable", outlet), receivable, "sales return credit"),
-        (
-            "service_charge",
-            config.account("service_charge", outlet),
-            Decimal(given.service),
-            "service charge given back",
-        ),
-        (
-            "tax",
-            tax.account if tax is not None else None,
-            Decimal(given.service_tax),
-            "tax on the service charge given back",
-        ),
-        (
-            "shipping_income",
-            config.account("shipping_income", outlet),
-            Decimal(given.shipping),
-            "shipping given back",
-        ),
-        *differences,
-    ]
-    rounding = Decimal(back.amount) - sum((amount for _, _, amount, _ in wanted), Decimal(0))
-    wanted.append(("rounding", config.account("rounding", outlet), rounding, "rounding"))
-    lines: list[dict[str, Any]] = []
-    for role, account, amount, text in wanted:
-        if amount == 0:
-            continue
-        if account is None:
-            return f"account role {role} has no Jurnal account for outlet {outlet}. {FIX_HINT}"
-        side = "debit" if amount > 0 else "credit"
-        lines.append({"account_name": account, side: json_number(abs(amount)), "description": text})
-    lines.append(
-        {"account_name": clearing, "credit": back.amount, "description": f"{back.method} paid back"}
-    )
-    return lines
 
 
 def _document(

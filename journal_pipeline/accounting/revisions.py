@@ -10,11 +10,12 @@ payments' own entries, below), on the correction's business date, canonical entr
                                                  credited with what was paid, less refunds)
 
 In Jurnal (J-49, J-37): a **sales return** ``<invoice no>/C`` of every product unit of the
-revision's invoice not returned yet (Jurnal reverses their revenue, discount share and tax and
-credits the receivable), and a **journal entry** ``<invoice no>/CJ``:
+revision's invoice not returned yet but gift cards (Jurnal reverses their revenue, discount
+share and tax and credits the receivable), and a **journal entry** ``<invoice no>/CJ``:
 
     Dr receivable                what the return credited (J-37 arithmetic, cents)
     Dr service_charge, shipping  their net as booked
+    Dr gift_card_liability       the gift cards sold, as booked (`refund_entry`: J-49)
     Dr tax                       the booked tax less what the return reversed
     Cr payment clearing          what was paid by each method, less refunds, as booked
     Cr receivable                what was still unpaid on the order
@@ -41,7 +42,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
@@ -75,7 +76,9 @@ from journal_pipeline.core.money import to_rupiah
 from journal_pipeline.core.orders import LineRow, OrderRow
 
 MONEY_ROLES = ("receivable",)  # with every ``payment:<method>`` role
-JE_ROLES = ("service_charge", "shipping_income")  # not carried by the sales return
+#: not carried by the sales return: a gift card's line is not returned either (which account
+#: Jurnal's return books a line on is not documented, J-49: `refund_entry`)
+JE_ROLES = ("service_charge", "shipping_income", "gift_card_liability")
 VOLATILE = ("transaction_no", "custom_id", "memo", "transaction_date", "due_date")
 
 
@@ -98,6 +101,8 @@ class PostedRevision:
     invoice: Mapping[str, Any]  # the posted invoice's body
     returned: Mapping[int, Decimal]  # invoice line index → units already returned
     journal: list[dict[str, Any]]  # every canonical line booked for the order, any day
+    #: SKU → iSeller product type of the order's lines (gift cards known by type, too)
+    product_types: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,9 @@ def reversal(
     for index, line in enumerate(invoice["transaction_lines_attributes"]):
         if "product_code" not in line and line.get("product_name") in not_products:
             continue  # the charge and rounding go back through the journal entry
+        code = line.get("product_code")
+        if config.gift_cards.matches(code, posted.product_types.get(str(code))):
+            continue  # so does a gift card (JE_ROLES)
         left = Decimal(str(line["quantity"])) - posted.returned.get(index, Decimal(0))
         if left <= 0:
             continue

@@ -167,7 +167,22 @@ def posted_revision(
         invoice=body,
         returned=returned,
         journal=revisions.order_journal(reference),
+        product_types=_product_types(store, order_id),
     )
+
+
+def _product_types(store: StagingStore, order_id: str) -> dict[str, str]:
+    """SKU → iSeller product type of the order's lines, as posted and as staged now."""
+    raws = [
+        *RevisionStore(store.engine).posted_raw([order_id]).values(),
+        *store.orders_by_id([order_id]),
+    ]
+    return {
+        str(line["sku"]): str(line["product_type"])
+        for raw in raws
+        for line in raw.get("order_details") or []
+        if line.get("sku") and line.get("product_type")
+    }
 
 
 def decide(

@@ -205,8 +205,9 @@ def test_d_void_after_posting_reverses_the_whole_sale():
 
 
 def test_a_void_of_a_gift_card_sale_gives_the_card_back_without_a_discount_line():
-    """The card's line sells to the liability, not to sales: the void's return takes it back
-    from the invoice, and the entry pays the cash back with nothing to bring to iSeller's."""
+    """The card's line sells to the liability, not to sales: the void's entry debits the
+    liability itself and pays the cash back, with no sales return (which account Jurnal's
+    return would book the card on is not documented) and nothing to bring to iSeller's."""
     order = untaxed_order(
         "g1", sku="GC-100", name="Gift Card 100K", payments=[payment("t1", "Cash", "cash", 100_000)]
     )
@@ -218,7 +219,8 @@ def test_a_void_of_a_gift_card_sale_gives_the_card_back_without_a_discount_line(
     rows, documents, holds = _corrections(order, [], date(2026, 11, 20))
     assert holds == []
     assert _by_account(rows, "void:") == {"Hutang Gift Card": (100_000, 0), "Kas": (0, 100_000)}
-    assert _entry_lines(documents) == {"Piutang Usaha": ("100000", "0"), "Kas": ("0", "100000")}
+    assert _entry_lines(documents) == {"Hutang Gift Card": ("100000", "0"), "Kas": ("0", "100000")}
+    assert [d.doc_type for d in documents] == ["journal_entry"]
 
 
 def test_a_gift_card_given_back_reduces_what_is_owed_not_sales():
@@ -234,9 +236,11 @@ def test_a_gift_card_given_back_reduces_what_is_owed_not_sales():
     refunded, entries = _refunded(
         order, "2026-11-22 05:00:00", 100_000, ("Cash", "cash"), [("g2-d1", 1)]
     )
-    rows, _, holds = _corrections(refunded, entries, date(2026, 11, 22))
+    rows, documents, holds = _corrections(refunded, entries, date(2026, 11, 22))
     assert holds == []
     assert _by_account(rows, "refund:") == {"Hutang Gift Card": (100_000, 0), "Kas": (0, 100_000)}
+    assert _entry_lines(documents) == {"Hutang Gift Card": ("100000", "0"), "Kas": ("0", "100000")}
+    assert [d.doc_type for d in documents] == ["journal_entry"]
 
 
 def test_a_refund_nothing_explains_is_held_with_the_arithmetic():

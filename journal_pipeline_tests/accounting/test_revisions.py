@@ -18,6 +18,7 @@ from journal_pipeline.accounting.day_sales import (
 from journal_pipeline.accounting.revision_money import event_day, later_payment_ids
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
+from journal_pipeline_tests.accounting.money_orders import payment, untaxed_order
 from journal_pipeline_tests.accounting.orders import retail_order
 from journal_sandbox.defaults import DEMO_CONFIG
 
@@ -192,3 +193,46 @@ def test_events_after_a_revision_are_dated_no_earlier_than_it():
         SimpleNamespace(transaction_id="r1", type="refund", status="success"),
     ]
     assert later_payment_ids(pays, ["t1"]) == ["t2"]
+
+
+def test_a_reversal_pays_a_gift_card_back_by_its_entry_not_its_return():
+    """The card's line is left out of the `/C` return (which account Jurnal's return books a
+    line on is not documented, J-49); the `/CJ` entry debits the liability as booked. Known
+    by its product type as posted, whatever its SKU."""
+    raw = untaxed_order("gc-rev", payments=[payment("t1", "Cash", "cash", 200_000)])
+    (coffee,) = raw["order_details"]
+    card = coffee | {
+        "order_detail_id": "gc-rev-d2",
+        "sku": "VOUCHER-X",
+        "product_type": "Gift Card",
+    }
+    raw["order_details"] = [coffee, card | {"product_name": "Voucher 100K"}]
+    for field in ("total_order_amount", "subtotal", "total_amount"):
+        raw[field] = Decimal(200_000)
+    first = _revision(raw, 0)
+    assert isinstance(first, rules.Booked)
+    posted = rules.PostedRevision(
+        order_id="gc-rev",
+        revision=0,
+        order_reference="#JKT-gc-rev",
+        outlet_code="JKT",
+        invoice=first.documents[0].payload["sales_invoice"],
+        returned={},
+        journal=first.lines,
+        product_types={"VOUCHER-X": "Gift Card"},
+    )
+    undone = rules.reversal(posted, CONFIG, CHANGED, reason="test", replaced_by=None)
+    kinds = {d.doc_type: d.payload[d.doc_type] for d in undone.documents}
+    returned = kinds["sales_return"]["transaction_return_lines_attributes"]
+    assert [(r["invoice_line_index"], r["product_code"]) for r in returned] == [(0, "KOP-001")]
+    entry = {
+        ln["account_name"]: (str(ln.get("debit", 0)), str(ln.get("credit", 0)))
+        for ln in kinds["journal_entry"]["transaction_account_lines_attributes"]
+    }
+    assert entry == {
+        "Piutang Usaha": ("100000", "0"),
+        "Hutang Gift Card": ("100000", "0"),
+        "Kas": ("0", "200000"),
+    }
+    back = {r["account_name"]: r["debit"] - r["credit"] for r in undone.lines}
+    assert back == {"Hutang Gift Card": 100_000, "Retur Penjualan": 100_000, "Kas": -200_000}

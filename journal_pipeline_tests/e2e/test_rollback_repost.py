@@ -122,7 +122,17 @@ def test_rollback_then_repost_with_a_new_mapping(tmp_path):
         done = runner.invoke(main, ["rollback", *args, "--yes"], env=env)
         assert done.exit_code == 0, done.output
         returns = {r["transaction_no"] for r in client.iter_list("sales_returns", "sales_returns")}
-        assert {f"{n}/C" for n in jkt["transaction_no"]} <= returns
+        entries = {
+            e["transaction_no"] for e in client.iter_list("journal_entries", "journal_entries")
+        }
+        # every invoice reversed by its /CJ entry, and by a /C return but one of gift cards
+        # alone: the entry pays a card back itself (J-49)
+        journal = week.store.read_journal(DAY)
+        sold = set(journal.loc[journal["account_role"] == "sales", "entry_id"])
+        numbered = zip(jkt["transaction_no"], jkt["source_id"], strict=True)
+        goods = {n for n, order in numbered if f"sale:{order}" in sold}
+        assert goods and {f"{n}/C" for n in goods} <= returns
+        assert {f"{n}/CJ" for n in jkt["transaction_no"]} <= entries
         assert RevisionStore(week.store.engine).marks(DAY)["JKT"]["state"] == "rolled_back"
         _ties_out(week)
         # the outlet-day's own cash is gone from Jurnal's ledger
