@@ -86,6 +86,8 @@ def entry_lines(
     given: GivenBack,
     differences: list[Wanted],
 ) -> list[dict[str, Any]] | str:
+    """The entry's lines (module docstring), or why one cannot be made: a role with no
+    account."""
     outlet = back.order.outlet_code
     tax = config.tax_for(outlet, back.sale_day)  # the sale's
     clearing = config.payment_account(
