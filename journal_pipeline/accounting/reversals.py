@@ -401,8 +401,13 @@ def reversal(
         "transaction_no": entry_no,
         "custom_id": back.transaction_id,
         "memo": f"iSeller {what} of order {order.order_reference}, outlet {outlet}: "
-        f"{format_idr(back.amount)} paid back by {back.method}; sales return {return_no} of "
-        f"invoice {invoice_no}{note}",
+        f"{format_idr(back.amount)} paid back by {back.method}; "
+        + (
+            f"sales return {return_no} of invoice {invoice_no}"
+            if return_lines
+            else f"gift cards of invoice {invoice_no} given back, no sales return"
+        )
+        + note,
         "tags": [outlet],
         "transaction_account_lines_attributes": je_lines,
     }

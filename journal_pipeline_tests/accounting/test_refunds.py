@@ -221,6 +221,8 @@ def test_a_void_of_a_gift_card_sale_gives_the_card_back_without_a_discount_line(
     assert _by_account(rows, "void:") == {"Hutang Gift Card": (100_000, 0), "Kas": (0, 100_000)}
     assert _entry_lines(documents) == {"Hutang Gift Card": ("100000", "0"), "Kas": ("0", "100000")}
     assert [d.doc_type for d in documents] == ["journal_entry"]
+    memo = documents[0].payload["journal_entry"]["memo"]
+    assert "gift cards of invoice ISL/JKT-g1 given back, no sales return" in memo
 
 
 def test_a_gift_card_given_back_reduces_what_is_owed_not_sales():

@@ -18,6 +18,7 @@ from journal_pipeline.accounting.revisions import PostedRevision, reversal
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.refunds import refund_frames
+from journal_pipeline_tests.accounting.money_orders import payment, untaxed_order
 from journal_sandbox.defaults import DEMO_CONFIG
 
 CONFIG = load_config(DEMO_CONFIG)
@@ -571,3 +572,43 @@ def test_a_refund_priced_from_the_summary_line_books_each_account_as_the_order()
         # Dr Piutang 56,610 + Diskon Penjualan 5,000 + PPN 550 = 62,160 = Cr Kas, the refund
         assert _accounts(entry) == ORDER_A_BACK, outlets
         assert _balanced(entry)
+
+
+def test_a_gift_card_refunded_at_a_summarised_outlet_is_its_own_entry():
+    """The coffee's refund goes into the day's merged return and entry; the card's refund has no
+    sales return to merge (its entry pays the card back, J-49) and stands alone."""
+    card = untaxed_order("gcs", sku="GC-100", name="Gift Card 100K", payments=[_cash("t1")])
+    coffee = untaxed_order("kop", payments=[_cash("t2")])
+    sales = posting_rules.sales_of_day(order_frames([card, coffee]), CONFIG, SALE_DAY)
+    sold = summarise(invoices.sales_invoices(sales, CONFIG)[0], CONFIG, SALE_DAY, {"JKT"})
+    at = "2026-11-22 05:00:00"
+    orders, refunds = [], []
+    for order in (card, coffee):
+        oid = order["order_id"]
+        back = {"transaction_id": f"r-{oid}", "type": "refund", "status": "success"}
+        order = {**order, "modified_date": at, "payment_status": "refunded"}
+        order["transactions"] = [
+            *order["transactions"],
+            {**_cash(f"r-{oid}"), **back, "order_id": oid, "transaction_date": at},
+        ]
+        orders.append(order)
+        refunds.append(
+            {"refund_id": f"ref-{oid}", "order_id": oid, "refund_date": at}
+            | {"refund_amount": Decimal(100_000)}
+            | {"refund_details": [{"order_detail_id": f"{oid}-d1", "quantity": Decimal(1)}]}
+        )
+    frames = order_frames(orders)
+    day = posting_rules.sales_of_day(frames, CONFIG, REFUND_DAY)
+    statuses = {"gcs": "posted", "kop": "posted"}
+    _, documents, holds = corrections_of_day(day, frames, refund_frames(refunds), CONFIG, statuses)
+    assert holds == []
+    out = _against_summary(documents, sold, {"JKT"})
+    kinds = [(d.doc_type, d.custom_id) for d in out.documents]
+    merged = "summary:JKT:2026-11-22/R:ISL/S/JKT/20261120"
+    assert kinds == [(SALES_RETURN, merged), (JOURNAL_ENTRY, merged), (JOURNAL_ENTRY, "r-gcs")]
+    assert _lines(out.documents[1]) == {"Piutang Usaha": ("100000", "0"), "Kas": ("0", "100000")}
+    assert _lines(out.documents[2]) == {"Hutang Gift Card": ("100000", "0"), "Kas": ("0", "100000")}
+
+
+def _cash(transaction_id: str) -> dict:
+    return payment(transaction_id, "Cash", "cash", 100_000)
