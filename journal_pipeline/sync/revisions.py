@@ -104,11 +104,17 @@ def _carried(store: StagingStore, order_id: str, refund_of: str = "") -> Any:
         return conn.execute(query.where(which, t.c.status == "posted")).first()
 
 
-def _own_invoice(store: StagingStore, config: MerchantConfig, order_id: str) -> Any:
-    """A summarised order's own invoice as posted (its summary took its lines), or why not."""
+def _raw_as_posted(store: StagingStore, order_id: str) -> dict[str, Any] | None:
+    """The order as its first invoice was posted (staged as is when not changed since)."""
     raw = RevisionStore(store.engine).posted_raw([order_id]).get(order_id)
     if raw is None:  # not changed since it was posted: staged as posted
         raw = next(iter(store.orders_by_id([order_id])), None)
+    return raw
+
+
+def _own_invoice(store: StagingStore, config: MerchantConfig, order_id: str) -> Any:
+    """A summarised order's own invoice as posted (its summary took its lines), or why not."""
+    raw = _raw_as_posted(store, order_id)
     view = None if raw is None else OrderView(raw, config)
     if view is None or view.sale_day is None:
         return "the order as posted is not kept"
@@ -172,14 +178,10 @@ def posted_revision(
 
 
 def _product_types(store: StagingStore, order_id: str) -> dict[str, str]:
-    """SKU → iSeller product type of the order's lines, as posted and as staged now."""
-    raws = [
-        *RevisionStore(store.engine).posted_raw([order_id]).values(),
-        *store.orders_by_id([order_id]),
-    ]
+    """SKU → iSeller product type of the order's lines as posted."""
+    raw = _raw_as_posted(store, order_id) or {}
     return {
         str(line["sku"]): str(line["product_type"])
-        for raw in raws
         for line in raw.get("order_details") or []
         if line.get("sku") and line.get("product_type")
     }
