@@ -76,6 +76,18 @@ def stock_documents_by_id(store: StagingStore, document_ids: Iterable[str]) -> l
     return found
 
 
+def stock_documents_modified_between(
+    store: StagingStore, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """The staged documents iSeller last modified in [start, end) UTC, as `stock_documents_of_day`
+    gives them."""
+    t = tables.iseller_stock_documents
+    return _read(
+        store,
+        sa.and_(t.c.modified_at >= store.db_time(start), t.c.modified_at < store.db_time(end)),
+    )
+
+
 def _read(store: StagingStore, where: Any) -> list[dict[str, Any]]:
     t = tables.iseller_stock_documents
     query = (

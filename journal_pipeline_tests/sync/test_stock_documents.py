@@ -8,6 +8,7 @@ sent (received on Tuesday in Bali); Tuesday 2026-11-17 has the supplier delivery
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -15,9 +16,12 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 
 from journal_pipeline.accounting.business_day import business_date
+from journal_pipeline.accounting.documents import STOCK_ADJUSTMENT, STOCK_DOCUMENTS
 from journal_pipeline.accounting.stock_records import (
+    ADJUSTMENT,
     OUTLET_TRANSFER,
     SUPPLIER_RECEIPT,
     TRANSFER,
@@ -29,8 +33,10 @@ from journal_pipeline.accounting.stock_records import (
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.client import ISellerClient
 from journal_pipeline.jurnal.client import JurnalClient
-from journal_pipeline.storage.stock_documents import stock_documents_by_id
+from journal_pipeline.storage import tables
+from journal_pipeline.storage.stock_documents import stock_documents_by_id, upsert_stock_documents
 from journal_pipeline.storage.store import StagingStore
+from journal_pipeline.sync import stock_changes
 from journal_pipeline.sync import stock_documents as stock_sync
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline_tests.iseller_fixtures import ISellerSandboxHandle, running_iseller_sandbox
@@ -254,3 +260,60 @@ def test_a_transfer_to_an_outlet_without_a_warehouse_is_held_until_the_config_na
     assert [t["custom_id"] for t in _ours(jurnal.client, "warehouse_transfers")] == [
         sent.transfer_id
     ]
+
+
+def test_a_stock_take_changed_in_iseller_after_posting_is_named_on_the_day_of_the_change(
+    iseller, jurnal, store, truth
+):
+    day, change_day = DAYS[0], date(2026, 11, 18)
+    sync_day(iseller, jurnal.client, store, day)
+    count = next(
+        c
+        for c in truth["counts"]
+        if booking_date(c, CONFIG) == day and any(line.difference < 0 for line in c.lines)
+    )
+    (staged,) = stock_documents_by_id(store, [count.adjustment_id])
+    outbox = Outbox(store)
+    posted = len(_ours(jurnal.client, "stock_adjustments"))
+
+    def restage(raw: dict, at: str) -> list[str]:
+        raw = {**raw, "modified_date": f"2026-11-18 {at}"}
+        upsert_stock_documents(store, [staging_row(ADJUSTMENT, raw, CONFIG)])
+        return stock_changes.changed_after_posting(store, outbox, CONFIG, change_day)
+
+    # touched on the 18th, nothing counted differently: nothing to say
+    assert restage(staged["raw"], "06:00:00") == []
+    # recounted on the 18th: one more unit of a short SKU missing
+    recounted = copy.deepcopy(staged["raw"])
+    line = next(i for i in recounted["items"] if Decimal(str(i["difference"])) < 0)
+    line["actual_stock"] = str(Decimal(str(line["actual_stock"])) - 1)
+    line["difference"] = str(Decimal(str(line["difference"])) - 1)
+    (said,) = restage(recounted, "07:00:00")
+    assert said.startswith(f"Stock take {count.number} (outlet {count.outlet})")
+    assert "booked on 2026-11-16" in said and "book the units that changed" in said
+    # said on the day of the change only; nothing posted, nothing edited
+    assert stock_changes.changed_after_posting(store, outbox, CONFIG, date(2026, 11, 19)) == []
+    assert len(_ours(jurnal.client, "stock_adjustments")) == posted
+
+    # the stock take's own day built again: counted once, with the same advice
+    again = sync_day(iseller, jurnal.client, store, day)
+    assert again.result.posted == 0
+    key = f"{STOCK_ADJUSTMENT}:{count.adjustment_id}"
+    (row,) = [r for r in outbox.documents(day, STOCK_DOCUMENTS).itertuples() if r.doc_key == key]
+    assert row.status == "posted" and row.changed_after_posting
+    with store.engine.connect() as conn:
+        log = tables.outbox_log
+        (message,) = conn.execute(
+            sa.select(log.c.message).where(
+                log.c.doc_key == key, log.c.event == "changed_after_posting"
+            )
+        ).scalars()
+    assert "book the units that changed in Jurnal by hand" in message
+    assert "reversal" not in message
+
+    # recounted again: every count equals the system stock, nothing to adjust now
+    for item in recounted["items"]:
+        item["actual_stock"], item["difference"] = item["system_stock"], "0"
+    (said,) = restage(recounted, "08:00:00")
+    assert said.startswith(f"Stock take {count.number}")
+    assert len(_ours(jurnal.client, "stock_adjustments")) == posted
