@@ -1,15 +1,19 @@
 """The stock documents' assets through Dagster, against both emulators over HTTP: a document
 Jurnal refuses fails ``every_stock_document_posted`` (naming it and why) without failing the
-run; once its products exist, the next run posts it and the check passes."""
+run; once its products exist, the next run posts it and the check passes. A document iSeller changes
+after it was posted makes the check warn on the day of the change, naming it and the fix."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import dagster as dg
 import pytest
 
+from journal_pipeline.accounting.stock_records import TRANSFER, staging_row
 from journal_pipeline.config import load_config
 from journal_pipeline.defs.partitions import daily_partitions
 from journal_pipeline.defs.resources import (
@@ -21,6 +25,7 @@ from journal_pipeline.defs.resources import (
 from journal_pipeline.defs.stock_assets import EVERY_STOCK_DOCUMENT_POSTED, build_stock_assets
 from journal_pipeline.iseller.client import ISellerClient
 from journal_pipeline.jurnal.client import JurnalClient
+from journal_pipeline.storage.stock_documents import stock_documents_of_day, upsert_stock_documents
 from journal_pipeline_tests.jurnal_fixtures import running_jurnal_sandbox
 from journal_sandbox.defaults import DEMO_CONFIG
 from journal_sandbox.iseller_app import ISellerSandbox
@@ -29,6 +34,7 @@ CONFIG = load_config(DEMO_CONFIG)
 ASSETS = build_stock_assets(daily_partitions(CONFIG))
 DAY = date(2026, 11, 17)  # the demo's supplier delivery to JKT, and the JKT → DPS transfer
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
+RECEIPT = "TI/SUP-JKT/20261117"  # the supplier delivery
 
 
 @pytest.fixture
@@ -111,3 +117,28 @@ def test_a_refused_document_fails_the_check_by_name_and_the_next_run_posts_it(re
 
     _, check = _run(resources)  # nothing new
     assert check.passed
+
+
+def test_a_receipt_changed_in_iseller_after_posting_warns_on_the_day_of_the_change(resources):
+    _create_tracked_products(resources)
+    _, check = _run(resources)
+    assert check.passed
+    store = resources["staging"].store
+    (staged,) = [r for r in stock_documents_of_day(store, DAY) if r["number"] == RECEIPT]
+    raw = copy.deepcopy(staged["raw"])  # one more unit accepted, said on the 18th
+    raw["items"][0]["quantity_accepted"] = str(
+        Decimal(str(raw["items"][0]["quantity_accepted"])) + 1
+    )
+    raw["modified_date"] = "2026-11-18 03:00:00"
+    upsert_stock_documents(store, [staging_row(TRANSFER, raw, CONFIG)])
+
+    result = dg.materialize(ASSETS, partition_key="2026-11-18", resources=resources)
+    assert result.success
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert check.metadata["changed_after_posting"].value == 1
+    said = check.metadata["documents"].value
+    assert f"Transfer {RECEIPT}" in said and "booked on 2026-11-17" in said
+    assert "book the units that changed in Jurnal by hand" in said
+    posted = result.asset_materializations_for_node("jurnal_stock_documents")[0].metadata
+    assert posted["changed_after_posting"].value == 1
