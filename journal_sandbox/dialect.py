@@ -95,6 +95,10 @@ line_money          which money an order line carries (I-18): ``full`` (also    
                     and ``additional_charge``, I-20) or ``table`` (only what the
                     document's OrderDetail table lists: ``base_price``,
                     ``discount_amount``, ``tax_amount``)
+mdr_fee             what a payment's ``mdr[].payment_method_fee`` holds (I-49):        amount
+                    ``amount`` (the fee in rupiah), ``rate`` (the fee's rate in percent)
+                    or ``method`` (the payment method's name, as the document's table
+                    describes it); ``total_amount_fee`` is the payment less the fee in all
 ==================  =================================================================  ==========
 
 A spec is comma-separated ``key=value`` pairs and preset names, later ones winning, e.g.
@@ -135,6 +139,7 @@ SHIFT_OUTLETS = ("given", "absent")
 ORDER_BOUNDS = ("created", "either")
 MODIFIER_SKUS = ("own", "parent")
 LINE_MONEY = ("full", "table")
+MDR_FEES = ("amount", "rate", "method")
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,7 @@ class Dialect:
     order_bound: str = "created"
     modifier_sku: str = "own"
     line_money: str = "full"
+    mdr_fee: str = "amount"
 
     def __post_init__(self) -> None:
         if self.page_base not in (0, 1):
@@ -192,6 +198,7 @@ class Dialect:
             ("order_bound", ORDER_BOUNDS),
             ("modifier_sku", MODIFIER_SKUS),
             ("line_money", LINE_MONEY),
+            ("mdr_fee", MDR_FEES),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(

@@ -55,6 +55,8 @@ from typing import Any
 from journal_sandbox.demo_merchant import allocate
 from journal_sandbox.dialect import Dialect
 
+CENT = Decimal("0.01")
+
 #: The order fields whose sum with ``subtotal`` and the service-charge tax is ``total_amount``
 #: for a tax-inclusive order in the documented reading (I-20).
 _OTHER_PARTS = (
@@ -153,8 +155,10 @@ MONEY_BACK = ("refund", "void")
 
 
 def state_payment(transaction: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
-    """A transaction with its ``amount`` signed as ``dialect.refund_sign`` says: a refund or
-    void below zero under ``negative``; a new dict when anything changes."""
+    """A transaction with its ``amount`` signed as ``dialect.refund_sign`` says (a refund or
+    void below zero under ``negative``) and its MDR as ``dialect.mdr_fee`` states it; a new
+    dict when anything changes."""
+    transaction = _state_mdr(transaction, dialect)
     if dialect.refund_sign == "positive" or transaction.get("type") not in MONEY_BACK:
         return transaction
     amount = transaction.get("amount")
@@ -163,10 +167,29 @@ def state_payment(transaction: dict[str, Any], dialect: Dialect) -> dict[str, An
     return {**transaction, "amount": _like(amount, -_amount(amount))}
 
 
+def _state_mdr(transaction: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """``mdr[].payment_method_fee`` as the fee's rate in percent (to 0.01) or as the payment
+    method's name; ``total_amount_fee`` (the payment less the fee) unchanged."""
+    entries = transaction.get("mdr")
+    if dialect.mdr_fee == "amount" or not entries:
+        return transaction
+    paid = abs(_amount(transaction.get("amount")))
+    stated = []
+    for entry in entries:
+        original = entry.get("payment_method_fee")
+        if dialect.mdr_fee == "method":
+            shown: Any = transaction.get("payment_type_name")
+        else:
+            rate = (Decimal(_amount(original)) * 100 / paid).quantize(CENT) if paid else CENT * 0
+            shown = float(rate) if isinstance(original, float) else rate
+        stated.append({**entry, "payment_method_fee": shown})
+    return {**transaction, "mdr": stated}
+
+
 def state_payments(order: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     """The order with each of its ``transactions[]`` as `state_payment` states it."""
     transactions = order.get("transactions")
-    if dialect.refund_sign == "positive" or not transactions:
+    if (dialect.refund_sign == "positive" and dialect.mdr_fee == "amount") or not transactions:
         return order
     return {**order, "transactions": [state_payment(t, dialect) for t in transactions]}
 

@@ -7,7 +7,7 @@ successful sale payment, so the clearing account is settled for less than the pa
     Dr payment_fees          the fee
     Cr payment clearing      the fee (the method's clearing account)
 
-The fee is iSeller's own (``transactions[].mdr[].payment_method_fee``, include ``MDR``) when it
+The fee is iSeller's own (``transactions[].mdr[]``, include ``MDR``: `reported_mdr`) when it
 reports one, else ``settlements.<method>.mdr_percent`` of the amount, rounded half-up to the
 rupiah, else none. What a marketplace or food-delivery platform keeps from an order it sold
 (its profit details' admin fee and commission, `platform_fees.py`) is reported the same way,
@@ -80,6 +80,7 @@ from journal_pipeline.accounting.platform_fees import platform_fees
 from journal_pipeline.config import MerchantConfig
 from journal_pipeline.core.missing import text_or_none
 from journal_pipeline.core.money import format_idr, to_rupiah
+from journal_pipeline.core.reported_mdr import mdr_fee
 
 FIX_HINT = "Add it to the config file (JOURNAL_PIPELINE_CONFIG), then run the day again."
 GIFT_CARD_GATEWAY = "gift_card"
@@ -101,7 +102,7 @@ FEE_ROLE, PLATFORM_ROLE = "payment_fees", "platform_fees"
 def reported_fees(
     raw_orders: Iterable[Mapping[str, Any]], platform: Mapping[str, int] | None = None
 ) -> dict[str, int]:
-    """Transaction id → the fee iSeller reports for it: its MDR (Σ ``mdr[].payment_method_fee``)
+    """Transaction id → the fee iSeller reports for it: its MDR (`reported_mdr.mdr_fee`)
     plus the platform fees of its order (``platform``, else `platform_fees` of the orders), for
     the transactions with either; a transaction with neither (``mdr`` empty or absent) is left
     out."""
@@ -109,11 +110,9 @@ def reported_fees(
     fees: dict[str, int] = {}
     for order in raw_orders:
         for transaction in order.get("transactions") or []:
-            parts = transaction.get("mdr") or []
-            if parts:
-                fees[str(transaction.get("transaction_id"))] = sum(
-                    to_rupiah(part.get("payment_method_fee")) for part in parts
-                )
+            fee = mdr_fee(transaction)
+            if fee is not None:
+                fees[str(transaction.get("transaction_id"))] = fee
     for transaction_id, fee in (
         platform_fees(raw_orders) if platform is None else platform
     ).items():

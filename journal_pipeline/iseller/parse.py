@@ -18,6 +18,7 @@ import pandas as pd
 
 from journal_pipeline.core.money import to_rupiah
 from journal_pipeline.core.payment_gateways import SUMMARY_GATEWAYS
+from journal_pipeline.core.reported_mdr import mdr_fee
 
 #: The field table of GetTransactionSummary names three gateway keys differently from its sample
 #: answer; an answer using the table's names is read under the sample's.
@@ -122,14 +123,14 @@ TRANSACTION_COLUMNS = (
 
 def transactions_frame(transactions: Iterable[Mapping[str, Any]], time_zone: int = 0):
     """GetTransactions items: one row per payment, refund or void, ``amount`` its size
-    (`transaction_amount`); ``mdr_fee`` is the sum of the ``mdr[].payment_method_fee`` (0
+    (`transaction_amount`); ``mdr_fee`` the fee of its ``mdr[]`` (`reported_mdr.mdr_fee`; 0
     without the MDR include)."""
     rows = []
     for item in transactions:
         row = _pick(item, TRANSACTION_COLUMNS)
         row["transaction_date"] = parse_time(item.get("transaction_date"), time_zone)
         row["amount"] = transaction_amount(item)
-        row["mdr_fee"] = sum(to_rupiah(m.get("payment_method_fee")) for m in item.get("mdr") or [])
+        row["mdr_fee"] = mdr_fee(item) or 0
         rows.append(row)
     return _frame(
         rows, TRANSACTION_COLUMNS, money=("amount", "mdr_fee"), times=("transaction_date",)

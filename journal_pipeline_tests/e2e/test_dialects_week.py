@@ -45,7 +45,10 @@ DIALECTS = {
     "zero_based_loose_gross": "loose,page_base=0,service_charge=gross",
     "gross_untaxed_total": "service_charge=gross_untaxed_total",
     "strings_iso_exclusive": "bounds=exclusive_end,money_format=string,date_format=iso",
-    "rounding_subtracted_cogs_total": "rounding_sign=subtracted,cogs_price=total",
+    # an MDR's payment_method_fee stated as its rate in percent
+    "rounding_subtracted_cogs_total_mdr_rate": (
+        "rounding_sign=subtracted,cogs_price=total,mdr_fee=rate"
+    ),
     "signed_status_only_with_lines": (
         "refund_sign=negative,void_shape=status_only,order_discounts=with_lines"
     ),
@@ -54,10 +57,11 @@ DIALECTS = {
     # only what the document's tables list: no order modified_date, has_next_item on GetOrders
     # only, GetRegisterShifts' lower bound named modified_date, no outlet on a register shift,
     # a modifier line's sku that of the product it modifies, lines without the money the
-    # OrderDetail table does not list
+    # OrderDetail table does not list, an MDR's payment_method_fee the payment method (as the
+    # MDR table describes it)
     "document_tables": (
         "order_modified=absent,next_flag=orders_only,shift_bound=modified_date,"
-        "shift_outlet=absent,modifier_sku=parent,line_money=table"
+        "shift_outlet=absent,modifier_sku=parent,line_money=table,mdr_fee=method"
     ),
 }
 #: The week again with each outlet's promotion on one item (`item_promotions`): as served in
@@ -240,7 +244,7 @@ def test_the_readings_were_really_exercised(weeks):
     assert weeks["documented"].readings.get("net", 0) > 0
     assert weeks["zero_based_loose_gross"].readings.get("gross", 0) > 0
     assert weeks["gross_untaxed_total"].readings.get("gross_untaxed_total", 0) > 0
-    other = weeks["rounding_subtracted_cogs_total"].readings
+    other = weeks["rounding_subtracted_cogs_total_mdr_rate"].readings
     assert other.get("rounding:subtracted", 0) > 0 and other.get("cogs:total", 0) > 0
     assert "cogs:unmatched" not in other
     assert not any(":" in reading for reading in weeks["documented"].readings)

@@ -1,5 +1,6 @@
 """The emulator's dialects for the sign of refunds and voids (I-22, I-33), the shape of a void
-(I-23) and what the order's ``discounts[]`` lists (I-17), over HTTP: each serves the same
+(I-23), what the order's ``discounts[]`` lists (I-17) and what an MDR's ``payment_method_fee``
+holds (I-49), over HTTP: each serves the same
 sales, refunds and voids, the summaries are those of the documented reading, and the
 pipeline's parsing reads every reading to the same frames."""
 
@@ -13,10 +14,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from journal_pipeline.accounting.mdr import reported_fees
 from journal_pipeline.iseller.frames import order_frames
 from journal_pipeline.iseller.parse import transactions_frame
 from journal_pipeline_tests.sandbox.dialect_api import Api, dialect_sandbox
-from journal_sandbox.dialect import ORDER_DISCOUNTS, REFUND_SIGNS, VOID_SHAPES, Dialect
+from journal_sandbox.dialect import MDR_FEES, ORDER_DISCOUNTS, REFUND_SIGNS, VOID_SHAPES, Dialect
 from journal_sandbox.dialect_money import state_payment, state_payments
 from journal_sandbox.dialect_shapes import list_discounts
 
@@ -268,3 +270,36 @@ def test_the_pipeline_reads_every_reading_alike(
         [t for t in documented["transactions"] if "void_shape" not in spec or t["type"] != "void"]
     )
     pd.testing.assert_frame_equal(transactions_frame(served["transactions"]), expected)
+
+
+@pytest.mark.parametrize("reading", [r for r in MDR_FEES if r != "amount"])
+def test_the_mdr_fee_stated_as_a_rate_or_the_method_reads_to_the_same_fees(
+    api: Api, documented: dict[str, Any], reading: str
+) -> None:
+    stated = _served(api, f"mdr_fee={reading}")
+    fees = reported_fees(documented["orders"], platform={})
+    assert len(fees) >= 5  # QRIS sales carry their MDR
+    assert reported_fees(stated["orders"], platform={}) == fees
+    for order, same in zip(stated["orders"], documented["orders"], strict=True):
+        for transaction, kept in zip(order["transactions"], same["transactions"], strict=True):
+            if not kept.get("mdr"):
+                assert transaction == kept
+                continue
+            (entry,) = transaction["mdr"]
+            assert entry["total_amount_fee"] == kept["mdr"][0]["total_amount_fee"]
+            if reading == "method":
+                assert entry["payment_method_fee"] == kept["payment_type_name"]
+            else:
+                assert Decimal(str(entry["payment_method_fee"])) == Decimal("0.70")
+    # GetTransactions with the MDR include: the same fee per payment
+    assert _listed_fees(api, f"mdr_fee={reading}") == _listed_fees(api, "")
+    assert sum(_listed_fees(api, "")) == sum(fees.values())
+
+
+def _listed_fees(api: Api, spec: str) -> list[int]:
+    api.speak(spec)
+    try:
+        listed = api.ok("/api/v2/GetTransactions", time_zone="0", includes="MDR")
+        return transactions_frame(listed["transactions"])["mdr_fee"].tolist()
+    finally:
+        api.speak("documented")
