@@ -79,6 +79,8 @@ class StockBuild:
     holds: list[Hold] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
+    # posted documents that cannot be built again, so are not corrected (`sync.stock_changes`)
+    uncorrected: list[str] = field(default_factory=list)
 
     def journal_frame(self) -> pd.DataFrame:
         return journal_frame(self.lines)

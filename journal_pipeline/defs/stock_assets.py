@@ -15,7 +15,6 @@ from journal_pipeline.defs.resources import (
     MerchantConfigResource,
     StagingResource,
 )
-from journal_pipeline.sync import stock_changes
 from journal_pipeline.sync import stock_documents as stock_sync
 from journal_pipeline.sync.outbox import Outbox
 
@@ -32,8 +31,9 @@ def stock_document_checks(daily: dg.PartitionsDefinition) -> list[dg.AssetCheckS
             "receipt, stock take) is in Jurnal, or has nothing to post (nothing accepted, no "
             "difference counted). A document held or refused fails it, naming the document "
             "and why; fix the cause, then `journal-pipeline retry-failed --date D`. A "
-            "document of an earlier day that iSeller changed on this day after it was posted "
-            "warns, naming it: Jurnal keeps what was posted, the difference is booked by hand.",
+            "document iSeller changed after it was posted is corrected by a further document of "
+            "the difference, dated the day of the change; one that cannot be built again (held) "
+            "warns, naming it and the fix.",
             blocking=False,  # a held transfer must not stop the day's sales
         )
     ]
@@ -95,12 +95,18 @@ def build_stock_assets(daily: dg.PartitionsDefinition) -> list:
         day = partition_date(context)
         client = jurnal.client(staging.store)
         outbox = Outbox(staging.store, context.run.run_id)
+        # documents of earlier days iSeller changed on this one: corrected on their own days
+        earlier = stock_sync.sync_changed_days(staging.store, outbox, merchant.config, day, client)
+        if earlier.interrupted:
+            raise dg.Failure(
+                description=f"Posting stopped early on an earlier day: {earlier.interrupted}"
+            )
         build = stock_sync.build_stock_day(staging.store, merchant.config.on(day), day)
         queued = stock_sync.record_stock_day(staging.store, outbox, day, build)
         result = stock_sync.post_stock_documents(outbox, day, client)
         statuses = stock_sync.stock_day_status(outbox, day, build)
-        missing = stock_sync.not_posted(statuses)
-        changed = stock_changes.changed_after_posting(staging.store, outbox, merchant.config, day)
+        missing = [*earlier.not_posted, *stock_sync.not_posted(statuses)]
+        changed = [*earlier.uncorrected, *build.uncorrected]
         metadata = {
             "documents_built": len(build.documents),
             "held": len(build.holds),
@@ -111,7 +117,9 @@ def build_stock_assets(daily: dg.PartitionsDefinition) -> list:
             **queue_counts(queued),
             **client.stats(),
             "stock_documents": dg.MetadataValue.md(markdown_table([asdict(s) for s in statuses])),
-            "changed_after_posting": len(changed),
+            "earlier_days_built": ", ".join(d.isoformat() for d in earlier.days) or "none",
+            "corrections_posted": earlier.posted,
+            "not_corrected": len(changed),
             "held_reasons": dg.MetadataValue.md(
                 markdown_table(
                     [{"document": h.source_reference, "reason": h.reason} for h in build.holds]
@@ -134,7 +142,7 @@ def build_stock_assets(daily: dg.PartitionsDefinition) -> list:
                     severity=dg.AssetCheckSeverity.ERROR if missing else dg.AssetCheckSeverity.WARN,
                     metadata={
                         "not_posted": len(missing),
-                        "changed_after_posting": len(changed),
+                        "not_corrected": len(changed),
                         "documents": dg.MetadataValue.md(
                             bullet_list([*missing, *changed]) or "Every one is in Jurnal."
                         ),

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from journal_pipeline.core.stock import STOCK_ENTRY
 from journal_pipeline.core.timestamps import as_utc
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import StagingStore, dumps, loads
@@ -105,3 +106,21 @@ def _read(store: StagingStore, where: Any) -> list[dict[str, Any]]:
 
 def _older(new: datetime | None, old: datetime | None) -> bool:
     return new is not None and old is not None and new < old
+
+
+def stock_lines_of_sources(store: StagingStore, source_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The canonical journal's stock entry lines (``stock:…``) of these sources, as recorded."""
+    t = tables.journal_lines
+    ids = sorted(set(source_ids))
+    names = [c.name for c in t.columns if c.name not in ("id", "built_for")]
+    found: list[dict[str, Any]] = []
+    with store.engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            query = (
+                sa.select(*(t.c[n] for n in names))
+                .where(t.c.source_id.in_(ids[start : start + 500]))
+                .where(t.c.entry_id.like(f"{STOCK_ENTRY}%"))
+                .order_by(t.c.entry_id, t.c.line_no)
+            )
+            found += [dict(row) for row in conn.execute(query).mappings()]
+    return found

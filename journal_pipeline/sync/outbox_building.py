@@ -27,7 +27,6 @@ from journal_pipeline.accounting.documents import (
     STOCK_DOCUMENTS,
     Document,
 )
-from journal_pipeline.accounting.free_goods import SOURCE as FREE_GOODS_SOURCE
 from journal_pipeline.accounting.holds import NOTHING_TO_POST, Hold
 from journal_pipeline.accounting.return_arithmetic import OWN_POSTINGS
 from journal_pipeline.core.cycle_collection import cycle_collection_paused
@@ -39,13 +38,6 @@ from journal_pipeline.sync.outbox_reads import OutboxReads, Row
 
 OPEN_STATES = ("pending", "held", "failed")  # not in Jurnal, and still meant to be
 WITHDRAWN_REASON = "no longer an event of this business date (voided or moved)"
-#: A stock document is never corrected by a later one: what to do when iSeller changes it.
-STOCK_CHANGED_FIX = (
-    "Jurnal keeps the units posted (a posted document is "
-    "never edited and no correction of a stock document is posted): book the units that "
-    "changed in Jurnal by hand (a stock adjustment, or a warehouse transfer between the "
-    "outlets); the stock comparison shows the difference per warehouse and SKU"
-)
 REVERSAL = "reversal"
 # a record booked by hand whose source changed since: the hand-booked document needs a person
 BY_HAND_CHANGE = "by_hand_change"
@@ -159,9 +151,7 @@ class OutboxBuilding(OutboxReads):
                     doc.doc_key,
                     now,
                     "changed_after_posting",
-                    message=f"changed in iSeller after posting: {STOCK_CHANGED_FIX}"
-                    if is_iseller_stock_document(doc)
-                    else "the source changed after posting: the business date of the "
+                    message="the source changed after posting: the business date of the "
                     "change books the correction (a reversal and a new revision)",
                     changed_after_posting=True,
                 )
@@ -206,19 +196,6 @@ class OutboxBuilding(OutboxReads):
                 .values(status=status, reason=hold.reason, updated_at=now)
             )
         return status
-
-    def posted_otherwise(self, doc_key: str, doc: Document | None) -> bool:
-        """Whether ``doc_key`` was posted saying something else than ``doc`` built now does
-        (None: nothing is built of its source now); its source changed after posting. A new
-        wording or account is no change (`_content`)."""
-        t = tables.outbox
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(t.c.status, t.c.payload).where(t.c.doc_key == doc_key)
-            ).first()
-        if row is None or row.status != "posted":
-            return False
-        return doc is None or row.payload is None or not _says_the_same(row.payload, doc)
 
     def _same_content(self, conn: sa.Connection, doc: Document) -> bool:
         """Whether the document built now says what its posted one says: a memo worded anew
@@ -358,12 +335,6 @@ def _rows_of(conn: sa.Connection, keys: set[str]) -> dict[str, Row]:
 _CONTENT_TEXTS = frozenset(
     {"transaction_date", "due_date", "date", "product_code", "product_name", "person_name"}
 )
-
-
-def is_iseller_stock_document(doc: Document) -> bool:
-    """An iSeller transfer or stock take's document: not the free goods of a sale, whose
-    changes after posting move by a further adjustment (`accounting.free_goods`)."""
-    return doc.doc_type in STOCK_DOCUMENTS and not doc.source_id.startswith(f"{FREE_GOODS_SOURCE}:")
 
 
 def _says_the_same(kept: str, doc: Document) -> bool:

@@ -10,7 +10,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from journal_pipeline.accounting.documents import SALES_INVOICE
+from journal_pipeline.accounting.documents import SALES_INVOICE, STOCK_DOCUMENTS
+from journal_pipeline.accounting.stock_recounts import Posted
 from journal_pipeline.storage import tables
 from journal_pipeline.storage.store import loads
 from journal_pipeline.sync.summary_members import summary_status
@@ -65,6 +66,35 @@ class OutboxReads:
                     t.c.doc_type == doc_type, t.c.transaction_no == transaction_no
                 )
             ).first()
+
+    def posted_stock_families(self, source_ids: Iterable[str]) -> dict[str, list[Posted]]:
+        """Source id → its posted stock documents (its own, custom_id ``<id>``, and its
+        corrections, ``<id>.<n>``), by custom_id; sources with none are absent."""
+        t = tables.outbox
+        wanted = set(source_ids)
+        found: dict[str, list[Posted]] = {}
+        if not wanted:
+            return found
+        ids = sorted(wanted)
+        with self.engine.connect() as conn:
+            rows = []
+            for start in range(0, len(ids), 100):
+                chunk = ids[start : start + 100]
+                named = sa.or_(
+                    t.c.custom_id.in_(chunk), *(t.c.custom_id.like(f"{i}.%") for i in chunk)
+                )
+                query = sa.select(t.c.doc_key, t.c.doc_type, t.c.custom_id, t.c.payload).where(
+                    t.c.doc_type.in_(STOCK_DOCUMENTS), t.c.status == "posted", named
+                )
+                rows += list(conn.execute(query))
+            for row in rows:
+                source = str(row.custom_id or "")
+                head, _, tail = source.rpartition(".")
+                owner = source if source in wanted else head if tail.isdigit() else ""
+                if owner in wanted and row.payload:
+                    body = next(iter(loads(row.payload).values()))
+                    found.setdefault(owner, []).append(Posted(row.doc_key, row.doc_type, body))
+        return {k: sorted(v, key=lambda p: str(p.body.get("custom_id"))) for k, v in found.items()}
 
     def documents(self, day: date, doc_types: Collection[str] | None = None) -> pd.DataFrame:
         """The day's documents (only those of ``doc_types`` when given), one row each, by

@@ -9,7 +9,7 @@ adjustments.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -32,6 +32,7 @@ from journal_pipeline.iseller.refunds import refund_key
 from journal_pipeline.storage.stock_documents import stock_documents_of_day, upsert_stock_documents
 from journal_pipeline.storage.store import StagingStore
 from journal_pipeline.sync import free_goods as free_goods_sync
+from journal_pipeline.sync import stock_changes
 from journal_pipeline.sync.by_hand import BY_HAND
 from journal_pipeline.sync.one_by_one import OneByOne
 from journal_pipeline.sync.outbox import Outbox, PostResult
@@ -84,10 +85,11 @@ def build_stock_day(store: StagingStore, config: MerchantConfig, day: date) -> S
     """The Jurnal documents, holds and journal lines of the documents booked on ``day``, and
     the stock adjustments of the free goods given or given back on it
     (`accounting.free_goods`)."""
-    staged = [
-        StagedStockDocument(row["kind"], row["raw"]) for row in stock_documents_of_day(store, day)
-    ]
+    rows = stock_documents_of_day(store, day)
+    staged = [StagedStockDocument(row["kind"], row["raw"]) for row in rows]
     build = build_stock_documents(staged, config, day)
+    # a document changed after posting: kept as posted, the difference a further document
+    build.uncorrected = stock_changes.with_corrections(store, config, day, build, rows)
     if config.stock.enabled:
         _add_free_goods(build, store, config, day)
     return build
@@ -228,3 +230,34 @@ def not_posted(statuses: Sequence[StockDocumentStatus]) -> list[str]:
         for s in statuses
         if not s.settled
     ]
+
+
+@dataclass
+class EarlierDays:
+    """What the run of a day did to the earlier days whose documents iSeller changed on it."""
+
+    days: list[date] = field(default_factory=list)
+    posted: int = 0
+    not_posted: list[str] = field(default_factory=list)
+    uncorrected: list[str] = field(default_factory=list)
+    interrupted: str | None = None
+
+
+def sync_changed_days(
+    store: StagingStore, outbox: Outbox, config: MerchantConfig, day: date, client: SingleWriter
+) -> EarlierDays:
+    """Build, record and post again the stock documents of each earlier day a document changed
+    on ``day`` is booked on (`stock_changes.touched_days`): each posted one kept, a further
+    document of the difference added. Stops at the first day whose posting is interrupted."""
+    earlier = EarlierDays(stock_changes.touched_days(store, config, day))
+    for booked in earlier.days:
+        build = build_stock_day(store, config.on(booked), booked)
+        record_stock_day(store, outbox, booked, build)
+        result = post_stock_documents(outbox, booked, client)
+        earlier.posted += result.posted
+        earlier.not_posted += not_posted(stock_day_status(outbox, booked, build))
+        earlier.uncorrected += build.uncorrected
+        if result.interrupted:
+            earlier.interrupted = f"{booked.isoformat()}: {result.interrupted}"
+            break
+    return earlier

@@ -1,7 +1,7 @@
 """The stock documents' assets through Dagster, against both emulators over HTTP: a document
 Jurnal refuses fails ``every_stock_document_posted`` (naming it and why) without failing the
 run; once its products exist, the next run posts it and the check passes. A document iSeller changes
-after it was posted makes the check warn on the day of the change, naming it and the fix."""
+after it was posted is corrected by the run of the day of the change."""
 
 from __future__ import annotations
 
@@ -119,26 +119,37 @@ def test_a_refused_document_fails_the_check_by_name_and_the_next_run_posts_it(re
     assert check.passed
 
 
-def test_a_receipt_changed_in_iseller_after_posting_warns_on_the_day_of_the_change(resources):
+def test_a_receipt_changed_in_iseller_after_posting_is_corrected_by_the_run_of_that_day(
+    resources,
+):
     _create_tracked_products(resources)
     _, check = _run(resources)
     assert check.passed
     store = resources["staging"].store
     (staged,) = [r for r in stock_documents_of_day(store, DAY) if r["number"] == RECEIPT]
     raw = copy.deepcopy(staged["raw"])  # one more unit accepted, said on the 18th
-    raw["items"][0]["quantity_accepted"] = str(
-        Decimal(str(raw["items"][0]["quantity_accepted"])) + 1
-    )
+    first = raw["items"][0]
+    first["quantity_accepted"] = str(Decimal(str(first["quantity_accepted"])) + 1)
     raw["modified_date"] = "2026-11-18 03:00:00"
     upsert_stock_documents(store, [staging_row(TRANSFER, raw, CONFIG)])
 
     result = dg.materialize(ASSETS, partition_key="2026-11-18", resources=resources)
     assert result.success
     [check] = result.get_asset_check_evaluations()
-    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
-    assert check.metadata["changed_after_posting"].value == 1
-    said = check.metadata["documents"].value
-    assert f"Transfer {RECEIPT}" in said and "booked on 2026-11-17" in said
-    assert "book the units that changed in Jurnal by hand" in said
+    assert check.passed, check.metadata["documents"].value
     posted = result.asset_materializations_for_node("jurnal_stock_documents")[0].metadata
-    assert posted["changed_after_posting"].value == 1
+    assert posted["earlier_days_built"].value == DAY.isoformat()
+    assert posted["corrections_posted"].value == 1
+    jurnal: JurnalClient = resources["jurnal"].client()
+    (correction,) = [
+        a
+        for a in jurnal.iter_list("stock_adjustments", "stock_adjustments")
+        if a.get("custom_id") == f"{staged['document_id']}.2"
+    ]
+    (line,) = correction["stock_adjustment_lines_attributes"]
+    assert (line["product"]["code"], Decimal(str(line["difference"]))) == (first["sku"], 1)
+    assert Decimal(str(line["average_price"])) == Decimal(str(first["buying_price"]))
+
+    result = dg.materialize(ASSETS, partition_key="2026-11-18", resources=resources)
+    posted = result.asset_materializations_for_node("jurnal_stock_documents")[0].metadata
+    assert posted["corrections_posted"].value == 0  # a re-run posts nothing more

@@ -11,15 +11,13 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-import sqlalchemy as sa
 
 from journal_pipeline.accounting.business_day import business_date
-from journal_pipeline.accounting.documents import STOCK_ADJUSTMENT, STOCK_DOCUMENTS
 from journal_pipeline.accounting.stock_records import (
     ADJUSTMENT,
     OUTLET_TRANSFER,
@@ -33,10 +31,8 @@ from journal_pipeline.accounting.stock_records import (
 from journal_pipeline.config import load_config
 from journal_pipeline.iseller.client import ISellerClient
 from journal_pipeline.jurnal.client import JurnalClient
-from journal_pipeline.storage import tables
 from journal_pipeline.storage.stock_documents import stock_documents_by_id, upsert_stock_documents
 from journal_pipeline.storage.store import StagingStore
-from journal_pipeline.sync import stock_changes
 from journal_pipeline.sync import stock_documents as stock_sync
 from journal_pipeline.sync.outbox import Outbox
 from journal_pipeline_tests.iseller_fixtures import ISellerSandboxHandle, running_iseller_sandbox
@@ -262,7 +258,7 @@ def test_a_transfer_to_an_outlet_without_a_warehouse_is_held_until_the_config_na
     ]
 
 
-def test_a_stock_take_changed_in_iseller_after_posting_is_named_on_the_day_of_the_change(
+def test_a_stock_take_changed_in_iseller_after_posting_is_corrected_by_a_further_adjustment(
     iseller, jurnal, store, truth
 ):
     day, change_day = DAYS[0], date(2026, 11, 18)
@@ -274,46 +270,126 @@ def test_a_stock_take_changed_in_iseller_after_posting_is_named_on_the_day_of_th
     )
     (staged,) = stock_documents_by_id(store, [count.adjustment_id])
     outbox = Outbox(store)
-    posted = len(_ours(jurnal.client, "stock_adjustments"))
+    warehouse = CONFIG.outlets[count.outlet].warehouse
+    before = _warehouse_stock(jurnal.client, change_day)
 
-    def restage(raw: dict, at: str) -> list[str]:
+    def recount(raw: dict, at: str):
         raw = {**raw, "modified_date": f"2026-11-18 {at}"}
         upsert_stock_documents(store, [staging_row(ADJUSTMENT, raw, CONFIG)])
-        return stock_changes.changed_after_posting(store, outbox, CONFIG, change_day)
+        return stock_sync.sync_changed_days(store, outbox, CONFIG, change_day, jurnal.client)
 
-    # touched on the 18th, nothing counted differently: nothing to say
-    assert restage(staged["raw"], "06:00:00") == []
+    def family() -> dict[str, dict]:
+        return {
+            a["custom_id"]: a
+            for a in _ours(jurnal.client, "stock_adjustments")
+            if a["custom_id"].startswith(count.adjustment_id)
+        }
+
+    # touched on the 18th, nothing counted differently: its day is built again, nothing posted
+    touched = recount(staged["raw"], "06:00:00")
+    assert touched.days == [day] and touched.posted == 0 and not touched.uncorrected
+    assert list(family()) == [count.adjustment_id]
+
     # recounted on the 18th: one more unit of a short SKU missing
     recounted = copy.deepcopy(staged["raw"])
-    line = next(i for i in recounted["items"] if Decimal(str(i["difference"])) < 0)
-    line["actual_stock"] = str(Decimal(str(line["actual_stock"])) - 1)
-    line["difference"] = str(Decimal(str(line["difference"])) - 1)
-    (said,) = restage(recounted, "07:00:00")
-    assert said.startswith(f"Stock take {count.number} (outlet {count.outlet})")
-    assert "booked on 2026-11-16" in said and "book the units that changed" in said
-    # said on the day of the change only; nothing posted, nothing edited
-    assert stock_changes.changed_after_posting(store, outbox, CONFIG, date(2026, 11, 19)) == []
-    assert len(_ours(jurnal.client, "stock_adjustments")) == posted
+    item = next(i for i in recounted["items"] if Decimal(str(i["difference"])) < 0)
+    item["actual_stock"] = str(Decimal(str(item["actual_stock"])) - 1)
+    item["difference"] = str(Decimal(str(item["difference"])) - 1)
+    corrected = recount(recounted, "07:00:00")
+    assert corrected.posted == 1 and not corrected.not_posted
+    correction = family()[f"{count.adjustment_id}.2"]
+    assert correction["transaction_no"] == f"{count.number}.2"
+    assert correction["date"] == "18/11/2026"  # the day of the change
+    assert [
+        (line["product"]["code"], Decimal(str(line["difference"])))
+        for line in correction["stock_adjustment_lines_attributes"]
+    ] == [(item["sku"], Decimal(-1))]
+    after = _warehouse_stock(jurnal.client, change_day)
+    assert after[(item["sku"], warehouse)] == before.get((item["sku"], warehouse), 0) - 1
+    # the journal: the stock take's entry as posted on its day, the unit at cost on the 18th
+    entry = f"stock:count:{count.adjustment_id}"
+    own = store.read_journal(day)
+    assert (own["entry_id"] == entry).any()
+    moved = store.read_journal(change_day)
+    moved = moved[moved["entry_id"] == f"{entry}.2"]
+    cost = Decimal(str(item["buying_price"]))
+    assert moved["credit"][moved["account_role"] == "inventory"].sum() == int(cost)
+    assert moved["debit"].sum() == moved["credit"].sum()
 
-    # the stock take's own day built again: counted once, with the same advice
-    again = sync_day(iseller, jurnal.client, store, day)
-    assert again.result.posted == 0
-    key = f"{STOCK_ADJUSTMENT}:{count.adjustment_id}"
-    (row,) = [r for r in outbox.documents(day, STOCK_DOCUMENTS).itertuples() if r.doc_key == key]
-    assert row.status == "posted" and row.changed_after_posting
-    with store.engine.connect() as conn:
-        log = tables.outbox_log
-        (message,) = conn.execute(
-            sa.select(log.c.message).where(
-                log.c.doc_key == key, log.c.event == "changed_after_posting"
-            )
-        ).scalars()
-    assert "book the units that changed in Jurnal by hand" in message
-    assert "reversal" not in message
+    # built again, on the 18th or on its own day: nothing more
+    assert (
+        stock_sync.sync_changed_days(store, outbox, CONFIG, change_day, jurnal.client).posted == 0
+    )
+    assert sync_day(iseller, jurnal.client, store, day).result.posted == 0
+    assert len(family()) == 2
 
-    # recounted again: every count equals the system stock, nothing to adjust now
-    for item in recounted["items"]:
-        item["actual_stock"], item["difference"] = item["system_stock"], "0"
-    (said,) = restage(recounted, "08:00:00")
-    assert said.startswith(f"Stock take {count.number}")
-    assert len(_ours(jurnal.client, "stock_adjustments")) == posted
+    # recounted again: every count equals the system stock; the posted units all come back
+    for line in recounted["items"]:
+        line["actual_stock"], line["difference"] = line["system_stock"], "0"
+    assert recount(recounted, "08:00:00").posted == 1
+    net: dict[str, Decimal] = {}
+    for adjustment in family().values():
+        for line in adjustment["stock_adjustment_lines_attributes"]:
+            code = line["product"]["code"]
+            net[code] = net.get(code, Decimal(0)) + Decimal(str(line["difference"]))
+    assert set(net.values()) == {Decimal(0)} and len(family()) == 3
+
+
+def test_a_transfer_changed_after_posting_moves_the_difference_each_way(
+    iseller, jurnal, store, truth
+):
+    sent = truth["transfers"][0]
+    day = booking_date(sent, CONFIG)
+    change_day = day + timedelta(days=2)
+    sync_day(iseller, jurnal.client, store, day)
+    (staged,) = stock_documents_by_id(store, [sent.transfer_id])
+    outbox = Outbox(store)
+    raw = copy.deepcopy(staged["raw"])
+    raw["modified_date"] = f"{change_day.isoformat()} 05:00:00"
+    kept = [i for i in raw["items"] if Decimal(str(i["quantity_accepted"] or 0)) > 0]
+    assert len(kept) >= 2, "the demo transfer should move two products"
+    more, fewer = kept[0], kept[1]  # one more unit accepted of one, one fewer of the other
+    more["quantity_accepted"] = str(Decimal(str(more["quantity_accepted"])) + 1)
+    fewer["quantity_accepted"] = str(Decimal(str(fewer["quantity_accepted"])) - 1)
+    upsert_stock_documents(store, [staging_row(TRANSFER, raw, CONFIG)])
+
+    earlier = stock_sync.sync_changed_days(store, outbox, CONFIG, change_day, jurnal.client)
+    assert earlier.days == [day] and earlier.posted == 2
+    origin, destination = (CONFIG.outlets[o].warehouse for o in (sent.from_outlet, sent.to_outlet))
+    moves = {
+        t["custom_id"]: (
+            t["from_warehouse"]["name"],
+            t["to_warehouse"]["name"],
+            [
+                (ln["product"]["code"], Decimal(ln["quantity"]))
+                for ln in t["warehouse_transfer_line_attributes"]
+            ],
+        )
+        for t in _ours(jurnal.client, "warehouse_transfers")
+    }
+    assert moves[f"{sent.transfer_id}.2"] == (origin, destination, [(more["sku"], Decimal(1))])
+    assert moves[f"{sent.transfer_id}.3"] == (destination, origin, [(fewer["sku"], Decimal(1))])
+    assert (
+        stock_sync.sync_changed_days(store, outbox, CONFIG, change_day, jurnal.client).posted == 0
+    )
+
+
+def test_a_posted_document_that_cannot_be_built_again_is_named_not_corrected(
+    iseller, jurnal, store, truth
+):
+    sent = truth["transfers"][0]
+    day = booking_date(sent, CONFIG)
+    sync_day(iseller, jurnal.client, store, day)
+    unmapped = CONFIG.model_copy(deep=True)
+    unmapped.outlets[sent.to_outlet].warehouse = None  # the config no longer names it
+    (staged,) = stock_documents_by_id(store, [sent.transfer_id])
+    raw = {**staged["raw"], "modified_date": f"{(day + timedelta(days=1)).isoformat()} 05:00:00"}
+    upsert_stock_documents(store, [staging_row(TRANSFER, raw, unmapped)])
+    outbox = Outbox(store)
+    earlier = stock_sync.sync_changed_days(
+        store, outbox, unmapped, day + timedelta(days=1), jurnal.client
+    )
+    (said,) = earlier.uncorrected
+    assert said.startswith(f"Transfer {sent.number}") and "cannot be built again" in said
+    assert f"outlets.{sent.to_outlet}" in said and "book the units that changed" in said
+    assert earlier.posted == 0 and len(_ours(jurnal.client, "warehouse_transfers")) == 1

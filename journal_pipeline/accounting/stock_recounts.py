@@ -1,0 +1,247 @@
+"""A transfer or stock take changed in iSeller after its Jurnal document was posted: a further
+document of the difference, on the day of the change.
+
+iSeller may change a completed document later (a count corrected, units accepted after all).
+The posted document is never edited: it stays, its canonical lines as recorded when posted,
+and the build of the day of the change adds a document of what moved since, as a sale changed
+after posting is corrected on the day of the change. Its keys count the source's documents
+posted: custom_id ``<document id>.<n>``, number ``<number>.<n>``, 2 for the first correction.
+Once posted it is among them, and the next build finds nothing left.
+
+- A stock adjustment (supplier receipt or return, stock take): one "Stock In/Out" of each
+  product's difference in units, at the receipt's buying price where the document has one, on
+  the posted document's warehouse and account; its canonical entry books what the entry built
+  now adds to the entries posted, account by account (``stock:<kind>:<id>.<n>``).
+- A warehouse transfer: the units accepted since, origin to destination, and those no longer
+  accepted back (a second document, numbered next, when a change goes both ways). No entry.
+
+Pure: the caller gives the posted documents' bodies and their recorded lines.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from journal_pipeline.accounting.documents import STOCK_ADJUSTMENT, WAREHOUSE_TRANSFER, Document
+from journal_pipeline.accounting.invoices import json_number
+from journal_pipeline.accounting.periods import correction_date
+from journal_pipeline.accounting.stock_documents import StockBuild, adjustment_body, with_note
+from journal_pipeline.config import MerchantConfig
+
+PRODUCT_KEYS = ("product_code", "product_name")
+
+
+@dataclass(frozen=True)
+class Posted:
+    """One posted document of a source (the first, or a correction): its doc key, type and the
+    body Jurnal holds."""
+
+    doc_key: str
+    doc_type: str
+    body: Mapping[str, Any]
+
+
+def revision_of(custom_id: str, source_id: str) -> int:
+    """n of a source's document: 1 for its own (``<id>``), n for ``<id>.<n>``; 0 for none."""
+    if custom_id == source_id:
+        return 1
+    tail = custom_id.removeprefix(f"{source_id}.")
+    return int(tail) if tail != custom_id and tail.isdigit() else 0
+
+
+def corrections(
+    source: tuple[str, str, str],
+    built: StockBuild,
+    posted: Sequence[Posted],
+    recorded: Sequence[Mapping[str, Any]],
+    config: MerchantConfig,
+    days: tuple[date, date],
+) -> tuple[list[Document], list[dict[str, Any]]]:
+    """The documents and canonical lines that bring Jurnal from ``posted`` (the source's
+    posted documents; ``recorded`` their canonical lines) to ``built`` (the source built now,
+    on its booking day). ``source``: the document's (id, number, outlet); ``days``: the
+    booking day (whose build they are part of) and the day of the change (their date, or the
+    first open day)."""
+    if not posted:
+        return [], []
+    source_id = source[0]
+    n = 1 + max(revision_of(str(p.body.get("custom_id")), source_id) for p in posted)
+    documents: list[Document] = []
+    lines: list[dict[str, Any]] = []
+    transfers = [p for p in posted if p.doc_type == WAREHOUSE_TRANSFER]
+    adjustments = [p for p in posted if p.doc_type == STOCK_ADJUSTMENT]
+    made = {d.doc_type: d for d in built.documents if d.source_id == source_id}
+    if transfers:
+        documents += _transfer_corrections(source, made, transfers, config, days, n)
+    if adjustments:
+        document = _adjustment_correction(source, made, adjustments, config, days, n)
+        if document is not None:
+            documents.append(document)
+            lines = _entry_correction(document, built.lines, recorded, source_id, n)
+    return documents, lines
+
+
+def _transfer_corrections(
+    source: tuple[str, str, str],
+    made: Mapping[str, Document],
+    posted: Sequence[Posted],
+    config: MerchantConfig,
+    days: tuple[date, date],
+    n: int,
+) -> list[Document]:
+    source_id, number, _ = source
+    first = posted[0].body
+    origin, destination = first["from_warehouse_name"], first["to_warehouse_name"]
+    moved: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for p in posted:
+        sign = 1 if p.body["from_warehouse_name"] == origin else -1
+        for line in p.body["warehouse_transfer_lines_attributes"]:
+            moved[_product(line)] -= sign * Decimal(str(line["quantity"]))
+    now = made.get(WAREHOUSE_TRANSFER)
+    for line in (
+        now.payload[WAREHOUSE_TRANSFER]["warehouse_transfer_lines_attributes"] if now else []
+    ):
+        moved[_product(line)] += Decimal(str(line["quantity"]))
+    dated = correction_date(days[1], config)
+    documents = []
+    for forward in (True, False):
+        units = {k: v if forward else -v for k, v in moved.items() if (v > 0) == forward and v}
+        if not units:
+            continue
+        start, end = (origin, destination) if forward else (destination, origin)
+        said = "accepted since" if forward else "no longer accepted, back to the origin"
+        memo = f"iSeller transfer {number} changed after posting: units {said}"
+        body = {
+            "from_warehouse_name": start,
+            "to_warehouse_name": end,
+            "transaction_date": dated.day.strftime("%d/%m/%Y"),
+            "transaction_no": f"{number}.{n}",
+            "custom_id": f"{source_id}.{n}",
+            "memo": with_note(memo, dated),
+            "warehouse_transfer_lines_attributes": [
+                {key: value, "quantity": json_number(q)}
+                for (key, value), q in sorted(units.items())
+            ],
+        }
+        documents.append(_document(WAREHOUSE_TRANSFER, source, n, body, days[0]))
+        n += 1
+    return documents
+
+
+def _adjustment_correction(
+    source: tuple[str, str, str],
+    made: Mapping[str, Document],
+    posted: Sequence[Posted],
+    config: MerchantConfig,
+    days: tuple[date, date],
+    n: int,
+) -> Document | None:
+    source_id, number, _ = source
+    units: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    prices: dict[tuple[str, str], Any] = {}
+    for p in posted:
+        for line in p.body["lines_attributes"]:
+            units[_product(line)] -= Decimal(str(line["difference"]))
+            prices.setdefault(_product(line), line.get("average_price"))
+    now = made.get(STOCK_ADJUSTMENT)
+    for item in now.payload[STOCK_ADJUSTMENT]["lines_attributes"] if now else []:
+        units[_product(item)] += Decimal(str(item["difference"]))
+        if item.get("average_price") is not None:
+            prices[_product(item)] = item["average_price"]
+    changed = {k: v for k, v in units.items() if v}
+    if not changed:
+        return None
+    first = posted[0].body
+    body_lines = []
+    for (key, value), difference in sorted(changed.items()):
+        body_line: dict[str, Any] = {key: value, "difference": json_number(difference)}
+        if prices.get((key, value)) is not None:
+            body_line["use_custom_average_price"] = True
+            body_line["average_price"] = prices[(key, value)]
+        body_lines.append(body_line)
+    dated = correction_date(days[1], config)
+    memo = f"iSeller document {number} changed after posting: the units that changed"
+    body = adjustment_body(
+        f"{source_id}.{n}",
+        f"{number}.{n}",
+        first["warehouse_name"],
+        first.get("account_name"),
+        dated,
+        with_note(memo, dated),
+        body_lines,
+    )
+    return _document(STOCK_ADJUSTMENT, source, n, body, days[0])
+
+
+def _entry_correction(
+    document: Document,
+    built: Sequence[Mapping[str, Any]],
+    recorded: Sequence[Mapping[str, Any]],
+    source_id: str,
+    n: int,
+) -> list[dict[str, Any]]:
+    """What the source's entry built now adds to its entries posted, account by account."""
+    mine = [ln for ln in built if ln["source_id"] == source_id]
+    own = [ln for ln in [*mine, *recorded] if ln["source_id"] == source_id]
+    if not own:
+        return []  # nothing at cost: no entry
+    net: dict[tuple[str, str], int] = defaultdict(int)
+    for line in mine:
+        net[(line["account_role"], line["account_name"])] += int(line["debit"]) - int(
+            line["credit"]
+        )
+    for line in recorded:
+        net[(line["account_role"], line["account_name"])] -= int(line["debit"]) - int(
+            line["credit"]
+        )
+    dated = document.payload[STOCK_ADJUSTMENT]["date"]
+    lines: list[dict[str, Any]] = []
+    for (role, account), amount in net.items():
+        if amount:
+            lines.append(
+                {
+                    **own[0],
+                    "entry_id": f"{own[0]['entry_id']}.{n}",
+                    "business_date": datetime.strptime(dated, "%d/%m/%Y").date(),
+                    "source_id": document.source_id,
+                    "source_reference": document.transaction_no,
+                    "line_no": len(lines) + 1,
+                    "account_role": role,
+                    "account_name": account,
+                    "debit": max(amount, 0),
+                    "credit": max(-amount, 0),
+                    "description": f"{document.transaction_no}: changed after posting",
+                }
+            )
+    return lines
+
+
+def _document(
+    doc_type: str, source: tuple[str, str, str], n: int, body: dict[str, Any], day: date
+) -> Document:
+    source_id, number, outlet = source
+    root = "warehouse_transfer" if doc_type == WAREHOUSE_TRANSFER else "stock_adjustment"
+    return Document(
+        doc_key=f"{doc_type}:{source_id}.{n}",
+        doc_type=doc_type,
+        business_date=day,
+        outlet_code=outlet,
+        source_id=f"{source_id}.{n}",
+        source_reference=f"{number}.{n}",
+        transaction_no=f"{number}.{n}",
+        custom_id=f"{source_id}.{n}",
+        expected_total=None,
+        payload={root: body},
+    )
+
+
+def _product(line: Mapping[str, Any]) -> tuple[str, str]:
+    for key in PRODUCT_KEYS:
+        if line.get(key):
+            return key, str(line[key])
+    return PRODUCT_KEYS[1], ""
