@@ -44,6 +44,7 @@ class Posted:
     doc_key: str
     doc_type: str
     body: Mapping[str, Any]
+    business_date: date | None = None  # the build day it belongs to (its outbox day)
 
 
 def revision_of(custom_id: str, source_id: str) -> int:

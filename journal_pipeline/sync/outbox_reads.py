@@ -83,9 +83,9 @@ class OutboxReads:
                 named = sa.or_(
                     t.c.custom_id.in_(chunk), *(t.c.custom_id.like(f"{i}.%") for i in chunk)
                 )
-                query = sa.select(t.c.doc_key, t.c.doc_type, t.c.custom_id, t.c.payload).where(
-                    t.c.doc_type.in_(STOCK_DOCUMENTS), t.c.status == "posted", named
-                )
+                query = sa.select(
+                    t.c.doc_key, t.c.doc_type, t.c.custom_id, t.c.payload, t.c.business_date
+                ).where(t.c.doc_type.in_(STOCK_DOCUMENTS), t.c.status == "posted", named)
                 rows += list(conn.execute(query))
             for row in rows:
                 source = str(row.custom_id or "")
@@ -93,7 +93,8 @@ class OutboxReads:
                 owner = source if source in wanted else head if tail.isdigit() else ""
                 if owner in wanted and row.payload:
                     body = next(iter(loads(row.payload).values()))
-                    found.setdefault(owner, []).append(Posted(row.doc_key, row.doc_type, body))
+                    posted = Posted(row.doc_key, row.doc_type, body, row.business_date)
+                    found.setdefault(owner, []).append(posted)
         return {k: sorted(v, key=lambda p: str(p.body.get("custom_id"))) for k, v in found.items()}
 
     def documents(self, day: date, doc_types: Collection[str] | None = None) -> pd.DataFrame:

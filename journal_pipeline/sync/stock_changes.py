@@ -67,17 +67,18 @@ def with_corrections(
         if not family:
             continue
         record = read_record(row["kind"], row["raw"])
-        mine = StockBuild(
-            documents=[d for d in build.documents if d.source_id == source_id],
-            lines=[ln for ln in build.lines if ln["source_id"] == source_id],
-        )
-        held = [h for h in build.holds if h.source_id == source_id]
+        mine = _taken_out(build, source_id)  # what Jurnal holds of it stands, as posted
+        if family[0].business_date not in (None, day):  # its completion moved to another day
+            uncorrected.append(  # its documents and lines stay with the day posted with
+                f"{record.label()} is now booked on {day.isoformat()}, but was posted with "
+                f"{family[0].business_date}: {STOCK_CHANGED_FIX}"
+            )
+            continue
         kept = [ln for ln in recorded if _of(str(ln["source_id"]), source_id)]
         if mine.lines and not any(ln["source_id"] == source_id for ln in kept):
             kept = [*mine.lines, *kept]  # posted before its lines were kept: as built now
-        build.documents = [d for d in build.documents if d.source_id != source_id]
-        build.holds = [h for h in build.holds if h.source_id != source_id]
-        build.lines = [ln for ln in build.lines if ln["source_id"] != source_id] + kept
+        build.lines += kept
+        held = mine.holds
         if held or not config.stock.enabled:
             why = held[0].reason if held else "stock documents are off (stock.enabled: false)"
             uncorrected.append(
@@ -95,6 +96,19 @@ def with_corrections(
             for d in made
         ]
     return uncorrected
+
+
+def _taken_out(build: StockBuild, source_id: str) -> StockBuild:
+    """The documents, holds and lines of one source, taken out of ``build``."""
+    mine = StockBuild(
+        documents=[d for d in build.documents if d.source_id == source_id],
+        holds=[h for h in build.holds if h.source_id == source_id],
+        lines=[ln for ln in build.lines if ln["source_id"] == source_id],
+    )
+    build.documents = [d for d in build.documents if d.source_id != source_id]
+    build.holds = [h for h in build.holds if h.source_id != source_id]
+    build.lines = [ln for ln in build.lines if ln["source_id"] != source_id]
+    return mine
 
 
 def _of(line_source: str, source_id: str) -> bool:

@@ -393,3 +393,28 @@ def test_a_posted_document_that_cannot_be_built_again_is_named_not_corrected(
     assert said.startswith(f"Transfer {sent.number}") and "cannot be built again" in said
     assert f"outlets.{sent.to_outlet}" in said and "book the units that changed" in said
     assert earlier.posted == 0 and len(_ours(jurnal.client, "warehouse_transfers")) == 1
+
+
+def test_a_posted_stock_take_whose_completion_moves_to_another_day_stays_with_its_day(
+    iseller, jurnal, store, truth
+):
+    day = DAYS[0]
+    count = next(c for c in truth["counts"] if booking_date(c, CONFIG) == day)
+    sync_day(iseller, jurnal.client, store, day)
+    (staged,) = stock_documents_by_id(store, [count.adjustment_id])
+    later = day + timedelta(days=2)
+    raw = {
+        **staged["raw"],
+        "completed_date": f"{later.isoformat()} 03:00:00",
+        "modified_date": f"{later.isoformat()} 03:00:00",
+    }
+    upsert_stock_documents(store, [staging_row(ADJUSTMENT, raw, CONFIG)])
+    posted = len(_ours(jurnal.client, "stock_adjustments"))
+
+    moved = sync_day(iseller, jurnal.client, store, later)
+    assert moved.result.posted == 0 and len(_ours(jurnal.client, "stock_adjustments")) == posted
+    (said,) = moved.build.uncorrected
+    assert said.startswith(f"Stock take {count.number}") and f"posted with {day}" in said
+    entry = f"stock:count:{count.adjustment_id}"
+    assert not (store.read_journal(later)["entry_id"] == entry).any()
+    assert (store.read_journal(day)["entry_id"] == entry).any()  # as posted, once
