@@ -340,7 +340,7 @@ class _Entry:
                 "business_date": self.day,
                 "outlet_code": outlet,
                 "source_type": _source_type(self.record),
-                "source_id": _source_id(self.record),
+                "source_id": sr.document_id(self.record),
                 "source_reference": self.record.number,
                 "line_no": len(self.lines) + 1,
                 "account_role": role,
@@ -379,7 +379,7 @@ def adjustment_body(
 def _document(
     build: StockBuild, record: sr.StockRecord, day: date, doc_type: str, body: dict[str, Any]
 ) -> None:
-    source_id = _source_id(record)
+    source_id = sr.document_id(record)
     root = "warehouse_transfer" if doc_type == WAREHOUSE_TRANSFER else "stock_adjustment"
     document = Document(
         doc_key=f"{doc_type}:{source_id}",
@@ -400,7 +400,7 @@ def _document(
 def _hold(build: StockBuild, record: sr.StockRecord, day: date, doc_type: str, reason: str) -> None:
     hold = Hold(
         _source_type(record),
-        _source_id(record),
+        sr.document_id(record),
         record.number,
         record.booking_outlet or "?",
         day,
@@ -415,7 +415,7 @@ def _outcome(
     record: sr.StockRecord, *, doc_key: str | None = None, note: str | None = None
 ) -> Outcome:
     return Outcome(
-        _source_id(record),
+        sr.document_id(record),
         "transfer" if isinstance(record, sr.Transfer) else "stock take",
         record.number,
         record.status,
@@ -474,10 +474,6 @@ def _product(sku: str | None, name: str | None) -> dict[str, str]:
 
 def _line_name(line: sr.TransferLine | sr.CountLine) -> str:
     return line.sku or line.product_name or "?"
-
-
-def _source_id(record: sr.StockRecord) -> str:
-    return record.transfer_id if isinstance(record, sr.Transfer) else record.adjustment_id
 
 
 def _source_type(record: sr.StockRecord) -> str:

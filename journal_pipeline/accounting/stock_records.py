@@ -222,12 +222,16 @@ def booking_date(record: StockRecord, config: MerchantConfig) -> date | None:
     return business_date(moment, zone, cutoff)
 
 
+def document_id(record: StockRecord) -> str:
+    """iSeller's id of the document (its Jurnal document's custom_id)."""
+    return record.transfer_id if isinstance(record, Transfer) else record.adjustment_id
+
+
 def staging_row(kind: str, raw: Mapping[str, Any], config: MerchantConfig) -> dict[str, Any]:
     """The columns of ``iseller_stock_documents`` for one fetched document (raw kept)."""
     record = read_record(kind, raw)
-    document_id = record.transfer_id if isinstance(record, Transfer) else record.adjustment_id
     return {
-        "document_id": document_id,
+        "document_id": document_id(record),
         "kind": kind,
         "number": record.number,
         "status": record.status,

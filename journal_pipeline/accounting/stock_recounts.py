@@ -27,13 +27,27 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from journal_pipeline.accounting.business_day import business_date
 from journal_pipeline.accounting.documents import STOCK_ADJUSTMENT, WAREHOUSE_TRANSFER, Document
 from journal_pipeline.accounting.invoices import json_number
 from journal_pipeline.accounting.periods import correction_date
-from journal_pipeline.accounting.stock_documents import StockBuild, adjustment_body, with_note
+from journal_pipeline.accounting.stock_documents import (
+    STOCK_OFF,
+    Outcome,
+    StockBuild,
+    adjustment_body,
+    with_note,
+)
+from journal_pipeline.accounting.stock_records import StockRecord, document_id
 from journal_pipeline.config import MerchantConfig
 
 PRODUCT_KEYS = ("product_code", "product_name")
+#: What to do when a posted document cannot be built again, so is not corrected.
+STOCK_CHANGED_FIX = (
+    "Jurnal keeps the units posted (a posted document is never edited): book the units that "
+    "changed in Jurnal by hand (a stock adjustment, or a warehouse transfer between the "
+    "outlets); the stock comparison shows the difference per warehouse and SKU"
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,47 @@ def corrections(
             documents.append(document)
             lines = _entry_correction(document, built.lines, recorded, source_id, n)
     return documents, lines
+
+
+def revisited(
+    build: StockBuild,
+    record: StockRecord,
+    family: Sequence[Posted],
+    recorded: Sequence[Mapping[str, Any]],
+    config: MerchantConfig,
+    day: date,
+) -> str | None:
+    """``build`` (the stock documents booked on ``day``) with what it made of ``record``,
+    posted already (``family``: its posted documents; ``recorded``: their canonical lines),
+    replaced by what Jurnal holds of it, as posted, and a further document of what changed
+    since; or why it is not corrected (a sentence naming it and the fix)."""
+    source_id = document_id(record)
+    mine = _taken_out(build, source_id)
+    if family[0].business_date not in (None, day):  # its completion moved to another day
+        return (  # its documents and lines stay with the day it was posted with
+            f"{record.label()} is now booked on {day.isoformat()}, but was posted with "
+            f"{family[0].business_date}: {STOCK_CHANGED_FIX}"
+        )
+    kept = [dict(line) for line in recorded]
+    if mine.lines and not any(ln["source_id"] == source_id for ln in kept):
+        kept = [*mine.lines, *kept]  # posted before its lines were kept: as built now
+    build.lines += kept
+    if mine.holds or not config.stock.enabled:
+        why = mine.holds[0].reason if mine.holds else STOCK_OFF
+        return (
+            f"{record.label()} is posted and cannot be built again ({why}); if iSeller "
+            f"changed it since: {STOCK_CHANGED_FIX}"
+        )
+    source = (source_id, record.number, record.booking_outlet or "?")
+    days = (day, _change_day(record, config, day))
+    made, lines = corrections(source, mine, family, kept, config, days)
+    build.documents += made
+    build.lines += lines
+    build.outcomes += [
+        Outcome(source_id, "correction", d.transaction_no, None, d.outlet_code, d.doc_key)
+        for d in made
+    ]
+    return None
 
 
 def _transfer_corrections(
@@ -246,3 +301,31 @@ def _product(line: Mapping[str, Any]) -> tuple[str, str]:
         if line.get(key):
             return key, str(line[key])
     return PRODUCT_KEYS[1], ""
+
+
+def _taken_out(build: StockBuild, source_id: str) -> StockBuild:
+    """The documents, holds and lines of one source, taken out of ``build``."""
+    mine = StockBuild(
+        documents=[d for d in build.documents if d.source_id == source_id],
+        holds=[h for h in build.holds if h.source_id == source_id],
+        lines=[ln for ln in build.lines if ln["source_id"] == source_id],
+    )
+    build.documents = [d for d in build.documents if d.source_id != source_id]
+    build.holds = [h for h in build.holds if h.source_id != source_id]
+    build.lines = [ln for ln in build.lines if ln["source_id"] != source_id]
+    return mine
+
+
+def of_source(line_source: str, source_id: str) -> bool:
+    """Whether a line's source is the document or one of its corrections (``<id>.<n>``)."""
+    head, _, tail = line_source.rpartition(".")
+    return line_source == source_id or (head == source_id and tail.isdigit())
+
+
+def _change_day(record: StockRecord, config: MerchantConfig, booked: date) -> date:
+    """The business day iSeller last changed the document on (its booking day at the
+    earliest), at its outlet."""
+    if record.modified_date is None:
+        return booked
+    zone, cutoff = config.outlet_zone(record.booking_outlet)
+    return max(booked, business_date(record.modified_date, zone, cutoff))
