@@ -166,7 +166,7 @@ def _warehouse_transfer(
     body = {
         "from_warehouse_name": source,
         "to_warehouse_name": target,
-        "transaction_date": _jurnal_date(dated.day),
+        "transaction_date": jurnal_date(dated.day),
         "transaction_no": transfer.number,
         "custom_id": transfer.transfer_id,
         "memo": with_note(memo, dated),
@@ -368,7 +368,7 @@ def adjustment_body(
         "maintain_actual": False,
         "warehouse_name": warehouse,
         "account_name": account,
-        "date": _jurnal_date(dated.day),
+        "date": jurnal_date(dated.day),
         "transaction_no": number,
         "custom_id": custom_id,
         "memo": memo,
@@ -480,7 +480,7 @@ def _source_type(record: sr.StockRecord) -> str:
     return "transfer" if isinstance(record, sr.Transfer) else "stock_take"
 
 
-def _jurnal_date(day: date) -> str:
+def jurnal_date(day: date) -> str:
     return day.strftime("%d/%m/%Y")  # the documented form of these two resources
 
 

@@ -22,20 +22,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from journal_pipeline.accounting.business_day import business_date
 from journal_pipeline.accounting.documents import STOCK_ADJUSTMENT, WAREHOUSE_TRANSFER, Document
 from journal_pipeline.accounting.invoices import json_number
-from journal_pipeline.accounting.periods import correction_date
+from journal_pipeline.accounting.periods import PostingDate, correction_date
 from journal_pipeline.accounting.stock_documents import (
     STOCK_OFF,
     Outcome,
     StockBuild,
     adjustment_body,
+    jurnal_date,
     with_note,
 )
 from journal_pipeline.accounting.stock_records import StockRecord, document_id
@@ -61,6 +62,41 @@ class Posted:
     business_date: date | None = None  # the build day it belongs to (its outbox day)
 
 
+@dataclass(frozen=True)
+class _Target:
+    """A further document of a source: its keys, the build it belongs to and its date."""
+
+    source_id: str
+    number: str
+    outlet: str
+    booked: date  # the booking day, whose build it is part of
+    dated: PostingDate  # the day of the change, or the first open day
+    n: int
+
+    @property
+    def custom_id(self) -> str:
+        return f"{self.source_id}.{self.n}"
+
+    @property
+    def transaction_no(self) -> str:
+        return f"{self.number}.{self.n}"
+
+    def document(self, doc_type: str, body: dict[str, Any]) -> Document:
+        root = "warehouse_transfer" if doc_type == WAREHOUSE_TRANSFER else "stock_adjustment"
+        return Document(
+            doc_key=f"{doc_type}:{self.custom_id}",
+            doc_type=doc_type,
+            business_date=self.booked,
+            outlet_code=self.outlet,
+            source_id=self.custom_id,
+            source_reference=self.transaction_no,
+            transaction_no=self.transaction_no,
+            custom_id=self.custom_id,
+            expected_total=None,
+            payload={root: body},
+        )
+
+
 def revision_of(custom_id: str, source_id: str) -> int:
     """n of a source's document: 1 for its own (``<id>``), n for ``<id>.<n>``; 0 for none."""
     if custom_id == source_id:
@@ -84,20 +120,21 @@ def corrections(
     first open day)."""
     if not posted:
         return [], []
-    source_id = source[0]
+    source_id, number, outlet = source
     n = 1 + max(revision_of(str(p.body.get("custom_id")), source_id) for p in posted)
+    target = _Target(source_id, number, outlet, days[0], correction_date(days[1], config), n)
     documents: list[Document] = []
     lines: list[dict[str, Any]] = []
     transfers = [p for p in posted if p.doc_type == WAREHOUSE_TRANSFER]
     adjustments = [p for p in posted if p.doc_type == STOCK_ADJUSTMENT]
     made = {d.doc_type: d for d in built.documents if d.source_id == source_id}
     if transfers:
-        documents += _transfer_corrections(source, made, transfers, config, days, n)
+        documents += _transfer_corrections(target, made, transfers)
     if adjustments:
-        document = _adjustment_correction(source, made, adjustments, config, days, n)
+        document = _adjustment_correction(target, made, adjustments)
         if document is not None:
             documents.append(document)
-            lines = _entry_correction(document, built.lines, recorded, source_id, n)
+            lines = _entry_correction(target, document, built.lines, recorded)
     return documents, lines
 
 
@@ -143,14 +180,8 @@ def revisited(
 
 
 def _transfer_corrections(
-    source: tuple[str, str, str],
-    made: Mapping[str, Document],
-    posted: Sequence[Posted],
-    config: MerchantConfig,
-    days: tuple[date, date],
-    n: int,
+    target: _Target, made: Mapping[str, Document], posted: Sequence[Posted]
 ) -> list[Document]:
-    source_id, number, _ = source
     first = posted[0].body
     origin, destination = first["from_warehouse_name"], first["to_warehouse_name"]
     moved: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -163,7 +194,6 @@ def _transfer_corrections(
         now.payload[WAREHOUSE_TRANSFER]["warehouse_transfer_lines_attributes"] if now else []
     ):
         moved[_product(line)] += Decimal(str(line["quantity"]))
-    dated = correction_date(days[1], config)
     documents = []
     for forward in (True, False):
         units = {k: v if forward else -v for k, v in moved.items() if (v > 0) == forward and v}
@@ -171,33 +201,27 @@ def _transfer_corrections(
             continue
         start, end = (origin, destination) if forward else (destination, origin)
         said = "accepted since" if forward else "no longer accepted, back to the origin"
-        memo = f"iSeller transfer {number} changed after posting: units {said}"
+        memo = f"iSeller transfer {target.number} changed after posting: units {said}"
         body = {
             "from_warehouse_name": start,
             "to_warehouse_name": end,
-            "transaction_date": dated.day.strftime("%d/%m/%Y"),
-            "transaction_no": f"{number}.{n}",
-            "custom_id": f"{source_id}.{n}",
-            "memo": with_note(memo, dated),
+            "transaction_date": jurnal_date(target.dated.day),
+            "transaction_no": target.transaction_no,
+            "custom_id": target.custom_id,
+            "memo": with_note(memo, target.dated),
             "warehouse_transfer_lines_attributes": [
                 {key: value, "quantity": json_number(q)}
                 for (key, value), q in sorted(units.items())
             ],
         }
-        documents.append(_document(WAREHOUSE_TRANSFER, source, n, body, days[0]))
-        n += 1
+        documents.append(target.document(WAREHOUSE_TRANSFER, body))
+        target = replace(target, n=target.n + 1)  # a change both ways: the next number
     return documents
 
 
 def _adjustment_correction(
-    source: tuple[str, str, str],
-    made: Mapping[str, Document],
-    posted: Sequence[Posted],
-    config: MerchantConfig,
-    days: tuple[date, date],
-    n: int,
+    target: _Target, made: Mapping[str, Document], posted: Sequence[Posted]
 ) -> Document | None:
-    source_id, number, _ = source
     units: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     prices: dict[tuple[str, str], Any] = {}
     for p in posted:
@@ -220,53 +244,46 @@ def _adjustment_correction(
             body_line["use_custom_average_price"] = True
             body_line["average_price"] = prices[(key, value)]
         body_lines.append(body_line)
-    dated = correction_date(days[1], config)
-    memo = f"iSeller document {number} changed after posting: the units that changed"
+    memo = f"iSeller document {target.number} changed after posting: the units that changed"
     body = adjustment_body(
-        f"{source_id}.{n}",
-        f"{number}.{n}",
+        target.custom_id,
+        target.transaction_no,
         first["warehouse_name"],
         first.get("account_name"),
-        dated,
-        with_note(memo, dated),
+        target.dated,
+        with_note(memo, target.dated),
         body_lines,
     )
-    return _document(STOCK_ADJUSTMENT, source, n, body, days[0])
+    return target.document(STOCK_ADJUSTMENT, body)
 
 
 def _entry_correction(
+    target: _Target,
     document: Document,
     built: Sequence[Mapping[str, Any]],
     recorded: Sequence[Mapping[str, Any]],
-    source_id: str,
-    n: int,
 ) -> list[dict[str, Any]]:
     """What the source's entry built now adds to its entries posted, account by account."""
-    mine = [ln for ln in built if ln["source_id"] == source_id]
-    own = [ln for ln in [*mine, *recorded] if ln["source_id"] == source_id]
+    mine = [ln for ln in built if ln["source_id"] == target.source_id]
+    own = [ln for ln in [*mine, *recorded] if ln["source_id"] == target.source_id]
     if not own:
         return []  # nothing at cost: no entry
     net: dict[tuple[str, str], int] = defaultdict(int)
-    for line in mine:
-        net[(line["account_role"], line["account_name"])] += int(line["debit"]) - int(
-            line["credit"]
-        )
-    for line in recorded:
-        net[(line["account_role"], line["account_name"])] -= int(line["debit"]) - int(
-            line["credit"]
-        )
-    dated = document.payload[STOCK_ADJUSTMENT]["date"]
-    lines: list[dict[str, Any]] = []
+    for sign, lines in ((1, mine), (-1, recorded)):
+        for line in lines:
+            key = (line["account_role"], line["account_name"])
+            net[key] += sign * (int(line["debit"]) - int(line["credit"]))
+    entry: list[dict[str, Any]] = []
     for (role, account), amount in net.items():
         if amount:
-            lines.append(
+            entry.append(
                 {
                     **own[0],
-                    "entry_id": f"{own[0]['entry_id']}.{n}",
-                    "business_date": datetime.strptime(dated, "%d/%m/%Y").date(),
+                    "entry_id": f"{own[0]['entry_id']}.{target.n}",
+                    "business_date": target.dated.day,
                     "source_id": document.source_id,
                     "source_reference": document.transaction_no,
-                    "line_no": len(lines) + 1,
+                    "line_no": len(entry) + 1,
                     "account_role": role,
                     "account_name": account,
                     "debit": max(amount, 0),
@@ -274,26 +291,7 @@ def _entry_correction(
                     "description": f"{document.transaction_no}: changed after posting",
                 }
             )
-    return lines
-
-
-def _document(
-    doc_type: str, source: tuple[str, str, str], n: int, body: dict[str, Any], day: date
-) -> Document:
-    source_id, number, outlet = source
-    root = "warehouse_transfer" if doc_type == WAREHOUSE_TRANSFER else "stock_adjustment"
-    return Document(
-        doc_key=f"{doc_type}:{source_id}.{n}",
-        doc_type=doc_type,
-        business_date=day,
-        outlet_code=outlet,
-        source_id=f"{source_id}.{n}",
-        source_reference=f"{number}.{n}",
-        transaction_no=f"{number}.{n}",
-        custom_id=f"{source_id}.{n}",
-        expected_total=None,
-        payload={root: body},
-    )
+    return entry
 
 
 def _product(line: Mapping[str, Any]) -> tuple[str, str]:
